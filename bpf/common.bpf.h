@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Helpers shared by every sensor: the ring buffer, the loss counters, the
+ * per-CPU scratch record, the process header and the dentry path walk.
+ * Everything here reads kernel objects through CO-RE, so one object file
+ * runs on any BTF kernel.
+ */
+#ifndef PALISADE_COMMON_BPF_H
+#define PALISADE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by user space before load. */
+const volatile __u32 agent_tgid = 0;
+/* Wake the consumer once this many bytes wait in the ring; below it the
+ * consumer's own short poll timeout picks records up (DESIGN.md section 6). */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024); /* resized by user space */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* One record is built here, then copied to the ring with its real size:
+ * reserving the worst case (12 KiB) per exec would waste ring space. */
+struct scratch {
+	struct ev_exec rec;
+	/* +256: a component read may run past the limit before it is checked */
+	char data[EV_EXEC_DATA_MAX + 256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &which);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+static __always_inline bool is_agent(struct task_struct *task)
+{
+	return agent_tgid && BPF_CORE_READ(task, tgid) == agent_tgid;
+}
+
+/* Queues a finished record; losing it is counted, never silent. */
+static __always_inline void submit(void *rec, __u64 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		count(CNT_RINGBUF_FULL);
+	else
+		count(CNT_EVENTS);
+}
+
+/* /proc/PID/stat encoding of the controlling tty, 0 when there is none. */
+static __always_inline __u32 task_tty(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	__u32 major, minor;
+
+	if (!tty)
+		return 0;
+	major = BPF_CORE_READ(tty, driver, major);
+	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+/* Fills the header from a task (not from `current`: fork describes the child). */
+static __always_inline void fill_header(struct ev_header *h, struct task_struct *task,
+					__u32 kind)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up;
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = task_cgroup_id(task);
+	h->kind = kind;
+	h->pid = BPF_CORE_READ(task, tgid);
+	h->tid = BPF_CORE_READ(task, pid);
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = BPF_CORE_READ(cred, uid.val);
+	h->gid = BPF_CORE_READ(cred, gid.val);
+	h->euid = BPF_CORE_READ(cred, euid.val);
+	h->egid = BPF_CORE_READ(cred, egid.val);
+	h->loginuid = bpf_core_field_exists(task->loginuid) ? BPF_CORE_READ(task, loginuid.val)
+							     : 0xffffffff;
+	h->sessionid = bpf_core_field_exists(task->sessionid) ? BPF_CORE_READ(task, sessionid) : 0;
+	h->tty = task_tty(task);
+	h->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->flags = 0;
+	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	/* The pid as the process itself sees it: the last level of its struct pid. */
+	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]) == 0) {
+		h->vpid = up.nr;
+		h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	} else {
+		h->vpid = 0;
+		h->pid_ns = 0;
+		h->flags |= EV_F_READ_FAIL;
+		count(CNT_READ_FAIL);
+	}
+	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+}
+
+struct walk_ctx {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	char *buf;
+	__u32 off;
+	bool trunc;
+	bool done;
+};
+
+/* One step of the walk: one component written, or one mount crossed. */
+static long walk_step(__u64 index, void *ctxp)
+{
+	struct walk_ctx *w = ctxp;
+	/* Locals, not w->...: CO-RE relocates accesses to kernel types only. */
+	struct dentry *dentry = w->dentry, *parent, *mnt_root;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	struct qstr name;
+	long n;
+
+	if (dentry == w->root_dentry && vfsmnt == w->root_mnt)
+		goto root;
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (dentry != mnt_root || mnt == mnt_parent)
+			goto root; /* the top of the mount tree */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = &mnt_parent->mnt;
+		return 0;
+	}
+	name = BPF_CORE_READ(dentry, d_name);
+	if (w->off + name.len + 1 > EV_PATH_MAX) {
+		w->trunc = true;
+		w->done = true;
+		return 1;
+	}
+	n = bpf_probe_read_kernel_str(w->buf + (w->off & (EV_PATH_MAX - 1)), 256, name.name);
+	if (n <= 0) {
+		count(CNT_READ_FAIL);
+		w->trunc = true;
+		w->done = true;
+		return 1;
+	}
+	w->off += n;
+	w->dentry = parent;
+	return 0;
+root:
+	/* The root itself is one empty piece: "/" differs from unknown (none). */
+	if (w->off == 0) {
+		w->buf[0] = '\0';
+		w->off = 1;
+	}
+	w->done = true;
+	return 1;
+}
+
+/*
+ * Writes the components of `path` leaf-first into buf (see events.h), walking
+ * up through mount points, stopping at `root` (the task's root: a chroot or a
+ * container's pivot_root) or at the global root. Returns bytes written; sets
+ * *trunc when the depth or size limit stopped the walk early. buf must have
+ * EV_PATH_MAX + 256 bytes.
+ *
+ * bpf_d_path() would do this, but the kernel allows it only in LSM/fentry
+ * programs, which this kernel refuses (DESIGN.md section 1). bpf_loop keeps
+ * the verifier from exploring every iteration of an unrolled walk.
+ */
+static __always_inline __u32 walk_path(const struct path *path, const struct path *root,
+				       char *buf, bool *trunc)
+{
+	struct walk_ctx w = {
+		.dentry = BPF_CORE_READ(path, dentry),
+		.vfsmnt = BPF_CORE_READ(path, mnt),
+		.root_dentry = BPF_CORE_READ(root, dentry),
+		.root_mnt = BPF_CORE_READ(root, mnt),
+		.buf = buf,
+	};
+
+	*trunc = false;
+	if (!w.dentry)
+		return 0;
+	bpf_loop(EV_PATH_DEPTH, walk_step, &w, 0);
+	*trunc = w.trunc || !w.done;
+	return w.off > EV_PATH_MAX ? EV_PATH_MAX : w.off;
+}
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * THE kernel/user contract: every record the BPF sensors put on the ring
+ * buffer, and every record a `palisade run --record` file stores, has the
+ * layout described here. Fixed-width types only, explicit padding, sizes and
+ * offsets checked at compile time on both sides of the kernel line.
+ *
+ * Variable-length data (paths, argv) follows the fixed part of a record, with
+ * an explicit length for each piece and a truncation flag in the header: a
+ * piece is never cut without the reader being told.
+ */
+#ifndef PALISADE_EVENTS_H
+#define PALISADE_EVENTS_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Bumped on any change to a layout below; stored in record files. */
+#define PALISADE_ABI_VERSION 1
+
+enum ev_kind {
+	EV_EXEC = 1,          /* a process image was replaced (execve/execveat) */
+	EV_FORK = 2,          /* a new process (not a thread) was created */
+	EV_EXIT = 3,          /* the last thread of a process exited */
+	EV_PROC_SNAPSHOT = 4, /* user space: a process found in /proc at start */
+	EV_KIND_MAX,
+};
+
+/* Header flags: which parts of a record are incomplete, and why. */
+#define EV_F_EXE_TRUNC (1u << 0)  /* exe path deeper/longer than the limits */
+#define EV_F_ARGS_TRUNC (1u << 1) /* argv longer than EV_ARGS_MAX */
+#define EV_F_CWD_TRUNC (1u << 2)  /* cwd deeper/longer than the limits */
+#define EV_F_READ_FAIL (1u << 3)  /* a kernel or user memory read failed */
+
+#define EV_COMM_LEN 16
+/* Bytes of a resolved path, and path components walked, before truncation. */
+#define EV_PATH_MAX 4096
+#define EV_PATH_DEPTH 64
+/* Bytes of the argv area (NUL-separated arguments) before truncation. */
+#define EV_ARGS_MAX 4096
+
+/*
+ * Paths travel as their components from the leaf up to the root, each
+ * NUL-terminated ("busybox\0bin\0" for /bin/busybox): the kernel walks
+ * dentries leaf-first and writing forward keeps the verifier simple. The
+ * decoder joins them in reverse. Length 0 means unknown; the root alone is
+ * one empty piece ("\0").
+ */
+
+/* Counters kept by the BPF side, per CPU; user space sums and reports them. */
+enum ev_counter {
+	CNT_RINGBUF_FULL = 0, /* a record could not be queued: event lost */
+	CNT_TRUNC_PATH,       /* a path was truncated */
+	CNT_TRUNC_ARGS,       /* an argv was truncated */
+	CNT_READ_FAIL,        /* a bpf_probe_read_* helper failed */
+	CNT_EVENTS,           /* records queued */
+	CNT_MAX,
+};
+
+/* Fixed part of every record. Describes the process the event is about. */
+struct ev_header {
+	__u64 ts_ns;     /* CLOCK_BOOTTIME, nanoseconds */
+	__u64 cgroup_id; /* cgroup v2 id (kernfs inode) of the process */
+	__u32 kind;      /* enum ev_kind */
+	__u32 size;      /* whole record, header and variable data, bytes */
+	__u32 pid;       /* thread-group id as seen from the host pid ns */
+	__u32 tid;       /* thread that caused the event */
+	__u32 ppid;      /* real parent's thread-group id */
+	__u32 vpid;      /* pid inside the process's own pid namespace */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 loginuid;  /* audit login uid, 0xffffffff when unset */
+	__u32 sessionid; /* audit session id */
+	__u32 tty;       /* controlling tty, /proc/PID/stat encoding, 0 = none */
+	__u32 mnt_ns;    /* mount namespace inode */
+	__u32 pid_ns;    /* pid namespace inode */
+	__u32 flags;     /* EV_F_* */
+	__u64 start_ns;  /* process start, CLOCK_BOOTTIME ns: tells pid reuse */
+	char comm[EV_COMM_LEN];
+};
+
+/* EV_EXEC and EV_PROC_SNAPSHOT: header, then exe | args | cwd. */
+struct ev_exec {
+	struct ev_header hdr;
+	__u32 exe_len;  /* bytes of exe path components */
+	__u32 args_len; /* bytes of argv, NUL-separated */
+	__u32 cwd_len;  /* bytes of cwd path components */
+	__u32 pad;
+};
+
+/* EV_FORK: the header describes the child. */
+struct ev_fork {
+	struct ev_header hdr;
+	__u64 clone_flags; /* CLONE_* derived from what parent and child share */
+	__u32 parent_tid;  /* thread of the parent that forked */
+	__u32 pad;
+};
+
+/* EV_EXIT: the header describes the process that exited. */
+struct ev_exit {
+	struct ev_header hdr;
+	__u32 exit_code; /* wait(2) status: (code << 8) | signal | core 0x80 */
+	__u32 pad;
+};
+
+/* Largest record a sensor builds (scratch sizing); slack for the last read. */
+#define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)
+
+#define EV_ASSERT(cond) _Static_assert(cond, #cond)
+EV_ASSERT(sizeof(struct ev_header) == 104);
+EV_ASSERT(__builtin_offsetof(struct ev_header, start_ns) == 80);
+EV_ASSERT(__builtin_offsetof(struct ev_header, comm) == 88);
+EV_ASSERT(sizeof(struct ev_exec) == 120);
+EV_ASSERT(sizeof(struct ev_fork) == 120);
+EV_ASSERT(sizeof(struct ev_exit) == 112);
+EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
+EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
+
+#endif /* PALISADE_EVENTS_H */

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Process sensor: exec, fork (processes, not threads) and exit, from typed
+ * BTF tracepoints (tp_btf), which this kernel allows where LSM and fentry
+ * programs are refused.
+ */
+#include "common.bpf.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_NEWCGROUP 0x02000000
+#define CLONE_NEWUTS 0x04000000
+#define CLONE_NEWIPC 0x08000000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_NEWPID 0x20000000
+#define CLONE_NEWNET 0x40000000
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct scratch *s;
+	struct ev_exec *e;
+	struct fs_struct *fs;
+	struct path exe_path, root, pwd;
+	unsigned long arg_start, arg_end;
+	__u32 exe_len, args_len, cwd_len;
+	__u64 size; /* 64-bit: a u32 would be re-extended past its checked bound */
+	bool trunc;
+
+	if (is_agent(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = &s->rec;
+	fill_header(&e->hdr, task, EV_EXEC);
+
+	fs = BPF_CORE_READ(task, fs);
+	root = BPF_CORE_READ(fs, root);
+	pwd = BPF_CORE_READ(fs, pwd);
+
+	/* The file the kernel opened, not the user's pointer: it cannot lie. */
+	exe_path = BPF_CORE_READ(bprm, file, f_path);
+	exe_len = walk_path(&exe_path, &root, s->data, &trunc);
+	if (trunc) {
+		e->hdr.flags |= EV_F_EXE_TRUNC;
+		count(CNT_TRUNC_PATH);
+	}
+	exe_len &= (EV_PATH_MAX * 2 - 1); /* provably <= EV_PATH_MAX, for the verifier */
+	if (exe_len > EV_PATH_MAX)
+		return 0;
+
+	/* argv as the new image sees it: the kernel just copied it to the stack. */
+	arg_start = BPF_CORE_READ(task, mm, arg_start);
+	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	args_len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (args_len > EV_ARGS_MAX) {
+		args_len = EV_ARGS_MAX;
+		e->hdr.flags |= EV_F_ARGS_TRUNC;
+		count(CNT_TRUNC_ARGS);
+	}
+	if (args_len) {
+		/* 1..EV_ARGS_MAX in a form the verifier can bound after reordering. */
+		__u32 n = ((args_len - 1) & (EV_ARGS_MAX - 1)) + 1;
+
+		barrier_var(n);
+		if (bpf_probe_read_user(s->data + exe_len, n, (void *)arg_start)) {
+			args_len = 0;
+			e->hdr.flags |= EV_F_READ_FAIL;
+			count(CNT_READ_FAIL);
+		}
+	}
+	args_len &= (EV_ARGS_MAX * 2 - 1);
+	if (args_len > EV_ARGS_MAX)
+		return 0;
+	size = exe_len + args_len;
+	barrier_var(size);
+	if (size > EV_PATH_MAX + EV_ARGS_MAX)
+		return 0;
+	cwd_len = walk_path(&pwd, &root, s->data + size, &trunc);
+	if (trunc) {
+		e->hdr.flags |= EV_F_CWD_TRUNC;
+		count(CNT_TRUNC_PATH);
+	}
+	e->exe_len = exe_len;
+	e->args_len = args_len;
+	e->cwd_len = cwd_len;
+	e->pad = 0;
+	size = sizeof(*e) + exe_len + args_len + cwd_len;
+	barrier_var(size);
+	if (size > sizeof(*s))
+		return 0;
+	e->hdr.size = size;
+	submit(e, size);
+	return 0;
+}
+
+/* Clone flags are not in the tracepoint: derive them from what parent and
+ * child share, which is what the flags caused in the first place. */
+static __always_inline __u64 derived_clone_flags(struct task_struct *parent,
+						 struct task_struct *child)
+{
+	struct nsproxy *pn = BPF_CORE_READ(parent, nsproxy);
+	struct nsproxy *cn = BPF_CORE_READ(child, nsproxy);
+	__u64 f = 0;
+
+	if (BPF_CORE_READ(parent, mm) == BPF_CORE_READ(child, mm))
+		f |= CLONE_VM;
+	if (BPF_CORE_READ(parent, fs) == BPF_CORE_READ(child, fs))
+		f |= CLONE_FS;
+	if (BPF_CORE_READ(parent, files) == BPF_CORE_READ(child, files))
+		f |= CLONE_FILES;
+	if (BPF_CORE_READ(parent, sighand) == BPF_CORE_READ(child, sighand))
+		f |= CLONE_SIGHAND;
+	if (BPF_CORE_READ(child, vfork_done))
+		f |= CLONE_VFORK;
+	if (BPF_CORE_READ(child, real_parent) != parent)
+		f |= CLONE_PARENT;
+	if (BPF_CORE_READ(pn, mnt_ns) != BPF_CORE_READ(cn, mnt_ns))
+		f |= CLONE_NEWNS;
+	if (BPF_CORE_READ(pn, uts_ns) != BPF_CORE_READ(cn, uts_ns))
+		f |= CLONE_NEWUTS;
+	if (BPF_CORE_READ(pn, ipc_ns) != BPF_CORE_READ(cn, ipc_ns))
+		f |= CLONE_NEWIPC;
+	if (BPF_CORE_READ(pn, net_ns) != BPF_CORE_READ(cn, net_ns))
+		f |= CLONE_NEWNET;
+	if (BPF_CORE_READ(pn, cgroup_ns) != BPF_CORE_READ(cn, cgroup_ns))
+		f |= CLONE_NEWCGROUP;
+	if (BPF_CORE_READ(pn, pid_ns_for_children) != BPF_CORE_READ(cn, pid_ns_for_children))
+		f |= CLONE_NEWPID;
+	if (BPF_CORE_READ(parent, real_cred, user_ns) != BPF_CORE_READ(child, real_cred, user_ns))
+		f |= CLONE_NEWUSER;
+	return f;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct scratch *s;
+	struct ev_fork *e;
+
+	/* Threads share the process: the table tracks processes only. */
+	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
+		return 0;
+	if (is_agent(parent))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (struct ev_fork *)&s->rec;
+	fill_header(&e->hdr, child, EV_FORK);
+	e->clone_flags = derived_clone_flags(parent, child);
+	e->parent_tid = BPF_CORE_READ(parent, pid);
+	e->pad = 0;
+	e->hdr.size = sizeof(*e);
+	submit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	struct scratch *s;
+	struct ev_exit *e;
+
+	/* Report the process once, when its last thread goes. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (is_agent(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (struct ev_exit *)&s->rec;
+	fill_header(&e->hdr, task, EV_EXIT);
+	/* A group exit (exit_group, fatal signal) leaves the status there. */
+	if (BPF_CORE_READ(task, signal, flags) & 0x00000004 /* SIGNAL_GROUP_EXIT */)
+		e->exit_code = BPF_CORE_READ(task, signal, group_exit_code);
+	else
+		e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->pad = 0;
+	e->hdr.size = sizeof(*e);
+	submit(e, sizeof(*e));
+	return 0;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian 12 packages palisade needs to build, run and test.
+# Idempotent: installs only what is missing, so `make run` and `make check` can
+# both call it on every invocation at almost no cost.
+set -eu
+
+BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev"
+TEST_PKGS="libcmocka-dev docker.io busybox-static procps iproute2 curl"
+
+missing=""
+for p in $BUILD_PKGS ${PALISADE_TEST_DEPS:+$TEST_PKGS}; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing; run as root (sudo) to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

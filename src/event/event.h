@@ -1,0 +1,64 @@
+/*
+ * event/: the in-memory event model. Owns the decoding of a raw record (the
+ * bpf/events.h contract, from the ring buffer or a record file) into a
+ * struct event, and nothing else: no I/O, no enrichment, no allocation.
+ * A decoded event points into the raw record for argv and into its own
+ * buffers for the paths, which the decoder rebuilds from leaf-first pieces.
+ */
+#ifndef PALISADE_EVENT_H
+#define PALISADE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+
+struct proc_entry;
+struct proc_table;
+struct container_info;
+
+struct event {
+	const struct ev_header *hdr; /* points into the raw record */
+	enum ev_kind kind;
+	/* EV_EXEC / EV_PROC_SNAPSHOT */
+	char exe[EV_PATH_MAX + 1];
+	char cwd[EV_PATH_MAX + 1];
+	const char *args; /* NUL-separated, args_len bytes, in the raw record */
+	uint32_t args_len;
+	uint32_t argc;
+	/* EV_FORK */
+	uint64_t clone_flags;
+	uint32_t parent_tid;
+	/* EV_EXIT */
+	uint32_t exit_code;
+
+	/* Enrichment, filled by the agent after decoding. */
+	const struct proc_entry *proc;   /* the process, after this event */
+	const struct proc_table *procs;  /* for the parent chain */
+	const struct container_info *container; /* NULL: a host process */
+	uint64_t container_key;                   /* cgroup id the lookup used */
+};
+
+/* Name of an event kind as printed in JSON ("execve", "clone", ...). */
+const char *event_kind_name(enum ev_kind kind);
+
+/*
+ * Decodes one raw record of len bytes. Returns 0, or -EINVAL when the record
+ * is malformed (sizes inconsistent with len): untrusted input never reads out
+ * of bounds. ev->hdr points into rec, which must outlive ev.
+ */
+int event_decode(const void *rec, size_t len, struct event *ev);
+
+/*
+ * Joins leaf-first path pieces ("busybox\0bin\0") into "/bin/busybox".
+ * Writes at most out_size bytes, always NUL-terminated. A truncated path
+ * (the walk stopped before the root) is prefixed with "...". Returns the
+ * length written.
+ */
+size_t event_join_path(const char *pieces, size_t len, int truncated, char *out,
+		       size_t out_size);
+
+/* Writes argv as one space-separated command line; returns its length. */
+size_t event_cmdline(const char *args, size_t len, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,53 @@
+/* palisade: subcommand dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/agent.h"
+
+#define PALISADE_VERSION "0.1.0"
+
+static const struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", agent_run_main, "run the agent: load the eBPF sensors, print events" },
+	{ "replay", agent_replay_main, "re-run the pipeline over a `run --record` file" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: palisade COMMAND [OPTIONS]\n\n"
+		   "palisade is an eBPF runtime-security agent for Docker hosts.\n\n"
+		   "Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n  palisade COMMAND --help   options of a command\n"
+		   "  palisade --version        print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("palisade %s\n", PALISADE_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "palisade: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,166 @@
+/* The raw event stream's JSON: one object per event (docs/events.md). */
+#include <string.h>
+
+#include "container/container.h"
+#include "output/event_json.h"
+#include "proc/proc.h"
+
+static const struct {
+	uint64_t flag;
+	const char *name;
+} clone_flag_names[] = {
+	{ 0x00000100, "CLONE_VM" },	  { 0x00000200, "CLONE_FS" },
+	{ 0x00000400, "CLONE_FILES" },	  { 0x00000800, "CLONE_SIGHAND" },
+	{ 0x00004000, "CLONE_VFORK" },	  { 0x00008000, "CLONE_PARENT" },
+	{ 0x00020000, "CLONE_NEWNS" },	  { 0x02000000, "CLONE_NEWCGROUP" },
+	{ 0x04000000, "CLONE_NEWUTS" },	  { 0x08000000, "CLONE_NEWIPC" },
+	{ 0x10000000, "CLONE_NEWUSER" },  { 0x20000000, "CLONE_NEWPID" },
+	{ 0x40000000, "CLONE_NEWNET" },
+};
+
+static void write_args(struct jw *w, const char *key, const char *args, uint32_t len)
+{
+	uint32_t i = 0;
+
+	jw_array_begin(w, key);
+	while (i < len) {
+		size_t n = strnlen(args + i, len - i);
+
+		jw_strn(w, NULL, args + i, n);
+		i += (uint32_t)n + 1;
+	}
+	jw_array_end(w);
+}
+
+static void write_cmdline(struct jw *w, const char *key, const char *args, uint32_t len)
+{
+	char line[EV_ARGS_MAX + 1];
+
+	event_cmdline(args, len, line, sizeof(line));
+	jw_str(w, key, line);
+}
+
+static void write_ancestors(struct jw *w, const struct event *ev)
+{
+	unsigned n;
+
+	jw_array_begin(w, "parents");
+	for (n = 1; ev->procs && n <= PROC_ANCESTORS_MAX; n++) {
+		const struct proc_entry *a = proc_table_ancestor(ev->procs, ev->proc, n);
+
+		if (!a)
+			break;
+		jw_object_begin(w, NULL);
+		jw_u64(w, "pid", a->pid);
+		jw_str(w, "name", a->comm);
+		jw_str(w, "exe", a->exe);
+		write_cmdline(w, "cmdline", a->args, a->args_len);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void write_container(struct jw *w, const struct container_info *c)
+{
+	size_t i;
+
+	jw_object_begin(w, "container");
+	if (!c) {
+		jw_str(w, "id", "host");
+		jw_object_end(w);
+		return;
+	}
+	jw_str(w, "id", c->id);
+	jw_str(w, "runtime", container_runtime_name(c->runtime));
+	if (c->has_metadata) {
+		jw_str(w, "name", c->name);
+		jw_str(w, "image", c->image);
+		jw_str(w, "image_id", c->image_id);
+		jw_bool(w, "privileged", c->privileged);
+		jw_object_begin(w, "labels");
+		for (i = 0; i < c->n_labels; i++)
+			jw_str(w, c->labels[i].key, c->labels[i].value);
+		jw_object_end(w);
+	}
+	jw_object_end(w);
+}
+
+static void write_process(struct jw *w, const struct event *ev)
+{
+	const struct ev_header *h = ev->hdr;
+	const struct proc_entry *p = ev->proc;
+
+	jw_object_begin(w, "proc");
+	jw_u64(w, "pid", h->pid);
+	jw_u64(w, "tid", h->tid);
+	jw_u64(w, "ppid", h->ppid);
+	jw_u64(w, "vpid", h->vpid);
+	jw_strn(w, "name", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	if (p) {
+		jw_str(w, "exe", p->exe);
+		write_cmdline(w, "cmdline", p->args, p->args_len);
+		write_args(w, "args", p->args, p->args_len);
+		jw_bool(w, "args_truncated", p->args_truncated);
+		jw_str(w, "cwd", p->cwd);
+	}
+	jw_u64(w, "uid", h->uid);
+	jw_u64(w, "gid", h->gid);
+	jw_u64(w, "euid", h->euid);
+	jw_u64(w, "egid", h->egid);
+	jw_i64(w, "loginuid", (int32_t)h->loginuid);
+	jw_u64(w, "sessionid", h->sessionid);
+	jw_u64(w, "tty", h->tty);
+	jw_u64(w, "mnt_ns", h->mnt_ns);
+	jw_u64(w, "pid_ns", h->pid_ns);
+	jw_u64(w, "start_ns", h->start_ns);
+	jw_object_end(w);
+}
+
+void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_ns)
+{
+	const struct ev_header *h = ev->hdr;
+	size_t i;
+
+	jw_reset(w);
+	jw_object_begin(w, NULL);
+	jw_time(w, "time", h->ts_ns + boot_to_epoch_ns);
+	jw_str(w, "type", event_kind_name(ev->kind));
+	write_process(w, ev);
+	switch (ev->kind) {
+	case EV_FORK:
+		jw_u64(w, "parent_tid", ev->parent_tid);
+		jw_array_begin(w, "clone_flags");
+		for (i = 0; i < sizeof(clone_flag_names) / sizeof(clone_flag_names[0]); i++)
+			if (ev->clone_flags & clone_flag_names[i].flag)
+				jw_str(w, NULL, clone_flag_names[i].name);
+		jw_array_end(w);
+		break;
+	case EV_EXIT:
+		jw_u64(w, "exit_status", ev->exit_code);
+		if (ev->exit_code & 0x7f) {
+			jw_u64(w, "signal", ev->exit_code & 0x7f);
+			jw_bool(w, "core_dumped", !!(ev->exit_code & 0x80));
+		} else {
+			jw_u64(w, "exit_code", (ev->exit_code >> 8) & 0xff);
+		}
+		break;
+	default:
+		break;
+	}
+	write_ancestors(w, ev);
+	write_container(w, ev->container);
+	jw_u64(w, "cgroup_id", h->cgroup_id);
+	if (h->flags) {
+		jw_array_begin(w, "incomplete");
+		if (h->flags & EV_F_EXE_TRUNC)
+			jw_str(w, NULL, "exe_truncated");
+		if (h->flags & EV_F_ARGS_TRUNC)
+			jw_str(w, NULL, "args_truncated");
+		if (h->flags & EV_F_CWD_TRUNC)
+			jw_str(w, NULL, "cwd_truncated");
+		if (h->flags & EV_F_READ_FAIL)
+			jw_str(w, NULL, "read_failed");
+		jw_array_end(w);
+	}
+	jw_object_end(w);
+}

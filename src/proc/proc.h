@@ -1,0 +1,87 @@
+/*
+ * proc/: the process table. Seeded from /proc at start-up, kept current by
+ * fork/exec/exit events, bounded. Gives every event its process and the
+ * parent chain. Owns no I/O but the /proc scan; knows nothing of containers
+ * or output.
+ *
+ * Bound and eviction: at most `capacity` entries (default PROC_TABLE_DEFAULT).
+ * An exited process stays PROC_EXITED_GRACE events long so that late events
+ * (a child's exit after its parent's) still find their parent chain. Counting
+ * events, not seconds, keeps a replay identical to the live run. When the
+ * table is full the least recently touched exited entry goes first, then the
+ * least recently touched live one. Evictions are counted.
+ */
+#ifndef PALISADE_PROC_H
+#define PALISADE_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+
+#define PROC_TABLE_DEFAULT 65536
+#define PROC_ANCESTORS_MAX 16 /* parent chain walked for proc.aname[N] & co */
+#define PROC_EXITED_GRACE 4096 /* events an exited process stays findable */
+#define PROC_EXITED_QUEUE 16384 /* exited processes awaiting reaping */
+
+struct proc_entry {
+	uint32_t pid, ppid, vpid;
+	uint32_t uid, gid, euid, egid, loginuid, sessionid, tty;
+	uint32_t mnt_ns, pid_ns;
+	uint64_t start_ns; /* CLOCK_BOOTTIME; 0 when unknown */
+	uint64_t cgroup_id;
+	char comm[EV_COMM_LEN];
+	char *exe;  /* resolved executable path, "" when unknown */
+	char *args; /* argv, NUL-separated, args_len bytes */
+	uint32_t args_len, argc;
+	char *cwd;  /* "" when unknown */
+	bool args_truncated;
+	bool exited;
+	uint32_t exit_code; /* wait(2) status once exited */
+
+	/* table internals */
+	struct proc_entry *hash_next;
+	uint64_t touched; /* event sequence number of the last update */
+	size_t exe_cap, args_cap, cwd_cap;
+};
+
+struct proc_table_stats {
+	size_t entries, capacity;
+	uint64_t evictions, misses, alloc_failures;
+};
+
+struct proc_table;
+
+int proc_table_new(size_t capacity, struct proc_table **out);
+void proc_table_free(struct proc_table *t);
+
+/*
+ * Applies one decoded event (fork, exec, exit, snapshot) to the table and
+ * points ev->proc at the process's entry (NULL only when the entry could not
+ * be created). Every other event kind just looks its process up.
+ */
+void proc_table_apply(struct proc_table *t, struct event *ev);
+
+const struct proc_entry *proc_table_get(const struct proc_table *t, uint32_t pid);
+
+/*
+ * The n-th ancestor of p (1 = parent), NULL past the known chain or past
+ * PROC_ANCESTORS_MAX. Stops at pid 1 and at loops.
+ */
+const struct proc_entry *proc_table_ancestor(const struct proc_table *t,
+					     const struct proc_entry *p, unsigned n);
+
+void proc_table_stats(const struct proc_table *t, struct proc_table_stats *out);
+
+/*
+ * Scans /proc (or root, for tests) and feeds each process to `emit` as an
+ * EV_PROC_SNAPSHOT record built in the bpf/events.h layout, so a live
+ * agent and a replay of its record file seed the table the same way.
+ * Parents are emitted before their children. Returns processes seen or
+ * a negative errno.
+ */
+typedef void (*proc_snapshot_fn)(const void *rec, size_t len, void *ctx);
+int proc_snapshot(const char *procfs, proc_snapshot_fn emit, void *ctx);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * Seeds the process table from /proc. Each process becomes an
+ * EV_PROC_SNAPSHOT record in the kernel's own layout, so the table, the
+ * recorder and a later replay all treat it like any other event.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc/proc.h"
+
+struct snapshot_rec {
+	struct ev_exec rec;
+	char data[EV_EXEC_DATA_MAX];
+};
+
+struct found {
+	uint32_t pid;
+	uint64_t start_ticks;
+};
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+/* "/a/b" -> "b\0a\0" (events.h encoding); "/" -> "\0"; returns bytes. */
+static uint32_t encode_path(const char *path, char *out, size_t size, bool *trunc)
+{
+	size_t len = strlen(path), end = len, n = 0;
+
+	*trunc = false;
+	if (len == 0 || path[0] != '/')
+		return 0; /* unknown, or not a path ("[kthreadd]" has no exe) */
+	while (end > 0) {
+		size_t start = end;
+
+		while (start > 0 && path[start - 1] != '/')
+			start--;
+		if (end > start) {
+			if (n + (end - start) + 1 > size) {
+				*trunc = true;
+				break;
+			}
+			memcpy(out + n, path + start, end - start);
+			n += end - start;
+			out[n++] = '\0';
+		}
+		end = start ? start - 1 : 0;
+	}
+	if (n == 0 && size > 0)
+		out[n++] = '\0';
+	return (uint32_t)n;
+}
+
+static uint32_t ns_inode(const char *procfs, uint32_t pid, const char *ns)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%u/ns/%s", procfs, pid, ns);
+	return stat(path, &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+static uint32_t read_u32_file(const char *procfs, uint32_t pid, const char *name,
+			      uint32_t fallback)
+{
+	char path[128], buf[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/%s", procfs, pid, name);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return fallback;
+	buf[n] = '\0';
+	return (uint32_t)strtoul(buf, NULL, 10);
+}
+
+/* Fields of /proc/PID/status that /proc/PID/stat lacks. */
+static void parse_status(const char *procfs, struct ev_header *h)
+{
+	char path[128], buf[4096], *line, *save = NULL;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/status", procfs, h->pid);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned a, b;
+
+		if (sscanf(line, "Uid: %u %u", &a, &b) == 2) {
+			h->uid = a;
+			h->euid = b;
+		} else if (sscanf(line, "Gid: %u %u", &a, &b) == 2) {
+			h->gid = a;
+			h->egid = b;
+		} else if (strncmp(line, "NSpid:", 6) == 0) {
+			char *last = strrchr(line, '\t');
+
+			h->vpid = (uint32_t)strtoul(last ? last + 1 : line + 6, NULL, 10);
+		}
+	}
+}
+
+static uint64_t cgroup_id_of(const char *procfs, const char *cgroup2_root, uint32_t pid)
+{
+	char path[4096 + 128], buf[4096], *p;
+	struct stat st;
+	ssize_t n;
+
+	if (!cgroup2_root)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%u/cgroup", procfs, pid);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "0::");
+	if (!p || (p != buf && p[-1] != '\n'))
+		return 0;
+	p += 3;
+	p[strcspn(p, "\n")] = '\0';
+	snprintf(path, sizeof(path), "%s%s", cgroup2_root, p);
+	/* On cgroup2 the directory's inode number is the cgroup id. */
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Reads /proc/PID/stat: comm, ppid, session, tty, start time. */
+static int parse_stat(const char *procfs, uint32_t pid, struct ev_header *h, uint64_t *ticks)
+{
+	char path[128], buf[1024], *open_paren, *close_paren;
+	unsigned long long start = 0;
+	int ppid = 0, pgrp, session, tty;
+	size_t comm_len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/stat", procfs, pid);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n ? (int)n : -ENOENT;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: it ends at the last ')'. */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return -EINVAL;
+	comm_len = (size_t)(close_paren - open_paren - 1);
+	if (comm_len >= EV_COMM_LEN)
+		comm_len = EV_COMM_LEN - 1;
+	memset(h->comm, 0, sizeof(h->comm));
+	memcpy(h->comm, open_paren + 1, comm_len);
+	if (sscanf(close_paren + 2,
+		   "%*c %d %d %d %d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &ppid, &pgrp, &session, &tty, &start) != 5)
+		return -EINVAL;
+	h->ppid = (uint32_t)ppid;
+	h->tty = (uint32_t)tty;
+	*ticks = start;
+	return 0;
+}
+
+static int build_record(const char *procfs, const char *cgroup2_root, uint32_t pid,
+			uint64_t ticks, struct snapshot_rec *s)
+{
+	struct ev_exec *e = &s->rec;
+	char path[128], link[EV_PATH_MAX + 1];
+	uint64_t dummy;
+	ssize_t n;
+	bool trunc;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(e, 0, sizeof(*e));
+	e->hdr.kind = EV_PROC_SNAPSHOT;
+	e->hdr.pid = e->hdr.tid = e->hdr.vpid = pid;
+	if (parse_stat(procfs, pid, &e->hdr, &dummy) < 0)
+		return -ENOENT; /* gone since the directory listing */
+	parse_status(procfs, &e->hdr);
+	e->hdr.loginuid = read_u32_file(procfs, pid, "loginuid", 0xffffffff);
+	e->hdr.sessionid = read_u32_file(procfs, pid, "sessionid", 0xffffffff);
+	e->hdr.mnt_ns = ns_inode(procfs, pid, "mnt");
+	e->hdr.pid_ns = ns_inode(procfs, pid, "pid");
+	e->hdr.cgroup_id = cgroup_id_of(procfs, cgroup2_root, pid);
+	e->hdr.start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	e->hdr.ts_ns = e->hdr.start_ns;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", procfs, pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	e->exe_len = encode_path(link, s->data, EV_PATH_MAX, &trunc);
+	if (trunc)
+		e->hdr.flags |= EV_F_EXE_TRUNC;
+
+	snprintf(path, sizeof(path), "%s/%u/cmdline", procfs, pid);
+	n = read_file(path, s->data + e->exe_len, EV_ARGS_MAX);
+	e->args_len = n > 0 ? (uint32_t)n : 0;
+	if (e->args_len == EV_ARGS_MAX)
+		e->hdr.flags |= EV_F_ARGS_TRUNC; /* may be exact, reported as cut */
+
+	snprintf(path, sizeof(path), "%s/%u/cwd", procfs, pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	e->cwd_len = encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
+	if (trunc)
+		e->hdr.flags |= EV_F_CWD_TRUNC;
+	e->hdr.size = (uint32_t)(sizeof(*e) + e->exe_len + e->args_len + e->cwd_len);
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->start_ticks != y->start_ticks)
+		return x->start_ticks < y->start_ticks ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The cgroup2 mount point: /sys/fs/cgroup on unified hosts, .../unified on hybrid. */
+static const char *find_cgroup2_root(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	const char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[512], fstype[64];
+
+		/* fields: id parent maj:min root mountpoint opts... - fstype src opts */
+		if (sscanf(line, "%*d %*d %*s %*s %511s", mnt) != 1)
+			continue;
+		const char *dash = strstr(line, " - ");
+
+		if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0) {
+			snprintf(out, size, "%s", mnt);
+			found = out;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int proc_snapshot(const char *procfs, proc_snapshot_fn emit, void *ctx)
+{
+	struct found *list = NULL, *grown;
+	struct snapshot_rec *rec = NULL;
+	size_t n = 0, cap = 0, i;
+	char cg_root[512];
+	const char *cgroup2_root = find_cgroup2_root(cg_root, sizeof(cg_root));
+	struct dirent *d;
+	DIR *dir;
+	int ret = 0;
+
+	dir = opendir(procfs);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		struct ev_header h;
+		uint64_t ticks;
+		uint32_t pid;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = (uint32_t)strtoul(d->d_name, NULL, 10);
+		if (parse_stat(procfs, pid, &h, &ticks) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			grown = realloc(list, cap * sizeof(*list));
+			if (!grown) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			list = grown;
+		}
+		list[n++] = (struct found){ .pid = pid, .start_ticks = ticks };
+	}
+	/* Parents started before their children: emit in start order. */
+	qsort(list, n, sizeof(*list), by_start);
+	rec = malloc(sizeof(*rec));
+	if (!rec) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		if (build_record(procfs, cgroup2_root, list[i].pid, list[i].start_ticks, rec) == 0) {
+			emit(rec, rec->rec.hdr.size, ctx);
+			ret++;
+		}
+	}
+cleanup:
+	closedir(dir);
+	free(list);
+	free(rec);
+	return ret;
+}

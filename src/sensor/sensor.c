@@ -1,0 +1,151 @@
+/* The libbpf-bootstrap lifecycle: open, configure read-only data, load,
+ * attach, poll, with one cleanup path. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "process.skel.h"
+#include "sensor/sensor.h"
+
+struct sensor {
+	struct process_bpf *skel;
+	struct ring_buffer *rb;
+	sensor_record_fn fn;
+	void *ctx;
+	int ncpus;
+	char features[256];
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct sensor *s = ctx;
+
+	return s->fn(s->ctx, data, len);
+}
+
+/* What the kernel offers beyond what the process sensor needs, for the
+ * start-up line; later back-ends (LSM, fentry) are chosen from these. */
+static void probe_features(struct sensor *s)
+{
+	int lsm = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_LSM, NULL);
+	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+
+	snprintf(s->features, sizeof(s->features),
+		 "btf=%s ringbuf=yes tp_btf=yes lsm=%s cpus=%d", btf ? "yes" : "no",
+		 lsm == 1 ? "probe-ok" : "no", s->ncpus);
+}
+
+int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
+		struct sensor **out)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct sensor *s;
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "palisade: this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+				"a kernel built with CONFIG_DEBUG_INFO_BTF=y is required\n");
+		return -ENOTSUP;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->ncpus = libbpf_num_possible_cpus();
+	libbpf_set_print(libbpf_print);
+	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
+	 * (no CAP_SYS_RESOURCE here) only matters on older kernels. */
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+
+	s->skel = process_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		fprintf(stderr, "palisade: cannot open the BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	s->skel->rodata->agent_tgid = (uint32_t)getpid();
+	s->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	err = bpf_map__set_max_entries(s->skel->maps.events, cfg->ringbuf_bytes);
+	if (err)
+		goto fail_msg;
+	err = process_bpf__load(s->skel);
+	if (err) {
+		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root, "
+				"and see the verifier log above\n", strerror(-err));
+		goto fail;
+	}
+	err = process_bpf__attach(s->skel);
+	if (err) {
+		fprintf(stderr, "palisade: attaching the tracepoints failed: %s\n", strerror(-err));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		goto fail_msg;
+	}
+	probe_features(s);
+	*out = s;
+	return 0;
+fail_msg:
+	fprintf(stderr, "palisade: setting up the ring buffer failed: %s\n", strerror(-err));
+fail:
+	sensor_close(s);
+	return err;
+}
+
+int sensor_poll(struct sensor *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
+{
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k;
+	int c;
+
+	memset(out, 0, sizeof(uint64_t) * CNT_MAX);
+	if (!vals)
+		return;
+	for (k = 0; k < CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &k, vals))
+			continue;
+		for (c = 0; c < s->ncpus; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+void sensor_describe(struct sensor *s, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "3 programs (tp_btf/sched_process_exec, sched_process_fork, "
+		 "sched_process_exit), ring buffer %u KiB; %s",
+		 bpf_map__max_entries(s->skel->maps.events) / 1024, s->features);
+}
+
+void sensor_close(struct sensor *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	process_bpf__destroy(s->skel);
+	free(s);
+}
