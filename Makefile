@@ -30,7 +30,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .SECONDARY:
-.PHONY: all deps run check unit integration bench clean format lint
+.PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint
 all: palisade
 
 deps:
@@ -71,13 +71,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS)
 
 unit-bins: $(UNIT_BINS)
 
+# libFuzzer targets: each links the parsers it fuzzes (see the FUZZ_* lists).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_event_decode := src/event/decode.c src/proc/proc_table.c
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $< \
+		$(FUZZ_$(patsubst fuzz_%,%,$*)) $(LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 # The README's commands. Both install what is missing first.
 run: deps palisade
 	./palisade run $(ARGS)
 
 check: deps
 	PALISADE_TEST_DEPS=1 sh scripts/install-deps.sh
-	$(MAKE) palisade unit-bins
+	$(MAKE) palisade unit-bins fuzz-bins
 	sh tests/run.sh
 
 bench-bins:

@@ -32,7 +32,7 @@ struct proc_entry {
 	uint64_t start_ns; /* CLOCK_BOOTTIME; 0 when unknown */
 	uint64_t cgroup_id;
 	char comm[EV_COMM_LEN];
-	char *exe;  /* resolved executable path, "" when unknown */
+	char *exe;  /* resolved executable path, "" when unknown; never NULL */
 	char *args; /* argv, NUL-separated, args_len bytes */
 	uint32_t args_len, argc;
 	char *cwd;  /* "" when unknown */

@@ -123,28 +123,6 @@ static void evict_one(struct proc_table *t)
 	}
 }
 
-static struct proc_entry *insert(struct proc_table *t, uint32_t pid)
-{
-	struct proc_entry *p = lookup(t, pid);
-	size_t b;
-
-	if (p)
-		return p;
-	if (t->entries >= t->capacity)
-		evict_one(t);
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		t->alloc_failures++;
-		return NULL;
-	}
-	p->pid = pid;
-	b = bucket_of(t, pid);
-	p->hash_next = t->buckets[b];
-	t->buckets[b] = p;
-	t->entries++;
-	return p;
-}
-
 /* Copies len bytes plus a NUL into *dst, growing it only when needed. */
 static int set_bytes(char **dst, size_t *cap, const char *src, size_t len)
 {
@@ -165,6 +143,32 @@ static int set_bytes(char **dst, size_t *cap, const char *src, size_t len)
 static int set_str(char **dst, size_t *cap, const char *src)
 {
 	return set_bytes(dst, cap, src, strlen(src));
+}
+
+static struct proc_entry *insert(struct proc_table *t, uint32_t pid)
+{
+	struct proc_entry *p = lookup(t, pid);
+	size_t b;
+
+	if (p)
+		return p;
+	if (t->entries >= t->capacity)
+		evict_one(t);
+	p = calloc(1, sizeof(*p));
+	/* Strings are never NULL, so readers need no checks. */
+	if (!p || set_str(&p->exe, &p->exe_cap, "") || set_bytes(&p->args, &p->args_cap, "", 0) ||
+	    set_str(&p->cwd, &p->cwd_cap, "")) {
+		if (p)
+			entry_free(p);
+		t->alloc_failures++;
+		return NULL;
+	}
+	p->pid = pid;
+	b = bucket_of(t, pid);
+	p->hash_next = t->buckets[b];
+	t->buckets[b] = p;
+	t->entries++;
+	return p;
 }
 
 static void copy_header(struct proc_entry *p, const struct ev_header *h)

@@ -135,10 +135,20 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
 
 void sensor_describe(struct sensor *s, char *buf, size_t size)
 {
-	snprintf(buf, size,
-		 "3 programs (tp_btf/sched_process_exec, sched_process_fork, "
-		 "sched_process_exit), ring buffer %u KiB; %s",
-		 bpf_map__max_entries(s->skel->maps.events) / 1024, s->features);
+	struct bpf_program *prog;
+	size_t n = 0;
+	int count = 0;
+
+	n += (size_t)snprintf(buf, size, "programs [");
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", count ? " " : "",
+					      bpf_program__section_name(prog));
+		count++;
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, "] (%d), ring buffer %u KiB; %s", count,
+			 bpf_map__max_entries(s->skel->maps.events) / 1024, s->features);
 }
 
 void sensor_close(struct sensor *s)

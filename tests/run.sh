@@ -1,0 +1,72 @@
+#!/bin/sh
+# Runs every test: unit tests (cmocka, sanitizers on), then the integration
+# tests (root, real kernel, real dockerd). Ends with "N passed, N failed".
+# TESTS=pattern limits the integration scripts run (e.g. TESTS=process).
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failures=""
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1)
+	rc=$?
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed, or a sanitizer stopped it
+	fi
+	echo "unit $(basename "$t"): $p passed, $f failed"
+	[ "$f" -eq 0 ] || { printf '%s\n' "$out" | tail -40; failures="$failures $(basename "$t")"; }
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+# Fuzzers, for a bounded time each (FUZZ_SECONDS), on a fresh corpus.
+for f in build/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	corpus=$(mktemp -d)
+	if (cd "$corpus" && "$OLDPWD/$f" -max_total_time="${FUZZ_SECONDS:-20}" "$corpus" >fuzz.log 2>&1); then
+		echo "fuzz $(basename "$f"): ok for ${FUZZ_SECONDS:-20}s"
+		passed=$((passed + 1))
+	else
+		echo "fuzz $(basename "$f"): FAILED"
+		tail -30 "$corpus/fuzz.log"
+		failed=$((failed + 1))
+		failures="$failures $(basename "$f")"
+	fi
+	rm -rf "$corpus"
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "integration tests skipped: they need root" >&2
+	failed=$((failed + 1))
+else
+	sh scripts/test-env.sh || failed=$((failed + 1))
+	for t in tests/integration/test_*.sh; do
+		case "$t" in *"${TESTS:-}"*) ;; *) continue ;; esac
+		log=$(mktemp)
+		echo "integration $(basename "$t"):"
+		sh "$t" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1
+			echo "not ok - $(basename "$t") exited $rc"
+		fi
+		[ "$f" -eq 0 ] || failures="$failures $(basename "$t")"
+		passed=$((passed + p))
+		failed=$((failed + f))
+		rm -f "$log"
+	done
+fi
+
+[ -z "$failures" ] || echo "failing:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
