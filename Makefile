@@ -61,6 +61,9 @@ $(BUILD)/san/%.o: src/%.c $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
+# The default rule set is embedded with .incbin (src/rules/default_rules.c).
+$(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml
+
 palisade: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
@@ -90,7 +93,7 @@ run: deps palisade
 
 check: deps
 	PALISADE_TEST_DEPS=1 sh scripts/install-deps.sh
-	$(MAKE) palisade unit-bins fuzz-bins
+	$(MAKE) -j2 palisade unit-bins fuzz-bins
 	sh tests/run.sh
 
 bench-bins:

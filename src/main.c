@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "rules/rules.h"
 
 #define PALISADE_VERSION "0.1.0"
 
@@ -11,8 +12,10 @@ static const struct command {
 	int (*main)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "run", agent_run_main, "run the agent: load the eBPF sensors, print events" },
+	{ "run", agent_run_main, "run the agent: load the eBPF sensors, print alerts" },
 	{ "replay", agent_replay_main, "re-run the pipeline over a `run --record` file" },
+	{ "rules", rules_cli_main, "check or list rules files (Falco's language)" },
+	{ "fields", fields_cli_main, "list every field the rules may use" },
 };
 
 static void usage(FILE *f)

@@ -12,19 +12,26 @@
 #include "output/json_writer.h"
 #include "proc/proc.h"
 #include "record/record.h"
+#include "rules/rules.h"
 
 struct pipeline {
 	struct proc_table *procs;
 	struct container_store *containers;
 	struct record_writer *recorder; /* NULL: not recording */
-	FILE *out;                      /* JSON lines; NULL: no event output */
+	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
+	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
+	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;
-	uint64_t events, malformed, record_errors;
+	uint64_t events, malformed, record_errors, alerts, alert_errors;
 };
 
-/* Decodes, enriches, records and prints one raw record. */
+/* Opens an output: "-" is stdout, "none" is no output (*out = NULL). */
+int pipeline_open_output(const char *path, FILE **out);
+void pipeline_close_output(FILE *f);
+
+/* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);
 
 #endif

@@ -7,39 +7,54 @@
 
 #include "agent/agent.h"
 #include "agent/pipeline.h"
+#include "agent/rules_load.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: palisade replay [OPTIONS] FILE\n"
-		   "\n"
-		   "Reads a file written by `palisade run --record FILE` and prints the\n"
-		   "events as `palisade run` printed them: same process table, same container\n"
-		   "attribution (from the metadata stored in the file), deterministic.\n"
-		   "\n"
-		   "Options:\n"
-		   "  -o, --output FILE   write events to FILE (\"-\" = stdout, \"none\" = discard)\n"
-		   "  -h, --help          show this help\n");
+	fprintf(f,
+		"Usage: palisade replay [OPTIONS] FILE\n"
+		"\n"
+		"Reads a file written by `palisade run --record FILE` and runs the same\n"
+		"pipeline as `palisade run`: same process table, same container attribution\n"
+		"(from the metadata stored in the file), same rules, deterministic output.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --output FILE         write alerts to FILE (\"-\" = stdout, \"none\")\n"
+		"  -e, --events FILE         also write every event as JSON to FILE\n"
+		"%s"
+		"  -h, --help                show this help\n",
+		agent_rules_help);
 }
 
 int agent_replay_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct container_store_config ccfg = { 0 };
+	/* Offline: attribution comes only from the recorded metadata frames. */
+	struct container_store_config ccfg = { .offline = true };
+	struct agent_rules_options rules_opts;
 	struct pipeline p = { 0 };
 	struct record_reader *r = NULL;
-	const char *output = "-";
+	const char *output = "-", *events = NULL;
 	const void *data;
 	uint32_t type;
 	size_t len;
 	int c, err, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		if (c == 'o') {
+	agent_rules_defaults(&rules_opts);
+	while ((c = getopt_long(argc, argv, "o:e:h", longopts, NULL)) != -1) {
+		if (c >= AGENT_RULES_OPT_BASE) {
+			if (agent_rules_option(&rules_opts, c, optarg))
+				return 2;
+		} else if (c == 'o') {
 			output = optarg;
+		} else if (c == 'e') {
+			events = optarg;
 		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
@@ -52,19 +67,13 @@ int agent_replay_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(output, "none") == 0)
-		p.out = NULL;
-	else if (strcmp(output, "-") == 0)
-		p.out = stdout;
-	else if (!(p.out = fopen(output, "we"))) {
-		fprintf(stderr, "palisade replay: cannot open output %s: %s\n", output,
-			strerror(errno));
-		return 1;
-	}
 	if (record_reader_open(argv[optind], &r) < 0)
-		goto cleanup;
+		return 1;
 	p.boot_to_epoch_ns = record_reader_header(r)->boot_to_epoch_ns;
-	if (proc_table_new(PROC_TABLE_DEFAULT, &p.procs) < 0 ||
+	if (agent_rules_load(&rules_opts, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0 ||
+	    pipeline_open_output(output, &p.alerts_out) < 0 ||
+	    (events && pipeline_open_output(events, &p.events_out) < 0) ||
+	    proc_table_new(PROC_TABLE_DEFAULT, &p.procs) < 0 ||
 	    container_store_new(&ccfg, &p.containers) < 0)
 		goto cleanup;
 	while ((err = record_read(r, &type, &data, &len)) > 0) {
@@ -75,15 +84,17 @@ int agent_replay_main(int argc, char **argv)
 	}
 	if (err == 0)
 		ret = 0;
-	if (p.malformed)
-		fprintf(stderr, "palisade replay: %llu malformed event records skipped\n",
-			(unsigned long long)p.malformed);
+	fprintf(stderr, "palisade replay: %llu events, %llu alerts, %llu malformed records "
+			"skipped\n",
+		(unsigned long long)p.events, (unsigned long long)p.alerts,
+		(unsigned long long)p.malformed);
 cleanup:
 	record_reader_close(r);
 	container_store_free(p.containers);
 	proc_table_free(p.procs);
+	rules_engine_free(p.rules);
 	jw_release(&p.json);
-	if (p.out && p.out != stdout)
-		fclose(p.out);
+	pipeline_close_output(p.alerts_out);
+	pipeline_close_output(p.events_out);
 	return ret;
 }

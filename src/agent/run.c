@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/pipeline.h"
+#include "agent/rules_load.h"
 #include "sensor/sensor.h"
 
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
@@ -35,14 +36,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: palisade run [OPTIONS]\n"
 		"\n"
-		"Loads the eBPF sensors and prints one JSON object per process event (exec,\n"
-		"fork, exit) of every process on the host and in every container, until\n"
-		"SIGINT or SIGTERM. Needs root and a kernel with BTF. SIGUSR1 prints the\n"
-		"loss counters to stderr. The JSON schema is in docs/events.md.\n"
+		"Loads the eBPF sensors, watches every process on the host and in every\n"
+		"container, evaluates the rules (Falco's language) on each event and prints\n"
+		"one JSON alert per match in Falco's schema, until SIGINT or SIGTERM.\n"
+		"Needs root and a kernel with BTF. SIGUSR1 prints the loss counters to\n"
+		"stderr. Event JSON: docs/events.md; rules: docs/rules.md.\n"
 		"\n"
 		"Options:\n"
-		"  -o, --output FILE         write events to FILE instead of stdout\n"
-		"                            (\"-\" = stdout, \"none\" = no event output)\n"
+		"  -o, --output FILE         write alerts to FILE instead of stdout\n"
+		"                            (\"-\" = stdout, \"none\" = discard)\n"
+		"  -e, --events FILE         also write every raw event (exec, fork, exit)\n"
+		"                            as JSON to FILE (\"-\" = stdout)\n"
 		"  -r, --record FILE         also record the raw event stream and container\n"
 		"                            metadata to FILE for `palisade replay`\n"
 		"                            (format: docs/record-format.md)\n"
@@ -51,12 +55,14 @@ static void usage(FILE *f)
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
 		"                            (default 4096)\n"
 		"      --proc-table-size N   processes tracked before eviction (default %d)\n"
+		"%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT);
+		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
 }
 
 struct run_options {
-	const char *output, *record, *docker_socket;
+	const char *output, *events, *record, *docker_socket;
+	struct agent_rules_options rules;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
 };
@@ -71,7 +77,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
+		{ "events", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
+		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -81,8 +89,17 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				   .docker_socket = DEFAULT_DOCKER_SOCKET,
 				   .ringbuf_kib = 4096,
 				   .proc_table_size = PROC_TABLE_DEFAULT };
-	while ((c = getopt_long(argc, argv, "o:r:h", longopts, NULL)) != -1) {
+	agent_rules_defaults(&o->rules);
+	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+		if (c >= AGENT_RULES_OPT_BASE) {
+			if (agent_rules_option(&o->rules, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		switch (c) {
+		case 'e':
+			o->events = optarg;
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -171,33 +188,15 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	fprintf(stderr,
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
-		"errors %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
+		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu)\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
-		(unsigned long long)p->record_errors, ps.entries, ps.capacity,
+		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors);
-}
-
-static int open_output(const char *path, FILE **out)
-{
-	if (strcmp(path, "none") == 0) {
-		*out = NULL;
-		return 0;
-	}
-	if (strcmp(path, "-") == 0) {
-		*out = stdout;
-		return 0;
-	}
-	*out = fopen(path, "we");
-	if (!*out) {
-		fprintf(stderr, "palisade run: cannot open output %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
 }
 
 int agent_run_main(int argc, char **argv)
@@ -208,7 +207,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
-	char host[64] = "", desc[512];
+	char host[64] = "", desc[512], cg2[512];
 	int err, seeded;
 
 	err = parse_options(argc, argv, &o);
@@ -218,11 +217,16 @@ int agent_run_main(int argc, char **argv)
 		fprintf(stderr, "palisade run: must run as root (loads BPF programs)\n");
 		return 1;
 	}
-	err = open_output(o.output, &p.out);
-	if (err)
-		return 1;
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	/* Rules first: a broken rules file stops us before anything is loaded. */
+	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0)
+		return 1;
+	if (pipeline_open_output(o.output, &p.alerts_out) < 0 ||
+	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
+		err = -EIO;
+		goto cleanup;
+	}
 	err = proc_table_new(o.proc_table_size, &p.procs);
 	if (err)
 		goto cleanup;
@@ -254,7 +258,9 @@ int agent_run_main(int argc, char **argv)
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
-	seeded = proc_snapshot("/proc", on_snapshot, &p);
+	seeded = proc_snapshot("/proc",
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       on_snapshot, &p);
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
 		seeded, o.docker_socket ? o.docker_socket : "off");
@@ -267,8 +273,10 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
-		if (p.out)
-			fflush(p.out);
+		if (p.alerts_out)
+			fflush(p.alerts_out);
+		if (p.events_out)
+			fflush(p.events_out);
 		if (stats_requested) {
 			stats_requested = 0;
 			print_counters(sensor, &p, "counters");
@@ -283,10 +291,9 @@ cleanup:
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;
-	if (p.out && p.out != stdout)
-		fclose(p.out);
-	else if (p.out)
-		fflush(p.out);
+	pipeline_close_output(p.alerts_out);
+	pipeline_close_output(p.events_out);
+	rules_engine_free(p.rules);
 	proc_table_free(p.procs);
 	jw_release(&p.json);
 	return err ? 1 : 0;

@@ -4,6 +4,30 @@
  * drivers, containerd, CRI-O, podman), cgroup id -> path resolution, the
  * Docker Engine API client (unix socket, API 1.41) and the store of container
  * metadata kept current from /events. Knows nothing of processes or output.
+ *
+ * Threads. The store runs two threads of its own when given a Docker socket:
+ * one streams GET /events, one inspects containers and seeds the store (at
+ * start and after every reconnect). Every function is thread-safe;
+ * container_store_lookup() is designed for the single event-consumer thread.
+ *
+ * Miss path. A lookup of a cgroup id seen before is a hash probe under an
+ * uncontended mutex: no system call, no allocation. A new cgroup id is
+ * resolved once (open_by_handle_at + readlink, or a walk of the hierarchy
+ * where handles are refused), parsed, and cached; host cgroups are cached too
+ * (bounded, oldest evicted). A container the engine has not described yet is
+ * published at once with its id and runtime (has_metadata false) and the
+ * engine thread is asked to inspect it; the lookup never waits for dockerd,
+ * which may be busy starting that very container (an inspect waits for the
+ * start to finish). Usually the "create" event has been handled before the
+ * first process of a container execs, and containers that started before the
+ * agent come from the seed, so only a race or an unreachable daemon yields
+ * id-only entries; they gain their metadata (a new copy, reported through
+ * on_update) as soon as the inspect answers, well before a `docker exec`.
+ *
+ * Lifetime. Published entries are immutable. An update publishes a new copy
+ * and retires the old one; a removed container's copies are retired too.
+ * Retired copies are freed CONTAINER_RETIRE_SEC after retirement, or by
+ * container_store_free().
  */
 #ifndef PALISADE_CONTAINER_H
 #define PALISADE_CONTAINER_H
@@ -13,6 +37,20 @@
 #include <stdint.h>
 
 #define CONTAINER_ID_LEN 64
+
+/* How long a pointer from a lookup stays valid after its entry is replaced
+ * or removed: far longer than one event takes to process. */
+#define CONTAINER_RETIRE_SEC 60
+/* A destroyed container (or a dead container's cgroups) stays attributable
+ * this long: its last events may still be queued in the ring buffer. */
+#define CONTAINER_DESTROY_GRACE_SEC 10
+#define CONTAINER_INSPECT_TIMEOUT_MS 2000
+#define CONTAINER_RECONNECT_MAX_MS 5000 /* backoff cap while dockerd is away */
+/* Bounds. Beyond them new containers/cgroups are reported as host processes
+ * and counted in lookups_unresolved; host cgroups are evicted oldest first. */
+#define CONTAINER_MAX 16384
+#define CONTAINER_CGROUPS_MAX 65536
+#define CONTAINER_HOST_CGROUPS_MAX 4096
 
 enum container_runtime {
 	RUNTIME_NONE = 0, /* host */
@@ -31,7 +69,7 @@ struct container_label {
  * Immutable once published by the store: an update publishes a new copy.
  * A pointer returned by a lookup stays valid at least CONTAINER_RETIRE_SEC
  * seconds after the entry is replaced or removed, far longer than one event
- * is processed.
+ * is processed. Strings are never NULL ("" when unknown).
  */
 struct container_info {
 	char id[CONTAINER_ID_LEN + 1]; /* full id, lowercase hex */
@@ -43,34 +81,60 @@ struct container_info {
 	bool privileged;
 	struct container_label *labels;
 	size_t n_labels;
-	uint64_t cgroup_id; /* 0 when unknown */
+	uint64_t cgroup_id; /* the cgroup this copy was published for; 0 when none */
 };
 
+/* "host", "docker", "containerd", "cri-o", "podman" (Falco's container.type). */
 const char *container_runtime_name(enum container_runtime rt);
+/* The inverse; -EINVAL for an unknown name. */
+int container_runtime_from_name(const char *name, enum container_runtime *rt);
 
 /*
  * Parses a cgroup path ("/docker/<id>", "/system.slice/docker-<id>.scope",
  * ".../crio-<id>.scope", ".../cri-containerd-<id>.scope",
  * ".../libpod-<id>.scope", "/kubepods/.../<id>", ...). On a match writes the
- * 64-hex id and returns the runtime; returns RUNTIME_NONE for host cgroups.
+ * 64-hex id and returns the runtime; returns RUNTIME_NONE for host cgroups,
+ * including the conmon monitors (crio-conmon-<id>, libpod-conmon-<id>),
+ * which run on the host side. The outermost container wins when nested.
+ * A bare id under a containerd namespace ("/default/<id>") or under kubepods
+ * is reported as containerd (see cgroup_path.c).
  */
 enum container_runtime container_parse_cgroup_path(const char *path,
 						   char id[CONTAINER_ID_LEN + 1]);
+
+/* The value of a label, NULL when absent. */
+const char *container_info_label(const struct container_info *c, const char *key);
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid
+ * hosts), from /proc/self/mountinfo; -ENOENT when it is not mounted. */
+int container_cgroup2_mount(char *mnt, size_t mnt_len);
 
 struct container_store;
 
 struct container_store_config {
 	const char *docker_socket; /* NULL: no engine (replay, --no-docker) */
 	const char *cgroup2_root;  /* NULL: found in /proc/self/mountinfo */
-	/* Called, from any thread, when an entry is published or updated. */
+	/* Replay: cgroup ids come from another run and another host; never resolve
+	 * them here. Only container_store_put_json() fills the store. */
+	bool offline;
+	/*
+	 * Called whenever a copy becomes visible to lookups (one per cgroup of a
+	 * container, again on every change), before it is visible, with the
+	 * store's lock held: a recorder that writes it there writes it before any
+	 * event that can see it. It must be quick and must not call the store.
+	 * The pointer is valid as long as a lookup's would be.
+	 */
 	void (*on_update)(const struct container_info *c, void *ctx);
 	void *ctx;
 };
 
+/* Fails only when out of memory: no engine or no cgroup2 mount is logged and
+ * leaves the store working with what it has. */
 int container_store_new(const struct container_store_config *cfg,
 			struct container_store **out);
 /* Seeds from the engine (containers started before the agent) and starts the
- * /events thread; an unreachable engine is logged, retried in the background. */
+ * /events thread; an unreachable engine is logged, retried in the background.
+ * Waits for the first seed at most a few seconds. */
 int container_store_start(struct container_store *s);
 void container_store_free(struct container_store *s);
 
@@ -79,13 +143,23 @@ void container_store_free(struct container_store *s);
 const struct container_info *container_store_lookup(struct container_store *s,
 						    uint64_t cgroup_id);
 
-/* Record/replay: a container as one JSON object, and back. */
+/* Record/replay: a container as one compact JSON object (malloc'd; includes
+ * cgroup_id), and back. put_json publishes it for its cgroup_id exactly as
+ * the recorded run's lookups returned it. */
 char *container_info_to_json(const struct container_info *c);
 int container_store_put_json(struct container_store *s, const char *json);
+/* Parses what container_info_to_json wrote; free with container_info_free. */
+int container_info_from_json(const char *json, size_t len, struct container_info **out);
+void container_info_free(struct container_info *c);
 
 struct container_store_stats {
-	size_t containers;
-	uint64_t engine_errors, engine_reconnects, lookups_unresolved;
+	size_t containers; /* known containers */
+	size_t cgroups;    /* cached cgroup ids, host ones included */
+	uint64_t engine_errors;      /* failed or malformed engine answers */
+	uint64_t engine_reconnects;  /* events stream re-established */
+	uint64_t lookups_unresolved; /* cgroup ids that could not be attributed */
+	uint64_t lookups_missed;     /* lookups that had to resolve a new cgroup id */
+	uint64_t inspects_dropped;   /* inspect requests over the queue bound (retried) */
 	bool engine_connected;
 };
 void container_store_stats(struct container_store *s, struct container_store_stats *out);

@@ -75,13 +75,15 @@ const struct proc_entry *proc_table_ancestor(const struct proc_table *t,
 void proc_table_stats(const struct proc_table *t, struct proc_table_stats *out);
 
 /*
- * Scans /proc (or root, for tests) and feeds each process to `emit` as an
+ * Scans procfs and feeds each process to `emit` as an
  * EV_PROC_SNAPSHOT record built in the bpf/events.h layout, so a live
  * agent and a replay of its record file seed the table the same way.
- * Parents are emitted before their children. Returns processes seen or
- * a negative errno.
+ * Parents are emitted before their children. cgroup2_root (NULL: unknown)
+ * is where cgroup v2 is mounted, to give each process its cgroup id.
+ * Returns processes seen or a negative errno.
  */
 typedef void (*proc_snapshot_fn)(const void *rec, size_t len, void *ctx);
-int proc_snapshot(const char *procfs, proc_snapshot_fn emit, void *ctx);
+int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn emit,
+		  void *ctx);
 
 #endif

@@ -122,7 +122,7 @@ static void parse_status(const char *procfs, struct ev_header *h)
 
 static uint64_t cgroup_id_of(const char *procfs, const char *cgroup2_root, uint32_t pid)
 {
-	char path[4096 + 128], buf[4096], *p;
+	char path[8192], buf[4096], *p;
 	struct stat st;
 	ssize_t n;
 
@@ -138,7 +138,8 @@ static uint64_t cgroup_id_of(const char *procfs, const char *cgroup2_root, uint3
 		return 0;
 	p += 3;
 	p[strcspn(p, "\n")] = '\0';
-	snprintf(path, sizeof(path), "%s%s", cgroup2_root, p);
+	if (snprintf(path, sizeof(path), "%s%s", cgroup2_root, p) >= (int)sizeof(path))
+		return 0;
 	/* On cgroup2 the directory's inode number is the cgroup id. */
 	return stat(path, &st) == 0 ? st.st_ino : 0;
 }
@@ -233,40 +234,12 @@ static int by_start(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* The cgroup2 mount point: /sys/fs/cgroup on unified hosts, .../unified on hybrid. */
-static const char *find_cgroup2_root(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024];
-	const char *found = NULL;
-
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		char mnt[512], fstype[64];
-
-		/* fields: id parent maj:min root mountpoint opts... - fstype src opts */
-		if (sscanf(line, "%*d %*d %*s %*s %511s", mnt) != 1)
-			continue;
-		const char *dash = strstr(line, " - ");
-
-		if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0) {
-			snprintf(out, size, "%s", mnt);
-			found = out;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-int proc_snapshot(const char *procfs, proc_snapshot_fn emit, void *ctx)
+int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn emit,
+		  void *ctx)
 {
 	struct found *list = NULL, *grown;
 	struct snapshot_rec *rec = NULL;
 	size_t n = 0, cap = 0, i;
-	char cg_root[512];
-	const char *cgroup2_root = find_cgroup2_root(cg_root, sizeof(cg_root));
 	struct dirent *d;
 	DIR *dir;
 	int ret = 0;

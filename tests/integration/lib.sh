@@ -24,10 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# start_agent [ARGS...]: events go to $WORK/events.json, stderr to $WORK/agent.err.
+# start_agent [ARGS...]: raw events go to $WORK/events.json, alerts to
+# $WORK/alerts.json, stderr to $WORK/agent.err.
 start_agent() {
 	: >"$WORK/agent.err"
-	./palisade run -o "$WORK/events.json" "$@" 2>"$WORK/agent.err" &
+	./palisade run -e "$WORK/events.json" -o "$WORK/alerts.json" "$@" 2>"$WORK/agent.err" &
 	AGENT_PID=$!
 	i=0
 	until grep -q '^palisade: loaded' "$WORK/agent.err"; do
@@ -49,19 +50,22 @@ stop_agent() {
 	AGENT_PID=
 }
 
-# wait_event JQ_FILTER [SECONDS]: waits until some event satisfies the filter
-# (a jq boolean expression on one event); prints the first match.
+# wait_event JQ_FILTER [SECONDS] [FIXED_STRING]: waits until some event
+# satisfies the filter (a jq boolean expression on one event); prints the
+# first match. The host's whole event stream lands in the file, so a fixed
+# string that the event must contain (a tag) keeps jq to the few lines that
+# matter. The wait is bounded by the clock, not by a count of scans.
 wait_event() {
-	i=0
-	limit=$(( ${2:-10} * 10 ))
-	while [ $i -lt "$limit" ]; do
-		m=$(jq -c "select($1)" "$WORK/events.json" 2>/dev/null | head -1)
+	deadline=$(( $(date +%s) + ${2:-10} ))
+	while :; do
+		m=$(grep -F -- "${3:-\"type\"}" "$WORK/events.json" 2>/dev/null |
+			jq -c "select($1)" 2>/dev/null | head -1)
 		if [ -n "$m" ]; then
 			printf '%s\n' "$m"
 			return 0
 		fi
-		i=$((i + 1))
-		sleep 0.1
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.2
 	done
 	echo "no event matched: $1" >&2
 	return 1
@@ -69,6 +73,7 @@ wait_event() {
 
 # expect JSON JQ_BOOL_EXPR: the event satisfies the expression.
 expect() {
+	[ -n "$1" ] || { echo "expected $2, but no event" >&2; return 1; }
 	if printf '%s\n' "$1" | jq -e "$2" >/dev/null; then
 		return 0
 	fi
@@ -86,3 +91,9 @@ run_container() {
 }
 
 container_id() { docker inspect -f '{{.Id}}' "$1"; }
+
+# The cgroup v2 id (inode of its directory) of a process.
+cgroup_id_of_pid() {
+	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	stat -c %i "$mnt$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+}

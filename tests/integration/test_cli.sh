@@ -3,9 +3,11 @@
 . tests/integration/lib.sh
 
 ./palisade --help >"$WORK/h" 2>&1
-check "palisade --help lists run and replay" sh -c "grep -q '^  run ' '$WORK/h' && grep -q '^  replay ' '$WORK/h'"
+for cmd in run replay rules fields; do
+	check "palisade --help lists $cmd" grep -q "^  $cmd " "$WORK/h"
+done
 ./palisade run --help >"$WORK/h" 2>&1
-for opt in --output --record --docker-socket --no-docker --ringbuf-kib --proc-table-size --help; do
+for opt in --output --events --record --docker-socket --no-docker --ringbuf-kib --proc-table-size --rules --no-rules --first-match --min-priority --help; do
 	check "run --help documents $opt" grep -q -- "$opt" "$WORK/h"
 done
 ./palisade run --ringbuf-kib 100 2>"$WORK/e"
@@ -19,7 +21,7 @@ check "unwritable output is a clear error" grep -q 'cannot open output /nonexist
 run_container pal-nod "$IMAGE" sleep 300
 ID=$(container_id pal-nod)
 start_agent --docker-socket /nonexistent.sock || exit 1
-docker exec pal-nod /bin/true
-ev=$(wait_event ".type==\"execve\" and .container.id==\"$ID\"")
+docker exec pal-nod /bin/true nodocker$$
+ev=$(wait_event ".type==\"execve\" and .container.id==\"$ID\"" 10 nodocker$$)
 check "engine unreachable: container id still attributed" expect "$ev" '.container.runtime=="docker" and (.container|has("name")|not)'
 stop_agent

@@ -1,0 +1,295 @@
+/*
+ * struct container_info as a value: packed into one allocation (so that a
+ * published entry is freed with one free() and retiring it never allocates),
+ * compared, and converted to and from the JSON that record files carry.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container/internal.h"
+
+struct container_info_block {
+	struct container_info_block *retire_next;
+	uint64_t free_at_ms;
+	struct container_info info; /* then the labels, then the strings */
+};
+
+#define BLOCK_OF(c) \
+	((struct container_info_block *)((char *)(c) - offsetof(struct container_info_block, info)))
+
+static size_t str_size(const char *s)
+{
+	return (s ? strlen(s) : 0) + 1;
+}
+
+static char *put_str(char **cursor, const char *s)
+{
+	char *dst = *cursor;
+	size_t n = str_size(s);
+
+	if (s)
+		memcpy(dst, s, n);
+	else
+		dst[0] = '\0';
+	*cursor += n;
+	return dst;
+}
+
+struct container_info *container_info_pack(const struct container_info *src,
+					   uint64_t cgroup_id)
+{
+	struct container_info_block *b;
+	struct container_info *c;
+	size_t size = sizeof(*b), i;
+	char *cursor;
+
+	size += src->n_labels * sizeof(struct container_label);
+	size += str_size(src->name) + str_size(src->image) + str_size(src->image_id);
+	for (i = 0; i < src->n_labels; i++)
+		size += str_size(src->labels[i].key) + str_size(src->labels[i].value);
+	b = malloc(size);
+	if (!b)
+		return NULL;
+	b->retire_next = NULL;
+	b->free_at_ms = 0;
+	c = &b->info;
+	*c = *src;
+	c->id[CONTAINER_ID_LEN] = '\0';
+	c->cgroup_id = cgroup_id;
+	c->labels = src->n_labels ? (struct container_label *)(b + 1) : NULL;
+	cursor = (char *)(b + 1) + src->n_labels * sizeof(struct container_label);
+	for (i = 0; i < src->n_labels; i++) {
+		c->labels[i].key = put_str(&cursor, src->labels[i].key);
+		c->labels[i].value = put_str(&cursor, src->labels[i].value);
+	}
+	c->name = put_str(&cursor, src->name);
+	c->image = put_str(&cursor, src->image);
+	c->image_id = put_str(&cursor, src->image_id);
+	return c;
+}
+
+struct container_info *container_info_new_bare(const char *id, enum container_runtime rt,
+					       uint64_t cgroup_id)
+{
+	struct container_info bare = { .runtime = rt };
+
+	snprintf(bare.id, sizeof(bare.id), "%s", id);
+	return container_info_pack(&bare, cgroup_id);
+}
+
+void container_info_free(struct container_info *c)
+{
+	if (c)
+		free(BLOCK_OF(c));
+}
+
+const char *container_info_label(const struct container_info *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->n_labels; i++) {
+		if (strcmp(c->labels[i].key, key) == 0)
+			return c->labels[i].value;
+	}
+	return NULL;
+}
+
+bool container_info_same(const struct container_info *a, const struct container_info *b)
+{
+	size_t i;
+
+	if (strcmp(a->id, b->id) != 0 || a->runtime != b->runtime ||
+	    a->has_metadata != b->has_metadata || a->privileged != b->privileged ||
+	    strcmp(a->name, b->name) != 0 || strcmp(a->image, b->image) != 0 ||
+	    strcmp(a->image_id, b->image_id) != 0 || a->n_labels != b->n_labels)
+		return false;
+	for (i = 0; i < a->n_labels; i++) {
+		if (strcmp(a->labels[i].key, b->labels[i].key) != 0 ||
+		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+void container_retire(struct container_retired *r, struct container_info *c,
+		      uint64_t free_at_ms)
+{
+	struct container_info_block *b;
+
+	if (!c)
+		return;
+	b = BLOCK_OF(c);
+	b->free_at_ms = free_at_ms;
+	b->retire_next = NULL;
+	if (r->tail)
+		r->tail->retire_next = b;
+	else
+		r->head = b;
+	r->tail = b;
+}
+
+/* Entries are appended with non-decreasing deadlines: the due ones lead. */
+void container_retired_sweep(struct container_retired *r, uint64_t now_ms)
+{
+	struct container_info_block *b;
+
+	while (r->head && r->head->free_at_ms <= now_ms) {
+		b = r->head;
+		r->head = b->retire_next;
+		if (!r->head)
+			r->tail = NULL;
+		free(b);
+	}
+}
+
+/*
+ * Record files carry one container per frame. cgroup_id goes out as a JSON
+ * integer; jansson's integers are signed, so an id above INT64_MAX (no kernel
+ * makes one today) would travel as a decimal string, which the reader accepts.
+ */
+char *container_info_to_json(const struct container_info *c)
+{
+	json_t *o = NULL, *labels = NULL, *cg = NULL;
+	char *text = NULL, num[24];
+	size_t i;
+
+	if (!c)
+		return NULL;
+	o = json_object();
+	labels = json_object();
+	if (!o || !labels)
+		goto cleanup;
+	for (i = 0; i < c->n_labels; i++) {
+		if (json_object_set_new(labels, c->labels[i].key, json_string(c->labels[i].value)))
+			goto cleanup;
+	}
+	if (c->cgroup_id <= (uint64_t)INT64_MAX) {
+		cg = json_integer((json_int_t)c->cgroup_id);
+	} else {
+		snprintf(num, sizeof(num), "%" PRIu64, c->cgroup_id);
+		cg = json_string(num);
+	}
+	if (json_object_set_new(o, "id", json_string(c->id)) ||
+	    json_object_set_new(o, "runtime", json_string(container_runtime_name(c->runtime))) ||
+	    json_object_set_new(o, "has_metadata", json_boolean(c->has_metadata)) ||
+	    json_object_set_new(o, "name", json_string(c->name ? c->name : "")) ||
+	    json_object_set_new(o, "image", json_string(c->image ? c->image : "")) ||
+	    json_object_set_new(o, "image_id", json_string(c->image_id ? c->image_id : "")) ||
+	    json_object_set_new(o, "privileged", json_boolean(c->privileged)) ||
+	    json_object_set(o, "labels", labels) || json_object_set_new(o, "cgroup_id", cg))
+		goto cleanup;
+	text = json_dumps(o, JSON_COMPACT);
+cleanup:
+	json_decref(labels);
+	json_decref(o);
+	return text;
+}
+
+static int get_str(json_t *o, const char *key, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v) {
+		*out = "";
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -EINVAL;
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_cgroup_id(json_t *v, uint64_t *out)
+{
+	const char *s;
+	char *end;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return -EINVAL;
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -EINVAL;
+	s = json_string_value(v);
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+int container_info_from_json(const char *text, size_t len, struct container_info **out)
+{
+	struct container_info tmp = { 0 };
+	struct container_label *labels = NULL;
+	json_t *root = NULL, *v, *lab, *val;
+	const char *key, *s;
+	size_t n = 0;
+	int err = -EINVAL;
+
+	*out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(root))
+		goto cleanup;
+	v = json_object_get(root, "id");
+	if (!json_is_string(v) || !container_id_valid(json_string_value(v), json_string_length(v)))
+		goto cleanup;
+	memcpy(tmp.id, json_string_value(v), CONTAINER_ID_LEN + 1);
+	v = json_object_get(root, "runtime");
+	if (!json_is_string(v) || container_runtime_from_name(json_string_value(v), &tmp.runtime) ||
+	    tmp.runtime == RUNTIME_NONE)
+		goto cleanup;
+	v = json_object_get(root, "has_metadata");
+	if (v && !json_is_boolean(v))
+		goto cleanup;
+	tmp.has_metadata = json_is_true(v);
+	v = json_object_get(root, "privileged");
+	if (v && !json_is_boolean(v))
+		goto cleanup;
+	tmp.privileged = json_is_true(v);
+	if (get_str(root, "name", &s))
+		goto cleanup;
+	tmp.name = (char *)s;
+	if (get_str(root, "image", &s))
+		goto cleanup;
+	tmp.image = (char *)s;
+	if (get_str(root, "image_id", &s))
+		goto cleanup;
+	tmp.image_id = (char *)s;
+	if (get_cgroup_id(json_object_get(root, "cgroup_id"), &tmp.cgroup_id))
+		goto cleanup;
+	lab = json_object_get(root, "labels");
+	if (lab && !json_is_object(lab) && !json_is_null(lab))
+		goto cleanup;
+	if (json_is_object(lab) && json_object_size(lab)) {
+		labels = calloc(json_object_size(lab), sizeof(*labels));
+		if (!labels) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		json_object_foreach(lab, key, val) {
+			if (!json_is_string(val))
+				goto cleanup;
+			labels[n].key = (char *)key;
+			labels[n].value = (char *)json_string_value(val);
+			n++;
+		}
+	}
+	tmp.labels = labels;
+	tmp.n_labels = n;
+	*out = container_info_pack(&tmp, tmp.cgroup_id);
+	err = *out ? 0 : -ENOMEM;
+cleanup:
+	free(labels);
+	json_decref(root);
+	return err;
+}

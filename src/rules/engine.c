@@ -1,0 +1,642 @@
+/*
+ * The engine: holds loaded files, compiles the collection once, indexes
+ * rules by event type and evaluates events. All memory for evaluation
+ * (scratch buffers, regex match data, output buffers, limiter table) is
+ * allocated at creation or compile time; rules_eval() allocates nothing.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rules/rules_internal.h"
+
+#define SCRATCH_SIZE (16 * 1024)
+#define BODY_SIZE (8 * 1024)
+#define VBUF_SIZE (32 * 1024)
+
+struct eng_rule {
+	struct rl_rule_def *def;
+	struct rl_cnode *cond;
+	struct rl_format fmt;
+	struct rl_evtset evts;
+	bool active; /* compiled, enabled, priority at or above the minimum */
+};
+
+struct rules_engine {
+	struct rules_config cfg;
+	char hostname[256];
+	struct rl_arena arena;
+	struct rl_diags diags;
+	struct rl_vec files;
+	struct rl_collection coll;
+	struct rl_vec regexes;
+	struct rl_idmap users, groups;
+
+	struct eng_rule *rules;
+	size_t n_rules;
+	uint32_t *by_type[RL_EVTTYPE_MAX];
+	uint32_t n_by_type[RL_EVTTYPE_MAX];
+	bool compiled, failed;
+
+	struct rl_scratch scratch;
+	char *body, *line, *vbuf;
+	struct rules_value *vals;
+	struct rl_limiter *lim;
+	struct rules_stats stats;
+	uint64_t evt_num;
+};
+
+static const char *const prio_names[] = { "Emergency", "Alert", "Critical", "Error",
+					  "Warning", "Notice", "Informational", "Debug" };
+
+const char *rules_priority_name(enum rules_priority p)
+{
+	return (unsigned)p <= RULES_PRIO_DEBUG ? prio_names[p] : "Unknown";
+}
+
+int rules_priority_parse(const char *s, enum rules_priority *out)
+{
+	for (int i = 0; i <= RULES_PRIO_DEBUG; i++) {
+		if (!strcasecmp(s, prio_names[i])) {
+			*out = (enum rules_priority)i;
+			return 0;
+		}
+	}
+	if (!strcasecmp(s, "info")) {
+		*out = RULES_PRIO_INFORMATIONAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void rules_config_default(struct rules_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->append_container = true;
+	cfg->min_priority = RULES_PRIO_DEBUG;
+}
+
+static int64_t measure_boot_offset(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000ll + (rt.tv_nsec - bt.tv_nsec);
+}
+
+int rules_engine_new(const struct rules_config *cfg, struct rules_engine **out)
+{
+	struct rules_engine *e = calloc(1, sizeof(*e));
+	struct rl_buf *bufs[4];
+	int ret = -ENOMEM;
+
+	if (!e)
+		return -ENOMEM;
+	if (cfg)
+		e->cfg = *cfg;
+	else
+		rules_config_default(&e->cfg);
+	if (e->cfg.hostname)
+		snprintf(e->hostname, sizeof(e->hostname), "%s", e->cfg.hostname);
+	else if (gethostname(e->hostname, sizeof(e->hostname) - 1))
+		snprintf(e->hostname, sizeof(e->hostname), "unknown");
+	if (!e->cfg.boot_to_realtime_ns)
+		e->cfg.boot_to_realtime_ns = measure_boot_offset();
+	/* Names are read once here: extractors never do I/O. */
+	rl_idmap_load(&e->arena, "/etc/passwd", &e->users);
+	rl_idmap_load(&e->arena, "/etc/group", &e->groups);
+	bufs[0] = &e->scratch.lhs;
+	bufs[1] = &e->scratch.rhs;
+	bufs[2] = &e->scratch.tmp;
+	bufs[3] = &e->scratch.tmp2;
+	for (int i = 0; i < 4; i++) {
+		bufs[i]->p = malloc(SCRATCH_SIZE);
+		bufs[i]->cap = SCRATCH_SIZE;
+		if (!bufs[i]->p)
+			goto cleanup;
+	}
+	e->scratch.match = pcre2_match_data_create(32, NULL);
+	e->body = malloc(BODY_SIZE);
+	e->line = malloc(BODY_SIZE + 128);
+	e->vbuf = malloc(VBUF_SIZE);
+	if (!e->scratch.match || !e->body || !e->line || !e->vbuf)
+		goto cleanup;
+	ret = rl_limiter_new(&e->cfg, &e->lim);
+	if (ret)
+		goto cleanup;
+	*out = e;
+	return 0;
+cleanup:
+	rules_engine_free(e);
+	return ret;
+}
+
+void rules_engine_free(struct rules_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->regexes.n; i++)
+		pcre2_code_free(e->regexes.v[i]);
+	pcre2_match_data_free(e->scratch.match);
+	free(e->scratch.lhs.p);
+	free(e->scratch.rhs.p);
+	free(e->scratch.tmp.p);
+	free(e->scratch.tmp2.p);
+	free(e->body);
+	free(e->line);
+	free(e->vbuf);
+	free(e->vals);
+	free(e->rules);
+	rl_limiter_free(e->lim);
+	rl_diags_release(&e->diags);
+	rl_arena_release(&e->arena);
+	free(e);
+}
+
+int rules_engine_add_buffer(struct rules_engine *e, const char *name, const char *text,
+			    size_t len)
+{
+	struct rl_file *f = rl_alloc(&e->arena, sizeof(*f));
+	struct rl_pos none = { 0 };
+
+	if (e->compiled) {
+		rl_diag(&e->diags, true, none, "%s: rules added after compile are ignored", name);
+		return -EBUSY;
+	}
+	if (!f || !(f->name = rl_strdup(&e->arena, name)) ||
+	    !(f->raw = rl_strndup(&e->arena, text, len)) || rl_vec_push(&e->arena, &e->files, f))
+		return -ENOMEM;
+	f->raw_len = len;
+	if (memchr(text, '\0', len)) {
+		struct rl_pos p = { f, 1, 1 };
+		rl_diag(&e->diags, true, p, "not a text file (contains NUL bytes)");
+		return -EINVAL;
+	}
+	if (rl_yaml_parse(&e->arena, &e->diags, f))
+		return 0; /* recorded; keep going to report other files too */
+	rl_load_items(&e->arena, &e->diags, &e->coll, f);
+	return 0;
+}
+
+static int add_file(struct rules_engine *e, const char *path)
+{
+	FILE *fp = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct rl_pos none = { 0 };
+	int ret = 0;
+
+	if (!fp) {
+		ret = -errno;
+		rl_diag(&e->diags, true, none, "%s: cannot open rules file: %s", path, strerror(-ret));
+		return ret;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb = realloc(buf, cap ? cap * 2 : 65536);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		ret = -EIO;
+		rl_diag(&e->diags, true, none, "%s: read error", path);
+		goto cleanup;
+	}
+	ret = rules_engine_add_buffer(e, path, buf ? buf : "", len);
+cleanup:
+	free(buf);
+	fclose(fp);
+	return ret;
+}
+
+static int yaml_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' &&
+	       ((n > 5 && !strcmp(d->d_name + n - 5, ".yaml")) ||
+		(n > 4 && !strcmp(d->d_name + n - 4, ".yml")));
+}
+
+int rules_engine_add_path(struct rules_engine *e, const char *path)
+{
+	struct stat st;
+	struct dirent **list = NULL;
+	struct rl_pos none = { 0 };
+	int n, ret = 0;
+
+	if (stat(path, &st)) {
+		ret = -errno;
+		rl_diag(&e->diags, true, none, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(e, path);
+	n = scandir(path, &list, yaml_name, alphasort);
+	if (n < 0) {
+		ret = -errno;
+		rl_diag(&e->diags, true, none, "%s: cannot list directory: %s", path, strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; i < n; i++) {
+		char *full = NULL;
+
+		if (!ret && asprintf(&full, "%s/%s", path, list[i]->d_name) >= 0)
+			ret = add_file(e, full);
+		free(full);
+		free(list[i]);
+	}
+	free(list);
+	return ret;
+}
+
+/* The default rule set, embedded by the build (see default_rules.c). */
+extern const char rules_default_yaml[] __attribute__((weak));
+extern const size_t rules_default_yaml_len __attribute__((weak));
+
+int rules_engine_add_default(struct rules_engine *e)
+{
+	if (!rules_default_yaml || !&rules_default_yaml_len || !rules_default_yaml_len) {
+		struct rl_pos none = { 0 };
+		rl_diag(&e->diags, true, none,
+			"no default rules are embedded in this binary; pass --rules FILE");
+		return -ENOENT;
+	}
+	return rules_engine_add_buffer(e, "<default rules>", rules_default_yaml,
+				       rules_default_yaml_len);
+}
+
+/* ---- compile ---- */
+
+static void diag_macros(struct rules_engine *e, struct rl_compiler *cc)
+{
+	/* Every macro is checked once where it is written, used or not, so
+	 * its problems are reported at the macro and not at every use. */
+	for (size_t i = 0; i < e->coll.macros.n; i++) {
+		struct rl_macro_def *m = e->coll.macros.v[i];
+
+		if (!m->parsed) {
+			m->parsed = true;
+			m->ast = rl_cond_parse(&e->arena, &e->diags, &m->cond);
+			m->parse_failed = !m->ast;
+		}
+		if (m->parse_failed)
+			continue;
+		bool used = m->used;
+		size_t errs = e->diags.errors;
+		m->expanding = true;
+		rl_compile_ast(cc, m->ast);
+		m->expanding = false;
+		m->used = used;
+		m->compile_failed = e->diags.errors != errs;
+	}
+}
+
+static char *evttypes_text(struct rl_arena *a, const struct rl_evtset *s, bool provided_only,
+			   size_t max)
+{
+	char buf[1024];
+	size_t n = 0, count = 0;
+
+	if (!provided_only && rl_evtset_is_all(s))
+		return rl_strdup(a, "all");
+	buf[0] = '\0';
+	for (size_t i = 0; i < rl_evttype_count(); i++) {
+		if (!rl_evtset_has(s, (int)i))
+			continue;
+		if (count++ >= max) {
+			snprintf(buf + n, sizeof(buf) - n, ",...");
+			break;
+		}
+		int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", rl_evttype_name((int)i));
+		if (w < 0 || (size_t)w >= sizeof(buf) - n)
+			break;
+		n += (size_t)w;
+	}
+	return rl_strdup(a, buf);
+}
+
+static const char *cannot_fire_reason(struct rules_engine *e, const struct eng_rule *r,
+				      const struct rl_vec *unavailable)
+{
+	bool any_provided = false;
+
+	for (size_t i = 0; i < rl_evttype_count() && !any_provided; i++)
+		any_provided = rl_evtset_has(&r->evts, (int)i) && rl_evttype_provided((int)i);
+	if (!any_provided)
+		return rl_sprintf(&e->arena, "needs event types %s (not provided by the sensors yet)",
+				  evttypes_text(&e->arena, &r->evts, true, 8));
+	if (rl_cnode_can_fire(r->cond))
+		return NULL;
+	char names[512] = "";
+	size_t n = 0;
+	const char *why = "";
+	for (size_t i = 0; i < unavailable->n; i++) {
+		const struct rl_field_def *d = unavailable->v[i];
+		int w = snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", d->name);
+		if (w > 0 && (size_t)w < sizeof(names) - n)
+			n += (size_t)w;
+		if (i == 0)
+			why = d->needs;
+	}
+	return rl_sprintf(&e->arena, "needs fields %s: %s", names, why);
+}
+
+static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct eng_rule *r)
+{
+	struct rl_rule_def *d = r->def;
+	struct rl_vec unavailable = { 0 };
+	struct rl_ast *ast, *exc;
+	size_t errs = e->diags.errors;
+
+	d->info.tags = (const char *const *)d->tags.v;
+	d->info.n_tags = d->tags.n;
+	if (strcmp(d->info.source, "syscall")) {
+		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall only)",
+						 d->info.source);
+		d->info.evttypes = "none";
+		rl_diag(&e->diags, false, d->pos, "rule '%s': source '%s' is not supported; rule skipped",
+			d->info.name, d->info.source);
+		return true;
+	}
+	cc->unavailable = &unavailable;
+	cc->unknown_field_seen = false;
+	cc->quiet_unknown = d->skip_if_unknown_filter;
+	ast = rl_cond_parse(&e->arena, &e->diags, &d->cond);
+	if (!ast)
+		return false;
+	r->cond = rl_compile_ast(cc, ast);
+	exc = rl_exceptions_ast(cc, d);
+	if (exc && r->cond) {
+		struct rl_cnode *ec = rl_compile_ast(cc, exc);
+		struct rl_cnode *no = rl_alloc(&e->arena, sizeof(*no));
+		struct rl_cnode *and = rl_alloc(&e->arena, sizeof(*and));
+
+		if (!ec || !no || !and)
+			return false;
+		no->kind = CN_NOT;
+		no->kids = rl_alloc(&e->arena, sizeof(*no->kids));
+		and->kind = CN_AND;
+		and->kids = rl_alloc(&e->arena, 2 * sizeof(*and->kids));
+		if (!no->kids || !and->kids)
+			return false;
+		no->kids[0] = ec;
+		no->n_kids = 1;
+		and->kids[0] = r->cond;
+		and->kids[1] = no;
+		and->n_kids = 2;
+		r->cond = and;
+	}
+	if (cc->quiet_unknown && cc->unknown_field_seen) {
+		cc->quiet_unknown = false;
+		d->info.cannot_fire = "uses a field palisade does not know (skip-if-unknown-filter)";
+		d->info.evttypes = "none";
+		rl_diag(&e->diags, false, d->pos, "rule '%s' skipped: unknown field (skip-if-unknown-filter)",
+			d->info.name);
+		r->cond = NULL;
+		return true;
+	}
+	cc->quiet_unknown = false;
+	if (rl_format_compile(cc, &d->output, &r->fmt))
+		return false;
+	if (e->cfg.append_container) {
+		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
+		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
+		rl_format_add(&e->arena, &r->fmt, "container_image", "container.image");
+		rl_format_add(&e->arena, &r->fmt, "pid", "proc.pid");
+	}
+	if (!r->cond || e->diags.errors != errs)
+		return false;
+	rl_compile_evtset(r->cond, &r->evts);
+	d->info.evttypes = evttypes_text(&e->arena, &r->evts, false, 1000);
+	if (rl_evtset_is_all(&r->evts) && d->warn_evttypes)
+		rl_diag(&e->diags, false, d->pos,
+			"rule '%s' matches all event types: it runs on every event (restrict it with evt.type)",
+			d->info.name);
+	d->info.cannot_fire = cannot_fire_reason(e, r, &unavailable);
+	return true;
+}
+
+static int build_index(struct rules_engine *e)
+{
+	for (size_t t = 0; t < rl_evttype_count(); t++) {
+		uint32_t n = 0;
+
+		for (size_t i = 0; i < e->n_rules; i++)
+			n += e->rules[i].active && rl_evtset_has(&e->rules[i].evts, (int)t);
+		if (!n)
+			continue;
+		e->by_type[t] = rl_alloc(&e->arena, n * sizeof(uint32_t));
+		if (!e->by_type[t])
+			return -ENOMEM;
+		for (size_t i = 0; i < e->n_rules; i++)
+			if (e->rules[i].active && rl_evtset_has(&e->rules[i].evts, (int)t))
+				e->by_type[t][e->n_by_type[t]++] = (uint32_t)i;
+	}
+	return 0;
+}
+
+int rules_engine_compile(struct rules_engine *e)
+{
+	struct rl_compiler cc = { &e->arena, &e->diags, &e->coll, &e->regexes, false, false, NULL };
+	size_t max_fields = 0;
+	int ret = 0;
+
+	if (e->compiled)
+		return e->failed ? -EINVAL : 0;
+	e->compiled = true;
+	diag_macros(e, &cc);
+	e->n_rules = e->coll.rules.n;
+	e->rules = calloc(e->n_rules + 1, sizeof(*e->rules));
+	if (!e->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_rules; i++) {
+		struct eng_rule *r = &e->rules[i];
+
+		r->def = e->coll.rules.v[i];
+		if (!compile_rule(e, &cc, r)) {
+			r->cond = NULL;
+			continue;
+		}
+		r->active = r->cond && r->def->info.enabled &&
+			    r->def->info.priority <= e->cfg.min_priority;
+		if (r->fmt.n_fields > max_fields)
+			max_fields = r->fmt.n_fields;
+	}
+	e->vals = calloc(max_fields + 1, sizeof(*e->vals));
+	if (!e->vals)
+		return -ENOMEM;
+	ret = build_index(e);
+	if (e->diags.errors) {
+		ret = -EINVAL;
+		for (size_t i = 0; i < e->n_rules; i++)
+			e->rules[i].active = false;
+		memset(e->n_by_type, 0, sizeof(e->n_by_type));
+	}
+	for (size_t i = 0; e->cfg.diag_out && i < e->diags.n; i++)
+		fprintf(e->cfg.diag_out, "%s\n", e->diags.d[i].text);
+	e->failed = ret != 0;
+	return ret;
+}
+
+size_t rules_engine_diag_count(const struct rules_engine *e)
+{
+	return e->diags.n;
+}
+
+const struct rules_diag *rules_engine_diag(const struct rules_engine *e, size_t i)
+{
+	return i < e->diags.n ? &e->diags.d[i] : NULL;
+}
+
+size_t rules_engine_rule_count(const struct rules_engine *e)
+{
+	return e->rules ? e->n_rules : e->coll.rules.n;
+}
+
+const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, size_t i)
+{
+	if (i >= rules_engine_rule_count(e))
+		return NULL;
+	return &((const struct rl_rule_def *)e->coll.rules.v[i])->info;
+}
+
+size_t rules_engine_cannot_fire_count(const struct rules_engine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rules_engine_rule_count(e); i++) {
+		const struct rules_rule_info *r = rules_engine_rule(e, i);
+		n += r->enabled && r->cannot_fire;
+	}
+	return n;
+}
+
+void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out)
+{
+	*out = e->stats;
+	out->rules_loaded = rules_engine_rule_count(e);
+	out->rules_enabled = 0;
+	for (size_t i = 0; i < e->n_rules; i++)
+		out->rules_enabled += e->rules[i].active;
+	out->rules_cannot_fire = rules_engine_cannot_fire_count(e);
+	out->lists = e->coll.lists.n;
+	out->macros = e->coll.macros.n;
+}
+
+size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names, size_t max,
+				    bool *all_types)
+{
+	size_t n = 0;
+
+	*all_types = false;
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (e->rules[i].active && rl_evtset_is_all(&e->rules[i].evts))
+			*all_types = true;
+	for (size_t t = 0; t < rl_evttype_count(); t++) {
+		if (!e->n_by_type[t])
+			continue;
+		if (n < max)
+			names[n] = rl_evttype_name((int)t);
+		n++;
+	}
+	return n;
+}
+
+/* ---- evaluation ---- */
+
+static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,
+		   rules_alert_fn cb, void *ctx)
+{
+	const struct eng_rule *r = &e->rules[idx];
+	const struct event *ev = c->ev;
+	uint64_t ts = ev->hdr ? ev->hdr->ts_ns : 0;
+	uint64_t now = ts + (uint64_t)c->boot_to_real_ns;
+	uint64_t key = ev->container ? (ev->container_key ? ev->container_key : 1) : 0;
+	size_t len = rl_format_render(c, &r->fmt, e->body, BODY_SIZE, e->vals, e->vbuf,
+				      VBUF_SIZE, &e->scratch);
+	int lim = rl_limiter_check(e->lim, idx, key, ts, rl_hash(e->body, len),
+				   &e->stats.limiter_evictions);
+	struct rules_alert a;
+	time_t s = (time_t)(now / 1000000000ull);
+	struct tm tm;
+
+	if (lim == 1) {
+		e->stats.rate_limited++;
+		return 0;
+	}
+	if (lim == 2) {
+		e->stats.deduplicated++;
+		return 0;
+	}
+	gmtime_r(&s, &tm);
+	snprintf(e->line, BODY_SIZE + 128, "%02d:%02d:%02d.%09llu: %s %s", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, (unsigned long long)(now % 1000000000ull),
+		 rules_priority_name(r->def->info.priority), e->body);
+	a.rule = &r->def->info;
+	a.ev = ev;
+	a.output = e->line;
+	a.time_ns = now;
+	a.hostname = e->hostname;
+	a.fields = e->vals;
+	a.n_fields = r->fmt.n_fields;
+	e->stats.alerts++;
+	return cb ? (cb(&a, ctx) ? -1 : 1) : 1;
+}
+
+int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb, void *ctx)
+{
+	int type = rl_evttype_of_event(ev);
+	struct rl_eval_ctx c;
+	int delivered = 0;
+
+	if (type < 0 || e->failed || !e->compiled)
+		return 0;
+	e->stats.events++;
+	e->evt_num++;
+	if (!e->n_by_type[type]) {
+		e->stats.events_no_rules++;
+		return 0;
+	}
+	c.ev = ev;
+	c.cfg = &e->cfg;
+	c.hostname = e->hostname;
+	c.evt_num = e->evt_num;
+	c.evt_type = type;
+	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
+	c.users = &e->users;
+	c.groups = &e->groups;
+	for (uint32_t i = 0; i < e->n_by_type[type]; i++) {
+		uint32_t idx = e->by_type[type][i];
+		int ret;
+
+		if (!rl_eval_node(&c, e->rules[idx].cond, &e->scratch))
+			continue;
+		e->stats.matches++;
+		ret = deliver(e, &c, idx, cb, ctx);
+		if (ret < 0)
+			return delivered + 1;
+		delivered += ret;
+		if (e->cfg.first_match_only)
+			break;
+	}
+	return delivered;
+}

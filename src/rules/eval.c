@@ -1,0 +1,249 @@
+/*
+ * Evaluation of a compiled condition on one event. No allocation: composed
+ * strings go to the engine's scratch buffers. Falco's rule: a field that
+ * cannot be extracted makes its comparison false (and `not` of it true).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <fnmatch.h>
+#include <pcre2.h>
+#include <string.h>
+
+#include "proc/proc.h"
+#include "rules/field_ids.h"
+
+static size_t b64_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	unsigned val = 0;
+	int bits = -8;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *p = in[i] ? strchr(tbl, in[i]) : NULL;
+
+		if (in[i] == '=')
+			break;
+		if (!p)
+			return (size_t)-1;
+		val = (val << 6) | (unsigned)(p - tbl);
+		bits += 6;
+		if (bits >= 0) {
+			if (n + 1 >= cap)
+				return (size_t)-1;
+			out[n++] = (char)((val >> bits) & 0xff);
+			bits -= 8;
+		}
+	}
+	return n;
+}
+
+static bool transform(enum rl_transform tr, struct rl_value *v, struct rl_buf *dst)
+{
+	size_t n = v->len < dst->cap ? v->len : dst->cap - 1;
+	const char *slash;
+
+	switch (tr) {
+	case TR_TOLOWER:
+	case TR_TOUPPER:
+		for (size_t i = 0; i < n; i++)
+			dst->p[i] = (char)(tr == TR_TOLOWER ? tolower((unsigned char)v->s[i]) :
+							      toupper((unsigned char)v->s[i]));
+		return rl_set_buf(v, dst, n);
+	case TR_B64:
+		n = b64_decode(v->s, v->len, dst->p, dst->cap);
+		return n != (size_t)-1 && rl_set_buf(v, dst, n);
+	case TR_BASENAME:
+		slash = memrchr(v->s, '/', v->len);
+		if (!slash)
+			return true;
+		n = v->len - (size_t)(slash + 1 - v->s);
+		memmove(dst->p, slash + 1, n);
+		return rl_set_buf(v, dst, n);
+	case TR_LEN:
+		return rl_set_uint(v, v->len);
+	}
+	return false;
+}
+
+bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, int anc,
+		      struct rl_value *out, struct rl_buf *buf, struct rl_buf *tmp)
+{
+	const struct rl_field_def *d = f->ref.def;
+
+	if (!d->extract || !d->extract(c, &f->ref, anc, out, buf))
+		return false;
+	for (unsigned i = 0; i < f->n_tr; i++) {
+		/* Alternate buffers: the input may live in the one written last. */
+		struct rl_buf *dst = (i % 2) ? buf : tmp;
+
+		if (!transform(f->tr[i], out, dst))
+			return false;
+	}
+	return true;
+}
+
+static int cmp_num(const struct rl_value *a, const struct rl_value *b)
+{
+	if (a->t == FT_INT || b->t == FT_INT) {
+		int64_t x = a->t == FT_INT ? a->i : (int64_t)a->u;
+		int64_t y = b->t == FT_INT ? b->i : (int64_t)b->u;
+		return x < y ? -1 : x > y;
+	}
+	return a->u < b->u ? -1 : a->u > b->u;
+}
+
+static bool ip_in(const struct rl_value *ip, const struct rl_value *net)
+{
+	unsigned bits = net->prefix;
+
+	if (ip->ip_len != net->ip_len)
+		return false;
+	for (unsigned i = 0; i < ip->ip_len && bits; i++) {
+		unsigned take = bits >= 8 ? 8 : bits;
+		uint8_t mask = (uint8_t)(0xff << (8 - take));
+
+		if ((ip->ip[i] & mask) != (net->ip[i] & mask))
+			return false;
+		bits -= take;
+	}
+	return true;
+}
+
+static bool equal(const struct rl_value *a, const struct rl_value *b)
+{
+	switch (a->t) {
+	case FT_STR:
+	case FT_BYTES:
+		return a->len == b->len && !memcmp(a->s, b->s, a->len);
+	case FT_IPADDR:
+	case FT_IPNET:
+		return ip_in(a, b);
+	default:
+		return cmp_num(a, b) == 0;
+	}
+}
+
+static bool icontains(const struct rl_value *v, const char *needle, size_t nlen)
+{
+	if (nlen > v->len)
+		return false;
+	for (size_t i = 0; i + nlen <= v->len; i++) {
+		size_t k = 0;
+
+		while (k < nlen && tolower((unsigned char)v->s[i + k]) == needle[k])
+			k++;
+		if (k == nlen)
+			return true;
+	}
+	return false;
+}
+
+static bool compare(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+		    const struct rl_value *v, struct rl_scratch *s)
+{
+	struct rl_value rhs;
+	const struct rl_value *r = &cmp->val;
+	int ord;
+
+	if (cmp->rhs) {
+		if (!rl_extract_fexpr(c, cmp->rhs, 1, &rhs, &s->rhs, &s->tmp2))
+			return false;
+		r = &rhs;
+	}
+	switch (cmp->op) {
+	case OP_EQ:
+		return equal(v, r);
+	case OP_NE:
+		return !equal(v, r);
+	case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		if (v->t == FT_STR || v->t == FT_BYTES) {
+			size_t n = v->len < r->len ? v->len : r->len;
+			ord = memcmp(v->s, r->s, n);
+			if (!ord)
+				ord = v->len < r->len ? -1 : v->len > r->len;
+		} else {
+			ord = cmp_num(v, r);
+		}
+		return cmp->op == OP_LT ? ord < 0 : cmp->op == OP_LE ? ord <= 0 :
+		       cmp->op == OP_GT ? ord > 0 : ord >= 0;
+	case OP_IN:
+	case OP_INTERSECTS:
+		if (cmp->set)
+			return rl_strset_has(cmp->set, v->s, v->len);
+		for (size_t i = 0; i < cmp->n_vals; i++)
+			if (equal(v, &cmp->vals[i]))
+				return true;
+		return false;
+	case OP_PMATCH:
+		return rl_pathset_match(cmp->paths, v->s, v->len);
+	case OP_CONTAINS:
+	case OP_BCONTAINS:
+		return memmem(v->s, v->len, r->s, r->len) != NULL;
+	case OP_ICONTAINS:
+		return icontains(v, r->s, r->len);
+	case OP_STARTSWITH:
+	case OP_BSTARTSWITH:
+		return v->len >= r->len && !memcmp(v->s, r->s, r->len);
+	case OP_ENDSWITH:
+		return v->len >= r->len && !memcmp(v->s + v->len - r->len, r->s, r->len);
+	case OP_GLOB:
+		return !fnmatch(r->s, v->s, 0);
+	case OP_IGLOB:
+		return !fnmatch(r->s, v->s, FNM_CASEFOLD);
+	case OP_REGEX: {
+		/* Match data is created once per engine: none per event. */
+		return pcre2_match((pcre2_code *)cmp->regex, (PCRE2_SPTR)v->s, v->len, 0, 0,
+				   s->match, NULL) >= 0;
+	}
+	case OP_EXISTS:
+		return true;
+	}
+	return false;
+}
+
+static bool eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp, struct rl_scratch *s)
+{
+	struct rl_value v;
+
+	/* proc.aname (no index) in a condition: any ancestor. */
+	if (cmp->lhs.ref.def->arg == FARG_INDEX_OPT && cmp->lhs.ref.index < 0) {
+		for (int anc = 1; anc <= PROC_ANCESTORS_MAX; anc++) {
+			if (!rl_extract_fexpr(c, &cmp->lhs, anc, &v, &s->lhs, &s->tmp))
+				return false;
+			if (compare(c, cmp, &v, s))
+				return true;
+		}
+		return false;
+	}
+	if (!rl_extract_fexpr(c, &cmp->lhs, 1, &v, &s->lhs, &s->tmp))
+		return false;
+	return compare(c, cmp, &v, s);
+}
+
+bool rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n, struct rl_scratch *s)
+{
+	switch (n->kind) {
+	case CN_TRUE:
+		return true;
+	case CN_FALSE:
+		return false;
+	case CN_AND:
+		for (size_t i = 0; i < n->n_kids; i++)
+			if (!rl_eval_node(c, n->kids[i], s))
+				return false;
+		return true;
+	case CN_OR:
+		for (size_t i = 0; i < n->n_kids; i++)
+			if (rl_eval_node(c, n->kids[i], s))
+				return true;
+		return false;
+	case CN_NOT:
+		return !rl_eval_node(c, n->kids[0], s);
+	case CN_EVTTYPE:
+		return c->evt_type >= 0 && rl_evtset_has(&n->evts, c->evt_type);
+	case CN_CMP:
+		return eval_cmp(c, n->cmp, s);
+	}
+	return false;
+}

@@ -1,0 +1,168 @@
+/*
+ * Event type names as Falco rules spell them (syscall names plus Falco's own
+ * events such as procexit), and which of them palisade's sensors deliver
+ * today. Issue 4 adds file, network and privilege events: extend
+ * rl_evttype_of_event() and the provided[] list as sensors land.
+ */
+#include <string.h>
+
+#include "rules/rules_internal.h"
+
+static const char *const names[] = {
+	/* Falco's non-syscall events */
+	"procexit", "container", "signaldeliver", "pluginevent", "asyncevent", "infra",
+	"switch", "page_fault", "procinfo", "drop", "notification", "sysdigevent",
+	"cpu_hotplug", "tracer", "k8s", "mesos", "meta",
+	/* syscalls (x86-64 names, plus the 32-bit/legacy ones Falco knows) */
+	"read", "write", "open", "close", "stat", "fstat", "lstat", "poll", "lseek", "mmap",
+	"mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+	"ioctl", "pread", "pwrite", "pread64", "pwrite64", "readv", "writev", "access", "pipe",
+	"select", "sched_yield", "mremap", "msync", "mincore", "madvise", "shmget", "shmat",
+	"shmctl", "dup", "dup2", "dup3", "pause", "nanosleep", "getitimer", "alarm",
+	"setitimer", "getpid", "sendfile", "socket", "connect", "accept", "accept4", "sendto",
+	"recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "bind", "listen",
+	"getsockname", "getpeername", "socketpair", "setsockopt", "getsockopt", "clone",
+	"clone3", "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "kill",
+	"uname", "semget", "semop", "semctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
+	"fcntl", "flock", "fsync", "fdatasync", "truncate", "ftruncate", "getdents",
+	"getdents64", "getcwd", "chdir", "fchdir", "rename", "renameat", "renameat2", "mkdir",
+	"mkdirat", "rmdir", "creat", "link", "linkat", "unlink", "unlinkat", "symlink",
+	"symlinkat", "readlink", "readlinkat", "chmod", "fchmod", "fchmodat", "fchmodat2",
+	"chown", "fchown", "lchown", "fchownat", "umask", "gettimeofday", "getrlimit",
+	"setrlimit", "prlimit", "getrusage", "sysinfo", "times", "ptrace", "getuid", "syslog",
+	"getgid", "setuid", "setgid", "geteuid", "getegid", "setpgid", "getppid", "getpgrp",
+	"setsid", "setreuid", "setregid", "getgroups", "setgroups", "setresuid", "getresuid",
+	"setresgid", "getresgid", "getpgid", "setfsuid", "setfsgid", "getsid", "capget",
+	"capset", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_sigsuspend",
+	"sigaltstack", "utime", "mknod", "mknodat", "uselib", "personality", "ustat", "statfs",
+	"fstatfs", "sysfs", "getpriority", "setpriority", "sched_setparam", "sched_getparam",
+	"sched_setscheduler", "sched_getscheduler", "mlock", "munlock", "mlockall",
+	"munlockall", "mlock2", "vhangup", "modify_ldt", "pivot_root", "prctl", "arch_prctl",
+	"adjtimex", "chroot", "sync", "acct", "settimeofday", "mount", "umount", "umount2",
+	"swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm",
+	"init_module", "finit_module", "delete_module", "quotactl", "gettid", "readahead",
+	"setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr",
+	"listxattr", "removexattr", "tkill", "tgkill", "time", "futex", "sched_setaffinity",
+	"sched_getaffinity", "io_setup", "io_destroy", "io_getevents", "io_submit",
+	"io_cancel", "io_uring_setup", "io_uring_enter", "io_uring_register",
+	"lookup_dcookie", "epoll_create", "epoll_create1", "epoll_wait", "epoll_pwait",
+	"epoll_ctl", "remap_file_pages", "set_tid_address", "restart_syscall", "semtimedop",
+	"fadvise64", "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun",
+	"timer_delete", "clock_settime", "clock_gettime", "clock_getres", "clock_nanosleep",
+	"mbind", "set_mempolicy", "get_mempolicy", "mq_open", "mq_unlink", "mq_timedsend",
+	"mq_timedreceive", "mq_notify", "mq_getsetattr", "kexec_load", "kexec_file_load",
+	"waitid", "add_key", "request_key", "keyctl", "ioprio_set", "ioprio_get",
+	"inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
+	"migrate_pages", "openat", "openat2", "open_by_handle_at", "name_to_handle_at",
+	"futimesat", "newfstatat", "pselect6", "ppoll", "unshare", "setns", "set_robust_list",
+	"get_robust_list", "splice", "tee", "sync_file_range", "vmsplice", "move_pages",
+	"utimensat", "signalfd", "signalfd4", "timerfd_create", "timerfd", "eventfd",
+	"eventfd2", "fallocate", "timerfd_settime", "timerfd_gettime", "pipe2",
+	"perf_event_open", "fanotify_init", "fanotify_mark", "clock_adjtime", "syncfs",
+	"getcpu", "process_vm_readv", "process_vm_writev", "kcmp", "sched_setattr",
+	"sched_getattr", "seccomp", "getrandom", "memfd_create", "memfd_secret", "bpf",
+	"userfaultfd", "membarrier", "copy_file_range", "preadv", "pwritev", "preadv2",
+	"pwritev2", "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "rseq",
+	"pidfd_send_signal", "pidfd_open", "pidfd_getfd", "open_tree", "move_mount",
+	"fsopen", "fsconfig", "fsmount", "fspick", "close_range", "faccessat", "faccessat2",
+	"process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd",
+	"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
+	"process_mrelease", "futex_waitv", "set_mempolicy_home_node", "cachestat",
+	"map_shadow_stack", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules",
+	"mmap2", "socketcall", "stat64", "fstat64", "lstat64", "llseek", "_llseek", "signal",
+	"sigaction", "sigprocmask", "sigreturn", "sigsuspend", "sigpending", "nice", "uid16",
+	"getuid32", "setuid32", "getgid32", "setgid32", "setresuid32", "setresgid32",
+	"geteuid32", "getegid32", "setreuid32", "setregid32", "fchown32", "chown32",
+	"lchown32", "getdents32", "waitpid", "olduname", "oldstat", "oldfstat", "oldlstat",
+	"create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg",
+	"putpmsg", "afs_syscall", "tuxcall", "security", "vserver", "epoll_ctl_old",
+	"epoll_wait_old", "set_thread_area", "get_thread_area",
+};
+
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
+_Static_assert(N_NAMES <= RL_EVTTYPE_MAX, "raise RL_EVTTYPE_MAX");
+
+/* What the sensors deliver today (see bpf/events.h). */
+static const char *const provided[] = { "execve", "clone", "procexit" };
+
+int rl_evttype_id(const char *name)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *rl_evttype_name(int id)
+{
+	return id >= 0 && (size_t)id < N_NAMES ? names[id] : "unknown";
+}
+
+size_t rl_evttype_count(void)
+{
+	return N_NAMES;
+}
+
+bool rl_evttype_provided(int id)
+{
+	for (size_t i = 0; i < sizeof(provided) / sizeof(provided[0]); i++)
+		if (!strcmp(provided[i], rl_evttype_name(id)))
+			return true;
+	return false;
+}
+
+/*
+ * The Falco event type of a decoded event. Cached ids: this runs once per
+ * event. A /proc snapshot is not an event anything happened in: no rule runs.
+ */
+int rl_evttype_of_event(const struct event *ev)
+{
+	static int exec_id = -2, clone_id, exit_id;
+
+	if (exec_id == -2) {
+		clone_id = rl_evttype_id("clone");
+		exit_id = rl_evttype_id("procexit");
+		exec_id = rl_evttype_id("execve");
+	}
+	switch (ev->kind) {
+	case EV_EXEC:
+		return exec_id;
+	case EV_FORK:
+		return clone_id;
+	case EV_EXIT:
+		return exit_id;
+	default:
+		return -1;
+	}
+}
+
+const char *rl_evttype_suggest(const char *name)
+{
+	const char *best = NULL;
+	unsigned best_d = 3;
+
+	for (size_t i = 0; i < N_NAMES; i++) {
+		unsigned d = rl_edit_distance(name, names[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	return best;
+}
+
+void rl_evtset_all(struct rl_evtset *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < N_NAMES; i++)
+		rl_evtset_add(s, (int)i);
+}
+
+bool rl_evtset_is_all(const struct rl_evtset *s)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (!rl_evtset_has(s, (int)i))
+			return false;
+	return true;
+}

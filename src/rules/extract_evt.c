@@ -1,0 +1,263 @@
+/*
+ * evt.* extractors. Arguments (evt.arg.NAME / evt.arg[N]) follow Falco's
+ * names for the exit event of each syscall; today that is execve, clone
+ * and procexit. Issue 4's events extend arg_value().
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "proc/proc.h"
+#include "rules/field_ids.h"
+
+static uint64_t real_ns(const struct rl_eval_ctx *c)
+{
+	return (c->ev->hdr ? c->ev->hdr->ts_ns : 0) + (uint64_t)c->boot_to_real_ns;
+}
+
+static bool fmt_time(const struct rl_eval_ctx *c, int id, struct rl_value *out,
+		     struct rl_buf *buf)
+{
+	uint64_t ns = real_ns(c);
+	time_t s = (time_t)(ns / 1000000000ull);
+	unsigned long frac = (unsigned long)(ns % 1000000000ull);
+	struct tm tm;
+	int n = 0;
+
+	gmtime_r(&s, &tm);
+	switch (id) {
+	case E_TIME:
+		n = snprintf(buf->p, buf->cap, "%02d:%02d:%02d.%09lu", tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, frac);
+		break;
+	case E_TIME_S:
+		n = snprintf(buf->p, buf->cap, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		break;
+	case E_DATETIME:
+		n = snprintf(buf->p, buf->cap, "%04d-%02d-%02d %02d:%02d:%02d.%09lu",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, frac);
+		break;
+	default:
+		n = snprintf(buf->p, buf->cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09luZ",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, frac);
+	}
+	return n > 0 && rl_set_buf(out, buf, (size_t)n);
+}
+
+static const struct {
+	uint64_t bit;
+	const char *name;
+} clone_names[] = {
+	{ 0x00000100, "CLONE_VM" }, { 0x00000200, "CLONE_FS" }, { 0x00000400, "CLONE_FILES" },
+	{ 0x00000800, "CLONE_SIGHAND" }, { 0x00001000, "CLONE_PIDFD" },
+	{ 0x00002000, "CLONE_PTRACE" }, { 0x00004000, "CLONE_VFORK" },
+	{ 0x00008000, "CLONE_PARENT" }, { 0x00010000, "CLONE_THREAD" },
+	{ 0x00020000, "CLONE_NEWNS" }, { 0x00040000, "CLONE_SYSVSEM" },
+	{ 0x00080000, "CLONE_SETTLS" }, { 0x00100000, "CLONE_PARENT_SETTID" },
+	{ 0x00200000, "CLONE_CHILD_CLEARTID" }, { 0x00800000, "CLONE_UNTRACED" },
+	{ 0x01000000, "CLONE_CHILD_SETTID" }, { 0x02000000, "CLONE_NEWCGROUP" },
+	{ 0x04000000, "CLONE_NEWUTS" }, { 0x08000000, "CLONE_NEWIPC" },
+	{ 0x10000000, "CLONE_NEWUSER" }, { 0x20000000, "CLONE_NEWPID" },
+	{ 0x40000000, "CLONE_NEWNET" }, { 0x80000000, "CLONE_IO" },
+};
+
+static size_t clone_flags_text(uint64_t flags, char *p, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(clone_names) / sizeof(clone_names[0]); i++) {
+		if (!(flags & clone_names[i].bit))
+			continue;
+		int w = snprintf(p + n, cap - n, "%s%s", n ? "|" : "", clone_names[i].name);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+	return n;
+}
+
+/* Argument names per event kind, in Falco's order for the exit event. */
+static const char *const exec_args[] = { "res", "exe", "args", "tid", "pid", "ptid", "cwd",
+					 "comm", "uid", "gid", "filename", NULL };
+static const char *const clone_args[] = { "res", "exe", "args", "tid", "pid", "ptid", "cwd",
+					  "comm", "flags", "uid", "gid", NULL };
+static const char *const exit_args[] = { "status", "ret", "sig", "core", NULL };
+
+static const char *const *arg_names(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_EXEC: return exec_args;
+	case EV_FORK: return clone_args;
+	case EV_EXIT: return exit_args;
+	default: return NULL;
+	}
+}
+
+static bool str_arg(struct rl_value *out, struct rl_buf *buf, const char *s, size_t len)
+{
+	if (len >= buf->cap)
+		len = buf->cap - 1;
+	memcpy(buf->p, s, len);
+	return rl_set_buf(out, buf, len);
+}
+
+static bool arg_value(const struct rl_eval_ctx *c, const char *name, struct rl_value *out,
+		      struct rl_buf *buf)
+{
+	const struct event *ev = c->ev;
+	const struct ev_header *h = ev->hdr;
+	const struct proc_entry *p = ev->proc;
+	int n;
+
+	if (!h)
+		return false;
+	if (ev->kind == EV_EXIT) {
+		uint32_t st = ev->exit_code;
+
+		if (!strcmp(name, "status"))
+			return rl_set_int(out, st);
+		if (!strcmp(name, "ret"))
+			return rl_set_int(out, (st >> 8) & 0xff);
+		if (!strcmp(name, "sig"))
+			return rl_set_int(out, st & 0x7f);
+		if (!strcmp(name, "core"))
+			return rl_set_int(out, (st & 0x80) != 0);
+		return false;
+	}
+	if (!strcmp(name, "res"))
+		return rl_set_int(out, 0);
+	if (!strcmp(name, "tid"))
+		return rl_set_int(out, h->tid);
+	if (!strcmp(name, "pid"))
+		return rl_set_int(out, h->pid);
+	if (!strcmp(name, "ptid"))
+		return rl_set_int(out, h->ppid);
+	if (!strcmp(name, "uid"))
+		return rl_set_int(out, h->uid);
+	if (!strcmp(name, "gid"))
+		return rl_set_int(out, h->gid);
+	if (!strcmp(name, "comm"))
+		return str_arg(out, buf, h->comm, strnlen(h->comm, EV_COMM_LEN));
+	if (!strcmp(name, "flags") && ev->kind == EV_FORK) {
+		n = (int)clone_flags_text(ev->clone_flags, buf->p, buf->cap);
+		return rl_set_buf(out, buf, (size_t)n);
+	}
+	const char *exe = ev->kind == EV_EXEC ? ev->exe : p ? p->exe : NULL;
+	const char *args = ev->kind == EV_EXEC ? ev->args : p ? p->args : NULL;
+	size_t args_len = ev->kind == EV_EXEC ? ev->args_len : p ? p->args_len : 0;
+	const char *cwd = ev->kind == EV_EXEC ? ev->cwd : p ? p->cwd : NULL;
+
+	if (!strcmp(name, "filename"))
+		return exe && exe[0] && rl_set_str(out, exe);
+	if (!strcmp(name, "cwd"))
+		return cwd && cwd[0] && rl_set_str(out, cwd);
+	if (!strcmp(name, "exe") && args)
+		return str_arg(out, buf, args, strnlen(args, args_len));
+	if (!strcmp(name, "args") && args) {
+		size_t i = strnlen(args, args_len) + 1, k = 0;
+
+		for (; i < args_len && k + 1 < buf->cap; i++, k++)
+			buf->p[k] = args[i] ? args[i] : ' ';
+		while (k && buf->p[k - 1] == ' ')
+			k--;
+		return rl_set_buf(out, buf, k);
+	}
+	return false;
+}
+
+/* evt.args: every argument as name=value, Falco style. */
+static bool all_args(const struct rl_eval_ctx *c, struct rl_value *out, struct rl_buf *buf,
+		     struct rl_buf *tmp_unused)
+{
+	const char *const *names = arg_names(c->ev);
+	char tmpbuf[1024];
+	struct rl_buf tmp = { tmpbuf, sizeof(tmpbuf) };
+	size_t n = 0;
+
+	(void)tmp_unused;
+	if (!names)
+		return false;
+	for (size_t i = 0; names[i]; i++) {
+		struct rl_value v;
+		int w;
+
+		if (!arg_value(c, names[i], &v, &tmp))
+			continue;
+		if (v.t == FT_STR)
+			w = snprintf(buf->p + n, buf->cap - n, "%s%s=%s", n ? " " : "", names[i], v.s);
+		else
+			w = snprintf(buf->p + n, buf->cap - n, "%s%s=%lld", n ? " " : "", names[i],
+				     (long long)v.i);
+		if (w < 0 || (size_t)w >= buf->cap - n)
+			break;
+		n += (size_t)w;
+	}
+	return rl_set_buf(out, buf, n);
+}
+
+static bool num_to_text(struct rl_value *v, struct rl_buf *buf)
+{
+	int n;
+
+	if (v->t == FT_STR)
+		return true;
+	n = snprintf(buf->p, buf->cap, "%lld", (long long)v->i);
+	return n > 0 && rl_set_buf(v, buf, (size_t)n);
+}
+
+bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	      struct rl_value *out, struct rl_buf *buf)
+{
+	(void)anc;
+	switch (r->def->id) {
+	case E_TYPE: case E_SYSCALL_TYPE:
+		return rl_set_str(out, rl_evttype_name(c->evt_type));
+	case E_NUM:
+		return rl_set_uint(out, c->evt_num);
+	case E_TIME: case E_TIME_S: case E_DATETIME: case E_ISO8601:
+		return fmt_time(c, r->def->id, out, buf);
+	case E_RAWTIME:
+		out->t = FT_ABSTIME;
+		out->u = real_ns(c);
+		return true;
+	case E_DIR:
+		return rl_set_str(out, "<");
+	case E_RES:
+		return c->ev->kind != EV_EXIT && rl_set_str(out, "SUCCESS");
+	case E_RAWRES:
+		return c->ev->kind != EV_EXIT && rl_set_int(out, 0);
+	case E_FAILED:
+		return c->ev->kind != EV_EXIT && rl_set_bool(out, false);
+	case E_HOSTNAME:
+		return rl_set_str(out, c->hostname);
+	case E_SOURCE:
+		return rl_set_str(out, "syscall");
+	case E_CATEGORY:
+		return rl_set_str(out, "process");
+	case E_ARGS:
+		return all_args(c, out, buf, NULL);
+	case E_ARG: case E_RAWARG: {
+		const char *name = r->arg;
+		const char *const *names = arg_names(c->ev);
+
+		if (r->index >= 0) {
+			size_t k = 0;
+
+			if (!names)
+				return false;
+			while (names[k] && k < (size_t)r->index)
+				k++;
+			if (!names[k])
+				return false;
+			name = names[k];
+		}
+		if (!arg_value(c, name, out, buf))
+			return false;
+		/* evt.arg renders as text (Falco); evt.rawarg keeps numbers. */
+		return r->def->id == E_RAWARG || num_to_text(out, buf);
+	}
+	}
+	return false;
+}

@@ -1,0 +1,315 @@
+/*
+ * proc.*, thread.*, user.* and group.* extractors. The process comes from
+ * the process table entry the agent attached to the event (ev->proc); when
+ * that is missing (table full, early event) the event header still tells
+ * pid, uids and comm, so those fields keep working.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc/proc.h"
+#include "rules/field_ids.h"
+
+struct pview {
+	const char *comm, *exe, *args, *cwd;
+	uint32_t args_len;
+	uint32_t pid, ppid, vpid, tty, loginuid, sessionid, uid, gid, euid, mnt_ns, pid_ns;
+	uint64_t start_ns;
+	bool trunc;
+};
+
+static void view_entry(const struct proc_entry *p, struct pview *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->comm = p->comm;
+	v->exe = p->exe;
+	v->args = p->args;
+	v->args_len = p->args ? p->args_len : 0;
+	v->cwd = p->cwd;
+	v->pid = p->pid;
+	v->ppid = p->ppid;
+	v->vpid = p->vpid;
+	v->tty = p->tty;
+	v->loginuid = p->loginuid;
+	v->sessionid = p->sessionid;
+	v->uid = p->uid;
+	v->gid = p->gid;
+	v->euid = p->euid;
+	v->mnt_ns = p->mnt_ns;
+	v->pid_ns = p->pid_ns;
+	v->start_ns = p->start_ns;
+	v->trunc = p->args_truncated;
+}
+
+/* The event's own process: the table entry, else what the event carries. */
+static bool view_self(const struct rl_eval_ctx *c, struct pview *v)
+{
+	const struct event *ev = c->ev;
+	const struct ev_header *h = ev->hdr;
+
+	if (ev->proc) {
+		view_entry(ev->proc, v);
+		return true;
+	}
+	if (!h)
+		return false;
+	memset(v, 0, sizeof(*v));
+	v->comm = h->comm;
+	v->pid = h->pid;
+	v->ppid = h->ppid;
+	v->vpid = h->vpid;
+	v->tty = h->tty;
+	v->loginuid = h->loginuid;
+	v->sessionid = h->sessionid;
+	v->uid = h->uid;
+	v->gid = h->gid;
+	v->euid = h->euid;
+	v->mnt_ns = h->mnt_ns;
+	v->pid_ns = h->pid_ns;
+	v->start_ns = h->start_ns;
+	v->trunc = h->flags & (EV_F_EXE_TRUNC | EV_F_ARGS_TRUNC);
+	if (ev->kind == EV_EXEC || ev->kind == EV_PROC_SNAPSHOT) {
+		v->exe = ev->exe;
+		v->cwd = ev->cwd;
+		v->args = ev->args;
+		v->args_len = ev->args ? ev->args_len : 0;
+	}
+	return true;
+}
+
+static bool view_anc(const struct rl_eval_ctx *c, unsigned n, struct pview *v)
+{
+	const struct proc_entry *p;
+
+	if (n == 0)
+		return view_self(c, v);
+	p = rl_ancestor(c, n);
+	if (!p)
+		return false;
+	view_entry(p, v);
+	return true;
+}
+
+/* argv[0]: the first NUL-terminated piece of the argv area. */
+static bool argv0(const struct pview *v, struct rl_value *out, struct rl_buf *buf)
+{
+	size_t n = 0;
+
+	if (!v->args || !v->args_len)
+		return v->exe && v->exe[0] ? rl_set_str(out, v->exe) : false;
+	while (n < v->args_len && v->args[n] && n + 1 < buf->cap) {
+		buf->p[n] = v->args[n];
+		n++;
+	}
+	return rl_set_buf(out, buf, n);
+}
+
+/* Arguments after argv[0], joined by spaces; with_name prefixes comm. */
+static bool args_text(const struct pview *v, bool with_name, struct rl_value *out,
+		      struct rl_buf *buf)
+{
+	size_t n = 0, i = 0;
+
+	if (with_name) {
+		if (!v->comm)
+			return false;
+		n = strnlen(v->comm, EV_COMM_LEN);
+		if (n >= buf->cap)
+			n = buf->cap - 1;
+		memcpy(buf->p, v->comm, n);
+	}
+	if (v->args) {
+		while (i < v->args_len && v->args[i]) /* skip argv[0] */
+			i++;
+		i++;
+		bool first = !with_name;
+		while (i < v->args_len && n + 1 < buf->cap) {
+			if (!first)
+				buf->p[n++] = ' ';
+			first = false;
+			while (i < v->args_len && v->args[i] && n + 1 < buf->cap)
+				buf->p[n++] = v->args[i++];
+			i++;
+		}
+	}
+	return rl_set_buf(out, buf, n);
+}
+
+static bool comm(const struct pview *v, struct rl_value *out, struct rl_buf *buf)
+{
+	size_t n = v->comm ? strnlen(v->comm, EV_COMM_LEN) : 0;
+
+	if (!n)
+		return false;
+	memcpy(buf->p, v->comm, n);
+	return rl_set_buf(out, buf, n);
+}
+
+static uint64_t now_ns(const struct rl_eval_ctx *c)
+{
+	return c->ev->hdr ? c->ev->hdr->ts_ns : 0;
+}
+
+bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	       struct rl_value *out, struct rl_buf *buf)
+{
+	struct pview v;
+	unsigned n = r->index >= 0 ? (unsigned)r->index : (unsigned)anc;
+	int id = r->def->id;
+
+	switch (id) {
+	case P_PNAME: case P_PEXE: case P_PEXEPATH: case P_PCMDLINE: case P_PPID_DURATION:
+	case P_PSTART_TS: case P_PVPID:
+		if (!view_anc(c, 1, &v))
+			return false;
+		break;
+	case P_ANAME: case P_APID: case P_AEXE: case P_AEXEPATH: case P_ACMDLINE:
+		if (!view_anc(c, n, &v))
+			return false;
+		break;
+	default:
+		if (!view_self(c, &v))
+			return false;
+	}
+	switch (id) {
+	case P_PID: case P_APID:
+		return rl_set_int(out, v.pid);
+	case P_PPID:
+		return rl_set_int(out, v.ppid);
+	case P_VPID: case P_PVPID:
+		return rl_set_int(out, v.vpid);
+	case T_TID:
+		return rl_set_int(out, c->ev->hdr ? c->ev->hdr->tid : v.pid);
+	case T_VTID:
+		return rl_set_int(out, v.vpid);
+	case P_NAME: case P_PNAME: case P_ANAME:
+		return comm(&v, out, buf);
+	case P_EXE: case P_PEXE: case P_AEXE:
+		return argv0(&v, out, buf);
+	case P_EXEPATH: case P_PEXEPATH: case P_AEXEPATH:
+		return v.exe && v.exe[0] ? rl_set_str(out, v.exe) : false;
+	case P_ARGS:
+		return args_text(&v, false, out, buf);
+	case P_CMDLINE: case P_PCMDLINE: case P_ACMDLINE:
+		return args_text(&v, true, out, buf);
+	case P_CWD:
+		return v.cwd && v.cwd[0] ? rl_set_str(out, v.cwd) : false;
+	case P_TTY:
+		return rl_set_uint(out, v.tty);
+	case P_DURATION: case P_PPID_DURATION:
+		if (!v.start_ns || v.start_ns > now_ns(c))
+			return false;
+		out->t = FT_RELTIME;
+		out->u = now_ns(c) - v.start_ns;
+		return true;
+	case P_START_TS: case P_PSTART_TS:
+		if (!v.start_ns)
+			return false;
+		out->t = FT_ABSTIME;
+		out->u = v.start_ns + (uint64_t)c->boot_to_real_ns;
+		return true;
+	case P_IS_CONTAINER:
+		return rl_set_bool(out, c->ev->container != NULL);
+	case P_EXE_TRUNC:
+		return rl_set_bool(out, v.trunc);
+	case P_PIDNS:
+		return rl_set_uint(out, v.pid_ns);
+	case P_MNTNS:
+		return rl_set_uint(out, v.mnt_ns);
+	case P_LOGINSHELLID:
+		return rl_set_int(out, v.sessionid);
+	case P_SESSIONID:
+		return rl_set_uint(out, v.sessionid);
+	}
+	return false;
+}
+
+bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	       struct rl_value *out, struct rl_buf *buf)
+{
+	struct pview v;
+
+	(void)anc;
+	(void)buf;
+	if (!view_self(c, &v))
+		return false;
+	switch (r->def->id) {
+	case U_UID:
+		return rl_set_uint(out, v.uid);
+	case U_EUID:
+		return rl_set_uint(out, v.euid);
+	case U_NAME:
+		return rl_set_str(out, rl_idmap_get(c->users, v.uid));
+	case U_LOGINUID:
+		return rl_set_int(out, v.loginuid == UINT32_MAX ? -1 : (int64_t)v.loginuid);
+	case U_LOGINNAME:
+		return v.loginuid != UINT32_MAX && rl_set_str(out, rl_idmap_get(c->users, v.loginuid));
+	case G_GID:
+		return rl_set_uint(out, v.gid);
+	case G_NAME:
+		return rl_set_str(out, rl_idmap_get(c->groups, v.gid));
+	}
+	return false;
+}
+
+static int cmp_idname(const void *a, const void *b)
+{
+	const struct rl_idname *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* /etc/passwd and /etc/group share the layout name:x:id:... */
+int rl_idmap_load(struct rl_arena *a, const char *path, struct rl_idmap *out)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, ":"), *pw = strtok(NULL, ":"), *id = strtok(NULL, ":");
+
+		if (!name || !pw || !id || name[0] == '#')
+			continue;
+		if (out->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct rl_idname *e = rl_alloc(a, ncap * sizeof(*e));
+
+			if (!e)
+				break;
+			if (out->n)
+				memcpy(e, out->e, out->n * sizeof(*e));
+			out->e = e;
+			cap = ncap;
+		}
+		out->e[out->n].id = (uint32_t)strtoul(id, NULL, 10);
+		out->e[out->n].name = rl_strdup(a, name);
+		out->n++;
+	}
+	fclose(f);
+	if (out->n)
+		qsort(out->e, out->n, sizeof(*out->e), cmp_idname);
+	return 0;
+}
+
+const char *rl_idmap_get(const struct rl_idmap *m, uint32_t id)
+{
+	size_t lo = 0, hi = m ? m->n : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->e[mid].id == id)
+			return m->e[mid].name;
+		if (m->e[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

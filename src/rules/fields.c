@@ -1,0 +1,427 @@
+/*
+ * THE field table: every field a condition, an exception or an output may
+ * name, with its type, argument form, description and extractor. The
+ * parser, the compiler, the evaluator, `palisade fields` and docs/rules.md
+ * all read it. A field whose data no sensor provides yet has no extractor
+ * and says in `needs` what will provide it: rules using it still compile,
+ * and the engine reports which rules cannot fire because of it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/field_ids.h"
+
+#define NEEDS_FD "fd/file/network events (open, connect, accept, ...: issue 4)"
+#define NEEDS_EXEINFO "executable inode and overlayfs info (exec sensor, issue 4)"
+#define NEEDS_SESSION "session and process-group ids (not in the event header yet)"
+#define NEEDS_CAPS "thread capabilities (privilege sensor, issue 4)"
+#define NEEDS_ENV "process environment (not captured)"
+#define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
+#define NEEDS_MOUNTS "container mounts and start time from the engine (container/, later)"
+#define NEEDS_ARGS "syscall arguments of file/network/privilege events (issue 4)"
+
+#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id }
+#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE }
+
+static const struct rl_field_def table[] = {
+	/* evt */
+	F("evt.type", FT_STR, FARG_NONE, rl_x_evt, "event type: syscall name (execve, openat, ...) or procexit", E_TYPE),
+	F("evt.num", FT_UINT, FARG_NONE, rl_x_evt, "event sequence number, from 1", E_NUM),
+	F("evt.time", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss.nnnnnnnnn (UTC)", E_TIME),
+	F("evt.time.s", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss (UTC)", E_TIME_S),
+	F("evt.time.iso8601", FT_STR, FARG_NONE, rl_x_evt, "event time, RFC 3339 with nanoseconds", E_ISO8601),
+	F("evt.datetime", FT_STR, FARG_NONE, rl_x_evt, "event date and time, YYYY-MM-DD hh:mm:ss.nnnnnnnnn (UTC)", E_DATETIME),
+	F("evt.rawtime", FT_ABSTIME, FARG_NONE, rl_x_evt, "event time, ns since the epoch", E_RAWTIME),
+	F("evt.dir", FT_STR, FARG_NONE, rl_x_evt, "direction: always '<' (exit); deprecated in Falco", E_DIR),
+	F("evt.res", FT_STR, FARG_NONE, rl_x_evt, "result: SUCCESS or the errno name (ENOENT, ...)", E_RES),
+	F("evt.rawres", FT_INT, FARG_NONE, rl_x_evt, "result as a number (0, or -errno)", E_RAWRES),
+	F("evt.failed", FT_BOOL, FARG_NONE, rl_x_evt, "true when the syscall failed", E_FAILED),
+	F("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
+	F("evt.args", FT_STR, FARG_NONE, rl_x_evt, "all event arguments as name=value text", E_ARGS),
+	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text", E_ARG),
+	F("evt.rawarg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, raw value", E_RAWARG),
+	F("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall", E_SOURCE),
+	F("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
+	F("syscall.type", FT_STR, FARG_NONE, rl_x_evt, "syscall name; like evt.type", E_SYSCALL_TYPE),
+	NA("evt.is_open_read", FT_BOOL, FARG_NONE, NEEDS_FD, "open for reading"),
+	NA("evt.is_open_write", FT_BOOL, FARG_NONE, NEEDS_FD, "open for writing"),
+	NA("evt.is_open_exec", FT_BOOL, FARG_NONE, NEEDS_FD, "open of a file created executable"),
+	NA("evt.is_open_create", FT_BOOL, FARG_NONE, NEEDS_FD, "open that created the file"),
+	NA("evt.buffer", FT_BYTES, FARG_NONE, "read/write data buffers (not captured)", "the data buffer of a read/write"),
+	NA("evt.buflen", FT_UINT, FARG_NONE, "read/write data buffers (not captured)", "length of the data buffer"),
+	NA("evt.count", FT_UINT, FARG_NONE, "aggregated events (not supported)", "events aggregated"),
+
+	/* proc / thread */
+	F("proc.pid", FT_INT, FARG_NONE, rl_x_proc, "process id (host pid namespace)", P_PID),
+	F("proc.ppid", FT_INT, FARG_NONE, rl_x_proc, "parent process id", P_PPID),
+	F("proc.vpid", FT_INT, FARG_NONE, rl_x_proc, "process id inside its own pid namespace", P_VPID),
+	F("proc.pvpid", FT_INT, FARG_NONE, rl_x_proc, "parent's id inside its pid namespace", P_PVPID),
+	F("proc.name", FT_STR, FARG_NONE, rl_x_proc, "process name (comm, up to 15 characters)", P_NAME),
+	F("proc.exe", FT_STR, FARG_NONE, rl_x_proc, "first command-line argument (argv[0])", P_EXE),
+	F("proc.exepath", FT_STR, FARG_NONE, rl_x_proc, "full path of the executable", P_EXEPATH),
+	F("proc.args", FT_STR, FARG_NONE, rl_x_proc, "arguments after argv[0], space-separated", P_ARGS),
+	F("proc.cmdline", FT_STR, FARG_NONE, rl_x_proc, "proc.name and its arguments", P_CMDLINE),
+	F("proc.cwd", FT_STR, FARG_NONE, rl_x_proc, "current working directory", P_CWD),
+	F("proc.tty", FT_UINT, FARG_NONE, rl_x_proc, "controlling terminal (0: none)", P_TTY),
+	F("proc.pname", FT_STR, FARG_NONE, rl_x_proc, "parent's name", P_PNAME),
+	F("proc.pexe", FT_STR, FARG_NONE, rl_x_proc, "parent's argv[0]", P_PEXE),
+	F("proc.pexepath", FT_STR, FARG_NONE, rl_x_proc, "parent's executable path", P_PEXEPATH),
+	F("proc.pcmdline", FT_STR, FARG_NONE, rl_x_proc, "parent's command line", P_PCMDLINE),
+	F("proc.aname", FT_STR, FARG_INDEX_OPT, rl_x_proc, "name of the N-th ancestor (proc.aname[1] is the parent); without [N], in a condition, any ancestor", P_ANAME),
+	F("proc.apid", FT_INT, FARG_INDEX_OPT, rl_x_proc, "pid of the N-th ancestor; without [N], any ancestor", P_APID),
+	F("proc.aexe", FT_STR, FARG_INDEX_OPT, rl_x_proc, "argv[0] of the N-th ancestor; without [N], any ancestor", P_AEXE),
+	F("proc.aexepath", FT_STR, FARG_INDEX_OPT, rl_x_proc, "executable path of the N-th ancestor; without [N], any ancestor", P_AEXEPATH),
+	F("proc.acmdline", FT_STR, FARG_INDEX_OPT, rl_x_proc, "command line of the N-th ancestor; without [N], any ancestor", P_ACMDLINE),
+	F("proc.duration", FT_RELTIME, FARG_NONE, rl_x_proc, "ns since the process started", P_DURATION),
+	F("proc.ppid.duration", FT_RELTIME, FARG_NONE, rl_x_proc, "ns since the parent started", P_PPID_DURATION),
+	F("proc.start_ts", FT_ABSTIME, FARG_NONE, rl_x_proc, "process start, ns since the epoch", P_START_TS),
+	F("proc.pstart_ts", FT_ABSTIME, FARG_NONE, rl_x_proc, "parent start, ns since the epoch", P_PSTART_TS),
+	F("proc.is_container", FT_BOOL, FARG_NONE, rl_x_proc, "true when the process runs in a container", P_IS_CONTAINER),
+	F("proc.exe_truncated", FT_BOOL, FARG_NONE, rl_x_proc, "palisade: the exe path or argv was truncated", P_EXE_TRUNC),
+	F("proc.pidns_init_start_ts", FT_UINT, FARG_NONE, rl_x_proc, "pid namespace inode (palisade: start time not tracked)", P_PIDNS),
+	F("proc.mntns", FT_UINT, FARG_NONE, rl_x_proc, "palisade: mount namespace inode", P_MNTNS),
+	F("proc.loginshellid", FT_INT, FARG_NONE, rl_x_proc, "palisade: audit session id", P_LOGINSHELLID),
+	F("proc.sessionid", FT_UINT, FARG_NONE, rl_x_proc, "palisade: audit session id", P_SESSIONID),
+	NA("proc.sid", FT_INT, FARG_NONE, NEEDS_SESSION, "session id"),
+	NA("proc.sname", FT_STR, FARG_NONE, NEEDS_SESSION, "name of the session leader"),
+	NA("proc.vpgid", FT_INT, FARG_NONE, NEEDS_SESSION, "process group id, own pid namespace"),
+	NA("proc.vpgid.name", FT_STR, FARG_NONE, NEEDS_SESSION, "name of the process group leader"),
+	NA("proc.vpgid.exe", FT_STR, FARG_NONE, NEEDS_SESSION, "argv[0] of the process group leader"),
+	NA("proc.vpgid.exepath", FT_STR, FARG_NONE, NEEDS_SESSION, "executable of the process group leader"),
+	NA("proc.is_vpgid_leader", FT_BOOL, FARG_NONE, NEEDS_SESSION, "the process leads its group"),
+	NA("proc.is_sid_leader", FT_BOOL, FARG_NONE, NEEDS_SESSION, "the process leads its session"),
+	NA("proc.env", FT_STR, FARG_KEY_OPT, NEEDS_ENV, "environment (proc.env) or one variable (proc.env[NAME])"),
+	NA("proc.is_exe_writable", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is writable by the user"),
+	NA("proc.is_exe_upper_layer", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is in the container's upper layer"),
+	NA("proc.is_exe_from_memfd", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is a memfd"),
+	NA("proc.exe_ino", FT_UINT, FARG_NONE, NEEDS_EXEINFO, "inode of the executable"),
+	NA("proc.exe_ino.ctime", FT_ABSTIME, FARG_NONE, NEEDS_EXEINFO, "ctime of the executable"),
+	NA("proc.exe_ino.mtime", FT_ABSTIME, FARG_NONE, NEEDS_EXEINFO, "mtime of the executable"),
+	NA("proc.exe_ino.ctime_duration_proc_start", FT_RELTIME, FARG_NONE, NEEDS_EXEINFO, "executable ctime to process start"),
+	NA("proc.exe_ino.ctime_duration_pidns_start", FT_RELTIME, FARG_NONE, NEEDS_EXEINFO, "executable ctime to pid namespace start"),
+	NA("proc.nthreads", FT_UINT, FARG_NONE, "thread counts (not tracked)", "threads of the process"),
+	NA("proc.fdopencount", FT_UINT, FARG_NONE, NEEDS_FD, "open file descriptors"),
+	F("thread.tid", FT_INT, FARG_NONE, rl_x_proc, "thread id", T_TID),
+	F("thread.vtid", FT_INT, FARG_NONE, rl_x_proc, "thread id in its pid namespace (palisade: the process's)", T_VTID),
+	NA("thread.cap_permitted", FT_STR, FARG_NONE, NEEDS_CAPS, "permitted capabilities (CAP_SYS_ADMIN ...)"),
+	NA("thread.cap_effective", FT_STR, FARG_NONE, NEEDS_CAPS, "effective capabilities"),
+	NA("thread.cap_inheritable", FT_STR, FARG_NONE, NEEDS_CAPS, "inheritable capabilities"),
+
+	/* user / group */
+	F("user.uid", FT_UINT, FARG_NONE, rl_x_user, "real user id", U_UID),
+	F("user.name", FT_STR, FARG_NONE, rl_x_user, "user name (host /etc/passwd, read at start)", U_NAME),
+	F("user.loginuid", FT_INT, FARG_NONE, rl_x_user, "audit login uid (-1: none)", U_LOGINUID),
+	F("user.loginname", FT_STR, FARG_NONE, rl_x_user, "name of the audit login user", U_LOGINNAME),
+	F("user.euid", FT_UINT, FARG_NONE, rl_x_user, "palisade: effective user id", U_EUID),
+	NA("user.homedir", FT_STR, FARG_NONE, "home directories (not loaded)", "home directory"),
+	NA("user.shell", FT_STR, FARG_NONE, "login shells (not loaded)", "login shell"),
+	F("group.gid", FT_UINT, FARG_NONE, rl_x_user, "group id", G_GID),
+	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name (host /etc/group, read at start)", G_NAME),
+
+	/* container */
+	F("container.id", FT_STR, FARG_NONE, rl_x_container, "container id, 12 characters; 'host' outside containers", C_ID),
+	F("container.full_id", FT_STR, FARG_NONE, rl_x_container, "container id, 64 characters; 'host' outside", C_FULL_ID),
+	F("container.name", FT_STR, FARG_NONE, rl_x_container, "container name; 'host' outside containers", C_NAME),
+	F("container.image", FT_STR, FARG_NONE, rl_x_container, "image as the container was started with", C_IMAGE),
+	F("container.image.repository", FT_STR, FARG_NONE, rl_x_container, "image without tag and digest", C_IMAGE_REPO),
+	F("container.image.tag", FT_STR, FARG_NONE, rl_x_container, "image tag", C_IMAGE_TAG),
+	F("container.image.id", FT_STR, FARG_NONE, rl_x_container, "image id (sha256:...)", C_IMAGE_ID),
+	F("container.image.digest", FT_STR, FARG_NONE, rl_x_container, "image digest, when started by digest", C_IMAGE_DIGEST),
+	F("container.privileged", FT_BOOL, FARG_NONE, rl_x_container, "true for a privileged container", C_PRIVILEGED),
+	F("container.type", FT_STR, FARG_NONE, rl_x_container, "runtime: docker, containerd, cri-o, podman; host outside", C_TYPE),
+	F("container.label", FT_STR, FARG_KEY_REQ, rl_x_container, "a container label (container.label[com.example.key])", C_LABEL),
+	F("container.labels", FT_STR, FARG_NONE, rl_x_container, "all labels, key:value, comma-separated", C_LABELS),
+	NA("container.start_ts", FT_ABSTIME, FARG_NONE, NEEDS_MOUNTS, "container start time"),
+	NA("container.duration", FT_RELTIME, FARG_NONE, NEEDS_MOUNTS, "ns since the container started"),
+	NA("container.mounts", FT_STR, FARG_NONE, NEEDS_MOUNTS, "all mounts, source:dest:mode:rdrw:propagation"),
+	NA("container.mount", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "one mount, by index or source path"),
+	NA("container.mount.source", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "mount source, by index or dest path"),
+	NA("container.mount.dest", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "mount destination, by index or source path glob"),
+	NA("container.mount.mode", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "mount mode"),
+	NA("container.mount.rdwr", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "mount read/write"),
+	NA("container.mount.propagation", FT_STR, FARG_KEY_REQ, NEEDS_MOUNTS, "mount propagation"),
+	NA("container.ip", FT_STR, FARG_NONE, NEEDS_MOUNTS, "container IP address"),
+	NA("container.cni.json", FT_STR, FARG_NONE, NEEDS_K8S, "CNI result"),
+	NA("container.healthcheck", FT_STR, FARG_NONE, NEEDS_MOUNTS, "health check command"),
+	NA("container.liveness_probe", FT_STR, FARG_NONE, NEEDS_K8S, "liveness probe"),
+	NA("container.readiness_probe", FT_STR, FARG_NONE, NEEDS_K8S, "readiness probe"),
+	NA("proc.is_container_healthcheck", FT_BOOL, FARG_NONE, NEEDS_MOUNTS, "process is the container health check"),
+	NA("proc.is_container_liveness_probe", FT_BOOL, FARG_NONE, NEEDS_K8S, "process is a liveness probe"),
+	NA("proc.is_container_readiness_probe", FT_BOOL, FARG_NONE, NEEDS_K8S, "process is a readiness probe"),
+
+	/* fd */
+	NA("fd.num", FT_INT, FARG_NONE, NEEDS_FD, "file descriptor number (-1: failed open)"),
+	NA("fd.type", FT_STR, FARG_NONE, NEEDS_FD, "file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, memfd ..."),
+	NA("fd.typechar", FT_STR, FARG_NONE, NEEDS_FD, "fd type as one character: f, 4, 6, u, p, ..."),
+	NA("fd.name", FT_STR, FARG_NONE, NEEDS_FD, "full path, or connection tuple for sockets"),
+	NA("fd.nameraw", FT_STR, FARG_NONE, NEEDS_FD, "path as passed to the syscall, unresolved"),
+	NA("fd.directory", FT_STR, FARG_NONE, NEEDS_FD, "directory of fd.name"),
+	NA("fd.filename", FT_STR, FARG_NONE, NEEDS_FD, "file name of fd.name, without directory"),
+	NA("fd.name_changed", FT_BOOL, FARG_NONE, NEEDS_FD, "fd.name changed with this event (rename, ...)"),
+	NA("fd.dev", FT_UINT, FARG_NONE, NEEDS_FD, "device number"),
+	NA("fd.ino", FT_UINT, FARG_NONE, NEEDS_FD, "inode number"),
+	NA("fd.uid", FT_STR, FARG_NONE, NEEDS_FD, "unique fd id"),
+	NA("fd.containername", FT_STR, FARG_NONE, NEEDS_FD, "container name and fd.name"),
+	NA("fd.containerdirectory", FT_STR, FARG_NONE, NEEDS_FD, "container name and fd.directory"),
+	NA("fd.ip", FT_IPADDR, FARG_NONE, NEEDS_FD, "either end's IP address"),
+	NA("fd.cip", FT_IPADDR, FARG_NONE, NEEDS_FD, "client IP address"),
+	NA("fd.sip", FT_IPADDR, FARG_NONE, NEEDS_FD, "server IP address"),
+	NA("fd.lip", FT_IPADDR, FARG_NONE, NEEDS_FD, "local IP address"),
+	NA("fd.rip", FT_IPADDR, FARG_NONE, NEEDS_FD, "remote IP address"),
+	NA("fd.cip.name", FT_STR, FARG_NONE, NEEDS_FD, "client domain name"),
+	NA("fd.sip.name", FT_STR, FARG_NONE, NEEDS_FD, "server domain name"),
+	NA("fd.lip.name", FT_STR, FARG_NONE, NEEDS_FD, "local domain name"),
+	NA("fd.rip.name", FT_STR, FARG_NONE, NEEDS_FD, "remote domain name"),
+	NA("fd.port", FT_UINT, FARG_NONE, NEEDS_FD, "either end's port"),
+	NA("fd.cport", FT_UINT, FARG_NONE, NEEDS_FD, "client port"),
+	NA("fd.sport", FT_UINT, FARG_NONE, NEEDS_FD, "server port"),
+	NA("fd.lport", FT_UINT, FARG_NONE, NEEDS_FD, "local port"),
+	NA("fd.rport", FT_UINT, FARG_NONE, NEEDS_FD, "remote port"),
+	NA("fd.l4proto", FT_STR, FARG_NONE, NEEDS_FD, "tcp, udp, icmp or raw"),
+	NA("fd.sockfamily", FT_STR, FARG_NONE, NEEDS_FD, "ip or unix"),
+	NA("fd.is_server", FT_BOOL, FARG_NONE, NEEDS_FD, "the process is the server end"),
+	NA("fd.connected", FT_BOOL, FARG_NONE, NEEDS_FD, "the socket is connected"),
+	NA("fd.net", FT_IPNET, FARG_NONE, NEEDS_FD, "either end's network"),
+	NA("fd.cnet", FT_IPNET, FARG_NONE, NEEDS_FD, "client network"),
+	NA("fd.snet", FT_IPNET, FARG_NONE, NEEDS_FD, "server network"),
+	NA("fd.lnet", FT_IPNET, FARG_NONE, NEEDS_FD, "local network"),
+	NA("fd.rnet", FT_IPNET, FARG_NONE, NEEDS_FD, "remote network"),
+	NA("fd.proto", FT_STR, FARG_NONE, NEEDS_FD, "protocol name of either port"),
+	NA("fd.cproto", FT_STR, FARG_NONE, NEEDS_FD, "client port's protocol name"),
+	NA("fd.sproto", FT_STR, FARG_NONE, NEEDS_FD, "server port's protocol name"),
+	NA("fd.lproto", FT_STR, FARG_NONE, NEEDS_FD, "local port's protocol name"),
+	NA("fd.rproto", FT_STR, FARG_NONE, NEEDS_FD, "remote port's protocol name"),
+	NA("fs.path.name", FT_STR, FARG_NONE, NEEDS_ARGS, "path of a filesystem syscall"),
+	NA("fs.path.source", FT_STR, FARG_NONE, NEEDS_ARGS, "source path of a rename/link"),
+	NA("fs.path.target", FT_STR, FARG_NONE, NEEDS_ARGS, "target path of a rename/link"),
+
+	/* Kubernetes */
+	NA("k8s.ns.name", FT_STR, FARG_NONE, NEEDS_K8S, "namespace"),
+	NA("k8s.pod.name", FT_STR, FARG_NONE, NEEDS_K8S, "pod name"),
+	NA("k8s.pod.uid", FT_STR, FARG_NONE, NEEDS_K8S, "pod uid"),
+	NA("k8s.pod.sandbox_id", FT_STR, FARG_NONE, NEEDS_K8S, "pod sandbox id"),
+	NA("k8s.pod.full_sandbox_id", FT_STR, FARG_NONE, NEEDS_K8S, "pod sandbox id, full"),
+	NA("k8s.pod.label", FT_STR, FARG_KEY_REQ, NEEDS_K8S, "pod label"),
+	NA("k8s.pod.labels", FT_STR, FARG_NONE, NEEDS_K8S, "pod labels"),
+	NA("k8s.pod.ip", FT_STR, FARG_NONE, NEEDS_K8S, "pod IP"),
+	NA("k8s.pod.cni.json", FT_STR, FARG_NONE, NEEDS_K8S, "pod CNI result"),
+	NA("k8s.ns.label", FT_STR, FARG_KEY_REQ, NEEDS_K8S, "namespace label"),
+};
+
+#define N_FIELDS (sizeof(table) / sizeof(table[0]))
+
+const struct rl_field_def *rl_field_table(size_t *n)
+{
+	*n = N_FIELDS;
+	return table;
+}
+
+static const struct rl_field_def *lookup(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_FIELDS; i++)
+		if (strlen(table[i].name) == len && !memcmp(table[i].name, name, len))
+			return &table[i];
+	return NULL;
+}
+
+static const char *suggest(const char *name)
+{
+	const char *best = NULL;
+	unsigned best_d = 8;
+
+	/* Distance doubled, minus one when the typed name is a prefix: on a
+	 * tie, "fd.nam" suggests fd.name rather than fd.num. */
+	for (size_t i = 0; i < N_FIELDS; i++) {
+		unsigned d = 2 * rl_edit_distance(name, table[i].name) -
+			     !strncmp(name, table[i].name, strlen(name));
+
+		if (d < best_d) {
+			best_d = d;
+			best = table[i].name;
+		}
+	}
+	return best;
+}
+
+static bool parse_index(const char *s, size_t len, int *out)
+{
+	char *end;
+	long v;
+
+	if (!len || len > 6)
+		return false;
+	v = strtol(s, &end, 10);
+	if (end != s + len || v < 0)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+int rl_field_resolve(struct rl_arena *a, const char *text, size_t len, struct rl_field_ref *out,
+		     const char **sugg, const char **why)
+{
+	const char *br = memchr(text, '[', len);
+	size_t base = br ? (size_t)(br - text) : len;
+	const struct rl_field_def *d = lookup(text, base);
+	const char *arg = NULL;
+	size_t arg_len = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->index = -1;
+	*sugg = NULL;
+	*why = NULL;
+	if (br) {
+		if (text[len - 1] != ']') {
+			*why = "unterminated '[' in field argument";
+			return -EINVAL;
+		}
+		arg = br + 1;
+		arg_len = len - base - 2;
+	}
+	/* evt.arg.flags: the argument follows a dot. Longest known prefix. */
+	if (!d && !br) {
+		for (size_t cut = base; cut-- > 0;) {
+			if (text[cut] != '.')
+				continue;
+			const struct rl_field_def *p = lookup(text, cut);
+
+			if (p && p->arg == FARG_NAME_REQ) {
+				d = p;
+				arg = text + cut + 1;
+				arg_len = base - cut - 1;
+				break;
+			}
+		}
+	}
+	if (!d) {
+		char *name = rl_strndup(a, text, base);
+
+		*sugg = name ? suggest(name) : NULL;
+		return -ENOENT;
+	}
+	out->def = d;
+	out->text = rl_strndup(a, text, len);
+	switch (out->def->arg) {
+	case FARG_NONE:
+		if (arg) {
+			*why = "this field takes no argument";
+			return -EINVAL;
+		}
+		break;
+	case FARG_INDEX_OPT:
+	case FARG_INDEX_REQ:
+		if (!arg && d->arg == FARG_INDEX_REQ) {
+			*why = "this field needs an index, e.g. [1]";
+			return -EINVAL;
+		}
+		if (arg && !parse_index(arg, arg_len, &out->index)) {
+			*why = "the index must be a non-negative number";
+			return -EINVAL;
+		}
+		break;
+	case FARG_KEY_OPT:
+		if (arg)
+			out->arg = rl_strndup(a, arg, arg_len);
+		break;
+	case FARG_KEY_REQ:
+	case FARG_NAME_REQ:
+		if (!arg || !arg_len) {
+			*why = d->arg == FARG_NAME_REQ ? "this field needs an argument name, e.g. .name or [0]" :
+							 "this field needs an argument in [...]";
+			return -EINVAL;
+		}
+		out->arg = rl_strndup(a, arg, arg_len);
+		if (d->arg == FARG_NAME_REQ && !parse_index(arg, arg_len, &out->index))
+			out->index = -1;
+		break;
+	}
+	return 0;
+}
+
+const char *rl_ftype_name(enum rl_ftype t)
+{
+	switch (t) {
+	case FT_STR: return "string";
+	case FT_INT: return "int64";
+	case FT_UINT: return "uint64";
+	case FT_BOOL: return "bool";
+	case FT_IPADDR: return "ipaddr";
+	case FT_IPNET: return "ipnet";
+	case FT_BYTES: return "bytebuf";
+	case FT_ABSTIME: return "abstime";
+	case FT_RELTIME: return "reltime";
+	}
+	return "?";
+}
+
+/* The public view, built once: rules_field_info is what `palisade fields` prints. */
+static struct rules_field_info infos[N_FIELDS];
+
+size_t rules_field_count(void)
+{
+	return N_FIELDS;
+}
+
+const struct rules_field_info *rules_field(size_t i)
+{
+	static const char *const args[] = {
+		[FARG_NONE] = NULL,
+		[FARG_INDEX_OPT] = "[N] optional",
+		[FARG_INDEX_REQ] = "[N]",
+		[FARG_KEY_REQ] = "[KEY]",
+		[FARG_KEY_OPT] = "[KEY] optional",
+		[FARG_NAME_REQ] = ".NAME, [NAME] or [N]",
+	};
+
+	if (i >= N_FIELDS)
+		return NULL;
+	infos[i].name = table[i].name;
+	infos[i].type = rl_ftype_name(table[i].type);
+	infos[i].desc = table[i].desc;
+	infos[i].arg = args[table[i].arg];
+	infos[i].needs = table[i].needs;
+	return &infos[i];
+}
+
+bool rl_set_str(struct rl_value *out, const char *s)
+{
+	if (!s)
+		return false;
+	out->t = FT_STR;
+	out->s = s;
+	out->len = strlen(s);
+	return true;
+}
+
+bool rl_set_buf(struct rl_value *out, struct rl_buf *buf, size_t len)
+{
+	if (len >= buf->cap)
+		len = buf->cap - 1;
+	buf->p[len] = '\0';
+	out->t = FT_STR;
+	out->s = buf->p;
+	out->len = len;
+	return true;
+}
+
+bool rl_set_int(struct rl_value *out, int64_t v)
+{
+	out->t = FT_INT;
+	out->i = v;
+	return true;
+}
+
+bool rl_set_uint(struct rl_value *out, uint64_t v)
+{
+	out->t = FT_UINT;
+	out->u = v;
+	return true;
+}
+
+bool rl_set_bool(struct rl_value *out, bool v)
+{
+	out->t = FT_BOOL;
+	out->u = v;
+	return true;
+}

@@ -1,0 +1,202 @@
+/*
+ * rules/: the Falco rules language. Owns YAML loading (items, overrides,
+ * appends, exceptions), the condition parser and compiler, the one field
+ * table (every field a condition or an output may name), evaluation of
+ * decoded events against the compiled rules, output formatting, alert JSON in
+ * Falco's schema and per-rule rate limiting.
+ *
+ * Must not touch: I/O other than reading rule files, the process table or the
+ * container store beyond what a struct event already points at. The engine
+ * never blocks and never allocates per event once compiled; everything an
+ * alert callback sees lives in engine-owned scratch memory and is valid only
+ * during the callback.
+ *
+ * Single-threaded: one engine is used by one thread (the event consumer).
+ */
+#ifndef PALISADE_RULES_H
+#define PALISADE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event/event.h"
+
+/* The Falco engine version this engine implements (required_engine_version). */
+#define RULES_ENGINE_VERSION "0.57.0"
+
+enum rules_priority {
+	RULES_PRIO_EMERGENCY = 0,
+	RULES_PRIO_ALERT,
+	RULES_PRIO_CRITICAL,
+	RULES_PRIO_ERROR,
+	RULES_PRIO_WARNING,
+	RULES_PRIO_NOTICE,
+	RULES_PRIO_INFORMATIONAL,
+	RULES_PRIO_DEBUG,
+};
+
+/* "Critical", "Warning", ...: the spelling Falco's JSON uses. */
+const char *rules_priority_name(enum rules_priority p);
+/* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
+int rules_priority_parse(const char *s, enum rules_priority *out);
+
+struct proc_entry;
+/* The parent chain, isolated so tests and replay can supply their own. */
+typedef const struct proc_entry *(*rules_ancestor_fn)(const struct event *ev,
+						      const struct proc_entry *p,
+						      unsigned n);
+
+struct rules_config {
+	bool first_match_only;   /* false (default): report every matching rule */
+	bool append_container;   /* append container.id/name/image and proc.pid */
+	enum rules_priority min_priority; /* rules below it are not evaluated */
+	/* Rate limiting per rule and container: 0 disables. */
+	double rate_per_sec;     /* sustained alerts/s per (rule, container) */
+	double rate_burst;       /* bucket size */
+	uint64_t dedup_window_ns; /* identical output within this window: dropped */
+	const char *hostname;    /* NULL: gethostname() */
+	/* Wall-clock minus CLOCK_BOOTTIME, ns: turns hdr->ts_ns into alert
+	 * time. 0: measured when the engine is created. Replay sets it from
+	 * the recording so alerts are deterministic. */
+	int64_t boot_to_realtime_ns;
+	rules_ancestor_fn ancestor; /* NULL: proc_table_ancestor on ev->procs */
+	FILE *diag_out;          /* where load problems are printed; NULL: none */
+};
+
+void rules_config_default(struct rules_config *cfg);
+
+struct rules_engine;
+
+int rules_engine_new(const struct rules_config *cfg, struct rules_engine **out);
+void rules_engine_free(struct rules_engine *e);
+
+/*
+ * Adds rule files in order (later ones append to / override earlier ones).
+ * A directory adds its *.yaml and *.yml files in name order. Nothing is
+ * compiled yet. Returns 0, or a negative errno for a file that cannot be
+ * read (the problem is also recorded as a diagnostic).
+ */
+int rules_engine_add_path(struct rules_engine *e, const char *path);
+/* Adds rule text held in memory; `name` is used in messages. */
+int rules_engine_add_buffer(struct rules_engine *e, const char *name,
+			    const char *text, size_t len);
+/* Adds the default rule set embedded in the binary. -ENOENT if absent. */
+int rules_engine_add_default(struct rules_engine *e);
+
+/*
+ * Resolves lists and macros, compiles every rule, indexes rules by event
+ * type. Returns 0, or -EINVAL when any file had any problem: every problem
+ * was recorded as `file:line:col: message` (see rules_engine_diag) and no
+ * rule is evaluated. Call once, after the last add.
+ */
+int rules_engine_compile(struct rules_engine *e);
+
+struct rules_diag {
+	bool error;       /* false: a warning */
+	const char *text; /* "file:line:col: message" */
+};
+size_t rules_engine_diag_count(const struct rules_engine *e);
+const struct rules_diag *rules_engine_diag(const struct rules_engine *e, size_t i);
+
+/* One loaded rule, as `rules list` and the alert callback see it. */
+struct rules_rule_info {
+	const char *name;
+	const char *desc;
+	const char *source;
+	enum rules_priority priority;
+	const char *const *tags;
+	size_t n_tags;
+	bool enabled;
+	/* NULL when the rule can fire with the sensors of today; otherwise why
+	 * not ("needs event types open, openat (not yet provided)"). */
+	const char *cannot_fire;
+	const char *evttypes; /* "execve,execveat" or "all" */
+};
+size_t rules_engine_rule_count(const struct rules_engine *e);
+const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, size_t i);
+/* Rules that are enabled but cannot fire yet (each listed with its reason). */
+size_t rules_engine_cannot_fire_count(const struct rules_engine *e);
+
+/* One output field of an alert, with its typed value. */
+enum rules_value_kind {
+	RULES_VAL_NULL,   /* the field could not be extracted: <NA> */
+	RULES_VAL_STRING,
+	RULES_VAL_INT,
+	RULES_VAL_UINT,
+	RULES_VAL_BOOL,
+};
+struct rules_value {
+	const char *field; /* as written in the output: "proc.aname[2]" */
+	enum rules_value_kind kind;
+	const char *s;
+	int64_t i;
+	uint64_t u;
+	bool b;
+};
+
+struct rules_alert {
+	const struct rules_rule_info *rule;
+	const struct event *ev;
+	const char *output;   /* formatted output line */
+	uint64_t time_ns;     /* wall clock, ns since the epoch */
+	const char *hostname;
+	const struct rules_value *fields;
+	size_t n_fields;
+};
+
+/* Called once per matching rule; return non-zero to stop evaluating. */
+typedef int (*rules_alert_fn)(const struct rules_alert *a, void *ctx);
+
+/*
+ * Evaluates one enriched event. Returns the number of alerts delivered
+ * (after rate limiting). Never allocates.
+ */
+int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb,
+	       void *ctx);
+
+/*
+ * The alert as one line of Falco-schema JSON (hostname, output,
+ * output_fields, priority, rule, source, tags, time). Caller frees.
+ * NULL on allocation failure.
+ */
+char *rules_alert_to_json(const struct rules_alert *a);
+
+struct rules_stats {
+	uint64_t events;            /* events evaluated */
+	uint64_t events_no_rules;   /* of which no rule was indexed for */
+	uint64_t matches;           /* rule conditions that matched */
+	uint64_t alerts;            /* alerts delivered */
+	uint64_t rate_limited;      /* dropped by the per-rule rate limit */
+	uint64_t deduplicated;      /* dropped as identical within the window */
+	uint64_t limiter_evictions; /* limiter slots recycled when full */
+	size_t rules_loaded, rules_enabled, rules_cannot_fire;
+	size_t lists, macros;
+};
+void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out);
+
+/*
+ * Event types the loaded, enabled rules need (Falco names, e.g. "openat"):
+ * lets the sensors enable only those. Writes at most max names; returns
+ * how many exist. all_types is set when a rule matches every type.
+ */
+size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names,
+				    size_t max, bool *all_types);
+
+/* The field table, for `palisade fields` and the docs. */
+struct rules_field_info {
+	const char *name;
+	const char *type;  /* "string", "int64", "uint64", "bool", ... */
+	const char *desc;
+	const char *arg;   /* NULL, or how the field takes an argument */
+	const char *needs; /* NULL: available now; else what provides it */
+};
+size_t rules_field_count(void);
+const struct rules_field_info *rules_field(size_t i);
+
+/* Entry points for main.c. */
+int rules_cli_main(int argc, char **argv);  /* palisade rules check|list */
+int fields_cli_main(int argc, char **argv); /* palisade fields */
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * Internals shared by the files of src/rules/. Not for other folders: they
+ * use rules.h. Cross-file functions carry the rl_ prefix.
+ */
+#ifndef PALISADE_RULES_INTERNAL_H
+#define PALISADE_RULES_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/rules.h"
+
+/* ---- arena: everything a load and compile builds is freed at once ---- */
+struct rl_arena_chunk;
+struct rl_arena {
+	struct rl_arena_chunk *head;
+};
+void *rl_alloc(struct rl_arena *a, size_t size); /* zeroed; NULL on ENOMEM */
+char *rl_strndup(struct rl_arena *a, const char *s, size_t n);
+char *rl_strdup(struct rl_arena *a, const char *s);
+char *rl_sprintf(struct rl_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rl_arena_release(struct rl_arena *a);
+
+/* A growable array of pointers living in an arena. */
+struct rl_vec {
+	void **v;
+	size_t n, cap;
+};
+int rl_vec_push(struct rl_arena *a, struct rl_vec *vec, void *p);
+
+/* ---- diagnostics ---- */
+struct rl_file; /* a loaded YAML file */
+
+struct rl_pos {
+	const struct rl_file *file; /* NULL: no position */
+	unsigned line, col;         /* 1-based */
+};
+
+struct rl_diags {
+	struct rules_diag *d;
+	size_t n, cap;
+	size_t errors;
+};
+void rl_diag(struct rl_diags *ds, bool error, struct rl_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void rl_diags_release(struct rl_diags *ds);
+const char *rl_file_name(const struct rl_file *f);
+void rl_file_count_error(const struct rl_file *f);
+
+/* Edit distance, for "did you mean". */
+unsigned rl_edit_distance(const char *a, const char *b);
+
+/* ---- YAML document with marks ---- */
+enum rl_ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP };
+
+struct rl_ynode {
+	enum rl_ynode_kind kind;
+	struct rl_pos pos;
+	size_t raw_start, raw_end; /* byte offsets of the node in the file */
+	int style;                 /* yaml_scalar_style_t for scalars */
+	char *text;                /* scalars */
+	struct rl_ynode **kids;    /* seq items; map: key, value, key, value... */
+	size_t n_kids;
+};
+
+struct rl_file {
+	char *name;
+	char *raw; /* the file's bytes, NUL-terminated */
+	size_t raw_len;
+	struct rl_ynode *root;
+	size_t errors;
+};
+
+/* Parses text into f->root; YAML errors are recorded. 0 or -EINVAL. */
+int rl_yaml_parse(struct rl_arena *a, struct rl_diags *ds, struct rl_file *f);
+/* Map lookup: the value node for key, or NULL. */
+const struct rl_ynode *rl_ymap_get(const struct rl_ynode *map, const char *key);
+/* Position of byte `off` of a scalar's value (after YAML unquoting/folding). */
+struct rl_pos rl_scalar_offset_pos(const struct rl_ynode *n, size_t off);
+
+/* ---- the loaded collection: lists, macros, rules before compiling ---- */
+
+/* Text of a condition assembled from one or more scalars (append). */
+struct rl_text_seg {
+	size_t off, len;             /* in the assembled text */
+	const struct rl_ynode *node; /* where the piece came from */
+};
+struct rl_text {
+	char *s;
+	size_t len;
+	struct rl_text_seg *segs;
+	size_t n_segs;
+};
+int rl_text_append(struct rl_arena *a, struct rl_text *t, const struct rl_ynode *n);
+struct rl_pos rl_text_pos(const struct rl_text *t, size_t off);
+
+struct rl_list_def {
+	char *name;
+	struct rl_pos pos;
+	struct rl_vec items; /* const struct rl_ynode * (scalars) */
+	bool used;
+};
+
+struct rl_macro_def {
+	char *name;
+	struct rl_pos pos;
+	struct rl_text cond;
+	struct rl_ast *ast; /* parsed at compile */
+	bool parsed, parse_failed, compile_failed, used, expanding;
+};
+
+struct rl_exception {
+	char *name;
+	struct rl_pos pos;
+	const struct rl_ynode *fields; /* scalar or seq */
+	const struct rl_ynode *comps;  /* scalar, seq or NULL */
+	struct rl_vec values;          /* const struct rl_ynode * */
+};
+
+struct rl_rule_def {
+	struct rules_rule_info info;
+	struct rl_pos pos;
+	struct rl_text cond;
+	struct rl_text output;
+	struct rl_vec tags;       /* char * */
+	struct rl_vec exceptions; /* struct rl_exception * */
+	bool skip_if_unknown_filter;
+	bool warn_evttypes;
+	size_t order; /* position of first definition */
+};
+
+struct rl_collection {
+	struct rl_vec lists, macros, rules;
+};
+struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name);
+struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name);
+struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name);
+
+/* Interprets the items of one parsed file into the collection. */
+void rl_load_items(struct rl_arena *a, struct rl_diags *ds, struct rl_collection *c,
+		   struct rl_file *f);
+
+/* ---- fields ---- */
+enum rl_ftype {
+	FT_STR,
+	FT_INT,    /* int64 */
+	FT_UINT,   /* uint64 */
+	FT_BOOL,
+	FT_IPADDR,
+	FT_IPNET,
+	FT_BYTES,  /* raw bytes (bcontains, bstartswith) */
+	FT_ABSTIME, /* ns since the epoch */
+	FT_RELTIME, /* ns */
+};
+const char *rl_ftype_name(enum rl_ftype t);
+
+/* How a field takes an argument. */
+enum rl_farg {
+	FARG_NONE,
+	FARG_INDEX_OPT, /* proc.aname or proc.aname[N]: no index = any ancestor */
+	FARG_INDEX_REQ, /* [N] required */
+	FARG_KEY_REQ,   /* [anything], e.g. container.mount.dest[/etc] */
+	FARG_KEY_OPT,   /* [anything] or nothing, e.g. proc.env, proc.env[HOME] */
+	FARG_NAME_REQ,  /* .name, [name] or [N], e.g. evt.arg.flags, evt.arg[0] */
+};
+
+struct rl_value {
+	enum rl_ftype t;
+	const char *s; /* strings and bytes; NUL-terminated for strings */
+	size_t len;
+	int64_t i;     /* FT_INT; FT_UINT/times/bool use u */
+	uint64_t u;
+	uint8_t ip[16];
+	uint8_t ip_len; /* 4 or 16 */
+	uint8_t prefix; /* FT_IPNET */
+};
+
+/* Scratch buffer an extractor may write a composed string into. */
+struct rl_buf {
+	char *p;
+	size_t cap;
+};
+
+struct rl_field_ref {
+	const struct rl_field_def *def;
+	char *arg;     /* key or name; NULL when none */
+	int index;     /* for FARG_INDEX_*: -1 when absent */
+	char *text;    /* as written: "proc.aname[2]" */
+};
+
+/* uid -> name, loaded once at engine creation: extractors do no I/O. */
+struct rl_idname {
+	uint32_t id;
+	const char *name;
+};
+struct rl_idmap {
+	struct rl_idname *e; /* sorted by id */
+	size_t n;
+};
+int rl_idmap_load(struct rl_arena *a, const char *path, struct rl_idmap *out);
+const char *rl_idmap_get(const struct rl_idmap *m, uint32_t id);
+
+struct rl_eval_ctx {
+	const struct event *ev;
+	const struct rules_config *cfg;
+	const char *hostname;
+	uint64_t evt_num;
+	int evt_type; /* rl_evttype id */
+	int64_t boot_to_real_ns;
+	const struct rl_idmap *users, *groups;
+};
+
+/* Returns true and fills out when the field has a value for this event. */
+typedef bool (*rl_extract_fn)(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
+			      int anc_index, struct rl_value *out, struct rl_buf *buf);
+
+struct rl_field_def {
+	const char *name;
+	enum rl_ftype type;
+	enum rl_farg arg;
+	rl_extract_fn extract; /* NULL: not provided yet */
+	const char *needs;     /* why not yet: the events/data that will provide it */
+	const char *desc;
+	int id;                /* which field, for the family's extractor */
+};
+
+const struct rl_field_def *rl_field_table(size_t *n);
+/*
+ * Resolves "proc.aname[2]", "evt.arg.flags", "container.mount.dest[/x]".
+ * Returns 0, -ENOENT (unknown field; *suggest may name a close one), or
+ * -EINVAL (bad argument; *why says what).
+ */
+int rl_field_resolve(struct rl_arena *a, const char *text, size_t len,
+		     struct rl_field_ref *out, const char **suggest, const char **why);
+const struct proc_entry *rl_ancestor(const struct rl_eval_ctx *c, unsigned n);
+
+/* ---- event types (Falco names) ---- */
+#define RL_EVTTYPE_MAX 512
+#define RL_EVTSET_WORDS (RL_EVTTYPE_MAX / 64)
+struct rl_evtset {
+	uint64_t w[RL_EVTSET_WORDS];
+};
+int rl_evttype_id(const char *name); /* -1: unknown */
+const char *rl_evttype_name(int id);
+size_t rl_evttype_count(void);
+bool rl_evttype_provided(int id); /* a sensor delivers it today */
+int rl_evttype_of_event(const struct event *ev); /* -1: not evaluated */
+const char *rl_evttype_suggest(const char *name);
+static inline void rl_evtset_add(struct rl_evtset *s, int id)
+{
+	s->w[id / 64] |= 1ull << (id % 64);
+}
+static inline bool rl_evtset_has(const struct rl_evtset *s, int id)
+{
+	return s->w[id / 64] & (1ull << (id % 64));
+}
+void rl_evtset_all(struct rl_evtset *s);
+bool rl_evtset_is_all(const struct rl_evtset *s);
+
+/* ---- condition AST ---- */
+enum rl_op {
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_IN, OP_INTERSECTS, OP_PMATCH,
+	OP_CONTAINS, OP_ICONTAINS, OP_BCONTAINS,
+	OP_STARTSWITH, OP_BSTARTSWITH, OP_ENDSWITH,
+	OP_GLOB, OP_IGLOB, OP_REGEX, OP_EXISTS,
+};
+const char *rl_op_name(enum rl_op op);
+int rl_op_parse(const char *s, enum rl_op *out);
+
+enum rl_transform { TR_TOLOWER, TR_TOUPPER, TR_B64, TR_BASENAME, TR_LEN };
+#define RL_MAX_TRANSFORMS 4
+
+struct rl_fexpr { /* field with transformers, as written */
+	char *field;  /* "proc.aname[2]" */
+	size_t pos;   /* offset of the field text */
+	enum rl_transform tr[RL_MAX_TRANSFORMS]; /* outermost last */
+	unsigned n_tr;
+};
+
+struct rl_aval { /* a right-hand value as written */
+	char *s;
+	size_t pos;
+	bool quoted;
+};
+
+enum rl_ast_kind { AST_AND, AST_OR, AST_NOT, AST_CMP, AST_MACRO };
+
+struct rl_ast {
+	enum rl_ast_kind kind;
+	size_t pos;                 /* offset in the condition text */
+	const struct rl_text *src;  /* for positions */
+	struct rl_ast *a, *b;       /* AND/OR/NOT */
+	char *macro;                /* AST_MACRO */
+	/* AST_CMP */
+	struct rl_fexpr lhs;
+	enum rl_op op;
+	size_t op_pos;
+	bool rhs_is_list, rhs_is_field;
+	struct rl_aval *vals; /* one value, or the list */
+	size_t n_vals;
+	struct rl_fexpr rhs_field;
+	/* Exceptions build values straight from YAML list nodes. */
+	const struct rl_ynode *const *val_nodes;
+};
+
+/* Parses a condition; errors are recorded at their position. NULL on error. */
+struct rl_ast *rl_cond_parse(struct rl_arena *a, struct rl_diags *ds, const struct rl_text *src);
+
+/* ---- compiled form ---- */
+struct rl_strset; /* hash set of strings */
+struct rl_strset *rl_strset_new(struct rl_arena *a, size_t n);
+int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size_t len);
+bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
+
+struct rl_pathset; /* prefixes for pmatch, plain and with globs */
+struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n);
+int rl_pathset_add(struct rl_arena *a, struct rl_pathset *p, const char *path);
+bool rl_pathset_match(const struct rl_pathset *p, const char *path, size_t len);
+
+enum rl_cnode_kind { CN_TRUE, CN_FALSE, CN_AND, CN_OR, CN_NOT, CN_CMP, CN_EVTTYPE };
+
+struct rl_cfexpr {
+	struct rl_field_ref ref;
+	enum rl_transform tr[RL_MAX_TRANSFORMS];
+	unsigned n_tr;
+	enum rl_ftype type; /* after transformers */
+};
+
+struct rl_ccmp {
+	struct rl_cfexpr lhs;
+	enum rl_op op;
+	/* right side, one of: */
+	struct rl_value val;        /* single value */
+	struct rl_value *vals;      /* numeric/ip lists */
+	size_t n_vals;
+	struct rl_strset *set;      /* string lists for in/intersects */
+	struct rl_pathset *paths;   /* pmatch */
+	void *regex;                /* pcre2_code * */
+	struct rl_cfexpr *rhs;      /* val(field) or transformed field */
+};
+
+struct rl_cnode {
+	enum rl_cnode_kind kind;
+	struct rl_cnode **kids;
+	size_t n_kids;
+	struct rl_ccmp *cmp;
+	struct rl_evtset evts; /* CN_EVTTYPE: the event types it accepts */
+};
+
+struct rl_compiler {
+	struct rl_arena *a;
+	struct rl_diags *ds;
+	struct rl_collection *coll;
+	struct rl_vec *regexes; /* pcre2_code * to free */
+	bool unknown_field_seen; /* skip-if-unknown-filter */
+	bool quiet_unknown;      /* do not report unknown fields */
+	struct rl_vec *unavailable; /* fields used that are not provided yet */
+};
+struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
+/* Builds the AST of a rule's exceptions: NULL if none. */
+struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);
+void rl_compile_evtset(const struct rl_cnode *n, struct rl_evtset *out);
+/* false: the condition can never be true with the fields provided today. */
+bool rl_cnode_can_fire(const struct rl_cnode *n);
+
+/* Evaluation. */
+struct rl_scratch {
+	struct rl_buf lhs, rhs, tmp, tmp2;
+	void *match; /* pcre2_match_data *, created once per engine */
+};
+bool rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n, struct rl_scratch *s);
+bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, int anc,
+		      struct rl_value *out, struct rl_buf *buf, struct rl_buf *tmp);
+int rl_value_parse(struct rl_arena *a, enum rl_ftype t, const char *s, struct rl_value *out,
+		   const char **why);
+
+/* ---- output formatting ---- */
+struct rl_fmt_piece {
+	const char *lit; /* literal text, or NULL for a field */
+	size_t lit_len;
+	struct rl_cfexpr field;
+};
+struct rl_format {
+	struct rl_fmt_piece *p;
+	size_t n;
+	struct rl_cfexpr *fields; /* distinct fields, in order of appearance */
+	size_t n_fields;
+};
+int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out);
+/* Appends " label=%field" unless the output already shows that field. */
+int rl_format_add(struct rl_arena *a, struct rl_format *f, const char *label, const char *field);
+/* Formats into buf (always NUL-terminated); fills vals[] for the fields. */
+size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, char *buf,
+			size_t cap, struct rules_value *vals, char *vbuf, size_t vcap,
+			struct rl_scratch *s);
+
+/* ---- rate limiting ---- */
+struct rl_limiter;
+int rl_limiter_new(const struct rules_config *cfg, struct rl_limiter **out);
+void rl_limiter_free(struct rl_limiter *l);
+/* 0: deliver; 1: rate-limited; 2: duplicate. */
+int rl_limiter_check(struct rl_limiter *l, uint32_t rule, uint64_t container_key,
+		     uint64_t now_ns, uint64_t output_hash, uint64_t *evictions);
+
+uint64_t rl_hash(const void *p, size_t len);
+
+#endif

