@@ -61,8 +61,9 @@ ev=$(wait_event ".type==\"clone\" and .parents[0].name==\"sh\" and .parents[0].c
 check "fork reported with parent and flags" expect "$ev" \
 	'(.clone_flags|index("CLONE_VM")|not) and .proc.ppid==.parents[0].pid'
 docker run --rm --name pal-fork "$IMAGE" true
-ev=$(wait_event '.type=="clone" and (.clone_flags|index("CLONE_NEWPID"))' 15 CLONE_NEWPID)
-check "container creation seen as clone with CLONE_NEWPID" expect "$ev" '.clone_flags|index("CLONE_NEWNS")'
+ev=$(wait_event '.type=="clone" and .proc.vpid==1 and (.clone_flags|index("CLONE_PARENT"))' 15 CLONE_PARENT)
+check "container init seen as a clone into a new pid namespace" expect "$ev" \
+	".proc.pid_ns != $(stat -L -c %i /proc/self/ns/pid) and .parents[0].name==\"runc\""
 
 # 6. argv past the limit is flagged, never silently cut.
 long=$(head -c 6000 /dev/zero | tr '\0' 'a')
