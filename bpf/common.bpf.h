@@ -36,11 +36,13 @@ struct {
 } counters SEC(".maps");
 
 /* One record is built here, then copied to the ring with its real size:
- * reserving the worst case (12 KiB) per exec would waste ring space. */
+ * reserving the worst case (12 KiB) per exec would waste ring space. A
+ * record's fixed part starts at `rec`, its variable part right after it:
+ * the slack covers the larger fixed part of ev_syscall and a component read
+ * that runs past the limit before it is checked. */
 struct scratch {
 	struct ev_exec rec;
-	/* +256: a component read may run past the limit before it is checked */
-	char data[EV_EXEC_DATA_MAX + 256];
+	char data[EV_EXEC_DATA_MAX + 512];
 };
 
 struct {

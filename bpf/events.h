@@ -24,6 +24,7 @@ enum ev_kind {
 	EV_FORK = 2,          /* a new process (not a thread) was created */
 	EV_EXIT = 3,          /* the last thread of a process exited */
 	EV_PROC_SNAPSHOT = 4, /* user space: a process found in /proc at start */
+	EV_SYSCALL = 5,       /* a watched syscall returned (success or failure) */
 	EV_KIND_MAX,
 };
 
@@ -106,6 +107,57 @@ struct ev_exit {
 	__u32 pad;
 };
 
+/*
+ * Which syscalls the syscall sensor reports, and what it reads for each:
+ * one __u32 per syscall number (the build architecture's __NR_*), filled by
+ * user space from the loaded rules. 0 = not watched (the program returns
+ * after one array lookup).
+ */
+#define EV_SYSCALL_NR_MAX 512
+#define SC_WATCH (1u << 0)
+#define SC_PATH_ARG_SHIFT 1  /* 3 bits: arg index + 1 of a user path pointer */
+#define SC_PATH2_ARG_SHIFT 4 /* 3 bits: arg index + 1 of a second user path */
+#define SC_FD_RET (1u << 7)  /* on success the result is an fd: resolve it */
+#define SC_FD_ARG0 (1u << 8) /* arg 0 is an fd: resolve it */
+#define SC_ADDR_ARG_SHIFT 9  /* 3 bits: arg index + 1 of a user sockaddr */
+#define SC_ADDRLEN_ARG_SHIFT 12 /* 3 bits: arg index + 1 of its length */
+#define SC_DIRFD_ARG_SHIFT 15   /* 3 bits: arg index + 1 of the dirfd of path 1 */
+#define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
+
+/* Path flags of an EV_SYSCALL record. */
+#define EV_PATH1_RESOLVED (1u << 0) /* path 1: leaf-first pieces of a kernel object */
+#define EV_PATH1_USER (1u << 1)     /* path 1: the string the caller passed */
+#define EV_PATH2_USER (1u << 2)     /* path 2: the string the caller passed */
+#define EV_BASE_RESOLVED (1u << 3)  /* base: the directory a relative path 1 is in */
+
+/* A socket as the kernel holds it (addresses in network byte order). */
+struct ev_sock {
+	__u16 family;   /* AF_INET, AF_INET6, AF_UNIX; 0 = the fd is not a socket */
+	__u16 type;     /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 protocol; /* IPPROTO_TCP, ... */
+	__u16 lport;    /* host byte order */
+	__u16 rport;    /* host byte order */
+	__u16 pad[3];
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+
+/* EV_SYSCALL: header, then path 1 | path 2 | base, each *_len bytes. */
+struct ev_syscall {
+	struct ev_header hdr;
+	__s64 res;       /* return value: >= 0 success, -errno failure */
+	__u64 args[6];   /* raw arguments, as the caller passed them */
+	__u32 nr;        /* syscall number (__NR_* of the build architecture) */
+	__u32 path_len;  /* path 1 bytes (see path_flags) */
+	__u32 path2_len; /* path 2 bytes */
+	__u32 base_len;  /* base directory bytes, leaf-first pieces */
+	__u32 path_flags; /* EV_PATH*_ */
+	__u16 uaddr_len;  /* bytes of uaddr: the sockaddr the caller passed */
+	__u16 pad;
+	__u8 uaddr[32];
+	struct ev_sock sock; /* the socket behind the syscall's fd, if any */
+};
+
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)
 
@@ -116,6 +168,9 @@ EV_ASSERT(__builtin_offsetof(struct ev_header, comm) == 88);
 EV_ASSERT(sizeof(struct ev_exec) == 120);
 EV_ASSERT(sizeof(struct ev_fork) == 120);
 EV_ASSERT(sizeof(struct ev_exit) == 112);
+EV_ASSERT(sizeof(struct ev_sock) == 48);
+EV_ASSERT(sizeof(struct ev_syscall) == 264);
+EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
 

@@ -11,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
+#include "event/syscalls.h"
 #include "sensor/sensor.h"
 
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
@@ -55,13 +56,16 @@ static void usage(FILE *f)
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
 		"                            (default 4096)\n"
 		"      --proc-table-size N   processes tracked before eviction (default %d)\n"
+		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
+		"                            those some loaded rule needs), \"all\" (every\n"
+		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
 		"%s"
 		"  -h, --help                show this help\n",
 		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
 }
 
 struct run_options {
-	const char *output, *events, *record, *docker_socket;
+	const char *output, *events, *record, *docker_socket, *syscalls;
 	struct agent_rules_options rules;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
@@ -69,7 +73,7 @@ struct run_options {
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE };
+	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
@@ -78,6 +82,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
 		{ "events", required_argument, NULL, 'e' },
+		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -87,6 +92,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 
 	*o = (struct run_options){ .output = "-",
 				   .docker_socket = DEFAULT_DOCKER_SOCKET,
+				   .syscalls = "rules",
 				   .ringbuf_kib = 4096,
 				   .proc_table_size = PROC_TABLE_DEFAULT };
 	agent_rules_defaults(&o->rules);
@@ -99,6 +105,14 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		switch (c) {
 		case 'e':
 			o->events = optarg;
+			break;
+		case OPT_SYSCALLS:
+			if (strcmp(optarg, "rules") && strcmp(optarg, "all") && strcmp(optarg, "none")) {
+				fprintf(stderr, "palisade run: --syscalls %s: expected rules, all "
+						"or none\n", optarg);
+				return -EINVAL;
+			}
+			o->syscalls = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -150,6 +164,37 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Which syscalls the kernel reports: the event types the loaded rules need
+ * (DESIGN.md section 6: filter in the kernel), or all of them on request.
+ */
+static void syscall_interest(const char *mode, const struct rules_engine *rules,
+			     uint32_t spec[EV_SYSCALL_NR_MAX])
+{
+	const char *names[512];
+	bool all = strcmp(mode, "all") == 0;
+	size_t i, n = 0;
+
+	memset(spec, 0, sizeof(uint32_t) * EV_SYSCALL_NR_MAX);
+	if (strcmp(mode, "none") == 0)
+		return;
+	if (!all && rules) {
+		n = rules_engine_needed_evttypes(rules, names, 512, &all);
+		if (n > 512)
+			n = 512;
+	}
+	for (i = 0; i < syscall_count(); i++) {
+		const struct syscall_desc *d = syscall_at(i);
+		size_t j;
+
+		for (j = 0; !all && j < n; j++)
+			if (strcmp(names[j], d->name) == 0)
+				break;
+		if ((all || j < n) && d->nr < EV_SYSCALL_NR_MAX)
+			spec[d->nr] = d->spec;
+	}
 }
 
 static int on_sensor_record(void *ctx, void *rec, size_t len)
@@ -207,7 +252,8 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
-	char host[64] = "", desc[512], cg2[512];
+	char host[64] = "", desc[1024], cg2[512];
+	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	int err, seeded;
 
 	err = parse_options(argc, argv, &o);
@@ -250,8 +296,10 @@ int agent_run_main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	syscall_interest(o.syscalls, p.rules, spec);
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
-				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16 };
+				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
+				       .syscall_spec = spec };
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;

@@ -1,15 +1,18 @@
 /* Raw record -> struct event. Records come from the kernel or from a record
  * file someone handed us, so every length is checked against the buffer. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "event/event.h"
+#include "event/syscalls.h"
 
 static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_EXEC] = "execve",
 	[EV_FORK] = "clone",
 	[EV_EXIT] = "procexit",
 	[EV_PROC_SNAPSHOT] = "snapshot",
+	[EV_SYSCALL] = "syscall",
 };
 
 const char *event_kind_name(enum ev_kind kind)
@@ -17,6 +20,45 @@ const char *event_kind_name(enum ev_kind kind)
 	if ((unsigned)kind < EV_KIND_MAX && kind_names[kind])
 		return kind_names[kind];
 	return "unknown";
+}
+
+const char *event_type_name(const struct event *ev)
+{
+	if (ev->kind == EV_SYSCALL && ev->sc)
+		return ev->sc->name;
+	return event_kind_name(ev->kind);
+}
+
+void event_normalize_path(char *path)
+{
+	char *out = path, *in = path;
+
+	if (*in != '/')
+		return;
+	while (*in) {
+		char *seg;
+		size_t len;
+
+		while (*in == '/')
+			in++;
+		seg = in;
+		while (*in && *in != '/')
+			in++;
+		len = (size_t)(in - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
 }
 
 size_t event_join_path(const char *pieces, size_t len, int truncated, char *out,
@@ -101,6 +143,58 @@ static int decode_exec(const void *rec, size_t len, struct event *ev)
 	return 0;
 }
 
+/* Path 1 as the rules want it: absolute whenever the kernel told us enough. */
+static void syscall_path1(const struct ev_syscall *e, const char *data, struct event *ev)
+{
+	size_t n;
+
+	if (e->path_flags & EV_PATH1_RESOLVED) {
+		event_join_path(data, e->path_len, !!(e->hdr.flags & EV_F_EXE_TRUNC), ev->path,
+				sizeof(ev->path));
+		return;
+	}
+	if (!(e->path_flags & EV_PATH1_USER) || e->path_len == 0) {
+		ev->path[0] = '\0';
+		return;
+	}
+	n = 0;
+	if (data[0] != '/' && (e->path_flags & EV_BASE_RESOLVED)) {
+		n = event_join_path(data + e->path_len + e->path2_len, e->base_len, 0, ev->path,
+				    sizeof(ev->path));
+		if (n + 1 < sizeof(ev->path))
+			ev->path[n++] = '/';
+	}
+	snprintf(ev->path + n, sizeof(ev->path) - n, "%.*s", (int)strnlen(data, e->path_len),
+		 data);
+	event_normalize_path(ev->path);
+}
+
+static int decode_syscall(const void *rec, size_t len, struct event *ev)
+{
+	const struct ev_syscall *e = rec;
+	const char *data = (const char *)(e + 1);
+
+	if (len < sizeof(*e) || e->path_len > EV_PATH_MAX || e->path2_len > EV_PATH_MAX ||
+	    e->base_len > EV_PATH_MAX || e->uaddr_len > sizeof(e->uaddr) ||
+	    sizeof(*e) + (size_t)e->path_len + e->path2_len + e->base_len != e->hdr.size)
+		return -EINVAL;
+	/* User strings carry their NUL; anything else is malformed. */
+	if (((e->path_flags & EV_PATH1_USER) && e->path_len && data[e->path_len - 1]) ||
+	    (e->path2_len && data[e->path_len + e->path2_len - 1]))
+		return -EINVAL;
+	ev->sc = syscall_by_nr(e->nr);
+	if (!ev->sc)
+		return -EINVAL;
+	ev->res = e->res;
+	ev->sc_args = (const uint64_t *)e->args;
+	syscall_path1(e, data, ev);
+	ev->path2 = e->path2_len ? data + e->path_len : "";
+	ev->sock = &e->sock;
+	ev->uaddr = e->uaddr;
+	ev->uaddr_len = e->uaddr_len;
+	return 0;
+}
+
 int event_decode(const void *rec, size_t len, struct event *ev)
 {
 	const struct ev_header *h = rec;
@@ -115,6 +209,14 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->clone_flags = 0;
 	ev->parent_tid = 0;
 	ev->exit_code = 0;
+	ev->sc = NULL;
+	ev->res = 0;
+	ev->sc_args = NULL;
+	ev->path[0] = '\0';
+	ev->path2 = "";
+	ev->sock = NULL;
+	ev->uaddr = NULL;
+	ev->uaddr_len = 0;
 	ev->proc = NULL;
 	ev->procs = NULL;
 	ev->container = NULL;
@@ -132,6 +234,8 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 		ev->parent_tid = f->parent_tid;
 		return 0;
 	}
+	case EV_SYSCALL:
+		return decode_syscall(rec, h->size, ev);
 	case EV_EXIT: {
 		const struct ev_exit *x = rec;
 

@@ -15,6 +15,7 @@
 
 struct proc_entry;
 struct proc_table;
+struct syscall_desc;
 struct container_info;
 
 struct event {
@@ -31,6 +32,18 @@ struct event {
 	uint32_t parent_tid;
 	/* EV_EXIT */
 	uint32_t exit_code;
+	/* EV_SYSCALL */
+	const struct syscall_desc *sc; /* which syscall; NULL for other kinds */
+	int64_t res;                   /* >= 0 success, -errno failure */
+	const uint64_t *sc_args;       /* the 6 raw arguments, in the record */
+	/* Path 1: from the kernel object when there was one (the opened file),
+	 * else the caller's string made absolute against its dirfd or cwd and
+	 * normalised; "" when the syscall has none. */
+	char path[EV_PATH_MAX + 1];
+	const char *path2; /* the caller's second path (rename target), or "" */
+	const struct ev_sock *sock; /* family 0: the fd is not a socket */
+	const uint8_t *uaddr;       /* the sockaddr the caller passed */
+	uint16_t uaddr_len;
 
 	/* Enrichment, filled by the agent after decoding. */
 	const struct proc_entry *proc;   /* the process, after this event */
@@ -41,6 +54,11 @@ struct event {
 
 /* Name of an event kind as printed in JSON ("execve", "clone", ...). */
 const char *event_kind_name(enum ev_kind kind);
+/* Falco's evt.type of a decoded event: the syscall name for EV_SYSCALL. */
+const char *event_type_name(const struct event *ev);
+
+/* Lexically removes "." and ".." and repeated '/' from an absolute path. */
+void event_normalize_path(char *path);
 
 /*
  * Decodes one raw record of len bytes. Returns 0, or -EINVAL when the record

@@ -1,7 +1,10 @@
 /* The raw event stream's JSON: one object per event (docs/events.md). */
+#include <arpa/inet.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "container/container.h"
+#include "event/syscalls.h"
 #include "output/event_json.h"
 #include "proc/proc.h"
 
@@ -116,6 +119,92 @@ static void write_process(struct jw *w, const struct event *ev)
 	jw_object_end(w);
 }
 
+static void write_addr(struct jw *w, const char *key, uint16_t family, const uint8_t *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family, addr, text, sizeof(text)))
+		text[0] = '\0';
+	jw_str(w, key, text);
+}
+
+static const char *sock_type_name(uint16_t type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_RAW: return "raw";
+	case SOCK_SEQPACKET: return "seqpacket";
+	default: return "other";
+	}
+}
+
+/* The socket the kernel holds behind the syscall's fd. */
+static void write_sock(struct jw *w, const struct ev_sock *so)
+{
+	jw_object_begin(w, "sock");
+	jw_str(w, "family", so->family == AF_INET ? "ipv4" : so->family == AF_INET6 ? "ipv6" :
+			    so->family == AF_UNIX ? "unix" : "other");
+	jw_str(w, "type", sock_type_name(so->type));
+	jw_u64(w, "protocol", so->protocol);
+	if (so->family == AF_INET || so->family == AF_INET6) {
+		write_addr(w, "local_ip", so->family, so->laddr);
+		jw_u64(w, "local_port", so->lport);
+		write_addr(w, "remote_ip", so->family, so->raddr);
+		jw_u64(w, "remote_port", so->rport);
+	}
+	jw_object_end(w);
+}
+
+/* The sockaddr the caller passed (connect, bind, sendto). */
+static void write_user_addr(struct jw *w, const uint8_t *a, uint16_t len)
+{
+	uint16_t family;
+
+	if (len < 2)
+		return;
+	memcpy(&family, a, 2);
+	jw_object_begin(w, "addr");
+	if (family == AF_INET && len >= 8) {
+		jw_str(w, "family", "ipv4");
+		write_addr(w, "ip", AF_INET, a + 4);
+		jw_u64(w, "port", (uint16_t)(a[2] << 8 | a[3]));
+	} else if (family == AF_INET6 && len >= 24) {
+		jw_str(w, "family", "ipv6");
+		write_addr(w, "ip", AF_INET6, a + 8);
+		jw_u64(w, "port", (uint16_t)(a[2] << 8 | a[3]));
+	} else if (family == AF_UNIX) {
+		jw_str(w, "family", "unix");
+		jw_strn(w, "path", (const char *)a + 2, strnlen((const char *)a + 2, len - 2u));
+	} else {
+		jw_u64(w, "family", family);
+	}
+	jw_object_end(w);
+}
+
+static void write_syscall(struct jw *w, const struct event *ev)
+{
+	const char *err;
+	int i;
+
+	jw_i64(w, "res", ev->res);
+	if (ev->res < 0 && (err = strerrorname_np((int)-ev->res)))
+		jw_str(w, "error", err);
+	jw_object_begin(w, "args");
+	for (i = 0; i < 6; i++)
+		if (ev->sc->arg_names[i] && ev->sc->arg_names[i][0])
+			jw_u64(w, ev->sc->arg_names[i], ev->sc_args[i]);
+	jw_object_end(w);
+	if (ev->path[0])
+		jw_str(w, "path", ev->path);
+	if (ev->path2[0])
+		jw_str(w, "path2", ev->path2);
+	if (ev->sock && ev->sock->family)
+		write_sock(w, ev->sock);
+	if (ev->uaddr_len)
+		write_user_addr(w, ev->uaddr, ev->uaddr_len);
+}
+
 void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_ns)
 {
 	const struct ev_header *h = ev->hdr;
@@ -124,7 +213,7 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	jw_reset(w);
 	jw_object_begin(w, NULL);
 	jw_time(w, "time", h->ts_ns + boot_to_epoch_ns);
-	jw_str(w, "type", event_kind_name(ev->kind));
+	jw_str(w, "type", event_type_name(ev));
 	write_process(w, ev);
 	switch (ev->kind) {
 	case EV_FORK:
@@ -134,6 +223,9 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 			if (ev->clone_flags & clone_flag_names[i].flag)
 				jw_str(w, NULL, clone_flag_names[i].name);
 		jw_array_end(w);
+		break;
+	case EV_SYSCALL:
+		write_syscall(w, ev);
 		break;
 	case EV_EXIT:
 		jw_u64(w, "exit_status", ev->exit_code);
@@ -153,7 +245,7 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	if (h->flags) {
 		jw_array_begin(w, "incomplete");
 		if (h->flags & EV_F_EXE_TRUNC)
-			jw_str(w, NULL, "exe_truncated");
+			jw_str(w, NULL, ev->kind == EV_SYSCALL ? "path_truncated" : "exe_truncated");
 		if (h->flags & EV_F_ARGS_TRUNC)
 			jw_str(w, NULL, "args_truncated");
 		if (h->flags & EV_F_CWD_TRUNC)

@@ -11,10 +11,13 @@
 #include <bpf/libbpf.h>
 
 #include "process.skel.h"
+#include "syscall.skel.h"
 #include "sensor/sensor.h"
 
 struct sensor {
 	struct process_bpf *skel;
+	struct syscall_bpf *sc; /* NULL: no syscall watched */
+	unsigned watched;
 	struct ring_buffer *rb;
 	sensor_record_fn fn;
 	void *ctx;
@@ -48,6 +51,50 @@ static void probe_features(struct sensor *s)
 		 lsm == 1 ? "probe-ok" : "no", s->ncpus);
 }
 
+/*
+ * The syscall sensor is a second object sharing the first one's ring,
+ * counters and scratch, so the consumer reads one ring in order.
+ */
+static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
+{
+	struct syscall_bpf *sc = syscall_bpf__open();
+	int err;
+	__u32 nr;
+
+	if (!sc)
+		return -errno;
+	s->sc = sc;
+	sc->rodata->agent_tgid = (uint32_t)getpid();
+	sc->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	err = bpf_map__reuse_fd(sc->maps.events, bpf_map__fd(s->skel->maps.events));
+	err = err ?: bpf_map__reuse_fd(sc->maps.counters, bpf_map__fd(s->skel->maps.counters));
+	err = err ?: bpf_map__reuse_fd(sc->maps.scratch_map,
+				       bpf_map__fd(s->skel->maps.scratch_map));
+	if (err) {
+		fprintf(stderr, "palisade: sharing maps with the syscall sensor failed: %s\n",
+			strerror(-err));
+		return err;
+	}
+	err = syscall_bpf__load(sc);
+	if (err) {
+		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
+				"verifier log above\n", strerror(-err));
+		return err;
+	}
+	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
+		if (!cfg->syscall_spec[nr])
+			continue;
+		err = bpf_map_update_elem(bpf_map__fd(sc->maps.syscall_spec), &nr,
+					  &cfg->syscall_spec[nr], BPF_ANY);
+		if (err)
+			return -errno;
+	}
+	err = syscall_bpf__attach(sc);
+	if (err)
+		fprintf(stderr, "palisade: attaching tp_btf/sys_exit failed: %s\n", strerror(-err));
+	return err;
+}
+
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out)
 {
@@ -71,6 +118,9 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	 * (no CAP_SYS_RESOURCE here) only matters on older kernels. */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 
+	for (unsigned i = 0; cfg->syscall_spec && i < EV_SYSCALL_NR_MAX; i++)
+		s->watched += cfg->syscall_spec[i] != 0;
+
 	s->skel = process_bpf__open();
 	if (!s->skel) {
 		err = -errno;
@@ -92,6 +142,11 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	if (err) {
 		fprintf(stderr, "palisade: attaching the tracepoints failed: %s\n", strerror(-err));
 		goto fail;
+	}
+	if (s->watched) {
+		err = open_syscalls(s, cfg);
+		if (err)
+			goto fail;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
 	if (!s->rb) {
@@ -151,9 +206,14 @@ void sensor_describe(struct sensor *s, char *buf, size_t size)
 					      bpf_program__section_name(prog));
 		count++;
 	}
+	if (s->sc && n < size) {
+		n += (size_t)snprintf(buf + n, size - n, " tp_btf/sys_exit");
+		count++;
+	}
 	if (n < size)
-		snprintf(buf + n, size - n, "] (%d), ring buffer %u KiB; %s", count,
-			 bpf_map__max_entries(s->skel->maps.events) / 1024, s->features);
+		snprintf(buf + n, size - n, "] (%d), %u syscalls watched, ring buffer %u KiB; %s",
+			 count, s->watched, bpf_map__max_entries(s->skel->maps.events) / 1024,
+			 s->features);
 }
 
 void sensor_close(struct sensor *s)
@@ -161,6 +221,7 @@ void sensor_close(struct sensor *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	syscall_bpf__destroy(s->sc);
 	process_bpf__destroy(s->skel);
 	free(s);
 }

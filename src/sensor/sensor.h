@@ -15,6 +15,9 @@
 struct sensor_config {
 	uint32_t ringbuf_bytes; /* power of two, >= one page */
 	uint64_t wakeup_bytes;  /* wake the consumer at this much queued data */
+	/* SC_* spec per syscall number (bpf/events.h); NULL or all zero: the
+	 * syscall sensor is not loaded at all. */
+	const uint32_t *syscall_spec;
 };
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Syscall sensor: one program on the sys_exit raw tracepoint reports the
+ * syscalls user space marked in `syscall_spec` (the ones some loaded rule
+ * needs). At exit it has everything: the arguments (saved registers), the
+ * result, and the kernel objects the call produced or used (the opened file,
+ * the socket), which, unlike a user pointer, cannot lie. Every other syscall
+ * costs one array lookup.
+ */
+#include "common.bpf.h"
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define AF_INET 2
+#define AF_INET6 10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EV_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_spec SEC(".maps");
+
+/* Argument registers of the x86-64 and arm64 syscall ABIs. */
+static __always_inline __u64 syscall_arg(struct pt_regs *regs, unsigned i)
+{
+#if defined(__TARGET_ARCH_x86)
+	switch (i) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	case 4: return BPF_CORE_READ(regs, r8);
+	default: return BPF_CORE_READ(regs, r9);
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	/* x0 is overwritten by the result: the original is kept in orig_x0. */
+	if (i == 0)
+		return BPF_CORE_READ(regs, orig_x0);
+	return BPF_CORE_READ(regs, regs[i & 7]);
+#else
+#error "syscall argument registers unknown for this architecture"
+#endif
+}
+
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#else
+	return BPF_CORE_READ(regs, syscallno);
+#endif
+}
+
+/* The file behind fd in the current task, NULL when there is none. */
+static __always_inline struct file *fd_file(struct task_struct *task, __u64 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file *f = NULL;
+
+	if (fd >= max)
+		return NULL;
+	bpf_core_read(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* Socket details straight from the kernel's struct sock. */
+static __always_inline void fill_sock(struct ev_sock *out, struct file *f)
+{
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(so, sk);
+
+	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	out->type = BPF_CORE_READ(so, type);
+	out->protocol = BPF_CORE_READ(sk, sk_protocol);
+	out->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	out->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Explicit sizes: BPF_CORE_READ_INTO on an array reads one element. */
+	if (out->family == AF_INET) {
+		bpf_core_read(out->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(out->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (out->family == AF_INET6) {
+		bpf_core_read(out->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(out->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* Resolves an fd: its path into buf (sockets have none) and its socket. */
+static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct *task,
+					__u64 fd, const struct path *root, char *buf)
+{
+	struct file *f = fd_file(task, fd);
+	struct path path;
+	bool trunc;
+	__u32 len;
+
+	if (!f)
+		return 0;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFSOCK) {
+		fill_sock(&e->sock, f);
+		return 0;
+	}
+	path = BPF_CORE_READ(f, f_path);
+	len = walk_path(&path, root, buf, &trunc);
+	if (trunc) {
+		e->hdr.flags |= EV_F_EXE_TRUNC; /* path 1 of a syscall */
+		count(CNT_TRUNC_PATH);
+	}
+	e->path_flags |= EV_PATH1_RESOLVED;
+	return len;
+}
+
+/* A caller's string; the call already read it, so it is paged in. */
+static __always_inline __u32 user_string(__u64 ptr, char *buf)
+{
+	long n;
+
+	if (!ptr)
+		return 0;
+	n = bpf_probe_read_user_str(buf, EV_PATH_MAX, (const void *)ptr);
+	if (n <= 0) {
+		count(CNT_READ_FAIL);
+		return 0;
+	}
+	return (__u32)n;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task;
+	struct scratch *s;
+	struct ev_syscall *e;
+	struct path root;
+	__u32 nr, *specp, spec, idx, len1 = 0, len2 = 0, base = 0;
+	__u64 off, size;
+	char *data;
+
+	nr = (__u32)syscall_nr(regs);
+	specp = bpf_map_lookup_elem(&syscall_spec, &nr);
+	if (!specp || !*specp)
+		return 0;
+	spec = *specp;
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	if (is_agent(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (struct ev_syscall *)&s->rec;
+	data = (char *)(e + 1);
+	__builtin_memset(&e->res, 0, sizeof(*e) - sizeof(e->hdr));
+	fill_header(&e->hdr, task, EV_SYSCALL);
+	e->res = ret;
+	e->nr = nr;
+	for (idx = 0; idx < 6; idx++)
+		e->args[idx] = syscall_arg(regs, idx);
+	root = BPF_CORE_READ(task, fs, root);
+
+	/* Path 1: the kernel object when there is one, else the caller's string. */
+	if ((spec & SC_FD_RET) && ret >= 0)
+		len1 = resolve_fd(e, task, ret, &root, data);
+	else if (spec & SC_FD_ARG0)
+		len1 = resolve_fd(e, task, e->args[0], &root, data);
+	idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
+	if (!len1 && idx) {
+		len1 = user_string(e->args[(idx - 1) & 7], data);
+		if (len1)
+			e->path_flags |= EV_PATH1_USER;
+	}
+	len1 &= (EV_PATH_MAX * 2 - 1);
+	if (len1 > EV_PATH_MAX)
+		return 0;
+
+	/* Path 2 (rename, link, symlink targets): the caller's string. */
+	idx = SC_ARG_FIELD(spec, SC_PATH2_ARG_SHIFT);
+	if (idx) {
+		len2 = user_string(e->args[(idx - 1) & 7], data + len1);
+		if (len2)
+			e->path_flags |= EV_PATH2_USER;
+	}
+	len2 &= (EV_PATH_MAX * 2 - 1);
+	if (len2 > EV_PATH_MAX)
+		return 0;
+
+	/* A relative caller path is relative to a dirfd or the cwd: resolve that. */
+	if ((e->path_flags & EV_PATH1_USER) && data[0] != '/') {
+		__u64 dirfd = (__u64)-100; /* AT_FDCWD */
+		struct path pwd;
+		bool trunc;
+
+		idx = SC_ARG_FIELD(spec, SC_DIRFD_ARG_SHIFT);
+		if (idx)
+			dirfd = e->args[(idx - 1) & 7];
+		off = len1 + len2;
+		barrier_var(off);
+		if (off > 2 * EV_PATH_MAX)
+			return 0;
+		if ((int)dirfd == -100) {
+			pwd = BPF_CORE_READ(task, fs, pwd);
+			base = walk_path(&pwd, &root, data + off, &trunc);
+		} else {
+			struct file *f = fd_file(task, (__u32)dirfd);
+
+			if (f) {
+				pwd = BPF_CORE_READ(f, f_path);
+				base = walk_path(&pwd, &root, data + off, &trunc);
+			}
+		}
+		if (base)
+			e->path_flags |= EV_BASE_RESOLVED;
+	}
+
+	/* The sockaddr the caller named (connect, bind, sendto). */
+	idx = SC_ARG_FIELD(spec, SC_ADDR_ARG_SHIFT);
+	if (idx) {
+		__u64 ptr = e->args[(idx - 1) & 7];
+		__u32 alen = sizeof(e->uaddr);
+		__u32 li = SC_ARG_FIELD(spec, SC_ADDRLEN_ARG_SHIFT);
+
+		if (li && e->args[(li - 1) & 7] < alen)
+			alen = e->args[(li - 1) & 7];
+		barrier_var(alen);
+		if (alen > sizeof(e->uaddr))
+			alen = sizeof(e->uaddr);
+		if (ptr && alen && !bpf_probe_read_user(e->uaddr, alen, (const void *)ptr))
+			e->uaddr_len = alen;
+	}
+
+	e->path_len = len1;
+	e->path2_len = len2;
+	e->base_len = base;
+	size = sizeof(*e) + len1 + len2 + base;
+	barrier_var(size);
+	if (size > sizeof(*s))
+		return 0;
+	e->hdr.size = size;
+	submit(e, size);
+	return 0;
+}
