@@ -13,8 +13,9 @@ for t in build/tests/test_*; do
 	[ -x "$t" ] || continue
 	out=$("$t" 2>&1)
 	rc=$?
-	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	# A binary may run several groups: add up every group's summary.
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	p=${p:-0}
 	f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -26,10 +27,15 @@ for t in build/tests/test_*; do
 	failed=$((failed + f))
 done
 
-# Fuzzers, for a bounded time each (FUZZ_SECONDS), on a fresh corpus.
+# Fuzzers, for a bounded time each (FUZZ_SECONDS), on a fresh corpus that
+# starts from the seeds in tests/fuzz/corpus/NAME/ when there are any
+# (NAME: the fuzzer's name without fuzz_).
 for f in build/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	corpus=$(mktemp -d)
+	name=$(basename "$f")
+	seeds=tests/fuzz/corpus/${name#fuzz_}
+	[ -d "$seeds" ] && cp -R "$seeds"/. "$corpus"/
 	if (cd "$corpus" && "$OLDPWD/$f" -max_total_time="${FUZZ_SECONDS:-20}" "$corpus" >fuzz.log 2>&1); then
 		echo "fuzz $(basename "$f"): ok for ${FUZZ_SECONDS:-20}s"
 		passed=$((passed + 1))

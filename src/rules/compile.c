@@ -125,8 +125,13 @@ static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, stru
 {
 	struct rl_list_def *l = quoted ? NULL : rl_find_list(cc->coll, v);
 
-	if (!l)
+	if (!l) {
+		/* Nested lists that name the same list several times multiply. */
+		if (out->n >= RL_LIST_VALUES_MAX || cc->total_values >= RL_TOTAL_LIST_VALUES_MAX)
+			return -E2BIG;
+		cc->total_values++;
 		return rl_vec_push(cc->a, out, (void *)v);
+	}
 	if (depth >= LIST_DEPTH_MAX)
 		return -ELOOP;
 	l->used = true;
@@ -250,7 +255,7 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 	struct rl_ccmp *c = rl_alloc(cc->a, sizeof(*c));
 	struct rl_cnode *cn;
 	struct rl_vec vals = { 0 };
-	size_t *val_pos;
+	size_t *val_pos, pos_cap;
 	const char *why;
 
 	if (!c || !compile_fexpr(cc, n, &n->lhs, &c->lhs))
@@ -280,7 +285,8 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 	if (n->op == OP_EXISTS)
 		goto done;
 	/* Gather values, expanding lists (for list operators only). */
-	val_pos = rl_alloc(cc->a, (n->n_vals + 1) * sizeof(*val_pos));
+	pos_cap = n->n_vals + 1;
+	val_pos = rl_alloc(cc->a, pos_cap * sizeof(*val_pos));
 	if (!val_pos)
 		return NULL;
 	for (size_t i = 0; i < n->n_vals; i++) {
@@ -293,17 +299,24 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 				"list '%s' refers to itself (through nested lists)", n->vals[i].s);
 			return NULL;
 		}
+		if (ret == -E2BIG) {
+			rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
+				"list '%s' expands to more than %d values (%d for all rules and macros)",
+				n->vals[i].s, RL_LIST_VALUES_MAX, RL_TOTAL_LIST_VALUES_MAX);
+			return NULL;
+		}
 		if (ret)
 			return NULL;
-		if (vals.n > before) {
-			size_t *np = rl_alloc(cc->a, (vals.n + 1) * sizeof(*np));
+		if (vals.n + 1 > pos_cap) { /* a list expanded: grow geometrically */
+			size_t *np = rl_alloc(cc->a, 2 * (vals.n + 1) * sizeof(*np));
 			if (!np)
 				return NULL;
 			memcpy(np, val_pos, before * sizeof(*np));
-			for (size_t k = before; k < vals.n; k++)
-				np[k] = n->vals[i].pos;
 			val_pos = np;
+			pos_cap = 2 * (vals.n + 1);
 		}
+		for (size_t k = before; k < vals.n; k++)
+			val_pos[k] = n->vals[i].pos;
 	}
 	if (!strcmp(c->lhs.ref.def->name, "evt.type") && !c->lhs.n_tr &&
 	    (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN || n->op == OP_INTERSECTS))
@@ -425,18 +438,59 @@ static struct rl_cnode *compile_macro(struct rl_compiler *cc, const struct rl_as
 	return c;
 }
 
-/* Flattens chains of the same operator: a and b and c -> AND(a, b, c). */
+/*
+ * Flattens chains of the same operator: a and b and c -> AND(a, b, c). The
+ * parser builds a chain left-deep, ((a and b) and c), as long as the text
+ * is: its left spine is walked with a loop, and only right operands (whose
+ * depth the parser bounds) are recursed into.
+ */
 static int flatten(struct rl_compiler *cc, const struct rl_ast *n, enum rl_ast_kind k,
 		   struct rl_vec *out)
 {
-	if (n->kind == k) {
-		int ret = flatten(cc, n->a, k, out);
-		return ret ? ret : flatten(cc, n->b, k, out);
-	}
-	return rl_vec_push(cc->a, out, (void *)n);
+	struct rl_vec spine = { 0 };
+	int ret;
+
+	for (; n->kind == k; n = n->a)
+		if (rl_vec_push(cc->a, &spine, (void *)n))
+			return -ENOMEM;
+	ret = rl_vec_push(cc->a, out, (void *)n);
+	for (size_t i = spine.n; !ret && i-- > 0;)
+		ret = flatten(cc, ((const struct rl_ast *)spine.v[i])->b, k, out);
+	return ret;
 }
 
+static struct rl_cnode *compile_node(struct rl_compiler *cc, const struct rl_ast *ast);
+
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast)
+{
+	struct rl_cnode *c;
+
+	if (cc->depth == 0) {
+		cc->limit_reported = false;
+		cc->nodes = 0;
+	}
+	if (cc->depth >= RL_NEST_MAX || cc->nodes >= RL_NODES_MAX ||
+	    cc->total_nodes >= RL_TOTAL_NODES_MAX) {
+		if (!cc->limit_reported && cc->depth >= RL_NEST_MAX)
+			rl_diag(cc->ds, true, pos_of(ast, ast->pos),
+				"condition nested deeper than %d levels once macros are expanded",
+				RL_NEST_MAX);
+		else if (!cc->limit_reported)
+			rl_diag(cc->ds, true, pos_of(ast, ast->pos),
+				"condition larger than %d nodes once macros are expanded (%d for all rules and macros)",
+				RL_NODES_MAX, RL_TOTAL_NODES_MAX);
+		cc->limit_reported = true;
+		return NULL;
+	}
+	cc->depth++;
+	cc->nodes++;
+	cc->total_nodes++;
+	c = compile_node(cc, ast);
+	cc->depth--;
+	return c;
+}
+
+static struct rl_cnode *compile_node(struct rl_compiler *cc, const struct rl_ast *ast)
 {
 	struct rl_cnode *c;
 

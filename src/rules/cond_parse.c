@@ -27,6 +27,7 @@ struct ps {
 	const char *s;
 	size_t i, len;
 	bool failed;
+	unsigned depth; /* '(' and 'not' levels open */
 };
 
 static const struct {
@@ -95,6 +96,27 @@ static const char *peek_word(struct ps *p, size_t *wl)
 
 	skip_ws(p);
 	for (j = p->i; j < p->len && is_word_char(p->s[j]); j++)
+		;
+	*wl = j - p->i;
+	return p->s + p->i;
+}
+
+/*
+ * A bare (unquoted) value is wider than a word: Falco's grammar only stops
+ * it at blanks, parentheses, quotes, '=' and ',', so `evt.dir=<` and
+ * `fd.name in (<NA>)` are valid.
+ */
+static bool is_value_char(char ch)
+{
+	return ch && !isspace((unsigned char)ch) && !strchr("(),=\"'", ch);
+}
+
+static const char *peek_value(struct ps *p, size_t *wl)
+{
+	size_t j;
+
+	skip_ws(p);
+	for (j = p->i; j < p->len && is_value_char(p->s[j]); j++)
 		;
 	*wl = j - p->i;
 	return p->s + p->i;
@@ -170,17 +192,22 @@ static bool call_follows(struct ps *p, size_t wl)
 	return j < p->len && p->s[j] == '(';
 }
 
-static bool parse_fexpr(struct ps *p, struct rl_fexpr *f)
+/* nest: transformers already open around this one. */
+static bool parse_fexpr_in(struct ps *p, struct rl_fexpr *f, unsigned nest)
 {
 	size_t wl;
 	const char *w = peek_word(p, &wl);
 	int tr = transformer_of(w, wl);
 
 	if (tr >= 0 && call_follows(p, wl)) {
+		if (nest == RL_MAX_TRANSFORMS) {
+			fail(p, p->i, "too many nested transformers (at most %s)", "4");
+			return false;
+		}
 		p->i += wl;
 		skip_ws(p);
 		p->i++; /* '(' */
-		if (!parse_fexpr(p, f))
+		if (!parse_fexpr_in(p, f, nest + 1))
 			return false;
 		if (!next_is(p, ')')) {
 			fail(p, p->i, "expected ')' after the transformer's field, found '%s'", found(p));
@@ -202,6 +229,11 @@ static bool parse_fexpr(struct ps *p, struct rl_fexpr *f)
 	f->pos = p->i;
 	p->i += wl;
 	return f->field != NULL;
+}
+
+static bool parse_fexpr(struct ps *p, struct rl_fexpr *f)
+{
+	return parse_fexpr_in(p, f, 0);
 }
 
 static bool parse_value(struct ps *p, struct rl_aval *v)
@@ -250,7 +282,7 @@ static bool parse_value(struct ps *p, struct rl_aval *v)
 		return true;
 	}
 	size_t wl;
-	const char *w = peek_word(p, &wl);
+	const char *w = peek_value(p, &wl);
 
 	if (!wl) {
 		fail(p, p->i, "expected a value, found '%s'", found(p));
@@ -405,12 +437,18 @@ static struct rl_ast *parse_not(struct ps *p)
 	const char *w = peek_word(p, &wl);
 	size_t start = p->i;
 
+	if ((word_is(w, wl, "not") || next_is(p, '(')) && p->depth >= RL_NEST_MAX) {
+		fail(p, p->i, "condition nested deeper than %d levels", RL_NEST_MAX);
+		return NULL;
+	}
 	if (word_is(w, wl, "not")) {
 		struct rl_ast *n = new_node(p, AST_NOT, start);
 
 		p->i += wl;
+		p->depth++;
 		if (!n || !(n->a = parse_not(p)))
 			return NULL;
+		p->depth--;
 		return n;
 	}
 	if (next_is(p, '(')) {
@@ -418,9 +456,11 @@ static struct rl_ast *parse_not(struct ps *p)
 		struct rl_ast *n;
 
 		p->i++;
+		p->depth++;
 		n = parse_or(p);
 		if (!n)
 			return NULL;
+		p->depth--;
 		if (!next_is(p, ')')) {
 			if (p->i >= p->len)
 				fail(p, open, "unbalanced '(': no matching ')'%s", "");
@@ -471,7 +511,7 @@ static struct rl_ast *parse_or(struct ps *p)
 
 struct rl_ast *rl_cond_parse(struct rl_arena *a, struct rl_diags *ds, const struct rl_text *src)
 {
-	struct ps p = { a, ds, src, src->s ? src->s : "", 0, src->len, false };
+	struct ps p = { a, ds, src, src->s ? src->s : "", 0, src->len, false, 0 };
 	struct rl_ast *n;
 
 	skip_ws(&p);

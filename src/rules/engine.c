@@ -456,7 +456,8 @@ static int build_index(struct rules_engine *e)
 
 int rules_engine_compile(struct rules_engine *e)
 {
-	struct rl_compiler cc = { &e->arena, &e->diags, &e->coll, &e->regexes, false, false, NULL };
+	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
+				  .regexes = &e->regexes };
 	size_t max_fields = 0;
 	int ret = 0;
 

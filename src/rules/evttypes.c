@@ -1,11 +1,14 @@
 /*
  * Event type names as Falco rules spell them (syscall names plus Falco's own
- * events such as procexit), and which of them palisade's sensors deliver
- * today. Issue 4 adds file, network and privilege events: extend
- * rl_evttype_of_event() and the provided[] list as sensors land.
+ * events such as procexit), and which of them palisade's sensors deliver:
+ * the process sensor's execve, clone and procexit, and every syscall of the
+ * syscall sensor's table (src/event/syscalls.c), which is the one list of
+ * them: a syscall added there is provided here.
  */
+#include <pthread.h>
 #include <string.h>
 
+#include "event/syscalls.h"
 #include "rules/rules_internal.h"
 
 static const char *const names[] = {
@@ -82,8 +85,35 @@ static const char *const names[] = {
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
 _Static_assert(N_NAMES <= RL_EVTTYPE_MAX, "raise RL_EVTTYPE_MAX");
 
-/* What the sensors deliver today (see bpf/events.h). */
-static const char *const provided[] = { "execve", "clone", "procexit" };
+/* The process sensor's events (bpf/process.bpf.c); syscalls come from the table. */
+static const char *const process_events[] = { "execve", "clone", "procexit" };
+
+static struct rl_evtset provided;
+static int sc_type[EV_SYSCALL_NR_MAX]; /* evttype id by syscall table index */
+static int exec_id, clone_id, exit_id, execveat_id;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init(void)
+{
+	size_t n = syscall_count();
+	exec_id = rl_evttype_id("execve");
+	clone_id = rl_evttype_id("clone");
+	exit_id = rl_evttype_id("procexit");
+	execveat_id = rl_evttype_id("execveat");
+	for (size_t i = 0; i < sizeof(process_events) / sizeof(process_events[0]); i++) {
+		int id = rl_evttype_id(process_events[i]);
+
+		if (id >= 0)
+			rl_evtset_add(&provided, id);
+	}
+	for (size_t i = 0; i < n && i < EV_SYSCALL_NR_MAX; i++) {
+		/* A name Falco does not know is never evaluated (-1); the
+		 * unit tests check the table has none. */
+		sc_type[i] = rl_evttype_id(syscall_at(i)->name);
+		if (sc_type[i] >= 0)
+			rl_evtset_add(&provided, sc_type[i]);
+	}
+}
 
 int rl_evttype_id(const char *name)
 {
@@ -105,25 +135,22 @@ size_t rl_evttype_count(void)
 
 bool rl_evttype_provided(int id)
 {
-	for (size_t i = 0; i < sizeof(provided) / sizeof(provided[0]); i++)
-		if (!strcmp(provided[i], rl_evttype_name(id)))
-			return true;
-	return false;
+	pthread_once(&once, init);
+	return id >= 0 && id < RL_EVTTYPE_MAX && rl_evtset_has(&provided, id);
 }
 
 /*
  * The Falco event type of a decoded event. Cached ids: this runs once per
  * event. A /proc snapshot is not an event anything happened in: no rule runs.
+ * A successful execveat is the exec sensor's execve event already (the new
+ * image, its arguments): only a failed one is evaluated as execveat.
  */
 int rl_evttype_of_event(const struct event *ev)
 {
-	static int exec_id = -2, clone_id, exit_id;
+	const struct syscall_desc *first;
+	size_t k;
 
-	if (exec_id == -2) {
-		clone_id = rl_evttype_id("clone");
-		exit_id = rl_evttype_id("procexit");
-		exec_id = rl_evttype_id("execve");
-	}
+	pthread_once(&once, init);
 	switch (ev->kind) {
 	case EV_EXEC:
 		return exec_id;
@@ -131,6 +158,16 @@ int rl_evttype_of_event(const struct event *ev)
 		return clone_id;
 	case EV_EXIT:
 		return exit_id;
+	case EV_SYSCALL:
+		first = syscall_at(0);
+		if (!ev->sc || !first || ev->sc < first)
+			return -1;
+		k = (size_t)(ev->sc - first);
+		if (k >= syscall_count() || k >= EV_SYSCALL_NR_MAX)
+			return -1;
+		if (sc_type[k] == execveat_id && ev->res >= 0)
+			return -1;
+		return sc_type[k];
 	default:
 		return -1;
 	}

@@ -1,12 +1,14 @@
 /*
  * evt.* extractors. Arguments (evt.arg.NAME / evt.arg[N]) follow Falco's
- * names for the exit event of each syscall; today that is execve, clone
- * and procexit. Issue 4's events extend arg_value().
+ * names for the exit event of each syscall: execve, clone and procexit
+ * here, the syscalls of the syscall sensor in extract_args.c.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "event/syscalls.h"
 #include "proc/proc.h"
 #include "rules/field_ids.h"
 
@@ -44,38 +46,6 @@ static bool fmt_time(const struct rl_eval_ctx *c, int id, struct rl_value *out,
 			     tm.tm_sec, frac);
 	}
 	return n > 0 && rl_set_buf(out, buf, (size_t)n);
-}
-
-static const struct {
-	uint64_t bit;
-	const char *name;
-} clone_names[] = {
-	{ 0x00000100, "CLONE_VM" }, { 0x00000200, "CLONE_FS" }, { 0x00000400, "CLONE_FILES" },
-	{ 0x00000800, "CLONE_SIGHAND" }, { 0x00001000, "CLONE_PIDFD" },
-	{ 0x00002000, "CLONE_PTRACE" }, { 0x00004000, "CLONE_VFORK" },
-	{ 0x00008000, "CLONE_PARENT" }, { 0x00010000, "CLONE_THREAD" },
-	{ 0x00020000, "CLONE_NEWNS" }, { 0x00040000, "CLONE_SYSVSEM" },
-	{ 0x00080000, "CLONE_SETTLS" }, { 0x00100000, "CLONE_PARENT_SETTID" },
-	{ 0x00200000, "CLONE_CHILD_CLEARTID" }, { 0x00800000, "CLONE_UNTRACED" },
-	{ 0x01000000, "CLONE_CHILD_SETTID" }, { 0x02000000, "CLONE_NEWCGROUP" },
-	{ 0x04000000, "CLONE_NEWUTS" }, { 0x08000000, "CLONE_NEWIPC" },
-	{ 0x10000000, "CLONE_NEWUSER" }, { 0x20000000, "CLONE_NEWPID" },
-	{ 0x40000000, "CLONE_NEWNET" }, { 0x80000000, "CLONE_IO" },
-};
-
-static size_t clone_flags_text(uint64_t flags, char *p, size_t cap)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof(clone_names) / sizeof(clone_names[0]); i++) {
-		if (!(flags & clone_names[i].bit))
-			continue;
-		int w = snprintf(p + n, cap - n, "%s%s", n ? "|" : "", clone_names[i].name);
-		if (w < 0 || (size_t)w >= cap - n)
-			break;
-		n += (size_t)w;
-	}
-	return n;
 }
 
 /* Argument names per event kind, in Falco's order for the exit event. */
@@ -141,7 +111,7 @@ static bool arg_value(const struct rl_eval_ctx *c, const char *name, struct rl_v
 	if (!strcmp(name, "comm"))
 		return str_arg(out, buf, h->comm, strnlen(h->comm, EV_COMM_LEN));
 	if (!strcmp(name, "flags") && ev->kind == EV_FORK) {
-		n = (int)clone_flags_text(ev->clone_flags, buf->p, buf->cap);
+		n = (int)rl_clone_flags_text(ev->clone_flags, buf->p, buf->cap);
 		return rl_set_buf(out, buf, (size_t)n);
 	}
 	const char *exe = ev->kind == EV_EXEC ? ev->exe : p ? p->exe : NULL;
@@ -177,6 +147,8 @@ static bool all_args(const struct rl_eval_ctx *c, struct rl_value *out, struct r
 	size_t n = 0;
 
 	(void)tmp_unused;
+	if (c->ev->kind == EV_SYSCALL)
+		return rl_set_buf(out, buf, rl_sc_args_text(c, buf->p, buf->cap));
 	if (!names)
 		return false;
 	for (size_t i = 0; names[i]; i++) {
@@ -207,9 +179,59 @@ static bool num_to_text(struct rl_value *v, struct rl_buf *buf)
 	return n > 0 && rl_set_buf(v, buf, (size_t)n);
 }
 
+/*
+ * Falco: true/false for open, openat, openat2 (and open_by_handle_at), false
+ * for every other event (creat included). palisade has no value where the
+ * flags are not known: openat2 passes them in struct open_how, which is not
+ * captured.
+ */
+static bool is_open(const struct event *ev, int id, struct rl_value *out)
+{
+	const struct rl_sc_info *in = ev->kind == EV_SYSCALL ? rl_sc_info(ev->sc) : NULL;
+	uint64_t flags, mode, acc;
+
+	if (!in || in->open == RL_OPEN_NONE || in->open == RL_OPEN_CREAT)
+		return rl_set_bool(out, false);
+	if (!rl_sc_open_flags(ev, &flags, &mode))
+		return false;
+	acc = flags & O_ACCMODE;
+	switch (id) {
+	case E_IS_OPEN_READ:
+		return rl_set_bool(out, acc == O_RDONLY || acc == O_RDWR);
+	case E_IS_OPEN_WRITE:
+		return rl_set_bool(out, acc == O_WRONLY || acc == O_RDWR);
+	case E_IS_OPEN_EXEC:
+		/* a file created with an execute bit */
+		return rl_set_bool(out, ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) &&
+					    (mode & 0111));
+	default:
+		/* Created: certain with O_CREAT|O_EXCL and success, impossible
+		 * without O_CREAT; else the kernel side does not say. */
+		if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+			return rl_set_bool(out, false);
+		if ((flags & O_EXCL) || (flags & O_TMPFILE) == O_TMPFILE)
+			return rl_set_bool(out, ev->res >= 0);
+		return false;
+	}
+}
+
+static const char *category(const struct event *ev)
+{
+	if (ev->kind != EV_SYSCALL || !ev->sc)
+		return "process";
+	switch (ev->sc->family) {
+	case SCF_FILE: return "file";
+	case SCF_FD: return "io";
+	case SCF_NET: return "net";
+	default: return "process";
+	}
+}
+
 bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	      struct rl_value *out, struct rl_buf *buf)
 {
+	const char *s;
+
 	(void)anc;
 	switch (r->def->id) {
 	case E_TYPE: case E_SYSCALL_TYPE:
@@ -225,23 +247,36 @@ bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc
 	case E_DIR:
 		return rl_set_str(out, "<");
 	case E_RES:
+		if (c->ev->kind == EV_SYSCALL) {
+			s = rl_errno_name(c->ev->res, buf->p, buf->cap);
+			return s == buf->p ? rl_set_buf(out, buf, strlen(s)) : rl_set_str(out, s);
+		}
 		return c->ev->kind != EV_EXIT && rl_set_str(out, "SUCCESS");
 	case E_RAWRES:
+		if (c->ev->kind == EV_SYSCALL)
+			return rl_set_int(out, c->ev->res);
 		return c->ev->kind != EV_EXIT && rl_set_int(out, 0);
 	case E_FAILED:
+		if (c->ev->kind == EV_SYSCALL)
+			return rl_set_bool(out, c->ev->res < 0);
 		return c->ev->kind != EV_EXIT && rl_set_bool(out, false);
+	case E_IS_OPEN_READ: case E_IS_OPEN_WRITE: case E_IS_OPEN_EXEC: case E_IS_OPEN_CREATE:
+		return is_open(c->ev, r->def->id, out);
 	case E_HOSTNAME:
 		return rl_set_str(out, c->hostname);
 	case E_SOURCE:
 		return rl_set_str(out, "syscall");
 	case E_CATEGORY:
-		return rl_set_str(out, "process");
+		return rl_set_str(out, category(c->ev));
 	case E_ARGS:
 		return all_args(c, out, buf, NULL);
 	case E_ARG: case E_RAWARG: {
 		const char *name = r->arg;
 		const char *const *names = arg_names(c->ev);
 
+		if (c->ev->kind == EV_SYSCALL)
+			return rl_sc_arg(c, r->index >= 0 ? NULL : name, r->index,
+					 r->def->id == E_RAWARG, out, buf);
 		if (r->index >= 0) {
 			size_t k = 0;
 

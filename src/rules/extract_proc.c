@@ -147,6 +147,19 @@ static bool comm(const struct pview *v, struct rl_value *out, struct rl_buf *buf
 	return rl_set_buf(out, buf, n);
 }
 
+/*
+ * An executable that is a memfd: the kernel names it "/memfd:NAME (deleted)"
+ * (as /proc/PID/exe shows it), and the exec sensor's dentry walk, which
+ * finds no name in such a pseudo file, gives the bare root "/", which no
+ * executable file on a filesystem can be.
+ */
+static bool exe_from_memfd(const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+
+	return !strcmp(exe, "/") || (base && !strncmp(base + 1, "memfd:", 6));
+}
+
 static uint64_t now_ns(const struct rl_eval_ctx *c)
 {
 	return c->ev->hdr ? c->ev->hdr->ts_ns : 0;
@@ -214,6 +227,8 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_bool(out, c->ev->container != NULL);
 	case P_EXE_TRUNC:
 		return rl_set_bool(out, v.trunc);
+	case P_IS_EXE_FROM_MEMFD:
+		return v.exe && v.exe[0] && rl_set_bool(out, exe_from_memfd(v.exe));
 	case P_PIDNS:
 		return rl_set_uint(out, v.pid_ns);
 	case P_MNTNS:

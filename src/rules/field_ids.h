@@ -19,7 +19,14 @@ enum rl_field_id {
 	/* evt */
 	E_TYPE, E_NUM, E_TIME, E_DATETIME, E_RAWTIME, E_DIR, E_RES, E_RAWRES, E_FAILED,
 	E_HOSTNAME, E_ARGS, E_ARG, E_RAWARG, E_SOURCE, E_CATEGORY, E_TIME_S, E_ISO8601,
-	E_SYSCALL_TYPE,
+	E_SYSCALL_TYPE, E_IS_OPEN_READ, E_IS_OPEN_WRITE, E_IS_OPEN_EXEC, E_IS_OPEN_CREATE,
+	/* fd, fs.path */
+	FD_NUM, FD_TYPE, FD_TYPECHAR, FD_NAME, FD_NAMERAW, FD_DIRECTORY, FD_FILENAME,
+	FD_NAME_CHANGED, FD_CONTAINERNAME, FD_CONTAINERDIR, FD_IP, FD_CIP, FD_SIP, FD_LIP, FD_RIP,
+	FD_PORT, FD_CPORT, FD_SPORT, FD_LPORT, FD_RPORT, FD_L4PROTO, FD_SOCKFAMILY, FD_IS_SERVER,
+	FD_CONNECTED, FD_NET, FD_CNET, FD_SNET, FD_LNET, FD_RNET, FS_PATH_NAME, FS_PATH_SOURCE,
+	FS_PATH_TARGET,
+	P_IS_EXE_FROM_MEMFD,
 	/* container */
 	C_ID, C_FULL_ID, C_NAME, C_IMAGE, C_IMAGE_REPO, C_IMAGE_TAG, C_IMAGE_ID,
 	C_IMAGE_DIGEST, C_PRIVILEGED, C_TYPE, C_LABEL, C_LABELS,
@@ -33,6 +40,8 @@ bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	       struct rl_value *out, struct rl_buf *buf);
 bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	      struct rl_value *out, struct rl_buf *buf);
+bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	     struct rl_value *out, struct rl_buf *buf);
 bool rl_x_container(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		    struct rl_value *out, struct rl_buf *buf);
 
@@ -42,5 +51,73 @@ bool rl_set_buf(struct rl_value *out, struct rl_buf *buf, size_t len);
 bool rl_set_int(struct rl_value *out, int64_t v);
 bool rl_set_uint(struct rl_value *out, uint64_t v);
 bool rl_set_bool(struct rl_value *out, bool v);
+
+/* ---- syscall events (extract_args.c, extract_net.c) ---- */
+struct syscall_desc;
+
+enum { RL_OPEN_NONE, RL_OPEN_FLAGS, RL_OPEN_UNKNOWN, RL_OPEN_CREAT };
+enum { RL_ROLE_UNKNOWN, RL_ROLE_SERVER, RL_ROLE_CLIENT };
+
+/* What the rules need to know about a syscall, derived once from the
+ * syscall table's spec and argument names. Argument indexes: -1 = none. */
+struct rl_sc_info {
+	int8_t path1_arg, path2_arg;             /* the user paths of the record */
+	int8_t path1_dirfd_arg, path2_dirfd_arg; /* the dirfd each is relative to */
+	int8_t flags_arg, mode_arg;
+	uint8_t open;        /* RL_OPEN_*: open/openat flags known, openat2 not */
+	uint8_t role;        /* RL_ROLE_*: which end of a socket is the server */
+	bool path1_text;     /* path 1 is text, not a file (symlink target) */
+	bool path2_text;     /* path 2 is text (mount device) */
+	bool memfd, is_connect, is_bind, sends;
+	bool fdless_file;    /* a filesystem syscall without an fd: unlink, ... */
+};
+/* NULL when sc is not an entry of the syscall table. */
+const struct rl_sc_info *rl_sc_info(const struct syscall_desc *sc);
+size_t rl_sc_index(const struct syscall_desc *sc); /* SIZE_MAX: not in the table */
+
+/* evt.arg.NAME (index < 0) or evt.arg[index]; raw: evt.rawarg. */
+bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool raw,
+	       struct rl_value *out, struct rl_buf *buf);
+/* evt.args of a syscall event: "res=0 name=/etc/passwd flags=O_RDONLY ...". */
+size_t rl_sc_args_text(const struct rl_eval_ctx *c, char *p, size_t cap);
+/* Open flags of an open/openat/creat event; false when unknown (openat2). */
+bool rl_sc_open_flags(const struct event *ev, uint64_t *flags, uint64_t *mode);
+/* The caller's path 1 string (not resolved), when the record has it. */
+const char *rl_sc_raw_path1(const struct event *ev, size_t *len);
+/* Path 2 made absolute where its directory is known. */
+bool rl_sc_path2(const struct rl_eval_ctx *c, struct rl_value *out, struct rl_buf *buf);
+/* "SUCCESS" for res >= 0, else the errno name ("ENOENT"). */
+const char *rl_errno_name(int64_t res, char *tmp, size_t cap);
+size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap);
+size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap);
+
+/* One end of a socket. */
+struct rl_endpoint {
+	uint8_t ip[16];
+	uint8_t ip_len; /* 4 or 16 */
+	uint16_t port;
+};
+
+enum rl_sock_kind { RL_SK_NONE, RL_SK_IPV4, RL_SK_IPV6, RL_SK_UNIX, RL_SK_NETLINK, RL_SK_OTHER };
+
+struct rl_sockview {
+	enum rl_sock_kind kind;
+	uint16_t family, type, protocol;
+	struct rl_endpoint local, remote;
+	bool remote_known;   /* a peer, from the kernel or the caller's sockaddr */
+	bool server_local;   /* the local end is the server */
+	bool connected;      /* the kernel's socket has a peer */
+	bool addr_from_call; /* the peer is the sockaddr the caller passed */
+	const char *path;    /* unix: the path the caller named (not NUL-terminated) */
+	size_t path_len;
+};
+/* false when the event has no socket. */
+bool rl_sock_view(const struct event *ev, struct rl_sockview *v);
+/* "cip:cport->sip:sport", "ip:port" for a listener, a unix path. */
+size_t rl_sock_name(const struct rl_sockview *v, char *p, size_t cap);
+/* AF_INET/AF_INET6 (into ep), AF_UNIX (into path), or 0. */
+int rl_parse_sockaddr(const uint8_t *sa, size_t len, struct rl_endpoint *ep, const char **path,
+		      size_t *path_len);
+size_t rl_endpoint_text(const struct rl_endpoint *ep, char *p, size_t cap);
 
 #endif

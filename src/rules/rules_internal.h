@@ -307,6 +307,26 @@ struct rl_ast {
 	const struct rl_ynode *const *val_nodes;
 };
 
+/*
+ * Nesting bound for conditions: parentheses and 'not' in one condition, and
+ * the whole tree once macros are expanded. Parsing, compiling and evaluating
+ * recurse over that tree, so an untrusted rules file must not choose its
+ * depth (200000 '(' overflowed the stack).
+ */
+#define RL_NEST_MAX 1000
+/*
+ * Bounds on the nodes one condition, and all of them together, compile to.
+ * Macros are inlined at every use, so a few lines of macros that each use
+ * the next twice would expand to 2^N nodes. Falco's three published files
+ * need about 3000 in all, 561 for the largest rule.
+ */
+#define RL_NODES_MAX 20000
+#define RL_TOTAL_NODES_MAX 1000000
+/* Bounds on the values one list operand, and all of them together, expand
+ * to: lists that name the same list several times multiply. */
+#define RL_LIST_VALUES_MAX 1000000
+#define RL_TOTAL_LIST_VALUES_MAX 4000000
+
 /* Parses a condition; errors are recorded at their position. NULL on error. */
 struct rl_ast *rl_cond_parse(struct rl_arena *a, struct rl_diags *ds, const struct rl_text *src);
 
@@ -359,6 +379,11 @@ struct rl_compiler {
 	bool unknown_field_seen; /* skip-if-unknown-filter */
 	bool quiet_unknown;      /* do not report unknown fields */
 	struct rl_vec *unavailable; /* fields used that are not provided yet */
+	unsigned depth;          /* rl_compile_ast nesting, macros included */
+	size_t nodes;            /* nodes built for the current tree */
+	size_t total_nodes;      /* and for all trees */
+	size_t total_values;     /* list values expanded, all trees */
+	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
 };
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
 /* Builds the AST of a rule's exceptions: NULL if none. */

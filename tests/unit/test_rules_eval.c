@@ -474,7 +474,7 @@ static void test_default_rules_fire(void **state)
 	assert_int_equal(rules_engine_new(&cfg, &e), 0);
 	assert_int_equal(rules_engine_add_default(e), 0);
 	assert_int_equal(rules_engine_compile(e), 0);
-	assert_int_equal(rules_engine_cannot_fire_count(e), 1);
+	assert_int_equal(rules_engine_cannot_fire_count(e), 0); /* every default rule can fire */
 	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, "debian", false),
 	       "Package manager run in container", true);
 	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, NULL, false),
