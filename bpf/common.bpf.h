@@ -85,6 +85,17 @@ static __always_inline void submit(void *rec, __u64 size)
 		count(CNT_EVENTS);
 }
 
+/* Queues a record built in scratch, of `size` bytes (fixed and variable
+ * parts), once the size is provably within the scratch buffer. */
+static __always_inline void submit_scratch(struct scratch *s, struct ev_header *h, __u64 size)
+{
+	barrier_var(size);
+	if (size > sizeof(*s))
+		return;
+	h->size = size;
+	submit(h, size);
+}
+
 /* /proc/PID/stat encoding of the controlling tty, 0 when there is none. */
 static __always_inline __u32 task_tty(struct task_struct *task)
 {

@@ -91,12 +91,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->args_len = args_len;
 	e->cwd_len = cwd_len;
 	e->pad = 0;
-	size = sizeof(*e) + exe_len + args_len + cwd_len;
-	barrier_var(size);
-	if (size > sizeof(*s))
-		return 0;
-	e->hdr.size = size;
-	submit(e, size);
+	submit_scratch(s, &e->hdr, sizeof(*e) + exe_len + args_len + cwd_len);
 	return 0;
 }
 

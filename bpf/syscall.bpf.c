@@ -135,7 +135,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct ev_syscall *e;
 	struct path root;
 	__u32 nr, *specp, spec, idx, len1 = 0, len2 = 0, base = 0;
-	__u64 off, size;
+	__u64 off;
 	char *data;
 
 	nr = (__u32)syscall_nr(regs);
@@ -232,11 +232,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->path_len = len1;
 	e->path2_len = len2;
 	e->base_len = base;
-	size = sizeof(*e) + len1 + len2 + base;
-	barrier_var(size);
-	if (size > sizeof(*s))
-		return 0;
-	e->hdr.size = size;
-	submit(e, size);
+	submit_scratch(s, &e->hdr, sizeof(*e) + len1 + len2 + base);
 	return 0;
 }
