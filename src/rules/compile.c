@@ -528,6 +528,89 @@ static struct rl_cnode *compile_node(struct rl_compiler *cc, const struct rl_ast
 	return NULL;
 }
 
+/* ---- specialisation for one event type ---- */
+
+static struct rl_cnode *const_node(struct rl_arena *a, bool v)
+{
+	struct rl_cnode *n = rl_alloc(a, sizeof(*n));
+
+	if (n)
+		n->kind = v ? CN_TRUE : CN_FALSE;
+	return n;
+}
+
+struct rl_cnode *rl_cnode_for_type(struct rl_arena *a, struct rl_cnode *n, int t)
+{
+	struct rl_cnode *k, *c, **kids;
+	bool is_and = n->kind == CN_AND, changed = false;
+
+	switch (n->kind) {
+	case CN_TRUE:
+	case CN_FALSE:
+	case CN_CMP:
+		return n;
+	case CN_EVTTYPE:
+		return const_node(a, t >= 0 && rl_evtset_has(&n->evts, t));
+	case CN_NOT:
+		k = rl_cnode_for_type(a, n->kids[0], t);
+		if (!k)
+			return NULL;
+		if (k->kind == CN_TRUE || k->kind == CN_FALSE)
+			return const_node(a, k->kind == CN_FALSE);
+		if (k == n->kids[0])
+			return n;
+		c = rl_alloc(a, sizeof(*c));
+		kids = rl_alloc(a, sizeof(*kids));
+		if (!c || !kids)
+			return NULL;
+		c->kind = CN_NOT;
+		kids[0] = k;
+		c->kids = kids;
+		c->n_kids = 1;
+		return c;
+	case CN_AND:
+	case CN_OR:
+		break;
+	}
+	/* AND/OR: fold constants, splice nested nodes of the same kind. */
+	struct rl_vec out = { 0 };
+
+	for (size_t i = 0; i < n->n_kids; i++) {
+		k = rl_cnode_for_type(a, n->kids[i], t);
+		if (!k)
+			return NULL;
+		changed |= k != n->kids[i];
+		if (k->kind == (is_and ? CN_TRUE : CN_FALSE)) {
+			changed = true;
+			continue; /* neutral */
+		}
+		if (k->kind == (is_and ? CN_FALSE : CN_TRUE))
+			return const_node(a, !is_and); /* absorbing */
+		if (k->kind == n->kind) {
+			changed = true;
+			for (size_t j = 0; j < k->n_kids; j++)
+				if (rl_vec_push(a, &out, k->kids[j]))
+					return NULL;
+			continue;
+		}
+		if (rl_vec_push(a, &out, k))
+			return NULL;
+	}
+	if (!changed)
+		return n;
+	if (out.n == 0)
+		return const_node(a, is_and);
+	if (out.n == 1)
+		return out.v[0];
+	c = rl_alloc(a, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->kind = n->kind;
+	c->kids = (struct rl_cnode **)out.v;
+	c->n_kids = out.n;
+	return c;
+}
+
 /* ---- event types a condition can match ---- */
 
 /* Exact set when pure (made only of evt.type checks), else a superset. */

@@ -43,6 +43,7 @@ struct rules_engine {
 	struct eng_rule *rules;
 	size_t n_rules;
 	uint32_t *by_type[RL_EVTTYPE_MAX];
+	const struct rl_cnode **cond_by_type[RL_EVTTYPE_MAX]; /* specialised to the type */
 	uint32_t n_by_type[RL_EVTTYPE_MAX];
 	bool compiled, failed;
 
@@ -445,11 +446,19 @@ static int build_index(struct rules_engine *e)
 		if (!n)
 			continue;
 		e->by_type[t] = rl_alloc(&e->arena, n * sizeof(uint32_t));
-		if (!e->by_type[t])
+		e->cond_by_type[t] = rl_alloc(&e->arena, n * sizeof(*e->cond_by_type[t]));
+		if (!e->by_type[t] || !e->cond_by_type[t])
 			return -ENOMEM;
-		for (size_t i = 0; i < e->n_rules; i++)
-			if (e->rules[i].active && rl_evtset_has(&e->rules[i].evts, (int)t))
-				e->by_type[t][e->n_by_type[t]++] = (uint32_t)i;
+		for (size_t i = 0; i < e->n_rules; i++) {
+			if (!e->rules[i].active || !rl_evtset_has(&e->rules[i].evts, (int)t))
+				continue;
+			const struct rl_cnode *c = rl_cnode_for_type(&e->arena, e->rules[i].cond, (int)t);
+
+			if (!c)
+				return -ENOMEM;
+			e->cond_by_type[t][e->n_by_type[t]] = c;
+			e->by_type[t][e->n_by_type[t]++] = (uint32_t)i;
+		}
 	}
 	return 0;
 }
@@ -629,7 +638,7 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 		uint32_t idx = e->by_type[type][i];
 		int ret;
 
-		if (!rl_eval_node(&c, e->rules[idx].cond, &e->scratch))
+		if (!rl_eval_node(&c, e->cond_by_type[type][i], &e->scratch))
 			continue;
 		e->stats.matches++;
 		ret = deliver(e, &c, idx, cb, ctx);

@@ -175,6 +175,11 @@ static bool read_override(struct ld *l, const struct rl_ynode *item, const struc
 		const struct rl_ynode *k = ov->kids[i], *v = ov->kids[i + 1];
 		size_t idx = 0;
 
+		if (k->kind != YN_SCALAR) { /* e.g. `? [a, b]: append`: no text */
+			err(l, k, "'override' keys must be plain names");
+			ok = false;
+			continue;
+		}
 		while (keys[idx] && strcmp(keys[idx], k->text))
 			idx++;
 		if (!keys[idx]) {

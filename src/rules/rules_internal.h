@@ -389,6 +389,12 @@ struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast
 /* Builds the AST of a rule's exceptions: NULL if none. */
 struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);
 void rl_compile_evtset(const struct rl_cnode *n, struct rl_evtset *out);
+/*
+ * The tree n evaluates to on events of type t, with evt.type checks folded
+ * to constants and the constants folded away (unchanged subtrees shared).
+ * NULL on ENOMEM.
+ */
+struct rl_cnode *rl_cnode_for_type(struct rl_arena *a, struct rl_cnode *n, int t);
 /* false: the condition can never be true with the fields provided today. */
 bool rl_cnode_can_fire(const struct rl_cnode *n);
 
