@@ -175,13 +175,15 @@ wait_ready() {
 	return 1
 }
 
-# stop_bg PID: SIGINT, then SIGTERM, then SIGKILL if it will not stop; reaps
-# it and sets stop_how (the signal that ended it) and stop_status (its exit
-# status). Not in a subshell: only this shell can reap its children.
+# stop_bg PID [SIGNAL]: SIGNAL (default INT), then SIGTERM, then SIGKILL if it
+# will not stop; reaps it and sets stop_how (the signal that ended it) and
+# stop_status (its exit status). Not in a subshell: only this shell can reap
+# its children.
 stop_bg() {
-	stop_how=SIGINT
-	kill -INT "$1" 2>/dev/null
+	stop_how=SIG${2:-INT}
+	kill -"${2:-INT}" "$1" 2>/dev/null
 	for sig in TERM KILL; do
+		[ "SIG$sig" = "$stop_how" ] && continue
 		ticks=$((stop_timeout * 10))
 		while [ "$ticks" -gt 0 ] && alive "$1"; do
 			sleep 0.1
@@ -338,10 +340,14 @@ peer_start() {
 }
 
 peer_stop() {
-	[ "$1" = auditd ] && auditctl -D -k palisade-bench >/dev/null 2>&1
-	stop_bg "$current_pid"
-	[ "$1" = auditd ] && audit_restore
-	return 0
+	if [ "$1" = auditd ]; then
+		# auditd stops on SIGTERM; started from this script, SIGINT does not stop it.
+		auditctl -D -k palisade-bench >/dev/null 2>&1
+		stop_bg "$current_pid" TERM
+		audit_restore
+	else
+		stop_bg "$current_pid"
+	fi
 }
 
 # ---------------------------------------------------------------- summaries
@@ -459,8 +465,8 @@ note "peers:${peers:- none}"
 
 # Other tracers attach to the same hooks and slow both sides; other jobs make
 # noise. Neither is stopped here: the report says what was seen.
-others=$(pgrep -a -f 'palisade run|bpftrace|execsnoop|opensnoop|(^|/)auditd' 2>/dev/null |
-	grep -v "bench/run.sh" | cut -c1-80 | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+others=$(pgrep -a -x 'palisade|bpftrace|execsnoop|opensnoop|auditd' 2>/dev/null |
+	grep -v ' replay ' | cut -c1-80 | tr '\n' ';' | sed 's/;$//; s/;/; /g')
 [ -n "$others" ] && note "other tracers running (they slow both sides): $others"
 
 # The agent may be rebuilt by someone else while this runs: say so if it is.

@@ -23,12 +23,15 @@
  * and is removed at exit, the socket is bound to loopback on a port the kernel
  * picks, and the program stops after its count.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* accept4, SOCK_CLOEXEC */
+#endif
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +42,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 /*
  * The mixed blend, per cycle of MIXED_CYCLE operations: MIXED_EXECS execs,
