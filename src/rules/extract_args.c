@@ -495,6 +495,19 @@ const char *rl_sc_raw_path1(const struct event *ev, size_t *len)
 	return data;
 }
 
+bool rl_set_raw_path1(const struct event *ev, struct rl_value *out, struct rl_buf *buf)
+{
+	size_t len;
+	const char *s = rl_sc_raw_path1(ev, &len);
+
+	if (!s)
+		return false;
+	if (len >= buf->cap)
+		len = buf->cap - 1;
+	memcpy(buf->p, s, len);
+	return rl_set_buf(out, buf, len);
+}
+
 /* Joins base and rel into buf and normalises: an absolute path. */
 static size_t join_abs(const char *base, size_t base_len, const char *rel, struct rl_buf *buf)
 {
@@ -612,27 +625,16 @@ static bool render(const struct rl_eval_ctx *c, unsigned i, bool raw, struct rl_
 	const struct arg_info *a = arg_info(ev->sc, i);
 	uint64_t v = ev->sc_args[i];
 	const char *s;
-	size_t len;
 
 	if (!a)
 		return false;
 	switch (a->kind) {
 	case AK_PATH1:
-		if (raw && (s = rl_sc_raw_path1(ev, &len)) != NULL) {
-			if (len >= buf->cap)
-				len = buf->cap - 1;
-			memcpy(buf->p, s, len);
-			return rl_set_buf(out, buf, len);
-		}
+		if (raw && rl_set_raw_path1(ev, out, buf))
+			return true;
 		return ev->path[0] && rl_set_str(out, ev->path);
 	case AK_TEXT1:
-		s = rl_sc_raw_path1(ev, &len);
-		if (!s)
-			return false;
-		if (len >= buf->cap)
-			len = buf->cap - 1;
-		memcpy(buf->p, s, len);
-		return rl_set_buf(out, buf, len);
+		return rl_set_raw_path1(ev, out, buf);
 	case AK_PATH2:
 		if (raw)
 			return ev->path2 && ev->path2[0] && rl_set_str(out, ev->path2);

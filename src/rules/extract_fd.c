@@ -237,23 +237,14 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		return rl_set_buf(out, buf, 1);
 	case FD_NAME:
 		return name(c, &f, out, buf);
-	case FD_NAMERAW: {
-		size_t len;
-
+	case FD_NAMERAW:
 		if (f.kind == FDK_SOCK)
 			return name(c, &f, out, buf);
-		if (f.kind == FDK_NONE || f.kind == FDK_MEMFD)
+		if (f.kind == FDK_NONE || f.kind == FDK_MEMFD || f.in->path1_text)
 			return false;
 		/* What the caller passed; a path the kernel resolved from the
 		 * opened file does not keep it. */
-		s = rl_sc_raw_path1(ev, &len);
-		if (!s || f.in->path1_text)
-			return false;
-		if (len >= buf->cap)
-			len = buf->cap - 1;
-		memcpy(buf->p, s, len);
-		return rl_set_buf(out, buf, len);
-	}
+		return rl_set_raw_path1(ev, out, buf);
 	case FD_DIRECTORY:
 	case FD_FILENAME:
 		if (f.kind == FDK_SOCK || !file_name(c, &f, &v, buf))
@@ -306,17 +297,8 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	case FS_PATH_SOURCE:
 		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)
 			return false;
-		if (f.in->path1_text) {
-			size_t len;
-
-			s = rl_sc_raw_path1(ev, &len);
-			if (!s)
-				return false;
-			if (len >= buf->cap)
-				len = buf->cap - 1;
-			memcpy(buf->p, s, len);
-			return rl_set_buf(out, buf, len);
-		}
+		if (f.in->path1_text)
+			return rl_set_raw_path1(ev, out, buf);
 		return ev->path[0] && rl_set_str(out, ev->path);
 	case FS_PATH_TARGET:
 		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)

@@ -84,6 +84,8 @@ size_t rl_sc_args_text(const struct rl_eval_ctx *c, char *p, size_t cap);
 bool rl_sc_open_flags(const struct event *ev, uint64_t *flags, uint64_t *mode);
 /* The caller's path 1 string (not resolved), when the record has it. */
 const char *rl_sc_raw_path1(const struct event *ev, size_t *len);
+/* Sets out to that string, copied into buf; false when the record lacks it. */
+bool rl_set_raw_path1(const struct event *ev, struct rl_value *out, struct rl_buf *buf);
 /* Path 2 made absolute where its directory is known. */
 bool rl_sc_path2(const struct rl_eval_ctx *c, struct rl_value *out, struct rl_buf *buf);
 /* "SUCCESS" for res >= 0, else the errno name ("ENOENT"). */
