@@ -455,6 +455,8 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 				    v->text);
 		} else if (!strcmp(keys[k], "enabled")) {
 			get_bool(l, item, "enabled", &d->info.enabled);
+		} else if (!strcmp(keys[k], "action")) {
+			rl_load_action(l->ds, l->a, v, &d->info.action);
 		}
 	}
 }
@@ -462,7 +464,7 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 static void load_rule(struct ld *l, const struct rl_ynode *item)
 {
 	static const char *const ov_keys[] = { "condition", "output", "desc", "tags", "exceptions",
-					       "priority", "enabled", NULL };
+					       "priority", "enabled", "action", NULL };
 	const struct rl_ynode *name_n, *ov, *n;
 	const char *name = get_str(l, item, "rule", &name_n);
 	struct rl_rule_def *d;
@@ -483,7 +485,7 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 			return;
 		}
 		if (!read_override(l, item, ov, ov_keys, ",condition,output,desc,tags,exceptions,",
-				   ",condition,output,desc,tags,exceptions,priority,enabled,", mode,
+				   ",condition,output,desc,tags,exceptions,priority,enabled,action,", mode,
 				   "rule"))
 			return;
 		if (!d) {
@@ -495,7 +497,7 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		return;
 	}
 	if (append) {
-		static const char mode[] = { 'a', 0, 0, 0, 'a', 0, 0 };
+		static const char mode[] = { 'a', 0, 0, 0, 'a', 0, 0, 0 };
 
 		if (!d) {
 			err(l, name_n, "rule '%s' is appended to but no rule by that name is defined earlier",
@@ -545,6 +547,7 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 	d->info.name = rl_strdup(l->a, name);
 	d->info.enabled = true;
 	d->info.source = "syscall";
+	d->info.action.enforce = -1;
 	d->warn_evttypes = true;
 	n = rl_ymap_get(item, "condition");
 	if (n->kind == YN_SCALAR)
@@ -575,6 +578,9 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 	n = rl_ymap_get(item, "exceptions");
 	if (n)
 		load_exceptions(l, n, &d->exceptions, false);
+	n = rl_ymap_get(item, "action");
+	if (n)
+		rl_load_action(l->ds, l->a, n, &d->info.action);
 }
 
 static int parse_version(const char *s, unsigned v[3])

@@ -100,6 +100,44 @@ struct rules_diag {
 size_t rules_engine_diag_count(const struct rules_engine *e);
 const struct rules_diag *rules_engine_diag(const struct rules_engine *e, size_t i);
 
+/*
+ * palisade's enforcement extension, the rule key `action` (Falco ignores it):
+ *   action: kill                 # shorthand: type only
+ *   action:
+ *     type: deny                 # alert (default) | kill | deny | pause | stop
+ *     scope: containers          # all (default) | host | containers, or a map
+ *                                # {image: GLOB, name: GLOB, label: "KEY=GLOB"}
+ *     enforce: true              # per-rule override of the global mode
+ *     downgrade: true            # no back-end can serve it: alert instead of
+ *                                # refusing to load
+ * See docs/enforcement.md.
+ */
+enum rules_action {
+	RULES_ACTION_ALERT = 0,
+	RULES_ACTION_KILL,  /* the process */
+	RULES_ACTION_DENY,  /* prevent the operation */
+	RULES_ACTION_PAUSE, /* freeze the container */
+	RULES_ACTION_STOP,  /* stop the container */
+};
+const char *rules_action_name(enum rules_action a);
+
+enum rules_scope_where {
+	RULES_SCOPE_ALL = 0,    /* host and every container */
+	RULES_SCOPE_HOST,       /* host processes only */
+	RULES_SCOPE_CONTAINERS, /* every container (narrowed by the globs below) */
+};
+
+struct rules_action_spec {
+	enum rules_action type;
+	enum rules_scope_where where;
+	/* Container patterns (fnmatch globs), NULL when absent; any set implies
+	 * RULES_SCOPE_CONTAINERS and all set ones must match. */
+	const char *image_glob, *name_glob;
+	const char *label_key, *label_glob;
+	int enforce;    /* -1: the global mode decides; 0: audit; 1: enforce */
+	bool downgrade; /* may fall back to alert when no back-end serves it */
+};
+
 /* One loaded rule, as `rules list` and the alert callback see it. */
 struct rules_rule_info {
 	const char *name;
@@ -113,6 +151,7 @@ struct rules_rule_info {
 	 * not ("needs event types open, openat (not yet provided)"). */
 	const char *cannot_fire;
 	const char *evttypes; /* "execve,execveat" or "all" */
+	struct rules_action_spec action;
 };
 size_t rules_engine_rule_count(const struct rules_engine *e);
 const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, size_t i);

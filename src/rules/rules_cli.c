@@ -91,12 +91,14 @@ static int cmd_list(int argc, char **argv)
 		rules_engine_free(e);
 		return 1;
 	}
-	printf("%-60s %-13s %-8s %s\n", "RULE", "PRIORITY", "ENABLED", "EVENT TYPES / STATUS");
+	printf("%-60s %-13s %-8s %-6s %s\n", "RULE", "PRIORITY", "ENABLED", "ACTION",
+	       "EVENT TYPES / STATUS");
 	for (size_t i = 0; i < rules_engine_rule_count(e); i++) {
 		const struct rules_rule_info *r = rules_engine_rule(e, i);
 
-		printf("%-60s %-13s %-8s %s%s%s%s\n", r->name, rules_priority_name(r->priority),
-		       r->enabled ? "yes" : "no", r->evttypes ? r->evttypes : "-",
+		printf("%-60s %-13s %-8s %-6s %s%s%s%s\n", r->name, rules_priority_name(r->priority),
+		       r->enabled ? "yes" : "no", rules_action_name(r->action.type),
+		       r->evttypes ? r->evttypes : "-",
 		       r->cannot_fire ? "  [cannot fire yet: " : "",
 		       r->cannot_fire ? r->cannot_fire : "", r->cannot_fire ? "]" : "");
 	}

@@ -47,6 +47,10 @@ struct rl_diags {
 void rl_diag(struct rl_diags *ds, bool error, struct rl_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void rl_diags_release(struct rl_diags *ds);
+struct rl_ynode;
+/* Parses a rule's `action` value (action_spec.c); false after a diagnostic. */
+bool rl_load_action(struct rl_diags *ds, struct rl_arena *a, const struct rl_ynode *v,
+		    struct rules_action_spec *spec);
 const char *rl_file_name(const struct rl_file *f);
 void rl_file_count_error(const struct rl_file *f);
 

@@ -347,6 +347,65 @@ static void test_default_rules_and_dir(void **state)
 	rules_engine_free(e);
 }
 
+/* palisade's `action` key: shorthand, map, scope forms, override, errors. */
+static void test_action_key(void **state)
+{
+	int ret;
+	struct rules_engine *e;
+	const struct rules_rule_info *r;
+
+	(void)state;
+	e = load_text(RULE_HEAD "  condition: evt.type=execve\n  action: kill\n", &ret);
+	assert_int_equal(ret, 0);
+	r = rules_engine_rule(e, 0);
+	assert_int_equal(r->action.type, RULES_ACTION_KILL);
+	assert_int_equal(r->action.where, RULES_SCOPE_ALL);
+	assert_int_equal(r->action.enforce, -1);
+	rules_engine_free(e);
+
+	e = load_text(RULE_HEAD "  condition: evt.type=execve\n"
+			       "  action:\n    type: deny\n    enforce: false\n    downgrade: true\n"
+			       "    scope: {image: \"nginx*\", label: \"env=prod*\"}\n", &ret);
+	assert_int_equal(ret, 0);
+	r = rules_engine_rule(e, 0);
+	assert_int_equal(r->action.type, RULES_ACTION_DENY);
+	assert_int_equal(r->action.where, RULES_SCOPE_CONTAINERS);
+	assert_string_equal(r->action.image_glob, "nginx*");
+	assert_null(r->action.name_glob);
+	assert_string_equal(r->action.label_key, "env");
+	assert_string_equal(r->action.label_glob, "prod*");
+	assert_int_equal(r->action.enforce, 0);
+	assert_true(r->action.downgrade);
+	rules_engine_free(e);
+
+	/* No action: alert, global mode. */
+	e = load_text(RULE_HEAD "  condition: evt.type=execve\n", &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rules_engine_rule(e, 0)->action.type, RULES_ACTION_ALERT);
+	assert_int_equal(rules_engine_rule(e, 0)->action.enforce, -1);
+	rules_engine_free(e);
+
+	/* A later file replaces the action of a rule it does not own. */
+	e = load_text(RULE_HEAD "  condition: evt.type=execve\n"
+			       "- rule: r\n  action: {type: pause, scope: host}\n  override:\n    action: replace\n",
+		      &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(rules_engine_rule(e, 0)->action.type, RULES_ACTION_PAUSE);
+	assert_int_equal(rules_engine_rule(e, 0)->action.where, RULES_SCOPE_HOST);
+	rules_engine_free(e);
+
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: block\n",
+		     "t.yaml:6:11: unknown action 'block' (alert, kill, deny, pause, stop)");
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, scope: pods}\n",
+		     "t.yaml:6:31: unknown action scope 'pods' (all, host, containers, or a map of image/name/label patterns)");
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {enforce: true}\n",
+		     "t.yaml:6:11: 'action' map needs 'type' (alert, kill, deny, pause, stop)");
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, scope: {label: prod}}\n",
+		     "t.yaml:6:39: action scope label must be KEY=PATTERN, got 'prod'");
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, when: now}\n",
+		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade)");
+}
+
 static void test_rules_check_cli(void **state)
 {
 	char *ok[] = { "rules", "check", FALCO_DIR "falco_rules.yaml", NULL };
@@ -384,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_falco_all_three),
 		cmocka_unit_test(test_default_rules_and_dir),
 		cmocka_unit_test(test_rules_check_cli),
+		cmocka_unit_test(test_action_key),
 	};
 
 	return cmocka_run_group_tests_name("rules_parse", tests, NULL, NULL);
