@@ -151,6 +151,10 @@ static __always_inline void fill_header(struct ev_header *h, struct task_struct 
 		count(CNT_READ_FAIL);
 	}
 	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	/* kernel_cap_t is one u64 since 6.3, two u32s before: read it whole. */
+	bpf_core_read(&h->cap_effective, sizeof(h->cap_effective), &cred->cap_effective);
+	bpf_core_read(&h->cap_permitted, sizeof(h->cap_permitted), &cred->cap_permitted);
+	bpf_core_read(&h->cap_inheritable, sizeof(h->cap_inheritable), &cred->cap_inheritable);
 }
 
 struct walk_ctx {

@@ -17,7 +17,7 @@
 #endif
 
 /* Bumped on any change to a layout below; stored in record files. */
-#define PALISADE_ABI_VERSION 1
+#define PALISADE_ABI_VERSION 2
 
 enum ev_kind {
 	EV_EXEC = 1,          /* a process image was replaced (execve/execveat) */
@@ -81,7 +81,21 @@ struct ev_header {
 	__u32 flags;     /* EV_F_* */
 	__u64 start_ns;  /* process start, CLOCK_BOOTTIME ns: tells pid reuse */
 	char comm[EV_COMM_LEN];
+	/* The thread's capability sets (bit n = capability n), read at the
+	 * event: setuid/capset/exec change them, so a table would go stale. */
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
 };
+
+/* ev_exec.exe_flags: what the kernel knows about the executable's file. */
+#define EV_EXE_INFO (1u << 0)        /* exe_ino/ctime/mtime and the bits below are set */
+#define EV_EXE_UPPER_LAYER (1u << 1) /* on overlayfs, and present in the upper
+				      * (writable) layer: created or modified
+				      * after the container started */
+#define EV_EXE_OVERLAY (1u << 2)     /* the file is on an overlayfs mount */
+#define EV_EXE_LAYER_KNOWN (1u << 3) /* the two bits above were checked (the
+				      * kernel side; /proc cannot tell) */
 
 /* EV_EXEC and EV_PROC_SNAPSHOT: header, then exe | args | cwd. */
 struct ev_exec {
@@ -89,7 +103,10 @@ struct ev_exec {
 	__u32 exe_len;  /* bytes of exe path components */
 	__u32 args_len; /* bytes of argv, NUL-separated */
 	__u32 cwd_len;  /* bytes of cwd path components */
-	__u32 pad;
+	__u32 exe_flags; /* EV_EXE_* */
+	__u64 exe_ino;   /* inode number of the executable */
+	__u64 exe_ctime_ns; /* its ctime and mtime, ns since the epoch */
+	__u64 exe_mtime_ns;
 };
 
 /* EV_FORK: the header describes the child. */
@@ -162,14 +179,15 @@ struct ev_syscall {
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)
 
 #define EV_ASSERT(cond) _Static_assert(cond, #cond)
-EV_ASSERT(sizeof(struct ev_header) == 104);
+EV_ASSERT(sizeof(struct ev_header) == 128);
 EV_ASSERT(__builtin_offsetof(struct ev_header, start_ns) == 80);
 EV_ASSERT(__builtin_offsetof(struct ev_header, comm) == 88);
-EV_ASSERT(sizeof(struct ev_exec) == 120);
-EV_ASSERT(sizeof(struct ev_fork) == 120);
-EV_ASSERT(sizeof(struct ev_exit) == 112);
+EV_ASSERT(__builtin_offsetof(struct ev_header, cap_effective) == 104);
+EV_ASSERT(sizeof(struct ev_exec) == 168);
+EV_ASSERT(sizeof(struct ev_fork) == 144);
+EV_ASSERT(sizeof(struct ev_exit) == 136);
 EV_ASSERT(sizeof(struct ev_sock) == 48);
-EV_ASSERT(sizeof(struct ev_syscall) == 264);
+EV_ASSERT(sizeof(struct ev_syscall) == 288);
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);

@@ -20,6 +20,39 @@
 #define CLONE_NEWPID 0x20000000
 #define CLONE_NEWNET 0x40000000
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * What the kernel knows about the executable's file: inode, times, and
+ * whether it lives in an overlay's upper layer. A file a container created
+ * or modified has an upper dentry; one that only exists in the image's lower
+ * layers has none, which is how "not part of the base image" is told.
+ */
+static __always_inline void read_exe_info(struct file *file, struct ev_exec *e)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	e->exe_flags = EV_EXE_INFO | EV_EXE_LAYER_KNOWN;
+	e->exe_ino = BPF_CORE_READ(inode, i_ino);
+	e->exe_ctime_ns = 0;
+	e->exe_mtime_ns = 0;
+	/* Split second/nanosecond fields since 6.11; older layouts leave 0. */
+	if (bpf_core_field_exists(inode->i_ctime_sec)) {
+		e->exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ull +
+				  BPF_CORE_READ(inode, i_ctime_nsec);
+		e->exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ull +
+				  BPF_CORE_READ(inode, i_mtime_nsec);
+	}
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return;
+	e->exe_flags |= EV_EXE_OVERLAY;
+	/* container_of(inode, struct ovl_inode, vfs_inode), relocated by CO-RE. */
+	struct ovl_inode *oi = (void *)inode - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+
+	if (BPF_CORE_READ(oi, __upperdentry))
+		e->exe_flags |= EV_EXE_UPPER_LAYER;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -90,7 +123,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->exe_len = exe_len;
 	e->args_len = args_len;
 	e->cwd_len = cwd_len;
-	e->pad = 0;
+	read_exe_info(BPF_CORE_READ(bprm, file), e);
 	submit_scratch(s, &e->hdr, sizeof(*e) + exe_len + args_len + cwd_len);
 	return 0;
 }

@@ -138,6 +138,8 @@ static int decode_exec(const void *rec, size_t len, struct event *ev)
 	ev->args = data + e->exe_len;
 	ev->args_len = e->args_len;
 	ev->argc = count_args(ev->args, ev->args_len);
+	ev->exe_info = (struct exe_info){ .flags = e->exe_flags, .ino = e->exe_ino,
+					  .ctime_ns = e->exe_ctime_ns, .mtime_ns = e->exe_mtime_ns };
 	event_join_path(data + e->exe_len + e->args_len, e->cwd_len,
 			!!(e->hdr.flags & EV_F_CWD_TRUNC), ev->cwd, sizeof(ev->cwd));
 	return 0;

@@ -18,6 +18,12 @@ struct proc_table;
 struct syscall_desc;
 struct container_info;
 
+/* What the kernel knew of an executable's file (ev_exec.exe_* ). */
+struct exe_info {
+	uint32_t flags; /* EV_EXE_*; 0: unknown */
+	uint64_t ino, ctime_ns, mtime_ns;
+};
+
 struct event {
 	const struct ev_header *hdr; /* points into the raw record */
 	enum ev_kind kind;
@@ -27,6 +33,7 @@ struct event {
 	const char *args; /* NUL-separated, args_len bytes, in the raw record */
 	uint32_t args_len;
 	uint32_t argc;
+	struct exe_info exe_info;
 	/* EV_FORK */
 	uint64_t clone_flags;
 	uint32_t parent_tid;

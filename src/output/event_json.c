@@ -105,6 +105,10 @@ static void write_process(struct jw *w, const struct event *ev)
 		write_args(w, "args", p->args, p->args_len);
 		jw_bool(w, "args_truncated", p->args_truncated);
 		jw_str(w, "cwd", p->cwd);
+		if (p->exe_info.flags & EV_EXE_INFO)
+			jw_u64(w, "exe_ino", p->exe_info.ino);
+		if (p->exe_info.flags & EV_EXE_LAYER_KNOWN)
+			jw_bool(w, "exe_upper_layer", p->exe_info.flags & EV_EXE_UPPER_LAYER);
 	}
 	jw_u64(w, "uid", h->uid);
 	jw_u64(w, "gid", h->gid);
@@ -116,6 +120,10 @@ static void write_process(struct jw *w, const struct event *ev)
 	jw_u64(w, "mnt_ns", h->mnt_ns);
 	jw_u64(w, "pid_ns", h->pid_ns);
 	jw_u64(w, "start_ns", h->start_ns);
+	/* Capability sets as bit masks, the /proc/PID/status form. */
+	jw_u64(w, "cap_effective", h->cap_effective);
+	jw_u64(w, "cap_permitted", h->cap_permitted);
+	jw_u64(w, "cap_inheritable", h->cap_inheritable);
 	jw_object_end(w);
 }
 

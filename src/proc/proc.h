@@ -36,6 +36,7 @@ struct proc_entry {
 	char *args; /* argv, NUL-separated, args_len bytes */
 	uint32_t args_len, argc;
 	char *cwd;  /* "" when unknown */
+	struct exe_info exe_info;
 	bool args_truncated;
 	bool exited;
 	uint32_t exit_code; /* wait(2) status once exited */

@@ -106,7 +106,15 @@ static void parse_status(const char *procfs, struct ev_header *h)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned a, b;
 
-		if (sscanf(line, "Uid: %u %u", &a, &b) == 2) {
+		unsigned long long caps;
+
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			h->cap_effective = caps;
+		} else if (sscanf(line, "CapPrm: %llx", &caps) == 1) {
+			h->cap_permitted = caps;
+		} else if (sscanf(line, "CapInh: %llx", &caps) == 1) {
+			h->cap_inheritable = caps;
+		} else if (sscanf(line, "Uid: %u %u", &a, &b) == 2) {
 			h->uid = a;
 			h->euid = b;
 		} else if (sscanf(line, "Gid: %u %u", &a, &b) == 2) {
@@ -208,6 +216,16 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	e->exe_len = encode_path(link, s->data, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_EXE_TRUNC;
+	/* The inode and its times, as the kernel side reads them; the overlay
+	 * layer is not visible from /proc, so EV_EXE_UPPER_LAYER stays unknown
+	 * (clear) for processes that started before the agent. */
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		e->exe_flags = EV_EXE_INFO;
+		e->exe_ino = st.st_ino;
+		e->exe_ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000ull + (uint64_t)st.st_ctim.tv_nsec;
+		e->exe_mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	}
 
 	snprintf(path, sizeof(path), "%s/%u/cmdline", procfs, pid);
 	n = read_file(path, s->data + e->exe_len, EV_ARGS_MAX);

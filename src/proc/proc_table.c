@@ -200,6 +200,7 @@ static int apply_exec(struct proc_table *t, struct proc_entry *p, const struct e
 	p->args_truncated = !!(ev->hdr->flags & EV_F_ARGS_TRUNC);
 	p->argc = ev->argc;
 	p->args_len = ev->args_len;
+	p->exe_info = ev->exe_info;
 	err |= set_str(&p->exe, &p->exe_cap, ev->exe);
 	err |= set_bytes(&p->args, &p->args_cap, ev->args ? ev->args : "", ev->args_len);
 	err |= set_str(&p->cwd, &p->cwd_cap, ev->cwd);
@@ -224,6 +225,7 @@ static void apply_fork(struct proc_table *t, struct proc_entry *child, const str
 		err |= set_str(&child->cwd, &child->cwd_cap, "");
 		child->argc = child->args_len = 0;
 		child->args_truncated = false;
+		child->exe_info = (struct exe_info){ 0 };
 	} else {
 		err |= set_str(&child->exe, &child->exe_cap, parent->exe);
 		err |= set_bytes(&child->args, &child->args_cap, parent->args, parent->args_len);
@@ -231,6 +233,7 @@ static void apply_fork(struct proc_table *t, struct proc_entry *child, const str
 		child->argc = parent->argc;
 		child->args_len = parent->args_len;
 		child->args_truncated = parent->args_truncated;
+		child->exe_info = parent->exe_info;
 	}
 	if (err)
 		t->alloc_failures++;

@@ -17,6 +17,7 @@ struct pview {
 	uint32_t args_len;
 	uint32_t pid, ppid, vpid, tty, loginuid, sessionid, uid, gid, euid, mnt_ns, pid_ns;
 	uint64_t start_ns;
+	struct exe_info exe_info;
 	bool trunc;
 };
 
@@ -40,6 +41,7 @@ static void view_entry(const struct proc_entry *p, struct pview *v)
 	v->mnt_ns = p->mnt_ns;
 	v->pid_ns = p->pid_ns;
 	v->start_ns = p->start_ns;
+	v->exe_info = p->exe_info;
 	v->trunc = p->args_truncated;
 }
 
@@ -75,6 +77,7 @@ static bool view_self(const struct rl_eval_ctx *c, struct pview *v)
 		v->cwd = ev->cwd;
 		v->args = ev->args;
 		v->args_len = ev->args ? ev->args_len : 0;
+		v->exe_info = ev->exe_info;
 	}
 	return true;
 }
@@ -160,6 +163,46 @@ static bool exe_from_memfd(const char *exe)
 	return !strcmp(exe, "/") || (base && !strncmp(base + 1, "memfd:", 6));
 }
 
+/* Capability names by bit, as Falco prints them (linux/capability.h). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+/* A capability set as space-separated names; unnamed bits as CAP_<n>. */
+static bool caps_text(uint64_t caps, struct rl_value *out, struct rl_buf *buf)
+{
+	size_t n = 0;
+
+	for (unsigned bit = 0; bit < 64; bit++) {
+		char unnamed[16];
+		const char *name = unnamed;
+		size_t len;
+
+		if (!(caps & (1ull << bit)))
+			continue;
+		if (bit < sizeof(cap_names) / sizeof(cap_names[0]))
+			name = cap_names[bit];
+		else
+			snprintf(unnamed, sizeof(unnamed), "CAP_%u", bit);
+		len = strlen(name);
+		if (n + len + 2 > buf->cap)
+			break;
+		if (n)
+			buf->p[n++] = ' ';
+		memcpy(buf->p + n, name, len);
+		n += len;
+	}
+	return rl_set_buf(out, buf, n);
+}
+
 static uint64_t now_ns(const struct rl_eval_ctx *c)
 {
 	return c->ev->hdr ? c->ev->hdr->ts_ns : 0;
@@ -229,6 +272,37 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_bool(out, v.trunc);
 	case P_IS_EXE_FROM_MEMFD:
 		return v.exe && v.exe[0] && rl_set_bool(out, exe_from_memfd(v.exe));
+	case P_IS_EXE_UPPER_LAYER:
+		if (!(v.exe_info.flags & EV_EXE_LAYER_KNOWN))
+			return false;
+		return rl_set_bool(out, v.exe_info.flags & EV_EXE_UPPER_LAYER);
+	case P_EXE_INO:
+		return (v.exe_info.flags & EV_EXE_INFO) && rl_set_uint(out, v.exe_info.ino);
+	case P_EXE_INO_CTIME: case P_EXE_INO_MTIME: {
+		uint64_t t = id == P_EXE_INO_CTIME ? v.exe_info.ctime_ns : v.exe_info.mtime_ns;
+
+		if (!(v.exe_info.flags & EV_EXE_INFO) || !t)
+			return false;
+		out->t = FT_ABSTIME;
+		out->u = t;
+		return true;
+	}
+	case P_EXE_INO_CTIME_DUR_START: {
+		uint64_t start = v.start_ns + (uint64_t)c->boot_to_real_ns;
+
+		if (!(v.exe_info.flags & EV_EXE_INFO) || !v.exe_info.ctime_ns || !v.start_ns ||
+		    v.exe_info.ctime_ns > start)
+			return false;
+		out->t = FT_RELTIME;
+		out->u = start - v.exe_info.ctime_ns;
+		return true;
+	}
+	case T_CAP_PERMITTED:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_permitted, out, buf);
+	case T_CAP_EFFECTIVE:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_effective, out, buf);
+	case T_CAP_INHERITABLE:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_inheritable, out, buf);
 	case P_PIDNS:
 		return rl_set_uint(out, v.pid_ns);
 	case P_MNTNS:

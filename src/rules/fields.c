@@ -12,13 +12,12 @@
 
 #include "rules/field_ids.h"
 
-#define NEEDS_EXEINFO "executable inode and overlayfs layer (the exec sensor does not send them)"
+#define NEEDS_EXEINFO "the executable's mode and owner, and the pid namespace start (not sent)"
 #define NEEDS_INODE "device and inode of the file (the syscall sensor does not send them)"
 #define NEEDS_FDTABLE "a per-process fd table (palisade keeps none)"
 #define NEEDS_DNS "DNS names of addresses (palisade does no name resolution)"
 #define NEEDS_SERVICES "port names from /etc/services (not loaded)"
 #define NEEDS_SESSION "session and process-group ids (not in the event header yet)"
-#define NEEDS_CAPS "thread capabilities (not in the event header: the kernel side does not send them)"
 #define NEEDS_ENV "process environment (not captured)"
 #define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
 #define NEEDS_MOUNTS "container mounts and start time from the engine (container/, later)"
@@ -95,20 +94,20 @@ static const struct rl_field_def table[] = {
 	NA("proc.is_sid_leader", FT_BOOL, FARG_NONE, NEEDS_SESSION, "the process leads its session"),
 	NA("proc.env", FT_STR, FARG_KEY_OPT, NEEDS_ENV, "environment (proc.env) or one variable (proc.env[NAME])"),
 	NA("proc.is_exe_writable", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is writable by the user"),
-	NA("proc.is_exe_upper_layer", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is in the container's upper layer"),
+	F("proc.is_exe_upper_layer", FT_BOOL, FARG_NONE, rl_x_proc, "the executable is on overlayfs and present in the upper (writable) layer: created or modified after the container started; unknown for processes found in /proc at start", P_IS_EXE_UPPER_LAYER),
 	F("proc.is_exe_from_memfd", FT_BOOL, FARG_NONE, rl_x_proc, "the executable is a memfd (memfd_create + execveat): its path is the kernel's name for it, /memfd:NAME (deleted), or the bare root the dentry walk of a nameless file gives", P_IS_EXE_FROM_MEMFD),
-	NA("proc.exe_ino", FT_UINT, FARG_NONE, NEEDS_EXEINFO, "inode of the executable"),
-	NA("proc.exe_ino.ctime", FT_ABSTIME, FARG_NONE, NEEDS_EXEINFO, "ctime of the executable"),
-	NA("proc.exe_ino.mtime", FT_ABSTIME, FARG_NONE, NEEDS_EXEINFO, "mtime of the executable"),
-	NA("proc.exe_ino.ctime_duration_proc_start", FT_RELTIME, FARG_NONE, NEEDS_EXEINFO, "executable ctime to process start"),
+	F("proc.exe_ino", FT_UINT, FARG_NONE, rl_x_proc, "inode number of the executable", P_EXE_INO),
+	F("proc.exe_ino.ctime", FT_ABSTIME, FARG_NONE, rl_x_proc, "ctime of the executable (ns since the epoch)", P_EXE_INO_CTIME),
+	F("proc.exe_ino.mtime", FT_ABSTIME, FARG_NONE, rl_x_proc, "mtime of the executable (ns since the epoch)", P_EXE_INO_MTIME),
+	F("proc.exe_ino.ctime_duration_proc_start", FT_RELTIME, FARG_NONE, rl_x_proc, "from the executable's ctime to the process start (ns)", P_EXE_INO_CTIME_DUR_START),
 	NA("proc.exe_ino.ctime_duration_pidns_start", FT_RELTIME, FARG_NONE, NEEDS_EXEINFO, "executable ctime to pid namespace start"),
 	NA("proc.nthreads", FT_UINT, FARG_NONE, "thread counts (not tracked)", "threads of the process"),
 	NA("proc.fdopencount", FT_UINT, FARG_NONE, NEEDS_FDTABLE, "open file descriptors"),
 	F("thread.tid", FT_INT, FARG_NONE, rl_x_proc, "thread id", T_TID),
 	F("thread.vtid", FT_INT, FARG_NONE, rl_x_proc, "thread id in its pid namespace (palisade: the process's)", T_VTID),
-	NA("thread.cap_permitted", FT_STR, FARG_NONE, NEEDS_CAPS, "permitted capabilities (CAP_SYS_ADMIN ...)"),
-	NA("thread.cap_effective", FT_STR, FARG_NONE, NEEDS_CAPS, "effective capabilities"),
-	NA("thread.cap_inheritable", FT_STR, FARG_NONE, NEEDS_CAPS, "inheritable capabilities"),
+	F("thread.cap_permitted", FT_STR, FARG_NONE, rl_x_proc, "permitted capabilities of the thread at the event, space-separated (CAP_CHOWN CAP_SYS_ADMIN ...)", T_CAP_PERMITTED),
+	F("thread.cap_effective", FT_STR, FARG_NONE, rl_x_proc, "effective capabilities of the thread at the event", T_CAP_EFFECTIVE),
+	F("thread.cap_inheritable", FT_STR, FARG_NONE, rl_x_proc, "inheritable capabilities of the thread at the event", T_CAP_INHERITABLE),
 
 	/* user / group */
 	F("user.uid", FT_UINT, FARG_NONE, rl_x_user, "real user id", U_UID),

@@ -5,6 +5,8 @@
 
 RULES=../shared/data/falco-rules/falco_rules.yaml
 run_container pal-fr "$IMAGE" sleep 300
+# A container with the capabilities two escape rules look for.
+run_container pal-fr-cap --cap-add SYS_ADMIN --cap-add SYS_MODULE "$IMAGE" sleep 300
 ID=$(container_id pal-fr)
 # The busybox image has no shadow file: give it one before the agent watches.
 docker exec pal-fr sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow"
@@ -40,4 +42,31 @@ check "Create Symlink Over Sensitive Files fires" expect "$a" '.output_fields["f
 sleep 1
 check "near miss: symlink to /etc/hostname raises nothing" sh -c \
 	"! jq -e 'select(.output_fields[\"proc.cmdline\"]|tostring|contains(\"$T-ok\"))' '$WORK/alerts.json' >/dev/null"
+
+# Drop and execute: a binary copied into the container's writable layer.
+docker exec pal-fr sh -c "mkdir /tmp/$T-d && cp /bin/busybox /tmp/$T-d/true && /tmp/$T-d/true && /bin/busybox true"
+a=$(wait_alert '.rule=="Drop and execute new binary in container"')
+check "Drop and execute new binary in container fires on a copied binary" expect "$a" \
+	".output_fields[\"proc.exepath\"]==\"/tmp/$T-d/true\" and .output_fields[\"container.name\"]==\"pal-fr\" and .priority==\"Critical\""
+check "near miss: the image's own /bin/busybox is not reported" sh -c \
+	"! jq -e 'select(.rule==\"Drop and execute new binary in container\" and .output_fields[\"proc.exepath\"]==\"/bin/busybox\")' '$WORK/alerts.json' >/dev/null"
+
+# release_agent written by root with CAP_SYS_ADMIN; the same write without it.
+docker exec pal-fr-cap sh -c "mkdir -p /tmp/$T-cg && echo /x > /tmp/$T-cg/release_agent"
+docker exec pal-fr sh -c "mkdir -p /tmp/$T-ng && echo /x > /tmp/$T-ng/release_agent"
+a=$(wait_alert '.rule=="Detect release_agent File Container Escapes"')
+check "Detect release_agent File Container Escapes fires with CAP_SYS_ADMIN" expect "$a" \
+	".output_fields[\"fd.name\"]==\"/tmp/$T-cg/release_agent\" and (.output_fields[\"thread.cap_effective\"]|contains(\"CAP_SYS_ADMIN\")) and .output_fields[\"container.name\"]==\"pal-fr-cap\""
+check "near miss: the same write without CAP_SYS_ADMIN raises nothing" sh -c \
+	"! jq -e 'select(.rule==\"Detect release_agent File Container Escapes\" and .output_fields[\"container.name\"]==\"pal-fr\")' '$WORK/alerts.json' >/dev/null"
+
+# A kernel module load attempt (a file that is no module: the kernel refuses
+# it) from a container holding CAP_SYS_MODULE; the same without it.
+docker exec pal-fr-cap sh -c "echo notamodule > /tmp/$T.ko; insmod /tmp/$T.ko; true" 2>/dev/null
+docker exec pal-fr sh -c "echo notamodule > /tmp/$T.ko; insmod /tmp/$T.ko; true" 2>/dev/null
+a=$(wait_alert '.rule=="Linux Kernel Module Injection Detected"')
+check "Linux Kernel Module Injection Detected fires with CAP_SYS_MODULE" expect "$a" \
+	"(.output_fields[\"evt.type\"]|test(\"init_module\")) and .output_fields[\"container.name\"]==\"pal-fr-cap\" and (.output_fields[\"evt.res\"]!=\"SUCCESS\")"
+check "near miss: without CAP_SYS_MODULE nothing is raised" sh -c \
+	"! jq -e 'select(.rule==\"Linux Kernel Module Injection Detected\" and .output_fields[\"container.name\"]==\"pal-fr\")' '$WORK/alerts.json' >/dev/null"
 stop_agent
