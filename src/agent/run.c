@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/pipeline.h"
+#include "agent/dns_refresh.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
 #include "sensor/sensor.h"
@@ -254,6 +255,7 @@ int agent_run_main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
+	struct dns_refresh *dns = NULL;
 	int err, seeded;
 
 	err = parse_options(argc, argv, &o);
@@ -306,6 +308,8 @@ int agent_run_main(int argc, char **argv)
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
+	if (p.rules && dns_refresh_start(p.rules, 60, &dns) < 0)
+		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
@@ -335,6 +339,7 @@ int agent_run_main(int argc, char **argv)
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
+	dns_refresh_stop(dns);
 	sensor_close(sensor);
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)

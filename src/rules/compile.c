@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/rules_internal.h"
+#include "rules/field_ids.h"
 
 #define LIST_DEPTH_MAX 16
 
@@ -318,6 +318,14 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 		for (size_t k = before; k < vals.n; k++)
 			val_pos[k] = n->vals[i].pos;
 	}
+	/* fd.sip.name = NAME: the agent must resolve NAME (dns_names.c). */
+	if (cc->dns && !c->lhs.n_tr &&
+	    (c->lhs.ref.def->id == FD_SIP_NAME || c->lhs.ref.def->id == FD_CIP_NAME ||
+	     c->lhs.ref.def->id == FD_LIP_NAME || c->lhs.ref.def->id == FD_RIP_NAME) &&
+	    (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN || n->op == OP_INTERSECTS))
+		for (size_t i = 0; i < vals.n; i++)
+			if (rl_dns_add(cc->a, cc->dns, vals.v[i]))
+				return NULL;
 	if (!strcmp(c->lhs.ref.def->name, "evt.type") && !c->lhs.n_tr &&
 	    (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN || n->op == OP_INTERSECTS))
 		return compile_evttype(cc, n, &vals, val_pos);

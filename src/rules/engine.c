@@ -39,6 +39,7 @@ struct rules_engine {
 	struct rl_collection coll;
 	struct rl_vec regexes;
 	struct rl_idmap users, groups;
+	struct rl_dns *dns;
 
 	struct eng_rule *rules;
 	size_t n_rules;
@@ -129,7 +130,8 @@ int rules_engine_new(const struct rules_config *cfg, struct rules_engine **out)
 	e->body = malloc(BODY_SIZE);
 	e->line = malloc(BODY_SIZE + 128);
 	e->vbuf = malloc(VBUF_SIZE);
-	if (!e->scratch.match || !e->body || !e->line || !e->vbuf)
+	e->dns = rl_dns_new();
+	if (!e->scratch.match || !e->body || !e->line || !e->vbuf || !e->dns)
 		goto cleanup;
 	ret = rl_limiter_new(&e->cfg, &e->lim);
 	if (ret)
@@ -158,6 +160,7 @@ void rules_engine_free(struct rules_engine *e)
 	free(e->vals);
 	free(e->rules);
 	rl_limiter_free(e->lim);
+	rl_dns_free(e->dns);
 	rl_diags_release(&e->diags);
 	rl_arena_release(&e->arena);
 	free(e);
@@ -466,7 +469,7 @@ static int build_index(struct rules_engine *e)
 int rules_engine_compile(struct rules_engine *e)
 {
 	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
-				  .regexes = &e->regexes };
+				  .regexes = &e->regexes, .dns = e->dns };
 	size_t max_fields = 0;
 	int ret = 0;
 
@@ -626,6 +629,7 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 		e->stats.events_no_rules++;
 		return 0;
 	}
+	c.dns = e->dns;
 	c.ev = ev;
 	c.cfg = &e->cfg;
 	c.hostname = e->hostname;
@@ -649,4 +653,20 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 			break;
 	}
 	return delivered;
+}
+
+size_t rules_engine_dns_count(const struct rules_engine *e)
+{
+	return rl_dns_count(e->dns);
+}
+
+const char *rules_engine_dns_name(const struct rules_engine *e, size_t i)
+{
+	return rl_dns_name(e->dns, i);
+}
+
+void rules_engine_dns_set(struct rules_engine *e, size_t i, const struct rules_addr *addrs,
+			  size_t n)
+{
+	rl_dns_set(e->dns, i, addrs, n);
 }

@@ -155,7 +155,16 @@ static bool is_ip(const struct fdview *f)
 	return f->kind == FDK_SOCK && (f->sv.kind == RL_SK_IPV4 || f->sv.kind == RL_SK_IPV6);
 }
 
-static bool net_field(const struct fdview *f, int id, struct rl_value *out)
+/* The host name a rule gave for this address (see dns_names.c). */
+static bool dns_name(struct rl_dns *dns, bool known, const struct rl_endpoint *ep,
+		     struct rl_value *out)
+{
+	const char *n = known ? rl_dns_name_of(dns, ep->ip, ep->ip_len) : NULL;
+
+	return n && rl_set_str(out, n);
+}
+
+static bool net_field(struct rl_dns *dns, const struct fdview *f, int id, struct rl_value *out)
 {
 	const struct rl_sockview *s = &f->sv;
 	const struct rl_endpoint *srv = s->server_local ? &s->local : &s->remote;
@@ -182,6 +191,14 @@ static bool net_field(const struct fdview *f, int id, struct rl_value *out)
 		return set_ip(out, &s->local, FT_IPNET);
 	case FD_RIP:
 		return s->remote_known && set_ip(out, &s->remote, FT_IPADDR);
+	case FD_SIP_NAME:
+		return dns_name(dns, srv_known, srv, out);
+	case FD_CIP_NAME:
+		return dns_name(dns, cli_known, cli, out);
+	case FD_LIP_NAME:
+		return dns_name(dns, true, &s->local, out);
+	case FD_RIP_NAME:
+		return dns_name(dns, s->remote_known, &s->remote, out);
 	case FD_RNET:
 		return s->remote_known && set_ip(out, &s->remote, FT_IPNET);
 	case FD_PORT: case FD_SPORT:
@@ -305,6 +322,6 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 			return false;
 		return rl_sc_path2(c, out, buf);
 	default:
-		return net_field(&f, id, out);
+		return net_field(c->dns, &f, id, out);
 	}
 }

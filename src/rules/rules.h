@@ -223,6 +223,21 @@ void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out);
 size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names,
 				    size_t max, bool *all_types);
 
+/*
+ * Host names the rules compare addresses with (fd.sip.name = "api.example"):
+ * the engine does no I/O, so the caller resolves them, on its own thread,
+ * and hands the answers back; rules_engine_dns_set may be called from any
+ * thread at any time after compiling. A name never set matches nothing.
+ */
+struct rules_addr {
+	uint8_t len; /* 4 or 16 */
+	uint8_t ip[16];
+};
+size_t rules_engine_dns_count(const struct rules_engine *e);
+const char *rules_engine_dns_name(const struct rules_engine *e, size_t i);
+void rules_engine_dns_set(struct rules_engine *e, size_t i, const struct rules_addr *addrs,
+			  size_t n);
+
 /* The field table, for `palisade fields` and the docs. */
 struct rules_field_info {
 	const char *name;

@@ -207,7 +207,18 @@ struct rl_idmap {
 int rl_idmap_load(struct rl_arena *a, const char *path, struct rl_idmap *out);
 const char *rl_idmap_get(const struct rl_idmap *m, uint32_t id);
 
+/* dns_names.c: host names of fd.*.name comparisons and their addresses. */
+struct rl_dns;
+struct rl_dns *rl_dns_new(void);
+void rl_dns_free(struct rl_dns *d);
+int rl_dns_add(struct rl_arena *a, struct rl_dns *d, const char *name);
+size_t rl_dns_count(const struct rl_dns *d);
+const char *rl_dns_name(const struct rl_dns *d, size_t i);
+void rl_dns_set(struct rl_dns *d, size_t i, const struct rules_addr *addrs, size_t n);
+const char *rl_dns_name_of(struct rl_dns *d, const uint8_t *ip, uint8_t ip_len);
+
 struct rl_eval_ctx {
+	struct rl_dns *dns;
 	const struct event *ev;
 	const struct rules_config *cfg;
 	const char *hostname;
@@ -380,6 +391,7 @@ struct rl_compiler {
 	struct rl_diags *ds;
 	struct rl_collection *coll;
 	struct rl_vec *regexes; /* pcre2_code * to free */
+	struct rl_dns *dns;     /* names fd.*.name comparisons mention */
 	bool unknown_field_seen; /* skip-if-unknown-filter */
 	bool quiet_unknown;      /* do not report unknown fields */
 	struct rl_vec *unavailable; /* fields used that are not provided yet */

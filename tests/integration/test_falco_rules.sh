@@ -8,6 +8,20 @@ run_container pal-fr "$IMAGE" sleep 300
 # A container with the capabilities two escape rules look for.
 run_container pal-fr-cap --cap-add SYS_ADMIN --cap-add SYS_MODULE "$IMAGE" sleep 300
 ID=$(container_id pal-fr)
+# "Contact K8S API Server From Container" compares the server with the name
+# kubernetes.default.svc.cluster.local: point that name (host /etc/hosts, as
+# a cluster's DNS would) at a listener on a network this test creates.
+K8S_NAME=kubernetes.default.svc.cluster.local
+docker network rm pal-fr-net >/dev/null 2>&1
+docker network create pal-fr-net >/dev/null
+trap 'sed -i "/# palisade-test-k8s/d" /etc/hosts; cleanup; docker network rm pal-fr-net >/dev/null 2>&1' EXIT INT TERM
+run_container pal-fr-api --network pal-fr-net "$IMAGE" nc -ll -p 15443 -e true
+run_container pal-fr-other --network pal-fr-net "$IMAGE" nc -ll -p 15443 -e true
+run_container pal-fr-cli --network pal-fr-net "$IMAGE" sleep 300
+API_IP=$(docker inspect -f '{{(index .NetworkSettings.Networks "pal-fr-net").IPAddress}}' pal-fr-api)
+OTHER_IP=$(docker inspect -f '{{(index .NetworkSettings.Networks "pal-fr-net").IPAddress}}' pal-fr-other)
+sed -i "/# palisade-test-k8s/d" /etc/hosts
+echo "$API_IP $K8S_NAME # palisade-test-k8s" >>/etc/hosts
 # The busybox image has no shadow file: give it one before the agent watches.
 docker exec pal-fr sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow"
 start_agent --rules "$RULES" || exit 1
@@ -69,4 +83,14 @@ check "Linux Kernel Module Injection Detected fires with CAP_SYS_MODULE" expect 
 	"(.output_fields[\"evt.type\"]|test(\"init_module\")) and .output_fields[\"container.name\"]==\"pal-fr-cap\" and (.output_fields[\"evt.res\"]!=\"SUCCESS\")"
 check "near miss: without CAP_SYS_MODULE nothing is raised" sh -c \
 	"! jq -e 'select(.rule==\"Linux Kernel Module Injection Detected\" and .output_fields[\"container.name\"]==\"pal-fr\")' '$WORK/alerts.json' >/dev/null"
+
+# The agent resolved the name at start; connect to it, and to another server.
+i=0
+until grep -q "dns: 1 of 1 host names" "$WORK/agent.err" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+docker exec pal-fr-cli sh -c "nc -w 2 $OTHER_IP 15443 </dev/null; nc -w 2 $API_IP 15443 </dev/null" >/dev/null 2>&1
+a=$(wait_alert '.rule=="Contact K8S API Server From Container"')
+check "Contact K8S API Server From Container fires on a connect to the API server's address" expect "$a" \
+	"(.output_fields[\"fd.name\"]|endswith(\"->$API_IP:15443\")) and .output_fields[\"evt.type\"]==\"connect\" and .output_fields[\"container.name\"]==\"pal-fr-cli\""
+check "near miss: a connect to another server raises nothing" sh -c \
+	"! jq -e 'select(.rule==\"Contact K8S API Server From Container\" and (.output_fields[\"fd.name\"]|endswith(\"->$OTHER_IP:15443\")))' '$WORK/alerts.json' >/dev/null"
 stop_agent
