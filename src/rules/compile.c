@@ -296,7 +296,8 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 
 		if (ret == -ELOOP) {
 			rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
-				"list '%s' refers to itself (through nested lists)", n->vals[i].s);
+				"list '%s' refers to itself, or nests lists deeper than %d levels",
+				n->vals[i].s, LIST_DEPTH_MAX);
 			return NULL;
 		}
 		if (ret == -E2BIG) {

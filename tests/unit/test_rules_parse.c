@@ -406,6 +406,82 @@ static void test_action_key(void **state)
 		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade)");
 }
 
+/* True when some diagnostic contains `part`. */
+static bool has_diag_part(const struct rules_engine *e, const char *part)
+{
+	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
+		if (strstr(rules_engine_diag(e, i)->text, part))
+			return true;
+	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
+		fprintf(stderr, "  have: %s\n", rules_engine_diag(e, i)->text);
+	fprintf(stderr, "  want a diagnostic containing: %s\n", part);
+	return false;
+}
+
+static void expect_error_part(const char *text, const char *part)
+{
+	int ret;
+	struct rules_engine *e = load_text(text, &ret);
+
+	assert_int_equal(ret, -EINVAL);
+	assert_true(has_diag_part(e, part));
+	rules_engine_free(e);
+}
+
+/* Inputs the fuzzers found (seeds in tests/fuzz/corpus/), kept as tests. */
+static void test_fuzz_regressions(void **state)
+{
+	size_t n = 1001, len;
+	char *text, *p;
+
+	(void)state;
+	/* evt.dir=< with a bare '<' parses, as in Falco. */
+	expect_ok(RULE_HEAD "  condition: evt.type=execve and evt.dir=<\n");
+	expect_ok(RULE_HEAD "  condition: evt.type=execve and evt.dir = <\n");
+
+	/* 1001 nested parentheses: refused, not a stack overflow. */
+	len = strlen(RULE_HEAD) + 64 + 2 * n;
+	text = malloc(len);
+	assert_non_null(text);
+	p = text + sprintf(text, RULE_HEAD "  condition: ");
+	for (size_t i = 0; i < n; i++)
+		*p++ = '(';
+	p += sprintf(p, "evt.type=execve");
+	for (size_t i = 0; i < n; i++)
+		*p++ = ')';
+	sprintf(p, "\n");
+	expect_error_part(text, "condition nested deeper than 1000 levels");
+	free(text);
+
+	/* Macros that double at each level: 2^40 nodes, refused quickly. */
+	len = 64 * 48 + 256;
+	text = malloc(len);
+	assert_non_null(text);
+	p = text + sprintf(text, "- macro: m0\n  condition: evt.type=execve\n");
+	for (int i = 1; i <= 40; i++)
+		p += sprintf(p, "- macro: m%d\n  condition: (m%d or m%d)\n", i, i - 1, i - 1);
+	sprintf(p, RULE_HEAD "  condition: m40\n");
+	expect_error_part(text, "once macros are expanded");
+	free(text);
+
+	/* Lists that quadruple at each level (within the nesting limit):
+	 * 4^12 values, refused by the value cap. */
+	len = 64 * 48 + 256;
+	text = malloc(len);
+	assert_non_null(text);
+	p = text + sprintf(text, "- list: l0\n  items: [a, b, c, d]\n");
+	for (int i = 1; i <= 11; i++)
+		p += sprintf(p, "- list: l%d\n  items: [l%d, l%d, l%d, l%d]\n", i, i - 1, i - 1,
+			     i - 1, i - 1);
+	sprintf(p, RULE_HEAD "  condition: evt.type=execve and proc.name in (l11)\n");
+	expect_error_part(text, "expands to more than");
+	free(text);
+
+	/* An override whose key is not a plain name (a YAML sequence key). */
+	expect_error_part("- list: l\n  items: [a]\n- list: l\n  items: [b]\n  override:\n    ? [items]\n    : append\n",
+			  "'override' keys must be plain names");
+}
+
 static void test_rules_check_cli(void **state)
 {
 	char *ok[] = { "rules", "check", FALCO_DIR "falco_rules.yaml", NULL };
@@ -444,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_default_rules_and_dir),
 		cmocka_unit_test(test_rules_check_cli),
 		cmocka_unit_test(test_action_key),
+		cmocka_unit_test(test_fuzz_regressions),
 	};
 
 	return cmocka_run_group_tests_name("rules_parse", tests, NULL, NULL);
