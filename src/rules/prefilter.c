@@ -481,6 +481,8 @@ static int add_entries(struct prefilter *pf, uint8_t id, const struct pathset *s
 		e->val.len = (uint16_t)len;
 		e->val.flags = (s->all || s->prefix[i]) ? PF_KEEP_PREFIX : PF_KEEP_EXACT;
 	}
+	if (pf->n == first)
+		return 0; /* nothing can match: every event of the class is dropped */
 	/* Merge duplicates; an exact entry under a prefix entry keeps like it. */
 	qsort(pf->e + first, pf->n - first, sizeof(*pf->e), entry_cmp);
 	size_t w = first;
