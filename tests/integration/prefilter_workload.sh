@@ -28,10 +28,11 @@ rm -rf $d
 "
 # Writes below system directories: in the container only, never on the host.
 writes="
+mkdir -p /root/.ssh
 echo x > /etc/pfw-$t; rm -f /etc/pfw-$t
 echo x > /bin/pfw-$t; rm -f /bin/pfw-$t
 echo x >> /root/.bashrc
-mkdir -p /root/.ssh; echo k > /root/.ssh/pfw-$t; rm -f /root/.ssh/pfw-$t
+echo k > /root/.ssh/pfw-$t; rm -f /root/.ssh/pfw-$t
 echo x > /dev/pfw-$t; rm -f /dev/pfw-$t
 "
 docker exec "$c" sh -c "$script"
