@@ -67,9 +67,13 @@ static __always_inline struct scratch *scratch_get(void)
 	return bpf_map_lookup_elem(&scratch_map, &zero);
 }
 
+/* The agent's own activity is not reported (it would feed on itself): counted. */
 static __always_inline bool is_agent(struct task_struct *task)
 {
-	return agent_tgid && BPF_CORE_READ(task, tgid) == agent_tgid;
+	if (!agent_tgid || BPF_CORE_READ(task, tgid) != agent_tgid)
+		return false;
+	count(CNT_SELF);
+	return true;
 }
 
 /* Queues a finished record; losing it is counted, never silent. */

@@ -56,6 +56,8 @@ enum ev_counter {
 	CNT_TRUNC_ARGS,       /* an argv was truncated */
 	CNT_READ_FAIL,        /* a bpf_probe_read_* helper failed */
 	CNT_EVENTS,           /* records queued */
+	CNT_PREFILTERED,      /* dropped by the rules' path pre-filter (bpf/prefilter.bpf.h) */
+	CNT_SELF,             /* the agent's own activity, ignored */
 	CNT_MAX,
 };
 
@@ -140,6 +142,44 @@ struct ev_exit {
 #define SC_ADDRLEN_ARG_SHIFT 12 /* 3 bits: arg index + 1 of its length */
 #define SC_DIRFD_ARG_SHIFT 15   /* 3 bits: arg index + 1 of the dirfd of path 1 */
 #define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
+/* Set from the rules by the pre-filter (src/rules/prefilter.c), not the table: */
+#define SC_PF_ID_SHIFT 18    /* 4 bits: pre-filter id of this syscall, 0 = unfiltered */
+#define SC_PF_FLAGS_SHIFT 22 /* 3 bits: arg index + 1 of the open flags */
+#define SC_PF_ID(spec) (((spec) >> SC_PF_ID_SHIFT) & 15)
+
+/*
+ * Path pre-filter (docs/prefilter.md): an LPM trie keyed by a filter id byte,
+ * then the resolved path 1 in "reversed pieces" form: the leaf-first pieces
+ * of the record read backwards, which is the forward path with every '/'
+ * made NUL and every component spelled backwards ("/etc/passwd" is
+ * "\0cte\0dwssap"). Same length as the forward path; a forward prefix that
+ * ends with '/' is a prefix here too. Paths longer than PF_PATH_MAX are never
+ * dropped. The id byte is (SC_PF_ID << 2) | PF_CLASS_* bits of the event:
+ * read-only open (flags known: O_RDONLY, no O_CREAT, no O_TMPFILE), and host
+ * (its cgroup is in the pf_host_cgroups map: one user space resolved as no
+ * container's, which it then treats as the host for good).
+ */
+#define PF_CLASS_RO 1u
+#define PF_CLASS_HOST 2u
+#define PF_CLASSES 4
+#define PF_PATH_MAX 255
+#define PF_KEEP_PREFIX (1u << 0) /* keep every path that starts with the key */
+#define PF_KEEP_EXACT (1u << 1)  /* keep the path of exactly len bytes */
+struct pf_key {
+	__u32 prefixlen; /* bits: 8 * (1 + path bytes) */
+	__u8 id;
+	__u8 path[PF_PATH_MAX];
+};
+struct pf_value {
+	__u16 len;  /* path bytes of the entry */
+	__u8 flags; /* PF_KEEP_* */
+	__u8 pad;
+};
+/* One map entry, as user space hands the table to the sensor. */
+struct pf_entry {
+	struct pf_key key;
+	struct pf_value val;
+};
 
 /* Path flags of an EV_SYSCALL record. */
 #define EV_PATH1_RESOLVED (1u << 0) /* path 1: leaf-first pieces of a kernel object */
@@ -188,6 +228,8 @@ EV_ASSERT(sizeof(struct ev_fork) == 144);
 EV_ASSERT(sizeof(struct ev_exit) == 136);
 EV_ASSERT(sizeof(struct ev_sock) == 48);
 EV_ASSERT(sizeof(struct ev_syscall) == 288);
+EV_ASSERT(sizeof(struct pf_key) == 260);
+EV_ASSERT(sizeof(struct pf_value) == 4);
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);

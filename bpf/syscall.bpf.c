@@ -8,6 +8,7 @@
  * costs one array lookup.
  */
 #include "common.bpf.h"
+#include "prefilter.bpf.h"
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -173,6 +174,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	len1 &= (EV_PATH_MAX * 2 - 1);
 	if (len1 > EV_PATH_MAX)
 		return 0;
+	if (!pf_keep(e, spec, data, len1)) {
+		count(CNT_PREFILTERED);
+		return 0;
+	}
 
 	/* Path 2 (rename, link, symlink targets): the caller's string. */
 	idx = SC_ARG_FIELD(spec, SC_PATH2_ARG_SHIFT);

@@ -13,6 +13,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
+#include "rules/prefilter.h"
 #include "sensor/sensor.h"
 
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
@@ -60,6 +61,8 @@ static void usage(FILE *f)
 		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
+		"      --no-prefilter        report every open the syscall sensor sees, not\n"
+		"                            only those some rule could match (docs/prefilter.md)\n"
 		"%s"
 		"  -h, --help                show this help\n",
 		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
@@ -70,11 +73,13 @@ struct run_options {
 	struct agent_rules_options rules;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
+	bool no_prefilter;
 };
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS };
+	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
+	       OPT_NO_PREFILTER };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
@@ -84,6 +89,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -114,6 +120,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				return -EINVAL;
 			}
 			o->syscalls = optarg;
+			break;
+		case OPT_NO_PREFILTER:
+			o->no_prefilter = true;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -198,9 +207,19 @@ static void syscall_interest(const char *mode, const struct rules_engine *rules,
 	}
 }
 
+/* Set once the sensor is open when the pre-filter is on: host cgroups feed it. */
+static struct sensor *prefilter_sensor;
+
 static int on_sensor_record(void *ctx, void *rec, size_t len)
 {
-	return pipeline_record(ctx, rec, len);
+	struct pipeline *p = ctx;
+	int ret = pipeline_record(p, rec, len);
+
+	/* The container store has now resolved this cgroup, for good: a host
+	 * one lets the kernel apply the rules' host-only filter to it. */
+	if (prefilter_sensor && p->ev.kind == EV_SYSCALL && !p->ev.container && p->containers)
+		sensor_prefilter_host(prefilter_sensor, p->ev.hdr->cgroup_id);
+	return ret;
 }
 
 static void on_snapshot(const void *rec, size_t len, void *ctx)
@@ -227,7 +246,15 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	struct proc_table_stats ps;
 	struct container_store_stats cs = { 0 };
 
+	uint64_t cpu[64];
+	char per_cpu[256] = "";
+	int ncpu, n = 0;
+
 	sensor_counters(s, k);
+	ncpu = sensor_counters_per_cpu(s, CNT_PREFILTERED, cpu, 64);
+	for (int c = 0; c < ncpu && c < 64 && n >= 0 && (size_t)n < sizeof(per_cpu); c++)
+		n += snprintf(per_cpu + n, sizeof(per_cpu) - (size_t)n, "%s%llu", c ? " " : "",
+			      (unsigned long long)cpu[c]);
 	proc_table_stats(p->procs, &ps);
 	if (p->containers)
 		container_store_stats(p->containers, &cs);
@@ -235,14 +262,16 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
-		"containers %zu (engine %s, errors %llu)\n",
+		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
+		"(per CPU: %s), own activity %llu\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
 		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
-		(unsigned long long)cs.engine_errors);
+		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
+		per_cpu, (unsigned long long)k[CNT_SELF]);
 }
 
 int agent_run_main(int argc, char **argv)
@@ -256,6 +285,7 @@ int agent_run_main(int argc, char **argv)
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
+	struct prefilter *pf = NULL;
 	int err, seeded;
 
 	err = parse_options(argc, argv, &o);
@@ -302,9 +332,25 @@ int agent_run_main(int argc, char **argv)
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
 				       .syscall_spec = spec };
+	/* --syscalls all reports everything palisade knows: no rule filters it. */
+	if (p.rules && !o.no_prefilter && strcmp(o.syscalls, "all")) {
+		err = prefilter_build(p.rules, &pf);
+		if (err)
+			goto cleanup;
+		for (unsigned nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
+			if (spec[nr])
+				spec[nr] |= pf->spec_bits[nr];
+		scfg.prefilter = pf->e;
+		scfg.prefilter_n = pf->n;
+	}
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	if (pf) {
+		prefilter_sensor = sensor;
+		fprintf(stderr, "palisade: pre-filter (docs/prefilter.md):\n");
+		prefilter_describe(pf, stderr);
+	}
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -340,7 +386,9 @@ int agent_run_main(int argc, char **argv)
 	}
 cleanup:
 	dns_refresh_stop(dns);
+	prefilter_sensor = NULL;
 	sensor_close(sensor);
+	prefilter_free(pf);
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;

@@ -574,6 +574,17 @@ size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **n
 	return n;
 }
 
+size_t rl_engine_type_conds(const struct rules_engine *e, int t,
+			    const struct rl_cnode *const **conds, const char **names, size_t max)
+{
+	if (t < 0 || t >= RL_EVTTYPE_MAX || !e->compiled || e->failed)
+		return 0;
+	*conds = e->cond_by_type[t];
+	for (uint32_t i = 0; i < e->n_by_type[t] && i < max; i++)
+		names[i] = e->rules[e->by_type[t][i]].def->info.name;
+	return e->n_by_type[t];
+}
+
 /* ---- evaluation ---- */
 
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,

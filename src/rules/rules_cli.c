@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rules/prefilter.h"
 #include "rules/rules.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: palisade rules check FILE|DIR...   load and compile, report every problem\n"
-		   "       palisade rules list [FILE|DIR...]  list rules (default: the embedded set)\n");
+		   "       palisade rules list [FILE|DIR...]  list rules (default: the embedded set)\n"
+		   "       palisade rules prefilter [FILE|DIR...]  the in-kernel pre-filter the\n"
+		   "                                     rules allow (docs/prefilter.md)\n");
 }
 
 static int load(struct rules_engine **out, int argc, char **argv, bool quiet_diag)
@@ -106,6 +109,26 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_prefilter(int argc, char **argv)
+{
+	struct rules_engine *e = NULL;
+	struct prefilter *pf = NULL;
+	int ret = load(&e, argc, argv, true);
+
+	if (!ret)
+		ret = prefilter_build(e, &pf);
+	if (ret) {
+		fprintf(stderr, "palisade rules prefilter: %s\n",
+			ret == -ENOMEM ? "out of memory" : "the rules were refused (see rules check)");
+		rules_engine_free(e);
+		return 1;
+	}
+	prefilter_describe(pf, stdout);
+	prefilter_free(pf);
+	rules_engine_free(e);
+	return 0;
+}
+
 int rules_cli_main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -116,6 +139,8 @@ int rules_cli_main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "prefilter"))
+		return cmd_prefilter(argc - 2, argv + 2);
 	fprintf(stderr, "palisade rules: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

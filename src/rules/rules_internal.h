@@ -455,4 +455,16 @@ int rl_limiter_check(struct rl_limiter *l, uint32_t rule, uint64_t container_key
 
 uint64_t rl_hash(const void *p, size_t len);
 
+/* ---- what the pre-filter analysis reads (prefilter.c) ---- */
+/* The specialised conditions of the active rules indexed for event type t;
+ * names[i] is the rule of conds[i]. Returns how many. */
+size_t rl_engine_type_conds(const struct rules_engine *e, int t,
+			    const struct rl_cnode *const **conds, const char **names, size_t max);
+/* Calls fn on each string of a set (in/intersects lists). */
+void rl_strset_foreach(const struct rl_strset *s, void (*fn)(const char *str, size_t len, void *ctx),
+		       void *ctx);
+/* Calls fn on each entry of a pmatch set: exact prefixes, globs, and "/" for root. */
+void rl_pathset_foreach(const struct rl_pathset *p, void (*fn)(const char *path, bool glob, void *ctx),
+			void *ctx);
+
 #endif

@@ -71,6 +71,14 @@ bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len)
 	return false;
 }
 
+void rl_strset_foreach(const struct rl_strset *s, void (*fn)(const char *str, size_t len, void *ctx),
+		       void *ctx)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->e[i].s)
+			fn(s->e[i].s, s->e[i].len, ctx);
+}
+
 struct rl_pathset {
 	struct rl_strset *exact;
 	const char **globs;
@@ -87,6 +95,18 @@ struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n)
 	p->exact = rl_strset_new(a, n);
 	p->globs = rl_alloc(a, (n + 1) * sizeof(*p->globs));
 	return p->exact && p->globs ? p : NULL;
+}
+
+void rl_pathset_foreach(const struct rl_pathset *p, void (*fn)(const char *path, bool glob, void *ctx),
+			void *ctx)
+{
+	if (p->root)
+		fn("/", false, ctx);
+	for (size_t i = 0; i < p->exact->cap; i++)
+		if (p->exact->e[i].s)
+			fn(p->exact->e[i].s, false, ctx);
+	for (size_t g = 0; g < p->n_globs; g++)
+		fn(p->globs[g], true, ctx);
 }
 
 int rl_pathset_add(struct rl_arena *a, struct rl_pathset *p, const char *path)

@@ -14,6 +14,8 @@
 #include "syscall.skel.h"
 #include "sensor/sensor.h"
 
+#define HOST_SEEN_SLOTS 8192 /* at most half used: 4096 host cgroups */
+
 struct sensor {
 	struct process_bpf *skel;
 	struct syscall_bpf *sc; /* NULL: no syscall watched */
@@ -23,6 +25,10 @@ struct sensor {
 	void *ctx;
 	int ncpus;
 	char features[256];
+	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
+	 * more than the filter saves. Open addressing, 0 = empty. */
+	uint64_t host_seen[HOST_SEEN_SLOTS];
+	unsigned host_n;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -80,6 +86,18 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
 				"verifier log above\n", strerror(-err));
 		return err;
+	}
+	/* The filter's entries before the specs that select them. */
+	for (size_t i = 0; i < cfg->prefilter_n; i++) {
+		err = bpf_map_update_elem(bpf_map__fd(sc->maps.pf_paths), &cfg->prefilter[i].key,
+					  &cfg->prefilter[i].val, BPF_ANY);
+		if (err) {
+			err = -errno;
+			fprintf(stderr, "palisade: filling the pre-filter map (entry %zu of %zu) "
+					"failed: %s; run with --no-prefilter\n", i, cfg->prefilter_n,
+				strerror(-err));
+			return err;
+		}
 	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		if (!cfg->syscall_spec[nr])
@@ -191,6 +209,43 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+int sensor_counters_per_cpu(struct sensor *s, enum ev_counter which, uint64_t *out, int max)
+{
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k = which;
+	int c;
+
+	if (!vals)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &k, vals)) {
+		free(vals);
+		return 0;
+	}
+	for (c = 0; c < s->ncpus && c < max; c++)
+		out[c] = vals[c];
+	free(vals);
+	return s->ncpus;
+}
+
+void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)
+{
+	size_t i = (size_t)(cgroup_id * 0x9e3779b97f4a7c15ull) & (HOST_SEEN_SLOTS - 1);
+	uint8_t one = 1;
+
+	if (!s->sc || !cgroup_id || s->host_n >= HOST_SEEN_SLOTS / 2)
+		return; /* a host cgroup left out is only kept, never wrongly dropped */
+	while (s->host_seen[i]) {
+		if (s->host_seen[i] == cgroup_id)
+			return;
+		i = (i + 1) & (HOST_SEEN_SLOTS - 1);
+	}
+	s->host_seen[i] = cgroup_id;
+	s->host_n++;
+	if (bpf_map_update_elem(bpf_map__fd(s->sc->maps.pf_host_cgroups), &cgroup_id, &one,
+				BPF_ANY))
+		s->host_n = HOST_SEEN_SLOTS; /* map full: stop trying */
 }
 
 void sensor_describe(struct sensor *s, char *buf, size_t size)

@@ -18,6 +18,10 @@ struct sensor_config {
 	/* SC_* spec per syscall number (bpf/events.h); NULL or all zero: the
 	 * syscall sensor is not loaded at all. */
 	const uint32_t *syscall_spec;
+	/* Path pre-filter entries (bpf/events.h, src/rules/prefilter.c), written
+	 * before the sensor is attached; the spec's SC_PF_* bits select them. */
+	const struct pf_entry *prefilter;
+	size_t prefilter_n;
 };
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);
@@ -31,6 +35,16 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 int sensor_poll(struct sensor *s, int timeout_ms);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
+/*
+ * One counter per CPU: writes at most max values, returns the number of
+ * CPUs (0 if the map could not be read). For drops by cause and CPU.
+ */
+int sensor_counters_per_cpu(struct sensor *s, enum ev_counter which, uint64_t *out, int max);
+/*
+ * Tells the pre-filter that a cgroup is the host's (user space resolved it
+ * as no container's and will treat it so for good). Cheap when repeated.
+ */
+void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id);
 /* One line: programs attached and kernel features found or missing. */
 void sensor_describe(struct sensor *s, char *buf, size_t size);
 void sensor_close(struct sensor *s);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The rules' path pre-filter, kernel side (docs/prefilter.md). User space
+ * (src/rules/prefilter.c) fills the maps from the loaded rules before the
+ * syscall sensor is attached; the sensor asks pf_keep() once path 1 of a
+ * filtered syscall is known, before anything is queued. prefilter_keep() in
+ * src/rules/prefilter.c is the same test in user space: keep them in step.
+ */
+#ifndef PALISADE_PREFILTER_BPF_H
+#define PALISADE_PREFILTER_BPF_H
+
+#include "common.bpf.h"
+
+#define PF_O_ACCMODE 03
+#define PF_O_CREAT 0100
+#define PF_O_TMPFILE 020200000
+
+/* Kept paths: exact and prefix entries per filter id (key form: events.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pf_key);
+	__type(value, struct pf_value);
+} pf_paths SEC(".maps");
+
+/* Cgroups user space resolved as no container's (it treats them as the host
+ * from then on); an unknown cgroup is never assumed to be the host. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} pf_host_cgroups SEC(".maps");
+
+/* The lookup key is built here (260 bytes are too many for the stack); the
+ * slack takes the last 8-byte store past the longest path. */
+struct pf_key_buf {
+	struct pf_key k;
+	__u8 slack[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_key_buf);
+} pf_key_scratch SEC(".maps");
+
+struct pf_rev_ctx {
+	const char *data; /* the leaf-first pieces */
+	struct pf_key_buf *kb;
+	__u32 len;
+};
+
+/*
+ * Eight key bytes per step: the 8 data bytes ending at len - 8 * index,
+ * byte-swapped. The first chunk may start up to 7 bytes before the pieces
+ * (inside the record header, in the same scratch value): those bytes land
+ * past the key's prefix length and are never compared. A callback, not an
+ * unrolled loop: the verifier checks it once, whatever the path length.
+ */
+static long pf_rev_step(__u64 index, void *ctxp)
+{
+	struct pf_rev_ctx *c = ctxp;
+	__u32 end = (c->len - 8 * (__u32)index) & (EV_PATH_MAX - 1);
+	__u64 chunk;
+
+	if ((__u64)8 * index >= c->len)
+		return 1;
+	/* end in [1, PF_PATH_MAX]: read data[end - 8, end). */
+	__builtin_memcpy(&chunk, c->data - 8 + end, sizeof(chunk));
+	chunk = __builtin_bswap64(chunk);
+	__builtin_memcpy(c->kb->k.path + ((index & 31) * 8), &chunk, sizeof(chunk));
+	return 0;
+}
+
+/*
+ * False when no loaded rule can match this record: a filtered syscall whose
+ * path 1 was resolved from the opened file (leaf-first pieces in data, len
+ * bytes, not truncated) and whose path is in no kept entry. Anything the
+ * filter does not cover (unresolved or long paths, unfiltered syscalls) is
+ * kept. The key is the pieces read backwards: no second dentry walk.
+ */
+static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, const char *data,
+				    __u32 len)
+{
+	__u32 id = SC_PF_ID(spec), fi, zero = 0;
+	__u64 cg = e->hdr.cgroup_id, flags;
+	struct pf_rev_ctx rc;
+	struct pf_key_buf *kb;
+	struct pf_value *v;
+	struct pf_key *k;
+
+	if (!id || (e->path_flags & (EV_PATH1_RESOLVED | EV_PATH1_USER)) != EV_PATH1_RESOLVED ||
+	    (e->hdr.flags & EV_F_EXE_TRUNC) || len == 0 || len > PF_PATH_MAX)
+		return true;
+	kb = bpf_map_lookup_elem(&pf_key_scratch, &zero);
+	if (!kb)
+		return true;
+	k = &kb->k;
+	k->id = id << 2;
+	if (bpf_map_lookup_elem(&pf_host_cgroups, &cg))
+		k->id |= PF_CLASS_HOST;
+	fi = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
+	if (fi && fi <= 6) {
+		flags = e->args[(fi - 1) & 7];
+		if (!(flags & (PF_O_ACCMODE | PF_O_CREAT)) &&
+		    (flags & PF_O_TMPFILE) != PF_O_TMPFILE)
+			k->id |= PF_CLASS_RO;
+	}
+	rc.data = data;
+	rc.kb = kb;
+	rc.len = len;
+	bpf_loop((PF_PATH_MAX + 7) / 8, pf_rev_step, &rc, 0);
+	k->prefixlen = 8 * (1 + len);
+	v = bpf_map_lookup_elem(&pf_paths, k);
+	return v && ((v->flags & PF_KEEP_PREFIX) || v->len == len);
+}
+
+#endif

@@ -1,0 +1,680 @@
+/*
+ * The pre-filter analysis: from the compiled, type-specialised conditions of
+ * the enabled rules, a set of paths outside which no rule can match an open.
+ *
+ * The domain. The kernel consults the filter only for a record of a filtered
+ * syscall whose path 1 was resolved from the opened file (EV_PATH1_RESOLVED
+ * without EV_PATH1_USER: the open succeeded), is not truncated and is at most
+ * PF_PATH_MAX bytes; every other record is kept. On that domain the decoder's
+ * path (fd.name, fs.path.name, evt.arg.name) is the join of the walked dentry
+ * names: absolute, never empty; fd.nameraw has no value (the caller's string
+ * is not in the record); and in the read-only class (flags known, O_RDONLY,
+ * no O_CREAT, no O_TMPFILE) evt.is_open_read is true and evt.is_open_write,
+ * is_open_exec and is_open_create are false.
+ *
+ * The claim. For a condition C and a polarity, analyse() returns a set S of
+ * paths (ALL, or exact paths and prefixes) such that, for every event E of
+ * the domain: if C (positive) or not C (negative) holds on E, then E's path
+ * is in S. Proof by induction on the tree:
+ *  - TRUE/FALSE: ALL / NONE (resp. NONE / ALL negated).
+ *  - AND, positive: C holds only if every child holds, so E's path is in
+ *    each child's set: any one child's set will do (we take the smallest).
+ *    OR, positive: some child holds: the union. Negative polarity swaps the
+ *    two by De Morgan (not (a and b) = not a or not b), and NOT flips the
+ *    polarity. Evaluation is two-valued here (a comparison on a missing field
+ *    is false and its negation true, eval.c), so De Morgan holds exactly.
+ *  - A comparison whose value is fixed on the domain (above): ALL when the
+ *    literal (comparison, or its negation) is true, NONE when false.
+ *  - A positive comparison of fd.name / fs.path.name (no transformer):
+ *    = s and in (...) need the path to be one of the values: exact entries;
+ *    startswith L, glob with literal head L, pmatch entry P need the path to
+ *    start with L (resp. equal P or start with P + "/"): prefixes, each cut
+ *    back to its last '/' so that it ends at a component boundary (see the
+ *    key form in bpf/events.h). A value that does not start with '/' can
+ *    match no path of the domain: NONE.
+ *  - The same on fd.directory: the directory is a prefix of the path, and a
+ *    path whose directory is d (not "/") starts with d + "/".
+ *  - Anything else (other fields, operators, transformers, negated path
+ *    comparisons): ALL.
+ * A rule matches E only if its condition holds, so E's path is in that rule's
+ * set; keeping the union over every rule indexed for the type drops only
+ * events no rule matches. A rule whose set is ALL makes the class unfiltered.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/syscalls.h"
+#include "rules/field_ids.h"
+#include "rules/prefilter.h"
+
+#define O_ACCMODE_BITS 03
+#define O_CREAT_BIT 0100
+#define O_TMPFILE_BITS 020200000
+#define RULES_PER_TYPE_MAX 4096
+
+/* A set of paths: everything, or exact paths and prefixes (forward form). */
+struct pathset {
+	bool all;
+	char **path;
+	bool *prefix;
+	size_t n, cap;
+	bool oom;
+};
+
+static void set_free(struct pathset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->path[i]);
+	free(s->path);
+	free(s->prefix);
+	memset(s, 0, sizeof(*s));
+}
+
+static void set_add(struct pathset *s, const char *p, size_t len, bool prefix)
+{
+	if (s->all || s->oom)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **np = realloc(s->path, cap * sizeof(*np));
+		bool *pp = np ? realloc(s->prefix, cap * sizeof(*pp)) : NULL;
+
+		if (np)
+			s->path = np;
+		if (!np || !pp) {
+			s->oom = true;
+			return;
+		}
+		s->prefix = pp;
+		s->cap = cap;
+	}
+	s->path[s->n] = strndup(p, len);
+	if (!s->path[s->n]) {
+		s->oom = true;
+		return;
+	}
+	s->prefix[s->n++] = prefix;
+}
+
+static void set_all(struct pathset *s)
+{
+	bool oom = s->oom;
+
+	set_free(s);
+	s->all = true;
+	s->oom = oom;
+}
+
+/* Moves b into a as a union. */
+static void set_union(struct pathset *a, struct pathset *b)
+{
+	a->oom |= b->oom;
+	if (b->all)
+		set_all(a);
+	for (size_t i = 0; !a->all && i < b->n; i++)
+		set_add(a, b->path[i], strlen(b->path[i]), b->prefix[i]);
+	set_free(b);
+}
+
+/* Paths starting with literal text L: a prefix cut back to its last '/'. */
+static void add_literal_prefix(struct pathset *s, const char *l, size_t len)
+{
+	const char *slash = len ? memrchr(l, '/', len) : NULL;
+
+	if (len == 0) {
+		set_all(s);
+		return;
+	}
+	if (l[0] != '/')
+		return; /* no absolute path starts with it */
+	set_add(s, l, (size_t)(slash - l) + 1, true);
+}
+
+static void add_exact(struct pathset *s, const char *p, size_t len)
+{
+	if (len && p[0] == '/')
+		set_add(s, p, len, false);
+}
+
+/* Paths under directory d ("d/..."): what fd.directory = d and pmatch d imply. */
+static void add_under(struct pathset *s, const char *d, size_t len)
+{
+	char buf[PF_PATH_MAX + 2];
+
+	if (!len || d[0] != '/')
+		return;
+	if (len > PF_PATH_MAX) {
+		add_literal_prefix(s, d, len); /* longer keys are never dropped anyway */
+		return;
+	}
+	memcpy(buf, d, len);
+	buf[len] = '/';
+	set_add(s, buf, len == 1 ? 1 : len + 1, true);
+}
+
+/* Head of a glob before its first special character (fnmatch without flags). */
+static size_t glob_literal_len(const char *g)
+{
+	return strcspn(g, "*?[\\");
+}
+
+enum path_field { PF_NOT_PATH, PF_NAME, PF_DIR };
+
+struct list_ctx {
+	struct pathset *s;
+	enum path_field f;
+};
+
+static void on_list_value(const char *str, size_t len, void *ctx)
+{
+	struct list_ctx *c = ctx;
+
+	if (c->f == PF_NAME)
+		add_exact(c->s, str, len);
+	else
+		add_under(c->s, str, len);
+}
+
+static void on_pmatch_entry(const char *path, bool glob, void *ctx)
+{
+	struct list_ctx *c = ctx;
+	size_t len = strlen(path);
+
+	if (glob) {
+		add_literal_prefix(c->s, path, glob_literal_len(path));
+		return;
+	}
+	/* pmatch P on a path: the path is P or under P; on a directory, the
+	 * path is under P either way. */
+	if (c->f == PF_NAME)
+		add_exact(c->s, path, len);
+	add_under(c->s, path, len);
+}
+
+/* The set a positive comparison on the path or its directory implies. */
+static bool path_cmp(const struct rl_ccmp *cmp, enum path_field f, struct pathset *s)
+{
+	struct list_ctx lc = { s, f };
+	const struct rl_value *v = &cmp->val;
+
+	if (cmp->rhs)
+		return false;
+	switch (cmp->op) {
+	case OP_EQ:
+		on_list_value(v->s, v->len, &lc);
+		return true;
+	case OP_IN:
+	case OP_INTERSECTS:
+		if (!cmp->set)
+			return false;
+		rl_strset_foreach(cmp->set, on_list_value, &lc);
+		return true;
+	case OP_STARTSWITH:
+		add_literal_prefix(s, v->s, v->len);
+		return true;
+	case OP_PMATCH:
+		rl_pathset_foreach(cmp->paths, on_pmatch_entry, &lc);
+		return true;
+	case OP_GLOB:
+		if (v->s[glob_literal_len(v->s)] == '\0')
+			on_list_value(v->s, v->len, &lc);
+		else
+			add_literal_prefix(s, v->s, glob_literal_len(v->s));
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Facts of the domain the analysis runs on (see the top of the file). */
+struct domain {
+	bool ro;         /* read-only class: is_open_* known */
+	bool open_false; /* is_open_* are false for this syscall (creat) */
+	bool host;       /* host class: the cgroup is one user space found not a container */
+};
+
+/* A boolean literal compared: 1 true, 0 false, -1 unknown. */
+static int bool_cmp(const struct rl_ccmp *cmp, bool v)
+{
+	switch (cmp->op) {
+	case OP_EXISTS:
+		return 1;
+	case OP_EQ:
+		return v == (cmp->val.u != 0);
+	case OP_NE:
+		return v != (cmp->val.u != 0);
+	case OP_IN:
+		for (size_t i = 0; i < cmp->n_vals; i++)
+			if (v == (cmp->vals[i].u != 0))
+				return 1;
+		return cmp->vals ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+/* A string literal compared: 1 true, 0 false, -1 unknown. */
+static int str_cmp(const struct rl_ccmp *cmp, const char *v)
+{
+	size_t len = strlen(v);
+
+	switch (cmp->op) {
+	case OP_EXISTS:
+		return 1;
+	case OP_EQ:
+	case OP_NE:
+		return (cmp->val.len == len && !memcmp(cmp->val.s, v, len)) == (cmp->op == OP_EQ);
+	case OP_IN:
+	case OP_INTERSECTS:
+		return cmp->set ? rl_strset_has(cmp->set, v, len) : -1;
+	default:
+		return -1;
+	}
+}
+
+/* A comparison whose value the domain fixes: 1 true, 0 false, -1 unknown. */
+static int cmp_const(const struct rl_ccmp *cmp, const struct domain *d)
+{
+	const struct rl_field_def *def = cmp->lhs.ref.def;
+	int id = def->id;
+
+	if (def->extract == rl_x_fd && id == FD_NAMERAW)
+		return 0; /* no value: every comparison on it is false */
+	if (cmp->lhs.n_tr || cmp->rhs)
+		return -1;
+	if (def->extract == rl_x_evt &&
+	    (id == E_IS_OPEN_READ || id == E_IS_OPEN_WRITE || id == E_IS_OPEN_EXEC ||
+	     id == E_IS_OPEN_CREATE)) {
+		if (d->open_false)
+			return bool_cmp(cmp, false);
+		if (!d->ro)
+			return -1;
+		return bool_cmp(cmp, id == E_IS_OPEN_READ);
+	}
+	if (!d->host)
+		return -1;
+	if (def->extract == rl_x_proc && id == P_IS_CONTAINER)
+		return bool_cmp(cmp, false);
+	if (def->extract == rl_x_container && (id == C_ID || id == C_FULL_ID || id == C_NAME))
+		return str_cmp(cmp, "host");
+	return -1;
+}
+
+static enum path_field path_field_of(const struct rl_ccmp *cmp)
+{
+	const struct rl_field_def *def = cmp->lhs.ref.def;
+
+	if (cmp->lhs.n_tr || (def->extract != rl_x_fd))
+		return PF_NOT_PATH;
+	switch (def->id) {
+	case FD_NAME:
+	case FS_PATH_NAME:
+		return PF_NAME;
+	case FD_DIRECTORY:
+		return PF_DIR;
+	default:
+		return PF_NOT_PATH;
+	}
+}
+
+static void analyse(const struct rl_cnode *n, bool positive, const struct domain *d,
+		    struct pathset *out);
+
+/* Every child must hold: keep the smallest child's set. */
+static void analyse_all_of(const struct rl_cnode *n, bool positive, const struct domain *d,
+			   struct pathset *out)
+{
+	set_all(out);
+	for (size_t i = 0; i < n->n_kids; i++) {
+		struct pathset k = { 0 };
+
+		analyse(n->kids[i], positive, d, &k);
+		out->oom |= k.oom;
+		if (!k.all && (out->all || k.n < out->n)) {
+			bool oom = out->oom;
+
+			set_free(out);
+			*out = k;
+			out->oom |= oom;
+		} else {
+			set_free(&k);
+		}
+		if (!out->all && out->n == 0)
+			return; /* nothing can match */
+	}
+}
+
+/* Some child holds: the union of their sets. */
+static void analyse_any_of(const struct rl_cnode *n, bool positive, const struct domain *d,
+			   struct pathset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n->n_kids && !out->all; i++) {
+		struct pathset k = { 0 };
+
+		analyse(n->kids[i], positive, d, &k);
+		set_union(out, &k);
+	}
+}
+
+static void analyse(const struct rl_cnode *n, bool positive, const struct domain *d,
+		    struct pathset *out)
+{
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	switch (n->kind) {
+	case CN_TRUE:
+	case CN_FALSE:
+		if ((n->kind == CN_TRUE) == positive)
+			set_all(out);
+		return;
+	case CN_AND:
+	case CN_OR:
+		if ((n->kind == CN_AND) == positive)
+			analyse_all_of(n, positive, d, out);
+		else
+			analyse_any_of(n, positive, d, out);
+		return;
+	case CN_NOT:
+		analyse(n->kids[0], !positive, d, out);
+		return;
+	case CN_EVTTYPE: /* folded away by rl_cnode_for_type; keep if not */
+		set_all(out);
+		return;
+	case CN_CMP:
+		break;
+	}
+	c = cmp_const(n->cmp, d);
+	if (c >= 0) {
+		if ((c == 1) == positive)
+			set_all(out);
+		return;
+	}
+	if (!positive || path_field_of(n->cmp) == PF_NOT_PATH ||
+	    !path_cmp(n->cmp, path_field_of(n->cmp), out))
+		set_all(out);
+}
+
+/* The key form of a forward path: '/' -> NUL, each component reversed. */
+static void to_key_form(const char *p, size_t len, uint8_t *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i;
+
+		if (p[i] == '/') {
+			out[i++] = 0;
+			continue;
+		}
+		while (j < len && p[j] != '/')
+			j++;
+		for (size_t k = i; k < j; k++)
+			out[k] = (uint8_t)p[i + j - 1 - k];
+		i = j;
+	}
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct pf_entry *x = a, *y = b;
+	size_t n = x->val.len < y->val.len ? x->val.len : y->val.len;
+	int c = (int)x->key.id - (int)y->key.id;
+
+	if (c)
+		return c;
+	c = memcmp(x->key.path, y->key.path, n);
+	if (c)
+		return c;
+	return (int)x->val.len - (int)y->val.len;
+}
+
+/* The longest entry of the same id whose path starts the key's (LPM). */
+static const struct pf_entry *longest_match(const struct pf_entry *e, size_t n,
+					    const struct pf_key *k, size_t len)
+{
+	const struct pf_entry *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].key.id != k->id || e[i].val.len > len)
+			continue;
+		if (memcmp(e[i].key.path, k->path, e[i].val.len))
+			continue;
+		if (!best || e[i].val.len > best->val.len)
+			best = &e[i];
+	}
+	return best;
+}
+
+/* Appends the class's set to the table; a longer-than-key entry is omitted:
+ * paths that long are never dropped. */
+static int add_entries(struct prefilter *pf, uint8_t id, const struct pathset *s, size_t *cap)
+{
+	size_t first = pf->n;
+
+	for (size_t i = 0; i <= s->n; i++) {
+		const char *p = i < s->n ? s->path[i] : "";
+		size_t len = strlen(p);
+		struct pf_entry *e;
+
+		if (i == s->n && !s->all)
+			break;
+		if (len > PF_PATH_MAX)
+			continue;
+		if (pf->n == *cap) {
+			size_t nc = *cap ? 2 * *cap : 256;
+			struct pf_entry *ne = realloc(pf->e, nc * sizeof(*ne));
+
+			if (!ne)
+				return -ENOMEM;
+			pf->e = ne;
+			*cap = nc;
+		}
+		e = &pf->e[pf->n++];
+		memset(e, 0, sizeof(*e));
+		e->key.id = id;
+		e->key.prefixlen = 8 * (1 + (uint32_t)len);
+		to_key_form(p, len, e->key.path);
+		e->val.len = (uint16_t)len;
+		e->val.flags = (s->all || s->prefix[i]) ? PF_KEEP_PREFIX : PF_KEEP_EXACT;
+	}
+	if (pf->n == first)
+		return 0; /* nothing can match: every event of the class is dropped */
+	/* Merge duplicates; an exact entry under a prefix entry keeps like it. */
+	qsort(pf->e + first, pf->n - first, sizeof(*pf->e), entry_cmp);
+	size_t w = first;
+	for (size_t i = first; i < pf->n; i++) {
+		if (w > first && !entry_cmp(&pf->e[w - 1], &pf->e[i])) {
+			pf->e[w - 1].val.flags |= pf->e[i].val.flags;
+			continue;
+		}
+		pf->e[w++] = pf->e[i];
+	}
+	pf->n = w;
+	for (size_t i = first; i < pf->n; i++) {
+		const struct pf_entry *m;
+
+		if (pf->e[i].val.flags & PF_KEEP_PREFIX || !pf->e[i].val.len)
+			continue;
+		m = longest_match(pf->e + first, i - first, &pf->e[i].key, pf->e[i].val.len - 1);
+		if (m && (m->val.flags & PF_KEEP_PREFIX))
+			pf->e[i].val.flags |= PF_KEEP_PREFIX;
+	}
+	return 0;
+}
+
+/* The union of every rule's set for one syscall and class. */
+static int type_set(const struct rules_engine *e, int t, const struct domain *d,
+		    struct pathset *out, const char **keep_all)
+{
+	static const char *names[RULES_PER_TYPE_MAX];
+	const struct rl_cnode *const *conds = NULL;
+	size_t n = rl_engine_type_conds(e, t, &conds, names, RULES_PER_TYPE_MAX);
+
+	memset(out, 0, sizeof(*out));
+	*keep_all = NULL;
+	if (n > RULES_PER_TYPE_MAX) {
+		set_all(out);
+		*keep_all = "(too many rules to analyse)";
+		return 0;
+	}
+	for (size_t i = 0; i < n && !out->all; i++) {
+		struct pathset k;
+
+		analyse(conds[i], true, d, &k);
+		if (k.all)
+			*keep_all = names[i];
+		set_union(out, &k);
+	}
+	return out->oom ? -ENOMEM : 0;
+}
+
+/* The syscalls whose records the kernel can filter: opens resolve a path. */
+static bool filterable(const struct syscall_desc *sc, const struct rl_sc_info *in)
+{
+	return in && (sc->spec & SC_FD_RET) && in->open != RL_OPEN_NONE && !in->memfd;
+}
+
+static int build_type(struct prefilter *pf, const struct rules_engine *e,
+		      const struct syscall_desc *sc, size_t *cap)
+{
+	const struct rl_sc_info *in = rl_sc_info(sc);
+	struct pf_type_report *r = &pf->types[pf->n_types];
+	int t = rl_evttype_id(sc->name);
+	struct pathset s[PF_CLASSES] = { { 0 } };
+	size_t before = pf->n;
+	bool all_kept = true;
+	int ret = 0;
+
+	if (t < 0 || !rl_engine_type_conds(e, t, &(const struct rl_cnode *const *){ NULL },
+					   (const char *[1]){ NULL }, 0))
+		return 0; /* no rule: the syscall is not even watched */
+	if (pf->n_types == 15)
+		return 0; /* SC_PF_ID has 4 bits */
+	memset(r, 0, sizeof(*r));
+	r->syscall = sc->name;
+	r->ro_class = in->open == RL_OPEN_FLAGS && in->flags_arg >= 0;
+	for (unsigned c = 0; c < PF_CLASSES; c++) {
+		struct domain d = { .ro = c & PF_CLASS_RO, .host = c & PF_CLASS_HOST,
+				    .open_false = in->open == RL_OPEN_CREAT };
+
+		if (d.ro && !r->ro_class)
+			continue;
+		ret = type_set(e, t, &d, &s[c], &r->keep_all[c]);
+		if (ret)
+			goto cleanup;
+		all_kept &= s[c].all;
+	}
+	pf->n_types++;
+	if (all_kept)
+		goto cleanup; /* every event of the type may match: unfiltered */
+	r->id = (unsigned)pf->n_types;
+	for (unsigned c = 0; c < PF_CLASSES; c++) {
+		size_t n0 = pf->n;
+
+		if ((c & PF_CLASS_RO) && !r->ro_class)
+			continue;
+		ret = add_entries(pf, (uint8_t)(r->id << 2 | c), &s[c], cap);
+		if (ret)
+			goto cleanup;
+		r->entries[c] = pf->n - n0;
+	}
+	if (pf->n > PF_ENTRIES_MAX) {
+		pf->n = before;
+		r->id = 0;
+		r->keep_all[0] = "(more entries than the kernel map holds)";
+		goto cleanup;
+	}
+	pf->spec_bits[sc->nr] = r->id << SC_PF_ID_SHIFT;
+	if (r->ro_class)
+		pf->spec_bits[sc->nr] |= (uint32_t)(in->flags_arg + 1) << SC_PF_FLAGS_SHIFT;
+cleanup:
+	for (unsigned c = 0; c < PF_CLASSES; c++)
+		set_free(&s[c]);
+	return ret;
+}
+
+int prefilter_build(const struct rules_engine *e, struct prefilter **out)
+{
+	struct prefilter *pf = calloc(1, sizeof(*pf));
+	size_t cap = 0;
+	int ret = 0;
+
+	*out = NULL;
+	if (!pf)
+		return -ENOMEM;
+	for (size_t i = 0; i < syscall_count() && !ret; i++) {
+		const struct syscall_desc *sc = syscall_at(i);
+
+		if (sc->nr < EV_SYSCALL_NR_MAX && filterable(sc, rl_sc_info(sc)))
+			ret = build_type(pf, e, sc, &cap);
+	}
+	if (ret) {
+		prefilter_free(pf);
+		return ret;
+	}
+	*out = pf;
+	return 0;
+}
+
+void prefilter_free(struct prefilter *pf)
+{
+	if (!pf)
+		return;
+	free(pf->e);
+	free(pf);
+}
+
+/* Must stay the same test as pf_keep() in bpf/prefilter.bpf.h. */
+bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host)
+{
+	const struct ev_syscall *e = rec;
+	const char *data = (const char *)(e + 1);
+	const struct pf_entry *m;
+	struct pf_key k;
+	uint32_t bits, flags_idx, plen;
+
+	if (len < sizeof(*e) || e->hdr.kind != EV_SYSCALL || e->nr >= EV_SYSCALL_NR_MAX)
+		return true;
+	bits = pf->spec_bits[e->nr];
+	plen = e->path_len;
+	if (!SC_PF_ID(bits) ||
+	    (e->path_flags & (EV_PATH1_RESOLVED | EV_PATH1_USER)) != EV_PATH1_RESOLVED ||
+	    (e->hdr.flags & EV_F_EXE_TRUNC) || plen == 0 || plen > PF_PATH_MAX ||
+	    sizeof(*e) + plen > len)
+		return true;
+	flags_idx = SC_ARG_FIELD(bits, SC_PF_FLAGS_SHIFT);
+	k.id = (uint8_t)(SC_PF_ID(bits) << 2 | (host ? PF_CLASS_HOST : 0));
+	if (flags_idx && flags_idx <= 6 &&
+	    !(e->args[flags_idx - 1] & (O_ACCMODE_BITS | O_CREAT_BIT)) &&
+	    (e->args[flags_idx - 1] & O_TMPFILE_BITS) != O_TMPFILE_BITS)
+		k.id |= PF_CLASS_RO;
+	for (uint32_t i = 0; i < plen; i++)
+		k.path[i] = (uint8_t)data[plen - 1 - i];
+	m = longest_match(pf->e, pf->n, &k, plen);
+	return m && ((m->val.flags & PF_KEEP_PREFIX) || m->val.len == plen);
+}
+
+void prefilter_describe(const struct prefilter *pf, FILE *f)
+{
+	static const char *const cls[PF_CLASSES] = { "opens", "read-only opens",
+						     "opens on the host", "read-only opens on the host" };
+
+	for (size_t i = 0; i < pf->n_types; i++) {
+		const struct pf_type_report *r = &pf->types[i];
+
+		fprintf(f, "%s: %s", r->syscall, r->id ? "filtered" : "not filtered");
+		for (unsigned c = 0; c < PF_CLASSES; c++) {
+			if ((c & PF_CLASS_RO) && !r->ro_class)
+				continue;
+			if (r->keep_all[c])
+				fprintf(f, "; %s: every path (rule '%s')", cls[c], r->keep_all[c]);
+			else
+				fprintf(f, "; %s: %zu paths/prefixes", cls[c], r->entries[c]);
+		}
+		fputc('\n', f);
+	}
+}
