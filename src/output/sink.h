@@ -58,6 +58,7 @@ struct syslog_sink_cfg {
 struct audit_sink_cfg {
 	const char *path;          /* the chained log file */
 	const char *hmac_key_file; /* NULL: SHA-256 chain only */
+	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
 #endif
