@@ -79,6 +79,9 @@ static int fail(struct syslog_sink *s, int err, const char *fmt, ...)
 static void disconnect(struct syslog_sink *s)
 {
 	if (s->ssl) {
+		/* close_notify, so the receiver logs a clean close */
+		if (SSL_is_init_finished(s->ssl))
+			SSL_shutdown(s->ssl);
 		SSL_free(s->ssl);
 		s->ssl = NULL;
 	}
@@ -208,11 +211,13 @@ static int tls_handshake(struct syslog_sink *s)
 	if (SSL_connect(s->ssl) == 1)
 		return 0;
 	vr = SSL_get_verify_result(s->ssl);
-	if (vr != X509_V_OK)
+	if (vr != X509_V_OK) {
+		ERR_clear_error();
 		return fail(s, -EPERM,
 			    "TLS certificate verification failed: %s (the receiver's certificate "
 			    "must be signed by tls_ca and name %s)",
 			    X509_verify_cert_error_string(vr), s->host);
+	}
 	return fail(s, -ECONNRESET, "TLS handshake failed: %s",
 		    ssl_error_text(ebuf, sizeof(ebuf)));
 }
@@ -369,6 +374,7 @@ static int tls_context(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 {
 	char ebuf[256];
 
+	ERR_clear_error();
 	s->ctx = SSL_CTX_new(TLS_client_method());
 	if (!s->ctx || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION))
 		goto ssl_error;
