@@ -267,7 +267,7 @@ int audit_sink_create(const struct audit_sink_cfg *cfg, void **state)
 		fprintf(stderr, "palisade: audit log: path is required\n");
 		return -EINVAL;
 	}
-	if (cfg->fsync && strcmp(cfg->fsync, "record") && strcmp(cfg->fsync, "none")) {
+	if (cfg->fsync && cfg->fsync[0] && strcmp(cfg->fsync, "record") && strcmp(cfg->fsync, "none")) {
 		fprintf(stderr, "palisade: audit log %s: fsync '%s': expected record or none\n",
 			cfg->path, cfg->fsync);
 		return -EINVAL;
@@ -277,13 +277,14 @@ int audit_sink_create(const struct audit_sink_cfg *cfg, void **state)
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	s->fd = -1;
-	s->sync = !cfg->fsync || !strcmp(cfg->fsync, "record");
+	s->sync = !cfg->fsync || !cfg->fsync[0] || !strcmp(cfg->fsync, "record");
 	s->path = strdup(cfg->path);
 	if (!s->path) {
 		ret = -ENOMEM;
 		goto cleanup;
 	}
-	if (cfg->hmac_key_file) {
+	/* The configuration file leaves an unset key file empty. */
+	if (cfg->hmac_key_file && cfg->hmac_key_file[0]) {
 		ret = audit_key_load(cfg->hmac_key_file, &s->key, &s->key_len);
 		if (ret)
 			goto cleanup;

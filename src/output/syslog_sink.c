@@ -36,6 +36,7 @@ static const char *const transport_names[] = { "unix", "udp", "tcp", "tls" };
 struct syslog_sink {
 	enum transport transport;
 	char *address;   /* as configured, for messages */
+	char *app_name;
 	char *host;      /* udp/tcp/tls */
 	char *port;
 	struct sockaddr_un unix_addr;
@@ -333,6 +334,7 @@ static void syslog_destroy(void *state)
 	SSL_CTX_free(s->ctx);
 	free(s->buf);
 	free(s->address);
+	free(s->app_name);
 	free(s->host);
 	free(s->port);
 	free(s);
@@ -370,8 +372,15 @@ static int split_host_port(struct syslog_sink *s, const char *addr, const char *
 	return 0;
 }
 
+/* The configuration file leaves unset strings empty: "" means not given. */
+static const char *given(const char *v)
+{
+	return v && v[0] ? v : NULL;
+}
+
 static int tls_context(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 {
+	const char *ca = given(cfg->tls_ca), *cert = given(cfg->tls_cert), *key = given(cfg->tls_key);
 	char ebuf[256];
 
 	ERR_clear_error();
@@ -380,10 +389,10 @@ static int tls_context(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 		goto ssl_error;
 	if (cfg->tls_verify) {
 		SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, NULL);
-		if (cfg->tls_ca ? !SSL_CTX_load_verify_locations(s->ctx, cfg->tls_ca, NULL)
-				: !SSL_CTX_set_default_verify_paths(s->ctx)) {
+		if (ca ? !SSL_CTX_load_verify_locations(s->ctx, ca, NULL)
+		       : !SSL_CTX_set_default_verify_paths(s->ctx)) {
 			fprintf(stderr, "palisade: syslog: cannot load tls_ca %s: %s\n",
-				cfg->tls_ca ? cfg->tls_ca : "(system store)",
+				ca ? ca : "(system store)",
 				ssl_error_text(ebuf, sizeof(ebuf)));
 			return -EINVAL;
 		}
@@ -392,16 +401,15 @@ static int tls_context(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 				"not authenticated\n", s->address);
 		SSL_CTX_set_verify(s->ctx, SSL_VERIFY_NONE, NULL);
 	}
-	if (!cfg->tls_cert != !cfg->tls_key) {
+	if (!cert != !key) {
 		fprintf(stderr, "palisade: syslog: tls_cert and tls_key go together\n");
 		return -EINVAL;
 	}
-	if (cfg->tls_cert &&
-	    (!SSL_CTX_use_certificate_chain_file(s->ctx, cfg->tls_cert) ||
-	     !SSL_CTX_use_PrivateKey_file(s->ctx, cfg->tls_key, SSL_FILETYPE_PEM) ||
-	     !SSL_CTX_check_private_key(s->ctx))) {
+	if (cert && (!SSL_CTX_use_certificate_chain_file(s->ctx, cert) ||
+		     !SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) ||
+		     !SSL_CTX_check_private_key(s->ctx))) {
 		fprintf(stderr, "palisade: syslog: cannot load the client certificate %s / key %s: %s\n",
-			cfg->tls_cert, cfg->tls_key, ssl_error_text(ebuf, sizeof(ebuf)));
+			cert, key, ssl_error_text(ebuf, sizeof(ebuf)));
 		return -EINVAL;
 	}
 	return 0;
@@ -424,12 +432,12 @@ static int parse_transport(const char *name, enum transport *t)
 
 static int parse_cfg(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 {
-	const char *format = cfg->format ? cfg->format : "rfc5424";
-	const char *message = cfg->message ? cfg->message : "output";
-	const char *facility = cfg->facility ? cfg->facility : "user";
-	const char *addr = cfg->address;
+	const char *format = given(cfg->format) ? cfg->format : "rfc5424";
+	const char *message = given(cfg->message) ? cfg->message : "output";
+	const char *facility = given(cfg->facility) ? cfg->facility : "local0";
+	const char *addr = given(cfg->address);
 
-	if (parse_transport(cfg->transport ? cfg->transport : "unix", &s->transport)) {
+	if (parse_transport(given(cfg->transport) ? cfg->transport : "unix", &s->transport)) {
 		fprintf(stderr, "palisade: syslog: transport '%s': expected unix, udp, tcp or tls\n",
 			cfg->transport);
 		return -EINVAL;
@@ -453,12 +461,15 @@ static int parse_cfg(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 				"alert, clock or local0..local7\n", facility);
 		return -EINVAL;
 	}
-	s->fmt.app_name = cfg->app_name ? cfg->app_name : "palisade";
-	if (syslog_app_name_check(s->fmt.app_name)) {
+	if (syslog_app_name_check(given(cfg->app_name) ? cfg->app_name : "palisade")) {
 		fprintf(stderr, "palisade: syslog: app_name '%s': expected 1 to 32 of "
-				"[A-Za-z0-9_.-]\n", s->fmt.app_name);
+				"[A-Za-z0-9_.-]\n", cfg->app_name);
 		return -EINVAL;
 	}
+	s->app_name = strdup(given(cfg->app_name) ? cfg->app_name : "palisade");
+	if (!s->app_name)
+		return -ENOMEM;
+	s->fmt.app_name = s->app_name;
 	s->max_message = cfg->max_message ? cfg->max_message : SYSLOG_MSG_DEFAULT;
 	if (s->max_message < SYSLOG_MSG_MIN || s->max_message > 65000) {
 		fprintf(stderr, "palisade: syslog: max_message %zu: expected %d to 65000 bytes\n",
@@ -466,8 +477,13 @@ static int parse_cfg(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 		return -EINVAL;
 	}
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
+	if (!addr && s->transport != T_UNIX) {
+		fprintf(stderr, "palisade: syslog: transport %s needs an address (host:port)\n",
+			transport_names[s->transport]);
+		return -EINVAL;
+	}
 	if (!addr)
-		addr = s->transport == T_UNIX ? "/dev/log" : "";
+		addr = "/dev/log";
 	s->address = strdup(addr);
 	if (!s->address)
 		return -ENOMEM;

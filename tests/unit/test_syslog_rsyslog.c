@@ -389,7 +389,7 @@ static void test_tls_client_certificate(void **state)
 	snprintf(want, sizeof(want),
 		 "1|%s|testhost|palisade|%d|alert|[palisade@32473 rule=\"mtls\" "
 		 "priority=\"Warning\" container_id=\"0123456789ab\" container_name=\"web\" "
-		 "container_image=\"nginx:1.25\" pid=\"4242\"]|4|1|with a client certificate",
+		 "container_image=\"nginx:1.25\" pid=\"4242\"]|4|16|with a client certificate",
 		 ts, (int)getpid());
 	expect_line("rule=\"mtls\"", want);
 	syslog_sink_ops.destroy(s);
@@ -501,6 +501,20 @@ static void test_bad_configuration_refused(void **state)
 	cfg.transport = "tls";
 	cfg.tls_ca = "/nonexistent/ca.pem";
 	assert_int_equal(syslog_sink_create(&cfg, &s), -EINVAL);
+	cfg.tls_ca = NULL;
+	cfg.address = "";
+	assert_int_equal(syslog_sink_create(&cfg, &s), -EINVAL);
+
+	/* The configuration file's empty strings mean "the default". */
+	{
+		struct syslog_sink_cfg empty = { .transport = "udp", .address = "127.0.0.1:15140",
+						 .format = "", .facility = "", .app_name = "",
+						 .message = "", .tls_ca = "", .tls_cert = "",
+						 .tls_key = "", .tls_verify = true };
+
+		assert_int_equal(syslog_sink_create(&empty, &s), 0);
+		syslog_sink_ops.destroy(s);
+	}
 }
 
 /* The receiver goes away and comes back: deliver() fails while it is down
