@@ -102,8 +102,7 @@ static void report(const struct audit_verify_result *r, const struct source *src
 		       "written with\n", at);
 		break;
 	case AUDIT_MODIFIED:
-		printf("%s: modified: the record (seq %llu) no longer hashes to what the next "
-		       "record chained\n", at, (unsigned long long)r->seq_expected - 1);
+		printf("%s: modified: this record was changed after it was chained\n", at);
 		break;
 	case AUDIT_REMOVED:
 		if (r->seq_found - r->seq_expected == 1)
