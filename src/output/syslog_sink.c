@@ -80,9 +80,6 @@ static int fail(struct syslog_sink *s, int err, const char *fmt, ...)
 static void disconnect(struct syslog_sink *s)
 {
 	if (s->ssl) {
-		/* close_notify, so the receiver logs a clean close */
-		if (SSL_is_init_finished(s->ssl))
-			SSL_shutdown(s->ssl);
 		SSL_free(s->ssl);
 		s->ssl = NULL;
 	}
@@ -330,6 +327,10 @@ static void syslog_destroy(void *state)
 
 	if (!s)
 		return;
+	/* close_notify, so the receiver sees a clean close; only on a healthy
+	 * session (OpenSSL forbids it after a fatal error). */
+	if (s->ssl && !s->failing && SSL_is_init_finished(s->ssl))
+		SSL_shutdown(s->ssl);
 	disconnect(s);
 	SSL_CTX_free(s->ctx);
 	free(s->buf);

@@ -443,6 +443,31 @@ static void test_udp_rfc3164(void **state)
 	syslog_sink_ops.destroy(s);
 }
 
+/* A message longer than max_message arrives cut, and says so. */
+static void test_udp_truncation_marked(void **state)
+{
+	struct syslog_sink_cfg cfg = { .transport = "udp", .address = "127.0.0.1:15140",
+				       .max_message = 480, .tls_verify = true };
+	char output[1001], *line, *msg;
+	struct sink_record r = record("cut", output, now_ns());
+	struct syslog_sink_stats st;
+	void *s = create(&cfg);
+
+	(void)state;
+	memset(output, 'z', 1000);
+	output[1000] = '\0';
+	deliver_ok(s, &r);
+	line = received("rule=\"cut\"");
+	assert_non_null(strstr(line, " pid=\"4242\" truncated=\"1000\"]|4|16|zzz"));
+	msg = strrchr(line, '|') + 1;
+	assert_true(strlen(msg) < 1000);
+	assert_int_equal(strspn(msg, "z"), strlen(msg));
+	free(line);
+	syslog_sink_get_stats(s, &st);
+	assert_int_equal(st.truncated, 1);
+	syslog_sink_ops.destroy(s);
+}
+
 /* Wrong CA, or a certificate for another name: delivery fails, clearly. */
 static void test_tls_refuses_unverified_receiver(void **state)
 {
@@ -556,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_tls_client_certificate),
 		cmocka_unit_test(test_unix_json_message),
 		cmocka_unit_test(test_udp_rfc3164),
+		cmocka_unit_test(test_udp_truncation_marked),
 		cmocka_unit_test(test_tls_refuses_unverified_receiver),
 		cmocka_unit_test(test_bad_configuration_refused),
 		cmocka_unit_test(test_tcp_reconnects),
