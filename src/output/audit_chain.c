@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -200,6 +201,7 @@ int audit_line_parse(const char *text, size_t len, struct audit_line *l)
 int audit_key_load(const char *path, unsigned char **key, size_t *key_len)
 {
 	unsigned char *buf = NULL;
+	struct stat st;
 	ssize_t n;
 	size_t len;
 	int fd, ret = 0;
@@ -212,6 +214,10 @@ int audit_key_load(const char *path, unsigned char **key, size_t *key_len)
 			strerror(errno));
 		return ret;
 	}
+	/* Anyone who can read the key can forge a chain that verifies. */
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "palisade: warning: HMAC key file %s can be read by other users: "
+				"chmod 600 %s\n", path, path);
 	buf = malloc(4097);
 	if (!buf) {
 		ret = -ENOMEM;

@@ -7,6 +7,7 @@
 KEY=0123456789abcdef0123456789abcdef
 printf '%s\n' "$KEY" >"$WORK/key"
 printf '%s\n' fedcba9876543210fedcba9876543210 >"$WORK/other-key"
+chmod 600 "$WORK/key" "$WORK/other-key"
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
 # mklog FILE N [KEY]: N chained records (rule "R1".."RN"), HMAC when KEY.

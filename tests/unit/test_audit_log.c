@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +52,8 @@ static int setup(void **state)
 	snprintf(other_key_path, sizeof(other_key_path), "%s/other", dir);
 	write_file(key_path, "0123456789abcdef0123456789abcdef\n", 33);
 	write_file(other_key_path, "fedcba9876543210fedcba9876543210\n", 33);
+	chmod(key_path, 0600);
+	chmod(other_key_path, 0600);
 	return 0;
 }
 
@@ -360,6 +364,42 @@ static void test_rotation_lock_and_bad_input(void **state)
 	write_file(key_path, "0123456789abcdef0123456789abcdef\n", 33);
 }
 
+/* A write the file system refuses half-way (here: the file size limit) is
+ * cut back off the file; the retry appends the record whole and in order. */
+static void test_failed_write_leaves_no_partial_line(void **state)
+{
+	struct audit_sink_cfg cfg = { .path = log_path };
+	struct sink_record r = { .rule = "r", .json = "{\"n\":1}", .json_len = 7 };
+	struct audit_verify_result res;
+	struct rlimit old, lim;
+	struct stat before, after;
+	void *s = NULL;
+	size_t len;
+	char *buf;
+
+	(void)state;
+	unlink(log_path);
+	signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of death */
+	assert_int_equal(audit_sink_create(&cfg, &s), 0);
+	assert_int_equal(audit_sink_ops.deliver(s, &r), 0);
+	assert_int_equal(stat(log_path, &before), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)before.st_size + 40; /* less than a line */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(audit_sink_ops.deliver(s, &r), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(stat(log_path, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(audit_sink_ops.deliver(s, &r), 0);
+	audit_sink_ops.destroy(s);
+	buf = read_all(log_path, &len);
+	assert_int_equal(verify(buf, len, false, &res), 0);
+	assert_int_equal(res.records, 2);
+	assert_int_equal(res.last_seq, 2);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_tail_truncated),
 		cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_rotation_lock_and_bad_input),
+		cmocka_unit_test(test_failed_write_leaves_no_partial_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
