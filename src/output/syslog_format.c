@@ -77,14 +77,18 @@ static void puts_(struct out *o, const char *s)
 static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct out *o, const char *fmt, ...)
 {
-	char tmp[64];
+	char tmp[128]; /* every use is bounded: numbers, dates, a checked app name */
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	put(o, tmp, n < 0 ? 0 : (size_t)n);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		o->full = true;
+		return;
+	}
+	put(o, tmp, (size_t)n);
 }
 
 /* HOSTNAME (RFC 5424 6.2.4: 1*255 PRINTUSASCII, "-" when unknown): a space

@@ -113,6 +113,30 @@ static void test_rfc5424_offsets_action_and_json(void **state)
 	       false);
 }
 
+/* The longest app name and pid, and a 255-byte host name: the header whole. */
+static void test_rfc5424_longest_header_fields(void **state)
+{
+	struct syslog_format_opts o = opts(SYSLOG_RFC5424);
+	struct sink_record r = record();
+	char host[300], want[1024];
+
+	(void)state;
+	set_tz("UTC0");
+	memset(host, 'h', 299);
+	host[299] = '\0';
+	r.hostname = host;
+	r.pid = 4294967295u;
+	o.app_name = "abcdefghijklmnopqrstuvwxyz012345";
+	o.procid = 2147483647;
+	snprintf(want, sizeof(want),
+		 "<132>1 2023-11-14T22:13:20.123456+00:00 %.255s abcdefghijklmnopqrstuvwxyz012345 "
+		 "2147483647 alert [palisade@32473 rule=\"Shell in container\" priority=\"Warning\" "
+		 "container_id=\"0123456789ab\" container_name=\"web\" container_image=\"nginx:1.25\" "
+		 "pid=\"4294967295\"] A shell was spawned (user=root)",
+		 host);
+	expect(1024, &o, &r, want, false);
+}
+
 static void test_rfc5424_escaping(void **state)
 {
 	struct syslog_format_opts o = opts(SYSLOG_RFC5424);
@@ -255,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc5424_alert),
 		cmocka_unit_test(test_rfc5424_offsets_action_and_json),
+		cmocka_unit_test(test_rfc5424_longest_header_fields),
 		cmocka_unit_test(test_rfc5424_escaping),
 		cmocka_unit_test(test_rfc5424_truncation),
 		cmocka_unit_test(test_header_that_cannot_fit_is_refused),
