@@ -50,11 +50,15 @@ struct syslog_sink_cfg {
 	const char *tls_cert;  /* optional client certificate (tls) */
 	const char *tls_key;
 	bool tls_verify;       /* default true */
+	const char *message;   /* MSG: "output" (default, the output line) or "json" */
+	size_t max_message;    /* bytes per message; 0: 8192 (MSG is cut beyond) */
+	int timeout_ms;        /* connect/send timeout; 0: 5000 */
 };
 
 struct audit_sink_cfg {
 	const char *path;          /* the chained log file */
 	const char *hmac_key_file; /* NULL: SHA-256 chain only */
+	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
 #endif

@@ -1,0 +1,213 @@
+/*
+ * RFC 5424 and RFC 3164 encoders (see syslog_format.h). Everything is
+ * appended through struct out, which stops at the buffer's end and says so,
+ * so no field can overrun the caller's buffer whatever its content.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "output/syslog_format.h"
+
+static const char *const facility_names[] = {
+	"kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+	"uucp",   "cron",   "authpriv", "ftp",  "ntp",    "audit",  "alert",  "clock",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+int syslog_facility_parse(const char *name, int *facility)
+{
+	if (!name)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(facility_names) / sizeof(facility_names[0]); i++) {
+		if (strcmp(name, facility_names[i]) == 0) {
+			*facility = (int)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int syslog_severity(enum rules_priority p)
+{
+	if ((int)p < RULES_PRIO_EMERGENCY || p > RULES_PRIO_DEBUG)
+		return RULES_PRIO_DEBUG;
+	return (int)p; /* the enum is ordered as syslog's severities */
+}
+
+int syslog_app_name_check(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n < 1 || n > 32)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+struct out {
+	char *buf;
+	size_t size, len;
+	bool full; /* something did not fit */
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (n > o->size - o->len) {
+		o->full = true;
+		n = o->size - o->len;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct out *o, const char *fmt, ...)
+{
+	char tmp[128]; /* every use is bounded: numbers, dates, a checked app name */
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		o->full = true;
+		return;
+	}
+	put(o, tmp, (size_t)n);
+}
+
+/* HOSTNAME (RFC 5424 6.2.4: 1*255 PRINTUSASCII, "-" when unknown): a space
+ * or control byte would shift every field after it, so it becomes '_'. */
+static void put_hostname(struct out *o, const char *host)
+{
+	size_t n = host ? strlen(host) : 0;
+
+	if (n == 0) {
+		puts_(o, "-");
+		return;
+	}
+	if (n > 255)
+		n = 255;
+	for (size_t i = 0; i < n; i++) {
+		char c = (unsigned char)host[i] > 32 && (unsigned char)host[i] < 127 ? host[i] : '_';
+
+		put(o, &c, 1);
+	}
+}
+
+/* PARAM-VALUE (RFC 5424 6.3.3): '"', '\' and ']' are escaped with '\'. */
+static void put_param(struct out *o, const char *name, const char *val)
+{
+	putf(o, " %s=\"", name);
+	for (const char *p = val ? val : ""; *p; p++) {
+		if (*p == '"' || *p == '\\' || *p == ']')
+			put(o, "\\", 1);
+		put(o, p, 1);
+	}
+	put(o, "\"", 1);
+}
+
+/* RFC 3339 local time with microseconds and the numeric offset, e.g.
+ * 2026-11-28T23:55:47.123456+01:00 (RFC 5424 6.2.3). */
+static void put_rfc3339_local(struct out *o, uint64_t epoch_ns)
+{
+	time_t secs = (time_t)(epoch_ns / 1000000000ull);
+	char date[32];
+	struct tm tm;
+	long off;
+
+	localtime_r(&secs, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	off = tm.tm_gmtoff / 60;
+	putf(o, "%s.%06u%c%02ld:%02ld", date, (unsigned)(epoch_ns % 1000000000ull / 1000),
+	     off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+}
+
+/* RFC 3164 4.1.2: "Mmm dd hh:mm:ss", local time, day padded with a space. */
+static void put_bsd_time(struct out *o, uint64_t epoch_ns)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t secs = (time_t)(epoch_ns / 1000000000ull);
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	putf(o, "%s %2d %02d:%02d:%02d", months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min,
+	     tm.tm_sec);
+}
+
+/* Appends as much of msg as fits, never splitting a UTF-8 sequence.
+ * Returns true when msg was cut. */
+static bool put_msg_cut(struct out *o, const char *msg, size_t len)
+{
+	size_t room = o->size - o->len;
+
+	if (len <= room) {
+		put(o, msg, len);
+		return false;
+	}
+	len = room;
+	while (len > 0 && ((unsigned char)msg[len] & 0xC0) == 0x80)
+		len--;
+	put(o, msg, len);
+	return true;
+}
+
+int syslog_format(char *buf, size_t size, const struct syslog_format_opts *opt,
+		  const struct sink_record *r, bool *truncated)
+{
+	struct out o = { .buf = buf, .size = size };
+	const char *msg = opt->msg_json ? r->json : r->output;
+	size_t msg_len = opt->msg_json ? r->json_len : strlen(r->output);
+	int pri;
+
+	*truncated = false;
+	if (size < SYSLOG_MSG_MIN || opt->facility < 0 || opt->facility > 23 ||
+	    syslog_app_name_check(opt->app_name) != 0)
+		return -EINVAL;
+	pri = opt->facility * 8 + syslog_severity(r->priority);
+
+	if (opt->format == SYSLOG_RFC3164) {
+		putf(&o, "<%d>", pri);
+		put_bsd_time(&o, r->time_ns);
+		put(&o, " ", 1);
+		put_hostname(&o, r->hostname);
+		putf(&o, " %s[%d]: ", opt->app_name, (int)opt->procid);
+	} else {
+		putf(&o, "<%d>1 ", pri);
+		put_rfc3339_local(&o, r->time_ns);
+		put(&o, " ", 1);
+		put_hostname(&o, r->hostname);
+		putf(&o, " %s %d %s [" SYSLOG_SD_ID, opt->app_name, (int)opt->procid,
+		     strcmp(r->source, "palisade") == 0 ? "action" : "alert");
+		put_param(&o, "rule", r->rule);
+		put_param(&o, "priority", rules_priority_name(r->priority));
+		put_param(&o, "container_id", r->container_id);
+		put_param(&o, "container_name", r->container_name);
+		put_param(&o, "container_image", r->container_image);
+		putf(&o, " pid=\"%u\"", (unsigned)r->pid);
+		if (o.len + 2 + msg_len > size)
+			putf(&o, " truncated=\"%zu\"", msg_len);
+		puts_(&o, "] ");
+	}
+	/* The header and structured data must be whole; only MSG may be cut. */
+	if (o.full)
+		return -EMSGSIZE;
+	*truncated = put_msg_cut(&o, msg, msg_len);
+	return (int)o.len;
+}
