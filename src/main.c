@@ -4,8 +4,8 @@
 
 #include "agent/agent.h"
 #include "rules/rules.h"
-
-#define PALISADE_VERSION "0.1.0"
+#include "status/status.h"
+#include "version.h"
 
 static const struct command {
 	const char *name;
@@ -16,6 +16,7 @@ static const struct command {
 	{ "replay", agent_replay_main, "re-run the pipeline over a `run --record` file" },
 	{ "rules", rules_cli_main, "check or list rules files (Falco's language)" },
 	{ "fields", fields_cli_main, "list every field the rules may use" },
+	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 };
 
 static void usage(FILE *f)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/observe.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -60,13 +61,15 @@ static void usage(FILE *f)
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
 		"%s"
+		"%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
+		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help, observe_help);
 }
 
 struct run_options {
 	const char *output, *events, *record, *docker_socket, *syscalls;
 	struct agent_rules_options rules;
+	struct observe_options observe;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
 };
@@ -85,6 +88,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
+		OBSERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -96,7 +100,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				   .ringbuf_kib = 4096,
 				   .proc_table_size = PROC_TABLE_DEFAULT };
 	agent_rules_defaults(&o->rules);
+	observe_defaults(&o->observe);
 	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+		if (c >= OBSERVE_OPT_BASE) {
+			if (observe_option(&o->observe, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		if (c >= AGENT_RULES_OPT_BASE) {
 			if (agent_rules_option(&o->rules, c, optarg))
 				return -EINVAL;
@@ -248,6 +258,7 @@ int agent_run_main(int argc, char **argv)
 {
 	struct run_options o;
 	struct pipeline p = { 0 };
+	struct observe ob = { 0 };
 	struct sensor *sensor = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
@@ -289,6 +300,10 @@ int agent_run_main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	err = observe_start(&ob, &o.observe, &p);
+	if (err)
+		goto cleanup;
+
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -303,6 +318,7 @@ int agent_run_main(int argc, char **argv)
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	observe_sensor(&ob, sensor, spec);
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -325,6 +341,7 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.alerts_out);
 		if (p.events_out)
 			fflush(p.events_out);
+		observe_tick(&ob);
 		if (stats_requested) {
 			stats_requested = 0;
 			print_counters(sensor, &p, "counters");
@@ -335,6 +352,7 @@ int agent_run_main(int argc, char **argv)
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
+	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */
 	sensor_close(sensor);
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)

@@ -225,3 +225,40 @@ void sensor_close(struct sensor *s)
 	process_bpf__destroy(s->skel);
 	free(s);
 }
+
+int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus)
+{
+	int n = s->ncpus < max_cpus ? s->ncpus : max_cpus, c;
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, sizeof(uint64_t) * CNT_MAX * (size_t)n);
+	for (k = 0; k < CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &k, vals))
+			continue;
+		for (c = 0; c < n; c++)
+			out[(size_t)c * CNT_MAX + k] = vals[c];
+	}
+	free(vals);
+	return n;
+}
+
+void sensor_info(struct sensor *s, struct sensor_info *out)
+{
+	struct bpf_program *prog;
+
+	memset(out, 0, sizeof(*out));
+	bpf_object__for_each_program(prog, s->skel->obj)
+		if (out->n_programs < SENSOR_PROGRAMS_MAX)
+			out->programs[out->n_programs++] = bpf_program__section_name(prog);
+	if (s->sc) {
+		bpf_object__for_each_program(prog, s->sc->obj)
+			if (out->n_programs < SENSOR_PROGRAMS_MAX)
+				out->programs[out->n_programs++] = bpf_program__section_name(prog);
+	}
+	out->syscalls_watched = s->watched;
+	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
+	out->ncpus = s->ncpus;
+}
