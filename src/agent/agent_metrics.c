@@ -23,7 +23,8 @@ struct container_slot {
 	char id[CONTAINER_ID_LEN + 1]; /* "" = free */
 	char name[128];
 	uint64_t events, alerts;
-	uint64_t last_tick; /* publish count at its last event */
+	uint64_t last_tick; /* publish count at its last event: idle check */
+	uint64_t last_seq;  /* order of its last event: least recently active */
 };
 
 struct rule_count {
@@ -53,6 +54,7 @@ struct agent_metrics {
 	uint64_t host_events, host_alerts;
 	uint64_t containers_evicted;
 	uint64_t tick;
+	uint64_t seq;
 
 	uint64_t percpu[CPUS_MAX * CNT_MAX];
 };
@@ -138,7 +140,7 @@ static struct container_slot *container_slot(struct agent_metrics *m,
 		}
 		if (strcmp(s->id, c->id) == 0)
 			break;
-		if (s->last_tick < m->slots[oldest].last_tick || !m->slots[oldest].id[0])
+		if (s->last_seq < m->slots[oldest].last_seq || !m->slots[oldest].id[0])
 			oldest = i;
 	}
 	if (i == AGENT_METRICS_CONTAINERS_MAX) {
@@ -178,6 +180,7 @@ void agent_metrics_event(struct agent_metrics *m, const struct event *ev)
 	s = container_slot(m, ev->container);
 	s->events++;
 	s->last_tick = m->tick;
+	s->last_seq = ++m->seq;
 }
 
 void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a)
@@ -195,6 +198,7 @@ void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a)
 
 		s->alerts++;
 		s->last_tick = m->tick;
+		s->last_seq = ++m->seq;
 	} else {
 		m->host_alerts++;
 	}
