@@ -124,6 +124,25 @@ check "PromQL: container store size" [ -n "$r" ]
 r=$(wait_promql 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0')
 check "PromQL: process metrics" [ -n "$r" ]
 
+# Every query of the Grafana dashboard is valid PromQL over these series.
+bad=
+jq -r '.panels[].targets[]?.expr' docs/grafana-dashboard.json | sed 's/\$instance/.*/g' >"$WORK/exprs"
+while IFS= read -r e; do
+	st=$(curl -s -G --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=$e" | jq -r '.status')
+	[ "$st" = success ] || { bad="$bad|$e"; echo "dashboard query failed: $e" >&2; }
+done <"$WORK/exprs"
+check "every dashboard query runs in Prometheus ($(wc -l <"$WORK/exprs") queries)" [ -z "$bad" ]
+r=$(wait_promql "$(jq -r '.panels[] | select(.title=="Events per second by type") | .targets[0].expr' \
+	docs/grafana-dashboard.json | sed 's/\$instance/.*/g')")
+check "dashboard: events per second by type has data" expect "$r" 'length > 0'
+
+# Every family the agent exports is documented.
+undocumented=$(sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$WORK/scrape.txt" | while read -r f; do
+	grep -q "\`$f\`" docs/metrics.md || echo "$f"; done)
+[ -z "$undocumented" ] || echo "undocumented: $undocumented" >&2
+check "every exported family is in docs/metrics.md" [ -z "$undocumented" ]
+
 # palisade status against the live agent.
 ./palisade status --socket "$SOCK" >"$WORK/status.txt" 2>"$WORK/status.err"
 check "status exits 0 with an agent" [ $? -eq 0 ]
