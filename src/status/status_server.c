@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +24,9 @@ struct status_server {
 	struct metrics_registry *reg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
+	/* PATH.lock, flocked while this agent serves PATH: two agents starting
+	 * at once cannot both take the path, nor remove each other's socket. */
+	int lock_fd;
 	int stop_pipe[2];
 	ino_t ino; /* the socket file we made: removed at exit only if still ours */
 	pthread_t thread;
@@ -77,8 +81,9 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* An existing file at path: a live agent's socket (refused), a stale one
- * (removed), or something else (refused). */
+/* An existing file at path, while we hold the lock: a stale socket
+ * (removed), a socket something else still answers on, or not a socket
+ * (both refused). */
 static int clear_stale(const char *path, const struct sockaddr_un *sa)
 {
 	struct stat st;
@@ -108,6 +113,32 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
+static int take_lock(struct status_server *s)
+{
+	char lock[sizeof(s->path) + 8];
+	int err;
+
+	snprintf(lock, sizeof(lock), "%s.lock", s->path);
+	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->lock_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "palisade: status socket %s: cannot open %s: %s\n", s->path, lock,
+			strerror(errno));
+		return err;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	err = errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+	if (err == -EADDRINUSE)
+		fprintf(stderr, "palisade: status socket %s: another agent answers there (it holds "
+				"%s); stop it or pass another --status-socket (or none)\n", s->path,
+			lock);
+	else
+		fprintf(stderr, "palisade: status socket %s: cannot lock %s: %s\n", s->path, lock,
+			strerror(-err));
+	return err;
+}
+
 static int make_socket(struct status_server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -128,7 +159,8 @@ static int make_socket(struct status_server *s)
 			return err;
 		}
 	}
-	err = clear_stale(s->path, &sa);
+	err = take_lock(s);
+	err = err ?: clear_stale(s->path, &sa);
 	if (err)
 		return err;
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -165,6 +197,7 @@ int status_server_start(struct metrics_registry *r, const char *path, struct sta
 		return -ENOMEM;
 	s->reg = r;
 	s->fd = -1;
+	s->lock_fd = -1;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	err = make_socket(s);
@@ -198,6 +231,8 @@ void status_server_stop(struct status_server *s)
 		if (s->ino && stat(s->path, &st) == 0 && st.st_ino == s->ino)
 			unlink(s->path);
 	}
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* after the unlink: the next agent finds a clean path */
 	if (s->stop_pipe[0] >= 0)
 		close(s->stop_pipe[0]);
 	if (s->stop_pipe[1] >= 0)
