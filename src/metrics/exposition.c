@@ -142,27 +142,15 @@ void metrics_family(struct metrics_writer *w, const char *name, enum metrics_typ
 	w->cur = f;
 }
 
-/* Label values escape backslash, double quote and line feed. */
-static void write_label_value(FILE *f, const char *v)
+/* Label values escape backslash, double quote and line feed; HELP text
+ * escapes backslash and line feed only. */
+static void write_escaped(FILE *f, const char *v, bool quote)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
 			fputs("\\\\", f);
-		else if (*v == '"')
+		else if (*v == '"' && quote)
 			fputs("\\\"", f);
-		else if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
-	}
-}
-
-/* HELP text escapes backslash and line feed only. */
-static void write_help(FILE *f, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\')
-			fputs("\\\\", f);
 		else if (*v == '\n')
 			fputs("\\n", f);
 		else
@@ -217,7 +205,7 @@ void metrics_sample_labels(struct metrics_writer *w, double value, size_t n,
 		fputc('{', fam->f);
 		for (i = 0; i < n; i++) {
 			fprintf(fam->f, "%s%s=\"", i ? "," : "", names[i]);
-			write_label_value(fam->f, values[i]);
+			write_escaped(fam->f, values[i], true);
 			fputc('"', fam->f);
 		}
 		fputc('}', fam->f);
@@ -266,7 +254,7 @@ char *metrics_writer_render(struct metrics_writer *w, size_t *len)
 		if (!f->samples)
 			continue;
 		fprintf(out, "# HELP %s ", f->name);
-		write_help(out, f->help);
+		write_escaped(out, f->help, false);
 		fprintf(out, "\n# TYPE %s %s\n", f->name,
 			f->type == METRICS_COUNTER ? "counter" : "gauge");
 		fwrite(f->buf, 1, f->len, out);

@@ -118,21 +118,33 @@ void metrics_registry_free(struct metrics_registry *r)
 	free(r);
 }
 
-int metrics_register(struct metrics_registry *r, metrics_collect_fn fn, void *ctx)
+/* Appends one item of `size` bytes to the array whose pointer is at
+ * arr_field (any T **), under the registry lock. */
+static int append_locked(struct metrics_registry *r, void *arr_field, size_t *n, size_t size,
+			 const void *item)
 {
-	struct collector *v;
+	char *old, *v;
 	int err = 0;
 
 	pthread_mutex_lock(&r->lock);
-	v = realloc(r->collectors, (r->n_collectors + 1) * sizeof(*v));
+	memcpy(&old, arr_field, sizeof(old));
+	v = realloc(old, (*n + 1) * size);
 	if (v) {
-		r->collectors = v;
-		v[r->n_collectors++] = (struct collector){ fn, ctx };
+		memcpy(v + *n * size, item, size);
+		memcpy(arr_field, &v, sizeof(v));
+		(*n)++;
 	} else {
 		err = -ENOMEM;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return err;
+}
+
+int metrics_register(struct metrics_registry *r, metrics_collect_fn fn, void *ctx)
+{
+	struct collector c = { fn, ctx };
+
+	return append_locked(r, &r->collectors, &r->n_collectors, sizeof(c), &c);
 }
 
 int metrics_vec_new(struct metrics_registry *r, const char *name, enum metrics_type type,
@@ -262,19 +274,9 @@ static uint64_t write_vecs(struct metrics_registry *r, struct metrics_writer *w)
 
 int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx)
 {
-	struct sinks_source *v;
-	int err = 0;
+	struct sinks_source s = { fn, ctx };
 
-	pthread_mutex_lock(&r->lock);
-	v = realloc(r->sinks, (r->n_sinks + 1) * sizeof(*v));
-	if (v) {
-		r->sinks = v;
-		v[r->n_sinks++] = (struct sinks_source){ fn, ctx };
-	} else {
-		err = -ENOMEM;
-	}
-	pthread_mutex_unlock(&r->lock);
-	return err;
+	return append_locked(r, &r->sinks, &r->n_sinks, sizeof(s), &s);
 }
 
 /* One family per sink counter, each holding every sink's sample. */

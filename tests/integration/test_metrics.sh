@@ -40,6 +40,12 @@ wait_promql() {
 	return 1
 }
 
+# check_promql NAME EXPR [SECONDS]: ok when the query returns something in time.
+check_promql() {
+	r=$(wait_promql "$2" "${3:-30}")
+	check "$1" [ -n "$r" ]
+}
+
 # No agent: a clear error and exit status 1.
 ./palisade status --socket "$WORK/nobody.sock" >"$WORK/none.out" 2>"$WORK/none.err"
 rc=$?
@@ -95,8 +101,7 @@ done
 check "the default rules raised the alert in the container" sh -c \
 	"jq -e '$ALERT' '$WORK/alerts.json' >/dev/null"
 
-r=$(wait_promql 'up{job="palisade"} == 1' 60)
-check "Prometheus scrapes the agent" [ -n "$r" ]
+check_promql "Prometheus scrapes the agent" 'up{job="palisade"} == 1' 60
 r=$(wait_promql 'palisade_alerts_total{rule="Network tool run in container",priority="Warning"} > 0')
 check "PromQL: alerts for the rule > 0" expect "$r" '.[0].value[1] | tonumber >= 1'
 r=$(wait_promql "palisade_container_alerts_total{container_id=\"$(echo "$ID" | cut -c1-12)\"} > 0")
@@ -109,20 +114,13 @@ check "PromQL: build info with version, commit and kernel" expect "$r" \
 r=$(wait_promql 'palisade_kernel_losses_total{cause="ring_buffer_full"}')
 check "PromQL: kernel drop series, one per CPU" expect "$r" \
 	"length == $(nproc --all) and all(.[]; .metric.cpu != null)"
-r=$(wait_promql 'sum(palisade_kernel_records_total) > 0')
-check "PromQL: kernel records counted" [ -n "$r" ]
-r=$(wait_promql 'palisade_events_total{kind="process",type="execve"} > 0')
-check "PromQL: exec events counted by type" [ -n "$r" ]
-r=$(wait_promql 'palisade_rules_loaded > 0 and palisade_rules_last_load_success == 1')
-check "PromQL: rules loaded, last load ok" [ -n "$r" ]
-r=$(wait_promql 'palisade_sensor_program_attached{program="tp_btf/sched_process_exec"} == 1')
-check "PromQL: sensor programs attached" [ -n "$r" ]
-r=$(wait_promql 'palisade_proc_table_entries > 0 and palisade_proc_table_capacity > 0')
-check "PromQL: process table size" [ -n "$r" ]
-r=$(wait_promql "palisade_containers_known >= 1")
-check "PromQL: container store size" [ -n "$r" ]
-r=$(wait_promql 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0')
-check "PromQL: process metrics" [ -n "$r" ]
+check_promql "PromQL: kernel records counted" 'sum(palisade_kernel_records_total) > 0'
+check_promql "PromQL: exec events counted by type" 'palisade_events_total{kind="process",type="execve"} > 0'
+check_promql "PromQL: rules loaded, last load ok" 'palisade_rules_loaded > 0 and palisade_rules_last_load_success == 1'
+check_promql "PromQL: sensor programs attached" 'palisade_sensor_program_attached{program="tp_btf/sched_process_exec"} == 1'
+check_promql "PromQL: process table size" 'palisade_proc_table_entries > 0 and palisade_proc_table_capacity > 0'
+check_promql "PromQL: container store size" "palisade_containers_known >= 1"
+check_promql "PromQL: process metrics" 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0'
 
 # Every query of the Grafana dashboard is valid PromQL over these series.
 bad=
