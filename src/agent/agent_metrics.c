@@ -207,13 +207,13 @@ void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a)
 static void counter(struct metrics_writer *w, const char *name, const char *help, uint64_t v)
 {
 	metrics_family(w, name, METRICS_COUNTER, help);
-	metrics_sample(w, (double)v, NULL);
+	metrics_sample(w, (double)v);
 }
 
 static void gauge(struct metrics_writer *w, const char *name, const char *help, double v)
 {
 	metrics_family(w, name, METRICS_GAUGE, help);
-	metrics_sample(w, v, NULL);
+	metrics_sample(w, v);
 }
 
 static void collect_events(struct agent_metrics *m, struct metrics_writer *w)
@@ -228,7 +228,7 @@ static void collect_events(struct agent_metrics *m, struct metrics_writer *w)
 			continue;
 		metrics_sample(w, (double)m->by_kind[k], "kind",
 			       k == EV_PROC_SNAPSHOT ? "snapshot" : "process", "type",
-			       event_kind_name(k), NULL);
+			       event_kind_name(k));
 	}
 	/* Every syscall the sensor watches, zeros included, so rates start at 0. */
 	for (i = 0; i < syscall_count(); i++) {
@@ -237,7 +237,7 @@ static void collect_events(struct agent_metrics *m, struct metrics_writer *w)
 		if (d->nr < EV_SYSCALL_NR_MAX && (m->by_syscall[d->nr] ||
 						 (m->syscall_spec && m->syscall_spec[d->nr])))
 			metrics_sample(w, (double)m->by_syscall[d->nr], "kind", "syscall", "type",
-				       d->name, NULL);
+				       d->name);
 	}
 	counter(w, "palisade_records_malformed_total",
 		"Raw records refused by the decoder (inconsistent sizes).", m->p->malformed);
@@ -257,11 +257,11 @@ static void collect_rules(struct agent_metrics *m, struct metrics_writer *w)
 
 		if (r->enabled || m->rule_counts[i].alerts)
 			metrics_sample(w, (double)m->rule_counts[i].alerts, "rule", r->name,
-				       "priority", rules_priority_name(r->priority), NULL);
+				       "priority", rules_priority_name(r->priority));
 	}
 	if (m->alerts_unknown_rule)
 		metrics_sample(w, (double)m->alerts_unknown_rule, "rule", "(unknown)", "priority",
-			       "", NULL);
+			       "");
 	counter(w, "palisade_alert_encode_errors_total",
 		"Alerts that could not be encoded as JSON (out of memory).", m->p->alert_errors);
 
@@ -315,8 +315,7 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		       "Records the BPF sensors queued on the ring buffer, per CPU.");
 	for (c = 0; c < n; c++) {
 		snprintf(cpu, sizeof(cpu), "%d", c);
-		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + CNT_EVENTS], "cpu", cpu,
-			       NULL);
+		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + CNT_EVENTS], "cpu", cpu);
 	}
 	metrics_family(w, "palisade_kernel_losses_total", METRICS_COUNTER,
 		       "What the BPF sensors lost, by cause and CPU: events (ring_buffer_full), "
@@ -325,12 +324,12 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		snprintf(cpu, sizeof(cpu), "%d", c);
 		for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
 			metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + losses[i].k],
-				       "cause", losses[i].cause, "cpu", cpu, NULL);
+				       "cause", losses[i].cause, "cpu", cpu);
 	}
 	metrics_family(w, "palisade_sensor_program_attached", METRICS_GAUGE,
 		       "1 for each BPF program attached, by section name.");
 	for (i = 0; i < si.n_programs; i++)
-		metrics_sample(w, 1, "program", si.programs[i], NULL);
+		metrics_sample(w, 1, "program", si.programs[i]);
 	gauge(w, "palisade_sensor_syscalls_watched",
 	      "Syscalls the kernel side reports (the rules' needs, or --syscalls).",
 	      si.syscalls_watched);
@@ -403,7 +402,7 @@ static void collect_containers(struct agent_metrics *m, struct metrics_writer *w
 	for (f = 0; f < 2; f++) {
 		metrics_family(w, fams[f].name, METRICS_COUNTER, fams[f].help);
 		metrics_sample(w, (double)(fams[f].alerts ? m->host_alerts : m->host_events),
-			       "container_id", "host", "container_name", "host", NULL);
+			       "container_id", "host", "container_name", "host");
 		for (i = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++) {
 			const struct container_slot *s = &m->slots[i];
 
@@ -411,7 +410,7 @@ static void collect_containers(struct agent_metrics *m, struct metrics_writer *w
 				continue;
 			snprintf(id, sizeof(id), "%s", s->id);
 			metrics_sample(w, (double)(fams[f].alerts ? s->alerts : s->events),
-				       "container_id", id, "container_name", s->name, NULL);
+				       "container_id", id, "container_name", s->name);
 		}
 	}
 	counter(w, "palisade_container_series_evicted_total",

@@ -216,7 +216,7 @@ void metrics_sample_labels(struct metrics_writer *w, double value, size_t n,
 	fam->samples++;
 }
 
-void metrics_sample(struct metrics_writer *w, double value, ...)
+void metrics_sample_list(struct metrics_writer *w, double value, ...)
 {
 	const char *names[METRICS_LABELS_MAX], *values[METRICS_LABELS_MAX];
 	const char *name;

@@ -46,11 +46,12 @@ void metrics_writer_free(struct metrics_writer *w);
 void metrics_family(struct metrics_writer *w, const char *name, enum metrics_type type,
 		    const char *help);
 /*
- * One sample of the current family: value, then label name/value pairs,
- * ending with NULL. metrics_sample(w, 3, "rule", r, "priority", p, NULL).
+ * One sample of the current family: value, then label name/value pairs:
+ * metrics_sample(w, 3, "rule", r, "priority", p). The macro ends the list.
  */
-void metrics_sample(struct metrics_writer *w, double value, ...)
-	__attribute__((sentinel));
+#define metrics_sample(w, value, ...) \
+	metrics_sample_list(w, value, ##__VA_ARGS__, (const char *)NULL)
+void metrics_sample_list(struct metrics_writer *w, double value, ...) __attribute__((sentinel));
 /* The same with labels as an array of names and one of values. */
 void metrics_sample_labels(struct metrics_writer *w, double value, size_t n,
 			   const char *const *names, const char *const *values);

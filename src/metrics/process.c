@@ -82,7 +82,7 @@ void metrics_collect_process(struct metrics_writer *w, void *ctx)
 	metrics_family(w, "palisade_build_info", METRICS_GAUGE,
 		       "Always 1; the labels say which build runs on which kernel.");
 	metrics_sample(w, 1, "version", PALISADE_VERSION, "commit", metrics_git_commit(),
-		       "kernel", u.release, NULL);
+		       "kernel", u.release);
 
 	f = fopen("/proc/self/statm", "re");
 	if (f) {
@@ -92,21 +92,20 @@ void metrics_collect_process(struct metrics_writer *w, void *ctx)
 	}
 	metrics_family(w, "process_resident_memory_bytes", METRICS_GAUGE,
 		       "Resident memory of the agent, bytes.");
-	metrics_sample(w, (double)(rss * (unsigned long long)page), NULL);
+	metrics_sample(w, (double)(rss * (unsigned long long)page));
 	metrics_family(w, "process_virtual_memory_bytes", METRICS_GAUGE,
 		       "Virtual memory of the agent, bytes.");
-	metrics_sample(w, (double)(vsize * (unsigned long long)page), NULL);
+	metrics_sample(w, (double)(vsize * (unsigned long long)page));
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		metrics_family(w, "process_cpu_seconds_total", METRICS_COUNTER,
 			       "CPU time the agent used, user and system, seconds.");
 		metrics_sample(w,
 			       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-				       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
-			       NULL);
+				       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 	}
 	metrics_family(w, "process_start_time_seconds", METRICS_GAUGE,
 		       "When the agent started, seconds since the epoch.");
-	metrics_sample(w, process_start_time(), NULL);
+	metrics_sample(w, process_start_time());
 	metrics_family(w, "process_open_fds", METRICS_GAUGE, "File descriptors the agent holds.");
-	metrics_sample(w, (double)open_fds(), NULL);
+	metrics_sample(w, (double)open_fds());
 }

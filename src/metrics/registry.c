@@ -34,7 +34,9 @@ struct metrics_vec {
 	uint64_t dropped; /* label sets refused over max_series */
 };
 
+/* A source of sink statistics: written by its own collector. */
 struct sinks_source {
+	struct sinks_source *next;
 	metrics_sinks_fn fn;
 	void *ctx;
 };
@@ -45,8 +47,7 @@ struct metrics_registry {
 	size_t n_collectors;
 	struct metrics_vec *vecs;
 	struct metrics_vec *actions;
-	struct sinks_source *sinks;
-	size_t n_sinks;
+	struct sinks_source *sinks; /* owned, freed with the registry */
 
 	pthread_mutex_t snap_lock; /* the snapshot only: held for a swap or a copy */
 	char *snap;
@@ -110,41 +111,34 @@ void metrics_registry_free(struct metrics_registry *r)
 		next = v->next;
 		vec_free(v);
 	}
+	while (r->sinks) {
+		struct sinks_source *src = r->sinks;
+
+		r->sinks = src->next;
+		free(src);
+	}
 	free(r->collectors);
-	free(r->sinks);
 	free(r->snap);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->snap_lock);
 	free(r);
 }
 
-/* Appends one item of `size` bytes to the array whose pointer is at
- * arr_field (any T **), under the registry lock. */
-static int append_locked(struct metrics_registry *r, void *arr_field, size_t *n, size_t size,
-			 const void *item)
+int metrics_register(struct metrics_registry *r, metrics_collect_fn fn, void *ctx)
 {
-	char *old, *v;
+	struct collector *v;
 	int err = 0;
 
 	pthread_mutex_lock(&r->lock);
-	memcpy(&old, arr_field, sizeof(old));
-	v = realloc(old, (*n + 1) * size);
+	v = realloc(r->collectors, (r->n_collectors + 1) * sizeof(*v));
 	if (v) {
-		memcpy(v + *n * size, item, size);
-		memcpy(arr_field, &v, sizeof(v));
-		(*n)++;
+		r->collectors = v;
+		v[r->n_collectors++] = (struct collector){ fn, ctx };
 	} else {
 		err = -ENOMEM;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return err;
-}
-
-int metrics_register(struct metrics_registry *r, metrics_collect_fn fn, void *ctx)
-{
-	struct collector c = { fn, ctx };
-
-	return append_locked(r, &r->collectors, &r->n_collectors, sizeof(c), &c);
 }
 
 int metrics_vec_new(struct metrics_registry *r, const char *name, enum metrics_type type,
@@ -272,15 +266,8 @@ static uint64_t write_vecs(struct metrics_registry *r, struct metrics_writer *w)
 	return dropped;
 }
 
-int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx)
-{
-	struct sinks_source s = { fn, ctx };
-
-	return append_locked(r, &r->sinks, &r->n_sinks, sizeof(s), &s);
-}
-
 /* One family per sink counter, each holding every sink's sample. */
-static void write_sinks(struct metrics_registry *r, struct metrics_writer *w)
+static void collect_sinks(struct metrics_writer *w, void *ctx)
 {
 	static const struct {
 		const char *name, *help;
@@ -300,29 +287,48 @@ static void write_sinks(struct metrics_registry *r, struct metrics_writer *w)
 		{ "palisade_sink_queue_capacity", "Size of a sink's queue.", METRICS_GAUGE,
 		  offsetof(struct metrics_sink_stats, queue_capacity) },
 	};
+	const struct sinks_source *src = ctx;
 	struct metrics_sink_stats st[SINKS_MAX];
-	size_t i, j, k, n;
+	size_t j, k, n;
 
-	for (i = 0; i < r->n_sinks; i++) {
-		memset(st, 0, sizeof(st));
-		n = r->sinks[i].fn(r->sinks[i].ctx, st, SINKS_MAX);
-		if (n > SINKS_MAX)
-			n = SINKS_MAX;
-		for (k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
-			metrics_family(w, fams[k].name, fams[k].type, fams[k].help);
-			for (j = 0; j < n; j++)
-				metrics_sample(w,
-					       (double)*(const uint64_t *)((const char *)&st[j] +
-									   fams[k].off),
-					       "sink", st[j].name ? st[j].name : "",
-					       "type", st[j].type ? st[j].type : "", NULL);
-		}
-		metrics_family(w, "palisade_sink_up", METRICS_GAUGE,
-			       "1 when a sink's last delivery succeeded, 0 when it failed.");
+	memset(st, 0, sizeof(st));
+	n = src->fn(src->ctx, st, SINKS_MAX);
+	if (n > SINKS_MAX)
+		n = SINKS_MAX;
+	for (k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
+		metrics_family(w, fams[k].name, fams[k].type, fams[k].help);
 		for (j = 0; j < n; j++)
-			metrics_sample(w, st[j].healthy ? 1 : 0, "sink", st[j].name ? st[j].name : "",
-				       "type", st[j].type ? st[j].type : "", NULL);
+			metrics_sample(w,
+				       (double)*(const uint64_t *)((const char *)&st[j] + fams[k].off),
+				       "sink", st[j].name ? st[j].name : "", "type",
+				       st[j].type ? st[j].type : "");
 	}
+	metrics_family(w, "palisade_sink_up", METRICS_GAUGE,
+		       "1 when a sink's last delivery succeeded, 0 when it failed.");
+	for (j = 0; j < n; j++)
+		metrics_sample(w, st[j].healthy ? 1 : 0, "sink", st[j].name ? st[j].name : "", "type",
+			       st[j].type ? st[j].type : "");
+}
+
+int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx)
+{
+	struct sinks_source *src = calloc(1, sizeof(*src));
+	int err;
+
+	if (!src)
+		return -ENOMEM;
+	src->fn = fn;
+	src->ctx = ctx;
+	err = metrics_register(r, collect_sinks, src);
+	if (err) {
+		free(src);
+		return err;
+	}
+	pthread_mutex_lock(&r->lock);
+	src->next = r->sinks;
+	r->sinks = src;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
 }
 
 int metrics_publish(struct metrics_registry *r)
@@ -339,15 +345,14 @@ int metrics_publish(struct metrics_registry *r)
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < r->n_collectors; i++)
 		r->collectors[i].fn(w, r->collectors[i].ctx);
-	write_sinks(r, w);
 	dropped = write_vecs(r, w);
 	pthread_mutex_unlock(&r->lock);
 	metrics_family(w, "palisade_metrics_series_dropped_total", METRICS_COUNTER,
 		       "Label sets not kept because a family reached its series bound.");
-	metrics_sample(w, (double)dropped, NULL);
+	metrics_sample(w, (double)dropped);
 	metrics_family(w, "palisade_metrics_write_errors", METRICS_GAUGE,
 		       "Samples refused while writing this snapshot (bad names, type conflicts).");
-	metrics_sample(w, (double)metrics_writer_errors(w), NULL);
+	metrics_sample(w, (double)metrics_writer_errors(w));
 	text = metrics_writer_render(w, &len);
 	metrics_writer_free(w);
 	if (!text)

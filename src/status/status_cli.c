@@ -242,8 +242,8 @@ static void print_human(json_t *o)
 	       json_is_true(json_object_get(rules, "last_load_ok")) ? "ok" : "REFUSED", when);
 	progs = json_object_get(json_object_get(o, "sensors"), "programs");
 	printf("sensors     %zu attached:", json_array_size(progs));
-	json_array_foreach(progs, i, v)
-		printf(" %s", json_string_value(v));
+	for (i = 0; i < json_array_size(progs); i++)
+		printf(" %s", json_string_value(json_array_get(progs, i)));
 	printf("; %lld syscalls watched\n", (long long)num(o, "sensors", "syscalls_watched"));
 	v = json_object_get(json_object_get(o, "kernel_counters"), "losses");
 	printf("kernel      %lld records; lost %lld (ring buffer full); truncated paths %lld, "
@@ -264,7 +264,7 @@ static void print_human(json_t *o)
 	sinks = json_object_get(o, "sinks");
 	if (json_array_size(sinks) == 0)
 		printf("sinks       none reported\n");
-	json_array_foreach(sinks, i, v)
+	for (i = 0; i < json_array_size(sinks) && (v = json_array_get(sinks, i)); i++)
 		printf("sink        %s (%s): %s; delivered %lld, failed %lld, dropped %lld, "
 		       "queued %lld\n",
 		       json_string_value(json_object_get(v, "name")),

@@ -45,9 +45,9 @@ static void test_escaping_exact_text(void **state)
 	(void)state;
 	assert_int_equal(metrics_writer_new(&w), 0);
 	metrics_family(w, "x_total", METRICS_COUNTER, "Help with a \\ and a\nnew line.");
-	metrics_sample(w, 3, "rule", "a\\b\"c\nd", "priority", "Warning", NULL);
+	metrics_sample(w, 3, "rule", "a\\b\"c\nd", "priority", "Warning");
 	metrics_family(w, "g", METRICS_GAUGE, "A gauge.");
-	metrics_sample(w, 0.5, NULL);
+	metrics_sample(w, 0.5);
 	text = render(w);
 	assert_string_equal(text, "# HELP x_total Help with a \\\\ and a\\nnew line.\n"
 				  "# TYPE x_total counter\n"
@@ -70,11 +70,11 @@ static void test_family_written_once(void **state)
 	(void)state;
 	assert_int_equal(metrics_writer_new(&w), 0);
 	metrics_family(w, "sink_delivered_total", METRICS_COUNTER, "first");
-	metrics_sample(w, 1, "sink", "a", NULL);
+	metrics_sample(w, 1, "sink", "a");
 	metrics_family(w, "other", METRICS_GAUGE, "other");
-	metrics_sample(w, 7, NULL);
+	metrics_sample(w, 7);
 	metrics_family(w, "sink_delivered_total", METRICS_COUNTER, "second help is ignored");
-	metrics_sample(w, 2, "sink", "b", NULL);
+	metrics_sample(w, 2, "sink", "b");
 	text = render(w);
 	assert_int_equal(count(text, "# TYPE sink_delivered_total"), 1);
 	assert_int_equal(count(text, "# HELP sink_delivered_total first\n"), 1);
@@ -103,16 +103,16 @@ static void test_bad_names_and_type_conflicts_refused(void **state)
 	(void)state;
 	assert_int_equal(metrics_writer_new(&w), 0);
 	metrics_family(w, "9starts_with_digit", METRICS_GAUGE, "");
-	metrics_sample(w, 1, NULL);
+	metrics_sample(w, 1);
 	metrics_family(w, "has-dash", METRICS_GAUGE, "");
-	metrics_sample(w, 1, NULL);
+	metrics_sample(w, 1);
 	metrics_family(w, "ok", METRICS_GAUGE, "");
-	metrics_sample(w, 1, "bad-label", "v", NULL);
-	metrics_sample(w, 2, "__reserved", "v", NULL);
-	metrics_sample(w, 3, "l", "v", "l", "w", NULL);
-	metrics_sample(w, 4, "l", "v", NULL);
+	metrics_sample(w, 1, "bad-label", "v");
+	metrics_sample(w, 2, "__reserved", "v");
+	metrics_sample(w, 3, "l", "v", "l", "w");
+	metrics_sample(w, 4, "l", "v");
 	metrics_family(w, "ok", METRICS_COUNTER, "");
-	metrics_sample(w, 5, NULL);
+	metrics_sample(w, 5);
 	assert_int_equal(metrics_writer_errors(w), 6);
 	text = render(w);
 	assert_string_equal(text, "# HELP ok \n# TYPE ok gauge\nok{l=\"v\"} 4\n");
@@ -133,10 +133,10 @@ static void test_values_read_back_exactly(void **state)
 	assert_int_equal(metrics_writer_new(&w), 0);
 	metrics_family(w, "v", METRICS_GAUGE, "values");
 	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		metrics_sample(w, values[i], NULL);
-	metrics_sample(w, NAN, NULL);
-	metrics_sample(w, INFINITY, NULL);
-	metrics_sample(w, -INFINITY, NULL);
+		metrics_sample(w, values[i]);
+	metrics_sample(w, NAN);
+	metrics_sample(w, INFINITY);
+	metrics_sample(w, -INFINITY);
 	text = render(w);
 	assert_non_null(strstr(text, "\nv 1795910416.44\n"));
 	assert_non_null(strstr(text, "\nv 0.1\n"));
@@ -167,7 +167,7 @@ static void test_label_values_round_trip(void **state)
 	assert_int_equal(metrics_writer_new(&w), 0);
 	metrics_family(w, "rt_total", METRICS_COUNTER, "round trip");
 	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		metrics_sample(w, (double)i, "v", values[i], "other", "x", NULL);
+		metrics_sample(w, (double)i, "v", values[i], "other", "x");
 	text = render(w);
 	assert_int_equal(metrics_parse(text, strlen(text), &p, NULL), 0);
 	assert_int_equal(p.n_samples, sizeof(values) / sizeof(values[0]));
@@ -224,7 +224,7 @@ static void collect_two(struct metrics_writer *w, void *ctx)
 
 	(*calls)++;
 	metrics_family(w, "test_collected", METRICS_GAUGE, "From a collector.");
-	metrics_sample(w, *calls, NULL);
+	metrics_sample(w, *calls);
 }
 
 struct adder {
