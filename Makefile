@@ -61,6 +61,10 @@ $(BUILD)/san/%.o: src/%.c $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
+# palisade_build_info names the commit the binary was built from.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPALISADE_GIT_COMMIT='"$(GIT_COMMIT)"'
+
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
 $(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml
 

@@ -5,8 +5,8 @@
 #include "agent/agent.h"
 #include "output/audit_log.h"
 #include "rules/rules.h"
-
-#define PALISADE_VERSION "0.1.0"
+#include "status/status.h"
+#include "version.h"
 
 static const struct command {
 	const char *name;
@@ -18,6 +18,7 @@ static const struct command {
 	{ "rules", rules_cli_main, "check or list rules files (Falco's language)" },
 	{ "fields", fields_cli_main, "list every field the rules may use" },
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
+	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 };
 
 static void usage(FILE *f)

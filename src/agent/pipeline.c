@@ -12,6 +12,8 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	char *json;
 
 	p->alerts++;
+	if (p->metrics)
+		agent_metrics_alert(p->metrics, a);
 	if (!p->alerts_out)
 		return 0;
 	json = rules_alert_to_json(a);
@@ -42,6 +44,8 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
 		p->record_errors++;
 	proc_table_apply(p->procs, ev);
+	if (p->metrics)
+		agent_metrics_event(p->metrics, ev);
 	/* A snapshot is the state at start, not something a process did. */
 	if (ev->kind == EV_PROC_SNAPSHOT)
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "agent/agent_metrics.h"
 #include "container/container.h"
 #include "event/event.h"
 #include "output/json_writer.h"
@@ -21,6 +22,7 @@ struct pipeline {
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
+	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/observe.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
 #include "agent/rules_load.h"
@@ -64,13 +65,15 @@ static void usage(FILE *f)
 		"      --no-prefilter        report every open the syscall sensor sees, not\n"
 		"                            only those some rule could match (docs/prefilter.md)\n"
 		"%s"
+		"%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
+		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help, observe_help);
 }
 
 struct run_options {
 	const char *output, *events, *record, *docker_socket, *syscalls;
 	struct agent_rules_options rules;
+	struct observe_options observe;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
 	bool no_prefilter;
@@ -92,6 +95,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
+		OBSERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -103,7 +107,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				   .ringbuf_kib = 4096,
 				   .proc_table_size = PROC_TABLE_DEFAULT };
 	agent_rules_defaults(&o->rules);
+	observe_defaults(&o->observe);
 	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+		if (c >= OBSERVE_OPT_BASE) {
+			if (observe_option(&o->observe, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		if (c >= AGENT_RULES_OPT_BASE) {
 			if (agent_rules_option(&o->rules, c, optarg))
 				return -EINVAL;
@@ -246,15 +256,15 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	struct proc_table_stats ps;
 	struct container_store_stats cs = { 0 };
 
-	uint64_t cpu[64];
+	static uint64_t cpu[64 * CNT_MAX];
 	char per_cpu[256] = "";
 	int ncpu, n = 0;
 
 	sensor_counters(s, k);
-	ncpu = sensor_counters_per_cpu(s, CNT_PREFILTERED, cpu, 64);
-	for (int c = 0; c < ncpu && c < 64 && n >= 0 && (size_t)n < sizeof(per_cpu); c++)
+	ncpu = sensor_counters_percpu(s, cpu, 64);
+	for (int c = 0; c < ncpu && n >= 0 && (size_t)n < sizeof(per_cpu); c++)
 		n += snprintf(per_cpu + n, sizeof(per_cpu) - (size_t)n, "%s%llu", c ? " " : "",
-			      (unsigned long long)cpu[c]);
+			      (unsigned long long)cpu[c * CNT_MAX + CNT_PREFILTERED]);
 	proc_table_stats(p->procs, &ps);
 	if (p->containers)
 		container_store_stats(p->containers, &cs);
@@ -278,6 +288,7 @@ int agent_run_main(int argc, char **argv)
 {
 	struct run_options o;
 	struct pipeline p = { 0 };
+	struct observe ob = { 0 };
 	struct sensor *sensor = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
@@ -321,6 +332,10 @@ int agent_run_main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	err = observe_start(&ob, &o.observe, &p);
+	if (err)
+		goto cleanup;
+
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -351,6 +366,7 @@ int agent_run_main(int argc, char **argv)
 		fprintf(stderr, "palisade: pre-filter (docs/prefilter.md):\n");
 		prefilter_describe(pf, stderr);
 	}
+	observe_sensor(&ob, sensor, spec);
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -375,6 +391,7 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.alerts_out);
 		if (p.events_out)
 			fflush(p.events_out);
+		observe_tick(&ob);
 		if (stats_requested) {
 			stats_requested = 0;
 			print_counters(sensor, &p, "counters");
@@ -387,6 +404,7 @@ int agent_run_main(int argc, char **argv)
 cleanup:
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
+	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */
 	sensor_close(sensor);
 	prefilter_free(pf);
 	container_store_free(p.containers);

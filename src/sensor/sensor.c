@@ -211,24 +211,6 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
 	free(vals);
 }
 
-int sensor_counters_per_cpu(struct sensor *s, enum ev_counter which, uint64_t *out, int max)
-{
-	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
-	uint32_t k = which;
-	int c;
-
-	if (!vals)
-		return 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &k, vals)) {
-		free(vals);
-		return 0;
-	}
-	for (c = 0; c < s->ncpus && c < max; c++)
-		out[c] = vals[c];
-	free(vals);
-	return s->ncpus;
-}
-
 void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)
 {
 	size_t i = (size_t)(cgroup_id * 0x9e3779b97f4a7c15ull) & (HOST_SEEN_SLOTS - 1);
@@ -279,4 +261,41 @@ void sensor_close(struct sensor *s)
 	syscall_bpf__destroy(s->sc);
 	process_bpf__destroy(s->skel);
 	free(s);
+}
+
+int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus)
+{
+	int n = s->ncpus < max_cpus ? s->ncpus : max_cpus, c;
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, sizeof(uint64_t) * CNT_MAX * (size_t)n);
+	for (k = 0; k < CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &k, vals))
+			continue;
+		for (c = 0; c < n; c++)
+			out[(size_t)c * CNT_MAX + k] = vals[c];
+	}
+	free(vals);
+	return n;
+}
+
+void sensor_info(struct sensor *s, struct sensor_info *out)
+{
+	struct bpf_program *prog;
+
+	memset(out, 0, sizeof(*out));
+	bpf_object__for_each_program(prog, s->skel->obj)
+		if (out->n_programs < SENSOR_PROGRAMS_MAX)
+			out->programs[out->n_programs++] = bpf_program__section_name(prog);
+	if (s->sc) {
+		bpf_object__for_each_program(prog, s->sc->obj)
+			if (out->n_programs < SENSOR_PROGRAMS_MAX)
+				out->programs[out->n_programs++] = bpf_program__section_name(prog);
+	}
+	out->syscalls_watched = s->watched;
+	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
+	out->ncpus = s->ncpus;
 }

@@ -36,15 +36,25 @@ int sensor_poll(struct sensor *s, int timeout_ms);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
 /*
- * One counter per CPU: writes at most max values, returns the number of
- * CPUs (0 if the map could not be read). For drops by cause and CPU.
- */
-int sensor_counters_per_cpu(struct sensor *s, enum ev_counter which, uint64_t *out, int max);
-/*
  * Tells the pre-filter that a cgroup is the host's (user space resolved it
  * as no container's and will treat it so for good). Cheap when repeated.
  */
 void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id);
+/* The per-CPU counters: out[cpu * CNT_MAX + counter] for at most max_cpus
+ * CPUs. Returns the CPUs written, or a negative errno. */
+int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus);
+
+/* What is attached, for metrics and `palisade status`. Strings live as long
+ * as the sensor. */
+#define SENSOR_PROGRAMS_MAX 16
+struct sensor_info {
+	const char *programs[SENSOR_PROGRAMS_MAX]; /* section names, "tp_btf/..." */
+	size_t n_programs;
+	unsigned syscalls_watched;
+	uint32_t ringbuf_bytes;
+	int ncpus;
+};
+void sensor_info(struct sensor *s, struct sensor_info *out);
 /* One line: programs attached and kernel features found or missing. */
 void sensor_describe(struct sensor *s, char *buf, size_t size);
 void sensor_close(struct sensor *s);

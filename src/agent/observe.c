@@ -1,0 +1,112 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/observe.h"
+#include "agent/pipeline.h"
+
+#define PUBLISH_INTERVAL_NS 1000000000ull
+
+const char observe_help[] =
+	"      --metrics ADDR        serve Prometheus metrics on http://ADDR/metrics\n"
+	"                            (and /healthz), e.g. 127.0.0.1:9464 (docs/metrics.md)\n"
+	"      --status-socket PATH  answer `palisade status` on this unix socket\n"
+	"                            (default " STATUS_DEFAULT_SOCKET ", \"none\": off)\n";
+
+void observe_defaults(struct observe_options *o)
+{
+	*o = (struct observe_options){ .status_socket = STATUS_DEFAULT_SOCKET };
+}
+
+int observe_option(struct observe_options *o, int opt, const char *arg)
+{
+	switch (opt - OBSERVE_OPT_BASE) {
+	case 0:
+		o->metrics_addr = arg;
+		return 0;
+	case 1:
+		o->status_socket = strcmp(arg, "none") == 0 ? NULL : arg;
+		o->status_explicit = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int observe_start(struct observe *ob, const struct observe_options *o, struct pipeline *p)
+{
+	int err;
+
+	memset(ob, 0, sizeof(*ob));
+	if (!o->metrics_addr && !o->status_socket)
+		return 0;
+	err = metrics_registry_new(&ob->reg);
+	err = err ?: metrics_register(ob->reg, metrics_collect_process, NULL);
+	err = err ?: agent_metrics_new(ob->reg, p, &ob->agent);
+	if (err) {
+		fprintf(stderr, "palisade: cannot set up metrics: %s\n", strerror(-err));
+		return err;
+	}
+	p->metrics = ob->agent;
+	agent_metrics_rules_loaded(ob->agent, p->rules, true);
+	/* Something to serve from the first request on. */
+	err = metrics_publish(ob->reg);
+	if (err)
+		return err;
+	if (o->metrics_addr) {
+		err = metrics_http_start(ob->reg, o->metrics_addr, &ob->http);
+		if (err)
+			return err;
+	}
+	if (o->status_socket) {
+		err = status_server_start(ob->reg, o->status_socket, &ob->status);
+		if (err && o->status_explicit)
+			return err;
+		if (err)
+			fprintf(stderr, "palisade: going on without a status socket (pass "
+					"--status-socket PATH to choose one)\n");
+	}
+	ob->last_publish_ns = monotonic_ns();
+	return 0;
+}
+
+void observe_sensor(struct observe *ob, struct sensor *s, const uint32_t *syscall_spec)
+{
+	if (ob->agent)
+		agent_metrics_set_sensor(ob->agent, s, syscall_spec);
+}
+
+void observe_tick(struct observe *ob)
+{
+	uint64_t now;
+
+	if (!ob->reg)
+		return;
+	now = monotonic_ns();
+	if (now - ob->last_publish_ns < PUBLISH_INTERVAL_NS)
+		return;
+	ob->last_publish_ns = now;
+	if (metrics_publish(ob->reg) < 0)
+		fprintf(stderr, "palisade: publishing metrics failed: out of memory; the last "
+				"snapshot stays\n");
+}
+
+void observe_stop(struct observe *ob)
+{
+	if (ob->reg)
+		metrics_publish(ob->reg);
+	metrics_http_stop(ob->http);
+	status_server_stop(ob->status);
+	agent_metrics_free(ob->agent);
+	metrics_registry_free(ob->reg);
+	memset(ob, 0, sizeof(*ob));
+}

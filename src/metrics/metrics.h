@@ -1,0 +1,181 @@
+/*
+ * metrics/: what the agent counts, in the Prometheus text exposition format
+ * 0.0.4. Owns the exposition writer (families, label escaping, one family
+ * written once however many collectors add to it), a parser of that format
+ * (for `palisade status` and the tests), the registry of collectors and of
+ * thread-safe labelled counters/gauges, the published snapshot, the HTTP
+ * endpoint (/metrics, /healthz) and the hooks other parts call (sinks,
+ * actions). Knows nothing of events, rules or containers: the agent's
+ * collectors (src/agent/agent_metrics.c) turn those into samples.
+ *
+ * Threads. Collectors run in metrics_publish(), called by the event
+ * consumer (once a second and at exit), so they read the consumer's plain
+ * counters without locks. The rendered text is swapped in under a mutex held
+ * only for a pointer swap; a scrape copies the last snapshot under that mutex.
+ * The consumer thus never waits on a scrape, and a scrape never sees a
+ * half-written state. Counter vectors (metrics_vec_*) may be updated from any
+ * thread.
+ */
+#ifndef PALISADE_METRICS_H
+#define PALISADE_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* Labels of one sample or one vector, at most. */
+#define METRICS_LABELS_MAX 8
+
+enum metrics_type { METRICS_COUNTER, METRICS_GAUGE };
+
+/* ---- Writing the exposition format ------------------------------------- */
+
+struct metrics_writer;
+
+int metrics_writer_new(struct metrics_writer **out);
+void metrics_writer_free(struct metrics_writer *w);
+
+/*
+ * Starts (or returns to) a family: later samples belong to it. A family
+ * declared again, by another collector, keeps its HELP and TYPE and gathers
+ * its samples in one block. An invalid name or a type that differs from the
+ * first declaration refuses the family's samples and counts an error.
+ */
+void metrics_family(struct metrics_writer *w, const char *name, enum metrics_type type,
+		    const char *help);
+/*
+ * One sample of the current family: value, then label name/value pairs:
+ * metrics_sample(w, 3, "rule", r, "priority", p). The macro ends the list.
+ */
+#define metrics_sample(w, value, ...) \
+	metrics_sample_list(w, value, ##__VA_ARGS__, (const char *)NULL)
+void metrics_sample_list(struct metrics_writer *w, double value, ...) __attribute__((sentinel));
+/* The same with labels as an array of names and one of values. */
+void metrics_sample_labels(struct metrics_writer *w, double value, size_t n,
+			   const char *const *names, const char *const *values);
+/* Samples and families refused so far (bad names, type conflicts). */
+size_t metrics_writer_errors(const struct metrics_writer *w);
+/*
+ * The exposition text of everything written (families in first-declared
+ * order). Caller frees. NULL when out of memory.
+ */
+char *metrics_writer_render(struct metrics_writer *w, size_t *len);
+
+/* ---- Reading it back --------------------------------------------------- */
+
+struct metrics_parsed_sample {
+	char *name;
+	size_t n_labels;
+	char *label_names[METRICS_LABELS_MAX];
+	char *label_values[METRICS_LABELS_MAX];
+	double value;
+};
+
+struct metrics_parsed {
+	struct metrics_parsed_sample *samples;
+	size_t n_samples;
+	size_t n_families; /* # TYPE lines */
+};
+
+/*
+ * Parses exposition text. Returns 0, or -EINVAL with the 1-based line of
+ * the first problem in *bad_line (duplicate TYPE of a family included).
+ */
+int metrics_parse(const char *text, size_t len, struct metrics_parsed *out, size_t *bad_line);
+void metrics_parsed_release(struct metrics_parsed *p);
+/* The value of label `label` of a sample, NULL when absent. */
+const char *metrics_parsed_label(const struct metrics_parsed_sample *s, const char *label);
+/*
+ * Sum of the samples named `name` whose label `label` equals `value` (label
+ * NULL: every sample of that name). *found tells whether any matched.
+ */
+double metrics_parsed_sum(const struct metrics_parsed *p, const char *name, const char *label,
+			  const char *value, bool *found);
+
+/* ---- Registry, collectors, snapshot ------------------------------------ */
+
+struct metrics_registry;
+
+/* Writes families at publish time, on the thread calling metrics_publish(). */
+typedef void (*metrics_collect_fn)(struct metrics_writer *w, void *ctx);
+
+int metrics_registry_new(struct metrics_registry **out);
+void metrics_registry_free(struct metrics_registry *r);
+/* Collectors run in registration order. Returns 0 or -ENOMEM. */
+int metrics_register(struct metrics_registry *r, metrics_collect_fn fn, void *ctx);
+
+/* Runs every collector, renders, and makes the result the snapshot. */
+int metrics_publish(struct metrics_registry *r);
+/*
+ * A copy of the last snapshot (caller frees) and when it was published
+ * (CLOCK_MONOTONIC seconds; 0 when never). NULL before the first publish.
+ */
+char *metrics_snapshot(struct metrics_registry *r, size_t *len, double *published_at);
+
+/* ---- Labelled counters and gauges, updated from any thread ------------- */
+
+struct metrics_vec;
+
+/*
+ * A family whose samples are kept by the registry and written at every
+ * publish: label_names is a NULL-terminated list (at most METRICS_LABELS_MAX).
+ * At most max_series label sets are kept; more are counted in
+ * palisade_metrics_series_dropped_total and ignored.
+ */
+int metrics_vec_new(struct metrics_registry *r, const char *name, enum metrics_type type,
+		    const char *help, const char *const *label_names, size_t max_series,
+		    struct metrics_vec **out);
+/* Adds delta to the series of these label values (as many as the names). */
+void metrics_vec_add(struct metrics_vec *v, double delta, const char *const *label_values);
+/* Sets a gauge's series. */
+void metrics_vec_set(struct metrics_vec *v, double value, const char *const *label_values);
+
+/* ---- Hooks for other parts --------------------------------------------- */
+
+/* One sink, as the sink framework reports it at publish time. */
+struct metrics_sink_stats {
+	const char *name; /* the sink's configured name */
+	const char *type; /* "file", "syslog", "webhook", ... */
+	uint64_t delivered, failed, dropped, spooled;
+	uint64_t queue_depth, queue_capacity;
+	bool healthy; /* false: the last delivery failed */
+};
+/* Fills at most max sinks; returns how many there are. Runs at publish time. */
+typedef size_t (*metrics_sinks_fn)(void *ctx, struct metrics_sink_stats *out, size_t max);
+/* The sink framework's one call: its sinks appear as palisade_sink_* families. */
+int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx);
+
+/*
+ * Enforcement: counts one action (e.g. "kill", "deny_open") with its outcome
+ * ("done", "failed", "unsupported", ...) as palisade_actions_total.
+ * Thread-safe; a no-op when r is NULL (metrics off).
+ */
+void metrics_count_action(struct metrics_registry *r, const char *action, const char *outcome);
+
+/* ---- Process and build ------------------------------------------------- */
+
+/* palisade_build_info, palisade_process_* (RSS, CPU seconds, start time, fds). */
+void metrics_collect_process(struct metrics_writer *w, void *ctx);
+/* The git commit this binary was built from ("unknown" outside a checkout). */
+const char *metrics_git_commit(void);
+
+/* ---- HTTP endpoint ------------------------------------------------------ */
+
+struct metrics_http;
+
+/*
+ * Serves GET /metrics (the last snapshot) and /healthz (200 while snapshots
+ * are fresh, 503 when the last one is older than 10 s) on addr
+ * ("127.0.0.1:15150", "[::1]:15150", ":15150" for every address), from
+ * libmicrohttpd's own thread. Returns 0, or a negative errno after printing
+ * what failed (bad address, port in use).
+ */
+int metrics_http_start(struct metrics_registry *r, const char *addr, struct metrics_http **out);
+void metrics_http_stop(struct metrics_http *h);
+
+/* Splits "host:port" / "[v6]:port" / ":port" and resolves it for a listener. */
+int metrics_listen_socket(const char *addr, int *fd_out, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * `palisade status`: asks the running agent for its snapshot and prints what
+ * an operator checks first: is it up, what does it watch, what did it lose,
+ * where do alerts go.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "status/status.h"
+
+#define READ_TIMEOUT_SEC 5
+#define SNAPSHOT_MAX (64u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: palisade status [--socket PATH] [--json]\n"
+		   "\n"
+		   "Asks the running agent (`palisade run`) how it is: uptime, rules loaded,\n"
+		   "sensors attached, kernel losses, events and alerts, sink health.\n"
+		   "Exit status 1 when no agent answers.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -s, --socket PATH  the agent's status socket (default %s)\n"
+		   "  -j, --json         one JSON object instead of text\n"
+		   "  -h, --help         show this help\n",
+		   STATUS_DEFAULT_SOCKET);
+}
+
+/* Reads the agent's snapshot; *pid is the agent's pid (SO_PEERCRED). */
+static int fetch(const char *path, char **text, size_t *len, pid_t *pid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = READ_TIMEOUT_SEC };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	ssize_t got;
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		err = -errno;
+		goto out;
+	}
+	*pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 ? cred.pid : 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		if (cap - n < 4096) {
+			char *v;
+
+			cap = cap ? cap * 2 : 65536;
+			if (cap > SNAPSHOT_MAX || !(v = realloc(buf, cap))) {
+				err = -EFBIG;
+				goto out;
+			}
+			buf = v;
+		}
+		got = recv(fd, buf + n, cap - n - 1, 0);
+		if (got < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+static double val(const struct metrics_parsed *p, const char *name)
+{
+	return metrics_parsed_sum(p, name, NULL, NULL, NULL);
+}
+
+static double val_by(const struct metrics_parsed *p, const char *name, const char *label,
+		     const char *value)
+{
+	return metrics_parsed_sum(p, name, label, value, NULL);
+}
+
+static const char *build_label(const struct metrics_parsed *p, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_samples; i++)
+		if (strcmp(p->samples[i].name, "palisade_build_info") == 0) {
+			const char *v = metrics_parsed_label(&p->samples[i], label);
+
+			return v ? v : "";
+		}
+	return "";
+}
+
+static const char *const loss_causes[] = { "ring_buffer_full", "path_truncated", "args_truncated",
+					   "read_failed" };
+
+/* The summary as JSON: the one structure both outputs print. */
+static json_t *summarize(const struct metrics_parsed *p, pid_t pid)
+{
+	json_t *o = json_object(), *rules = json_object(), *sensors = json_object();
+	json_t *kernel = json_object(), *losses = json_object(), *programs = json_array();
+	json_t *events = json_object(), *alerts = json_object(), *tables = json_object();
+	json_t *sinks = json_array();
+	double start = val(p, "process_start_time_seconds");
+	struct timespec now;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_object_set_new(o, "pid", json_integer(pid));
+	json_object_set_new(o, "version", json_string(build_label(p, "version")));
+	json_object_set_new(o, "commit", json_string(build_label(p, "commit")));
+	json_object_set_new(o, "kernel", json_string(build_label(p, "kernel")));
+	json_object_set_new(o, "uptime_seconds",
+			    json_integer(start > 0 ? (json_int_t)((double)now.tv_sec - start) : 0));
+
+	json_object_set_new(rules, "loaded", json_integer((json_int_t)val(p, "palisade_rules_loaded")));
+	json_object_set_new(rules, "enabled", json_integer((json_int_t)val(p, "palisade_rules_enabled")));
+	json_object_set_new(rules, "cannot_fire",
+			    json_integer((json_int_t)val(p, "palisade_rules_cannot_fire")));
+	json_object_set_new(rules, "last_load_ok",
+			    json_boolean(val(p, "palisade_rules_last_load_success") == 1));
+	json_object_set_new(rules, "last_load_time",
+			    json_integer((json_int_t)val(p, "palisade_rules_last_load_timestamp_seconds")));
+	json_object_set_new(o, "rules", rules);
+
+	for (i = 0; i < p->n_samples; i++)
+		if (strcmp(p->samples[i].name, "palisade_sensor_program_attached") == 0 &&
+		    p->samples[i].value == 1)
+			json_array_append_new(programs,
+					      json_string(metrics_parsed_label(&p->samples[i],
+									       "program") ?: ""));
+	json_object_set_new(sensors, "programs", programs);
+	json_object_set_new(sensors, "syscalls_watched",
+			    json_integer((json_int_t)val(p, "palisade_sensor_syscalls_watched")));
+	json_object_set_new(o, "sensors", sensors);
+
+	json_object_set_new(kernel, "records",
+			    json_integer((json_int_t)val(p, "palisade_kernel_records_total")));
+	for (i = 0; i < sizeof(loss_causes) / sizeof(loss_causes[0]); i++)
+		json_object_set_new(losses, loss_causes[i],
+				    json_integer((json_int_t)val_by(p, "palisade_kernel_losses_total",
+								    "cause", loss_causes[i])));
+	json_object_set_new(kernel, "losses", losses);
+	json_object_set_new(o, "kernel_counters", kernel);
+
+	json_object_set_new(events, "total", json_integer((json_int_t)val(p, "palisade_events_total")));
+	json_object_set_new(events, "malformed",
+			    json_integer((json_int_t)val(p, "palisade_records_malformed_total")));
+	json_object_set_new(o, "events", events);
+	json_object_set_new(alerts, "total", json_integer((json_int_t)val(p, "palisade_alerts_total")));
+	json_object_set_new(alerts, "rate_limited",
+			    json_integer((json_int_t)val(p, "palisade_rules_rate_limited_total")));
+	json_object_set_new(alerts, "deduplicated",
+			    json_integer((json_int_t)val(p, "palisade_rules_deduplicated_total")));
+	json_object_set_new(o, "alerts", alerts);
+
+	json_object_set_new(tables, "processes",
+			    json_integer((json_int_t)val(p, "palisade_proc_table_entries")));
+	json_object_set_new(tables, "processes_capacity",
+			    json_integer((json_int_t)val(p, "palisade_proc_table_capacity")));
+	json_object_set_new(tables, "containers",
+			    json_integer((json_int_t)val(p, "palisade_containers_known")));
+	json_object_set_new(tables, "docker_engine_up",
+			    json_boolean(val(p, "palisade_docker_engine_up") == 1));
+	json_object_set_new(o, "tables", tables);
+
+	for (i = 0; i < p->n_samples; i++) {
+		const struct metrics_parsed_sample *s = &p->samples[i];
+		const char *name = metrics_parsed_label(s, "sink");
+		json_t *k;
+
+		if (strcmp(s->name, "palisade_sink_up") != 0 || !name)
+			continue;
+		k = json_object();
+		json_object_set_new(k, "name", json_string(name));
+		json_object_set_new(k, "type", json_string(metrics_parsed_label(s, "type") ?: ""));
+		json_object_set_new(k, "up", json_boolean(s->value == 1));
+		json_object_set_new(k, "delivered", json_integer((json_int_t)val_by(
+			p, "palisade_sink_delivered_total", "sink", name)));
+		json_object_set_new(k, "failed", json_integer((json_int_t)val_by(
+			p, "palisade_sink_failed_total", "sink", name)));
+		json_object_set_new(k, "dropped", json_integer((json_int_t)val_by(
+			p, "palisade_sink_dropped_total", "sink", name)));
+		json_object_set_new(k, "queue_depth", json_integer((json_int_t)val_by(
+			p, "palisade_sink_queue_depth", "sink", name)));
+		json_array_append_new(sinks, k);
+	}
+	json_object_set_new(o, "sinks", sinks);
+	return o;
+}
+
+static json_int_t num(json_t *o, const char *path1, const char *path2)
+{
+	json_t *v = json_object_get(o, path1);
+
+	if (path2)
+		v = json_object_get(v, path2);
+	return json_integer_value(v);
+}
+
+static void print_human(json_t *o)
+{
+	json_t *rules = json_object_get(o, "rules"), *progs, *sinks, *v;
+	json_int_t up = num(o, "uptime_seconds", NULL);
+	time_t loaded = (time_t)num(o, "rules", "last_load_time");
+	char when[64] = "never";
+	size_t i;
+
+	if (loaded)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&loaded));
+	printf("palisade %s (commit %s) on kernel %s, pid %lld\n",
+	       json_string_value(json_object_get(o, "version")),
+	       json_string_value(json_object_get(o, "commit")),
+	       json_string_value(json_object_get(o, "kernel")), (long long)num(o, "pid", NULL));
+	printf("uptime      %lldd %02lldh %02lldm %02llds\n", (long long)(up / 86400),
+	       (long long)(up / 3600 % 24), (long long)(up / 60 % 60), (long long)(up % 60));
+	printf("rules       %lld loaded, %lld enabled, %lld cannot fire; last load %s at %s\n",
+	       (long long)num(rules, "loaded", NULL), (long long)num(rules, "enabled", NULL),
+	       (long long)num(rules, "cannot_fire", NULL),
+	       json_is_true(json_object_get(rules, "last_load_ok")) ? "ok" : "REFUSED", when);
+	progs = json_object_get(json_object_get(o, "sensors"), "programs");
+	printf("sensors     %zu attached:", json_array_size(progs));
+	for (i = 0; i < json_array_size(progs); i++)
+		printf(" %s", json_string_value(json_array_get(progs, i)));
+	printf("; %lld syscalls watched\n", (long long)num(o, "sensors", "syscalls_watched"));
+	v = json_object_get(json_object_get(o, "kernel_counters"), "losses");
+	printf("kernel      %lld records; lost %lld (ring buffer full); truncated paths %lld, "
+	       "args %lld; failed reads %lld\n",
+	       (long long)num(o, "kernel_counters", "records"),
+	       (long long)num(v, "ring_buffer_full", NULL), (long long)num(v, "path_truncated", NULL),
+	       (long long)num(v, "args_truncated", NULL), (long long)num(v, "read_failed", NULL));
+	printf("events      %lld (malformed %lld)\n", (long long)num(o, "events", "total"),
+	       (long long)num(o, "events", "malformed"));
+	printf("alerts      %lld (rate-limited %lld, deduplicated %lld)\n",
+	       (long long)num(o, "alerts", "total"), (long long)num(o, "alerts", "rate_limited"),
+	       (long long)num(o, "alerts", "deduplicated"));
+	v = json_object_get(o, "tables");
+	printf("tables      %lld/%lld processes; %lld containers (docker engine %s)\n",
+	       (long long)num(v, "processes", NULL), (long long)num(v, "processes_capacity", NULL),
+	       (long long)num(v, "containers", NULL),
+	       json_is_true(json_object_get(v, "docker_engine_up")) ? "up" : "down");
+	sinks = json_object_get(o, "sinks");
+	if (json_array_size(sinks) == 0)
+		printf("sinks       none reported\n");
+	for (i = 0; i < json_array_size(sinks) && (v = json_array_get(sinks, i)); i++)
+		printf("sink        %s (%s): %s; delivered %lld, failed %lld, dropped %lld, "
+		       "queued %lld\n",
+		       json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "type")),
+		       json_is_true(json_object_get(v, "up")) ? "up" : "DOWN",
+		       (long long)num(v, "delivered", NULL), (long long)num(v, "failed", NULL),
+		       (long long)num(v, "dropped", NULL), (long long)num(v, "queue_depth", NULL));
+}
+
+int status_cli_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = STATUS_DEFAULT_SOCKET;
+	struct metrics_parsed parsed = { 0 };
+	bool as_json = false;
+	size_t len = 0, bad = 0;
+	char *text = NULL, *out;
+	pid_t pid = 0;
+	json_t *summary;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "s:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "palisade status: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	err = fetch(path, &text, &len, &pid);
+	if (err) {
+		fprintf(stderr, "palisade status: no agent answers on %s (%s); is `palisade run` "
+				"running? Pass --socket PATH if it uses another socket\n",
+			path, strerror(-err));
+		return 1;
+	}
+	err = metrics_parse(text, len, &parsed, &bad);
+	free(text);
+	if (err) {
+		fprintf(stderr, "palisade status: the agent on %s sent a snapshot that does not "
+				"parse (line %zu); is it a palisade agent of this version?\n", path, bad);
+		return 1;
+	}
+	if (parsed.n_samples == 0) {
+		fprintf(stderr, "palisade status: the agent on %s is starting (no snapshot yet); "
+				"try again in a second\n", path);
+		metrics_parsed_release(&parsed);
+		return 1;
+	}
+	summary = summarize(&parsed, pid);
+	metrics_parsed_release(&parsed);
+	if (as_json) {
+		out = json_dumps(summary, JSON_SORT_KEYS);
+		if (out)
+			puts(out);
+		free(out);
+	} else {
+		print_human(summary);
+	}
+	json_decref(summary);
+	return 0;
+}

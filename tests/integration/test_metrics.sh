@@ -1,0 +1,175 @@
+#!/bin/sh
+# /metrics scraped by a real Prometheus server, queried with PromQL after real
+# events in a real container; `palisade status` against the live agent and
+# with none; the status socket's life (mode, stale socket, removal).
+. tests/integration/lib.sh
+
+AGENT_PORT=15150
+PROM_PORT=15151
+PROM_PID=
+C=metrics-mt
+SOCK=$WORK/status.sock
+
+stop_prometheus() {
+	[ -n "$PROM_PID" ] || return 0
+	kill "$PROM_PID" 2>/dev/null
+	wait "$PROM_PID" 2>/dev/null
+	PROM_PID=
+}
+trap 'stop_prometheus; cleanup' EXIT INT TERM
+
+# promql EXPR: the query's result vector, as JSON.
+promql() {
+	curl -s -G --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=$1" | jq -c '.data.result'
+}
+
+# wait_promql EXPR [SECONDS]: waits until the query returns a non-empty vector.
+wait_promql() {
+	deadline=$(( $(date +%s) + ${2:-30} ))
+	while :; do
+		r=$(promql "$1")
+		if [ -n "$r" ] && [ "$r" != "[]" ] && [ "$r" != "null" ]; then
+			printf '%s\n' "$r"
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.5
+	done
+	echo "PromQL returned nothing: $1" >&2
+	return 1
+}
+
+# check_promql NAME EXPR [SECONDS]: ok when the query returns something in time.
+check_promql() {
+	r=$(wait_promql "$2" "${3:-30}")
+	check "$1" [ -n "$r" ]
+}
+
+# No agent: a clear error and exit status 1.
+./palisade status --socket "$WORK/nobody.sock" >"$WORK/none.out" 2>"$WORK/none.err"
+rc=$?
+check "status with no agent exits 1" [ "$rc" -eq 1 ]
+check "status with no agent says so" grep -q "no agent answers on $WORK/nobody.sock" "$WORK/none.err"
+
+run_container $C "$IMAGE" sleep 300
+ID=$(container_id $C)
+start_agent --metrics 127.0.0.1:$AGENT_PORT --status-socket "$SOCK" || exit 1
+
+# The endpoint itself.
+curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" >"$WORK/scrape.txt"
+check "/metrics passes promtool check metrics" sh -c "promtool check metrics <'$WORK/scrape.txt'"
+check "/metrics has the 0.0.4 content type" sh -c \
+	"curl -s -o /dev/null -D - http://127.0.0.1:$AGENT_PORT/metrics | grep -qi '^content-type: text/plain; version=0.0.4'"
+check "/healthz answers 200" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AGENT_PORT/healthz)" = 200 ]
+check "an unknown path answers 404" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AGENT_PORT/nope)" = 404 ]
+check "each family appears once" sh -c \
+	"[ \$(grep -c '^# TYPE' '$WORK/scrape.txt') -eq \$(grep '^# TYPE' '$WORK/scrape.txt' | sort -u | wc -l) ]"
+
+# A second agent on the same port: a clear start-up failure.
+./palisade run -o none --metrics 127.0.0.1:$AGENT_PORT --status-socket none \
+	>/dev/null 2>"$WORK/second.err"
+rc=$?
+check "port in use: the agent refuses to start" [ "$rc" -ne 0 ]
+check "port in use: the message names the address and the cause" \
+	grep -q "metrics 127.0.0.1:$AGENT_PORT: cannot listen: Address already in use" "$WORK/second.err"
+
+cat >"$WORK/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: palisade
+    static_configs:
+      - targets: ['127.0.0.1:$AGENT_PORT']
+EOF
+prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+	--web.listen-address=127.0.0.1:$PROM_PORT >"$WORK/prometheus.log" 2>&1 &
+PROM_PID=$!
+
+# Real events: an exec of a network tool in the container raises one alert of
+# the default rules.
+# (docker exec runs nc itself: busybox sh would run the applet without an exec.)
+docker exec $C nc -w 1 127.0.0.1 1 </dev/null 2>/dev/null
+ALERT='select(.rule=="Network tool run in container" and .output_fields["container.id"]=="'$(echo "$ID" | cut -c1-12)'")'
+i=0
+until jq -e "$ALERT" "$WORK/alerts.json" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || break
+	sleep 0.2
+done
+check "the default rules raised the alert in the container" sh -c \
+	"jq -e '$ALERT' '$WORK/alerts.json' >/dev/null"
+
+check_promql "Prometheus scrapes the agent" 'up{job="palisade"} == 1' 60
+r=$(wait_promql 'palisade_alerts_total{rule="Network tool run in container",priority="Warning"} > 0')
+check "PromQL: alerts for the rule > 0" expect "$r" '.[0].value[1] | tonumber >= 1'
+r=$(wait_promql "palisade_container_alerts_total{container_id=\"$(echo "$ID" | cut -c1-12)\"} > 0")
+check "PromQL: the alert is counted for its container" expect "$r" ".[0].metric.container_name == \"$C\""
+r=$(wait_promql "palisade_container_events_total{container_name=\"$C\"} > 0")
+check "PromQL: events counted for the container" expect "$r" '.[0].value[1] | tonumber > 0'
+r=$(wait_promql 'palisade_build_info')
+check "PromQL: build info with version, commit and kernel" expect "$r" \
+	".[0].metric.version == \"0.1.0\" and (.[0].metric.commit | length) >= 7 and .[0].metric.kernel == \"$(uname -r)\""
+r=$(wait_promql 'palisade_kernel_losses_total{cause="ring_buffer_full"}')
+check "PromQL: kernel drop series, one per CPU" expect "$r" \
+	"length == $(nproc --all) and all(.[]; .metric.cpu != null)"
+check_promql "PromQL: kernel records counted" 'sum(palisade_kernel_records_total) > 0'
+check_promql "PromQL: exec events counted by type" 'palisade_events_total{kind="process",type="execve"} > 0'
+check_promql "PromQL: rules loaded, last load ok" 'palisade_rules_loaded > 0 and palisade_rules_last_load_success == 1'
+check_promql "PromQL: sensor programs attached" 'palisade_sensor_program_attached{program="tp_btf/sched_process_exec"} == 1'
+check_promql "PromQL: process table size" 'palisade_proc_table_entries > 0 and palisade_proc_table_capacity > 0'
+check_promql "PromQL: container store size" "palisade_containers_known >= 1"
+check_promql "PromQL: process metrics" 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0'
+
+# Every query of the Grafana dashboard is valid PromQL over these series.
+bad=
+jq -r '.panels[].targets[]?.expr' docs/grafana-dashboard.json | sed 's/\$instance/.*/g' >"$WORK/exprs"
+while IFS= read -r e; do
+	st=$(curl -s -G --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=$e" | jq -r '.status')
+	[ "$st" = success ] || { bad="$bad|$e"; echo "dashboard query failed: $e" >&2; }
+done <"$WORK/exprs"
+check "every dashboard query runs in Prometheus ($(wc -l <"$WORK/exprs") queries)" [ -z "$bad" ]
+r=$(wait_promql "$(jq -r '.panels[] | select(.title=="Events per second by type") | .targets[0].expr' \
+	docs/grafana-dashboard.json | sed 's/\$instance/.*/g')")
+check "dashboard: events per second by type has data" expect "$r" 'length > 0'
+
+# Every family the agent exports is documented.
+undocumented=$(sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$WORK/scrape.txt" | while read -r f; do
+	grep -q "\`$f\`" docs/metrics.md || echo "$f"; done)
+[ -z "$undocumented" ] || echo "undocumented: $undocumented" >&2
+check "every exported family is in docs/metrics.md" [ -z "$undocumented" ]
+
+# palisade status against the live agent.
+./palisade status --socket "$SOCK" >"$WORK/status.txt" 2>"$WORK/status.err"
+check "status exits 0 with an agent" [ $? -eq 0 ]
+check "status: the agent's pid and version" grep -q "^palisade 0.1.0 .*pid $AGENT_PID\$" "$WORK/status.txt"
+check "status: rules line" grep -Eq '^rules +[1-9][0-9]* loaded, [0-9]+ enabled, [0-9]+ cannot fire; last load ok' "$WORK/status.txt"
+check "status: sensors attached" grep -Eq '^sensors +[0-9]+ attached: .*tp_btf/sched_process_exec' "$WORK/status.txt"
+check "status: kernel losses" grep -Eq '^kernel +[0-9]+ records; lost [0-9]+ \(ring buffer full\)' "$WORK/status.txt"
+check "status: alerts counted" grep -Eq '^alerts +[1-9]' "$WORK/status.txt"
+./palisade status --socket "$SOCK" --json >"$WORK/status.json"
+check "status --json: fields" expect "$(cat "$WORK/status.json")" \
+	".pid == $AGENT_PID and .version == \"0.1.0\" and .rules.loaded > 0 and .rules.last_load_ok == true and .alerts.total >= 1 and .events.total > 0 and (.sensors.programs | index(\"tp_btf/sched_process_exec\")) != null and (.kernel_counters.losses | has(\"ring_buffer_full\")) and .uptime_seconds >= 0 and .tables.processes > 0 and (.sinks | type) == \"array\""
+check "status socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
+
+# A second agent may not take a live agent's status socket.
+./palisade run -o none --status-socket "$SOCK" >/dev/null 2>"$WORK/second.err"
+rc=$?
+check "live status socket: the second agent refuses to start" [ "$rc" -ne 0 ]
+check "live status socket: the message says another agent answers" \
+	grep -q "another agent answers there" "$WORK/second.err"
+
+stop_prometheus
+stop_agent
+check "status socket removed at exit" [ ! -e "$SOCK" ]
+
+# A stale socket (its agent died without removing it) is replaced.
+python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('$SOCK')"
+check "stale socket prepared" [ -S "$SOCK" ]
+start_agent --status-socket "$SOCK" || exit 1
+check "stale socket: the agent says it replaced it" grep -q "removed the stale socket" "$WORK/agent.err"
+check "stale socket: status answers from the new agent" sh -c \
+	"./palisade status --socket '$SOCK' --json | jq -e '.pid == $AGENT_PID' >/dev/null"
+stop_agent
