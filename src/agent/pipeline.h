@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "action/action.h"
 #include "container/container.h"
 #include "event/event.h"
 #include "output/json_writer.h"
@@ -21,6 +22,7 @@ struct pipeline {
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
+	struct action_dispatcher *actions; /* NULL: no enforcement (replay) */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;
@@ -30,6 +32,9 @@ struct pipeline {
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL). */
 int pipeline_open_output(const char *path, FILE **out);
 void pipeline_close_output(FILE *f);
+
+/* Writes one line of alert-stream JSON (action records): action_emit_fn. */
+void pipeline_emit(const char *json, void *ctx);
 
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);

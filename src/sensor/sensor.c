@@ -10,20 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "process.skel.h"
-#include "syscall.skel.h"
-#include "sensor/sensor.h"
-
-struct sensor {
-	struct process_bpf *skel;
-	struct syscall_bpf *sc; /* NULL: no syscall watched */
-	unsigned watched;
-	struct ring_buffer *rb;
-	sensor_record_fn fn;
-	void *ctx;
-	int ncpus;
-	char features[256];
-};
+#include "sensor/internal.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
