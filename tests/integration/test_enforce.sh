@@ -44,8 +44,9 @@ wait_state() {
 
 # The forbidden binary is busybox under a forbidden path, named as one of its
 # applets so that it would really run if it were not killed.
-mkdir -p "$WORK/bin" "$WORK/$T"
+mkdir -p "$WORK/bin" "$WORK/$T/deny"
 cp /bin/busybox "$WORK/$T/sh"
+cp /bin/busybox "$WORK/$T/deny/sh"
 cp "$(readlink -f /bin/sh)" "$WORK/bin/$T-audit"
 
 cat >"$WORK/rules.yaml" <<EOR
@@ -57,6 +58,12 @@ cat >"$WORK/rules.yaml" <<EOR
   output: forbidden binary %proc.exepath
   priority: CRITICAL
   action: kill
+- rule: $T denied binary
+  desc: deny on an exec is served by the kernel too
+  condition: spawned_process and proc.exepath = $WORK/$T/deny/sh
+  output: denied binary %proc.exepath
+  priority: CRITICAL
+  action: deny
 - rule: $T audited binary
   desc: kill asked, but this rule only reports
   condition: spawned_process and proc.name = $T-audit
@@ -116,6 +123,16 @@ check "host: forbidden binary exits 137" test "$rc" -eq 137
 check "host: its marker file was never created" test ! -e "$WORK/$T-host-marker"
 a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"container.id\"]==\"host\"" 10 "$T")
 check "host: action record says killed in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+
+# A deny on an exec: the same kill, reported as a deny.
+check "plan: deny on an exec is served in kernel" \
+	grep -qF "palisade: enforce: $T denied binary: deny in kernel at exec" "$WORK/agent.err"
+"$WORK/$T/deny/sh" -c "touch $WORK/$T-deny-marker"
+rc=$?
+check "deny exec: never ran (137, no marker)" test "$rc" -eq 137 -a ! -e "$WORK/$T-deny-marker"
+a=$(wait_alert ".rule==\"$T denied binary (action)\"" 10 "$T")
+check "deny exec: record says deny served in kernel" expect "$a" \
+	'.output_fields.action=="deny" and .output_fields.outcome=="served in kernel"'
 
 # 3. enforce: false under --enforce: runs, reported as would-have.
 "$WORK/bin/$T-audit" -c "touch $WORK/$T-audit-marker"

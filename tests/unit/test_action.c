@@ -141,6 +141,35 @@ static void test_exec_match_refuses(void **state)
 	rules_engine_free(e);
 }
 
+/* The shipped examples load, and the kernel serves exactly the one meant for it. */
+static void test_example_rules(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e = NULL;
+	struct rules_exec_match m;
+	const char *why;
+	size_t kernel = 0;
+
+	(void)state;
+	rules_config_default(&cfg);
+	assert_int_equal(rules_engine_new(&cfg, &e), 0);
+	assert_int_equal(rules_engine_add_path(e, "rules/enforce_examples.yaml"), 0);
+	assert_int_equal(rules_engine_compile(e), 0);
+	for (size_t i = 0; i < rules_engine_rule_count(e); i++) {
+		const struct rules_rule_info *r = rules_engine_rule(e, i);
+
+		assert_int_not_equal(r->action.type, RULES_ACTION_ALERT);
+		if (r->action.type == RULES_ACTION_KILL && r->action.where == RULES_SCOPE_ALL &&
+		    rules_engine_exec_match(e, i, &m, &why) == 0 && !m.container_only) {
+			assert_string_equal(r->name, "Known miner killed at exec");
+			assert_int_equal(m.n_names, 9);
+			kernel++;
+		}
+	}
+	assert_int_equal(kernel, 1);
+	rules_engine_free(e);
+}
+
 static void test_path_key(void **state)
 {
 	char key[EXEC_DENY_KEY], longp[400];
@@ -397,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_match_accepts),
 		cmocka_unit_test(test_exec_match_refuses),
+		cmocka_unit_test(test_example_rules),
 		cmocka_unit_test(test_path_key),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_plan_and_records),
