@@ -171,6 +171,14 @@ struct ev_syscall {
 #define EXEC_DENY_DIR (1u << 1)   /* every executable below a directory */
 #define EXEC_DENY_NAME (1u << 2)  /* process name (comm) */
 #define EXEC_DENY_ARGV0 (1u << 3) /* argv[0] */
+/*
+ * A deny entry's value is a mask of scopes: EXEC_SCOPE_ALL applies to every
+ * process; bit N (1..31) applies to processes whose cgroup has bit N in the
+ * exec_scope_cgroup map (user space sets it for containers in that scope).
+ */
+#define EXEC_SCOPE_ALL (1u << 0)
+#define EXEC_SCOPE_SLOTS 32
+#define EXEC_SCOPE_CGROUPS 16384
 
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)

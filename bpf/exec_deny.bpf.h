@@ -63,6 +63,15 @@ struct {
 	__type(value, __u32);
 } exec_deny_argv0 SEC(".maps");
 
+/* cgroup id -> EXEC_SCOPE_* bits of the scopes its container is in. LRU: a
+ * dead container's cgroup ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EXEC_SCOPE_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u32);
+} exec_scope_cgroup SEC(".maps");
+
 /* One key being built, per CPU: 256 bytes do not fit beside the walk on the stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -95,7 +104,7 @@ static __always_inline struct exec_deny_key *key_from(const char *src, __u32 len
 struct dir_walk {
 	const char *path;
 	__u32 len, start;
-	bool hit;
+	__u32 scopes; /* of every denied directory above the exe */
 };
 
 /* One byte of the tail of the path: at each component boundary, is the
@@ -114,23 +123,35 @@ static long dir_step(__u64 i, void *ctxp)
 	if (off > 0 && prev != 0)
 		return 0;
 	k = key_from(w->path + (off & (EV_PATH_MAX - 1)), w->len - off);
-	if (k && bpf_map_lookup_elem(&exec_deny_dir, k)) {
-		w->hit = true;
-		return 1;
+	if (k) {
+		__u32 *v = bpf_map_lookup_elem(&exec_deny_dir, k);
+
+		if (v)
+			w->scopes |= *v;
 	}
 	return 0;
 }
 
+static __always_inline __u32 lookup_scopes(void *map, const void *key)
+{
+	__u32 *v = key ? bpf_map_lookup_elem(map, key) : NULL;
+
+	return v ? *v : 0;
+}
+
 /*
  * Whether this exec is denied. path/path_len: the exe in leaf-first form;
- * argv0: the new image's argv area (first string is argv[0]).
+ * argv0: the new image's argv area (first string is argv[0]). Every list
+ * that holds entries is consulted; the scopes of all hits are or-ed and
+ * checked once against the process's cgroup.
  */
 static __always_inline bool exec_denied(struct task_struct *task, const char *path,
 					__u32 path_len, const char *argv0, __u32 args_len)
 {
-	__u32 kinds = exec_deny_kinds;
+	__u32 kinds = exec_deny_kinds, scopes = 0, *in;
 	struct exec_deny_key *k;
 	char comm[EV_COMM_LEN] = {};
+	__u64 cgroup;
 
 	if (!kinds)
 		return false;
@@ -139,14 +160,10 @@ static __always_inline bool exec_denied(struct task_struct *task, const char *pa
 		return false;
 	if (kinds & EXEC_DENY_NAME) {
 		BPF_CORE_READ_STR_INTO(&comm, task, comm);
-		if (bpf_map_lookup_elem(&exec_deny_name, comm))
-			return true;
+		scopes |= lookup_scopes(&exec_deny_name, comm);
 	}
-	if (kinds & EXEC_DENY_PATH) {
-		k = key_from(path, path_len);
-		if (k && bpf_map_lookup_elem(&exec_deny_path, k))
-			return true;
-	}
+	if (kinds & EXEC_DENY_PATH)
+		scopes |= lookup_scopes(&exec_deny_path, key_from(path, path_len));
 	if ((kinds & EXEC_DENY_ARGV0) && args_len) {
 		__u32 zero = 0;
 
@@ -154,9 +171,8 @@ static __always_inline bool exec_denied(struct task_struct *task, const char *pa
 		if (k) {
 			__builtin_memset(k->s, 0, sizeof(k->s));
 			/* argv[0] ends at its NUL; a longer one cannot be listed. */
-			if (bpf_probe_read_kernel_str(k->s, sizeof(k->s), argv0) > 0 &&
-			    bpf_map_lookup_elem(&exec_deny_argv0, k))
-				return true;
+			if (bpf_probe_read_kernel_str(k->s, sizeof(k->s), argv0) > 0)
+				scopes |= lookup_scopes(&exec_deny_argv0, k);
 		}
 	}
 	if (kinds & EXEC_DENY_DIR) {
@@ -164,14 +180,20 @@ static __always_inline bool exec_denied(struct task_struct *task, const char *pa
 
 		if (path_len > EXEC_DENY_KEY)
 			w.start = path_len - EXEC_DENY_KEY;
+		/* The runtime is never killed by a directory entry (safety). */
 		k = key_from(path, path_len);
-		if (k && bpf_map_lookup_elem(&exec_protected, k))
-			return false;
-		bpf_loop(EXEC_DENY_KEY, dir_step, &w, 0);
-		if (w.hit)
-			return true;
+		if (!k || !bpf_map_lookup_elem(&exec_protected, k)) {
+			bpf_loop(EXEC_DENY_KEY, dir_step, &w, 0);
+			scopes |= w.scopes;
+		}
 	}
-	return false;
+	if (!scopes)
+		return false;
+	if (scopes & EXEC_SCOPE_ALL)
+		return true;
+	cgroup = task_cgroup_id(task);
+	in = bpf_map_lookup_elem(&exec_scope_cgroup, &cgroup);
+	return in && (*in & scopes);
 }
 
 #endif

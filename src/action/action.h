@@ -81,6 +81,9 @@ struct action_backend {
 		     struct action_result *res, uint64_t token);
 	/* Forgets every prepared rule (before a reload prepares them again). */
 	void (*reset)(void *ctx);
+	/* Optional: a container's cgroup was seen (or its metadata changed):
+	 * keeps kernel-side container scopes current. Event thread. */
+	void (*observe)(void *ctx, uint64_t cgroup_id, const struct container_info *c);
 	void *ctx;
 };
 
@@ -113,6 +116,11 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e);
 
 /* After an alert: apply its rule's action, or report it, as a record. */
 void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a);
+
+/* Every enriched event, before its rules run: lets back-ends learn the
+ * containers' cgroups (cheap when the pointer is the one seen last). */
+void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
+		    const struct container_info *c);
 
 /* Emits the records of asynchronous actions that finished. Event thread. */
 void action_poll(struct action_dispatcher *d);

@@ -40,6 +40,7 @@ struct action_dispatcher {
 	struct action_backend b[ACTION_BACKENDS_MAX];
 	struct counters cnt[ACTION_BACKENDS_MAX];
 	size_t n_b;
+	size_t observers; /* back-ends with an observe op */
 	struct plan_entry *plan; /* sorted by rule pointer */
 	size_t n_plan;
 	uint64_t out_of_scope, unserved, emit_errors;
@@ -76,6 +77,7 @@ int action_register(struct action_dispatcher *d, const struct action_backend *b)
 	if (d->n_b == ACTION_BACKENDS_MAX)
 		return -ENOSPC;
 	d->b[d->n_b++] = *b;
+	d->observers += b->observe != NULL;
 	return 0;
 }
 
@@ -334,6 +336,16 @@ void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 done:
 	count(d, p->backend, rec.res.outcome);
 	emit(d, &rec);
+}
+
+void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
+		    const struct container_info *c)
+{
+	if (!c || !d->observers)
+		return;
+	for (size_t k = 0; k < d->n_b; k++)
+		if (d->b[k].observe)
+			d->b[k].observe(d->b[k].ctx, cgroup_id, c);
 }
 
 void action_complete(struct action_dispatcher *d, uint64_t token, const struct action_result *res)

@@ -48,6 +48,8 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	 * lookup, must precede the event in a recording. */
 	if (p->containers)
 		ev->container = container_store_lookup(p->containers, ev->hdr->cgroup_id);
+	if (p->actions)
+		action_observe(p->actions, ev->hdr->cgroup_id, ev->container);
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
 		p->record_errors++;
 	proc_table_apply(p->procs, ev);

@@ -55,10 +55,10 @@ static int map_fd(struct sensor *s, uint32_t kind)
 	}
 }
 
-int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value)
+int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value, uint32_t scopes)
 {
 	char key[EXEC_DENY_KEY] = { 0 };
-	uint32_t one = 1;
+	uint32_t old = 0;
 	int fd = map_fd(s, kind), ret;
 	size_t len = strlen(value);
 
@@ -79,7 +79,10 @@ int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value)
 			return -ENAMETOOLONG;
 		memcpy(key, value, len);
 	}
-	if (bpf_map_update_elem(fd, key, &one, BPF_ANY))
+	/* Two rules may list the same value with different scopes. */
+	bpf_map_lookup_elem(fd, key, &old);
+	old |= scopes;
+	if (bpf_map_update_elem(fd, key, &old, BPF_ANY))
 		return -errno;
 	s->skel->bss->exec_deny_kinds |= kind;
 	return 0;
@@ -94,6 +97,14 @@ int sensor_exec_protect(struct sensor *s, const char *path)
 	if (ret < 0)
 		return ret;
 	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.exec_protected), key, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sensor_exec_scope_cgroup(struct sensor *s, uint64_t cgroup_id, uint32_t scopes)
+{
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.exec_scope_cgroup), &cgroup_id, &scopes,
+				BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -116,4 +127,5 @@ void sensor_exec_deny_clear(struct sensor *s)
 	map_clear(bpf_map__fd(s->skel->maps.exec_deny_dir));
 	map_clear(bpf_map__fd(s->skel->maps.exec_deny_name));
 	map_clear(bpf_map__fd(s->skel->maps.exec_deny_argv0));
+	map_clear(bpf_map__fd(s->skel->maps.exec_scope_cgroup));
 }

@@ -40,10 +40,14 @@ void sensor_close(struct sensor *s);
  * kind is one EXEC_DENY_* bit; value a canonical absolute path (PATH, DIR),
  * a process name (NAME) or an argv[0] (ARGV0). -ENAMETOOLONG when the value
  * does not fit a key (the caller serves that rule another way), -EINVAL for
- * a path that is not canonical. sensor_exec_protect lists a path that a
- * directory entry must never kill. Entries take effect at once.
+ * a path that is not canonical. scopes: EXEC_SCOPE_ALL, or the scope bits
+ * a process's cgroup must have in sensor_exec_scope_cgroup (or-ed with those
+ * of an existing entry). sensor_exec_protect lists a path that a directory
+ * entry must never kill. Entries take effect at once.
  */
-int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value);
+int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value, uint32_t scopes);
+/* Which EXEC_SCOPE_* bits the processes of a cgroup are in. */
+int sensor_exec_scope_cgroup(struct sensor *s, uint64_t cgroup_id, uint32_t scopes);
 int sensor_exec_protect(struct sensor *s, const char *path);
 /* Empties every list (before a reload fills them again). */
 void sensor_exec_deny_clear(struct sensor *s);

@@ -64,6 +64,12 @@ cat >"$WORK/rules.yaml" <<EOR
   output: denied binary %proc.exepath
   priority: CRITICAL
   action: deny
+- rule: $T scoped binary
+  desc: killed in kernel in one container only
+  condition: spawned_process and proc.exepath = /tmp/$T/scoped/sh
+  output: scoped binary %proc.exepath
+  priority: CRITICAL
+  action: {type: kill, scope: {name: "$B-main"}}
 - rule: $T audited binary
   desc: kill asked, but this rule only reports
   condition: spawned_process and proc.name = $T-audit
@@ -94,7 +100,9 @@ run_container "$B-main" "$IMAGE" sleep 300
 run_container "$B-pause" "$IMAGE" sleep 300
 run_container "$B-stop" "$IMAGE" sleep 300
 MAIN=$(container_id "$B-main")
-docker exec "$B-main" sh -c "mkdir /tmp/$T && cp /bin/busybox /tmp/$T/sh"
+for c in "$B-main" "$B-pause"; do
+	docker exec "$c" sh -c "mkdir -p /tmp/$T/scoped && cp /bin/busybox /tmp/$T/sh && cp /bin/busybox /tmp/$T/scoped/sh"
+done
 
 start_agent --enforce --rules "$WORK/rules.yaml" || exit 1
 check "plan: exact exec rule served in kernel" \
@@ -134,6 +142,21 @@ a=$(wait_alert ".rule==\"$T denied binary (action)\"" 10 "$T")
 check "deny exec: record says deny served in kernel" expect "$a" \
 	'.output_fields.action=="deny" and .output_fields.outcome=="served in kernel"'
 
+# A container-scoped exec rule: killed in kernel in the container in scope,
+# left alone in another one.
+check "plan: container-scoped exec rule served in kernel" \
+	grep -qF "palisade: enforce: $T scoped binary: kill in kernel at exec, in the containers of its scope" "$WORK/agent.err"
+docker exec "$B-main" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: killed in the container in scope (137, no marker)" test "$rc" -eq 137 -a \
+	"$(docker exec "$B-main" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = no
+a=$(wait_alert ".rule==\"$T scoped binary (action)\"" 10 "$T")
+check "scoped: record says served in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+docker exec "$B-pause" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: runs in a container outside the scope" test "$rc" -eq 0 -a \
+	"$(docker exec "$B-pause" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = yes
+
 # 3. enforce: false under --enforce: runs, reported as would-have.
 "$WORK/bin/$T-audit" -c "touch $WORK/$T-audit-marker"
 rc=$?
@@ -167,6 +190,8 @@ check "stop: the container stopped" wait_state "$B-stop" '{{.State.Running}}' fa
 a=$(wait_alert ".rule==\"$T stop (action)\"" 10 "$T")
 check "stop: record says done" expect "$a" '.output_fields.outcome=="done"'
 stop_agent
+check "scoped: no record for the container outside the scope" \
+	no_alert ".rule==\"$T scoped binary (action)\" and .output_fields[\"container.name\"]==\"$B-pause\"" "$T"
 check "pause: no record for the container outside the scope" \
 	no_alert ".rule==\"$T pause (action)\" and .output_fields[\"container.name\"]==\"$B-main\"" "$T"
 
