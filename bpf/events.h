@@ -33,6 +33,7 @@ enum ev_kind {
 #define EV_F_ARGS_TRUNC (1u << 1) /* argv longer than EV_ARGS_MAX */
 #define EV_F_CWD_TRUNC (1u << 2)  /* cwd deeper/longer than the limits */
 #define EV_F_READ_FAIL (1u << 3)  /* a kernel or user memory read failed */
+#define EV_F_KILLED (1u << 4)     /* EV_EXEC: the exec deny list matched, SIGKILL sent */
 
 #define EV_COMM_LEN 16
 /* Bytes of a resolved path, and path components walked, before truncation. */
@@ -58,6 +59,7 @@ enum ev_counter {
 	CNT_EVENTS,           /* records queued */
 	CNT_PREFILTERED,      /* dropped by the rules' path pre-filter (bpf/prefilter.bpf.h) */
 	CNT_SELF,             /* the agent's own activity, ignored */
+	CNT_EXEC_KILLED,      /* execs killed in kernel by the deny lists */
 	CNT_MAX,
 };
 
@@ -214,6 +216,26 @@ struct ev_syscall {
 	__u8 uaddr[32];
 	struct ev_sock sock; /* the socket behind the syscall's fd, if any */
 };
+
+/*
+ * In-kernel exec deny lists (bpf/exec_deny.bpf.h): keys are paths in the
+ * leaf-first form above, zero-padded to EXEC_DENY_KEY bytes; names are comms.
+ * The bits say which lists hold entries (the exec_deny_kinds global).
+ */
+#define EXEC_DENY_KEY 256
+#define EXEC_DENY_MAX 16384
+#define EXEC_DENY_PATH (1u << 0)  /* exact executable path */
+#define EXEC_DENY_DIR (1u << 1)   /* every executable below a directory */
+#define EXEC_DENY_NAME (1u << 2)  /* process name (comm) */
+#define EXEC_DENY_ARGV0 (1u << 3) /* argv[0] */
+/*
+ * A deny entry's value is a mask of scopes: EXEC_SCOPE_ALL applies to every
+ * process; bit N (1..31) applies to processes whose cgroup has bit N in the
+ * exec_scope_cgroup map (user space sets it for containers in that scope).
+ */
+#define EXEC_SCOPE_ALL (1u << 0)
+#define EXEC_SCOPE_SLOTS 32
+#define EXEC_SCOPE_CGROUPS 16384
 
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)

@@ -5,6 +5,7 @@
  * programs are refused.
  */
 #include "common.bpf.h"
+#include "exec_deny.bpf.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200
@@ -115,6 +116,15 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	barrier_var(size);
 	if (size > EV_PATH_MAX + EV_ARGS_MAX)
 		return 0;
+	/* Before anything else is spent on the record: the kill lands on the
+	 * way back to user space, before the new image's first instruction. A
+	 * truncated path is not the whole path: never judged on it. */
+	if (!(e->hdr.flags & EV_F_EXE_TRUNC) &&
+	    exec_denied(task, s->data, exe_len, s->data + exe_len, args_len)) {
+		bpf_send_signal(SIGKILL);
+		e->hdr.flags |= EV_F_KILLED;
+		count(CNT_EXEC_KILLED);
+	}
 	cwd_len = walk_path(&pwd, &root, s->data + size, &trunc);
 	if (trunc) {
 		e->hdr.flags |= EV_F_CWD_TRUNC;

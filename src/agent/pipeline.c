@@ -14,17 +14,26 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	p->alerts++;
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
-	if (!p->alerts_out)
-		return 0;
-	json = rules_alert_to_json(a);
-	if (!json) {
+	json = p->alerts_out ? rules_alert_to_json(a) : NULL;
+	if (p->alerts_out && !json)
 		p->alert_errors++;
-		return 0;
-	}
+	if (json)
+		pipeline_emit(json, p);
+	free(json);
+	/* After the alert: its action record follows it in the stream. */
+	if (p->actions)
+		action_after_alert(p->actions, a);
+	return 0;
+}
+
+void pipeline_emit(const char *json, void *ctx)
+{
+	struct pipeline *p = ctx;
+
+	if (!p->alerts_out)
+		return;
 	fputs(json, p->alerts_out);
 	fputc('\n', p->alerts_out);
-	free(json);
-	return 0;
 }
 
 int pipeline_record(struct pipeline *p, const void *rec, size_t len)
@@ -41,6 +50,8 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	 * lookup, must precede the event in a recording. */
 	if (p->containers)
 		ev->container = container_store_lookup(p->containers, ev->hdr->cgroup_id);
+	if (p->actions)
+		action_observe(p->actions, ev->hdr->cgroup_id, ev->container);
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
 		p->record_errors++;
 	proc_table_apply(p->procs, ev);

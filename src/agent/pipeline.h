@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "agent/agent_metrics.h"
+#include "action/action.h"
 #include "container/container.h"
 #include "event/event.h"
 #include "output/json_writer.h"
@@ -23,6 +24,7 @@ struct pipeline {
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
+	struct action_dispatcher *actions; /* NULL: no enforcement (replay) */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;
@@ -32,6 +34,9 @@ struct pipeline {
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL). */
 int pipeline_open_output(const char *path, FILE **out);
 void pipeline_close_output(FILE *f);
+
+/* Writes one line of alert-stream JSON (action records): action_emit_fn. */
+void pipeline_emit(const char *json, void *ctx);
 
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);

@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
 		"                            (default 4096)\n"
 		"      --proc-table-size N   processes tracked before eviction (default %d)\n"
+		"      --enforce             carry out rule actions (kill, deny, pause, stop);\n"
+		"                            without it they are reported as \"would have\"\n"
+		"                            (docs/enforcement.md)\n"
 		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
@@ -77,12 +80,13 @@ struct run_options {
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
 	bool no_prefilter;
+	bool enforce;
 };
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER };
+	       OPT_NO_PREFILTER, OPT_ENFORCE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
@@ -93,6 +97,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
+		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -142,6 +147,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			break;
 		case OPT_DOCKER_SOCKET:
 			o->docker_socket = optarg;
+			break;
+		case OPT_ENFORCE:
+			o->enforce = true;
 			break;
 		case OPT_NO_DOCKER:
 			o->docker_socket = NULL;
@@ -284,6 +292,37 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		per_cpu, (unsigned long long)k[CNT_SELF]);
 }
 
+/*
+ * Enforcement: the back-ends, strongest first, and the plan (one line per
+ * rule with an action). A deny rule nothing can serve stops the start.
+ */
+static int actions_start(const struct run_options *o, const char *host, struct sensor *sensor,
+			 struct pipeline *p, struct action_backend *container_backend)
+{
+	struct action_config acfg = { .enforce = o->enforce, .hostname = host,
+				      .emit = pipeline_emit, .emit_ctx = p };
+	struct action_backend b;
+	int err;
+
+	err = action_dispatcher_new(&acfg, &p->actions);
+	if (err)
+		return err;
+	err = action_exec_kernel_backend(sensor, &b) ?: action_register(p->actions, &b);
+	action_proc_kill_backend(&b);
+	err = err ?: action_register(p->actions, &b);
+	err = err ?: action_container_backend(p->actions, o->docker_socket, container_backend);
+	err = err ?: action_register(p->actions, container_backend);
+	if (err) {
+		fprintf(stderr, "palisade run: setting up enforcement failed: %s\n", strerror(-err));
+		return err;
+	}
+	err = action_plan(p->actions, p->rules);
+	if (err)
+		fprintf(stderr, "palisade run: the rules ask for enforcement that cannot be "
+				"served (see above); nothing was started\n");
+	return err;
+}
+
 int agent_run_main(int argc, char **argv)
 {
 	struct run_options o;
@@ -293,6 +332,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
+	struct action_backend container_backend = { 0 };
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
@@ -375,6 +415,9 @@ int agent_run_main(int argc, char **argv)
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
+	err = actions_start(&o, host, sensor, &p, &container_backend);
+	if (err)
+		goto cleanup;
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
 		seeded, o.docker_socket ? o.docker_socket : "off");
@@ -389,6 +432,8 @@ int agent_run_main(int argc, char **argv)
 		err = 0;
 		if (p.alerts_out)
 			fflush(p.alerts_out);
+		if (p.actions)
+			action_poll(p.actions);
 		if (p.events_out)
 			fflush(p.events_out);
 		observe_tick(&ob);
@@ -402,6 +447,12 @@ int agent_run_main(int argc, char **argv)
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
+	action_container_backend_free(&container_backend); /* finishes queued actions */
+	if (p.actions) {
+		action_poll(p.actions);
+		action_print_counters(p.actions, stderr);
+		action_dispatcher_free(p.actions);
+	}
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */

@@ -152,6 +152,16 @@ int container_store_put_json(struct container_store *s, const char *json);
 int container_info_from_json(const char *json, size_t len, struct container_info **out);
 void container_info_free(struct container_info *c);
 
+/*
+ * One Engine API request that changes a container (POST /containers/ID/pause,
+ * /stop?t=N, ...), on its own connection: blocking, for a worker thread (the
+ * enforcement back-end in src/action/). Returns 0 with the HTTP status (and
+ * the daemon's message in err when it is not 2xx), or a negative errno when
+ * no answer came (err says what libcurl reported).
+ */
+int container_engine_post(const char *socket_path, const char *path, long timeout_ms,
+			  long *status, char *err, size_t errlen);
+
 struct container_store_stats {
 	size_t containers; /* known containers */
 	size_t cgroups;    /* cached cgroup ids, host ones included */

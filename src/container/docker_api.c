@@ -187,21 +187,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-int container_http_get(struct container_http *h, const char *path, long timeout_ms, long *status,
-		       char **body, size_t *len, char *err, size_t errlen)
+/* Runs the request set up on h, collecting the body. */
+static int perform(struct container_http *h, long *status, char **body, size_t *len, char *err,
+		   size_t errlen)
 {
 	struct body b = { 0 };
 	CURLcode rc;
 	int ret;
 
-	*body = NULL;
-	*len = 0;
-	*status = 0;
-	ret = setup(h, path, timeout_ms);
-	if (ret) {
-		snprintf(err, errlen, "cannot set up the request");
-		return ret;
-	}
 	if (curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body) ||
 	    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b))
 		return -EINVAL;
@@ -220,6 +213,43 @@ int container_http_get(struct container_http *h, const char *path, long timeout_
 	*body = b.buf;
 	*len = b.len;
 	return 0;
+}
+
+int container_http_get(struct container_http *h, const char *path, long timeout_ms, long *status,
+		       char **body, size_t *len, char *err, size_t errlen)
+{
+	int ret;
+
+	*body = NULL;
+	*len = 0;
+	*status = 0;
+	ret = setup(h, path, timeout_ms);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up the request");
+		return ret;
+	}
+	return perform(h, status, body, len, err, errlen);
+}
+
+int container_http_post(struct container_http *h, const char *path, long timeout_ms, long *status,
+			char **body, size_t *len, char *err, size_t errlen)
+{
+	int ret;
+
+	*body = NULL;
+	*len = 0;
+	*status = 0;
+	ret = setup(h, path, timeout_ms);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up the request");
+		return ret;
+	}
+	/* An empty body: pause, stop and friends take their arguments in the URL. */
+	if (curl_easy_setopt(h->curl, CURLOPT_POST, 1L) ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "") ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, 0L))
+		return -EINVAL;
+	return perform(h, status, body, len, err, errlen);
 }
 
 struct stream {

@@ -131,6 +131,10 @@ void container_http_abort(struct container_http *h);
 int container_http_get(struct container_http *h, const char *path, long timeout_ms, long *status,
 		       char **body, size_t *len, char *err, size_t errlen);
 
+/* POST base + path with an empty body; answers as container_http_get. */
+int container_http_post(struct container_http *h, const char *path, long timeout_ms, long *status,
+			char **body, size_t *len, char *err, size_t errlen);
+
 struct container_stream_ops {
 	/* The status line arrived; 200 means the stream is up. */
 	void (*on_status)(long status, void *ctx);

@@ -372,6 +372,7 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	size_t errs = e->diags.errors;
 
 	d->info.tags = (const char *const *)d->tags.v;
+	d->info.condition = d->cond.s;
 	d->info.n_tags = d->tags.n;
 	if (strcmp(d->info.source, "syscall")) {
 		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall only)",
@@ -530,6 +531,16 @@ const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, si
 	if (i >= rules_engine_rule_count(e))
 		return NULL;
 	return &((const struct rl_rule_def *)e->coll.rules.v[i])->info;
+}
+
+const struct rl_cnode *rl_engine_rule_cond(const struct rules_engine *e, size_t i)
+{
+	return e->rules && i < e->n_rules ? e->rules[i].cond : NULL;
+}
+
+struct rl_arena *rl_engine_arena(struct rules_engine *e)
+{
+	return &e->arena;
 }
 
 size_t rules_engine_cannot_fire_count(const struct rules_engine *e)

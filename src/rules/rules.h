@@ -151,12 +151,34 @@ struct rules_rule_info {
 	 * not ("needs event types open, openat (not yet provided)"). */
 	const char *cannot_fire;
 	const char *evttypes; /* "execve,execveat" or "all" */
+	const char *condition; /* as written, appends joined; NULL before compile */
 	struct rules_action_spec action;
 };
 size_t rules_engine_rule_count(const struct rules_engine *e);
 const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, size_t i);
 /* Rules that are enabled but cannot fire yet (each listed with its reason). */
 size_t rules_engine_cannot_fire_count(const struct rules_engine *e);
+
+/*
+ * Whether rule i's compiled condition (macros expanded, exceptions included)
+ * is exactly "an exec whose executable is one of these", so that the kernel
+ * can decide it from exec data alone (src/action/exec_kill.c):
+ *   evt.type in (execve, execveat) [and evt.dir = <] and EXE [and container]
+ * where EXE is one comparison, or an `or` of them: proc.exepath, proc.name
+ * or proc.exe with = or in, or proc.exepath pmatch / startswith "/dir/".
+ * Returns 0 with the value lists (engine-owned), or -EOPNOTSUPP with *why
+ * saying which part of the condition the kernel cannot decide.
+ */
+struct rules_exec_match {
+	const char **paths;  /* proc.exepath: exact */
+	const char **dirs;   /* proc.exepath: below these directories */
+	const char **names;  /* proc.name (comm) */
+	const char **argv0s; /* proc.exe (argv[0]) */
+	size_t n_paths, n_dirs, n_names, n_argv0s;
+	bool container_only; /* `and container` (container.id != host) */
+};
+int rules_engine_exec_match(struct rules_engine *e, size_t i, struct rules_exec_match *out,
+			    const char **why);
 
 /* One output field of an alert, with its typed value. */
 enum rules_value_kind {

@@ -350,11 +350,15 @@ struct rl_strset; /* hash set of strings */
 struct rl_strset *rl_strset_new(struct rl_arena *a, size_t n);
 int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size_t len);
 bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
+/* Writes up to max of the strings into out; returns how many the set holds. */
+size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max);
 
 struct rl_pathset; /* prefixes for pmatch, plain and with globs */
 struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n);
 int rl_pathset_add(struct rl_arena *a, struct rl_pathset *p, const char *path);
 bool rl_pathset_match(const struct rl_pathset *p, const char *path, size_t len);
+/* True when p holds plain directories only (no globs, not "/"); *exact = them. */
+bool rl_pathset_plain(const struct rl_pathset *p, const struct rl_strset **exact);
 
 enum rl_cnode_kind { CN_TRUE, CN_FALSE, CN_AND, CN_OR, CN_NOT, CN_CMP, CN_EVTTYPE };
 
@@ -424,6 +428,11 @@ bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, in
 		      struct rl_value *out, struct rl_buf *buf, struct rl_buf *tmp);
 int rl_value_parse(struct rl_arena *a, enum rl_ftype t, const char *s, struct rl_value *out,
 		   const char **why);
+
+/* The compiled condition of rule i (exceptions included), NULL when it did
+ * not compile; the engine's arena, for analyses that build results. */
+const struct rl_cnode *rl_engine_rule_cond(const struct rules_engine *e, size_t i);
+struct rl_arena *rl_engine_arena(struct rules_engine *e);
 
 /* ---- output formatting ---- */
 struct rl_fmt_piece {

@@ -79,6 +79,16 @@ void rl_strset_foreach(const struct rl_strset *s, void (*fn)(const char *str, si
 			fn(s->e[i].s, s->e[i].len, ctx);
 }
 
+size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->e[i].s && n < max)
+			out[n++] = s->e[i].s;
+	return s->n;
+}
+
 struct rl_pathset {
 	struct rl_strset *exact;
 	const char **globs;
@@ -127,6 +137,12 @@ int rl_pathset_add(struct rl_arena *a, struct rl_pathset *p, const char *path)
 }
 
 /* True when some prefix of path, ending at a component boundary, is in p. */
+bool rl_pathset_plain(const struct rl_pathset *p, const struct rl_strset **exact)
+{
+	*exact = p->exact;
+	return !p->root && !p->n_globs;
+}
+
 bool rl_pathset_match(const struct rl_pathset *p, const char *path, size_t len)
 {
 	char tmp[4096];

@@ -10,26 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "process.skel.h"
-#include "syscall.skel.h"
-#include "sensor/sensor.h"
-
-#define HOST_SEEN_SLOTS 8192 /* at most half used: 4096 host cgroups */
-
-struct sensor {
-	struct process_bpf *skel;
-	struct syscall_bpf *sc; /* NULL: no syscall watched */
-	unsigned watched;
-	struct ring_buffer *rb;
-	sensor_record_fn fn;
-	void *ctx;
-	int ncpus;
-	char features[256];
-	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
-	 * more than the filter saves. Open addressing, 0 = empty. */
-	uint64_t host_seen[HOST_SEEN_SLOTS];
-	unsigned host_n;
-};
+#include "sensor/internal.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {

@@ -59,4 +59,24 @@ void sensor_info(struct sensor *s, struct sensor_info *out);
 void sensor_describe(struct sensor *s, char *buf, size_t size);
 void sensor_close(struct sensor *s);
 
+/*
+ * The in-kernel exec deny lists (bpf/exec_deny.bpf.h), filled by action/.
+ * kind is one EXEC_DENY_* bit; value a canonical absolute path (PATH, DIR),
+ * a process name (NAME) or an argv[0] (ARGV0). -ENAMETOOLONG when the value
+ * does not fit a key (the caller serves that rule another way), -EINVAL for
+ * a path that is not canonical. scopes: EXEC_SCOPE_ALL, or the scope bits
+ * a process's cgroup must have in sensor_exec_scope_cgroup (or-ed with those
+ * of an existing entry). sensor_exec_protect lists a path that a directory
+ * entry must never kill. Entries take effect at once.
+ */
+int sensor_exec_deny_add(struct sensor *s, uint32_t kind, const char *value, uint32_t scopes);
+/* Which EXEC_SCOPE_* bits the processes of a cgroup are in. */
+int sensor_exec_scope_cgroup(struct sensor *s, uint64_t cgroup_id, uint32_t scopes);
+int sensor_exec_protect(struct sensor *s, const char *path);
+/* Empties every list (before a reload fills them again). */
+void sensor_exec_deny_clear(struct sensor *s);
+/* The leaf-first key of a canonical absolute path ("/bin/sh" -> "sh\0bin\0"):
+ * bytes written, or -ENAMETOOLONG / -EINVAL. Pure: unit-tested. */
+int sensor_exec_path_key(const char *path, char key[EXEC_DENY_KEY]);
+
 #endif

@@ -1,0 +1,162 @@
+/*
+ * action/: enforcement and response (docs/enforcement.md). Owns the
+ * dispatcher, which decides at start (and reload) which back-end serves each
+ * rule whose `action` is not alert, applies the action after each of that
+ * rule's alerts (or reports what it would have done, in audit mode), and
+ * describes every outcome as an action record in the alert stream; the
+ * back-ends (in-kernel exec kill, user-space kill, container pause/stop, and
+ * those other folders register); and the safety rules (never pid 1, the agent
+ * or the container runtime).
+ *
+ * Must not touch: the rules engine's internals (rules.h only), the sinks
+ * (records leave through the caller's emit function), the container store
+ * (a target's container comes with its event).
+ *
+ * Threads: everything is called from the event-consumer thread. Back-ends
+ * that block (the Engine API) work on a thread of their own and hand results
+ * back through action_poll().
+ */
+#ifndef PALISADE_ACTION_H
+#define PALISADE_ACTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "container/container.h"
+#include "rules/rules.h"
+
+enum action_outcome {
+	ACTION_DONE,           /* done by user space after the alert */
+	ACTION_IN_KERNEL,      /* the kernel did it before user space saw the event */
+	ACTION_WOULD_HAVE,     /* audit mode: nothing was done */
+	ACTION_REFUSED_SAFETY, /* the target is protected (pid 1, agent, runtime) */
+	ACTION_FAILED,         /* tried; the detail says why it did not happen */
+	ACTION_OUTCOME_MAX,
+};
+/* "done", "served in kernel", "would-have", "refused-by-safety", "failed". */
+const char *action_outcome_name(enum action_outcome o);
+
+/* Who an action is aimed at: the process and container of the alert's event. */
+struct action_target {
+	const struct rules_alert *alert;
+	const struct rules_rule_info *rule;
+	uint32_t pid;      /* host pid of the process */
+	uint64_t start_ns; /* its start time (CLOCK_BOOTTIME): tells pid reuse */
+	uint32_t ev_flags; /* EV_F_* of the event (EV_F_KILLED: killed in kernel) */
+	const char *exepath;
+	const struct container_info *container; /* NULL: a host process */
+};
+
+struct action_result {
+	enum action_outcome outcome;
+	char detail[256]; /* what was done, or why not */
+};
+
+/*
+ * A back-end. It registers once; the dispatcher offers it every rule whose
+ * action type is in `types`, in registration order (register the strongest
+ * first), and the first that accepts serves the rule.
+ */
+struct action_backend {
+	const char *name; /* short, for counters: "exec-kernel" */
+	unsigned types;   /* 1u << RULES_ACTION_* it can serve */
+	/*
+	 * Can it serve rule `index` of e? Returns 0 and sets *how to the plan
+	 * line ("kill in kernel at exec"); or -EOPNOTSUPP with *why. When
+	 * `enforce` is true the back-end also installs what it needs (kernel
+	 * maps); in audit mode it must change nothing. Strings are static or
+	 * live as long as the back-end.
+	 */
+	int (*prepare)(void *ctx, struct rules_engine *e, size_t index,
+		       const struct rules_rule_info *rule, bool enforce, const char **how,
+		       const char **why);
+	/*
+	 * Applies the action to one target (enforcing rules only, safety already
+	 * checked). Returns 0 with *res filled, or 1 when the result will come
+	 * later through action_complete() (then `token` identifies it).
+	 */
+	int (*apply)(void *ctx, const struct action_target *t, enum rules_action type,
+		     struct action_result *res, uint64_t token);
+	/* Forgets every prepared rule (before a reload prepares them again). */
+	void (*reset)(void *ctx);
+	/* Optional: a container's cgroup was seen (or its metadata changed):
+	 * keeps kernel-side container scopes current. Event thread. */
+	void (*observe)(void *ctx, uint64_t cgroup_id, const struct container_info *c);
+	void *ctx;
+};
+
+struct action_dispatcher;
+
+/* Called with each action record: one line of Falco-schema JSON. */
+typedef void (*action_emit_fn)(const char *json, void *ctx);
+
+struct action_config {
+	bool enforce;         /* global mode: false = audit (report "would have") */
+	const char *hostname; /* for records */
+	FILE *log;            /* plan lines and errors; NULL: stderr */
+	action_emit_fn emit;
+	void *emit_ctx;
+};
+
+int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out);
+void action_dispatcher_free(struct action_dispatcher *d);
+/* Up to ACTION_BACKENDS_MAX back-ends; the struct is copied. */
+#define ACTION_BACKENDS_MAX 16
+int action_register(struct action_dispatcher *d, const struct action_backend *b);
+
+/*
+ * Decides who serves every enabled rule with an action other than alert,
+ * printing one line per rule. A deny rule that nothing can serve is an error
+ * (-EINVAL) unless it has downgrade: true. Call again after a reload (the
+ * engine may differ; back-ends are reset first).
+ */
+int action_plan(struct action_dispatcher *d, struct rules_engine *e);
+
+/* After an alert: apply its rule's action, or report it, as a record. */
+void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a);
+
+/* Every enriched event, before its rules run: lets back-ends learn the
+ * containers' cgroups (cheap when the pointer is the one seen last). */
+void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
+		    const struct container_info *c);
+
+/* Emits the records of asynchronous actions that finished. Event thread. */
+void action_poll(struct action_dispatcher *d);
+
+/* From a back-end's own thread: the result of an apply that returned 1. */
+void action_complete(struct action_dispatcher *d, uint64_t token,
+		     const struct action_result *res);
+
+/* One line: rules per back-end and outcomes. */
+void action_print_counters(struct action_dispatcher *d, FILE *f);
+
+/* ---- the back-ends of this folder ---- */
+struct sensor;
+/* In-kernel exec kill (bpf/exec_deny.bpf.h); falls back to user-space kill
+ * for an exec the kernel did not kill. NULL sensor: not offered. */
+int action_exec_kernel_backend(struct sensor *s, struct action_backend *out);
+/* pidfd_open + pidfd_send_signal(SIGKILL). */
+void action_proc_kill_backend(struct action_backend *out);
+/* Container pause and stop through the Engine API (a worker thread). */
+int action_container_backend(struct action_dispatcher *d, const char *docker_socket,
+			     struct action_backend *out);
+void action_container_backend_free(struct action_backend *b);
+
+/* ---- safety (safety.c) ---- */
+/*
+ * Whether acting on pid is refused: pid 1, the agent itself, the container
+ * runtime (dockerd, containerd, containerd-shim*, runc by exe path or name)
+ * unless the rule's condition names that program. *why says which.
+ */
+bool action_protected(uint32_t pid, const char *condition, char *why, size_t len);
+/* The same test on the executable path the event carries. */
+bool action_protected_exe(const char *exepath, const char *condition, char *why, size_t len);
+/* The runtime programs protected by default, for the kernel's list. */
+extern const char *const action_protected_names[];
+
+/* Kills pid if it is still the process that started at start_ns (0: any). */
+void action_kill_pid(uint32_t pid, uint64_t start_ns, struct action_result *res);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * Container response: pause and stop through the Docker Engine API, on a
+ * worker thread (a stop waits for the container to exit; the event thread
+ * must not). Pause goes through the Engine rather than writing cgroup.freeze
+ * directly, so that Docker knows the container is paused (`docker inspect`
+ * says Paused, `docker unpause` works); only when the Engine does not answer
+ * is the container's cgroup frozen directly (cgroup v2 cgroup.freeze), and
+ * the record says so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "action/action.h"
+
+#define QUEUE_MAX 64
+/* Seconds Docker waits after SIGTERM before SIGKILL on stop. */
+#define STOP_GRACE_SEC 2
+#define ENGINE_TIMEOUT_MS ((STOP_GRACE_SEC + 10) * 1000L)
+
+struct job {
+	char id[CONTAINER_ID_LEN + 1];
+	enum rules_action type;
+	uint64_t token;
+};
+
+struct container_response {
+	struct action_dispatcher *d;
+	char *socket;
+	pthread_t thread;
+	bool started, stopping;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job q[QUEUE_MAX];
+	size_t head, n;
+};
+
+/* cgroup v2 freeze, when the Engine is away: the two layouts Docker uses. */
+static int freeze_cgroup(const char *id, char *where, size_t len)
+{
+	static const char *const prefix[] = { "system.slice/docker-", "docker/", NULL };
+	static const char *const suffix[] = { ".scope", "", NULL };
+	char mnt[512], path[768];
+	int ret = container_cgroup2_mount(mnt, sizeof(mnt));
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; prefix[i]; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s%s%s/cgroup.freeze", mnt, prefix[i], id,
+			 suffix[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ret = write(fd, "1", 1) == 1 ? 0 : -errno;
+		close(fd);
+		snprintf(where, len, "%s", path);
+		return ret;
+	}
+	return -ENOENT;
+}
+
+static void run_job(struct container_response *c, const struct job *j, struct action_result *res)
+{
+	char path[160], err[256], where[768];
+	long status = 0;
+	int ret;
+
+	if (j->type == RULES_ACTION_PAUSE)
+		snprintf(path, sizeof(path), "/containers/%s/pause", j->id);
+	else
+		snprintf(path, sizeof(path), "/containers/%s/stop?t=%d", j->id, STOP_GRACE_SEC);
+	ret = container_engine_post(c->socket, path, ENGINE_TIMEOUT_MS, &status, err, sizeof(err));
+	err[strcspn(err, "\n")] = '\0';
+	if (!ret && status >= 200 && status <= 299) {
+		res->outcome = ACTION_DONE;
+		snprintf(res->detail, sizeof(res->detail), "%s through the Docker Engine API",
+			 j->type == RULES_ACTION_PAUSE ? "paused" : "stopped");
+		return;
+	}
+	if (!ret && status == 304) { /* stop: already stopped */
+		res->outcome = ACTION_DONE;
+		snprintf(res->detail, sizeof(res->detail), "already stopped");
+		return;
+	}
+	if (ret && j->type == RULES_ACTION_PAUSE && freeze_cgroup(j->id, where, sizeof(where)) == 0) {
+		res->outcome = ACTION_DONE;
+		snprintf(res->detail, sizeof(res->detail),
+			 "frozen through %.120s (the Engine API did not answer: %.40s; docker "
+			 "does not know)", where, err);
+		return;
+	}
+	res->outcome = ACTION_FAILED;
+	if (ret)
+		snprintf(res->detail, sizeof(res->detail), "the Docker Engine API did not answer: %.200s", err);
+	else
+		snprintf(res->detail, sizeof(res->detail), "the Docker Engine API answered %ld: %.200s",
+			 status, err);
+}
+
+static void *worker(void *arg)
+{
+	struct container_response *c = arg;
+	struct action_result res;
+	struct job j;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->n && !c->stopping)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (!c->n)
+			break;
+		j = c->q[c->head];
+		c->head = (c->head + 1) % QUEUE_MAX;
+		c->n--;
+		pthread_mutex_unlock(&c->lock);
+		memset(&res, 0, sizeof(res));
+		run_job(c, &j, &res);
+		action_complete(c->d, j.token, &res);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static int cr_prepare(void *ctx, struct rules_engine *e, size_t index,
+		      const struct rules_rule_info *rule, bool enforce, const char **how,
+		      const char **why)
+{
+	struct container_response *c = ctx;
+
+	(void)e;
+	(void)index;
+	(void)enforce;
+	if (!c->socket) {
+		*why = "container response needs the Docker Engine API (--no-docker was given)";
+		return -EOPNOTSUPP;
+	}
+	if (rule->action.where == RULES_SCOPE_HOST) {
+		*why = "pause and stop act on containers, and the rule's scope is host";
+		return -EOPNOTSUPP;
+	}
+	*how = rule->action.type == RULES_ACTION_PAUSE ? "container pause (Docker Engine API)"
+						       : "container stop (Docker Engine API)";
+	return 0;
+}
+
+static int cr_apply(void *ctx, const struct action_target *t, enum rules_action type,
+		    struct action_result *res, uint64_t token)
+{
+	struct container_response *c = ctx;
+	int ret = 1;
+
+	if (!t->container) {
+		res->outcome = ACTION_FAILED;
+		snprintf(res->detail, sizeof(res->detail), "the process is not in a container");
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (!c->started) {
+		if (pthread_create(&c->thread, NULL, worker, c) == 0)
+			c->started = true;
+	}
+	if (!c->started || c->n == QUEUE_MAX) {
+		res->outcome = ACTION_FAILED;
+		snprintf(res->detail, sizeof(res->detail), "%s",
+			 c->started ? "too many container actions pending (64)"
+				    : "cannot start the container-action thread");
+		ret = 0;
+	} else {
+		struct job *j = &c->q[(c->head + c->n) % QUEUE_MAX];
+
+		snprintf(j->id, sizeof(j->id), "%s", t->container->id);
+		j->type = type;
+		j->token = token;
+		c->n++;
+		pthread_cond_signal(&c->wake);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static void cr_reset(void *ctx)
+{
+	(void)ctx;
+}
+
+int action_container_backend(struct action_dispatcher *d, const char *docker_socket,
+			     struct action_backend *out)
+{
+	struct container_response *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	if (docker_socket && !(c->socket = strdup(docker_socket))) {
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	*out = (struct action_backend){ .name = "container",
+					.types = (1u << RULES_ACTION_PAUSE) |
+						 (1u << RULES_ACTION_STOP),
+					.prepare = cr_prepare,
+					.apply = cr_apply,
+					.reset = cr_reset,
+					.ctx = c };
+	return 0;
+}
+
+/* Finishes what is queued (each request is bounded by its timeout). */
+void action_container_backend_free(struct action_backend *b)
+{
+	struct container_response *c = b ? b->ctx : NULL;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	if (c->started)
+		pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->wake);
+	free(c->socket);
+	free(c);
+	b->ctx = NULL;
+}

@@ -1,0 +1,261 @@
+#!/bin/sh
+# Enforcement, end to end: a forbidden binary killed in kernel before it runs
+# (in a container and on the host), user-space kill, container pause and
+# stop, audit mode, per-rule enforce: false, the safety rules, and deny rules
+# that no back-end serves. Asserts the outcome (marker never written, exit
+# 137, docker inspect), not only the alert.
+. tests/integration/lib.sh
+
+T=e$$
+B=enforce-$T # container name prefix: this branch's, never another's
+
+# wait_alert JQ_FILTER [SECONDS] [FIXED_STRING]: like wait_event, on alerts.
+wait_alert() {
+	deadline=$(( $(date +%s) + ${2:-10} ))
+	while :; do
+		m=$(grep -F -- "${3:-\"rule\"}" "$WORK/alerts.json" 2>/dev/null |
+			jq -c "select($1)" 2>/dev/null | head -1)
+		if [ -n "$m" ]; then
+			printf '%s\n' "$m"
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.2
+	done
+	echo "no alert matched: $1" >&2
+	return 1
+}
+
+# no_alert JQ_FILTER FIXED_STRING: no alert line matches (after the agent stopped).
+no_alert() {
+	! grep -F -- "$2" "$WORK/alerts.json" | jq -e "select($1)" >/dev/null 2>&1
+}
+
+inspect() { docker inspect -f "$2" "$1" 2>/dev/null; }
+
+# wait_state NAME TEMPLATE VALUE SECONDS
+wait_state() {
+	deadline=$(( $(date +%s) + $4 ))
+	until [ "$(inspect "$1" "$2")" = "$3" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# The forbidden binary is busybox under a forbidden path, named as one of its
+# applets so that it would really run if it were not killed.
+mkdir -p "$WORK/bin" "$WORK/$T/deny"
+cp /bin/busybox "$WORK/$T/sh"
+cp /bin/busybox "$WORK/$T/deny/sh"
+cp "$(readlink -f /bin/sh)" "$WORK/bin/$T-audit"
+
+cat >"$WORK/rules.yaml" <<EOR
+- macro: spawned_process
+  condition: evt.type in (execve, execveat) and evt.dir=<
+- rule: $T forbidden binary
+  desc: a binary nobody may run
+  condition: spawned_process and proc.exepath in (/tmp/$T/sh, $WORK/$T/sh)
+  output: forbidden binary %proc.exepath
+  priority: CRITICAL
+  action: kill
+- rule: $T denied binary
+  desc: deny on an exec is served by the kernel too
+  condition: spawned_process and proc.exepath = $WORK/$T/deny/sh
+  output: denied binary %proc.exepath
+  priority: CRITICAL
+  action: deny
+- rule: $T scoped binary
+  desc: killed in kernel in one container only
+  condition: spawned_process and proc.exepath = /tmp/$T/scoped/sh
+  output: scoped binary %proc.exepath
+  priority: CRITICAL
+  action: {type: kill, scope: {name: "$B-main"}}
+- rule: $T audited binary
+  desc: kill asked, but this rule only reports
+  condition: spawned_process and proc.name = $T-audit
+  output: audited binary %proc.exepath
+  priority: WARNING
+  action: {type: kill, enforce: false}
+- rule: $T user kill
+  desc: not decidable in kernel (cmdline), so a user-space kill
+  condition: spawned_process and proc.cmdline contains "$T-userkill"
+  output: user kill %proc.cmdline
+  priority: WARNING
+  action: kill
+- rule: $T pause
+  desc: pause the container
+  condition: spawned_process and proc.cmdline contains "$T-pause"
+  output: pause %container.name
+  priority: WARNING
+  action: {type: pause, scope: {name: "$B-pause*"}}
+- rule: $T stop
+  desc: stop the container
+  condition: spawned_process and proc.cmdline contains "$T-stop"
+  output: stop %container.name
+  priority: WARNING
+  action: {type: stop, scope: containers}
+EOR
+
+run_container "$B-main" "$IMAGE" sleep 300
+run_container "$B-pause" "$IMAGE" sleep 300
+run_container "$B-stop" "$IMAGE" sleep 300
+MAIN=$(container_id "$B-main")
+for c in "$B-main" "$B-pause"; do
+	docker exec "$c" sh -c "mkdir -p /tmp/$T/scoped && cp /bin/busybox /tmp/$T/sh && cp /bin/busybox /tmp/$T/scoped/sh"
+done
+
+start_agent --enforce --rules "$WORK/rules.yaml" || exit 1
+check "plan: exact exec rule served in kernel" \
+	grep -qF "palisade: enforce: $T forbidden binary: kill in kernel at exec" "$WORK/agent.err"
+check "plan: cmdline rule falls back to user-space kill" \
+	grep -qF "palisade: enforce: $T user kill: user-space kill" "$WORK/agent.err"
+check "plan: pause and stop through the Engine API" \
+	grep -qF "palisade: enforce: $T pause: container pause (Docker Engine API)" "$WORK/agent.err"
+check "plan: enforce: false reported as audit" \
+	grep -qF "palisade: enforce: $T audited binary: kill in kernel at exec (audit: would have" "$WORK/agent.err"
+
+# 1. In a container: the binary never runs, the caller sees SIGKILL (137).
+docker exec "$B-main" "/tmp/$T/sh" -c "touch /tmp/$T-marker"
+rc=$?
+check "container: forbidden binary exits 137 (SIGKILL)" test "$rc" -eq 137
+check "container: its marker file was never created" \
+	test "$(docker exec "$B-main" sh -c "test -e /tmp/$T-marker && echo yes || echo no")" = no
+a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"container.id\"]==\"$(echo "$MAIN" | cut -c1-12)\"" 10 "$T")
+check "container: action record says killed in kernel" expect "$a" \
+	'.source=="palisade" and .output_fields.outcome=="served in kernel" and .output_fields.action=="kill" and .output_fields["proc.exepath"]=="/tmp/'"$T"'/sh"'
+
+# 2. On the host: the same.
+"$WORK/$T/sh" -c "touch $WORK/$T-host-marker"
+rc=$?
+check "host: forbidden binary exits 137" test "$rc" -eq 137
+check "host: its marker file was never created" test ! -e "$WORK/$T-host-marker"
+a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"container.id\"]==\"host\"" 10 "$T")
+check "host: action record says killed in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+
+# A deny on an exec: the same kill, reported as a deny.
+check "plan: deny on an exec is served in kernel" \
+	grep -qF "palisade: enforce: $T denied binary: deny in kernel at exec" "$WORK/agent.err"
+"$WORK/$T/deny/sh" -c "touch $WORK/$T-deny-marker"
+rc=$?
+check "deny exec: never ran (137, no marker)" test "$rc" -eq 137 -a ! -e "$WORK/$T-deny-marker"
+a=$(wait_alert ".rule==\"$T denied binary (action)\"" 10 "$T")
+check "deny exec: record says deny served in kernel" expect "$a" \
+	'.output_fields.action=="deny" and .output_fields.outcome=="served in kernel"'
+
+# A container-scoped exec rule: killed in kernel in the container in scope,
+# left alone in another one.
+check "plan: container-scoped exec rule served in kernel" \
+	grep -qF "palisade: enforce: $T scoped binary: kill in kernel at exec, in the containers of its scope" "$WORK/agent.err"
+docker exec "$B-main" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: killed in the container in scope (137, no marker)" test "$rc" -eq 137 -a \
+	"$(docker exec "$B-main" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = no
+a=$(wait_alert ".rule==\"$T scoped binary (action)\"" 10 "$T")
+check "scoped: record says served in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+docker exec "$B-pause" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: runs in a container outside the scope" test "$rc" -eq 0 -a \
+	"$(docker exec "$B-pause" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = yes
+
+# 3. enforce: false under --enforce: runs, reported as would-have.
+"$WORK/bin/$T-audit" -c "touch $WORK/$T-audit-marker"
+rc=$?
+check "enforce: false: the binary ran" test "$rc" -eq 0 -a -e "$WORK/$T-audit-marker"
+a=$(wait_alert ".rule==\"$T audited binary (action)\"" 10 "$T")
+check "enforce: false: reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+
+# 4. User-space kill of a process the kernel cannot judge.
+sh -c "sleep 5; touch $WORK/$T-userkill-marker; : $T-userkill"
+rc=$?
+check "user-space kill: the process was killed (137)" test "$rc" -eq 137
+check "user-space kill: it did not get to finish" test ! -e "$WORK/$T-userkill-marker"
+a=$(wait_alert ".rule==\"$T user kill (action)\"" 10 "$T")
+check "user-space kill: record says done" expect "$a" \
+	'.output_fields.outcome=="done" and .output_fields.backend=="user-kill"'
+
+# 5. Pause: scoped by name; another container triggering it is left alone.
+docker exec "$B-main" sh -c ": $T-pause"
+docker exec "$B-pause" sh -c ": $T-pause"
+check "pause: docker inspect says Paused" wait_state "$B-pause" '{{.State.Paused}}' true 15
+a=$(wait_alert ".rule==\"$T pause (action)\" and .output_fields[\"container.name\"]==\"$B-pause\"" 10 "$T")
+check "pause: record says done through the Engine API" expect "$a" \
+	'.output_fields.outcome=="done" and (.output_fields.detail|test("Engine API"))'
+check "pause: a container outside the scope is not paused" \
+	test "$(inspect "$B-main" '{{.State.Paused}}')" = false
+docker unpause "$B-pause" >/dev/null 2>&1
+
+# 6. Stop.
+docker exec "$B-stop" sh -c ": $T-stop"
+check "stop: the container stopped" wait_state "$B-stop" '{{.State.Running}}' false 20
+a=$(wait_alert ".rule==\"$T stop (action)\"" 10 "$T")
+check "stop: record says done" expect "$a" '.output_fields.outcome=="done"'
+stop_agent
+check "scoped: no record for the container outside the scope" \
+	no_alert ".rule==\"$T scoped binary (action)\" and .output_fields[\"container.name\"]==\"$B-pause\"" "$T"
+check "pause: no record for the container outside the scope" \
+	no_alert ".rule==\"$T pause (action)\" and .output_fields[\"container.name\"]==\"$B-main\"" "$T"
+
+# 7. Audit mode (no --enforce): nothing is done, everything is reported.
+start_agent --rules "$WORK/rules.yaml" || exit 1
+check "audit: plan says would have" \
+	grep -qF "palisade: enforce: $T forbidden binary: kill in kernel at exec (audit: would have" "$WORK/agent.err"
+"$WORK/$T/sh" -c "touch $WORK/$T-audit-host-marker"
+rc=$?
+check "audit: the forbidden binary ran" test "$rc" -eq 0 -a -e "$WORK/$T-audit-host-marker"
+a=$(wait_alert ".rule==\"$T forbidden binary (action)\"" 10 "$T")
+check "audit: record says would-have" expect "$a" \
+	'.output_fields.outcome=="would-have" and (.output_fields.detail|test("would have killed"))'
+docker exec "$B-pause" sh -c ": $T-pause"
+a=$(wait_alert ".rule==\"$T pause (action)\"" 10 "$T")
+check "audit: pause reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+check "audit: the container was not paused" test "$(inspect "$B-pause" '{{.State.Paused}}')" = false
+stop_agent
+
+# 8. Safety: a rule that matches the runtime (containerd-shim and runc carry
+# the container id on their command lines) kills nothing; the container starts.
+CONTAINERS="$CONTAINERS $B-safe"
+docker rm -f "$B-safe" >/dev/null 2>&1
+SAFE=$(docker create --name "$B-safe" "$IMAGE" sleep 300)
+cat >"$WORK/safety.yaml" <<EOR
+- rule: $T runtime
+  desc: matches runc and the shim of one container, without naming them
+  condition: evt.type in (execve, execveat) and proc.cmdline contains "$SAFE"
+  output: runtime %proc.exepath
+  priority: WARNING
+  action: kill
+EOR
+start_agent --enforce --rules "$WORK/safety.yaml" || exit 1
+docker start "$B-safe" >/dev/null
+check "safety: the container started and runs" wait_state "$B-safe" '{{.State.Running}}' true 15
+a=$(wait_alert ".rule==\"$T runtime (action)\"" 10 "$T")
+check "safety: matching runtime processes refused by safety" expect "$a" \
+	'.output_fields.outcome=="refused-by-safety" and (.output_fields.detail|test("container runtime"))'
+stop_agent
+check "safety: no runtime process was killed" \
+	no_alert ".rule==\"$T runtime (action)\" and .output_fields.outcome==\"done\"" "$T"
+
+# 9. A deny rule nothing can serve refuses to load; with downgrade it alerts.
+cat >"$WORK/deny.yaml" <<EOR
+- rule: $T deny open
+  desc: no back-end here denies an open
+  condition: evt.type in (open, openat) and fd.name = /etc/$T-secret
+  output: open %fd.name
+  priority: WARNING
+  action: deny
+EOR
+./palisade run --no-docker -o none --enforce --rules "$WORK/deny.yaml" >/dev/null 2>"$WORK/deny.err" &
+DENY_PID=$!
+i=0
+while kill -0 "$DENY_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT "$DENY_PID" 2>/dev/null
+wait "$DENY_PID"
+rc=$?
+check "unservable deny: the agent refuses to start (exit 1)" test "$rc" -eq 1
+check "unservable deny: says why and what to do" \
+	grep -qF "palisade: enforce: $T deny open: cannot be served" "$WORK/deny.err"
+sed -i 's/  action: deny/  action: {type: deny, downgrade: true}/' "$WORK/deny.yaml"
+start_agent --enforce --rules "$WORK/deny.yaml" || exit 1
+check "downgrade: true: loads, reported as downgraded to alert" \
+	grep -qF "palisade: enforce: $T deny open: cannot be served" "$WORK/agent.err"
+check "downgrade: true: the line says downgraded to alert" grep -qF "downgraded to alert" "$WORK/agent.err"
+stop_agent
