@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "config/config.h"
 #include "rules/rules.h"
 
 #define PALISADE_VERSION "0.1.0"
@@ -16,6 +17,7 @@ static const struct command {
 	{ "replay", agent_replay_main, "re-run the pipeline over a `run --record` file" },
 	{ "rules", rules_cli_main, "check or list rules files (Falco's language)" },
 	{ "fields", fields_cli_main, "list every field the rules may use" },
+	{ "config", config_cli_main, "check a configuration file, list every key" },
 };
 
 static void usage(FILE *f)

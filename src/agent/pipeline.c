@@ -12,6 +12,15 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	char *json;
 
 	p->alerts++;
+	if (p->sinks) {
+		struct sink_record *r = sink_record_from_alert(a);
+
+		if (!r)
+			p->alert_errors++;
+		sink_set_submit(p->sinks, r);
+		sink_record_unref(r);
+		return 0;
+	}
 	if (!p->alerts_out)
 		return 0;
 	json = rules_alert_to_json(a);

@@ -10,15 +10,17 @@
 
 #include "agent/agent.h"
 #include "agent/pipeline.h"
+#include "agent/reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
+#include "output/sink.h"
 #include "sensor/sensor.h"
 
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
 #define POLL_MS 20
 
-static volatile sig_atomic_t stop_requested, stats_requested;
+static volatile sig_atomic_t stop_requested, stats_requested, reload_requested;
 
 static void on_stop(int sig)
 {
@@ -32,6 +34,12 @@ static void on_usr1(int sig)
 	stats_requested = 1;
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -41,10 +49,15 @@ static void usage(FILE *f)
 		"container, evaluates the rules (Falco's language) on each event and prints\n"
 		"one JSON alert per match in Falco's schema, until SIGINT or SIGTERM.\n"
 		"Needs root and a kernel with BTF. SIGUSR1 prints the loss counters to\n"
-		"stderr. Event JSON: docs/events.md; rules: docs/rules.md.\n"
+		"stderr; SIGHUP reloads the configuration and the rules. Event JSON:\n"
+		"docs/events.md; rules: docs/rules.md; configuration and outputs:\n"
+		"docs/configuration.md, docs/outputs.md. Options override the file.\n"
 		"\n"
 		"Options:\n"
-		"  -o, --output FILE         write alerts to FILE instead of stdout\n"
+		"  -c, --config FILE         configuration file (default %s\n"
+		"                            when it exists)\n"
+		"  -o, --output FILE         write alerts to FILE instead of the configured\n"
+		"                            outputs (default: stdout)\n"
 		"                            (\"-\" = stdout, \"none\" = discard)\n"
 		"  -e, --events FILE         also write every raw event (exec, fork, exit)\n"
 		"                            as JSON to FILE (\"-\" = stdout)\n"
@@ -61,20 +74,16 @@ static void usage(FILE *f)
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
 		"%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
+		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
 }
 
-struct run_options {
-	const char *output, *events, *record, *docker_socket, *syscalls;
-	struct agent_rules_options rules;
-	uint32_t ringbuf_kib;
-	size_t proc_table_size;
-};
 
-static int parse_options(int argc, char **argv, struct run_options *o)
+static int parse_options(int argc, char **argv, const struct palisade_config *cfg,
+			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
@@ -87,16 +96,18 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool cli_rules = false;
 	char *end;
 	int c;
 
-	*o = (struct run_options){ .output = "-",
-				   .docker_socket = DEFAULT_DOCKER_SOCKET,
-				   .syscalls = "rules",
-				   .ringbuf_kib = 4096,
-				   .proc_table_size = PROC_TABLE_DEFAULT };
-	agent_rules_defaults(&o->rules);
-	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
+	agent_options_from_config(cfg, o);
+	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+		if (c == AGENT_RULES_OPT_BASE && !cli_rules) {
+			/* --rules on the command line replaces the file's rules.files. */
+			cli_rules = true;
+			o->rules.n_paths = 0;
+		}
 		if (c >= AGENT_RULES_OPT_BASE) {
 			if (agent_rules_option(&o->rules, c, optarg))
 				return -EINVAL;
@@ -114,8 +125,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			}
 			o->syscalls = optarg;
 			break;
+		case 'c':
+			break; /* read before the other options: agent_config_path() */
 		case 'o':
-			o->output = optarg;
+			agent_options_set_output(o, optarg);
 			break;
 		case 'r':
 			o->record = optarg;
@@ -242,11 +255,14 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors);
+	sink_set_report(p->sinks, stderr, when);
 }
 
 int agent_run_main(int argc, char **argv)
 {
 	struct run_options o;
+	struct palisade_config *cfg = NULL;
+	static struct agent_reload reload;
 	struct pipeline p = { 0 };
 	struct sensor *sensor = NULL;
 	struct sensor_config scfg;
@@ -256,19 +272,26 @@ int agent_run_main(int argc, char **argv)
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	int err, seeded;
 
-	err = parse_options(argc, argv, &o);
-	if (err)
+	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
+	err = parse_options(argc, argv, cfg, &o);
+	if (err) {
+		config_free(cfg);
+		return 2;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "palisade run: must run as root (loads BPF programs)\n");
+		config_free(cfg);
 		return 1;
 	}
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
-	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0)
+	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0) {
+		config_free(cfg);
 		return 1;
-	if (pipeline_open_output(o.output, &p.alerts_out) < 0 ||
+	}
+	if (agent_sinks_new(&o, &p.sinks) < 0 ||
 	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
@@ -294,6 +317,8 @@ int agent_run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
@@ -303,6 +328,14 @@ int agent_run_main(int argc, char **argv)
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	err = sink_set_start(p.sinks);
+	if (err)
+		goto cleanup;
+	sink_set_publish(p.sinks);
+	reload = (struct agent_reload){ .argc = argc, .argv = argv, .parse = parse_options,
+					.interest = syscall_interest, .p = &p, .sensor = sensor,
+					.cfg = cfg, .o = &o };
+	memcpy(reload.spec, spec, sizeof(spec));
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -321,10 +354,13 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
-		if (p.alerts_out)
-			fflush(p.alerts_out);
 		if (p.events_out)
 			fflush(p.events_out);
+		if (reload_requested) {
+			reload_requested = 0;
+			agent_reload(&reload);
+			cfg = reload.cfg;
+		}
 		if (stats_requested) {
 			stats_requested = 0;
 			print_counters(sensor, &p, "counters");
@@ -339,10 +375,11 @@ cleanup:
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;
-	pipeline_close_output(p.alerts_out);
+	sink_set_free(p.sinks); /* delivers (or spools) what is queued */
 	pipeline_close_output(p.events_out);
 	rules_engine_free(p.rules);
 	proc_table_free(p.procs);
 	jw_release(&p.json);
+	config_free(cfg);
 	return err ? 1 : 0;
 }
