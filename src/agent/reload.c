@@ -13,6 +13,7 @@ int agent_reload(struct agent_reload *r)
 	struct sink_set *sinks = NULL;
 	struct run_options o;
 	bool spec_changed = false;
+	unsigned i, watched;
 	int err;
 
 	fprintf(stderr, "palisade: SIGHUP: reloading %s and the rules\n",
@@ -66,8 +67,10 @@ int agent_reload(struct agent_reload *r)
 	config_free(r->cfg);
 	r->cfg = cfg;
 	r->reloads++;
-	fprintf(stderr, "palisade: reloaded: %zu output%s, syscall interest %s\n",
+	for (i = 0, watched = 0; i < EV_SYSCALL_NR_MAX; i++)
+		watched += spec[i] != 0;
+	fprintf(stderr, "palisade: reloaded: %zu output%s, syscall interest %s (%u watched)\n",
 		sink_set_count(sinks), sink_set_count(sinks) == 1 ? "" : "s",
-		spec_changed ? "updated" : "unchanged");
+		spec_changed ? "updated" : "unchanged", watched);
 	return 0;
 }

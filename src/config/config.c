@@ -412,8 +412,8 @@ static void set_output(struct parse *p, const yaml_node_t *n, size_t idx, struct
 		k = output_key(name, bit, &other);
 		if (!k) {
 			list_output_keys(keys, sizeof(keys), bit);
-			problem(p, kn, "%s: unknown key '%s' %s (expected one of %s)", where, name,
-				other ? "for this type" : "", keys);
+			problem(p, kn, "%s: unknown key '%s'%s (expected one of %s)", where, name,
+				other ? " for this type" : "", keys);
 			continue;
 		}
 		output_where(where, sizeof(where), idx, name);

@@ -32,6 +32,16 @@ static const char *type_word(enum config_type t)
 	return words[t];
 }
 
+/* Choices as "a, b, c": a bare '|' would end the Markdown cell. */
+static void print_choices(FILE *f, const char *choices)
+{
+	for (; *choices; choices++)
+		if (*choices == '|')
+			fputs(", ", f);
+		else
+			fputc(*choices, f);
+}
+
 static void print_row(FILE *f, const struct config_key *k, bool output)
 {
 	char types[64];
@@ -41,10 +51,18 @@ static void print_row(FILE *f, const struct config_key *k, bool output)
 		type_names(types, sizeof(types), k->types);
 		fprintf(f, " %s |", types);
 	}
-	fprintf(f, " %s%s%s%s | %s%s%s | %s |\n", type_word(k->type),
-		k->type == CFG_ENUM ? " `" : "", k->type == CFG_ENUM ? k->choices : "",
-		k->type == CFG_ENUM ? "`" : "", k->required ? "required" : k->def ? "`" : "",
-		k->required ? "" : k->def ? k->def : "", k->required || !k->def ? "" : "`", k->desc);
+	fprintf(f, " %s", type_word(k->type));
+	if (k->type == CFG_ENUM) {
+		fputs(": ", f);
+		print_choices(f, k->choices);
+	}
+	if (k->required)
+		fputs(" | required", f);
+	else if (k->def && *k->def)
+		fprintf(f, " | `%s`", k->def);
+	else
+		fputs(" | `\"\"`", f);
+	fprintf(f, " | %s |\n", k->desc);
 }
 
 void config_print_keys(FILE *f)
