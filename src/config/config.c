@@ -175,10 +175,13 @@ static void set_value(struct parse *p, const struct config_key *k, const char *t
 		err = parse_uint(text, k->type == CFG_BYTES, &u);
 		if (err || u < k->min || (k->max && u > k->max) ||
 		    (k->type == CFG_POW2 && (u & (u - 1)))) {
-			problem(p, n, "%s: '%s' is out of range (expected %s%s from %" PRIu64
+			problem(p, n, "%s: '%s' is out of range (expected %s from %" PRIu64
 				      " to %" PRIu64 "%s)",
-				where, text, k->type == CFG_POW2 ? "a power of two " : "a whole number ",
-				k->type == CFG_BYTES ? "of bytes" : "", k->min, k->max,
+				where, text,
+				k->type == CFG_POW2    ? "a power of two"
+				: k->type == CFG_BYTES ? "a whole number of bytes"
+						       : "a whole number",
+				k->min, k->max,
 				k->type == CFG_BYTES ? ", with an optional K, M or G suffix" : "");
 			return;
 		}
@@ -495,25 +498,38 @@ static bool is_section(const char *prefix)
 	return false;
 }
 
-/* The names valid right under `prefix` ("" for the top level). */
+/* The next name component of key i under `prefix` ("" for the top level);
+ * false when the key is not under it. */
+static bool next_component(size_t i, const char *prefix, const char **at, size_t *len)
+{
+	const char *name = config_keys[i].name, *dot;
+	size_t plen = strlen(prefix);
+
+	if (plen && (strncmp(name, prefix, plen) || name[plen] != '.'))
+		return false;
+	*at = plen ? name + plen + 1 : name;
+	dot = strchr(*at, '.');
+	*len = dot ? (size_t)(dot - *at) : strlen(*at);
+	return true;
+}
+
+/* The names valid right under `prefix`, each once. */
 static void list_section(char *buf, size_t size, const char *prefix)
 {
-	size_t len = strlen(prefix), i, n = 0;
+	const char *at, *prev;
+	size_t i, j, len, plen, n = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < config_key_count && n < size; i++) {
-		const char *name = config_keys[i].name, *rest, *dot;
-		size_t rlen;
-
-		if (len && (strncmp(name, prefix, len) || name[len] != '.'))
+		if (!next_component(i, prefix, &at, &len))
 			continue;
-		rest = len ? name + len + 1 : name;
-		dot = strchr(rest, '.');
-		rlen = dot ? (size_t)(dot - rest) : strlen(rest);
-		/* Each name once, although several keys share a section. */
-		if (i && strstr(buf, rest) && rlen)
-			continue;
-		n += (size_t)snprintf(buf + n, size - n, "%s%.*s", n ? ", " : "", (int)rlen, rest);
+		for (j = 0; j < i; j++)
+			if (next_component(j, prefix, &prev, &plen) && plen == len &&
+			    strncmp(prev, at, len) == 0)
+				break;
+		if (j == i)
+			n += (size_t)snprintf(buf + n, size - n, "%s%.*s", n ? ", " : "", (int)len,
+					      at);
 	}
 }
 
