@@ -7,22 +7,6 @@
 
 C=sinks-reload
 
-start_with_config() {
-	: >"$WORK/agent.err"
-	./palisade run --config "$1" 2>"$WORK/agent.err" >/dev/null &
-	AGENT_PID=$!
-	i=0
-	until grep -q '^palisade: loaded' "$WORK/agent.err"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			cat "$WORK/agent.err" >&2
-			AGENT_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
 # wait_grep PATTERN FILE [SECONDS]
 wait_grep() {
 	deadline=$(( $(date +%s) + ${3:-10} ))
@@ -99,7 +83,7 @@ outputs:
 Y
 run_container $C "$IMAGE" sleep 300
 docker exec $C ln -s /bin/busybox /tmp/sinks_a
-start_with_config "$WORK/palisade.yaml" || exit 1
+start_agent_with --config "$WORK/palisade.yaml" || exit 1
 before=$(sed -n 's/.* \([0-9]*\) syscalls watched.*/\1/p' "$WORK/agent.err")
 
 for n in 1 2 3 4 5 6 7; do

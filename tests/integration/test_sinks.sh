@@ -2,7 +2,7 @@
 # Outputs: a real HTTP receiver gets the exact Falco JSON of a real alert from
 # a real container; a receiver that goes down and comes back loses nothing
 # and sees the order kept (spool) or has its drops counted (no spool).
-# Ports 15160-15161 (loopback).
+# HTTPS is verified against the configured CA. Ports 15160-15163 (loopback).
 . tests/integration/lib.sh
 
 RECV_PIDS=
@@ -10,11 +10,13 @@ trap 'for p in $RECV_PIDS; do kill "$p" 2>/dev/null; done; cleanup' EXIT INT TER
 C=sinks-out
 P1=15160
 P2=15161
+P3=15162
+P4=15163
 
-# start_receiver PORT DIR: a python3 http.server receiver (tests/tools).
+# start_receiver PORT DIR [CERT KEY]: a python3 http.server receiver (tests/tools).
 start_receiver() {
 	rm -f "$2/ready"
-	python3 tests/tools/webhook_receiver.py "$1" "$2" &
+	python3 tests/tools/webhook_receiver.py "$@" &
 	RECV_PIDS="$RECV_PIDS $!"
 	eval "RECV_$1=$!"
 	i=0
@@ -26,23 +28,6 @@ start_receiver() {
 }
 stop_receiver() {
 	eval "kill \$RECV_$1; wait \$RECV_$1" 2>/dev/null
-}
-
-# start_with_config FILE: the agent with a configuration file and no -o.
-start_with_config() {
-	: >"$WORK/agent.err"
-	./palisade run --config "$1" 2>"$WORK/agent.err" >"$WORK/stdout.json" &
-	AGENT_PID=$!
-	i=0
-	until grep -q '^palisade: loaded' "$WORK/agent.err"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			cat "$WORK/agent.err" >&2
-			AGENT_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
 }
 
 # wait_lines FILE N [SECONDS]: until FILE has at least N lines.
@@ -80,13 +65,27 @@ outputs:
     retries: 1
     backoff_ms: 50
     timeout_ms: 1000
+  - type: webhook
+    name: tls
+    url: https://127.0.0.1:$P3/falco
+    tls_ca: $WORK/cert.pem
+    headers: {X-Palisade-Test: sinks}
+  - type: webhook
+    name: tlsbad
+    url: https://127.0.0.1:$P4/
+    retries: 0
 Y
+# A self-signed certificate for 127.0.0.1: trusted by "tls" only.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
 
 run_container $C "$IMAGE" sleep 300
 docker exec $C ln -s /bin/busybox /tmp/sinks_a
 start_receiver $P1 "$WORK/r1" || exit 1
 start_receiver $P2 "$WORK/r2" || exit 1
-start_with_config "$WORK/palisade.yaml" || exit 1
+start_receiver $P3 "$WORK/r3" "$WORK/cert.pem" "$WORK/key.pem" || exit 1
+start_receiver $P4 "$WORK/r4" "$WORK/cert.pem" "$WORK/key.pem" || exit 1
+start_agent_with --config "$WORK/palisade.yaml" || exit 1
 
 docker exec $C /tmp/sinks_a true n0 >/dev/null 2>&1
 wait_lines "$WORK/r1/bodies.jsonl" 1
@@ -99,7 +98,12 @@ check "webhook body has exactly Falco's keys (+ none missing)" expect "$body" \
 	'(keys - ["hostname","output","output_fields","priority","rule","source","tags","time"]) == [] and (keys|length)==8'
 check "webhook POSTs to / with Content-Type application/json" \
 	grep -q '^POST / application/json ' "$WORK/r1/requests.log"
-check "alerts do not go to stdout when outputs are configured" sh -c "[ ! -s '$WORK/stdout.json' ]"
+wait_lines "$WORK/r3/bodies.jsonl" 1
+check "HTTPS verified with tls_ca: the same body, headers added" sh -c \
+	"cmp -s '$WORK/r1/bodies.jsonl' '$WORK/r3/bodies.jsonl' && grep -q '^POST /falco application/json [0-9]* sinks\$' '$WORK/r3/requests.log'"
+check "HTTPS with an untrusted certificate is refused, not sent" sh -c \
+	"grep -q 'output tlsbad: POST https://127.0.0.1:$P4/ failed: .*certificate' '$WORK/agent.err' && [ ! -s '$WORK/r4/bodies.jsonl' ]"
+check "alerts do not go to stdout when outputs are configured" sh -c "[ ! -s '$WORK/agent.out' ]"
 
 # Both receivers go down; three alerts happen; they come back.
 stop_receiver $P1
