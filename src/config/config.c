@@ -432,6 +432,11 @@ static void set_output(struct parse *p, const yaml_node_t *n, size_t idx, struct
 			problem(p, n, "%s: a %s output needs %s (expected %s: %s)", where, o->type,
 				config_output_keys[i].name, config_output_keys[i].name,
 				config_output_keys[i].desc);
+	/* The name names the spool file: no way out of spool_dir. */
+	if (o->name && (!*o->name || strchr(o->name, '/') || !strcmp(o->name, ".") ||
+			!strcmp(o->name, "..")))
+		problem(p, n, "%s.name: '%s' cannot name a file (expected a name without '/')", where,
+			o->name);
 	if (!o->name) {
 		/* file#1, webhook#2: numbered per type, stable across reloads. */
 		char *name;

@@ -238,6 +238,8 @@ static void test_refusals_name_file_line(void **state)
 	refused("outputs:\n  - {type: file, path: /a, name: x}\n  - {type: file, path: /b, name: x}\n",
 		"t.yaml:3: outputs[1].name: 'x' is used twice (expected unique names)");
 	refused("outputs:\n  - {type: file, path: /a, path: /b}\n", "outputs[0].path: duplicate key");
+	refused("outputs:\n  - {type: file, path: /a, name: ../x}\n",
+		"t.yaml:2: outputs[0].name: '../x' cannot name a file (expected a name without '/')");
 	refused("outputs:\n  - 3\n", "t.yaml:2: outputs[0]: a scalar here (expected a mapping");
 }
 
