@@ -2,9 +2,11 @@
  * The sink framework: a set of sinks, each with a bounded queue and its own
  * thread, so a slow or dead receiver never stalls detection (DESIGN.md
  * section 2). The detection thread only takes a short lock to queue a
- * pointer; delivery, retries with backoff and the spool happen on the sink's
- * thread. While a sink's spool holds records, new ones go behind them, so a
- * receiver that comes back sees everything in order.
+ * pointer (or, with a spool, to append to it when the queue is full);
+ * delivery and retries with backoff happen on the sink's thread. Records are
+ * delivered oldest first, queue then spool; a failed delivery moves what is
+ * queued in front of the spool, so a receiver that comes back sees everything
+ * in order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,11 +28,13 @@ struct sink {
 
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t lock; /* guards everything below */
+	pthread_mutex_t lock; /* guards everything below, the spool included */
 	pthread_cond_t wake;
 	struct sink_queue q;
 	bool stop, reopen;
 	bool has_spool;
+	bool spooling; /* the spool holds records: new ones go behind them */
+	bool spool_error_reported;
 	struct sink_spool spool;
 	uint64_t delivered, failed, dropped, spooled, spool_bytes;
 	bool healthy;
@@ -120,17 +124,7 @@ static void wait_until(struct sink *k, uint64_t deadline_ms)
 	pthread_cond_timedwait(&k->wake, &k->lock, &ts);
 }
 
-static bool stopping(struct sink *k)
-{
-	bool s;
-
-	pthread_mutex_lock(&k->lock);
-	s = k->stop;
-	pthread_mutex_unlock(&k->lock);
-	return s;
-}
-
-/* One attempt; counts it. Called without the lock. */
+/* One attempt, counted. Called without the lock. */
 static int attempt(struct sink *k, const struct sink_record *r)
 {
 	int err = k->ops->deliver(k->state, r);
@@ -148,7 +142,7 @@ static int attempt(struct sink *k, const struct sink_record *r)
 }
 
 /* Without a spool: the first attempt, then `retries` more with exponential
- * backoff (cut short when the agent stops). */
+ * backoff (cut short when the agent stops). Called without the lock. */
 static int deliver_retrying(struct sink *k, const struct sink_record *r)
 {
 	uint32_t i;
@@ -156,55 +150,66 @@ static int deliver_retrying(struct sink *k, const struct sink_record *r)
 
 	for (i = 0; err && i < k->retries; i++) {
 		uint64_t until = now_ms() + sink_backoff_ms(k->backoff_ms, i);
+		bool stop;
 
 		pthread_mutex_lock(&k->lock);
 		while (!k->stop && now_ms() < until)
 			wait_until(k, until);
+		stop = k->stop;
 		pthread_mutex_unlock(&k->lock);
-		if (stopping(k))
+		if (stop)
 			break;
 		err = attempt(k, r);
 	}
 	return err;
 }
 
-/* Called without the lock. */
-static void spool_store(struct sink *k, struct sink_record *r)
+static void spool_failed(struct sink *k, int err, size_t lost)
 {
-	int err = sink_spool_append(&k->spool, r);
-
-	pthread_mutex_lock(&k->lock);
-	if (err)
-		k->dropped++;
-	else
-		k->spooled++;
-	k->spool_bytes = sink_spool_bytes(&k->spool);
-	pthread_mutex_unlock(&k->lock);
-	if (err && err != -ENOSPC)
-		fprintf(stderr, "palisade: sink %s: writing spool %s failed: %s; record dropped\n",
+	k->dropped += lost;
+	if (err != -ENOSPC && !k->spool_error_reported)
+		fprintf(stderr, "palisade: sink %s: writing spool %s failed: %s; records are "
+				"dropped (counted) until it works again\n",
 			k->name, k->spool.path, strerror(-err));
-	sink_record_unref(r);
+	k->spool_error_reported = err != -ENOSPC;
 }
 
-/* Delivers the spool's front record; 0 when it went out (or was unreadable). */
-static int deliver_from_spool(struct sink *k)
-{
-	struct sink_record *r;
-	int err = sink_spool_peek(&k->spool, &r);
+/*
+ * The spool is touched with the sink's lock held: the detection thread
+ * appends to it (a write to the page cache), the sink's thread reads its
+ * front. Holding the lock keeps "queue first, then spool" true without a
+ * second lock; the only long operation, save_before_spool() (it rewrites
+ * the spool's undelivered part), happens once per outage.
+ */
 
-	if (err == -EBADMSG)
-		fprintf(stderr, "palisade: sink %s: spool %s has a damaged record; skipped what "
-				"followed it\n", k->name, k->spool.path);
-	if (err || !r)
-		return err == -ENOMEM ? err : 0;
-	err = attempt(k, r);
-	if (!err)
-		sink_spool_advance(&k->spool);
-	sink_record_unref(r);
-	pthread_mutex_lock(&k->lock);
+/* Puts r and everything queued in front of what the spool holds (they are
+ * older), and switches the sink to spooling. Called with the lock. */
+static void save_before_spool(struct sink *k, struct sink_record *r)
+{
+	struct sink_record **recs = malloc((k->q.count + 1) * sizeof(*recs)), *q;
+	size_t n = 0, saved = 0, i;
+	int err;
+
+	if (!recs) {
+		spool_failed(k, -ENOMEM, k->q.count + (r ? 1 : 0));
+		sink_record_unref(r);
+		while ((q = sink_queue_pop(&k->q)))
+			sink_record_unref(q);
+		return;
+	}
+	if (r)
+		recs[n++] = r;
+	while ((q = sink_queue_pop(&k->q)))
+		recs[n++] = q;
+	err = sink_spool_prepend(&k->spool, recs, n, &saved);
+	k->spooled += saved;
+	if (saved < n)
+		spool_failed(k, err, n - saved);
+	for (i = 0; i < n; i++)
+		sink_record_unref(recs[i]);
+	free(recs);
+	k->spooling = true;
 	k->spool_bytes = sink_spool_bytes(&k->spool);
-	pthread_mutex_unlock(&k->lock);
-	return err;
 }
 
 static void *sink_thread(void *arg)
@@ -212,11 +217,13 @@ static void *sink_thread(void *arg)
 	struct sink *k = arg;
 	uint64_t next_try = 0;
 	uint32_t backoff_step = 0;
-	struct sink_record *r;
-	int err;
 
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
+		struct sink_record *r;
+		bool from_spool = false;
+		int err;
+
 		if (k->reopen) {
 			k->reopen = false;
 			pthread_mutex_unlock(&k->lock);
@@ -226,59 +233,63 @@ static void *sink_thread(void *arg)
 			pthread_mutex_lock(&k->lock);
 			continue;
 		}
-		if (k->has_spool && !sink_spool_empty(&k->spool)) {
-			/* Behind what waits in the spool, to keep the order. */
-			while ((r = sink_queue_pop(&k->q))) {
-				pthread_mutex_unlock(&k->lock);
-				spool_store(k, r);
-				pthread_mutex_lock(&k->lock);
-			}
-			if (k->stop)
-				break; /* kept on disk for the next start */
+		/* Stopping while the receiver fails: keep everything on disk. */
+		if (k->stop && k->spooling) {
+			save_before_spool(k, NULL);
+			break;
+		}
+		/* Oldest first: the queue, then the spool (filled when the queue was full). */
+		r = sink_queue_pop(&k->q);
+		if (!r && k->spooling) {
 			if (now_ms() < next_try) {
 				wait_until(k, next_try);
 				continue;
 			}
-			pthread_mutex_unlock(&k->lock);
-			err = deliver_from_spool(k);
-			pthread_mutex_lock(&k->lock);
-			if (err) {
-				next_try = now_ms() + sink_backoff_ms(k->backoff_ms, backoff_step++);
-			} else {
-				backoff_step = 0;
+			err = sink_spool_peek(&k->spool, &r);
+			if (err == -EBADMSG)
+				fprintf(stderr, "palisade: sink %s: spool %s has a damaged record; what "
+						"followed it was skipped\n", k->name, k->spool.path);
+			if (!r) {
+				/* Delivered to the end (or damaged): back to the queue alone. */
+				k->spooling = sink_spool_bytes(&k->spool) != 0;
+				k->spool_bytes = sink_spool_bytes(&k->spool);
+				continue;
 			}
-			continue;
+			from_spool = true;
 		}
-		r = sink_queue_pop(&k->q);
 		if (!r) {
 			if (k->stop)
 				break;
 			pthread_cond_wait(&k->wake, &k->lock);
 			continue;
 		}
-		/* Stopping with a receiver that just failed: do not wait for it again. */
+		/* Stopping with a receiver that just failed and no spool: do not wait. */
 		if (k->stop && !k->healthy && !k->has_spool) {
 			k->dropped++;
-			pthread_mutex_unlock(&k->lock);
 			sink_record_unref(r);
-			pthread_mutex_lock(&k->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&k->lock);
 		err = k->has_spool ? attempt(k, r) : deliver_retrying(k, r);
-		if (err && k->has_spool) {
-			spool_store(k, r);
-			next_try = now_ms() + sink_backoff_ms(k->backoff_ms, 0);
-			backoff_step = 1;
-		} else {
-			if (err) {
-				pthread_mutex_lock(&k->lock);
-				k->dropped++;
-				pthread_mutex_unlock(&k->lock);
+		pthread_mutex_lock(&k->lock);
+		if (!err) {
+			backoff_step = 0;
+			if (from_spool) {
+				sink_spool_advance(&k->spool);
+				k->spool_bytes = sink_spool_bytes(&k->spool);
 			}
 			sink_record_unref(r);
+		} else if (k->has_spool) {
+			/* Kept, in order, for when the receiver is back. */
+			next_try = now_ms() + sink_backoff_ms(k->backoff_ms, backoff_step++);
+			if (from_spool)
+				sink_record_unref(r); /* still the spool's front */
+			else
+				save_before_spool(k, r);
+		} else {
+			k->dropped++;
+			sink_record_unref(r);
 		}
-		pthread_mutex_lock(&k->lock);
 	}
 	pthread_mutex_unlock(&k->lock);
 	return NULL;
@@ -376,6 +387,8 @@ int sink_set_start(struct sink_set *s)
 				return err;
 			k->has_spool = true;
 			k->spool_bytes = sink_spool_bytes(&k->spool);
+			/* Left over from the last run: delivered before anything new. */
+			k->spooling = k->spool_bytes != 0;
 		}
 		err = -pthread_create(&k->thread, NULL, sink_thread, k);
 		if (err) {
@@ -392,6 +405,7 @@ void sink_set_submit(struct sink_set *s, struct sink_record *r)
 {
 	struct sink *k;
 	size_t i;
+	int err;
 
 	for (i = 0; s && r && i < s->n; i++) {
 		k = &s->sinks[i];
@@ -399,12 +413,21 @@ void sink_set_submit(struct sink_set *s, struct sink_record *r)
 		if (r->priority > k->min_priority)
 			continue;
 		pthread_mutex_lock(&k->lock);
-		if (sink_queue_push(&k->q, sink_record_ref(r))) {
+		if (k->has_spool && (k->spooling || k->q.count == k->q.cap)) {
+			/* Behind what the spool holds; the queue's records are older still. */
+			err = sink_spool_append(&k->spool, r);
+			if (err) {
+				spool_failed(k, err, 1);
+			} else {
+				k->spooled++;
+				k->spooling = true;
+				k->spool_bytes = sink_spool_bytes(&k->spool);
+			}
+		} else if (sink_queue_push(&k->q, sink_record_ref(r))) {
 			k->dropped++;
 			sink_record_unref(r);
-		} else {
-			pthread_cond_signal(&k->wake);
 		}
+		pthread_cond_signal(&k->wake);
 		pthread_mutex_unlock(&k->lock);
 	}
 }

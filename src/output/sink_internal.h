@@ -42,6 +42,10 @@ bool sink_spool_empty(const struct sink_spool *sp);
 uint64_t sink_spool_bytes(const struct sink_spool *sp);
 /* -ENOSPC when the record would take the spool past max_bytes. */
 int sink_spool_append(struct sink_spool *sp, const struct sink_record *r);
+/* Puts records in front of what the spool holds, in their order; *saved
+ * tells how many fit under max_bytes (the rest the caller counts as lost). */
+int sink_spool_prepend(struct sink_spool *sp, struct sink_record *const *recs, size_t n,
+		       size_t *saved);
 /* The front record as a new reference (*out NULL when empty). */
 int sink_spool_peek(struct sink_spool *sp, struct sink_record **out);
 /* The record peek returned was delivered: move past it. */

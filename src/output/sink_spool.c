@@ -104,6 +104,48 @@ int sink_spool_append(struct sink_spool *sp, const struct sink_record *r)
 	return 0;
 }
 
+int sink_spool_prepend(struct sink_spool *sp, struct sink_record *const *recs, size_t n,
+		       size_t *saved)
+{
+	uint64_t tail_len = sink_spool_bytes(sp), max = sp->max_bytes;
+	char *tail = NULL;
+	int err = 0;
+
+	*saved = 0;
+	if (!n)
+		return 0;
+	if (tail_len) {
+		tail = malloc(tail_len);
+		if (!tail)
+			return -ENOMEM;
+		if (pread(sp->fd, tail, tail_len, (off_t)sp->read_off) != (ssize_t)tail_len) {
+			free(tail);
+			return -EIO;
+		}
+	}
+	/* Write the older records where the tail began, then the tail after them;
+	 * the tail's room counts against the cap. */
+	sp->write_off = sp->read_off;
+	sp->max_bytes = max > sp->read_off + tail_len ? max - tail_len : 0;
+	for (; *saved < n; (*saved)++) {
+		err = sink_spool_append(sp, recs[*saved]);
+		if (err)
+			break;
+	}
+	sp->max_bytes = max;
+	if (tail_len) {
+		if (pwrite(sp->fd, tail, tail_len, (off_t)sp->write_off) != (ssize_t)tail_len) {
+			err = -EIO;
+			fprintf(stderr, "palisade: spool %s: rewriting its undelivered part failed; "
+					"those records are lost\n", sp->path);
+		} else {
+			sp->write_off += tail_len;
+		}
+	}
+	free(tail);
+	return err;
+}
+
 int sink_spool_peek(struct sink_spool *sp, struct sink_record **out)
 {
 	struct spool_header h;
@@ -167,16 +209,6 @@ corrupt:
 	return -EBADMSG;
 }
 
-int sink_spool_advance(struct sink_spool *sp)
-{
-	sp->read_off += sp->peeked_len;
-	sp->peeked_len = 0;
-	if (sp->read_off < sp->write_off)
-		return 0;
-	sp->read_off = sp->write_off = 0;
-	return ftruncate(sp->fd, 0) ? -errno : 0;
-}
-
 /* Moves the undelivered tail to the front, so a restart delivers exactly it. */
 static void compact(struct sink_spool *sp)
 {
@@ -192,6 +224,21 @@ static void compact(struct sink_spool *sp)
 		sp->write_off = len;
 	}
 	free(buf);
+}
+
+int sink_spool_advance(struct sink_spool *sp)
+{
+	sp->read_off += sp->peeked_len;
+	sp->peeked_len = 0;
+	/* Offsets count against the cap: while records keep coming in behind
+	 * the reader, move the undelivered part back to the front now and then. */
+	if (sp->read_off < sp->write_off) {
+		if (sp->read_off >= sp->max_bytes / 2)
+			compact(sp);
+		return 0;
+	}
+	sp->read_off = sp->write_off = 0;
+	return ftruncate(sp->fd, 0) ? -errno : 0;
 }
 
 void sink_spool_close(struct sink_spool *sp)

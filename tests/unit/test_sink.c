@@ -115,7 +115,8 @@ static void test_spool_order_cap_restart_and_damage(void **state)
 	struct sink_spool sp;
 	struct sink_record *r1 = rec("{\"n\":1}", RULES_PRIO_WARNING),
 			   *r2 = rec("{\"n\":2}", RULES_PRIO_WARNING),
-			   *r3 = rec("{\"n\":3}", RULES_PRIO_WARNING), *r;
+			   *r3 = rec("{\"n\":3}", RULES_PRIO_WARNING), *r, *recs[2];
+	size_t saved;
 	char path[128];
 	struct stat st;
 	FILE *f;
@@ -123,9 +124,12 @@ static void test_spool_order_cap_restart_and_damage(void **state)
 	(void)state;
 	assert_int_equal(sink_spool_open(&sp, tmpdir, "t", 4096), 0);
 	assert_true(sink_spool_empty(&sp));
-	assert_int_equal(sink_spool_append(&sp, r1), 0);
-	assert_int_equal(sink_spool_append(&sp, r2), 0);
 	assert_int_equal(sink_spool_append(&sp, r3), 0);
+	/* Older records go in front of what the spool holds. */
+	recs[0] = r1;
+	recs[1] = r2;
+	assert_int_equal(sink_spool_prepend(&sp, recs, 2, &saved), 0);
+	assert_int_equal(saved, 2);
 	expect_front(&sp, "{\"n\":1}");
 	/* Exit with two undelivered: kept, compacted, delivered first after a start. */
 	sink_spool_close(&sp);
@@ -213,6 +217,9 @@ static void set_down(bool v)
 }
 
 /* Polls the counters until `ok` holds (bounded: 10 s). */
+static bool failed_once(const struct sink_stats *st) { return st->failed >= 1; }
+static bool delivered5(const struct sink_stats *st) { return st->delivered == 5; }
+
 static struct sink_stats wait_stats(struct sink_set *s, bool (*ok)(const struct sink_stats *))
 {
 	struct sink_stats st;
@@ -262,14 +269,28 @@ static void test_factory_registry(void **state)
 	assert_null(s);
 }
 
-static bool spooled3(const struct sink_stats *st) { return st->spooled == 3 && !st->queue_depth; }
-static bool delivered4(const struct sink_stats *st) { return st->delivered == 4 && !st->spool_bytes; }
+static bool failed_twice(const struct sink_stats *st) { return st->failed >= 2; }
+static bool delivered6(const struct sink_stats *st) { return st->delivered == 6 && !st->spool_bytes; }
 
+static void expect_got(const char *const *want, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(n_got, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], want[i]);
+}
+
+static const char *const a_to_f[] = { "a", "b", "c", "d", "e", "f" };
+
+/* The receiver fails: what was queued and what comes next go to the spool,
+ * and all of it arrives in order once the receiver is back. */
 static void test_spool_keeps_everything_in_order(void **state)
 {
 	struct sink_cfg c = test_cfg();
 	struct sink_set *s;
 	struct sink_stats st;
+	size_t i;
 
 	(void)state;
 	sink_factory_register("test", test_create);
@@ -277,24 +298,94 @@ static void test_spool_keeps_everything_in_order(void **state)
 	c.spool_dir = tmpdir;
 	c.name = "spooled";
 	c.backoff_ms = 5;
+	c.queue_size = 2;
+	assert_int_equal(sink_set_new(&c, 1, &s), 0);
+	assert_int_equal(sink_set_start(s), 0);
+	for (i = 0; i < 6; i++)
+		submit(s, a_to_f[i], RULES_PRIO_ERROR);
+	st = wait_stats(s, failed_twice);
+	assert_false(st.healthy);
+	assert_true(st.spooled >= 4); /* at most two wait in the queue */
+	set_down(false);
+	st = wait_stats(s, delivered6);
+	assert_int_equal(st.dropped, 0);
+	assert_true(st.healthy);
+	expect_got(a_to_f, 6);
+	sink_set_free(s);
+}
+
+/* A receiver slower than the alerts: the full queue spills to the spool
+ * without blocking, and the order holds. */
+static void test_full_queue_spools_in_order(void **state)
+{
+	static const char *const want[] = { "held", "q1", "q2", "x1", "x2" };
+	struct sink_cfg c = test_cfg();
+	struct sink_set *s;
+	struct sink_stats st;
+
+	(void)state;
+	reset(false);
+	c.spool_dir = tmpdir;
+	c.name = "spill";
+	c.queue_size = 2;
+	assert_int_equal(sink_set_new(&c, 1, &s), 0);
+	assert_int_equal(sink_set_start(s), 0);
+	pthread_mutex_lock(&lock);
+	gate_closed = true;
+	pthread_mutex_unlock(&lock);
+	submit(s, "held", RULES_PRIO_ERROR);
+	pthread_mutex_lock(&lock);
+	while (!in_deliver)
+		pthread_cond_wait(&changed, &lock);
+	pthread_mutex_unlock(&lock);
+	submit(s, "q1", RULES_PRIO_ERROR);
+	submit(s, "q2", RULES_PRIO_ERROR);
+	submit(s, "x1", RULES_PRIO_ERROR);
+	submit(s, "x2", RULES_PRIO_ERROR);
+	sink_set_stats(s, &st, 1);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.spooled, 2);
+	assert_int_equal(st.queue_depth, 2);
+	pthread_mutex_lock(&lock);
+	gate_closed = false;
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+	st = wait_stats(s, delivered5);
+	assert_int_equal(st.spool_bytes, 0);
+	expect_got(want, 5);
+	sink_set_free(s);
+}
+
+/* Stopping while the receiver is down keeps everything on disk, in order,
+ * for the next start (a reload or a restart). */
+static void test_stop_while_down_keeps_all_for_next_start(void **state)
+{
+	struct sink_cfg c = test_cfg();
+	struct sink_set *s;
+	struct sink_stats st;
+	size_t i;
+
+	(void)state;
+	reset(true);
+	c.spool_dir = tmpdir;
+	c.name = "restart";
+	c.backoff_ms = 10000; /* no second attempt before the stop */
+	c.queue_size = 4;
 	assert_int_equal(sink_set_new(&c, 1, &s), 0);
 	assert_int_equal(sink_set_start(s), 0);
 	submit(s, "a", RULES_PRIO_ERROR);
-	submit(s, "b", RULES_PRIO_ERROR);
-	submit(s, "c", RULES_PRIO_ERROR);
-	st = wait_stats(s, spooled3);
-	assert_int_equal(st.dropped, 0);
-	assert_false(st.healthy);
+	wait_stats(s, failed_once);
+	for (i = 1; i < 6; i++)
+		submit(s, a_to_f[i], RULES_PRIO_ERROR);
+	sink_set_free(s);
+
 	set_down(false);
-	submit(s, "d", RULES_PRIO_ERROR);
-	st = wait_stats(s, delivered4);
+	c.backoff_ms = 1;
+	assert_int_equal(sink_set_new(&c, 1, &s), 0);
+	assert_int_equal(sink_set_start(s), 0);
+	st = wait_stats(s, delivered6);
 	assert_int_equal(st.dropped, 0);
-	assert_true(st.healthy);
-	assert_int_equal(n_got, 4);
-	assert_string_equal(got[0], "a");
-	assert_string_equal(got[1], "b");
-	assert_string_equal(got[2], "c");
-	assert_string_equal(got[3], "d");
+	expect_got(a_to_f, 6);
 	sink_set_free(s);
 }
 
@@ -405,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_spool_order_cap_restart_and_damage),
 		cmocka_unit_test(test_factory_registry),
 		cmocka_unit_test(test_spool_keeps_everything_in_order),
+		cmocka_unit_test(test_full_queue_spools_in_order),
+		cmocka_unit_test(test_stop_while_down_keeps_all_for_next_start),
 		cmocka_unit_test(test_no_spool_retries_then_counts_drops),
 		cmocka_unit_test(test_full_queue_drops_without_blocking),
 		cmocka_unit_test(test_min_priority_filters),
