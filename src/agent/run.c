@@ -77,7 +77,6 @@ static void usage(FILE *f)
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
 }
 
-
 static int parse_options(int argc, char **argv, const struct palisade_config *cfg,
 			 struct run_options *o)
 {
