@@ -86,6 +86,7 @@ FUZZ_event_decode := $(wildcard src/event/*.c) src/proc/proc_table.c
 FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*.c)) $(wildcard src/event/*.c) src/proc/proc_table.c
 FUZZ_rules_condition := $(FUZZ_rules_load)
 FUZZ_audit_verify := src/output/audit_chain.c
+FUZZ_config_load := $(FUZZ_rules_load) $(wildcard src/config/config*.c)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
 	@mkdir -p $(@D)

@@ -4,6 +4,7 @@
 
 #include "agent/agent.h"
 #include "output/audit_log.h"
+#include "config/config.h"
 #include "rules/rules.h"
 #include "status/status.h"
 #include "version.h"
@@ -19,6 +20,7 @@ static const struct command {
 	{ "fields", fields_cli_main, "list every field the rules may use" },
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
+	{ "config", config_cli_main, "check a configuration file, list every key" },
 };
 
 static void usage(FILE *f)

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "agent/pipeline.h"
 #include "output/event_json.h"
@@ -14,9 +17,19 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	p->alerts++;
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
-	json = p->alerts_out ? rules_alert_to_json(a) : NULL;
-	if (p->alerts_out && !json)
-		p->alert_errors++;
+	if (p->sinks) {
+		struct sink_record *r = sink_record_from_alert(a);
+
+		if (!r)
+			p->alert_errors++;
+		sink_set_submit(p->sinks, r);
+		sink_record_unref(r);
+		json = NULL;
+	} else {
+		json = p->alerts_out ? rules_alert_to_json(a) : NULL;
+		if (p->alerts_out && !json)
+			p->alert_errors++;
+	}
 	if (json)
 		pipeline_emit(json, p);
 	free(json);
@@ -26,10 +39,58 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	return 0;
 }
 
+/*
+ * An action record (Falco-schema JSON from src/action/) into the same
+ * outputs as alerts. Actions are rare (one per enforced alert at most), so
+ * reading the few fields sinks index by back out of the JSON costs nothing
+ * that matters, and keeps src/action/ free of the sink types.
+ */
+static void emit_to_sinks(struct pipeline *p, const char *json)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(json, 0, &jerr), *f;
+	struct sink_record fields = { 0 }, *r;
+	enum rules_priority prio = RULES_PRIO_WARNING;
+
+	if (!o) {
+		p->alert_errors++;
+		return;
+	}
+	f = json_object_get(o, "output_fields");
+	rules_priority_parse(json_string_value(json_object_get(o, "priority")) ?: "", &prio);
+	fields.priority = prio;
+	fields.rule = json_string_value(json_object_get(o, "rule")) ?: "";
+	fields.source = json_string_value(json_object_get(o, "source")) ?: "palisade";
+	fields.output = json_string_value(json_object_get(o, "output")) ?: "";
+	fields.hostname = json_string_value(json_object_get(o, "hostname")) ?: "";
+	fields.container_id = json_string_value(json_object_get(f, "container.id")) ?: "host";
+	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: "";
+	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: "";
+	fields.pid = (uint32_t)json_integer_value(json_object_get(f, "proc.pid"));
+	fields.json = json;
+	fields.json_len = strlen(json);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fields.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	r = sink_record_new(&fields);
+	if (!r)
+		p->alert_errors++;
+	sink_set_submit(p->sinks, r);
+	sink_record_unref(r);
+	json_decref(o);
+}
+
 void pipeline_emit(const char *json, void *ctx)
 {
 	struct pipeline *p = ctx;
 
+	if (p->sinks) {
+		emit_to_sinks(p, json);
+		return;
+	}
 	if (!p->alerts_out)
 		return;
 	fputs(json, p->alerts_out);

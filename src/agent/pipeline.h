@@ -12,6 +12,7 @@
 #include "container/container.h"
 #include "event/event.h"
 #include "output/json_writer.h"
+#include "output/sink.h"
 #include "proc/proc.h"
 #include "record/record.h"
 #include "rules/rules.h"
@@ -21,6 +22,7 @@ struct pipeline {
 	struct container_store *containers;
 	struct record_writer *recorder; /* NULL: not recording */
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
+	struct sink_set *sinks;         /* where alerts go (run); NULL: alerts_out */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */

@@ -67,6 +67,9 @@ int agent_rules_load(const struct agent_rules_options *o, int64_t boot_to_epoch_
 	cfg.first_match_only = o->first_match;
 	cfg.append_container = !o->no_container_fields;
 	cfg.min_priority = o->min_priority;
+	cfg.rate_per_sec = o->rate_per_sec;
+	cfg.rate_burst = o->rate_burst;
+	cfg.dedup_window_ns = o->dedup_window_ns;
 	cfg.boot_to_realtime_ns = boot_to_epoch_ns;
 	cfg.diag_out = stderr;
 	err = rules_engine_new(&cfg, &e);

@@ -17,6 +17,8 @@ struct agent_rules_options {
 	bool first_match;
 	bool no_container_fields;
 	enum rules_priority min_priority;
+	double rate_per_sec, rate_burst; /* per-rule rate limit; 0: off */
+	uint64_t dedup_window_ns;        /* 0: off */
 };
 
 /* getopt long options, each with a value >= AGENT_RULES_OPT_BASE. */

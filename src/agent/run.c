@@ -12,8 +12,10 @@
 #include "agent/observe.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
+#include "agent/reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
+#include "output/sink.h"
 #include "rules/prefilter.h"
 #include "sensor/sensor.h"
 
@@ -21,7 +23,7 @@
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
 #define POLL_MS 20
 
-static volatile sig_atomic_t stop_requested, stats_requested;
+static volatile sig_atomic_t stop_requested, stats_requested, reload_requested;
 
 static void on_stop(int sig)
 {
@@ -35,6 +37,12 @@ static void on_usr1(int sig)
 	stats_requested = 1;
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -44,10 +52,15 @@ static void usage(FILE *f)
 		"container, evaluates the rules (Falco's language) on each event and prints\n"
 		"one JSON alert per match in Falco's schema, until SIGINT or SIGTERM.\n"
 		"Needs root and a kernel with BTF. SIGUSR1 prints the loss counters to\n"
-		"stderr. Event JSON: docs/events.md; rules: docs/rules.md.\n"
+		"stderr; SIGHUP reloads the configuration and the rules. Event JSON:\n"
+		"docs/events.md; rules: docs/rules.md; configuration and outputs:\n"
+		"docs/configuration.md, docs/outputs.md. Options override the file.\n"
 		"\n"
 		"Options:\n"
-		"  -o, --output FILE         write alerts to FILE instead of stdout\n"
+		"  -c, --config FILE         configuration file (default %s\n"
+		"                            when it exists)\n"
+		"  -o, --output FILE         write alerts to FILE instead of the configured\n"
+		"                            outputs (default: stdout)\n"
 		"                            (\"-\" = stdout, \"none\" = discard)\n"
 		"  -e, --events FILE         also write every raw event (exec, fork, exit)\n"
 		"                            as JSON to FILE (\"-\" = stdout)\n"
@@ -70,24 +83,17 @@ static void usage(FILE *f)
 		"%s"
 		"%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help, observe_help);
+		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
+		observe_help);
 }
 
-struct run_options {
-	const char *output, *events, *record, *docker_socket, *syscalls;
-	struct agent_rules_options rules;
-	struct observe_options observe;
-	uint32_t ringbuf_kib;
-	size_t proc_table_size;
-	bool no_prefilter;
-	bool enforce;
-};
-
-static int parse_options(int argc, char **argv, struct run_options *o)
+static int parse_options(int argc, char **argv, const struct palisade_config *cfg,
+			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
 	       OPT_NO_PREFILTER, OPT_ENFORCE };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
@@ -103,21 +109,22 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		OBSERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool cli_rules = false;
 	char *end;
 	int c;
 
-	*o = (struct run_options){ .output = "-",
-				   .docker_socket = DEFAULT_DOCKER_SOCKET,
-				   .syscalls = "rules",
-				   .ringbuf_kib = 4096,
-				   .proc_table_size = PROC_TABLE_DEFAULT };
-	agent_rules_defaults(&o->rules);
-	observe_defaults(&o->observe);
-	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
+	agent_options_from_config(cfg, o);
+	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
 		if (c >= OBSERVE_OPT_BASE) {
 			if (observe_option(&o->observe, c, optarg))
 				return -EINVAL;
 			continue;
+		}
+		if (c == AGENT_RULES_OPT_BASE && !cli_rules) {
+			/* --rules on the command line replaces the file's rules.files. */
+			cli_rules = true;
+			o->rules.n_paths = 0;
 		}
 		if (c >= AGENT_RULES_OPT_BASE) {
 			if (agent_rules_option(&o->rules, c, optarg))
@@ -139,8 +146,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		case OPT_NO_PREFILTER:
 			o->no_prefilter = true;
 			break;
+		case 'c':
+			break; /* read before the other options: agent_config_path() */
 		case 'o':
-			o->output = optarg;
+			agent_options_set_output(o, optarg);
 			break;
 		case 'r':
 			o->record = optarg;
@@ -290,6 +299,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
 		per_cpu, (unsigned long long)k[CNT_SELF]);
+	sink_set_report(p->sinks, stderr, when);
 }
 
 /*
@@ -323,9 +333,39 @@ static int actions_start(const struct run_options *o, const char *host, struct s
 	return err;
 }
 
+/* What depends on the rule engine, re-derived when a reload swaps it. */
+struct rules_swap {
+	struct pipeline *p;
+	struct observe *ob;
+	struct dns_refresh **dns;
+};
+
+/*
+ * Called by agent_reload with the new engine in place and the old one not
+ * yet freed: everything holding rule pointers moves to the new engine. The
+ * path pre-filter is not rebuilt: the reload's syscall interest carries no
+ * pre-filter bits, so the kernel stops filtering (never drops what the new
+ * rules need) until the next start.
+ */
+static void on_rules_swap(void *ctx, struct rules_engine *rules)
+{
+	struct rules_swap *sw = ctx;
+
+	dns_refresh_stop(*sw->dns);
+	*sw->dns = NULL;
+	if (dns_refresh_start(rules, 60, sw->dns) < 0)
+		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
+	if (sw->p->actions && action_plan(sw->p->actions, rules) < 0)
+		fprintf(stderr, "palisade: reload: some rule actions cannot be served (see above)\n");
+	if (sw->p->metrics)
+		agent_metrics_rules_loaded(sw->p->metrics, rules, true);
+}
+
 int agent_run_main(int argc, char **argv)
 {
 	struct run_options o;
+	struct palisade_config *cfg = NULL;
+	static struct agent_reload reload;
 	struct pipeline p = { 0 };
 	struct observe ob = { 0 };
 	struct sensor *sensor = NULL;
@@ -337,21 +377,29 @@ int agent_run_main(int argc, char **argv)
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
+	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded;
 
-	err = parse_options(argc, argv, &o);
-	if (err)
+	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
+	err = parse_options(argc, argv, cfg, &o);
+	if (err) {
+		config_free(cfg);
+		return 2;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "palisade run: must run as root (loads BPF programs)\n");
+		config_free(cfg);
 		return 1;
 	}
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
-	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0)
+	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0) {
+		config_free(cfg);
 		return 1;
-	if (pipeline_open_output(o.output, &p.alerts_out) < 0 ||
+	}
+	if (agent_sinks_new(&o, &p.sinks) < 0 ||
 	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
@@ -381,6 +429,8 @@ int agent_run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
@@ -407,6 +457,15 @@ int agent_run_main(int argc, char **argv)
 		prefilter_describe(pf, stderr);
 	}
 	observe_sensor(&ob, sensor, spec);
+	err = sink_set_start(p.sinks);
+	if (err)
+		goto cleanup;
+	sink_set_publish(p.sinks);
+	reload = (struct agent_reload){ .argc = argc, .argv = argv, .parse = parse_options,
+					.interest = syscall_interest, .p = &p, .sensor = sensor,
+					.cfg = cfg, .o = &o, .on_swap = on_rules_swap,
+					.swap_ctx = &swap };
+	memcpy(reload.spec, spec, sizeof(spec));
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -430,12 +489,15 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
-		if (p.alerts_out)
-			fflush(p.alerts_out);
 		if (p.actions)
 			action_poll(p.actions);
 		if (p.events_out)
 			fflush(p.events_out);
+		if (reload_requested) {
+			reload_requested = 0;
+			agent_reload(&reload);
+			cfg = reload.cfg;
+		}
 		observe_tick(&ob);
 		if (stats_requested) {
 			stats_requested = 0;
@@ -461,10 +523,11 @@ cleanup:
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;
-	pipeline_close_output(p.alerts_out);
+	sink_set_free(p.sinks); /* delivers (or spools) what is queued */
 	pipeline_close_output(p.events_out);
 	rules_engine_free(p.rules);
 	proc_table_free(p.procs);
 	jw_release(&p.json);
+	config_free(cfg);
 	return err ? 1 : 0;
 }

@@ -307,3 +307,10 @@ const struct sink_ops audit_sink_ops = {
 	.reopen = audit_reopen,
 	.destroy = audit_destroy,
 };
+
+/* The sink framework's factory for `type: audit_log` (src/output/sink.h). */
+int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
+{
+	*ops = &audit_sink_ops;
+	return audit_sink_create(&cfg->audit, state);
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rules/rules.h"
 
@@ -60,5 +61,106 @@ struct audit_sink_cfg {
 	const char *hmac_key_file; /* NULL: SHA-256 chain only */
 	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
+
+/* The stdout and file sinks: JSON lines. */
+struct file_sink_cfg {
+	const char *path;      /* "-": stdout */
+	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
+	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
+};
+
+struct webhook_header {
+	const char *name, *value;
+};
+
+/* The webhook sink: one HTTP POST of the Falco JSON per alert. */
+struct webhook_sink_cfg {
+	const char *url;
+	uint32_t timeout_ms;
+	const char *tls_ca;  /* CA file verifying the server; NULL: system store */
+	bool tls_insecure;   /* skip certificate and host name checks */
+	const struct webhook_header *headers;
+	size_t n_headers;
+};
+
+/* One configured sink: what the framework needs, then the type's own keys. */
+struct sink_cfg {
+	const char *type;
+	const char *name;                 /* for counters and messages: "webhook#2" */
+	enum rules_priority min_priority; /* records below it are not handed over */
+	uint32_t queue_size;              /* records queued before overflow */
+	const char *spool_dir;            /* NULL: overflow and failures are dropped */
+	uint64_t spool_max_bytes;
+	uint32_t retries;                 /* further attempts after a failed delivery */
+	uint32_t backoff_ms;              /* first retry delay, doubled each time */
+	struct file_sink_cfg file;
+	struct webhook_sink_cfg webhook;
+	struct syslog_sink_cfg syslog;
+	struct audit_sink_cfg audit;
+};
+
+/*
+ * Makes one sink from its configuration: *state is handed back to ops. The
+ * cfg and its strings live only during the call: copy what is kept. Returns
+ * 0 or a negative errno with the reason printed (naming cfg->name).
+ */
+typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
+			      const struct sink_ops **ops);
+
+/* Makes `type` available to configurations. -EEXIST if already registered. */
+int sink_factory_register(const char *type, sink_create_fn create);
+/* The registered factory of `type`, or NULL. */
+sink_create_fn sink_factory_find(const char *type);
+/* Registers the types built into this binary (stdout, file, webhook, and
+ * those of the hooks below that are linked in); idempotent. */
+void sink_factories_init(void);
+/* The factories of the sinks written outside the framework:
+ * src/output/syslog_sink.c and src/output/audit_log.c. */
+int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+
+/* A shared, immutable record (refcounted); sinks only read it. */
+struct sink_record *sink_record_from_alert(const struct rules_alert *a);
+struct sink_record *sink_record_new(const struct sink_record *fields);
+struct sink_record *sink_record_ref(struct sink_record *r);
+void sink_record_unref(struct sink_record *r);
+
+/* Per-sink counters, for `palisade status` and /metrics. */
+struct sink_stats {
+	char name[64];
+	char type[32];
+	uint64_t delivered; /* records the sink accepted */
+	uint64_t failed;    /* delivery attempts that failed (each retry counts) */
+	uint64_t dropped;   /* records lost: queue full, retries exhausted, spool full */
+	uint64_t spooled;   /* records written to the spool */
+	uint64_t queue_depth, queue_size;
+	uint64_t spool_bytes; /* undelivered bytes in the spool */
+	bool healthy;         /* the last delivery succeeded */
+};
+
+struct sink_set;
+
+/* Creates every sink (no thread yet). 0, or the first error (printed). */
+int sink_set_new(const struct sink_cfg *cfgs, size_t n, struct sink_set **out);
+/* Starts each sink's thread; it first delivers what its spool holds. */
+int sink_set_start(struct sink_set *s);
+/* Hands the record to every sink whose min_priority admits it. Never blocks. */
+void sink_set_submit(struct sink_set *s, struct sink_record *r);
+/* SIGHUP: each sink reopens its files. */
+void sink_set_reopen(struct sink_set *s);
+/* Drains and stops every sink (what cannot be delivered now is spooled or
+ * counted as dropped), then frees. NULL is fine. */
+void sink_set_free(struct sink_set *s);
+size_t sink_set_count(const struct sink_set *s);
+/* Copies up to max sinks' counters; returns the number of sinks. */
+size_t sink_set_stats(struct sink_set *s, struct sink_stats *out, size_t max);
+
+/* One line per sink with its counters (SIGUSR1, exit). */
+void sink_set_report(struct sink_set *s, FILE *f, const char *when);
+
+/* The set the agent currently uses, for readers on other threads (metrics,
+ * status): sink_stats_current() is safe against a concurrent reload. */
+void sink_set_publish(struct sink_set *s);
+size_t sink_stats_current(struct sink_stats *out, size_t max);
 
 #endif

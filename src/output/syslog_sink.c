@@ -552,3 +552,10 @@ const struct sink_ops syslog_sink_ops = {
 	.reopen = NULL,
 	.destroy = syslog_destroy,
 };
+
+/* The sink framework's factory for `type: syslog` (src/output/sink.h). */
+int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
+{
+	*ops = &syslog_sink_ops;
+	return syslog_sink_create(&cfg->syslog, state);
+}

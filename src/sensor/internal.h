@@ -14,6 +14,7 @@ struct sensor {
 	struct process_bpf *skel;
 	struct syscall_bpf *sc; /* NULL: no syscall watched */
 	unsigned watched;
+	uint64_t wakeup_bytes; /* kept to load the syscall sensor on a reload */
 	struct ring_buffer *rb;
 	sensor_record_fn fn;
 	void *ctx;

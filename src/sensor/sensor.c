@@ -111,6 +111,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		return -ENOMEM;
 	s->fn = fn;
 	s->ctx = ctx;
+	s->wakeup_bytes = cfg->wakeup_bytes;
 	s->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_print);
 	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
@@ -172,6 +173,42 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 	 * poll consumes only rings that signalled one: drain after the timeout. */
 	n = ring_buffer__consume(s->rb);
 	return n == -EINTR ? 0 : n;
+}
+
+int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
+{
+	struct sensor_config cfg = { .wakeup_bytes = s->wakeup_bytes, .syscall_spec = spec };
+	unsigned watched = 0;
+	__u32 nr;
+	int err;
+
+	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
+		watched += spec[nr] != 0;
+	if (!s->sc) {
+		if (!watched)
+			return 0;
+		err = open_syscalls(s, &cfg);
+		if (err) {
+			syscall_bpf__destroy(s->sc);
+			s->sc = NULL;
+			return err;
+		}
+		s->watched = watched;
+		return 0;
+	}
+	/* An array map: 0 switches a syscall off, the program stays attached. */
+	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
+		err = bpf_map_update_elem(bpf_map__fd(s->sc->maps.syscall_spec), &nr, &spec[nr],
+					  BPF_ANY);
+		if (err) {
+			err = -errno;
+			fprintf(stderr, "palisade: updating the syscall interest map failed at %u: "
+					"%s\n", nr, strerror(-err));
+			return err;
+		}
+	}
+	s->watched = watched;
+	return 0;
 }
 
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])

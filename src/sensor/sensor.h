@@ -33,6 +33,9 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out);
 /* Consumes what is queued, waiting up to timeout_ms. Returns records or -errno. */
 int sensor_poll(struct sensor *s, int timeout_ms);
+/* Replaces the syscalls the kernel reports (a reload with other rules); loads
+ * the syscall sensor if it was not. Returns 0 or -errno (message printed). */
+int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
 /*

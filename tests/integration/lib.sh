@@ -27,8 +27,15 @@ trap cleanup EXIT INT TERM
 # start_agent [ARGS...]: raw events go to $WORK/events.json, alerts to
 # $WORK/alerts.json, stderr to $WORK/agent.err.
 start_agent() {
+	: >"$WORK/alerts.json" # the file sink appends, as an agent's log should
+	start_agent_with -e "$WORK/events.json" -o "$WORK/alerts.json" "$@"
+}
+
+# start_agent_with ARGS...: exactly these options (e.g. --config FILE);
+# stdout goes to $WORK/agent.out, stderr to $WORK/agent.err.
+start_agent_with() {
 	: >"$WORK/agent.err"
-	./palisade run -e "$WORK/events.json" -o "$WORK/alerts.json" "$@" 2>"$WORK/agent.err" &
+	./palisade run "$@" >"$WORK/agent.out" 2>"$WORK/agent.err" &
 	AGENT_PID=$!
 	i=0
 	until grep -q '^palisade: loaded' "$WORK/agent.err"; do

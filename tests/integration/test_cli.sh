@@ -7,7 +7,7 @@ for cmd in run replay rules fields; do
 	check "palisade --help lists $cmd" grep -q "^  $cmd " "$WORK/h"
 done
 ./palisade run --help >"$WORK/h" 2>&1
-for opt in --output --events --record --docker-socket --no-docker --ringbuf-kib --proc-table-size --rules --no-rules --first-match --min-priority --help; do
+for opt in --config --output --events --record --docker-socket --no-docker --ringbuf-kib --proc-table-size --rules --no-rules --first-match --min-priority --help; do
 	check "run --help documents $opt" grep -q -- "$opt" "$WORK/h"
 done
 ./palisade run --ringbuf-kib 100 2>"$WORK/e"

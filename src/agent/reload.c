@@ -1,0 +1,80 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/reload.h"
+
+int agent_reload(struct agent_reload *r)
+{
+	static uint32_t spec[EV_SYSCALL_NR_MAX];
+	struct palisade_config *cfg = NULL;
+	struct rules_engine *rules = NULL;
+	struct sink_set *sinks = NULL;
+	struct run_options o;
+	bool spec_changed = false;
+	unsigned i, watched;
+	int err;
+
+	fprintf(stderr, "palisade: SIGHUP: reloading %s and the rules\n",
+		r->o->config ? r->o->config : "the configuration");
+	err = agent_config_load(r->o->config, &cfg);
+	if (!err) {
+		optind = 0; /* getopt starts over on the same argv */
+		err = r->parse(r->argc, r->argv, cfg, &o);
+	}
+	if (!err)
+		err = agent_rules_load(&o.rules, (int64_t)r->p->boot_to_epoch_ns, &rules);
+	if (!err)
+		err = agent_sinks_new(&o, &sinks);
+	if (!err) {
+		r->interest(o.syscalls, rules, spec);
+		spec_changed = memcmp(spec, r->spec, sizeof(spec)) != 0;
+		if (spec_changed)
+			err = sensor_update_syscalls(r->sensor, spec);
+		/* A half-written map would match neither rule set: put the old one back. */
+		if (err)
+			sensor_update_syscalls(r->sensor, r->spec);
+	}
+	if (err) {
+		r->failures++;
+		fprintf(stderr, "palisade: reload failed (problems above); still running with the "
+				"previous configuration and rules (%llu failed reloads)\n",
+			(unsigned long long)r->failures);
+		sink_set_free(sinks);
+		rules_engine_free(rules);
+		config_free(cfg);
+		/* logrotate's SIGHUP still expects the files to be reopened. */
+		sink_set_reopen(r->p->sinks);
+		return err;
+	}
+
+	struct rules_engine *old = r->p->rules;
+
+	r->p->rules = rules;
+	if (r->on_swap)
+		r->on_swap(r->swap_ctx, rules);
+	rules_engine_free(old);
+	/* The old sinks finish what they queued (or spool it) before the new
+	 * ones open the same files and spools. */
+	sink_set_free(r->p->sinks);
+	r->p->sinks = sinks;
+	err = sink_set_start(sinks);
+	if (err)
+		fprintf(stderr, "palisade: reload: starting the new outputs failed: %s; alerts "
+				"may be lost until the next reload\n", strerror(-err));
+	sink_set_publish(sinks);
+	memcpy(r->spec, spec, sizeof(spec));
+	*r->o = o;
+	if (o.outputs == &o.output_sink)
+		r->o->outputs = &r->o->output_sink;
+	config_free(r->cfg);
+	r->cfg = cfg;
+	r->reloads++;
+	for (i = 0, watched = 0; i < EV_SYSCALL_NR_MAX; i++)
+		watched += spec[i] != 0;
+	fprintf(stderr, "palisade: reloaded: %zu output%s, syscall interest %s (%u watched)\n",
+		sink_set_count(sinks), sink_set_count(sinks) == 1 ? "" : "s",
+		spec_changed ? "updated" : "unchanged", watched);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* Shared by the configuration parser's files (config*.c): the parse state
+ * and the helpers that set values from YAML nodes. */
+#ifndef PALISADE_CONFIG_PARSE_H
+#define PALISADE_CONFIG_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <yaml.h>
+
+#include "config/config_internal.h"
+
+struct parse {
+	const char *file;
+	FILE *diag;
+	yaml_document_t *doc;
+	int errors;
+	struct config_priv *priv;
+};
+
+/* What the configuration owns besides the structure. */
+struct config_priv {
+	yaml_document_t doc;
+	bool have_doc;
+	void **allocs; /* lists, names */
+	size_t n_allocs;
+};
+
+
+/* Prints `file:line: message` (or `file: message` without a node), counts it. */
+void config_problem(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Keeps mem until config_free(); NULL (mem freed) when out of memory. */
+void *config_own(struct parse *p, void *mem);
+/* The text of a scalar node, NULL for any other node. */
+const char *config_scalar(const yaml_node_t *n);
+/* "a scalar", "a list", "a mapping": for messages. */
+const char *config_kind_name(const yaml_node_t *n);
+/* Lists and mappings (set from their node only, never from default text). */
+bool config_is_structured(enum config_type t);
+/* Sets one value from text; `n` NULL means the row's default (never fails). */
+void config_set_value(struct parse *p, const struct config_key *k, const char *text,
+		      const yaml_node_t *n, void *base, bool in_output, const char *where);
+/* Sets a key from its node: scalar or structured as the row says. */
+void config_set_from_node(struct parse *p, const struct config_key *k, const yaml_node_t *n,
+			  void *base, bool in_output, const char *where);
+/* `outputs:`: the list of sinks, each checked against the output keys. */
+int config_set_outputs(struct parse *p, const yaml_node_t *n, struct palisade_config *c);
+/* The table's defaults for one sink type. */
+void config_apply_output_defaults(struct parse *p, struct sink_cfg *o, unsigned bit);
+
+#endif

@@ -1,0 +1,313 @@
+/* The configuration file: defaults, every key type, and every refusal with
+ * its file:line. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "config/config_internal.h"
+
+/* Loads text; returns the error and leaves the messages in *diag (caller frees). */
+static int load(const char *text, char **diag, struct palisade_config **out)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(diag, &len);
+	int err;
+
+	assert_non_null(f);
+	err = config_load_buffer("t.yaml", text, strlen(text), f, out);
+	fclose(f);
+	return err;
+}
+
+/* The text must be refused with a message containing `want`. */
+static void refused(const char *text, const char *want)
+{
+	struct palisade_config *c = (void *)1;
+	char *diag = NULL;
+	int err = load(text, &diag, &c);
+
+	if (err != -EINVAL || !strstr(diag, want))
+		fail_msg("for:\n%s\nwanted -EINVAL and '%s', got %d and:\n%s", text, want, err, diag);
+	assert_null(c);
+	free(diag);
+}
+
+static void test_defaults(void **state)
+{
+	struct palisade_config *c;
+
+	(void)state;
+	assert_int_equal(config_load(NULL, stderr, &c), 0);
+	assert_true(c->rules_enabled);
+	assert_int_equal(c->n_rules_files, 0);
+	assert_int_equal(c->min_priority, RULES_PRIO_DEBUG);
+	assert_false(c->first_match);
+	assert_true(c->container_fields);
+	assert_true(c->docker_enabled);
+	assert_string_equal(c->docker_socket, "/var/run/docker.sock");
+	assert_int_equal(c->ringbuf_kib, 4096);
+	assert_string_equal(c->syscalls, "rules");
+	assert_int_equal(c->proc_table_size, 65536);
+	assert_string_equal(c->events_output, "");
+	assert_int_equal(c->n_outputs, 1);
+	assert_string_equal(c->outputs[0].type, "stdout");
+	assert_string_equal(c->outputs[0].name, "stdout#1");
+	assert_int_equal(c->outputs[0].queue_size, 1024);
+	assert_int_equal(c->outputs[0].spool_max_bytes, 64u << 20);
+	assert_null(c->outputs[0].spool_dir);
+	assert_string_equal(c->metrics.listen, "");
+	assert_string_equal(c->status.socket, "/run/palisade/status.sock");
+	assert_false(c->enforce);
+	config_free(c);
+}
+
+static void test_every_key_type(void **state)
+{
+	struct palisade_config *c;
+	char *diag = NULL;
+	const char *text =
+		"rules:\n"
+		"  files: [/a.yaml, /b.d]\n"
+		"  enabled: yes\n"
+		"  min_priority: warning\n"
+		"  first_match: true\n"
+		"  container_fields: off\n"
+		"  rate_limit: {per_sec: 0.5, burst: 4}\n"
+		"  dedup_window_ms: 1500\n"
+		"docker: {enabled: false, socket: /run/d.sock}\n"
+		"sensor: {ringbuf_kib: 8192, syscalls: all}\n"
+		"proc_table: {size: 128}\n"
+		"events_output: /tmp/ev.json\n"
+		"metrics: {listen: \"127.0.0.1:9464\"}\n"
+		"status: {socket: /run/p.sock}\n"
+		"enforce: true\n"
+		"outputs:\n"
+		"  - type: file\n"
+		"    path: /var/log/a.json\n"
+		"    rotate_bytes: 10M\n"
+		"    rotate_keep: 3\n"
+		"    min_priority: ERROR\n"
+		"  - type: webhook\n"
+		"    url: https://h:1/x\n"
+		"    headers: {Authorization: Bearer t, X-A: b}\n"
+		"    tls_ca: /ca.pem\n"
+		"    tls_insecure: true\n"
+		"    spool_dir: /var/spool/p\n"
+		"    spool_max_bytes: 1G\n"
+		"    retries: 7\n"
+		"    backoff_ms: 10\n"
+		"    timeout_ms: 900\n"
+		"    queue_size: 5\n"
+		"  - type: webhook\n"
+		"    url: http://h/\n"
+		"  - type: syslog\n"
+		"    transport: tls\n"
+		"    address: siem:6514\n"
+		"    format: rfc3164\n"
+		"    facility: auth\n"
+		"    tls_verify: false\n"
+		"  - {type: audit_log, path: /var/log/chain, hmac_key_file: /k}\n";
+
+	(void)state;
+	assert_int_equal(load(text, &diag, &c), 0);
+	free(diag);
+	assert_int_equal(c->n_rules_files, 2);
+	assert_string_equal(c->rules_files[1], "/b.d");
+	assert_int_equal(c->min_priority, RULES_PRIO_WARNING);
+	assert_true(c->first_match);
+	assert_false(c->container_fields);
+	assert_true(c->rate_per_sec == 0.5 && c->rate_burst == 4);
+	assert_int_equal(c->dedup_window_ms, 1500);
+	assert_false(c->docker_enabled);
+	assert_string_equal(c->docker_socket, "/run/d.sock");
+	assert_int_equal(c->ringbuf_kib, 8192);
+	assert_string_equal(c->syscalls, "all");
+	assert_int_equal(c->proc_table_size, 128);
+	assert_string_equal(c->events_output, "/tmp/ev.json");
+	assert_string_equal(c->metrics.listen, "127.0.0.1:9464");
+	assert_string_equal(c->status.socket, "/run/p.sock");
+	assert_true(c->enforce);
+	assert_int_equal(c->n_outputs, 5);
+
+	assert_string_equal(c->outputs[0].name, "file#1");
+	assert_int_equal(c->outputs[0].file.rotate_bytes, 10u << 20);
+	assert_int_equal(c->outputs[0].file.rotate_keep, 3);
+	assert_int_equal(c->outputs[0].min_priority, RULES_PRIO_ERROR);
+	assert_int_equal(c->outputs[0].retries, 3); /* default of the table */
+
+	assert_string_equal(c->outputs[1].name, "webhook#1");
+	assert_string_equal(c->outputs[1].webhook.url, "https://h:1/x");
+	assert_int_equal(c->outputs[1].webhook.n_headers, 2);
+	assert_string_equal(c->outputs[1].webhook.headers[0].name, "Authorization");
+	assert_string_equal(c->outputs[1].webhook.headers[0].value, "Bearer t");
+	assert_string_equal(c->outputs[1].webhook.tls_ca, "/ca.pem");
+	assert_true(c->outputs[1].webhook.tls_insecure);
+	assert_string_equal(c->outputs[1].spool_dir, "/var/spool/p");
+	assert_int_equal(c->outputs[1].spool_max_bytes, 1ull << 30);
+	assert_int_equal(c->outputs[1].retries, 7);
+	assert_int_equal(c->outputs[1].backoff_ms, 10);
+	assert_int_equal(c->outputs[1].webhook.timeout_ms, 900);
+	assert_int_equal(c->outputs[1].queue_size, 5);
+	assert_string_equal(c->outputs[2].name, "webhook#2");
+	assert_int_equal(c->outputs[2].webhook.timeout_ms, 5000);
+	assert_null(c->outputs[2].webhook.tls_ca);
+
+	assert_string_equal(c->outputs[3].syslog.transport, "tls");
+	assert_string_equal(c->outputs[3].syslog.address, "siem:6514");
+	assert_string_equal(c->outputs[3].syslog.format, "rfc3164");
+	assert_string_equal(c->outputs[3].syslog.facility, "auth");
+	assert_string_equal(c->outputs[3].syslog.app_name, "palisade");
+	assert_false(c->outputs[3].syslog.tls_verify);
+	assert_null(c->outputs[3].syslog.tls_ca);
+	assert_string_equal(c->outputs[4].audit.path, "/var/log/chain");
+	assert_string_equal(c->outputs[4].audit.hmac_key_file, "/k");
+	config_free(c);
+}
+
+static void test_empty_file_and_empty_outputs(void **state)
+{
+	struct palisade_config *c;
+	char *diag = NULL;
+
+	(void)state;
+	assert_int_equal(load("", &diag, &c), 0);
+	assert_int_equal(c->n_outputs, 1);
+	config_free(c);
+	free(diag);
+	assert_int_equal(load("outputs: []\nrules: {files: /one.yaml}\n", &diag, &c), 0);
+	assert_int_equal(c->n_outputs, 0);
+	assert_int_equal(c->n_rules_files, 1);
+	assert_string_equal(c->rules_files[0], "/one.yaml");
+	config_free(c);
+	free(diag);
+}
+
+static void test_refusals_name_file_line(void **state)
+{
+	(void)state;
+	refused("rules:\n  min_priority: LOUD\n",
+		"t.yaml:2: rules.min_priority: 'LOUD' is not a priority (expected one of EMERGENCY");
+	refused("rulez: {}\n", "t.yaml:1: unknown key 'rulez' (expected one of rules, docker");
+	refused("rules:\n  fils: []\n",
+		"t.yaml:2: unknown key 'rules.fils' (expected one of files, enabled");
+	refused("rules: 3\n", "t.yaml:1: rules: a scalar here (expected a mapping with files");
+	refused("enforce: maybe\n", "t.yaml:1: enforce: 'maybe' is not a boolean (expected true or false)");
+	refused("sensor:\n  ringbuf_kib: 100\n",
+		"t.yaml:2: sensor.ringbuf_kib: '100' is out of range (expected a power of two");
+	refused("sensor:\n  ringbuf_kib: -4\n", "t.yaml:2: sensor.ringbuf_kib: '-4' is out of range");
+	refused("proc_table: {size: 10}\n",
+		"t.yaml:1: proc_table.size: '10' is out of range (expected a whole number from 64");
+	refused("sensor: {syscalls: some}\n",
+		"t.yaml:1: sensor.syscalls: 'some' is not allowed (expected one of rules|all|none)");
+	refused("rules: {rate_limit: {per_sec: -1}}\n",
+		"t.yaml:1: rules.rate_limit.per_sec: '-1' is not a number (expected a number >= 0)");
+	refused("rules: {files: {a: b}}\n",
+		"t.yaml:1: rules.files: a mapping here (expected a string or a list of strings)");
+	refused("rules: {files: [[a]]}\n", "t.yaml:1: rules.files: a list in the list (expected a string)");
+	refused("enforce: [true]\n", "t.yaml:1: enforce: a list here (expected a single value)");
+	refused("enforce: true\nenforce: false\n", "t.yaml:2: enforce: duplicate key (expected each key once)");
+	refused("- a\n", "t.yaml:1: the file is a list (expected a mapping of keys");
+	refused("rules: [\n", "t.yaml:2: YAML syntax:");
+	refused("outputs: {type: file}\n", "t.yaml:1: outputs: a mapping here (expected a list of sinks");
+	refused("outputs:\n  - path: /x\n", "t.yaml:2: outputs[0]: no type (expected type: one of stdout|file");
+	refused("outputs:\n  - type: kafka\n",
+		"t.yaml:2: outputs[0].type: 'kafka' is not a sink type (expected one of stdout|file|webhook|syslog|audit_log)");
+	refused("outputs:\n  - type: file\n", "t.yaml:2: outputs[0]: a file output needs path (expected path:");
+	refused("outputs:\n  - type: webhook\n    path: /x\n    url: http://a/\n",
+		"t.yaml:3: outputs[0]: unknown key 'path' for this type (expected one of type, name");
+	refused("outputs:\n  - type: file\n    path: /x\n    rotate_byts: 1\n",
+		"t.yaml:4: outputs[0]: unknown key 'rotate_byts' (expected one of");
+	refused("outputs:\n  - type: file\n    path: /x\n    rotate_bytes: 5Q\n",
+		"t.yaml:4: outputs[0].rotate_bytes: '5Q' is out of range (expected a whole number of bytes");
+	refused("outputs:\n  - {type: file, path: /x, queue_size: 0}\n",
+		"t.yaml:2: outputs[0].queue_size: '0' is out of range (expected a whole number from 1");
+	refused("outputs:\n  - {type: webhook, url: http://a/, headers: [a]}\n",
+		"t.yaml:2: outputs[0].headers: a list here (expected a mapping of header name to value)");
+	refused("outputs:\n  - {type: webhook, url: http://a/, headers: {\"a b\": c}}\n",
+		"outputs[0].headers: a header must be `Name: value` on one line");
+	refused("outputs:\n  - {type: syslog, facility: local9}\n",
+		"t.yaml:2: outputs[0].facility: 'local9' is not allowed (expected one of kern|");
+	refused("outputs:\n  - {type: file, path: /a, name: x}\n  - {type: file, path: /b, name: x}\n",
+		"t.yaml:3: outputs[1].name: 'x' is used twice (expected unique names)");
+	refused("outputs:\n  - {type: file, path: /a, path: /b}\n", "outputs[0].path: duplicate key");
+	refused("outputs:\n  - {type: file, path: /a, name: ../x}\n",
+		"t.yaml:2: outputs[0].name: '../x' cannot name a file (expected a name without '/')");
+	refused("outputs:\n  - 3\n", "t.yaml:2: outputs[0]: a scalar here (expected a mapping");
+}
+
+static void test_all_problems_reported_at_once(void **state)
+{
+	struct palisade_config *c;
+	char *diag = NULL;
+
+	(void)state;
+	assert_int_equal(load("enforce: x\nrulez: 1\nsensor: {syscalls: q}\n", &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "t.yaml:1:"));
+	assert_non_null(strstr(diag, "t.yaml:2:"));
+	assert_non_null(strstr(diag, "t.yaml:3:"));
+	assert_non_null(strstr(diag, "t.yaml: 3 problems; nothing was applied"));
+	free(diag);
+}
+
+static void test_missing_file(void **state)
+{
+	struct palisade_config *c;
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/palisade.yaml", NULL, &c), -ENOENT);
+	assert_null(c);
+}
+
+static void test_output_defaults_match_the_table(void **state)
+{
+	struct sink_cfg o;
+
+	(void)state;
+	assert_int_equal(config_output_defaults(&o, "file"), 0);
+	assert_string_equal(o.type, "file");
+	assert_int_equal(o.queue_size, 1024);
+	assert_int_equal(o.retries, 3);
+	assert_int_equal(o.backoff_ms, 200);
+	assert_int_equal(o.file.rotate_keep, 5);
+	assert_int_equal(o.min_priority, RULES_PRIO_DEBUG);
+	assert_int_equal(config_output_defaults(&o, "nope"), -EINVAL);
+}
+
+/* Every row: a default that its own parser accepts, a description. */
+static void test_table_rows_are_complete(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < config_key_count; i++) {
+		assert_non_null(config_keys[i].def);
+		assert_true(strlen(config_keys[i].desc) > 10);
+	}
+	for (i = 0; i < config_output_key_count; i++) {
+		assert_true(config_output_keys[i].required || config_output_keys[i].def);
+		assert_true(config_output_keys[i].types != 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key_type),
+		cmocka_unit_test(test_empty_file_and_empty_outputs),
+		cmocka_unit_test(test_refusals_name_file_line),
+		cmocka_unit_test(test_all_problems_reported_at_once),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_output_defaults_match_the_table),
+		cmocka_unit_test(test_table_rows_are_complete),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
