@@ -243,14 +243,16 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
-		"containers %zu (engine %s, errors %llu)\n",
+		"containers %zu (engine %s, errors %llu); execs killed in kernel %llu\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
 		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
-		(unsigned long long)cs.engine_errors);
+		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_EXEC_KILLED]);
+	if (p->actions)
+		action_print_counters(p->actions, stderr);
 }
 
 /*
@@ -383,8 +385,7 @@ int agent_run_main(int argc, char **argv)
 cleanup:
 	action_container_backend_free(&container_backend); /* finishes queued actions */
 	if (p.actions) {
-		action_poll(p.actions);
-		action_print_counters(p.actions, stderr);
+		action_poll(p.actions); /* the records of what the worker finished */
 		action_dispatcher_free(p.actions);
 	}
 	sensor_close(sensor);
