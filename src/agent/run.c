@@ -380,6 +380,10 @@ int agent_run_main(int argc, char **argv)
 	}
 	if (sensor) {
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
+		/* Queued container actions finish and are reported before the counters. */
+		action_container_backend_free(&container_backend);
+		if (p.actions)
+			action_poll(p.actions);
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
