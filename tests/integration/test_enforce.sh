@@ -133,6 +133,9 @@ a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"con
 check "container: action record says killed in kernel" expect "$a" \
 	'.source=="palisade" and .output_fields.outcome=="served in kernel" and .output_fields.action=="kill" and .output_fields["proc.exepath"]=="/tmp/'"$T"'/sh"'
 
+ev=$(wait_event ".type==\"execve\" and .proc.exe==\"/tmp/$T/sh\"" 10 "$T/sh")
+check "container: the exec event says killed_at_exec" expect "$ev" '.killed_at_exec==true and .container.id=="'"$MAIN"'"'
+
 # 2. On the host: the same.
 "$WORK/$T/sh" -c "touch $WORK/$T-host-marker"
 rc=$?
@@ -183,6 +186,8 @@ rc=$?
 check "enforce: false: the binary ran" test "$rc" -eq 0 -a -e "$WORK/$T-audit-marker"
 a=$(wait_alert ".rule==\"$T audited binary (action)\"" 10 "$T")
 check "enforce: false: reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+ev=$(wait_event ".type==\"execve\" and .proc.exe==\"$WORK/bin/$T-audit\"" 10 "$T-audit")
+check "an exec that was not killed has no killed_at_exec" expect "$ev" '(has("killed_at_exec")|not)'
 
 # 4. User-space kill of a process the kernel cannot judge.
 sh -c "sleep 5; touch $WORK/$T-userkill-marker; : $T-userkill"
