@@ -349,12 +349,14 @@ int agent_run_main(int argc, char **argv)
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
-	seeded = proc_snapshot("/proc",
-			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
-			       on_snapshot, &p);
+	/* Before the snapshot: the processes found in /proc tell the back-ends
+	 * which cgroups the running containers have. */
 	err = actions_start(&o, host, sensor, &p, &container_backend);
 	if (err)
 		goto cleanup;
+	seeded = proc_snapshot("/proc",
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       on_snapshot, &p);
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
 		seeded, o.docker_socket ? o.docker_socket : "off");
@@ -367,10 +369,10 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
-		if (p.alerts_out)
-			fflush(p.alerts_out);
 		if (p.actions)
 			action_poll(p.actions);
+		if (p.alerts_out)
+			fflush(p.alerts_out);
 		if (p.events_out)
 			fflush(p.events_out);
 		if (stats_requested) {
