@@ -123,6 +123,33 @@ check "plan: pause and stop through the Engine API" \
 check "plan: enforce: false reported as audit" \
 	grep -qF "palisade: enforce: $T audited binary: kill in kernel at exec (audit: would have" "$WORK/agent.err"
 
+# A container-scoped exec rule: killed in kernel in the container in scope,
+# left alone in another one. This is the first exec in the container since the
+# agent started: its cgroup is known from the /proc snapshot.
+check "plan: container-scoped exec rule served in kernel" \
+	grep -qF "palisade: enforce: $T scoped binary: kill in kernel at exec, in the containers of its scope" "$WORK/agent.err"
+docker exec "$B-main" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: killed in the container in scope (137, no marker)" test "$rc" -eq 137 -a \
+	"$(docker exec "$B-main" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = no
+a=$(wait_alert ".rule==\"$T scoped binary (action)\"" 10 "$T")
+check "scoped: record says served in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+docker exec "$B-pause" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
+rc=$?
+check "scoped: runs in a container outside the scope" test "$rc" -eq 0 -a \
+	"$(docker exec "$B-pause" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = yes
+
+# Safety in the kernel: a directory rule covering the runtime's path.
+docker exec "$B-main" /usr/sbin/sh -c "touch /tmp/$T-sbin-marker"
+rc=$?
+check "directory rule: a binary below the directory is killed (137)" test "$rc" -eq 137
+docker exec "$B-main" /usr/sbin/runc 2>/dev/null
+rc=$?
+# busybox named runc runs and says "applet not found" (127): it was not killed.
+check "kernel safety: the runtime's path is never killed by a directory rule" test "$rc" -eq 127
+a=$(wait_alert ".rule==\"$T directory (action)\" and .output_fields[\"proc.exepath\"]==\"/usr/sbin/runc\"" 10 "$T")
+check "kernel safety: the record does not say killed" expect "$a" '.output_fields.outcome!="served in kernel" and .output_fields.outcome!="done"'
+
 # 1. In a container: the binary never runs, the caller sees SIGKILL (137).
 docker exec "$B-main" "/tmp/$T/sh" -c "touch /tmp/$T-marker"
 rc=$?
@@ -153,32 +180,6 @@ check "deny exec: never ran (137, no marker)" test "$rc" -eq 137 -a ! -e "$WORK/
 a=$(wait_alert ".rule==\"$T denied binary (action)\"" 10 "$T")
 check "deny exec: record says deny served in kernel" expect "$a" \
 	'.output_fields.action=="deny" and .output_fields.outcome=="served in kernel"'
-
-# A container-scoped exec rule: killed in kernel in the container in scope,
-# left alone in another one.
-check "plan: container-scoped exec rule served in kernel" \
-	grep -qF "palisade: enforce: $T scoped binary: kill in kernel at exec, in the containers of its scope" "$WORK/agent.err"
-docker exec "$B-main" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
-rc=$?
-check "scoped: killed in the container in scope (137, no marker)" test "$rc" -eq 137 -a \
-	"$(docker exec "$B-main" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = no
-a=$(wait_alert ".rule==\"$T scoped binary (action)\"" 10 "$T")
-check "scoped: record says served in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
-docker exec "$B-pause" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
-rc=$?
-check "scoped: runs in a container outside the scope" test "$rc" -eq 0 -a \
-	"$(docker exec "$B-pause" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = yes
-
-# Safety in the kernel: a directory rule covering the runtime's path.
-docker exec "$B-main" /usr/sbin/sh -c "touch /tmp/$T-sbin-marker"
-rc=$?
-check "directory rule: a binary below the directory is killed (137)" test "$rc" -eq 137
-docker exec "$B-main" /usr/sbin/runc 2>/dev/null
-rc=$?
-# busybox named runc runs and says "applet not found" (127): it was not killed.
-check "kernel safety: the runtime's path is never killed by a directory rule" test "$rc" -eq 127
-a=$(wait_alert ".rule==\"$T directory (action)\" and .output_fields[\"proc.exepath\"]==\"/usr/sbin/runc\"" 10 "$T")
-check "kernel safety: the record does not say killed" expect "$a" '.output_fields.outcome!="served in kernel" and .output_fields.outcome!="done"'
 
 # 3. enforce: false under --enforce: runs, reported as would-have.
 "$WORK/bin/$T-audit" -c "touch $WORK/$T-audit-marker"
