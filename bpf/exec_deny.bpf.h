@@ -84,53 +84,70 @@ struct {
  * empty deny list costs one load per exec. */
 volatile __u32 exec_deny_kinds = 0;
 
-static __always_inline struct exec_deny_key *key_from(const char *src, __u32 len)
+/* Copies len bytes (1..EXEC_DENY_KEY) of src into a zero-padded key. */
+static __always_inline int key_into(struct exec_deny_key *k, const char *src, __u32 len)
 {
-	__u32 zero = 0;
-	struct exec_deny_key *k = bpf_map_lookup_elem(&exec_key_scratch, &zero);
 	__u32 n;
 
-	if (!k || len == 0 || len > EXEC_DENY_KEY)
-		return NULL;
+	if (len == 0 || len > EXEC_DENY_KEY)
+		return -1;
 	__builtin_memset(k->s, 0, sizeof(k->s));
 	/* 1..EXEC_DENY_KEY in a form the verifier can bound. */
 	n = ((len - 1) & (EXEC_DENY_KEY - 1)) + 1;
 	barrier_var(n);
-	if (bpf_probe_read_kernel(k->s, n, src))
+	return bpf_probe_read_kernel(k->s, n, src) ? -1 : 0;
+}
+
+/* The per-CPU key scratch, holding len bytes of src; NULL if they do not fit. */
+static __always_inline struct exec_deny_key *key_from(const char *src, __u32 len)
+{
+	__u32 zero = 0;
+	struct exec_deny_key *k = bpf_map_lookup_elem(&exec_key_scratch, &zero);
+
+	if (!k || key_into(k, src, len))
 		return NULL;
 	return k;
 }
 
 struct dir_walk {
-	const char *path;
-	__u32 len, start;
+	const struct exec_deny_key *tail; /* the path's last bytes, copied once */
+	__u32 len;    /* bytes in tail */
 	__u32 scopes; /* of every denied directory above the exe */
+	bool whole;   /* the tail starts at a component (not cut mid-name) */
 };
 
 /* One byte of the tail of the path: at each component boundary, is the
- * rest (this directory and its ancestors, leaf-first) a denied directory? */
+ * rest (this directory and its ancestors, leaf-first) a denied directory?
+ * The tail is read in place: one helper call per boundary, none per byte. */
 static long dir_step(__u64 i, void *ctxp)
 {
 	struct dir_walk *w = ctxp;
-	__u32 off = w->start + (__u32)i;
+	const struct exec_deny_key *t = w->tail;
+	__u32 off = (__u32)i;
 	struct exec_deny_key *k;
-	char prev = 0;
+	__u32 *v;
 
-	if (off >= w->len)
+	if (off >= w->len || off >= EXEC_DENY_KEY)
 		return 1;
-	if (off > 0 && bpf_probe_read_kernel(&prev, 1, w->path + ((off - 1) & (EV_PATH_MAX - 1))))
-		return 1;
-	if (off > 0 && prev != 0)
+	if (off == 0 ? !w->whole : t->s[(off - 1) & (EXEC_DENY_KEY - 1)] != 0)
 		return 0;
-	k = key_from(w->path + (off & (EV_PATH_MAX - 1)), w->len - off);
+	k = key_from(t->s + (off & (EXEC_DENY_KEY - 1)), w->len - off);
 	if (k) {
-		__u32 *v = bpf_map_lookup_elem(&exec_deny_dir, k);
-
+		v = bpf_map_lookup_elem(&exec_deny_dir, k);
 		if (v)
 			w->scopes |= *v;
 	}
 	return 0;
 }
+
+/* A second per-CPU key: the tail the directory walk reads while key_from
+ * builds each candidate in the first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_deny_key);
+} exec_tail_scratch SEC(".maps");
 
 static __always_inline __u32 lookup_scopes(void *map, const void *key)
 {
@@ -176,13 +193,19 @@ static __always_inline bool exec_denied(struct task_struct *task, const char *pa
 		}
 	}
 	if (kinds & EXEC_DENY_DIR) {
-		struct dir_walk w = { .path = path, .len = path_len };
+		__u32 zero = 0, skip = path_len > EXEC_DENY_KEY ? path_len - EXEC_DENY_KEY : 0;
+		struct exec_deny_key *tail = bpf_map_lookup_elem(&exec_tail_scratch, &zero);
+		struct dir_walk w = { .tail = tail, .len = path_len - skip, .whole = !skip };
+		char before = 0;
 
-		if (path_len > EXEC_DENY_KEY)
-			w.start = path_len - EXEC_DENY_KEY;
-		/* The runtime is never killed by a directory entry (safety). */
+		/* The runtime is never killed by a directory entry (safety). A
+		 * path longer than a key is judged on its last EXEC_DENY_KEY
+		 * bytes: the directories a key can hold. */
+		if (skip && bpf_probe_read_kernel(&before, 1, path + ((skip - 1) & (EV_PATH_MAX - 1))) == 0)
+			w.whole = before == 0;
 		k = key_from(path, path_len);
-		if (!k || !bpf_map_lookup_elem(&exec_protected, k)) {
+		if (tail && (!k || !bpf_map_lookup_elem(&exec_protected, k)) &&
+		    key_into(tail, path + (skip & (EV_PATH_MAX - 1)), w.len) == 0) {
 			bpf_loop(EXEC_DENY_KEY, dir_step, &w, 0);
 			scopes |= w.scopes;
 		}

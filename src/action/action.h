@@ -129,7 +129,7 @@ void action_poll(struct action_dispatcher *d);
 void action_complete(struct action_dispatcher *d, uint64_t token,
 		     const struct action_result *res);
 
-/* One line: rules per back-end and outcomes. */
+/* One line: rules per back-end and outcomes (nothing when no rule has an action). */
 void action_print_counters(struct action_dispatcher *d, FILE *f);
 
 /* ---- the back-ends of this folder ---- */

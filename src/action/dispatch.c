@@ -387,6 +387,8 @@ void action_poll(struct action_dispatcher *d)
 
 void action_print_counters(struct action_dispatcher *d, FILE *f)
 {
+	if (!d->n_plan)
+		return; /* no rule asks for an action: nothing to count */
 	fprintf(f, "palisade: enforce: mode %s;", d->cfg.enforce ? "enforce" : "audit");
 	for (size_t k = 0; k < d->n_b; k++) {
 		const struct counters *c = &d->cnt[k];

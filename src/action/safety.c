@@ -2,8 +2,9 @@
  * What enforcement never touches unless a rule asks by name: the machine's
  * pid 1, the agent, and the container runtime (killing dockerd, containerd,
  * a shim or runc takes every container on the host down with it, or leaves
- * them unmanaged). Checked for every process target, after the pidfd pins
- * the process, so the answer is about the process that would be signalled.
+ * them unmanaged). Checked for every process target before it is signalled;
+ * the kill then checks the start time through a pidfd, so a pid reused in
+ * between is never signalled in place of the one that was checked.
  */
 #include <fnmatch.h>
 #include <limits.h>

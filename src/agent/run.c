@@ -290,7 +290,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -298,8 +298,10 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF]);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED]);
 	sink_set_report(p->sinks, stderr, when);
+	if (p->actions)
+		action_print_counters(p->actions, stderr);
 }
 
 /*
@@ -471,12 +473,14 @@ int agent_run_main(int argc, char **argv)
 	container_store_start(p.containers);
 	if (p.rules && dns_refresh_start(p.rules, 60, &dns) < 0)
 		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
-	seeded = proc_snapshot("/proc",
-			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
-			       on_snapshot, &p);
+	/* Before the snapshot: the processes found in /proc tell the back-ends
+	 * which cgroups the running containers have. */
 	err = actions_start(&o, host, sensor, &p, &container_backend);
 	if (err)
 		goto cleanup;
+	seeded = proc_snapshot("/proc",
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       on_snapshot, &p);
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
 		seeded, o.docker_socket ? o.docker_socket : "off");
@@ -491,6 +495,8 @@ int agent_run_main(int argc, char **argv)
 		err = 0;
 		if (p.actions)
 			action_poll(p.actions);
+		if (p.alerts_out)
+			fflush(p.alerts_out);
 		if (p.events_out)
 			fflush(p.events_out);
 		if (reload_requested) {
@@ -506,13 +512,16 @@ int agent_run_main(int argc, char **argv)
 	}
 	if (sensor) {
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
+		/* Queued container actions finish and are reported before the counters. */
+		action_container_backend_free(&container_backend);
+		if (p.actions)
+			action_poll(p.actions);
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
 	action_container_backend_free(&container_backend); /* finishes queued actions */
 	if (p.actions) {
-		action_poll(p.actions);
-		action_print_counters(p.actions, stderr);
+		action_poll(p.actions); /* the records of what the worker finished */
 		action_dispatcher_free(p.actions);
 	}
 	dns_refresh_stop(dns);

@@ -250,7 +250,9 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	write_ancestors(w, ev);
 	write_container(w, ev->container);
 	jw_u64(w, "cgroup_id", h->cgroup_id);
-	if (h->flags) {
+	if (h->flags & EV_F_KILLED)
+		jw_bool(w, "killed_at_exec", true);
+	if (h->flags & (EV_F_EXE_TRUNC | EV_F_ARGS_TRUNC | EV_F_CWD_TRUNC | EV_F_READ_FAIL)) {
 		jw_array_begin(w, "incomplete");
 		if (h->flags & EV_F_EXE_TRUNC)
 			jw_str(w, NULL, ev->kind == EV_SYSCALL ? "path_truncated" : "exe_truncated");

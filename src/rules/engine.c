@@ -608,8 +608,12 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 	uint64_t key = ev->container ? (ev->container_key ? ev->container_key : 1) : 0;
 	size_t len = rl_format_render(c, &r->fmt, e->body, BODY_SIZE, e->vals, e->vbuf,
 				      VBUF_SIZE, &e->scratch);
-	int lim = rl_limiter_check(e->lim, idx, key, ts, rl_hash(e->body, len),
-				   &e->stats.limiter_evictions);
+	/* A rule with an action is never rate-limited: a dropped alert would
+	 * drop its kill or pause too (docs/enforcement.md). */
+	int lim = r->def->info.action.type != RULES_ACTION_ALERT
+			  ? 0
+			  : rl_limiter_check(e->lim, idx, key, ts, rl_hash(e->body, len),
+					     &e->stats.limiter_evictions);
 	struct rules_alert a;
 	time_t s = (time_t)(now / 1000000000ull);
 	struct tm tm;

@@ -397,6 +397,44 @@ static void test_unserved_deny(void **state)
 	fclose(log);
 }
 
+static int count_alert(const struct rules_alert *a, void *ctx)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Rate limiting drops alerts, never the alerts of a rule with an action. */
+static void test_actions_not_rate_limited(void **state)
+{
+	const char *text = "- rule: k\n  desc: d\n  output: o\n  priority: WARNING\n"
+			   "  condition: evt.type=execve\n  action: kill\n"
+			   "- rule: a\n  desc: d\n  output: o\n  priority: WARNING\n"
+			   "  condition: evt.type=execve\n";
+	struct rules_config cfg;
+	struct rules_engine *e = NULL;
+	struct ev_header hdr = { .pid = NO_PID, .kind = EV_EXEC, .ts_ns = 1000 };
+	struct event ev = { .hdr = &hdr, .kind = EV_EXEC };
+	struct rules_stats st;
+	int alerts = 0;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.rate_per_sec = 1;
+	cfg.rate_burst = 1;
+	assert_int_equal(rules_engine_new(&cfg, &e), 0);
+	assert_int_equal(rules_engine_add_buffer(e, "t.yaml", text, strlen(text)), 0);
+	assert_int_equal(rules_engine_compile(e), 0);
+	for (int i = 0; i < 3; i++) {
+		hdr.ts_ns += 1000; /* well within one second */
+		rules_eval(e, &ev, count_alert, &alerts);
+	}
+	rules_engine_stats(e, &st);
+	assert_int_equal(alerts, 3 + 1); /* k every time, a once */
+	assert_int_equal(st.rate_limited, 2);
+	rules_engine_free(e);
+}
+
 static void test_safety(void **state)
 {
 	char why[256];
@@ -431,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_plan_and_records),
 		cmocka_unit_test(test_unserved_deny),
+		cmocka_unit_test(test_actions_not_rate_limited),
 		cmocka_unit_test(test_safety),
 		cmocka_unit_test(test_kill_gone_process),
 	};
