@@ -25,6 +25,7 @@ enum ev_kind {
 	EV_EXIT = 3,          /* the last thread of a process exited */
 	EV_PROC_SNAPSHOT = 4, /* user space: a process found in /proc at start */
 	EV_SYSCALL = 5,       /* a watched syscall returned (success or failure) */
+	EV_FD_SNAPSHOT = 6,   /* user space: an fd found in /proc at start (ev_syscall layout) */
 	EV_KIND_MAX,
 };
 
@@ -122,6 +123,10 @@ struct ev_exit {
 #define SC_ADDR_ARG_SHIFT 9  /* 3 bits: arg index + 1 of a user sockaddr */
 #define SC_ADDRLEN_ARG_SHIFT 12 /* 3 bits: arg index + 1 of its length */
 #define SC_DIRFD_ARG_SHIFT 15   /* 3 bits: arg index + 1 of the dirfd of path 1 */
+/* Path 1 came from the kernel object: also send the caller's string, as
+ * path 2 (set only when a rule needs fd.nameraw / evt.rawarg). */
+#define SC_RAW_PATH1 (1u << 18)
+#define SC_PIPE_FDS (1u << 19)  /* arg 0 points at int[2]: copy it into uaddr */
 #define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
 
 /* Path flags of an EV_SYSCALL record. */
@@ -129,6 +134,16 @@ struct ev_exit {
 #define EV_PATH1_USER (1u << 1)     /* path 1: the string the caller passed */
 #define EV_PATH2_USER (1u << 2)     /* path 2: the string the caller passed */
 #define EV_BASE_RESOLVED (1u << 3)  /* base: the directory a relative path 1 is in */
+#define EV_PATH2_RAW1 (1u << 4)     /* path 2: the caller's string for the resolved path 1 */
+
+/*
+ * EV_FD_SNAPSHOT: an fd found in /proc/PID/fd at start, as the ev_syscall
+ * record of the call that makes such an fd: nr = openat (files, anonymous
+ * inodes; args[2] = flags from fdinfo), socket (args = domain, type,
+ * protocol; sock filled from /proc/net; args[3] = 1 for a listener),
+ * pipe2 (args[1] = flags) or memfd_create. res is the fd number; path 1 is
+ * the /proc/PID/fd link text (EV_PATH1_USER).
+ */
 
 /* A socket as the kernel holds it (addresses in network byte order). */
 struct ev_sock {

@@ -9,6 +9,7 @@
 
 #include "container/container.h"
 #include "event/event.h"
+#include "fd/fd_table.h"
 #include "output/json_writer.h"
 #include "proc/proc.h"
 #include "record/record.h"
@@ -16,6 +17,10 @@
 
 struct pipeline {
 	struct proc_table *procs;
+	/* NULL: off. Applied from the first EV_FD_SNAPSHOT record on, so a
+	 * replay applies exactly what the live run did. */
+	struct fd_table *fds;
+	bool fds_seeded;
 	struct container_store *containers;
 	struct record_writer *recorder; /* NULL: not recording */
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/fd_setup.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
+		AGENT_FD_HELP
 		"%s"
 		"  -h, --help                show this help\n",
 		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
@@ -69,11 +71,13 @@ struct run_options {
 	struct agent_rules_options rules;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
+	enum agent_fd_mode fd_mode;
 };
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS };
+	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
+	       OPT_FD_TABLE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
@@ -83,6 +87,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +118,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				return -EINVAL;
 			}
 			o->syscalls = optarg;
+			break;
+		case OPT_FD_TABLE:
+			if (agent_fd_mode_parse(optarg, &o->fd_mode))
+				return -EINVAL;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -207,6 +216,21 @@ static void on_snapshot(const void *rec, size_t len, void *ctx)
 	pipeline_record(ctx, rec, len);
 }
 
+/* The fd table's line of the counters (empty when it is off). */
+static void fd_counters(const struct pipeline *p, char *buf, size_t cap)
+{
+	struct fd_table_stats fs;
+
+	buf[0] = '\0';
+	if (!p->fds)
+		return;
+	fd_table_stats(p->fds, &fs);
+	snprintf(buf, cap, "; fd table: %zu fds of %zu processes, %zu KiB (evicted %llu, "
+		 "untracked %llu, unknown fds %llu)", fs.entries, fs.procs, fs.bytes / 1024,
+		 (unsigned long long)fs.proc_evictions, (unsigned long long)fs.fds_untracked,
+		 (unsigned long long)fs.misses);
+}
+
 static void on_container_update(const struct container_info *c, void *ctx)
 {
 	struct pipeline *p = ctx;
@@ -225,7 +249,9 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	uint64_t k[CNT_MAX];
 	struct proc_table_stats ps;
 	struct container_store_stats cs = { 0 };
+	char fdline[256];
 
+	fd_counters(p, fdline, sizeof(fdline));
 	sensor_counters(s, k);
 	proc_table_stats(p->procs, &ps);
 	if (p->containers)
@@ -234,14 +260,14 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
-		"containers %zu (engine %s, errors %llu)\n",
+		"containers %zu (engine %s, errors %llu)%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
 		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
-		(unsigned long long)cs.engine_errors);
+		(unsigned long long)cs.engine_errors, fdline);
 }
 
 int agent_run_main(int argc, char **argv)
@@ -254,7 +280,7 @@ int agent_run_main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
-	int err, seeded;
+	int err, seeded, fd_seeded;
 
 	err = parse_options(argc, argv, &o);
 	if (err)
@@ -297,6 +323,11 @@ int agent_run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
+	if (strcmp(o.syscalls, "none") && agent_fd_interest(o.fd_mode, p.rules, spec)) {
+		err = fd_table_new(&p.fds);
+		if (err)
+			goto cleanup;
+	}
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
 				       .syscall_spec = spec };
@@ -309,9 +340,11 @@ int agent_run_main(int argc, char **argv)
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
+	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
 	sensor_describe(sensor, desc, sizeof(desc));
-	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
-		seeded, o.docker_socket ? o.docker_socket : "off");
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
+		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
+		o.docker_socket ? o.docker_socket : "off");
 
 	while (!stop_requested) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -343,6 +376,7 @@ cleanup:
 	pipeline_close_output(p.events_out);
 	rules_engine_free(p.rules);
 	proc_table_free(p.procs);
+	fd_table_free(p.fds);
 	jw_release(&p.json);
 	return err ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #define FD_RET (SC_WATCH | SC_FD_RET)
 #define FD_ARG0 (SC_WATCH | SC_FD_ARG0)
 #define PLAIN SC_WATCH
+#define PIPE_FDS (SC_WATCH | SC_PIPE_FDS)
 
 /* Legacy calls (open, rename, ...) exist on x86-64 but not on arm64. */
 static const struct syscall_desc table[] = {
@@ -63,6 +64,13 @@ static const struct syscall_desc table[] = {
 	{ "dup2", SYS_dup2, FD_ARG0, SCF_FD, { "oldfd", "newfd" } },
 #endif
 	{ "dup3", SYS_dup3, FD_ARG0, SCF_FD, { "oldfd", "newfd", "flags" } },
+	/* By sys_exit the fd is gone: nothing to resolve, the fd table knows it. */
+	{ "close", SYS_close, PLAIN, SCF_FD, { "fd" } },
+	{ "fcntl", SYS_fcntl, FD_ARG0, SCF_FD, { "fd", "cmd", "arg" } },
+#ifdef SYS_pipe
+	{ "pipe", SYS_pipe, PIPE_FDS, SCF_FD, { "fds" } },
+#endif
+	{ "pipe2", SYS_pipe2, PIPE_FDS, SCF_FD, { "fds", "flags" } },
 	{ "socket", SYS_socket, FD_RET, SCF_NET, { "domain", "type", "proto" } },
 	{ "connect", SYS_connect, FD_ARG0 | ADDR(1, 2), SCF_NET, { "fd", "addr", "addrlen" } },
 	{ "accept", SYS_accept, FD_RET, SCF_NET, { "fd", "addr", "addrlen" } },

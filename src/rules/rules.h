@@ -184,6 +184,14 @@ void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out);
 size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names,
 				    size_t max, bool *all_types);
 
+/*
+ * Whether an active rule that runs on event type evttype (a Falco name)
+ * reads field (its table name: "fd.nameraw", "evt.rawarg") in its condition
+ * or output: lets the sensors send costly data only when a rule needs it.
+ */
+bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype,
+			     const char *field);
+
 /* The field table, for `palisade fields` and the docs. */
 struct rules_field_info {
 	const char *name;
