@@ -3,7 +3,10 @@
  * mostly small numbers, so a binary search beats a hash), processes in a
  * chained hash by pid with a least-recently-touched list for eviction.
  * Names are reference-counted because dup and fork share them: copying a
- * shell's table on every fork then costs no string allocation.
+ * shell's table on every fork then costs no string allocation. A new open
+ * does allocate its name (the one allocation per event on this path): a
+ * path must outlive the record it came in, and the table runs only when
+ * the loaded rules need it (agent/fd_setup.c).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -209,7 +209,7 @@ static struct arg_info classify(const struct syscall_desc *sc, unsigned i, unsig
 	static const char *const ints[] = { "fd", "dirfd", "olddirfd", "newdirfd", "olddir", "newdir",
 					    "linkdirfd", "oldfd", "newfd", "pid", "tid", "backlog", NULL };
 	static const char *const pointers[] = { "data", "msg", "img", "uargs", "hdrp", "datap",
-						"argv", "envp", "how", "attr", NULL };
+						"argv", "envp", "how", "attr", "fds", NULL };
 	static const char *const uids[] = { "uid", "ruid", "euid", "suid", NULL };
 	static const char *const gids[] = { "gid", "rgid", "egid", "sgid", NULL };
 	const char *n = sc->arg_names[i], *s = sc->name;
