@@ -43,16 +43,6 @@ check "replay: the same alerts" sh -c \
 follow_mine
 start_agent --rules "$RULES" -e "$WORK/all.fifo" || exit 1
 
-# wait_alert JQ_FILTER: like wait_event, on the alert stream.
-wait_alert() {
-	deadline=$(( $(date +%s) + 10 ))
-	while [ "$(date +%s)" -le "$deadline" ]; do
-		m=$(jq -c "select($1)" "$WORK/alerts.json" 2>/dev/null | head -1)
-		[ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
-		sleep 0.2
-	done
-	return 1
-}
 
 # dup2, close and pipe in the container, successes and failures.
 docker exec $C sh -c "exec 5</etc/hostname; cat <&5 >/dev/null; exec 5<&-; cat <&8; echo $T | cat >/dev/null" 2>/dev/null
