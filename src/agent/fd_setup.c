@@ -1,8 +1,9 @@
 /*
  * The fd table costs events: every open, socket, dup and close on the host
  * must reach user space while it runs. "auto" turns it on only when a loaded
- * rule needs one of the fd-bookkeeping syscalls (close, dup*, fcntl, pipe*),
- * whose fd the sensor cannot describe at sys_exit on its own.
+ * rule needs one of the fd-bookkeeping syscalls (close, dup*, fcntl, pipe*,
+ * eventfd2, ...: family SCF_FD), whose fd the sensor cannot describe at
+ * sys_exit on its own.
  */
 #include <errno.h>
 #include <stdio.h>

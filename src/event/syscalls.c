@@ -71,6 +71,12 @@ static const struct syscall_desc table[] = {
 	{ "pipe", SYS_pipe, PIPE_FDS, SCF_FD, { "fds" } },
 #endif
 	{ "pipe2", SYS_pipe2, PIPE_FDS, SCF_FD, { "fds", "flags" } },
+	/* fds of anonymous inodes: the fd table follows them (fd.type event, ...). */
+	{ "eventfd2", SYS_eventfd2, FD_RET, SCF_FD, { "initval", "flags" } },
+	{ "epoll_create1", SYS_epoll_create1, FD_RET, SCF_FD, { "flags" } },
+	{ "inotify_init1", SYS_inotify_init1, FD_RET, SCF_FD, { "flags" } },
+	{ "signalfd4", SYS_signalfd4, FD_RET, SCF_FD, { "fd", "mask", "sizemask", "flags" } },
+	{ "timerfd_create", SYS_timerfd_create, FD_RET, SCF_FD, { "clockid", "flags" } },
 	{ "socket", SYS_socket, FD_RET, SCF_NET, { "domain", "type", "proto" } },
 	{ "connect", SYS_connect, FD_ARG0 | ADDR(1, 2), SCF_NET, { "fd", "addr", "addrlen" } },
 	{ "accept", SYS_accept, FD_RET, SCF_NET, { "fd", "addr", "addrlen" } },

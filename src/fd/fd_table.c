@@ -33,18 +33,23 @@ enum fd_op {
 	OP_FCNTL,
 	OP_CLOSE,
 	OP_PIPE,
+	OP_ANON, /* a new fd of an anonymous inode: its type is the syscall's */
 };
 
 static const struct {
 	const char *name;
 	enum fd_op op;
+	enum fd_type type; /* OP_ANON */
 } followed[] = {
-	{ "open", OP_OPEN },     { "openat", OP_OPEN },     { "openat2", OP_OPEN },
-	{ "creat", OP_OPEN },    { "memfd_create", OP_MEMFD }, { "socket", OP_SOCKET },
-	{ "accept", OP_ACCEPT }, { "accept4", OP_ACCEPT },  { "connect", OP_CONNECT },
-	{ "bind", OP_BIND },     { "listen", OP_LISTEN },   { "dup", OP_DUP },
-	{ "dup2", OP_DUP },      { "dup3", OP_DUP },        { "fcntl", OP_FCNTL },
-	{ "close", OP_CLOSE },   { "pipe", OP_PIPE },       { "pipe2", OP_PIPE },
+	{ "open", OP_OPEN, 0 },      { "openat", OP_OPEN, 0 },      { "openat2", OP_OPEN, 0 },
+	{ "creat", OP_OPEN, 0 },     { "memfd_create", OP_MEMFD, 0 }, { "socket", OP_SOCKET, 0 },
+	{ "accept", OP_ACCEPT, 0 },  { "accept4", OP_ACCEPT, 0 },   { "connect", OP_CONNECT, 0 },
+	{ "bind", OP_BIND, 0 },      { "listen", OP_LISTEN, 0 },    { "dup", OP_DUP, 0 },
+	{ "dup2", OP_DUP, 0 },       { "dup3", OP_DUP, 0 },         { "fcntl", OP_FCNTL, 0 },
+	{ "close", OP_CLOSE, 0 },    { "pipe", OP_PIPE, 0 },        { "pipe2", OP_PIPE, 0 },
+	{ "eventfd2", OP_ANON, FD_T_EVENTFD },     { "epoll_create1", OP_ANON, FD_T_EVENTPOLL },
+	{ "inotify_init1", OP_ANON, FD_T_INOTIFY }, { "signalfd4", OP_ANON, FD_T_SIGNALFD },
+	{ "timerfd_create", OP_ANON, FD_T_TIMERFD },
 };
 
 struct fd_proc {
@@ -60,6 +65,7 @@ struct fd_table {
 	struct fd_proc lru;       /* sentinel of the recency list */
 	struct fd_entry closed;   /* what the last close removed (ev->fd of it) */
 	uint8_t op_by_nr[EV_SYSCALL_NR_MAX];
+	uint8_t anon_type_by_nr[EV_SYSCALL_NR_MAX]; /* OP_ANON: enum fd_type */
 	size_t procs, entries, bytes;
 	uint64_t proc_evictions, fds_untracked, misses, alloc_failures;
 };
@@ -585,6 +591,22 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 			ev->fd = NULL; /* two fds: the event is about neither alone */
 		}
 		return;
+	case OP_ANON: {
+		/* Their CLOEXEC flags (EFD_, EPOLL_, IN_, SFD_, TFD_) are O_CLOEXEC. */
+		int fl = -1;
+
+		for (int i = 0; i < 6 && fl < 0; i++)
+			if (sc->arg_names[i] && !strcmp(sc->arg_names[i], "flags"))
+				fl = i;
+		if (res >= 0) {
+			/* Its kernel path is no name: the type says what it is. */
+			ev->path[0] = '\0';
+			new_fd(t, ev, (int32_t)res, (enum fd_type)t->anon_type_by_nr[sc->nr], O_RDWR,
+			       fl >= 0 && (a[fl] & O_CLOEXEC), FD_ROLE_UNKNOWN);
+			ev->fd_from_table = ev->fd != NULL;
+		}
+		return;
+	}
 	case OP_NONE:
 		/* Any other call that takes an fd (sendto, fchmod, ...). */
 		if (sc->spec & SC_FD_ARG0)
@@ -755,8 +777,10 @@ int fd_table_new(struct fd_table **out)
 		const struct syscall_desc *d = syscall_at(i);
 
 		for (size_t j = 0; j < sizeof(followed) / sizeof(followed[0]); j++)
-			if (d->nr < EV_SYSCALL_NR_MAX && !strcmp(followed[j].name, d->name))
+			if (d->nr < EV_SYSCALL_NR_MAX && !strcmp(followed[j].name, d->name)) {
 				t->op_by_nr[d->nr] = (uint8_t)followed[j].op;
+				t->anon_type_by_nr[d->nr] = (uint8_t)followed[j].type;
+			}
 	}
 	*out = t;
 	return 0;

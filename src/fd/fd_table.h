@@ -2,7 +2,8 @@
  * fd/: the per-process fd tables. Seeded from /proc/PID/fd at start-up
  * (fd_snapshot.c, as EV_FD_SNAPSHOT records so a replay seeds the same
  * way), kept by the fd syscalls the syscall sensor reports (open, socket,
- * accept, connect, bind, listen, dup*, fcntl, close, pipe*, memfd_create)
+ * accept, connect, bind, listen, dup*, fcntl, close, pipe*, memfd_create,
+ * eventfd2, epoll_create1, inotify_init1, signalfd4, timerfd_create)
  * and by fork (the child gets a copy), exec (close-on-exec fds go) and exit
  * (the table goes). Gives an event the fd it is about when the sensor could
  * not resolve it (a close, an fd the kernel no longer holds at sys_exit).

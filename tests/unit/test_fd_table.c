@@ -262,6 +262,30 @@ static void test_pipe(void **state)
 	fd_table_free(t);
 }
 
+static void test_anonymous_inodes(void **state)
+{
+	struct fd_table *t;
+	uint64_t a[6] = { 0, O_CLOEXEC };
+
+	(void)state;
+	assert_int_equal(fd_table_new(&t), 0);
+	sc(t, 4, "eventfd2", 3, a, "/", NULL);
+	assert_true(ev.fd_from_table);
+	assert_string_equal(ev.path, ""); /* not the kernel walk's "/" */
+	assert_int_equal(fd_table_get(t, 4, 3)->type, FD_T_EVENTFD);
+	assert_true(fd_table_get(t, 4, 3)->cloexec);
+	a[0] = 0; /* epoll_create1(0) */
+	sc(t, 4, "epoll_create1", 5, a, NULL, NULL);
+	assert_int_equal(fd_table_get(t, 4, 5)->type, FD_T_EVENTPOLL);
+	assert_false(fd_table_get(t, 4, 5)->cloexec);
+	a[1] = 0;
+	sc(t, 4, "timerfd_create", -EINVAL, a, NULL, NULL);
+	assert_int_equal(fd_table_count(t, 4), 2);
+	do_close(t, 4, 5, 0);
+	assert_string_equal(fd_type_name((enum fd_type)ev.fd->type), "eventpoll");
+	fd_table_free(t);
+}
+
 static void test_fork_exec_exit(void **state)
 {
 	struct fd_table *t;
@@ -629,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_dup_family),
 		cmocka_unit_test(test_dup_learns_unknown_fd),
 		cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_anonymous_inodes),
 		cmocka_unit_test(test_fork_exec_exit),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_total_bound),
