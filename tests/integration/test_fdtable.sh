@@ -76,6 +76,8 @@ libc.fcntl(99, fcntl.F_GETFD)
 for x in (a, b, c, fd):
     libc.close(x)
 libc.close(fd)
+e = os.eventfd(0, os.EFD_CLOEXEC)
+os.close(e)
 EOF
 ev=$(wait_event ".type==\"openat\" and .path==\"$F\" and .proc.name==\"$T-py\"" 10 "$T-py")
 pid=$(printf '%s\n' "$ev" | jq '.proc.pid')
@@ -94,6 +96,12 @@ ev=$(wait_event ".proc.pid==$pid and .type==\"close\" and .args.fd==50" 10 '"fd"
 check "host close of the F_DUPFD_CLOEXEC copy" expect "$ev" ".res==0 and .path==\"$F\" and .fd.cloexec==true"
 ev=$(wait_event ".proc.pid==$pid and .type==\"close\" and .res==-9" 10 '"close"')
 check "host close of a closed fd fails with EBADF, names nothing" expect "$ev" '(.path|not) and (.fd|not)'
+ev=$(wait_event ".proc.pid==$pid and .type==\"eventfd2\"" 10 '"eventfd2"')
+check "host eventfd2: typed by the table, close-on-exec" expect "$ev" \
+	'.res>=3 and .fd.type=="event" and .fd.cloexec==true and (.path|not)'
+e=$(printf '%s\n' "$ev" | jq '.res')
+ev=$(wait_event ".proc.pid==$pid and .type==\"close\" and .args.fd==$e and .fd.type==\"event\"" 10 "\"fd\":$e")
+check "host close of the eventfd: still an event fd" expect "$ev" '.res==0 and .fd.from_table==true'
 
 # Falco: Redirect STDOUT/STDIN to Network Connection in Container.
 port=$((20000 + $$ % 20000))
