@@ -1,12 +1,8 @@
 /*
- * The fd tables: one sorted array of entries per process (fds are few and
- * mostly small numbers, so a binary search beats a hash), processes in a
- * chained hash by pid with a least-recently-touched list for eviction.
- * Names are reference-counted because dup and fork share them: copying a
- * shell's table on every fork then costs no string allocation. A new open
- * does allocate its name (the one allocation per event on this path): a
- * path must outlive the record it came in, and the table runs only when
- * the loaded rules need it (agent/fd_setup.c).
+ * What events do to the fd tables (fd_store.c holds them). A new open does
+ * allocate its name (the one allocation per event on this path): a path must
+ * outlive the record it came in, and the table runs only when the loaded
+ * rules need it (agent/fd_setup.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "event/syscalls.h"
-#include "fd/fd_table.h"
+#include "fd/fd_internal.h"
 
 #define MFD_CLOEXEC_FLAG 1u /* MFD_CLOEXEC of memfd_create(2) */
 #define NET_LINK_FAMILY 16  /* AF_NETLINK */
@@ -52,49 +48,6 @@ static const struct {
 	{ "timerfd_create", OP_ANON, FD_T_TIMERFD },
 };
 
-struct fd_proc {
-	uint32_t pid;
-	uint32_t n, cap;
-	struct fd_entry *fds; /* sorted by num */
-	struct fd_proc *hash_next;
-	struct fd_proc *lru_prev, *lru_next; /* most recently touched first */
-};
-
-struct fd_table {
-	struct fd_proc **buckets; /* FD_TABLE_PROCS of them */
-	struct fd_proc lru;       /* sentinel of the recency list */
-	struct fd_entry closed;   /* what the last close removed (ev->fd of it) */
-	uint8_t op_by_nr[EV_SYSCALL_NR_MAX];
-	uint8_t anon_type_by_nr[EV_SYSCALL_NR_MAX]; /* OP_ANON: enum fd_type */
-	size_t procs, entries, bytes;
-	uint64_t proc_evictions, fds_untracked, misses, alloc_failures;
-};
-
-static const struct {
-	const char *name;
-	char c;
-} type_names[] = {
-	[FD_T_UNKNOWN] = { "unknown", 'o' },  [FD_T_FILE] = { "file", 'f' },
-	[FD_T_DIR] = { "directory", 'd' },    [FD_T_IPV4] = { "ipv4", '4' },
-	[FD_T_IPV6] = { "ipv6", '6' },        [FD_T_UNIX] = { "unix", 'u' },
-	[FD_T_NETLINK] = { "netlink", 'n' },  [FD_T_SOCK_OTHER] = { "unknown", 'o' },
-	[FD_T_PIPE] = { "pipe", 'p' },        [FD_T_MEMFD] = { "memfd", 'm' },
-	[FD_T_EVENTFD] = { "event", 'e' },    [FD_T_SIGNALFD] = { "signalfd", 's' },
-	[FD_T_EVENTPOLL] = { "eventpoll", 'l' }, [FD_T_INOTIFY] = { "inotify", 'i' },
-	[FD_T_TIMERFD] = { "timerfd", 't' },  [FD_T_BPF] = { "bpf", 'b' },
-	[FD_T_ANON_OTHER] = { "unknown", 'o' },
-};
-
-const char *fd_type_name(enum fd_type t)
-{
-	return (unsigned)t <= FD_T_ANON_OTHER ? type_names[t].name : "unknown";
-}
-
-char fd_type_char(enum fd_type t)
-{
-	return (unsigned)t <= FD_T_ANON_OTHER ? type_names[t].c : 'o';
-}
-
 bool fd_table_follows(const char *syscall_name)
 {
 	for (size_t i = 0; i < sizeof(followed) / sizeof(followed[0]); i++)
@@ -103,208 +56,17 @@ bool fd_table_follows(const char *syscall_name)
 	return false;
 }
 
-/* ---- names ---- */
-
-static struct fd_name *name_new(struct fd_table *t, const char *s)
+void fd_ops_init(struct fd_table *t)
 {
-	size_t len = strlen(s);
-	struct fd_name *n;
+	for (size_t i = 0; i < syscall_count(); i++) {
+		const struct syscall_desc *d = syscall_at(i);
 
-	if (!len)
-		return NULL;
-	n = malloc(sizeof(*n) + len + 1);
-	if (!n) {
-		t->alloc_failures++;
-		return NULL;
-	}
-	n->refs = 1;
-	n->len = (uint32_t)len;
-	memcpy(n->s, s, len + 1);
-	t->bytes += sizeof(*n) + len + 1;
-	return n;
-}
-
-static struct fd_name *name_ref(struct fd_name *n)
-{
-	if (n)
-		n->refs++;
-	return n;
-}
-
-static void name_put(struct fd_table *t, struct fd_name *n)
-{
-	if (!n || --n->refs)
-		return;
-	t->bytes -= sizeof(*n) + n->len + 1;
-	free(n);
-}
-
-/* ---- processes ---- */
-
-static size_t bucket_of(uint32_t pid)
-{
-	return (pid * 2654435761u) & (FD_TABLE_PROCS - 1);
-}
-
-static struct fd_proc *proc_find(const struct fd_table *t, uint32_t pid)
-{
-	struct fd_proc *p;
-
-	for (p = t->buckets[bucket_of(pid)]; p; p = p->hash_next)
-		if (p->pid == pid)
-			return p;
-	return NULL;
-}
-
-static void lru_unlink(struct fd_proc *p)
-{
-	p->lru_prev->lru_next = p->lru_next;
-	p->lru_next->lru_prev = p->lru_prev;
-}
-
-static void lru_push(struct fd_table *t, struct fd_proc *p)
-{
-	p->lru_next = t->lru.lru_next;
-	p->lru_prev = &t->lru;
-	t->lru.lru_next->lru_prev = p;
-	t->lru.lru_next = p;
-}
-
-static void touch(struct fd_table *t, struct fd_proc *p)
-{
-	lru_unlink(p);
-	lru_push(t, p);
-}
-
-static void proc_drop(struct fd_table *t, struct fd_proc *p)
-{
-	struct fd_proc **link = &t->buckets[bucket_of(p->pid)];
-
-	while (*link != p)
-		link = &(*link)->hash_next;
-	*link = p->hash_next;
-	lru_unlink(p);
-	for (uint32_t i = 0; i < p->n; i++)
-		name_put(t, p->fds[i].name);
-	t->entries -= p->n;
-	t->bytes -= sizeof(*p) + (size_t)p->cap * sizeof(*p->fds);
-	t->procs--;
-	free(p->fds);
-	free(p);
-}
-
-static struct fd_proc *proc_get(struct fd_table *t, uint32_t pid, bool create)
-{
-	struct fd_proc *p = proc_find(t, pid);
-	size_t b;
-
-	if (p || !create) {
-		if (p)
-			touch(t, p);
-		return p;
-	}
-	if (t->procs >= FD_TABLE_PROCS) {
-		proc_drop(t, t->lru.lru_prev);
-		t->proc_evictions++;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		t->alloc_failures++;
-		return NULL;
-	}
-	p->pid = pid;
-	b = bucket_of(pid);
-	p->hash_next = t->buckets[b];
-	t->buckets[b] = p;
-	lru_push(t, p);
-	t->procs++;
-	t->bytes += sizeof(*p);
-	return p;
-}
-
-/* ---- entries ---- */
-
-/* Index of num in p, or of where it would go. */
-static uint32_t lower_bound(const struct fd_proc *p, int32_t num)
-{
-	uint32_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (p->fds[mid].num < num)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static struct fd_entry *entry_find(const struct fd_proc *p, int32_t num)
-{
-	uint32_t i;
-
-	if (!p)
-		return NULL;
-	i = lower_bound(p, num);
-	return i < p->n && p->fds[i].num == num ? &p->fds[i] : NULL;
-}
-
-/* A cleared entry for num in the process's table (replacing any), or NULL
- * when a bound or memory says no. May move the other entries of p. */
-static struct fd_entry *entry_put(struct fd_table *t, uint32_t pid, int32_t num)
-{
-	struct fd_proc *p;
-	struct fd_entry *e;
-	uint32_t i;
-
-	if (num < 0)
-		return NULL;
-	p = proc_get(t, pid, true);
-	if (!p)
-		return NULL;
-	i = lower_bound(p, num);
-	if (i < p->n && p->fds[i].num == num) {
-		e = &p->fds[i];
-		name_put(t, e->name);
-	} else {
-		if (p->n >= FD_TABLE_FDS_PER_PROC || t->entries >= FD_TABLE_ENTRIES) {
-			t->fds_untracked++;
-			return NULL;
-		}
-		if (p->n == p->cap) {
-			uint32_t cap = p->cap ? p->cap * 2 : 8;
-			struct fd_entry *grown;
-
-			if (cap > FD_TABLE_FDS_PER_PROC)
-				cap = FD_TABLE_FDS_PER_PROC;
-			grown = realloc(p->fds, cap * sizeof(*grown));
-			if (!grown) {
-				t->alloc_failures++;
-				return NULL;
+		for (size_t j = 0; j < sizeof(followed) / sizeof(followed[0]); j++)
+			if (d->nr < EV_SYSCALL_NR_MAX && !strcmp(followed[j].name, d->name)) {
+				t->op_by_nr[d->nr] = (uint8_t)followed[j].op;
+				t->anon_type_by_nr[d->nr] = (uint8_t)followed[j].type;
 			}
-			t->bytes += (size_t)(cap - p->cap) * sizeof(*grown);
-			p->fds = grown;
-			p->cap = cap;
-		}
-		memmove(&p->fds[i + 1], &p->fds[i], (p->n - i) * sizeof(*p->fds));
-		p->n++;
-		t->entries++;
-		e = &p->fds[i];
 	}
-	memset(e, 0, sizeof(*e));
-	e->num = num;
-	return e;
-}
-
-static void entry_remove(struct fd_table *t, struct fd_proc *p, struct fd_entry *e)
-{
-	uint32_t i = (uint32_t)(e - p->fds);
-
-	name_put(t, e->name);
-	memmove(&p->fds[i], &p->fds[i + 1], (p->n - i - 1) * sizeof(*p->fds));
-	p->n--;
-	t->entries--;
 }
 
 /* ---- what an fd is ---- */
@@ -357,8 +119,8 @@ static enum fd_type name_type(const char *name, uint32_t flags)
 
 static void set_name(struct fd_table *t, struct fd_entry *e, const char *s)
 {
-	name_put(t, e->name);
-	e->name = s && s[0] ? name_new(t, s) : NULL;
+	fd_name_put(t, e->name);
+	e->name = s && s[0] ? fd_name_new(t, s) : NULL;
 }
 
 static void set_sock(struct fd_entry *e, const struct ev_sock *s)
@@ -399,7 +161,7 @@ static struct fd_entry *learn(struct fd_table *t, const struct event *ev, int32_
 
 	if (!ev->path[0] && !(ev->sock && ev->sock->family))
 		return NULL;
-	e = entry_put(t, ev->hdr->pid, num);
+	e = fd_entry_put(t, ev->hdr->pid, num);
 	if (!e)
 		return NULL;
 	if (ev->sock && ev->sock->family) {
@@ -439,14 +201,14 @@ static void entry_copy(struct fd_entry *dst, const struct fd_entry *src, int32_t
 	*dst = *src;
 	dst->num = num;
 	dst->cloexec = cloexec;
-	name_ref(dst->name);
+	fd_name_ref(dst->name);
 }
 
 /* dup, dup2, dup3, fcntl(F_DUPFD*): newfd refers to what oldfd does. */
 static void dup_fd(struct fd_table *t, struct event *ev, int32_t oldfd, int64_t res, bool cloexec)
 {
-	struct fd_proc *p = proc_get(t, ev->hdr->pid, false);
-	struct fd_entry *src = entry_find(p, oldfd), copy, *dst;
+	struct fd_proc *p = fd_proc_get(t, ev->hdr->pid, false);
+	struct fd_entry *src = fd_entry_find(p, oldfd), copy, *dst;
 
 	if (!src && res >= 0)
 		src = learn(t, ev, oldfd);
@@ -455,22 +217,22 @@ static void dup_fd(struct fd_table *t, struct event *ev, int32_t oldfd, int64_t 
 		return;
 	/* entry_put may move src: copy it out first. */
 	entry_copy(&copy, src, (int32_t)res, cloexec);
-	dst = entry_put(t, ev->hdr->pid, (int32_t)res);
+	dst = fd_entry_put(t, ev->hdr->pid, (int32_t)res);
 	if (dst)
 		*dst = copy;
 	else
-		name_put(t, copy.name);
+		fd_name_put(t, copy.name);
 	/* The event is about oldfd, which may have moved too. */
-	p = proc_get(t, ev->hdr->pid, false);
-	ev->fd = entry_find(p, oldfd);
+	p = fd_proc_get(t, ev->hdr->pid, false);
+	ev->fd = fd_entry_find(p, oldfd);
 	if (ev->fd_from_table && ev->fd && ev->fd->sock.family)
 		ev->sock = &ev->fd->sock;
 }
 
 static void close_fd(struct fd_table *t, struct event *ev, int32_t num)
 {
-	struct fd_proc *p = proc_get(t, ev->hdr->pid, false);
-	struct fd_entry *e = entry_find(p, num);
+	struct fd_proc *p = fd_proc_get(t, ev->hdr->pid, false);
+	struct fd_entry *e = fd_entry_find(p, num);
 
 	if (!e) {
 		if (ev->res != -EBADF)
@@ -479,16 +241,16 @@ static void close_fd(struct fd_table *t, struct event *ev, int32_t num)
 	}
 	/* Kept for the event's fields; the entry itself goes. */
 	t->closed = *e;
-	name_ref(t->closed.name);
+	fd_name_ref(t->closed.name);
 	describe(t, ev, &t->closed);
 	if (ev->res != -EBADF)
-		entry_remove(t, p, e);
+		fd_entry_remove(t, p, e);
 }
 
 static void new_fd(struct fd_table *t, struct event *ev, int32_t num, enum fd_type type,
 		   uint32_t flags, bool cloexec, uint8_t role)
 {
-	struct fd_entry *e = entry_put(t, ev->hdr->pid, num);
+	struct fd_entry *e = fd_entry_put(t, ev->hdr->pid, num);
 
 	if (!e)
 		return;
@@ -506,8 +268,8 @@ static void new_fd(struct fd_table *t, struct event *ev, int32_t num, enum fd_ty
 static void sock_update(struct fd_table *t, struct event *ev, int32_t num, uint8_t role,
 			bool changed)
 {
-	struct fd_proc *p = proc_get(t, ev->hdr->pid, false);
-	struct fd_entry *e = entry_find(p, num);
+	struct fd_proc *p = fd_proc_get(t, ev->hdr->pid, false);
+	struct fd_entry *e = fd_entry_find(p, num);
 
 	if (!e && changed)
 		e = learn(t, ev, num);
@@ -570,7 +332,7 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 			return;
 		}
 		if (a[1] == F_SETFD && res == 0) {
-			struct fd_entry *e = entry_find(proc_find(t, ev->hdr->pid), (int32_t)a[0]);
+			struct fd_entry *e = fd_entry_find(fd_proc_find(t, ev->hdr->pid), (int32_t)a[0]);
 
 			if (e)
 				e->cloexec = a[2] & FD_CLOEXEC;
@@ -651,25 +413,25 @@ static void apply_snapshot(struct fd_table *t, struct event *ev)
 static void fork_copy(struct fd_table *t, struct event *ev)
 {
 	const struct ev_header *h = ev->hdr;
-	struct fd_proc *child = proc_find(t, h->pid), *parent;
+	struct fd_proc *child = fd_proc_find(t, h->pid), *parent;
 	uint32_t n;
 
 	if (child)
-		proc_drop(t, child); /* a reused pid */
+		fd_proc_drop(t, child); /* a reused pid */
 	/* The forking thread names its process when it is the main thread;
 	 * the real parent (CLONE_PARENT aside) otherwise. */
-	parent = proc_find(t, ev->parent_tid);
+	parent = fd_proc_find(t, ev->parent_tid);
 	if (!parent)
-		parent = proc_find(t, h->ppid);
+		parent = fd_proc_find(t, h->ppid);
 	if (!parent || !parent->n)
 		return;
-	touch(t, parent); /* most recent: the child's creation cannot evict it */
+	fd_proc_touch(t, parent); /* most recent: the child's creation cannot evict it */
 	n = parent->n;
 	if (t->entries + n > FD_TABLE_ENTRIES) {
 		t->fds_untracked += n;
 		return;
 	}
-	child = proc_get(t, h->pid, true);
+	child = fd_proc_get(t, h->pid, true);
 	if (!child)
 		return;
 	child->fds = malloc(n * sizeof(*child->fds));
@@ -679,7 +441,7 @@ static void fork_copy(struct fd_table *t, struct event *ev)
 	}
 	memcpy(child->fds, parent->fds, n * sizeof(*child->fds));
 	for (uint32_t i = 0; i < n; i++)
-		name_ref(child->fds[i].name);
+		fd_name_ref(child->fds[i].name);
 	child->n = child->cap = n;
 	t->entries += n;
 	t->bytes += n * sizeof(*child->fds);
@@ -688,14 +450,14 @@ static void fork_copy(struct fd_table *t, struct event *ev)
 /* exec: close-on-exec fds go, the others stay. */
 static void exec_cloexec(struct fd_table *t, uint32_t pid)
 {
-	struct fd_proc *p = proc_get(t, pid, false);
+	struct fd_proc *p = fd_proc_get(t, pid, false);
 	uint32_t i, kept = 0;
 
 	if (!p)
 		return;
 	for (i = 0; i < p->n; i++) {
 		if (p->fds[i].cloexec) {
-			name_put(t, p->fds[i].name);
+			fd_name_put(t, p->fds[i].name);
 			t->entries--;
 			continue;
 		}
@@ -708,7 +470,7 @@ void fd_table_apply(struct fd_table *t, struct event *ev)
 {
 	struct fd_proc *p;
 
-	name_put(t, t->closed.name);
+	fd_name_put(t, t->closed.name);
 	memset(&t->closed, 0, sizeof(t->closed));
 	switch (ev->kind) {
 	case EV_FORK:
@@ -718,9 +480,9 @@ void fd_table_apply(struct fd_table *t, struct event *ev)
 		exec_cloexec(t, ev->hdr->pid);
 		return;
 	case EV_EXIT:
-		p = proc_find(t, ev->hdr->pid);
+		p = fd_proc_find(t, ev->hdr->pid);
 		if (p)
-			proc_drop(t, p);
+			fd_proc_drop(t, p);
 		return;
 	case EV_FD_SNAPSHOT:
 		apply_snapshot(t, ev);
@@ -734,65 +496,3 @@ void fd_table_apply(struct fd_table *t, struct event *ev)
 	}
 }
 
-const struct fd_entry *fd_table_get(const struct fd_table *t, uint32_t pid, int32_t fd)
-{
-	return entry_find(proc_find(t, pid), fd);
-}
-
-size_t fd_table_count(const struct fd_table *t, uint32_t pid)
-{
-	const struct fd_proc *p = proc_find(t, pid);
-
-	return p ? p->n : 0;
-}
-
-void fd_table_stats(const struct fd_table *t, struct fd_table_stats *out)
-{
-	*out = (struct fd_table_stats){
-		.procs = t->procs,
-		.entries = t->entries,
-		.bytes = t->bytes,
-		.proc_evictions = t->proc_evictions,
-		.fds_untracked = t->fds_untracked,
-		.misses = t->misses,
-		.alloc_failures = t->alloc_failures,
-	};
-}
-
-int fd_table_new(struct fd_table **out)
-{
-	struct fd_table *t = calloc(1, sizeof(*t));
-
-	*out = NULL;
-	if (!t)
-		return -ENOMEM;
-	t->buckets = calloc(FD_TABLE_PROCS, sizeof(*t->buckets));
-	if (!t->buckets) {
-		free(t);
-		return -ENOMEM;
-	}
-	t->lru.lru_next = t->lru.lru_prev = &t->lru;
-	t->bytes = sizeof(*t) + FD_TABLE_PROCS * sizeof(*t->buckets);
-	for (size_t i = 0; i < syscall_count(); i++) {
-		const struct syscall_desc *d = syscall_at(i);
-
-		for (size_t j = 0; j < sizeof(followed) / sizeof(followed[0]); j++)
-			if (d->nr < EV_SYSCALL_NR_MAX && !strcmp(followed[j].name, d->name)) {
-				t->op_by_nr[d->nr] = (uint8_t)followed[j].op;
-				t->anon_type_by_nr[d->nr] = (uint8_t)followed[j].type;
-			}
-	}
-	*out = t;
-	return 0;
-}
-
-void fd_table_free(struct fd_table *t)
-{
-	if (!t)
-		return;
-	while (t->lru.lru_next != &t->lru)
-		proc_drop(t, t->lru.lru_next);
-	name_put(t, t->closed.name);
-	free(t->buckets);
-	free(t);
-}
