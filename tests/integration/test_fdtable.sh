@@ -7,6 +7,11 @@
 
 RULES=../shared/data/falco-rules/falco_rules.yaml
 C=fdtable-it
+
+check "--fd-table refuses an unknown mode, saying which are known" sh -c \
+	"./palisade run --fd-table maybe 2>&1 | grep -q 'fd-table maybe: expected auto, on or off'"
+check "--fd-table: a bad mode exits 2" sh -c "./palisade run --fd-table maybe 2>/dev/null; [ \$? -eq 2 ]"
+
 T=fd$$
 # Opened before the agent starts: only the /proc seeding can know fd 7.
 run_container $C "$IMAGE" sh -c "exec 7</etc/hostname; sleep 8; exec 7<&-; sleep 600"
