@@ -126,7 +126,7 @@ struct ev_exit {
 /* Path 1 came from the kernel object: also send the caller's string, as
  * path 2 (set only when a rule needs fd.nameraw / evt.rawarg). */
 #define SC_RAW_PATH1 (1u << 18)
-#define SC_PIPE_FDS (1u << 19)  /* arg 0 points at int[2]: copy it into uaddr */
+#define SC_FDS_ARG_SHIFT 19    /* 3 bits: arg index + 1 of an int[2] of new fds (pipe, socketpair): copied into uaddr */
 #define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
 
 /* Path flags of an EV_SYSCALL record. */

@@ -235,9 +235,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			e->uaddr_len = alen;
 	}
 
-	/* pipe/pipe2: the two new fds, so user space can follow them. */
-	if ((spec & SC_PIPE_FDS) && ret == 0 &&
-	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[0]))
+	/* pipe, pipe2, socketpair: the two new fds, so user space can follow them. */
+	idx = SC_ARG_FIELD(spec, SC_FDS_ARG_SHIFT);
+	if (idx && ret == 0 &&
+	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[(idx - 1) & 7]))
 		e->uaddr_len = 8;
 
 	e->path_len = len1;

@@ -10,7 +10,7 @@
 #define FD_RET (SC_WATCH | SC_FD_RET)
 #define FD_ARG0 (SC_WATCH | SC_FD_ARG0)
 #define PLAIN SC_WATCH
-#define PIPE_FDS (SC_WATCH | SC_PIPE_FDS)
+#define FDS(i) (SC_WATCH | ((i) + 1) << SC_FDS_ARG_SHIFT)
 
 /* Legacy calls (open, rename, ...) exist on x86-64 but not on arm64. */
 static const struct syscall_desc table[] = {
@@ -68,9 +68,10 @@ static const struct syscall_desc table[] = {
 	{ "close", SYS_close, PLAIN, SCF_FD, { "fd" } },
 	{ "fcntl", SYS_fcntl, FD_ARG0, SCF_FD, { "fd", "cmd", "arg" } },
 #ifdef SYS_pipe
-	{ "pipe", SYS_pipe, PIPE_FDS, SCF_FD, { "fds" } },
+	{ "pipe", SYS_pipe, FDS(0), SCF_FD, { "fds" } },
 #endif
-	{ "pipe2", SYS_pipe2, PIPE_FDS, SCF_FD, { "fds", "flags" } },
+	{ "pipe2", SYS_pipe2, FDS(0), SCF_FD, { "fds", "flags" } },
+	{ "socketpair", SYS_socketpair, FDS(3), SCF_FD, { "domain", "type", "proto", "fds" } },
 	/* fds of anonymous inodes: the fd table follows them (fd.type event, ...). */
 	{ "eventfd2", SYS_eventfd2, FD_RET, SCF_FD, { "initval", "flags" } },
 	{ "epoll_create1", SYS_epoll_create1, FD_RET, SCF_FD, { "flags" } },

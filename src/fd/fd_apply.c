@@ -43,6 +43,7 @@ static const struct {
 	{ "bind", OP_BIND, 0 },      { "listen", OP_LISTEN, 0 },    { "dup", OP_DUP, 0 },
 	{ "dup2", OP_DUP, 0 },       { "dup3", OP_DUP, 0 },         { "fcntl", OP_FCNTL, 0 },
 	{ "close", OP_CLOSE, 0 },    { "pipe", OP_PIPE, 0 },        { "pipe2", OP_PIPE, 0 },
+	{ "socketpair", OP_PIPE, 0 },
 	{ "eventfd2", OP_ANON, FD_T_EVENTFD },     { "epoll_create1", OP_ANON, FD_T_EVENTPOLL },
 	{ "inotify_init1", OP_ANON, FD_T_INOTIFY }, { "signalfd4", OP_ANON, FD_T_SIGNALFD },
 	{ "timerfd_create", OP_ANON, FD_T_TIMERFD },
@@ -345,11 +346,23 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 	case OP_PIPE:
 		if (res == 0 && ev->uaddr_len == 8) {
 			int32_t fds[2];
-			bool cloexec = !strcmp(sc->name, "pipe2") && (a[1] & O_CLOEXEC);
+			bool pair = !strcmp(sc->name, "socketpair");
+			bool cloexec = pair ? a[1] & SOCK_CLOEXEC
+					    : !strcmp(sc->name, "pipe2") && (a[1] & O_CLOEXEC);
+			/* A socketpair's ends: connected sockets of the family asked for. */
+			struct ev_sock s = { .family = (uint16_t)a[0], .type = (uint16_t)(a[1] & 0xf),
+					     .protocol = (uint16_t)a[2] };
+
+			const struct ev_sock *sensor_sock = ev->sock;
 
 			memcpy(fds, ev->uaddr, sizeof(fds));
-			new_fd(t, ev, fds[0], FD_T_PIPE, O_RDONLY, cloexec, FD_ROLE_UNKNOWN);
-			new_fd(t, ev, fds[1], FD_T_PIPE, O_WRONLY, cloexec, FD_ROLE_UNKNOWN);
+			if (pair)
+				ev->sock = &s;
+			new_fd(t, ev, fds[0], FD_T_PIPE, pair ? O_RDWR : O_RDONLY, cloexec,
+			       FD_ROLE_UNKNOWN);
+			new_fd(t, ev, fds[1], FD_T_PIPE, pair ? O_RDWR : O_WRONLY, cloexec,
+			       FD_ROLE_UNKNOWN);
+			ev->sock = sensor_sock;
 			ev->fd = NULL; /* two fds: the event is about neither alone */
 		}
 		return;

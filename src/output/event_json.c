@@ -206,7 +206,7 @@ static void write_syscall(struct jw *w, const struct event *ev)
 			strnlen((const char *)(rec + 1) + rec->path_len, rec->path2_len));
 	if (ev->sock && ev->sock->family)
 		write_sock(w, ev->sock);
-	if ((ev->sc->spec & SC_PIPE_FDS) && ev->uaddr_len == 8) {
+	if (SC_ARG_FIELD(ev->sc->spec, SC_FDS_ARG_SHIFT) && ev->uaddr_len == 8) {
 		int32_t fds[2];
 
 		memcpy(fds, ev->uaddr, sizeof(fds));

@@ -83,6 +83,9 @@ for x in (a, b, c, fd):
 libc.close(fd)
 e = os.eventfd(0, os.EFD_CLOEXEC)
 os.close(e)
+import socket
+x, y = socket.socketpair()
+os.close(x.detach())
 EOF
 ev=$(wait_event ".type==\"openat\" and .path==\"$F\" and .proc.name==\"$T-py\"" 10 "$T-py")
 pid=$(printf '%s\n' "$ev" | jq '.proc.pid')
@@ -107,6 +110,12 @@ check "host eventfd2: typed by the table, close-on-exec" expect "$ev" \
 e=$(printf '%s\n' "$ev" | jq '.res')
 ev=$(wait_event ".proc.pid==$pid and .type==\"close\" and .args.fd==$e and .fd.type==\"event\"" 10 "\"fd\":$e")
 check "host close of the eventfd: still an event fd" expect "$ev" '.res==0 and .fd.from_table==true'
+ev=$(wait_event ".proc.pid==$pid and .type==\"socketpair\"" 10 '"socketpair"')
+check "host socketpair: both fds reported" expect "$ev" '.res==0 and (.fds|length)==2 and .args.domain==1'
+x=$(printf '%s\n' "$ev" | jq '.fds[0]')
+ev=$(wait_event ".proc.pid==$pid and .type==\"close\" and .args.fd==$x and .fd.type==\"unix\"" 10 "\"fd\":$x")
+check "host close of a socketpair end: a unix socket, from the table" expect "$ev" \
+	'.res==0 and .fd.from_table==true and .sock.family=="unix" and .sock.type=="stream"'
 
 # Falco: Redirect STDOUT/STDIN to Network Connection in Container.
 port=$((20000 + $$ % 20000))

@@ -251,6 +251,16 @@ static void test_pipe(void **state)
 	assert_true(fd_table_get(t, 3, 6)->cloexec);
 	assert_string_equal(fd_type_name(FD_T_PIPE), "pipe");
 	assert_int_equal(fd_type_char(FD_T_PIPE), 'p');
+	/* socketpair: two connected unix sockets. */
+	b.rec.nr = syscall_by_name("socketpair")->nr;
+	b.rec.args[0] = AF_UNIX;
+	b.rec.args[1] = SOCK_STREAM | SOCK_CLOEXEC;
+	memcpy(b.rec.uaddr, (int32_t[2]){ 7, 8 }, 8);
+	apply_rec(t, &b, b.rec.hdr.size);
+	assert_int_equal(fd_table_get(t, 3, 7)->type, FD_T_UNIX);
+	assert_int_equal(fd_table_get(t, 3, 8)->sock.type, SOCK_STREAM);
+	assert_true(fd_table_get(t, 3, 8)->cloexec);
+	assert_int_equal(ev.sock->family, 0); /* the event's own socket is untouched */
 	/* The kernel's walk of a pipe says "/": the table's type wins. */
 	{
 		uint64_t a[6] = { 5, 0 };
