@@ -325,8 +325,11 @@ int agent_run_main(int argc, char **argv)
 	syscall_interest(o.syscalls, p.rules, spec);
 	if (strcmp(o.syscalls, "none") && agent_fd_interest(o.fd_mode, p.rules, spec)) {
 		err = fd_table_new(&p.fds);
-		if (err)
+		if (err) {
+			fprintf(stderr, "palisade run: cannot create the fd table: %s "
+					"(--fd-table off runs without it)\n", strerror(-err));
 			goto cleanup;
+		}
 	}
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
@@ -341,6 +344,12 @@ int agent_run_main(int argc, char **argv)
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
 	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
+	if (fd_seeded < 0) {
+		/* The table still follows new fds; older ones count as unknown. */
+		fprintf(stderr, "palisade: fd table not seeded, /proc unreadable: %s\n",
+			strerror(-fd_seeded));
+		fd_seeded = 0;
+	}
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
