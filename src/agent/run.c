@@ -345,9 +345,11 @@ int agent_run_main(int argc, char **argv)
 			       on_snapshot, &p);
 	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
 	if (fd_seeded < 0) {
-		/* The table still follows new fds; older ones count as unknown. */
-		fprintf(stderr, "palisade: fd table not seeded, /proc unreadable: %s\n",
-			strerror(-fd_seeded));
+		/* Follow new fds anyway (older ones count as unknown); a replay of
+		 * this recording, without snapshot records, keeps its table off. */
+		fprintf(stderr, "palisade: fd table not seeded, /proc unreadable: %s; "
+				"following new fds only\n", strerror(-fd_seeded));
+		p.fds_seeded = true;
 		fd_seeded = 0;
 	}
 	sensor_describe(sensor, desc, sizeof(desc));
