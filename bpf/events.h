@@ -25,6 +25,7 @@ enum ev_kind {
 	EV_EXIT = 3,          /* the last thread of a process exited */
 	EV_PROC_SNAPSHOT = 4, /* user space: a process found in /proc at start */
 	EV_SYSCALL = 5,       /* a watched syscall returned (success or failure) */
+	EV_FD_SNAPSHOT = 6,   /* user space: an fd found in /proc at start (ev_syscall layout) */
 	EV_KIND_MAX,
 };
 
@@ -143,6 +144,10 @@ struct ev_exit {
 #define SC_ADDR_ARG_SHIFT 9  /* 3 bits: arg index + 1 of a user sockaddr */
 #define SC_ADDRLEN_ARG_SHIFT 12 /* 3 bits: arg index + 1 of its length */
 #define SC_DIRFD_ARG_SHIFT 15   /* 3 bits: arg index + 1 of the dirfd of path 1 */
+/* Path 1 came from the kernel object: also send the caller's string, as
+ * path 2 (set only when a rule needs fd.nameraw / evt.rawarg). */
+#define SC_RAW_PATH1 (1u << 25)
+#define SC_FDS_ARG_SHIFT 26    /* 3 bits: arg index + 1 of an int[2] of new fds (pipe, socketpair): copied into uaddr */
 #define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
 /* Set from the rules by the pre-filter (src/rules/prefilter.c), not the table: */
 #define SC_PF_ID_SHIFT 18    /* 4 bits: pre-filter id of this syscall, 0 = unfiltered */
@@ -188,6 +193,16 @@ struct pf_entry {
 #define EV_PATH1_USER (1u << 1)     /* path 1: the string the caller passed */
 #define EV_PATH2_USER (1u << 2)     /* path 2: the string the caller passed */
 #define EV_BASE_RESOLVED (1u << 3)  /* base: the directory a relative path 1 is in */
+#define EV_PATH2_RAW1 (1u << 4)     /* path 2: the caller's string for the resolved path 1 */
+
+/*
+ * EV_FD_SNAPSHOT: an fd found in /proc/PID/fd at start, as the ev_syscall
+ * record of the call that makes such an fd: nr = openat (files, anonymous
+ * inodes; args[2] = flags from fdinfo), socket (args = domain, type,
+ * protocol; sock filled from /proc/net; args[3] = 1 for a listener),
+ * pipe2 (args[1] = flags) or memfd_create. res is the fd number; path 1 is
+ * the /proc/PID/fd link text (EV_PATH1_USER).
+ */
 
 /* A socket as the kernel holds it (addresses in network byte order). */
 struct ev_sock {
@@ -254,6 +269,14 @@ EV_ASSERT(sizeof(struct pf_key) == 260);
 EV_ASSERT(sizeof(struct pf_value) == 4);
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
+/* The spec word's fields must not overlap (two branches once collided). */
+EV_ASSERT(((7u << SC_DIRFD_ARG_SHIFT) & ((15u << SC_PF_ID_SHIFT) | (7u << SC_PF_FLAGS_SHIFT) |
+					  SC_RAW_PATH1 | (7u << SC_FDS_ARG_SHIFT))) == 0);
+EV_ASSERT(((15u << SC_PF_ID_SHIFT) & ((7u << SC_PF_FLAGS_SHIFT) | SC_RAW_PATH1 |
+				      (7u << SC_FDS_ARG_SHIFT))) == 0);
+EV_ASSERT(((7u << SC_PF_FLAGS_SHIFT) & (SC_RAW_PATH1 | (7u << SC_FDS_ARG_SHIFT))) == 0);
+EV_ASSERT((SC_RAW_PATH1 & (7u << SC_FDS_ARG_SHIFT)) == 0);
+EV_ASSERT((7u << SC_FDS_ARG_SHIFT) <= (1u << 31));
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
 
 #endif /* PALISADE_EVENTS_H */

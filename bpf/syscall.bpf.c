@@ -138,6 +138,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u32 nr, *specp, spec, idx, len1 = 0, len2 = 0, base = 0;
 	__u64 off;
 	char *data;
+	bool raw1;
 
 	nr = (__u32)syscall_nr(regs);
 	specp = bpf_map_lookup_elem(&syscall_spec, &nr);
@@ -179,12 +180,17 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 
-	/* Path 2 (rename, link, symlink targets): the caller's string. */
+	/* Path 2 (rename, link, symlink targets): the caller's string. A call
+	 * without one whose path 1 came from the kernel object sends the
+	 * caller's own path 1 string there, when a rule needs it (fd.nameraw). */
 	idx = SC_ARG_FIELD(spec, SC_PATH2_ARG_SHIFT);
+	raw1 = !idx && (spec & SC_RAW_PATH1) && (e->path_flags & EV_PATH1_RESOLVED);
+	if (raw1)
+		idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (idx) {
 		len2 = user_string(e->args[(idx - 1) & 7], data + len1);
 		if (len2)
-			e->path_flags |= EV_PATH2_USER;
+			e->path_flags |= raw1 ? EV_PATH2_RAW1 : EV_PATH2_USER;
 	}
 	len2 &= (EV_PATH_MAX * 2 - 1);
 	if (len2 > EV_PATH_MAX)
@@ -233,6 +239,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (ptr && alen && !bpf_probe_read_user(e->uaddr, alen, (const void *)ptr))
 			e->uaddr_len = alen;
 	}
+
+	/* pipe, pipe2, socketpair: the two new fds, so user space can follow them. */
+	idx = SC_ARG_FIELD(spec, SC_FDS_ARG_SHIFT);
+	if (idx && ret == 0 &&
+	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[(idx - 1) & 7]))
+		e->uaddr_len = 8;
 
 	e->path_len = len1;
 	e->path2_len = len2;

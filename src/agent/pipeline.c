@@ -118,8 +118,13 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	proc_table_apply(p->procs, ev);
 	if (p->metrics)
 		agent_metrics_event(p->metrics, ev);
+	if (p->fds) {
+		p->fds_seeded |= ev->kind == EV_FD_SNAPSHOT;
+		if (p->fds_seeded)
+			fd_table_apply(p->fds, ev);
+	}
 	/* A snapshot is the state at start, not something a process did. */
-	if (ev->kind == EV_PROC_SNAPSHOT)
+	if (ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FD_SNAPSHOT)
 		return 0;
 	if (p->events_out) {
 		event_to_json(&p->json, ev, p->boot_to_epoch_ns);

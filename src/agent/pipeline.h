@@ -11,6 +11,7 @@
 #include "action/action.h"
 #include "container/container.h"
 #include "event/event.h"
+#include "fd/fd_table.h"
 #include "output/json_writer.h"
 #include "output/sink.h"
 #include "proc/proc.h"
@@ -19,6 +20,10 @@
 
 struct pipeline {
 	struct proc_table *procs;
+	/* NULL: off. Applied from the first EV_FD_SNAPSHOT record on, so a
+	 * replay applies exactly what the live run did. */
+	struct fd_table *fds;
+	bool fds_seeded;
 	struct container_store *containers;
 	struct record_writer *recorder; /* NULL: not recording */
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */

@@ -74,6 +74,7 @@ int agent_replay_main(int argc, char **argv)
 	    pipeline_open_output(output, &p.alerts_out) < 0 ||
 	    (events && pipeline_open_output(events, &p.events_out) < 0) ||
 	    proc_table_new(PROC_TABLE_DEFAULT, &p.procs) < 0 ||
+	    fd_table_new(&p.fds) < 0 || /* used only if the recording seeded it */
 	    container_store_new(&ccfg, &p.containers) < 0)
 		goto cleanup;
 	while ((err = record_read(r, &type, &data, &len)) > 0) {
@@ -92,6 +93,7 @@ cleanup:
 	record_reader_close(r);
 	container_store_free(p.containers);
 	proc_table_free(p.procs);
+	fd_table_free(p.fds);
 	rules_engine_free(p.rules);
 	jw_release(&p.json);
 	pipeline_close_output(p.alerts_out);

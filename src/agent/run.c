@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
@@ -80,7 +81,8 @@ static void usage(FILE *f)
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
 		"      --no-prefilter        report every open the syscall sensor sees, not\n"
 		"                            only those some rule could match (docs/prefilter.md)\n"
-		"%s"
+				AGENT_FD_HELP
+"%s"
 		"%s"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
@@ -91,7 +93,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -104,6 +106,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -148,6 +151,10 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			break;
 		case 'c':
 			break; /* read before the other options: agent_config_path() */
+		case OPT_FD_TABLE:
+			if (agent_fd_mode_parse(optarg, &o->fd_mode))
+				return -EINVAL;
+			break;
 		case 'o':
 			agent_options_set_output(o, optarg);
 			break;
@@ -254,6 +261,21 @@ static void on_snapshot(const void *rec, size_t len, void *ctx)
 	pipeline_record(ctx, rec, len);
 }
 
+/* The fd table's line of the counters (empty when it is off). */
+static void fd_counters(const struct pipeline *p, char *buf, size_t cap)
+{
+	struct fd_table_stats fs;
+
+	buf[0] = '\0';
+	if (!p->fds)
+		return;
+	fd_table_stats(p->fds, &fs);
+	snprintf(buf, cap, "; fd table: %zu fds of %zu processes, %zu KiB (evicted %llu, "
+		 "untracked %llu, unknown fds %llu)", fs.entries, fs.procs, fs.bytes / 1024,
+		 (unsigned long long)fs.proc_evictions, (unsigned long long)fs.fds_untracked,
+		 (unsigned long long)fs.misses);
+}
+
 static void on_container_update(const struct container_info *c, void *ctx)
 {
 	struct pipeline *p = ctx;
@@ -272,10 +294,12 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	uint64_t k[CNT_MAX];
 	struct proc_table_stats ps;
 	struct container_store_stats cs = { 0 };
+	char fdline[256];
 
 	static uint64_t cpu[64 * CNT_MAX];
 	char per_cpu[256] = "";
 	int ncpu, n = 0;
+	fd_counters(p, fdline, sizeof(fdline));
 
 	sensor_counters(s, k);
 	ncpu = sensor_counters_percpu(s, cpu, 64);
@@ -290,7 +314,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu; execs killed in kernel %llu\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -298,7 +322,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED]);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
 	sink_set_report(p->sinks, stderr, when);
 	if (p->actions)
 		action_print_counters(p->actions, stderr);
@@ -380,7 +404,7 @@ int agent_run_main(int argc, char **argv)
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
-	int err, seeded;
+	int err, seeded, fd_seeded;
 
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
@@ -436,11 +460,22 @@ int agent_run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
+	if (strcmp(o.syscalls, "none") && agent_fd_interest(o.fd_mode, p.rules, spec)) {
+		err = fd_table_new(&p.fds);
+		if (err) {
+			fprintf(stderr, "palisade run: cannot create the fd table: %s "
+					"(--fd-table off runs without it)\n", strerror(-err));
+			goto cleanup;
+		}
+	}
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
 				       .syscall_spec = spec };
-	/* --syscalls all reports everything palisade knows: no rule filters it. */
-	if (p.rules && !o.no_prefilter && strcmp(o.syscalls, "all")) {
+	/* --syscalls all reports everything palisade knows: no rule filters it.
+	 * The fd table must see every open to know every fd: no pre-filter. */
+	if (p.fds && p.rules && !o.no_prefilter && strcmp(o.syscalls, "all"))
+		fprintf(stderr, "palisade: pre-filter off: the fd table needs every open\n");
+	if (p.rules && !p.fds && !o.no_prefilter && strcmp(o.syscalls, "all")) {
 		err = prefilter_build(p.rules, &pf);
 		if (err)
 			goto cleanup;
@@ -481,9 +516,19 @@ int agent_run_main(int argc, char **argv)
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
+	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
+	if (fd_seeded < 0) {
+		/* Follow new fds anyway (older ones count as unknown); a replay of
+		 * this recording, without snapshot records, keeps its table off. */
+		fprintf(stderr, "palisade: fd table not seeded, /proc unreadable: %s; "
+				"following new fds only\n", strerror(-fd_seeded));
+		p.fds_seeded = true;
+		fd_seeded = 0;
+	}
 	sensor_describe(sensor, desc, sizeof(desc));
-	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; docker %s\n", desc,
-		seeded, o.docker_socket ? o.docker_socket : "off");
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
+		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
+		o.docker_socket ? o.docker_socket : "off");
 
 	while (!stop_requested) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -536,6 +581,7 @@ cleanup:
 	pipeline_close_output(p.events_out);
 	rules_engine_free(p.rules);
 	proc_table_free(p.procs);
+	fd_table_free(p.fds);
 	jw_release(&p.json);
 	config_free(cfg);
 	return err ? 1 : 0;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/rules_load.h"
 #include "config/config.h"
@@ -20,6 +21,7 @@ struct run_options {
 	struct agent_rules_options rules;
 	struct observe_options observe; /* /metrics and the status socket */
 	bool no_prefilter;
+	enum agent_fd_mode fd_mode; /* --fd-table */
 	bool enforce; /* carry rule actions out; otherwise "would have" */
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;

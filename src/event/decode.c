@@ -13,6 +13,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_EXIT] = "procexit",
 	[EV_PROC_SNAPSHOT] = "snapshot",
 	[EV_SYSCALL] = "syscall",
+	[EV_FD_SNAPSHOT] = "fdsnapshot",
 };
 
 const char *event_kind_name(enum ev_kind kind)
@@ -190,7 +191,8 @@ static int decode_syscall(const void *rec, size_t len, struct event *ev)
 	ev->res = e->res;
 	ev->sc_args = (const uint64_t *)e->args;
 	syscall_path1(e, data, ev);
-	ev->path2 = e->path2_len ? data + e->path_len : "";
+	/* A raw path 1 in the path 2 slot is not a second path (rl_sc_raw_path1). */
+	ev->path2 = e->path2_len && !(e->path_flags & EV_PATH2_RAW1) ? data + e->path_len : "";
 	ev->sock = &e->sock;
 	ev->uaddr = e->uaddr;
 	ev->uaddr_len = e->uaddr_len;
@@ -223,6 +225,8 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->procs = NULL;
 	ev->container = NULL;
 	ev->container_key = h->cgroup_id;
+	ev->fd = NULL;
+	ev->fd_from_table = false;
 	switch (h->kind) {
 	case EV_EXEC:
 	case EV_PROC_SNAPSHOT:
@@ -237,6 +241,7 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 		return 0;
 	}
 	case EV_SYSCALL:
+	case EV_FD_SNAPSHOT:
 		return decode_syscall(rec, h->size, ev);
 	case EV_EXIT: {
 		const struct ev_exit *x = rec;

@@ -8,6 +8,7 @@
 #ifndef PALISADE_EVENT_H
 #define PALISADE_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct proc_entry;
 struct proc_table;
 struct syscall_desc;
 struct container_info;
+struct fd_entry;
 
 /* What the kernel knew of an executable's file (ev_exec.exe_* ). */
 struct exe_info {
@@ -51,6 +53,12 @@ struct event {
 	const struct ev_sock *sock; /* family 0: the fd is not a socket */
 	const uint8_t *uaddr;       /* the sockaddr the caller passed */
 	uint16_t uaddr_len;
+
+	/* The fd table's entry for the fd this event is about (src/fd), NULL
+	 * when the table is off or does not know it. fd_from_table: the
+	 * sensor had not resolved that fd, so path/sock above came from it. */
+	const struct fd_entry *fd;
+	bool fd_from_table;
 
 	/* Enrichment, filled by the agent after decoding. */
 	const struct proc_entry *proc;   /* the process, after this event */

@@ -10,6 +10,7 @@
 #define FD_RET (SC_WATCH | SC_FD_RET)
 #define FD_ARG0 (SC_WATCH | SC_FD_ARG0)
 #define PLAIN SC_WATCH
+#define FDS(i) (SC_WATCH | ((i) + 1) << SC_FDS_ARG_SHIFT)
 
 /* Legacy calls (open, rename, ...) exist on x86-64 but not on arm64. */
 static const struct syscall_desc table[] = {
@@ -63,6 +64,20 @@ static const struct syscall_desc table[] = {
 	{ "dup2", SYS_dup2, FD_ARG0, SCF_FD, { "oldfd", "newfd" } },
 #endif
 	{ "dup3", SYS_dup3, FD_ARG0, SCF_FD, { "oldfd", "newfd", "flags" } },
+	/* By sys_exit the fd is gone: nothing to resolve, the fd table knows it. */
+	{ "close", SYS_close, PLAIN, SCF_FD, { "fd" } },
+	{ "fcntl", SYS_fcntl, FD_ARG0, SCF_FD, { "fd", "cmd", "arg" } },
+#ifdef SYS_pipe
+	{ "pipe", SYS_pipe, FDS(0), SCF_FD, { "fds" } },
+#endif
+	{ "pipe2", SYS_pipe2, FDS(0), SCF_FD, { "fds", "flags" } },
+	{ "socketpair", SYS_socketpair, FDS(3), SCF_FD, { "domain", "type", "proto", "fds" } },
+	/* fds of anonymous inodes: the fd table follows them (fd.type event, ...). */
+	{ "eventfd2", SYS_eventfd2, FD_RET, SCF_FD, { "initval", "flags" } },
+	{ "epoll_create1", SYS_epoll_create1, FD_RET, SCF_FD, { "flags" } },
+	{ "inotify_init1", SYS_inotify_init1, FD_RET, SCF_FD, { "flags" } },
+	{ "signalfd4", SYS_signalfd4, FD_RET, SCF_FD, { "fd", "mask", "sizemask", "flags" } },
+	{ "timerfd_create", SYS_timerfd_create, FD_RET, SCF_FD, { "clockid", "flags" } },
 	{ "socket", SYS_socket, FD_RET, SCF_NET, { "domain", "type", "proto" } },
 	{ "connect", SYS_connect, FD_ARG0 | ADDR(1, 2), SCF_NET, { "fd", "addr", "addrlen" } },
 	{ "accept", SYS_accept, FD_RET, SCF_NET, { "fd", "addr", "addrlen" } },

@@ -15,7 +15,7 @@
 
 enum syscall_family {
 	SCF_FILE,    /* paths: open, rename, unlink, chmod, ... */
-	SCF_FD,      /* fd bookkeeping: dup */
+	SCF_FD,      /* fd bookkeeping: dup, close, fcntl, pipe */
 	SCF_NET,     /* sockets */
 	SCF_PRIV,    /* credentials, namespaces, mounts, modules, tracing */
 	SCF_PROCESS, /* execveat, kill */

@@ -5,6 +5,7 @@
 
 #include "container/container.h"
 #include "event/syscalls.h"
+#include "fd/fd_table.h"
 #include "output/event_json.h"
 #include "proc/proc.h"
 
@@ -192,6 +193,7 @@ static void write_user_addr(struct jw *w, const uint8_t *a, uint16_t len)
 
 static void write_syscall(struct jw *w, const struct event *ev)
 {
+	const struct ev_syscall *rec = (const struct ev_syscall *)(const void *)ev->hdr;
 	const char *err;
 	int i;
 
@@ -207,10 +209,33 @@ static void write_syscall(struct jw *w, const struct event *ev)
 		jw_str(w, "path", ev->path);
 	if (ev->path2[0])
 		jw_str(w, "path2", ev->path2);
+	if (rec->path_flags & EV_PATH2_RAW1)
+		jw_strn(w, "path_raw", (const char *)(rec + 1) + rec->path_len,
+			strnlen((const char *)(rec + 1) + rec->path_len, rec->path2_len));
 	if (ev->sock && ev->sock->family)
 		write_sock(w, ev->sock);
-	if (ev->uaddr_len)
+	if (SC_ARG_FIELD(ev->sc->spec, SC_FDS_ARG_SHIFT) && ev->uaddr_len == 8) {
+		int32_t fds[2];
+
+		memcpy(fds, ev->uaddr, sizeof(fds));
+		jw_array_begin(w, "fds");
+		jw_i64(w, NULL, fds[0]);
+		jw_i64(w, NULL, fds[1]);
+		jw_array_end(w);
+	} else if (ev->uaddr_len) {
 		write_user_addr(w, ev->uaddr, ev->uaddr_len);
+	}
+	/* What the fd table knows of the fd the event is about. */
+	if (ev->fd) {
+		jw_object_begin(w, "fd");
+		jw_i64(w, "num", ev->fd->num);
+		jw_str(w, "type", fd_type_name((enum fd_type)ev->fd->type));
+		if (fd_entry_name(ev->fd)[0])
+			jw_str(w, "name", fd_entry_name(ev->fd));
+		jw_bool(w, "cloexec", ev->fd->cloexec);
+		jw_bool(w, "from_table", ev->fd_from_table);
+		jw_object_end(w);
+	}
 }
 
 void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_ns)

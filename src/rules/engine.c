@@ -596,6 +596,19 @@ size_t rl_engine_type_conds(const struct rules_engine *e, int t,
 	return e->n_by_type[t];
 }
 
+bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype, const char *field)
+{
+	int t = rl_evttype_id(evttype);
+
+	if (t < 0)
+		return false;
+	for (uint32_t i = 0; i < e->n_by_type[t]; i++)
+		if (rl_cnode_uses_field(e->cond_by_type[t][i], field) ||
+		    rl_format_uses_field(&e->rules[e->by_type[t][i]].fmt, field))
+			return true;
+	return false;
+}
+
 /* ---- evaluation ---- */
 
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,

@@ -209,7 +209,7 @@ static struct arg_info classify(const struct syscall_desc *sc, unsigned i, unsig
 	static const char *const ints[] = { "fd", "dirfd", "olddirfd", "newdirfd", "olddir", "newdir",
 					    "linkdirfd", "oldfd", "newfd", "pid", "tid", "backlog", NULL };
 	static const char *const pointers[] = { "data", "msg", "img", "uargs", "hdrp", "datap",
-						"argv", "envp", "how", "attr", NULL };
+						"argv", "envp", "how", "attr", "fds", NULL };
 	static const char *const uids[] = { "uid", "ruid", "euid", "suid", NULL };
 	static const char *const gids[] = { "gid", "rgid", "egid", "sgid", NULL };
 	const char *n = sc->arg_names[i], *s = sc->name;
@@ -346,6 +346,7 @@ static void build_cache(void)
 		else if (is(s, "creat"))
 			c->info.open = RL_OPEN_CREAT;
 		c->info.memfd = is(s, "memfd_create");
+		c->info.fd_arg0 = (sc->spec & SC_FD_ARG0) || is(s, "close");
 		if (is(s, "accept") || is(s, "accept4") || is(s, "listen") || is(s, "bind"))
 			c->info.role = RL_ROLE_SERVER;
 		else if (is(s, "connect") || is(s, "sendto") || is(s, "sendmsg") || is(s, "socket"))
@@ -488,9 +489,17 @@ const char *rl_sc_raw_path1(const struct event *ev, size_t *len)
 	const struct ev_syscall *e = record(ev);
 	const char *data;
 
-	if (!e || !(e->path_flags & EV_PATH1_USER) || !e->path_len)
+	if (!e)
 		return NULL;
 	data = (const char *)(e + 1);
+	/* A resolved path 1 (successful open) with the caller's string beside it. */
+	if ((e->path_flags & EV_PATH2_RAW1) && e->path2_len &&
+	    (uint64_t)e->hdr.size >= sizeof(*e) + (uint64_t)e->path_len + e->path2_len) {
+		*len = strnlen(data + e->path_len, e->path2_len);
+		return data + e->path_len;
+	}
+	if (!(e->path_flags & EV_PATH1_USER) || !e->path_len)
+		return NULL;
 	*len = strnlen(data, e->path_len);
 	return data;
 }

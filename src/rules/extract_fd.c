@@ -1,9 +1,11 @@
 /*
  * fd.* and fs.path.* extractors for syscall events. The fd of an event is
  * the one the syscall returned (open, creat, memfd_create, socket, accept)
- * or took as its first argument (connect, bind, sendto, dup, fchmod, ...),
- * described by what the kernel side resolved: the file's path from the
- * kernel's file object, or the socket (see extract_net.c). A failed open
+ * or took as its first argument (connect, bind, sendto, dup, fchmod, close,
+ * ...), described by what the kernel side resolved: the file's path from the
+ * kernel's file object, or the socket (see extract_net.c). Where the kernel
+ * side could not (a close: the fd is gone by sys_exit), the fd table's entry
+ * (src/fd, ev->fd) describes it. A failed open
  * keeps the path the caller asked for and fd.num = -1, as in Falco.
  * Filesystem syscalls without an fd (unlink, rename, mkdir, chmod, link,
  * symlink) have fd.name = the path they act on, and no fd.num or fd.type.
@@ -16,12 +18,15 @@
 
 #include "container/container.h"
 #include "event/syscalls.h"
+#include "fd/fd_table.h"
 #include "rules/field_ids.h"
 
-enum fd_kind { FDK_NONE, FDK_FILE, FDK_DIR, FDK_MEMFD, FDK_PATHONLY, FDK_SOCK };
+/* FDK_TABLE: what the fd table says (pipe, eventfd, ...; see fd_type_name). */
+enum fd_kind { FDK_NONE, FDK_FILE, FDK_DIR, FDK_MEMFD, FDK_PATHONLY, FDK_SOCK, FDK_TABLE };
 
 struct fdview {
 	enum fd_kind kind;
+	enum fd_type table_type; /* FDK_TABLE */
 	const struct rl_sc_info *in;
 	bool has_num;
 	int64_t num;
@@ -40,12 +45,23 @@ static void view(const struct event *ev, struct fdview *f)
 	if (sc->spec & SC_FD_RET) {
 		f->has_num = true;
 		f->num = ev->res >= 0 ? ev->res : -1;
-	} else if (sc->spec & SC_FD_ARG0) {
+	} else if (in->fd_arg0) {
 		f->has_num = true;
 		f->num = (int32_t)ev->sc_args[0];
 	}
 	if (rl_sock_view(ev, &f->sv)) {
 		f->kind = FDK_SOCK;
+	} else if (ev->fd_from_table && ev->fd) {
+		/* The sensor could not resolve the fd (a close): the table's view. */
+		switch (ev->fd->type) {
+		case FD_T_FILE: f->kind = FDK_FILE; break;
+		case FD_T_DIR: f->kind = FDK_DIR; break;
+		case FD_T_MEMFD: f->kind = FDK_MEMFD; break;
+		default:
+			f->kind = FDK_TABLE;
+			f->table_type = (enum fd_type)ev->fd->type;
+			break;
+		}
 	} else if (in->memfd) {
 		f->kind = FDK_MEMFD;
 	} else if (in->open != RL_OPEN_NONE) {
@@ -75,6 +91,8 @@ static bool file_name(const struct rl_eval_ctx *c, const struct fdview *f, struc
 	case FDK_MEMFD:
 		/* The kernel walk of a memfd reaches no name ("/"): unknown. */
 		return !strncmp(ev->path, "/memfd:", 7) && rl_set_str(out, ev->path);
+	case FDK_TABLE:
+		return ev->path[0] && rl_set_str(out, ev->path); /* "pipe:[ino]" */
 	case FDK_PATHONLY:
 		/* symlink: path 1 is the link's text, path 2 the new file. */
 		if (f->in->path1_text)
@@ -112,6 +130,9 @@ static const char *type_name(const struct fdview *f, char *typechar)
 	case FDK_FILE: *typechar = 'f'; return "file";
 	case FDK_DIR: *typechar = 'd'; return "directory";
 	case FDK_MEMFD: *typechar = 'm'; return "memfd";
+	case FDK_TABLE:
+		*typechar = fd_type_char(f->table_type);
+		return fd_type_name(f->table_type);
 	case FDK_SOCK:
 		*typechar = sock[f->sv.kind].c;
 		return sock[f->sv.kind].name;
@@ -257,7 +278,8 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	case FD_NAMERAW:
 		if (f.kind == FDK_SOCK)
 			return name(c, &f, out, buf);
-		if (f.kind == FDK_NONE || f.kind == FDK_MEMFD || f.in->path1_text)
+		if (f.kind == FDK_NONE || f.kind == FDK_MEMFD || f.kind == FDK_TABLE ||
+		    f.in->path1_text)
 			return false;
 		/* What the caller passed; a path the kernel resolved from the
 		 * opened file does not keep it. */

@@ -4,8 +4,8 @@
  * caller's sockaddr where the kernel has no peer yet (a failed connect, an
  * unconnected UDP sendto, a bind that failed), and which end is the server:
  * the local one for accept/listen/bind, the remote one for connect/sendto,
- * the lower port otherwise (a socket passed to dup, whose history palisade
- * does not keep). IPv4-mapped IPv6 sockets count as IPv4, as in Falco.
+ * for a socket passed to dup, close, ... what the fd table saw it do (connect
+ * or accept/bind/listen), else the end with the lower port. IPv4-mapped IPv6 sockets count as IPv4, as in Falco.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "event/syscalls.h"
+#include "fd/fd_table.h"
 #include "rules/field_ids.h"
 
 #define SOCKADDR_IN_LEN 8   /* family, port, IPv4 address */
@@ -188,6 +189,11 @@ bool rl_sock_view(const struct event *ev, struct rl_sockview *v)
 		    call.ip_len == v->local.ip_len)
 			v->local = call;
 	}
+	/* A unix socket the caller did not name here: the path the table knows. */
+	if (v->kind == RL_SK_UNIX && !v->path && ev->fd && fd_entry_name(ev->fd)[0]) {
+		v->path = fd_entry_name(ev->fd);
+		v->path_len = strlen(v->path);
+	}
 	switch (in->role) {
 	case RL_ROLE_SERVER:
 		v->server_local = true;
@@ -196,7 +202,12 @@ bool rl_sock_view(const struct event *ev, struct rl_sockview *v)
 		v->server_local = false;
 		break;
 	default:
-		v->server_local = !v->remote_known || v->local.port < v->remote.port;
+		/* The fd table remembers whether this socket was connected or
+		 * accepted/bound; without it, the end with the lower port. */
+		if (ev->fd && ev->fd->role != FD_ROLE_UNKNOWN)
+			v->server_local = ev->fd->role == FD_ROLE_SERVER;
+		else
+			v->server_local = !v->remote_known || v->local.port < v->remote.port;
 		break;
 	}
 	return true;

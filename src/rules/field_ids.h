@@ -72,6 +72,7 @@ struct rl_sc_info {
 	bool path2_text;     /* path 2 is text (mount device) */
 	bool memfd, is_connect, is_bind, sends;
 	bool fdless_file;    /* a filesystem syscall without an fd: unlink, ... */
+	bool fd_arg0;        /* arg 0 is the fd the event is about (connect, close, ...) */
 };
 /* NULL when sc is not an entry of the syscall table. */
 const struct rl_sc_info *rl_sc_info(const struct syscall_desc *sc);

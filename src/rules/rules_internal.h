@@ -415,6 +415,10 @@ void rl_compile_evtset(const struct rl_cnode *n, struct rl_evtset *out);
  * NULL on ENOMEM.
  */
 struct rl_cnode *rl_cnode_for_type(struct rl_arena *a, struct rl_cnode *n, int t);
+/* The tree (or output format) reads the field of that table name. */
+bool rl_cnode_uses_field(const struct rl_cnode *n, const char *name);
+struct rl_format;
+bool rl_format_uses_field(const struct rl_format *f, const char *name);
 /* false: the condition can never be true with the fields provided today. */
 bool rl_cnode_can_fire(const struct rl_cnode *n);
 

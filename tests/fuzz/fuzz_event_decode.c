@@ -1,14 +1,16 @@
 /*
  * libFuzzer target: raw event records as `palisade replay` reads them from a
  * file someone handed over. Input: a sequence of (u16 length, bytes) pieces,
- * each decoded and applied to a process table. Decoding must reject what is
- * malformed and never read out of bounds; the table must stay consistent.
+ * each decoded and applied to a process table and an fd table. Decoding must
+ * reject what is malformed and never read out of bounds; the tables must
+ * stay consistent (the fd table keeps nothing that points into a record).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event/event.h"
+#include "fd/fd_table.h"
 #include "proc/proc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,10 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct event ev;
 	struct proc_table *t;
+	struct fd_table *fds;
 	size_t off = 0;
 
 	if (proc_table_new(64, &t) < 0)
 		return 0;
+	if (fd_table_new(&fds) < 0) {
+		proc_table_free(t);
+		return 0;
+	}
 	while (off + 2 <= size) {
 		size_t len = (size_t)data[off] | (size_t)data[off + 1] << 8;
 		void *rec;
@@ -35,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(rec, data + off, len);
 		if (event_decode(rec, len, &ev) == 0) {
 			proc_table_apply(t, &ev);
+			fd_table_apply(fds, &ev);
+			if (ev.fd)
+				fd_table_get(fds, ev.hdr->pid, ev.fd->num);
 			if (ev.proc)
 				proc_table_ancestor(t, ev.proc, PROC_ANCESTORS_MAX);
 		}
@@ -42,5 +52,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 	}
 	proc_table_free(t);
+	fd_table_free(fds);
 	return 0;
 }

@@ -78,6 +78,17 @@ wait_event() {
 	return 1
 }
 
+# wait_alert JQ_FILTER: like wait_event, on the alert stream.
+wait_alert() {
+	deadline=$(( $(date +%s) + 10 ))
+	while [ "$(date +%s)" -le "$deadline" ]; do
+		m=$(jq -c "select($1)" "$WORK/alerts.json" 2>/dev/null | head -1)
+		[ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+
 # expect JSON JQ_BOOL_EXPR: the event satisfies the expression.
 expect() {
 	[ -n "$1" ] || { echo "expected $2, but no event" >&2; return 1; }

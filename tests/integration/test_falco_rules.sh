@@ -27,16 +27,6 @@ docker exec pal-fr sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow"
 start_agent --rules "$RULES" || exit 1
 T=f$$
 
-# wait_alert JQ_FILTER: like wait_event, on the alert stream.
-wait_alert() {
-	deadline=$(( $(date +%s) + 10 ))
-	while [ "$(date +%s)" -le "$deadline" ]; do
-		m=$(jq -c "select($1)" "$WORK/alerts.json" 2>/dev/null | head -1)
-		[ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
-		sleep 0.2
-	done
-	return 1
-}
 
 docker exec pal-fr sh -c "cat /etc/shadow >/dev/null 2>&1; cat /etc/hostname >/dev/null; : $T"
 a=$(wait_alert '.rule=="Read sensitive file untrusted"')

@@ -1,0 +1,31 @@
+/* `--fd-table`: whether the fd table runs, and what it asks of the sensor. */
+#ifndef PALISADE_FD_SETUP_H
+#define PALISADE_FD_SETUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "rules/rules.h"
+
+enum agent_fd_mode { AGENT_FD_AUTO, AGENT_FD_ON, AGENT_FD_OFF };
+
+#define AGENT_FD_HELP                                                                        \
+	"      --fd-table MODE       per-process fd tables (docs/events.md): \"auto\"\n"       \
+	"                            (default: on when close, dup*, fcntl, pipe* or\n"        \
+	"                            another fd syscall is reported: a loaded rule\n"         \
+	"                            needs one, or --syscalls all), \"on\", \"off\"\n"
+
+/* Parses MODE; 0 or -EINVAL (message printed). */
+int agent_fd_mode_parse(const char *s, enum agent_fd_mode *out);
+
+/*
+ * Completes the interest map computed from the rules: with the table on,
+ * every syscall that changes an fd is reported; the caller's raw path of a
+ * successful open is sent where a rule on that syscall reads fd.nameraw or
+ * evt.rawarg. Returns whether the table is on.
+ */
+bool agent_fd_interest(enum agent_fd_mode mode, const struct rules_engine *rules,
+		       uint32_t spec[EV_SYSCALL_NR_MAX]);
+
+#endif
