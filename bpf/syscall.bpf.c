@@ -176,11 +176,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		e->args[idx] = syscall_arg(regs, idx);
 
 	/* Path 1: the kernel object when there is one, else the caller's string. */
-	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0)
-		; /* resolved above */
-	else if ((spec & SC_FD_RET) && ret >= 0)
-		len1 = resolve_fd(e, task, ret, &root, data);
-	else if (spec & SC_FD_ARG0)
+	if ((spec & SC_FD_RET) && ret >= 0) {
+		if (!SC_PF_ID(spec)) /* else resolved above, for the pre-filter */
+			len1 = resolve_fd(e, task, ret, &root, data);
+	} else if (spec & SC_FD_ARG0)
 		len1 = resolve_fd(e, task, e->args[0], &root, data);
 	idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (!len1 && idx) {
