@@ -27,6 +27,11 @@ usage: sh bench/run.sh [options]
             among bpftrace, execsnoop, opensnoop), none, or a comma-separated
             list of bpftrace,execsnoop,opensnoop,auditd (default auto)
   -a ARGS   extra arguments for the agent (also \$PALISADE_BENCH_AGENT_ARGS)
+  -R SET    rules the agent loads: default (the embedded set), falco (the
+            default set and Falco's three files from ../shared/data/falco-rules),
+            falco-stable (default, falco_rules.yaml, falco-sandbox_rules.yaml),
+            every-open (bench/rules/every_open.yaml: matches every open, the
+            pre-filter's worst case); default: default
   -c CPUS   run the workload under 'taskset -c CPUS'
   -C CPUS   run the agent and the peers under 'taskset -c CPUS'
   -o DIR    keep logs (agent stderr, exit summaries) in DIR (default: a new
@@ -91,13 +96,17 @@ peer_settle=1
 # Seconds a process gets to stop after SIGINT (then SIGTERM, then SIGKILL).
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
-while getopts w:r:n:p:a:c:C:o:h opt; do
+falco_dir=$root/../shared/data/falco-rules
+rules_set=default
+
+while getopts w:r:n:p:a:R:c:C:o:h opt; do
 	case $opt in
 	w) workloads=$(echo "$OPTARG" | tr ',' ' ') ;;
 	r) rounds=$OPTARG ;;
 	n) iterations_spec=$OPTARG ;;
 	p) peers_spec=$OPTARG ;;
 	a) agent_args="${agent_args:+$agent_args }$OPTARG" ;;
+	R) rules_set=$OPTARG ;;
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
@@ -106,6 +115,14 @@ while getopts w:r:n:p:a:c:C:o:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
+case $rules_set in
+default) rules_args="" ;;
+falco) rules_args="--rules rules/palisade_rules.yaml --rules $falco_dir/falco_rules.yaml --rules $falco_dir/falco-incubating_rules.yaml --rules $falco_dir/falco-sandbox_rules.yaml" ;;
+falco-stable) rules_args="--rules rules/palisade_rules.yaml --rules $falco_dir/falco_rules.yaml --rules $falco_dir/falco-sandbox_rules.yaml" ;;
+every-open) rules_args="--rules bench/rules/every_open.yaml" ;;
+*) die "-R wants default, falco, falco-stable or every-open, got '$rules_set'" ;;
+esac
+agent_args="${rules_args}${rules_args:+${agent_args:+ }}$agent_args"
 agent_line="$agent_cmd${agent_args:+ $agent_args}"
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 

@@ -76,17 +76,20 @@ static long pf_rev_step(__u64 index, void *ctxp)
 }
 
 /*
- * False when no loaded rule can match this record: a filtered syscall whose
+ * False when no loaded rule can match this open: a filtered syscall whose
  * path 1 was resolved from the opened file (leaf-first pieces in data, len
  * bytes, not truncated) and whose path is in no kept entry. Anything the
  * filter does not cover (unresolved or long paths, unfiltered syscalls) is
- * kept. The key is the pieces read backwards: no second dentry walk.
+ * kept. open_flags: the flags argument (SC_PF_FLAGS_SHIFT), 0 when none.
+ * Called before the header is filled: the cgroup comes from the helper (the
+ * same id fill_header stores). The key is the pieces read backwards: no
+ * second dentry walk.
  */
-static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, const char *data,
-				    __u32 len)
+static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u64 open_flags,
+				    const char *data, __u32 len)
 {
-	__u32 id = SC_PF_ID(spec), fi, zero = 0;
-	__u64 cg = e->hdr.cgroup_id, flags;
+	__u32 id = SC_PF_ID(spec), zero = 0;
+	__u64 cg;
 	struct pf_rev_ctx rc;
 	struct pf_key_buf *kb;
 	struct pf_value *v;
@@ -100,15 +103,12 @@ static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, cons
 		return true;
 	k = &kb->k;
 	k->id = id << 2;
+	cg = bpf_get_current_cgroup_id();
 	if (bpf_map_lookup_elem(&pf_host_cgroups, &cg))
 		k->id |= PF_CLASS_HOST;
-	fi = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
-	if (fi && fi <= 6) {
-		flags = e->args[(fi - 1) & 7];
-		if (!(flags & (PF_O_ACCMODE | PF_O_CREAT)) &&
-		    (flags & PF_O_TMPFILE) != PF_O_TMPFILE)
-			k->id |= PF_CLASS_RO;
-	}
+	if (SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT) && !(open_flags & (PF_O_ACCMODE | PF_O_CREAT)) &&
+	    (open_flags & PF_O_TMPFILE) != PF_O_TMPFILE)
+		k->id |= PF_CLASS_RO;
 	rc.data = data;
 	rc.kb = kb;
 	rc.len = len;

@@ -135,7 +135,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct scratch *s;
 	struct ev_syscall *e;
 	struct path root;
-	__u32 nr, *specp, spec, idx, len1 = 0, len2 = 0, base = 0;
+	__u32 nr, *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0;
 	__u64 off;
 	char *data;
 	bool raw1;
@@ -154,17 +154,33 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e = (struct ev_syscall *)&s->rec;
 	data = (char *)(e + 1);
 	__builtin_memset(&e->res, 0, sizeof(*e) - sizeof(e->hdr));
+	e->hdr.flags = 0;
+	root = BPF_CORE_READ(task, fs, root);
+
+	/* An open the rules' pre-filter covers is judged on its resolved path
+	 * first: one it drops does not pay for the header and arguments. */
+	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
+		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
+		len1 = resolve_fd(e, task, ret, &root, data) & (EV_PATH_MAX * 2 - 1);
+		if (len1 <= EV_PATH_MAX &&
+		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1)) {
+			count(CNT_PREFILTERED);
+			return 0;
+		}
+	}
+	hflags = e->hdr.flags; /* what the path walk flagged */
 	fill_header(&e->hdr, task, EV_SYSCALL);
+	e->hdr.flags |= hflags;
 	e->res = ret;
 	e->nr = nr;
 	for (idx = 0; idx < 6; idx++)
 		e->args[idx] = syscall_arg(regs, idx);
-	root = BPF_CORE_READ(task, fs, root);
 
 	/* Path 1: the kernel object when there is one, else the caller's string. */
-	if ((spec & SC_FD_RET) && ret >= 0)
-		len1 = resolve_fd(e, task, ret, &root, data);
-	else if (spec & SC_FD_ARG0)
+	if ((spec & SC_FD_RET) && ret >= 0) {
+		if (!SC_PF_ID(spec)) /* else resolved above, for the pre-filter */
+			len1 = resolve_fd(e, task, ret, &root, data);
+	} else if (spec & SC_FD_ARG0)
 		len1 = resolve_fd(e, task, e->args[0], &root, data);
 	idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (!len1 && idx) {
@@ -175,10 +191,6 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	len1 &= (EV_PATH_MAX * 2 - 1);
 	if (len1 > EV_PATH_MAX)
 		return 0;
-	if (!pf_keep(e, spec, data, len1)) {
-		count(CNT_PREFILTERED);
-		return 0;
-	}
 
 	/* Path 2 (rename, link, symlink targets): the caller's string. A call
 	 * without one whose path 1 came from the kernel object sends the

@@ -8,6 +8,7 @@
 #include "agent/agent.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
+#include "rules/prefilter.h"
 
 static void usage(FILE *f)
 {
@@ -21,6 +22,10 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -o, --output FILE         write alerts to FILE (\"-\" = stdout, \"none\")\n"
 		"  -e, --events FILE         also write every event as JSON to FILE\n"
+		"      --check-prefilter     also check that every recorded open passes the\n"
+		"                            rules' pre-filter (a recording of `run` with it\n"
+		"                            on: the kernel and its user-space twin agree);\n"
+		"                            exit 1 when one does not (docs/prefilter.md)\n"
 		"%s"
 		"  -h, --help                show this help\n",
 		agent_rules_help);
@@ -31,6 +36,7 @@ int agent_replay_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "check-prefilter", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -40,7 +46,10 @@ int agent_replay_main(int argc, char **argv)
 	struct agent_rules_options rules_opts;
 	struct pipeline p = { 0 };
 	struct record_reader *r = NULL;
+	struct prefilter *pf = NULL;
 	const char *output = "-", *events = NULL;
+	bool check_pf = false;
+	uint64_t pf_judged = 0, pf_disagree = 0;
 	const void *data;
 	uint32_t type;
 	size_t len;
@@ -55,6 +64,8 @@ int agent_replay_main(int argc, char **argv)
 			output = optarg;
 		} else if (c == 'e') {
 			events = optarg;
+		} else if (c == 'P') {
+			check_pf = true;
 		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
@@ -77,7 +88,19 @@ int agent_replay_main(int argc, char **argv)
 	    fd_table_new(&p.fds) < 0 || /* used only if the recording seeded it */
 	    container_store_new(&ccfg, &p.containers) < 0)
 		goto cleanup;
+	if (check_pf && (!p.rules || prefilter_build(p.rules, &pf) < 0)) {
+		fprintf(stderr, "palisade replay: --check-prefilter needs rules (and memory)\n");
+		goto cleanup;
+	}
 	while ((err = record_read(r, &type, &data, &len)) > 0) {
+		/* The kernel knew the cgroup as the host or not: either may hold. */
+		if (type == FRAME_EVENT && pf) {
+			bool kept = prefilter_keep(pf, data, len, false) ||
+				    prefilter_keep(pf, data, len, true);
+
+			pf_judged++;
+			pf_disagree += !kept;
+		}
 		if (type == FRAME_EVENT)
 			pipeline_record(&p, data, len);
 		else if (type == FRAME_CONTAINER && container_store_put_json(p.containers, data) < 0)
@@ -85,11 +108,19 @@ int agent_replay_main(int argc, char **argv)
 	}
 	if (err == 0)
 		ret = 0;
+	if (pf) {
+		fprintf(stderr, "palisade replay: pre-filter check: %llu records, %llu the "
+				"pre-filter would have dropped\n",
+			(unsigned long long)pf_judged, (unsigned long long)pf_disagree);
+		if (pf_disagree)
+			ret = 1;
+	}
 	fprintf(stderr, "palisade replay: %llu events, %llu alerts, %llu malformed records "
 			"skipped\n",
 		(unsigned long long)p.events, (unsigned long long)p.alerts,
 		(unsigned long long)p.malformed);
 cleanup:
+	prefilter_free(pf);
 	record_reader_close(r);
 	container_store_free(p.containers);
 	proc_table_free(p.procs);

@@ -508,7 +508,7 @@ static int add_entries(struct prefilter *pf, uint8_t id, const struct pathset *s
 
 /* The union of every rule's set for one syscall and class. */
 static int type_set(const struct rules_engine *e, int t, const struct domain *d,
-		    struct pathset *out, const char **keep_all)
+		    struct pathset *out, const char **keep_all, size_t *n_keep_all)
 {
 	static const char *names[RULES_PER_TYPE_MAX];
 	const struct rl_cnode *const *conds = NULL;
@@ -516,16 +516,19 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 
 	memset(out, 0, sizeof(*out));
 	*keep_all = NULL;
+	*n_keep_all = 0;
 	if (n > RULES_PER_TYPE_MAX) {
 		set_all(out);
 		*keep_all = "(too many rules to analyse)";
 		return 0;
 	}
-	for (size_t i = 0; i < n && !out->all; i++) {
+	/* Every rule, even once the union is everything: the report names
+	 * all the rules that keep a class whole. */
+	for (size_t i = 0; i < n; i++) {
 		struct pathset k;
 
 		analyse(conds[i], true, d, &k);
-		if (k.all)
+		if (k.all && !(*n_keep_all)++)
 			*keep_all = names[i];
 		set_union(out, &k);
 	}
@@ -546,11 +549,11 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	int t = rl_evttype_id(sc->name);
 	struct pathset s[PF_CLASSES] = { { 0 } };
 	size_t before = pf->n;
+	const struct rl_cnode *const *conds;
 	bool all_kept = true;
 	int ret = 0;
 
-	if (t < 0 || !rl_engine_type_conds(e, t, &(const struct rl_cnode *const *){ NULL },
-					   (const char *[1]){ NULL }, 0))
+	if (t < 0 || !rl_engine_type_conds(e, t, &conds, NULL, 0))
 		return 0; /* no rule: the syscall is not even watched */
 	if (pf->n_types == 15)
 		return 0; /* SC_PF_ID has 4 bits */
@@ -563,7 +566,7 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 
 		if (d.ro && !r->ro_class)
 			continue;
-		ret = type_set(e, t, &d, &s[c], &r->keep_all[c]);
+		ret = type_set(e, t, &d, &s[c], &r->keep_all[c], &r->n_keep_all[c]);
 		if (ret)
 			goto cleanup;
 		all_kept &= s[c].all;
@@ -586,6 +589,7 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 		pf->n = before;
 		r->id = 0;
 		r->keep_all[0] = "(more entries than the kernel map holds)";
+		r->n_keep_all[0] = 1;
 		goto cleanup;
 	}
 	pf->spec_bits[sc->nr] = r->id << SC_PF_ID_SHIFT;
@@ -670,7 +674,10 @@ void prefilter_describe(const struct prefilter *pf, FILE *f)
 		for (unsigned c = 0; c < PF_CLASSES; c++) {
 			if ((c & PF_CLASS_RO) && !r->ro_class)
 				continue;
-			if (r->keep_all[c])
+			if (r->keep_all[c] && r->n_keep_all[c] > 1)
+				fprintf(f, "; %s: every path (rule '%s' and %zu more)", cls[c],
+					r->keep_all[c], r->n_keep_all[c] - 1);
+			else if (r->keep_all[c])
 				fprintf(f, "; %s: every path (rule '%s')", cls[c], r->keep_all[c]);
 			else
 				fprintf(f, "; %s: %zu paths/prefixes", cls[c], r->entries[c]);

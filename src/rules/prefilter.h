@@ -29,7 +29,8 @@ struct pf_type_report {
 	unsigned id;         /* SC_PF_ID, 0 when unfiltered */
 	bool ro_class;       /* read-only opens get their own filter */
 	size_t entries[PF_CLASSES];       /* by PF_CLASS_* bits */
-	const char *keep_all[PF_CLASSES]; /* a rule that keeps every event of the class */
+	const char *keep_all[PF_CLASSES]; /* the first rule that keeps every event of the class */
+	size_t n_keep_all[PF_CLASSES];    /* how many rules do */
 };
 
 struct prefilter {
