@@ -37,6 +37,7 @@ struct rule_count {
 };
 
 struct agent_metrics {
+	struct metrics_registry *reg;
 	struct pipeline *p;
 	struct sensor *sensor;
 	const uint32_t *syscall_spec; /* the sensor's interest, per syscall number */
@@ -73,6 +74,7 @@ int agent_metrics_new(struct metrics_registry *r, struct pipeline *p, struct age
 	if (!m)
 		return -ENOMEM;
 	m->p = p;
+	m->reg = r;
 	err = metrics_register(r, collect, m);
 	if (err) {
 		free(m);
@@ -250,6 +252,12 @@ void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a)
 	} else {
 		m->host_alerts++;
 	}
+}
+
+void agent_metrics_action(struct agent_metrics *m, const char *action, const char *outcome)
+{
+	if (m)
+		metrics_count_action(m->reg, action, outcome);
 }
 
 static void counter(struct metrics_writer *w, const char *name, const char *help, uint64_t v)

@@ -157,6 +157,13 @@ static void test_alerts_by_rule_and_priority(void **state)
 	assert_true(value(f, "palisade_rules_loaded", NULL, NULL) == 2);
 	assert_true(value(f, "palisade_rules_last_load_success", NULL, NULL) == 1);
 	assert_true(value(f, "palisade_rules_last_load_timestamp_seconds", NULL, NULL) > 1.7e9);
+	/* The enforcement hook; metrics off is a no-op. */
+	agent_metrics_action(f->m, "kill", "done");
+	agent_metrics_action(f->m, "kill", "done");
+	agent_metrics_action(f->m, "kill", "unsupported");
+	agent_metrics_action(NULL, "kill", "done");
+	assert_true(value(f, "palisade_actions_total", "outcome", "done") == 2);
+	assert_true(value(f, "palisade_actions_total", "action", "kill") == 3);
 	/* A refused reload keeps the engine in force and says so. */
 	agent_metrics_rules_loaded(f->m, NULL, false);
 	assert_true(value(f, "palisade_rules_last_load_success", NULL, NULL) == 0);

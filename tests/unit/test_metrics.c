@@ -336,6 +336,7 @@ static void test_sinks_hook(void **state)
 	(void)state;
 	assert_int_equal(metrics_registry_new(&r), 0);
 	assert_int_equal(metrics_add_sinks(r, two_sinks, NULL), 0);
+	assert_int_equal(metrics_add_sinks(NULL, two_sinks, NULL), 0); /* metrics off */
 	assert_int_equal(metrics_publish(r), 0);
 	assert_true(scrape_value(r, "palisade_sink_delivered_total", "sink", "siem") == 10);
 	assert_true(scrape_value(r, "palisade_sink_failed_total", "sink", "siem") == 1);
