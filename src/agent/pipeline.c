@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_metrics.h"
 #include "agent/pipeline.h"
 #include "output/event_json.h"
 

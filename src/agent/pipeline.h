@@ -7,13 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "agent/agent_metrics.h"
 #include "container/container.h"
 #include "event/event.h"
 #include "output/json_writer.h"
 #include "proc/proc.h"
 #include "record/record.h"
 #include "rules/rules.h"
+
+struct agent_metrics;
 
 struct pipeline {
 	struct proc_table *procs;
