@@ -90,6 +90,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_event_decode := $(wildcard src/event/*.c) src/proc/proc_table.c
 FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*.c)) $(wildcard src/event/*.c) src/proc/proc_table.c
 FUZZ_rules_condition := $(FUZZ_rules_load)
+FUZZ_metrics_parse := src/metrics/parse.c src/metrics/exposition.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
 	@mkdir -p $(@D)
