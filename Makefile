@@ -61,8 +61,13 @@ $(BUILD)/san/%.o: src/%.c $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-# palisade_build_info names the commit the binary was built from.
+# palisade_build_info names the commit the binary was built from; the stamp
+# changes (and process.o is rebuilt) only when HEAD does.
+# (Written while the Makefile is read: .SECONDARY would skip a rule for it.)
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(shell mkdir -p $(BUILD) && echo '$(GIT_COMMIT)' | cmp -s - $(BUILD)/git-commit || \
+	echo '$(GIT_COMMIT)' > $(BUILD)/git-commit)
+$(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: $(BUILD)/git-commit
 $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPALISADE_GIT_COMMIT='"$(GIT_COMMIT)"'
 
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
@@ -87,6 +92,7 @@ FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*
 FUZZ_rules_condition := $(FUZZ_rules_load)
 FUZZ_audit_verify := src/output/audit_chain.c
 FUZZ_config_load := $(FUZZ_rules_load) $(wildcard src/config/config*.c)
+FUZZ_metrics_parse := src/metrics/parse.c src/metrics/exposition.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
 	@mkdir -p $(@D)

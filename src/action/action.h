@@ -98,6 +98,9 @@ struct action_config {
 	FILE *log;            /* plan lines and errors; NULL: stderr */
 	action_emit_fn emit;
 	void *emit_ctx;
+	/* Optional: each outcome counted, for metrics (action, outcome names). */
+	void (*counted)(void *ctx, const char *action, const char *outcome);
+	void *counted_ctx;
 };
 
 int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out);

@@ -196,10 +196,13 @@ static void emit(struct action_dispatcher *d, const struct action_record *rec)
 	free(json);
 }
 
-static void count(struct action_dispatcher *d, int backend, enum action_outcome o)
+static void count(struct action_dispatcher *d, int backend, enum action_outcome o,
+		  enum rules_action type)
 {
 	if (backend >= 0 && (unsigned)o < ACTION_OUTCOME_MAX)
 		d->cnt[backend].outcomes[o]++;
+	if (d->cfg.counted)
+		d->cfg.counted(d->cfg.counted_ctx, rules_action_name(type), action_outcome_name(o));
 }
 
 static void record_init(struct action_dispatcher *d, const struct rules_alert *a,
@@ -336,7 +339,7 @@ void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 		pthread_mutex_unlock(&d->lock);
 	}
 done:
-	count(d, p->backend, rec.res.outcome);
+	count(d, p->backend, rec.res.outcome, rec.type);
 	emit(d, &rec);
 }
 
@@ -380,7 +383,7 @@ void action_poll(struct action_dispatcher *d)
 		backend = d->pending[i].backend;
 		d->pending[i].used = false;
 		pthread_mutex_unlock(&d->lock);
-		count(d, backend, rec.res.outcome);
+		count(d, backend, rec.res.outcome, rec.type);
 		emit(d, &rec);
 	}
 }

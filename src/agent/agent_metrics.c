@@ -15,13 +15,17 @@
 #include "event/syscalls.h"
 #include "sensor/sensor.h"
 
-#define CACHE_SLOTS 64 /* container pointer -> slot, direct mapped */
+/* Open-addressing index of container id -> slot: a power of two, over
+ * twice the slots, so probes stay short. */
+#define INDEX_SIZE 512
+_Static_assert(INDEX_SIZE >= 2 * AGENT_METRICS_CONTAINERS_MAX, "index too small");
 #define CPUS_MAX 256
-#define SHORT_ID_LEN 12
 
 struct container_slot {
 	char id[CONTAINER_ID_LEN + 1]; /* "" = free */
 	char name[128];
+	uint64_t hash;                       /* of id */
+	const struct container_info *copy;   /* last copy seen: a new one may rename */
 	uint64_t events, alerts;
 	uint64_t last_tick; /* publish count at its last event: idle check */
 	uint64_t last_seq;  /* order of its last event: least recently active */
@@ -33,6 +37,7 @@ struct rule_count {
 };
 
 struct agent_metrics {
+	struct metrics_registry *reg;
 	struct pipeline *p;
 	struct sensor *sensor;
 	const uint32_t *syscall_spec; /* the sensor's interest, per syscall number */
@@ -47,10 +52,9 @@ struct agent_metrics {
 	double rules_loaded_at; /* seconds since the epoch */
 
 	struct container_slot slots[AGENT_METRICS_CONTAINERS_MAX];
-	struct {
-		const struct container_info *c;
-		unsigned slot;
-	} cache[CACHE_SLOTS];
+	uint16_t index[INDEX_SIZE]; /* slot + 1; 0: empty */
+	/* Events come in runs from one process: the last slot answers most. */
+	struct container_slot *last;
 	uint64_t host_events, host_alerts;
 	uint64_t containers_evicted;
 	uint64_t tick;
@@ -70,6 +74,7 @@ int agent_metrics_new(struct metrics_registry *r, struct pipeline *p, struct age
 	if (!m)
 		return -ENOMEM;
 	m->p = p;
+	m->reg = r;
 	err = metrics_register(r, collect, m);
 	if (err) {
 		free(m);
@@ -122,46 +127,91 @@ void agent_metrics_rules_loaded(struct agent_metrics *m, const struct rules_engi
 		qsort(v, n, sizeof(*v), cmp_rule_ptr);
 }
 
+/* The id, a word at a time (a multiply per 8 bytes: cheaper than a byte-wise
+ * hash on the per-event path). Only the string counts, not what follows it. */
+static uint64_t id_hash(const char *id)
+{
+	size_t len = strnlen(id, CONTAINER_ID_LEN), i;
+	uint64_t h = len, w;
+
+	for (i = 0; i < len; i += sizeof(w)) {
+		w = 0;
+		memcpy(&w, id + i, len - i < sizeof(w) ? len - i : sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
+	/* MurmurHash3's finaliser: every input bit reaches the low bits the
+	 * index uses, even for ids that differ only at the end. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+static void index_rebuild(struct agent_metrics *m)
+{
+	unsigned i, j;
+
+	memset(m->index, 0, sizeof(m->index));
+	for (i = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++) {
+		if (!m->slots[i].id[0])
+			continue;
+		for (j = (unsigned)m->slots[i].hash % INDEX_SIZE; m->index[j]; j = (j + 1) % INDEX_SIZE)
+			;
+		m->index[j] = (uint16_t)(i + 1);
+	}
+}
+
+/* A slot for a new container: a free one, or the least recently active. */
+static unsigned slot_take(struct agent_metrics *m)
+{
+	unsigned i, oldest = 0;
+
+	for (i = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++) {
+		if (!m->slots[i].id[0])
+			return i;
+		if (m->slots[i].last_seq < m->slots[oldest].last_seq)
+			oldest = i;
+	}
+	m->containers_evicted++;
+	memset(&m->slots[oldest], 0, sizeof(m->slots[oldest]));
+	index_rebuild(m);
+	m->last = NULL;
+	return oldest;
+}
+
 /* The slot of a container, made (or recycled) when new. */
 static struct container_slot *container_slot(struct agent_metrics *m,
 					     const struct container_info *c)
 {
-	unsigned h = (unsigned)(((uintptr_t)c >> 4) % CACHE_SLOTS), i, oldest = 0, free_slot = ~0u;
-	struct container_slot *s;
+	uint64_t h;
+	unsigned i, n;
+	struct container_slot *s = m->last;
 
-	if (m->cache[h].c == c && strcmp(m->slots[m->cache[h].slot].id, c->id) == 0)
-		return &m->slots[m->cache[h].slot];
-	for (i = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++) {
-		s = &m->slots[i];
-		if (!s->id[0]) {
-			if (free_slot == ~0u)
-				free_slot = i;
-			continue;
-		}
-		if (strcmp(s->id, c->id) == 0)
-			break;
-		if (s->last_seq < m->slots[oldest].last_seq || !m->slots[oldest].id[0])
-			oldest = i;
+	if (s && s->copy == c && strcmp(s->id, c->id) == 0)
+		return s;
+	h = id_hash(c->id);
+	for (i = (unsigned)h % INDEX_SIZE; m->index[i]; i = (i + 1) % INDEX_SIZE) {
+		s = &m->slots[m->index[i] - 1];
+		if (s->hash == h && strcmp(s->id, c->id) == 0)
+			goto found;
 	}
-	if (i == AGENT_METRICS_CONTAINERS_MAX) {
-		if (free_slot == ~0u) {
-			/* Full: the least recently active container gives way. */
-			i = oldest;
-			m->containers_evicted++;
-			memset(m->cache, 0, sizeof(m->cache));
-		} else {
-			i = free_slot;
-		}
-		s = &m->slots[i];
-		memset(s, 0, sizeof(*s));
-		snprintf(s->id, sizeof(s->id), "%s", c->id);
-	}
-	s = &m->slots[i];
+	n = slot_take(m);
+	s = &m->slots[n];
+	snprintf(s->id, sizeof(s->id), "%s", c->id);
+	s->hash = h;
+	/* Taking a slot may have rebuilt the index: probe again for a free entry. */
+	for (i = (unsigned)h % INDEX_SIZE; m->index[i]; i = (i + 1) % INDEX_SIZE)
+		;
+	m->index[i] = (uint16_t)(n + 1);
+found:
 	/* A new copy of the container (its metadata arrived): take its name. */
-	if (c->has_metadata && c->name[0])
-		snprintf(s->name, sizeof(s->name), "%s", c->name);
-	m->cache[h].c = c;
-	m->cache[h].slot = i;
+	if (s->copy != c) {
+		s->copy = c;
+		if (c->has_metadata && c->name[0])
+			snprintf(s->name, sizeof(s->name), "%s", c->name);
+	}
+	m->last = s;
 	return s;
 }
 
@@ -202,6 +252,12 @@ void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a)
 	} else {
 		m->host_alerts++;
 	}
+}
+
+void agent_metrics_action(struct agent_metrics *m, const char *action, const char *outcome)
+{
+	if (m)
+		metrics_count_action(m->reg, action, outcome);
 }
 
 static void counter(struct metrics_writer *w, const char *name, const char *help, uint64_t v)
@@ -389,16 +445,19 @@ static void collect_containers(struct agent_metrics *m, struct metrics_writer *w
 		  "Alerts per container (at most 200 active containers; \"host\" for the host).",
 		  true },
 	};
-	char id[SHORT_ID_LEN + 1];
-	size_t f, i;
+	size_t f, i, gone;
 
 	/* Containers idle for long are most likely gone: their series end. */
-	for (i = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++)
+	for (i = 0, gone = 0; i < AGENT_METRICS_CONTAINERS_MAX; i++)
 		if (m->slots[i].id[0] &&
 		    m->tick - m->slots[i].last_tick > AGENT_METRICS_CONTAINERS_IDLE_PUBLISHES) {
 			memset(&m->slots[i], 0, sizeof(m->slots[i]));
-			memset(m->cache, 0, sizeof(m->cache));
+			gone++;
 		}
+	if (gone) {
+		index_rebuild(m);
+		m->last = NULL;
+	}
 	for (f = 0; f < 2; f++) {
 		metrics_family(w, fams[f].name, METRICS_COUNTER, fams[f].help);
 		metrics_sample(w, (double)(fams[f].alerts ? m->host_alerts : m->host_events),
@@ -408,9 +467,8 @@ static void collect_containers(struct agent_metrics *m, struct metrics_writer *w
 
 			if (!s->id[0])
 				continue;
-			snprintf(id, sizeof(id), "%s", s->id);
 			metrics_sample(w, (double)(fams[f].alerts ? s->alerts : s->events),
-				       "container_id", id, "container_name", s->name);
+				       "container_id", s->id, "container_name", s->name);
 		}
 	}
 	counter(w, "palisade_container_series_evicted_total",

@@ -37,6 +37,13 @@ void agent_metrics_set_sensor(struct agent_metrics *m, struct sensor *s,
  * and whether the load succeeded. Resets the alert-by-rule index. */
 void agent_metrics_rules_loaded(struct agent_metrics *m, const struct rules_engine *e, bool ok);
 
+/*
+ * Enforcement: one action and its outcome ("kill", "done"), as
+ * palisade_actions_total. Any thread; a no-op when m is NULL (metrics off),
+ * so callers write agent_metrics_action(p->metrics, ...) unconditionally.
+ */
+void agent_metrics_action(struct agent_metrics *m, const char *action, const char *outcome);
+
 /* Hot path. */
 void agent_metrics_event(struct agent_metrics *m, const struct event *ev);
 void agent_metrics_alert(struct agent_metrics *m, const struct rules_alert *a);

@@ -42,6 +42,26 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The sink framework's counters, as the metrics registry wants them. */
+static size_t sinks_for_metrics(void *ctx, struct metrics_sink_stats *out, size_t max)
+{
+	static struct sink_stats st[64];
+	size_t n = sink_stats_current(st, 64);
+
+	(void)ctx;
+	for (size_t i = 0; i < n && i < max && i < 64; i++)
+		out[i] = (struct metrics_sink_stats){ .name = st[i].name,
+						      .type = st[i].type,
+						      .delivered = st[i].delivered,
+						      .failed = st[i].failed,
+						      .dropped = st[i].dropped,
+						      .spooled = st[i].spooled,
+						      .queue_depth = st[i].queue_depth,
+						      .queue_capacity = st[i].queue_size,
+						      .healthy = st[i].healthy };
+	return n;
+}
+
 int observe_start(struct observe *ob, const struct observe_options *o, struct pipeline *p)
 {
 	int err;
@@ -52,6 +72,7 @@ int observe_start(struct observe *ob, const struct observe_options *o, struct pi
 	err = metrics_registry_new(&ob->reg);
 	err = err ?: metrics_register(ob->reg, metrics_collect_process, NULL);
 	err = err ?: agent_metrics_new(ob->reg, p, &ob->agent);
+	err = err ?: metrics_add_sinks(ob->reg, sinks_for_metrics, NULL);
 	if (err) {
 		fprintf(stderr, "palisade: cannot set up metrics: %s\n", strerror(-err));
 		return err;

@@ -33,6 +33,8 @@ void observe_defaults(struct observe_options *o);
 int observe_option(struct observe_options *o, int opt, const char *arg);
 
 struct observe {
+	/* NULL when neither --metrics nor a status socket is on; the hooks
+	 * (metrics_add_sinks, agent_metrics_action) accept NULL. */
 	struct metrics_registry *reg;
 	struct agent_metrics *agent;
 	struct metrics_http *http;

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "agent/agent_metrics.h"
 #include "agent/pipeline.h"
 #include "output/event_json.h"
 

@@ -18,6 +18,8 @@
 #include "record/record.h"
 #include "rules/rules.h"
 
+struct agent_metrics;
+
 struct pipeline {
 	struct proc_table *procs;
 	/* NULL: off. Applied from the first EV_FD_SNAPSHOT record on, so a

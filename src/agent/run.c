@@ -332,11 +332,19 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
  * Enforcement: the back-ends, strongest first, and the plan (one line per
  * rule with an action). A deny rule nothing can serve stops the start.
  */
+static void action_counted(void *ctx, const char *action, const char *outcome)
+{
+	struct pipeline *p = ctx;
+
+	agent_metrics_action(p->metrics, action, outcome);
+}
+
 static int actions_start(const struct run_options *o, const char *host, struct sensor *sensor,
 			 struct pipeline *p, struct action_backend *container_backend)
 {
 	struct action_config acfg = { .enforce = o->enforce, .hostname = host,
-				      .emit = pipeline_emit, .emit_ctx = p };
+				      .emit = pipeline_emit, .emit_ctx = p,
+				      .counted = action_counted, .counted_ctx = p };
 	struct action_backend b;
 	int err;
 

@@ -144,7 +144,8 @@ struct metrics_sink_stats {
 };
 /* Fills at most max sinks; returns how many there are. Runs at publish time. */
 typedef size_t (*metrics_sinks_fn)(void *ctx, struct metrics_sink_stats *out, size_t max);
-/* The sink framework's one call: its sinks appear as palisade_sink_* families. */
+/* The sink framework's one call: its sinks appear as palisade_sink_* families.
+ * r NULL (metrics off): nothing to do, returns 0. */
 int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx);
 
 /*

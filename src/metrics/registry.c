@@ -312,9 +312,12 @@ static void collect_sinks(struct metrics_writer *w, void *ctx)
 
 int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx)
 {
-	struct sinks_source *src = calloc(1, sizeof(*src));
+	struct sinks_source *src;
 	int err;
 
+	if (!r)
+		return 0; /* metrics off */
+	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
 	src->fn = fn;

@@ -46,6 +46,10 @@ check_promql() {
 	check "$1" [ -n "$r" ]
 }
 
+check "palisade --help lists status" sh -c "./palisade --help | grep -q '^  status '"
+check "run --help documents --metrics and --status-socket" sh -c \
+	"./palisade run --help | grep -q -- '--metrics ADDR' && ./palisade run --help | grep -q -- '--status-socket PATH'"
+
 # No agent: a clear error and exit status 1.
 ./palisade status --socket "$WORK/nobody.sock" >"$WORK/none.out" 2>"$WORK/none.err"
 rc=$?
@@ -104,7 +108,7 @@ check "the default rules raised the alert in the container" sh -c \
 check_promql "Prometheus scrapes the agent" 'up{job="palisade"} == 1' 60
 r=$(wait_promql 'palisade_alerts_total{rule="Network tool run in container",priority="Warning"} > 0')
 check "PromQL: alerts for the rule > 0" expect "$r" '.[0].value[1] | tonumber >= 1'
-r=$(wait_promql "palisade_container_alerts_total{container_id=\"$(echo "$ID" | cut -c1-12)\"} > 0")
+r=$(wait_promql "palisade_container_alerts_total{container_id=\"$ID\"} > 0")
 check "PromQL: the alert is counted for its container" expect "$r" ".[0].metric.container_name == \"$C\""
 r=$(wait_promql "palisade_container_events_total{container_name=\"$C\"} > 0")
 check "PromQL: events counted for the container" expect "$r" '.[0].value[1] | tonumber > 0'

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "metrics/metrics.h"
 
@@ -336,6 +337,7 @@ static void test_sinks_hook(void **state)
 	(void)state;
 	assert_int_equal(metrics_registry_new(&r), 0);
 	assert_int_equal(metrics_add_sinks(r, two_sinks, NULL), 0);
+	assert_int_equal(metrics_add_sinks(NULL, two_sinks, NULL), 0); /* metrics off */
 	assert_int_equal(metrics_publish(r), 0);
 	assert_true(scrape_value(r, "palisade_sink_delivered_total", "sink", "siem") == 10);
 	assert_true(scrape_value(r, "palisade_sink_failed_total", "sink", "siem") == 1);
@@ -393,6 +395,69 @@ static void test_listen_addresses(void **state)
 	close(fd);
 }
 
+/* One port of the range this test suite may use (loopback only). */
+#define HTTP_TEST_ADDR "127.0.0.1:15159"
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	*(size_t *)ctx += size * n;
+	return size * n;
+}
+
+/* Status code of METHOD url; *ctype gets the Content-Type (static storage). */
+static long http(const char *method, const char *path, const char **ctype)
+{
+	char url[128];
+	CURL *c = curl_easy_init();
+	long code = 0;
+	size_t got = 0;
+	char *ct = NULL;
+	static char ct_copy[128];
+
+	assert_non_null(c);
+	snprintf(url, sizeof(url), "http://" HTTP_TEST_ADDR "%s", path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+	snprintf(ct_copy, sizeof(ct_copy), "%s", ct ? ct : "");
+	if (ctype)
+		*ctype = ct_copy;
+	curl_easy_cleanup(c);
+	return code;
+}
+
+static void test_http_endpoints(void **state)
+{
+	struct metrics_registry *r;
+	struct metrics_http *h, *h2;
+	const char *ct;
+
+	(void)state;
+	assert_int_equal(metrics_registry_new(&r), 0);
+	assert_int_equal(metrics_register(r, metrics_collect_process, NULL), 0);
+	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h), 0);
+	/* Before the first snapshot: not ready, not healthy. */
+	assert_int_equal(http("GET", "/metrics", NULL), 503);
+	assert_int_equal(http("GET", "/healthz", NULL), 503);
+	assert_int_equal(metrics_publish(r), 0);
+	assert_int_equal(http("GET", "/metrics", &ct), 200);
+	assert_string_equal(ct, METRICS_CONTENT_TYPE);
+	assert_int_equal(http("GET", "/healthz", NULL), 200);
+	assert_int_equal(http("GET", "/", NULL), 404);
+	assert_int_equal(http("POST", "/metrics", NULL), 405);
+	/* The port is taken now: a second endpoint is refused. */
+	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h2), -EADDRINUSE);
+	assert_null(h2);
+	metrics_http_stop(h);
+	metrics_registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_sinks_hook),
 		cmocka_unit_test(test_process_metrics),
 		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_http_endpoints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
