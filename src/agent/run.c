@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/guard_setup.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -59,14 +60,15 @@ static void usage(FILE *f)
 		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
-		"%s"
+		"%s%s"
 		"  -h, --help                show this help\n",
-		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
+		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help, agent_guard_help);
 }
 
 struct run_options {
 	const char *output, *events, *record, *docker_socket, *syscalls;
 	struct agent_rules_options rules;
+	struct agent_guard_options guard;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
 };
@@ -85,6 +87,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
+		AGENT_GUARD_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -97,6 +100,11 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				   .proc_table_size = PROC_TABLE_DEFAULT };
 	agent_rules_defaults(&o->rules);
 	while ((c = getopt_long(argc, argv, "o:e:r:h", longopts, NULL)) != -1) {
+		if (c >= AGENT_GUARD_OPT_BASE) {
+			if (agent_guard_option(&o->guard, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		if (c >= AGENT_RULES_OPT_BASE) {
 			if (agent_rules_option(&o->rules, c, optarg))
 				return -EINVAL;
@@ -249,6 +257,7 @@ int agent_run_main(int argc, char **argv)
 	struct run_options o;
 	struct pipeline p = { 0 };
 	struct sensor *sensor = NULL;
+	struct fguard *guard = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
@@ -306,6 +315,10 @@ int agent_run_main(int argc, char **argv)
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
+	err = agent_guard_start(&o.guard, &o.rules, (int64_t)p.boot_to_epoch_ns, p.rules,
+				p.containers, &guard);
+	if (err)
+		goto cleanup;
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
@@ -321,6 +334,7 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
+		agent_guard_poll(guard, p.alerts_out);
 		if (p.alerts_out)
 			fflush(p.alerts_out);
 		if (p.events_out)
@@ -335,6 +349,7 @@ int agent_run_main(int argc, char **argv)
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
+	agent_guard_stop(guard, p.alerts_out);
 	sensor_close(sensor);
 	container_store_free(p.containers);
 	if (record_writer_close(p.recorder) < 0 && !err)

@@ -40,8 +40,7 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* "/a/b" -> "b\0a\0" (events.h encoding); "/" -> "\0"; returns bytes. */
-static uint32_t encode_path(const char *path, char *out, size_t size, bool *trunc)
+uint32_t proc_encode_path(const char *path, char *out, size_t size, bool *trunc)
 {
 	size_t len = strlen(path), end = len, n = 0;
 
@@ -205,7 +204,7 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	snprintf(path, sizeof(path), "%s/%u/exe", procfs, pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	e->exe_len = encode_path(link, s->data, EV_PATH_MAX, &trunc);
+	e->exe_len = proc_encode_path(link, s->data, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_EXE_TRUNC;
 
@@ -218,7 +217,7 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	snprintf(path, sizeof(path), "%s/%u/cwd", procfs, pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	e->cwd_len = encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
+	e->cwd_len = proc_encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_CWD_TRUNC;
 	e->hdr.size = (uint32_t)(sizeof(*e) + e->exe_len + e->args_len + e->cwd_len);
@@ -286,4 +285,19 @@ cleanup:
 	free(list);
 	free(rec);
 	return ret;
+}
+
+int proc_snapshot_one(const char *procfs, const char *cgroup2_root, uint32_t pid, void *buf,
+		      size_t size)
+{
+	struct snapshot_rec *rec = buf;
+	struct ev_header h;
+	uint64_t ticks;
+
+	if (size < sizeof(*rec))
+		return -ENOSPC;
+	if (parse_stat(procfs, pid, &h, &ticks) < 0 ||
+	    build_record(procfs, cgroup2_root, pid, ticks, rec) < 0)
+		return -ESRCH;
+	return (int)rec->rec.hdr.size;
 }

@@ -650,3 +650,33 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 	}
 	return delivered;
 }
+
+const struct rl_cnode *rl_engine_rule_cond(const struct rules_engine *e, size_t i)
+{
+	return e->compiled && !e->failed && i < e->n_rules ? e->rules[i].cond : NULL;
+}
+
+int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, rules_alert_fn cb,
+		    void *ctx)
+{
+	struct rl_eval_ctx c;
+
+	if (!e->compiled || e->failed || i >= e->n_rules || !e->rules[i].active)
+		return -EINVAL;
+	c.ev = ev;
+	c.cfg = &e->cfg;
+	c.hostname = e->hostname;
+	c.evt_num = ++e->evt_num;
+	c.evt_type = rl_evttype_of_event(ev);
+	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
+	c.users = &e->users;
+	c.groups = &e->groups;
+	e->stats.events++;
+	if (c.evt_type < 0 || !rl_evtset_has(&e->rules[i].evts, c.evt_type) ||
+	    !rl_eval_node(&c, e->rules[i].cond, &e->scratch))
+		return 0;
+	e->stats.matches++;
+	/* The match decides; rate limiting only thins the alerts. */
+	deliver(e, &c, (uint32_t)i, cb, ctx);
+	return 1;
+}

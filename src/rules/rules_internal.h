@@ -339,11 +339,18 @@ struct rl_strset; /* hash set of strings */
 struct rl_strset *rl_strset_new(struct rl_arena *a, size_t n);
 int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size_t len);
 bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
+/* Calls fn on every string until it returns non-zero (returned). */
+int rl_strset_foreach(const struct rl_strset *s, int (*fn)(const char *str, size_t len, void *ctx),
+		      void *ctx);
 
 struct rl_pathset; /* prefixes for pmatch, plain and with globs */
 struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n);
 int rl_pathset_add(struct rl_arena *a, struct rl_pathset *p, const char *path);
 bool rl_pathset_match(const struct rl_pathset *p, const char *path, size_t len);
+/* As rl_strset_foreach over the plain prefixes; -EINVAL when the set has a
+ * glob or "/", which no list of prefixes describes. */
+int rl_pathset_foreach(const struct rl_pathset *p, int (*fn)(const char *str, size_t len, void *ctx),
+		       void *ctx);
 
 enum rl_cnode_kind { CN_TRUE, CN_FALSE, CN_AND, CN_OR, CN_NOT, CN_CMP, CN_EVTTYPE };
 
@@ -442,5 +449,9 @@ int rl_limiter_check(struct rl_limiter *l, uint32_t rule, uint64_t container_key
 		     uint64_t now_ns, uint64_t output_hash, uint64_t *evictions);
 
 uint64_t rl_hash(const void *p, size_t len);
+
+/* The compiled condition of rule i (exceptions included); NULL when it did
+ * not compile. For rule_query.c. */
+const struct rl_cnode *rl_engine_rule_cond(const struct rules_engine *e, size_t i);
 
 #endif

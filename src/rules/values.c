@@ -210,3 +210,24 @@ int rl_value_parse(struct rl_arena *a, enum rl_ftype t, const char *s, struct rl
 	*why = "unsupported type";
 	return -EINVAL;
 }
+
+int rl_strset_foreach(const struct rl_strset *s, int (*fn)(const char *str, size_t len, void *ctx),
+		      void *ctx)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		int ret = s->e[i].s ? fn(s->e[i].s, s->e[i].len, ctx) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int rl_pathset_foreach(const struct rl_pathset *p, int (*fn)(const char *str, size_t len, void *ctx),
+		       void *ctx)
+{
+	/* A glob or "/" names no finite set of directories to walk. */
+	if (p->root || p->n_globs)
+		return -EINVAL;
+	return rl_strset_foreach(p->exact, fn, ctx);
+}
