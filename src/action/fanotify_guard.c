@@ -321,7 +321,8 @@ int fguard_new(const struct fguard_config *cfg, struct fguard **out)
 	g->snap = malloc(PROC_SNAPSHOT_REC_MAX);
 	g->anc_snap = malloc(PROC_SNAPSHOT_REC_MAX);
 	g->raw = malloc(PROC_SNAPSHOT_REC_MAX);
-	if (!g->snap || !g->anc_snap || !g->raw || proc_table_new(FGUARD_PROC_TABLE, &g->procs))
+	g->keeper_snap = malloc(PROC_SNAPSHOT_REC_MAX);
+	if (!g->keeper_snap || !g->snap || !g->anc_snap || !g->raw || proc_table_new(FGUARD_PROC_TABLE, &g->procs))
 		goto cleanup;
 	/* Unlimited queue and marks: a permission event the kernel cannot queue
 	 * is refused to the caller, and marks scale with protected paths. */
@@ -395,6 +396,7 @@ void fguard_free(struct fguard *g)
 	free(g->snap);
 	free(g->anc_snap);
 	free(g->raw);
+	free(g->keeper_snap);
 	free(g->roots);
 	pthread_mutex_destroy(&g->pending_lock);
 	pthread_mutex_destroy(&g->queue_lock);

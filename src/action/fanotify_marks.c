@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "action/fguard_internal.h"
+#include "container/container.h"
 
 struct walk {
 	struct fguard *g;
@@ -146,8 +147,21 @@ static void mark_prefix(struct walk *w, const char *prefix)
 	closedir(dp);
 }
 
+/* The container a process runs in; NULL for the host or when unknown. */
+static const struct container_info *container_of(struct fguard *g, uint32_t pid)
+{
+	const struct ev_header *h = g->keeper_snap;
+
+	if (!g->cfg.containers || !g->have_cgroup2 ||
+	    proc_snapshot_one(g->procfs, g->cgroup2_root, pid, g->keeper_snap,
+			      PROC_SNAPSHOT_REC_MAX) < 0 || !h->cgroup_id)
+		return NULL;
+	return container_store_lookup(g->cfg.containers, h->cgroup_id);
+}
+
 int fguard_mark_root(struct fguard *g, uint32_t pid)
 {
+	const struct container_info *c = pid ? container_of(g, pid) : NULL;
 	char root[300] = "/";
 	struct walk w = { .g = g };
 
@@ -160,11 +174,13 @@ int fguard_mark_root(struct fguard *g, uint32_t pid)
 		const struct fguard_rule *r = &g->plan.rules[i];
 
 		const struct rules_action_spec *a = &r->info->action;
-		bool containers_only = a->where == RULES_SCOPE_CONTAINERS || a->image_glob ||
-				       a->name_glob || a->label_key;
+		bool in_scope = pid ? a->where != RULES_SCOPE_HOST &&
+					      (!c || !c->has_metadata || fguard_in_scope(a, c))
+				    : fguard_in_scope(a, NULL);
 
-		/* Out of the rule's scope: not marked, so never waits on us. */
-		if ((pid == 0 && containers_only) || (pid != 0 && a->where == RULES_SCOPE_HOST))
+		/* Out of the rule's scope: not marked, so never waits on us (a
+		 * container not described yet is marked; the decision checks). */
+		if (!in_scope)
 			continue;
 		w.mask = r->kind == FGUARD_OPEN ? FAN_OPEN_PERM : FAN_OPEN_EXEC_PERM;
 		for (size_t k = 0; k < r->n_paths; k++) {
@@ -234,6 +250,9 @@ void fguard_scan_roots(struct fguard *g)
 			*r = g->roots[--g->n_roots];
 			continue;
 		}
+		if (!r->marked_ns)
+			fprintf(g->cfg.log, "palisade: fanotify: watching the root of pid %u\n",
+				r->pid);
 		if (!r->marked_ns || now - r->marked_ns >= FGUARD_REMARK_MS * 1000000ull) {
 			fguard_mark_root(g, r->pid);
 			r->marked_ns = now;

@@ -42,6 +42,7 @@ struct fguard {
 	bool decider_running, keeper_running;
 
 	/* the keeper thread only */
+	void *keeper_snap; /* PROC_SNAPSHOT_REC_MAX */
 	struct fguard_root *roots;
 	size_t n_roots;
 	dev_t host_dev;
