@@ -79,9 +79,44 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Is the private table's entry for pid still that process, unchanged? One
+ * read of /proc/PID/stat (start time and comm) instead of the ten a full
+ * snapshot takes: a different start time is a reused pid, a different comm
+ * an exec. (An exec of a binary with the same name keeps a stale exe path
+ * for up to one decision; the caller itself is always read afresh.)
+ */
+static bool entry_current(struct fguard *g, uint32_t pid)
+{
+	const struct proc_entry *e = proc_table_get(g->procs, pid);
+	char path[300], buf[1024], *open_paren, *close_paren;
+	unsigned long long start;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t comm_len;
+
+	if (!e || e->exited)
+		return false;
+	snprintf(path, sizeof(path), "%s/%u/stat", g->procfs, pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return false;
+	comm_len = (size_t)(close_paren - open_paren - 1);
+	if (comm_len >= EV_COMM_LEN || strncmp(e->comm, open_paren + 1, comm_len) ||
+	    e->comm[comm_len])
+		return false;
+	/* Field 22, counted from the state after the comm. */
+	if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				    "%*d %*d %*d %*d %llu", &start) != 1)
+		return false;
+	return e->start_ns == start * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+}
+
 /* The process (its record stays in g->snap for the builders below) and its
- * parent chain, into the private table. Read from /proc at every decision:
- * a cached entry could be stale after an exec. */
+ * parent chain, into the private table. The caller is read afresh at every
+ * decision; an ancestor only when entry_current says it changed. */
 static int load_process(struct fguard *g, uint32_t tgid)
 {
 	const char *cg = g->have_cgroup2 ? g->cgroup2_root : NULL;
@@ -95,6 +130,12 @@ static int load_process(struct fguard *g, uint32_t tgid)
 		proc_table_apply(g->procs, &g->tmp_ev);
 	pid = ((const struct ev_header *)g->snap)->ppid;
 	for (unsigned depth = 1; pid && pid != tgid && depth <= PROC_ANCESTORS_MAX; depth++) {
+		if (entry_current(g, pid)) {
+			if (pid == 1)
+				break;
+			pid = proc_table_get(g->procs, pid)->ppid;
+			continue;
+		}
 		n = proc_snapshot_one(g->procfs, cg, pid, g->anc_snap, PROC_SNAPSHOT_REC_MAX);
 		if (n < 0)
 			break; /* a parent gone: the chain ends there */

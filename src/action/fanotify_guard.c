@@ -260,6 +260,7 @@ static void *keeper_main(void *arg)
 	uint64_t timeout_ns = (uint64_t)g->cfg.timeout_ms * 1000000ull;
 	uint64_t last_scan = 0, last_host = fguard_now_ns();
 	enum fguard_verdict late = g->cfg.timeout_deny ? FGUARD_DENY : FGUARD_ALLOW;
+	uint64_t placed;
 
 	for (;;) {
 		struct pollfd pf = { .fd = g->stop_fd, .events = POLLIN };
@@ -281,7 +282,7 @@ static void *keeper_main(void *arg)
 			last_scan = now;
 		}
 		if (now - last_host >= FGUARD_REMARK_MS * 1000000ull) {
-			fguard_mark_root(g, 0);
+			fguard_mark_root(g, 0, &placed);
 			last_host = now;
 		}
 	}
@@ -346,7 +347,7 @@ int fguard_new(const struct fguard_config *cfg, struct fguard **out)
 	g->roots = calloc(FGUARD_ROOTS_MAX, sizeof(*g->roots));
 	if (!g->roots)
 		goto cleanup;
-	fguard_mark_root(g, 0);
+	fguard_mark_root(g, 0, &g->host_marks);
 	*out = g;
 	return 0;
 cleanup:

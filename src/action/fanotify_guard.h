@@ -136,7 +136,8 @@ struct fguard_stats {
 	uint64_t errors;         /* events whose context could not be read */
 	uint64_t unknown_intent; /* opens not from an open syscall: judged as O_RDWR */
 	uint64_t alerts_dropped; /* deny records lost to a full queue */
-	uint64_t marks, mark_errors, roots;
+	uint64_t marks;          /* inode marks in place (host and container roots) */
+	uint64_t mark_errors, roots;
 	struct fguard_hist latency; /* read -> answer, every event */
 };
 

@@ -33,7 +33,8 @@ struct walk {
 	struct fguard *g;
 	int root_fd;
 	uint64_t mask;
-	unsigned dirs; /* directories marked for this prefix */
+	unsigned dirs;   /* directories marked for this prefix */
+	uint64_t placed; /* marks placed in this pass */
 };
 
 static int open_in_root(int root_fd, const char *path, uint64_t flags)
@@ -46,13 +47,14 @@ static int open_in_root(int root_fd, const char *path, uint64_t flags)
 
 /* fanotify_mark refuses an O_PATH descriptor as dirfd; its /proc/self/fd
  * link resolves to the very same inode. */
-static void mark_fd(struct fguard *g, int fd, uint64_t mask, const char *path)
+static void mark_fd(struct walk *w, int fd, uint64_t mask, const char *path)
 {
+	struct fguard *g = w->g;
 	char link[64];
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if (fanotify_mark(g->fan_fd, FAN_MARK_ADD, mask, AT_FDCWD, link) == 0) {
-		fguard_count(&g->st.marks, 1);
+		w->placed++;
 		return;
 	}
 	fguard_count(&g->st.mark_errors, 1);
@@ -66,7 +68,7 @@ static void mark_path(struct walk *w, const char *path, uint64_t mask, uint64_t 
 
 	if (fd < 0)
 		return;
-	mark_fd(w->g, fd, mask, path);
+	mark_fd(w, fd, mask, path);
 	close(fd);
 }
 
@@ -87,7 +89,7 @@ static void mark_tree(struct walk *w, const char *dir)
 		close(fd);
 		return;
 	}
-	mark_fd(w->g, fd, w->mask | FAN_EVENT_ON_CHILD, dir);
+	mark_fd(w, fd, w->mask | FAN_EVENT_ON_CHILD, dir);
 	dp = fdopendir(fd);
 	if (!dp) {
 		close(fd);
@@ -159,7 +161,16 @@ static const struct container_info *container_of(struct fguard *g, uint32_t pid)
 	return container_store_lookup(g->cfg.containers, h->cgroup_id);
 }
 
-int fguard_mark_root(struct fguard *g, uint32_t pid)
+static void publish_marks(struct fguard *g)
+{
+	uint64_t n = g->host_marks;
+
+	for (size_t i = 0; i < g->n_roots; i++)
+		n += g->roots[i].marks;
+	__atomic_store_n(&g->st.marks, n, __ATOMIC_RELAXED);
+}
+
+int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 {
 	const struct container_info *c = pid ? container_of(g, pid) : NULL;
 	char root[300] = "/";
@@ -201,6 +212,11 @@ int fguard_mark_root(struct fguard *g, uint32_t pid)
 		}
 	}
 	close(w.root_fd);
+	*placed = w.placed;
+	if (!pid) {
+		g->host_marks = w.placed;
+		publish_marks(g);
+	}
 	return 0;
 }
 
@@ -254,10 +270,11 @@ void fguard_scan_roots(struct fguard *g)
 			fprintf(g->cfg.log, "palisade: fanotify: watching the root of pid %u\n",
 				r->pid);
 		if (!r->marked_ns || now - r->marked_ns >= FGUARD_REMARK_MS * 1000000ull) {
-			fguard_mark_root(g, r->pid);
+			fguard_mark_root(g, r->pid, &r->marks);
 			r->marked_ns = now;
 		}
 		i++;
 	}
 	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);
+	publish_marks(g);
 }

@@ -22,6 +22,7 @@ struct fguard_root {
 	uint32_t pid;      /* a process that has this root */
 	uint64_t marked_ns; /* CLOCK_MONOTONIC of the last marking */
 	bool seen;         /* in the current scan */
+	uint64_t marks;    /* placed by the last marking */
 };
 
 struct fguard_pending {
@@ -45,6 +46,7 @@ struct fguard {
 	void *keeper_snap; /* PROC_SNAPSHOT_REC_MAX */
 	struct fguard_root *roots;
 	size_t n_roots;
+	uint64_t host_marks; /* placed by the last marking of the host */
 	dev_t host_dev;
 	ino_t host_ino;
 
@@ -75,9 +77,10 @@ static inline void fguard_count(uint64_t *c, uint64_t n)
 
 uint64_t fguard_now_ns(void); /* CLOCK_MONOTONIC */
 
-/* fanotify_marks.c: marks every served path under one root ("" = host, or
- * "/proc/PID/root"); the keeper's periodic scan for container roots. */
-int fguard_mark_root(struct fguard *g, uint32_t pid);
+/* fanotify_marks.c: marks every served path under one root (pid 0: the
+ * host's, else /proc/PID/root), *placed the marks now in place; the keeper's
+ * periodic scan for container roots. */
+int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed);
 void fguard_scan_roots(struct fguard *g);
 
 /* fanotify_event.c: the synthetic event of a permission event by tid on
