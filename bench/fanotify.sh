@@ -79,4 +79,4 @@ for mode, flags in (("read (allowed)", os.O_RDONLY), ("write (denied)", os.O_WRO
 PY
 kill -INT "$agent"
 wait "$agent" || true
-grep '^palisade: fanotify: events' "$dir/agent.err"
+grep -E "^palisade: fanotify: (events|a decision)" "$dir/agent.err"

@@ -208,6 +208,12 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 		for (size_t i = first; i < g->n_pending; i++) {
 			if (g->pending[i].fd != m->fd)
 				continue;
+			if (g->pending[i].answered) /* timeouts are rare: each is shown */
+				fprintf(g->cfg.log, "palisade: fanotify: a decision (pid %d) took %llu ms, "
+						    "past --deny-timeout-ms: the watchdog had answered "
+						    "%s; this one (%s) was dropped\n", m->pid,
+					(unsigned long long)((fguard_now_ns() - t0) / 1000000),
+					g->cfg.timeout_deny ? "deny" : "allow", fguard_verdict_name(v));
 			answer_locked(g, &g->pending[i], v, false);
 			close(m->fd);
 			g->pending[i].fd = -1;
