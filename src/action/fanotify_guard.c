@@ -204,6 +204,7 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 		}
 		fguard_count(&g->st.events, 1);
 		v = decide(g, m, t0);
+		fguard_count(&g->decided, 1);
 		pthread_mutex_lock(&g->pending_lock);
 		for (size_t i = first; i < g->n_pending; i++) {
 			if (g->pending[i].fd != m->fd)
@@ -230,6 +231,8 @@ static void *decider_main(void *arg)
 {
 	struct fguard *g = arg;
 	char *buf = aligned_alloc(8, READ_BUF);
+
+	pthread_setname_np(pthread_self(), "fguard-decide");
 
 	if (!buf) {
 		fprintf(g->cfg.log, "palisade: fanotify: out of memory: no decisions (the kernel "
@@ -260,14 +263,59 @@ static void *decider_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The decider is stuck (a decision that does not return, the thread stopped
+ * by a debugger): events it has not read yet wait in the kernel, which has no
+ * timeout. The keeper reads and answers them with the timeout verdict until
+ * the decider moves again.
+ */
+static void drain_late(struct fguard *g, char *buf, enum fguard_verdict late)
+{
+	const struct fanotify_event_metadata *m;
+	ssize_t n;
+
+	while ((n = read(g->fan_fd, buf, READ_BUF)) > 0) {
+		for (m = (const void *)buf; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			struct fguard_pending p = { .fd = m->fd, .t0_ns = fguard_now_ns() };
+
+			if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0)
+				continue;
+			fguard_count(&g->st.events, 1);
+			answer_locked(g, &p, late, true);
+			close(m->fd);
+		}
+	}
+}
+
+/* Has the fanotify queue held events for timeout_ns while the decider
+ * decided nothing? *since and *progress carry the state between ticks. */
+static bool decider_stuck(struct fguard *g, uint64_t now, uint64_t timeout_ns, uint64_t *since,
+			  uint64_t *progress)
+{
+	struct pollfd pf = { .fd = g->fan_fd, .events = POLLIN };
+	uint64_t decided = __atomic_load_n(&g->decided, __ATOMIC_RELAXED);
+
+	if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN) || decided != *progress) {
+		*since = 0;
+		*progress = decided;
+		return false;
+	}
+	if (!*since)
+		*since = now;
+	return now - *since >= timeout_ns;
+}
+
 static void *keeper_main(void *arg)
 {
 	struct fguard *g = arg;
 	uint64_t timeout_ns = (uint64_t)g->cfg.timeout_ms * 1000000ull;
 	uint64_t last_scan = 0, last_host = fguard_now_ns();
 	enum fguard_verdict late = g->cfg.timeout_deny ? FGUARD_DENY : FGUARD_ALLOW;
-	uint64_t placed;
+	uint64_t placed, queued_since = 0, progress = 0;
+	char *buf = aligned_alloc(8, READ_BUF);
+	bool stuck = false;
 
+	pthread_setname_np(pthread_self(), "fguard-keeper");
 	for (;;) {
 		struct pollfd pf = { .fd = g->stop_fd, .events = POLLIN };
 		uint64_t now;
@@ -283,6 +331,16 @@ static void *keeper_main(void *arg)
 				answer_locked(g, p, late, true);
 		}
 		pthread_mutex_unlock(&g->pending_lock);
+		if (buf && decider_stuck(g, now, timeout_ns, &queued_since, &progress)) {
+			if (!stuck)
+				fprintf(g->cfg.log, "palisade: fanotify: the decision thread is stuck; "
+						    "answering queued events with %s until it moves\n",
+					late == FGUARD_DENY ? "deny" : "allow");
+			stuck = true;
+			drain_late(g, buf, late);
+		} else if (!queued_since) {
+			stuck = false;
+		}
 		if (now - last_scan >= FGUARD_SCAN_MS * 1000000ull) {
 			fguard_scan_roots(g);
 			last_scan = now;
@@ -292,6 +350,7 @@ static void *keeper_main(void *arg)
 			last_host = now;
 		}
 	}
+	free(buf);
 	return NULL;
 }
 

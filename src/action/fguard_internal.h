@@ -61,6 +61,7 @@ struct fguard {
 	size_t n_queue;
 
 	struct fguard_stats st; /* counters updated with __atomic */
+	uint64_t decided;       /* decisions made: the keeper's sign of progress */
 
 	/* the decider thread only */
 	struct proc_table *procs;

@@ -144,6 +144,46 @@ check "audit: reported as would deny" wait_alerts \
 	'.rule=="Write to a protected host file" and .action.verdict=="would deny" and .action.enforced==false' 1
 stop_agent
 
+# Timeout policy: the decision thread alone is stopped (ptrace), so the
+# kernel queue fills; the watchdog answers with --deny-timeout-verdict.
+decider_stopped() { # decider_stopped VERDICT: a write under a stopped decider
+	start_agent --rules "$WORK/rules.yaml" --enforce --deny-timeout-ms 300 \
+		--deny-timeout-verdict "$1" || return 1
+	tid=$(grep -l '^fguard-decide$' /proc/"$AGENT_PID"/task/*/comm | cut -d/ -f5)
+	rm -f "$WORK/stopped" "$WORK/resume"
+	python3 - "$tid" "$WORK" <<'PY' &
+import ctypes, os, sys, time
+tid, work = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
+assert libc.ptrace(PTRACE_SEIZE, tid, None, None) == 0, os.strerror(ctypes.get_errno())
+assert libc.ptrace(PTRACE_INTERRUPT, tid, None, None) == 0
+os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
+open(work + "/stopped", "w").close()
+for _ in range(300):
+    if os.path.exists(work + "/resume"):
+        break
+    time.sleep(0.1)
+libc.ptrace(PTRACE_DETACH, tid, None, None)
+PY
+	tracer=$!
+	i=0
+	until [ -e "$WORK/stopped" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	{ echo "timeout-$1" >>"$HOSTFILE"; } 2>/dev/null
+	touch "$WORK/resume"
+	wait "$tracer"
+	stop_agent
+}
+decider_stopped deny
+check "timeout verdict deny: the write is refused while the decider is stuck" \
+	sh -c "! grep -q timeout-deny '$HOSTFILE'"
+check "timeout: the watchdog says why" grep -q "decision thread is stuck; answering queued events with deny" "$WORK/agent.err"
+check "timeout: counted" grep -q "timeouts [1-9]" "$WORK/agent.err"
+decider_stopped allow
+check "timeout verdict allow: the write goes ahead while the decider is stuck" \
+	grep -q timeout-allow "$HOSTFILE"
+
 # Fail-open: the agent is stopped with an open pending, then killed.
 start_agent --rules "$WORK/rules.yaml" --enforce --deny-timeout-ms 60000 || exit 1
 kill -STOP "$AGENT_PID"
