@@ -201,52 +201,80 @@ static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *ju
 	return 0;
 }
 
+/* A NUL-terminated string from the caller's memory into out (cap > 0);
+ * its length, or -1 when unreadable. */
+static ssize_t read_user_string(uint32_t tid, uint64_t addr, char *out, size_t cap)
+{
+	void *ctx = (void *)(uintptr_t)tid;
+	size_t len, chunk;
+
+	/* A string may end near a page edge: read it in small steps. */
+	for (len = 0; len < cap; len += chunk) {
+		chunk = cap - len < 64 ? cap - len : 64;
+		if (read_user(ctx, addr + len, out + len, chunk))
+			break;
+		if (memchr(out + len, '\0', chunk))
+			return (ssize_t)strnlen(out, cap);
+	}
+	return -1;
+}
+
 /* argv of the exec the caller is in, NUL-separated, into out; its length. */
 static uint32_t read_argv(uint32_t tid, const struct fguard_syscall *sc, char *out, size_t cap,
 			  uint32_t *argc)
 {
-	void *ctx = (void *)(uintptr_t)tid;
 	uint64_t argv = sc->nr == SYS_execveat ? sc->args[2] : sc->args[1], ptr;
 	size_t n = 0;
 
 	*argc = 0;
 	for (unsigned i = 0; i < ARGV_MAX && n < cap; i++) {
-		size_t chunk, len;
+		ssize_t len;
 
-		if (read_user(ctx, argv + 8ull * i, &ptr, sizeof(ptr)) || !ptr)
+		if (read_user((void *)(uintptr_t)tid, argv + 8ull * i, &ptr, sizeof(ptr)) || !ptr)
 			break;
-		/* A string may end near a page edge: read it in small steps. */
-		for (len = 0; n + len < cap; len += chunk) {
-			chunk = cap - n - len < 64 ? cap - n - len : 64;
-			if (read_user(ctx, ptr + len, out + n + len, chunk))
-				break;
-			if (memchr(out + n + len, '\0', chunk))
-				break;
-		}
-		len = strnlen(out + n, cap - n);
-		if (n + len >= cap)
+		len = read_user_string(tid, ptr, out + n, cap - n);
+		if (len < 0 || n + (size_t)len >= cap)
 			break;
-		n += len + 1;
+		n += (size_t)len + 1;
 		(*argc)++;
 	}
 	return (uint32_t)n;
 }
 
-static int build_exec(struct fguard *g, uint32_t tid, const char *path)
+void fguard_exec_name(struct fguard *g, uint32_t tid, const char *path, char *name, size_t size)
+{
+	char file[300], text[512], filename[EV_PATH_MAX];
+	struct fguard_syscall sc;
+	const char *base = strrchr(path, '/');
+
+	snprintf(name, size, "%s", base ? base + 1 : path);
+	snprintf(file, sizeof(file), "%s/%u/syscall", g->procfs, tid);
+	if (read_text(file, text, sizeof(text)) < 0 || fguard_parse_syscall(text, &sc) ||
+	    !fguard_is_exec_syscall(sc.nr))
+		return;
+	/* The kernel names the process after the filename as passed (a symlink's
+	 * own name: busybox applets), not after the binary it resolves to. */
+	if (read_user_string(tid, sc.nr == SYS_execveat ? sc.args[1] : sc.args[0], filename,
+			     sizeof(filename)) <= 0)
+		return;
+	base = strrchr(filename, '/');
+	snprintf(name, size, "%s", base ? base + 1 : filename);
+}
+
+static int build_exec(struct fguard *g, uint32_t tid, const char *path, const char *name)
 {
 	const struct ev_exec *snap = g->snap;
 	struct ev_exec *r = g->raw;
 	char *data = (char *)(r + 1), file[300], text[512];
-	const char *base = strrchr(path, '/');
 	struct fguard_syscall sc;
 	uint32_t argc = 0;
 	bool trunc;
 
 	memset(r, 0, sizeof(*r));
 	header_from_snapshot(g, &r->hdr, tid, EV_EXEC);
-	/* After exec the comm is the binary's name. */
+	/* After exec the comm is the name the exec gives. */
 	memset(r->hdr.comm, 0, sizeof(r->hdr.comm));
-	snprintf(r->hdr.comm, sizeof(r->hdr.comm), "%s", base ? base + 1 : path);
+	snprintf(r->hdr.comm, sizeof(r->hdr.comm), "%s", name);
 	r->exe_len = proc_encode_path(path, data, EV_PATH_MAX, &trunc);
 	if (trunc)
 		r->hdr.flags |= EV_F_EXE_TRUNC;
@@ -268,7 +296,7 @@ static int build_exec(struct fguard *g, uint32_t tid, const char *path)
 }
 
 int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, uint32_t tgid,
-		       const char *path, bool *judge)
+		       const char *path, const char *name, bool *judge)
 {
 	const struct ev_header *h;
 	int ret;
@@ -280,7 +308,7 @@ int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, ui
 	if (kind == FGUARD_OPEN)
 		ret = build_open(g, tid, path, judge);
 	else
-		ret = build_exec(g, tid, path);
+		ret = build_exec(g, tid, path, name);
 	if (ret || !*judge)
 		return ret;
 	h = g->raw;

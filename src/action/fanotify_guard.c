@@ -124,7 +124,7 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 {
 	enum fguard_kind kind = (m->mask & FAN_OPEN_EXEC_PERM) ? FGUARD_EXEC : FGUARD_OPEN;
 	enum fguard_verdict verdict = FGUARD_ALLOW;
-	char link[64], path[EV_PATH_MAX + 1];
+	char link[64], path[EV_PATH_MAX + 1], name[EV_COMM_LEN];
 	uint32_t tid = (uint32_t)m->pid, tgid;
 	bool any = false, judge;
 	ssize_t n;
@@ -134,15 +134,19 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 	if (n <= 0 || path[0] != '/')
 		return error_verdict(g);
 	path[n] = '\0';
+	name[0] = '\0';
+	if (kind == FGUARD_EXEC)
+		fguard_exec_name(g, tid, path, name, sizeof(name));
 	for (size_t i = 0; i < g->plan.n && !any; i++)
-		any = g->plan.rules[i].kind == kind && fguard_rule_covers(&g->plan.rules[i], path);
+		any = g->plan.rules[i].kind == kind &&
+		      fguard_rule_covers(&g->plan.rules[i], path, kind == FGUARD_EXEC ? name : NULL);
 	if (!any)
 		return FGUARD_ALLOW; /* a directory mark's other children */
 	if (fguard_tgid_of(g->procfs, tid, &tgid))
 		return error_verdict(g);
 	if (tgid == (uint32_t)g->self)
 		return FGUARD_ALLOW; /* never wait on ourselves */
-	if (fguard_build_event(g, kind, tid, tgid, path, &judge))
+	if (fguard_build_event(g, kind, tid, tgid, path, name, &judge))
 		return error_verdict(g);
 	if (!judge)
 		return FGUARD_ALLOW;
@@ -150,7 +154,7 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 		const struct fguard_rule *r = &g->plan.rules[i];
 		enum fguard_verdict v;
 
-		if (r->kind != kind || !fguard_rule_covers(r, path) ||
+		if (r->kind != kind || !fguard_rule_covers(r, path, kind == FGUARD_EXEC ? name : NULL) ||
 		    !fguard_in_scope(&r->info->action, g->ev.container))
 			continue;
 		if (rules_eval_rule(g->cfg.rules, r->index, &g->ev, on_alert, g) != 1)

@@ -42,11 +42,15 @@ struct fguard_rule {
 	enum fguard_kind kind;
 	struct rules_path *paths; /* what the condition confines the path to */
 	size_t n_paths;
+	/* exec by proc.name: paths are names, the whole filesystem of each root
+	 * is marked for exec and the name is compared at decision time */
+	bool by_name;
 };
 
 struct fguard_plan {
 	struct fguard_rule *rules;
 	size_t n;
+	bool exec_by_name; /* some rule is by_name */
 };
 
 /*
@@ -56,8 +60,9 @@ struct fguard_plan {
  */
 int fguard_plan_build(struct rules_engine *e, struct fguard_plan *plan, FILE *report);
 void fguard_plan_release(struct fguard_plan *plan);
-/* Does the rule watch this path (as seen in its root: "/etc/passwd")? */
-bool fguard_rule_covers(const struct fguard_rule *r, const char *path);
+/* Does the rule watch this path (as seen in its root: "/etc/passwd")? For
+ * a by_name rule, name is the process name the exec gives (NULL: none). */
+bool fguard_rule_covers(const struct fguard_rule *r, const char *path, const char *name);
 
 /* ---- the decision table (fanotify_plan.c) ---- */
 

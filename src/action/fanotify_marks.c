@@ -47,13 +47,13 @@ static int open_in_root(int root_fd, const char *path, uint64_t flags)
 
 /* fanotify_mark refuses an O_PATH descriptor as dirfd; its /proc/self/fd
  * link resolves to the very same inode. */
-static void mark_fd(struct walk *w, int fd, uint64_t mask, const char *path)
+static void mark_fd(struct walk *w, int fd, uint64_t mask, unsigned flags, const char *path)
 {
 	struct fguard *g = w->g;
 	char link[64];
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (fanotify_mark(g->fan_fd, FAN_MARK_ADD, mask, AT_FDCWD, link) == 0) {
+	if (fanotify_mark(g->fan_fd, FAN_MARK_ADD | flags, mask, AT_FDCWD, link) == 0) {
 		w->placed++;
 		return;
 	}
@@ -68,7 +68,7 @@ static void mark_path(struct walk *w, const char *path, uint64_t mask, uint64_t 
 
 	if (fd < 0)
 		return;
-	mark_fd(w, fd, mask, path);
+	mark_fd(w, fd, mask, 0, path);
 	close(fd);
 }
 
@@ -89,7 +89,7 @@ static void mark_tree(struct walk *w, const char *dir)
 		close(fd);
 		return;
 	}
-	mark_fd(w, fd, w->mask | FAN_EVENT_ON_CHILD, dir);
+	mark_fd(w, fd, w->mask | FAN_EVENT_ON_CHILD, 0, dir);
 	dp = fdopendir(fd);
 	if (!dp) {
 		close(fd);
@@ -194,6 +194,10 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 		if (!in_scope)
 			continue;
 		w.mask = r->kind == FGUARD_OPEN ? FAN_OPEN_PERM : FAN_OPEN_EXEC_PERM;
+		if (r->by_name) { /* any binary of the root's filesystem may have the name */
+			mark_fd(&w, w.root_fd, FAN_OPEN_EXEC_PERM, FAN_MARK_FILESYSTEM, root);
+			continue;
+		}
 		for (size_t k = 0; k < r->n_paths; k++) {
 			const struct rules_path *p = &r->paths[k];
 

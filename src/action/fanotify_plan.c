@@ -64,6 +64,15 @@ static int serve(struct rules_engine *e, size_t i, const struct rules_rule_info 
 	}
 	field = kind == FGUARD_OPEN ? "fd.name" : "proc.exepath";
 	n = rules_rule_paths(e, i, field, NULL, 0, why);
+	if (n == -ENOENT && kind == FGUARD_EXEC) {
+		const char *why_name;
+		int by_name = rules_rule_paths(e, i, "proc.name", NULL, 0, &why_name);
+
+		if (by_name >= 0) {
+			field = "proc.name";
+			n = by_name;
+		}
+	}
 	if (n < 0)
 		return n;
 	if (n > FGUARD_RULE_PATHS_MAX) {
@@ -75,7 +84,9 @@ static int serve(struct rules_engine *e, size_t i, const struct rules_rule_info 
 		return -ENOMEM;
 	plan->rules = r;
 	r = &plan->rules[plan->n];
-	*r = (struct fguard_rule){ .index = i, .info = info, .kind = (enum fguard_kind)kind };
+	*r = (struct fguard_rule){ .index = i, .info = info, .kind = (enum fguard_kind)kind,
+				   .by_name = !strcmp(field, "proc.name") };
+	plan->exec_by_name |= r->by_name;
 	r->paths = calloc((size_t)n + 1, sizeof(*r->paths));
 	if (!r->paths)
 		return -ENOMEM;
@@ -106,7 +117,7 @@ int fguard_plan_build(struct rules_engine *e, struct fguard_plan *plan, FILE *re
 			if (ret == -ENOENT)
 				fprintf(report, "palisade: rule '%s': cannot be served by fanotify: "
 						"%s (field %s)\n", info->name, why,
-					kind_of(info->evttypes) == FGUARD_EXEC ? "proc.exepath"
+					kind_of(info->evttypes) == FGUARD_EXEC ? "proc.exepath or proc.name"
 									      : "fd.name");
 			else
 				fprintf(report, "palisade: rule '%s': cannot be served by fanotify: %s\n",
@@ -124,9 +135,16 @@ void fguard_plan_release(struct fguard_plan *plan)
 	*plan = (struct fguard_plan){ 0 };
 }
 
-bool fguard_rule_covers(const struct fguard_rule *r, const char *path)
+bool fguard_rule_covers(const struct fguard_rule *r, const char *path, const char *name)
 {
-	size_t len = strlen(path);
+	size_t len;
+
+	if (r->by_name) {
+		if (!name)
+			return false;
+		path = name;
+	}
+	len = strlen(path);
 
 	for (size_t i = 0; i < r->n_paths; i++) {
 		const char *p = r->paths[i].path;

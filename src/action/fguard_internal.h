@@ -85,10 +85,14 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed);
 void fguard_scan_roots(struct fguard *g);
 
 /* fanotify_event.c: the synthetic event of a permission event by tid on
- * path. *judge false: nothing for the open rules to judge (an exec's open of
- * its binary). Returns 0 or a negative errno (the process is gone, ...). */
+ * path (name: the process name an exec gives, see fguard_exec_name). *judge
+ * false: nothing for the open rules to judge (an exec's open of its binary).
+ * Returns 0 or a negative errno (the process is gone, ...). */
 int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, uint32_t tgid,
-		       const char *path, bool *judge);
+		       const char *path, const char *name, bool *judge);
+/* The name the exec tid is in gives the process (the kernel's comm): the
+ * basename of the filename it passed, else of the binary's path. */
+void fguard_exec_name(struct fguard *g, uint32_t tid, const char *path, char *name, size_t size);
 /* The thread group of a thread, from /proc/TID/status; negative errno. */
 int fguard_tgid_of(const char *procfs, uint32_t tid, uint32_t *tgid);
 

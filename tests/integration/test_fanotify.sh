@@ -46,6 +46,14 @@ cat >"$WORK/rules.yaml" <<RULES
   action:
     type: deny
     scope: all
+- rule: Forbidden applet
+  desc: by process name (a busybox applet is a symlink to busybox)
+  condition: evt.type in (execve, execveat) and proc.name = nc
+  output: applet denied (name=%proc.name exe=%proc.exepath)
+  priority: CRITICAL
+  action:
+    type: deny
+    scope: {name: "fanotify-*"}
 - rule: Not servable
   desc: no path to mark
   condition: evt.type = openat and proc.name = nothing-$$
@@ -88,6 +96,10 @@ docker exec "$T-a" /tmp/forbidden true 2>/dev/null
 check "container: exec of a forbidden binary fails" test $? -ne 0
 docker exec "$T-a" /bin/busybox true
 check "container: other binaries still run" test $? -eq 0
+docker exec "$T-a" nc -h >/dev/null 2>&1
+check "container: exec of a forbidden name (proc.name) fails" test $? -ne 0
+docker exec "$T-a" ls / >/dev/null
+check "container: another applet of the same binary runs" test $? -eq 0
 
 run_container "$T-b" "$IMAGE" sleep 300
 PID_B=$(docker inspect -f '{{.State.Pid}}' "$T-b")
@@ -129,6 +141,8 @@ check "deny alert: secret read" wait_alerts \
 	".rule==\"Read of a secret\" and .action.verdict==\"denied\" and .output_fields[\"proc.name\"]==\"cat\"" 1
 check "deny alert: exec, host and container" wait_alerts \
 	".rule==\"Forbidden executable\" and .action.operation==\"exec\"" 2
+check "deny alert: exec by name, the name the exec gives" wait_alerts \
+	'.rule=="Forbidden applet" and .output_fields["proc.name"]=="nc" and .output_fields["proc.exepath"]=="/bin/busybox"' 1
 check "no deny alert for the allowed writer" \
 	sh -c "! jq -e 'select(.action and .output_fields[\"proc.name\"]==\"busybox-pkg\")' '$WORK/alerts.json' >/dev/null"
 stop_agent

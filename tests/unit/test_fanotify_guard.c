@@ -255,39 +255,48 @@ static void test_plan(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(fguard_plan_build(e, &plan, f), 4);
+	assert_int_equal(fguard_plan_build(e, &plan, f), 3);
 	fclose(f);
-	assert_int_equal(plan.n, 3);
+	assert_int_equal(plan.n, 4);
+	assert_true(plan.exec_by_name);
 
 	r = plan_rule(&plan, "In list");
 	assert_non_null(r);
 	assert_int_equal(r->kind, FGUARD_OPEN);
 	assert_int_equal(r->n_paths, 2);
-	assert_true(fguard_rule_covers(r, "/etc/passwd"));
-	assert_true(fguard_rule_covers(r, "/etc/shadow"));
-	assert_false(fguard_rule_covers(r, "/etc/passwd-"));
+	assert_true(fguard_rule_covers(r, "/etc/passwd", NULL));
+	assert_true(fguard_rule_covers(r, "/etc/shadow", NULL));
+	assert_false(fguard_rule_covers(r, "/etc/passwd-", NULL));
 
 	r = plan_rule(&plan, "Prefix and directory");
 	assert_non_null(r);
 	assert_int_equal(r->n_paths, 3);
-	assert_true(fguard_rule_covers(r, "/etc/ssh/sshd_config"));
-	assert_true(fguard_rule_covers(r, "/etc/ssh/keys/host_key"));
-	assert_false(fguard_rule_covers(r, "/etc/sshd"));
-	assert_true(fguard_rule_covers(r, "/root/.ssh/id_rsa"));
-	assert_false(fguard_rule_covers(r, "/root/.ssh/sub/id_rsa")); /* directly in only */
-	assert_true(fguard_rule_covers(r, "/var/secrets/db"));
+	assert_true(fguard_rule_covers(r, "/etc/ssh/sshd_config", NULL));
+	assert_true(fguard_rule_covers(r, "/etc/ssh/keys/host_key", NULL));
+	assert_false(fguard_rule_covers(r, "/etc/sshd", NULL));
+	assert_true(fguard_rule_covers(r, "/root/.ssh/id_rsa", NULL));
+	assert_false(fguard_rule_covers(r, "/root/.ssh/sub/id_rsa", NULL)); /* directly in only */
+	assert_true(fguard_rule_covers(r, "/var/secrets/db", NULL));
 
 	r = plan_rule(&plan, "Exec path");
 	assert_non_null(r);
 	assert_int_equal(r->kind, FGUARD_EXEC);
 	assert_int_equal(r->n_paths, 1);
 	assert_string_equal(r->paths[0].path, "/usr/bin/nc");
+	assert_false(r->by_name);
+
+	/* proc.name names no file: the filesystem is marked, the name compared. */
+	r = plan_rule(&plan, "Exec by name");
+	assert_non_null(r);
+	assert_true(r->by_name);
+	assert_true(fguard_rule_covers(r, "/bin/busybox", "nc"));
+	assert_false(fguard_rule_covers(r, "/usr/bin/nc", "ncat"));
+	assert_false(fguard_rule_covers(r, "/usr/bin/nc", NULL));
 
 	assert_non_null(strstr(report, "rule 'Or unbounded': cannot be served by fanotify: an 'or'"));
 	assert_non_null(strstr(report, "rule 'Negated': cannot be served by fanotify"));
 	assert_non_null(strstr(report, "rule 'Mixed types': cannot be served by fanotify: its event types"));
-	assert_non_null(strstr(report, "rule 'Exec by name': cannot be served by fanotify"));
-	assert_non_null(strstr(report, "(field proc.exepath)"));
+	assert_null(strstr(report, "Exec by name"));
 	assert_null(strstr(report, "Alert only")); /* not a deny rule: not ours */
 	free(report);
 	fguard_plan_release(&plan);
