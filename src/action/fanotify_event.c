@@ -89,29 +89,11 @@ static uint64_t boottime_ns(void)
 static bool entry_current(struct fguard *g, uint32_t pid)
 {
 	const struct proc_entry *e = proc_table_get(g->procs, pid);
-	char path[300], buf[1024], *open_paren, *close_paren;
-	unsigned long long start;
-	long hz = sysconf(_SC_CLK_TCK);
-	size_t comm_len;
+	char comm[EV_COMM_LEN];
+	uint64_t start_ns;
 
-	if (!e || e->exited)
-		return false;
-	snprintf(path, sizeof(path), "%s/%u/stat", g->procfs, pid);
-	if (read_text(path, buf, sizeof(buf)) <= 0)
-		return false;
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return false;
-	comm_len = (size_t)(close_paren - open_paren - 1);
-	if (comm_len >= EV_COMM_LEN || strncmp(e->comm, open_paren + 1, comm_len) ||
-	    e->comm[comm_len])
-		return false;
-	/* Field 22, counted from the state after the comm. */
-	if (sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-				    "%*d %*d %*d %*d %llu", &start) != 1)
-		return false;
-	return e->start_ns == start * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return e && !e->exited && proc_stat_identity(g->procfs, pid, comm, &start_ns) == 0 &&
+	       e->start_ns == start_ns && !strncmp(e->comm, comm, EV_COMM_LEN);
 }
 
 /* The process (its record stays in g->snap for the builders below) and its

@@ -167,8 +167,9 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 	return verdict;
 }
 
-/* Answers slot i unless the watchdog did; closes its fd. Under pending_lock. */
-static void answer_locked(struct fguard *g, struct fguard_pending *p, enum fguard_verdict v,
+/* Answers p unless already answered, and counts it. Under pending_lock when p
+ * is in the pending table (drain_late's are its own). */
+static void answer_once(struct fguard *g, struct fguard_pending *p, enum fguard_verdict v,
 			  bool by_watchdog)
 {
 	struct fanotify_response resp = { .fd = p->fd };
@@ -219,7 +220,7 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 						    "%s; this one (%s) was dropped\n", m->pid,
 					(unsigned long long)((fguard_now_ns() - t0) / 1000000),
 					g->cfg.timeout_deny ? "deny" : "allow", fguard_verdict_name(v));
-			answer_locked(g, &g->pending[i], v, false);
+			answer_once(g, &g->pending[i], v, false);
 			close(m->fd);
 			g->pending[i].fd = -1;
 			break;
@@ -285,7 +286,7 @@ static void drain_late(struct fguard *g, char *buf, enum fguard_verdict late)
 			if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0)
 				continue;
 			fguard_count(&g->st.events, 1);
-			answer_locked(g, &p, late, true);
+			answer_once(g, &p, late, true);
 			close(m->fd);
 		}
 	}
@@ -332,7 +333,7 @@ static void *keeper_main(void *arg)
 			struct fguard_pending *p = &g->pending[i];
 
 			if (p->fd >= 0 && !p->answered && now - p->t0_ns >= timeout_ns)
-				answer_locked(g, p, late, true);
+				answer_once(g, p, late, true);
 		}
 		pthread_mutex_unlock(&g->pending_lock);
 		if (buf && decider_stuck(g, now, timeout_ns, &queued_since, &progress)) {

@@ -3,14 +3,14 @@
  * event does not carry the open flags, but the caller is blocked inside its
  * system call until the guard answers, so the arguments it passed are still
  * in its saved registers, which /proc/TID/syscall prints (number and six
- * arguments). This costs nothing on the hot path of the host (no per-syscall
- * BPF program): only events on protected files read it, and the values are
- * exactly the ones the kernel is acting on. openat2 passes its flags in a
- * struct open_how in the caller's memory, read with process_vm_readv while
- * the caller cannot change it (it is blocked in the kernel; another thread
- * could, which is the same race the kernel itself closed by copying it
- * first: the kernel's copy is what counts, and a racing thread can only make
- * our copy differ from it; documented as a limit).
+ * arguments): exactly the values the kernel is acting on. Nothing runs on the
+ * host's other syscalls (a BPF program on every syscall entry would), only
+ * events on protected files pay for one small read.
+ *
+ * openat2 keeps its flags in a struct open_how in the caller's memory, read
+ * with process_vm_readv. The kernel copied it before opening; another thread
+ * of the caller could change it since, and then the guard judges other
+ * flags than the kernel's copy (docs/enforcement-files.md, limits).
  */
 #include <errno.h>
 #include <fcntl.h>

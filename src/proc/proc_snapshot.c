@@ -287,6 +287,21 @@ cleanup:
 	return ret;
 }
 
+int proc_stat_identity(const char *procfs, uint32_t pid, char comm[EV_COMM_LEN],
+		       uint64_t *start_ns)
+{
+	struct ev_header h;
+	uint64_t ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	int ret = parse_stat(procfs, pid, &h, &ticks);
+
+	if (ret < 0)
+		return ret;
+	memcpy(comm, h.comm, EV_COMM_LEN);
+	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
 int proc_snapshot_one(const char *procfs, const char *cgroup2_root, uint32_t pid, void *buf,
 		      size_t size)
 {
