@@ -173,6 +173,7 @@ static void publish_marks(struct fguard *g)
 int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 {
 	const struct container_info *c = pid ? container_of(g, pid) : NULL;
+	bool undescribed = c && !c->has_metadata;
 	char root[300] = "/";
 	struct walk w = { .g = g };
 
@@ -183,15 +184,16 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 		return -errno;
 	for (size_t i = 0; i < g->plan.n; i++) {
 		const struct fguard_rule *r = &g->plan.rules[i];
-
 		const struct rules_action_spec *a = &r->info->action;
 		bool in_scope = pid ? a->where != RULES_SCOPE_HOST &&
-					      (!c || !c->has_metadata || fguard_in_scope(a, c))
+					      (!c || undescribed || fguard_in_scope(a, c))
 				    : fguard_in_scope(a, NULL);
 
-		/* Out of the rule's scope: not marked, so never waits on us (a
-		 * container not described yet is marked; the decision checks). */
-		if (!in_scope)
+		/* Out of the rule's scope: not marked, so never waits on us. A
+		 * container not described yet gets its inode marks (the decision
+		 * checks the scope), but not a whole-filesystem exec mark, which
+		 * would make every exec of someone else's container wait on us. */
+		if (!in_scope || (r->by_name && undescribed))
 			continue;
 		w.mask = r->kind == FGUARD_OPEN ? FAN_OPEN_PERM : FAN_OPEN_EXEC_PERM;
 		if (r->by_name) { /* any binary of the root's filesystem may have the name */
@@ -221,7 +223,7 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 		g->host_marks = w.placed;
 		publish_marks(g);
 	}
-	return 0;
+	return undescribed;
 }
 
 static struct fguard_root *find_root(struct fguard *g, dev_t dev, ino_t ino)
@@ -270,13 +272,13 @@ void fguard_scan_roots(struct fguard *g)
 			*r = g->roots[--g->n_roots];
 			continue;
 		}
-		if (!r->marked_ns)
+		if (!r->announced)
 			fprintf(g->cfg.log, "palisade: fanotify: watching the root of pid %u\n",
 				r->pid);
-		if (!r->marked_ns || now - r->marked_ns >= FGUARD_REMARK_MS * 1000000ull) {
-			fguard_mark_root(g, r->pid, &r->marks);
-			r->marked_ns = now;
-		}
+		r->announced = true;
+		if (!r->marked_ns || now - r->marked_ns >= FGUARD_REMARK_MS * 1000000ull)
+			/* Not described yet: marked again at the next scan. */
+			r->marked_ns = fguard_mark_root(g, r->pid, &r->marks) == 1 ? 0 : now;
 		i++;
 	}
 	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);

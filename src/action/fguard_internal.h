@@ -22,6 +22,7 @@ struct fguard_root {
 	uint32_t pid;      /* a process that has this root */
 	uint64_t marked_ns; /* CLOCK_MONOTONIC of the last marking */
 	bool seen;         /* in the current scan */
+	bool announced;    /* "watching the root of pid N" printed */
 	uint64_t marks;    /* placed by the last marking */
 };
 
@@ -79,8 +80,10 @@ static inline void fguard_count(uint64_t *c, uint64_t n)
 uint64_t fguard_now_ns(void); /* CLOCK_MONOTONIC */
 
 /* fanotify_marks.c: marks every served path under one root (pid 0: the
- * host's, else /proc/PID/root), *placed the marks now in place; the keeper's
- * periodic scan for container roots. */
+ * host's, else /proc/PID/root), *placed the marks now in place. Returns 1
+ * when the root is a container the engine has not described yet (mark it
+ * again soon), 0, or a negative errno. The keeper's periodic scan for
+ * container roots. */
 int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed);
 void fguard_scan_roots(struct fguard *g);
 
