@@ -11,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/fd_setup.h"
 #include "agent/observe.h"
+#include "agent/guard_setup.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
 #include "agent/reload.h"
@@ -83,10 +84,10 @@ static void usage(FILE *f)
 		"                            only those some rule could match (docs/prefilter.md)\n"
 				AGENT_FD_HELP
 "%s"
-		"%s"
+		"%s%s"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
-		observe_help);
+		observe_help, agent_guard_help);
 }
 
 static int parse_options(int argc, char **argv, const struct palisade_config *cfg,
@@ -110,6 +111,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
+		AGENT_GUARD_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool cli_rules = false;
@@ -119,6 +121,11 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
 	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
+			if (agent_guard_option(&o->guard, c, optarg))
+				return -EINVAL;
+			continue;
+		}
 		if (c >= OBSERVE_OPT_BASE) {
 			if (observe_option(&o->observe, c, optarg))
 				return -EINVAL;
@@ -352,6 +359,8 @@ static int actions_start(const struct run_options *o, const char *host, struct s
 	if (err)
 		return err;
 	err = action_exec_kernel_backend(sensor, &b) ?: action_register(p->actions, &b);
+	agent_guard_backend(&b);
+	err = err ?: action_register(p->actions, &b);
 	action_proc_kill_backend(&b);
 	err = err ?: action_register(p->actions, &b);
 	err = err ?: action_container_backend(p->actions, o->docker_socket, container_backend);
@@ -403,6 +412,7 @@ int agent_run_main(int argc, char **argv)
 	struct pipeline p = { 0 };
 	struct observe ob = { 0 };
 	struct sensor *sensor = NULL;
+	struct fguard *guard = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
@@ -521,6 +531,11 @@ int agent_run_main(int argc, char **argv)
 	err = actions_start(&o, host, sensor, &p, &container_backend);
 	if (err)
 		goto cleanup;
+	o.guard.enforce = o.enforce;
+	err = agent_guard_start(&o.guard, &o.rules, (int64_t)p.boot_to_epoch_ns, p.rules,
+				p.containers, &guard);
+	if (err)
+		goto cleanup;
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
 			       on_snapshot, &p);
@@ -548,6 +563,7 @@ int agent_run_main(int argc, char **argv)
 		err = 0;
 		if (p.actions)
 			action_poll(p.actions);
+		agent_guard_poll(guard, pipeline_emit, &p);
 		if (p.alerts_out)
 			fflush(p.alerts_out);
 		if (p.events_out)
@@ -572,6 +588,7 @@ int agent_run_main(int argc, char **argv)
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
+	agent_guard_stop(guard, pipeline_emit, &p);
 	action_container_backend_free(&container_backend); /* finishes queued actions */
 	if (p.actions) {
 		action_poll(p.actions); /* the records of what the worker finished */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "agent/fd_setup.h"
+#include "agent/guard_setup.h"
 #include "agent/observe.h"
 #include "agent/rules_load.h"
 #include "config/config.h"
@@ -21,6 +22,7 @@ struct run_options {
 	struct agent_rules_options rules;
 	struct observe_options observe; /* /metrics and the status socket */
 	bool no_prefilter;
+	struct agent_guard_options guard; /* the fanotify guard (deny on files, exec) */
 	enum agent_fd_mode fd_mode; /* --fd-table */
 	bool enforce; /* carry rule actions out; otherwise "would have" */
 	uint32_t ringbuf_kib;

@@ -87,4 +87,24 @@ typedef void (*proc_snapshot_fn)(const void *rec, size_t len, void *ctx);
 int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn emit,
 		  void *ctx);
 
+/*
+ * One process as the EV_PROC_SNAPSHOT record proc_snapshot would emit, into
+ * buf (at least PROC_SNAPSHOT_REC_MAX bytes): for a caller that needs a
+ * process's state at this moment (the fanotify guard). Returns the record's
+ * length, -ESRCH when the process is gone, -ENOSPC when buf is too small.
+ */
+#define PROC_SNAPSHOT_REC_MAX (sizeof(struct ev_exec) + EV_EXEC_DATA_MAX)
+int proc_snapshot_one(const char *procfs, const char *cgroup2_root, uint32_t pid, void *buf,
+		      size_t size);
+
+/* The comm and start time (CLOCK_BOOTTIME ns, as in proc_entry) of a
+ * process from /proc/PID/stat alone: enough to tell whether a cached entry
+ * is still that process and image. 0 or a negative errno. */
+int proc_stat_identity(const char *procfs, uint32_t pid, char comm[EV_COMM_LEN],
+		       uint64_t *start_ns);
+
+/* "/a/b" -> "b\0a\0" (the leaf-first encoding of bpf/events.h); "/" ->
+ * "\0"; "" or a relative path -> 0 bytes. *trunc when size was too small. */
+uint32_t proc_encode_path(const char *path, char *out, size_t size, bool *trunc);
+
 #endif

@@ -40,8 +40,7 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
-/* "/a/b" -> "b\0a\0" (events.h encoding); "/" -> "\0"; returns bytes. */
-static uint32_t encode_path(const char *path, char *out, size_t size, bool *trunc)
+uint32_t proc_encode_path(const char *path, char *out, size_t size, bool *trunc)
 {
 	size_t len = strlen(path), end = len, n = 0;
 
@@ -213,7 +212,7 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	snprintf(path, sizeof(path), "%s/%u/exe", procfs, pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	e->exe_len = encode_path(link, s->data, EV_PATH_MAX, &trunc);
+	e->exe_len = proc_encode_path(link, s->data, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_EXE_TRUNC;
 	/* The inode and its times, as the kernel side reads them; the overlay
@@ -236,7 +235,7 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	snprintf(path, sizeof(path), "%s/%u/cwd", procfs, pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	e->cwd_len = encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
+	e->cwd_len = proc_encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_CWD_TRUNC;
 	e->hdr.size = (uint32_t)(sizeof(*e) + e->exe_len + e->args_len + e->cwd_len);
@@ -304,4 +303,34 @@ cleanup:
 	free(list);
 	free(rec);
 	return ret;
+}
+
+int proc_stat_identity(const char *procfs, uint32_t pid, char comm[EV_COMM_LEN],
+		       uint64_t *start_ns)
+{
+	struct ev_header h;
+	uint64_t ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	int ret = parse_stat(procfs, pid, &h, &ticks);
+
+	if (ret < 0)
+		return ret;
+	memcpy(comm, h.comm, EV_COMM_LEN);
+	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+int proc_snapshot_one(const char *procfs, const char *cgroup2_root, uint32_t pid, void *buf,
+		      size_t size)
+{
+	struct snapshot_rec *rec = buf;
+	struct ev_header h;
+	uint64_t ticks;
+
+	if (size < sizeof(*rec))
+		return -ENOSPC;
+	if (parse_stat(procfs, pid, &h, &ticks) < 0 ||
+	    build_record(procfs, cgroup2_root, pid, ticks, rec) < 0)
+		return -ESRCH;
+	return (int)rec->rec.hdr.size;
 }

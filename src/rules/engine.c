@@ -535,7 +535,7 @@ const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, si
 
 const struct rl_cnode *rl_engine_rule_cond(const struct rules_engine *e, size_t i)
 {
-	return e->rules && i < e->n_rules ? e->rules[i].cond : NULL;
+	return e->compiled && !e->failed && e->rules && i < e->n_rules ? e->rules[i].cond : NULL;
 }
 
 struct rl_arena *rl_engine_arena(struct rules_engine *e)
@@ -708,4 +708,30 @@ void rules_engine_dns_set(struct rules_engine *e, size_t i, const struct rules_a
 			  size_t n)
 {
 	rl_dns_set(e->dns, i, addrs, n);
+}
+
+int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, rules_alert_fn cb,
+		    void *ctx)
+{
+	struct rl_eval_ctx c;
+
+	if (!e->compiled || e->failed || i >= e->n_rules || !e->rules[i].active)
+		return -EINVAL;
+	c.dns = e->dns;
+	c.ev = ev;
+	c.cfg = &e->cfg;
+	c.hostname = e->hostname;
+	c.evt_num = ++e->evt_num;
+	c.evt_type = rl_evttype_of_event(ev);
+	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
+	c.users = &e->users;
+	c.groups = &e->groups;
+	e->stats.events++;
+	if (c.evt_type < 0 || !rl_evtset_has(&e->rules[i].evts, c.evt_type) ||
+	    !rl_eval_node(&c, e->rules[i].cond, &e->scratch))
+		return 0;
+	e->stats.matches++;
+	/* The match decides; rate limiting only thins the alerts. */
+	deliver(e, &c, (uint32_t)i, cb, ctx);
+	return 1;
 }

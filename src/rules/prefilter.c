@@ -167,7 +167,7 @@ struct list_ctx {
 	enum path_field f;
 };
 
-static void on_list_value(const char *str, size_t len, void *ctx)
+static int on_list_value(const char *str, size_t len, void *ctx)
 {
 	struct list_ctx *c = ctx;
 
@@ -175,6 +175,7 @@ static void on_list_value(const char *str, size_t len, void *ctx)
 		add_exact(c->s, str, len);
 	else
 		add_under(c->s, str, len);
+	return 0;
 }
 
 static void on_pmatch_entry(const char *path, bool glob, void *ctx)

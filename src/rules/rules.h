@@ -218,6 +218,36 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 	       void *ctx);
 
 /*
+ * Evaluates one rule (index as for rules_engine_rule) on one event: for a
+ * back-end that decides an operation synchronously (src/action/). Returns 1
+ * when the condition holds (the alert goes to cb unless rate-limited), 0 when
+ * not, -EINVAL when the rule is not active. Not thread-safe, like rules_eval.
+ */
+int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, rules_alert_fn cb,
+		    void *ctx);
+
+/* What a rule's condition confines a path field to (src/rules/rule_query.c). */
+enum rules_path_kind {
+	RULES_PATH_EXACT,  /* this path */
+	RULES_PATH_PREFIX, /* any path starting with this string (startswith, pmatch) */
+	RULES_PATH_DIR,    /* any file directly in this directory (fd.directory) */
+};
+struct rules_path {
+	enum rules_path_kind kind;
+	const char *path; /* engine-owned */
+};
+/*
+ * The literal paths `field` ("fd.name", which counts fd.directory, or
+ * "proc.exepath") must match for rule i's condition to be true. Sound: `and`
+ * keeps its most restrictive bounded operand, `or` needs every operand
+ * bounded, `not` bounds nothing. Writes at most max entries; returns how many
+ * there are, or -ENOENT with *why set when the condition does not confine the
+ * field (-EINVAL: the rule did not compile).
+ */
+int rules_rule_paths(const struct rules_engine *e, size_t i, const char *field,
+		     struct rules_path *out, size_t max, const char **why);
+
+/*
  * The alert as one line of Falco-schema JSON (hostname, output,
  * output_fields, priority, rule, source, tags, time). Caller frees.
  * NULL on allocation failure.

@@ -352,6 +352,9 @@ int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size
 bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
 /* Writes up to max of the strings into out; returns how many the set holds. */
 size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max);
+/* Calls fn on every string until it returns non-zero (returned). */
+int rl_strset_foreach(const struct rl_strset *s, int (*fn)(const char *str, size_t len, void *ctx),
+		      void *ctx);
 
 struct rl_pathset; /* prefixes for pmatch, plain and with globs */
 struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n);
@@ -473,9 +476,6 @@ uint64_t rl_hash(const void *p, size_t len);
  * names[i] is the rule of conds[i]. Returns how many. */
 size_t rl_engine_type_conds(const struct rules_engine *e, int t,
 			    const struct rl_cnode *const **conds, const char **names, size_t max);
-/* Calls fn on each string of a set (in/intersects lists). */
-void rl_strset_foreach(const struct rl_strset *s, void (*fn)(const char *str, size_t len, void *ctx),
-		       void *ctx);
 /* Calls fn on each entry of a pmatch set: exact prefixes, globs, and "/" for root. */
 void rl_pathset_foreach(const struct rl_pathset *p, void (*fn)(const char *path, bool glob, void *ctx),
 			void *ctx);

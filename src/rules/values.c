@@ -71,14 +71,6 @@ bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len)
 	return false;
 }
 
-void rl_strset_foreach(const struct rl_strset *s, void (*fn)(const char *str, size_t len, void *ctx),
-		       void *ctx)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->e[i].s)
-			fn(s->e[i].s, s->e[i].len, ctx);
-}
-
 size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max)
 {
 	size_t n = 0;
@@ -246,3 +238,16 @@ int rl_value_parse(struct rl_arena *a, enum rl_ftype t, const char *s, struct rl
 	*why = "unsupported type";
 	return -EINVAL;
 }
+
+int rl_strset_foreach(const struct rl_strset *s, int (*fn)(const char *str, size_t len, void *ctx),
+		      void *ctx)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		int ret = s->e[i].s ? fn(s->e[i].s, s->e[i].len, ctx) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+

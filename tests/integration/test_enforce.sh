@@ -264,9 +264,9 @@ check "safety: no runtime process was killed" \
 
 # 9. A deny rule nothing can serve refuses to load; with downgrade it alerts.
 cat >"$WORK/deny.yaml" <<EOR
-- rule: $T deny open
-  desc: no back-end here denies an open
-  condition: evt.type in (open, openat) and fd.name = /etc/$T-secret
+- rule: $T deny mkdir
+  desc: no back-end here denies a mkdir
+  condition: evt.type in (mkdir, mkdirat) and fs.path.name = /tmp/$T-nope
   output: open %fd.name
   priority: WARNING
   action: deny
@@ -280,10 +280,10 @@ wait "$DENY_PID"
 rc=$?
 check "unservable deny: the agent refuses to start (exit 1)" test "$rc" -eq 1
 check "unservable deny: says why and what to do" \
-	grep -qF "palisade: enforce: $T deny open: cannot be served" "$WORK/deny.err"
+	grep -qF "palisade: enforce: $T deny mkdir: cannot be served" "$WORK/deny.err"
 sed -i 's/  action: deny/  action: {type: deny, downgrade: true}/' "$WORK/deny.yaml"
 start_agent --enforce --rules "$WORK/deny.yaml" || exit 1
 check "downgrade: true: loads, reported as downgraded to alert" \
-	grep -qF "palisade: enforce: $T deny open: cannot be served" "$WORK/agent.err"
+	grep -qF "palisade: enforce: $T deny mkdir: cannot be served" "$WORK/agent.err"
 check "downgrade: true: the line says downgraded to alert" grep -qF "downgraded to alert" "$WORK/agent.err"
 stop_agent

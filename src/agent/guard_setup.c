@@ -1,0 +1,236 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action/fanotify_guard.h"
+#include "agent/guard_setup.h"
+
+const char agent_guard_help[] =
+	"      --deny-timeout-ms N   answer a file/exec permission event within N ms\n"
+	"                            (default 1000)\n"
+	"      --deny-timeout-verdict allow|deny\n"
+	"                            the answer when the decision is late or its\n"
+	"                            context unreadable (default allow)\n";
+
+int agent_guard_option(struct agent_guard_options *o, int opt, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	switch (opt - AGENT_GUARD_OPT_BASE) {
+	case 1:
+		v = strtoul(arg, &end, 10);
+		if (*end || v < 1 || v > 60000) {
+			fprintf(stderr, "palisade run: --deny-timeout-ms %s: need 1..60000\n", arg);
+			return -EINVAL;
+		}
+		o->timeout_ms = (unsigned)v;
+		return 0;
+	case 2:
+		if (strcmp(arg, "allow") && strcmp(arg, "deny")) {
+			fprintf(stderr, "palisade run: --deny-timeout-verdict %s: expected allow or "
+					"deny\n", arg);
+			return -EINVAL;
+		}
+		o->timeout_deny = arg[0] == 'd';
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool has_deny_rule(const struct rules_engine *e)
+{
+	for (size_t i = 0; e && i < rules_engine_rule_count(e); i++) {
+		const struct rules_rule_info *r = rules_engine_rule(e, i);
+
+		if (r->enabled && r->action.type == RULES_ACTION_DENY)
+			return true;
+	}
+	return false;
+}
+
+/* The guard's own engine: the engine is single-threaded. The files were
+ * checked by the first load, so problems here are not printed twice. */
+static int load_engine(const struct agent_rules_options *ro, int64_t boot,
+		       struct rules_engine **out)
+{
+	struct rules_config cfg;
+	int err;
+
+	rules_config_default(&cfg);
+	cfg.append_container = !ro->no_container_fields;
+	cfg.min_priority = ro->min_priority;
+	cfg.boot_to_realtime_ns = boot;
+	err = rules_engine_new(&cfg, out);
+	if (err)
+		return err;
+	if (ro->n_paths == 0)
+		err = rules_engine_add_default(*out);
+	for (size_t i = 0; i < ro->n_paths && !err; i++)
+		err = rules_engine_add_path(*out, ro->paths[i]);
+	if (!err)
+		err = rules_engine_compile(*out);
+	if (err) {
+		rules_engine_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* What the dispatcher gave the guard (agent_guard_backend below). */
+#define GUARD_RULES_MAX 4096
+struct guard_backend {
+	struct fguard_plan plan;
+	bool built;
+	bool planned;                 /* the dispatcher has offered its rules */
+	bool served[GUARD_RULES_MAX]; /* by rule index */
+};
+static struct guard_backend guard_be;
+
+/* Deny rules another back-end took (the kernel kills at exec) stay out. */
+static bool guard_wanted(void *ctx, size_t index)
+{
+	struct guard_backend *g = ctx;
+
+	return !g->planned || (index < GUARD_RULES_MAX && g->served[index]);
+}
+
+int agent_guard_start(const struct agent_guard_options *o, const struct agent_rules_options *ro,
+		      int64_t boot_to_epoch_ns, const struct rules_engine *rules,
+		      struct container_store *containers, struct fguard **out)
+{
+	struct fguard_config cfg = { .enforce = o->enforce, .timeout_ms = o->timeout_ms,
+				     .timeout_deny = o->timeout_deny, .containers = containers,
+				     .log = stderr, .wanted = guard_wanted, .wanted_ctx = &guard_be };
+	struct fguard_stats st;
+	int err;
+
+	*out = NULL;
+	if (!has_deny_rule(rules))
+		return 0;
+	err = load_engine(ro, boot_to_epoch_ns, &cfg.rules);
+	if (err) {
+		fprintf(stderr, "palisade: fanotify: cannot load the rules a second time: %s\n",
+			strerror(-err));
+		return err;
+	}
+	err = fguard_new(&cfg, out);
+	if (err == -ENODATA) {
+		fprintf(stderr, "palisade: fanotify: no deny rule can be served (reasons above)\n");
+		return 0;
+	}
+	if (err == 0)
+		err = fguard_start(*out);
+	if (err) {
+		fprintf(stderr, "palisade: fanotify: cannot start the file guard: %s\n",
+			strerror(-err));
+		fguard_free(*out);
+		*out = NULL;
+		return err;
+	}
+	fguard_stats(*out, &st);
+	fprintf(stderr, "palisade: fanotify: guarding %llu marks on the host and %llu container "
+			"roots, mode %s, decisions within %u ms (late or unreadable: %s)\n",
+		(unsigned long long)st.marks, (unsigned long long)st.roots,
+		o->enforce ? "enforce" : "audit", o->timeout_ms ? o->timeout_ms :
+		FGUARD_TIMEOUT_MS_DEFAULT, o->timeout_deny ? "deny" : "allow");
+	return 0;
+}
+
+void agent_guard_poll(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
+{
+	if (g)
+		fguard_drain(g, emit, ctx);
+}
+
+void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
+{
+	struct fguard_stats st;
+
+	if (!g)
+		return;
+	fguard_stats(g, &st);
+	fguard_drain(g, emit, ctx);
+	fprintf(stderr, "palisade: fanotify: events %llu: allowed %llu, denied %llu, would deny "
+			"%llu; timeouts %llu; errors %llu; unknown intent %llu; records dropped %llu; "
+			"marks %llu (errors %llu), container roots %llu; decision latency p50 %.1f us, "
+			"p99 %.1f us\n",
+		(unsigned long long)st.events, (unsigned long long)st.allowed,
+		(unsigned long long)st.denied, (unsigned long long)st.would_deny,
+		(unsigned long long)st.timeouts, (unsigned long long)st.errors,
+		(unsigned long long)st.unknown_intent, (unsigned long long)st.alerts_dropped,
+		(unsigned long long)st.marks, (unsigned long long)st.mark_errors,
+		(unsigned long long)st.roots, fguard_hist_quantile(&st.latency, 0.5) / 1000.0,
+		fguard_hist_quantile(&st.latency, 0.99) / 1000.0);
+	fguard_free(g);
+}
+
+/*
+ * The guard as one of the dispatcher's back-ends: it tells the plan which
+ * deny rules fanotify serves (so they are not reported unservable), and
+ * turns each of those rules' alerts into a record saying the operation was
+ * refused before it happened. The guard itself denies; nothing is left to do
+ * after the alert.
+ */
+
+static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
+			 const struct rules_rule_info *rule, bool enforce, const char **how,
+			 const char **why)
+{
+	struct guard_backend *g = ctx;
+
+	(void)rule;
+	(void)enforce;
+	if (!g->built) {
+		if (fguard_plan_build(e, &g->plan, NULL) < 0) {
+			*why = "the fanotify plan could not be built";
+			return -EOPNOTSUPP;
+		}
+		g->built = true;
+	}
+	g->planned = true;
+	for (size_t i = 0; i < g->plan.n; i++)
+		if (g->plan.rules[i].index == index && index < GUARD_RULES_MAX) {
+			g->served[index] = true;
+			*how = "deny through fanotify, before the open or exec completes";
+			return 0;
+		}
+	*why = "fanotify: the condition does not confine fd.name, proc.exepath or proc.name "
+	       "to paths or names it can mark";
+	return -EOPNOTSUPP;
+}
+
+static int guard_apply(void *ctx, const struct action_target *t, enum rules_action type,
+		       struct action_result *res, uint64_t token)
+{
+	(void)ctx;
+	(void)t;
+	(void)type;
+	(void)token;
+	res->outcome = ACTION_DONE;
+	snprintf(res->detail, sizeof(res->detail),
+		 "refused by fanotify before it happened (the deny record has the verdict)");
+	return 0;
+}
+
+static void guard_reset(void *ctx)
+{
+	struct guard_backend *g = ctx;
+
+	if (g->built)
+		fguard_plan_release(&g->plan);
+	g->built = false;
+	memset(g->served, 0, sizeof(g->served));
+	g->planned = true; /* the dispatcher plans: only what it offers us */
+}
+
+void agent_guard_backend(struct action_backend *b)
+{
+	*b = (struct action_backend){ .name = "fanotify",
+				      .types = 1u << RULES_ACTION_DENY,
+				      .prepare = guard_prepare,
+				      .apply = guard_apply,
+				      .reset = guard_reset,
+				      .ctx = &guard_be };
+}
