@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/netpolicy.h"
 #include "agent/pipeline.h"
 #include "output/event_json.h"
 
@@ -18,6 +19,14 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	if (!json) {
 		p->alert_errors++;
 		return 0;
+	}
+	if (p->netpolicy) {
+		char *noted = netpolicy_annotate_alert(p->netpolicy, a, json);
+
+		if (noted) {
+			free(json);
+			json = noted;
+		}
 	}
 	fputs(json, p->alerts_out);
 	fputc('\n', p->alerts_out);

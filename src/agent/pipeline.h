@@ -14,11 +14,14 @@
 #include "record/record.h"
 #include "rules/rules.h"
 
+struct netpolicy;
+
 struct pipeline {
 	struct proc_table *procs;
 	struct container_store *containers;
 	struct record_writer *recorder; /* NULL: not recording */
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
+	struct netpolicy *netpolicy;    /* network denies served in the kernel; NULL: none */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	uint64_t boot_to_epoch_ns;

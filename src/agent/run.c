@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
 		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
 		"                            those some loaded rule needs), \"all\" (every\n"
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
+		"      --enforce             enforce `action: deny` rules (default: audit,\n"
+		"                            reported as would-have; docs/enforcement-network.md)\n"
 		"%s"
 		"  -h, --help                show this help\n",
 		DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help);
@@ -69,11 +72,13 @@ struct run_options {
 	struct agent_rules_options rules;
 	uint32_t ringbuf_kib;
 	size_t proc_table_size;
+	bool enforce;
 };
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS };
+	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
+	       OPT_ENFORCE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' },
@@ -83,6 +88,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +119,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				return -EINVAL;
 			}
 			o->syscalls = optarg;
+			break;
+		case OPT_ENFORCE:
+			o->enforce = true;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -212,6 +221,7 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	struct pipeline *p = ctx;
 	char *json;
 
+	netpolicy_container_update(p->netpolicy, c);
 	if (!p->recorder)
 		return;
 	json = container_info_to_json(c);
@@ -242,6 +252,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors);
+	agent_net_enforce_counters(p, when);
 }
 
 int agent_run_main(int argc, char **argv)
@@ -303,6 +314,10 @@ int agent_run_main(int argc, char **argv)
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	/* Before the store starts: it reports every container to the policy. */
+	err = agent_net_enforce_start(&p, o.enforce);
+	if (err)
+		goto cleanup;
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -321,6 +336,7 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		err = 0;
+		agent_net_enforce_poll(&p);
 		if (p.alerts_out)
 			fflush(p.alerts_out);
 		if (p.events_out)
@@ -337,6 +353,7 @@ int agent_run_main(int argc, char **argv)
 cleanup:
 	sensor_close(sensor);
 	container_store_free(p.containers);
+	netpolicy_free(p.netpolicy);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;
 	pipeline_close_output(p.alerts_out);

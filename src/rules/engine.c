@@ -529,6 +529,14 @@ const struct rules_rule_info *rules_engine_rule(const struct rules_engine *e, si
 	return &((const struct rl_rule_def *)e->coll.rules.v[i])->info;
 }
 
+struct rl_cnode *rl_engine_rule_cond(struct rules_engine *e, size_t i, struct rl_arena **arena)
+{
+	if (!e->rules || e->failed || i >= e->n_rules || !e->rules[i].active)
+		return NULL;
+	*arena = &e->arena;
+	return e->rules[i].cond;
+}
+
 size_t rules_engine_cannot_fire_count(const struct rules_engine *e)
 {
 	size_t n = 0;

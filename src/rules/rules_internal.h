@@ -339,6 +339,8 @@ struct rl_strset; /* hash set of strings */
 struct rl_strset *rl_strset_new(struct rl_arena *a, size_t n);
 int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size_t len);
 bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
+/* Writes up to max members (in no order) to out; returns how many there are. */
+size_t rl_strset_list(const struct rl_strset *s, const char **out, size_t max);
 
 struct rl_pathset; /* prefixes for pmatch, plain and with globs */
 struct rl_pathset *rl_pathset_new(struct rl_arena *a, size_t n);
@@ -399,6 +401,9 @@ void rl_compile_evtset(const struct rl_cnode *n, struct rl_evtset *out);
  * NULL on ENOMEM.
  */
 struct rl_cnode *rl_cnode_for_type(struct rl_arena *a, struct rl_cnode *n, int t);
+/* The compiled condition of rule i and the arena it lives in; NULL when the
+ * rule is not compiled and enabled (rule_query.c). */
+struct rl_cnode *rl_engine_rule_cond(struct rules_engine *e, size_t i, struct rl_arena **arena);
 /* false: the condition can never be true with the fields provided today. */
 bool rl_cnode_can_fire(const struct rl_cnode *n);
 

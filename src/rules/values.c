@@ -71,6 +71,16 @@ bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len)
 	return false;
 }
 
+size_t rl_strset_list(const struct rl_strset *s, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->e[i].s && n++ < max)
+			out[n - 1] = s->e[i].s;
+	return n;
+}
+
 struct rl_pathset {
 	struct rl_strset *exact;
 	const char **globs;
