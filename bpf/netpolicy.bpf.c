@@ -24,9 +24,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 
-/* Rules for cgroups np_cgroups does not list (host processes); user space
- * writes it through the skeleton's mmap of .bss. */
+/* Set by user space through the skeleton's mmap of .bss and .data: the rules
+ * for cgroups np_cgroups does not list (host processes), and the number of
+ * slots in use, where the rule loop stops. */
 volatile __u64 unlisted_rules = 0;
+volatile __u32 rule_slots = NP_RULES_MAX;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -195,7 +197,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u8 hook, struct n
 	w.proto_bit = ctx->protocol == IPPROTO_TCP   ? NP_PROTO_TCP
 		      : ctx->protocol == IPPROTO_UDP ? NP_PROTO_UDP
 						     : NP_PROTO_OTHER;
-	bpf_loop(NP_RULES_MAX, rule_step, &w, 0);
+	bpf_loop(rule_slots < NP_RULES_MAX ? rule_slots : NP_RULES_MAX, rule_step, &w, 0);
 	if (w.denied_by < 0)
 		return 1;
 	np_count((struct bpf_map *)&np_counters, NP_CNT_DENIED);

@@ -195,6 +195,7 @@ int netpolicy_start(struct netpolicy *np, const char *cgroup2_root)
 			return err;
 	}
 	np->skel->bss->unlisted_rules = np->unlisted_mask;
+	np->skel->data->rule_slots = (uint32_t)np->n_enforcing;
 	np->rb = ring_buffer__new(bpf_map__fd(np->skel->maps.np_events), on_ring, np, NULL);
 	if (!np->rb) {
 		err = -errno;
