@@ -395,9 +395,21 @@ char *netpolicy_annotate_alert(const struct netpolicy *np, const struct rules_al
 				     a->ev && a->ev->res == -EPERM ? "denied" : "not-denied");
 }
 
+/* Sums one per-CPU counter; 0 when it cannot be read. */
+static uint64_t percpu_sum(struct netpolicy *np, int fd, uint32_t key)
+{
+	uint64_t *vals = calloc((size_t)np->ncpus, sizeof(*vals)), sum = 0;
+
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
+		for (int c = 0; c < np->ncpus; c++)
+			sum += vals[c];
+	free(vals);
+	return sum;
+}
+
 void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out)
 {
-	uint64_t *vals;
+	int fd;
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&np->lock);
@@ -406,24 +418,25 @@ void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out)
 	pthread_mutex_unlock(&np->lock);
 	if (!np->skel)
 		return;
-	vals = calloc((size_t)np->ncpus, sizeof(*vals));
-	if (!vals)
-		return;
-	for (uint32_t k = 0; k < NP_CNT_MAX; k++) {
-		uint64_t sum = 0;
+	fd = bpf_map__fd(np->skel->maps.np_counters);
+	out->checked = percpu_sum(np, fd, NP_CNT_CHECKED);
+	out->denied = percpu_sum(np, fd, NP_CNT_DENIED);
+	out->events_lost = percpu_sum(np, fd, NP_CNT_EVENT_LOST);
+}
 
-		if (bpf_map_lookup_elem(bpf_map__fd(np->skel->maps.np_counters), &k, vals))
-			continue;
-		for (int c = 0; c < np->ncpus; c++)
-			sum += vals[c];
-		if (k == NP_CNT_CHECKED)
-			out->checked = sum;
-		else if (k == NP_CNT_DENIED)
-			out->denied = sum;
-		else
-			out->events_lost = sum;
+void netpolicy_describe_denies(struct netpolicy *np, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (uint32_t slot = 0; np->skel && slot < np->n_enforcing && n < size; slot++) {
+		uint64_t d = percpu_sum(np, bpf_map__fd(np->skel->maps.np_rule_denies), slot);
+
+		if (d)
+			n += (size_t)snprintf(buf + n, size - n, "%s'%s' %llu", n ? ", " : "",
+					      np->rules[np->slot_rule[slot]].name,
+					      (unsigned long long)d);
 	}
-	free(vals);
 }
 
 void netpolicy_free(struct netpolicy *np)

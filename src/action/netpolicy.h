@@ -142,6 +142,8 @@ struct netpolicy_stats {
 	size_t cgroups;       /* cgroups listed in the kernel */
 };
 void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out);
+/* Denies per enforced rule, "'name' N, 'name' N" (those with N > 0). */
+void netpolicy_describe_denies(struct netpolicy *np, char *buf, size_t size);
 void netpolicy_free(struct netpolicy *np);
 
 #endif

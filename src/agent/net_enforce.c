@@ -95,12 +95,15 @@ void agent_net_enforce_poll(struct pipeline *p)
 void agent_net_enforce_counters(struct pipeline *p, const char *when)
 {
 	struct netpolicy_stats s;
+	char per_rule[1024];
 
 	if (!p->netpolicy)
 		return;
 	netpolicy_stats(p->netpolicy, &s);
-	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu, deny records lost "
-			"%llu, cgroups %zu (refused by the kernel %llu)\n",
+	netpolicy_describe_denies(p->netpolicy, per_rule, sizeof(per_rule));
+	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu%s%s%s, deny records "
+			"lost %llu, cgroups %zu (refused by the kernel %llu)\n",
 		when, (unsigned long long)s.checked, (unsigned long long)s.denied,
+		per_rule[0] ? " (" : "", per_rule, per_rule[0] ? ")" : "",
 		(unsigned long long)s.events_lost, s.cgroups, (unsigned long long)s.map_errors);
 }

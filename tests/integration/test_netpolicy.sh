@@ -118,6 +118,7 @@ check "no deny attributed to the other container" sh -c \
 	"! jq -e 'select(.output_fields[\"container.name\"]==\"netpolicy-other\" and .palisade_action.outcome==\"denied\")' '$WORK/alerts.json' >/dev/null"
 stop_agent
 check "deny counters printed at exit" grep -Eq 'netpolicy: checked [1-9][0-9]*, denied [5-9]' "$WORK/agent.err"
+check "denies counted per rule" grep -Eq "denied [0-9]+ \\(.*'netpolicy udp deny' [1-9]" "$WORK/agent.err"
 
 # --- audit: nothing attached, nothing denied, would-have on the alert ---
 mv "$WORK/alerts.json" "$WORK/alerts-enforce.json"
