@@ -47,11 +47,25 @@ int agent_net_enforce_start(struct pipeline *p, bool enforce)
 	for (size_t i = 0; i < n; i++) {
 		const char *why = NULL;
 
+		const struct rules_rule_info *info = rules_engine_rule(p->rules, i);
+
 		err = netpolicy_rule_from_rules(p->rules, i, enforce, &r, &why);
 		if (err == -ENOTSUP) {
+			/* rules.h: without `downgrade`, a deny no back-end serves
+			 * refuses the load rather than silently alerting. */
+			bool wants = info->action.enforce < 0 ? enforce : info->action.enforce == 1;
+
+			if (wants && !info->action.downgrade) {
+				fprintf(stderr, "palisade: rule '%s' (action deny) cannot be served "
+						"by the cgroup hook: %s; change its condition, or set "
+						"action.downgrade: true to keep it as an alert\n",
+					info->name, why);
+				err = -EINVAL;
+				goto fail;
+			}
 			fprintf(stderr, "palisade: rule '%s' (action deny) cannot be served by the "
-					"cgroup hook: %s; it stays an alert\n",
-				rules_engine_rule(p->rules, i)->name, why);
+					"cgroup hook: %s; it stays an alert%s\n",
+				info->name, why, wants ? " (action.downgrade)" : "");
 			continue;
 		}
 		if (err < 0)
@@ -62,13 +76,13 @@ int agent_net_enforce_start(struct pipeline *p, bool enforce)
 		err = netpolicy_add_rule(np, &r);
 		if (err) {
 			fprintf(stderr, "palisade: rule '%s': not enforced: %s (at most %d enforced "
-					"network rules)\n", rules_engine_rule(p->rules, i)->name,
+					"network rules)\n", info->name,
 				strerror(-err), NP_RULES_MAX);
 			netpolicy_rule_release(&r);
 			goto fail;
 		}
-		fprintf(stderr, "palisade: rule '%s' served by the cgroup hook: %s\n",
-			rules_engine_rule(p->rules, i)->name, desc);
+		fprintf(stderr, "palisade: rule '%s' served by the cgroup hook: %s\n", info->name,
+			desc);
 	}
 	if (!netpolicy_rule_count(np, &enforcing)) {
 		netpolicy_free(np);

@@ -11,8 +11,10 @@
  * Turns the loaded rules' network denies into a policy, printing for each
  * `action: deny` rule on connect/sendto/sendmsg whether the cgroup hooks
  * serve it (and how) or why not; loads and attaches the hooks when some rule
- * enforces (`enforce` is --enforce). Sets p->netpolicy (NULL when no rule is
- * a network deny). Returns 0 or a negative errno (message printed).
+ * enforces (`enforce` is --enforce). A rule to enforce that the hooks cannot
+ * serve refuses the start (-EINVAL) unless it has action.downgrade. Sets
+ * p->netpolicy (NULL when no rule is a network deny). Returns 0 or a
+ * negative errno (message printed).
  */
 int agent_net_enforce_start(struct pipeline *p, bool enforce);
 /* Reports the kernel's denies queued so far, as alert lines. */

@@ -52,7 +52,7 @@ cat >"$WORK/rules.yaml" <<RULES
   condition: evt.type = connect and proc.name = nc and fd.sport = 15179
   output: "netpolicy nd %fd.name"
   priority: WARNING
-  action: deny
+  action: {type: deny, downgrade: true}
 RULES
 
 run_container netpolicy-srv --network "$NET" --ip "$SRV4" --ip6 "$SRV6" "$IMAGE" sh -c \
@@ -66,6 +66,23 @@ C1=$(container_id netpolicy-c1 | cut -c1-12)
 tcp() { docker exec "$1" sh -c "echo hi | nc -w 2 $2 $3 2>&1; echo rc=\$?"; }
 denied() { case "$1" in *"not permitted"*) return 0 ;; esac; echo "not denied: $1" >&2; return 1; }
 allowed() { case "$1" in *hi*rc=0*) return 0 ;; esac; echo "not allowed: $1" >&2; return 1; }
+
+# --- a deny to enforce that the hook cannot serve refuses the start ---
+sed 's/action: {type: deny, downgrade: true}/action: deny/' "$WORK/rules.yaml" >"$WORK/strict.yaml"
+./palisade run --rules "$WORK/strict.yaml" --enforce -o /dev/null 2>"$WORK/strict.err" &
+spid=$!
+i=0
+while kill -0 $spid 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+if kill -0 $spid 2>/dev/null; then
+	kill -INT $spid
+	wait $spid
+	not_ok "an undecidable deny without downgrade refuses the start (it started)"
+else
+	wait $spid
+	check "an undecidable deny without downgrade refuses the start" grep -q \
+		"rule 'netpolicy not decidable' (action deny) cannot be served by the cgroup hook: proc.name.*set action.downgrade: true" \
+		"$WORK/strict.err"
+fi
 
 # --- enforce ---
 start_agent --rules "$WORK/rules.yaml" --enforce || exit 1
