@@ -3,6 +3,8 @@
  * query it reads (src/rules/rule_query.c): which `action: deny` rules the
  * cgroup hooks serve, exactly what each becomes (hooks, protocols, families,
  * address sets, port ranges, scope, mode), and the reason for each refusal.
+ * Then what the back-end writes (no kernel needed): the deny record and the
+ * "palisade_action" key on alerts.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "action/netpolicy.h"
 #include "rules/rules.h"
@@ -286,6 +289,100 @@ static void test_describe(void **state)
 	netpolicy_rule_release(&r);
 }
 
+static json_t *parse(char *json)
+{
+	json_t *o;
+
+	assert_non_null(json);
+	o = json_loads(json, 0, NULL);
+	free(json);
+	assert_non_null(o);
+	return o;
+}
+
+static void test_deny_record_json(void **state)
+{
+	struct np_deny_event ev = { .ts_ns = 5000000000ull, .cgroup_id = 42, .pid = 4242,
+				    .family = 10, .port = 15171, .protocol = 6,
+				    .hook = NP_HOOK_CONNECT, .mapped_v4 = 1,
+				    .addr = { 172, 31, 170, 10 }, .comm = "nc" };
+	struct container_info c = { .id = "9d1d64e84c9b1344d9be39f890dfb2583a8d9fed769aacf8ca3d28bc6f67cd88",
+				    .name = "web-1", .image = "web:1" };
+	struct netpolicy_rule r = { .name = "no db" };
+	struct netpolicy_deny d = { .ev = &ev, .rule = &r, .container = &c };
+	json_t *o, *f, *act;
+
+	(void)state;
+	o = parse(netpolicy_deny_to_json(&d, "vm", 1700000000000000000ull));
+	f = json_object_get(o, "output_fields");
+	act = json_object_get(o, "palisade_action");
+	assert_string_equal(json_string_value(json_object_get(o, "rule")), "no db");
+	assert_string_equal(json_string_value(json_object_get(o, "hostname")), "vm");
+	assert_string_equal(json_string_value(json_object_get(o, "priority")), "Warning");
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+			    "2023-11-14T22:13:25.000000000Z");
+	/* an IPv4-mapped destination is shown as the IPv4 address it is */
+	assert_string_equal(json_string_value(json_object_get(f, "fd.sip")), "172.31.170.10");
+	assert_int_equal(json_integer_value(json_object_get(f, "fd.sport")), 15171);
+	assert_string_equal(json_string_value(json_object_get(f, "fd.l4proto")), "tcp");
+	assert_string_equal(json_string_value(json_object_get(f, "evt.type")), "connect");
+	assert_string_equal(json_string_value(json_object_get(f, "proc.name")), "nc");
+	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "9d1d64e84c9b");
+	assert_string_equal(json_string_value(json_object_get(f, "container.name")), "web-1");
+	assert_string_equal(json_string_value(json_object_get(act, "backend")), "cgroup-net");
+	assert_string_equal(json_string_value(json_object_get(act, "outcome")), "denied");
+	json_decref(o);
+
+	/* a host process, IPv6, UDP sendmsg */
+	memset(ev.addr, 0, sizeof(ev.addr));
+	ev.addr[0] = 0xfd;
+	ev.addr[15] = 1;
+	ev.mapped_v4 = 0;
+	ev.protocol = 17;
+	ev.hook = NP_HOOK_SENDMSG;
+	d.container = NULL;
+	o = parse(netpolicy_deny_to_json(&d, "vm", 0));
+	f = json_object_get(o, "output_fields");
+	assert_string_equal(json_string_value(json_object_get(f, "fd.sip")), "fd00::1");
+	assert_string_equal(json_string_value(json_object_get(f, "fd.l4proto")), "udp");
+	assert_string_equal(json_string_value(json_object_get(f, "evt.type")), "sendmsg");
+	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "host");
+	json_decref(o);
+}
+
+static void test_alert_annotation(void **state)
+{
+	struct netpolicy *np;
+	struct netpolicy_rule r;
+	const char *why;
+	struct ev_header hdr = { 0 };
+	struct event ev = { .hdr = &hdr, .res = -1 };
+	struct rules_alert a = { .ev = &ev };
+	const char *base = "{\"rule\":\"r\",\"output\":\"o\"}";
+	json_t *o;
+
+	(void)state;
+	assert_int_equal(translate("evt.type = connect and fd.sport = 1",
+				   "  action:\n    type: deny\n    enforce: false", &r, &why),
+			 1);
+	assert_int_equal(netpolicy_new(NULL, NULL, &np), 0);
+	assert_int_equal(netpolicy_add_rule(np, &r), 0);
+	a.rule = rules_engine_rule(E, 0);
+	o = parse(netpolicy_annotate_alert(np, &a, base));
+	assert_string_equal(json_string_value(json_object_get(o, "rule")), "r");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(o, "palisade_action"), "mode")),
+		"audit");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "palisade_action"),
+							       "outcome")),
+			    "would-have-denied");
+	json_decref(o);
+	/* an alert of a rule the policy does not hold stays as it is */
+	a.rule = NULL;
+	assert_null(netpolicy_annotate_alert(np, &a, base));
+	netpolicy_free(np);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -307,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_scope_covers),
 		cmocka_unit_test(test_condition_tree),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_deny_record_json),
+		cmocka_unit_test(test_alert_annotation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
