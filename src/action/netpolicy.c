@@ -285,24 +285,43 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A container's cgroup ids are never reused (64-bit kernfs ids), so a stale
- * entry is harmless; dropping it keeps the map from filling up. */
+static void untrack_cgroup(struct netpolicy *np, uint64_t id)
+{
+	pthread_mutex_lock(&np->lock);
+	for (size_t i = 0; i < np->n_cgroups; i++)
+		if (np->cgroups[i] == id) {
+			np->cgroups[i] = np->cgroups[--np->n_cgroups];
+			bpf_map_delete_elem(bpf_map__fd(np->skel->maps.np_cgroups), &id);
+			break;
+		}
+	pthread_mutex_unlock(&np->lock);
+}
+
+/*
+ * Drops the cgroups of containers the store no longer knows. A container's
+ * cgroup ids are never reused (64-bit kernfs ids), so a stale entry is
+ * harmless; dropping it keeps the map from filling up. The store is asked
+ * without np->lock held: its lookup may call back into
+ * netpolicy_container_update(), which takes that lock, and the store's own
+ * threads call it with the store's lock held.
+ */
 static void prune(struct netpolicy *np, struct container_store *containers)
 {
-	size_t i = 0;
+	uint64_t *ids;
+	size_t n;
 
 	pthread_mutex_lock(&np->lock);
-	while (i < np->n_cgroups) {
-		uint64_t id = np->cgroups[i];
-
-		if (container_store_lookup(containers, id)) {
-			i++;
-			continue;
-		}
-		bpf_map_delete_elem(bpf_map__fd(np->skel->maps.np_cgroups), &id);
-		np->cgroups[i] = np->cgroups[--np->n_cgroups];
-	}
+	n = np->n_cgroups;
+	ids = malloc((n + 1) * sizeof(*ids));
+	if (ids)
+		memcpy(ids, np->cgroups, n * sizeof(*ids));
 	pthread_mutex_unlock(&np->lock);
+	if (!ids)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!container_store_lookup(containers, ids[i]))
+			untrack_cgroup(np, ids[i]);
+	free(ids);
 }
 
 int netpolicy_poll(struct netpolicy *np, struct container_store *containers)
