@@ -289,6 +289,71 @@ static void test_describe(void **state)
 	netpolicy_rule_release(&r);
 }
 
+/* Walks a condition tree, counting comparisons and checking its shape. */
+static size_t count_cmps(const struct rules_cond *c)
+{
+	size_t n = c->kind == RULES_COND_CMP;
+
+	if (c->kind == RULES_COND_CMP) {
+		assert_non_null(c->field);
+		assert_non_null(c->op);
+		assert_true(c->opaque || !c->n_vals || c->vals);
+	}
+	if (c->kind == RULES_COND_NOT)
+		assert_int_equal(c->n_kids, 1);
+	for (size_t i = 0; i < c->n_kids; i++)
+		n += count_cmps(c->kids[i]);
+	return n;
+}
+
+/* Falco's published rules: every rule's condition, for every event type it
+ * names, converts to a tree (ASan and UBSan watch the walk). */
+static void test_condition_tree_on_falco_rules(void **state)
+{
+	static const char *const files[] = {
+		"../shared/data/falco-rules/falco_rules.yaml",
+		"../shared/data/falco-rules/falco-incubating_rules.yaml",
+		"../shared/data/falco-rules/falco-sandbox_rules.yaml",
+	};
+	size_t trees = 0, cmps = 0;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		struct rules_config cfg;
+
+		rules_engine_free(E);
+		rules_config_default(&cfg);
+		assert_int_equal(rules_engine_new(&cfg, &E), 0);
+		assert_int_equal(rules_engine_add_path(E, files[f]), 0);
+		if (rules_engine_compile(E))
+			continue; /* a file palisade refuses is test_rules_parse's business */
+		for (size_t i = 0; i < rules_engine_rule_count(E); i++) {
+			const struct rules_rule_info *info = rules_engine_rule(E, i);
+			const char *p = info->evttypes ? info->evttypes : "all";
+			char name[64];
+
+			if (!strcmp(p, "all") || !strcmp(p, "none"))
+				continue;
+			while (*p) {
+				size_t n = strcspn(p, ",");
+				const struct rules_cond *c;
+				int ret;
+
+				snprintf(name, sizeof(name), "%.*s", (int)n, p);
+				p += n + (p[n] == ',');
+				ret = rules_rule_condition(E, i, name, &c);
+				if (ret == -ENOENT)
+					break; /* disabled or below the priority */
+				assert_int_equal(ret, 0);
+				trees++;
+				cmps += count_cmps(c);
+			}
+		}
+	}
+	assert_true(trees > 100);
+	assert_true(cmps > trees);
+}
+
 static json_t *parse(char *json)
 {
 	json_t *o;
@@ -403,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_network_deny),
 		cmocka_unit_test(test_scope_covers),
 		cmocka_unit_test(test_condition_tree),
+		cmocka_unit_test(test_condition_tree_on_falco_rules),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_deny_record_json),
 		cmocka_unit_test(test_alert_annotation),
