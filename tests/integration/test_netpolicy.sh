@@ -114,7 +114,7 @@ check "IPv4-mapped IPv6 destination judged as IPv4" denied "$out"
 # start (docker's start event); the client waits a moment, as a real one
 # starting up would.
 run_container netpolicy-c2 --network "$NET" "$IMAGE" sh -c \
-	"sleep 2; echo hi | nc -w 2 $SRV4 15171 2>&1; echo rc=\$?; echo hi | nc -w 2 $SRV4 15170 2>&1; echo rc=\$?"
+	"sleep 1; echo hi | nc -w 2 $SRV4 15171 2>&1; echo rc=\$?; echo hi | nc -w 2 $SRV4 15170 2>&1; echo rc=\$?"
 docker wait netpolicy-c2 >/dev/null
 out=$(docker logs netpolicy-c2 2>&1)
 check "a container started after the agent is covered" denied "$out"
