@@ -111,8 +111,13 @@ void agent_net_enforce_counters(struct pipeline *p, const char *when)
 	struct netpolicy_stats s;
 	char per_rule[1024];
 
+	size_t enforcing = 0;
+
 	if (!p->netpolicy)
 		return;
+	netpolicy_rule_count(p->netpolicy, &enforcing);
+	if (!enforcing)
+		return; /* audit only: nothing in the kernel to count */
 	netpolicy_stats(p->netpolicy, &s);
 	netpolicy_describe_denies(p->netpolicy, per_rule, sizeof(per_rule));
 	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu%s%s%s, deny records "

@@ -348,6 +348,7 @@ int agent_run_main(int argc, char **argv)
 	}
 	if (sensor) {
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
+		agent_net_enforce_poll(&p);
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
