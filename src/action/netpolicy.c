@@ -28,7 +28,6 @@ struct netpolicy {
 	struct netpolicy_rule *rules; /* every translated rule, audit ones too */
 	size_t n_rules, n_enforcing;
 	int slot_rule[NP_RULES_MAX]; /* kernel slot -> index in rules */
-	int *rule_slot;              /* index in rules -> slot, -1: audit */
 	uint64_t unlisted_mask;      /* slots that cover host processes */
 
 	struct netpolicy_bpf *skel; /* NULL: nothing loaded (audit only) */
@@ -65,7 +64,6 @@ int netpolicy_new(netpolicy_deny_fn on_deny, void *ctx, struct netpolicy **out)
 int netpolicy_add_rule(struct netpolicy *np, struct netpolicy_rule *r)
 {
 	struct netpolicy_rule *nr;
-	int *ns;
 
 	if (np->skel)
 		return -EBUSY;
@@ -75,16 +73,10 @@ int netpolicy_add_rule(struct netpolicy *np, struct netpolicy_rule *r)
 	if (!nr)
 		return -ENOMEM;
 	np->rules = nr;
-	ns = realloc(np->rule_slot, (np->n_rules + 1) * sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
-	np->rule_slot = ns;
 	np->rules[np->n_rules] = *r;
-	np->rule_slot[np->n_rules] = -1;
 	if (r->enforce) {
 		int slot = (int)np->n_enforcing++;
 
-		np->rule_slot[np->n_rules] = slot;
 		np->slot_rule[slot] = (int)np->n_rules;
 		if (netpolicy_scope_covers(&r->scope, NULL))
 			np->unlisted_mask |= 1ull << slot;
@@ -469,7 +461,6 @@ void netpolicy_free(struct netpolicy *np)
 	for (size_t i = 0; i < np->n_rules; i++)
 		netpolicy_rule_release(&np->rules[i]);
 	free(np->rules);
-	free(np->rule_slot);
 	free(np->cgroups);
 	pthread_mutex_destroy(&np->lock);
 	free(np);
