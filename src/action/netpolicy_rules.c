@@ -176,6 +176,20 @@ static int ranges_union(struct ranges *a, const struct ranges *b)
 	return 0;
 }
 
+/* ::ffff:a.b.c.d/N as a.b.c.d/(N-96): the hooks judge an IPv4-mapped
+ * destination as IPv4, so its rule entry must be IPv4 too. */
+static void unmap_v4(struct netpolicy_net *n)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (n->ip_len != 16 || n->prefix < 96 || memcmp(n->ip, prefix, sizeof(prefix)))
+		return;
+	memmove(n->ip, n->ip + 12, 4);
+	memset(n->ip + 4, 0, 12);
+	n->ip_len = 4;
+	n->prefix = (uint8_t)(n->prefix - 96);
+}
+
 static unsigned proto_bit(const char *s)
 {
 	if (!strcmp(s, "tcp"))
@@ -223,6 +237,7 @@ static bool term_of(const struct rules_cond *c, bool negated, struct dimval *out
 						   .prefix = c->vals[i].prefix };
 
 			memcpy(n.ip, c->vals[i].ip, sizeof(n.ip));
+			unmap_v4(&n);
 			if (nets_add(&out->addr, &n)) {
 				*why = "out of memory";
 				return false;

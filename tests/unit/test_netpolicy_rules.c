@@ -166,11 +166,14 @@ static void test_connect_and_send_share_one_rule(void **state)
 
 	(void)state;
 	assert_int_equal(translate("evt.type in (connect, sendto, sendmsg) and evt.dir = < and "
-				   "fd.sockfamily = ip and fd.sip = 2001:db8::1",
+				   "fd.sockfamily = ip and fd.sip in (2001:db8::1, ::ffff:10.9.0.0/112)",
 				   "  action:\n    type: deny\n    enforce: false", &r, &why),
 			 1);
 	assert_int_equal(r.hooks, NP_HOOK_CONNECT | NP_HOOK_SENDMSG);
-	assert_net(&r.include[0], "2001:db8::1", 128);
+	assert_int_equal(r.n_include, 2);
+	/* an IPv4-mapped network becomes the IPv4 network the kernel looks up */
+	assert_net(&r.include[0], "10.9.0.0", 16);
+	assert_net(&r.include[1], "2001:db8::1", 128);
 	assert_int_equal(r.n_ports, 0);
 	assert_false(r.enforce); /* the rule's own enforce: false beats --enforce */
 	netpolicy_rule_release(&r);
