@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "agent/agent_metrics.h"
+#include "action/netpolicy.h"
 #include "agent/pipeline.h"
 #include "output/event_json.h"
 
@@ -18,21 +19,28 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	p->alerts++;
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
-	if (p->sinks) {
-		struct sink_record *r = sink_record_from_alert(a);
+	json = p->sinks || p->alerts_out ? rules_alert_to_json(a) : NULL;
+	if ((p->sinks || p->alerts_out) && !json)
+		p->alert_errors++;
+	/* A network deny the kernel served (or would have): said in the alert. */
+	if (json && p->netpolicy) {
+		char *noted = netpolicy_annotate_alert(p->netpolicy, a, json);
+
+		if (noted) {
+			free(json);
+			json = noted;
+		}
+	}
+	if (json && p->sinks) {
+		struct sink_record *r = sink_record_from_alert(a, json);
 
 		if (!r)
 			p->alert_errors++;
 		sink_set_submit(p->sinks, r);
 		sink_record_unref(r);
-		json = NULL;
-	} else {
-		json = p->alerts_out ? rules_alert_to_json(a) : NULL;
-		if (p->alerts_out && !json)
-			p->alert_errors++;
-	}
-	if (json)
+	} else if (json) {
 		pipeline_emit(json, p);
+	}
 	free(json);
 	/* After the alert: its action record follows it in the stream. */
 	if (p->actions)

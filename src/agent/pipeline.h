@@ -19,6 +19,7 @@
 #include "rules/rules.h"
 
 struct agent_metrics;
+struct netpolicy;
 
 struct pipeline {
 	struct proc_table *procs;
@@ -30,6 +31,7 @@ struct pipeline {
 	struct record_writer *recorder; /* NULL: not recording */
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
 	struct sink_set *sinks;         /* where alerts go (run); NULL: alerts_out */
+	struct netpolicy *netpolicy;    /* network denies served in the kernel; NULL: none */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */

@@ -12,6 +12,7 @@
 #include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/guard_setup.h"
+#include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
 #include "agent/reload.h"
@@ -288,6 +289,7 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	struct pipeline *p = ctx;
 	char *json;
 
+	netpolicy_container_update(p->netpolicy, c);
 	if (!p->recorder)
 		return;
 	json = container_info_to_json(c);
@@ -333,6 +335,7 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	sink_set_report(p->sinks, stderr, when);
 	if (p->actions)
 		action_print_counters(p->actions, stderr);
+	agent_net_enforce_counters(p, when);
 }
 
 /*
@@ -360,6 +363,8 @@ static int actions_start(const struct run_options *o, const char *host, struct s
 		return err;
 	err = action_exec_kernel_backend(sensor, &b) ?: action_register(p->actions, &b);
 	agent_guard_backend(&b);
+	err = err ?: action_register(p->actions, &b);
+	agent_net_enforce_backend(&b);
 	err = err ?: action_register(p->actions, &b);
 	action_proc_kill_backend(&b);
 	err = err ?: action_register(p->actions, &b);
@@ -521,6 +526,10 @@ int agent_run_main(int argc, char **argv)
 					.cfg = cfg, .o = &o, .on_swap = on_rules_swap,
 					.swap_ctx = &swap };
 	memcpy(reload.spec, spec, sizeof(spec));
+	/* Before the store starts: it reports every container to the policy. */
+	err = agent_net_enforce_start(&p, o.enforce);
+	if (err)
+		goto cleanup;
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
 	 * never missed. */
 	container_store_start(p.containers);
@@ -564,6 +573,7 @@ int agent_run_main(int argc, char **argv)
 		if (p.actions)
 			action_poll(p.actions);
 		agent_guard_poll(guard, pipeline_emit, &p);
+		agent_net_enforce_poll(&p);
 		if (p.alerts_out)
 			fflush(p.alerts_out);
 		if (p.events_out)
@@ -585,6 +595,7 @@ int agent_run_main(int argc, char **argv)
 		action_container_backend_free(&container_backend);
 		if (p.actions)
 			action_poll(p.actions);
+		agent_net_enforce_poll(&p);
 		print_counters(sensor, &p, "exit");
 	}
 cleanup:
@@ -600,6 +611,7 @@ cleanup:
 	sensor_close(sensor);
 	prefilter_free(pf);
 	container_store_free(p.containers);
+	netpolicy_free(p.netpolicy);
 	if (record_writer_close(p.recorder) < 0 && !err)
 		err = -EIO;
 	sink_set_free(p.sinks); /* delivers (or spools) what is queued */

@@ -120,7 +120,9 @@ int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct si
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
-struct sink_record *sink_record_from_alert(const struct rules_alert *a);
+/* json: the alert's JSON line when the caller already has it (annotated),
+ * NULL to make it with rules_alert_to_json(). */
+struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *json);
 struct sink_record *sink_record_new(const struct sink_record *fields);
 struct sink_record *sink_record_ref(struct sink_record *r);
 void sink_record_unref(struct sink_record *r);

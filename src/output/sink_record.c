@@ -69,11 +69,11 @@ struct sink_record *sink_record_new(const struct sink_record *f)
 	return &s->r;
 }
 
-struct sink_record *sink_record_from_alert(const struct rules_alert *a)
+struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *given)
 {
 	const struct container_info *c = a->ev ? a->ev->container : NULL;
 	struct sink_record f = { 0 }, *r;
-	char *json = rules_alert_to_json(a);
+	char *json = given ? strdup(given) : rules_alert_to_json(a);
 
 	if (!json)
 		return NULL;

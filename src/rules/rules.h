@@ -298,6 +298,51 @@ void rules_engine_dns_set(struct rules_engine *e, size_t i, const struct rules_a
 bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype,
 			     const char *field);
 
+/*
+ * A rule's compiled condition as a read-only tree, for back-ends that must
+ * decide it somewhere else (the kernel): rule_tree.c. Macros and lists are
+ * expanded, exceptions are included (as AND NOT ...).
+ */
+enum rules_cond_kind {
+	RULES_COND_TRUE,
+	RULES_COND_FALSE,
+	RULES_COND_AND, /* every kid */
+	RULES_COND_OR,  /* any kid */
+	RULES_COND_NOT, /* one kid */
+	RULES_COND_CMP, /* field op values */
+};
+struct rules_cond_value {
+	const char *s;  /* strings (NUL-terminated), NULL otherwise */
+	uint64_t u;     /* unsigned numbers and booleans */
+	int64_t i;      /* signed numbers */
+	uint8_t ip[16]; /* addresses and networks */
+	uint8_t ip_len; /* 4 or 16; 0: not an address */
+	uint8_t prefix; /* prefix length; ip_len * 8 for a plain address */
+};
+struct rules_cond {
+	enum rules_cond_kind kind;
+	const struct rules_cond *const *kids;
+	size_t n_kids;
+	/* RULES_COND_CMP */
+	const char *field; /* as written, argument included: "fd.sip", "proc.aname[2]" */
+	const char *type;  /* the field's type: "string", "uint64", "ipaddr", "ipnet", ... */
+	const char *op;    /* Falco's spelling: "=", "!=", "<", "in", "startswith", ... */
+	const struct rules_cond_value *vals; /* the constants compared with, lists expanded */
+	size_t n_vals;
+	/* Non-NULL: the comparison holds more than field, op and values say (a
+	 * transformer, a field on the right, a regex, a pmatch prefix set); why. */
+	const char *opaque;
+};
+/*
+ * The condition of rule `rule` (index as for rules_engine_rule) as it stands
+ * for events of type `evttype` (Falco name): evt.type checks are folded to
+ * true/false and constants folded away. Engine-owned, valid until the engine
+ * is freed. Returns 0, -EINVAL for an unknown event type, -ENOENT when the
+ * rule is not compiled and enabled, -ENOMEM.
+ */
+int rules_rule_condition(struct rules_engine *e, size_t rule, const char *evttype,
+			 const struct rules_cond **out);
+
 /* The field table, for `palisade fields` and the docs. */
 struct rules_field_info {
 	const char *name;

@@ -1,0 +1,170 @@
+/*
+ * Glue between `palisade run` and action/netpolicy: which rules it serves,
+ * its start-up report, its denies on the alert stream, its counters, and
+ * its place among the dispatcher's back-ends (agent_net_enforce_backend).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/net_enforce.h"
+
+static void on_deny(const struct netpolicy_deny *d, void *ctx)
+{
+	struct pipeline *p = ctx;
+	char host[256] = "";
+	char *json;
+
+	p->alerts++;
+	gethostname(host, sizeof(host) - 1);
+	json = netpolicy_deny_to_json(d, host, p->boot_to_epoch_ns);
+	if (!json) {
+		p->alert_errors++;
+		return;
+	}
+	pipeline_emit(json, p);
+	free(json);
+}
+
+int agent_net_enforce_start(struct pipeline *p, bool enforce)
+{
+	struct netpolicy *np = NULL;
+	struct netpolicy_rule r;
+	size_t n = p->rules ? rules_engine_rule_count(p->rules) : 0, enforcing;
+	char desc[1024];
+	int err;
+
+	p->netpolicy = NULL;
+	err = netpolicy_new(on_deny, p, &np);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const char *why = NULL;
+
+		const struct rules_rule_info *info = rules_engine_rule(p->rules, i);
+
+		err = netpolicy_rule_from_rules(p->rules, i, enforce, &r, &why);
+		if (err == -ENOTSUP) {
+			/* rules.h: without `downgrade`, a deny no back-end serves
+			 * refuses the load rather than silently alerting. */
+			bool wants = info->action.enforce < 0 ? enforce : info->action.enforce == 1;
+
+			if (wants && !info->action.downgrade) {
+				fprintf(stderr, "palisade: rule '%s' (action deny) cannot be served "
+						"by the cgroup hook: %s; change its condition, or set "
+						"action.downgrade: true to keep it as an alert\n",
+					info->name, why);
+				err = -EINVAL;
+				goto fail;
+			}
+			fprintf(stderr, "palisade: rule '%s' (action deny) cannot be served by the "
+					"cgroup hook: %s; it stays an alert%s\n",
+				info->name, why, wants ? " (action.downgrade)" : "");
+			continue;
+		}
+		if (err < 0)
+			goto fail;
+		if (err == 0)
+			continue;
+		netpolicy_rule_describe(&r, desc, sizeof(desc));
+		err = netpolicy_add_rule(np, &r);
+		if (err) {
+			fprintf(stderr, "palisade: rule '%s': not enforced: %s (at most %d enforced "
+					"network rules)\n", info->name,
+				strerror(-err), NP_RULES_MAX);
+			netpolicy_rule_release(&r);
+			goto fail;
+		}
+		fprintf(stderr, "palisade: rule '%s' served by the cgroup hook: %s\n", info->name,
+			desc);
+	}
+	if (!netpolicy_rule_count(np, &enforcing)) {
+		netpolicy_free(np);
+		return 0;
+	}
+	err = netpolicy_start(np, NULL);
+	if (err)
+		goto fail;
+	netpolicy_describe(np, desc, sizeof(desc));
+	fprintf(stderr, "palisade: netpolicy: %s\n", desc);
+	p->netpolicy = np;
+	return 0;
+fail:
+	netpolicy_free(np);
+	return err;
+}
+
+void agent_net_enforce_poll(struct pipeline *p)
+{
+	if (p->netpolicy)
+		netpolicy_poll(p->netpolicy, p->containers);
+}
+
+void agent_net_enforce_counters(struct pipeline *p, const char *when)
+{
+	struct netpolicy_stats s;
+	char per_rule[1024];
+
+	size_t enforcing = 0;
+
+	if (!p->netpolicy)
+		return;
+	netpolicy_rule_count(p->netpolicy, &enforcing);
+	if (!enforcing)
+		return; /* audit only: nothing in the kernel to count */
+	netpolicy_stats(p->netpolicy, &s);
+	netpolicy_describe_denies(p->netpolicy, per_rule, sizeof(per_rule));
+	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu%s%s%s, deny records "
+			"lost %llu, cgroups %zu (refused by the kernel %llu)\n",
+		when, (unsigned long long)s.checked, (unsigned long long)s.denied,
+		per_rule[0] ? " (" : "", per_rule, per_rule[0] ? ")" : "",
+		(unsigned long long)s.events_lost, s.cgroups, (unsigned long long)s.map_errors);
+}
+
+/*
+ * The dispatcher's view of the cgroup hooks: which deny rules they serve,
+ * so those are not reported unservable. The kernel refused the call before
+ * the alert; nothing is left to do after it.
+ */
+static int net_prepare(void *ctx, struct rules_engine *e, size_t index,
+		       const struct rules_rule_info *rule, bool enforce, const char **how,
+		       const char **why)
+{
+	struct netpolicy_rule r;
+	int ret;
+
+	(void)ctx;
+	(void)rule;
+	ret = netpolicy_rule_from_rules(e, index, enforce, &r, why);
+	if (ret <= 0) {
+		if (!ret)
+			*why = "cgroup hook: not a connect/sendto/sendmsg rule";
+		return -EOPNOTSUPP;
+	}
+	netpolicy_rule_release(&r);
+	*how = "deny in the cgroup connect/sendmsg hooks (the caller gets EPERM)";
+	return 0;
+}
+
+static int net_apply(void *ctx, const struct action_target *t, enum rules_action type,
+		     struct action_result *res, uint64_t token)
+{
+	(void)ctx;
+	(void)t;
+	(void)type;
+	(void)token;
+	res->outcome = ACTION_IN_KERNEL;
+	snprintf(res->detail, sizeof(res->detail),
+		 "refused in the cgroup hook before the connection was made");
+	return 0;
+}
+
+void agent_net_enforce_backend(struct action_backend *b)
+{
+	*b = (struct action_backend){ .name = "cgroup-net",
+				      .types = 1u << RULES_ACTION_DENY,
+				      .prepare = net_prepare,
+				      .apply = net_apply };
+}
