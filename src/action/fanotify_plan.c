@@ -3,10 +3,10 @@
  * decision table. Pure logic: no fanotify, no /proc.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/internal.h"
 #include "action/fanotify_guard.h"
 #include "container/container.h"
 
@@ -193,23 +193,5 @@ enum fguard_verdict fguard_verdict(bool matched, int rule_enforce, bool global_e
 
 bool fguard_in_scope(const struct rules_action_spec *s, const struct container_info *c)
 {
-	bool narrowed = s->image_glob || s->name_glob || s->label_key;
-	const char *label;
-
-	if (s->where == RULES_SCOPE_HOST && !narrowed)
-		return c == NULL;
-	if (s->where == RULES_SCOPE_ALL && !narrowed)
-		return true;
-	if (!c)
-		return false;
-	if (s->image_glob && fnmatch(s->image_glob, c->image, 0))
-		return false;
-	if (s->name_glob && fnmatch(s->name_glob, c->name, 0))
-		return false;
-	if (s->label_key) {
-		label = container_info_label(c, s->label_key);
-		if (!label || fnmatch(s->label_glob ? s->label_glob : "*", label, 0))
-			return false;
-	}
-	return true;
+	return action_scope_check(s, c) == SCOPE_IN;
 }

@@ -10,13 +10,13 @@
  * refused with the reason, never approximated.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
 
+#include "action/internal.h"
 #include "action/netpolicy.h"
 
 #define MAX_RANGES 64
@@ -681,22 +681,7 @@ void netpolicy_rule_release(struct netpolicy_rule *r)
 bool netpolicy_scope_covers(const struct rules_action_spec *scope,
 			    const struct container_info *c)
 {
-	const char *label;
-
-	if (!c)
-		return scope->where != RULES_SCOPE_CONTAINERS;
-	if (scope->where == RULES_SCOPE_HOST)
-		return false;
-	if (scope->image_glob && fnmatch(scope->image_glob, c->image, 0))
-		return false;
-	if (scope->name_glob && fnmatch(scope->name_glob, c->name, 0))
-		return false;
-	if (scope->label_key) {
-		label = container_info_label(c, scope->label_key);
-		if (!label || fnmatch(scope->label_glob, label, 0))
-			return false;
-	}
-	return true;
+	return action_scope_check(scope, c) == SCOPE_IN;
 }
 
 static size_t put_nets(char *buf, size_t size, size_t n, const char *label,

@@ -229,7 +229,8 @@ static void test_scope_covers(void **state)
 {
 	struct container_label labels[] = { { "tier", "db" } };
 	struct container_info c = { .id = "abc", .name = "web-1", .image = "nginx:1",
-				    .labels = labels, .n_labels = 1, .cgroup_id = 7 };
+				    .labels = labels, .n_labels = 1, .cgroup_id = 7,
+				    .has_metadata = true };
 	struct rules_action_spec s = { .where = RULES_SCOPE_ALL };
 
 	(void)state;
