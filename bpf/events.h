@@ -61,6 +61,7 @@ enum ev_counter {
 	CNT_PREFILTERED,      /* dropped by the rules' path pre-filter (bpf/prefilter.bpf.h) */
 	CNT_SELF,             /* the agent's own activity, ignored */
 	CNT_EXEC_KILLED,      /* execs killed in kernel by the deny lists */
+	CNT_ENTRY_KILLED,     /* callers killed at syscall entry (bpf/process.bpf.c) */
 	CNT_MAX,
 };
 
@@ -249,6 +250,13 @@ struct ev_syscall {
  * exec_scope_cgroup map (user space sets it for containers in that scope).
  */
 #define EXEC_SCOPE_ALL (1u << 0)
+/*
+ * Syscall-entry kill (the entry_deny map, one value per syscall number):
+ * ENTRY_DENY_ALL kills every caller but pid 1 and the agent; ENTRY_DENY_CONTAINERS
+ * only callers in a pid namespace other than the host's (a container).
+ */
+#define ENTRY_DENY_ALL (1u << 0)
+#define ENTRY_DENY_CONTAINERS (1u << 1)
 #define EXEC_SCOPE_SLOTS 32
 #define EXEC_SCOPE_CGROUPS 16384
 

@@ -226,3 +226,44 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	submit(e, sizeof(*e));
 	return 0;
 }
+
+/*
+ * Injection and privilege syscalls (ptrace, process_vm_writev, init_module,
+ * mount, ...) that an enforcing kill rule names: the caller is sent SIGKILL
+ * at syscall entry. The signal is delivered on the way back to user space,
+ * so the syscall itself may still complete (a BPF tracing program cannot
+ * refuse it); what it did dies with the caller (a ptrace attach ends with
+ * the tracer). Attached only when some rule asks (src/action/entry_kill.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EV_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} entry_deny SEC(".maps");
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	__u32 nr = (__u32)id, *deny;
+	unsigned int level;
+
+	if (nr >= EV_SYSCALL_NR_MAX)
+		return 0;
+	deny = bpf_map_lookup_elem(&entry_deny, &nr);
+	if (!deny || !*deny)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (is_agent(task) || BPF_CORE_READ(task, tgid) == 1)
+		return 0;
+	if (!(*deny & ENTRY_DENY_ALL)) {
+		/* A container: a pid namespace below the host's. */
+		level = BPF_CORE_READ(task, thread_pid, level);
+		if (!(*deny & ENTRY_DENY_CONTAINERS) || level == 0)
+			return 0;
+	}
+	bpf_send_signal(SIGKILL);
+	count(CNT_ENTRY_KILLED);
+	return 0;
+}

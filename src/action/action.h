@@ -140,6 +140,8 @@ struct sensor;
 /* In-kernel exec kill (bpf/exec_deny.bpf.h); falls back to user-space kill
  * for an exec the kernel did not kill. NULL sensor: not offered. */
 int action_exec_kernel_backend(struct sensor *s, struct action_backend *out);
+/* Kill at syscall entry for injection/privilege syscalls (entry_kill.c). */
+int action_entry_kill_backend(struct sensor *s, struct action_backend *out);
 /* pidfd_open + pidfd_send_signal(SIGKILL). */
 void action_proc_kill_backend(struct action_backend *out);
 /* Container pause and stop through the Engine API (a worker thread). */

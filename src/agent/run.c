@@ -362,6 +362,8 @@ static int actions_start(const struct run_options *o, const char *host, struct s
 	if (err)
 		return err;
 	err = action_exec_kernel_backend(sensor, &b) ?: action_register(p->actions, &b);
+	err = err ?: action_entry_kill_backend(sensor, &b);
+	err = err ?: action_register(p->actions, &b);
 	agent_guard_backend(&b);
 	err = err ?: action_register(p->actions, &b);
 	agent_net_enforce_backend(&b);

@@ -129,3 +129,27 @@ void sensor_exec_deny_clear(struct sensor *s)
 	map_clear(bpf_map__fd(s->skel->maps.exec_deny_argv0));
 	map_clear(bpf_map__fd(s->skel->maps.exec_scope_cgroup));
 }
+
+int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX])
+{
+	int fd = bpf_map__fd(s->skel->maps.entry_deny);
+	bool any = false;
+
+	for (uint32_t nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
+		uint32_t v = masks ? masks[nr] : 0;
+
+		if (bpf_map_update_elem(fd, &nr, &v, BPF_ANY))
+			return -errno;
+		any |= v != 0;
+	}
+	if (any && !s->entry_link) {
+		s->entry_link = bpf_program__attach(s->skel->progs.on_sys_enter);
+		if (!s->entry_link) {
+			int err = -errno;
+
+			sensor_entry_deny(s, NULL);
+			return err;
+		}
+	}
+	return 0;
+}

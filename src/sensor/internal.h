@@ -23,6 +23,7 @@ struct sensor {
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
 	 * more than the filter saves. Open addressing, 0 = empty. */
 	uint64_t host_seen[HOST_SEEN_SLOTS];
+	struct bpf_link *entry_link; /* sys_enter, once some rule kills at entry */
 	unsigned host_n;
 };
 

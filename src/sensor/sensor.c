@@ -132,6 +132,9 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	err = bpf_map__set_max_entries(s->skel->maps.events, cfg->ringbuf_bytes);
 	if (err)
 		goto fail_msg;
+	/* sys_enter runs for every syscall of the host: attached only when a
+	 * rule asks for a kill at syscall entry (sensor_entry_deny). */
+	bpf_program__set_autoattach(s->skel->progs.on_sys_enter, false);
 	err = process_bpf__load(s->skel);
 	if (err) {
 		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root, "
@@ -276,6 +279,7 @@ void sensor_close(struct sensor *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	bpf_link__destroy(s->entry_link);
 	syscall_bpf__destroy(s->sc);
 	process_bpf__destroy(s->skel);
 	free(s);

@@ -81,5 +81,12 @@ void sensor_exec_deny_clear(struct sensor *s);
 /* The leaf-first key of a canonical absolute path ("/bin/sh" -> "sh\0bin\0"):
  * bytes written, or -ENAMETOOLONG / -EINVAL. Pure: unit-tested. */
 int sensor_exec_path_key(const char *path, char key[EXEC_DENY_KEY]);
+/*
+ * Kill at syscall entry (bpf/process.bpf.c on_sys_enter): masks[nr] holds
+ * ENTRY_DENY_* bits for syscall nr (NULL: none). The sys_enter program is
+ * attached the first time a mask is set, and stays (empty masks cost one
+ * array lookup per syscall).
+ */
+int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX]);
 
 #endif

@@ -262,6 +262,38 @@ stop_agent
 check "safety: no runtime process was killed" \
 	no_alert ".rule==\"$T runtime (action)\" and .output_fields.outcome==\"done\"" "$T"
 
+# 8b. Injection: a ptrace attach from a container kills the tracer at syscall
+# entry (the attach may complete; the tracer never returns to write its
+# marker); the same tracer on the host, outside the rule's scope, survives.
+cc -static -O2 -o "$WORK/tracer" tests/integration/enforce_ptrace.c || exit 1
+run_container "$B-ptrace" --cap-add SYS_PTRACE --security-opt seccomp=unconfined "$IMAGE" sleep 300
+docker cp "$WORK/tracer" "$B-ptrace:/tracer"
+cat >"$WORK/ptrace.yaml" <<EOR
+- rule: $T ptrace in a container
+  desc: no debugging of other processes inside containers
+  condition: evt.type = ptrace and container.id != host
+  output: ptrace by %proc.name (request=%evt.arg.request)
+  priority: CRITICAL
+  action: {type: kill, scope: containers}
+EOR
+start_agent --enforce --rules "$WORK/ptrace.yaml" || exit 1
+check "ptrace: plan says kill at syscall entry in containers" \
+	grep -q "$T ptrace in a container: kill in kernel at syscall entry, in containers" "$WORK/agent.err"
+docker exec "$B-ptrace" sh -c 'sleep 30 & /tracer $! /tmp/survived; echo "rc=$?" > /tmp/rc'
+check "ptrace: the tracer in the container was killed (137)" \
+	test "$(docker exec "$B-ptrace" cat /tmp/rc)" = "rc=137"
+check "ptrace: the tracer never wrote its marker" \
+	sh -c "! docker exec '$B-ptrace' test -e /tmp/survived"
+a=$(wait_alert ".rule==\"$T ptrace in a container (action)\"" 10 "$T")
+check "ptrace: the record says killed in kernel at syscall entry" expect "$a" \
+	'.output_fields.outcome=="served in kernel" and .output_fields.backend=="entry-kernel"'
+sleep 30 &
+TARGET=$!
+"$WORK/tracer" $TARGET "$WORK/host-survived"
+check "ptrace: on the host (out of scope) the tracer survives" grep -q survived "$WORK/host-survived"
+kill $TARGET 2>/dev/null
+stop_agent
+
 # 9. A deny rule nothing can serve refuses to load; with downgrade it alerts.
 cat >"$WORK/deny.yaml" <<EOR
 - rule: $T deny mkdir
