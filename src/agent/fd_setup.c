@@ -37,7 +37,12 @@ bool agent_fd_interest(enum agent_fd_mode mode, const struct rules_engine *rules
 	for (i = 0; mode == AGENT_FD_AUTO && i < syscall_count(); i++) {
 		const struct syscall_desc *d = syscall_at(i);
 
-		on |= d->family == SCF_FD && d->nr < EV_SYSCALL_NR_MAX && spec[d->nr];
+		/* Only for fds the sensor cannot describe at the syscall itself
+		 * (a close, a pipe's two ends): dup and fcntl carry their old fd's
+		 * file or socket already, and the table costs every open and
+		 * close of the host (and the open pre-filter). */
+		on |= d->family == SCF_FD && d->nr < EV_SYSCALL_NR_MAX && spec[d->nr] &&
+		      !(d->spec & (SC_FD_ARG0 | SC_FD_RET));
 	}
 	for (i = 0; i < syscall_count(); i++) {
 		const struct syscall_desc *d = syscall_at(i);

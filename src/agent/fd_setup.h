@@ -12,9 +12,9 @@ enum agent_fd_mode { AGENT_FD_AUTO, AGENT_FD_ON, AGENT_FD_OFF };
 
 #define AGENT_FD_HELP                                                                        \
 	"      --fd-table MODE       per-process fd tables (docs/events.md): \"auto\"\n"       \
-	"                            (default: on when close, dup*, fcntl, pipe* or\n"        \
-	"                            another fd syscall is reported: a loaded rule\n"         \
-	"                            needs one, or --syscalls all), \"on\", \"off\"\n"
+	"                            (default: on when a loaded rule needs close,\n"        \
+	"                            pipe* or socketpair, or --syscalls all), \"on\",\n"    \
+	"                            \"off\"\n"
 
 /* Parses MODE; 0 or -EINVAL (message printed). */
 int agent_fd_mode_parse(const char *s, enum agent_fd_mode *out);

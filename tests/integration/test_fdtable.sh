@@ -25,10 +25,18 @@ follow_mine() {
 	mkfifo "$WORK/all.fifo"
 	grep --line-buffered -F -e "$ID" -e "$T" <"$WORK/all.fifo" >"$WORK/events.json" &
 }
+# A rule on close: the sensor cannot name a closed fd, so auto turns the table on.
+cat >"$WORK/close.yaml" <<'R'
+- rule: fdtable test close
+  desc: a rule on close needs the fd table
+  condition: evt.type = close and fd.name = /nonexistent-fdtable-test
+  output: close %fd.name
+  priority: DEBUG
+R
 follow_mine
-start_agent --rules "$RULES" --record "$WORK/rec" -e "$WORK/all.fifo" || exit 1
+start_agent --rules "$RULES" --rules "$WORK/close.yaml" --record "$WORK/rec" -e "$WORK/all.fifo" || exit 1
 
-check "auto: Falco's rules need dup, so the fd table is on and seeded" \
+check "auto: a rule on close turns the fd table on, seeded from /proc" \
 	grep -q 'fd table on, [1-9][0-9]* fds' "$WORK/agent.err"
 ev=$(wait_event ".type==\"close\" and .container.id==\"$ID\" and .args.fd==7 and .proc.vpid==1" 15 '"fd":7')
 check "close of an fd opened before the agent: named from the seeded table" expect "$ev" \
@@ -36,7 +44,7 @@ check "close of an fd opened before the agent: named from the seeded table" expe
 stop_agent
 
 # Replay rebuilds the table from the recorded snapshot: same close naming.
-./palisade replay --rules "$RULES" -e - -o "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
+./palisade replay --rules "$RULES" --rules "$WORK/close.yaml" -e - -o "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
 	grep -F "$ID" >"$WORK/replay.json"
 rm -f "$WORK/rec"
 ev=$(grep -F '"fd":7' "$WORK/replay.json" |
@@ -46,7 +54,7 @@ check "replay: the same alerts" sh -c \
 	"[ \"\$(jq -cs 'map(.rule)|sort' '$WORK/alerts.json')\" = \"\$(jq -cs 'map(.rule)|sort' '$WORK/replay-alerts.json')\" ]"
 
 follow_mine
-start_agent --rules "$RULES" -e "$WORK/all.fifo" || exit 1
+start_agent --rules "$RULES" --rules "$WORK/close.yaml" -e "$WORK/all.fifo" || exit 1
 
 
 # dup2, close and pipe in the container, successes and failures.
@@ -153,4 +161,10 @@ check "default rules: fd table off" grep -q 'fd table off' "$WORK/agent.err"
 docker exec $C cat /etc/../etc/group >/dev/null
 ev=$(wait_event ".type==\"openat\" and .container.id==\"$ID\" and .path==\"/etc/group\" and .proc.name==\"cat\"" 10 'etc/group')
 check "default rules: the open has no raw path (cheap)" expect "$ev" '(.path_raw|not) and (.fd|not)'
+stop_agent
+
+# Falco's rules alone: their dup rule reads the old fd's socket, which the
+# sensor resolves at the dup itself, so auto keeps the (costly) table off.
+start_agent --rules "$RULES" -o none || exit 1
+check "auto: Falco's stable rules alone leave the fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
