@@ -74,6 +74,28 @@ check "Linux Kernel Module Injection Detected fires with CAP_SYS_MODULE" expect 
 check "near miss: without CAP_SYS_MODULE nothing is raised" sh -c \
 	"! jq -e 'select(.rule==\"Linux Kernel Module Injection Detected\" and .output_fields[\"container.name\"]==\"pal-fr\")' '$WORK/alerts.json' >/dev/null"
 
+# busybox applets under their own names (a symlink sets comm, as a real
+# nc or find would): Falco's process-name rules see them as such.
+docker exec pal-fr sh -c "ln -sf /bin/busybox /tmp/nc; ln -sf /bin/busybox /tmp/find"
+docker exec pal-fr sh -c "/tmp/nc -w 1 -e /bin/true 127.0.0.1 9; /tmp/nc -w 1 127.0.0.1 9 </dev/null; true" >/dev/null 2>&1
+a=$(wait_alert '.rule=="Netcat Remote Code Execution in Container"')
+check "Netcat Remote Code Execution in Container fires on nc -e" expect "$a" \
+	'(.output_fields["proc.cmdline"]|contains("-e /bin/true")) and .output_fields["container.name"]=="pal-fr"'
+docker exec pal-fr sh -c "/tmp/find /etc -name id_rsa; /tmp/find /root -path '*/.aws/credentials'; /tmp/find /etc -name hostname" >/dev/null 2>&1
+a=$(wait_alert '.rule=="Search Private Keys or Passwords"')
+check "Search Private Keys or Passwords fires on find -name id_rsa" expect "$a" \
+	'(.output_fields["proc.cmdline"]|contains("id_rsa")) and .output_fields["proc.name"]=="find"'
+a=$(wait_alert '.rule=="Find AWS Credentials"')
+check "Find AWS Credentials fires on find .aws/credentials" expect "$a" \
+	'(.output_fields["proc.cmdline"]|contains(".aws/credentials"))'
+docker exec pal-fr sh -c "ln /etc/shadow /tmp/$T-hl; ln /etc/hostname /tmp/$T-ok-hl"
+a=$(wait_alert '.rule=="Create Hardlink Over Sensitive Files"')
+check "Create Hardlink Over Sensitive Files fires" expect "$a" \
+	'.output_fields["evt.arg.oldpath"]=="/etc/shadow" and .output_fields["container.name"]=="pal-fr"'
+sleep 1
+check "near misses: nc without -e, find for hostname, a hard link to /etc/hostname raise nothing" sh -c \
+	"! jq -e 'select((.rule==\"Netcat Remote Code Execution in Container\" and (.output_fields[\"proc.cmdline\"]|contains(\"-e\")|not)) or (.rule==\"Search Private Keys or Passwords\" and (.output_fields[\"proc.cmdline\"]|contains(\"hostname\"))) or (.rule==\"Create Hardlink Over Sensitive Files\" and .output_fields[\"evt.arg.oldpath\"]==\"/etc/hostname\"))' '$WORK/alerts.json' >/dev/null"
+
 # The agent resolved the name at start; connect to it, and to another server.
 i=0
 until grep -q "dns: 1 of 1 host names" "$WORK/agent.err" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -644,9 +644,14 @@ static void test_rules_fall_back_to_table(void **state)
 	spec[openat->nr] = openat->spec;
 	assert_false(agent_fd_interest(AGENT_FD_AUTO, e, spec));
 	assert_true(spec[openat->nr] & SC_RAW_PATH1);
+	/* dup2 carries its old fd's file or socket: no table needed for it... */
 	spec[dup2->nr] = dup2->spec;
+	assert_false(agent_fd_interest(AGENT_FD_AUTO, e, spec));
+	/* ...a close cannot name its fd without one. */
+	spec[syscall_by_name("close")->nr] = syscall_by_name("close")->spec;
 	assert_true(agent_fd_interest(AGENT_FD_AUTO, e, spec));
 	assert_true(spec[syscall_by_name("close")->nr] & SC_WATCH);
+	assert_true(spec[syscall_by_name("pipe2")->nr] & SC_WATCH);
 	memset(spec, 0, sizeof(spec));
 	spec[dup2->nr] = dup2->spec;
 	assert_false(agent_fd_interest(AGENT_FD_OFF, e, spec));
