@@ -6,7 +6,7 @@
 RULES=../shared/data/falco-rules/falco_rules.yaml
 run_container pal-fr "$IMAGE" sleep 300
 # A container with the capabilities two escape rules look for.
-run_container pal-fr-cap --cap-add SYS_ADMIN --cap-add SYS_MODULE "$IMAGE" sleep 300
+run_container pal-fr-cap --cap-add SYS_ADMIN --cap-add SYS_MODULE --cap-add SYS_PTRACE "$IMAGE" sleep 300
 ID=$(container_id pal-fr)
 # "Contact K8S API Server From Container" compares the server with the name
 # kubernetes.default.svc.cluster.local: point that name (host /etc/hosts, as
@@ -95,6 +95,32 @@ check "Create Hardlink Over Sensitive Files fires" expect "$a" \
 sleep 1
 check "near misses: nc without -e, find for hostname, a hard link to /etc/hostname raise nothing" sh -c \
 	"! jq -e 'select((.rule==\"Netcat Remote Code Execution in Container\" and (.output_fields[\"proc.cmdline\"]|contains(\"-e\")|not)) or (.rule==\"Search Private Keys or Passwords\" and (.output_fields[\"proc.cmdline\"]|contains(\"hostname\"))) or (.rule==\"Create Hardlink Over Sensitive Files\" and .output_fields[\"evt.arg.oldpath\"]==\"/etc/hostname\"))' '$WORK/alerts.json' >/dev/null"
+
+# Log tampering: a log truncated in place; appending to another is benign.
+docker exec pal-fr sh -c "mkdir -p /var/log; echo x >> /var/log/$T-other.log; echo y >> /var/log/$T-app.log; : > /var/log/$T-app.log"
+a=$(wait_alert '.rule=="Clear Log Activities"')
+check "Clear Log Activities fires on a log truncated in place" expect "$a" \
+	".output_fields[\"fd.name\"]==\"/var/log/$T-app.log\""
+# A packet socket (arping, as any raw-frame tool would open one).
+docker exec pal-fr sh -c "ln -sf /bin/busybox /tmp/arping; /tmp/arping -c 1 -w 1 -I eth0 127.0.0.1" >/dev/null 2>&1
+a=$(wait_alert '.rule=="Packet socket created in container"')
+check "Packet socket created in container fires on arping" expect "$a" \
+	'.output_fields["proc.name"]=="arping" and .output_fields["container.name"]=="pal-fr"'
+# A shell with a terminal in a container (docker exec -t); without -t: none.
+docker exec -t pal-fr sh -c "true $T-tty" >/dev/null 2>&1
+docker exec pal-fr sh -c "true $T-notty" >/dev/null 2>&1
+a=$(wait_alert '.rule=="Terminal shell in container"')
+check "Terminal shell in container fires on docker exec -t" expect "$a" \
+	"(.output_fields[\"proc.cmdline\"]|contains(\"$T-tty\")) and .output_fields[\"proc.tty\"]!=0"
+# PTRACE_ATTACH from a container (the tracer of test_enforce.sh).
+cc -static -O2 -o "$WORK/tracer" tests/integration/enforce_ptrace.c && docker cp "$WORK/tracer" pal-fr-cap:/tracer
+docker exec pal-fr-cap sh -c 'sleep 5 & /tracer $! /tmp/traced' >/dev/null 2>&1
+a=$(wait_alert '.rule=="PTRACE attached to process"')
+check "PTRACE attached to process fires on PTRACE_ATTACH" expect "$a" \
+	'.output_fields["proc.name"]=="tracer" and .output_fields["container.name"]=="pal-fr-cap"'
+sleep 1
+check "near misses: an appended log, a shell without a terminal raise nothing" sh -c \
+	"! jq -e 'select((.rule==\"Clear Log Activities\" and (.output_fields[\"fd.name\"]|contains(\"other\"))) or (.rule==\"Terminal shell in container\" and (.output_fields[\"proc.cmdline\"]|contains(\"notty\"))))' '$WORK/alerts.json' >/dev/null"
 
 # The agent resolved the name at start; connect to it, and to another server.
 i=0
