@@ -1,8 +1,11 @@
 /*
- * The tracer of test_enforce.sh: attaches to PID with PTRACE_ATTACH, then
- * (if it is still alive) writes "survived" to FILE and detaches. Built
- * static so it runs in the busybox container. Exit 2: the attach failed.
+ * The tracer of test_enforce.sh and test_falco_rules.sh: attaches to PID
+ * with PTRACE_ATTACH, then (if it is still alive) writes "survived" to FILE
+ * and detaches. `traceme` instead asks to be traced by its parent (the
+ * anti-debugging trick). Built static so it runs in the busybox container.
+ * Exit 2: the ptrace call failed.
  */
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
@@ -15,6 +18,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 	FILE *f;
 
+	if (argc == 2 && !strcmp(argv[1], "traceme"))
+		return ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 ? 2 : 0;
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s PID FILE\n", argv[0]);
 		return 2;
