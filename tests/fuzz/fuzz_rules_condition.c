@@ -16,6 +16,7 @@
 
 #include "container/container.h"
 #include "proc/proc.h"
+#include "../unit/proc_fixture.h"
 #include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,27 +73,14 @@ static const struct proc_entry *chain(const struct event *ev, const struct proc_
 {
 	(void)ev;
 	(void)p;
-	if (n == 1)
-		return &F.parent;
-	if (n == 2)
-		return &F.gparent;
-	return NULL;
+	return fixture_ancestor(&F.parent, &F.gparent, n);
 }
 
 static void set_proc(struct proc_entry *p, uint32_t pid, uint32_t ppid, const char *comm,
 		     char *exe_buf, const char *exe)
 {
-	memset(p, 0, sizeof(*p));
-	p->pid = p->vpid = pid;
-	p->ppid = ppid;
-	p->start_ns = 1000;
-	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	snprintf(exe_buf, 64, "%s", exe);
-	p->exe = exe_buf;
-	p->cwd = F.cwd;
+	fixture_proc(p, pid, ppid, comm, exe_buf, 64, exe, F.cwd);
 	p->args = F.args;
-	p->args_len = 0;
-	p->loginuid = UINT32_MAX;
 }
 
 /* kind: EV_EXEC in a container, or EV_FORK / EV_EXIT on the host. */

@@ -24,6 +24,7 @@
 #include "container/container.h"
 #include "event/syscalls.h"
 #include "proc/proc.h"
+#include "proc_fixture.h"
 #include "rules/rules.h"
 
 #define FALCO_DIR "../shared/data/falco-rules/"
@@ -71,27 +72,13 @@ static const struct proc_entry *test_ancestor(const struct event *ev, const stru
 {
 	(void)ev;
 	(void)p;
-	if (n == 1 && F.parent.pid)
-		return &F.parent;
-	if (n == 2 && F.gparent.pid)
-		return &F.gparent;
-	return NULL;
+	return fixture_ancestor(&F.parent, &F.gparent, n);
 }
 
 static void set_proc(struct proc_entry *p, uint32_t pid, uint32_t ppid, const char *comm,
 		     char *exe_buf, const char *exe)
 {
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	p->ppid = ppid;
-	p->vpid = pid;
-	p->start_ns = 1000;
-	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	snprintf(exe_buf, 256, "%s", exe);
-	p->exe = exe_buf;
-	p->cwd = F.cwd;
-	p->args = "";
-	p->loginuid = UINT32_MAX;
+	fixture_proc(p, pid, ppid, comm, exe_buf, 256, exe, F.cwd);
 }
 
 /*
