@@ -57,16 +57,15 @@ stop_agent() {
 	AGENT_PID=
 }
 
-# wait_event JQ_FILTER [SECONDS] [FIXED_STRING]: waits until some event
-# satisfies the filter (a jq boolean expression on one event); prints the
-# first match. The host's whole event stream lands in the file, so a fixed
-# string that the event must contain (a tag) keeps jq to the few lines that
-# matter. The wait is bounded by the clock, not by a count of scans.
-wait_event() {
-	deadline=$(( $(date +%s) + ${2:-10} ))
+# wait_json FILE WHAT JQ_FILTER SECONDS FIXED_STRING: waits until some line
+# of FILE satisfies the filter (a jq boolean expression); prints the first
+# match. The host's whole stream may land in the file, so a fixed string the
+# line must contain (a tag) keeps jq to the few lines that matter. The wait
+# is bounded by the clock, not by a count of scans.
+wait_json() {
+	deadline=$(( $(date +%s) + $4 ))
 	while :; do
-		m=$(grep -F -- "${3:-\"type\"}" "$WORK/events.json" 2>/dev/null |
-			jq -c "select($1)" 2>/dev/null | head -1)
+		m=$(grep -F -- "$5" "$1" 2>/dev/null | jq -c "select($3)" 2>/dev/null | head -1)
 		if [ -n "$m" ]; then
 			printf '%s\n' "$m"
 			return 0
@@ -74,20 +73,15 @@ wait_event() {
 		[ "$(date +%s)" -lt "$deadline" ] || break
 		sleep 0.2
 	done
-	echo "no event matched: $1" >&2
+	echo "no $2 matched: $3" >&2
 	return 1
 }
 
-# wait_alert JQ_FILTER: like wait_event, on the alert stream.
-wait_alert() {
-	deadline=$(( $(date +%s) + 10 ))
-	while [ "$(date +%s)" -le "$deadline" ]; do
-		m=$(jq -c "select($1)" "$WORK/alerts.json" 2>/dev/null | head -1)
-		[ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
-		sleep 0.2
-	done
-	return 1
-}
+# wait_event JQ_FILTER [SECONDS] [FIXED_STRING]: on the raw event stream.
+wait_event() { wait_json "$WORK/events.json" event "$1" "${2:-10}" "${3:-\"type\"}"; }
+
+# wait_alert JQ_FILTER [SECONDS] [FIXED_STRING]: on the alert stream.
+wait_alert() { wait_json "$WORK/alerts.json" alert "$1" "${2:-10}" "${3:-\"rule\"}"; }
 
 # expect JSON JQ_BOOL_EXPR: the event satisfies the expression.
 expect() {

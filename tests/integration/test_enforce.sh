@@ -9,23 +9,6 @@
 T=e$$
 B=enforce-$T # container name prefix: this branch's, never another's
 
-# wait_alert JQ_FILTER [SECONDS] [FIXED_STRING]: like wait_event, on alerts.
-wait_alert() {
-	deadline=$(( $(date +%s) + ${2:-10} ))
-	while :; do
-		m=$(grep -F -- "${3:-\"rule\"}" "$WORK/alerts.json" 2>/dev/null |
-			jq -c "select($1)" 2>/dev/null | head -1)
-		if [ -n "$m" ]; then
-			printf '%s\n' "$m"
-			return 0
-		fi
-		[ "$(date +%s)" -lt "$deadline" ] || break
-		sleep 0.2
-	done
-	echo "no alert matched: $1" >&2
-	return 1
-}
-
 # no_alert JQ_FILTER FIXED_STRING: no alert line matches (after the agent stopped).
 no_alert() {
 	! grep -F -- "$2" "$WORK/alerts.json" | jq -e "select($1)" >/dev/null 2>&1
