@@ -224,6 +224,30 @@ static bool read_override(struct ld *l, const struct rl_ynode *item, const struc
 	return ok;
 }
 
+/*
+ * `override:` of a list or a macro: its one overridable key (items,
+ * condition) may be appended to or replaced. Sets *append_out from it;
+ * false after a diagnostic. `append` is the item's deprecated append flag,
+ * which cannot be combined with override.
+ */
+static bool one_key_override(struct ld *l, const struct rl_ynode *item, const struct rl_ynode *ov,
+			     const char *kind, const char *name, const char *key, bool append,
+			     bool *append_out)
+{
+	const char *keys[] = { key, NULL };
+	char allowed[32], mode[8] = { 0 };
+
+	if (append) {
+		err(l, ov, "%s '%s': 'override' and 'append' cannot be used together", kind, name);
+		return false;
+	}
+	snprintf(allowed, sizeof(allowed), ",%s,", key);
+	if (!read_override(l, item, ov, keys, allowed, allowed, mode, kind))
+		return false;
+	*append_out = mode[0] == 'a';
+	return true;
+}
+
 static void load_list(struct ld *l, const struct rl_ynode *item)
 {
 	const struct rl_ynode *name_n, *items = rl_ymap_get(item, "items"), *ov;
@@ -237,17 +261,9 @@ static void load_list(struct ld *l, const struct rl_ynode *item)
 		return;
 	ov = rl_ymap_get(item, "override");
 	if (ov) {
-		char mode[8] = { 0 };
-		static const char *const keys[] = { "items", NULL };
-
-		if (append) {
-			err(l, ov, "list '%s': 'override' and 'append' cannot be used together", name);
+		if (!one_key_override(l, item, ov, "list", name, "items", append, &append))
 			return;
-		}
-		if (!read_override(l, item, ov, keys, ",items,", ",items,", mode, "list"))
-			return;
-		append = mode[0] == 'a';
-		replace = mode[0] == 'r';
+		replace = !append;
 	}
 	if (!items) {
 		err(l, item, "list '%s' has no 'items'", name);
@@ -295,18 +311,8 @@ static void load_macro(struct ld *l, const struct rl_ynode *item)
 	if (get_bool(l, item, "append", &append) < 0)
 		return;
 	ov = rl_ymap_get(item, "override");
-	if (ov) {
-		char mode[8] = { 0 };
-		static const char *const keys[] = { "condition", NULL };
-
-		if (append) {
-			err(l, ov, "macro '%s': 'override' and 'append' cannot be used together", name);
-			return;
-		}
-		if (!read_override(l, item, ov, keys, ",condition,", ",condition,", mode, "macro"))
-			return;
-		append = mode[0] == 'a';
-	}
+	if (ov && !one_key_override(l, item, ov, "macro", name, "condition", append, &append))
+		return;
 	if (!cond) {
 		if (!cond_n)
 			err(l, item, "macro '%s' has no 'condition'", name);
