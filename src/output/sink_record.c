@@ -73,7 +73,9 @@ struct sink_record *sink_record_from_alert(const struct rules_alert *a, const ch
 {
 	const struct container_info *c = a->ev ? a->ev->container : NULL;
 	struct sink_record f = { 0 }, *r;
-	char *json = given ? strdup(given) : rules_alert_to_json(a);
+	/* sink_record_new copies the strings: a given line is used as it is. */
+	char *made = given ? NULL : rules_alert_to_json(a);
+	const char *json = given ? given : made;
 
 	if (!json)
 		return NULL;
@@ -90,7 +92,7 @@ struct sink_record *sink_record_from_alert(const struct rules_alert *a, const ch
 	f.json = json;
 	f.json_len = strlen(json);
 	r = sink_record_new(&f);
-	free(json);
+	free(made);
 	return r;
 }
 
