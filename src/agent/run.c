@@ -249,6 +249,19 @@ static void syscall_interest(const char *mode, const struct rules_engine *rules,
 	}
 }
 
+/* Set at start when the fd table runs: its syscalls stay watched across reloads. */
+static bool fd_table_running;
+
+/* The interest a reload gives the kernel: the new rules' syscalls, plus
+ * those a running fd table follows (without them it would go stale). */
+static void reload_interest(const char *mode, const struct rules_engine *rules,
+			    uint32_t spec[EV_SYSCALL_NR_MAX])
+{
+	syscall_interest(mode, rules, spec);
+	if (fd_table_running && strcmp(mode, "none"))
+		agent_fd_interest(AGENT_FD_ON, rules, spec);
+}
+
 /* Set once the sensor is open when the pre-filter is on: host cgroups feed it. */
 static struct sensor *prefilter_sensor;
 
@@ -493,6 +506,7 @@ int agent_run_main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	fd_table_running = p.fds != NULL;
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
 				       .syscall_spec = spec };
@@ -524,7 +538,7 @@ int agent_run_main(int argc, char **argv)
 		goto cleanup;
 	sink_set_publish(p.sinks);
 	reload = (struct agent_reload){ .argc = argc, .argv = argv, .parse = parse_options,
-					.interest = syscall_interest, .p = &p, .sensor = sensor,
+					.interest = reload_interest, .p = &p, .sensor = sensor,
 					.cfg = cfg, .o = &o, .on_swap = on_rules_swap,
 					.swap_ctx = &swap };
 	memcpy(reload.spec, spec, sizeof(spec));

@@ -168,3 +168,16 @@ stop_agent
 start_agent --rules "$RULES" -o none || exit 1
 check "auto: Falco's stable rules alone leave the fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
+
+# A reload keeps the fd table fed: its syscalls stay watched (the new rules'
+# interest alone would drop pipes and the rest, and the table would go stale).
+follow_mine
+start_agent --rules "$RULES" --rules "$WORK/close.yaml" -e "$WORK/all.fifo" || exit 1
+kill -HUP "$AGENT_PID"
+i=0
+until grep -q '^palisade: reloaded' "$WORK/agent.err" || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+docker exec $C sh -c "echo $T-hup | cat >/dev/null"
+ev=$(wait_event "(.type==\"pipe2\" or .type==\"pipe\") and .container.id==\"$ID\" and (.proc.cmdline|contains(\"$T-hup\"))" 10 '"fds"')
+check "after a SIGHUP reload the fd table's syscalls are still reported (pipe)" expect "$ev" \
+	'.res==0 and (.fds|length)==2'
+stop_agent
