@@ -19,10 +19,15 @@ agent_prog() {
 	for f in /proc/"$1"/fdinfo/*; do
 		sed -n 's/^prog_id:[[:space:]]*//p' "$f"
 	done | while read -r id; do
-		bpftool prog show id "$id" --json | jq -r 'select(.name=="on_sys_exit") | .id'
-	done | head -1
+		bpftool prog show id "$id" --json | jq -r 'select(.name=="on_sys_exit" or .name=="on_sys_exit_tp") | .id'
+	done | sort -u | tr '\n' ' '
 }
-stat_of() { bpftool prog show id "$1" --json | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'; }
+# Run count and time, summed over the sensor's two entry points (one is attached).
+stat_of() {
+	for i in $1; do
+		bpftool prog show id "$i" --json | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+	done | awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }'
+}
 
 err=$(mktemp)
 ./palisade run --output /dev/null "$@" 2>"$err" &
@@ -38,7 +43,7 @@ until grep -q '^palisade: loaded' "$err"; do
 	sleep 0.1
 done
 id=$(agent_prog $agent)
-if [ -z "$id" ]; then
+if [ -z "${id% }" ]; then
 	kill -INT $agent
 	wait $agent
 	echo "bpf_cost: the agent has no sys_exit program (--syscalls none?)" >&2

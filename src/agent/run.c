@@ -83,6 +83,10 @@ static void usage(FILE *f)
 		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
 		"      --no-prefilter        report every open the syscall sensor sees, not\n"
 		"                            only those some rule could match (docs/prefilter.md)\n"
+		"      --syscall-hook HOOK   \"auto\" (default: a tracepoint per watched syscall,\n"
+		"                            so the others run no program) or \"raw\" (one hook\n"
+		"                            on every syscall; also sees syscalls this kernel\n"
+		"                            lacks, docs/events.md)\n"
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
@@ -95,7 +99,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -107,6 +111,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
+		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
 		{ "help", no_argument, NULL, 'h' },
@@ -156,6 +161,14 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			break;
 		case OPT_NO_PREFILTER:
 			o->no_prefilter = true;
+			break;
+		case OPT_SYSCALL_HOOK:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
+				fprintf(stderr, "palisade run: --syscall-hook %s: expected auto or "
+						"raw\n", optarg);
+				return -EINVAL;
+			}
+			o->syscall_raw_hook = strcmp(optarg, "raw") == 0;
 			break;
 		case 'c':
 			break; /* read before the other options: agent_config_path() */
@@ -509,7 +522,8 @@ int agent_run_main(int argc, char **argv)
 	fd_table_running = p.fds != NULL;
 	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
 				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
-				       .syscall_spec = spec };
+				       .syscall_spec = spec,
+				       .syscall_raw_hook = o.syscall_raw_hook };
 	/* --syscalls all reports everything palisade knows: no rule filters it.
 	 * The fd table must see every open to know every fd: no pre-filter. */
 	if (p.fds && p.rules && !o.no_prefilter && strcmp(o.syscalls, "all"))

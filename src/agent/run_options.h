@@ -22,6 +22,7 @@ struct run_options {
 	struct agent_rules_options rules;
 	struct observe_options observe; /* /metrics and the status socket */
 	bool no_prefilter;
+	bool syscall_raw_hook; /* --syscall-hook raw */
 	struct agent_guard_options guard; /* the fanotify guard (deny on files, exec) */
 	enum agent_fd_mode fd_mode; /* --fd-table */
 	bool enforce; /* carry rule actions out; otherwise "would have" */

@@ -25,6 +25,19 @@ struct sensor {
 	uint64_t host_seen[HOST_SEEN_SLOTS];
 	struct bpf_link *entry_link; /* sys_enter, once some rule kills at entry */
 	unsigned host_n;
+	/* The syscall sensor's hook (syscall_attach.c): one tracepoint link per
+	 * watched syscall, or the raw sys_exit link. */
+	struct bpf_link *exit_tp[EV_SYSCALL_NR_MAX];
+	unsigned exit_tp_n;
+	struct bpf_link *exit_raw;
+	bool raw_hook; /* --syscall-hook raw */
 };
+
+/* Attaches the syscall sensor for the syscalls spec watches (its interest
+ * map already written), detaching what it no longer needs. */
+int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
+void syscall_detach(struct sensor *s);
+/* The hook in use, for the start-up line and status; NULL when none. */
+const char *syscall_hook_name(const struct sensor *s);
 
 #endif

@@ -51,6 +51,8 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	if (!sc)
 		return -errno;
 	s->sc = sc;
+	bpf_program__set_autoattach(sc->progs.on_sys_exit, false);
+	bpf_program__set_autoattach(sc->progs.on_sys_exit_tp, false);
 	sc->rodata->agent_tgid = (uint32_t)getpid();
 	sc->rodata->wakeup_bytes = cfg->wakeup_bytes;
 	err = bpf_map__reuse_fd(sc->maps.events, bpf_map__fd(s->skel->maps.events));
@@ -88,10 +90,7 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 		if (err)
 			return -errno;
 	}
-	err = syscall_bpf__attach(sc);
-	if (err)
-		fprintf(stderr, "palisade: attaching tp_btf/sys_exit failed: %s\n", strerror(-err));
-	return err;
+	return syscall_attach(s, cfg->syscall_spec);
 }
 
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
@@ -112,6 +111,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	s->fn = fn;
 	s->ctx = ctx;
 	s->wakeup_bytes = cfg->wakeup_bytes;
+	s->raw_hook = cfg->syscall_raw_hook;
 	s->ncpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_print);
 	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
@@ -192,6 +192,7 @@ int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_M
 			return 0;
 		err = open_syscalls(s, &cfg);
 		if (err) {
+			syscall_detach(s);
 			syscall_bpf__destroy(s->sc);
 			s->sc = NULL;
 			return err;
@@ -211,7 +212,7 @@ int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_M
 		}
 	}
 	s->watched = watched;
-	return 0;
+	return syscall_attach(s, spec);
 }
 
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
@@ -264,8 +265,8 @@ void sensor_describe(struct sensor *s, char *buf, size_t size)
 					      bpf_program__section_name(prog));
 		count++;
 	}
-	if (s->sc && n < size) {
-		n += (size_t)snprintf(buf + n, size - n, " tp_btf/sys_exit");
+	if (s->sc && syscall_hook_name(s) && n < size) {
+		n += (size_t)snprintf(buf + n, size - n, " %s", syscall_hook_name(s));
 		count++;
 	}
 	if (n < size)
@@ -280,6 +281,7 @@ void sensor_close(struct sensor *s)
 		return;
 	ring_buffer__free(s->rb);
 	bpf_link__destroy(s->entry_link);
+	syscall_detach(s);
 	syscall_bpf__destroy(s->sc);
 	process_bpf__destroy(s->skel);
 	free(s);
@@ -312,11 +314,8 @@ void sensor_info(struct sensor *s, struct sensor_info *out)
 	bpf_object__for_each_program(prog, s->skel->obj)
 		if (out->n_programs < SENSOR_PROGRAMS_MAX)
 			out->programs[out->n_programs++] = bpf_program__section_name(prog);
-	if (s->sc) {
-		bpf_object__for_each_program(prog, s->sc->obj)
-			if (out->n_programs < SENSOR_PROGRAMS_MAX)
-				out->programs[out->n_programs++] = bpf_program__section_name(prog);
-	}
+	if (s->sc && syscall_hook_name(s) && out->n_programs < SENSOR_PROGRAMS_MAX)
+		out->programs[out->n_programs++] = syscall_hook_name(s);
 	out->syscalls_watched = s->watched;
 	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
 	out->ncpus = s->ncpus;

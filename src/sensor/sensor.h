@@ -22,6 +22,9 @@ struct sensor_config {
 	 * before the sensor is attached; the spec's SC_PF_* bits select them. */
 	const struct pf_entry *prefilter;
 	size_t prefilter_n;
+	/* The raw sys_exit hook (every syscall runs the program) instead of a
+	 * tracepoint per watched syscall (src/sensor/syscall_attach.c). */
+	bool syscall_raw_hook;
 };
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);

@@ -24,7 +24,11 @@ sed -i "/# palisade-test-k8s/d" /etc/hosts
 echo "$API_IP $K8S_NAME # palisade-test-k8s" >>/etc/hosts
 # The busybox image has no shadow file: give it one before the agent watches.
 docker exec pal-fr sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow"
-start_agent --rules "$RULES" || exit 1
+# A kernel built without modules has no init_module tracepoint: the module
+# load attempt below is then seen only by the raw sys_exit hook.
+HOOK=
+[ -d /sys/kernel/tracing/events/syscalls/sys_exit_finit_module ] || HOOK="--syscall-hook raw"
+start_agent --rules "$RULES" $HOOK || exit 1
 T=f$$
 
 
