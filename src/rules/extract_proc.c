@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container/container.h"
 #include "proc/proc.h"
 #include "rules/field_ids.h"
 
@@ -315,6 +316,26 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	return false;
 }
 
+/*
+ * As Falco: a container process's user and group are named by the
+ * container's own /etc/passwd and /etc/group (container/ reads them), a host
+ * process's by the host's; so are those of a container whose files could
+ * not be read.
+ */
+static const char *user_name(const struct rl_eval_ctx *c, uint32_t uid)
+{
+	const struct container_info *ci = c->ev->container;
+
+	return ci && ci->has_accounts ? container_info_user(ci, uid) : rl_idmap_get(c->users, uid);
+}
+
+static const char *group_name(const struct rl_eval_ctx *c, uint32_t gid)
+{
+	const struct container_info *ci = c->ev->container;
+
+	return ci && ci->has_accounts ? container_info_group(ci, gid) : rl_idmap_get(c->groups, gid);
+}
+
 bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	       struct rl_value *out, struct rl_buf *buf)
 {
@@ -330,15 +351,15 @@ bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	case U_EUID:
 		return rl_set_uint(out, v.euid);
 	case U_NAME:
-		return rl_set_str(out, rl_idmap_get(c->users, v.uid));
+		return rl_set_str(out, user_name(c, v.uid));
 	case U_LOGINUID:
 		return rl_set_int(out, v.loginuid == UINT32_MAX ? -1 : (int64_t)v.loginuid);
 	case U_LOGINNAME:
-		return v.loginuid != UINT32_MAX && rl_set_str(out, rl_idmap_get(c->users, v.loginuid));
+		return v.loginuid != UINT32_MAX && rl_set_str(out, user_name(c, v.loginuid));
 	case G_GID:
 		return rl_set_uint(out, v.gid);
 	case G_NAME:
-		return rl_set_str(out, rl_idmap_get(c->groups, v.gid));
+		return rl_set_str(out, group_name(c, v.gid));
 	}
 	return false;
 }

@@ -111,14 +111,14 @@ static const struct rl_field_def table[] = {
 
 	/* user / group */
 	F("user.uid", FT_UINT, FARG_NONE, rl_x_user, "real user id", U_UID),
-	F("user.name", FT_STR, FARG_NONE, rl_x_user, "user name (host /etc/passwd, read at start)", U_NAME),
+	F("user.name", FT_STR, FARG_NONE, rl_x_user, "user name: from the container's own /etc/passwd for a container process (read when the agent learns of the container), else the host's (read at start)", U_NAME),
 	F("user.loginuid", FT_INT, FARG_NONE, rl_x_user, "audit login uid (-1: none)", U_LOGINUID),
-	F("user.loginname", FT_STR, FARG_NONE, rl_x_user, "name of the audit login user", U_LOGINNAME),
+	F("user.loginname", FT_STR, FARG_NONE, rl_x_user, "name of the audit login user (named as user.name is)", U_LOGINNAME),
 	F("user.euid", FT_UINT, FARG_NONE, rl_x_user, "palisade: effective user id", U_EUID),
 	NA("user.homedir", FT_STR, FARG_NONE, "home directories (not loaded)", "home directory"),
 	NA("user.shell", FT_STR, FARG_NONE, "login shells (not loaded)", "login shell"),
 	F("group.gid", FT_UINT, FARG_NONE, rl_x_user, "group id", G_GID),
-	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name (host /etc/group, read at start)", G_NAME),
+	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name: from the container's own /etc/group for a container process, else the host's (read at start)", G_NAME),
 
 	/* container */
 	F("container.id", FT_STR, FARG_NONE, rl_x_container, "container id, 12 characters; 'host' outside containers", C_ID),

@@ -58,9 +58,12 @@ run_container $SRV --network $NET "$IMAGE" sh -c \
 run_container $C --network $NET "$IMAGE" sleep 600
 SRV_IP=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}" $SRV)
 # The busybox image has no shadow file and knows no account but root: give
-# it both, as a real image has them, before the agent watches.
+# it both, as a real image has them, before the agent watches (it reads a
+# container's accounts when it first learns of it). www-data is uid 82, as in
+# Alpine; the host (Debian) has no uid 82.
 docker exec $C sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow &&
-	echo 'daemon:x:1:1:daemon:/usr/sbin:/bin/false' >> /etc/passwd && mkdir -p /usr/sbin /usr/bin"
+	echo 'daemon:x:1:1:daemon:/usr/sbin:/bin/false' >> /etc/passwd &&
+	echo 'www-data:x:82:82:www-data:/var/www:/bin/false' >> /etc/passwd && mkdir -p /usr/sbin /usr/bin"
 for n in nginx myapp sshd; do docker cp "$WORK/standin" $C:/usr/sbin/$n; done
 docker cp "$WORK/standin" $C:/usr/bin/ssh
 start_agent --rules "$RULES" || exit 1
@@ -84,14 +87,19 @@ check "near miss: nginx running 'sh -c uname -a 2>&1' (a trusted command line) w
 check "near miss: a shell started by myapp (not a protected spawner) was seen" seen_exec "$T-app"
 
 # 3. System user interactive: sshd starts a session shell as daemon (a
-# system account); near misses: the same as root, and daemon running a
-# shell outside any sshd or login.
+# system account), and as www-data (named by the container's /etc/passwd
+# only); near misses: the same as root, and daemon running a shell outside
+# any sshd or login.
 docker exec $C /usr/sbin/sshd spawn -u 1 /bin/sh -c "true $T-login"
+docker exec $C /usr/sbin/sshd spawn -u 82 /bin/sh -c "true $T-www"
 docker exec $C /usr/sbin/sshd spawn /bin/sh -c "true $T-root"
 docker exec -u 1:1 $C /bin/sh -c "true $T-daemon"
 a=$(wait_alert ".rule==\"System user interactive\" and (.output_fields[\"proc.cmdline\"]|contains(\"$T-login\"))" 10 "$T-login")
 check "System user interactive fires on a shell of daemon under sshd" expect "$a" \
 	'.output_fields["user.name"]=="daemon" and .output_fields["user.uid"]==1 and .output_fields["proc.pname"]=="sshd" and .output_fields["container.name"]=="stablerules-fr2" and .priority=="Informational"'
+a=$(wait_alert ".rule==\"System user interactive\" and (.output_fields[\"proc.cmdline\"]|contains(\"$T-www\"))" 10 "$T-www")
+check "System user interactive names uid 82 www-data from the container's /etc/passwd" expect "$a" \
+	'.output_fields["user.name"]=="www-data" and .output_fields["user.uid"]==82'
 check "near miss: root's shell under sshd was seen" seen_exec "$T-root"
 check "near miss: daemon's shell outside sshd was seen" seen_exec "$T-daemon"
 
