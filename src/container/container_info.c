@@ -302,9 +302,7 @@ static int accounts_from_json(json_t *o, struct container_account **out, size_t 
 {
 	struct container_account *a;
 	const char *key;
-	unsigned long id;
 	json_t *val;
-	char *end;
 	int err;
 
 	*out = NULL;
@@ -317,6 +315,9 @@ static int accounts_from_json(json_t *o, struct container_account **out, size_t 
 	if (!a)
 		return -ENOMEM;
 	json_object_foreach(o, key, val) {
+		unsigned long id;
+		char *end;
+
 		errno = 0;
 		id = strtoul(key, &end, 10);
 		if (*key < '0' || *key > '9' || *end || errno || id > UINT32_MAX ||
