@@ -24,8 +24,12 @@
 
 #include "container/internal.h"
 
-/* Far above any real /etc/passwd; a bigger file is refused, not truncated. */
-#define ACCOUNTS_FILE_MAX (1u << 20)
+/*
+ * Far above any real /etc/passwd; a bigger file is refused, not truncated.
+ * With CONTAINER_ACCOUNTS_MAX it keeps a container's JSON (both tables) well
+ * inside one record frame (RECORD_FRAME_MAX, 1 MiB).
+ */
+#define ACCOUNTS_FILE_MAX (256u << 10)
 
 struct parsed {
 	struct container_account a;

@@ -54,7 +54,7 @@ void container_retired_sweep(struct container_retired *r, uint64_t now_ms);
 /* ---- container_accounts.c: a container's /etc/passwd and /etc/group ---- */
 
 /* Entries kept per file; a file with more is refused (-E2BIG). */
-#define CONTAINER_ACCOUNTS_MAX 65536
+#define CONTAINER_ACCOUNTS_MAX 8192
 
 /*
  * Parses passwd/group text (name:x:id:...), in place: names point into text.

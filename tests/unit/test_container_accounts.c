@@ -21,6 +21,7 @@
 
 #include "container/container.h"
 #include "container/internal.h"
+#include "record/record.h"
 
 #define ID "2496f3319c62007f76e8ca6743b861722545a33970622c16406cc4fe96bfc532"
 
@@ -209,6 +210,36 @@ static void test_hostile_image(void **state)
 	container_info_free(c);
 }
 
+/* The largest tables accepted still travel in one record frame. */
+static void test_largest_fits_a_record_frame(void **state)
+{
+	struct container_info *c = bare(), *with = NULL;
+	size_t i, off = 0, cap = 256u << 10;
+	char *text = malloc(cap), *json;
+	struct fake_root r;
+
+	(void)state;
+	assert_non_null(text);
+	/* as many entries as kept, with names as long as the file size allows */
+	for (i = 0; i < CONTAINER_ACCOUNTS_MAX; i++)
+		off += (size_t)snprintf(text + off, cap - off, "%016zu:x:%zu:\n",
+					(size_t)4294967295u - i, (size_t)4294967295u - i);
+	assert_true(off < cap);
+	fake_root_init(&r);
+	fake_write(&r, "passwd", text);
+	fake_write(&r, "group", text);
+	assert_int_equal(container_info_with_accounts(c, r.dir, &with), 0);
+	assert_int_equal(with->n_users, CONTAINER_ACCOUNTS_MAX);
+	json = container_info_to_json(with);
+	assert_non_null(json);
+	assert_true(strlen(json) < RECORD_FRAME_MAX);
+	free(json);
+	container_info_free(with);
+	fake_root_free(&r);
+	container_info_free(c);
+	free(text);
+}
+
 static void test_json_round_trip(void **state)
 {
 	struct container_account users[] = { { 0, "root" }, { 82, "www-data" } };
@@ -279,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_parse_too_many),
 		cmocka_unit_test(test_read_from_root),
 		cmocka_unit_test(test_hostile_image),
+		cmocka_unit_test(test_largest_fits_a_record_frame),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_malformed_accounts),
 	};
