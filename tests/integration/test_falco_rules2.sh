@@ -66,7 +66,7 @@ docker exec $C sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow &&
 	echo 'www-data:x:82:82:www-data:/var/www:/bin/false' >> /etc/passwd && mkdir -p /usr/sbin /usr/bin"
 for n in nginx myapp sshd; do docker cp "$WORK/standin" $C:/usr/sbin/$n; done
 docker cp "$WORK/standin" $C:/usr/bin/ssh
-start_agent --rules "$RULES" || exit 1
+start_agent --rules "$RULES" --record "$WORK/rec" || exit 1
 
 # 1. Read sensitive file trusted after startup: a server reads /etc/shadow
 # after its first 5 s (proc_is_new); the same read at its start is silent.
@@ -134,6 +134,14 @@ check "near misses: root under sshd and daemon outside sshd are not System user 
 check "near misses: ssh to ports 22 and 2222 are not Disallowed SSH Connection Non Standard Port" \
 	no_alert "Disallowed SSH Connection Non Standard Port" "(.output_fields[\"fd.rport\"]|. == 22 or . == 2222)"
 stop_agent
+
+# A replay names users as the live run did: the container's accounts travel
+# in the recording (this host has no uid 82).
+./palisade replay --rules "$RULES" -o "$WORK/replay.json" "$WORK/rec" 2>/dev/null
+rm -f "$WORK/rec"
+a=$(grep -F "$T-www" "$WORK/replay.json" | jq -c 'select(.rule=="System user interactive")' | head -1)
+check "replay: System user interactive names uid 82 www-data from the recorded container" \
+	expect "$a" '.output_fields["user.name"]=="www-data"'
 
 # 4. Debugfs Launched in Privileged Container. `docker run --privileged`
 # fails on this host (runc: "unable to apply caps: operation not permitted"):
