@@ -121,50 +121,13 @@ int container_proc_cgroup_v2(const char *text, char *out, size_t out_len)
 /* A whole /proc file: its size is unknown until read. */
 static int read_file(const char *path, char **out)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = NULL, *tmp;
-	ssize_t n;
-	int fd, err = 0;
+	int fd, err;
 
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= PROC_FILE_MAX) {
-				err = -EFBIG;
-				goto cleanup;
-			}
-			tmp = realloc(buf, cap * 2);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			buf = tmp;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-cleanup:
-	free(buf);
+	err = container_read_all(fd, PROC_FILE_MAX, out);
 	close(fd);
 	return err;
 }

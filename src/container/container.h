@@ -65,6 +65,12 @@ struct container_label {
 	char *value;
 };
 
+/* One entry of the container's own /etc/passwd (a user) or /etc/group. */
+struct container_account {
+	uint32_t id;
+	char *name;
+};
+
 /*
  * Immutable once published by the store: an update publishes a new copy.
  * A pointer returned by a lookup stays valid at least CONTAINER_RETIRE_SEC
@@ -82,6 +88,16 @@ struct container_info {
 	struct container_label *labels;
 	size_t n_labels;
 	uint64_t cgroup_id; /* the cgroup this copy was published for; 0 when none */
+	/*
+	 * The container's own users and groups (its /etc/passwd and /etc/group,
+	 * read when the engine described it running), sorted by id, as Falco
+	 * names a container process's user. has_accounts false: they could not
+	 * be read (not running yet, engine unreachable); callers then fall back
+	 * to the host's. A container without those files has them, empty.
+	 */
+	bool has_accounts;
+	struct container_account *users, *groups;
+	size_t n_users, n_groups;
 };
 
 /* "host", "docker", "containerd", "cri-o", "podman" (Falco's container.type). */
@@ -104,6 +120,11 @@ enum container_runtime container_parse_cgroup_path(const char *path,
 
 /* The value of a label, NULL when absent. */
 const char *container_info_label(const struct container_info *c, const char *key);
+
+/* The container's name for a uid / gid; NULL when it has none (or when its
+ * accounts were not read: see has_accounts). */
+const char *container_info_user(const struct container_info *c, uint32_t uid);
+const char *container_info_group(const struct container_info *c, uint32_t gid);
 
 /* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid
  * hosts), from /proc/self/mountinfo; -ENOENT when it is not mounted. */

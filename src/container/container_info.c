@@ -15,7 +15,7 @@
 struct container_info_block {
 	struct container_info_block *retire_next;
 	uint64_t free_at_ms;
-	struct container_info info; /* then the labels, then the strings */
+	struct container_info info; /* then labels, users, groups, then the strings */
 };
 
 #define BLOCK_OF(c) \
@@ -39,18 +39,48 @@ static char *put_str(char **cursor, const char *s)
 	return dst;
 }
 
+static size_t accounts_str_size(const struct container_account *a, size_t n)
+{
+	size_t size = 0, i;
+
+	for (i = 0; i < n; i++)
+		size += str_size(a[i].name);
+	return size;
+}
+
+/* Copies n accounts to *arrays (advanced) and their names to *cursor. */
+static struct container_account *put_accounts(struct container_account **arrays,
+					      char **cursor,
+					      const struct container_account *src, size_t n)
+{
+	struct container_account *dst = n ? *arrays : NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		dst[i].id = src[i].id;
+		dst[i].name = put_str(cursor, src[i].name);
+	}
+	*arrays += n;
+	return dst;
+}
+
 struct container_info *container_info_pack(const struct container_info *src,
 					   uint64_t cgroup_id)
 {
+	size_t n_users = src->has_accounts ? src->n_users : 0;
+	size_t n_groups = src->has_accounts ? src->n_groups : 0;
+	struct container_account *accounts;
 	struct container_info_block *b;
 	struct container_info *c;
 	size_t size = sizeof(*b), i;
 	char *cursor;
 
 	size += src->n_labels * sizeof(struct container_label);
+	size += (n_users + n_groups) * sizeof(struct container_account);
 	size += str_size(src->name) + str_size(src->image) + str_size(src->image_id);
 	for (i = 0; i < src->n_labels; i++)
 		size += str_size(src->labels[i].key) + str_size(src->labels[i].value);
+	size += accounts_str_size(src->users, n_users) + accounts_str_size(src->groups, n_groups);
 	b = malloc(size);
 	if (!b)
 		return NULL;
@@ -61,11 +91,16 @@ struct container_info *container_info_pack(const struct container_info *src,
 	c->id[CONTAINER_ID_LEN] = '\0';
 	c->cgroup_id = cgroup_id;
 	c->labels = src->n_labels ? (struct container_label *)(b + 1) : NULL;
-	cursor = (char *)(b + 1) + src->n_labels * sizeof(struct container_label);
+	accounts = (struct container_account *)((struct container_label *)(b + 1) + src->n_labels);
+	cursor = (char *)(accounts + n_users + n_groups);
 	for (i = 0; i < src->n_labels; i++) {
 		c->labels[i].key = put_str(&cursor, src->labels[i].key);
 		c->labels[i].value = put_str(&cursor, src->labels[i].value);
 	}
+	c->users = put_accounts(&accounts, &cursor, src->users, n_users);
+	c->n_users = n_users;
+	c->groups = put_accounts(&accounts, &cursor, src->groups, n_groups);
+	c->n_groups = n_groups;
 	c->name = put_str(&cursor, src->name);
 	c->image = put_str(&cursor, src->image);
 	c->image_id = put_str(&cursor, src->image_id);
@@ -98,6 +133,18 @@ const char *container_info_label(const struct container_info *c, const char *key
 	return NULL;
 }
 
+static bool accounts_same(const struct container_account *a, const struct container_account *b,
+			  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0)
+			return false;
+	}
+	return true;
+}
+
 bool container_info_same(const struct container_info *a, const struct container_info *b)
 {
 	size_t i;
@@ -112,7 +159,9 @@ bool container_info_same(const struct container_info *a, const struct container_
 		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
 			return false;
 	}
-	return true;
+	return a->has_accounts == b->has_accounts && a->n_users == b->n_users &&
+	       a->n_groups == b->n_groups && accounts_same(a->users, b->users, a->n_users) &&
+	       accounts_same(a->groups, b->groups, a->n_groups);
 }
 
 void container_retire(struct container_retired *r, struct container_info *c,
@@ -144,6 +193,23 @@ void container_retired_sweep(struct container_retired *r, uint64_t now_ms)
 			r->tail = NULL;
 		free(b);
 	}
+}
+
+/* {"0":"root","1":"daemon"}: ids as keys, as JSON keys must be strings. */
+static json_t *accounts_to_json(const struct container_account *a, size_t n)
+{
+	json_t *o = json_object();
+	char key[16];
+	size_t i;
+
+	for (i = 0; o && i < n; i++) {
+		snprintf(key, sizeof(key), "%" PRIu32, a[i].id);
+		if (json_object_set_new(o, key, json_string(a[i].name))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
 }
 
 /*
@@ -181,6 +247,10 @@ char *container_info_to_json(const struct container_info *c)
 	    json_object_set_new(o, "image_id", json_string(c->image_id ? c->image_id : "")) ||
 	    json_object_set_new(o, "privileged", json_boolean(c->privileged)) ||
 	    json_object_set(o, "labels", labels) || json_object_set_new(o, "cgroup_id", cg))
+		goto cleanup;
+	if (c->has_accounts &&
+	    (json_object_set_new(o, "users", accounts_to_json(c->users, c->n_users)) ||
+	     json_object_set_new(o, "groups", accounts_to_json(c->groups, c->n_groups))))
 		goto cleanup;
 	text = json_dumps(o, JSON_COMPACT);
 cleanup:
@@ -227,11 +297,52 @@ static int get_cgroup_id(json_t *v, uint64_t *out)
 	return errno || *end ? -EINVAL : 0;
 }
 
+/* What accounts_to_json wrote, sorted; names point into the JSON tree. */
+static int accounts_from_json(json_t *o, struct container_account **out, size_t *n)
+{
+	struct container_account *a;
+	const char *key;
+	json_t *val;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_object(o))
+		return -EINVAL;
+	if (!json_object_size(o))
+		return 0;
+	a = calloc(json_object_size(o), sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	json_object_foreach(o, key, val) {
+		unsigned long id;
+		char *end;
+
+		errno = 0;
+		id = strtoul(key, &end, 10);
+		if (*key < '0' || *key > '9' || *end || errno || id > UINT32_MAX ||
+		    !json_is_string(val)) {
+			free(a);
+			return -EINVAL;
+		}
+		a[*n].id = (uint32_t)id;
+		a[(*n)++].name = (char *)json_string_value(val);
+	}
+	err = container_accounts_sort(a, *n);
+	if (err) {
+		free(a);
+		*n = 0;
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
 int container_info_from_json(const char *text, size_t len, struct container_info **out)
 {
 	struct container_info tmp = { 0 };
 	struct container_label *labels = NULL;
-	json_t *root = NULL, *v, *lab, *val;
+	json_t *root = NULL, *v, *lab, *val, *users, *groups;
 	const char *key, *s;
 	size_t n = 0;
 	int err = -EINVAL;
@@ -286,9 +397,22 @@ int container_info_from_json(const char *text, size_t len, struct container_info
 	}
 	tmp.labels = labels;
 	tmp.n_labels = n;
+	/* Neither key: the recording run had no accounts for it (or predates them). */
+	users = json_object_get(root, "users");
+	groups = json_object_get(root, "groups");
+	if (users || groups) {
+		tmp.has_accounts = true;
+		err = accounts_from_json(users, &tmp.users, &tmp.n_users);
+		if (!err)
+			err = accounts_from_json(groups, &tmp.groups, &tmp.n_groups);
+		if (err)
+			goto cleanup;
+	}
 	*out = container_info_pack(&tmp, tmp.cgroup_id);
 	err = *out ? 0 : -ENOMEM;
 cleanup:
+	free(tmp.users);
+	free(tmp.groups);
 	free(labels);
 	json_decref(root);
 	return err;

@@ -16,6 +16,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,30 @@ static void body_excerpt(const char *body, char *out, size_t out_len)
 	for (i = 0; body && body[i] && o + 1 < out_len && i < LOG_BODY_MAX; i++)
 		out[o++] = (body[i] >= ' ' && body[i] < 127) ? body[i] : ' ';
 	out[o] = '\0';
+}
+
+/*
+ * Replaces in->info by a copy that also has the container's own users and
+ * groups, read through its first process's root. Best effort: that process
+ * may be gone already; user names then come from the host, as before.
+ */
+static void attach_accounts(struct container_inspect *in)
+{
+	struct container_info *with;
+	char root[64];
+	int err;
+
+	snprintf(root, sizeof(root), "/proc/%" PRId64 "/root", in->pid);
+	err = container_info_with_accounts(in->info, root, &with);
+	if (err) {
+		if (err != -ENOENT && err != -ESRCH)
+			container_log("cannot read the users of container %.12s from %s/etc/passwd "
+				      "and /etc/group: %s; its user names come from the host's",
+				      in->info->id, root, strerror(-err));
+		return;
+	}
+	container_info_free(in->info);
+	in->info = with;
 }
 
 /* -1: transport failure, 0: gone (404), 1: published. */
@@ -111,6 +136,8 @@ static int inspect(struct container_store *s, const char *id)
 			      s->docker_socket, in.info->id);
 		goto cleanup;
 	}
+	if (in.pid > 0)
+		attach_accounts(&in);
 	if (container_store_set_meta(s, in.info))
 		goto cleanup;
 	ret = 1;

@@ -20,6 +20,10 @@ __attribute__((format(printf, 1, 2))) void container_log(const char *fmt, ...);
 /* CLOCK_MONOTONIC in milliseconds (vDSO: no system call). */
 uint64_t container_now_ms(void);
 
+/* The rest of fd, whole, into a malloc'd NUL-terminated buffer (for files
+ * whose size stat does not tell: /proc); -EFBIG once it reaches max bytes. */
+int container_read_all(int fd, size_t max, char **out);
+
 bool container_id_valid(const char *s, size_t len);
 
 /* ---- container_info.c -------------------------------------------------- */
@@ -46,6 +50,27 @@ void container_retire(struct container_retired *r, struct container_info *c,
 		      uint64_t free_at_ms);
 /* Frees every entry due at now_ms (all of them when now_ms is UINT64_MAX). */
 void container_retired_sweep(struct container_retired *r, uint64_t now_ms);
+
+/* ---- container_accounts.c: a container's /etc/passwd and /etc/group ---- */
+
+/* Entries kept per file; a file with more is refused (-E2BIG). */
+#define CONTAINER_ACCOUNTS_MAX 8192
+
+/*
+ * Parses passwd/group text (name:x:id:...), in place: names point into text.
+ * Skips comments, NIS (+/-) lines and malformed entries; sorted by id, the
+ * first entry of an id kept (as getpwuid() finds it). *out is malloc'd.
+ */
+int container_accounts_parse(char *text, struct container_account **out, size_t *n);
+/* Sorts by id; -EINVAL when an id appears twice. */
+int container_accounts_sort(struct container_account *a, size_t n);
+/*
+ * A packed copy of c with has_accounts set and the accounts of the file
+ * system at root (e.g. /proc/PID/root: paths resolved inside it). A missing
+ * file is an empty table; any other failure returns its -errno.
+ */
+int container_info_with_accounts(const struct container_info *c, const char *root,
+				 struct container_info **out);
 
 /* ---- docker_json.c: pure parsers of Docker Engine API answers ---------- */
 

@@ -597,7 +597,7 @@ static bool id_name(const struct rl_eval_ctx *c, bool user, uint64_t v, struct r
 
 	if (id == UINT32_MAX)
 		return rl_set_str(out, "-1"); /* "unchanged" */
-	name = rl_idmap_get(user ? c->users : c->groups, id);
+	name = user ? rl_user_name(c, id) : rl_group_name(c, id);
 	if (name)
 		return rl_set_str(out, name);
 	return text(out, buf, snprintf(buf->p, buf->cap, "%" PRIu32, id));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container/container.h"
 #include "proc/proc.h"
 #include "rules/field_ids.h"
 
@@ -315,6 +316,36 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	return false;
 }
 
+/*
+ * As Falco: a container process's user and group are named by the
+ * container's own /etc/passwd and /etc/group (container/ reads them), a host
+ * process's by the host's; so are those of a container whose files could
+ * not be read.
+ */
+const char *rl_user_name(const struct rl_eval_ctx *c, uint32_t uid)
+{
+	const struct container_info *ci = c->ev->container;
+
+	return ci && ci->has_accounts ? container_info_user(ci, uid) : rl_idmap_get(c->users, uid);
+}
+
+const char *rl_group_name(const struct rl_eval_ctx *c, uint32_t gid)
+{
+	const struct container_info *ci = c->ev->container;
+
+	return ci && ci->has_accounts ? container_info_group(ci, gid) : rl_idmap_get(c->groups, gid);
+}
+
+/*
+ * As Falco names an id that has no account: uid/gid 0 is "root" (a
+ * container without /etc/passwd still runs as root), anything else "<NA>",
+ * a value rules test for (Falco's known_user_in_container macro).
+ */
+static const char *name_or_na(const char *name, uint32_t id)
+{
+	return name ? name : id == 0 ? "root" : "<NA>";
+}
+
 bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	       struct rl_value *out, struct rl_buf *buf)
 {
@@ -330,15 +361,16 @@ bool rl_x_user(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	case U_EUID:
 		return rl_set_uint(out, v.euid);
 	case U_NAME:
-		return rl_set_str(out, rl_idmap_get(c->users, v.uid));
+		return rl_set_str(out, name_or_na(rl_user_name(c, v.uid), v.uid));
 	case U_LOGINUID:
 		return rl_set_int(out, v.loginuid == UINT32_MAX ? -1 : (int64_t)v.loginuid);
 	case U_LOGINNAME:
-		return v.loginuid != UINT32_MAX && rl_set_str(out, rl_idmap_get(c->users, v.loginuid));
+		return v.loginuid != UINT32_MAX &&
+		       rl_set_str(out, name_or_na(rl_user_name(c, v.loginuid), v.loginuid));
 	case G_GID:
 		return rl_set_uint(out, v.gid);
 	case G_NAME:
-		return rl_set_str(out, rl_idmap_get(c->groups, v.gid));
+		return rl_set_str(out, name_or_na(rl_group_name(c, v.gid), v.gid));
 	}
 	return false;
 }

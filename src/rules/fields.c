@@ -40,7 +40,7 @@ static const struct rl_field_def table[] = {
 	F("evt.failed", FT_BOOL, FARG_NONE, rl_x_evt, "true when the syscall failed", E_FAILED),
 	F("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
 	F("evt.args", FT_STR, FARG_NONE, rl_x_evt, "all event arguments as name=value text", E_ARGS),
-	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text: paths absolute, flags and enums by name (O_WRONLY|O_TRUNC, AF_PACKET, PTRACE_ATTACH, S_ISUID), uids/gids by host user/group name; also evt.arg.res (and evt.arg.fd for calls returning an fd)", E_ARG),
+	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text: paths absolute, flags and enums by name (O_WRONLY|O_TRUNC, AF_PACKET, PTRACE_ATTACH, S_ISUID), uids/gids by user/group name (as user.name names them); also evt.arg.res (and evt.arg.fd for calls returning an fd)", E_ARG),
 	F("evt.rawarg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, raw: the number the caller passed (as decimal text), or the path as the caller wrote it", E_RAWARG),
 	F("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall", E_SOURCE),
 	F("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
@@ -111,14 +111,14 @@ static const struct rl_field_def table[] = {
 
 	/* user / group */
 	F("user.uid", FT_UINT, FARG_NONE, rl_x_user, "real user id", U_UID),
-	F("user.name", FT_STR, FARG_NONE, rl_x_user, "user name (host /etc/passwd, read at start)", U_NAME),
+	F("user.name", FT_STR, FARG_NONE, rl_x_user, "user name: from the container's own /etc/passwd for a container process (read when the agent learns of the container), else the host's (read at start); a uid without an account is root (0) or <NA>, as in Falco", U_NAME),
 	F("user.loginuid", FT_INT, FARG_NONE, rl_x_user, "audit login uid (-1: none)", U_LOGINUID),
-	F("user.loginname", FT_STR, FARG_NONE, rl_x_user, "name of the audit login user", U_LOGINNAME),
+	F("user.loginname", FT_STR, FARG_NONE, rl_x_user, "name of the audit login user (named as user.name is)", U_LOGINNAME),
 	F("user.euid", FT_UINT, FARG_NONE, rl_x_user, "palisade: effective user id", U_EUID),
 	NA("user.homedir", FT_STR, FARG_NONE, "home directories (not loaded)", "home directory"),
 	NA("user.shell", FT_STR, FARG_NONE, "login shells (not loaded)", "login shell"),
 	F("group.gid", FT_UINT, FARG_NONE, rl_x_user, "group id", G_GID),
-	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name (host /etc/group, read at start)", G_NAME),
+	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name: from the container's own /etc/group for a container process, else the host's (read at start); a gid without a group is root (0) or <NA>", G_NAME),
 
 	/* container */
 	F("container.id", FT_STR, FARG_NONE, rl_x_container, "container id, 12 characters; 'host' outside containers", C_ID),

@@ -228,6 +228,11 @@ struct rl_eval_ctx {
 	const struct rl_idmap *users, *groups;
 };
 
+/* The name of a uid / gid for this event's process: its container's accounts
+ * when known, else the host's (extract_proc.c); NULL when it has none. */
+const char *rl_user_name(const struct rl_eval_ctx *c, uint32_t uid);
+const char *rl_group_name(const struct rl_eval_ctx *c, uint32_t gid);
+
 /* Returns true and fills out when the field has a value for this event. */
 typedef bool (*rl_extract_fn)(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
 			      int anc_index, struct rl_value *out, struct rl_buf *buf);

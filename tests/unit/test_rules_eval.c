@@ -271,6 +271,35 @@ static void test_system_user_interactive(void **state)
 	expect(*state, exec_event("/bin/login", "login", 0, 0, "getty", NULL, NULL, false), r, false);
 }
 
+/*
+ * In a container, user.name comes from the container's own /etc/passwd, as
+ * in Falco: Alpine's www-data is uid 82 (no account on a Debian host), and a
+ * uid the host calls daemon may be an ordinary account in the image.
+ */
+static void test_user_name_from_container_accounts(void **state)
+{
+	const char *r = "System user interactive";
+	struct container_account users[] = { { 1, "app" }, { 82, "www-data" } };
+
+	exec_event("/bin/login", "login", 82, 0, "getty", NULL, "alpine", false);
+	F.ci.has_accounts = true;
+	F.ci.users = users;
+	F.ci.n_users = 2;
+	expect(*state, &F.ev, r, true);
+	assert_non_null(strstr(A.output, "user=www-data user_uid=82"));
+
+	exec_event("/bin/login", "login", 1, 0, "getty", NULL, "alpine", false);
+	F.ci.has_accounts = true;
+	F.ci.users = users;
+	F.ci.n_users = 2;
+	expect(*state, &F.ev, r, false);
+
+	/* accounts not read (e.g. the container had exited): the host's names */
+	exec_event("/bin/login", "login", 1, 0, "getty", NULL, "alpine", false);
+	expect(*state, &F.ev, r, true);
+	assert_non_null(strstr(A.output, "user=daemon"));
+}
+
 static void test_alert_json_schema(void **state)
 {
 	json_t *j, *f;
@@ -487,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find_aws_credentials, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_execution_from_dev_shm, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_user_name_from_container_accounts, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_json_schema, setup_falco, teardown),
 		cmocka_unit_test(test_output_na_and_indexes),
 		cmocka_unit_test(test_operators),

@@ -762,6 +762,33 @@ static void test_non_sudo_setuid(void **state)
 	expect(*state, sc_event(&s), r, false);
 }
 
+/*
+ * In a container, users are the image's (its /etc/passwd), as in Falco:
+ * www-data (uid 82 in Alpine) calling setuid(0) is reported with the
+ * container's names; a uid the image has no account for is "<NA>", which the
+ * rule's known_user_in_container macro leaves out.
+ */
+static void test_non_sudo_setuid_container_accounts(void **state)
+{
+	const char *r = "Non sudo setuid";
+	struct container_account users[] = { { 0, "root" }, { 82, "www-data" } };
+	struct sc_spec s = { .sc = "setuid", .a = { 0 } };
+
+	who("/tmp/exploit", "/tmp/exploit", "sh", NULL, 82, 60000000000ull, "alpine");
+	F.ci.has_accounts = true;
+	F.ci.users = users;
+	F.ci.n_users = 2;
+	expect(*state, sc_event(&s), r, true);
+	assert_non_null(strstr(A.output, "arg_uid=root"));
+	assert_non_null(strstr(A.output, "user=www-data user_uid=82"));
+	/* near-miss: uid 1000, which the image does not know (the host may) */
+	who("/tmp/exploit", "/tmp/exploit", "sh", NULL, 1000, 60000000000ull, "alpine");
+	F.ci.has_accounts = true;
+	F.ci.users = users;
+	F.ci.n_users = 2;
+	expect(*state, sc_event(&s), r, false);
+}
+
 static void test_create_files_below_dev(void **state)
 {
 	const char *r = "Create files below dev";
@@ -1125,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_delete_or_rename_shell_history),
 		cmocka_unit_test(test_set_setuid_bit),
 		cmocka_unit_test(test_non_sudo_setuid),
+		cmocka_unit_test(test_non_sudo_setuid_container_accounts),
 		cmocka_unit_test(test_create_files_below_dev),
 		cmocka_unit_test(test_bpf_program_not_profiled),
 		cmocka_unit_test(test_change_thread_namespace),
