@@ -165,7 +165,10 @@ struct ev_exit {
  * dropped. The id byte is (SC_PF_ID << 2) | PF_CLASS_* bits of the event:
  * read-only open (flags known: O_RDONLY, no O_CREAT, no O_TMPFILE), and host
  * (its cgroup is in the pf_host_cgroups map: one user space resolved as no
- * container's, which it then treats as the host for good).
+ * container's, which it then treats as the host for good). For connect and
+ * accept, PF_CLASS_RO is the loopback class instead (an IPv4 socket whose
+ * addresses, and the caller's, are all in 127.0.0.0/8), and the key has no
+ * path: an entry of prefixlen 8 keeps the class, none drops it.
  */
 #define PF_CLASS_RO 1u
 #define PF_CLASS_HOST 2u

@@ -268,6 +268,11 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[(idx - 1) & 7]))
 		e->uaddr_len = 8;
 
+	/* connect/accept on IPv4 loopback: judged once the socket is known. */
+	if (SC_PF_ID(spec) && !pf_keep_sock(e, spec)) {
+		count(CNT_PREFILTERED);
+		return 0;
+	}
 	e->path_len = len1;
 	e->path2_len = len2;
 	e->base_len = base;

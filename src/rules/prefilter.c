@@ -48,6 +48,7 @@
 #include "event/syscalls.h"
 #include "rules/field_ids.h"
 #include "rules/prefilter.h"
+#include "rules/prefilter_net.h"
 
 #define O_ACCMODE_BITS 03
 #define O_CREAT_BIT 0100
@@ -234,6 +235,7 @@ struct domain {
 	bool ro;         /* read-only class: is_open_* known */
 	bool open_false; /* is_open_* are false for this syscall (creat) */
 	bool host;       /* host class: the cgroup is one user space found not a container */
+	bool loopback;   /* loopback class of connect/accept (prefilter_net.c) */
 };
 
 /* A boolean literal compared: 1 true, 0 false, -1 unknown. */
@@ -294,6 +296,8 @@ static int cmp_const(const struct rl_ccmp *cmp, const struct domain *d)
 			return -1;
 		return bool_cmp(cmp, id == E_IS_OPEN_READ);
 	}
+	if (d->loopback && pf_loopback_cmp(cmp) >= 0)
+		return pf_loopback_cmp(cmp);
 	if (!d->host)
 		return -1;
 	if (def->extract == rl_x_proc && id == P_IS_CONTAINER)
@@ -536,10 +540,12 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 	return out->oom ? -ENOMEM : 0;
 }
 
-/* The syscalls whose records the kernel can filter: opens resolve a path. */
+/* The syscalls whose records the kernel can filter: opens resolve a path;
+ * connect and accept have a loopback class. */
 static bool filterable(const struct syscall_desc *sc, const struct rl_sc_info *in)
 {
-	return in && (sc->spec & SC_FD_RET) && in->open != RL_OPEN_NONE && !in->memfd;
+	return pf_net_type(sc) ||
+	       (in && (sc->spec & SC_FD_RET) && in->open != RL_OPEN_NONE && !in->memfd);
 }
 
 static int build_type(struct prefilter *pf, const struct rules_engine *e,
@@ -560,16 +566,26 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 		return 0; /* SC_PF_ID has 4 bits */
 	memset(r, 0, sizeof(*r));
 	r->syscall = sc->name;
-	r->ro_class = in->open == RL_OPEN_FLAGS && in->flags_arg >= 0;
+	r->net = pf_net_type(sc);
+	/* The class bit PF_CLASS_RO is the loopback class of a socket syscall. */
+	r->ro_class = r->net || (in->open == RL_OPEN_FLAGS && in->flags_arg >= 0);
 	for (unsigned c = 0; c < PF_CLASSES; c++) {
-		struct domain d = { .ro = c & PF_CLASS_RO, .host = c & PF_CLASS_HOST,
-				    .open_false = in->open == RL_OPEN_CREAT };
+		struct domain d = { .ro = !r->net && (c & PF_CLASS_RO), .host = c & PF_CLASS_HOST,
+				    .loopback = r->net && (c & PF_CLASS_RO),
+				    .open_false = in && in->open == RL_OPEN_CREAT };
 
-		if (d.ro && !r->ro_class)
+		if ((c & PF_CLASS_RO) && !r->ro_class)
 			continue;
 		ret = type_set(e, t, &d, &s[c], &r->keep_all[c], &r->n_keep_all[c]);
 		if (ret)
 			goto cleanup;
+		/* A socket has no path: the kernel keeps a class whole or drops
+		 * it whole, so any set but the empty one is everything. */
+		if (r->net && (s[c].all || s[c].n)) {
+			if (!s[c].all && !r->keep_all[c])
+				r->keep_all[c] = "(a rule on the socket's name)";
+			set_all(&s[c]);
+		}
 		all_kept &= s[c].all;
 	}
 	pf->n_types++;
@@ -594,7 +610,7 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 		goto cleanup;
 	}
 	pf->spec_bits[sc->nr] = r->id << SC_PF_ID_SHIFT;
-	if (r->ro_class)
+	if (r->ro_class && !r->net)
 		pf->spec_bits[sc->nr] |= (uint32_t)(in->flags_arg + 1) << SC_PF_FLAGS_SHIFT;
 cleanup:
 	for (unsigned c = 0; c < PF_CLASSES; c++)
@@ -645,6 +661,13 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 	if (len < sizeof(*e) || e->hdr.kind != EV_SYSCALL || e->nr >= EV_SYSCALL_NR_MAX)
 		return true;
 	bits = pf->spec_bits[e->nr];
+	if (SC_PF_ID(bits) && e->sock.family) {
+		/* A socket: only its loopback class is filtered (pf_keep_sock). */
+		if (!pf_sock_loopback(e))
+			return true;
+		k.id = (uint8_t)(SC_PF_ID(bits) << 2 | PF_CLASS_RO | (host ? PF_CLASS_HOST : 0));
+		return longest_match(pf->e, pf->n, &k, 0) != NULL;
+	}
 	plen = e->path_len;
 	if (!SC_PF_ID(bits) ||
 	    (e->path_flags & (EV_PATH1_RESOLVED | EV_PATH1_USER)) != EV_PATH1_RESOLVED ||
@@ -667,21 +690,30 @@ void prefilter_describe(const struct prefilter *pf, FILE *f)
 {
 	static const char *const cls[PF_CLASSES] = { "opens", "read-only opens",
 						     "opens on the host", "read-only opens on the host" };
+	static const char *const net_cls[PF_CLASSES] = {
+		"sockets", "IPv4 loopback sockets", "sockets on the host",
+		"IPv4 loopback sockets on the host" };
 
 	for (size_t i = 0; i < pf->n_types; i++) {
 		const struct pf_type_report *r = &pf->types[i];
 
 		fprintf(f, "%s: %s", r->syscall, r->id ? "filtered" : "not filtered");
 		for (unsigned c = 0; c < PF_CLASSES; c++) {
+			const char *name = r->net ? net_cls[c] : cls[c];
+
 			if ((c & PF_CLASS_RO) && !r->ro_class)
 				continue;
 			if (r->keep_all[c] && r->n_keep_all[c] > 1)
-				fprintf(f, "; %s: every path (rule '%s' and %zu more)", cls[c],
-					r->keep_all[c], r->n_keep_all[c] - 1);
+				fprintf(f, "; %s: %s (rule '%s' and %zu more)", name,
+					r->net ? "kept" : "every path", r->keep_all[c],
+					r->n_keep_all[c] - 1);
 			else if (r->keep_all[c])
-				fprintf(f, "; %s: every path (rule '%s')", cls[c], r->keep_all[c]);
+				fprintf(f, "; %s: %s (rule '%s')", name,
+					r->net ? "kept" : "every path", r->keep_all[c]);
+			else if (r->net)
+				fprintf(f, "; %s: %s", name, r->entries[c] ? "kept" : "dropped");
 			else
-				fprintf(f, "; %s: %zu paths/prefixes", cls[c], r->entries[c]);
+				fprintf(f, "; %s: %zu paths/prefixes", name, r->entries[c]);
 		}
 		fputc('\n', f);
 	}

@@ -27,7 +27,8 @@
 struct pf_type_report {
 	const char *syscall;
 	unsigned id;         /* SC_PF_ID, 0 when unfiltered */
-	bool ro_class;       /* read-only opens get their own filter */
+	bool ro_class;       /* read-only opens (loopback sockets) get their own filter */
+	bool net;            /* connect/accept: the loopback class (prefilter_net.c) */
 	size_t entries[PF_CLASSES];       /* by PF_CLASS_* bits */
 	const char *keep_all[PF_CLASSES]; /* the first rule that keeps every event of the class */
 	size_t n_keep_all[PF_CLASSES];    /* how many rules do */
