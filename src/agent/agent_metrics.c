@@ -357,6 +357,7 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		{ CNT_TRUNC_PATH, "path_truncated" },
 		{ CNT_TRUNC_ARGS, "args_truncated" },
 		{ CNT_READ_FAIL, "read_failed" },
+		{ CNT_TRUNC_ENV, "env_truncated" },
 	};
 	struct sensor_info si;
 	char cpu[16];

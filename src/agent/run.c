@@ -15,6 +15,7 @@
 #include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
+#include "agent/env_capture.h"
 #include "agent/reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -401,6 +402,7 @@ struct rules_swap {
 	struct pipeline *p;
 	struct observe *ob;
 	struct dns_refresh **dns;
+	struct sensor *sensor;
 };
 
 /*
@@ -422,6 +424,7 @@ static void on_rules_swap(void *ctx, struct rules_engine *rules)
 		fprintf(stderr, "palisade: reload: some rule actions cannot be served (see above)\n");
 	if (sw->p->metrics)
 		agent_metrics_rules_loaded(sw->p->metrics, rules, true);
+	agent_env_capture(sw->sensor, rules);
 }
 
 int agent_run_main(int argc, char **argv)
@@ -443,6 +446,7 @@ int agent_run_main(int argc, char **argv)
 	struct prefilter *pf = NULL;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
+	bool env_on;
 
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
@@ -527,6 +531,8 @@ int agent_run_main(int argc, char **argv)
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	swap.sensor = sensor;
+	env_on = agent_env_capture(sensor, p.rules);
 	if (pf) {
 		prefilter_sensor = sensor;
 		fprintf(stderr, "palisade: pre-filter (docs/prefilter.md):\n");
@@ -562,7 +568,7 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	seeded = proc_snapshot("/proc",
-			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL, env_on,
 			       on_snapshot, &p);
 	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
 	if (fd_seeded < 0) {
