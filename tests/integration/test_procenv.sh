@@ -32,7 +32,7 @@ cat >"$WORK/own.yaml" <<Y
 - rule: procenv tagged exec
   desc: an exec whose environment has PROCENV_T, with its group and session
   condition: evt.type = execve and proc.env[PROCENV_T] != ""
-  output: "tag=%proc.env[PROCENV_T] %proc.is_vpgid_leader %proc.vpgid %proc.vpid %proc.sid %proc.is_sid_leader %proc.vpgid.name %proc.cmdline"
+  output: "tag=%proc.env[PROCENV_T] %proc.is_vpgid_leader %proc.vpgid %proc.vpid %proc.sid %proc.is_sid_leader %proc.vpgid.name %proc.cmdline env=%proc.env"
   priority: INFO
 - rule: procenv seeded fork
   desc: a fork by a process found in /proc at start, whose environment the seeding read
@@ -65,6 +65,15 @@ check "the event stream never holds the environment" sh -c \
 	"[ -n '$e' ] && ! printf '%s' '$e' | grep -q 'HOSTNAME='"
 check "near miss: the same exec with another glibc variable raises nothing" \
 	no_alert ".rule==\"$R\" and (.output_fields[\"proc.env\"]|tostring|contains(\"GLIBC_VERSION\"))"
+
+# --- an environment longer than 4096 bytes: cut, flagged, the start still read ---
+BIG=$(head -c 5000 /dev/zero | tr '\0' x)
+docker exec "$C" env -i PROCENV_T="$T-big" BIG="$BIG" /bin/true "$T-big"
+a=$(wait_alert ".rule==\"procenv tagged exec\" and .output_fields[\"proc.env[PROCENV_T]\"]==\"$T-big\"")
+check "a cut environment still gives the variables before the cut" expect "$a" \
+	'(.output_fields["proc.env"]|length) <= 4096 and (.output_fields["proc.env"]|length) > 4000 and (.output_fields["proc.env"]|startswith("PROCENV_T="))'
+e=$(wait_event ".type==\"execve\" and .proc.name==\"true\" and (.proc.cmdline|contains(\"$T-big\"))" 10 "$T-big")
+check "the exec event says the environment was cut" expect "$e" '.incomplete|index("env_truncated")'
 
 # --- HTTP_PROXY for wget (a full path: busybox's env runs bare applet names as "exe") ---
 R2="Program run with disallowed http proxy env"
