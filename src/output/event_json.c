@@ -110,12 +110,14 @@ static void write_process(struct jw *w, const struct event *ev)
 			jw_u64(w, "exe_ino", p->exe_info.ino);
 		if (p->exe_info.flags & EV_EXE_LAYER_KNOWN)
 			jw_bool(w, "exe_upper_layer", p->exe_info.flags & EV_EXE_UPPER_LAYER);
-		/* Group and session; the environment stays out (it holds secrets). */
+		/* Group and session, named as the rule fields (sid: the process's
+		 * own pid namespace, as Falco's proc.sid); the environment stays
+		 * out (it holds secrets). */
 		if (p->pgrp_known) {
 			jw_u64(w, "pgid", p->pgrp.pgid);
 			jw_u64(w, "vpgid", p->pgrp.vpgid);
-			jw_u64(w, "sid", p->pgrp.sid);
-			jw_u64(w, "vsid", p->pgrp.vsid);
+			jw_u64(w, "sid", p->pgrp.vsid);
+			jw_u64(w, "host_sid", p->pgrp.sid);
 		}
 	}
 	jw_u64(w, "uid", h->uid);

@@ -128,7 +128,7 @@ docker exec "$C" env PROCENV_T="$T-off" /bin/true "$T-off"
 e=$(wait_event ".type==\"execve\" and .proc.name==\"true\" and .container.id!=\"host\" and (.proc.cmdline|contains(\"$T-off\"))" 10 "$T-off")
 # docker exec made the process a session (and group) leader in the container.
 check "exec events carry the group and session ids" expect "$e" \
-	'.proc.pgid==.proc.pid and .proc.sid==.proc.pid and .proc.vpgid==.proc.vpid and .proc.vsid==.proc.vpid and .proc.vpid!=.proc.pid'
+	'.proc.pgid==.proc.pid and .proc.host_sid==.proc.pid and .proc.vpgid==.proc.vpid and .proc.sid==.proc.vpid and .proc.vpid!=.proc.pid'
 cat >>"$WORK/reload.yaml" <<Y
 - rule: procenv reloaded
   desc: needs the environment
