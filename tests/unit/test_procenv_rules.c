@@ -165,8 +165,10 @@ static void test_env_values(void **state)
 					 "sname=bash sexe=/bin/bash "));
 	assert_true(fired(e, &F.ev, "tag set"));
 
-	/* near miss: AB=1 is not A=1 */
+	/* near miss: AB=1 is not A=1, nor is A1=x */
 	assert_false(fired(e, exec_with("/bin/id", 0, 300, 200, ENV("AB=1\0"), false), "tag set"));
+	assert_true(fired(e, exec_with("/bin/id", 0, 300, 200, ENV("AB=1\0A1=x\0"), false), "show"));
+	assert_non_null(strstr(A.output, "env=[AB=1 A1=x] a=[<NA>]"));
 	/* an empty environment: proc.env is "", no variable is set */
 	assert_true(fired(e, exec_with("/bin/id", 0, 300, 200, ENV(""), false), "show"));
 	assert_true(strstr(A.output, "env=[] a=[<NA>]") != NULL);
