@@ -47,7 +47,7 @@ run_container "$PRE" --network none -e "PROCENV_PRE=seed-$T" "$IMAGE" \
 run_container "$C" --network none "$IMAGE" sleep 300
 start_agent --status-socket none --rules "$F/falco_rules.yaml" \
 	--rules "$F/falco-incubating_rules.yaml" --rules "$F/falco-sandbox_rules.yaml" \
-	--rules "$WORK/own.yaml" || exit 1
+	--rules "$WORK/own.yaml" --record "$WORK/rec.plsd" || exit 1
 check "the capture is on: a loaded rule reads proc.env" \
 	grep -q '^palisade: environment capture on' "$WORK/agent.err"
 
@@ -111,6 +111,14 @@ a=$(wait_alert ".rule==\"procenv seeded fork\"")
 check "a process found in /proc at start has its environ and group (fork of it)" expect "$a" \
 	".output_fields[\"proc.env[PROCENV_PRE]\"]==\"seed-$T\" and .output_fields[\"proc.vpgid\"]==1 and .output_fields[\"proc.is_vpgid_leader\"]==false"
 stop_agent
+
+# --- the recording keeps the environments and groups: replay gives the same ---
+./palisade replay --rules "$WORK/own.yaml" -o "$WORK/replay.json" "$WORK/rec.plsd" 2>"$WORK/replay.err"
+own='select(.rule|startswith("procenv")) | [.rule, .output_fields]'
+jq -c "$own" "$WORK/alerts.json" >"$WORK/own-live.json"
+jq -c "$own" "$WORK/replay.json" >"$WORK/own-replay.json"
+check "replaying the recording gives the same proc.env and group alerts" sh -c \
+	"[ -s '$WORK/own-live.json' ] && cmp -s '$WORK/own-live.json' '$WORK/own-replay.json'"
 
 # --- without a proc.env rule the capture is off; a reload turns it on ---
 cat >"$WORK/reload.yaml" <<Y
