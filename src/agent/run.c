@@ -334,13 +334,13 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		container_store_stats(p->containers, &cs);
 	fprintf(stderr,
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
-		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
+		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
 		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
-		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
+		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
 		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",

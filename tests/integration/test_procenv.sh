@@ -111,6 +111,8 @@ a=$(wait_alert ".rule==\"procenv seeded fork\"")
 check "a process found in /proc at start has its environ and group (fork of it)" expect "$a" \
 	".output_fields[\"proc.env[PROCENV_PRE]\"]==\"seed-$T\" and .output_fields[\"proc.vpgid\"]==1 and .output_fields[\"proc.is_vpgid_leader\"]==false"
 stop_agent
+check "the exit counters count the cut environment" \
+	grep -Eq 'truncated: paths [0-9]+, argv [0-9]+, environments [1-9][0-9]*;' "$WORK/agent.err"
 
 # --- the recording keeps the environments and groups: replay gives the same ---
 ./palisade replay --rules "$WORK/own.yaml" -o "$WORK/replay.json" "$WORK/rec.plsd" 2>"$WORK/replay.err"
