@@ -3,7 +3,8 @@
  * process table: exec records them, fork takes the group from its record
  * and the environment from the parent, malformed records are refused, and
  * the /proc seeding reads what the kernel side reads (a real child with its
- * own process group and a known environment).
+ * own process group and a known environment); recordings of the previous
+ * ABI are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "proc/proc.h"
+#include "record/record.h"
 
 struct exec_buf {
 	struct ev_exec rec;
@@ -229,6 +231,33 @@ static void test_snapshot_reads_group_and_environ(void **state)
 	waitpid(S.pid, &status, 0);
 }
 
+/* A recording of the ABI before groups and environments joined is refused
+ * at open (its exec and fork records have other sizes), not misread. */
+static void test_abi2_recording_refused(void **state)
+{
+	char path[] = "/tmp/palisade-procenv-rec.XXXXXX";
+	uint32_t abi = 2;
+	struct record_writer *w;
+	struct record_reader *r = NULL;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(record_writer_open(path, 1, "h", &w), 0);
+	assert_int_equal(record_writer_close(w), 0);
+	assert_int_equal(record_reader_open(path, &r), 0);
+	record_reader_close(r);
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	fseek(f, (long)offsetof(struct record_header, abi_version), SEEK_SET);
+	assert_int_equal(fwrite(&abi, sizeof(abi), 1, f), 1);
+	fclose(f);
+	assert_int_equal(record_reader_open(path, &r), -EPROTO);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_decode_refuses_bad_env),
 		cmocka_unit_test(test_table_exec_fork_exec),
 		cmocka_unit_test(test_snapshot_reads_group_and_environ),
+		cmocka_unit_test(test_abi2_recording_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
