@@ -134,7 +134,7 @@ Y
 start_agent --status-socket none --rules "$WORK/reload.yaml" || exit 1
 check "without a rule reading proc.env the capture is off" \
 	grep -q '^palisade: environment capture off' "$WORK/agent.err"
-docker exec "$C" env PROCENV_T="$T-off" /bin/true "$T-off"
+check "docker exec in $C runs (capture off)" docker exec "$C" env PROCENV_T="$T-off" /bin/true "$T-off"
 e=$(wait_event ".type==\"execve\" and .proc.name==\"true\" and .container.id!=\"host\" and (.proc.cmdline|contains(\"$T-off\"))" 10 "$T-off")
 # docker exec made the process a session (and group) leader in the container.
 check "exec events carry the group and session ids" expect "$e" \
@@ -149,7 +149,7 @@ Y
 kill -HUP "$AGENT_PID"
 wait_grep '^palisade: environment capture on' "$WORK/agent.err"
 check "a SIGHUP reload with a proc.env rule turns the capture on" [ $? -eq 0 ]
-docker exec "$C" env PROCENV_T="$T-on" /bin/true
+check "docker exec in $C runs (after the reload)" docker exec "$C" env PROCENV_T="$T-on" /bin/true
 a=$(wait_alert '.rule=="procenv reloaded"')
 check "after the reload proc.env is read at exec" expect "$a" \
 	".output_fields[\"proc.env[PROCENV_T]\"]==\"$T-on\""
