@@ -16,8 +16,10 @@
 #include <linux/types.h>
 #endif
 
-/* Bumped on any change to a layout below; stored in record files. */
-#define PALISADE_ABI_VERSION 2
+/* Bumped on any change to a layout below; stored in record files.
+ * 3: process group / session ids in exec and fork records, the environment
+ * in exec records. */
+#define PALISADE_ABI_VERSION 3
 
 enum ev_kind {
 	EV_EXEC = 1,          /* a process image was replaced (execve/execveat) */
@@ -35,6 +37,7 @@ enum ev_kind {
 #define EV_F_CWD_TRUNC (1u << 2)  /* cwd deeper/longer than the limits */
 #define EV_F_READ_FAIL (1u << 3)  /* a kernel or user memory read failed */
 #define EV_F_KILLED (1u << 4)     /* EV_EXEC: the exec deny list matched, SIGKILL sent */
+#define EV_F_ENV_TRUNC (1u << 5)  /* environment longer than EV_ENV_MAX */
 
 #define EV_COMM_LEN 16
 /* Bytes of a resolved path, and path components walked, before truncation. */
@@ -42,6 +45,8 @@ enum ev_kind {
 #define EV_PATH_DEPTH 64
 /* Bytes of the argv area (NUL-separated arguments) before truncation. */
 #define EV_ARGS_MAX 4096
+/* Bytes of the environment area (NUL-separated VAR=value) before truncation. */
+#define EV_ENV_MAX 4096
 
 /*
  * Paths travel as their components from the leaf up to the root, each
@@ -62,6 +67,7 @@ enum ev_counter {
 	CNT_SELF,             /* the agent's own activity, ignored */
 	CNT_EXEC_KILLED,      /* execs killed in kernel by the deny lists */
 	CNT_ENTRY_KILLED,     /* callers killed at syscall entry (bpf/process.bpf.c) */
+	CNT_TRUNC_ENV,        /* an environment was truncated */
 	CNT_MAX,
 };
 
@@ -103,7 +109,23 @@ struct ev_header {
 #define EV_EXE_LAYER_KNOWN (1u << 3) /* the two bits above were checked (the
 				      * kernel side; /proc cannot tell) */
 
-/* EV_EXEC and EV_PROC_SNAPSHOT: header, then exe | args | cwd. */
+/*
+ * A process's group and session (setpgid(2), setsid(2)), read at exec and
+ * fork: the number in the host pid namespace, and in the process's own pid
+ * namespace (0 when the group or session leader lives outside it, as
+ * pid_nr_ns gives it).
+ */
+struct ev_pgrp {
+	__u32 pgid;
+	__u32 vpgid;
+	__u32 sid;
+	__u32 vsid;
+};
+
+/* ev_exec.env_flags */
+#define EV_ENV_READ (1u << 0) /* the environment was read: env_len bytes, maybe 0 */
+
+/* EV_EXEC and EV_PROC_SNAPSHOT: header, then exe | args | cwd | env. */
 struct ev_exec {
 	struct ev_header hdr;
 	__u32 exe_len;  /* bytes of exe path components */
@@ -113,6 +135,11 @@ struct ev_exec {
 	__u64 exe_ino;   /* inode number of the executable */
 	__u64 exe_ctime_ns; /* its ctime and mtime, ns since the epoch */
 	__u64 exe_mtime_ns;
+	struct ev_pgrp pgrp;
+	/* The environment is read only when a loaded rule needs it (user space
+	 * says so at load): without EV_ENV_READ it is unknown, not empty. */
+	__u32 env_len;   /* bytes of the environment, NUL-separated VAR=value */
+	__u32 env_flags; /* EV_ENV_* */
 };
 
 /* EV_FORK: the header describes the child. */
@@ -121,6 +148,7 @@ struct ev_fork {
 	__u64 clone_flags; /* CLONE_* derived from what parent and child share */
 	__u32 parent_tid;  /* thread of the parent that forked */
 	__u32 pad;
+	struct ev_pgrp pgrp; /* the child's: its parent's group, seen from its pid ns */
 };
 
 /* EV_EXIT: the header describes the process that exited. */
@@ -264,15 +292,19 @@ struct ev_syscall {
 #define EXEC_SCOPE_CGROUPS 16384
 
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
-#define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX)
+#define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX + EV_ENV_MAX)
 
 #define EV_ASSERT(cond) _Static_assert(cond, #cond)
 EV_ASSERT(sizeof(struct ev_header) == 128);
 EV_ASSERT(__builtin_offsetof(struct ev_header, start_ns) == 80);
 EV_ASSERT(__builtin_offsetof(struct ev_header, comm) == 88);
 EV_ASSERT(__builtin_offsetof(struct ev_header, cap_effective) == 104);
-EV_ASSERT(sizeof(struct ev_exec) == 168);
-EV_ASSERT(sizeof(struct ev_fork) == 144);
+EV_ASSERT(sizeof(struct ev_pgrp) == 16);
+EV_ASSERT(__builtin_offsetof(struct ev_exec, pgrp) == 168);
+EV_ASSERT(__builtin_offsetof(struct ev_exec, env_len) == 184);
+EV_ASSERT(sizeof(struct ev_exec) == 192);
+EV_ASSERT(__builtin_offsetof(struct ev_fork, pgrp) == 144);
+EV_ASSERT(sizeof(struct ev_fork) == 160);
 EV_ASSERT(sizeof(struct ev_exit) == 136);
 EV_ASSERT(sizeof(struct ev_sock) == 48);
 EV_ASSERT(sizeof(struct ev_syscall) == 288);
@@ -289,5 +321,6 @@ EV_ASSERT(((7u << SC_PF_FLAGS_SHIFT) & (SC_RAW_PATH1 | (7u << SC_FDS_ARG_SHIFT))
 EV_ASSERT((SC_RAW_PATH1 & (7u << SC_FDS_ARG_SHIFT)) == 0);
 EV_ASSERT((7u << SC_FDS_ARG_SHIFT) <= (1u << 31));
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
+EV_ASSERT((EV_ENV_MAX & (EV_ENV_MAX - 1)) == 0);
 
 #endif /* PALISADE_EVENTS_H */

@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "exec_deny.bpf.h"
+#include "procenv.bpf.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200
@@ -62,7 +63,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct fs_struct *fs;
 	struct path exe_path, root, pwd;
 	unsigned long arg_start, arg_end;
-	__u32 exe_len, args_len, cwd_len;
+	__u32 exe_len, args_len, cwd_len, env_len;
 	__u64 size; /* 64-bit: a u32 would be re-extended past its checked bound */
 	bool trunc;
 
@@ -130,11 +131,17 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		e->hdr.flags |= EV_F_CWD_TRUNC;
 		count(CNT_TRUNC_PATH);
 	}
+	cwd_len &= (EV_PATH_MAX * 2 - 1);
+	if (cwd_len > EV_PATH_MAX)
+		return 0;
+	size += cwd_len;
+	env_len = read_env(task, s->data + size, e);
 	e->exe_len = exe_len;
 	e->args_len = args_len;
 	e->cwd_len = cwd_len;
 	read_exe_info(BPF_CORE_READ(bprm, file), e);
-	submit_scratch(s, &e->hdr, sizeof(*e) + exe_len + args_len + cwd_len);
+	read_pgrp(task, &e->pgrp);
+	submit_scratch(s, &e->hdr, sizeof(*e) + size + env_len);
 	return 0;
 }
 
@@ -195,6 +202,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->clone_flags = derived_clone_flags(parent, child);
 	e->parent_tid = BPF_CORE_READ(parent, pid);
 	e->pad = 0;
+	read_pgrp(child, &e->pgrp);
 	e->hdr.size = sizeof(*e);
 	submit(e, sizeof(*e));
 	return 0;

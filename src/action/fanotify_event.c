@@ -273,6 +273,7 @@ static int build_exec(struct fguard *g, uint32_t tid, const char *path, const ch
 	r->cwd_len = snap->cwd_len;
 	memcpy(data + r->exe_len + r->args_len,
 	       (const char *)(snap + 1) + snap->exe_len + snap->args_len, snap->cwd_len);
+	r->pgrp = snap->pgrp; /* exec keeps the group and session */
 	r->hdr.size = (uint32_t)(sizeof(*r) + r->exe_len + r->args_len + r->cwd_len);
 	return 0;
 }

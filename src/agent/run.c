@@ -15,6 +15,7 @@
 #include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
+#include "agent/env_capture.h"
 #include "agent/reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
@@ -346,13 +347,13 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		container_store_stats(p->containers, &cs);
 	fprintf(stderr,
 		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
-		"argv %llu; failed kernel reads %llu; malformed records %llu; record write "
+		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
 		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
-		(unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
+		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
 		(unsigned long long)p->record_errors, (unsigned long long)p->alerts, ps.entries, ps.capacity,
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
@@ -414,6 +415,7 @@ struct rules_swap {
 	struct pipeline *p;
 	struct observe *ob;
 	struct dns_refresh **dns;
+	struct sensor *sensor;
 };
 
 /*
@@ -435,6 +437,7 @@ static void on_rules_swap(void *ctx, struct rules_engine *rules)
 		fprintf(stderr, "palisade: reload: some rule actions cannot be served (see above)\n");
 	if (sw->p->metrics)
 		agent_metrics_rules_loaded(sw->p->metrics, rules, true);
+	agent_env_capture(sw->sensor, rules);
 }
 
 int agent_run_main(int argc, char **argv)
@@ -456,6 +459,7 @@ int agent_run_main(int argc, char **argv)
 	struct prefilter *pf = NULL;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
+	bool env_on;
 
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
@@ -541,6 +545,8 @@ int agent_run_main(int argc, char **argv)
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
 		goto cleanup;
+	swap.sensor = sensor;
+	env_on = agent_env_capture(sensor, p.rules);
 	if (pf) {
 		prefilter_sensor = sensor;
 		fprintf(stderr, "palisade: pre-filter (docs/prefilter.md):\n");
@@ -576,7 +582,7 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	seeded = proc_snapshot("/proc",
-			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL, env_on,
 			       on_snapshot, &p);
 	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
 	if (fd_seeded < 0) {

@@ -129,9 +129,10 @@ static int decode_exec(const void *rec, size_t len, struct event *ev)
 
 	if (len < sizeof(*e))
 		return -EINVAL;
-	if (e->exe_len > EV_PATH_MAX || e->args_len > EV_ARGS_MAX || e->cwd_len > EV_PATH_MAX)
+	if (e->exe_len > EV_PATH_MAX || e->args_len > EV_ARGS_MAX || e->cwd_len > EV_PATH_MAX ||
+	    e->env_len > EV_ENV_MAX || (e->env_len && !(e->env_flags & EV_ENV_READ)))
 		return -EINVAL;
-	var = (size_t)e->exe_len + e->args_len + e->cwd_len;
+	var = (size_t)e->exe_len + e->args_len + e->cwd_len + e->env_len;
 	if (sizeof(*e) + var != e->hdr.size)
 		return -EINVAL;
 	event_join_path(data, e->exe_len, !!(e->hdr.flags & EV_F_EXE_TRUNC), ev->exe,
@@ -143,6 +144,10 @@ static int decode_exec(const void *rec, size_t len, struct event *ev)
 					  .ctime_ns = e->exe_ctime_ns, .mtime_ns = e->exe_mtime_ns };
 	event_join_path(data + e->exe_len + e->args_len, e->cwd_len,
 			!!(e->hdr.flags & EV_F_CWD_TRUNC), ev->cwd, sizeof(ev->cwd));
+	ev->env = data + e->exe_len + e->args_len + e->cwd_len;
+	ev->env_len = e->env_len;
+	ev->env_known = !!(e->env_flags & EV_ENV_READ);
+	ev->pgrp = e->pgrp;
 	return 0;
 }
 
@@ -210,6 +215,10 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->exe[0] = ev->cwd[0] = '\0';
 	ev->args = NULL;
 	ev->args_len = ev->argc = 0;
+	ev->env = NULL;
+	ev->env_len = 0;
+	ev->env_known = false;
+	ev->pgrp = (struct ev_pgrp){ 0 };
 	ev->clone_flags = 0;
 	ev->parent_tid = 0;
 	ev->exit_code = 0;
@@ -238,6 +247,7 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 			return -EINVAL;
 		ev->clone_flags = f->clone_flags;
 		ev->parent_tid = f->parent_tid;
+		ev->pgrp = f->pgrp;
 		return 0;
 	}
 	case EV_SYSCALL:

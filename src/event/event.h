@@ -36,6 +36,13 @@ struct event {
 	uint32_t args_len;
 	uint32_t argc;
 	struct exe_info exe_info;
+	/* EV_EXEC / EV_PROC_SNAPSHOT: the environment, NUL-separated, in the raw
+	 * record; env_known false when it was not read (no rule needed it). */
+	const char *env;
+	uint32_t env_len;
+	bool env_known;
+	/* EV_EXEC / EV_PROC_SNAPSHOT / EV_FORK: group and session (all 0 otherwise) */
+	struct ev_pgrp pgrp;
 	/* EV_FORK */
 	uint64_t clone_flags;
 	uint32_t parent_tid;

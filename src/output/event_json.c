@@ -110,6 +110,15 @@ static void write_process(struct jw *w, const struct event *ev)
 			jw_u64(w, "exe_ino", p->exe_info.ino);
 		if (p->exe_info.flags & EV_EXE_LAYER_KNOWN)
 			jw_bool(w, "exe_upper_layer", p->exe_info.flags & EV_EXE_UPPER_LAYER);
+		/* Group and session, named as the rule fields (sid: the process's
+		 * own pid namespace, as Falco's proc.sid); the environment stays
+		 * out (it holds secrets). */
+		if (p->pgrp_known) {
+			jw_u64(w, "pgid", p->pgrp.pgid);
+			jw_u64(w, "vpgid", p->pgrp.vpgid);
+			jw_u64(w, "sid", p->pgrp.vsid);
+			jw_u64(w, "host_sid", p->pgrp.sid);
+		}
 	}
 	jw_u64(w, "uid", h->uid);
 	jw_u64(w, "gid", h->gid);
@@ -277,7 +286,8 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	jw_u64(w, "cgroup_id", h->cgroup_id);
 	if (h->flags & EV_F_KILLED)
 		jw_bool(w, "killed_at_exec", true);
-	if (h->flags & (EV_F_EXE_TRUNC | EV_F_ARGS_TRUNC | EV_F_CWD_TRUNC | EV_F_READ_FAIL)) {
+	if (h->flags & (EV_F_EXE_TRUNC | EV_F_ARGS_TRUNC | EV_F_CWD_TRUNC | EV_F_READ_FAIL |
+			EV_F_ENV_TRUNC)) {
 		jw_array_begin(w, "incomplete");
 		if (h->flags & EV_F_EXE_TRUNC)
 			jw_str(w, NULL, ev->kind == EV_SYSCALL ? "path_truncated" : "exe_truncated");
@@ -285,6 +295,8 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 			jw_str(w, NULL, "args_truncated");
 		if (h->flags & EV_F_CWD_TRUNC)
 			jw_str(w, NULL, "cwd_truncated");
+		if (h->flags & EV_F_ENV_TRUNC)
+			jw_str(w, NULL, "env_truncated");
 		if (h->flags & EV_F_READ_FAIL)
 			jw_str(w, NULL, "read_failed");
 		jw_array_end(w);

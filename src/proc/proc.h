@@ -37,6 +37,13 @@ struct proc_entry {
 	uint32_t args_len, argc;
 	char *cwd;  /* "" when unknown */
 	struct exe_info exe_info;
+	struct ev_pgrp pgrp; /* as of the last exec or fork (docs/procenv.md) */
+	bool pgrp_known;     /* false: the entry was made from an exit alone */
+	/* The environment as of the last exec, NUL-separated: env_len bytes,
+	 * never NULL; env_known false when it was not captured. */
+	char *env;
+	uint32_t env_len;
+	bool env_known, env_truncated;
 	bool args_truncated;
 	bool exited;
 	uint32_t exit_code; /* wait(2) status once exited */
@@ -44,7 +51,7 @@ struct proc_entry {
 	/* table internals */
 	struct proc_entry *hash_next;
 	uint64_t touched; /* event sequence number of the last update */
-	size_t exe_cap, args_cap, cwd_cap;
+	size_t exe_cap, args_cap, cwd_cap, env_cap;
 };
 
 struct proc_table_stats {
@@ -81,14 +88,16 @@ void proc_table_stats(const struct proc_table *t, struct proc_table_stats *out);
  * agent and a replay of its record file seed the table the same way.
  * Parents are emitted before their children. cgroup2_root (NULL: unknown)
  * is where cgroup v2 is mounted, to give each process its cgroup id.
- * Returns processes seen or a negative errno.
+ * with_env: also read /proc/PID/environ (what the exec sensor reads when a
+ * rule needs proc.env). Returns processes seen or a negative errno.
  */
 typedef void (*proc_snapshot_fn)(const void *rec, size_t len, void *ctx);
-int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn emit,
-		  void *ctx);
+int proc_snapshot(const char *procfs, const char *cgroup2_root, bool with_env,
+		  proc_snapshot_fn emit, void *ctx);
 
 /*
- * One process as the EV_PROC_SNAPSHOT record proc_snapshot would emit, into
+ * One process as the EV_PROC_SNAPSHOT record proc_snapshot would emit
+ * (without the environment), into
  * buf (at least PROC_SNAPSHOT_REC_MAX bytes): for a caller that needs a
  * process's state at this moment (the fanotify guard). Returns the record's
  * length, -ESRCH when the process is gone, -ENOSPC when buf is too small.

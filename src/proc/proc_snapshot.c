@@ -91,8 +91,17 @@ static uint32_t read_u32_file(const char *procfs, uint32_t pid, const char *name
 	return (uint32_t)strtoul(buf, NULL, 10);
 }
 
+/* The last number of an "NSpid:"-style line: the one in the process's own
+ * pid namespace (the kernel prints one per level, outermost first). */
+static uint32_t innermost_id(const char *line)
+{
+	const char *last = strrchr(line, '\t');
+
+	return (uint32_t)strtoul(last ? last + 1 : strchr(line, ':') + 1, NULL, 10);
+}
+
 /* Fields of /proc/PID/status that /proc/PID/stat lacks. */
-static void parse_status(const char *procfs, struct ev_header *h)
+static void parse_status(const char *procfs, struct ev_header *h, struct ev_pgrp *g)
 {
 	char path[128], buf[4096], *line, *save = NULL;
 	ssize_t n;
@@ -120,9 +129,11 @@ static void parse_status(const char *procfs, struct ev_header *h)
 			h->gid = a;
 			h->egid = b;
 		} else if (strncmp(line, "NSpid:", 6) == 0) {
-			char *last = strrchr(line, '\t');
-
-			h->vpid = (uint32_t)strtoul(last ? last + 1 : line + 6, NULL, 10);
+			h->vpid = innermost_id(line);
+		} else if (strncmp(line, "NSpgid:", 7) == 0) {
+			g->vpgid = innermost_id(line);
+		} else if (strncmp(line, "NSsid:", 6) == 0) {
+			g->vsid = innermost_id(line);
 		}
 	}
 }
@@ -151,8 +162,11 @@ static uint64_t cgroup_id_of(const char *procfs, const char *cgroup2_root, uint3
 	return stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
-/* Reads /proc/PID/stat: comm, ppid, session, tty, start time. */
-static int parse_stat(const char *procfs, uint32_t pid, struct ev_header *h, uint64_t *ticks)
+/* Reads /proc/PID/stat: comm, ppid, group and session (fields 5 and 6, in
+ * the reader's pid namespace: the host's, as the kernel side reads them),
+ * tty, start time. g may be NULL. */
+static int parse_stat(const char *procfs, uint32_t pid, struct ev_header *h, struct ev_pgrp *g,
+		      uint64_t *ticks)
 {
 	char path[128], buf[1024], *open_paren, *close_paren;
 	unsigned long long start = 0;
@@ -181,12 +195,39 @@ static int parse_stat(const char *procfs, uint32_t pid, struct ev_header *h, uin
 		return -EINVAL;
 	h->ppid = (uint32_t)ppid;
 	h->tty = (uint32_t)tty;
+	if (g) {
+		g->pgid = (uint32_t)pgrp;
+		g->sid = (uint32_t)session;
+	}
 	*ticks = start;
 	return 0;
 }
 
+/*
+ * /proc/PID/environ is the area the exec sensor reads (mm->env_start ..
+ * env_end), cut at EV_ENV_MAX the same way. A kernel thread has none: an
+ * empty environment, read. An unreadable one stays unknown.
+ */
+static void read_environ(const char *procfs, uint32_t pid, struct ev_exec *e, char *dst)
+{
+	char path[128], buf[EV_ENV_MAX + 1];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/environ", procfs, pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return;
+	if (n > EV_ENV_MAX) {
+		n = EV_ENV_MAX;
+		e->hdr.flags |= EV_F_ENV_TRUNC;
+	}
+	memcpy(dst, buf, (size_t)n);
+	e->env_len = (uint32_t)n;
+	e->env_flags = EV_ENV_READ;
+}
+
 static int build_record(const char *procfs, const char *cgroup2_root, uint32_t pid,
-			uint64_t ticks, struct snapshot_rec *s)
+			uint64_t ticks, bool with_env, struct snapshot_rec *s)
 {
 	struct ev_exec *e = &s->rec;
 	char path[128], link[EV_PATH_MAX + 1];
@@ -198,9 +239,9 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	memset(e, 0, sizeof(*e));
 	e->hdr.kind = EV_PROC_SNAPSHOT;
 	e->hdr.pid = e->hdr.tid = e->hdr.vpid = pid;
-	if (parse_stat(procfs, pid, &e->hdr, &dummy) < 0)
+	if (parse_stat(procfs, pid, &e->hdr, &e->pgrp, &dummy) < 0)
 		return -ENOENT; /* gone since the directory listing */
-	parse_status(procfs, &e->hdr);
+	parse_status(procfs, &e->hdr, &e->pgrp);
 	e->hdr.loginuid = read_u32_file(procfs, pid, "loginuid", 0xffffffff);
 	e->hdr.sessionid = read_u32_file(procfs, pid, "sessionid", 0xffffffff);
 	e->hdr.mnt_ns = ns_inode(procfs, pid, "mnt");
@@ -238,7 +279,9 @@ static int build_record(const char *procfs, const char *cgroup2_root, uint32_t p
 	e->cwd_len = proc_encode_path(link, s->data + e->exe_len + e->args_len, EV_PATH_MAX, &trunc);
 	if (trunc)
 		e->hdr.flags |= EV_F_CWD_TRUNC;
-	e->hdr.size = (uint32_t)(sizeof(*e) + e->exe_len + e->args_len + e->cwd_len);
+	if (with_env)
+		read_environ(procfs, pid, e, s->data + e->exe_len + e->args_len + e->cwd_len);
+	e->hdr.size = (uint32_t)(sizeof(*e) + e->exe_len + e->args_len + e->cwd_len + e->env_len);
 	return 0;
 }
 
@@ -251,8 +294,8 @@ static int by_start(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn emit,
-		  void *ctx)
+int proc_snapshot(const char *procfs, const char *cgroup2_root, bool with_env,
+		  proc_snapshot_fn emit, void *ctx)
 {
 	struct found *list = NULL, *grown;
 	struct snapshot_rec *rec = NULL;
@@ -272,7 +315,7 @@ int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn
 		if (!isdigit((unsigned char)d->d_name[0]))
 			continue;
 		pid = (uint32_t)strtoul(d->d_name, NULL, 10);
-		if (parse_stat(procfs, pid, &h, &ticks) < 0)
+		if (parse_stat(procfs, pid, &h, NULL, &ticks) < 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
@@ -293,7 +336,8 @@ int proc_snapshot(const char *procfs, const char *cgroup2_root, proc_snapshot_fn
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
-		if (build_record(procfs, cgroup2_root, list[i].pid, list[i].start_ticks, rec) == 0) {
+		if (build_record(procfs, cgroup2_root, list[i].pid, list[i].start_ticks, with_env,
+				 rec) == 0) {
 			emit(rec, rec->rec.hdr.size, ctx);
 			ret++;
 		}
@@ -311,7 +355,7 @@ int proc_stat_identity(const char *procfs, uint32_t pid, char comm[EV_COMM_LEN],
 	struct ev_header h;
 	uint64_t ticks;
 	long hz = sysconf(_SC_CLK_TCK);
-	int ret = parse_stat(procfs, pid, &h, &ticks);
+	int ret = parse_stat(procfs, pid, &h, NULL, &ticks);
 
 	if (ret < 0)
 		return ret;
@@ -329,8 +373,8 @@ int proc_snapshot_one(const char *procfs, const char *cgroup2_root, uint32_t pid
 
 	if (size < sizeof(*rec))
 		return -ENOSPC;
-	if (parse_stat(procfs, pid, &h, &ticks) < 0 ||
-	    build_record(procfs, cgroup2_root, pid, ticks, rec) < 0)
+	if (parse_stat(procfs, pid, &h, NULL, &ticks) < 0 ||
+	    build_record(procfs, cgroup2_root, pid, ticks, false, rec) < 0)
 		return -ESRCH;
 	return (int)rec->rec.hdr.size;
 }

@@ -52,6 +52,7 @@ static void entry_free(struct proc_entry *p)
 	free(p->exe);
 	free(p->args);
 	free(p->cwd);
+	free(p->env);
 	free(p);
 }
 
@@ -157,7 +158,7 @@ static struct proc_entry *insert(struct proc_table *t, uint32_t pid)
 	p = calloc(1, sizeof(*p));
 	/* Strings are never NULL, so readers need no checks. */
 	if (!p || set_str(&p->exe, &p->exe_cap, "") || set_bytes(&p->args, &p->args_cap, "", 0) ||
-	    set_str(&p->cwd, &p->cwd_cap, "")) {
+	    set_str(&p->cwd, &p->cwd_cap, "") || set_bytes(&p->env, &p->env_cap, "", 0)) {
 		if (p)
 			entry_free(p);
 		t->alloc_failures++;
@@ -204,12 +205,19 @@ static int apply_exec(struct proc_table *t, struct proc_entry *p, const struct e
 	err |= set_str(&p->exe, &p->exe_cap, ev->exe);
 	err |= set_bytes(&p->args, &p->args_cap, ev->args ? ev->args : "", ev->args_len);
 	err |= set_str(&p->cwd, &p->cwd_cap, ev->cwd);
+	p->pgrp = ev->pgrp;
+	p->pgrp_known = true;
+	p->env_known = ev->env_known;
+	p->env_truncated = !!(ev->hdr->flags & EV_F_ENV_TRUNC);
+	p->env_len = ev->env_known ? ev->env_len : 0;
+	err |= set_bytes(&p->env, &p->env_cap, ev->env_known ? ev->env : "", p->env_len);
 	if (err)
 		t->alloc_failures++;
 	return err ? -ENOMEM : 0;
 }
 
-/* A child starts as a copy of its parent: same image, argv and cwd. */
+/* A child starts as a copy of its parent: same image, argv, cwd and
+ * environment; its group and session come with the fork record. */
 static void apply_fork(struct proc_table *t, struct proc_entry *child, const struct event *ev)
 {
 	const struct proc_entry *parent = lookup(t, ev->hdr->ppid);
@@ -218,6 +226,8 @@ static void apply_fork(struct proc_table *t, struct proc_entry *child, const str
 	copy_header(child, ev->hdr);
 	child->exited = false;
 	child->exit_code = 0;
+	child->pgrp = ev->pgrp;
+	child->pgrp_known = true;
 	if (!parent) {
 		t->misses++;
 		err |= set_str(&child->exe, &child->exe_cap, "");
@@ -226,6 +236,9 @@ static void apply_fork(struct proc_table *t, struct proc_entry *child, const str
 		child->argc = child->args_len = 0;
 		child->args_truncated = false;
 		child->exe_info = (struct exe_info){ 0 };
+		err |= set_bytes(&child->env, &child->env_cap, "", 0);
+		child->env_len = 0;
+		child->env_known = child->env_truncated = false;
 	} else {
 		err |= set_str(&child->exe, &child->exe_cap, parent->exe);
 		err |= set_bytes(&child->args, &child->args_cap, parent->args, parent->args_len);
@@ -234,6 +247,10 @@ static void apply_fork(struct proc_table *t, struct proc_entry *child, const str
 		child->args_len = parent->args_len;
 		child->args_truncated = parent->args_truncated;
 		child->exe_info = parent->exe_info;
+		err |= set_bytes(&child->env, &child->env_cap, parent->env, parent->env_len);
+		child->env_len = parent->env_len;
+		child->env_known = parent->env_known;
+		child->env_truncated = parent->env_truncated;
 	}
 	if (err)
 		t->alloc_failures++;

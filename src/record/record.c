@@ -101,7 +101,8 @@ int record_reader_open(const char *path, struct record_reader **out)
 	if (r->hdr.format_version != RECORD_FORMAT_VERSION ||
 	    r->hdr.abi_version != PALISADE_ABI_VERSION) {
 		fprintf(stderr,
-			"palisade: %s: record format %u / event ABI %u, this build reads %u / %u\n",
+			"palisade: %s: record format %u / event ABI %u, this build reads %u / %u "
+			"(docs/record-format.md); record it again with this build\n",
 			path, r->hdr.format_version, r->hdr.abi_version, RECORD_FORMAT_VERSION,
 			PALISADE_ABI_VERSION);
 		err = -EPROTO;

@@ -598,14 +598,13 @@ size_t rl_engine_type_conds(const struct rules_engine *e, int t,
 
 bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype, const char *field)
 {
-	int t = rl_evttype_id(evttype);
+	int t = evttype ? rl_evttype_id(evttype) : 0, end = evttype ? t + 1 : RL_EVTTYPE_MAX;
 
-	if (t < 0)
-		return false;
-	for (uint32_t i = 0; i < e->n_by_type[t]; i++)
-		if (rl_cnode_uses_field(e->cond_by_type[t][i], field) ||
-		    rl_format_uses_field(&e->rules[e->by_type[t][i]].fmt, field))
-			return true;
+	for (; t >= 0 && t < end; t++)
+		for (uint32_t i = 0; i < e->n_by_type[t]; i++)
+			if (rl_cnode_uses_field(e->cond_by_type[t][i], field) ||
+			    rl_format_uses_field(&e->rules[e->by_type[t][i]].fmt, field))
+				return true;
 	return false;
 }
 

@@ -20,6 +20,10 @@ struct pview {
 	uint64_t start_ns;
 	struct exe_info exe_info;
 	bool trunc;
+	struct ev_pgrp pgrp;
+	bool pgrp_known;
+	const char *env; /* NULL: not read */
+	uint32_t env_len;
 };
 
 static void view_entry(const struct proc_entry *p, struct pview *v)
@@ -44,6 +48,10 @@ static void view_entry(const struct proc_entry *p, struct pview *v)
 	v->start_ns = p->start_ns;
 	v->exe_info = p->exe_info;
 	v->trunc = p->args_truncated;
+	v->pgrp = p->pgrp;
+	v->pgrp_known = p->pgrp_known;
+	v->env = p->env_known ? p->env : NULL;
+	v->env_len = p->env_known ? p->env_len : 0;
 }
 
 /* The event's own process: the table entry, else what the event carries. */
@@ -79,8 +87,37 @@ static bool view_self(const struct rl_eval_ctx *c, struct pview *v)
 		v->args = ev->args;
 		v->args_len = ev->args ? ev->args_len : 0;
 		v->exe_info = ev->exe_info;
+		v->env = ev->env_known ? ev->env : NULL;
+		v->env_len = ev->env_known ? ev->env_len : 0;
+	}
+	if (ev->kind == EV_EXEC || ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FORK) {
+		v->pgrp = ev->pgrp;
+		v->pgrp_known = true;
 	}
 	return true;
+}
+
+/*
+ * The leader of the event's process group (session: its session), as
+ * Falco finds it: the process whose pid is the group's id, else the eldest
+ * known ancestor still in the same group. Host numbers: unique across pid
+ * namespaces.
+ */
+static const struct proc_entry *group_leader(const struct rl_eval_ctx *c, bool session)
+{
+	const struct proc_entry *self = c->ev->proc, *best = self, *a;
+	uint32_t id;
+
+	if (!self || !self->pgrp_known)
+		return NULL;
+	id = session ? self->pgrp.sid : self->pgrp.pgid;
+	for (unsigned n = 1; best->pid != id && n <= PROC_ANCESTORS_MAX; n++) {
+		a = rl_ancestor(c, n);
+		if (!a || !a->pgrp_known || (session ? a->pgrp.sid : a->pgrp.pgid) != id)
+			break;
+		best = a;
+	}
+	return best;
 }
 
 static bool view_anc(const struct rl_eval_ctx *c, unsigned n, struct pview *v)
@@ -226,6 +263,16 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		if (!view_anc(c, n, &v))
 			return false;
 		break;
+	case P_SNAME: case P_SID_EXE: case P_SID_EXEPATH: case P_VPGID_NAME: case P_VPGID_EXE:
+	case P_VPGID_EXEPATH: {
+		const struct proc_entry *leader =
+			group_leader(c, id == P_SNAME || id == P_SID_EXE || id == P_SID_EXEPATH);
+
+		if (!leader)
+			return false;
+		view_entry(leader, &v);
+		break;
+	}
 	default:
 		if (!view_self(c, &v))
 			return false;
@@ -241,11 +288,11 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_int(out, c->ev->hdr ? c->ev->hdr->tid : v.pid);
 	case T_VTID:
 		return rl_set_int(out, v.vpid);
-	case P_NAME: case P_PNAME: case P_ANAME:
+	case P_NAME: case P_PNAME: case P_ANAME: case P_SNAME: case P_VPGID_NAME:
 		return comm(&v, out, buf);
-	case P_EXE: case P_PEXE: case P_AEXE:
+	case P_EXE: case P_PEXE: case P_AEXE: case P_SID_EXE: case P_VPGID_EXE:
 		return argv0(&v, out, buf);
-	case P_EXEPATH: case P_PEXEPATH: case P_AEXEPATH:
+	case P_EXEPATH: case P_PEXEPATH: case P_AEXEPATH: case P_SID_EXEPATH: case P_VPGID_EXEPATH:
 		return v.exe && v.exe[0] ? rl_set_str(out, v.exe) : false;
 	case P_ARGS:
 		return args_text(&v, false, out, buf);
@@ -312,6 +359,19 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_int(out, v.sessionid);
 	case P_SESSIONID:
 		return rl_set_uint(out, v.sessionid);
+	case P_PGID:
+		return v.pgrp_known && rl_set_int(out, v.pgrp.pgid);
+	case P_VPGID:
+		return v.pgrp_known && rl_set_int(out, v.pgrp.vpgid);
+	case P_SID:
+		return v.pgrp_known && rl_set_int(out, v.pgrp.vsid);
+	/* A host process sees host numbers: vpid and vpgid are pid and pgid. */
+	case P_IS_VPGID_LEADER:
+		return v.pgrp_known && rl_set_bool(out, v.pgrp.vpgid == v.vpid);
+	case P_IS_SID_LEADER:
+		return v.pgrp_known && rl_set_bool(out, v.pgrp.vsid == v.vpid);
+	case P_ENV:
+		return v.env && rl_env_value(v.env, v.env_len, r->arg, out, buf);
 	}
 	return false;
 }

@@ -29,6 +29,9 @@ enum rl_field_id {
 	FS_PATH_TARGET,
 	P_IS_EXE_FROM_MEMFD, P_IS_EXE_UPPER_LAYER, P_EXE_INO, P_EXE_INO_CTIME, P_EXE_INO_MTIME,
 	P_EXE_INO_CTIME_DUR_START, T_CAP_PERMITTED, T_CAP_EFFECTIVE, T_CAP_INHERITABLE,
+	/* groups, sessions, environment (docs/procenv.md) */
+	P_PGID, P_VPGID, P_SID, P_IS_VPGID_LEADER, P_IS_SID_LEADER, P_VPGID_NAME, P_VPGID_EXE,
+	P_VPGID_EXEPATH, P_SNAME, P_SID_EXE, P_SID_EXEPATH, P_ENV,
 	/* container */
 	C_ID, C_FULL_ID, C_NAME, C_IMAGE, C_IMAGE_REPO, C_IMAGE_TAG, C_IMAGE_ID,
 	C_IMAGE_DIGEST, C_PRIVILEGED, C_TYPE, C_LABEL, C_LABELS,
@@ -53,6 +56,14 @@ bool rl_set_buf(struct rl_value *out, struct rl_buf *buf, size_t len);
 bool rl_set_int(struct rl_value *out, int64_t v);
 bool rl_set_uint(struct rl_value *out, uint64_t v);
 bool rl_set_bool(struct rl_value *out, bool v);
+
+/*
+ * proc.env from a NUL-separated environment of len bytes (extract_env.c):
+ * with name NULL all of it, "VAR=value" entries joined by spaces; else the
+ * value of variable `name`, false when it is not set.
+ */
+bool rl_env_value(const char *env, size_t len, const char *name, struct rl_value *out,
+		  struct rl_buf *buf);
 
 /* ---- syscall events (extract_args.c, extract_net.c) ---- */
 struct syscall_desc;

@@ -17,8 +17,6 @@
 #define NEEDS_FDTABLE "a per-process fd table (palisade keeps none)"
 #define NEEDS_DNS "DNS names of addresses (palisade does no name resolution)"
 #define NEEDS_SERVICES "port names from /etc/services (not loaded)"
-#define NEEDS_SESSION "session and process-group ids (not in the event header yet)"
-#define NEEDS_ENV "process environment (not captured)"
 #define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
 #define NEEDS_MOUNTS "container mounts and start time from the engine (container/, later)"
 
@@ -84,15 +82,18 @@ static const struct rl_field_def table[] = {
 	F("proc.mntns", FT_UINT, FARG_NONE, rl_x_proc, "palisade: mount namespace inode", P_MNTNS),
 	F("proc.loginshellid", FT_INT, FARG_NONE, rl_x_proc, "palisade: audit session id", P_LOGINSHELLID),
 	F("proc.sessionid", FT_UINT, FARG_NONE, rl_x_proc, "palisade: audit session id", P_SESSIONID),
-	NA("proc.sid", FT_INT, FARG_NONE, NEEDS_SESSION, "session id"),
-	NA("proc.sname", FT_STR, FARG_NONE, NEEDS_SESSION, "name of the session leader"),
-	NA("proc.vpgid", FT_INT, FARG_NONE, NEEDS_SESSION, "process group id, own pid namespace"),
-	NA("proc.vpgid.name", FT_STR, FARG_NONE, NEEDS_SESSION, "name of the process group leader"),
-	NA("proc.vpgid.exe", FT_STR, FARG_NONE, NEEDS_SESSION, "argv[0] of the process group leader"),
-	NA("proc.vpgid.exepath", FT_STR, FARG_NONE, NEEDS_SESSION, "executable of the process group leader"),
-	NA("proc.is_vpgid_leader", FT_BOOL, FARG_NONE, NEEDS_SESSION, "the process leads its group"),
-	NA("proc.is_sid_leader", FT_BOOL, FARG_NONE, NEEDS_SESSION, "the process leads its session"),
-	NA("proc.env", FT_STR, FARG_KEY_OPT, NEEDS_ENV, "environment (proc.env) or one variable (proc.env[NAME])"),
+	F("proc.sid", FT_INT, FARG_NONE, rl_x_proc, "session id, as the process's own pid namespace sees it (0: the session leader is outside it); as of the last exec or fork", P_SID),
+	F("proc.sname", FT_STR, FARG_NONE, rl_x_proc, "name of the session leader: the process whose pid is the session id, else the eldest known ancestor in the same session", P_SNAME),
+	F("proc.sid.exe", FT_STR, FARG_NONE, rl_x_proc, "argv[0] of the session leader (as proc.sname finds it)", P_SID_EXE),
+	F("proc.sid.exepath", FT_STR, FARG_NONE, rl_x_proc, "executable path of the session leader (as proc.sname finds it)", P_SID_EXEPATH),
+	F("proc.pgid", FT_INT, FARG_NONE, rl_x_proc, "palisade: process group id in the host pid namespace; as of the last exec or fork", P_PGID),
+	F("proc.vpgid", FT_INT, FARG_NONE, rl_x_proc, "process group id, as the process's own pid namespace sees it (0: the group leader is outside it); as of the last exec or fork", P_VPGID),
+	F("proc.vpgid.name", FT_STR, FARG_NONE, rl_x_proc, "name of the process group leader: the process whose pid is the group id, else the eldest known ancestor in the same group", P_VPGID_NAME),
+	F("proc.vpgid.exe", FT_STR, FARG_NONE, rl_x_proc, "argv[0] of the process group leader (as proc.vpgid.name finds it)", P_VPGID_EXE),
+	F("proc.vpgid.exepath", FT_STR, FARG_NONE, rl_x_proc, "executable path of the process group leader (as proc.vpgid.name finds it)", P_VPGID_EXEPATH),
+	F("proc.is_vpgid_leader", FT_BOOL, FARG_NONE, rl_x_proc, "true when the process leads its process group (proc.vpgid == proc.vpid): run directly from a shell or terminal rather than by a script in the same group", P_IS_VPGID_LEADER),
+	F("proc.is_sid_leader", FT_BOOL, FARG_NONE, rl_x_proc, "true when the process leads its session (proc.sid == proc.vpid)", P_IS_SID_LEADER),
+	F("proc.env", FT_STR, FARG_KEY_OPT, rl_x_proc, "environment as of the last exec, VAR=value entries joined by spaces; proc.env[NAME]: the value of one variable (no value when unset). Read only while a loaded rule uses this field; no value for processes whose environment was not read", P_ENV),
 	NA("proc.is_exe_writable", FT_BOOL, FARG_NONE, NEEDS_EXEINFO, "the executable is writable by the user"),
 	F("proc.is_exe_upper_layer", FT_BOOL, FARG_NONE, rl_x_proc, "the executable is on overlayfs and present in the upper (writable) layer: created or modified after the container started; unknown for processes found in /proc at start", P_IS_EXE_UPPER_LAYER),
 	F("proc.is_exe_from_memfd", FT_BOOL, FARG_NONE, rl_x_proc, "the executable is a memfd (memfd_create + execveat): its path is the kernel's name for it, /memfd:NAME (deleted), or the bare root the dentry walk of a nameless file gives", P_IS_EXE_FROM_MEMFD),

@@ -291,8 +291,8 @@ void rules_engine_dns_set(struct rules_engine *e, size_t i, const struct rules_a
 			  size_t n);
 
 /*
- * Whether an active rule that runs on event type evttype (a Falco name)
- * reads field (its table name: "fd.nameraw", "evt.rawarg") in its condition
+ * Whether an active rule that runs on event type evttype (a Falco name;
+ * NULL: any type) reads field (its table name: "fd.nameraw", "evt.rawarg") in its condition
  * or output: lets the sensors send costly data only when a rule needs it.
  */
 bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype,

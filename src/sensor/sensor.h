@@ -7,6 +7,7 @@
 #ifndef PALISADE_SENSOR_H
 #define PALISADE_SENSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ int sensor_poll(struct sensor *s, int timeout_ms);
 /* Replaces the syscalls the kernel reports (a reload with other rules); loads
  * the syscall sensor if it was not. Returns 0 or -errno (message printed). */
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
+/* Whether exec records carry the environment (a rule reads proc.env);
+ * takes effect at the next exec. */
+void sensor_capture_env(struct sensor *s, bool on);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
 /*

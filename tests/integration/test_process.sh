@@ -79,6 +79,6 @@ check "short argv not flagged" expect "$ev" '.proc.args_truncated==false and (ha
 for i in $(seq 1 200); do /bin/true "$TAG-load"; done
 stop_agent
 check "exit summary printed" grep -q '^palisade: exit: events [0-9]*; lost 0 (ring buffer full)' "$WORK/agent.err"
-check "no event lost, no failed read" grep -q 'lost 0 (ring buffer full); truncated: paths [0-9]*, argv [0-9]*; failed kernel reads 0; malformed records 0' "$WORK/agent.err"
+check "no event lost, no failed read" grep -q 'lost 0 (ring buffer full); truncated: paths [0-9]*, argv [0-9]*, environments [0-9]*; failed kernel reads 0; malformed records 0' "$WORK/agent.err"
 trues=$(grep -F "$TAG-load" "$WORK/events.json" | jq -c 'select(.type=="execve" and .proc.args[0]=="/bin/true")' | wc -l)
 check "all 200 execs reported (saw $trues)" [ "$trues" -eq 200 ]

@@ -201,9 +201,9 @@ static void test_snapshot_of_real_proc(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_true(proc_snapshot("/proc", NULL, emit_count, &n) > 0);
+	assert_true(proc_snapshot("/proc", NULL, false, emit_count, &n) > 0);
 	assert_true(n > 0);
-	assert_true(proc_snapshot("/nonexistent", NULL, emit_count, &n) < 0);
+	assert_true(proc_snapshot("/nonexistent", NULL, false, emit_count, &n) < 0);
 }
 
 int main(void)
