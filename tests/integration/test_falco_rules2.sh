@@ -154,7 +154,9 @@ PD=$WORK/dockerd
 PDOCKER="docker -H unix://$PD/docker.sock"
 mkdir -p "$PD"
 echo '{}' >"$PD/daemon.json"
-dockerd --data-root "$PD/root" --exec-root "$PD/exec" -H "unix://$PD/docker.sock" \
+# In a network namespace of its own: a dockerd started with --bridge=none
+# deletes the host's docker0, which the shared daemon and later tests need.
+unshare --net dockerd --data-root "$PD/root" --exec-root "$PD/exec" -H "unix://$PD/docker.sock" \
 	--pidfile "$PD/docker.pid" --config-file "$PD/daemon.json" --bridge=none \
 	--iptables=false --ip-masq=false --default-runtime stablerules-bounded \
 	--add-runtime "stablerules-bounded=$PWD/tests/integration/runc_bounded.sh" >"$PD/log" 2>&1 &
