@@ -30,7 +30,7 @@ stat_of() {
 }
 
 err=$(mktemp)
-./palisade run --output /dev/null "$@" 2>"$err" &
+./palisade run --output /dev/null --status-socket none "$@" 2>"$err" &
 agent=$!
 i=0
 until grep -q '^palisade: loaded' "$err"; do

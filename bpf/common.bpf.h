@@ -176,6 +176,7 @@ struct walk_ctx {
 	__u64 root_mnt;
 	char *buf;
 	__u32 off;
+	__u32 top_len; /* length of the last piece written: the first component */
 	bool trunc;
 	bool done;
 };
@@ -228,6 +229,7 @@ static long walk_step(__u64 index, void *ctxp)
 		return 1;
 	}
 	w->off += len + 1;
+	w->top_len = len;
 	w->dentry = parent;
 	return 0;
 root:
@@ -235,6 +237,7 @@ root:
 	if (w->off == 0) {
 		w->buf[0] = '\0';
 		w->off = 1;
+		w->top_len = 0;
 	}
 	w->done = true;
 	return 1;
@@ -251,8 +254,8 @@ root:
  * programs, which this kernel refuses (DESIGN.md section 1). bpf_loop keeps
  * the verifier from exploring every iteration of an unrolled walk.
  */
-static __always_inline __u32 walk_path(const struct path *path, const struct path *root,
-				       char *buf, bool *trunc)
+static __always_inline __u32 walk_path_top(const struct path *path, const struct path *root,
+					   char *buf, bool *trunc, __u32 *top_len)
 {
 	struct walk_ctx w = {
 		.dentry = (__u64)path->dentry,
@@ -267,7 +270,17 @@ static __always_inline __u32 walk_path(const struct path *path, const struct pat
 		return 0;
 	bpf_loop(EV_PATH_DEPTH, walk_step, &w, 0);
 	*trunc = w.trunc || !w.done;
+	*top_len = w.top_len;
 	return w.off > EV_PATH_MAX ? EV_PATH_MAX : w.off;
+}
+
+/* walk_path_top without the first component's length. */
+static __always_inline __u32 walk_path(const struct path *path, const struct path *root,
+				       char *buf, bool *trunc)
+{
+	__u32 top_len;
+
+	return walk_path_top(path, root, buf, trunc, &top_len);
 }
 
 #endif

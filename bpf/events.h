@@ -214,6 +214,20 @@ struct pf_value {
 	__u8 flags; /* PF_KEEP_* */
 	__u8 pad;
 };
+/*
+ * The first component of a kept entry ("etc" for "/etc/shadow" and for the
+ * prefix "/etc/"; "" for the exact "/"), per id byte: a path whose first
+ * component is in no entry's set can match no entry, so the kernel drops it
+ * without the longest-prefix lookup. Used for an id byte only when every
+ * entry has one (the prefix "/" keeps all), marked in pf_top_on; a path
+ * whose first component is longer than PF_TOP_MAX bytes skips the test.
+ */
+#define PF_TOP_MAX 30
+struct pf_top_key {
+	__u8 id;
+	__u8 len;
+	char name[PF_TOP_MAX]; /* zero-padded */
+};
 /* One map entry, as user space hands the table to the sensor. */
 struct pf_entry {
 	struct pf_key key;
@@ -310,6 +324,7 @@ EV_ASSERT(sizeof(struct ev_sock) == 48);
 EV_ASSERT(sizeof(struct ev_syscall) == 288);
 EV_ASSERT(sizeof(struct pf_key) == 260);
 EV_ASSERT(sizeof(struct pf_value) == 4);
+EV_ASSERT(sizeof(struct pf_top_key) == 32);
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 /* The spec word's fields must not overlap (two branches once collided). */

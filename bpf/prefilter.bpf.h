@@ -33,6 +33,22 @@ struct {
 	__type(value, __u8);
 } pf_host_cgroups SEC(".maps");
 
+/* First components of the kept entries, and the id bytes whose entries all
+ * have one (bpf/events.h, struct pf_top_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pf_top_key);
+	__type(value, __u8);
+} pf_tops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} pf_top_on SEC(".maps");
+
 /* The lookup key is built here (260 bytes are too many for the stack); the
  * slack takes the last 8-byte store past the longest path. */
 struct pf_key_buf {
@@ -86,9 +102,10 @@ static long pf_rev_step(__u64 index, void *ctxp)
  * second dentry walk.
  */
 static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u64 open_flags,
-				    const char *data, __u32 len)
+				    const char *data, __u32 len, __u32 top_len)
 {
-	__u32 id = SC_PF_ID(spec), zero = 0;
+	__u32 id = SC_PF_ID(spec), zero = 0, idx;
+	__u8 *on;
 	__u64 cg;
 	struct pf_rev_ctx rc;
 	struct pf_key_buf *kb;
@@ -109,6 +126,25 @@ static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u6
 	if (SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT) && !(open_flags & (PF_O_ACCMODE | PF_O_CREAT)) &&
 	    (open_flags & PF_O_TMPFILE) != PF_O_TMPFILE)
 		k->id |= PF_CLASS_RO;
+	/* The first component first: a hash lookup, where most opens a
+	 * filter drops go, before the longest-prefix one (the same answer). */
+	idx = k->id;
+	on = bpf_map_lookup_elem(&pf_top_on, &idx);
+	if (on && *on) {
+		struct pf_top_key tk = { .id = k->id };
+		/* Through memory: the compiler then cannot swap in an unchecked
+		 * copy of top_len, and the bound the verifier needs stays. */
+		volatile __u32 vn = top_len;
+		__u32 n = vn;
+
+		if (n > PF_TOP_MAX || n >= len)
+			return true;
+		tk.len = n;
+		if (n && bpf_probe_read_kernel(tk.name, n, data + ((len - 1 - n) & 511)))
+			return true;
+		if (!bpf_map_lookup_elem(&pf_tops, &tk))
+			return false;
+	}
 	rc.data = data;
 	rc.kb = kb;
 	rc.len = len;

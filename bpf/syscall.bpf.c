@@ -99,7 +99,8 @@ static __always_inline void fill_sock(struct ev_sock *out, struct file *f)
 
 /* Resolves an fd: its path into buf (sockets have none) and its socket. */
 static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct *task,
-					__u64 fd, const struct path *root, char *buf)
+					__u64 fd, const struct path *root, char *buf,
+					__u32 *top_len)
 {
 	struct file *f = fd_file(task, fd);
 	struct path path;
@@ -114,7 +115,7 @@ static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct
 	}
 	path.dentry = f->f_path.dentry;
 	path.mnt = f->f_path.mnt;
-	len = walk_path(&path, root, buf, &trunc);
+	len = walk_path_top(&path, root, buf, &trunc, top_len);
 	if (trunc) {
 		e->hdr.flags |= EV_F_EXE_TRUNC; /* path 1 of a syscall */
 		count(CNT_TRUNC_PATH);
@@ -145,7 +146,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	struct scratch *s;
 	struct ev_syscall *e;
 	struct path root;
-	__u32 *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0;
+	__u32 *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0, top = 0;
 	__u64 off;
 	char *data;
 	bool raw1;
@@ -171,9 +172,9 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	 * first: one it drops does not pay for the header and arguments. */
 	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
 		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
-		len1 = resolve_fd(e, task, ret, &root, data) & (EV_PATH_MAX * 2 - 1);
+		len1 = resolve_fd(e, task, ret, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
 		if (len1 <= EV_PATH_MAX &&
-		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1)) {
+		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1, top)) {
 			count(CNT_PREFILTERED);
 			return 0;
 		}
@@ -189,9 +190,9 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	/* Path 1: the kernel object when there is one, else the caller's string. */
 	if ((spec & SC_FD_RET) && ret >= 0) {
 		if (!SC_PF_ID(spec)) /* else resolved above, for the pre-filter */
-			len1 = resolve_fd(e, task, ret, &root, data);
+			len1 = resolve_fd(e, task, ret, &root, data, &top);
 	} else if (spec & SC_FD_ARG0)
-		len1 = resolve_fd(e, task, e->args[0], &root, data);
+		len1 = resolve_fd(e, task, e->args[0], &root, data, &top);
 	idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (!len1 && idx) {
 		len1 = user_string(e->args[(idx - 1) & 7], data);

@@ -37,6 +37,9 @@ struct sensor {
  * map already written), detaching what it no longer needs. */
 int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
 void syscall_detach(struct sensor *s);
+/* Fills the pre-filter's first-component index from its entries
+ * (prefilter_tops.c); call before the specs that select them. */
+int sensor_prefilter_tops(struct sensor *s, const struct pf_entry *e, size_t n);
 /* The hook in use, for the start-up line and status; NULL when none. */
 const char *syscall_hook_name(const struct sensor *s);
 

@@ -82,6 +82,12 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 			return err;
 		}
 	}
+	err = sensor_prefilter_tops(s, cfg->prefilter, cfg->prefilter_n);
+	if (err) {
+		fprintf(stderr, "palisade: filling the pre-filter's first-component index "
+				"failed: %s; run with --no-prefilter\n", strerror(-err));
+		return err;
+	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		if (!cfg->syscall_spec[nr])
 			continue;
