@@ -264,3 +264,19 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	submit_scratch(s, &e->hdr, sizeof(*e) + len1 + len2 + base);
 	return 0;
 }
+
+/* The pre-filter's name gate follows renames of process leaders and forgets
+ * them at exit (bpf/prefilter_names.bpf.h); attached with the pre-filter. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_task_rename, struct task_struct *task, const char *comm)
+{
+	pf_note_rename(task);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_pf_process_exit, struct task_struct *task)
+{
+	pf_forget_process(task);
+	return 0;
+}

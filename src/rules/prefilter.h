@@ -22,6 +22,7 @@
 
 /* Entries one kernel map holds; a larger filter is not used (type unfiltered). */
 #define PF_ENTRIES_MAX 16384
+#define PF_NAMES_MAX 1024 /* name gate entries (bpf/prefilter_names.bpf.h) */
 
 /* What the analysis decided for one syscall, for logs and `rules prefilter`. */
 struct pf_type_report {
@@ -29,6 +30,7 @@ struct pf_type_report {
 	unsigned id;         /* SC_PF_ID, 0 when unfiltered */
 	bool ro_class;       /* read-only opens get their own filter */
 	size_t entries[PF_CLASSES];       /* by PF_CLASS_* bits */
+	size_t names[PF_CLASSES];         /* process names of the class's name gate */
 	const char *keep_all[PF_CLASSES]; /* the first rule that keeps every event of the class */
 	size_t n_keep_all[PF_CLASSES];    /* how many rules do */
 };
@@ -37,6 +39,9 @@ struct prefilter {
 	uint32_t spec_bits[EV_SYSCALL_NR_MAX]; /* SC_PF_* bits, by syscall number */
 	struct pf_entry *e;                    /* sorted by key */
 	size_t n;
+	struct pf_name_key *names; /* the name gates, sorted */
+	size_t n_names;
+	uint64_t gated_ids; /* bit id: the class with that id byte has a name gate */
 	struct pf_type_report types[16];
 	size_t n_types;
 };
@@ -51,9 +56,11 @@ void prefilter_free(struct prefilter *pf);
 /*
  * The kernel's decision for one raw record, in user space: false = dropped.
  * host: the record's cgroup is in the kernel's host set (user space found it
- * is not a container's).
+ * is not a container's). proc_comm: the comm the process table holds for the
+ * record's process (what proc.name will be), NULL when it has none.
  */
-bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host);
+bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host,
+		    const char *proc_comm);
 
 /* One line per syscall: filtered with how many entries, or why not. */
 void prefilter_describe(const struct prefilter *pf, FILE *f);

@@ -25,6 +25,12 @@ struct sensor {
 	uint64_t host_seen[HOST_SEEN_SLOTS];
 	struct bpf_link *entry_link; /* sys_enter, once some rule kills at entry */
 	unsigned host_n;
+	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
+
+/* Writes the pre-filter's maps into empty ones (src/sensor/prefilter_maps.c);
+ * unseeded: the process table is not seeded yet. 0 or -errno, printed. */
+int sensor_prefilter_write(struct syscall_bpf *sc, const struct sensor_prefilter *pf,
+			   bool unseeded);
 
 #endif

@@ -62,6 +62,9 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 			strerror(-err));
 		return err;
 	}
+	/* The name gate's rename tracker runs only with a pre-filter. */
+	bpf_program__set_autoattach(sc->progs.on_task_rename, cfg->prefilter != NULL);
+	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, cfg->prefilter != NULL);
 	err = syscall_bpf__load(sc);
 	if (err) {
 		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
@@ -69,16 +72,11 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 		return err;
 	}
 	/* The filter's entries before the specs that select them. */
-	for (size_t i = 0; i < cfg->prefilter_n; i++) {
-		err = bpf_map_update_elem(bpf_map__fd(sc->maps.pf_paths), &cfg->prefilter[i].key,
-					  &cfg->prefilter[i].val, BPF_ANY);
-		if (err) {
-			err = -errno;
-			fprintf(stderr, "palisade: filling the pre-filter map (entry %zu of %zu) "
-					"failed: %s; run with --no-prefilter\n", i, cfg->prefilter_n,
-				strerror(-err));
+	if (cfg->prefilter) {
+		err = sensor_prefilter_write(sc, cfg->prefilter, true);
+		if (err)
 			return err;
-		}
+		s->renames_tracked = true;
 	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		if (!cfg->syscall_spec[nr])
