@@ -346,6 +346,10 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
 		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+	if (sensor_prefilter_marks_full(s))
+		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
+				"until restart (a rename mark did not fit, or renames were not followed "
+				"from the start; docs/prefilter.md)\n", when);
 	sink_set_report(p->sinks, stderr, when);
 	if (p->actions)
 		action_print_counters(p->actions, stderr);
