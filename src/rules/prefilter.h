@@ -4,7 +4,9 @@
  * For each filterable syscall (the open family), the analysis computes a set
  * of paths IMPLIED by the disjunction of every enabled rule indexed for it:
  * an event whose resolved path is outside the set cannot make any rule match,
- * so the kernel may drop it before it reaches the ring buffer. The result is
+ * so the kernel may drop it before it reaches the ring buffer. Rules that
+ * match any path but only for some process names add a name gate to their
+ * class instead (bpf/prefilter_names.bpf.h). The result is
  * kernel/user contract data (struct pf_key / pf_value of bpf/events.h) and
  * SC_PF_* bits to OR into the syscall sensor's spec; prefilter_keep() is the
  * exact user-space twin of the kernel's test (bpf/prefilter.bpf.h), for

@@ -266,6 +266,10 @@ void sensor_describe(struct sensor *s, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, " tp_btf/sys_exit");
 		count++;
 	}
+	if (s->renames_tracked && n < size) {
+		n += (size_t)snprintf(buf + n, size - n, " tp_btf/task_rename");
+		count++;
+	}
 	if (n < size)
 		snprintf(buf + n, size - n, "] (%d), %u syscalls watched, ring buffer %u KiB; %s",
 			 count, s->watched, bpf_map__max_entries(s->skel->maps.events) / 1024,
@@ -312,7 +316,7 @@ void sensor_info(struct sensor *s, struct sensor_info *out)
 			out->programs[out->n_programs++] = bpf_program__section_name(prog);
 	if (s->sc) {
 		bpf_object__for_each_program(prog, s->sc->obj)
-			if (out->n_programs < SENSOR_PROGRAMS_MAX)
+			if (out->n_programs < SENSOR_PROGRAMS_MAX && bpf_program__autoattach(prog))
 				out->programs[out->n_programs++] = bpf_program__section_name(prog);
 	}
 	out->syscalls_watched = s->watched;
