@@ -4,7 +4,10 @@
  *  - synthetic opens (paths x open flags x host or not) against small rule
  *    sets that exercise each construct of the analysis: every event a rule
  *    matches is kept by prefilter_keep(), the user-space twin of the kernel
- *    test, and the events named as droppable are dropped;
+ *    test, and the events named as droppable are dropped; the same under
+ *    several process names for the name gate, whose analysis and twin
+ *    decisions (thread comm, table comm, the kernel's EV_F_PF_NAME) have
+ *    their own tests;
  *  - a real recorded stream (tests/data/prefilter/workload.plsd.gz, written
  *    by `palisade run --syscalls all --record` around
  *    tests/integration/prefilter_workload.sh, in a container and on the
