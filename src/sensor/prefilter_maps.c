@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "sensor/internal.h"
 
@@ -98,14 +100,46 @@ static int map_clear(int fd, size_t key_size)
 	return err;
 }
 
+/*
+ * Returns once every BPF program that was running has finished: updating a
+ * map-in-map makes the kernel wait for an RCU grace period for exactly this
+ * (maybe_wait_bpf_programs() in kernel/bpf/syscall.c), and tracing programs
+ * run inside RCU read-side sections. A program that read the old spec word
+ * is then done with the old filter and has queued its record.
+ */
+static int wait_running_programs(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	uint32_t zero = 0;
+	int inner, outer, err = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pf_barrier_in", 4, 4, 1, NULL);
+	if (inner < 0)
+		return -errno;
+	opts.inner_map_fd = inner;
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "pf_barrier", 4, 4, 1, &opts);
+	if (outer < 0 || bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+		err = -errno;
+	if (outer >= 0)
+		close(outer);
+	close(inner);
+	return err;
+}
+
 int sensor_prefilter_suspend(struct sensor *s, const uint32_t a[EV_SYSCALL_NR_MAX],
 			     const uint32_t b[EV_SYSCALL_NR_MAX])
 {
 	static uint32_t open_spec[EV_SYSCALL_NR_MAX];
+	int err;
 
 	for (unsigned nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
 		open_spec[nr] = (a[nr] | b[nr]) & ~SC_PF_BITS;
-	return sensor_update_syscalls(s, open_spec);
+	err = sensor_update_syscalls(s, open_spec);
+	if (!err)
+		err = wait_running_programs();
+	if (err)
+		fprintf(stderr, "palisade: suspending the pre-filter failed: %s\n", strerror(-err));
+	return err;
 }
 
 int sensor_prefilter_replace(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX],

@@ -62,7 +62,8 @@ void sensor_prefilter_seeded(struct sensor *s);
  * A reload installs another pre-filter in two steps, so that the kernel
  * never drops an open the old or the new rules need: suspend writes the
  * union of the old and new interest with no SC_PF_* bits (every open is
- * kept), the caller drains the ring and swaps the rules, then replace
+ * kept) and waits until no program still runs with the old filter; the
+ * caller drains the ring and swaps the rules, then replace
  * rewrites the maps and writes spec with the new filter's bits. pf NULL:
  * no filter. On a map failure replace leaves spec unfiltered (sound) and
  * says so. Both return 0 or -errno (printed).
