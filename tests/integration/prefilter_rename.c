@@ -5,12 +5,15 @@
  * the process table still knows it as tar (its exec name), so a rule on
  * proc.name=tar must see the read: the pre-filter's name gate has to keep
  * it although neither comm the kernel reads at the open is "tar" any more
- * (leader mode) or the opening thread's is not (thread mode). Built static
- * so it runs in the busybox container. Exit 2: a call failed.
+ * (leader mode) or the opening thread's is not (thread mode). SECONDS
+ * (default 0): how long to live on after the read, so that a test can look
+ * at the kernel's rename mark. Built static so it runs in the busybox
+ * container. Exit 2: a call failed.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -43,15 +46,17 @@ int main(int argc, char **argv)
 	pthread_t t;
 	void *ret = NULL;
 
-	if (argc != 4 || (strcmp(argv[3], "leader") && strcmp(argv[3], "thread"))) {
-		fprintf(stderr, "usage: %s NEWNAME FILE leader|thread\n", argv[0]);
+	if ((argc != 4 && argc != 5) || (strcmp(argv[3], "leader") && strcmp(argv[3], "thread"))) {
+		fprintf(stderr, "usage: %s NEWNAME FILE leader|thread [SECONDS]\n", argv[0]);
 		return 2;
 	}
 	new_name = argv[1];
 	file = argv[2];
 	if (!strcmp(argv[3], "leader"))
-		return rename_and_read(NULL) ? 2 : 0;
-	if (pthread_create(&t, NULL, rename_and_read, NULL) || pthread_join(t, &ret))
+		ret = rename_and_read(NULL);
+	else if (pthread_create(&t, NULL, rename_and_read, NULL) || pthread_join(t, &ret))
 		return 2;
+	if (argc == 5)
+		sleep((unsigned)atoi(argv[4]));
 	return ret ? 2 : 0;
 }

@@ -20,7 +20,7 @@ D=/srv/$T
 
 cc -static -O2 -pthread -o "$WORK/tar" tests/integration/prefilter_rename.c || exit 1
 run_container "$C" --network none "$IMAGE" sleep 300 || exit 1
-docker exec "$C" sh -c "mkdir -p $D && for f in tarread leader thread plain; do echo data >$D/\$f; done"
+docker exec "$C" sh -c "mkdir -p $D && for f in tarread leader thread plain held; do echo data >$D/\$f; done"
 docker cp "$WORK/tar" "$C:$D/tar"
 
 # alert_for FILE: Falco's tar rule on that file, as "proc.name".
@@ -48,6 +48,40 @@ check "a tar that renamed itself (prctl) still has its read kept: the alert" \
 docker exec "$C" "$D/tar" worker "$D/thread" thread
 check "a tar whose reading thread renamed itself: the alert" \
 	test "$(alert_for "$D/thread")" = tar
+
+# The rename mark itself, in the agent's pf_renamed map (found through its
+# fds): there while the renamed tar lives, gone once its last thread exits.
+marks_map_id() {
+	for f in /proc/"$AGENT_PID"/fdinfo/*; do
+		id=$(sed -n 's/^map_id:[[:space:]]*//p' "$f" 2>/dev/null)
+		[ -n "$id" ] || continue
+		if bpftool map show id "$id" 2>/dev/null | grep -q ' name pf_renamed '; then
+			echo "$id"
+			return 0
+		fi
+	done
+	return 1
+}
+# has_mark MAP PID: the map holds PID (a u32 key, little-endian here).
+has_mark() {
+	# shellcheck disable=SC2046
+	bpftool map lookup id "$1" key hex $(printf '%02x %02x %02x %02x' $(($2 & 255)) \
+		$(($2 >> 8 & 255)) $(($2 >> 16 & 255)) $(($2 >> 24 & 255))) >/dev/null 2>&1
+}
+mark_gone() {
+	i=0
+	while has_mark "$1" "$2"; do
+		[ $i -lt 20 ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+docker exec -d "$C" "$D/tar" worker "$D/held" leader 3
+pid=$(wait_event ".type == \"openat\" and .path == \"$D/held\"" 10 "$D/held" | jq -r '.proc.pid')
+map=$(marks_map_id)
+check "the renamed tar (pid ${pid:-?}) is marked in pf_renamed (map ${map:-?})" has_mark "$map" "$pid"
+wait_event ".type == \"procexit\" and .proc.pid == ${pid:-0}" 10 '"procexit"' >/dev/null
+check "its mark is removed when it exits" mark_gone "$map" "$pid"
 
 # Another name, a plain path: dropped in the kernel. tar's read of the same
 # path afterwards is kept, so once it is in, cat's would have been too.
