@@ -17,7 +17,9 @@
  *  - the fork record of a new process (tgid == pid): the child's comm, and
  *    the child is its own leader;
  *  - the /proc/PID/stat snapshot at start: the leader's comm then; the
- *    rename tracker below is attached before that scan. The snapshot is
+ *    rename tracker below is attached before that scan (when the rules at
+ *    start have a gate; a reload that brings the first gate sets
+ *    PF_GATE_MARKS_FULL, src/sensor/prefilter_maps.c). The snapshot is
  *    applied before the records queued meanwhile, so an open before the
  *    scan may be judged with a name from after it: until user space says
  *    the table is seeded (PF_GATE_UNSEEDED), every gated open is kept.

@@ -45,6 +45,7 @@ static void probe_features(struct sensor *s)
 static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 {
 	struct syscall_bpf *sc = syscall_bpf__open();
+	bool track;
 	int err;
 	__u32 nr;
 
@@ -62,9 +63,10 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 			strerror(-err));
 		return err;
 	}
-	/* The name gate's rename tracker runs only with a pre-filter. */
-	bpf_program__set_autoattach(sc->progs.on_task_rename, cfg->prefilter != NULL);
-	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, cfg->prefilter != NULL);
+	/* The name gate's rename tracker runs only when a gate is in use. */
+	track = cfg->prefilter && cfg->prefilter->gated_ids;
+	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
+	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
 	err = syscall_bpf__load(sc);
 	if (err) {
 		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
@@ -76,7 +78,7 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 		err = sensor_prefilter_write(sc, cfg->prefilter, true);
 		if (err)
 			return err;
-		s->renames_tracked = true;
+		s->renames_tracked = track;
 	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		if (!cfg->syscall_spec[nr])
