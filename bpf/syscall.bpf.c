@@ -266,7 +266,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /* The pre-filter's name gate follows renames of process leaders and forgets
- * them at exit (bpf/prefilter_names.bpf.h); attached with the pre-filter. */
+ * them at exit (bpf/prefilter_names.bpf.h); attached when a gate is in use. */
 SEC("tp_btf/task_rename")
 int BPF_PROG(on_task_rename, struct task_struct *task, const char *comm)
 {

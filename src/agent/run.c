@@ -16,10 +16,10 @@
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
 #include "agent/reload.h"
+#include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
-#include "agent/prefilter_reload.h"
 #include "rules/prefilter.h"
 #include "sensor/sensor.h"
 
