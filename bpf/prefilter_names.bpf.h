@@ -105,16 +105,20 @@ static __always_inline bool pf_name_keep(struct ev_syscall *e, __u32 id)
 	bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), task->comm);
 	if (bpf_map_lookup_elem(&pf_names, &k))
 		return true;
-	__builtin_memset(k.comm, 0, sizeof(k.comm));
-	bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), task->group_leader->comm);
+	e->hdr.flags |= EV_F_PF_NAME; /* from here on, kept for a reason the record lacks */
+	/* The leader's comm, unless the caller is the leader (same comm). */
+	if (task->group_leader != task) {
+		__builtin_memset(k.comm, 0, sizeof(k.comm));
+		bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), task->group_leader->comm);
+		if (bpf_map_lookup_elem(&pf_names, &k))
+			return true;
+	}
 	tgid = task->tgid;
 	full = pf_gate_slot(PF_GATE_MARKS_FULL);
 	unseeded = pf_gate_slot(PF_GATE_UNSEEDED);
-	if (bpf_map_lookup_elem(&pf_names, &k) || bpf_map_lookup_elem(&pf_renamed, &tgid) ||
-	    !full || *full || !unseeded || *unseeded) {
-		e->hdr.flags |= EV_F_PF_NAME;
+	if (bpf_map_lookup_elem(&pf_renamed, &tgid) || !full || *full || !unseeded || *unseeded)
 		return true;
-	}
+	e->hdr.flags &= ~EV_F_PF_NAME;
 	return false;
 }
 
