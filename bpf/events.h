@@ -38,6 +38,8 @@ enum ev_kind {
 #define EV_F_READ_FAIL (1u << 3)  /* a kernel or user memory read failed */
 #define EV_F_KILLED (1u << 4)     /* EV_EXEC: the exec deny list matched, SIGKILL sent */
 #define EV_F_ENV_TRUNC (1u << 5)  /* environment longer than EV_ENV_MAX */
+#define EV_F_PF_NAME (1u << 6)    /* EV_SYSCALL: the pre-filter's name gate kept it by the
+				   * leader's name or a rename mark (bpf/prefilter_names.bpf.h) */
 
 #define EV_COMM_LEN 16
 /* Bytes of a resolved path, and path components walked, before truncation. */
@@ -234,6 +236,24 @@ struct pf_entry {
 	struct pf_value val;
 };
 
+/*
+ * Name gate of the pre-filter (docs/prefilter.md): an open no path entry
+ * keeps is still kept when its process's name is one a rule of the class
+ * names (key: the class's id byte, as above, and the comm, NUL-padded).
+ * PF_GATE_IDS: bit id set = the class with that id byte has a name gate.
+ */
+struct pf_name_key {
+	__u8 id;
+	__u8 pad[3];
+	char comm[EV_COMM_LEN];
+};
+enum pf_gate_slot {
+	PF_GATE_IDS = 0,   /* written by user space: the gated id bytes, as bits */
+	PF_GATE_MARKS_FULL, /* written by the kernel: a rename mark did not fit */
+	PF_GATE_UNSEEDED,   /* written by user space: its process table is not seeded yet */
+	PF_GATE_SLOTS,
+};
+
 /* Path flags of an EV_SYSCALL record. */
 #define EV_PATH1_RESOLVED (1u << 0) /* path 1: leaf-first pieces of a kernel object */
 #define EV_PATH1_USER (1u << 1)     /* path 1: the string the caller passed */
@@ -325,6 +345,8 @@ EV_ASSERT(sizeof(struct ev_syscall) == 288);
 EV_ASSERT(sizeof(struct pf_key) == 260);
 EV_ASSERT(sizeof(struct pf_value) == 4);
 EV_ASSERT(sizeof(struct pf_top_key) == 32);
+EV_ASSERT(sizeof(struct pf_name_key) == 20);
+EV_ASSERT((15u << 2 | 3u) < 64); /* every id byte has a bit in PF_GATE_IDS */
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 /* The spec word's fields must not overlap (two branches once collided). */

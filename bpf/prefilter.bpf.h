@@ -10,6 +10,7 @@
 #define PALISADE_PREFILTER_BPF_H
 
 #include "common.bpf.h"
+#include "prefilter_names.bpf.h"
 
 #define PF_O_ACCMODE 03
 #define PF_O_CREAT 0100
@@ -96,12 +97,13 @@ static long pf_rev_step(__u64 index, void *ctxp)
  * path 1 was resolved from the opened file (leaf-first pieces in data, len
  * bytes, not truncated) and whose path is in no kept entry. Anything the
  * filter does not cover (unresolved or long paths, unfiltered syscalls) is
- * kept. open_flags: the flags argument (SC_PF_FLAGS_SHIFT), 0 when none.
+ * kept, and so is an open the class's name gate keeps (prefilter_names.bpf.h).
+ * open_flags: the flags argument (SC_PF_FLAGS_SHIFT), 0 when none.
  * Called before the header is filled: the cgroup comes from the helper (the
  * same id fill_header stores). The key is the pieces read backwards: no
  * second dentry walk.
  */
-static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u64 open_flags,
+static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open_flags,
 				    const char *data, __u32 len, __u32 top_len)
 {
 	__u32 id = SC_PF_ID(spec), zero = 0, idx;
@@ -137,13 +139,13 @@ static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u6
 		volatile __u32 vn = top_len;
 		__u32 n = vn;
 
-		if (n > PF_TOP_MAX || n >= len)
-			return true;
-		tk.len = n;
-		if (n && bpf_probe_read_kernel(tk.name, n, data + ((len - 1 - n) & 511)))
-			return true;
-		if (!bpf_map_lookup_elem(&pf_tops, &tk))
-			return false;
+		/* A longer first component, or a failed copy: the full lookup. */
+		if (n <= PF_TOP_MAX && n < len &&
+		    !(n && bpf_probe_read_kernel(tk.name, n, data + ((len - 1 - n) & 511)))) {
+			tk.len = n;
+			if (!bpf_map_lookup_elem(&pf_tops, &tk))
+				return pf_name_keep(e, k->id);
+		}
 	}
 	rc.data = data;
 	rc.kb = kb;
@@ -151,7 +153,9 @@ static __always_inline bool pf_keep(const struct ev_syscall *e, __u32 spec, __u6
 	bpf_loop((PF_PATH_MAX + 7) / 8, pf_rev_step, &rc, 0);
 	k->prefixlen = 8 * (1 + len);
 	v = bpf_map_lookup_elem(&pf_paths, k);
-	return v && ((v->flags & PF_KEEP_PREFIX) || v->len == len);
+	if (v && ((v->flags & PF_KEEP_PREFIX) || v->len == len))
+		return true;
+	return pf_name_keep(e, k->id);
 }
 
 /*

@@ -296,3 +296,19 @@ int on_sys_exit_tp(struct trace_event_raw_sys_exit *ctx)
 
 	return on_exit((struct pt_regs *)bpf_task_pt_regs(task), ctx->ret, (__u32)ctx->id);
 }
+
+/* The pre-filter's name gate follows renames of process leaders and forgets
+ * them at exit (bpf/prefilter_names.bpf.h); attached when a gate is in use. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_task_rename, struct task_struct *task, const char *comm)
+{
+	pf_note_rename(task);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_pf_process_exit, struct task_struct *task)
+{
+	pf_forget_process(task);
+	return 0;
+}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/prefilter_reload.h"
 #include "agent/reload.h"
 
 int agent_reload(struct agent_reload *r)
@@ -11,6 +12,7 @@ int agent_reload(struct agent_reload *r)
 	struct palisade_config *cfg = NULL;
 	struct rules_engine *rules = NULL;
 	struct sink_set *sinks = NULL;
+	struct prefilter *pf = NULL;
 	struct run_options o;
 	bool spec_changed = false;
 	unsigned i, watched;
@@ -29,8 +31,10 @@ int agent_reload(struct agent_reload *r)
 		err = agent_sinks_new(&o, &sinks);
 	if (!err) {
 		r->interest(o.syscalls, rules, spec);
+		if (r->pf)
+			err = agent_prefilter_prepare(r, &o, rules, spec, &pf);
 		spec_changed = memcmp(spec, r->spec, sizeof(spec)) != 0;
-		if (spec_changed)
+		if (!err && spec_changed && !r->pf)
 			err = sensor_update_syscalls(r->sensor, spec);
 		/* A half-written map would match neither rule set: put the old one back. */
 		if (err)
@@ -51,10 +55,15 @@ int agent_reload(struct agent_reload *r)
 
 	struct rules_engine *old = r->p->rules;
 
+	/* What the old filter let through is judged by the old rules. */
+	if (r->pf)
+		sensor_poll(r->sensor, 0);
 	r->p->rules = rules;
 	if (r->on_swap)
 		r->on_swap(r->swap_ctx, rules);
 	rules_engine_free(old);
+	if (r->pf)
+		agent_prefilter_install(r, spec, pf);
 	/* The old sinks finish what they queued (or spool it) before the new
 	 * ones open the same files and spools. */
 	sink_set_free(r->p->sinks);

@@ -29,6 +29,9 @@ struct agent_reload {
 	 * freed, so whatever holds rule pointers can move over. */
 	void (*on_swap)(void *ctx, struct rules_engine *rules);
 	void *swap_ctx;
+	/* The filter in the kernel (agent/prefilter_reload.h); NULL: the
+	 * pre-filter was off at start and stays off. */
+	struct prefilter **pf;
 	uint64_t reloads, failures;
 };
 

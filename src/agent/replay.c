@@ -95,8 +95,11 @@ int agent_replay_main(int argc, char **argv)
 	while ((err = record_read(r, &type, &data, &len)) > 0) {
 		/* The kernel knew the cgroup as the host or not: either may hold. */
 		if (type == FRAME_EVENT && pf) {
-			bool kept = prefilter_keep(pf, data, len, false) ||
-				    prefilter_keep(pf, data, len, true);
+			const struct proc_entry *pe = len >= sizeof(struct ev_header) ?
+				proc_table_get(p.procs, ((const struct ev_header *)data)->pid) : NULL;
+			const char *comm = pe ? pe->comm : NULL;
+			bool kept = prefilter_keep(pf, data, len, false, comm) ||
+				    prefilter_keep(pf, data, len, true, comm);
 
 			pf_judged++;
 			pf_disagree += !kept;

@@ -17,6 +17,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/reload.h"
+#include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
@@ -359,6 +360,10 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
 		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+	if (sensor_prefilter_marks_full(s))
+		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
+				"until restart (a rename mark did not fit, or renames were not followed "
+				"from the start; docs/prefilter.md)\n", when);
 	sink_set_report(p->sinks, stderr, when);
 	if (p->actions)
 		action_print_counters(p->actions, stderr);
@@ -457,6 +462,7 @@ int agent_run_main(int argc, char **argv)
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
+	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
 	bool env_on;
@@ -539,8 +545,8 @@ int agent_run_main(int argc, char **argv)
 		for (unsigned nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
 			if (spec[nr])
 				spec[nr] |= pf->spec_bits[nr];
-		scfg.prefilter = pf->e;
-		scfg.prefilter_n = pf->n;
+		agent_prefilter_view(pf, &spf);
+		scfg.prefilter = &spf;
 	}
 	err = sensor_open(&scfg, on_sensor_record, &p, &sensor);
 	if (err)
@@ -560,7 +566,7 @@ int agent_run_main(int argc, char **argv)
 	reload = (struct agent_reload){ .argc = argc, .argv = argv, .parse = parse_options,
 					.interest = reload_interest, .p = &p, .sensor = sensor,
 					.cfg = cfg, .o = &o, .on_swap = on_rules_swap,
-					.swap_ctx = &swap };
+					.swap_ctx = &swap, .pf = pf ? &pf : NULL };
 	memcpy(reload.spec, spec, sizeof(spec));
 	/* Before the store starts: it reports every container to the policy. */
 	err = agent_net_enforce_start(&p, o.enforce);
@@ -584,6 +590,8 @@ int agent_run_main(int argc, char **argv)
 	seeded = proc_snapshot("/proc",
 			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL, env_on,
 			       on_snapshot, &p);
+	if (pf)
+		sensor_prefilter_seeded(sensor);
 	fd_seeded = p.fds ? fd_snapshot("/proc", on_snapshot, &p) : 0;
 	if (fd_seeded < 0) {
 		/* Follow new fds anyway (older ones count as unknown); a replay of

@@ -38,7 +38,22 @@
  *    comparisons): ALL.
  * A rule matches E only if its condition holds, so E's path is in that rule's
  * set; keeping the union over every rule indexed for the type drops only
- * events no rule matches. A rule whose set is ALL makes the class unfiltered.
+ * events no rule matches. A rule whose set is ALL makes the class unfiltered,
+ * unless its name set (below) is bounded.
+ *
+ * The name gate. The same induction, run with proc.name as the bounded
+ * field, gives a set N of process names such that C holds on E only if E's
+ * proc.name is in N: AND takes any child's set, OR the union, NOT flips the
+ * polarity, constants of the domain as above; a positive `proc.name = s` or
+ * `proc.name in (...)` (no transformer) gives its values, except values that
+ * no proc.name can take (empty: comm() gives no value, so the comparison is
+ * false; longer than EV_COMM_LEN - 1: a comm is never that long): NONE; every
+ * other comparison ALL. A rule whose path set is ALL but whose name set is
+ * bounded adds its names to the class's name set instead: an event is kept
+ * if its path is in the class's path set OR its proc.name is in the class's
+ * name set, which by the two claims keeps every event some rule matches.
+ * Why the kernel's test of "proc.name in N" is sound (it cannot read the
+ * process table) is argued in bpf/prefilter_names.bpf.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -232,6 +247,7 @@ static bool path_cmp(const struct rl_ccmp *cmp, enum path_field f, struct pathse
 
 /* Facts of the domain the analysis runs on (see the top of the file). */
 struct domain {
+	bool names;      /* bound proc.name instead of the path */
 	bool ro;         /* read-only class: is_open_* known */
 	bool open_false; /* is_open_* are false for this syscall (creat) */
 	bool host;       /* host class: the cgroup is one user space found not a container */
@@ -305,6 +321,36 @@ static int cmp_const(const struct rl_ccmp *cmp, const struct domain *d)
 	if (def->extract == rl_x_container && (id == C_ID || id == C_FULL_ID || id == C_NAME))
 		return str_cmp(cmp, "host");
 	return -1;
+}
+
+/* A name proc.name can take: 1 to EV_COMM_LEN - 1 bytes (a comm). */
+static int on_name_value(const char *str, size_t len, void *ctx)
+{
+	if (len > 0 && len < EV_COMM_LEN)
+		set_add(ctx, str, len, false);
+	return 0;
+}
+
+/* The set a positive comparison on proc.name implies (false: not one). */
+static bool name_cmp(const struct rl_ccmp *cmp, struct pathset *s)
+{
+	const struct rl_field_def *def = cmp->lhs.ref.def;
+
+	if (cmp->rhs || cmp->lhs.n_tr || def->extract != rl_x_proc || def->id != P_NAME)
+		return false;
+	switch (cmp->op) {
+	case OP_EQ:
+		on_name_value(cmp->val.s, cmp->val.len, s);
+		return true;
+	case OP_IN:
+	case OP_INTERSECTS:
+		if (!cmp->set)
+			return false;
+		rl_strset_foreach(cmp->set, on_name_value, s);
+		return true;
+	default:
+		return false;
+	}
 }
 
 static enum path_field path_field_of(const struct rl_ccmp *cmp)
@@ -398,8 +444,11 @@ static void analyse(const struct rl_cnode *n, bool positive, const struct domain
 			set_all(out);
 		return;
 	}
-	if (!positive || path_field_of(n->cmp) == PF_NOT_PATH ||
-	    !path_cmp(n->cmp, path_field_of(n->cmp), out))
+	if (!positive)
+		set_all(out);
+	else if (d->names ? !name_cmp(n->cmp, out)
+			  : path_field_of(n->cmp) == PF_NOT_PATH ||
+				    !path_cmp(n->cmp, path_field_of(n->cmp), out))
 		set_all(out);
 }
 
@@ -511,15 +560,68 @@ static int add_entries(struct prefilter *pf, uint8_t id, const struct pathset *s
 	return 0;
 }
 
-/* The union of every rule's set for one syscall and class. */
-static int type_set(const struct rules_engine *e, int t, const struct domain *d,
-		    struct pathset *out, const char **keep_all, size_t *n_keep_all)
+static int name_key_cmp(const void *a, const void *b)
 {
-	static const char *names[RULES_PER_TYPE_MAX];
+	return memcmp(a, b, sizeof(struct pf_name_key));
+}
+
+/* Appends the class's name gate (kernel map pf_names) and marks the id gated. */
+static int add_names(struct prefilter *pf, uint8_t id, const struct pathset *names,
+		     size_t *cap)
+{
+	if (!names->n)
+		return 0;
+	if (pf->n_names + names->n > *cap) {
+		size_t nc = 2 * (pf->n_names + names->n);
+		struct pf_name_key *nk = realloc(pf->names, nc * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		pf->names = nk;
+		*cap = nc;
+	}
+	for (size_t i = 0; i < names->n; i++) {
+		struct pf_name_key *k = &pf->names[pf->n_names++];
+
+		memset(k, 0, sizeof(*k));
+		k->id = id;
+		memcpy(k->comm, names->path[i], strlen(names->path[i])); /* < EV_COMM_LEN */
+	}
+	pf->gated_ids |= 1ull << id;
+	return 0;
+}
+
+/* A rule's name set when its path set is ALL: true (names moved into
+ * names_out) when bounded. */
+static bool gate_by_name(const struct rl_cnode *cond, const struct domain *d,
+			 struct pathset *names_out)
+{
+	struct domain dn = *d;
+	struct pathset k;
+
+	dn.names = true;
+	analyse(cond, true, &dn, &k);
+	names_out->oom |= k.oom;
+	if (k.all) {
+		set_free(&k);
+		return false;
+	}
+	set_union(names_out, &k);
+	return true;
+}
+
+/* The union of every rule's set for one syscall and class; names: the
+ * union of the name sets of the rules kept by name instead. */
+static int type_set(const struct rules_engine *e, int t, const struct domain *d,
+		    struct pathset *out, struct pathset *names, const char **keep_all,
+		    size_t *n_keep_all)
+{
+	static const char *rule_names[RULES_PER_TYPE_MAX];
 	const struct rl_cnode *const *conds = NULL;
-	size_t n = rl_engine_type_conds(e, t, &conds, names, RULES_PER_TYPE_MAX);
+	size_t n = rl_engine_type_conds(e, t, &conds, rule_names, RULES_PER_TYPE_MAX);
 
 	memset(out, 0, sizeof(*out));
+	memset(names, 0, sizeof(*names));
 	*keep_all = NULL;
 	*n_keep_all = 0;
 	if (n > RULES_PER_TYPE_MAX) {
@@ -533,11 +635,15 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 		struct pathset k;
 
 		analyse(conds[i], true, d, &k);
+		if (k.all && gate_by_name(conds[i], d, names)) {
+			set_free(&k);
+			continue;
+		}
 		if (k.all && !(*n_keep_all)++)
-			*keep_all = names[i];
+			*keep_all = rule_names[i];
 		set_union(out, &k);
 	}
-	return out->oom ? -ENOMEM : 0;
+	return out->oom || names->oom ? -ENOMEM : 0;
 }
 
 /* The syscalls whose records the kernel can filter: opens resolve a path;
@@ -549,13 +655,14 @@ static bool filterable(const struct syscall_desc *sc, const struct rl_sc_info *i
 }
 
 static int build_type(struct prefilter *pf, const struct rules_engine *e,
-		      const struct syscall_desc *sc, size_t *cap)
+		      const struct syscall_desc *sc, size_t *cap, size_t *names_cap)
 {
 	const struct rl_sc_info *in = rl_sc_info(sc);
 	struct pf_type_report *r = &pf->types[pf->n_types];
 	int t = rl_evttype_id(sc->name);
-	struct pathset s[PF_CLASSES] = { { 0 } };
-	size_t before = pf->n;
+	struct pathset s[PF_CLASSES] = { { 0 } }, nm[PF_CLASSES] = { { 0 } };
+	size_t before = pf->n, names_before = pf->n_names;
+	uint64_t gated_before = pf->gated_ids;
 	const struct rl_cnode *const *conds;
 	bool all_kept = true;
 	int ret = 0;
@@ -576,14 +683,16 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 
 		if ((c & PF_CLASS_RO) && !r->ro_class)
 			continue;
-		ret = type_set(e, t, &d, &s[c], &r->keep_all[c], &r->n_keep_all[c]);
+		ret = type_set(e, t, &d, &s[c], &nm[c], &r->keep_all[c], &r->n_keep_all[c]);
 		if (ret)
 			goto cleanup;
-		/* A socket has no path: the kernel keeps a class whole or drops
-		 * it whole, so any set but the empty one is everything. */
-		if (r->net && (s[c].all || s[c].n)) {
+		/* A socket has no path and no name gate: the kernel keeps a class
+		 * whole or drops it whole, so any set but the empty one is
+		 * everything. */
+		if (r->net && (s[c].all || s[c].n || nm[c].n)) {
 			if (!s[c].all && !r->keep_all[c])
-				r->keep_all[c] = "(a rule on the socket's name)";
+				r->keep_all[c] = s[c].n ? "(a rule on the socket's name)"
+							: "(a rule on the process name)";
 			set_all(&s[c]);
 		}
 		all_kept &= s[c].all;
@@ -598,12 +707,19 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 		if ((c & PF_CLASS_RO) && !r->ro_class)
 			continue;
 		ret = add_entries(pf, (uint8_t)(r->id << 2 | c), &s[c], cap);
+		if (!ret && !s[c].all) {
+			ret = add_names(pf, (uint8_t)(r->id << 2 | c), &nm[c], names_cap);
+			r->names[c] = nm[c].n;
+		}
 		if (ret)
 			goto cleanup;
 		r->entries[c] = pf->n - n0;
 	}
-	if (pf->n > PF_ENTRIES_MAX) {
+	if (pf->n > PF_ENTRIES_MAX || pf->n_names > PF_NAMES_MAX) {
 		pf->n = before;
+		pf->n_names = names_before;
+		pf->gated_ids = gated_before;
+		memset(r->names, 0, sizeof(r->names));
 		r->id = 0;
 		r->keep_all[0] = "(more entries than the kernel map holds)";
 		r->n_keep_all[0] = 1;
@@ -613,15 +729,17 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	if (r->ro_class && !r->net)
 		pf->spec_bits[sc->nr] |= (uint32_t)(in->flags_arg + 1) << SC_PF_FLAGS_SHIFT;
 cleanup:
-	for (unsigned c = 0; c < PF_CLASSES; c++)
+	for (unsigned c = 0; c < PF_CLASSES; c++) {
 		set_free(&s[c]);
+		set_free(&nm[c]);
+	}
 	return ret;
 }
 
 int prefilter_build(const struct rules_engine *e, struct prefilter **out)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
-	size_t cap = 0;
+	size_t cap = 0, names_cap = 0;
 	int ret = 0;
 
 	*out = NULL;
@@ -631,12 +749,19 @@ int prefilter_build(const struct rules_engine *e, struct prefilter **out)
 		const struct syscall_desc *sc = syscall_at(i);
 
 		if (sc->nr < EV_SYSCALL_NR_MAX && filterable(sc, rl_sc_info(sc)))
-			ret = build_type(pf, e, sc, &cap);
+			ret = build_type(pf, e, sc, &cap, &names_cap);
 	}
 	if (ret) {
 		prefilter_free(pf);
 		return ret;
 	}
+	if (pf->n_names)
+		qsort(pf->names, pf->n_names, sizeof(*pf->names), name_key_cmp);
+	size_t w = 0; /* two rules may name one process: once in the map */
+	for (size_t i = 0; i < pf->n_names; i++)
+		if (!w || name_key_cmp(&pf->names[w - 1], &pf->names[i]))
+			pf->names[w++] = pf->names[i];
+	pf->n_names = w;
 	*out = pf;
 	return 0;
 }
@@ -646,11 +771,41 @@ void prefilter_free(struct prefilter *pf)
 	if (!pf)
 		return;
 	free(pf->e);
+	free(pf->names);
 	free(pf);
 }
 
+static bool name_gated(const struct prefilter *pf, uint8_t id, const char *comm)
+{
+	struct pf_name_key k = { .id = id };
+
+	if (!comm)
+		return false;
+	memcpy(k.comm, comm, strnlen(comm, EV_COMM_LEN - 1));
+	return bsearch(&k, pf->names, pf->n_names, sizeof(k), name_key_cmp) != NULL;
+}
+
+/*
+ * The name gate of pf_name_keep() (bpf/prefilter_names.bpf.h) as far as a
+ * record shows it: the thread's comm is the header's; "the leader's comm or
+ * a rename mark" the kernel reports with EV_F_PF_NAME on what it kept, and a
+ * record made without the filter stands for it by the process table's comm
+ * (the leader's comm unless renamed since, and then marked: the argument in
+ * that file). So the twin keeps what the kernel keeps, and what user space's
+ * proc.name needs.
+ */
+static bool name_keep(const struct prefilter *pf, uint8_t id, const struct ev_syscall *e,
+		      const char *proc_comm)
+{
+	if (!(pf->gated_ids & (1ull << id)))
+		return false;
+	return (e->hdr.flags & EV_F_PF_NAME) || name_gated(pf, id, e->hdr.comm) ||
+	       name_gated(pf, id, proc_comm);
+}
+
 /* Must stay the same test as pf_keep() in bpf/prefilter.bpf.h. */
-bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host)
+bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host,
+		    const char *proc_comm)
 {
 	const struct ev_syscall *e = rec;
 	const char *data = (const char *)(e + 1);
@@ -683,7 +838,21 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 	for (uint32_t i = 0; i < plen; i++)
 		k.path[i] = (uint8_t)data[plen - 1 - i];
 	m = longest_match(pf->e, pf->n, &k, plen);
-	return m && ((m->val.flags & PF_KEEP_PREFIX) || m->val.len == plen);
+	return (m && ((m->val.flags & PF_KEEP_PREFIX) || m->val.len == plen)) ||
+	       name_keep(pf, k.id, e, proc_comm);
+}
+
+/* " + any path of processes named a, b": the class's name gate. */
+static void describe_names(const struct prefilter *pf, uint8_t id, FILE *f)
+{
+	const char *sep = " + any path of processes named ";
+
+	for (size_t i = 0; i < pf->n_names; i++) {
+		if (pf->names[i].id != id)
+			continue;
+		fprintf(f, "%s%.*s", sep, EV_COMM_LEN, pf->names[i].comm);
+		sep = ", ";
+	}
 }
 
 void prefilter_describe(const struct prefilter *pf, FILE *f)
@@ -714,6 +883,8 @@ void prefilter_describe(const struct prefilter *pf, FILE *f)
 				fprintf(f, "; %s: %s", name, r->entries[c] ? "kept" : "dropped");
 			else
 				fprintf(f, "; %s: %zu paths/prefixes", name, r->entries[c]);
+			if (r->names[c])
+				describe_names(pf, (uint8_t)(r->id << 2 | c), f);
 		}
 		fputc('\n', f);
 	}

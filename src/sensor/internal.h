@@ -31,6 +31,7 @@ struct sensor {
 	unsigned exit_tp_n;
 	struct bpf_link *exit_raw;
 	bool raw_hook; /* --syscall-hook raw */
+	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 
 /* Attaches the syscall sensor for the syscalls spec watches (its interest
@@ -39,8 +40,16 @@ int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
 void syscall_detach(struct sensor *s);
 /* Fills the pre-filter's first-component index from its entries
  * (prefilter_tops.c); call before the specs that select them. */
-int sensor_prefilter_tops(struct sensor *s, const struct pf_entry *e, size_t n);
+int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size_t n);
+/* Turns the first-component test off for every id (a reload, before the
+ * entries are cleared; sensor_prefilter_tops turns it on again). */
+int sensor_prefilter_tops_off(struct syscall_bpf *sc);
 /* The hook in use, for the start-up line and status; NULL when none. */
 const char *syscall_hook_name(const struct sensor *s);
+
+/* Writes the pre-filter's maps into empty ones (src/sensor/prefilter_maps.c);
+ * unseeded: the process table is not seeded yet. 0 or -errno, printed. */
+int sensor_prefilter_write(struct syscall_bpf *sc, const struct sensor_prefilter *pf,
+			   bool unseeded);
 
 #endif

@@ -36,7 +36,7 @@ static bool entry_top(const struct pf_entry *e, struct pf_top_key *out, bool *to
 	return true;
 }
 
-int sensor_prefilter_tops(struct sensor *s, const struct pf_entry *e, size_t n)
+int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size_t n)
 {
 	bool seen[256] = { false }, off[256] = { false };
 	uint8_t one = 1;
@@ -50,15 +50,25 @@ int sensor_prefilter_tops(struct sensor *s, const struct pf_entry *e, size_t n)
 			off[e[i].key.id] = true;
 			continue;
 		}
-		if (!too_long && bpf_map_update_elem(bpf_map__fd(s->sc->maps.pf_tops), &k, &one,
+		if (!too_long && bpf_map_update_elem(bpf_map__fd(sc->maps.pf_tops), &k, &one,
 						     BPF_ANY))
 			off[e[i].key.id] = true; /* map full: that id keeps the slower test */
 	}
 	for (uint32_t id = 0; id < 256; id++) {
 		if (!seen[id] || off[id])
 			continue;
-		if (bpf_map_update_elem(bpf_map__fd(s->sc->maps.pf_top_on), &id, &one, BPF_ANY))
+		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_top_on), &id, &one, BPF_ANY))
 			return -errno;
 	}
+	return 0;
+}
+
+int sensor_prefilter_tops_off(struct syscall_bpf *sc)
+{
+	uint8_t zero = 0;
+
+	for (uint32_t id = 0; id < 256; id++)
+		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_top_on), &id, &zero, BPF_ANY))
+			return -errno;
 	return 0;
 }

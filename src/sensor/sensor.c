@@ -45,6 +45,7 @@ static void probe_features(struct sensor *s)
 static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 {
 	struct syscall_bpf *sc = syscall_bpf__open();
+	bool track;
 	int err;
 	__u32 nr;
 
@@ -64,6 +65,10 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 			strerror(-err));
 		return err;
 	}
+	/* The name gate's rename tracker runs only when a gate is in use. */
+	track = cfg->prefilter && cfg->prefilter->gated_ids;
+	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
+	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
 	err = syscall_bpf__load(sc);
 	if (err) {
 		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
@@ -71,22 +76,11 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 		return err;
 	}
 	/* The filter's entries before the specs that select them. */
-	for (size_t i = 0; i < cfg->prefilter_n; i++) {
-		err = bpf_map_update_elem(bpf_map__fd(sc->maps.pf_paths), &cfg->prefilter[i].key,
-					  &cfg->prefilter[i].val, BPF_ANY);
-		if (err) {
-			err = -errno;
-			fprintf(stderr, "palisade: filling the pre-filter map (entry %zu of %zu) "
-					"failed: %s; run with --no-prefilter\n", i, cfg->prefilter_n,
-				strerror(-err));
+	if (cfg->prefilter) {
+		err = sensor_prefilter_write(sc, cfg->prefilter, true);
+		if (err)
 			return err;
-		}
-	}
-	err = sensor_prefilter_tops(s, cfg->prefilter, cfg->prefilter_n);
-	if (err) {
-		fprintf(stderr, "palisade: filling the pre-filter's first-component index "
-				"failed: %s; run with --no-prefilter\n", strerror(-err));
-		return err;
+		s->renames_tracked = track;
 	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		if (!cfg->syscall_spec[nr])
@@ -95,6 +89,13 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 					  &cfg->syscall_spec[nr], BPF_ANY);
 		if (err)
 			return -errno;
+	}
+	/* The rename tracker (when a name gate is in use) before the sensor. */
+	err = syscall_bpf__attach(sc);
+	if (err) {
+		fprintf(stderr, "palisade: attaching the name gate's rename tracker failed: %s\n",
+			strerror(-err));
+		return err;
 	}
 	return syscall_attach(s, cfg->syscall_spec);
 }
@@ -275,6 +276,10 @@ void sensor_describe(struct sensor *s, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, " %s", syscall_hook_name(s));
 		count++;
 	}
+	if (s->renames_tracked && n < size) {
+		n += (size_t)snprintf(buf + n, size - n, " tp_btf/task_rename");
+		count++;
+	}
 	if (n < size)
 		snprintf(buf + n, size - n, "] (%d), %u syscalls watched, ring buffer %u KiB; %s",
 			 count, s->watched, bpf_map__max_entries(s->skel->maps.events) / 1024,
@@ -322,6 +327,8 @@ void sensor_info(struct sensor *s, struct sensor_info *out)
 			out->programs[out->n_programs++] = bpf_program__section_name(prog);
 	if (s->sc && syscall_hook_name(s) && out->n_programs < SENSOR_PROGRAMS_MAX)
 		out->programs[out->n_programs++] = syscall_hook_name(s);
+	if (s->renames_tracked && out->n_programs < SENSOR_PROGRAMS_MAX)
+		out->programs[out->n_programs++] = "tp_btf/task_rename";
 	out->syscalls_watched = s->watched;
 	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
 	out->ncpus = s->ncpus;

@@ -13,16 +13,25 @@
 
 #include "events.h"
 
+/* The rules' pre-filter as the kernel holds it (src/rules/prefilter.h). */
+struct sensor_prefilter {
+	const struct pf_entry *paths;
+	size_t n_paths;
+	const struct pf_name_key *names; /* the name gates */
+	size_t n_names;
+	uint64_t gated_ids; /* bit id: that class has a name gate */
+};
+
 struct sensor_config {
 	uint32_t ringbuf_bytes; /* power of two, >= one page */
 	uint64_t wakeup_bytes;  /* wake the consumer at this much queued data */
 	/* SC_* spec per syscall number (bpf/events.h); NULL or all zero: the
 	 * syscall sensor is not loaded at all. */
 	const uint32_t *syscall_spec;
-	/* Path pre-filter entries (bpf/events.h, src/rules/prefilter.c), written
-	 * before the sensor is attached; the spec's SC_PF_* bits select them. */
-	const struct pf_entry *prefilter;
-	size_t prefilter_n;
+	/* The pre-filter (bpf/events.h, src/rules/prefilter.c), written before
+	 * the sensor is attached; the spec's SC_PF_* bits select it. NULL: off
+	 * (and the name gate's rename tracker is not attached). */
+	const struct sensor_prefilter *prefilter;
 	/* The raw sys_exit hook (every syscall runs the program) instead of a
 	 * tracepoint per watched syscall (src/sensor/syscall_attach.c). */
 	bool syscall_raw_hook;
@@ -50,6 +59,28 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
  * as no container's and will treat it so for good). Cheap when repeated.
  */
 void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id);
+/*
+ * The process table is seeded from /proc: until then the name gate keeps
+ * every open it could need (bpf/prefilter_names.bpf.h).
+ */
+void sensor_prefilter_seeded(struct sensor *s);
+/*
+ * A reload installs another pre-filter in two steps, so that the kernel
+ * never drops an open the old or the new rules need: suspend writes the
+ * union of the old and new interest with no SC_PF_* bits (every open is
+ * kept) and waits until no program still runs with the old filter; the
+ * caller drains the ring and swaps the rules, then replace
+ * rewrites the maps and writes spec with the new filter's bits. pf NULL:
+ * no filter. On a map failure replace leaves spec unfiltered (sound) and
+ * says so. Both return 0 or -errno (printed).
+ */
+int sensor_prefilter_suspend(struct sensor *s, const uint32_t a[EV_SYSCALL_NR_MAX],
+			     const uint32_t b[EV_SYSCALL_NR_MAX]);
+int sensor_prefilter_replace(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX],
+			     const struct sensor_prefilter *pf);
+/* Whether a rename mark did not fit: the name gate then keeps every open of
+ * its classes (sound, slower). */
+bool sensor_prefilter_marks_full(struct sensor *s);
 /* The per-CPU counters: out[cpu * CNT_MAX + counter] for at most max_cpus
  * CPUs. Returns the CPUs written, or a negative errno. */
 int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus);

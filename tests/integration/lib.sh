@@ -109,3 +109,28 @@ cgroup_id_of_pid() {
 	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 	stat -c %i "$mnt$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
 }
+
+# hup: SIGHUP, then wait for the outcome line (reloaded / reload failed).
+hup() {
+	n=$(grep -c -e '^palisade: reloaded' -e '^palisade: reload failed' "$WORK/agent.err")
+	kill -HUP "$AGENT_PID"
+	deadline=$(( $(date +%s) + 10 ))
+	while [ "$(grep -c -e '^palisade: reloaded' -e '^palisade: reload failed' "$WORK/agent.err")" -le "$n" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# prefiltered_now: the opens the kernel's pre-filter dropped so far, from
+# the line a SIGUSR1 makes the agent print.
+prefiltered_now() {
+	n=$(grep -c 'palisade: counters: events' "$WORK/agent.err")
+	kill -USR1 "$AGENT_PID"
+	deadline=$(( $(date +%s) + 5 ))
+	while [ "$(grep -c 'palisade: counters: events' "$WORK/agent.err")" -le "$n" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.1
+	done
+	grep 'palisade: counters: events' "$WORK/agent.err" | tail -1 |
+		sed -n 's/.*pre-filtered \([0-9]*\).*/\1/p'
+}

@@ -16,17 +16,6 @@ wait_grep() {
 	done
 }
 
-# hup: SIGHUP, then wait for the outcome line (reloaded / reload failed).
-hup() {
-	n=$(grep -c -e '^palisade: reloaded' -e '^palisade: reload failed' "$WORK/agent.err")
-	kill -HUP "$AGENT_PID"
-	deadline=$(( $(date +%s) + 10 ))
-	while [ "$(grep -c -e '^palisade: reloaded' -e '^palisade: reload failed' "$WORK/agent.err")" -le "$n" ]; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
 # --- a bad configuration refuses to start, naming file:line ---
 cat >"$WORK/bad.yaml" <<'Y'
 rules:

@@ -4,7 +4,10 @@
  *  - synthetic opens (paths x open flags x host or not) against small rule
  *    sets that exercise each construct of the analysis: every event a rule
  *    matches is kept by prefilter_keep(), the user-space twin of the kernel
- *    test, and the events named as droppable are dropped;
+ *    test, and the events named as droppable are dropped; the same under
+ *    several process names for the name gate, whose analysis and twin
+ *    decisions (thread comm, table comm, the kernel's EV_F_PF_NAME) have
+ *    their own tests;
  *  - a real recorded stream (tests/data/prefilter/workload.plsd.gz, written
  *    by `palisade run --syscalls all --record` around
  *    tests/integration/prefilter_workload.sh, in a container and on the
@@ -99,6 +102,8 @@ static const char *const paths[] = {
 	"/root/.ssh/id_rsa", "/proc/1/environ", "/dev/null", "/var/lib/x", "/var/libx",
 	"/home/u/.bashrc",
 };
+/* Process names: the gate's names, a near miss, and others. */
+static const char *const comms[] = { "tester", "tar", "sshd", "tar2", "ta", "gzip" };
 static const uint64_t open_flags[] = { O_RDONLY, O_WRONLY | O_CREAT | O_TRUNC, O_RDWR,
 				       O_RDONLY | O_CREAT, O_WRONLY };
 
@@ -119,15 +124,18 @@ static unsigned check_sound(const char *rules)
 		for (size_t f = 0; f < sizeof(open_flags) / sizeof(open_flags[0]); f++) {
 			size_t len = make_open(&r, paths[p], open_flags[f]);
 
-			for (int host = 0; host <= 1; host++) {
-				bool keep = prefilter_keep(pf, &r, len, host);
+			for (unsigned i = 0; i < 2 * sizeof(comms) / sizeof(comms[0]); i++) {
+				bool host = i & 1, keep;
 				int matched;
 
+				snprintf(r.rec.hdr.comm, sizeof(r.rec.hdr.comm), "%s", comms[i / 2]);
+				keep = prefilter_keep(pf, &r, len, host, NULL);
 				assert_int_equal(event_decode(&r, len, &ev), 0);
 				matched = rules_eval(e, &ev, NULL, NULL);
 				if (matched > 0 && !keep)
-					fail_msg("dropped %s flags %#llx host %d, which matches %s", paths[p],
-						 (unsigned long long)open_flags[f], host, rules);
+					fail_msg("dropped %s flags %#llx host %d comm %s, which matches %s",
+						 paths[p], (unsigned long long)open_flags[f], host,
+						 comms[i / 2], rules);
 				dropped += !keep;
 			}
 		}
@@ -137,8 +145,10 @@ static unsigned check_sound(const char *rules)
 	return dropped;
 }
 
-/* Keep/drop of one open under one rule set. */
-static bool keeps(const char *rules, const char *path, uint64_t flags, bool host)
+/* Keep/drop of one open by a thread named comm, whose process the table
+ * names proc_comm (NULL: not in the table), under one rule set. */
+static bool keeps_as(const char *rules, const char *path, uint64_t flags, bool host,
+		     const char *comm, const char *proc_comm)
 {
 	struct rules_engine *e = engine_from(rules);
 	struct prefilter *pf = NULL;
@@ -146,15 +156,53 @@ static bool keeps(const char *rules, const char *path, uint64_t flags, bool host
 	size_t len = make_open(&r, path, flags);
 	bool keep;
 
+	snprintf(r.rec.hdr.comm, sizeof(r.rec.hdr.comm), "%s", comm);
 	assert_int_equal(prefilter_build(e, &pf), 0);
-	keep = prefilter_keep(pf, &r, len, host);
+	keep = prefilter_keep(pf, &r, len, host, proc_comm);
 	prefilter_free(pf);
 	rules_engine_free(e);
 	return keep;
 }
 
+static bool keeps(const char *rules, const char *path, uint64_t flags, bool host)
+{
+	return keeps_as(rules, path, flags, host, "tester", NULL);
+}
+
+/* The class's name gate as `rules prefilter` prints it. */
+static char *describe(const char *rules)
+{
+	struct rules_engine *e = engine_from(rules);
+	struct prefilter *pf = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(prefilter_build(e, &pf), 0);
+	prefilter_describe(pf, f);
+	fclose(f);
+	prefilter_free(pf);
+	rules_engine_free(e);
+	return text;
+}
+
+/* Whether describe() of rules mentions a name gate (want: its text). */
+static void assert_gate(const char *rules, const char *want)
+{
+	char *text = describe(rules);
+
+	if (want ? !strstr(text, want) : !!strstr(text, "processes named"))
+		fail_msg("rules %s: want %s, got %s", rules, want ? want : "no name gate", text);
+	free(text);
+}
+
 #define RULE(cond)                                                                           \
 	"- rule: r\n  desc: d\n  condition: evt.type in (open, openat) and (" cond ")\n"         \
+	"  output: o %fd.name\n  priority: WARNING\n"
+#define RO "evt.is_open_read=true and "
+#define RULE2(cond)                                                                          \
+	"- rule: r2\n  desc: d\n  condition: evt.type in (open, openat) and (" cond ")\n"        \
 	"  output: o %fd.name\n  priority: WARNING\n"
 
 static void test_constructs_are_sound(void **state)
@@ -181,6 +229,12 @@ static void test_constructs_are_sound(void **state)
 		RULE("evt.is_open_write in (true) and not evt.is_open_create=true and fd.name=/tmp/x"),
 		RULE("fd.name=/etc/passwd and fd.name=/etc/shadow"),
 		RULE("toupper(fd.name) = /ETC/PASSWD"),
+		RULE(RO "proc.name=tar and fd.name contains x"),
+		RULE("proc.name in (tar, sshd) and not fd.name startswith /tmp"),
+		RULE("(proc.name=tar or proc.name=gzip) and evt.is_open_write=false"),
+		RULE("not (proc.name != tar or fd.name = /tmp/x)"),
+		RULE("not proc.name=tar"),
+		RULE("proc.name startswith ta"),
 	};
 	unsigned dropped = 0;
 
@@ -223,6 +277,78 @@ static void test_decisions(void **state)
 	assert_true(keeps(RULE("container.id != host and fd.name = /tmp/x"), "/tmp/x", O_RDONLY, false));
 }
 
+static void test_name_gate_analysis(void **state)
+{
+	(void)state;
+	/* Bounded: = and in, AND takes the bounded side, OR the union. */
+	assert_gate(RULE(RO "proc.name=tar and fd.name contains x"),
+		    "read-only opens: 0 paths/prefixes + any path of processes named tar");
+	assert_gate(RULE(RO "proc.name in (tar, sshd)"), "processes named sshd, tar");
+	assert_gate(RULE(RO "(proc.name=tar or proc.name=gzip) and fd.name endswith .gz"),
+		    "processes named gzip, tar");
+	/* Unbounded: a negation, an OR with an unbounded side, near misses.
+	 * not (proc.name != tar) also holds when proc.name has no value (an
+	 * empty comm): it bounds nothing. */
+	assert_gate(RULE(RO "not (proc.name != tar)"), NULL);
+	assert_gate(RULE(RO "not proc.name = tar"), NULL);
+	assert_gate(RULE(RO "proc.name=tar or fd.name contains x"), NULL);
+	assert_gate(RULE(RO "proc.name startswith tar"), NULL);
+	assert_gate(RULE(RO "proc.pname = tar"), NULL);
+	assert_gate(RULE(RO "proc.aname[1] = tar"), NULL);
+	assert_gate(RULE(RO "toupper(proc.name) = TAR"), NULL);
+	assert_gate(RULE(RO "proc.name contains tar"), NULL);
+	assert_gate(RULE(RO "proc.exe = tar"), NULL);
+	/* A rule with a bounded path set is kept by path, not by name. */
+	assert_gate(RULE(RO "proc.name = tar and fd.name = /etc/passwd"), NULL);
+}
+
+static void test_name_gate_decisions(void **state)
+{
+	const char *tar = RULE(RO "proc.name=tar and fd.name contains x");
+	const char *both = RULE(RO "proc.name=tar and fd.name contains x") RULE2(
+		"fd.name = /etc/shadow");
+
+	(void)state;
+	/* The gate's names keep any path; other names are dropped. */
+	assert_true(keeps_as(tar, "/usr/lib/libc.so", O_RDONLY, false, "tar", NULL));
+	assert_false(keeps_as(tar, "/usr/lib/libc.so", O_RDONLY, false, "cat", NULL));
+	assert_false(keeps_as(tar, "/usr/lib/libc.so", O_RDONLY, false, "tar2", NULL));
+	/* Other classes have their own gate (here the same name). */
+	assert_true(keeps_as(tar, "/usr/lib/libc.so", O_WRONLY, false, "tar", NULL));
+	assert_false(keeps_as(tar, "/usr/lib/libc.so", O_WRONLY, false, "cat", NULL));
+	/* The table's name counts, whatever the thread is called now. */
+	assert_true(keeps_as(tar, "/usr/lib/libc.so", O_RDONLY, false, "worker", "tar"));
+	assert_false(keeps_as(tar, "/usr/lib/libc.so", O_RDONLY, false, "worker", "cat"));
+	/* Paths and names side by side. */
+	assert_true(keeps_as(both, "/etc/shadow", O_RDONLY, false, "cat", NULL));
+	assert_true(keeps_as(both, "/tmp/y", O_RDONLY, false, "tar", NULL));
+	assert_false(keeps_as(both, "/tmp/y", O_RDONLY, false, "cat", NULL));
+	/* A name no comm can be (16 bytes and more): nothing can match. */
+	assert_false(keeps_as(RULE(RO "proc.name = sixteen_bytes_xx"), "/tmp/y", O_RDONLY, false,
+			      "sixteen_bytes_x", NULL));
+}
+
+/* The kernel's EV_F_PF_NAME (kept by the leader's name or a rename mark)
+ * passes the twin in a gated class only. */
+static void test_name_gate_kernel_flag(void **state)
+{
+	struct rules_engine *e = engine_from(
+		RULE(RO "container.id != host and proc.name=tar and fd.name contains x"));
+	struct prefilter *pf = NULL;
+	static struct sc_rec r;
+	size_t len = make_open(&r, "/tmp/y", O_RDONLY);
+
+	(void)state;
+	assert_int_equal(prefilter_build(e, &pf), 0);
+	assert_false(prefilter_keep(pf, &r, len, false, NULL));
+	r.rec.hdr.flags |= EV_F_PF_NAME;
+	assert_true(prefilter_keep(pf, &r, len, false, NULL));
+	/* On the host the rule cannot match: no gate, the flag keeps nothing. */
+	assert_false(prefilter_keep(pf, &r, len, true, NULL));
+	prefilter_free(pf);
+	rules_engine_free(e);
+}
+
 static void test_outside_the_domain_is_kept(void **state)
 {
 	const char *w = RULE("fd.name = /etc/passwd");
@@ -241,20 +367,20 @@ static void test_outside_the_domain_is_kept(void **state)
 	memcpy(r.data, "/tmp/x", 7);
 	r.rec.path_len = 7;
 	r.rec.hdr.size = (uint32_t)(sizeof(r.rec) + 7);
-	assert_true(prefilter_keep(pf, &r, sizeof(r.rec) + 7, false));
+	assert_true(prefilter_keep(pf, &r, sizeof(r.rec) + 7, false, NULL));
 	/* Truncated, and longer than a key: kept. */
 	len = make_open(&r, "/tmp/x", O_RDONLY);
 	r.rec.hdr.flags = EV_F_EXE_TRUNC;
-	assert_true(prefilter_keep(pf, &r, len, false));
+	assert_true(prefilter_keep(pf, &r, len, false, NULL));
 	memset(longp, 'a', sizeof(longp));
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
 	len = make_open(&r, longp, O_RDONLY);
-	assert_true(prefilter_keep(pf, &r, len, false));
+	assert_true(prefilter_keep(pf, &r, len, false, NULL));
 	/* A syscall the filter does not cover. */
 	len = make_open(&r, "/tmp/x", O_RDONLY);
 	r.rec.nr = SYS_unlinkat;
-	assert_true(prefilter_keep(pf, &r, len, false));
+	assert_true(prefilter_keep(pf, &r, len, false, NULL));
 	prefilter_free(pf);
 	rules_engine_free(e);
 }
@@ -342,6 +468,7 @@ static size_t replay(const char *const *rules, size_t n_rules, bool filtered, FI
 	assert_int_equal(container_store_new(&ccfg, &p.containers), 0);
 	while (record_read(r, &type, &data, &len) > 0) {
 		const struct ev_header *h = data;
+		const struct proc_entry *pe;
 
 		if (type == FRAME_CONTAINER) {
 			container_store_put_json(p.containers, data);
@@ -349,7 +476,9 @@ static size_t replay(const char *const *rules, size_t n_rules, bool filtered, FI
 		}
 		if (type != FRAME_EVENT)
 			continue;
-		if (pf && !prefilter_keep(pf, data, len, hosts_has(&hosts, h->cgroup_id))) {
+		pe = proc_table_get(p.procs, h->pid);
+		if (pf && !prefilter_keep(pf, data, len, hosts_has(&hosts, h->cgroup_id),
+					  pe ? pe->comm : NULL)) {
 			dropped++;
 			continue;
 		}
@@ -429,6 +558,9 @@ static void test_replay_all_falco_files(void **state)
 	print_message("default + three Falco files: %zu alerts, %zu records dropped\n", alerts,
 		      dropped);
 	assert_true(alerts >= 10);
+	/* The incubating file's tar and sshd rules are gated by name: the
+	 * read-only opens of other processes are dropped (none were before). */
+	assert_true(dropped > 1000);
 }
 
 int main(void)
@@ -436,6 +568,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_constructs_are_sound),
 		cmocka_unit_test(test_decisions),
+		cmocka_unit_test(test_name_gate_analysis),
+		cmocka_unit_test(test_name_gate_decisions),
+		cmocka_unit_test(test_name_gate_kernel_flag),
 		cmocka_unit_test(test_outside_the_domain_is_kept),
 		cmocka_unit_test(test_replay_default_rules),
 		cmocka_unit_test(test_replay_falco_stable_and_sandbox),

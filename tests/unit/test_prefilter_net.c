@@ -127,7 +127,7 @@ static unsigned check_sound(struct rules_engine *e, unsigned *loop_host)
 		len = make_sock(&r, &sc);
 		assert_int_equal(event_decode(&r, len, &ev), 0);
 		for (int host = 0; host <= 1; host++) {
-			bool keep = prefilter_keep(pf, &r, len, host);
+			bool keep = prefilter_keep(pf, &r, len, host, NULL);
 			bool loop = !six && !strncmp(sc.local, "127.", 4) &&
 				    !strncmp(sc.remote, "127.", 4) &&
 				    (sc.nr != SYS_connect || !sc.caller ||
