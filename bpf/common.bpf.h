@@ -17,6 +17,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Typed access to a kernel object known only by its address: the verifier
+ * turns the kfunc into a plain move, and loads through the result are
+ * single instructions (a fault reads 0) instead of a bpf_probe_read_kernel
+ * call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KOBJ(type, addr) ((type *)bpf_rdonly_cast((const void *)(addr), \
+						  bpf_core_type_id_kernel(type)))
+
 /* Set by user space before load. */
 const volatile __u32 agent_tgid = 0;
 /* Wake the consumer once this many bytes wait in the ring; below it the
@@ -70,7 +78,7 @@ static __always_inline struct scratch *scratch_get(void)
 /* The agent's own activity is not reported (it would feed on itself): counted. */
 static __always_inline bool is_agent(struct task_struct *task)
 {
-	if (!agent_tgid || BPF_CORE_READ(task, tgid) != agent_tgid)
+	if (!agent_tgid || KOBJ(struct task_struct, task)->tgid != agent_tgid)
 		return false;
 	count(CNT_SELF);
 	return true;
@@ -101,73 +109,70 @@ static __always_inline void submit_scratch(struct scratch *s, struct ev_header *
 }
 
 /* /proc/PID/stat encoding of the controlling tty, 0 when there is none. */
-static __always_inline __u32 task_tty(struct task_struct *task)
+static __always_inline __u32 task_tty(struct task_struct *t)
 {
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = t->signal->tty;
 	__u32 major, minor;
 
 	if (!tty)
 		return 0;
-	major = BPF_CORE_READ(tty, driver, major);
-	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	major = tty->driver->major;
+	minor = tty->driver->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	return KOBJ(struct task_struct, task)->cgroups->dfl_cgrp->kn->id;
 }
 
-/* Fills the header from a task (not from `current`: fork describes the child). */
+/*
+ * Fills the header from a task (not from `current`: fork describes the
+ * child). Every event pays for it, so fields are read with direct loads
+ * (KOBJ), not a bpf_probe_read_kernel call each.
+ */
 static __always_inline void fill_header(struct ev_header *h, struct task_struct *task,
 					__u32 kind)
 {
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct task_struct *t = KOBJ(struct task_struct, task);
+	const struct cred *cred = t->real_cred;
+	struct pid *pid = t->thread_pid;
+	unsigned int level = pid->level;
 	struct upid up;
 
 	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->cgroup_id = task_cgroup_id(task);
+	h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	h->kind = kind;
-	h->pid = BPF_CORE_READ(task, tgid);
-	h->tid = BPF_CORE_READ(task, pid);
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = BPF_CORE_READ(cred, uid.val);
-	h->gid = BPF_CORE_READ(cred, gid.val);
-	h->euid = BPF_CORE_READ(cred, euid.val);
-	h->egid = BPF_CORE_READ(cred, egid.val);
-	h->loginuid = bpf_core_field_exists(task->loginuid) ? BPF_CORE_READ(task, loginuid.val)
-							     : 0xffffffff;
-	h->sessionid = bpf_core_field_exists(task->sessionid) ? BPF_CORE_READ(task, sessionid) : 0;
-	h->tty = task_tty(task);
-	h->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->pid = t->tgid;
+	h->tid = t->pid;
+	h->ppid = t->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	h->euid = cred->euid.val;
+	h->egid = cred->egid.val;
+	h->loginuid = bpf_core_field_exists(t->loginuid) ? t->loginuid.val : 0xffffffff;
+	h->sessionid = bpf_core_field_exists(t->sessionid) ? t->sessionid : 0;
+	h->tty = task_tty(t);
+	h->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
 	h->flags = 0;
-	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	h->start_ns = t->group_leader->start_boottime;
 	/* The pid as the process itself sees it: the last level of its struct pid. */
 	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]) == 0) {
 		h->vpid = up.nr;
-		h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+		h->pid_ns = KOBJ(struct pid_namespace, up.ns)->ns.inum;
 	} else {
 		h->vpid = 0;
 		h->pid_ns = 0;
 		h->flags |= EV_F_READ_FAIL;
 		count(CNT_READ_FAIL);
 	}
-	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	/* comm is 16 bytes, NUL-terminated by the kernel: two loads. */
+	__builtin_memcpy(&h->comm, t->comm, sizeof(h->comm));
 	/* kernel_cap_t is one u64 since 6.3, two u32s before: read it whole. */
 	bpf_core_read(&h->cap_effective, sizeof(h->cap_effective), &cred->cap_effective);
 	bpf_core_read(&h->cap_permitted, sizeof(h->cap_permitted), &cred->cap_permitted);
 	bpf_core_read(&h->cap_inheritable, sizeof(h->cap_inheritable), &cred->cap_inheritable);
 }
-
-/* Typed access to a kernel object known only by its address: the verifier
- * turns the kfunc into a plain move, and loads through the result are
- * single instructions (a fault reads 0) instead of a bpf_probe_read_kernel
- * call each. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define KOBJ(type, addr) ((type *)bpf_rdonly_cast((const void *)(addr), \
-						  bpf_core_type_id_kernel(type)))
 
 struct walk_ctx {
 	__u64 dentry;

@@ -158,13 +158,24 @@ static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open
 	return pf_name_keep(e, k->id);
 }
 
+/* An IPv4 socket whose addresses, and the caller's if any, are all in
+ * 127.0.0.0/8 (pf_sock_loopback() in src/rules/prefilter_net.c). */
+static __always_inline bool pf_loopback(const struct ev_syscall *e)
+{
+	if (e->sock.family != 2 /* AF_INET */ || e->sock.laddr[0] != 127 ||
+	    e->sock.raddr[0] != 127)
+		return false;
+	/* struct sockaddr_in: family, port, then the address at byte 4. */
+	return !e->uaddr_len || (e->uaddr_len >= 8 && e->uaddr[0] == 2 && e->uaddr[1] == 0 &&
+				 e->uaddr[4] == 127);
+}
+
 /*
- * The loopback class of connect/accept (src/rules/prefilter_net.c, whose
- * pf_sock_loopback() and prefilter_keep() are the user-space twin): false
- * when the record is on an IPv4 socket whose local and remote addresses, and
- * the address the caller passed if any, are all in 127.0.0.0/8, and no
- * entry keeps that class. Called once the record is complete (the socket and
- * the caller's address are read).
+ * A socket syscall (socket, connect, accept, accept4) is judged by its class
+ * as a whole (src/rules/prefilter_net.c; prefilter_keep() is the user-space
+ * twin): IPv4 loopback or not, host or not; false when no entry keeps the
+ * class. Called once the record is complete but for its header (the socket
+ * and the caller's address are read); a record without a socket is kept.
  */
 static __always_inline bool pf_keep_sock(const struct ev_syscall *e, __u32 spec)
 {
@@ -172,17 +183,14 @@ static __always_inline bool pf_keep_sock(const struct ev_syscall *e, __u32 spec)
 	__u64 cg;
 	struct pf_key_buf *kb;
 
-	if (!SC_PF_ID(spec) || e->sock.family != 2 /* AF_INET */ || e->sock.laddr[0] != 127 ||
-	    e->sock.raddr[0] != 127)
-		return true;
-	/* struct sockaddr_in: family, port, then the address at byte 4. */
-	if (e->uaddr_len && (e->uaddr_len < 8 || e->uaddr[0] != 2 || e->uaddr[1] != 0 ||
-			     e->uaddr[4] != 127))
+	if (!SC_PF_ID(spec) || !e->sock.family)
 		return true;
 	kb = bpf_map_lookup_elem(&pf_key_scratch, &zero);
 	if (!kb)
 		return true;
-	kb->k.id = SC_PF_ID(spec) << 2 | PF_CLASS_RO;
+	kb->k.id = SC_PF_ID(spec) << 2;
+	if (pf_loopback(e))
+		kb->k.id |= PF_CLASS_RO;
 	cg = bpf_get_current_cgroup_id();
 	if (bpf_map_lookup_elem(&pf_host_cgroups, &cg))
 		kb->k.id |= PF_CLASS_HOST;

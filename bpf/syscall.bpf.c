@@ -76,21 +76,23 @@ static __always_inline struct file *fd_file(struct task_struct *task, __u64 fd)
 	return f ? KOBJ(struct file, f) : NULL;
 }
 
-/* Socket details straight from the kernel's struct sock. */
+/* Socket details straight from the kernel's struct sock (direct loads:
+ * every socket syscall a rule watches reads them). */
 static __always_inline void fill_sock(struct ev_sock *out, struct file *f)
 {
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	struct sock *sk = BPF_CORE_READ(so, sk);
+	struct socket *so = KOBJ(struct socket, f->private_data);
+	struct sock *sk = so->sk;
 
-	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	out->type = BPF_CORE_READ(so, type);
-	out->protocol = BPF_CORE_READ(sk, sk_protocol);
-	out->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	out->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	/* Explicit sizes: BPF_CORE_READ_INTO on an array reads one element. */
+	out->family = sk->__sk_common.skc_family;
+	out->type = so->type;
+	out->protocol = sk->sk_protocol;
+	out->lport = sk->__sk_common.skc_num;
+	out->rport = __builtin_bswap16(sk->__sk_common.skc_dport);
 	if (out->family == AF_INET) {
-		bpf_core_read(out->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(out->raddr, 4, &sk->__sk_common.skc_daddr);
+		__u32 l = sk->__sk_common.skc_rcv_saddr, r = sk->__sk_common.skc_daddr;
+
+		__builtin_memcpy(out->laddr, &l, 4);
+		__builtin_memcpy(out->raddr, &r, 4);
 	} else if (out->family == AF_INET6) {
 		bpf_core_read(out->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(out->raddr, 16, &sk->__sk_common.skc_v6_daddr);
@@ -169,7 +171,8 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	root.mnt = task->fs->root.mnt;
 
 	/* An open the rules' pre-filter covers is judged on its resolved path
-	 * first: one it drops does not pay for the header and arguments. */
+	 * first: one it drops does not pay for the arguments and the header
+	 * (which is filled last, once the record is known to be kept). */
 	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
 		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
 		len1 = resolve_fd(e, task, ret, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
@@ -179,9 +182,6 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 			return 0;
 		}
 	}
-	hflags = e->hdr.flags; /* what the path walk flagged */
-	fill_header(&e->hdr, task, EV_SYSCALL);
-	e->hdr.flags |= hflags;
 	e->res = ret;
 	e->nr = nr;
 	for (idx = 0; idx < 6; idx++)
@@ -269,11 +269,15 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[(idx - 1) & 7]))
 		e->uaddr_len = 8;
 
-	/* connect/accept on IPv4 loopback: judged once the socket is known. */
+	/* connect/accept on IPv4 loopback: judged once the socket and the
+	 * caller's address are known, before the header is paid for. */
 	if (SC_PF_ID(spec) && !pf_keep_sock(e, spec)) {
 		count(CNT_PREFILTERED);
 		return 0;
 	}
+	hflags = e->hdr.flags; /* what the path walk and the filters flagged */
+	fill_header(&e->hdr, task, EV_SYSCALL);
+	e->hdr.flags |= hflags;
 	e->path_len = len1;
 	e->path2_len = len2;
 	e->base_len = base;

@@ -675,7 +675,8 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	r->syscall = sc->name;
 	r->net = pf_net_type(sc);
 	/* The class bit PF_CLASS_RO is the loopback class of a socket syscall. */
-	r->ro_class = r->net || (in->open == RL_OPEN_FLAGS && in->flags_arg >= 0);
+	r->ro_class = r->net ? pf_loopback_type(sc)
+			     : in->open == RL_OPEN_FLAGS && in->flags_arg >= 0;
 	for (unsigned c = 0; c < PF_CLASSES; c++) {
 		struct domain d = { .ro = !r->net && (c & PF_CLASS_RO), .host = c & PF_CLASS_HOST,
 				    .loopback = r->net && (c & PF_CLASS_RO),
@@ -817,10 +818,9 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 		return true;
 	bits = pf->spec_bits[e->nr];
 	if (SC_PF_ID(bits) && e->sock.family) {
-		/* A socket: only its loopback class is filtered (pf_keep_sock). */
-		if (!pf_sock_loopback(e))
-			return true;
-		k.id = (uint8_t)(SC_PF_ID(bits) << 2 | PF_CLASS_RO | (host ? PF_CLASS_HOST : 0));
+		/* A socket: its class is kept or dropped whole (pf_keep_sock). */
+		k.id = (uint8_t)(SC_PF_ID(bits) << 2 | (pf_sock_loopback(e) ? PF_CLASS_RO : 0) |
+				 (host ? PF_CLASS_HOST : 0));
 		return longest_match(pf->e, pf->n, &k, 0) != NULL;
 	}
 	plen = e->path_len;

@@ -1,6 +1,8 @@
 /*
- * The pre-filter's loopback class (docs/prefilter.md): connect, accept and
- * accept4 on an IPv4 socket whose local and remote addresses, and the
+ * The pre-filter's socket classes (docs/prefilter.md). socket, connect,
+ * accept and accept4 have no path: each class of theirs (host or not, as for
+ * opens; IPv4 loopback or not) is kept or dropped whole. The loopback class:
+ * connect, accept and accept4 on an IPv4 socket whose local and remote addresses, and the
  * address the caller passed if any, are all in 127.0.0.0/8. On that domain
  * every fd.* address field (fd.ip, fd.sip, fd.cip, fd.lip, fd.rip and their
  * .net forms; src/rules/extract_fd.c takes them from those same addresses)
@@ -19,10 +21,16 @@
 
 #define AF_INET_NR 2
 
-bool pf_net_type(const struct syscall_desc *sc)
+bool pf_loopback_type(const struct syscall_desc *sc)
 {
 	return !strcmp(sc->name, "connect") || !strcmp(sc->name, "accept") ||
 	       !strcmp(sc->name, "accept4");
+}
+
+bool pf_net_type(const struct syscall_desc *sc)
+{
+	return !strcmp(sc->name, "socket") || !strcmp(sc->name, "connect") ||
+	       !strcmp(sc->name, "accept") || !strcmp(sc->name, "accept4");
 }
 
 static bool is_addr_field(const struct rl_field_def *def)

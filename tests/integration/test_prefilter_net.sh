@@ -1,8 +1,9 @@
 #!/bin/sh
-# The pre-filter's loopback class (docs/prefilter.md): with Falco's three
-# files, the host's IPv4 loopback connects and accepts are dropped in the
-# kernel (their inbound/outbound macros exclude 127.0.0.0/8) and counted; a
-# rule that does match loopback traffic keeps it (every connect alerts).
+# The pre-filter's socket classes (docs/prefilter.md): with Falco's three
+# files, the host's socket() calls (their one socket rule is about
+# containers) and IPv4 loopback connects and accepts (their inbound/outbound
+# macros exclude 127.0.0.0/8) are dropped in the kernel and counted; a rule
+# that does match loopback traffic keeps it (every connect alerts).
 # Addresses outside the class are covered by tests/unit/test_prefilter_net.c.
 . tests/integration/lib.sh
 
@@ -29,13 +30,13 @@ prefiltered() { sed -n 's/.*pre-filtered \([0-9]*\) (per CPU.*/\1/p' "$WORK/agen
 
 start_agent --fd-table off --rules rules/palisade_rules.yaml --rules $F/falco_rules.yaml \
 	--rules $F/falco-sandbox_rules.yaml --rules $F/falco-incubating_rules.yaml || exit 1
-check "connect and accept are filtered" sh -c "grep -q '^connect: filtered.*IPv4 loopback sockets on the host: dropped' '$WORK/agent.err' && grep -q '^accept4: filtered' '$WORK/agent.err'"
+check "socket, connect and accept are filtered" sh -c "grep -q '^connect: filtered.*IPv4 loopback sockets on the host: dropped' '$WORK/agent.err' && grep -q '^accept4: filtered' '$WORK/agent.err' && grep -q '^socket: filtered.*sockets on the host: dropped' '$WORK/agent.err'"
 loop $N
 sleep 1
 stop_agent
 p=$(prefiltered)
-check "Falco's files: $N loopback connect+accept pairs dropped in the kernel (pre-filtered ${p:-?})" \
-	test "${p:-0}" -ge $((2 * N))
+check "Falco's files: $N sockets, loopback connects and accepts dropped in the kernel (pre-filtered ${p:-?})" \
+	test "${p:-0}" -ge $((3 * N))
 
 RULE=$WORK/loopback.yaml
 cat >"$RULE" <<'YAML'

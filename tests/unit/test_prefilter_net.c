@@ -211,11 +211,85 @@ static void test_constructs(void **state)
 	}
 }
 
+/* A socket() record: the new socket has a family and no address yet. */
+static size_t make_socket(struct ev_syscall *r, uint16_t domain, const char *comm)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = EV_SYSCALL;
+	r->hdr.pid = r->hdr.tid = 4242;
+	r->hdr.cgroup_id = 7;
+	snprintf(r->hdr.comm, sizeof(r->hdr.comm), "%s", comm);
+	r->nr = SYS_socket;
+	r->res = 3;
+	r->args[0] = domain;
+	r->args[1] = 1;
+	r->sock.family = domain;
+	r->sock.type = 1;
+	r->hdr.size = sizeof(*r);
+	return sizeof(*r);
+}
+
+/* socket() has the host class only: dropped on the host when every rule on
+ * it is about containers (Falco's Packet socket rule), kept otherwise. */
+static void test_socket(void **state)
+{
+	static const uint16_t domains[] = { 1, 2, 10, 16, 17 };
+	static const struct {
+		const char *text;
+		bool host_dropped;
+	} sets[] = {
+		{ NULL, true },
+		{ "- rule: r\n  desc: d\n  condition: evt.type=socket and evt.arg.domain contains "
+		  "AF_INET\n  output: o\n  priority: WARNING\n", false },
+		{ "- rule: r\n  desc: d\n  condition: evt.type=socket and container.id != host\n  output: o\n"
+		  "  priority: WARNING\n", true },
+	};
+	const char *falco[] = { "rules/palisade_rules.yaml", FALCO_DIR "falco_rules.yaml",
+				FALCO_DIR "falco-sandbox_rules.yaml",
+				FALCO_DIR "falco-incubating_rules.yaml" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct rules_engine *e = sets[i].text ? engine_of(NULL, 0, sets[i].text)
+						      : engine_of(falco, 4, NULL);
+		struct prefilter *pf = NULL;
+		unsigned host_dropped = 0, n = 0;
+
+		assert_int_equal(prefilter_build(e, &pf), 0);
+		for (size_t d = 0; d < sizeof(domains) / sizeof(domains[0]); d++)
+		for (size_t c = 0; c < 7; c++) {
+			struct ev_syscall r;
+			struct event ev;
+			size_t len = make_socket(&r, domains[d], comms[c]);
+
+			assert_int_equal(event_decode(&r, len, &ev), 0);
+			for (int host = 0; host <= 1; host++) {
+				bool keep = prefilter_keep(pf, &r, len, host, NULL);
+
+				if (!keep && rules_eval(e, &ev, NULL, NULL) > 0)
+					fail_msg("set %zu: dropped socket(%u) by %s, host %d, which a "
+						 "rule matches", i, domains[d], comms[c], host);
+				if (!keep && !host)
+					fail_msg("set %zu: dropped socket(%u) outside the host class",
+						 i, domains[d]);
+				if (host) {
+					n++;
+					host_dropped += !keep;
+				}
+			}
+		}
+		if ((host_dropped == n) != sets[i].host_dropped || (!sets[i].host_dropped && host_dropped))
+			fail_msg("set %zu: %u of %u host socket() records dropped", i, host_dropped, n);
+		prefilter_free(pf);
+		rules_engine_free(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_constructs),
 		cmocka_unit_test(test_falco_files),
+		cmocka_unit_test(test_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
