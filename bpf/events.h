@@ -230,6 +230,19 @@ struct pf_top_key {
 	__u8 len;
 	char name[PF_TOP_MAX]; /* zero-padded */
 };
+/*
+ * The raw-path gate: a piece the caller's own path string must contain for
+ * a rule on fd.nameraw to match ("../" for Falco's directory_traversal). An
+ * open no path entry and no name gate keeps is kept when its caller's path
+ * contains a piece of its class (bpf/prefilter_raw.bpf.h).
+ */
+#define PF_RAWS_MAX 16
+#define PF_RAW_MAX 29
+struct pf_raw_key {
+	__u8 id;
+	__u8 len;
+	char piece[PF_RAW_MAX + 1]; /* NUL-terminated, zero-padded */
+};
 /* One map entry, as user space hands the table to the sensor. */
 struct pf_entry {
 	struct pf_key key;
@@ -345,6 +358,7 @@ EV_ASSERT(sizeof(struct ev_syscall) == 288);
 EV_ASSERT(sizeof(struct pf_key) == 260);
 EV_ASSERT(sizeof(struct pf_value) == 4);
 EV_ASSERT(sizeof(struct pf_top_key) == 32);
+EV_ASSERT(sizeof(struct pf_raw_key) == 32);
 EV_ASSERT(sizeof(struct pf_name_key) == 20);
 EV_ASSERT((15u << 2 | 3u) < 64); /* every id byte has a bit in PF_GATE_IDS */
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);

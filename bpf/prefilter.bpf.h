@@ -11,6 +11,7 @@
 
 #include "common.bpf.h"
 #include "prefilter_names.bpf.h"
+#include "prefilter_raw.bpf.h"
 
 #define PF_O_ACCMODE 03
 #define PF_O_CREAT 0100
@@ -104,7 +105,7 @@ static long pf_rev_step(__u64 index, void *ctxp)
  * second dentry walk.
  */
 static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open_flags,
-				    const char *data, __u32 len, __u32 top_len)
+				    const char *data, __u32 len, __u32 top_len, __u64 raw)
 {
 	__u32 id = SC_PF_ID(spec), zero = 0, idx;
 	__u8 *on;
@@ -144,7 +145,8 @@ static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open
 		    !(n && bpf_probe_read_kernel(tk.name, n, data + ((len - 1 - n) & 511)))) {
 			tk.len = n;
 			if (!bpf_map_lookup_elem(&pf_tops, &tk))
-				return pf_name_keep(e, k->id);
+				return pf_name_keep(e, k->id) ||
+				       pf_raw_keep(k->id, raw, (char *)k->path);
 		}
 	}
 	rc.data = data;
@@ -155,7 +157,7 @@ static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open
 	v = bpf_map_lookup_elem(&pf_paths, k);
 	if (v && ((v->flags & PF_KEEP_PREFIX) || v->len == len))
 		return true;
-	return pf_name_keep(e, k->id);
+	return pf_name_keep(e, k->id) || pf_raw_keep(k->id, raw, (char *)k->path);
 }
 
 /* An IPv4 socket whose addresses, and the caller's if any, are all in

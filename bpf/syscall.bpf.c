@@ -149,7 +149,7 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	struct ev_syscall *e;
 	struct path root;
 	__u32 *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0, top = 0;
-	__u64 off;
+	__u64 off, raw;
 	char *data;
 	bool raw1;
 
@@ -176,8 +176,12 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
 		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
 		len1 = resolve_fd(e, task, ret, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
+		raw = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
+		/* The caller's string, for the raw-path gate: read when a rule
+		 * reads it (SC_RAW_PATH1), else 0 (the gate then keeps). */
+		raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(regs, (raw - 1) & 7) : 0;
 		if (len1 <= EV_PATH_MAX &&
-		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1, top)) {
+		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1, top, raw)) {
 			count(CNT_PREFILTERED);
 			return 0;
 		}

@@ -8,7 +8,8 @@ void agent_prefilter_view(const struct prefilter *pf, struct sensor_prefilter *o
 {
 	*out = (struct sensor_prefilter){ .paths = pf->e, .n_paths = pf->n,
 					  .names = pf->names, .n_names = pf->n_names,
-					  .gated_ids = pf->gated_ids };
+					  .gated_ids = pf->gated_ids, .raws = pf->raws,
+					  .n_raws = pf->n_raws, .raw_ids = pf->raw_ids };
 }
 
 int agent_prefilter_prepare(struct agent_reload *r, const struct run_options *o,

@@ -261,6 +261,11 @@ static void syscall_interest(const char *mode, const struct rules_engine *rules,
 				break;
 		if ((all || j < n) && d->nr < EV_SYSCALL_NR_MAX)
 			spec[d->nr] = d->spec;
+		/* "all" is everything palisade knows: an open's own string too
+		 * (fd.nameraw), as when a rule reads it (fd_setup.c). */
+		if (all && d->nr < EV_SYSCALL_NR_MAX && (d->spec & SC_FD_RET) &&
+		    SC_ARG_FIELD(d->spec, SC_PATH_ARG_SHIFT))
+			spec[d->nr] |= SC_RAW_PATH1;
 	}
 }
 

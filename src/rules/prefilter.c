@@ -7,8 +7,11 @@
  * without EV_PATH1_USER: the open succeeded), is not truncated and is at most
  * PF_PATH_MAX bytes; every other record is kept. On that domain the decoder's
  * path (fd.name, fs.path.name, evt.arg.name) is the join of the walked dentry
- * names: absolute, never empty; fd.nameraw has no value (the caller's string
- * is not in the record); and in the read-only class (flags known, O_RDONLY,
+ * names: absolute, never empty; fd.nameraw (the caller's own string, sent
+ * when a rule reads it) is not fixed by the domain: its comparisons are
+ * unknown here and bounded by the raw-path gate (raw_cmp, gate_by_raw: a
+ * positive contains/startswith/endswith/=/in/glob implies a piece the string
+ * contains, the same induction); and in the read-only class (flags known, O_RDONLY,
  * no O_CREAT, no O_TMPFILE) evt.is_open_read is true and evt.is_open_write,
  * is_open_exec and is_open_create are false.
  *
@@ -248,6 +251,7 @@ static bool path_cmp(const struct rl_ccmp *cmp, enum path_field f, struct pathse
 /* Facts of the domain the analysis runs on (see the top of the file). */
 struct domain {
 	bool names;      /* bound proc.name instead of the path */
+	bool raw;        /* bound the caller's path (fd.nameraw) instead */
 	bool ro;         /* read-only class: is_open_* known */
 	bool open_false; /* is_open_* are false for this syscall (creat) */
 	bool host;       /* host class: the cgroup is one user space found not a container */
@@ -299,8 +303,9 @@ static int cmp_const(const struct rl_ccmp *cmp, const struct domain *d)
 	const struct rl_field_def *def = cmp->lhs.ref.def;
 	int id = def->id;
 
-	if (def->extract == rl_x_fd && id == FD_NAMERAW)
-		return 0; /* no value: every comparison on it is false */
+	/* fd.nameraw, the caller's own string, is sent exactly when a rule
+	 * reads it (src/agent/fd_setup.c): unknown here, bounded by the raw
+	 * gate (raw_cmp). */
 	if (cmp->lhs.n_tr || cmp->rhs)
 		return -1;
 	if (def->extract == rl_x_evt &&
@@ -347,6 +352,65 @@ static bool name_cmp(const struct rl_ccmp *cmp, struct pathset *s)
 		if (!cmp->set)
 			return false;
 		rl_strset_foreach(cmp->set, on_name_value, s);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A piece the caller's path must contain: at most PF_RAW_MAX bytes of it
+ * (a string that contains the piece contains its head too). */
+static int on_raw_value(const char *str, size_t len, void *ctx)
+{
+	if (len > 0)
+		set_add(ctx, str, len < PF_RAW_MAX ? len : PF_RAW_MAX, false);
+	return 0;
+}
+
+/* The longest literal run of a glob (between wildcards): a match contains it. */
+static void glob_piece(const char *g, struct pathset *s)
+{
+	size_t best = 0, best_len = 0;
+
+	for (size_t i = 0; g[i];) {
+		size_t n = strcspn(g + i, "*?[\\");
+
+		if (n > best_len) {
+			best = i;
+			best_len = n;
+		}
+		i += n;
+		if (g[i])
+			i++;
+	}
+	if (best_len)
+		on_raw_value(g + best, best_len, s);
+	else
+		set_all(s);
+}
+
+/* The pieces a positive comparison on fd.nameraw implies (false: not one). */
+static bool raw_cmp(const struct rl_ccmp *cmp, struct pathset *s)
+{
+	const struct rl_field_def *def = cmp->lhs.ref.def;
+
+	if (cmp->rhs || cmp->lhs.n_tr || def->extract != rl_x_fd || def->id != FD_NAMERAW)
+		return false;
+	switch (cmp->op) {
+	case OP_EQ:
+	case OP_CONTAINS:
+	case OP_STARTSWITH:
+	case OP_ENDSWITH:
+		on_raw_value(cmp->val.s, cmp->val.len, s);
+		return s->n > 0;
+	case OP_IN:
+	case OP_INTERSECTS:
+		if (!cmp->set)
+			return false;
+		rl_strset_foreach(cmp->set, on_raw_value, s);
+		return true;
+	case OP_GLOB:
+		glob_piece(cmp->val.s, s);
 		return true;
 	default:
 		return false;
@@ -446,9 +510,10 @@ static void analyse(const struct rl_cnode *n, bool positive, const struct domain
 	}
 	if (!positive)
 		set_all(out);
-	else if (d->names ? !name_cmp(n->cmp, out)
-			  : path_field_of(n->cmp) == PF_NOT_PATH ||
-				    !path_cmp(n->cmp, path_field_of(n->cmp), out))
+	else if (d->raw ? !raw_cmp(n->cmp, out)
+		 : d->names ? !name_cmp(n->cmp, out)
+			    : path_field_of(n->cmp) == PF_NOT_PATH ||
+				      !path_cmp(n->cmp, path_field_of(n->cmp), out))
 		set_all(out);
 }
 
@@ -591,6 +656,43 @@ static int add_names(struct prefilter *pf, uint8_t id, const struct pathset *nam
 	return 0;
 }
 
+static int add_raws(struct prefilter *pf, uint8_t id, const struct pathset *raws)
+{
+	for (size_t i = 0; i < raws->n; i++) {
+		struct pf_raw_key *k;
+
+		if (pf->n_raws == PF_RAWS_MAX)
+			return -E2BIG;
+		k = &pf->raws[pf->n_raws++];
+		memset(k, 0, sizeof(*k));
+		k->id = id;
+		k->len = (uint8_t)strlen(raws->path[i]);
+		memcpy(k->piece, raws->path[i], k->len); /* <= PF_RAW_MAX */
+	}
+	if (raws->n)
+		pf->raw_ids |= 1ull << id;
+	return 0;
+}
+
+/* A rule's pieces of the caller's path when its path and name sets are ALL:
+ * true (moved into raws_out) when bounded. */
+static bool gate_by_raw(const struct rl_cnode *cond, const struct domain *d,
+			struct pathset *raws_out)
+{
+	struct domain dr = *d;
+	struct pathset k;
+
+	dr.raw = true;
+	analyse(cond, true, &dr, &k);
+	raws_out->oom |= k.oom;
+	if (k.all) {
+		set_free(&k);
+		return false;
+	}
+	set_union(raws_out, &k);
+	return true;
+}
+
 /* A rule's name set when its path set is ALL: true (names moved into
  * names_out) when bounded. */
 static bool gate_by_name(const struct rl_cnode *cond, const struct domain *d,
@@ -613,8 +715,8 @@ static bool gate_by_name(const struct rl_cnode *cond, const struct domain *d,
 /* The union of every rule's set for one syscall and class; names: the
  * union of the name sets of the rules kept by name instead. */
 static int type_set(const struct rules_engine *e, int t, const struct domain *d,
-		    struct pathset *out, struct pathset *names, const char **keep_all,
-		    size_t *n_keep_all)
+		    struct pathset *out, struct pathset *names, struct pathset *raws,
+		    const char **keep_all, size_t *n_keep_all)
 {
 	static const char *rule_names[RULES_PER_TYPE_MAX];
 	const struct rl_cnode *const *conds = NULL;
@@ -622,6 +724,7 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 
 	memset(out, 0, sizeof(*out));
 	memset(names, 0, sizeof(*names));
+	memset(raws, 0, sizeof(*raws));
 	*keep_all = NULL;
 	*n_keep_all = 0;
 	if (n > RULES_PER_TYPE_MAX) {
@@ -635,7 +738,7 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 		struct pathset k;
 
 		analyse(conds[i], true, d, &k);
-		if (k.all && gate_by_name(conds[i], d, names)) {
+		if (k.all && (gate_by_name(conds[i], d, names) || gate_by_raw(conds[i], d, raws))) {
 			set_free(&k);
 			continue;
 		}
@@ -643,7 +746,7 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 			*keep_all = rule_names[i];
 		set_union(out, &k);
 	}
-	return out->oom || names->oom ? -ENOMEM : 0;
+	return out->oom || names->oom || raws->oom ? -ENOMEM : 0;
 }
 
 /* The syscalls whose records the kernel can filter: opens resolve a path;
@@ -660,8 +763,10 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	const struct rl_sc_info *in = rl_sc_info(sc);
 	struct pf_type_report *r = &pf->types[pf->n_types];
 	int t = rl_evttype_id(sc->name);
-	struct pathset s[PF_CLASSES] = { { 0 } }, nm[PF_CLASSES] = { { 0 } };
-	size_t before = pf->n, names_before = pf->n_names;
+	struct pathset s[PF_CLASSES] = { { 0 } }, nm[PF_CLASSES] = { { 0 } },
+		       rw[PF_CLASSES] = { { 0 } };
+	size_t before = pf->n, names_before = pf->n_names, raws_before = pf->n_raws;
+	uint64_t raw_ids_before = pf->raw_ids;
 	uint64_t gated_before = pf->gated_ids;
 	const struct rl_cnode *const *conds;
 	bool all_kept = true;
@@ -684,13 +789,13 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 
 		if ((c & PF_CLASS_RO) && !r->ro_class)
 			continue;
-		ret = type_set(e, t, &d, &s[c], &nm[c], &r->keep_all[c], &r->n_keep_all[c]);
+		ret = type_set(e, t, &d, &s[c], &nm[c], &rw[c], &r->keep_all[c], &r->n_keep_all[c]);
 		if (ret)
 			goto cleanup;
 		/* A socket has no path and no name gate: the kernel keeps a class
 		 * whole or drops it whole, so any set but the empty one is
 		 * everything. */
-		if (r->net && (s[c].all || s[c].n || nm[c].n)) {
+		if (r->net && (s[c].all || s[c].n || nm[c].n || rw[c].n)) {
 			if (!s[c].all && !r->keep_all[c])
 				r->keep_all[c] = s[c].n ? "(a rule on the socket's name)"
 							: "(a rule on the process name)";
@@ -712,11 +817,19 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 			ret = add_names(pf, (uint8_t)(r->id << 2 | c), &nm[c], names_cap);
 			r->names[c] = nm[c].n;
 		}
+		if (!ret && !s[c].all) {
+			ret = add_raws(pf, (uint8_t)(r->id << 2 | c), &rw[c]);
+			r->raws[c] = rw[c].n;
+		}
 		if (ret)
 			goto cleanup;
 		r->entries[c] = pf->n - n0;
 	}
-	if (pf->n > PF_ENTRIES_MAX || pf->n_names > PF_NAMES_MAX) {
+	if (ret == -E2BIG || pf->n > PF_ENTRIES_MAX || pf->n_names > PF_NAMES_MAX) {
+		ret = 0;
+		pf->n_raws = raws_before;
+		pf->raw_ids = raw_ids_before;
+		memset(r->raws, 0, sizeof(r->raws));
 		pf->n = before;
 		pf->n_names = names_before;
 		pf->gated_ids = gated_before;
@@ -733,6 +846,7 @@ cleanup:
 	for (unsigned c = 0; c < PF_CLASSES; c++) {
 		set_free(&s[c]);
 		set_free(&nm[c]);
+		set_free(&rw[c]);
 	}
 	return ret;
 }
@@ -804,6 +918,28 @@ static bool name_keep(const struct prefilter *pf, uint8_t id, const struct ev_sy
 	       name_gated(pf, id, proc_comm);
 }
 
+/*
+ * The raw-path gate (pf_raw_keep() in bpf/prefilter_raw.bpf.h): kept when
+ * the caller's path contains a piece of the class. A record without the
+ * caller's path (recorded while no rule read fd.nameraw) is kept.
+ */
+static bool raw_keep(const struct prefilter *pf, uint8_t id, const struct ev_syscall *e,
+		     size_t len)
+{
+	const char *raw = (const char *)(e + 1) + e->path_len;
+
+	if (!(pf->raw_ids & (1ull << (id & 63))))
+		return false;
+	if (!(e->path_flags & EV_PATH2_RAW1) || !e->path2_len ||
+	    sizeof(*e) + e->path_len + e->path2_len > len)
+		return true;
+	for (size_t i = 0; i < pf->n_raws; i++)
+		if (pf->raws[i].id == id &&
+		    memmem(raw, strnlen(raw, e->path2_len), pf->raws[i].piece, pf->raws[i].len))
+			return true;
+	return false;
+}
+
 /* Must stay the same test as pf_keep() in bpf/prefilter.bpf.h. */
 bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, bool host,
 		    const char *proc_comm)
@@ -839,7 +975,7 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 		k.path[i] = (uint8_t)data[plen - 1 - i];
 	m = longest_match(pf->e, pf->n, &k, plen);
 	return (m && ((m->val.flags & PF_KEEP_PREFIX) || m->val.len == plen)) ||
-	       name_keep(pf, k.id, e, proc_comm);
+	       name_keep(pf, k.id, e, proc_comm) || raw_keep(pf, k.id, e, len);
 }
 
 /* " + any path of processes named a, b": the class's name gate. */
@@ -885,6 +1021,10 @@ void prefilter_describe(const struct prefilter *pf, FILE *f)
 				fprintf(f, "; %s: %zu paths/prefixes", name, r->entries[c]);
 			if (r->names[c])
 				describe_names(pf, (uint8_t)(r->id << 2 | c), f);
+			for (size_t j = 0; r->raws[c] && j < pf->n_raws; j++)
+				if (pf->raws[j].id == (uint8_t)(r->id << 2 | c))
+					fprintf(f, " + any path opened as a string containing '%s'",
+						pf->raws[j].piece);
 		}
 		fputc('\n', f);
 	}

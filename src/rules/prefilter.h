@@ -34,6 +34,7 @@ struct pf_type_report {
 	bool net;            /* connect/accept: the loopback class (prefilter_net.c) */
 	size_t entries[PF_CLASSES];       /* by PF_CLASS_* bits */
 	size_t names[PF_CLASSES];         /* process names of the class's name gate */
+	size_t raws[PF_CLASSES];          /* pieces of the class's raw-path gate */
 	const char *keep_all[PF_CLASSES]; /* the first rule that keeps every event of the class */
 	size_t n_keep_all[PF_CLASSES];    /* how many rules do */
 };
@@ -45,6 +46,9 @@ struct prefilter {
 	struct pf_name_key *names; /* the name gates, sorted */
 	size_t n_names;
 	uint64_t gated_ids; /* bit id: the class with that id byte has a name gate */
+	struct pf_raw_key raws[PF_RAWS_MAX]; /* the raw-path gates (prefilter_raw.bpf.h) */
+	size_t n_raws;
+	uint64_t raw_ids; /* bit id: the class with that id byte has a raw-path gate */
 	struct pf_type_report types[16];
 	size_t n_types;
 };

@@ -44,6 +44,8 @@ int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size
 /* Turns the first-component test off for every id (a reload, before the
  * entries are cleared; sensor_prefilter_tops turns it on again). */
 int sensor_prefilter_tops_off(struct syscall_bpf *sc);
+/* Turns the raw-path gates off and clears their pieces (a reload). */
+int sensor_prefilter_raws_off(struct syscall_bpf *sc);
 /* The hook in use, for the start-up line and status; NULL when none. */
 const char *syscall_hook_name(const struct sensor *s);
 

@@ -50,6 +50,18 @@ int sensor_prefilter_write(struct syscall_bpf *sc, const struct sensor_prefilter
 						&one, BPF_ANY))
 				err = -errno;
 	}
+	for (i = 0; i < pf->n_raws && !err; i++) {
+		what = "raw-path";
+		n = pf->n_raws;
+		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raws), &(uint32_t){ (uint32_t)i },
+					&pf->raws[i], BPF_ANY))
+			err = -errno;
+	}
+	if (!err && bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raw_ids), &(uint32_t){ 0 },
+					&pf->raw_ids, BPF_ANY)) {
+		what = "raw-path";
+		err = -errno;
+	}
 	/* Seeding first: the gate must not drop before the table is right. */
 	if (!err && unseeded) {
 		what = "gate";
@@ -160,6 +172,7 @@ int sensor_prefilter_replace(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR
 				       sizeof(struct pf_name_key));
 		err = err ?: map_clear(bpf_map__fd(s->sc->maps.pf_tops), sizeof(struct pf_top_key));
 		err = err ?: sensor_prefilter_tops_off(s->sc);
+		err = err ?: sensor_prefilter_raws_off(s->sc);
 		err = err ?: gate_set(s->sc, PF_GATE_IDS, 0);
 		if (err)
 			fprintf(stderr, "palisade: clearing the pre-filter's maps failed: %s\n",

@@ -20,6 +20,9 @@ struct sensor_prefilter {
 	const struct pf_name_key *names; /* the name gates */
 	size_t n_names;
 	uint64_t gated_ids; /* bit id: that class has a name gate */
+	const struct pf_raw_key *raws; /* the raw-path gates */
+	size_t n_raws;
+	uint64_t raw_ids; /* bit id: that class has a raw-path gate */
 };
 
 struct sensor_config {

@@ -19,6 +19,7 @@ ln -s /etc/shadow $d/l1-$t; ln -s /etc/hostname $d/l2-$t; cat $d/l1-$t >/dev/nul
 ln $d/f1 $d/h1-$t 2>/dev/null
 mv $d/f2 $d/f2b; chmod 755 $d/f3; touch $d/f4
 cat /nonexistent-$t 2>/dev/null; cat $d/../../etc/hostname >/dev/null
+timeout 5 cat $d/../../etc/passwd >/dev/null
 ls /etc /bin /tmp >/dev/null; id >/dev/null; uname -a >/dev/null; ps >/dev/null 2>&1
 nc -w 1 127.0.0.1 9 </dev/null >/dev/null 2>&1
 wget -q -T 1 -O /dev/null http://127.0.0.1:9/ 2>/dev/null

@@ -164,6 +164,28 @@ static bool keeps_as(const char *rules, const char *path, uint64_t flags, bool h
 	return keep;
 }
 
+/* A read-only open whose record carries the caller's string raw (as when a
+ * rule reads fd.nameraw), not on the host. */
+static bool keeps_raw(const char *rules, const char *path, const char *raw)
+{
+	struct rules_engine *e = engine_from(rules);
+	struct prefilter *pf = NULL;
+	static struct sc_rec r;
+	size_t len = make_open(&r, path, O_RDONLY), rl = strlen(raw) + 1;
+	bool keep;
+
+	memcpy(r.data + r.rec.path_len, raw, rl);
+	r.rec.path2_len = (uint32_t)rl;
+	r.rec.path_flags |= EV_PATH2_RAW1;
+	len += rl;
+	r.rec.hdr.size = (uint32_t)len;
+	assert_int_equal(prefilter_build(e, &pf), 0);
+	keep = prefilter_keep(pf, &r, len, false, NULL);
+	prefilter_free(pf);
+	rules_engine_free(e);
+	return keep;
+}
+
 static bool keeps(const char *rules, const char *path, uint64_t flags, bool host)
 {
 	return keeps_as(rules, path, flags, host, "tester", NULL);
@@ -270,8 +292,20 @@ static void test_decisions(void **state)
 	/* A negation, or a field the analysis does not model: everything. */
 	assert_true(keeps(RULE("not fd.name startswith /tmp"), "/tmp/x", O_RDONLY, false));
 	assert_true(keeps(RULE("fd.name contains .ssh"), "/usr/x", O_RDONLY, false));
-	/* fd.nameraw has no value for a resolved path: nothing matches. */
-	assert_false(keeps(RULE("fd.nameraw contains '../'"), "/etc/passwd", O_RDONLY, false));
+	/* fd.nameraw, the caller's string: the raw-path gate keeps an open
+	 * whose string has the piece, or whose string the record lacks. */
+	assert_true(keeps_raw(RULE("fd.name startswith /etc/ and fd.nameraw contains '../'"),
+			      "/etc/passwd", "/tmp/x/../../etc/passwd"));
+	assert_false(keeps_raw(RULE("fd.name startswith /etc/ and fd.nameraw contains '../'"),
+			       "/usr/x", "/usr/x"));
+	assert_false(keeps_raw(RULE("fd.nameraw contains '../'"), "/etc/passwd", "/etc/passwd"));
+	assert_true(keeps(RULE("fd.nameraw contains '../'"), "/etc/passwd", O_RDONLY, false));
+	/* Falco's directory_traversal: the glob's literal run is the piece. */
+	assert_true(keeps_raw(RULE("fd.nameraw glob '*../*../*'"), "/etc/shadow",
+			      "a/../../etc/shadow"));
+	assert_false(keeps_raw(RULE("fd.nameraw glob '*../*../*'"), "/etc/shadow", "/etc/shadow"));
+	/* A negated comparison bounds nothing: every path. */
+	assert_true(keeps_raw(RULE("not fd.nameraw contains '../'"), "/etc/passwd", "/etc/passwd"));
 	/* container-only rules drop host cgroups' opens, not the others. */
 	assert_false(keeps(RULE("container.id != host and fd.name = /tmp/x"), "/tmp/x", O_RDONLY, true));
 	assert_true(keeps(RULE("container.id != host and fd.name = /tmp/x"), "/tmp/x", O_RDONLY, false));

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The pre-filter's raw-path gate (struct pf_raw_key, bpf/events.h): a rule on
+ * fd.nameraw, the caller's own path string, is bounded by pieces that string
+ * must contain ("../" for Falco's directory traversal rule) rather than by
+ * the resolved path. An open that no path entry and no name gate keeps is
+ * kept when its class has such a gate and the caller's string contains one
+ * of its pieces, or cannot be read whole. raw_keep() in
+ * src/rules/prefilter.c is the same test in user space, on the string the
+ * record carries (EV_PATH2_RAW1).
+ */
+#ifndef PALISADE_PREFILTER_RAW_BPF_H
+#define PALISADE_PREFILTER_RAW_BPF_H
+
+#include "common.bpf.h"
+
+extern int bpf_strstr(const char *s1__ign, const char *s2__ign) __ksym;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PF_RAWS_MAX);
+	__type(key, __u32);
+	__type(value, struct pf_raw_key);
+} pf_raws SEC(".maps");
+
+/* Bit id: the class with that id byte has a raw-path gate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pf_raw_ids SEC(".maps");
+
+struct pf_raw_ctx {
+	const char *buf;
+	__u32 id;
+	bool found;
+};
+
+/* One piece: stop at the first that the string contains, or the last. */
+static long pf_raw_step(__u64 index, void *ctxp)
+{
+	struct pf_raw_ctx *c = ctxp;
+	__u32 i = (__u32)index;
+	struct pf_raw_key *k = bpf_map_lookup_elem(&pf_raws, &i);
+
+	if (!k || !k->len)
+		return 1;
+	if (k->id == c->id && bpf_strstr(c->buf, k->piece) >= 0) {
+		c->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* buf: PF_PATH_MAX bytes of scratch; raw: the caller's path pointer, 0 when
+ * the sensor does not read it (no rule reads fd.nameraw). */
+static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, char *buf)
+{
+	__u32 zero = 0;
+	__u64 *ids = bpf_map_lookup_elem(&pf_raw_ids, &zero);
+	struct pf_raw_ctx c = { .buf = buf, .id = id };
+	long n;
+
+	if (!ids || !(*ids & (1ull << (id & 63))))
+		return false;
+	if (!raw)
+		return true;
+	n = bpf_probe_read_user_str(buf, PF_PATH_MAX, (const void *)raw);
+	if (n <= 0 || n >= PF_PATH_MAX)
+		return true; /* unread or cut: a piece may lie past the cut */
+	bpf_loop(PF_RAWS_MAX, pf_raw_step, &c, 0);
+	return c.found;
+}
+
+#endif
