@@ -34,8 +34,35 @@ struct {
 struct pf_raw_ctx {
 	const char *buf;
 	__u32 id;
+	__u32 n; /* string bytes, NUL included */
 	bool found;
 };
+
+#define PF_ONES 0x0101010101010101ull
+#define PF_HIGHS 0x8080808080808080ull
+
+/*
+ * Whether the string may hold the two bytes b0 b1 side by side: eight
+ * positions per step (a byte of (x ^ b0s) | (y ^ b1s) is zero where both
+ * match). Most strings hold no "..", so bpf_strstr, a guarded read per byte
+ * compared, runs only for the few that may. Bytes past the string's end
+ * only add candidates: never a miss.
+ */
+static __always_inline bool pf_may_hold(const char *buf, __u32 n, __u8 b0, __u8 b1)
+{
+	__u64 b0s = PF_ONES * b0, b1s = PF_ONES * b1, x, y, z;
+
+	for (__u32 j = 0; j < (PF_PATH_MAX + 7) / 8; j++) {
+		if (8 * j + 1 >= n)
+			break;
+		__builtin_memcpy(&x, buf + 8 * j, 8);
+		__builtin_memcpy(&y, buf + 8 * j + 1, 8);
+		z = (x ^ b0s) | (y ^ b1s);
+		if ((z - PF_ONES) & ~z & PF_HIGHS)
+			return true;
+	}
+	return false;
+}
 
 /* One piece: stop at the first that the string contains, or the last. */
 static long pf_raw_step(__u64 index, void *ctxp)
@@ -46,7 +73,11 @@ static long pf_raw_step(__u64 index, void *ctxp)
 
 	if (!k || !k->len)
 		return 1;
-	if (k->id == c->id && bpf_strstr(c->buf, k->piece) >= 0) {
+	if (k->id != c->id)
+		return 0;
+	if (k->len >= 2 && !pf_may_hold(c->buf, c->n, (__u8)k->piece[0], (__u8)k->piece[1]))
+		return 0;
+	if (bpf_strstr(c->buf, k->piece) >= 0) {
 		c->found = true;
 		return 1;
 	}
@@ -69,6 +100,7 @@ static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, char *buf)
 	n = bpf_probe_read_user_str(buf, PF_PATH_MAX, (const void *)raw);
 	if (n <= 0 || n >= PF_PATH_MAX)
 		return true; /* unread or cut: a piece may lie past the cut */
+	c.n = (__u32)n;
 	bpf_loop(PF_RAWS_MAX, pf_raw_step, &c, 0);
 	return c.found;
 }
