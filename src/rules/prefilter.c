@@ -9,7 +9,7 @@
  * path (fd.name, fs.path.name, evt.arg.name) is the join of the walked dentry
  * names: absolute, never empty; fd.nameraw (the caller's own string, sent
  * when a rule reads it) is not fixed by the domain: its comparisons are
- * unknown here and bounded by the raw-path gate (raw_cmp, gate_by_raw: a
+ * unknown here and bounded by the raw-path gate (raw_cmp, gate_by: a
  * positive contains/startswith/endswith/=/in/glob implies a piece the string
  * contains, the same induction); and in the read-only class (flags known, O_RDONLY,
  * no O_CREAT, no O_TMPFILE) evt.is_open_read is true and evt.is_open_write,
@@ -674,41 +674,23 @@ static int add_raws(struct prefilter *pf, uint8_t id, const struct pathset *raws
 	return 0;
 }
 
-/* A rule's pieces of the caller's path when its path and name sets are ALL:
- * true (moved into raws_out) when bounded. */
-static bool gate_by_raw(const struct rl_cnode *cond, const struct domain *d,
-			struct pathset *raws_out)
+/* A rule's other bound when its path set is ALL: its process names, or
+ * pieces of the caller's path (raw). True (moved into out) when bounded. */
+static bool gate_by(const struct rl_cnode *cond, const struct domain *d, bool raw,
+		    struct pathset *out)
 {
-	struct domain dr = *d;
+	struct domain dg = *d;
 	struct pathset k;
 
-	dr.raw = true;
-	analyse(cond, true, &dr, &k);
-	raws_out->oom |= k.oom;
+	dg.raw = raw;
+	dg.names = !raw;
+	analyse(cond, true, &dg, &k);
+	out->oom |= k.oom;
 	if (k.all) {
 		set_free(&k);
 		return false;
 	}
-	set_union(raws_out, &k);
-	return true;
-}
-
-/* A rule's name set when its path set is ALL: true (names moved into
- * names_out) when bounded. */
-static bool gate_by_name(const struct rl_cnode *cond, const struct domain *d,
-			 struct pathset *names_out)
-{
-	struct domain dn = *d;
-	struct pathset k;
-
-	dn.names = true;
-	analyse(cond, true, &dn, &k);
-	names_out->oom |= k.oom;
-	if (k.all) {
-		set_free(&k);
-		return false;
-	}
-	set_union(names_out, &k);
+	set_union(out, &k);
 	return true;
 }
 
@@ -738,7 +720,7 @@ static int type_set(const struct rules_engine *e, int t, const struct domain *d,
 		struct pathset k;
 
 		analyse(conds[i], true, d, &k);
-		if (k.all && (gate_by_name(conds[i], d, names) || gate_by_raw(conds[i], d, raws))) {
+		if (k.all && (gate_by(conds[i], d, false, names) || gate_by(conds[i], d, true, raws))) {
 			set_free(&k);
 			continue;
 		}
