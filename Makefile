@@ -88,7 +88,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_event_decode := $(wildcard src/event/*.c) src/proc/proc_table.c src/fd/fd_store.c src/fd/fd_apply.c
-FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*.c)) $(wildcard src/event/*.c) src/proc/proc_table.c src/fd/fd_store.c src/fd/fd_apply.c
+FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*.c)) $(wildcard src/event/*.c) src/proc/proc_table.c src/fd/fd_store.c src/fd/fd_apply.c $(wildcard src/container/*.c)
 FUZZ_rules_condition := $(FUZZ_rules_load)
 FUZZ_audit_verify := src/output/audit_chain.c
 FUZZ_config_load := $(FUZZ_rules_load) $(wildcard src/config/config*.c)
