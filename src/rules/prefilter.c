@@ -803,6 +803,8 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 			ret = add_raws(pf, (uint8_t)(r->id << 2 | c), &rw[c]);
 			r->raws[c] = rw[c].n;
 		}
+		if (ret == -E2BIG)
+			break; /* too many pieces: the type stays unfiltered, below */
 		if (ret)
 			goto cleanup;
 		r->entries[c] = pf->n - n0;

@@ -304,6 +304,11 @@ static void test_decisions(void **state)
 	assert_true(keeps_raw(RULE("fd.nameraw glob '*../*../*'"), "/etc/shadow",
 			      "a/../../etc/shadow"));
 	assert_false(keeps_raw(RULE("fd.nameraw glob '*../*../*'"), "/etc/shadow", "/etc/shadow"));
+	/* More pieces than the kernel's table holds (PF_RAWS_MAX): the filter
+	 * is still built, and that syscall is left unfiltered. */
+	assert_true(keeps_raw(RULE("fd.nameraw in (a1, a2, a3, a4, a5, a6, a7, a8, a9, b1, b2, "
+				   "b3, b4, b5, b6, b7, b8)"),
+			      "/etc/passwd", "/etc/passwd"));
 	/* A negated comparison bounds nothing: every path. */
 	assert_true(keeps_raw(RULE("not fd.nameraw contains '../'"), "/etc/passwd", "/etc/passwd"));
 	/* container-only rules drop host cgroups' opens, not the others. */
