@@ -116,6 +116,38 @@ static __always_inline void submit_scratch(struct scratch *s, struct ev_header *
 	submit(h, size);
 }
 
+/*
+ * Copies the user bytes [start, end) (argv or the environment the kernel
+ * just laid out for a new image) to dst, at most max bytes: max is a power
+ * of two and, the function being inlined, a constant, so the mask gives the
+ * verifier its bound. A longer span is cut, flagged with trunc_flag and
+ * counted under trunc_cnt. Returns the bytes copied, or -1 when the read
+ * failed (flagged and counted).
+ */
+static __always_inline long read_user_span(struct ev_header *h, char *dst, unsigned long start,
+					   unsigned long end, __u32 max, __u32 trunc_flag,
+					   __u32 trunc_cnt)
+{
+	__u32 len = end > start ? end - start : 0, n;
+
+	if (len > max) {
+		len = max;
+		h->flags |= trunc_flag;
+		count(trunc_cnt);
+	}
+	if (!len)
+		return 0;
+	/* 1..max in a form the verifier can bound after reordering. */
+	n = ((len - 1) & (max - 1)) + 1;
+	barrier_var(n);
+	if (bpf_probe_read_user(dst, n, (void *)start)) {
+		h->flags |= EV_F_READ_FAIL;
+		count(CNT_READ_FAIL);
+		return -1;
+	}
+	return len;
+}
+
 /* /proc/PID/stat encoding of the controlling tty, 0 when there is none. */
 static __always_inline __u32 task_tty(struct task_struct *t)
 {

@@ -60,31 +60,17 @@ static __always_inline void read_pgrp(struct task_struct *task, struct ev_pgrp *
  */
 static __always_inline __u32 read_env(struct task_struct *task, char *dst, struct ev_exec *e)
 {
-	unsigned long start, end;
-	__u32 len, n;
+	long len;
 
 	e->env_len = 0;
 	e->env_flags = 0;
 	if (!capture_env)
 		return 0;
-	start = BPF_CORE_READ(task, mm, env_start);
-	end = BPF_CORE_READ(task, mm, env_end);
-	len = end > start ? end - start : 0;
-	if (len > EV_ENV_MAX) {
-		len = EV_ENV_MAX;
-		e->hdr.flags |= EV_F_ENV_TRUNC;
-		count(CNT_TRUNC_ENV);
-	}
-	if (len) {
-		/* 1..EV_ENV_MAX in a form the verifier can bound. */
-		n = ((len - 1) & (EV_ENV_MAX - 1)) + 1;
-		barrier_var(n);
-		if (bpf_probe_read_user(dst, n, (void *)start)) {
-			e->hdr.flags |= EV_F_READ_FAIL;
-			count(CNT_READ_FAIL);
-			return 0;
-		}
-	}
+	len = read_user_span(&e->hdr, dst, BPF_CORE_READ(task, mm, env_start),
+			     BPF_CORE_READ(task, mm, env_end), EV_ENV_MAX, EV_F_ENV_TRUNC,
+			     CNT_TRUNC_ENV);
+	if (len < 0)
+		return 0;
 	e->env_len = len;
 	e->env_flags = EV_ENV_READ;
 	return len;

@@ -62,7 +62,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct ev_exec *e;
 	struct fs_struct *fs;
 	struct path exe_path, root, pwd;
-	unsigned long arg_start, arg_end;
+	long copied;
 	__u32 exe_len, args_len, cwd_len, env_len;
 	__u64 size; /* 64-bit: a u32 would be re-extended past its checked bound */
 	bool trunc;
@@ -91,25 +91,10 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		return 0;
 
 	/* argv as the new image sees it: the kernel just copied it to the stack. */
-	arg_start = BPF_CORE_READ(task, mm, arg_start);
-	arg_end = BPF_CORE_READ(task, mm, arg_end);
-	args_len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (args_len > EV_ARGS_MAX) {
-		args_len = EV_ARGS_MAX;
-		e->hdr.flags |= EV_F_ARGS_TRUNC;
-		count(CNT_TRUNC_ARGS);
-	}
-	if (args_len) {
-		/* 1..EV_ARGS_MAX in a form the verifier can bound after reordering. */
-		__u32 n = ((args_len - 1) & (EV_ARGS_MAX - 1)) + 1;
-
-		barrier_var(n);
-		if (bpf_probe_read_user(s->data + exe_len, n, (void *)arg_start)) {
-			args_len = 0;
-			e->hdr.flags |= EV_F_READ_FAIL;
-			count(CNT_READ_FAIL);
-		}
-	}
+	copied = read_user_span(&e->hdr, s->data + exe_len, BPF_CORE_READ(task, mm, arg_start),
+				BPF_CORE_READ(task, mm, arg_end), EV_ARGS_MAX, EV_F_ARGS_TRUNC,
+				CNT_TRUNC_ARGS);
+	args_len = copied < 0 ? 0 : copied;
 	args_len &= (EV_ARGS_MAX * 2 - 1);
 	if (args_len > EV_ARGS_MAX)
 		return 0;
