@@ -3,7 +3,8 @@
 # real container; the benign near-miss stays silent. Alerts are Falco-schema.
 . tests/integration/lib.sh
 
-RULES=../shared/data/falco-rules/falco_rules.yaml
+need_falco_rules falco_rules.yaml
+RULES=$F/falco_rules.yaml
 run_container pal-fr "$IMAGE" sleep 300
 # A container with the capabilities two escape rules look for.
 run_container pal-fr-cap --cap-add SYS_ADMIN --cap-add SYS_MODULE --cap-add SYS_PTRACE "$IMAGE" sleep 300
