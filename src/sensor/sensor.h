@@ -105,12 +105,22 @@ bool sensor_prefilter_marks_full(struct sensor *s);
  * CPUs. Returns the CPUs written, or a negative errno. */
 int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus);
 
-/* What is attached, for metrics and `palisade status`. Strings live as long
- * as the sensor. */
+/*
+ * What is loaded and what is attached, for metrics and `palisade status`:
+ * each loaded program with the number of links the kernel holds to it,
+ * read back from the kernel's link list (sensor_links.c), never assumed.
+ * Strings live as long as the sensor.
+ */
 #define SENSOR_PROGRAMS_MAX 16
+struct sensor_program {
+	const char *section; /* "tp_btf/sys_enter", "tracepoint" */
+	const char *name;    /* the program's name in its object, "on_sys_enter" */
+	unsigned links;      /* 0: loaded, not attached */
+};
 struct sensor_info {
-	const char *programs[SENSOR_PROGRAMS_MAX]; /* section names, "tp_btf/..." */
+	struct sensor_program programs[SENSOR_PROGRAMS_MAX];
 	size_t n_programs;
+	int links_error; /* -errno: the kernel's links could not be read (all 0) */
 	unsigned syscalls_watched;
 	uint32_t ringbuf_bytes;
 	int ncpus;

@@ -139,10 +139,3 @@ void syscall_detach(struct sensor *s)
 	bpf_link__destroy(s->exit_raw);
 	s->exit_raw = NULL;
 }
-
-const char *syscall_hook_name(const struct sensor *s)
-{
-	if (s->exit_raw)
-		return "tp_btf/sys_exit";
-	return s->exit_tp_n ? "tracepoint/syscalls/sys_exit_*" : NULL;
-}
