@@ -72,6 +72,9 @@ static void usage(FILE *f)
 		"  -r, --record FILE         also record the raw event stream and container\n"
 		"                            metadata to FILE for `palisade replay`\n"
 		"                            (format: docs/record-format.md)\n"
+		"      --force               let -o, -e and --record write over an existing\n"
+		"                            file that is not that kind of palisade output\n"
+		"                            (links and other users' files are always refused)\n"
 		"      --docker-socket PATH  Docker Engine API socket (default %s)\n"
 		"      --no-docker           do not query Docker: containers get id only\n"
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
@@ -104,7 +107,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -118,6 +121,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -194,6 +198,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		case OPT_ENFORCE:
 			o->enforce = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case OPT_NO_DOCKER:
 			o->docker_socket = NULL;
 			break;
@@ -229,6 +236,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		usage(stderr);
 		return -EINVAL;
 	}
+	o->output_sink.file.force = o->force;
 	return 0;
 }
 
@@ -477,7 +485,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
-	bool env_on;
+	bool env_on, ran = false;
 
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
@@ -500,7 +508,8 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	if (agent_sinks_new(&o, &p.sinks) < 0 ||
-	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
+	    (o.events &&
+	     pipeline_open_output(o.events, OUTFILE_EVENTS, o.force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -508,7 +517,8 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (o.record) {
-		err = record_writer_open(o.record, p.boot_to_epoch_ns, host, &p.recorder);
+		err = record_writer_open(o.record, o.force, p.boot_to_epoch_ns, host,
+					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}
@@ -646,22 +656,23 @@ int agent_run_main(int argc, char **argv)
 			print_counters(sensor, &p, "counters");
 		}
 	}
-	if (sensor) {
+	ran = sensor != NULL;
+	if (sensor)
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
-		/* Queued container actions finish and are reported before the counters. */
-		action_container_backend_free(&container_backend);
-		if (p.actions)
-			action_poll(p.actions);
-		agent_net_enforce_poll(&p);
-		print_counters(sensor, &p, "exit");
-	}
 cleanup:
+	/* Every producer of records finishes (the guard, queued container
+	 * actions, the network policy), then the sinks deliver what is queued,
+	 * so that the counters printed at exit are the final ones: printed
+	 * before the drain, a webhook said "delivered 6" of 7 POSTs. */
 	agent_guard_stop(guard, pipeline_emit, &p);
 	action_container_backend_free(&container_backend); /* finishes queued actions */
-	if (p.actions) {
+	if (p.actions)
 		action_poll(p.actions); /* the records of what the worker finished */
-		action_dispatcher_free(p.actions);
-	}
+	agent_net_enforce_poll(&p);
+	sink_set_stop(p.sinks);
+	if (ran)
+		print_counters(sensor, &p, "exit");
+	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */
