@@ -95,6 +95,9 @@ static void usage(FILE *f)
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
+		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
+		"                            debug lines too); without it they are shown\n"
+		"                            only to explain a failure\n"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
 		observe_help, agent_guard_help);
@@ -120,6 +123,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -132,7 +136,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
 		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
 			if (agent_guard_option(&o->guard, c, optarg))
 				return -EINVAL;
@@ -215,6 +219,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 						">= 64\n", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'v':
+			o->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -494,6 +501,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init(o.verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */

@@ -17,12 +17,11 @@
 #include <cmocka.h>
 
 #include "container/container.h"
+#include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
 #include "rules/rules.h"
 
-#define FALCO_STABLE "../shared/data/falco-rules/falco_rules.yaml"
-#define FALCO_SANDBOX "../shared/data/falco-rules/falco-sandbox_rules.yaml"
 #define BOOT_TO_REAL 1700000000000000000ll
 
 /* One synthetic event and the process chain it sees. */
@@ -169,7 +168,7 @@ static struct rules_engine *engine_with(const char *path, const char *text,
 
 static int setup_falco(void **state)
 {
-	*state = engine_with(FALCO_STABLE, NULL, NULL);
+	*state = engine_with(falco_file("falco_rules.yaml"), NULL, NULL);
 	return 0;
 }
 
@@ -584,8 +583,9 @@ static void test_container_engine_fields(void **state)
  * the near-miss: the same container start without mounts. */
 static void test_launch_sensitive_mount_container(void **state)
 {
+	FALCO_NEED("falco-sandbox_rules.yaml");
 	const char *r = "Launch Sensitive Mount Container";
-	struct rules_engine *e = engine_with(FALCO_SANDBOX, NULL, NULL);
+	struct rules_engine *e = engine_with(falco_file("falco-sandbox_rules.yaml"), NULL, NULL);
 
 	(void)state;
 	exec_event("/bin/sleep", "sleep 60", 0, 0, "containerd-shim", NULL, "app", false);
@@ -636,7 +636,7 @@ static void test_is_container_healthcheck(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest falco[] = {
 		cmocka_unit_test_setup_teardown(test_terminal_shell_in_container, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_run_shell_untrusted, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_netcat_rce_in_container, setup_falco, teardown),
@@ -648,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_user_name_from_container_accounts, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_json_schema, setup_falco, teardown),
+	};
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_container_engine_fields, NULL, teardown_alerts),
 		cmocka_unit_test_setup_teardown(test_launch_sensitive_mount_container, NULL,
 						teardown_alerts),
@@ -658,8 +660,9 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
 	};
-	int ret = cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
+	int ret = falco_run_group("rules_eval falco stable", falco, NULL, NULL, "falco_rules.yaml");
 
+	ret += cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
 	reset_alerts();
 	return ret;
 }
