@@ -72,6 +72,9 @@ static void usage(FILE *f)
 		"  -r, --record FILE         also record the raw event stream and container\n"
 		"                            metadata to FILE for `palisade replay`\n"
 		"                            (format: docs/record-format.md)\n"
+		"      --force               let -o, -e and --record write over an existing\n"
+		"                            file that is not that kind of palisade output\n"
+		"                            (links and other users' files are always refused)\n"
 		"      --docker-socket PATH  Docker Engine API socket (default %s)\n"
 		"      --no-docker           do not query Docker: containers get id only\n"
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
@@ -92,6 +95,9 @@ static void usage(FILE *f)
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
+		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
+		"                            debug lines too); without it they are shown\n"
+		"                            only to explain a failure\n"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
 		observe_help, agent_guard_help);
@@ -101,7 +107,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -115,7 +121,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -128,7 +136,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
 		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
 			if (agent_guard_option(&o->guard, c, optarg))
 				return -EINVAL;
@@ -190,6 +198,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		case OPT_ENFORCE:
 			o->enforce = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case OPT_NO_DOCKER:
 			o->docker_socket = NULL;
 			break;
@@ -209,6 +220,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 				return -EINVAL;
 			}
 			break;
+		case 'v':
+			o->verbose++;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -222,6 +236,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		usage(stderr);
 		return -EINVAL;
 	}
+	o->output_sink.file.force = o->force;
 	return 0;
 }
 
@@ -484,6 +499,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init(o.verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -492,7 +508,8 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	if (agent_sinks_new(&o, &p.sinks) < 0 ||
-	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
+	    (o.events &&
+	     pipeline_open_output(o.events, OUTFILE_EVENTS, o.force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -500,7 +517,8 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (o.record) {
-		err = record_writer_open(o.record, p.boot_to_epoch_ns, host, &p.recorder);
+		err = record_writer_open(o.record, o.force, p.boot_to_epoch_ns, host,
+					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}

@@ -67,6 +67,7 @@ struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
+	bool force;            /* --force: append even to a file that holds no alerts */
 };
 
 struct webhook_header {

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
+#include "falco_rules.h"
 #include "rules/rules.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
 
 static struct rules_engine *load_text(const char *text, int *ret)
 {
@@ -356,7 +356,8 @@ static void load_falco(const char *const *files, size_t n, size_t want_rules)
 
 static void test_falco_stable(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml");
+	const char *f[] = { falco_file("falco_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 25);
@@ -364,7 +365,8 @@ static void test_falco_stable(void **state)
 
 static void test_falco_incubating(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco-incubating_rules.yaml" };
+	FALCO_NEED("falco-incubating_rules.yaml");
+	const char *f[] = { falco_file("falco-incubating_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 31);
@@ -372,7 +374,8 @@ static void test_falco_incubating(void **state)
 
 static void test_falco_sandbox(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco-sandbox_rules.yaml");
+	const char *f[] = { falco_file("falco-sandbox_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 37);
@@ -380,8 +383,9 @@ static void test_falco_sandbox(void **state)
 
 static void test_falco_all_three(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco_rules.yaml", FALCO_DIR "falco-incubating_rules.yaml",
-			    FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *f[] = { falco_file("falco_rules.yaml"), falco_file("falco-incubating_rules.yaml"),
+			    falco_file("falco-sandbox_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 3, 93);
@@ -541,7 +545,7 @@ static void test_fuzz_regressions(void **state)
 
 static void test_rules_check_cli(void **state)
 {
-	char *ok[] = { "rules", "check", FALCO_DIR "falco_rules.yaml", NULL };
+	char *ok[] = { "rules", "check", "rules/palisade_rules.yaml", NULL };
 	char *bad[] = { "rules", "check", "tests/data/rules/bad.yaml", NULL };
 
 	(void)state;
