@@ -360,6 +360,20 @@ static void test_output_na_and_indexes(void **state)
 	rules_engine_free(e);
 }
 
+/* %container.info is Falco's placeholder: "name (id=ID)", as Falco up to 0.40
+ * wrote it; the appended container fields then skip the two shown. */
+static void test_container_info(void **state)
+{
+	struct rules_engine *e;
+
+	(void)state;
+	e = engine_with(NULL, R("evt.type = execve", "shell in %container.info by %proc.name"), NULL);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, "nginx:1.25", false), "r", true);
+	assert_non_null(strstr(A.output, "shell in web-1 (id=0123456789ab) by bash container_image=nginx:1.25 pid="));
+	assert_null(strstr(A.output, "container_id="));
+	rules_engine_free(e);
+}
+
 struct op_case {
 	const char *cond;
 	bool want;
@@ -655,6 +669,7 @@ int main(void)
 						teardown_alerts),
 		cmocka_unit_test_setup_teardown(test_is_container_healthcheck, NULL, teardown_alerts),
 		cmocka_unit_test(test_output_na_and_indexes),
+		cmocka_unit_test(test_container_info),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_evttype_index_and_first_match),
 		cmocka_unit_test(test_rate_limit_and_dedup),
