@@ -95,6 +95,9 @@ static void usage(FILE *f)
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
+		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
+		"                            debug lines too); without it they are shown\n"
+		"                            only to explain a failure\n"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
 		observe_help, agent_guard_help);
@@ -120,6 +123,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -132,7 +136,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
 		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
 			if (agent_guard_option(&o->guard, c, optarg))
 				return -EINVAL;
@@ -215,6 +219,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 						">= 64\n", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'v':
+			o->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -364,7 +371,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu; kernel kills "
+		"failed %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -372,7 +380,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		(unsigned long long)k[CNT_KILL_FAILED], fdline);
 	if (sensor_prefilter_marks_full(s))
 		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
 				"until restart (a rename mark did not fit, or renames were not followed "
@@ -492,6 +501,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init(o.verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */

@@ -129,6 +129,38 @@ static size_t parse_ref(struct rl_compiler *cc, const struct rl_text *src, size_
 	return end;
 }
 
+/*
+ * %container.info: a placeholder of Falco's rules, not a field. Falco up to
+ * 0.40 wrote "%container.name (id=%container.id)" in its place (0.41 writes
+ * nothing and appends the container fields): palisade writes the former,
+ * and its appended container fields then skip the two already shown.
+ */
+#define CONTAINER_INFO "container.info"
+
+static int add_container_info(struct rl_arena *a, struct rl_format *out, struct rl_arena *tmp,
+			      struct rl_names *seen)
+{
+	static const char *const parts[] = { "container.name", " (id=", "container.id", ")" };
+	const char *sugg, *why;
+	size_t idx;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rl_cfexpr f = { 0 };
+
+		if (i % 2) {
+			if (add_piece(a, out, parts[i], strlen(parts[i]), 0))
+				return -ENOMEM;
+			continue;
+		}
+		if (rl_field_resolve(a, parts[i], strlen(parts[i]), &f.ref, &sugg, &why))
+			return -ENOMEM;
+		f.type = f.ref.def->type;
+		if (field_index(a, out, &f, tmp, seen, &idx) || add_piece(a, out, NULL, 0, idx))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out)
 {
 	struct rl_arena tmp = { 0 };
@@ -151,6 +183,15 @@ int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct 
 			if ((ret = add_piece(cc->a, out, s + lit, i + 1 - lit, 0)))
 				goto cleanup;
 			i += 2;
+			lit = i;
+			continue;
+		}
+		if (!strncmp(s + i + 1, CONTAINER_INFO, strlen(CONTAINER_INFO)) &&
+		    !field_char(s[i + 1 + strlen(CONTAINER_INFO)])) {
+			if ((i > lit && (ret = add_piece(cc->a, out, s + lit, i - lit, 0))) ||
+			    (ret = add_container_info(cc->a, out, &tmp, &seen)))
+				goto cleanup;
+			i += 1 + strlen(CONTAINER_INFO);
 			lit = i;
 			continue;
 		}

@@ -31,6 +31,7 @@ struct sensor {
 	unsigned exit_tp_n;
 	struct bpf_link *exit_raw;
 	bool raw_hook; /* --syscall-hook raw */
+	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 

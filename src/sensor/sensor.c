@@ -12,13 +12,6 @@
 
 #include "sensor/internal.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *s = ctx;
@@ -69,10 +62,12 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	track = cfg->prefilter && cfg->prefilter->gated_ids;
 	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
 	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
+	sensor_log_forget();
 	err = syscall_bpf__load(sc);
 	if (err) {
-		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
-				"verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); libbpf's "
+				"log is above\n", strerror(-err));
 		return err;
 	}
 	/* The filter's entries before the specs that select them. */
@@ -120,7 +115,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	s->wakeup_bytes = cfg->wakeup_bytes;
 	s->raw_hook = cfg->syscall_raw_hook;
 	s->ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(libbpf_print);
+	sensor_log_forget();
 	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
 	 * (no CAP_SYS_RESOURCE here) only matters on older kernels. */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
@@ -144,12 +139,15 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	bpf_program__set_autoattach(s->skel->progs.on_sys_enter, false);
 	err = process_bpf__load(s->skel);
 	if (err) {
-		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root, "
-				"and see the verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root "
+				"(CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN); libbpf's log is above\n",
+			strerror(-err));
 		goto fail;
 	}
 	err = process_bpf__attach(s->skel);
 	if (err) {
+		sensor_log_failure();
 		fprintf(stderr, "palisade: attaching the tracepoints failed: %s\n", strerror(-err));
 		goto fail;
 	}
