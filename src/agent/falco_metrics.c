@@ -39,7 +39,8 @@ static void tags_label(const struct rules_rule_info *r, char *buf, size_t cap)
 	const char *t[TAGS_MAX];
 	size_t n = r->n_tags < TAGS_MAX ? r->n_tags : TAGS_MAX, i, len = 0;
 
-	memcpy(t, r->tags, n * sizeof(*t));
+	if (n)
+		memcpy(t, r->tags, n * sizeof(*t));
 	qsort(t, n, sizeof(*t), cmp_str);
 	buf[0] = '\0';
 	for (i = 0; i < n && len < cap; i++)
