@@ -45,7 +45,8 @@ static int scalar_key(struct audit_ysrc *y, struct audit_workload *w, const stru
 	void *dst = (char *)w + k->off;
 	size_t i;
 
-	audit_y_at(y, w, k->field, kn);
+	if (k->field != AUDIT_F_ENTRY) /* the entry is the service's name */
+		audit_y_at(y, w, k->field, kn);
 	switch (k->type) {
 	case C_STR:
 		if (!audit_y_str(v))
@@ -83,6 +84,7 @@ static int security_opts(struct audit_ysrc *y, struct audit_workload *w, yaml_no
 
 	if (v->type != YAML_SEQUENCE_NODE)
 		return audit_y_fail(y, v, "security_opt: a list is expected");
+	audit_y_at(y, w, AUDIT_F_NO_NEW_PRIVS, kn); /* an entry below is more precise */
 	for (i = 0; i < audit_y_len(v); i++) {
 		yaml_node_t *it = audit_y_item(y, v, i);
 		const char *s = audit_y_str(it), *val;
@@ -109,7 +111,6 @@ static int security_opts(struct audit_ysrc *y, struct audit_workload *w, yaml_no
 			audit_y_at(y, w, AUDIT_F_NO_NEW_PRIVS, it);
 		}
 	}
-	(void)kn;
 	return 0;
 }
 

@@ -238,20 +238,21 @@ void audit_daemon_parse_cmdline(const char *argv, size_t len, struct audit_daemo
 	const char *end = argv + len, *arg, *val;
 	bool oom = false, hosts_seen = false;
 
-	for (arg = argv; arg < end; arg += strnlen(arg, (size_t)(end - arg)) + 1) {
+	/* Every argument is NUL-terminated inside the buffer; a cut last one
+	 * (no NUL before the end) is not read at all. */
+	for (arg = argv; arg < end && memchr(arg, '\0', (size_t)(end - arg));
+	     arg += strlen(arg) + 1) {
 		const struct setting *s = match_flag(arg, &val);
-		const char *next = arg + strnlen(arg, (size_t)(end - arg)) + 1;
+		const char *next = arg + strlen(arg) + 1;
 
 		if (!s)
 			continue;
 		if (!val && s->type == S_TRI)
 			val = "true";
-		if (!val && next < end) {
+		if (!val && next < end && memchr(next, '\0', (size_t)(end - next))) {
 			val = next;
 			arg = next;
 		}
-		if (val && !memchr(val, '\0', (size_t)(end - val)))
-			break; /* the last argument is cut: nothing more to trust */
 		if (val)
 			set_value(d, s, val, s->type == S_STRV && hosts_seen, &oom);
 		hosts_seen |= s->type == S_STRV;

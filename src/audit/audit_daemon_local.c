@@ -106,13 +106,15 @@ static bool serves(const char *argv, size_t len, const char *socket)
 	char want[300];
 
 	snprintf(want, sizeof(want), "unix://%s", socket);
-	for (a = argv; a < end; a += strnlen(a, (size_t)(end - a)) + 1) {
+	if (!len || argv[len - 1] != '\0')
+		return false; /* /proc/PID/cmdline ends each argument with a NUL */
+	for (a = argv; a < end; a += strlen(a) + 1) {
 		const char *v = strchr(a, '=');
 
 		if (strncmp(a, "-H", 2) && strncmp(a, "--host", 6))
 			continue;
 		any_host = true;
-		v = v ? v + 1 : a + strnlen(a, (size_t)(end - a)) + 1;
+		v = v ? v + 1 : a + strlen(a) + 1;
 		if (v < end && (strcmp(v, want) == 0 || (is_default && strncmp(v, "fd://", 5) == 0)))
 			return true;
 	}
@@ -157,7 +159,9 @@ static const char *config_path(const char *argv, size_t len, char *buf, size_t s
 {
 	const char *end = argv + len, *a;
 
-	for (a = argv; argv && a < end; a += strnlen(a, (size_t)(end - a)) + 1) {
+	if (!argv || !len || argv[len - 1] != '\0')
+		return "/etc/docker/daemon.json";
+	for (a = argv; a < end; a += strlen(a) + 1) {
 		if (strncmp(a, "--config-file=", 14) == 0) {
 			snprintf(buf, size, "%s", a + 14);
 			return buf;
@@ -182,18 +186,18 @@ static void read_config(const char *root, const char *cfg, struct audit_daemon *
 		ret = -ENAMETOOLONG;
 	else
 		ret = audit_read_file(full, 1u << 20, &text, &len);
+	if (ret == -ENOENT) {
+		err[0] = '\0';
+	} else if (ret) {
+		snprintf(err, sizeof(err), "%.300s: %s", cfg, strerror(-ret));
+	} else if (audit_daemon_parse_config(cfg, text, len, d, err, sizeof(err)) == 0) {
+		err[0] = '\0';
+	}
+	/* parse_config filled the unset strings: replace, not leak, them */
 	free(d->config_file);
 	free(d->config_error);
 	d->config_file = audit_dup(oom, ret ? "" : cfg);
-	if (ret == -ENOENT) {
-		d->config_error = audit_dup(oom, "");
-	} else if (ret) {
-		snprintf(err, sizeof(err), "%.300s: %s", cfg, strerror(-ret));
-		d->config_error = audit_dup(oom, err);
-	} else {
-		ret = audit_daemon_parse_config(cfg, text, len, d, err, sizeof(err));
-		d->config_error = audit_dup(oom, ret ? err : "");
-	}
+	d->config_error = audit_dup(oom, err);
 	free(text);
 }
 

@@ -138,7 +138,9 @@ static enum audit_health read_health(json_t *root, const char *path)
 	return AUDIT_HEALTH_SET;
 }
 
-/* HostConfig.SecurityOpt: seccomp=, apparmor=, label=, no-new-privileges. */
+/* HostConfig.SecurityOpt: seccomp=, label=, no-new-privileges. Not
+ * apparmor=: AppArmorProfile says what was applied ("" on a host without
+ * AppArmor, whatever was asked). */
 static void apply_security_opt(struct audit_workload *w, const char *opt, bool *oom)
 {
 	const char *val;
@@ -150,9 +152,6 @@ static void apply_security_opt(struct audit_workload *w, const char *opt, bool *
 	if (strcmp(key, "seccomp") == 0) {
 		free(w->seccomp);
 		w->seccomp = audit_dup(oom, val);
-	} else if (strcmp(key, "apparmor") == 0) {
-		free(w->apparmor);
-		w->apparmor = audit_dup(oom, val);
 	} else if (strcmp(key, "label") == 0) {
 		free(w->selinux);
 		w->selinux = audit_dup(oom, val);

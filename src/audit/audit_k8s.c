@@ -73,7 +73,7 @@ static int security(struct audit_ysrc *y, const struct pod *p, yaml_node_t *c,
 		    struct audit_workload *w)
 {
 	yaml_node_t *csc = audit_y_get(y, c, "securityContext", NULL), *v, *kn, *caps;
-	bool b;
+	bool b = false;
 	int ret = 0;
 
 	if ((v = audit_y_get(y, csc, "privileged", &kn))) {
@@ -82,7 +82,7 @@ static int security(struct audit_ysrc *y, const struct pod *p, yaml_node_t *c,
 	}
 	if (!ret && (v = audit_y_get(y, csc, "allowPrivilegeEscalation", &kn))) {
 		ret = sc_bool(y, v, "allowPrivilegeEscalation", &b);
-		w->no_new_privs = b ? AUDIT_NO : AUDIT_YES;
+		w->no_new_privs = !ret && b ? AUDIT_NO : AUDIT_YES;
 		audit_y_at(y, w, AUDIT_F_NO_NEW_PRIVS, kn);
 	}
 	if (!ret && (v = audit_y_get(y, csc, "readOnlyRootFilesystem", &kn))) {
@@ -91,7 +91,7 @@ static int security(struct audit_ysrc *y, const struct pod *p, yaml_node_t *c,
 	}
 	if (!ret && (v = sc_get(y, p, csc, "runAsNonRoot", &kn))) {
 		ret = sc_bool(y, v, "runAsNonRoot", &b);
-		w->run_as_non_root = b ? AUDIT_YES : AUDIT_NO;
+		w->run_as_non_root = !ret && b ? AUDIT_YES : AUDIT_NO;
 		audit_y_at(y, w, AUDIT_F_USER, kn);
 	}
 	if (!ret && (v = sc_get(y, p, csc, "runAsUser", &kn))) {

@@ -12,14 +12,22 @@
 
 #include "audit/yaml_src.h"
 
-yaml_node_t *audit_y_get(const struct audit_ysrc *y, yaml_node_t *map, const char *key,
-			 yaml_node_t **key_node)
-{
-	yaml_node_pair_t *p;
+#define MERGE_DEPTH_MAX 8
+#define MERGE_VISITS_MAX 256 /* mappings one lookup may visit: aliases share nodes,
+				* so a few lines could otherwise fan out exponentially */
 
-	if (key_node)
-		*key_node = NULL;
-	if (!map || map->type != YAML_MAPPING_NODE)
+/* A key of map, else of the mappings its merge key ("<<: *anchor", a
+ * YAML 1.1 feature compose files use and libyaml leaves to us) names;
+ * the mapping's own keys win, as in YAML. */
+static yaml_node_t *get_merged(const struct audit_ysrc *y, yaml_node_t *map, const char *key,
+			       yaml_node_t **key_node, int depth, unsigned *visits)
+{
+	yaml_node_t *merge = NULL, *v;
+	yaml_node_pair_t *p;
+	size_t i;
+
+	if (!map || map->type != YAML_MAPPING_NODE || depth > MERGE_DEPTH_MAX ||
+	    ++*visits > MERGE_VISITS_MAX)
 		return NULL;
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
@@ -30,8 +38,25 @@ yaml_node_t *audit_y_get(const struct audit_ysrc *y, yaml_node_t *map, const cha
 				*key_node = k;
 			return yaml_document_get_node(y->doc, p->value);
 		}
+		if (s && strcmp(s, "<<") == 0)
+			merge = yaml_document_get_node(y->doc, p->value);
 	}
+	if (merge && merge->type == YAML_MAPPING_NODE)
+		return get_merged(y, merge, key, key_node, depth + 1, visits);
+	for (i = 0; i < audit_y_len(merge); i++)
+		if ((v = get_merged(y, audit_y_item(y, merge, i), key, key_node, depth + 1, visits)))
+			return v;
 	return NULL;
+}
+
+yaml_node_t *audit_y_get(const struct audit_ysrc *y, yaml_node_t *map, const char *key,
+			 yaml_node_t **key_node)
+{
+	unsigned visits = 0;
+
+	if (key_node)
+		*key_node = NULL;
+	return get_merged(y, map, key, key_node, 0, &visits);
 }
 
 const char *audit_y_str(const yaml_node_t *n)

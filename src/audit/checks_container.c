@@ -68,10 +68,13 @@ void audit_check_selinux(const struct audit_subject *s, struct audit_emit *e)
 {
 	/* Only meaningful where the daemon runs with SELinux: elsewhere a label
 	 * option has no effect. */
-	if (!s->daemon || !s->daemon->selinux || s->w->selinux[0])
+	if (!s->daemon || !s->daemon->selinux)
 		return;
-	audit_emit(e, at(s, AUDIT_F_SELINUX), "no label= security option while the daemon runs "
-					      "with SELinux");
+	if (!s->w->selinux[0])
+		audit_emit(e, at(s, AUDIT_F_SELINUX), "no label= security option while the "
+						      "daemon runs with SELinux");
+	else if (strcmp(s->w->selinux, "disable") == 0)
+		audit_emit(e, at(s, AUDIT_F_SELINUX), "SELinux labelling disabled (label=disable)");
 }
 
 static bool is_default_cap(const char *c)
