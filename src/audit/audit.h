@@ -247,7 +247,7 @@ struct audit_host {
 	char *lsms;     /* /sys/kernel/security/lsm; "" unknown */
 	int root_read_only;        /* -1 unknown */
 	int docker_root_separate;  /* -1 unknown (root dir not known) */
-	char *docker_root_mount;   /* the mount point holding the root dir */
+	char *docker_root_mount;   /* separate 0: what it is instead */
 };
 
 /* Everything one audit looked at. */

@@ -83,12 +83,17 @@ static char *lsm_list(const char *root, bool *oom)
 
 /*
  * mountinfo: "id parent maj:min root mountpoint options ...". The last line
- * for a mount point is the one on top. Octal escapes (\040) are compared
- * as they are: a Docker root with a space is not worth a decoder.
+ * for a mount point is the one on top. Docker's root is a partition of its
+ * own when a mount sits exactly there and it is a file system's root or
+ * another device than the one below, not a bind mount of a directory of
+ * the same file system (which `mountpoint` would accept). Octal escapes
+ * (\040) are compared as they are: a Docker root with a space is not worth
+ * a decoder.
  */
 static void mounts(const char *text, const char *docker_root, struct audit_host *h, bool *oom)
 {
-	char mp[4096], opts[1024], best[4096] = "";
+	char mp[4096], opts[1024], root[4096], dev[32], best[4096] = "", best_root[4096] = "";
+	char best_dev[32] = "", slash_dev[32] = "";
 	const char *line;
 	size_t best_len = 0;
 
@@ -96,20 +101,32 @@ static void mounts(const char *text, const char *docker_root, struct audit_host 
 	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		size_t n;
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s %1023s", mp, opts) != 2)
+		if (sscanf(line, "%*s %*s %31s %4095s %4095s %1023s", dev, root, mp, opts) != 4)
 			continue;
-		if (strcmp(mp, "/") == 0)
+		if (strcmp(mp, "/") == 0) {
 			h->root_read_only = strncmp(opts, "ro", 2) == 0 &&
 					    (opts[2] == ',' || opts[2] == '\0');
+			snprintf(slash_dev, sizeof(slash_dev), "%s", dev);
+		}
 		n = strlen(mp);
 		if (docker_root[0] && strncmp(docker_root, mp, n) == 0 &&
 		    (docker_root[n] == '/' || docker_root[n] == '\0' || n == 1) && n >= best_len) {
 			best_len = n;
 			snprintf(best, sizeof(best), "%s", mp);
+			snprintf(best_root, sizeof(best_root), "%s", root);
+			snprintf(best_dev, sizeof(best_dev), "%s", dev);
 		}
 	}
-	h->docker_root_separate = !docker_root[0] || !best[0] ? -1 : strcmp(best, docker_root) == 0;
-	h->docker_root_mount = audit_dup(oom, best);
+	h->docker_root_separate = -1;
+	if (docker_root[0] && best[0])
+		h->docker_root_separate = strcmp(best, docker_root) == 0 &&
+					  (strcmp(best_root, "/") == 0 || strcmp(best_dev, slash_dev) != 0);
+	if (h->docker_root_separate == 0 && strcmp(best, docker_root) == 0)
+		snprintf(mp, sizeof(mp), "it is a bind mount of the directory %.1000s of device %s, "
+					 "the file system of /", best_root, best_dev);
+	else
+		snprintf(mp, sizeof(mp), "it is on the file system mounted at %.1000s", best);
+	h->docker_root_mount = audit_dup(oom, mp);
 }
 
 int audit_host_collect(const char *root, const char *docker_root_dir, struct audit_host *h)

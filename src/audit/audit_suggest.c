@@ -177,6 +177,7 @@ char *audit_suggest_docker_run(const struct audit_workload *w, const struct audi
 		opt(f, "--security-opt", "apparmor=docker-default");
 	opt(f, "--read-only", NULL);
 	opt(f, "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m");
+	opt(f, "--cgroupns", "private");
 	run_limits(f, w);
 	if (w->net_mode[0] && strcmp(w->net_mode, "default") && strcmp(w->net_mode, "bridge") &&
 	    strcmp(w->net_mode, "host"))
@@ -229,7 +230,7 @@ char *audit_suggest_compose(const struct audit_workload *w, const struct audit_i
 			fprintf(f, "      - %s\n", w->cap_add[i]);
 	}
 	fprintf(f, "    security_opt: [\"no-new-privileges:true\"]\n    read_only: true\n"
-		   "    tmpfs: [\"/tmp:rw,noexec,nosuid,size=64m\"]\n");
+		   "    tmpfs: [\"/tmp:rw,noexec,nosuid,size=64m\"]\n    cgroup: private\n");
 	fprintf(f, "    mem_limit: %lld\n", (long long)(w->memory > 0 ? w->memory : 512ll << 20));
 	fprintf(f, "    cpus: %.3g\n", w->nano_cpus > 0 ? (double)w->nano_cpus / 1e9 : 1.0);
 	fprintf(f, "    pids_limit: %lld\n", (long long)(w->pids_limit > 0 ? w->pids_limit : 100));

@@ -188,7 +188,7 @@ struct audit_workload *audit_y_new_workload(struct audit_ysrc *y, enum audit_sou
 	return w;
 }
 
-static int parse_document(struct audit_ysrc *y, size_t index, bool *any_k8s)
+static int parse_document(struct audit_ysrc *y, size_t index)
 {
 	yaml_node_t *root = yaml_document_get_root_node(y->doc);
 
@@ -198,10 +198,8 @@ static int parse_document(struct audit_ysrc *y, size_t index, bool *any_k8s)
 		return audit_y_fail(y, root, "document %zu is not a mapping", index + 1);
 	if (audit_y_get(y, root, "services", NULL))
 		return audit_compose_parse(y, root);
-	if (audit_k8s_is_manifest(y, root)) {
-		*any_k8s = true;
+	if (audit_k8s_is_manifest(y, root))
 		return audit_k8s_parse(y, root);
-	}
 	return audit_y_fail(y, root, "neither a compose file (no services:) nor a Kubernetes "
 				     "manifest (no apiVersion: and kind:)");
 }
@@ -220,10 +218,7 @@ int audit_file_parse(const char *name, const char *text, size_t len, struct audi
 	struct audit_ysrc y = { .in = in, .err = err, .errlen = errlen };
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	bool any_k8s = false;
 	size_t n;
-
-	(void)any_k8s;
 	int ret = 0;
 
 	if (len > AUDIT_FILE_MAX)
@@ -249,7 +244,7 @@ int audit_file_parse(const char *name, const char *text, size_t len, struct audi
 			break; /* the end of the stream */
 		}
 		y.doc = &doc;
-		ret = parse_document(&y, n, &any_k8s);
+		ret = parse_document(&y, n);
 		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);

@@ -212,7 +212,8 @@ void audit_check_runtime_sock(const struct audit_subject *s, struct audit_emit *
 
 	for (i = 0; i < s->w->n_mounts; i++)
 		for (j = 0; j < sizeof(socks) / sizeof(socks[0]); j++)
-			if (is_runtime_socket(s->w->mounts[i].source, socks[j]))
+			if (is_runtime_socket(s->w->mounts[i].source, socks[j]) ||
+			    is_runtime_socket(s->w->mounts[i].target, socks[j]))
 				audit_emit(e, &s->w->mounts[i].loc, "%s mounted at %s",
 					   s->w->mounts[i].source, s->w->mounts[i].target);
 }

@@ -12,7 +12,7 @@ static const struct audit_loc nowhere;
 void audit_check_host_partition(const struct audit_subject *s, struct audit_emit *e)
 {
 	if (s->host->docker_root_separate == 0)
-		audit_emit(e, &nowhere, "%s is on the %s file system, not a partition of its own",
+		audit_emit(e, &nowhere, "%s is not a partition of its own: %s",
 			   s->daemon && s->daemon->root_dir[0] ? s->daemon->root_dir
 							       : "/var/lib/docker",
 			   s->host->docker_root_mount);

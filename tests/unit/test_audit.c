@@ -535,6 +535,7 @@ static void test_host_posture(void **state)
 	assert_int_equal(in.host->root_read_only, 1);
 	assert_int_equal(in.host->docker_root_separate, 1);
 	assert_int_equal(audit_run(&in, &r), 0);
+
 	ids_of(&r, "host", got, sizeof(got));
 	assert_string_equal(got, ""); /* a hardened host */
 	audit_report_release(&r);
@@ -556,11 +557,49 @@ static void test_host_posture(void **state)
 				 "PAL-HOST-SECUREBOOT");
 	assert_string_equal(find(&r, "host", "PAL-HOST-SECUREBOOT")->evidence, "Secure Boot is off");
 	assert_string_equal(find(&r, "host", "1.1.1")->evidence,
-			    "/var/lib/docker is on the / file system, not a partition of its own");
+			    "/var/lib/docker is not a partition of its own: it is on the file system "
+			    "mounted at /");
 	audit_report_release(&r);
+	audit_input_release(&in);
+	/* A bind mount of a directory of / (what `mountpoint` accepts) is no partition. */
+	mi = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+	     "30 22 8:1 /var/lib/docker /var/lib/docker rw - ext4 /dev/sda1 rw\n";
+	write_file(root, "proc/1/mountinfo", mi, strlen(mi), 0444);
+	in.host = calloc(1, sizeof(*in.host));
+	assert_int_equal(audit_host_collect(root, "/var/lib/docker", in.host), 0);
+	assert_int_equal(in.host->docker_root_separate, 0);
 	audit_input_release(&in);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* 5.3 applies where the daemon runs with SELinux (not on this host). */
+static void test_selinux(void **state)
+{
+	static const char *const files[] = { "inspect_hardened.json",
+					     "inspect_privileged_created.json" };
+	struct audit_input in;
+	struct audit_report r;
+	char *label;
+
+	(void)state;
+	audit_recorded(files, 2, &in, &r);
+	assert_null(find(&r, "audit-rec-hard", "5.3")); /* no SELinux in the daemon */
+	audit_report_release(&r);
+	in.daemon->selinux = true;
+	assert_int_equal(audit_run(&in, &r), 0);
+	assert_string_equal(find(&r, "audit-rec-hard", "5.3")->evidence,
+			    "no label= security option while the daemon runs with SELinux");
+	assert_string_equal(find(&r, "audit-rec-priv", "5.3")->evidence,
+			    "SELinux labelling disabled (label=disable)");
+	audit_report_release(&r);
+	label = in.workloads[0].selinux;
+	in.workloads[0].selinux = strdup("type:container_t");
+	free(label);
+	assert_int_equal(audit_run(&in, &r), 0);
+	assert_null(find(&r, "audit-rec-hard", "5.3"));
+	audit_report_release(&r);
+	audit_input_release(&in);
 }
 
 static void test_secrets(void **state)
@@ -822,7 +861,8 @@ int main(void)
 		cmocka_unit_test(test_inspect_recorded), cmocka_unit_test(test_inspect_fields),
 		cmocka_unit_test(test_inspect_malformed), cmocka_unit_test(test_image),
 		cmocka_unit_test(test_daemon_settings), cmocka_unit_test(test_daemon_files),
-		cmocka_unit_test(test_host_posture),    cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_host_posture),    cmocka_unit_test(test_selinux),
+		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_layers),          cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_sarif),    cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_table),           cmocka_unit_test(test_suggest),
