@@ -358,6 +358,7 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		{ CNT_TRUNC_ARGS, "args_truncated" },
 		{ CNT_READ_FAIL, "read_failed" },
 		{ CNT_TRUNC_ENV, "env_truncated" },
+		{ CNT_KILL_FAILED, "kill_failed" },
 	};
 	struct sensor_info si;
 	char cpu[16];
@@ -376,7 +377,8 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 	}
 	metrics_family(w, "palisade_kernel_losses_total", METRICS_COUNTER,
 		       "What the BPF sensors lost, by cause and CPU: events (ring_buffer_full), "
-		       "parts of events (path_truncated, args_truncated, env_truncated, read_failed).");
+		       "parts of events (path_truncated, args_truncated, env_truncated, read_failed), "
+		       "in-kernel kills the kernel could not send (kill_failed).");
 	for (c = 0; c < n; c++) {
 		snprintf(cpu, sizeof(cpu), "%d", c);
 		for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
@@ -384,9 +386,20 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 				       "cause", losses[i].cause, "cpu", cpu);
 	}
 	metrics_family(w, "palisade_sensor_program_attached", METRICS_GAUGE,
-		       "1 for each BPF program attached, by section name.");
+		       "Each loaded BPF program, by section and name: 1 when the kernel holds a "
+		       "link to it, 0 when loaded but not attached (read back from the kernel).");
 	for (i = 0; i < si.n_programs; i++)
-		metrics_sample(w, 1, "program", si.programs[i]);
+		metrics_sample(w, si.programs[i].links > 0, "program", si.programs[i].section,
+			       "name", si.programs[i].name);
+	metrics_family(w, "palisade_sensor_program_links", METRICS_GAUGE,
+		       "Links the kernel holds to each loaded BPF program (a tracepoint program "
+		       "has one per watched syscall).");
+	for (i = 0; i < si.n_programs; i++)
+		metrics_sample(w, si.programs[i].links, "program", si.programs[i].section,
+			       "name", si.programs[i].name);
+	gauge(w, "palisade_sensor_links_unreadable",
+	      "1 when the kernel's link list could not be read (every program then reads 0).",
+	      si.links_error != 0);
 	gauge(w, "palisade_sensor_syscalls_watched",
 	      "Syscalls the kernel side reports (the rules' needs, or --syscalls).",
 	      si.syscalls_watched);

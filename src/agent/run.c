@@ -72,6 +72,9 @@ static void usage(FILE *f)
 		"  -r, --record FILE         also record the raw event stream and container\n"
 		"                            metadata to FILE for `palisade replay`\n"
 		"                            (format: docs/record-format.md)\n"
+		"      --force               let -o, -e and --record write over an existing\n"
+		"                            file that is not that kind of palisade output\n"
+		"                            (links and other users' files are always refused)\n"
 		"      --docker-socket PATH  Docker Engine API socket (default %s)\n"
 		"      --no-docker           do not query Docker: containers get id only\n"
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
@@ -92,6 +95,9 @@ static void usage(FILE *f)
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
+		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
+		"                            debug lines too); without it they are shown\n"
+		"                            only to explain a failure\n"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
 		observe_help, agent_guard_help);
@@ -101,7 +107,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -115,7 +121,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -128,7 +136,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
 		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
 			if (agent_guard_option(&o->guard, c, optarg))
 				return -EINVAL;
@@ -190,6 +198,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		case OPT_ENFORCE:
 			o->enforce = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case OPT_NO_DOCKER:
 			o->docker_socket = NULL;
 			break;
@@ -209,6 +220,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 				return -EINVAL;
 			}
 			break;
+		case 'v':
+			o->verbose++;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -222,6 +236,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		usage(stderr);
 		return -EINVAL;
 	}
+	o->output_sink.file.force = o->force;
 	return 0;
 }
 
@@ -356,7 +371,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu; kernel kills "
+		"failed %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -364,7 +380,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		(unsigned long long)k[CNT_KILL_FAILED], fdline);
 	if (sensor_prefilter_marks_full(s))
 		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
 				"until restart (a rename mark did not fit, or renames were not followed "
@@ -470,7 +487,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
-	bool env_on;
+	bool env_on, ran = false;
 
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
@@ -484,6 +501,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init(o.verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -492,7 +510,8 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	if (agent_sinks_new(&o, &p.sinks) < 0 ||
-	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
+	    (o.events &&
+	     pipeline_open_output(o.events, OUTFILE_EVENTS, o.force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -500,7 +519,8 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (o.record) {
-		err = record_writer_open(o.record, p.boot_to_epoch_ns, host, &p.recorder);
+		err = record_writer_open(o.record, o.force, p.boot_to_epoch_ns, host,
+					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}
@@ -638,22 +658,23 @@ int agent_run_main(int argc, char **argv)
 			print_counters(sensor, &p, "counters");
 		}
 	}
-	if (sensor) {
+	ran = sensor != NULL;
+	if (sensor)
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
-		/* Queued container actions finish and are reported before the counters. */
-		action_container_backend_free(&container_backend);
-		if (p.actions)
-			action_poll(p.actions);
-		agent_net_enforce_poll(&p);
-		print_counters(sensor, &p, "exit");
-	}
 cleanup:
+	/* Every producer of records finishes (the guard, queued container
+	 * actions, the network policy), then the sinks deliver what is queued,
+	 * so that the counters printed at exit are the final ones: printed
+	 * before the drain, a webhook said "delivered 6" of 7 POSTs. */
 	agent_guard_stop(guard, pipeline_emit, &p);
 	action_container_backend_free(&container_backend); /* finishes queued actions */
-	if (p.actions) {
+	if (p.actions)
 		action_poll(p.actions); /* the records of what the worker finished */
-		action_dispatcher_free(p.actions);
-	}
+	agent_net_enforce_poll(&p);
+	sink_set_stop(p.sinks);
+	if (ran)
+		print_counters(sensor, &p, "exit");
+	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */
