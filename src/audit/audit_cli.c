@@ -5,12 +5,15 @@
  * 2 when the audit itself could not be done.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
+#include "outfile/outfile.h"
 
 #define EXIT_FINDINGS 1
 #define EXIT_ERROR 2
@@ -20,7 +23,7 @@ struct cli {
 	enum audit_format format;
 	int fail_on; /* -1: never */
 	const char *output, *suggest, *sections;
-	bool compose, list;
+	bool compose, list, force;
 };
 
 static void usage(FILE *f)
@@ -34,7 +37,8 @@ static void usage(FILE *f)
 		"exact docker flag / compose key / Kubernetes key that fixes it.\n"
 		"\n"
 		"  -f, --format text|json|sarif   output format (default text; SARIF 2.1.0)\n"
-		"  -o, --output FILE              write there instead of stdout\n"
+		"  -o, --output FILE              write there instead of stdout (an existing file\n"
+		"                                 only when it is an earlier report, or --force)\n"
 		"      --fail-on SEVERITY         exit 1 when a finding is at or above it\n"
 		"                                 (info, low, medium, high, critical)\n"
 		"      --only LIST                live: host,daemon,images,containers (default all)\n"
@@ -105,7 +109,7 @@ static const char *default_socket(void)
 static int parse_args(int argc, char **argv, struct cli *c)
 {
 	enum { O_FAIL = 256, O_ONLY, O_CONTAINER, O_NOLAYERS, O_SOCKET, O_WORKERS, O_ROOT,
-	       O_SUGGEST, O_COMPOSE, O_LIST };
+	       O_SUGGEST, O_COMPOSE, O_LIST, O_FORCE };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -119,6 +123,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "suggest", required_argument, NULL, O_SUGGEST },
 		{ "compose", no_argument, NULL, O_COMPOSE },
 		{ "list", no_argument, NULL, O_LIST },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -182,6 +187,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_LIST:
 			c->list = true;
 			break;
+		case O_FORCE:
+			c->force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -217,6 +225,23 @@ static int suggest(struct cli *c)
 	free(text);
 	audit_input_release(&in);
 	return text ? 0 : EXIT_ERROR;
+}
+
+/* -o FILE: as root, through outfile/ (no planted link followed; an existing
+ * file is replaced only when it is an earlier report). */
+static FILE *open_output(const char *path, bool force)
+{
+	const struct outfile_spec spec = { .kind = OUTFILE_REPORT, .truncate = true,
+					   .force = force, .mode = 0644 };
+	FILE *f;
+	int fd;
+
+	if (outfile_open(AT_FDCWD, path, &spec, "--output", &fd))
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
 }
 
 static int collect(struct cli *c, int nfiles, char **files, struct audit_input *in)
@@ -267,8 +292,7 @@ int audit_cli_main(int argc, char **argv)
 		audit_input_release(&in);
 		return EXIT_ERROR;
 	}
-	if (c.output && !(out = fopen(c.output, "w"))) {
-		fprintf(stderr, "palisade audit: cannot write %s: %s\n", c.output, strerror(errno));
+	if (c.output && !(out = open_output(c.output, c.force))) {
 		ret = EXIT_ERROR;
 	} else if (audit_render(out, c.format, &in, &r) || (out != stdout && fclose(out))) {
 		fprintf(stderr, "palisade audit: cannot write the report\n");

@@ -179,3 +179,10 @@ else
 	not_ok "the --suggest line does not run: $(cat "$WORK/err")"
 fi
 rm -f /tmp/$P-containerd.sock
+
+# -o: a planted link is refused, an earlier report replaced.
+ln -s /etc/passwd "$WORK/link.sarif"
+./palisade audit -f sarif --only host -o "$WORK/link.sarif" 2>"$WORK/err"
+check "-o refuses a symbolic link" sh -c "[ $? -eq 2 ] && grep -q 'symbolic link' '$WORK/err'"
+./palisade audit -f sarif --only host -o "$WORK/r.sarif" && ./palisade audit -f json --only host -o "$WORK/r.sarif"
+check "-o replaces an earlier report" sh -c "jq -e '.tool==\"palisade\"' '$WORK/r.sarif' >/dev/null"
