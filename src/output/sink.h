@@ -90,6 +90,14 @@ struct webhook_sink_cfg {
 	size_t n_headers;
 };
 
+/* The program sink (Falco's program_output): alerts to `sh -c command`. */
+struct program_sink_cfg {
+	const char *command;
+	bool keep_alive;     /* one program for every alert; false: one per alert */
+	bool text;           /* the output line instead of the JSON */
+	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
+};
+
 /* One configured sink: what the framework needs, then the type's own keys. */
 struct sink_cfg {
 	const char *type;
@@ -104,6 +112,7 @@ struct sink_cfg {
 	struct webhook_sink_cfg webhook;
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
+	struct program_sink_cfg program;
 };
 
 /*
@@ -125,6 +134,7 @@ void sink_factories_init(void);
  * src/output/syslog_sink.c and src/output/audit_log.c. */
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
 /* json: the alert's JSON line when the caller already has it (annotated),
