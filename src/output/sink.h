@@ -68,12 +68,13 @@ struct audit_sink_cfg {
 	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
-/* The stdout and file sinks: JSON lines. */
+/* The stdout and file sinks: JSON lines, or the output lines. */
 struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
 	bool force;            /* --force: append even to a file that holds no alerts */
+	bool text;             /* the output lines (Falco's json_output: false), not JSON */
 };
 
 struct webhook_header {
@@ -85,7 +86,12 @@ struct webhook_sink_cfg {
 	const char *url;
 	uint32_t timeout_ms;
 	const char *tls_ca;  /* CA file verifying the server; NULL: system store */
+	const char *tls_ca_path; /* directory of hashed CA certificates; NULL: none */
 	bool tls_insecure;   /* skip certificate and host name checks */
+	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
+	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
+	const char *user_agent; /* NULL: "palisade" */
+	bool text;            /* POST the output line (text/plain) instead of the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
 };
