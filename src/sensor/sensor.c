@@ -12,7 +12,8 @@
 
 #include "sensor/internal.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
+								const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
