@@ -384,9 +384,20 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 				       "cause", losses[i].cause, "cpu", cpu);
 	}
 	metrics_family(w, "palisade_sensor_program_attached", METRICS_GAUGE,
-		       "1 for each BPF program attached, by section name.");
+		       "Each loaded BPF program, by section and name: 1 when the kernel holds a "
+		       "link to it, 0 when loaded but not attached (read back from the kernel).");
 	for (i = 0; i < si.n_programs; i++)
-		metrics_sample(w, 1, "program", si.programs[i]);
+		metrics_sample(w, si.programs[i].links > 0, "program", si.programs[i].section,
+			       "name", si.programs[i].name);
+	metrics_family(w, "palisade_sensor_program_links", METRICS_GAUGE,
+		       "Links the kernel holds to each loaded BPF program (a tracepoint program "
+		       "has one per watched syscall).");
+	for (i = 0; i < si.n_programs; i++)
+		metrics_sample(w, si.programs[i].links, "program", si.programs[i].section,
+			       "name", si.programs[i].name);
+	gauge(w, "palisade_sensor_links_unreadable",
+	      "1 when the kernel's link list could not be read (every program then reads 0).",
+	      si.links_error != 0);
 	gauge(w, "palisade_sensor_syscalls_watched",
 	      "Syscalls the kernel side reports (the rules' needs, or --syscalls).",
 	      si.syscalls_watched);

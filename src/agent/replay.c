@@ -63,8 +63,9 @@ int agent_replay_main(int argc, char **argv)
 		goto cleanup;
 	p.boot_to_epoch_ns = record_reader_header(r)->boot_to_epoch_ns;
 	if (agent_rules_load(cfg, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0 ||
-	    (output && pipeline_open_output(output, &p.alerts_out) < 0) ||
-	    (*cfg->events_output && pipeline_open_output(cfg->events_output, &p.events_out) < 0) ||
+	    (output && pipeline_open_output(output, OUTFILE_ALERTS, cfg->force, &p.alerts_out) < 0) ||
+	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
+							  cfg->force, &p.events_out) < 0) ||
 	    proc_table_new((size_t)cfg->proc_table_size, &p.procs) < 0 ||
 	    fd_table_new(&p.fds) < 0 || /* used only if the recording seeded it */
 	    container_store_new(&ccfg, &p.containers) < 0)

@@ -313,7 +313,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded, first_arg;
-	bool env_on;
+	bool env_on, ran = false;
 
 	err = config_from_command_line(argc, argv, CONFIG_CMD_RUN, false, &first_arg, &cfg);
 	if (err == CONFIG_HELP) {
@@ -333,6 +333,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init((int)cfg->verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -341,7 +342,8 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	if (sink_set_new(cfg->outputs, cfg->n_outputs, &p.sinks) < 0 ||
-	    (*cfg->events_output && pipeline_open_output(cfg->events_output, &p.events_out) < 0)) {
+	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
+							  cfg->force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -349,7 +351,8 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (*cfg->record_output) {
-		err = record_writer_open(cfg->record_output, p.boot_to_epoch_ns, host, &p.recorder);
+		err = record_writer_open(cfg->record_output, cfg->force, p.boot_to_epoch_ns, host,
+					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}
@@ -488,22 +491,23 @@ int agent_run_main(int argc, char **argv)
 			print_counters(sensor, &p, "counters");
 		}
 	}
-	if (sensor) {
+	ran = sensor != NULL;
+	if (sensor)
 		sensor_poll(sensor, 0); /* what is already queued is not lost */
-		/* Queued container actions finish and are reported before the counters. */
-		action_container_backend_free(&container_backend);
-		if (p.actions)
-			action_poll(p.actions);
-		agent_net_enforce_poll(&p);
-		print_counters(sensor, &p, "exit");
-	}
 cleanup:
+	/* Every producer of records finishes (the guard, queued container
+	 * actions, the network policy), then the sinks deliver what is queued,
+	 * so that the counters printed at exit are the final ones: printed
+	 * before the drain, a webhook said "delivered 6" of 7 POSTs. */
 	agent_guard_stop(guard, pipeline_emit, &p);
 	action_container_backend_free(&container_backend); /* finishes queued actions */
-	if (p.actions) {
+	if (p.actions)
 		action_poll(p.actions); /* the records of what the worker finished */
-		action_dispatcher_free(p.actions);
-	}
+	agent_net_enforce_poll(&p);
+	sink_set_stop(p.sinks);
+	if (ran)
+		print_counters(sensor, &p, "exit");
+	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */

@@ -74,6 +74,8 @@ struct palisade_config {
 	const char *deny_timeout_verdict; /* "allow", "deny" */
 
 	bool check_prefilter; /* replay only */
+	bool force;           /* -o, -e, --record may replace a file of another kind */
+	uint64_t verbose;     /* -v: libbpf's warnings as they come, -vv its debug lines */
 
 	void *priv; /* the parsed document the strings point into */
 };

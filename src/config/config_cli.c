@@ -12,7 +12,7 @@ static const char *type_word(enum config_type t)
 		[CFG_BYTES] = "bytes (K/M/G)", [CFG_NUMBER] = "number",
 		[CFG_PRIO] = "priority",     [CFG_ENUM] = "one of",
 		[CFG_STRLIST] = "string list", [CFG_HEADERS] = "mapping",
-		[CFG_OUTPUTS] = "list of sinks", [CFG_SINK_TYPE] = "one of",
+		[CFG_OUTPUTS] = "list of sinks", [CFG_SINK_TYPE] = "one of", [CFG_COUNT] = "count",
 	};
 	return words[t];
 }

@@ -87,6 +87,30 @@ static void scan(int argc, char **argv, enum config_cmd cmd, const struct flag_t
 	}
 }
 
+bool config_set_by_flag(const struct palisade_config *c, const void *member)
+{
+	const struct config_priv *priv = c->priv;
+	size_t off = (size_t)((const char *)member - (const char *)c);
+
+	for (size_t i = 0; i < config_key_count && i < CONFIG_KEYS_MAX; i++)
+		if (config_keys[i].off == off && priv->from_flag[i])
+			return true;
+	return false;
+}
+
+/* A counted switch (-v, -vv): one more each time, within the row's max. */
+static void count(struct parse *p, const struct config_key *k, struct palisade_config *c,
+		  const char *where)
+{
+	uint64_t *n = (uint64_t *)((char *)c + k->off);
+
+	if (k->max && *n >= k->max)
+		config_problem(p, NULL, "%s: given more than %llu times", where,
+			       (unsigned long long)k->max);
+	else
+		++*n;
+}
+
 /* Second pass: every flag over the configuration, problems counted in p. */
 static void apply(struct parse *p, int argc, char **argv, enum config_cmd cmd,
 		  const struct flag_tables *t, struct palisade_config *c)
@@ -111,8 +135,14 @@ static void apply(struct parse *p, int argc, char **argv, enum config_cmd cmd,
 		if (k->type == CFG_STRLIST && !p->priv->from_flag[k - config_keys])
 			*(size_t *)((char *)c + k->off_n) = 0;
 		p->priv->from_flag[k - config_keys] = true;
-		config_set_value(p, k, k->arg ? optarg : k->sets, NULL, c, false, where);
+		if (k->type == CFG_COUNT)
+			count(p, k, c, where);
+		else
+			config_set_value(p, k, k->arg ? optarg : k->sets, NULL, c, false, where);
 	}
+	/* --force also lets --output's file be appended to (sink_file.c). */
+	if (c->force && config_set_by_flag(c, &c->outputs) && c->n_outputs)
+		c->outputs[0].file.force = true;
 }
 
 int config_from_command_line(int argc, char **argv, enum config_cmd cmd, bool no_file,
@@ -144,17 +174,6 @@ int config_from_command_line(int argc, char **argv, enum config_cmd cmd, bool no
 	}
 	*out = c;
 	return 0;
-}
-
-bool config_set_by_flag(const struct palisade_config *c, const void *member)
-{
-	const struct config_priv *priv = c->priv;
-	size_t off = (size_t)((const char *)member - (const char *)c);
-
-	for (size_t i = 0; i < config_key_count && i < CONFIG_KEYS_MAX; i++)
-		if (config_keys[i].off == off && priv->from_flag[i])
-			return true;
-	return false;
 }
 
 /* Prints `text` from column `col`, wrapped before column 80, indented by 28. */

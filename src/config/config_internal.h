@@ -17,6 +17,7 @@ enum config_type {
 	CFG_HEADERS, /* a mapping of header name to value; count at off_n */
 	CFG_OUTPUTS, /* the list of sinks; on the command line FILE, "-" or "none" */
 	CFG_SINK_TYPE, /* the name of a row of config_sink_types */
+	CFG_COUNT,   /* a switch counted on the command line (-vv: 2), at most max */
 };
 
 /*

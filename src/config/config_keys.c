@@ -109,6 +109,14 @@ const struct config_key config_keys[] = {
 	    G(deny_timeout_verdict)), .choices = "allow|deny",
 	  FLAG("deny-timeout-verdict", "allow|deny", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
+	    "let -o, -e and --record write over an existing file that is not that kind of "
+	    "palisade output (links and other users' files are always refused)", G(force)),
+	  SWITCH("force", "true", BOTH) },
+	{ K(NULL, CFG_COUNT, "0",
+	    "print libbpf's warnings as they come (-vv: its debug lines too); without it they "
+	    "are shown only to explain a failure", G(verbose)), .max = 2,
+	  .flag = "verbose", .short_flag = 'v', .cmds = RUN },
+	{ K(NULL, CFG_BOOL, "false",
 	    "also check that every recorded open passes the rules' pre-filter (a recording of "
 	    "`run` with it on: the kernel and its user-space twin agree); exit 1 when one does "
 	    "not (docs/prefilter.md)", G(check_prefilter)),

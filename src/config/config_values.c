@@ -110,6 +110,7 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 	case CFG_UINT:
 	case CFG_POW2:
 	case CFG_BYTES:
+	case CFG_COUNT:
 		err = parse_uint(text, k->type == CFG_BYTES, &u);
 		if (err || u < k->min || (k->max && u > k->max) ||
 		    (k->type == CFG_POW2 && (u & (u - 1)))) {

@@ -66,6 +66,7 @@ struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
+	bool force;            /* --force: append even to a file that holds no alerts */
 };
 
 struct webhook_header {
@@ -147,8 +148,11 @@ int sink_set_start(struct sink_set *s);
 void sink_set_submit(struct sink_set *s, struct sink_record *r);
 /* SIGHUP: each sink reopens its files. */
 void sink_set_reopen(struct sink_set *s);
-/* Drains and stops every sink (what cannot be delivered now is spooled or
- * counted as dropped), then frees. NULL is fine. */
+/* Drains and stops every sink: what is queued is delivered, or spooled or
+ * counted as dropped when it cannot be now; afterwards the counters are
+ * final and a record submitted is counted as dropped. NULL is fine. */
+void sink_set_stop(struct sink_set *s);
+/* sink_set_stop, then frees. NULL is fine. */
 void sink_set_free(struct sink_set *s);
 size_t sink_set_count(const struct sink_set *s);
 /* Copies up to max sinks' counters; returns the number of sinks. */

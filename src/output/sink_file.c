@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "outfile/outfile.h"
 #include "output/sink_internal.h"
 
 struct file_sink {
@@ -21,6 +22,7 @@ struct file_sink {
 	int fd;
 	uint64_t size, rotate_bytes;
 	uint32_t rotate_keep;
+	bool force;
 };
 
 static int stdout_deliver(void *state, const struct sink_record *r)
@@ -51,14 +53,17 @@ int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct si
 
 static int file_open(struct file_sink *f)
 {
+	const struct outfile_spec spec = { .kind = OUTFILE_ALERTS, .append = true,
+					   .force = f->force, .mode = 0640 };
 	struct stat st;
+	char what[96];
+	int err;
 
-	f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (f->fd < 0 || fstat(f->fd, &st)) {
-		int err = -errno;
-
-		fprintf(stderr, "palisade: cannot open output %s (%s): %s\n", f->path, f->name,
-			strerror(-err));
+	snprintf(what, sizeof(what), "output %s", f->name);
+	err = outfile_open(AT_FDCWD, f->path, &spec, what, &f->fd);
+	if (!err && fstat(f->fd, &st))
+		err = -errno;
+	if (err) {
 		if (f->fd >= 0)
 			close(f->fd);
 		f->fd = -1;
@@ -179,6 +184,7 @@ int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink
 	f->path = strdup(cfg->file.path);
 	f->rotate_bytes = cfg->file.rotate_bytes;
 	f->rotate_keep = cfg->file.rotate_keep;
+	f->force = cfg->file.force;
 	err = !f->name || !f->path ? -ENOMEM : file_open(f);
 	if (err) {
 		file_destroy(f);

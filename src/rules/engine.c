@@ -5,6 +5,7 @@
  * allocated at creation or compile time; rules_eval() allocates nothing.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
@@ -77,6 +78,29 @@ int rules_priority_parse(const char *s, enum rules_priority *out)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+const char *rules_priority_suggest(const char *s)
+{
+	static const char *const upper[] = { "EMERGENCY", "ALERT", "CRITICAL", "ERROR",
+					     "WARNING", "NOTICE", "INFORMATIONAL", "DEBUG" };
+	char word[32];
+	const char *best = NULL;
+	unsigned best_d = 3;
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof(word); i++)
+		word[i] = (char)toupper((unsigned char)s[i]);
+	word[i] = '\0';
+	for (i = 0; i < sizeof(upper) / sizeof(upper[0]); i++) {
+		unsigned d = rl_edit_distance(word, upper[i]);
+
+		if (d < best_d && d < strlen(upper[i]) / 2 + 1) {
+			best_d = d;
+			best = upper[i];
+		}
+	}
+	return best;
 }
 
 void rules_config_default(struct rules_config *cfg)

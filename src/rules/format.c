@@ -143,6 +143,37 @@ static int load_existing(struct rl_arena *a, const struct rl_format *f, struct r
 	return 0;
 }
 
+/*
+ * %container.info: a placeholder of Falco's rules, not a field. Falco up to
+ * 0.40 wrote "%container.name (id=%container.id)" in its place (0.41 writes
+ * nothing and appends the container fields): palisade writes the former,
+ * and its appended container fields then skip the two already shown.
+ */
+#define CONTAINER_INFO "container.info"
+
+static int add_container_info(struct rl_arena *a, struct rl_vec *pieces, struct rl_vec *fields)
+{
+	static const char *const parts[] = { "container.name", " (id=", "container.id", ")" };
+	const char *sugg, *why;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rl_cfexpr *f;
+
+		if (i % 2) {
+			if (add_piece(a, pieces, parts[i], strlen(parts[i]), NULL))
+				return -ENOMEM;
+			continue;
+		}
+		f = rl_alloc(a, sizeof(*f));
+		if (!f || rl_field_resolve(a, parts[i], strlen(parts[i]), &f->ref, &sugg, &why))
+			return -ENOMEM;
+		f->type = f->ref.def->type;
+		if (add_piece(a, pieces, NULL, 0, f) || add_field(a, NULL, fields, f))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out)
 {
 	struct rl_vec pieces = { 0 }, fields = { 0 };
@@ -162,6 +193,16 @@ int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct 
 		if (i + 1 < len && s[i + 1] == '%') { /* "%%" is a literal '%' */
 			add_piece(cc->a, &pieces, s + lit, i + 1 - lit, NULL);
 			i += 2;
+			lit = i;
+			continue;
+		}
+		if (!strncmp(s + i + 1, CONTAINER_INFO, strlen(CONTAINER_INFO)) &&
+		    !field_char(s[i + 1 + strlen(CONTAINER_INFO)])) {
+			if (i > lit)
+				add_piece(cc->a, &pieces, s + lit, i - lit, NULL);
+			if (add_container_info(cc->a, &pieces, &fields))
+				return -ENOMEM;
+			i += 1 + strlen(CONTAINER_INFO);
 			lit = i;
 			continue;
 		}

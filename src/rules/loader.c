@@ -61,6 +61,20 @@ static void err(struct ld *l, const struct rl_ynode *n, const char *fmt, ...)
 	rl_diag(l->ds, true, n->pos, "%s", msg);
 }
 
+/* A rule's priority; a misspelt one is refused with the closest name. */
+static void load_priority(struct ld *l, const struct rl_ynode *n, const char *text,
+			  enum rules_priority *out)
+{
+	const char *s;
+
+	if (!rules_priority_parse(text, out))
+		return;
+	s = rules_priority_suggest(text);
+	err(l, n, "unknown priority '%s'%s%s%s (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, "
+		  "INFORMATIONAL, DEBUG)", text, s ? "; did you mean '" : "", s ? s : "",
+	    s ? "'?" : "");
+}
+
 static bool check_keys(struct ld *l, const struct rl_ynode *item, const char *const *allowed,
 		       const char *what)
 {
@@ -456,9 +470,7 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 				memset(&d->exceptions, 0, sizeof(d->exceptions));
 			load_exceptions(l, v, &d->exceptions, mode[k] == 'a');
 		} else if (!strcmp(keys[k], "priority") && v->kind == YN_SCALAR) {
-			if (rules_priority_parse(v->text, &d->info.priority))
-				err(l, v, "unknown priority '%s' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)",
-				    v->text);
+			load_priority(l, v, v->text, &d->info.priority);
 		} else if (!strcmp(keys[k], "enabled")) {
 			get_bool(l, item, "enabled", &d->info.enabled);
 		} else if (!strcmp(keys[k], "action")) {
@@ -550,6 +562,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		d->order = order;
 	}
 	d->pos = name_n->pos;
+	d->info.file = rl_file_name(name_n->pos.file);
+	d->info.line = name_n->pos.line;
 	d->info.name = rl_strdup(l->a, name);
 	d->info.enabled = true;
 	d->info.source = "syscall";
@@ -567,9 +581,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		err(l, n, "'output' must be a string");
 	d->info.desc = rl_strdup(l->a, get_str(l, item, "desc", NULL) ?: "");
 	const char *prio = get_str(l, item, "priority", &n);
-	if (prio && rules_priority_parse(prio, &d->info.priority))
-		err(l, n, "unknown priority '%s' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)",
-		    prio);
+	if (prio)
+		load_priority(l, n, prio, &d->info.priority);
 	const char *src = get_str(l, item, "source", NULL);
 	if (src)
 		d->info.source = rl_strdup(l->a, src);

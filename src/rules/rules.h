@@ -41,6 +41,9 @@ enum rules_priority {
 const char *rules_priority_name(enum rules_priority p);
 /* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
 int rules_priority_parse(const char *s, enum rules_priority *out);
+/* The priority a misspelt name most likely meant ("WARNNG" -> "WARNING"),
+ * upper case, or NULL when none is close. */
+const char *rules_priority_suggest(const char *s);
 
 struct proc_entry;
 /* The parent chain, isolated so tests and replay can supply their own. */
@@ -150,6 +153,8 @@ struct rules_rule_info {
 	/* NULL when the rule can fire with the sensors of today; otherwise why
 	 * not ("needs event types open, openat (not yet provided)"). */
 	const char *cannot_fire;
+	const char *file;     /* where the rule is defined (last full definition) */
+	unsigned line;
 	const char *evttypes; /* "execve,execveat" or "all" */
 	const char *condition; /* as written, appends joined; NULL before compile */
 	struct rules_action_spec action;

@@ -412,7 +412,11 @@ struct rl_compiler {
 	size_t total_nodes;      /* and for all trees */
 	size_t total_values;     /* list values expanded, all trees */
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
+	struct rl_vec list_hints; /* names rl_list_hint warned about */
 };
+/* Warns when an unquoted value in a list operand, which names no list,
+ * looks like a list name (list_hint.c). */
+void rl_list_hint(struct rl_compiler *cc, const char *name, struct rl_pos at);
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
 /* Builds the AST of a rule's exceptions: NULL if none. */
 struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);

@@ -31,6 +31,7 @@ struct sensor {
 	unsigned exit_tp_n;
 	struct bpf_link *exit_raw;
 	bool raw_hook; /* --syscall-hook raw */
+	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 
@@ -46,8 +47,6 @@ int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size
 int sensor_prefilter_tops_off(struct syscall_bpf *sc);
 /* Turns the raw-path gates off and clears their pieces (a reload). */
 int sensor_prefilter_raws_off(struct syscall_bpf *sc);
-/* The hook in use, for the start-up line and status; NULL when none. */
-const char *syscall_hook_name(const struct sensor *s);
 
 /* Writes the pre-filter's maps into empty ones (src/sensor/prefilter_maps.c);
  * unseeded: the process table is not seeded yet. 0 or -errno, printed. */

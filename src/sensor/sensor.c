@@ -12,14 +12,6 @@
 
 #include "sensor/internal.h"
 
-__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
-								const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *s = ctx;
@@ -70,10 +62,12 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	track = cfg->prefilter && cfg->prefilter->gated_ids;
 	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
 	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
+	sensor_log_forget();
 	err = syscall_bpf__load(sc);
 	if (err) {
-		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
-				"verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); libbpf's "
+				"log is above\n", strerror(-err));
 		return err;
 	}
 	/* The filter's entries before the specs that select them. */
@@ -121,7 +115,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	s->wakeup_bytes = cfg->wakeup_bytes;
 	s->raw_hook = cfg->syscall_raw_hook;
 	s->ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(libbpf_print);
+	sensor_log_forget();
 	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
 	 * (no CAP_SYS_RESOURCE here) only matters on older kernels. */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
@@ -145,12 +139,15 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	bpf_program__set_autoattach(s->skel->progs.on_sys_enter, false);
 	err = process_bpf__load(s->skel);
 	if (err) {
-		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root, "
-				"and see the verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root "
+				"(CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN); libbpf's log is above\n",
+			strerror(-err));
 		goto fail;
 	}
 	err = process_bpf__attach(s->skel);
 	if (err) {
+		sensor_log_failure();
 		fprintf(stderr, "palisade: attaching the tracepoints failed: %s\n", strerror(-err));
 		goto fail;
 	}
@@ -262,29 +259,31 @@ void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)
 
 void sensor_describe(struct sensor *s, char *buf, size_t size)
 {
-	struct bpf_program *prog;
-	size_t n = 0;
+	struct sensor_info si;
+	size_t i, n = 0;
 	int count = 0;
 
+	sensor_info(s, &si);
 	n += (size_t)snprintf(buf, size, "programs [");
-	bpf_object__for_each_program(prog, s->skel->obj) {
-		if (n < size)
+	for (i = 0; i < si.n_programs && n < size; i++) {
+		const struct sensor_program *sp = &si.programs[i];
+
+		if (!sp->links)
+			continue;
+		if (strcmp(sp->section, "tracepoint") == 0)
+			n += (size_t)snprintf(buf + n, size - n, "%stracepoint/syscalls/sys_exit_* x%u",
+					      count ? " " : "", sp->links);
+		else
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", count ? " " : "",
-					      bpf_program__section_name(prog));
+					      sp->section);
 		count++;
 	}
-	if (s->sc && syscall_hook_name(s) && n < size) {
-		n += (size_t)snprintf(buf + n, size - n, " %s", syscall_hook_name(s));
-		count++;
-	}
-	if (s->renames_tracked && n < size) {
-		n += (size_t)snprintf(buf + n, size - n, " tp_btf/task_rename");
-		count++;
-	}
+	if (si.links_error && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s? the kernel's links are unreadable: %s",
+				      count ? " " : "", strerror(-si.links_error));
 	if (n < size)
-		snprintf(buf + n, size - n, "] (%d), %u syscalls watched, ring buffer %u KiB; %s",
-			 count, s->watched, bpf_map__max_entries(s->skel->maps.events) / 1024,
-			 s->features);
+		snprintf(buf + n, size - n, "] (%d attached), %u syscalls watched, ring buffer %u KiB; %s",
+			 count, s->watched, si.ringbuf_bytes / 1024, s->features);
 }
 
 void sensor_close(struct sensor *s)
@@ -316,21 +315,4 @@ int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus)
 	}
 	free(vals);
 	return n;
-}
-
-void sensor_info(struct sensor *s, struct sensor_info *out)
-{
-	struct bpf_program *prog;
-
-	memset(out, 0, sizeof(*out));
-	bpf_object__for_each_program(prog, s->skel->obj)
-		if (out->n_programs < SENSOR_PROGRAMS_MAX)
-			out->programs[out->n_programs++] = bpf_program__section_name(prog);
-	if (s->sc && syscall_hook_name(s) && out->n_programs < SENSOR_PROGRAMS_MAX)
-		out->programs[out->n_programs++] = syscall_hook_name(s);
-	if (s->renames_tracked && out->n_programs < SENSOR_PROGRAMS_MAX)
-		out->programs[out->n_programs++] = "tp_btf/task_rename";
-	out->syscalls_watched = s->watched;
-	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
-	out->ncpus = s->ncpus;
 }

@@ -42,6 +42,23 @@ struct sensor_config {
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);
 
+/*
+ * libbpf's messages (bpf_log.c): verbosity 0 keeps them out of sight and
+ * prints them only to explain a failure (sensor_log_failure), 1 prints its
+ * warnings as they come, 2 its debug lines too. Call before any libbpf use.
+ */
+void sensor_log_init(int verbosity);
+/* Prints what libbpf said since the last call or forget (a failed load's
+ * verifier log), then forgets it. */
+void sensor_log_failure(void);
+/* Forgets what libbpf said (the start of an operation that may fail). */
+void sensor_log_forget(void);
+
+/* The pseudo file systems the kernel side uses (kernel_fs.c). */
+enum sensor_fs { SENSOR_FS_TRACEFS, SENSOR_FS_BPFFS };
+/* Mounts it when it is not, saying so; 0, or -errno with what to do printed. */
+int sensor_mount_fs(enum sensor_fs which);
+
 struct sensor;
 
 /* Returns 0 or a negative errno; the error was printed with what to do. */
@@ -88,12 +105,22 @@ bool sensor_prefilter_marks_full(struct sensor *s);
  * CPUs. Returns the CPUs written, or a negative errno. */
 int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus);
 
-/* What is attached, for metrics and `palisade status`. Strings live as long
- * as the sensor. */
+/*
+ * What is loaded and what is attached, for metrics and `palisade status`:
+ * each loaded program with the number of links the kernel holds to it,
+ * read back from the kernel's link list (sensor_links.c), never assumed.
+ * Strings live as long as the sensor.
+ */
 #define SENSOR_PROGRAMS_MAX 16
+struct sensor_program {
+	const char *section; /* "tp_btf/sys_enter", "tracepoint" */
+	const char *name;    /* the program's name in its object, "on_sys_enter" */
+	unsigned links;      /* 0: loaded, not attached */
+};
 struct sensor_info {
-	const char *programs[SENSOR_PROGRAMS_MAX]; /* section names, "tp_btf/..." */
+	struct sensor_program programs[SENSOR_PROGRAMS_MAX];
 	size_t n_programs;
+	int links_error; /* -errno: the kernel's links could not be read (all 0) */
 	unsigned syscalls_watched;
 	uint32_t ringbuf_bytes;
 	int ncpus;

@@ -46,6 +46,30 @@ check_promql() {
 	check "$1" [ -n "$r" ]
 }
 
+# kernel_links PID: "name count" for each BPF program the process holds a
+# link to, as the kernel sees it (/proc/PID/fdinfo of its link fds, the
+# program's name from bpftool, cut to 15 characters as the kernel keeps it).
+kernel_links() {
+	for f in /proc/$1/fdinfo/*; do
+		grep -q '^link_id:' "$f" 2>/dev/null && sed -n 's/^prog_id:[[:space:]]*//p' "$f"
+	done | sort | uniq -c | while read -r n id; do
+		echo "$(bpftool prog show id "$id" -j | jq -r .name) $n"
+	done | sort
+}
+
+# metrics_links: the same from the agent's palisade_sensor_program_links,
+# programs with a link only.
+metrics_links() {
+	curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" |
+		sed -n 's/^palisade_sensor_program_links{program="[^"]*",name="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' |
+		awk '$2 > 0 { print substr($1, 1, 15), $2 }' | sort
+}
+
+# The kernel's links of the sensor's programs, restricted to those names.
+sensor_kernel_links() {
+	kernel_links "$AGENT_PID" | grep -F -f "$WORK/sensor_names"
+}
+
 check "palisade --help lists status" sh -c "./palisade --help | grep -q '^  status '"
 check "run --help documents --metrics and --status-socket" sh -c \
 	"./palisade run --help | grep -q -- '--metrics ADDR' && ./palisade run --help | grep -q -- '--status-socket PATH'"
@@ -122,6 +146,17 @@ check_promql "PromQL: kernel records counted" 'sum(palisade_kernel_records_total
 check_promql "PromQL: exec events counted by type" 'palisade_events_total{kind="process",type="execve"} > 0'
 check_promql "PromQL: rules loaded, last load ok" 'palisade_rules_loaded > 0 and palisade_rules_last_load_success == 1'
 check_promql "PromQL: sensor programs attached" 'palisade_sensor_program_attached{program="tp_btf/sched_process_exec"} == 1'
+check_promql "PromQL: a program no rule needs is loaded, not attached" \
+	'palisade_sensor_program_attached{program="tp_btf/sys_enter"} == 0 and palisade_sensor_program_links{program="tp_btf/sys_enter"} == 0'
+# What the agent reports attached is what the kernel holds, link for link.
+curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" |
+	sed -n 's/^palisade_sensor_program_links{[^}]*name="\([^"]*\)"}.*/\1/p' | cut -c1-15 >"$WORK/sensor_names"
+metrics_links >"$WORK/links.metrics"
+sensor_kernel_links >"$WORK/links.kernel"
+check "sensor links: the metrics match the kernel's links ($(wc -l <"$WORK/links.kernel") programs)" \
+	sh -c "[ -s '$WORK/links.kernel' ] && diff '$WORK/links.metrics' '$WORK/links.kernel' >&2"
+check "sensor links: the kernel holds no link to on_sys_enter" \
+	sh -c "! grep -q '^on_sys_enter ' '$WORK/links.kernel'"
 check_promql "PromQL: process table size" 'palisade_proc_table_entries > 0 and palisade_proc_table_capacity > 0'
 check_promql "PromQL: container store size" "palisade_containers_known >= 1"
 check_promql "PromQL: process metrics" 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0'
@@ -151,9 +186,13 @@ check "status exits 0 with an agent" [ $? -eq 0 ]
 check "status: the agent's pid and version" grep -q "^palisade 0.1.0 .*pid $AGENT_PID\$" "$WORK/status.txt"
 check "status: rules line" grep -Eq '^rules +[1-9][0-9]* loaded, [0-9]+ enabled, [0-9]+ cannot fire; last load ok' "$WORK/status.txt"
 check "status: sensors attached" grep -Eq '^sensors +[0-9]+ attached: .*tp_btf/sched_process_exec' "$WORK/status.txt"
+check "status: sys_enter is loaded, not attached" sh -c \
+	"grep '^sensors ' '$WORK/status.txt' | grep -q 'loaded, not attached:.* tp_btf/sys_enter' && ! grep '^sensors ' '$WORK/status.txt' | sed 's/loaded, not attached.*//' | grep -q sys_enter"
 check "status: kernel losses" grep -Eq '^kernel +[0-9]+ records; lost [0-9]+ \(ring buffer full\)' "$WORK/status.txt"
 check "status: alerts counted" grep -Eq '^alerts +[1-9]' "$WORK/status.txt"
 ./palisade status --socket "$SOCK" --json >"$WORK/status.json"
+check "status --json: sys_enter in not_attached, not in programs" expect "$(cat "$WORK/status.json")" \
+	'(.sensors.not_attached | index("tp_btf/sys_enter")) != null and (.sensors.programs | index("tp_btf/sys_enter")) == null'
 check "status --json: fields" expect "$(cat "$WORK/status.json")" \
 	".pid == $AGENT_PID and .version == \"0.1.0\" and .rules.loaded > 0 and .rules.last_load_ok == true and .alerts.total >= 1 and .events.total > 0 and (.sensors.programs | index(\"tp_btf/sched_process_exec\")) != null and (.kernel_counters.losses | has(\"ring_buffer_full\")) and .uptime_seconds >= 0 and .tables.processes > 0 and (.sinks | type) == \"array\""
 check "status socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
@@ -168,6 +207,30 @@ check "live status socket: the message says another agent answers" \
 stop_prometheus
 stop_agent
 check "status socket removed at exit" [ ! -e "$SOCK" ]
+
+# A rule that kills at syscall entry attaches sys_enter: now reported
+# attached, and the kernel agrees.
+cat >"$WORK/ptrace.yaml" <<EOR
+- rule: metrics-mt ptrace in a container
+  desc: no debugging of other processes inside containers
+  condition: evt.type = ptrace and container.id != host
+  output: ptrace by %proc.name
+  priority: CRITICAL
+  action: {type: kill, scope: containers}
+EOR
+start_agent --enforce --rules "$WORK/ptrace.yaml" --metrics 127.0.0.1:$AGENT_PORT \
+	--status-socket none || exit 1
+deadline=$(( $(date +%s) + 10 ))
+until metrics_links | grep -q '^on_exec '; do # the first snapshot is taken within 1 s
+	[ "$(date +%s)" -lt "$deadline" ] || break
+	sleep 0.2
+done
+metrics_links >"$WORK/links.metrics"
+sensor_kernel_links >"$WORK/links.kernel"
+check "entry kill: on_sys_enter reported attached" grep -q '^on_sys_enter 1$' "$WORK/links.metrics"
+check "entry kill: the metrics match the kernel's links" \
+	sh -c "grep -q '^on_sys_enter 1$' '$WORK/links.kernel' && diff '$WORK/links.metrics' '$WORK/links.kernel' >&2"
+stop_agent
 
 # A stale socket (its agent died without removing it) is replaced.
 python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('$SOCK')"
