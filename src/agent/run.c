@@ -194,7 +194,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu; kernel kills "
+		"failed %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -202,7 +203,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		(unsigned long long)k[CNT_KILL_FAILED], fdline);
 	if (sensor_prefilter_marks_full(s))
 		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
 				"until restart (a rename mark did not fit, or renames were not followed "

@@ -156,5 +156,8 @@ int sensor_exec_path_key(const char *path, char key[EXEC_DENY_KEY]);
  * array lookup per syscall).
  */
 int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX]);
+/* Whether the kernel sent SIGKILL to thread tid at the entry of syscall nr
+ * (forgets it: each kill is reported once). */
+bool sensor_entry_killed_take(struct sensor *s, uint32_t tid, uint32_t nr);
 
 #endif
