@@ -38,6 +38,7 @@ struct config_key {
 	const char *choices; /* CFG_ENUM: "a|b|c" */
 	unsigned types;      /* output keys: the sink types it applies to */
 	bool required;       /* output keys: the type needs it */
+	const char *example; /* a required key: a value for `config example` */
 };
 
 extern const struct config_key config_keys[];
