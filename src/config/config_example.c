@@ -99,26 +99,22 @@ static const char *value_of(const struct config_key *k, char **set, int n_set)
 
 static void print_sink_examples(FILE *f)
 {
-	static const char *const types[] = { "stdout", "file", "webhook", "syslog", "audit_log" };
-
 	fputs("#\n# Keys every sink takes (with their defaults):\n", f);
-	for (size_t i = 0; i < config_output_key_count; i++) {
-		const struct config_key *k = &config_output_keys[i];
+	for (size_t i = 0; i < config_sink_common_key_count; i++) {
+		const struct config_key *k = &config_sink_common_keys[i];
 
-		if (k->types != OUT_ALL || strcmp(k->name, "type") == 0)
+		if (k->type == CFG_SINK_TYPE)
 			continue;
 		fprintf(f, "#   %s: %s  (%s)\n", k->name, k->def && *k->def ? k->def : "\"\"",
 			k->desc);
 	}
-	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-		unsigned bit = config_output_type_bit(types[t]);
+	for (size_t t = 0; t < config_sink_type_count; t++) {
+		const struct config_sink_type *st = &config_sink_types[t];
 
-		fprintf(f, "#\n# outputs:\n#   - type: %s\n", types[t]);
-		for (size_t i = 0; i < config_output_key_count; i++) {
-			const struct config_key *k = &config_output_keys[i];
+		fprintf(f, "#\n# %s:\n# outputs:\n#   - type: %s\n", st->desc, st->name);
+		for (size_t i = 0; i < st->n_keys; i++) {
+			const struct config_key *k = &st->keys[i];
 
-			if (k->types == OUT_ALL || !(k->types & bit))
-				continue;
 			print_desc(f, "#     ", k);
 			fprintf(f, "#     %s: ", k->name);
 			print_value(f, k, k->required ? k->example : k->def);
@@ -135,7 +131,8 @@ int config_print_example(FILE *f, char **set, int n_set)
 		size_t k;
 
 		for (k = 0; k < config_key_count; k++)
-			if (strncmp(set[i], config_keys[k].name, strlen(config_keys[k].name)) == 0 &&
+			if (config_keys[k].name &&
+			    strncmp(set[i], config_keys[k].name, strlen(config_keys[k].name)) == 0 &&
 			    set[i][strlen(config_keys[k].name)] == '=')
 				break;
 		if (k == config_key_count) {
@@ -151,8 +148,13 @@ int config_print_example(FILE *f, char **set, int n_set)
 		   "# `palisade config keys`, docs/configuration.md.\n");
 	for (size_t i = 0; i < config_key_count; i++) {
 		const struct config_key *k = &config_keys[i];
-		size_t shared = shared_depth(prev, k->name), depth = depth_of(k->name);
+		size_t shared, depth;
 		char part[64], lead[32];
+
+		if (!k->name) /* a command-line option only */
+			continue;
+		shared = shared_depth(prev, k->name);
+		depth = depth_of(k->name);
 
 		if (shared == 0)
 			fputc('\n', f);
