@@ -206,7 +206,8 @@ int metrics_http_start(struct metrics_registry *r, const struct metrics_http_cfg
 	if (!rc)
 		rc = http_guard_new(HTTP_REQUEST_DEADLINE, h->refused, &h->guard);
 	if (!rc)
-		rc = listener_start(h, &h->l[0], cfg->listen, cfg->socket_group, "metrics.listen");
+		rc = listener_start(h, &h->l[0], cfg->listen, cfg->socket_group,
+				    "metrics.listen/--metrics");
 	if (!rc && cfg->health_listen && *cfg->health_listen) {
 		h->l[1].health_only = true;
 		rc = listener_start(h, &h->l[1], cfg->health_listen, cfg->socket_group,
