@@ -10,7 +10,12 @@ const char agent_guard_help[] =
 	"                            (default 1000)\n"
 	"      --deny-timeout-verdict allow|deny\n"
 	"                            the answer when the decision is late or its\n"
-	"                            context unreadable (default allow)\n";
+	"                            context unreadable (default allow)\n"
+	"      --hold-timeout-ms N   under --enforce a new container's first exec\n"
+	"                            waits until its enforcement is in place; at most\n"
+	"                            N ms (default 2000, docs/enforcement.md)\n"
+	"      --hold-timeout-verdict release|kill\n"
+	"                            then: let it run unarmed (default) or kill it\n";
 
 int agent_guard_option(struct agent_guard_options *o, int opt, const char *arg)
 {
@@ -33,6 +38,22 @@ int agent_guard_option(struct agent_guard_options *o, int opt, const char *arg)
 			return -EINVAL;
 		}
 		o->timeout_deny = arg[0] == 'd';
+		return 0;
+	case 3:
+		v = strtoul(arg, &end, 10);
+		if (*end || v < 1 || v > 60000) {
+			fprintf(stderr, "palisade run: --hold-timeout-ms %s: need 1..60000\n", arg);
+			return -EINVAL;
+		}
+		o->hold.timeout_ms = (unsigned)v;
+		return 0;
+	case 4:
+		if (strcmp(arg, "release") && strcmp(arg, "kill")) {
+			fprintf(stderr, "palisade run: --hold-timeout-verdict %s: expected release or "
+					"kill\n", arg);
+			return -EINVAL;
+		}
+		o->hold.timeout_kill = arg[0] == 'k';
 		return 0;
 	default:
 		return -EINVAL;
@@ -215,6 +236,17 @@ static int guard_apply(void *ctx, const struct action_target *t, enum rules_acti
 	return 0;
 }
 
+/* A held container is marked before it runs (the keeper would mark it
+ * within a second: too late). */
+static int guard_arm(void *ctx, uint64_t cgroup_id, uint32_t pid, const struct container_info *c)
+{
+	struct guard_backend *g = ctx;
+
+	(void)cgroup_id;
+	(void)c;
+	return g->guard ? fguard_arm_root(g->guard, pid) : 0;
+}
+
 static void guard_reset(void *ctx)
 {
 	struct guard_backend *g = ctx;
@@ -233,5 +265,6 @@ void agent_guard_backend(struct action_backend *b)
 				      .prepare = guard_prepare,
 				      .apply = guard_apply,
 				      .reset = guard_reset,
+				      .arm = guard_arm,
 				      .ctx = &guard_be };
 }

@@ -14,12 +14,15 @@ struct agent_guard_options {
 	bool enforce;        /* run's --enforce: deny for real; default: audit ("would deny") */
 	unsigned timeout_ms; /* --deny-timeout-ms */
 	bool timeout_deny;   /* --deny-timeout-verdict deny */
+	struct action_hold_config hold; /* --hold-timeout-ms, --hold-timeout-verdict */
 };
 
 #define AGENT_GUARD_OPT_BASE 600
 #define AGENT_GUARD_LONGOPTS                                                              \
 	{ "deny-timeout-ms", required_argument, NULL, AGENT_GUARD_OPT_BASE + 1 },          \
-	{ "deny-timeout-verdict", required_argument, NULL, AGENT_GUARD_OPT_BASE + 2 }
+	{ "deny-timeout-verdict", required_argument, NULL, AGENT_GUARD_OPT_BASE + 2 },     \
+	{ "hold-timeout-ms", required_argument, NULL, AGENT_GUARD_OPT_BASE + 3 },          \
+	{ "hold-timeout-verdict", required_argument, NULL, AGENT_GUARD_OPT_BASE + 4 }
 
 extern const char agent_guard_help[];
 /* Handles one of AGENT_GUARD_LONGOPTS; 0 or -EINVAL (message printed). */

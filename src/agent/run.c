@@ -616,6 +616,9 @@ int agent_run_main(int argc, char **argv)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = actions_start(&o, host, sensor, &p, &container_backend);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	err = err ?: action_hold_start(p.actions, sensor, &o.guard.hold);
 	if (err)
 		goto cleanup;
 	o.guard.enforce = o.enforce;
