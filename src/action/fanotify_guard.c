@@ -259,7 +259,10 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 		}
 		fguard_count(&g->st.events, 1);
 		pend = (struct fguard_pending){ .tid = (uint32_t)m->pid, .kind = event_kind(m) };
-		v = decide(g, m, &pend, t0);
+		/* Stopping: what is left of the batch is allowed at once, as the
+		 * kernel allows what is pending when the group closes. */
+		v = __atomic_load_n(&g->stopping, __ATOMIC_RELAXED) ? FGUARD_ALLOW
+								    : decide(g, m, &pend, t0);
 		fguard_count(&g->decided, 1);
 		pthread_mutex_lock(&g->pending_lock);
 		for (size_t i = first; i < g->n_pending; i++) {
@@ -513,6 +516,7 @@ void fguard_free(struct fguard *g)
 
 	if (!g)
 		return;
+	__atomic_store_n(&g->stopping, true, __ATOMIC_RELAXED);
 	if (g->stop_fd >= 0 && write(g->stop_fd, &one, sizeof(one)) != sizeof(one))
 		fprintf(g->cfg.log, "palisade: fanotify: cannot stop the threads: %s\n",
 			strerror(errno));

@@ -55,6 +55,7 @@ struct fguard {
 	int fan_fd, stop_fd;
 	pthread_t decider, keeper;
 	bool decider_running, keeper_running;
+	bool stopping; /* __atomic: fguard_free has begun */
 
 	/* the keeper thread only */
 	void *keeper_snap; /* PROC_SNAPSHOT_REC_MAX */

@@ -1,6 +1,7 @@
 /* `palisade run`: the live agent. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,24 +29,38 @@
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
 #define POLL_MS 20
 
-static volatile sig_atomic_t stop_requested, stats_requested, reload_requested;
+static bool stop_requested, stats_requested, reload_requested;
 
-static void on_stop(int sig)
+/*
+ * The agent's signals are blocked in every thread from the start (threads
+ * inherit the mask, library threads included), so only the main loop takes
+ * them, between two polls of the ring (each returns within a short batch:
+ * sensor_poll). DESIGN.md section 4.
+ */
+static void agent_sigset(sigset_t *set)
 {
-	(void)sig;
-	stop_requested = 1;
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 }
 
-static void on_usr1(int sig)
+static void take_signals(void)
 {
-	(void)sig;
-	stats_requested = 1;
-}
+	const struct timespec now = { 0 };
+	sigset_t set;
+	int sig;
 
-static void on_hup(int sig)
-{
-	(void)sig;
-	reload_requested = 1;
+	agent_sigset(&set);
+	while ((sig = sigtimedwait(&set, NULL, &now)) > 0) {
+		if (sig == SIGUSR1)
+			stats_requested = true;
+		else if (sig == SIGHUP)
+			reload_requested = true;
+		else
+			stop_requested = true;
+	}
 }
 
 static void usage(FILE *f)
@@ -478,7 +493,7 @@ int agent_run_main(int argc, char **argv)
 	struct fguard *guard = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
-	struct sigaction sa = { 0 };
+	sigset_t signals;
 	struct action_backend container_backend = { 0 };
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
@@ -489,6 +504,9 @@ int agent_run_main(int argc, char **argv)
 	int err, seeded, fd_seeded;
 	bool env_on, ran = false;
 
+	/* Before any thread exists: every thread inherits the blocked mask. */
+	agent_sigset(&signals);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
 	err = parse_options(argc, argv, cfg, &o);
@@ -536,13 +554,6 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
@@ -631,7 +642,7 @@ int agent_run_main(int argc, char **argv)
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
 		o.docker_socket ? o.docker_socket : "off");
 
-	while (!stop_requested) {
+	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);
 		if (err < 0) {
 			fprintf(stderr, "palisade: reading the ring buffer failed: %s\n",
@@ -648,19 +659,19 @@ int agent_run_main(int argc, char **argv)
 		if (p.events_out)
 			fflush(p.events_out);
 		if (reload_requested) {
-			reload_requested = 0;
+			reload_requested = false;
 			agent_reload(&reload);
 			cfg = reload.cfg;
 		}
 		observe_tick(&ob);
 		if (stats_requested) {
-			stats_requested = 0;
+			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
 	ran = sensor != NULL;
 	if (sensor)
-		sensor_poll(sensor, 0); /* what is already queued is not lost */
+		sensor_drain(sensor, 500); /* what is queued, for half a second at most */
 cleanup:
 	/* Every producer of records finishes (the guard, queued container
 	 * actions, the network policy), then the sinks deliver what is queued,

@@ -15,6 +15,9 @@
 
 #include "rules/rules.h"
 
+/* A value the alert has none for: "<NA>", as Falco's output lines write it. */
+#define SINK_NA "<NA>"
+
 /* What a sink sees of one alert. Strings are never NULL ("" when absent). */
 struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
@@ -23,7 +26,10 @@ struct sink_record {
 	const char *source;           /* "syscall", or "palisade" for actions */
 	const char *output;           /* the formatted output line */
 	const char *hostname;
-	const char *container_id;     /* "host" for host processes */
+	/* As the alert's output_fields: container.id (12 characters, "host"
+	 * for host processes), container.name ("host"), container.image;
+	 * SINK_NA where the alert JSON has null. */
+	const char *container_id;
 	const char *container_name;
 	const char *container_image;
 	uint32_t pid;                 /* host pid of the process, 0 if none */

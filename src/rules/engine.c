@@ -588,6 +588,7 @@ void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out)
 	out->rules_cannot_fire = rules_engine_cannot_fire_count(e);
 	out->lists = e->coll.lists.n;
 	out->macros = e->coll.macros.n;
+	out->memory_bytes = rl_arena_bytes(&e->arena) + e->n_rules * sizeof(*e->rules);
 }
 
 size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names, size_t max,

@@ -142,32 +142,17 @@ static int get_bool(struct ld *l, const struct rl_ynode *item, const char *key, 
 
 struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->lists.n; i++) {
-		struct rl_list_def *d = c->lists.v[i];
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->list_names, name);
 }
 
 struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->macros.n; i++) {
-		struct rl_macro_def *d = c->macros.v[i];
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->macro_names, name);
 }
 
 struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->rules.n; i++) {
-		struct rl_rule_def *d = c->rules.v[i];
-		if (!strcmp(d->info.name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->rule_names, name);
 }
 
 /*
@@ -295,9 +280,9 @@ static void load_list(struct ld *l, const struct rl_ynode *item)
 	}
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->lists, d))
+		if (!d || !(d->name = rl_strdup(l->a, name)) || rl_vec_push(l->a, &l->c->lists, d) ||
+		    rl_names_put(l->a, &l->c->list_names, d->name, d))
 			return;
-		d->name = rl_strdup(l->a, name);
 	}
 	if (!append && replace) {
 		memset(&d->items, 0, sizeof(d->items));
@@ -340,9 +325,10 @@ static void load_macro(struct ld *l, const struct rl_ynode *item)
 	}
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->macros, d))
+		if (!d || !(d->name = rl_strdup(l->a, name)) ||
+		    rl_vec_push(l->a, &l->c->macros, d) ||
+		    rl_names_put(l->a, &l->c->macro_names, d->name, d))
 			return;
-		d->name = rl_strdup(l->a, name);
 	}
 	if (!append) {
 		memset(&d->cond, 0, sizeof(d->cond));
@@ -552,7 +538,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		return;
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->rules, d))
+		if (!d || rl_vec_push(l->a, &l->c->rules, d) ||
+		    rl_names_put(l->a, &l->c->rule_names, rl_strdup(l->a, name), d))
 			return;
 		d->order = l->c->rules.n - 1;
 	} else {

@@ -269,6 +269,7 @@ struct rules_stats {
 	uint64_t limiter_evictions; /* limiter slots recycled when full */
 	size_t rules_loaded, rules_enabled, rules_cannot_fire;
 	size_t lists, macros;
+	size_t memory_bytes; /* what the loaded rule set holds (linear in its files' size) */
 };
 void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out);
 

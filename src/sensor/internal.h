@@ -18,6 +18,8 @@ struct sensor {
 	struct ring_buffer *rb;
 	sensor_record_fn fn;
 	void *ctx;
+	/* the batch a poll consumes (sensor_poll): records, and when it ends */
+	uint64_t batch_records, batch_end_ns;
 	int ncpus;
 	char features[256];
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost

@@ -64,8 +64,12 @@ struct sensor;
 /* Returns 0 or a negative errno; the error was printed with what to do. */
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out);
-/* Consumes what is queued, waiting up to timeout_ms. Returns records or -errno. */
+/* Consumes what is queued, waiting up to timeout_ms, and returns within a
+ * short batch (50 ms of records) even when the producer never pauses, so the
+ * caller gets to check its stop flag. Returns records or -errno. */
 int sensor_poll(struct sensor *s, int timeout_ms);
+/* At exit: consumes what is queued for at most max_ms. Records or -errno. */
+int sensor_drain(struct sensor *s, int max_ms);
 /* Replaces the syscalls the kernel reports (a reload with other rules); loads
  * the syscall sensor if it was not. Returns 0 or -errno (message printed). */
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);

@@ -16,6 +16,7 @@
 
 #include "falco_rules.h"
 #include "rules/rules.h"
+#include "rules_fixture.h"
 
 
 static struct rules_engine *load_text(const char *text, int *ret)
@@ -467,17 +468,6 @@ static void test_action_key(void **state)
 		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade)");
 }
 
-/* True when some diagnostic contains `part`. */
-static bool has_diag_part(const struct rules_engine *e, const char *part)
-{
-	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
-		if (strstr(rules_engine_diag(e, i)->text, part))
-			return true;
-	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
-		fprintf(stderr, "  have: %s\n", rules_engine_diag(e, i)->text);
-	fprintf(stderr, "  want a diagnostic containing: %s\n", part);
-	return false;
-}
 
 static void expect_error_part(const char *text, const char *part)
 {
