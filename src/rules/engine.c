@@ -446,6 +446,8 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	cc->quiet_unknown = false;
 	if (rl_format_compile(cc, &d->output, &r->fmt))
 		return false;
+	if (rl_append_output(cc, &e->cfg, d, &r->fmt))
+		return false;
 	if (e->cfg.append_container) {
 		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
 		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
@@ -501,6 +503,8 @@ int rules_engine_compile(struct rules_engine *e)
 	if (e->compiled)
 		return e->failed ? -EINVAL : 0;
 	e->compiled = true;
+	rl_select_rules(&e->cfg, &e->coll);
+	rl_append_check(&cc, &e->cfg);
 	diag_macros(e, &cc);
 	e->n_rules = e->coll.rules.n;
 	e->rules = calloc(e->n_rules + 1, sizeof(*e->rules));
@@ -516,8 +520,8 @@ int rules_engine_compile(struct rules_engine *e)
 		}
 		r->active = r->cond && r->def->info.enabled &&
 			    r->def->info.priority <= e->cfg.min_priority;
-		if (r->fmt.n_fields > max_fields)
-			max_fields = r->fmt.n_fields;
+		if (rl_format_values(&r->fmt) > max_fields)
+			max_fields = rl_format_values(&r->fmt);
 	}
 	e->vals = calloc(max_fields + 1, sizeof(*e->vals));
 	if (!e->vals)
@@ -673,7 +677,7 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 	a.time_ns = now;
 	a.hostname = e->hostname;
 	a.fields = e->vals;
-	a.n_fields = r->fmt.n_fields;
+	a.n_fields = rl_format_values(&r->fmt);
 	e->stats.alerts++;
 	return cb ? (cb(&a, ctx) ? -1 : 1) : 1;
 }

@@ -236,6 +236,51 @@ int rl_format_add(struct rl_arena *a, struct rl_format *f, const char *label, co
 	return 0;
 }
 
+int rl_format_join(struct rl_arena *a, struct rl_format *f, const struct rl_format *more)
+{
+	size_t idx;
+
+	if (add_piece(a, f, " ", 1, 0))
+		return -ENOMEM;
+	for (size_t i = 0; i < more->n; i++) {
+		const struct rl_fmt_piece *p = &more->p[i];
+
+		if (p->lit ? add_piece(a, f, p->lit, p->lit_len, 0)
+			   : field_index(a, f, &more->fields[p->field], NULL, NULL, &idx) ||
+				     add_piece(a, f, NULL, 0, idx))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int rl_format_add_value(struct rl_arena *a, struct rl_format *f, const struct rl_cfexpr *x)
+{
+	size_t idx;
+
+	return field_index(a, f, x, NULL, NULL, &idx) ? -ENOMEM : 0;
+}
+
+int rl_format_add_extra(struct rl_arena *a, struct rl_format *f, const char *key,
+			const struct rl_format *sub)
+{
+	struct rl_format_extra *v = rl_alloc(a, (f->n_extra + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_extra; i++) {
+		if (!strcmp(f->extra[i].key, key)) { /* a later entry replaces it */
+			f->extra[i].fmt = *sub;
+			return 0;
+		}
+		v[i] = f->extra[i];
+	}
+	v[f->n_extra].key = key;
+	v[f->n_extra].fmt = *sub;
+	f->extra = v;
+	f->n_extra++;
+	return 0;
+}
+
 /* Text of a value; strings are returned in place. */
 static const char *value_text(const struct rl_value *v, char *tmp, size_t cap, size_t *len)
 {
@@ -345,6 +390,17 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 			}
 		}
 		}
+	}
+	/* append_output's named fields: their format rendered into vbuf. */
+	for (size_t i = 0; vals && i < f->n_extra; i++) {
+		struct rules_value *o = &vals[f->n_fields + i];
+
+		*o = (struct rules_value){ .field = f->extra[i].key, .kind = RULES_VAL_NULL };
+		if (vn + 1 >= vcap)
+			continue; /* no room left: null, never a stale value */
+		o->kind = RULES_VAL_STRING;
+		o->s = vbuf + vn;
+		vn += rl_format_render(c, &f->extra[i].fmt, vbuf + vn, vcap - vn, NULL, NULL, 0, s) + 1;
 	}
 	return n;
 }

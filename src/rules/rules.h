@@ -51,6 +51,40 @@ typedef const struct proc_entry *(*rules_ancestor_fn)(const struct event *ev,
 						      const struct proc_entry *p,
 						      unsigned n);
 
+/*
+ * Falco's rule selection (falco.yaml `rules:`, `palisade run -D/-T/-t`):
+ * applied in order at every compile, after the files' own `enabled:`, so a
+ * rule a file disables may be enabled here. A rule pattern matches the whole
+ * name, `*` standing for any run of characters; a tag matches exactly.
+ */
+struct rules_select {
+	bool enable;      /* false: disable */
+	const char *rule; /* a name pattern, or NULL */
+	const char *tag;  /* or a tag */
+};
+
+/*
+ * Falco's append_output: what rules matching (all of) source, rule name and
+ * tags get added to their alerts. extra_output is appended to the output
+ * line (after a blank); each extra field is added to output_fields only: a
+ * field by its name (format NULL), or a name whose value is a format such as
+ * "%proc.name on %evt.hostname" or a constant.
+ */
+struct rules_extra_field {
+	const char *name;
+	const char *format; /* NULL: name is a field */
+};
+struct rules_append {
+	const char *where;  /* names the entry in messages ("falco.yaml:57") */
+	const char *source; /* NULL: any */
+	const char *rule;   /* NULL: any */
+	const char *const *tags;
+	size_t n_tags;
+	const char *extra_output; /* NULL: none */
+	const struct rules_extra_field *fields;
+	size_t n_fields;
+};
+
 struct rules_config {
 	bool first_match_only;   /* false (default): report every matching rule */
 	bool append_container;   /* append container.id/name/image and proc.pid */
@@ -66,6 +100,11 @@ struct rules_config {
 	int64_t boot_to_realtime_ns;
 	rules_ancestor_fn ancestor; /* NULL: proc_table_ancestor on ev->procs */
 	FILE *diag_out;          /* where load problems are printed; NULL: none */
+	/* Read by rules_engine_compile() only: they need not outlive it. */
+	const struct rules_select *select;
+	size_t n_select;
+	const struct rules_append *append;
+	size_t n_append;
 };
 
 void rules_config_default(struct rules_config *cfg);

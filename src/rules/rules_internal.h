@@ -164,6 +164,9 @@ struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name
 struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name);
 struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name);
 
+/* Applies cfg's rule selection to the rules' enabled flags (select.c). */
+void rl_select_rules(const struct rules_config *cfg, struct rl_collection *c);
+
 /* Interprets the items of one parsed file into the collection. */
 void rl_load_items(struct rl_arena *a, struct rl_diags *ds, struct rl_collection *c,
 		   struct rl_file *f);
@@ -477,6 +480,7 @@ struct rl_fmt_piece {
 	size_t lit_len;
 	size_t field;    /* a field: its index in rl_format.fields */
 };
+struct rl_format_extra;
 /* Pieces and fields grow by doubling (rl_reserve): memory stays linear in
  * the output's length; a field shown many times is stored once. */
 struct rl_format {
@@ -484,7 +488,33 @@ struct rl_format {
 	size_t n, p_cap;
 	struct rl_cfexpr *fields; /* distinct fields, in order of appearance */
 	size_t n_fields, fields_cap;
+	/* append_output's named fields: in output_fields after the others,
+	 * each the text its format renders to. */
+	struct rl_format_extra *extra;
+	size_t n_extra;
 };
+struct rl_format_extra {
+	const char *key;
+	struct rl_format fmt;
+};
+/* Output values a rendering of f fills: fields, then extras. */
+static inline size_t rl_format_values(const struct rl_format *f)
+{
+	return f->n_fields + f->n_extra;
+}
+/* Appends more's text after a blank, and its fields (append_output). */
+int rl_format_join(struct rl_arena *a, struct rl_format *f, const struct rl_format *more);
+/* Adds a field to output_fields only, unless it is there already. */
+int rl_format_add_value(struct rl_arena *a, struct rl_format *f, const struct rl_cfexpr *x);
+/* Adds the output field `key` whose value is sub rendered as text. */
+int rl_format_add_extra(struct rl_arena *a, struct rl_format *f, const char *key,
+			const struct rl_format *sub);
+/* Compiles each of cfg's append_output entries once, reporting problems at
+ * its `where`; -EINVAL when any has one (append_output.c). */
+int rl_append_check(struct rl_compiler *cc, const struct rules_config *cfg);
+/* Applies the entries that match rule d to its format, without messages. */
+int rl_append_output(struct rl_compiler *cc, const struct rules_config *cfg,
+		     const struct rl_rule_def *d, struct rl_format *f);
 int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out);
 /* Appends " label=%field" unless the output already shows that field. */
 int rl_format_add(struct rl_arena *a, struct rl_format *f, const char *label, const char *field);
