@@ -68,12 +68,13 @@ struct audit_sink_cfg {
 	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
-/* The stdout and file sinks: JSON lines. */
+/* The stdout and file sinks: JSON lines, or the output lines. */
 struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
 	bool force;            /* --force: append even to a file that holds no alerts */
+	bool text;             /* the output lines (Falco's json_output: false), not JSON */
 };
 
 struct webhook_header {
@@ -85,9 +86,22 @@ struct webhook_sink_cfg {
 	const char *url;
 	uint32_t timeout_ms;
 	const char *tls_ca;  /* CA file verifying the server; NULL: system store */
+	const char *tls_ca_path; /* directory of hashed CA certificates; NULL: none */
 	bool tls_insecure;   /* skip certificate and host name checks */
+	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
+	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
+	const char *user_agent; /* NULL: "palisade" */
+	bool text;            /* POST the output line (text/plain) instead of the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
+};
+
+/* The program sink (Falco's program_output): alerts to `sh -c command`. */
+struct program_sink_cfg {
+	const char *command;
+	bool keep_alive;     /* one program for every alert; false: one per alert */
+	bool text;           /* the output line instead of the JSON */
+	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
 };
 
 /* One configured sink: what the framework needs, then the type's own keys. */
@@ -104,6 +118,7 @@ struct sink_cfg {
 	struct webhook_sink_cfg webhook;
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
+	struct program_sink_cfg program;
 };
 
 /*
@@ -125,6 +140,7 @@ void sink_factories_init(void);
  * src/output/syslog_sink.c and src/output/audit_log.c. */
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
 /* json: the alert's JSON line when the caller already has it (annotated),
