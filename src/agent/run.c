@@ -19,6 +19,7 @@
 #include "agent/reload.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "agent/service.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
 #include "rules/prefilter.h"
@@ -355,6 +356,7 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	sensor_log_init((int)cfg->verbose);
+	service_init();
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -482,6 +484,9 @@ int agent_run_main(int argc, char **argv)
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
 		docker_socket(cfg) ? docker_socket(cfg) : "off");
+	snprintf(desc, sizeof(desc), "watching; %d processes from /proc, %d fds", seeded,
+		 fd_seeded);
+	service_ready(desc);
 
 	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -501,15 +506,19 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.events_out);
 		if (reload_requested) {
 			reload_requested = false;
+			service_reloading();
 			agent_reload(&reload);
 			cfg = reload.cfg;
+			service_ready("watching; reload done (its outcome is in the log)");
 		}
 		observe_tick(&ob);
+		service_tick(clock_ns(CLOCK_MONOTONIC));
 		if (stats_requested) {
 			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
+	service_stopping();
 	ran = sensor != NULL;
 	if (sensor)
 		sensor_drain(sensor, 500); /* what is queued, for half a second at most */

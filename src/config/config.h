@@ -115,7 +115,13 @@ int config_output_defaults(struct sink_cfg *o, const char *type);
 /* Every key as a Markdown table (the source of docs/configuration.md). */
 void config_print_keys(FILE *f);
 
-/* `palisade config check FILE | keys` */
+/*
+ * A complete configuration file, every key at its default (or at VALUE for
+ * each "KEY=VALUE" of set) under its description. 0, or 2 for an unknown key.
+ */
+int config_print_example(FILE *f, char **set, int n_set);
+
+/* `palisade config check FILE | keys | example` */
 int config_cli_main(int argc, char **argv);
 
 #endif
