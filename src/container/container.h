@@ -219,6 +219,16 @@ struct container_engine;
 int container_engine_open(const char *socket_path, struct container_engine **out);
 int container_engine_get(struct container_engine *e, const char *path, long timeout_ms,
 			 long *status, char **body, size_t *len, char *err, size_t errlen);
+/*
+ * Streams GET path (e.g. /events?filters=...) line by line until the daemon
+ * closes it, an error, or container_engine_abort(); *up tells whether the
+ * stream was established (HTTP 200) before it ended.
+ */
+int container_engine_stream(struct container_engine *e, const char *path,
+			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
+			    bool *up, char *err, size_t errlen);
+/* From any thread: ends the request or stream in progress and every later one. */
+void container_engine_abort(struct container_engine *e);
 void container_engine_close(struct container_engine *e);
 
 struct container_store_stats {
