@@ -30,6 +30,7 @@ int agent_config_load(const char *path, struct palisade_config **out)
 
 void agent_options_from_config(const struct palisade_config *c, struct run_options *o)
 {
+	const char *bad;
 	size_t i;
 
 	agent_rules_defaults(&o->rules);
@@ -49,6 +50,13 @@ void agent_options_from_config(const struct palisade_config *c, struct run_optio
 	o->docker_socket = c->docker_enabled ? c->docker_socket : NULL;
 	o->syscalls = c->syscalls;
 	o->ringbuf_kib = (uint32_t)c->ringbuf_kib;
+	loss_defaults(&o->loss);
+	/* The file's values passed its checks: these parse. */
+	loss_priority_parse(c->consumer_priority, &o->loss.priority);
+	loss_actions_parse(c->drops_actions, c->n_drops_actions, &o->loss.actions, &bad);
+	o->loss.threshold = c->drops_threshold;
+	o->loss.rate = c->drops_rate;
+	o->loss.max_burst = c->drops_max_burst;
 	o->proc_table_size = (size_t)c->proc_table_size;
 	o->events = *c->events_output ? c->events_output : NULL;
 	o->output = NULL;

@@ -57,7 +57,7 @@ int agent_reload(struct agent_reload *r)
 
 	/* What the old filter let through is judged by the old rules. */
 	if (r->pf)
-		sensor_poll(r->sensor, 0);
+		sensor_drain(r->sensor);
 	r->p->rules = rules;
 	if (r->on_swap)
 		r->on_swap(r->swap_ctx, rules);

@@ -76,6 +76,9 @@ static void usage(FILE *f)
 		"      --no-docker           do not query Docker: containers get id only\n"
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
 		"                            (default 4096)\n"
+		"      --consumer-priority P the ring buffer consumer's scheduling: realtime\n"
+		"                            (default: SCHED_FIFO 1, nice -20 where refused),\n"
+		"                            nice (-20) or normal (docs/performance.md)\n"
 		"      --proc-table-size N   processes tracked before eviction (default %d)\n"
 		"      --enforce             carry out rule actions (kill, deny, pause, stop);\n"
 		"                            without it they are reported as \"would have\"\n"
@@ -101,7 +104,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_CONSUMER_PRIO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -109,6 +112,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
 		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
 		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
+		{ "consumer-priority", required_argument, NULL, OPT_CONSUMER_PRIO },
 		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
 		{ "events", required_argument, NULL, 'e' },
 		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
@@ -198,6 +202,13 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			if (*end || o->ringbuf_kib < 4 || (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
 				fprintf(stderr, "palisade run: --ringbuf-kib %s: need a power of "
 						"two >= 4\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CONSUMER_PRIO:
+			if (loss_priority_parse(optarg, &o->loss.priority)) {
+				fprintf(stderr, "palisade run: --consumer-priority %s: expected realtime, "
+						"nice or normal\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -463,7 +474,9 @@ int agent_run_main(int argc, char **argv)
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	struct sigaction sa = { 0 };
 	struct action_backend container_backend = { 0 };
-	char host[64] = "", desc[1024], cg2[512];
+	char host[64] = "", desc[1024], cg2[512], prio[192];
+	struct loss_state loss = { 0 };
+	bool loss_exit = false;
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
@@ -607,9 +620,14 @@ int agent_run_main(int argc, char **argv)
 		fd_seeded = 0;
 	}
 	sensor_describe(sensor, desc, sizeof(desc));
-	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
+	/* Last: the threads started above keep their normal priority. */
+	loss_priority_apply(o.loss.priority, prio, sizeof(prio));
+	loss_watch_init(&loss.watch, &o.loss);
+	loss.hostname = host;
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s; "
+			"consumer %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
-		o.docker_socket ? o.docker_socket : "off");
+		o.docker_socket ? o.docker_socket : "off", prio);
 
 	while (!stop_requested) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -631,6 +649,11 @@ int agent_run_main(int argc, char **argv)
 			reload_requested = 0;
 			agent_reload(&reload);
 			cfg = reload.cfg;
+			loss.watch.o = o.loss; /* the priority stays until a restart */
+		}
+		if (loss_tick(&loss, sensor, &p)) {
+			loss_exit = true;
+			break;
 		}
 		observe_tick(&ob);
 		if (stats_requested) {
@@ -639,13 +662,17 @@ int agent_run_main(int argc, char **argv)
 		}
 	}
 	if (sensor) {
-		sensor_poll(sensor, 0); /* what is already queued is not lost */
+		sensor_drain(sensor); /* what is already queued is not lost */
 		/* Queued container actions finish and are reported before the counters. */
 		action_container_backend_free(&container_backend);
 		if (p.actions)
 			action_poll(p.actions);
 		agent_net_enforce_poll(&p);
 		print_counters(sensor, &p, "exit");
+		fprintf(stderr, "palisade: exit: seconds with drops %llu, drop actions %llu "
+				"(syscall_event_drops)\n",
+			(unsigned long long)loss.watch.seconds_with_drops,
+			(unsigned long long)loss.watch.actions_taken);
 	}
 cleanup:
 	agent_guard_stop(guard, pipeline_emit, &p);
@@ -670,5 +697,5 @@ cleanup:
 	fd_table_free(p.fds);
 	jw_release(&p.json);
 	config_free(cfg);
-	return err ? 1 : 0;
+	return err || loss_exit ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "agent/fd_setup.h"
 #include "agent/guard_setup.h"
+#include "agent/loss.h"
 #include "agent/observe.h"
 #include "agent/rules_load.h"
 #include "config/config.h"
@@ -27,6 +28,7 @@ struct run_options {
 	enum agent_fd_mode fd_mode; /* --fd-table */
 	bool enforce; /* carry rule actions out; otherwise "would have" */
 	uint32_t ringbuf_kib;
+	struct loss_options loss; /* the consumer's priority, the drop alert */
 	size_t proc_table_size;
 	/* Where alerts go: the file's outputs, or the one sink -o asked for. */
 	const struct sink_cfg *outputs;

@@ -43,12 +43,18 @@ struct palisade_config {
 	bool docker_enabled;
 	const char *docker_socket;
 	uint64_t ringbuf_kib;
+	const char *consumer_priority; /* "realtime", "nice", "normal" */
 	const char *syscalls; /* "rules", "all", "none" */
 	uint64_t proc_table_size;
 	const char *events_output; /* "": none */
 
 	struct sink_cfg *outputs;
 	size_t n_outputs;
+
+	/* what to do when the kernel drops events (Falco's syscall_event_drops) */
+	double drops_threshold, drops_rate, drops_max_burst;
+	const char **drops_actions;
+	size_t n_drops_actions;
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;

@@ -34,8 +34,8 @@ struct config_key {
 	const char *def;     /* the default, as it would be written in the file */
 	const char *desc;
 	size_t off, off_n;   /* where the value (and a list's count) goes */
-	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES */
-	const char *choices; /* CFG_ENUM: "a|b|c" */
+	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_NUMBER when not 0 */
+	const char *choices; /* CFG_ENUM: "a|b|c"; CFG_STRLIST: each element's */
 	unsigned types;      /* output keys: the sink types it applies to */
 	bool required;       /* output keys: the type needs it */
 };

@@ -43,6 +43,10 @@ const struct config_key config_keys[] = {
 	{ K("sensor.ringbuf_kib", CFG_POW2, "4096",
 	  "kernel ring buffer size in KiB, a power of two (--ringbuf-kib)", G(ringbuf_kib)),
 	  .min = 4, .max = 1u << 20 },
+	{ K("sensor.consumer_priority", CFG_ENUM, "realtime",
+	  "scheduling of the thread that drains the ring buffer: realtime (SCHED_FIFO 1, "
+	  "nice -20 where refused), nice (-20) or normal; docs/performance.md "
+	  "(--consumer-priority)", G(consumer_priority)), .choices = "realtime|nice|normal" },
 	{ K("sensor.syscalls", CFG_ENUM, "rules",
 	  "syscalls the kernel reports: those the rules need, all, or none (--syscalls)",
 	  G(syscalls)), .choices = "rules|all|none" },
@@ -55,6 +59,17 @@ const struct config_key config_keys[] = {
 	{ K("outputs", CFG_OUTPUTS, "[{type: stdout}]",
 	  "where alerts go: a list of sinks (keys below); [] discards alerts; -o replaces "
 	  "the list", G(outputs)), .off_n = G(n_outputs) },
+	{ K("syscall_event_drops.threshold", CFG_NUMBER, "0",
+	  "act on a second whose share of records lost to a full ring buffer exceeds this "
+	  "(0 to 1; Falco's default is .1)", G(drops_threshold)), .max = 1 },
+	{ K("syscall_event_drops.actions", CFG_STRLIST, "[log, alert]",
+	  "what to do then: ignore, log (stderr), alert (rule \"Falco internal: syscall event "
+	  "drop\" to the outputs), exit", G(drops_actions)), .off_n = G(n_drops_actions),
+	  .choices = "ignore|log|alert|exit" },
+	{ K("syscall_event_drops.rate", CFG_NUMBER, "0.03333",
+	  "actions per second the token bucket allows", G(drops_rate)) },
+	{ K("syscall_event_drops.max_burst", CFG_NUMBER, "1",
+	  "actions the token bucket allows at once", G(drops_max_burst)), .min = 1 },
 	{ K("metrics.listen", CFG_STR, "",
 	  "host:port of the Prometheus /metrics endpoint; empty: off", G(metrics.listen)) },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",

@@ -19,11 +19,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/*
+ * libbpf's consume loop returns only once the ring is empty: under a flood
+ * that keeps it full it would never return, and the agent's loop (signals,
+ * reloads, the drop check) would never run. A callback error stops the loop
+ * with the record it was given consumed: past the batch, yield that way.
+ */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *s = ctx;
+	int err = s->fn(s->ctx, data, len);
 
-	return s->fn(s->ctx, data, len);
+	if (err)
+		return err;
+	return ++s->batch_n < SENSOR_BATCH ? 0 : -EAGAIN;
 }
 
 /* What the kernel offers beyond what the process sensor needs, for the
@@ -60,6 +69,7 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	err = err ?: bpf_map__reuse_fd(sc->maps.counters, bpf_map__fd(s->skel->maps.counters));
 	err = err ?: bpf_map__reuse_fd(sc->maps.scratch_map,
 				       bpf_map__fd(s->skel->maps.scratch_map));
+	err = err ?: bpf_map__reuse_fd(sc->maps.lost_by, bpf_map__fd(s->skel->maps.lost_by));
 	if (err) {
 		fprintf(stderr, "palisade: sharing maps with the syscall sensor failed: %s\n",
 			strerror(-err));
@@ -175,14 +185,38 @@ fail:
 
 int sensor_poll(struct sensor *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	int n;
 
-	if (n < 0 && n != -EINTR)
-		return n;
+	/* After a full batch more is waiting, and no wake-up may come for it
+	 * (only crossing the mark from below sends one): do not sleep. */
+	if (s->batch_n >= SENSOR_BATCH)
+		timeout_ms = 0;
+	s->batch_n = 0;
+	n = ring_buffer__poll(s->rb, timeout_ms);
 	/* Records are submitted without a wake-up (DESIGN.md section 6), and
 	 * poll consumes only rings that signalled one: drain after the timeout. */
-	n = ring_buffer__consume(s->rb);
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(s->rb);
+	if (n == -EAGAIN && s->batch_n >= SENSOR_BATCH)
+		return (int)s->batch_n; /* a full batch: the caller comes back */
 	return n == -EINTR ? 0 : n;
+}
+
+int sensor_drain(struct sensor *s)
+{
+	/* A record is at least its header and the ring's own 8 bytes: a ring's
+	 * worth of them covers everything queued at the call. */
+	uint64_t most = bpf_map__max_entries(s->skel->maps.events) /
+			(sizeof(struct ev_header) + 8), n = 0;
+	int got;
+
+	do {
+		got = sensor_poll(s, 0);
+		if (got < 0)
+			return got;
+		n += (uint64_t)got;
+	} while (got >= SENSOR_BATCH && n < most);
+	return 0;
 }
 
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
@@ -238,6 +272,25 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+int sensor_lost_by(struct sensor *s, uint64_t out[EV_LOST_SLOTS])
+{
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k;
+	int c, err = 0;
+
+	memset(out, 0, sizeof(uint64_t) * EV_LOST_SLOTS);
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < EV_LOST_SLOTS && !err; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.lost_by), &k, vals))
+			err = -errno;
+		for (c = 0; c < s->ncpus && !err; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return err;
 }
 
 void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)

@@ -47,14 +47,22 @@ struct sensor;
 /* Returns 0 or a negative errno; the error was printed with what to do. */
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out);
-/* Consumes what is queued, waiting up to timeout_ms. Returns records or -errno. */
+/* Consumes what is queued, waiting up to timeout_ms, at most a batch of
+ * records (so a ring kept full never holds the caller). Returns records or
+ * -errno. */
 int sensor_poll(struct sensor *s, int timeout_ms);
+/* Consumes at least every record queued at the call (then stops, even if
+ * producers keep the ring full). 0 or -errno. */
+int sensor_drain(struct sensor *s);
 /* Replaces the syscalls the kernel reports (a reload with other rules); loads
  * the syscall sensor if it was not. Returns 0 or -errno (message printed). */
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
 /* Whether exec records carry the environment (a rule reads proc.env);
  * takes effect at the next exec. */
 void sensor_capture_env(struct sensor *s, bool on);
+/* Records lost to a full ring, by what they were (EV_LOST_SLOTS of
+ * bpf/events.h), summed over the CPUs. 0 or -errno. */
+int sensor_lost_by(struct sensor *s, uint64_t out[EV_LOST_SLOTS]);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
 /*
