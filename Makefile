@@ -93,6 +93,9 @@ FUZZ_rules_condition := $(FUZZ_rules_load)
 FUZZ_audit_verify := src/output/audit_chain.c
 FUZZ_config_load := $(FUZZ_rules_load) $(wildcard src/config/config*.c)
 FUZZ_metrics_parse := src/metrics/parse.c src/metrics/exposition.c
+FUZZ_audit_compose := $(wildcard src/audit/*.c) $(wildcard src/container/*.c) src/outfile/outfile.c
+FUZZ_audit_k8s := $(FUZZ_audit_compose)
+FUZZ_audit_inspect := $(FUZZ_audit_compose)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
 	@mkdir -p $(@D)

@@ -81,6 +81,7 @@ static int load_engine(const struct agent_rules_options *ro, int64_t boot,
 /* What the dispatcher gave the guard (agent_guard_backend below). */
 #define GUARD_RULES_MAX 4096
 struct guard_backend {
+	struct fguard *guard; /* NULL until started */
 	struct fguard_plan plan;
 	bool built;
 	bool planned;                 /* the dispatcher has offered its rules */
@@ -122,6 +123,7 @@ int agent_guard_start(const struct agent_guard_options *o, const struct agent_ru
 	}
 	if (err == 0)
 		err = fguard_start(*out);
+	guard_be.guard = err ? NULL : *out;
 	if (err) {
 		fprintf(stderr, "palisade: fanotify: cannot start the file guard: %s\n",
 			strerror(-err));
@@ -150,6 +152,7 @@ void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
 
 	if (!g)
 		return;
+	guard_be.guard = NULL;
 	fguard_stats(g, &st);
 	fguard_drain(g, emit, ctx);
 	fprintf(stderr, "palisade: fanotify: events %llu: allowed %llu, denied %llu, would deny "
@@ -169,9 +172,9 @@ void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
 /*
  * The guard as one of the dispatcher's back-ends: it tells the plan which
  * deny rules fanotify serves (so they are not reported unservable), and
- * turns each of those rules' alerts into a record saying the operation was
- * refused before it happened. The guard itself denies; nothing is left to do
- * after the alert.
+ * turns each of those rules' alerts into a record of what the guard did
+ * with that operation (fguard_action_result). The guard itself denies;
+ * nothing is left to do after the alert.
  */
 
 static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
@@ -204,13 +207,11 @@ static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
 static int guard_apply(void *ctx, const struct action_target *t, enum rules_action type,
 		       struct action_result *res, uint64_t token)
 {
-	(void)ctx;
-	(void)t;
+	struct guard_backend *g = ctx;
+
 	(void)type;
 	(void)token;
-	res->outcome = ACTION_DONE;
-	snprintf(res->detail, sizeof(res->detail),
-		 "refused by fanotify before it happened (the deny record has the verdict)");
+	fguard_action_result(g->guard, t, res);
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -73,8 +75,8 @@ static void emit_to_sinks(struct pipeline *p, const char *json)
 	fields.output = json_string_value(json_object_get(o, "output")) ?: "";
 	fields.hostname = json_string_value(json_object_get(o, "hostname")) ?: "";
 	fields.container_id = json_string_value(json_object_get(f, "container.id")) ?: "host";
-	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: "";
-	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: "";
+	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: SINK_NA;
+	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: SINK_NA;
 	fields.pid = (uint32_t)json_integer_value(json_object_get(f, "proc.pid"));
 	fields.json = json;
 	fields.json_len = strlen(json);
@@ -147,8 +149,12 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	return 0;
 }
 
-int pipeline_open_output(const char *path, FILE **out)
+int pipeline_open_output(const char *path, enum outfile_kind kind, bool force, FILE **out)
 {
+	const struct outfile_spec spec = { .kind = kind, .truncate = true, .force = force,
+					   .mode = 0600 };
+	int fd, err;
+
 	*out = NULL;
 	if (strcmp(path, "none") == 0)
 		return 0;
@@ -156,12 +162,17 @@ int pipeline_open_output(const char *path, FILE **out)
 		*out = stdout;
 		return 0;
 	}
-	*out = fopen(path, "we");
+	err = outfile_open(AT_FDCWD, path, &spec,
+			   kind == OUTFILE_EVENTS ? "events output" : "alerts output", &fd);
+	if (err)
+		return err;
+	*out = fdopen(fd, "w");
 	if (!*out) {
-		fprintf(stderr, "palisade: cannot open output %s: %s\n", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		close(fd);
+		fprintf(stderr, "palisade: cannot open output %s: %s\n", path, strerror(-err));
 	}
-	return 0;
+	return err;
 }
 
 void pipeline_close_output(FILE *f)

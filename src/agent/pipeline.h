@@ -13,6 +13,7 @@
 #include "event/event.h"
 #include "fd/fd_table.h"
 #include "output/json_writer.h"
+#include "outfile/outfile.h"
 #include "output/sink.h"
 #include "proc/proc.h"
 #include "record/record.h"
@@ -42,8 +43,10 @@ struct pipeline {
 	uint64_t events, malformed, record_errors, alerts, alert_errors;
 };
 
-/* Opens an output: "-" is stdout, "none" is no output (*out = NULL). */
-int pipeline_open_output(const char *path, FILE **out);
+/* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else
+ * a file of `kind` started empty (outfile.h: 0600, links refused, a file of
+ * another kind kept unless `force`). */
+int pipeline_open_output(const char *path, enum outfile_kind kind, bool force, FILE **out);
 void pipeline_close_output(FILE *f);
 
 /* Writes one line of alert-stream JSON (action records): action_emit_fn. */

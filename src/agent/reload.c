@@ -55,9 +55,10 @@ int agent_reload(struct agent_reload *r)
 
 	struct rules_engine *old = r->p->rules;
 
-	/* What the old filter let through is judged by the old rules. */
+	/* What the old filter let through is judged by the old rules (for a
+	 * second at most: a producer that never pauses would hold the reload). */
 	if (r->pf)
-		sensor_drain(r->sensor);
+		sensor_drain(r->sensor, 1000);
 	r->p->rules = rules;
 	if (r->on_swap)
 		r->on_swap(r->swap_ctx, rules);

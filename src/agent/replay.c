@@ -22,6 +22,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -o, --output FILE         write alerts to FILE (\"-\" = stdout, \"none\")\n"
 		"  -e, --events FILE         also write every event as JSON to FILE\n"
+		"      --force               let -o and -e write over an existing file that\n"
+		"                            is not that kind of palisade output\n"
 		"      --check-prefilter     also check that every recorded open passes the\n"
 		"                            rules' pre-filter (a recording of `run` with it\n"
 		"                            on: the kernel and its user-space twin agree);\n"
@@ -37,6 +39,7 @@ int agent_replay_main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "check-prefilter", no_argument, NULL, 'P' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -48,7 +51,7 @@ int agent_replay_main(int argc, char **argv)
 	struct record_reader *r = NULL;
 	struct prefilter *pf = NULL;
 	const char *output = "-", *events = NULL;
-	bool check_pf = false;
+	bool check_pf = false, force = false;
 	uint64_t pf_judged = 0, pf_disagree = 0;
 	const void *data;
 	uint32_t type;
@@ -66,6 +69,8 @@ int agent_replay_main(int argc, char **argv)
 			events = optarg;
 		} else if (c == 'P') {
 			check_pf = true;
+		} else if (c == 'F') {
+			force = true;
 		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
@@ -82,8 +87,8 @@ int agent_replay_main(int argc, char **argv)
 		return 1;
 	p.boot_to_epoch_ns = record_reader_header(r)->boot_to_epoch_ns;
 	if (agent_rules_load(&rules_opts, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0 ||
-	    pipeline_open_output(output, &p.alerts_out) < 0 ||
-	    (events && pipeline_open_output(events, &p.events_out) < 0) ||
+	    pipeline_open_output(output, OUTFILE_ALERTS, force, &p.alerts_out) < 0 ||
+	    (events && pipeline_open_output(events, OUTFILE_EVENTS, force, &p.events_out) < 0) ||
 	    proc_table_new(PROC_TABLE_DEFAULT, &p.procs) < 0 ||
 	    fd_table_new(&p.fds) < 0 || /* used only if the recording seeded it */
 	    container_store_new(&ccfg, &p.containers) < 0)

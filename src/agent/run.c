@@ -1,6 +1,7 @@
 /* `palisade run`: the live agent. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,24 +29,38 @@
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
 #define POLL_MS 20
 
-static volatile sig_atomic_t stop_requested, stats_requested, reload_requested;
+static bool stop_requested, stats_requested, reload_requested;
 
-static void on_stop(int sig)
+/*
+ * The agent's signals are blocked in every thread from the start (threads
+ * inherit the mask, library threads included), so only the main loop takes
+ * them, between two polls of the ring (each returns within a short batch:
+ * sensor_poll). DESIGN.md section 4.
+ */
+static void agent_sigset(sigset_t *set)
 {
-	(void)sig;
-	stop_requested = 1;
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
 }
 
-static void on_usr1(int sig)
+static void take_signals(void)
 {
-	(void)sig;
-	stats_requested = 1;
-}
+	const struct timespec now = { 0 };
+	sigset_t set;
+	int sig;
 
-static void on_hup(int sig)
-{
-	(void)sig;
-	reload_requested = 1;
+	agent_sigset(&set);
+	while ((sig = sigtimedwait(&set, NULL, &now)) > 0) {
+		if (sig == SIGUSR1)
+			stats_requested = true;
+		else if (sig == SIGHUP)
+			reload_requested = true;
+		else
+			stop_requested = true;
+	}
 }
 
 static void usage(FILE *f)
@@ -72,6 +87,9 @@ static void usage(FILE *f)
 		"  -r, --record FILE         also record the raw event stream and container\n"
 		"                            metadata to FILE for `palisade replay`\n"
 		"                            (format: docs/record-format.md)\n"
+		"      --force               let -o, -e and --record write over an existing\n"
+		"                            file that is not that kind of palisade output\n"
+		"                            (links and other users' files are always refused)\n"
 		"      --docker-socket PATH  Docker Engine API socket (default %s)\n"
 		"      --no-docker           do not query Docker: containers get id only\n"
 		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
@@ -95,6 +113,9 @@ static void usage(FILE *f)
 				AGENT_FD_HELP
 "%s"
 		"%s%s"
+		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
+		"                            debug lines too); without it they are shown\n"
+		"                            only to explain a failure\n"
 		"  -h, --help                show this help\n",
 		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
 		observe_help, agent_guard_help);
@@ -104,7 +125,8 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 			 struct run_options *o)
 {
 	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_CONSUMER_PRIO };
+	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_FORCE,
+	       OPT_CONSUMER_PRIO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
@@ -119,7 +141,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
 		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		AGENT_RULES_LONGOPTS,
 		OBSERVE_LONGOPTS,
@@ -132,7 +156,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 
 	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
 	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
 		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
 			if (agent_guard_option(&o->guard, c, optarg))
 				return -EINVAL;
@@ -194,6 +218,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		case OPT_ENFORCE:
 			o->enforce = true;
 			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case OPT_NO_DOCKER:
 			o->docker_socket = NULL;
 			break;
@@ -220,6 +247,9 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 				return -EINVAL;
 			}
 			break;
+		case 'v':
+			o->verbose++;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -233,6 +263,7 @@ static int parse_options(int argc, char **argv, const struct palisade_config *cf
 		usage(stderr);
 		return -EINVAL;
 	}
+	o->output_sink.file.force = o->force;
 	return 0;
 }
 
@@ -367,7 +398,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; record write "
 		"errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown parent %llu); "
 		"containers %zu (engine %s, errors %llu); dropped in kernel: pre-filtered %llu "
-		"(per CPU: %s), own activity %llu; execs killed in kernel %llu%s\n",
+		"(per CPU: %s), own activity %llu; execs killed in kernel %llu; kernel kills "
+		"failed %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
 		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL], (unsigned long long)p->malformed,
@@ -375,7 +407,8 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED], fdline);
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		(unsigned long long)k[CNT_KILL_FAILED], fdline);
 	if (sensor_prefilter_marks_full(s))
 		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
 				"until restart (a rename mark did not fit, or renames were not followed "
@@ -472,7 +505,7 @@ int agent_run_main(int argc, char **argv)
 	struct fguard *guard = NULL;
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
-	struct sigaction sa = { 0 };
+	sigset_t signals;
 	struct action_backend container_backend = { 0 };
 	char host[64] = "", desc[1024], cg2[512], prio[192];
 	struct loss_state loss = { 0 };
@@ -483,8 +516,11 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded;
-	bool env_on;
+	bool env_on, ran = false;
 
+	/* Before any thread exists: every thread inherits the blocked mask. */
+	agent_sigset(&signals);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	if (agent_config_load(agent_config_path(argc, argv), &cfg))
 		return 2;
 	err = parse_options(argc, argv, cfg, &o);
@@ -497,6 +533,7 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	sensor_log_init(o.verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -505,7 +542,8 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	if (agent_sinks_new(&o, &p.sinks) < 0 ||
-	    (o.events && pipeline_open_output(o.events, &p.events_out) < 0)) {
+	    (o.events &&
+	     pipeline_open_output(o.events, OUTFILE_EVENTS, o.force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -513,7 +551,8 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (o.record) {
-		err = record_writer_open(o.record, p.boot_to_epoch_ns, host, &p.recorder);
+		err = record_writer_open(o.record, o.force, p.boot_to_epoch_ns, host,
+					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}
@@ -529,13 +568,6 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	syscall_interest(o.syscalls, p.rules, spec);
@@ -629,7 +661,7 @@ int agent_run_main(int argc, char **argv)
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
 		o.docker_socket ? o.docker_socket : "off", prio);
 
-	while (!stop_requested) {
+	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);
 		if (err < 0) {
 			fprintf(stderr, "palisade: reading the ring buffer failed: %s\n",
@@ -646,7 +678,7 @@ int agent_run_main(int argc, char **argv)
 		if (p.events_out)
 			fflush(p.events_out);
 		if (reload_requested) {
-			reload_requested = 0;
+			reload_requested = false;
 			agent_reload(&reload);
 			cfg = reload.cfg;
 			loss.watch.o = o.loss; /* the priority stays until a restart */
@@ -657,30 +689,32 @@ int agent_run_main(int argc, char **argv)
 		}
 		observe_tick(&ob);
 		if (stats_requested) {
-			stats_requested = 0;
+			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
-	if (sensor) {
-		sensor_drain(sensor); /* what is already queued is not lost */
-		/* Queued container actions finish and are reported before the counters. */
-		action_container_backend_free(&container_backend);
-		if (p.actions)
-			action_poll(p.actions);
-		agent_net_enforce_poll(&p);
+	ran = sensor != NULL;
+	if (sensor)
+		sensor_drain(sensor, 500); /* what is queued, for half a second at most */
+cleanup:
+	/* Every producer of records finishes (the guard, queued container
+	 * actions, the network policy), then the sinks deliver what is queued,
+	 * so that the counters printed at exit are the final ones: printed
+	 * before the drain, a webhook said "delivered 6" of 7 POSTs. */
+	agent_guard_stop(guard, pipeline_emit, &p);
+	action_container_backend_free(&container_backend); /* finishes queued actions */
+	if (p.actions)
+		action_poll(p.actions); /* the records of what the worker finished */
+	agent_net_enforce_poll(&p);
+	sink_set_stop(p.sinks);
+	if (ran) {
 		print_counters(sensor, &p, "exit");
 		fprintf(stderr, "palisade: exit: seconds with drops %llu, drop actions %llu "
 				"(syscall_event_drops)\n",
 			(unsigned long long)loss.watch.seconds_with_drops,
 			(unsigned long long)loss.watch.actions_taken);
 	}
-cleanup:
-	agent_guard_stop(guard, pipeline_emit, &p);
-	action_container_backend_free(&container_backend); /* finishes queued actions */
-	if (p.actions) {
-		action_poll(p.actions); /* the records of what the worker finished */
-		action_dispatcher_free(p.actions);
-	}
+	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */

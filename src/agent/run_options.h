@@ -27,6 +27,8 @@ struct run_options {
 	struct agent_guard_options guard; /* the fanotify guard (deny on files, exec) */
 	enum agent_fd_mode fd_mode; /* --fd-table */
 	bool enforce; /* carry rule actions out; otherwise "would have" */
+	int verbose; /* -v: libbpf's warnings as they come, -vv its debug lines */
+	bool force; /* --force: -o, -e, --record may replace a file of another kind */
 	uint32_t ringbuf_kib;
 	struct loss_options loss; /* the consumer's priority, the drop alert */
 	size_t proc_table_size;

@@ -12,6 +12,8 @@
 
 #include "config/config_parse.h"
 
+#define CONFIG_FILE_MAX (4u << 20)
+
 void config_problem(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -221,6 +223,13 @@ int config_load_buffer(const char *name, const char *text, size_t len, FILE *dia
 	yaml_parser_t parser;
 	int err;
 
+	*out = NULL;
+	err = config_yaml_guard(name, text, len, diag);
+	if (err) {
+		if (diag && err == -EINVAL)
+			fprintf(diag, "%s: nothing was applied\n", name);
+		return err;
+	}
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -229,31 +238,64 @@ int config_load_buffer(const char *name, const char *text, size_t len, FILE *dia
 	return err;
 }
 
+/* The whole file, at most CONFIG_FILE_MAX bytes (a configuration is small). */
+static int read_file(const char *path, FILE *diag, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 0;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (!f) {
+		err = -errno;
+		goto cleanup;
+	}
+	do {
+		char *grown;
+
+		if (cap > CONFIG_FILE_MAX) {
+			err = -EFBIG;
+			goto cleanup;
+		}
+		cap = cap ? 2 * cap : 65536;
+		grown = realloc(*text, cap);
+		if (!grown) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		*text = grown;
+		*len += fread(*text + *len, 1, cap - *len, f);
+	} while (*len == cap);
+	if (ferror(f))
+		err = -EIO;
+cleanup:
+	if (err && diag)
+		fprintf(diag, "%s: cannot read the configuration: %s\n", path,
+			err == -EFBIG ? "larger than 4 MiB" : strerror(-err));
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
+	if (f)
+		fclose(f);
+	return err;
+}
+
 int config_load(const char *path, FILE *diag, struct palisade_config **out)
 {
-	yaml_parser_t parser;
-	FILE *f;
+	char *text;
+	size_t len;
 	int err;
 
 	*out = NULL;
 	if (!path)
 		return load("defaults", NULL, diag, out);
-	f = fopen(path, "re");
-	if (!f) {
-		err = -errno;
-		if (diag)
-			fprintf(diag, "%s: cannot read the configuration: %s\n", path,
-				strerror(-err));
+	err = read_file(path, diag, &text, &len);
+	if (err)
 		return err;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	err = load(path, &parser, diag, out);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	err = config_load_buffer(path, text, len, diag, out);
+	free(text);
 	return err;
 }
 

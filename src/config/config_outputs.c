@@ -6,6 +6,8 @@
 
 #include "config/config_parse.h"
 
+#define CONFIG_OUTPUTS_MAX 64
+
 /* "outputs[2].url" style names in messages. */
 static void output_where(char *buf, size_t size, size_t idx, const char *key)
 {
@@ -153,6 +155,13 @@ int config_set_outputs(struct parse *p, const yaml_node_t *n, struct palisade_co
 	if (n->type != YAML_SEQUENCE_NODE) {
 		config_problem(p, n, "outputs: %s here (expected a list of sinks, e.g. - {type: stdout})",
 			config_kind_name(n));
+		return -EINVAL;
+	}
+	/* Each output is a thread and a queue; the name check below is pairwise. */
+	if (n->data.sequence.items.top - n->data.sequence.items.start > CONFIG_OUTPUTS_MAX) {
+		config_problem(p, n, "outputs: %zu outputs (expected at most %d)",
+			       (size_t)(n->data.sequence.items.top - n->data.sequence.items.start),
+			       CONFIG_OUTPUTS_MAX);
 		return -EINVAL;
 	}
 	c->n_outputs = 0;

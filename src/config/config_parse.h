@@ -28,6 +28,13 @@ struct config_priv {
 };
 
 
+/*
+ * The YAML's bounds, checked on its event stream before the document is
+ * built (config_guard.c): depth, one document, no NUL in a string, anchors and
+ * alias expansion. 0, or -EINVAL with `file:line: why` printed to diag.
+ */
+int config_yaml_guard(const char *file, const char *text, size_t len, FILE *diag);
+
 /* Prints `file:line: message` (or `file: message` without a node), counts it. */
 void config_problem(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

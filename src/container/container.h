@@ -51,6 +51,10 @@
 #define CONTAINER_MAX 16384
 #define CONTAINER_CGROUPS_MAX 65536
 #define CONTAINER_HOST_CGROUPS_MAX 4096
+/* An engine answer beyond these is refused (the container keeps its id only). */
+#define CONTAINER_MOUNTS_MAX 1024
+#define CONTAINER_HEALTH_ARGS_MAX 256
+#define CONTAINER_HEALTH_MAX 65536 /* bytes of the health check's argv */
 
 enum container_runtime {
 	RUNTIME_NONE = 0, /* host */
@@ -63,6 +67,15 @@ enum container_runtime {
 struct container_label {
 	char *key;
 	char *value;
+};
+
+/* One entry of the Engine API's Mounts (docker inspect), as Falco keeps it. */
+struct container_mount {
+	char *source;      /* host path or volume path */
+	char *dest;        /* path inside the container */
+	char *mode;        /* "ro", "z", ... as the engine says; "" for the default */
+	char *propagation; /* "rprivate", ...; "" for volumes */
+	bool rdwr;         /* RW */
 };
 
 /* One entry of the container's own /etc/passwd (a user) or /etc/group. */
@@ -85,6 +98,18 @@ struct container_info {
 	char *image;       /* as the user named it, e.g. "busybox:latest" */
 	char *image_id;    /* "sha256:..." */
 	bool privileged;
+	bool host_pid, host_network, host_ipc; /* HostConfig.*Mode "host" */
+	char *ip;          /* NetworkSettings: the primary IPv4 address, "" when none */
+	uint64_t start_ns; /* State.StartedAt, ns since the epoch; 0 when unknown */
+	/*
+	 * The Docker HEALTHCHECK (Config.Healthcheck.Test) as the command it
+	 * runs, argv NUL-separated (CMD-SHELL "x" is /bin/sh -c x), as
+	 * libsinsp reads it; health_len 0: no health check (none or NONE).
+	 */
+	char *health_argv;
+	uint32_t health_len;
+	struct container_mount *mounts;
+	size_t n_mounts;
 	struct container_label *labels;
 	size_t n_labels;
 	uint64_t cgroup_id; /* the cgroup this copy was published for; 0 when none */
@@ -182,6 +207,19 @@ void container_info_free(struct container_info *c);
  */
 int container_engine_post(const char *socket_path, const char *path, long timeout_ms,
 			  long *status, char *err, size_t errlen);
+
+/*
+ * A blocking Engine API client for one thread (commands that read the daemon:
+ * palisade audit). GET answers as container_engine_post's: 0 with the HTTP
+ * status and the body (malloc'd, NUL-terminated, at most 8 MiB), or a
+ * negative errno (-ECONNREFUSED: no daemon) with libcurl's words in err.
+ * The connection is kept between requests.
+ */
+struct container_engine;
+int container_engine_open(const char *socket_path, struct container_engine **out);
+int container_engine_get(struct container_engine *e, const char *path, long timeout_ms,
+			 long *status, char **body, size_t *len, char *err, size_t errlen);
+void container_engine_close(struct container_engine *e);
 
 struct container_store_stats {
 	size_t containers; /* known containers */

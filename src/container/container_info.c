@@ -15,7 +15,7 @@
 struct container_info_block {
 	struct container_info_block *retire_next;
 	uint64_t free_at_ms;
-	struct container_info info; /* then labels, users, groups, then the strings */
+	struct container_info info; /* then labels, mounts, users, groups, then the strings */
 };
 
 #define BLOCK_OF(c) \
@@ -37,6 +37,42 @@ static char *put_str(char **cursor, const char *s)
 		dst[0] = '\0';
 	*cursor += n;
 	return dst;
+}
+
+/* Copies n bytes (which may hold NULs) and a terminating NUL. */
+static char *put_bytes(char **cursor, const char *s, size_t n)
+{
+	char *dst = *cursor;
+
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
+	*cursor += n + 1;
+	return dst;
+}
+
+static size_t mounts_str_size(const struct container_mount *m, size_t n)
+{
+	size_t size = 0, i;
+
+	for (i = 0; i < n; i++)
+		size += str_size(m[i].source) + str_size(m[i].dest) + str_size(m[i].mode) +
+			str_size(m[i].propagation);
+	return size;
+}
+
+static void put_mounts(struct container_mount *dst, char **cursor,
+		       const struct container_mount *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		dst[i].rdwr = src[i].rdwr;
+		dst[i].source = put_str(cursor, src[i].source);
+		dst[i].dest = put_str(cursor, src[i].dest);
+		dst[i].mode = put_str(cursor, src[i].mode);
+		dst[i].propagation = put_str(cursor, src[i].propagation);
+	}
 }
 
 static size_t accounts_str_size(const struct container_account *a, size_t n)
@@ -69,15 +105,19 @@ struct container_info *container_info_pack(const struct container_info *src,
 {
 	size_t n_users = src->has_accounts ? src->n_users : 0;
 	size_t n_groups = src->has_accounts ? src->n_groups : 0;
+	uint32_t health_len = src->health_argv ? src->health_len : 0;
 	struct container_account *accounts;
+	struct container_mount *mounts;
 	struct container_info_block *b;
 	struct container_info *c;
 	size_t size = sizeof(*b), i;
 	char *cursor;
 
 	size += src->n_labels * sizeof(struct container_label);
+	size += src->n_mounts * sizeof(struct container_mount);
 	size += (n_users + n_groups) * sizeof(struct container_account);
 	size += str_size(src->name) + str_size(src->image) + str_size(src->image_id);
+	size += str_size(src->ip) + health_len + 1 + mounts_str_size(src->mounts, src->n_mounts);
 	for (i = 0; i < src->n_labels; i++)
 		size += str_size(src->labels[i].key) + str_size(src->labels[i].value);
 	size += accounts_str_size(src->users, n_users) + accounts_str_size(src->groups, n_groups);
@@ -91,8 +131,11 @@ struct container_info *container_info_pack(const struct container_info *src,
 	c->id[CONTAINER_ID_LEN] = '\0';
 	c->cgroup_id = cgroup_id;
 	c->labels = src->n_labels ? (struct container_label *)(b + 1) : NULL;
-	accounts = (struct container_account *)((struct container_label *)(b + 1) + src->n_labels);
+	mounts = (struct container_mount *)((struct container_label *)(b + 1) + src->n_labels);
+	c->mounts = src->n_mounts ? mounts : NULL;
+	accounts = (struct container_account *)(mounts + src->n_mounts);
 	cursor = (char *)(accounts + n_users + n_groups);
+	put_mounts(mounts, &cursor, src->mounts, src->n_mounts);
 	for (i = 0; i < src->n_labels; i++) {
 		c->labels[i].key = put_str(&cursor, src->labels[i].key);
 		c->labels[i].value = put_str(&cursor, src->labels[i].value);
@@ -104,6 +147,9 @@ struct container_info *container_info_pack(const struct container_info *src,
 	c->name = put_str(&cursor, src->name);
 	c->image = put_str(&cursor, src->image);
 	c->image_id = put_str(&cursor, src->image_id);
+	c->ip = put_str(&cursor, src->ip);
+	c->health_len = health_len;
+	c->health_argv = put_bytes(&cursor, src->health_argv, health_len);
 	return c;
 }
 
@@ -145,6 +191,31 @@ static bool accounts_same(const struct container_account *a, const struct contai
 	return true;
 }
 
+static bool mounts_same(const struct container_mount *a, const struct container_mount *b,
+			size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].rdwr != b[i].rdwr || strcmp(a[i].source, b[i].source) != 0 ||
+		    strcmp(a[i].dest, b[i].dest) != 0 || strcmp(a[i].mode, b[i].mode) != 0 ||
+		    strcmp(a[i].propagation, b[i].propagation) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* What the engine says beyond names and labels: mounts, health check, ... */
+static bool container_info_same_engine_facts(const struct container_info *a,
+					     const struct container_info *b)
+{
+	return a->host_pid == b->host_pid && a->host_network == b->host_network &&
+	       a->host_ipc == b->host_ipc && a->start_ns == b->start_ns &&
+	       strcmp(a->ip, b->ip) == 0 && a->health_len == b->health_len &&
+	       memcmp(a->health_argv, b->health_argv, a->health_len) == 0 &&
+	       a->n_mounts == b->n_mounts && mounts_same(a->mounts, b->mounts, a->n_mounts);
+}
+
 bool container_info_same(const struct container_info *a, const struct container_info *b)
 {
 	size_t i;
@@ -152,7 +223,8 @@ bool container_info_same(const struct container_info *a, const struct container_
 	if (strcmp(a->id, b->id) != 0 || a->runtime != b->runtime ||
 	    a->has_metadata != b->has_metadata || a->privileged != b->privileged ||
 	    strcmp(a->name, b->name) != 0 || strcmp(a->image, b->image) != 0 ||
-	    strcmp(a->image_id, b->image_id) != 0 || a->n_labels != b->n_labels)
+	    strcmp(a->image_id, b->image_id) != 0 || a->n_labels != b->n_labels ||
+	    !container_info_same_engine_facts(a, b))
 		return false;
 	for (i = 0; i < a->n_labels; i++) {
 		if (strcmp(a->labels[i].key, b->labels[i].key) != 0 ||
@@ -212,6 +284,76 @@ static json_t *accounts_to_json(const struct container_account *a, size_t n)
 	return o;
 }
 
+int container_argv_join(const char *const *items, size_t n, char **out, uint32_t *len)
+{
+	size_t size = 0, i;
+	char *p;
+
+	*out = NULL;
+	*len = 0;
+	for (i = 0; i < n; i++)
+		size += strlen(items[i]) + 1;
+	if (!size)
+		return 0;
+	if (size > CONTAINER_HEALTH_MAX)
+		return -E2BIG;
+	p = malloc(size);
+	if (!p)
+		return -ENOMEM;
+	*out = p;
+	for (i = 0; i < n; i++)
+		p = stpcpy(p, items[i]) + 1;
+	*len = (uint32_t)size - 1; /* the last NUL terminates, as in a record's argv */
+	return 0;
+}
+
+static json_t *mounts_to_json(const struct container_mount *m, size_t n)
+{
+	json_t *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; a && i < n; i++) {
+		o = json_pack("{s:s, s:s, s:s, s:b, s:s}", "source", m[i].source, "dest", m[i].dest,
+			      "mode", m[i].mode, "rdwr", m[i].rdwr, "propagation",
+			      m[i].propagation);
+		if (json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *argv_to_json(const char *argv, uint32_t len)
+{
+	json_t *a = json_array();
+	const char *p = argv, *end = argv + len;
+
+	while (a && len && p <= end) {
+		if (json_array_append_new(a, json_string(p))) {
+			json_decref(a);
+			return NULL;
+		}
+		p += strlen(p) + 1;
+	}
+	return a;
+}
+
+/* The engine facts beyond names and labels, as record files carry them. */
+static int engine_facts_to_json(json_t *o, const struct container_info *c)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, c->start_ns);
+	return json_object_set_new(o, "mounts", mounts_to_json(c->mounts, c->n_mounts)) ||
+	       json_object_set_new(o, "health", argv_to_json(c->health_argv, c->health_len)) ||
+	       json_object_set_new(o, "ip", json_string(c->ip ? c->ip : "")) ||
+	       json_object_set_new(o, "start_ns", json_string(num)) ||
+	       json_object_set_new(o, "host_pid", json_boolean(c->host_pid)) ||
+	       json_object_set_new(o, "host_network", json_boolean(c->host_network)) ||
+	       json_object_set_new(o, "host_ipc", json_boolean(c->host_ipc));
+}
+
 /*
  * Record files carry one container per frame. cgroup_id goes out as a JSON
  * integer; jansson's integers are signed, so an id above INT64_MAX (no kernel
@@ -246,7 +388,8 @@ char *container_info_to_json(const struct container_info *c)
 	    json_object_set_new(o, "image", json_string(c->image ? c->image : "")) ||
 	    json_object_set_new(o, "image_id", json_string(c->image_id ? c->image_id : "")) ||
 	    json_object_set_new(o, "privileged", json_boolean(c->privileged)) ||
-	    json_object_set(o, "labels", labels) || json_object_set_new(o, "cgroup_id", cg))
+	    json_object_set(o, "labels", labels) || json_object_set_new(o, "cgroup_id", cg) ||
+	    engine_facts_to_json(o, c))
 		goto cleanup;
 	if (c->has_accounts &&
 	    (json_object_set_new(o, "users", accounts_to_json(c->users, c->n_users)) ||
@@ -273,7 +416,7 @@ static int get_str(json_t *o, const char *key, const char **out)
 	return 0;
 }
 
-static int get_cgroup_id(json_t *v, uint64_t *out)
+static int get_u64(json_t *v, uint64_t *out)
 {
 	const char *s;
 	char *end;
@@ -338,6 +481,85 @@ static int accounts_from_json(json_t *o, struct container_account **out, size_t 
 	return 0;
 }
 
+/* What mounts_to_json wrote; strings point into the JSON tree. */
+static int mounts_from_json(json_t *a, struct container_mount **out, size_t *n)
+{
+	json_t *m;
+	size_t i;
+	int rdwr;
+
+	*out = NULL;
+	*n = 0;
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > CONTAINER_MOUNTS_MAX)
+		return -EINVAL;
+	if (!json_array_size(a))
+		return 0;
+	*out = calloc(json_array_size(a), sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	json_array_foreach(a, i, m) {
+		struct container_mount *d = &(*out)[i];
+
+		if (json_unpack(m, "{s:s, s:s, s:s, s:b, s:s}", "source", &d->source, "dest",
+				&d->dest, "mode", &d->mode, "rdwr", &rdwr, "propagation",
+				&d->propagation)) {
+			free(*out);
+			*out = NULL;
+			return -EINVAL;
+		}
+		d->rdwr = rdwr;
+	}
+	*n = json_array_size(a);
+	return 0;
+}
+
+/* A JSON array of strings as a NUL-separated argv (malloc'd). */
+int container_argv_from_json(json_t *a, size_t skip, char **out, uint32_t *len)
+{
+	const char *items[CONTAINER_HEALTH_ARGS_MAX];
+	size_t i, n = 0;
+	json_t *v;
+
+	*out = NULL;
+	*len = 0;
+	if (!json_is_array(a) || json_array_size(a) > skip + CONTAINER_HEALTH_ARGS_MAX)
+		return -EINVAL;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return -EINVAL;
+		if (i >= skip)
+			items[n++] = json_string_value(v);
+	}
+	return container_argv_join(items, n, out, len);
+}
+
+static int engine_facts_from_json(json_t *root, struct container_info *tmp)
+{
+	json_t *v;
+	int err;
+
+	err = mounts_from_json(json_object_get(root, "mounts"), &tmp->mounts, &tmp->n_mounts);
+	if (err)
+		return err;
+	v = json_object_get(root, "health");
+	if (v && (err = container_argv_from_json(v, 0, &tmp->health_argv, &tmp->health_len)))
+		return err;
+	const char *ip;
+
+	if (get_str(root, "ip", &ip) || get_u64(json_object_get(root, "start_ns"), &tmp->start_ns))
+		return -EINVAL;
+	tmp->ip = (char *)ip;
+	v = json_object_get(root, "host_pid");
+	tmp->host_pid = json_is_true(v);
+	v = json_object_get(root, "host_network");
+	tmp->host_network = json_is_true(v);
+	v = json_object_get(root, "host_ipc");
+	tmp->host_ipc = json_is_true(v);
+	return 0;
+}
+
 int container_info_from_json(const char *text, size_t len, struct container_info **out)
 {
 	struct container_info tmp = { 0 };
@@ -376,7 +598,7 @@ int container_info_from_json(const char *text, size_t len, struct container_info
 	if (get_str(root, "image_id", &s))
 		goto cleanup;
 	tmp.image_id = (char *)s;
-	if (get_cgroup_id(json_object_get(root, "cgroup_id"), &tmp.cgroup_id))
+	if (get_u64(json_object_get(root, "cgroup_id"), &tmp.cgroup_id))
 		goto cleanup;
 	lab = json_object_get(root, "labels");
 	if (lab && !json_is_object(lab) && !json_is_null(lab))
@@ -397,6 +619,10 @@ int container_info_from_json(const char *text, size_t len, struct container_info
 	}
 	tmp.labels = labels;
 	tmp.n_labels = n;
+	err = engine_facts_from_json(root, &tmp);
+	if (err)
+		goto cleanup;
+	err = -EINVAL;
 	/* Neither key: the recording run had no accounts for it (or predates them). */
 	users = json_object_get(root, "users");
 	groups = json_object_get(root, "groups");
@@ -413,6 +639,8 @@ int container_info_from_json(const char *text, size_t len, struct container_info
 cleanup:
 	free(tmp.users);
 	free(tmp.groups);
+	free(tmp.mounts);
+	free(tmp.health_argv);
 	free(labels);
 	json_decref(root);
 	return err;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "container/internal.h"
 
@@ -111,6 +112,134 @@ static int get_labels(json_t *root, const char *path, struct container_label **o
 	return 0;
 }
 
+/* Mounts: an array of objects; null and absent both mean none. Strings
+ * point into the JSON tree. */
+static int get_mounts(json_t *root, struct container_info *c, char *err, size_t errlen)
+{
+	json_t *a = json_object_get(root, "Mounts"), *m;
+	size_t i;
+
+	if (!a || json_is_null(a) || (json_is_array(a) && !json_array_size(a)))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > CONTAINER_MOUNTS_MAX)
+		return fail(err, errlen, "Mounts is not an array of at most %d mounts",
+			    CONTAINER_MOUNTS_MAX);
+	c->mounts = calloc(json_array_size(a), sizeof(*c->mounts));
+	if (!c->mounts)
+		return -ENOMEM;
+	json_array_foreach(a, i, m) {
+		struct container_mount *d = &c->mounts[c->n_mounts];
+		json_t *rw = json_object_get(m, "RW");
+		const char *src = "", *dst = "", *mode = "", *prop = "";
+
+		/* Source and Mode may be empty, Propagation absent (volumes). */
+		if (!json_is_object(m) || json_unpack(m, "{s?s, s:s, s?s, s?s}", "Source", &src,
+						      "Destination", &dst, "Mode", &mode,
+						      "Propagation", &prop) ||
+		    (rw && !json_is_boolean(rw)))
+			return fail(err, errlen, "Mounts[%zu] is not a mount (Destination, RW)", i);
+		d->source = (char *)src;
+		d->dest = (char *)dst;
+		d->mode = (char *)mode;
+		d->propagation = (char *)prop;
+		d->rdwr = json_is_true(rw);
+		c->n_mounts++;
+	}
+	return 0;
+}
+
+/*
+ * Config.Healthcheck.Test as libsinsp reads it: ["CMD", exe, args...] runs
+ * exe; ["CMD-SHELL", cmd] runs /bin/sh -c cmd; ["NONE"], [] or no test: none.
+ */
+static int get_health(json_t *root, struct container_info *c, char *err, size_t errlen)
+{
+	json_t *t = path_get(root, "Config.Healthcheck.Test");
+	const char *kind, *shell[3] = { "/bin/sh", "-c", NULL };
+	int ret;
+
+	if (!t || json_is_null(t) || (json_is_array(t) && !json_array_size(t)))
+		return 0;
+	if (!json_is_array(t) || !json_is_string(json_array_get(t, 0)))
+		return fail(err, errlen, "Config.Healthcheck.Test is not an array of strings");
+	kind = json_string_value(json_array_get(t, 0));
+	if (!strcmp(kind, "CMD-SHELL")) {
+		shell[2] = json_string_value(json_array_get(t, 1));
+		if (!shell[2] || json_array_size(t) != 2)
+			return fail(err, errlen, "Config.Healthcheck.Test: CMD-SHELL takes one string");
+		return container_argv_join(shell, 3, &c->health_argv, &c->health_len);
+	}
+	if (strcmp(kind, "CMD") != 0)
+		return 0; /* NONE, or a kind this API version does not define */
+	ret = container_argv_from_json(t, 1, &c->health_argv, &c->health_len);
+	return ret == -EINVAL ? fail(err, errlen, "Config.Healthcheck.Test is not an array of "
+				     "at most %d strings", CONTAINER_HEALTH_ARGS_MAX)
+			      : ret;
+}
+
+/* "2024-05-01T10:00:00.123456789Z" (RFC 3339, UTC as the engine writes it)
+ * in ns since the epoch; 0 for the engine's "never" (year 1) or bad text. */
+static uint64_t rfc3339_ns(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	uint64_t frac = 0, scale = 1000000000ull;
+	time_t t;
+
+	if (!p || tm.tm_year < 70)
+		return 0;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+	if (strcmp(p, "Z") != 0)
+		return 0;
+	t = timegm(&tm);
+	return t < 0 ? 0 : (uint64_t)t * 1000000000ull + frac;
+}
+
+/* The primary IPv4 address: NetworkSettings.IPAddress (the default bridge),
+ * else the first network's, as Falco's container plugin picks it. */
+static const char *primary_ip(json_t *root)
+{
+	json_t *ip = path_get(root, "NetworkSettings.IPAddress"), *nets, *net;
+	const char *name;
+
+	if (json_is_string(ip) && json_string_length(ip))
+		return json_string_value(ip);
+	nets = path_get(root, "NetworkSettings.Networks");
+	json_object_foreach(json_is_object(nets) ? nets : NULL, name, net) {
+		ip = json_object_get(net, "IPAddress");
+		if (json_is_string(ip) && json_string_length(ip))
+			return json_string_value(ip);
+	}
+	return "";
+}
+
+static bool mode_is_host(json_t *root, const char *path)
+{
+	json_t *v = path_get(root, path);
+
+	return json_is_string(v) && !strcmp(json_string_value(v), "host");
+}
+
+/* What Falco's container.* fields read beyond name, image and labels. */
+static int get_engine_facts(json_t *root, struct container_info *c, char *err, size_t errlen)
+{
+	json_t *started = path_get(root, "State.StartedAt");
+	int ret;
+
+	c->host_pid = mode_is_host(root, "HostConfig.PidMode");
+	c->host_network = mode_is_host(root, "HostConfig.NetworkMode");
+	c->host_ipc = mode_is_host(root, "HostConfig.IpcMode");
+	c->ip = (char *)primary_ip(root);
+	c->start_ns = json_is_string(started) ? rfc3339_ns(json_string_value(started)) : 0;
+	ret = get_mounts(root, c, err, errlen);
+	return ret ? ret : get_health(root, c, err, errlen);
+}
+
 int container_json_parse_inspect(const char *text, size_t len, struct container_inspect *out,
 				 char *err, size_t errlen)
 {
@@ -159,10 +288,15 @@ int container_json_parse_inspect(const char *text, size_t len, struct container_
 	ret = get_labels(root, "Config.Labels", &tmp.labels, &tmp.n_labels, err, errlen);
 	if (ret)
 		goto cleanup;
+	ret = get_engine_facts(root, &tmp, err, errlen);
+	if (ret)
+		goto cleanup;
 	out->info = container_info_pack(&tmp, 0);
 	ret = out->info ? 0 : -ENOMEM;
 cleanup:
 	free(tmp.labels);
+	free(tmp.mounts);
+	free(tmp.health_argv);
 	json_decref(root);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #ifndef PALISADE_CONTAINER_INTERNAL_H
 #define PALISADE_CONTAINER_INTERNAL_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -35,6 +36,12 @@ bool container_id_valid(const char *s, size_t len);
  */
 struct container_info *container_info_pack(const struct container_info *src,
 					   uint64_t cgroup_id);
+/* items as one NUL-separated argv (malloc'd, *len bytes without the final
+ * NUL; NULL and 0 for no items); -E2BIG past CONTAINER_HEALTH_MAX. */
+int container_argv_join(const char *const *items, size_t n, char **out, uint32_t *len);
+/* The same from a JSON array of strings, its first `skip` items left out;
+ * -EINVAL when it is not one, or has more than CONTAINER_HEALTH_ARGS_MAX. */
+int container_argv_from_json(json_t *a, size_t skip, char **out, uint32_t *len);
 /* An entry with the id and runtime only. */
 struct container_info *container_info_new_bare(const char *id, enum container_runtime rt,
 					       uint64_t cgroup_id);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile/outfile.h"
 #include "output/audit_log.h"
 
 struct audit_sink {
@@ -136,15 +137,14 @@ static void sync_parent_dir(const char *path)
 
 static int open_log(struct audit_sink *s)
 {
+	static const struct outfile_spec spec = { .kind = OUTFILE_AUDIT, .append = true,
+						  .mode = 0600 };
 	struct stat st;
 	int ret;
 
-	s->fd = open(s->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (s->fd < 0) {
-		ret = -errno;
-		fprintf(stderr, "palisade: cannot open audit log %s: %s\n", s->path, strerror(errno));
+	ret = outfile_open(AT_FDCWD, s->path, &spec, "audit log", &s->fd);
+	if (ret)
 		return ret;
-	}
 	/* Two writers would fork the chain. */
 	if (flock(s->fd, LOCK_EX | LOCK_NB)) {
 		ret = -errno;

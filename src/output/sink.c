@@ -32,6 +32,7 @@ struct sink {
 	pthread_cond_t wake;
 	struct sink_queue q;
 	bool stop, reopen;
+	bool joined; /* stopped for good (sink_set_stop): a new record is dropped */
 	bool has_spool;
 	bool spooling; /* the spool holds records: new ones go behind them */
 	bool spool_error_reported;
@@ -410,7 +411,9 @@ void sink_set_submit(struct sink_set *s, struct sink_record *r)
 		if (r->priority > k->min_priority)
 			continue;
 		pthread_mutex_lock(&k->lock);
-		if (k->has_spool && (k->spooling || k->q.count == k->q.cap)) {
+		if (k->joined) {
+			k->dropped++; /* its thread is gone: nothing would deliver it */
+		} else if (k->has_spool && (k->spooling || k->q.count == k->q.cap)) {
 			/* Behind what the spool holds; the queue's records are older still. */
 			err = sink_spool_append(&k->spool, r);
 			if (err) {
@@ -444,9 +447,31 @@ void sink_set_reopen(struct sink_set *s)
 static pthread_mutex_t published_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sink_set *published;
 
-void sink_set_free(struct sink_set *s)
+void sink_set_stop(struct sink_set *s)
 {
 	struct sink *k;
+	size_t i;
+
+	for (i = 0; s && i < s->n; i++) {
+		k = &s->sinks[i];
+		pthread_mutex_lock(&k->lock);
+		k->stop = true;
+		pthread_cond_signal(&k->wake);
+		pthread_mutex_unlock(&k->lock);
+	}
+	for (i = 0; s && i < s->n; i++) {
+		k = &s->sinks[i];
+		if (k->started)
+			pthread_join(k->thread, NULL);
+		k->started = false;
+		pthread_mutex_lock(&k->lock);
+		k->joined = true;
+		pthread_mutex_unlock(&k->lock);
+	}
+}
+
+void sink_set_free(struct sink_set *s)
+{
 	size_t i;
 
 	if (!s)
@@ -455,19 +480,9 @@ void sink_set_free(struct sink_set *s)
 	if (published == s)
 		published = NULL;
 	pthread_mutex_unlock(&published_lock);
-	for (i = 0; i < s->n; i++) {
-		k = &s->sinks[i];
-		pthread_mutex_lock(&k->lock);
-		k->stop = true;
-		pthread_cond_signal(&k->wake);
-		pthread_mutex_unlock(&k->lock);
-	}
-	for (i = 0; i < s->n; i++) {
-		k = &s->sinks[i];
-		if (k->started)
-			pthread_join(k->thread, NULL);
-		sink_release(k);
-	}
+	sink_set_stop(s);
+	for (i = 0; i < s->n; i++)
+		sink_release(&s->sinks[i]);
 	free(s->sinks);
 	free(s);
 }

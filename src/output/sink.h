@@ -15,6 +15,9 @@
 
 #include "rules/rules.h"
 
+/* A value the alert has none for: "<NA>", as Falco's output lines write it. */
+#define SINK_NA "<NA>"
+
 /* What a sink sees of one alert. Strings are never NULL ("" when absent). */
 struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
@@ -23,7 +26,10 @@ struct sink_record {
 	const char *source;           /* "syscall", or "palisade" for actions */
 	const char *output;           /* the formatted output line */
 	const char *hostname;
-	const char *container_id;     /* "host" for host processes */
+	/* As the alert's output_fields: container.id (12 characters, "host"
+	 * for host processes), container.name ("host"), container.image;
+	 * SINK_NA where the alert JSON has null. */
+	const char *container_id;
 	const char *container_name;
 	const char *container_image;
 	uint32_t pid;                 /* host pid of the process, 0 if none */
@@ -62,11 +68,13 @@ struct audit_sink_cfg {
 	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
-/* The stdout and file sinks: JSON lines. */
+/* The stdout and file sinks: JSON lines, or the output lines. */
 struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
+	bool force;            /* --force: append even to a file that holds no alerts */
+	bool text;             /* the output lines (Falco's json_output: false), not JSON */
 };
 
 struct webhook_header {
@@ -78,9 +86,22 @@ struct webhook_sink_cfg {
 	const char *url;
 	uint32_t timeout_ms;
 	const char *tls_ca;  /* CA file verifying the server; NULL: system store */
+	const char *tls_ca_path; /* directory of hashed CA certificates; NULL: none */
 	bool tls_insecure;   /* skip certificate and host name checks */
+	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
+	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
+	const char *user_agent; /* NULL: "palisade" */
+	bool text;            /* POST the output line (text/plain) instead of the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
+};
+
+/* The program sink (Falco's program_output): alerts to `sh -c command`. */
+struct program_sink_cfg {
+	const char *command;
+	bool keep_alive;     /* one program for every alert; false: one per alert */
+	bool text;           /* the output line instead of the JSON */
+	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
 };
 
 /* One configured sink: what the framework needs, then the type's own keys. */
@@ -97,6 +118,7 @@ struct sink_cfg {
 	struct webhook_sink_cfg webhook;
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
+	struct program_sink_cfg program;
 };
 
 /*
@@ -118,6 +140,7 @@ void sink_factories_init(void);
  * src/output/syslog_sink.c and src/output/audit_log.c. */
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
 /* json: the alert's JSON line when the caller already has it (annotated),
@@ -150,8 +173,11 @@ int sink_set_start(struct sink_set *s);
 void sink_set_submit(struct sink_set *s, struct sink_record *r);
 /* SIGHUP: each sink reopens its files. */
 void sink_set_reopen(struct sink_set *s);
-/* Drains and stops every sink (what cannot be delivered now is spooled or
- * counted as dropped), then frees. NULL is fine. */
+/* Drains and stops every sink: what is queued is delivered, or spooled or
+ * counted as dropped when it cannot be now; afterwards the counters are
+ * final and a record submitted is counted as dropped. NULL is fine. */
+void sink_set_stop(struct sink_set *s);
+/* sink_set_stop, then frees. NULL is fine. */
 void sink_set_free(struct sink_set *s);
 size_t sink_set_count(const struct sink_set *s);
 /* Copies up to max sinks' counters; returns the number of sinks. */

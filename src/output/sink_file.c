@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "outfile/outfile.h"
 #include "output/sink_internal.h"
 
 struct file_sink {
@@ -21,16 +22,29 @@ struct file_sink {
 	int fd;
 	uint64_t size, rotate_bytes;
 	uint32_t rotate_keep;
+	bool force;
+	bool text; /* output lines instead of JSON */
 };
+
+/* The line a record is written as: its JSON, or (text) its output line. */
+static const char *line_of(const struct sink_record *r, bool text, size_t *len)
+{
+	*len = text ? strlen(r->output) : r->json_len;
+	return text ? r->output : r->json;
+}
+
+/* The stdout sink's state is only whether it writes text: no allocation. */
+static const bool stdout_json = false, stdout_text = true;
 
 static int stdout_deliver(void *state, const struct sink_record *r)
 {
+	size_t len;
+	const char *line = line_of(r, *(const bool *)state, &len);
 	int err = 0;
 
-	(void)state;
 	/* stdio's lock keeps the line whole against `--events -` on the main thread. */
 	flockfile(stdout);
-	if (fwrite_unlocked(r->json, 1, r->json_len, stdout) != r->json_len ||
+	if (fwrite_unlocked(line, 1, len, stdout) != len ||
 	    fputc_unlocked('\n', stdout) == EOF || fflush_unlocked(stdout))
 		err = -EIO;
 	funlockfile(stdout);
@@ -44,22 +58,24 @@ static const struct sink_ops stdout_ops = {
 
 int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
-	(void)cfg;
-	*state = NULL;
+	*state = (void *)(cfg->file.text ? &stdout_text : &stdout_json);
 	*ops = &stdout_ops;
 	return 0;
 }
 
 static int file_open(struct file_sink *f)
 {
+	const struct outfile_spec spec = { .kind = OUTFILE_ALERTS, .append = true,
+					   .force = f->force, .mode = 0640 };
 	struct stat st;
+	char what[96];
+	int err;
 
-	f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (f->fd < 0 || fstat(f->fd, &st)) {
-		int err = -errno;
-
-		fprintf(stderr, "palisade: cannot open output %s (%s): %s\n", f->path, f->name,
-			strerror(-err));
+	snprintf(what, sizeof(what), "output %s", f->name);
+	err = outfile_open(AT_FDCWD, f->path, &spec, what, &f->fd);
+	if (!err && fstat(f->fd, &st))
+		err = -errno;
+	if (err) {
 		if (f->fd >= 0)
 			close(f->fd);
 		f->fd = -1;
@@ -123,12 +139,13 @@ cleanup:
 static int file_deliver(void *state, const struct sink_record *r)
 {
 	struct file_sink *f = state;
-	struct iovec iov[2] = { { (void *)r->json, r->json_len }, { "\n", 1 } };
-	size_t len = r->json_len + 1;
+	size_t len;
+	const char *line = line_of(r, f->text, &len);
+	struct iovec iov[2] = { { (void *)line, len }, { "\n", 1 } };
 	ssize_t n;
 	int err;
 
-	if (f->rotate_bytes && f->size && f->size + len > f->rotate_bytes) {
+	if (f->rotate_bytes && f->size && f->size + len + 1 > f->rotate_bytes) {
 		err = file_rotate(f);
 		if (err)
 			return err;
@@ -139,7 +156,7 @@ static int file_deliver(void *state, const struct sink_record *r)
 	if (n < 0)
 		return -errno;
 	f->size += (uint64_t)n;
-	return (size_t)n == len ? 0 : -EIO;
+	return (size_t)n == len + 1 ? 0 : -EIO;
 }
 
 static void file_destroy(void *state)
@@ -181,6 +198,8 @@ int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink
 	f->path = strdup(cfg->file.path);
 	f->rotate_bytes = cfg->file.rotate_bytes;
 	f->rotate_keep = cfg->file.rotate_keep;
+	f->force = cfg->file.force;
+	f->text = cfg->file.text;
 	err = !f->name || !f->path ? -ENOMEM : file_open(f);
 	if (err) {
 		file_destroy(f);

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "outfile/outfile.h"
 #include "output/sink_internal.h"
 
 #define SPOOL_MAGIC 0x31505350u /* "PSP1" */
@@ -32,32 +33,38 @@ _Static_assert(sizeof(struct spool_header) == 56, "spool header layout");
 int sink_spool_open(struct sink_spool *sp, const char *dir, const char *name,
 		    uint64_t max_bytes)
 {
+	static const struct outfile_spec spec = { .kind = OUTFILE_SPOOL, .mode = 0600 };
 	struct stat st;
-	int err;
+	char what[96], *file = NULL;
+	int err, dirfd = -1;
 
 	memset(sp, 0, sizeof(*sp));
 	sp->fd = -1;
 	sp->max_bytes = max_bytes;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		fprintf(stderr, "palisade: sink %s: cannot create spool_dir %s: %s\n", name, dir,
-			strerror(-err));
+	snprintf(what, sizeof(what), "spool_dir of sink %s", name);
+	err = outfile_dir(dir, what, &dirfd);
+	if (err)
 		return err;
-	}
-	if (asprintf(&sp->path, "%s/%s.spool", dir, name) < 0) {
+	if (asprintf(&sp->path, "%s/%s.spool", dir, name) < 0)
 		sp->path = NULL;
-		return -ENOMEM;
+	if (asprintf(&file, "%s.spool", name) < 0)
+		file = NULL;
+	if (!sp->path || !file) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	sp->fd = open(sp->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sp->fd < 0 || fstat(sp->fd, &st)) {
+	snprintf(what, sizeof(what), "spool of sink %s", name);
+	err = outfile_open(dirfd, file, &spec, what, &sp->fd);
+	if (!err && fstat(sp->fd, &st))
 		err = -errno;
-		fprintf(stderr, "palisade: sink %s: cannot open spool %s: %s\n", name, sp->path,
-			strerror(-err));
+	if (!err)
+		sp->write_off = (uint64_t)st.st_size;
+cleanup:
+	if (err)
 		sink_spool_close(sp);
-		return err;
-	}
-	sp->write_off = (uint64_t)st.st_size;
-	return 0;
+	free(file);
+	close(dirfd);
+	return err;
 }
 
 bool sink_spool_empty(const struct sink_spool *sp)

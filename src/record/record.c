@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "events.h"
+#include "outfile/outfile.h"
 #include "record/record.h"
 
 struct record_writer {
@@ -20,23 +23,27 @@ struct record_reader {
 	uint64_t offset;
 };
 
-int record_writer_open(const char *path, uint64_t boot_to_epoch_ns, const char *hostname,
-		       struct record_writer **out)
+int record_writer_open(const char *path, bool force, uint64_t boot_to_epoch_ns,
+		       const char *hostname, struct record_writer **out)
 {
+	const struct outfile_spec spec = { .kind = OUTFILE_RECORDING, .truncate = true,
+					   .force = force, .mode = 0600 };
 	struct record_header h = { .format_version = RECORD_FORMAT_VERSION,
 				   .abi_version = PALISADE_ABI_VERSION,
 				   .boot_to_epoch_ns = boot_to_epoch_ns };
 	struct record_writer *w = calloc(1, sizeof(*w));
-	int err;
+	int err, fd;
 
 	if (!w)
 		return -ENOMEM;
 	memcpy(h.magic, RECORD_MAGIC, sizeof(h.magic));
 	snprintf(h.hostname, sizeof(h.hostname), "%s", hostname ? hostname : "");
-	w->f = fopen(path, "wbe");
-	if (!w->f) {
+	err = outfile_open(AT_FDCWD, path, &spec, "record file", &fd);
+	if (!err && !(w->f = fdopen(fd, "wb"))) {
 		err = -errno;
-		fprintf(stderr, "palisade: cannot create record file %s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+	if (err) {
 		free(w);
 		return err;
 	}

@@ -13,6 +13,7 @@
 #ifndef PALISADE_RECORD_H
 #define PALISADE_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,8 +39,10 @@ _Static_assert(sizeof(struct record_header) == 88, "record header layout");
 struct record_writer;
 struct record_reader;
 
-int record_writer_open(const char *path, uint64_t boot_to_epoch_ns, const char *hostname,
-		       struct record_writer **out);
+/* Creates path (0600) or replaces a recording there; `force` replaces any
+ * file of root's (outfile.h: links and other users' files are refused). */
+int record_writer_open(const char *path, bool force, uint64_t boot_to_epoch_ns,
+		       const char *hostname, struct record_writer **out);
 /* Thread-safe: the container store publishes from its own thread. */
 int record_write(struct record_writer *w, enum record_frame_type type, const void *data,
 		 size_t len);

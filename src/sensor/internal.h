@@ -9,9 +9,6 @@
 #include "sensor/sensor.h"
 
 #define HOST_SEEN_SLOTS 8192 /* at most half used: 4096 host cgroups */
-/* Records one sensor_poll() hands over before it returns (about 20 ms of
- * work at the measured 2.5 us per record). */
-#define SENSOR_BATCH 8192
 
 struct sensor {
 	struct process_bpf *skel;
@@ -21,7 +18,9 @@ struct sensor {
 	struct ring_buffer *rb;
 	sensor_record_fn fn;
 	void *ctx;
-	unsigned batch_n; /* records handed over in this sensor_poll() */
+	/* the batch a poll consumes (sensor_poll): records, and when it ends */
+	uint64_t batch_records, batch_end_ns;
+	bool batch_over; /* the last poll stopped at the end of its batch */
 	int ncpus;
 	char features[256];
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
@@ -35,6 +34,7 @@ struct sensor {
 	unsigned exit_tp_n;
 	struct bpf_link *exit_raw;
 	bool raw_hook; /* --syscall-hook raw */
+	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 
@@ -50,8 +50,6 @@ int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size
 int sensor_prefilter_tops_off(struct syscall_bpf *sc);
 /* Turns the raw-path gates off and clears their pieces (a reload). */
 int sensor_prefilter_raws_off(struct syscall_bpf *sc);
-/* The hook in use, for the start-up line and status; NULL when none. */
-const char *syscall_hook_name(const struct sensor *s);
 
 /* Writes the pre-filter's maps into empty ones (src/sensor/prefilter_maps.c);
  * unseeded: the process table is not seeded yet. 0 or -errno, printed. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -12,27 +13,36 @@
 
 #include "sensor/internal.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+/*
+ * One poll consumes for at most SENSOR_BATCH_MS. libbpf's ring_buffer__poll
+ * goes on consuming for as long as the producer keeps producing, so under a
+ * sustained load faster than the consumer it never returned, and the agent
+ * never looked at its stop flag: that was the SIGINT "ignored" until a
+ * second one (DESIGN.md section 4; measured: 9.8 s to stop under two open
+ * loops). The clock is read every SENSOR_BATCH_CHECK records.
+ */
+#define SENSOR_BATCH_MS 50
+#define SENSOR_BATCH_CHECK 64
+#define SENSOR_BATCH_OVER (-EAGAIN) /* never returned by a record callback */
+
+static uint64_t mono_ns(void)
 {
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, args);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * libbpf's consume loop returns only once the ring is empty: under a flood
- * that keeps it full it would never return, and the agent's loop (signals,
- * reloads, the drop check) would never run. A callback error stops the loop
- * with the record it was given consumed: past the batch, yield that way.
- */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *s = ctx;
-	int err = s->fn(s->ctx, data, len);
+	int ret = s->fn(s->ctx, data, len);
 
-	if (err)
-		return err;
-	return ++s->batch_n < SENSOR_BATCH ? 0 : -EAGAIN;
+	if (ret < 0)
+		return ret;
+	if (++s->batch_records % SENSOR_BATCH_CHECK == 0 && mono_ns() >= s->batch_end_ns)
+		return SENSOR_BATCH_OVER; /* this record was consumed: libbpf stops after it */
+	return 0;
 }
 
 /* What the kernel offers beyond what the process sensor needs, for the
@@ -79,10 +89,12 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	track = cfg->prefilter && cfg->prefilter->gated_ids;
 	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
 	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
+	sensor_log_forget();
 	err = syscall_bpf__load(sc);
 	if (err) {
-		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); see the "
-				"verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); libbpf's "
+				"log is above\n", strerror(-err));
 		return err;
 	}
 	/* The filter's entries before the specs that select them. */
@@ -130,7 +142,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	s->wakeup_bytes = cfg->wakeup_bytes;
 	s->raw_hook = cfg->syscall_raw_hook;
 	s->ncpus = libbpf_num_possible_cpus();
-	libbpf_set_print(libbpf_print);
+	sensor_log_forget();
 	/* Kernels >= 5.11 charge BPF memory to the cgroup; a refused raise
 	 * (no CAP_SYS_RESOURCE here) only matters on older kernels. */
 	setrlimit(RLIMIT_MEMLOCK, &rl);
@@ -154,12 +166,15 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	bpf_program__set_autoattach(s->skel->progs.on_sys_enter, false);
 	err = process_bpf__load(s->skel);
 	if (err) {
-		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root, "
-				"and see the verifier log above\n", strerror(-err));
+		sensor_log_failure();
+		fprintf(stderr, "palisade: loading the BPF programs failed (%s); run as root "
+				"(CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN); libbpf's log is above\n",
+			strerror(-err));
 		goto fail;
 	}
 	err = process_bpf__attach(s->skel);
 	if (err) {
+		sensor_log_failure();
 		fprintf(stderr, "palisade: attaching the tracepoints failed: %s\n", strerror(-err));
 		goto fail;
 	}
@@ -187,36 +202,41 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 {
 	int n;
 
-	/* After a full batch more is waiting, and no wake-up may come for it
-	 * (only crossing the mark from below sends one): do not sleep. */
-	if (s->batch_n >= SENSOR_BATCH)
+	/* A batch that ran out left records behind, and no wake-up may come for
+	 * them (only crossing the mark from below sends one): do not sleep. */
+	if (s->batch_over)
 		timeout_ms = 0;
-	s->batch_n = 0;
+	s->batch_over = false;
+	s->batch_records = 0;
+	s->batch_end_ns = mono_ns() + SENSOR_BATCH_MS * 1000000ull;
 	n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n == SENSOR_BATCH_OVER) {
+		s->batch_over = true;
+		return (int)s->batch_records;
+	}
+	if (n < 0 && n != -EINTR)
+		return n;
 	/* Records are submitted without a wake-up (DESIGN.md section 6), and
 	 * poll consumes only rings that signalled one: drain after the timeout. */
-	if (n >= 0 || n == -EINTR)
-		n = ring_buffer__consume(s->rb);
-	if (n == -EAGAIN && s->batch_n >= SENSOR_BATCH)
-		return (int)s->batch_n; /* a full batch: the caller comes back */
-	return n == -EINTR ? 0 : n;
+	n = ring_buffer__consume(s->rb);
+	s->batch_over = n == SENSOR_BATCH_OVER;
+	if (n < 0 && n != -EINTR && n != SENSOR_BATCH_OVER)
+		return n;
+	return (int)s->batch_records;
 }
 
-int sensor_drain(struct sensor *s)
+int sensor_drain(struct sensor *s, int max_ms)
 {
-	/* A record is at least its header and the ring's own 8 bytes: a ring's
-	 * worth of them covers everything queued at the call. */
-	uint64_t most = bpf_map__max_entries(s->skel->maps.events) /
-			(sizeof(struct ev_header) + 8), n = 0;
-	int got;
+	uint64_t end = mono_ns() + (uint64_t)max_ms * 1000000ull;
+	int n, total = 0;
 
 	do {
-		got = sensor_poll(s, 0);
-		if (got < 0)
-			return got;
-		n += (uint64_t)got;
-	} while (got >= SENSOR_BATCH && n < most);
-	return 0;
+		n = sensor_poll(s, 0);
+		if (n < 0)
+			return n;
+		total += n;
+	} while (n > 0 && mono_ns() < end);
+	return total;
 }
 
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
@@ -314,29 +334,31 @@ void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)
 
 void sensor_describe(struct sensor *s, char *buf, size_t size)
 {
-	struct bpf_program *prog;
-	size_t n = 0;
+	struct sensor_info si;
+	size_t i, n = 0;
 	int count = 0;
 
+	sensor_info(s, &si);
 	n += (size_t)snprintf(buf, size, "programs [");
-	bpf_object__for_each_program(prog, s->skel->obj) {
-		if (n < size)
+	for (i = 0; i < si.n_programs && n < size; i++) {
+		const struct sensor_program *sp = &si.programs[i];
+
+		if (!sp->links)
+			continue;
+		if (strcmp(sp->section, "tracepoint") == 0)
+			n += (size_t)snprintf(buf + n, size - n, "%stracepoint/syscalls/sys_exit_* x%u",
+					      count ? " " : "", sp->links);
+		else
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", count ? " " : "",
-					      bpf_program__section_name(prog));
+					      sp->section);
 		count++;
 	}
-	if (s->sc && syscall_hook_name(s) && n < size) {
-		n += (size_t)snprintf(buf + n, size - n, " %s", syscall_hook_name(s));
-		count++;
-	}
-	if (s->renames_tracked && n < size) {
-		n += (size_t)snprintf(buf + n, size - n, " tp_btf/task_rename");
-		count++;
-	}
+	if (si.links_error && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s? the kernel's links are unreadable: %s",
+				      count ? " " : "", strerror(-si.links_error));
 	if (n < size)
-		snprintf(buf + n, size - n, "] (%d), %u syscalls watched, ring buffer %u KiB; %s",
-			 count, s->watched, bpf_map__max_entries(s->skel->maps.events) / 1024,
-			 s->features);
+		snprintf(buf + n, size - n, "] (%d attached), %u syscalls watched, ring buffer %u KiB; %s",
+			 count, s->watched, si.ringbuf_bytes / 1024, s->features);
 }
 
 void sensor_close(struct sensor *s)
@@ -368,21 +390,4 @@ int sensor_counters_percpu(struct sensor *s, uint64_t *out, int max_cpus)
 	}
 	free(vals);
 	return n;
-}
-
-void sensor_info(struct sensor *s, struct sensor_info *out)
-{
-	struct bpf_program *prog;
-
-	memset(out, 0, sizeof(*out));
-	bpf_object__for_each_program(prog, s->skel->obj)
-		if (out->n_programs < SENSOR_PROGRAMS_MAX)
-			out->programs[out->n_programs++] = bpf_program__section_name(prog);
-	if (s->sc && syscall_hook_name(s) && out->n_programs < SENSOR_PROGRAMS_MAX)
-		out->programs[out->n_programs++] = syscall_hook_name(s);
-	if (s->renames_tracked && out->n_programs < SENSOR_PROGRAMS_MAX)
-		out->programs[out->n_programs++] = "tp_btf/task_rename";
-	out->syscalls_watched = s->watched;
-	out->ringbuf_bytes = bpf_map__max_entries(s->skel->maps.events);
-	out->ncpus = s->ncpus;
 }

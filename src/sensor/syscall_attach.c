@@ -88,6 +88,12 @@ int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
 			 SYSCALL_TP_MAX);
 		return use_raw(s, why);
 	}
+	/* Tracepoints are named through tracefs: mounted once if missing; without
+	 * it the attach below fails and the raw hook serves (both said). */
+	if (!s->tracefs_checked) {
+		sensor_mount_fs(SENSOR_FS_TRACEFS);
+		s->tracefs_checked = true;
+	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		const struct syscall_desc *d;
 		char tp[64];
@@ -132,11 +138,4 @@ void syscall_detach(struct sensor *s)
 	drop_tracepoints(s);
 	bpf_link__destroy(s->exit_raw);
 	s->exit_raw = NULL;
-}
-
-const char *syscall_hook_name(const struct sensor *s)
-{
-	if (s->exit_raw)
-		return "tp_btf/sys_exit";
-	return s->exit_tp_n ? "tracepoint/syscalls/sys_exit_*" : NULL;
 }

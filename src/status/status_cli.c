@@ -116,11 +116,43 @@ static const char *build_label(const struct metrics_parsed *p, const char *label
 static const char *const loss_causes[] = { "ring_buffer_full", "path_truncated", "args_truncated",
 					   "read_failed" };
 
+/*
+ * The sensor's programs as the agent read them back from the kernel: those
+ * with a link (a program with several links, the syscall tracepoint one,
+ * as "section xN"), and those loaded with none.
+ */
+static void sensor_programs(const struct metrics_parsed *p, json_t *attached, json_t *idle)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const struct metrics_parsed_sample *sm = &p->samples[i];
+		const char *section = metrics_parsed_label(sm, "program") ?: "";
+		double links;
+		char buf[160];
+
+		if (strcmp(sm->name, "palisade_sensor_program_attached"))
+			continue;
+		if (sm->value != 1) {
+			json_array_append_new(idle, json_string(section));
+			continue;
+		}
+		links = metrics_parsed_sum(p, "palisade_sensor_program_links", "name",
+					   metrics_parsed_label(sm, "name") ?: "", NULL);
+		if (links > 1)
+			snprintf(buf, sizeof(buf), "%s x%.0f", section, links);
+		else
+			snprintf(buf, sizeof(buf), "%s", section);
+		json_array_append_new(attached, json_string(buf));
+	}
+}
+
 /* The summary as JSON: the one structure both outputs print. */
 static json_t *summarize(const struct metrics_parsed *p, pid_t pid)
 {
 	json_t *o = json_object(), *rules = json_object(), *sensors = json_object();
 	json_t *kernel = json_object(), *losses = json_object(), *programs = json_array();
+	json_t *idle = json_array();
 	json_t *events = json_object(), *alerts = json_object(), *tables = json_object();
 	json_t *sinks = json_array();
 	double start = val(p, "process_start_time_seconds");
@@ -145,13 +177,11 @@ static json_t *summarize(const struct metrics_parsed *p, pid_t pid)
 			    json_integer((json_int_t)val(p, "palisade_rules_last_load_timestamp_seconds")));
 	json_object_set_new(o, "rules", rules);
 
-	for (i = 0; i < p->n_samples; i++)
-		if (strcmp(p->samples[i].name, "palisade_sensor_program_attached") == 0 &&
-		    p->samples[i].value == 1)
-			json_array_append_new(programs,
-					      json_string(metrics_parsed_label(&p->samples[i],
-									       "program") ?: ""));
+	sensor_programs(p, programs, idle);
 	json_object_set_new(sensors, "programs", programs);
+	json_object_set_new(sensors, "not_attached", idle);
+	json_object_set_new(sensors, "links_unreadable",
+			    json_boolean(val(p, "palisade_sensor_links_unreadable") == 1));
 	json_object_set_new(sensors, "syscalls_watched",
 			    json_integer((json_int_t)val(p, "palisade_sensor_syscalls_watched")));
 	json_object_set_new(o, "sensors", sensors);
@@ -244,6 +274,13 @@ static void print_human(json_t *o)
 	printf("sensors     %zu attached:", json_array_size(progs));
 	for (i = 0; i < json_array_size(progs); i++)
 		printf(" %s", json_string_value(json_array_get(progs, i)));
+	progs = json_object_get(json_object_get(o, "sensors"), "not_attached");
+	if (json_array_size(progs))
+		printf("; loaded, not attached:");
+	for (i = 0; i < json_array_size(progs); i++)
+		printf(" %s", json_string_value(json_array_get(progs, i)));
+	if (json_is_true(json_object_get(json_object_get(o, "sensors"), "links_unreadable")))
+		printf(" (the kernel's links could not be read)");
 	printf("; %lld syscalls watched\n", (long long)num(o, "sensors", "syscalls_watched"));
 	v = json_object_get(json_object_get(o, "kernel_counters"), "losses");
 	printf("kernel      %lld records; lost %lld (ring buffer full); truncated paths %lld, "

@@ -5,7 +5,8 @@
 # a replay of the recording rebuilds the same table.
 . tests/integration/lib.sh
 
-RULES=../shared/data/falco-rules/falco_rules.yaml
+need_falco_rules falco_rules.yaml
+RULES=$F/falco_rules.yaml
 C=fdtable-it
 
 check "--fd-table refuses an unknown mode, saying which are known" sh -c \

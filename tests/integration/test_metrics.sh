@@ -46,6 +46,30 @@ check_promql() {
 	check "$1" [ -n "$r" ]
 }
 
+# kernel_links PID: "name count" for each BPF program the process holds a
+# link to, as the kernel sees it (/proc/PID/fdinfo of its link fds, the
+# program's name from bpftool, cut to 15 characters as the kernel keeps it).
+kernel_links() {
+	for f in /proc/$1/fdinfo/*; do
+		grep -q '^link_id:' "$f" 2>/dev/null && sed -n 's/^prog_id:[[:space:]]*//p' "$f"
+	done | sort | uniq -c | while read -r n id; do
+		echo "$(bpftool prog show id "$id" -j | jq -r .name) $n"
+	done | sort
+}
+
+# metrics_links: the same from the agent's palisade_sensor_program_links,
+# programs with a link only.
+metrics_links() {
+	curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" |
+		sed -n 's/^palisade_sensor_program_links{program="[^"]*",name="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' |
+		awk '$2 > 0 { print substr($1, 1, 15), $2 }' | sort
+}
+
+# The kernel's links of the sensor's programs, restricted to those names.
+sensor_kernel_links() {
+	kernel_links "$AGENT_PID" | grep -F -f "$WORK/sensor_names"
+}
+
 check "palisade --help lists status" sh -c "./palisade --help | grep -q '^  status '"
 check "run --help documents --metrics and --status-socket" sh -c \
 	"./palisade run --help | grep -q -- '--metrics ADDR' && ./palisade run --help | grep -q -- '--status-socket PATH'"
@@ -62,7 +86,13 @@ start_agent --metrics 127.0.0.1:$AGENT_PORT --status-socket "$SOCK" || exit 1
 
 # The endpoint itself.
 curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" >"$WORK/scrape.txt"
-check "/metrics passes promtool check metrics" sh -c "promtool check metrics <'$WORK/scrape.txt'"
+# palisade's own families pass promtool's lint; Falco's names (kept as Falco
+# exports them, for its dashboards) break only its naming conventions.
+check "/metrics passes promtool check metrics (palisade's families)" sh -c \
+	"grep -v falcosecurity_ '$WORK/scrape.txt' | promtool check metrics"
+promtool check metrics <"$WORK/scrape.txt" >"$WORK/promtool.out" 2>&1
+check "promtool: only Falco's own names are linted (_total gauges, nanoseconds)" sh -c \
+	"grep -q . '$WORK/promtool.out' && ! grep -v -E '^falcosecurity_[a-z_]+ (non-counter metrics should not have \"_total\" suffix|use base unit \"seconds\" instead of \"nanoseconds\")\$' '$WORK/promtool.out' >&2"
 check "/metrics has the 0.0.4 content type" sh -c \
 	"curl -s -o /dev/null -D - http://127.0.0.1:$AGENT_PORT/metrics | grep -qi '^content-type: text/plain; version=0.0.4'"
 check "/healthz answers 200" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$AGENT_PORT/healthz)" = 200 ]
@@ -78,10 +108,19 @@ check "port in use: the agent refuses to start" [ "$rc" -ne 0 ]
 check "port in use: the message names the address and the cause" \
 	grep -q "metrics 127.0.0.1:$AGENT_PORT: cannot listen: Address already in use" "$WORK/second.err"
 
+# An alerting rule written for Falco's metrics, as a Falco user has it.
+cat >"$WORK/falco-alerts.yml" <<EOF
+groups:
+  - name: falco
+    rules:
+      - alert: FalcoWarningOrWorse
+        expr: sum by (rule_name) (increase(falcosecurity_falco_rules_matches_total{priority=~"[0-4]"}[1m])) > 0
+EOF
 cat >"$WORK/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files: ['$WORK/falco-alerts.yml']
 scrape_configs:
   - job_name: palisade
     static_configs:
@@ -122,9 +161,69 @@ check_promql "PromQL: kernel records counted" 'sum(palisade_kernel_records_total
 check_promql "PromQL: exec events counted by type" 'palisade_events_total{kind="process",type="execve"} > 0'
 check_promql "PromQL: rules loaded, last load ok" 'palisade_rules_loaded > 0 and palisade_rules_last_load_success == 1'
 check_promql "PromQL: sensor programs attached" 'palisade_sensor_program_attached{program="tp_btf/sched_process_exec"} == 1'
+check_promql "PromQL: a program no rule needs is loaded, not attached" \
+	'palisade_sensor_program_attached{program="tp_btf/sys_enter"} == 0 and palisade_sensor_program_links{program="tp_btf/sys_enter"} == 0'
+# What the agent reports attached is what the kernel holds, link for link.
+curl -s --max-time 5 "http://127.0.0.1:$AGENT_PORT/metrics" |
+	sed -n 's/^palisade_sensor_program_links{[^}]*name="\([^"]*\)"}.*/\1/p' | cut -c1-15 >"$WORK/sensor_names"
+metrics_links >"$WORK/links.metrics"
+sensor_kernel_links >"$WORK/links.kernel"
+check "sensor links: the metrics match the kernel's links ($(wc -l <"$WORK/links.kernel") programs)" \
+	sh -c "[ -s '$WORK/links.kernel' ] && diff '$WORK/links.metrics' '$WORK/links.kernel' >&2"
+check "sensor links: the kernel holds no link to on_sys_enter" \
+	sh -c "! grep -q '^on_sys_enter ' '$WORK/links.kernel'"
 check_promql "PromQL: process table size" 'palisade_proc_table_entries > 0 and palisade_proc_table_capacity > 0'
 check_promql "PromQL: container store size" "palisade_containers_known >= 1"
 check_promql "PromQL: process metrics" 'process_resident_memory_bytes > 0 and process_start_time_seconds > 0'
+
+# Falco's names, queried with the PromQL of the Grafana dashboard Falco's
+# Helm chart ships (the chart's variables set to match everything).
+falco_promql() {
+	printf '%s\n' "$1" | sed -e 's/\$pod/.*/g; s/\$namespace/.*/g; s/\$source/.*/g' \
+		-e 's/\$priority/.*/g; s/\$__rate_interval/1m/g; s/\$__interval/15s/g'
+}
+cat >"$WORK/falco-exprs" <<'Q'
+count by(version) (falcosecurity_falco_version_info{pod=~"$pod"})
+count by(engine_name) (falcosecurity_scap_engine_name_info{pod=~"$pod"})
+avg by(pod) (falcosecurity_falco_cpu_usage_ratio{pod=~"$pod"})
+avg by(pod, raw_name) (falcosecurity_falco_memory_rss_bytes{pod=~"$pod"})
+avg by(pod, raw_name) (falcosecurity_falco_memory_vsz_bytes{pod=~"$pod"})
+sum by(pod) (increase(falcosecurity_falco_outputs_queue_num_drops_total{pod=~"$pod"}[$__rate_interval]))
+sum by(pod) (increase(falcosecurity_scap_n_evts_total{pod=~"$pod"}[$__rate_interval]))
+sum by(pod) (increase(falcosecurity_scap_n_drops_total{pod=~"$pod"}[$__rate_interval]))
+sum by(pod) (increase(falcosecurity_scap_n_drops_cpu_total{pod=~"$pod"}[$__rate_interval]))
+sum by(rule_name) (increase(falcosecurity_falco_rules_matches_total{source=~"$source", priority=~"$priority", pod=~"$pod"}[$__rate_interval]))
+sum by(priority) (increase(falcosecurity_falco_rules_matches_total{source=~"$source", priority=~"$priority", pod=~"$pod"}[$__rate_interval]))
+sum by(source) (increase(falcosecurity_falco_rules_matches_total{source=~"$source", priority=~"$priority", pod=~"$pod"}[$__rate_interval]))
+Q
+empty=
+while IFS= read -r e; do
+	q=$(falco_promql "$e")
+	wait_promql "$q" 30 >/dev/null || empty="$empty|$e"
+done <"$WORK/falco-exprs"
+check "Falco's dashboard queries return data ($(wc -l <"$WORK/falco-exprs") queries)" [ -z "$empty" ]
+r=$(wait_promql 'falcosecurity_falco_rules_matches_total{rule_name="Network tool run in container"}')
+check "falcosecurity_falco_rules_matches_total: rule_name, priority (number), source, tags" expect "$r" \
+	'.[0].metric.priority == "4" and .[0].metric.source == "syscall" and (.[0].metric.tags | test("^([a-zA-Z0-9_]+, )*[a-zA-Z0-9_]+$")) and (.[0].metric.tags | contains("container"))'
+r=$(wait_promql 'falcosecurity_scap_n_threads_total > 0 and falcosecurity_falco_memory_rss_bytes > 0')
+check "Falco's state and resource families have values" [ -n "$r" ]
+
+deadline=$(( $(date +%s) + 30 ))
+until curl -s --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/alerts" |
+	jq -e '.data.alerts[] | select(.labels.alertname == "FalcoWarningOrWorse" and .labels.rule_name == "Network tool run in container" and .state == "firing")' >/dev/null; do
+	[ "$(date +%s)" -lt "$deadline" ] || break
+	sleep 0.5
+done
+check "a Falco alerting rule fires on palisade's alert" sh -c \
+	"curl -s --max-time 5 http://127.0.0.1:$PROM_PORT/api/v1/alerts | jq -e '.data.alerts[] | select(.labels.alertname == \"FalcoWarningOrWorse\" and .state == \"firing\")' >/dev/null"
+
+# The dashboard picks its data source from a variable, so that file
+# provisioning (no import step to fill a ${DS_...} input) works as import does.
+dashboard_uses_variable() {
+	jq -e '(.templating.list[] | select(.name == "datasource" and .type == "datasource" and .query == "prometheus")) and ([.. | objects | select(has("uid") and .type == "prometheus") | .uid] | all(. == "${datasource}")) and (has("__inputs") | not)' \
+		docs/grafana-dashboard.json >/dev/null
+}
+check "dashboard: a datasource variable, and every panel and query uses it" dashboard_uses_variable
 
 # Every query of the Grafana dashboard is valid PromQL over these series.
 bad=
@@ -151,9 +250,13 @@ check "status exits 0 with an agent" [ $? -eq 0 ]
 check "status: the agent's pid and version" grep -q "^palisade 0.1.0 .*pid $AGENT_PID\$" "$WORK/status.txt"
 check "status: rules line" grep -Eq '^rules +[1-9][0-9]* loaded, [0-9]+ enabled, [0-9]+ cannot fire; last load ok' "$WORK/status.txt"
 check "status: sensors attached" grep -Eq '^sensors +[0-9]+ attached: .*tp_btf/sched_process_exec' "$WORK/status.txt"
+check "status: sys_enter is loaded, not attached" sh -c \
+	"grep '^sensors ' '$WORK/status.txt' | grep -q 'loaded, not attached:.* tp_btf/sys_enter' && ! grep '^sensors ' '$WORK/status.txt' | sed 's/loaded, not attached.*//' | grep -q sys_enter"
 check "status: kernel losses" grep -Eq '^kernel +[0-9]+ records; lost [0-9]+ \(ring buffer full\)' "$WORK/status.txt"
 check "status: alerts counted" grep -Eq '^alerts +[1-9]' "$WORK/status.txt"
 ./palisade status --socket "$SOCK" --json >"$WORK/status.json"
+check "status --json: sys_enter in not_attached, not in programs" expect "$(cat "$WORK/status.json")" \
+	'(.sensors.not_attached | index("tp_btf/sys_enter")) != null and (.sensors.programs | index("tp_btf/sys_enter")) == null'
 check "status --json: fields" expect "$(cat "$WORK/status.json")" \
 	".pid == $AGENT_PID and .version == \"0.1.0\" and .rules.loaded > 0 and .rules.last_load_ok == true and .alerts.total >= 1 and .events.total > 0 and (.sensors.programs | index(\"tp_btf/sched_process_exec\")) != null and (.kernel_counters.losses | has(\"ring_buffer_full\")) and .uptime_seconds >= 0 and .tables.processes > 0 and (.sinks | type) == \"array\""
 check "status socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
@@ -168,6 +271,30 @@ check "live status socket: the message says another agent answers" \
 stop_prometheus
 stop_agent
 check "status socket removed at exit" [ ! -e "$SOCK" ]
+
+# A rule that kills at syscall entry attaches sys_enter: now reported
+# attached, and the kernel agrees.
+cat >"$WORK/ptrace.yaml" <<EOR
+- rule: metrics-mt ptrace in a container
+  desc: no debugging of other processes inside containers
+  condition: evt.type = ptrace and container.id != host
+  output: ptrace by %proc.name
+  priority: CRITICAL
+  action: {type: kill, scope: containers}
+EOR
+start_agent --enforce --rules "$WORK/ptrace.yaml" --metrics 127.0.0.1:$AGENT_PORT \
+	--status-socket none || exit 1
+deadline=$(( $(date +%s) + 10 ))
+until metrics_links | grep -q '^on_exec '; do # the first snapshot is taken within 1 s
+	[ "$(date +%s)" -lt "$deadline" ] || break
+	sleep 0.2
+done
+metrics_links >"$WORK/links.metrics"
+sensor_kernel_links >"$WORK/links.kernel"
+check "entry kill: on_sys_enter reported attached" grep -q '^on_sys_enter 1$' "$WORK/links.metrics"
+check "entry kill: the metrics match the kernel's links" \
+	sh -c "grep -q '^on_sys_enter 1$' '$WORK/links.kernel' && diff '$WORK/links.metrics' '$WORK/links.kernel' >&2"
+stop_agent
 
 # A stale socket (its agent died without removing it) is replaced.
 python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('$SOCK')"

@@ -2,7 +2,8 @@
 # Outputs: a real HTTP receiver gets the exact Falco JSON of a real alert from
 # a real container; a receiver that goes down and comes back loses nothing
 # and sees the order kept (spool) or has its drops counted (no spool).
-# HTTPS is verified against the configured CA. Ports 15160-15163 (loopback).
+# HTTPS is verified against the configured CA. The counters printed at exit
+# are final. Ports 15160-15164 (loopback).
 . tests/integration/lib.sh
 
 RECV_PIDS=
@@ -12,6 +13,7 @@ P1=15160
 P2=15161
 P3=15162
 P4=15163
+P5=15164
 
 # start_receiver PORT DIR [CERT KEY]: a python3 http.server receiver (tests/tools).
 start_receiver() {
@@ -133,3 +135,27 @@ check "spool on: spooled and delivered are counted" \
 stop_agent
 check "receiver failure was reported once, naming the sink and URL" \
 	grep -q "output nospool: POST http://127.0.0.1:$P2/ failed" "$WORK/agent.err"
+
+# The counters printed at exit are final: alerts still queued for a slow
+# receiver when the agent stops are delivered first, then counted (the exit
+# line said "delivered 6" while the receiver had 7 POSTs).
+cat >"$WORK/slow.yaml" <<Y
+rules:
+  files: [$WORK/rules.yaml]
+outputs:
+  - type: file
+    path: $WORK/alerts-slow.json
+  - type: webhook
+    name: slow
+    url: http://127.0.0.1:$P5/
+Y
+WEBHOOK_DELAY_MS=400 start_receiver $P5 "$WORK/r5" || exit 1
+start_agent_with --config "$WORK/slow.yaml" || exit 1
+for n in s1 s2 s3 s4 s5 s6; do
+	docker exec $C /tmp/sinks_a true $n >/dev/null 2>&1
+done
+wait_lines "$WORK/alerts-slow.json" 6 30
+stop_agent
+check "exit: the receiver got every alert (6 POSTs)" sh -c "[ \$(wc -l <'$WORK/r5/bodies.jsonl') -eq 6 ]"
+check "exit: the exit line counts what the receiver got (delivered 6)" \
+	grep -q '^palisade: exit: output slow (webhook): delivered 6, failed attempts 0, dropped 0, spooled 0, queued 0/' "$WORK/agent.err"

@@ -6,11 +6,14 @@ Listens on 127.0.0.1:PORT (HTTPS with CERT and KEY). Every POST body is appended
 exactly as received (plus a newline), and one line per request to
 DIR/requests.log: "METHOD PATH CONTENT-TYPE LENGTH X-PALISADE-TEST". Answers 200 with an
 empty JSON object, like falcosidekick. DIR/ready appears once listening.
+With WEBHOOK_DELAY_MS set, each answer comes that long after the body was written
+(a slow receiver).
 """
 import http.server
 import os
 import ssl
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -24,6 +27,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write("%s %s %s %d %s\n" % (self.command, self.path,
                                           self.headers.get("Content-Type", "-"), length,
                                           self.headers.get("X-Palisade-Test", "-")))
+        time.sleep(int(os.environ.get("WEBHOOK_DELAY_MS", "0")) / 1000.0)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "2")

@@ -127,6 +127,85 @@ static void test_inspect_variants(void **state)
 	free(text);
 }
 
+/* Mounts, HEALTHCHECK, host namespaces, start time: each with the property
+ * (a recorded container that has them all) and without (inspect_running). */
+static void test_inspect_engine_facts(void **state)
+{
+	struct container_inspect in;
+	char *text = read_data("inspect_mounts_health.json"), err[256];
+	const struct container_info *c;
+
+	(void)state;
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 0);
+	c = in.info;
+	assert_int_equal(c->n_mounts, 3);
+	assert_string_equal(c->mounts[0].source, "/proc");
+	assert_string_equal(c->mounts[0].dest, "/hostproc");
+	assert_string_equal(c->mounts[0].mode, "ro");
+	assert_false(c->mounts[0].rdwr);
+	assert_string_equal(c->mounts[0].propagation, "rprivate");
+	assert_string_equal(c->mounts[1].dest, "/data");
+	assert_string_equal(c->mounts[1].mode, "z");
+	assert_true(c->mounts[1].rdwr);
+	assert_string_equal(c->mounts[1].propagation, "");
+	assert_string_equal(c->mounts[2].source, "");
+	assert_string_equal(c->mounts[2].dest, "/scratch");
+	assert_int_equal(c->health_len, sizeof("/bin/sh\0-c\0true hc") - 1);
+	assert_memory_equal(c->health_argv, "/bin/sh\0-c\0true hc", c->health_len + 1);
+	assert_true(c->host_pid && c->host_network && c->host_ipc);
+	assert_string_equal(c->ip, "");
+	assert_int_equal(c->start_ns, 1796636677203823415ull);
+	container_info_free(in.info);
+	free(text);
+
+	text = read_data("inspect_running.json");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 0);
+	c = in.info;
+	assert_int_equal(c->n_mounts, 0);
+	assert_null(c->mounts);
+	assert_int_equal(c->health_len, 0);
+	assert_false(c->host_pid || c->host_network || c->host_ipc);
+	assert_string_equal(c->ip, "172.17.0.3");
+	assert_int_equal(c->start_ns, 1795904270386313622ull);
+	container_info_free(in.info);
+	free(text);
+}
+
+/* ["CMD", ...] runs the program itself; NONE means no health check. */
+static void test_inspect_health_forms(void **state)
+{
+	static const char *const tmpl = "{\"Id\":\"%s\",\"Name\":\"/x\",\"Image\":\"i\","
+		"\"State\":{\"Pid\":0},\"HostConfig\":{\"Privileged\":false},"
+		"\"Config\":{\"Image\":\"i\",\"Healthcheck\":{\"Test\":%s}}%s}";
+	struct container_inspect in;
+	char text[1024], err[256];
+
+	(void)state;
+	snprintf(text, sizeof(text), tmpl, ID_CAP, "[\"CMD\",\"/bin/check\",\"-q\"]", "");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 0);
+	assert_memory_equal(in.info->health_argv, "/bin/check\0-q", in.info->health_len + 1);
+	container_info_free(in.info);
+	snprintf(text, sizeof(text), tmpl, ID_CAP, "[\"NONE\"]", "");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 0);
+	assert_int_equal(in.info->health_len, 0);
+	container_info_free(in.info);
+	snprintf(text, sizeof(text), tmpl, ID_CAP, "[\"CMD-SHELL\"]", "");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "Healthcheck"));
+	snprintf(text, sizeof(text), tmpl, ID_CAP, "[\"CMD\", 7]", "");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(text, sizeof(text), tmpl, ID_CAP, "[]", ",\"Mounts\":[{\"RW\":true}]");
+	assert_int_equal(container_json_parse_inspect(text, strlen(text), &in, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "Mounts[0]"));
+}
+
 struct bad_file {
 	const char *file;
 	const char *error; /* a part of the message naming what was wrong */
@@ -417,6 +496,23 @@ static void test_json_round_trip(void **state)
 	free(json);
 	container_info_free(back);
 	container_info_free(c);
+
+	/* mounts, health check, start time and host namespaces survive a record */
+	{
+		char *t = read_data("inspect_mounts_health.json"), e[128];
+		struct container_inspect in;
+
+		assert_int_equal(container_json_parse_inspect(t, strlen(t), &in, e, sizeof(e)), 0);
+		json = container_info_to_json(in.info);
+		assert_int_equal(container_info_from_json(json, strlen(json), &back), 0);
+		assert_true(container_info_same(in.info, back));
+		assert_int_equal(back->n_mounts, 3);
+		assert_int_equal(back->start_ns, in.info->start_ns);
+		free(json);
+		container_info_free(back);
+		container_info_free(in.info);
+		free(t);
+	}
 
 	/* id only, and a cgroup id too large for a JSON integer */
 	bare = container_info_new_bare(ID_EV, RUNTIME_CRIO, UINT64_MAX);
@@ -1047,6 +1143,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inspect_running),
 		cmocka_unit_test(test_inspect_variants),
+		cmocka_unit_test(test_inspect_engine_facts),
+		cmocka_unit_test(test_inspect_health_forms),
 		cmocka_unit_test(test_inspect_malformed_files),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_inspect_mutations),

@@ -245,7 +245,7 @@ static void test_abi2_recording_refused(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(record_writer_open(path, 1, "h", &w), 0);
+	assert_int_equal(record_writer_open(path, false, 1, "h", &w), 0);
 	assert_int_equal(record_writer_close(w), 0);
 	assert_int_equal(record_reader_open(path, &r), 0);
 	record_reader_close(r);

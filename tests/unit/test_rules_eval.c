@@ -17,11 +17,11 @@
 #include <cmocka.h>
 
 #include "container/container.h"
+#include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
 #include "rules/rules.h"
 
-#define FALCO_STABLE "../shared/data/falco-rules/falco_rules.yaml"
 #define BOOT_TO_REAL 1700000000000000000ll
 
 /* One synthetic event and the process chain it sees. */
@@ -168,13 +168,20 @@ static struct rules_engine *engine_with(const char *path, const char *text,
 
 static int setup_falco(void **state)
 {
-	*state = engine_with(FALCO_STABLE, NULL, NULL);
+	*state = engine_with(falco_file("falco_rules.yaml"), NULL, NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	rules_engine_free(*state);
+	reset_alerts();
+	return 0;
+}
+
+static int teardown_alerts(void **state)
+{
+	(void)state;
 	reset_alerts();
 	return 0;
 }
@@ -353,6 +360,105 @@ static void test_output_na_and_indexes(void **state)
 	rules_engine_free(e);
 }
 
+/* %container.info is Falco's placeholder: "name (id=ID)", as Falco up to 0.40
+ * wrote it; the appended container fields then skip the two shown. */
+static void test_container_info(void **state)
+{
+	struct rules_engine *e;
+
+	(void)state;
+	e = engine_with(NULL, R("evt.type = execve", "shell in %container.info by %proc.name"), NULL);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, "nginx:1.25", false), "r", true);
+	assert_non_null(strstr(A.output, "shell in web-1 (id=0123456789ab) by bash container_image=nginx:1.25 pid="));
+	assert_null(strstr(A.output, "container_id="));
+	rules_engine_free(e);
+}
+
+#define TAGGED(name, tags, extra) "- rule: " name "\n  desc: d\n  priority: INFO\n  output: 'o %proc.name'\n" \
+	"  condition: evt.type = execve\n  tags: " tags "\n" extra
+
+/* Falco's rule selection: in order, by name pattern or tag, over the files'
+ * own enabled flags (a rule a file disables can be enabled). */
+static void test_rule_selection(void **state)
+{
+	static const char text[] = TAGGED("a", "[x]", "") TAGGED("b", "[y]", "  enabled: false\n")
+		TAGGED("Foo (bar) [1]", "[x, y]", "");
+	const struct rules_select only_y[] = { { .enable = false, .rule = "*" },
+					       { .enable = true, .tag = "y" } };
+	const struct rules_select no_foo[] = { { .enable = false, .rule = "Foo (*) [1]" } };
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.select = only_y;
+	cfg.n_select = 2;
+	e = engine_with(NULL, text, &cfg);
+	assert_false(rules_engine_rule(e, 0)->enabled);
+	assert_true(rules_engine_rule(e, 1)->enabled);
+	assert_true(rules_engine_rule(e, 2)->enabled);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, NULL, false), "b", true);
+	assert_false(fired("a"));
+	rules_engine_free(e);
+	cfg.select = no_foo;
+	cfg.n_select = 1;
+	e = engine_with(NULL, text, &cfg);
+	assert_true(rules_engine_rule(e, 0)->enabled);
+	assert_false(rules_engine_rule(e, 1)->enabled);
+	assert_false(rules_engine_rule(e, 2)->enabled);
+	rules_engine_free(e);
+}
+
+/* Falco's append_output: text on the output line and fields in output_fields,
+ * for the rules whose source, name and tags match. */
+static void test_append_output(void **state)
+{
+	static const char text[] = TAGGED("a", "[x, y]", "") TAGGED("b", "[y]", "");
+	const char *const tags[] = { "x" };
+	const struct rules_extra_field fields[] = { { "evt.type", NULL },
+						     { "who", "pid %proc.pid of %proc.name" } };
+	const struct rules_append app[] = {
+		{ .where = "cfg:3", .source = "syscall", .tags = tags, .n_tags = 1,
+		  .extra_output = "via %proc.exe", .fields = fields, .n_fields = 2 },
+	};
+	const struct rules_append bad[] = { { .where = "cfg:9", .extra_output = "%proc.nme" } };
+	struct rules_config cfg;
+	struct rules_engine *e;
+	json_t *j, *f;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.append_container = false;
+	cfg.append = app;
+	cfg.n_append = 1;
+	e = engine_with(NULL, text, &cfg);
+	expect(e, exec_event("/bin/bash", "bash -i", 0, 0, "sshd", NULL, NULL, false), "a", true);
+	assert_true(fired("b"));
+	assert_non_null(strstr(A.output, "Informational o bash via bash"));
+	j = json_loads(A.json, 0, NULL);
+	f = json_object_get(j, "output_fields");
+	assert_string_equal(json_string_value(json_object_get(f, "evt.type")), "execve");
+	assert_string_equal(json_string_value(json_object_get(f, "proc.exe")), "bash");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "who")), " of bash"));
+	assert_int_equal(strncmp(json_string_value(json_object_get(f, "who")), "pid ", 4), 0);
+	json_decref(j);
+	rules_engine_free(e);
+
+	/* a bad entry is refused, named by where it was written */
+	{
+		struct rules_engine *be = NULL;
+
+		cfg.append = bad;
+		assert_int_equal(rules_engine_new(&cfg, &be), 0);
+		assert_int_equal(rules_engine_add_buffer(be, "t.yaml", text, strlen(text)), 0);
+		assert_int_equal(rules_engine_compile(be), -EINVAL);
+		assert_string_equal(rules_engine_diag(be, 0)->text,
+				    "cfg:9: unknown field 'proc.nme' in output; did you mean 'proc.name'?");
+		assert_int_equal(rules_engine_diag_count(be), 1);
+		rules_engine_free(be);
+	}
+}
+
 struct op_case {
 	const char *cond;
 	bool want;
@@ -504,9 +610,132 @@ static void test_default_rules_fire(void **state)
 	rules_engine_free(e);
 }
 
+/* A container with two mounts, a HEALTHCHECK, the host's namespaces and a
+ * start time, or (bare) none of them. */
+static void give_engine_facts(bool bare)
+{
+	static struct container_mount mounts[] = {
+		{ "/proc", "/hostproc", "ro", "rprivate", false },
+		{ "/var/run/docker.sock", "/var/run/docker.sock", "", "rprivate", true },
+	};
+	static const char health[] = "/bin/sh\0-c\0curl -f localhost";
+
+	F.ci.ip = bare ? "" : "172.17.0.5";
+	F.ci.mounts = bare ? NULL : mounts;
+	F.ci.n_mounts = bare ? 0 : 2;
+	F.ci.health_argv = bare ? "" : (char *)health;
+	F.ci.health_len = bare ? 0 : sizeof(health) - 1;
+	F.ci.host_pid = F.ci.host_network = F.ci.host_ipc = !bare;
+	F.ci.start_ns = bare ? 0 : (uint64_t)BOOT_TO_REAL + 1000000000ull;
+}
+
+static const char *render_ctr(const char *out, const struct event *ev)
+{
+	static char text[2048];
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	rules_config_default(&cfg);
+	cfg.append_container = false;
+	snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  priority: INFO\n  output: '%s'\n"
+		 "  condition: evt.type = execve\n", out);
+	e = engine_with(NULL, text, &cfg);
+	reset_alerts();
+	rules_eval(e, ev, collect, NULL);
+	assert_int_equal(A.n, 1);
+	snprintf(text, sizeof(text), "%s", strchr(A.output, ' ') + 1);
+	rules_engine_free(e);
+	return strstr(text, "Informational ") ? text + strlen("Informational ") : text;
+}
+
+/*
+ * Every container.* field Falco's files use, with a container that has the
+ * property and one that has not; a host process has none of them.
+ */
+static void test_container_engine_fields(void **state)
+{
+	const char *o = "%container.mounts|%container.mount.dest[/proc*]|"
+			"%container.mount.source[/var/run/*]|%container.mount[1]|%container.mount.mode[0]|"
+			"%container.mount.rdwr[/var/run/docker.sock]|%container.mount.propagation[0]|"
+			"%container.mount.dest[/etc]|%container.healthcheck|%container.ip|"
+			"%container.host_pid|%container.start_ts|%container.duration|"
+			"%container.privileged|%container.image.repository|%container.image.tag";
+
+	(void)state;
+	exec_event("/bin/sh", "sh", 0, 0, "containerd-shim", NULL, "reg:5000/app:v1", true);
+	give_engine_facts(false);
+	assert_string_equal(render_ctr(o, &F.ev),
+		"/proc:/hostproc:ro:false:rprivate,/var/run/docker.sock:/var/run/docker.sock::true:rprivate|"
+		"/hostproc|/var/run/docker.sock|/var/run/docker.sock:/var/run/docker.sock::true:rprivate|"
+		"ro|true|rprivate|N/A|/bin/sh -c curl -f localhost|172.17.0.5|true|"
+		"1700000001000000000|4000000000|true|reg:5000/app|v1");
+	exec_event("/bin/sh", "sh", 0, 0, "containerd-shim", NULL, "app", false);
+	give_engine_facts(true);
+	assert_string_equal(render_ctr(o, &F.ev),
+		"|N/A|N/A|N/A|N/A|N/A|N/A|N/A|NONE|<NA>|false|<NA>|<NA>|false|app|<NA>");
+	exec_event("/bin/sh", "sh", 0, 0, "sshd", NULL, NULL, false);
+	assert_string_equal(render_ctr(o, &F.ev),
+		"<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>|<NA>");
+}
+
+/* Falco's sandbox rule: a container's first process, with a /proc mount;
+ * the near-miss: the same container start without mounts. */
+static void test_launch_sensitive_mount_container(void **state)
+{
+	FALCO_NEED("falco-sandbox_rules.yaml");
+	const char *r = "Launch Sensitive Mount Container";
+	struct rules_engine *e = engine_with(falco_file("falco-sandbox_rules.yaml"), NULL, NULL);
+
+	(void)state;
+	exec_event("/bin/sleep", "sleep 60", 0, 0, "containerd-shim", NULL, "app", false);
+	F.self.vpid = 1;
+	give_engine_facts(false);
+	expect(e, &F.ev, r, true);
+	assert_non_null(strstr(A.output, "mounts=/proc:/hostproc:ro:false:rprivate"));
+	give_engine_facts(true);
+	expect(e, &F.ev, r, false);
+	rules_engine_free(e);
+}
+
+/* The HEALTHCHECK's command started by the engine is the health check; the
+ * same command run by the container's own pid 1 (or another command) is not. */
+static void as_probe(struct proc_entry *p, const char *argv, size_t len)
+{
+	p->args = (char *)argv;
+	p->args_len = (uint32_t)len;
+}
+
+#define PROBE "/bin/sh\0-c\0curl -f localhost"
+
+static void test_is_container_healthcheck(void **state)
+{
+	const char *o = "%proc.is_container_healthcheck";
+
+	(void)state;
+	exec_event("/bin/sh", "sh", 0, 0, "containerd-shim", NULL, "app", false);
+	give_engine_facts(false);
+	as_probe(&F.self, PROBE, sizeof(PROBE));
+	assert_string_equal(render_ctr(o, &F.ev), "true");
+	/* a descendant of the health check (curl) is one too */
+	exec_event("/usr/bin/curl", "curl -f localhost", 0, 0, "sh", "containerd-shim", "app", false);
+	give_engine_facts(false);
+	as_probe(&F.parent, PROBE, sizeof(PROBE));
+	assert_string_equal(render_ctr(o, &F.ev), "true");
+	F.gparent.vpid = 1; /* ... but not under the container's pid 1 */
+	assert_string_equal(render_ctr(o, &F.ev), "false");
+	exec_event("/bin/sh", "sh", 0, 0, "containerd-shim", NULL, "app", false);
+	give_engine_facts(false);
+	as_probe(&F.self, "/bin/sh\0-c\0curl -f evil", sizeof("/bin/sh\0-c\0curl -f evil"));
+	assert_string_equal(render_ctr(o, &F.ev), "false");
+	exec_event("/bin/sh", "sh", 0, 0, "containerd-shim", NULL, "app", false);
+	give_engine_facts(true);
+	as_probe(&F.self, PROBE, sizeof(PROBE));
+	assert_string_equal(render_ctr(o, &F.ev), "false");
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest falco[] = {
 		cmocka_unit_test_setup_teardown(test_terminal_shell_in_container, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_run_shell_untrusted, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_netcat_rce_in_container, setup_falco, teardown),
@@ -518,14 +747,24 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_user_name_from_container_accounts, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_json_schema, setup_falco, teardown),
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_container_engine_fields, NULL, teardown_alerts),
+		cmocka_unit_test_setup_teardown(test_launch_sensitive_mount_container, NULL,
+						teardown_alerts),
+		cmocka_unit_test_setup_teardown(test_is_container_healthcheck, NULL, teardown_alerts),
 		cmocka_unit_test(test_output_na_and_indexes),
+		cmocka_unit_test(test_container_info),
+		cmocka_unit_test(test_rule_selection),
+		cmocka_unit_test(test_append_output),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_evttype_index_and_first_match),
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
 	};
-	int ret = cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
+	int ret = falco_run_group("rules_eval falco stable", falco, NULL, NULL, "falco_rules.yaml");
 
+	ret += cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
 	reset_alerts();
 	return ret;
 }

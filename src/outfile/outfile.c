@@ -1,0 +1,222 @@
+/*
+ * Opening the agent's output files without being redirected by a planted
+ * link (outfile.h says what is refused and why).
+ *
+ * An existing file is first opened O_PATH|O_NOFOLLOW: that opens nothing
+ * (no device side effect, no FIFO wait) and pins the inode, which is then
+ * checked and reopened through /proc/self/fd, so the file checked is the file
+ * written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "outfile/outfile.h"
+
+/* The longest first line read to recognise a JSON lines file. */
+#define FIRST_LINE_MAX (1u << 20)
+/* An existing file removed between the two opens: try again, a few times. */
+#define OPEN_TRIES 4
+
+/* `palisade audit -o`: a report in one of its three formats (docs/audit.md),
+ * each recognised by how it starts. */
+static bool is_audit_report(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"{\n  \"tool\": \"palisade\"",                          /* json */
+		"{\n  \"$schema\": \"https://docs.oasis-open.org/sarif/", /* sarif */
+		"SEVERITY  CHECK ",                                       /* text */
+		"0 findings on ",                                         /* text, clean */
+		"note: ",                                                 /* text, clean */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
+static const struct kind_desc {
+	const char *name;
+	const char *magic; /* binary kinds: the first bytes */
+	const char *keys[3]; /* JSON kinds: keys of the first line's object */
+	bool (*match)(const char *start, size_t len); /* other kinds */
+} kinds[] = {
+	[OUTFILE_RECORDING] = { "a palisade recording", "PLSDREC\n", { NULL }, NULL },
+	[OUTFILE_EVENTS] = { "a palisade event stream", NULL, { "time", "type", NULL }, NULL },
+	[OUTFILE_ALERTS] = { "an alert stream (Falco JSON lines)", NULL,
+			     { "rule", "priority", "output" }, NULL },
+	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
+	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
+	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
+};
+
+bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
+{
+	const struct kind_desc *d = &kinds[kind];
+	const char *nl;
+	json_t *o;
+	bool ok;
+	size_t i;
+
+	if (d->match)
+		return d->match(start, len);
+	if (d->magic)
+		return len >= strlen(d->magic) && memcmp(start, d->magic, strlen(d->magic)) == 0;
+	nl = memchr(start, '\n', len);
+	o = json_loadb(start, nl ? (size_t)(nl - start) : len, 0, NULL);
+	ok = json_is_object(o);
+	for (i = 0; ok && i < 3 && d->keys[i]; i++)
+		ok = json_object_get(o, d->keys[i]) != NULL;
+	json_decref(o);
+	return ok;
+}
+
+static bool is_dev_null(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
+}
+
+/* Why an existing file may not be written, or NULL. */
+static const char *refusal(const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link (a link planted in a shared directory would "
+		       "redirect root's write); remove it, or name the file it points to";
+	if (is_dev_null(st))
+		return NULL;
+	if (!S_ISREG(st->st_mode))
+		return "it is not a regular file (use \"-\" for stdout, \"none\" to discard)";
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "it is owned by another user, who could have planted it; remove it or "
+		       "choose another path";
+	if (st->st_nlink > 1)
+		return "it has more than one hard link (a planted link would redirect root's "
+		       "write); remove it or choose another path";
+	return NULL;
+}
+
+/* Reads the file's start and says whether it is of the spec's kind. */
+static int check_kind(int fd, const struct stat *st, const struct outfile_spec *spec,
+		      const char *what, const char *path)
+{
+	size_t cap = st->st_size < FIRST_LINE_MAX ? (size_t)st->st_size : FIRST_LINE_MAX;
+	char *buf;
+	ssize_t n;
+	bool ok;
+
+	if (st->st_size == 0 || spec->force || is_dev_null(st))
+		return 0;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(fd, buf, cap, 0);
+	ok = n > 0 && outfile_is_kind(spec->kind, buf, (size_t)n);
+	free(buf);
+	if (n < 0)
+		return -errno;
+	if (ok)
+		return 0;
+	fprintf(stderr, "palisade: %s %s: refusing to %s it: it exists and is not %s; "
+			"choose another path, move it away, or pass --force to replace it\n",
+		what, path, spec->truncate ? "overwrite" : "append to", kinds[spec->kind].name);
+	return -EEXIST;
+}
+
+/* The existing file at path, opened for I/O once its inode passed the checks. */
+static int open_existing(int dirfd, const char *path, const struct outfile_spec *spec,
+			 const char *what, int *fd)
+{
+	int flags = O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
+	int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+	char proc[64];
+	const char *why;
+	struct stat st;
+
+	*fd = -1;
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st)) {
+		ret = -errno;
+		goto cleanup;
+	}
+	why = refusal(&st);
+	if (why) {
+		fprintf(stderr, "palisade: %s %s: refusing to write it: %s\n", what, path, why);
+		ret = -EPERM;
+		goto cleanup;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	*fd = open(proc, flags);
+	if (*fd < 0) {
+		ret = -errno;
+		goto cleanup;
+	}
+	ret = check_kind(*fd, &st, spec, what, path);
+	if (!ret && spec->truncate && S_ISREG(st.st_mode) &&
+	    (ftruncate(*fd, 0) || fchmod(*fd, st.st_mode & spec->mode & 07777)))
+		ret = -errno;
+cleanup:
+	if (ret && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	close(pfd);
+	return ret;
+}
+
+int outfile_open(int dirfd, const char *path, const struct outfile_spec *spec,
+		 const char *what, int *fd)
+{
+	int create = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		     (spec->append ? O_APPEND : 0);
+	int tries, ret = -ENOENT;
+
+	for (tries = 0; tries < OPEN_TRIES && ret == -ENOENT; tries++) {
+		*fd = openat(dirfd, path, create, spec->mode);
+		if (*fd >= 0)
+			return 0;
+		ret = errno == EEXIST ? open_existing(dirfd, path, spec, what, fd) : -errno;
+	}
+	if (ret && ret != -EPERM && ret != -EEXIST)
+		fprintf(stderr, "palisade: cannot open %s %s: %s\n", what, path, strerror(-ret));
+	return ret;
+}
+
+int outfile_dir(const char *path, const char *what, int *dirfd)
+{
+	struct stat st;
+	int ret = 0;
+
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		ret = -errno;
+		fprintf(stderr, "palisade: %s %s: cannot create the directory: %s\n", what, path,
+			strerror(-ret));
+		return ret;
+	}
+	*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dirfd < 0 || fstat(*dirfd, &st)) {
+		ret = -errno;
+		fprintf(stderr, "palisade: %s %s: cannot open the directory: %s%s\n", what, path,
+			strerror(-ret), ret == -ELOOP || ret == -ENOTDIR
+						? " (a symbolic link is refused: name the directory itself)"
+						: "");
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		fprintf(stderr, "palisade: %s %s: refusing the directory: it is owned by another "
+				"user; choose a directory owned by root\n", what, path);
+		ret = -EPERM;
+	}
+	if (ret && *dirfd >= 0)
+		close(*dirfd);
+	if (ret)
+		*dirfd = -1;
+	return ret;
+}

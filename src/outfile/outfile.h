@@ -1,0 +1,73 @@
+/*
+ * outfile/: every file the agent writes as root is opened here: recordings,
+ * event streams, alert files (and their rotation), the audit log, the spool,
+ * and the reports of `palisade audit -o`.
+ * The agent runs as root and operators name these files in shared places
+ * (/tmp, /var/tmp), where another user can plant a link: a link there must
+ * never make root truncate or append to a file it points at. So:
+ *
+ *   - the last component is opened without following a symbolic link
+ *     (O_NOFOLLOW), a new file is created with O_EXCL, at `mode`;
+ *   - an existing file must be a regular file owned by root (or by the
+ *     agent's uid) with one link (a hard link planted by another user would
+ *     redirect the write just as a symlink would), or /dev/null (discard);
+ *   - an existing, non-empty file must already hold the same kind of palisade
+ *     output (its start, below), unless the operator passed --force;
+ *   - a file opened to be truncated (a recording, an event stream) is
+ *     narrowed to `mode` (0600: command lines and environments are private).
+ *
+ * How each kind is recognised (docs/outputs.md "Files palisade writes"):
+ *   recording  starts with "PLSDREC\n" (record/record.h)
+ *   events     its first line is a JSON object with string keys "time" and
+ *              "type" (docs/events.md: every event line has both)
+ *   alerts     its first line is a JSON object with "rule", "priority" and
+ *              "output" (Falco's alert schema, which action records share)
+ *   audit      its first line is a JSON object with "seq", "prev", "record"
+ *   spool      starts with the spool record magic "PSP1"
+ *   report     starts as `palisade audit` writes its text, JSON or SARIF
+ *
+ * Stateless; any thread. Errors are printed (the path, the reason, what to
+ * do) and returned as a negative errno.
+ */
+#ifndef PALISADE_OUTFILE_H
+#define PALISADE_OUTFILE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum outfile_kind {
+	OUTFILE_RECORDING,
+	OUTFILE_EVENTS,
+	OUTFILE_ALERTS,
+	OUTFILE_AUDIT,
+	OUTFILE_SPOOL,
+	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
+};
+
+struct outfile_spec {
+	enum outfile_kind kind;
+	bool append;   /* O_APPEND (alerts, audit log) */
+	bool truncate; /* start the file empty (recording, events) */
+	bool force;    /* --force: an existing file of another kind may be replaced */
+	mode_t mode;   /* of a new file; a truncated file is narrowed to it */
+};
+
+/*
+ * Opens `path` (relative to dirfd, or AT_FDCWD) for reading and writing under
+ * the rules above; *fd is the open descriptor. `what` names the file in a
+ * message ("--record", "output alerts", "spool of webhook").
+ */
+int outfile_open(int dirfd, const char *path, const struct outfile_spec *spec,
+		 const char *what, int *fd);
+
+/*
+ * Creates directory `path` (mode 0700) or opens it if it exists; refuses a
+ * symbolic link, a non-directory and a directory not owned by root or the
+ * agent's uid. *dirfd is an O_DIRECTORY descriptor for outfile_open().
+ */
+int outfile_dir(const char *path, const char *what, int *dirfd);
+
+/* Whether the first `len` bytes of a file (its start) are of `kind`. */
+bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len);
+
+#endif
