@@ -286,6 +286,12 @@ static void collect_rules(struct agent_metrics *m, struct metrics_writer *w)
 		"Alerts dropped as identical to one within the dedup window.", st.deduplicated);
 	counter(w, "palisade_rules_limiter_evictions_total",
 		"Rate-limiter slots recycled because the limiter was full.", st.limiter_evictions);
+	counter(w, "palisade_rules_regex_errors_total",
+		"Regex matches that failed on a bound (match, depth, heap or JIT stack limit).",
+		st.regex_errors);
+	counter(w, "palisade_rules_undecided_total",
+		"Rules fired because a failed regex match left their condition undecided "
+		"(fail closed).", st.undecided);
 	gauge(w, "palisade_rules_loaded", "Rules loaded.", (double)st.rules_loaded);
 	gauge(w, "palisade_rules_enabled", "Rules loaded and enabled.", (double)st.rules_enabled);
 	gauge(w, "palisade_rules_cannot_fire",

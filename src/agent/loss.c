@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent/loss.h"
+#include "config/config.h"
 #include "event/syscalls.h"
 #include "rules/rules.h"
 
@@ -21,6 +22,19 @@ void loss_defaults(struct loss_options *o)
 				    .actions = LOSS_ACT_LOG | LOSS_ACT_ALERT,
 				    .rate = 1.0 / 30,
 				    .max_burst = 1 };
+}
+
+void loss_options_from_config(const struct palisade_config *c, struct loss_options *o)
+{
+	const char *bad;
+
+	loss_defaults(o);
+	/* The configuration's checks passed: these parse. */
+	loss_priority_parse(c->consumer_priority, &o->priority);
+	loss_actions_parse(c->drops_actions, c->n_drops_actions, &o->actions, &bad);
+	o->threshold = c->drops_threshold;
+	o->rate = c->drops_rate;
+	o->max_burst = c->drops_max_burst;
 }
 
 int loss_priority_parse(const char *s, enum loss_priority *out)

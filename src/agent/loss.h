@@ -47,6 +47,10 @@ struct loss_options {
 /* The defaults of docs/configuration.md: realtime, threshold 0, log and
  * alert, one action per 30 s, burst 1. */
 void loss_defaults(struct loss_options *o);
+struct palisade_config;
+/* The options a checked configuration gives (sensor.consumer_priority,
+ * syscall_event_drops.*). */
+void loss_options_from_config(const struct palisade_config *c, struct loss_options *o);
 /* "realtime" | "nice" | "normal": 0, or -EINVAL. */
 int loss_priority_parse(const char *s, enum loss_priority *out);
 /* Action names ("ignore", "log", "alert", "exit") into LOSS_ACT_* bits:

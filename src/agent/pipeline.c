@@ -19,6 +19,12 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	char *json;
 
 	p->alerts++;
+	/* Said where the operator looks; 1st, 2nd, 4th, 8th... time only. */
+	p->undecided += a->undecided != NULL;
+	if (a->undecided && !(p->undecided & (p->undecided - 1)))
+		fprintf(stderr, "palisade: rule '%s' fired undecided: %s (fail closed; %llu so far, "
+				"palisade_rules_undecided_total; docs/rules.md)\n",
+			a->rule->name, a->undecided, (unsigned long long)p->undecided);
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
 	json = p->sinks || p->alerts_out ? rules_alert_to_json(a) : NULL;

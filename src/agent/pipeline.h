@@ -41,6 +41,7 @@ struct pipeline {
 	struct jw json;
 	struct event ev;
 	uint64_t events, malformed, record_errors, alerts, alert_errors;
+	uint64_t undecided; /* alerts fired undecided (a regex hit a bound) */
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else

@@ -52,7 +52,7 @@ static const struct config_key *global_key(const char *path)
 	size_t i;
 
 	for (i = 0; i < config_key_count; i++)
-		if (strcmp(config_keys[i].name, path) == 0)
+		if (config_keys[i].name && strcmp(config_keys[i].name, path) == 0)
 			return &config_keys[i];
 	return NULL;
 }
@@ -63,7 +63,7 @@ static bool is_section(const char *prefix)
 	size_t len = strlen(prefix), i;
 
 	for (i = 0; i < config_key_count; i++)
-		if (strncmp(config_keys[i].name, prefix, len) == 0 &&
+		if (config_keys[i].name && strncmp(config_keys[i].name, prefix, len) == 0 &&
 		    config_keys[i].name[len] == '.')
 			return true;
 	return false;
@@ -76,7 +76,7 @@ static bool next_component(size_t i, const char *prefix, const char **at, size_t
 	const char *name = config_keys[i].name, *dot;
 	size_t plen = strlen(prefix);
 
-	if (plen && (strncmp(name, prefix, plen) || name[plen] != '.'))
+	if (!name || (plen && (strncmp(name, prefix, plen) || name[plen] != '.')))
 		return false;
 	*at = plen ? name + plen + 1 : name;
 	dot = strchr(*at, '.');
@@ -146,7 +146,6 @@ static void walk(struct parse *p, const yaml_node_t *map, const char *prefix,
 static void set_defaults(struct parse *p, struct palisade_config *c)
 {
 	static const char *drop_actions[] = { "log", "alert" }; /* syscall_event_drops.actions */
-	struct sink_cfg *stdout_sink = config_own(p, calloc(1, sizeof(*stdout_sink)));
 	size_t i;
 
 	for (i = 0; i < config_key_count; i++)
@@ -154,15 +153,7 @@ static void set_defaults(struct parse *p, struct palisade_config *c)
 			config_set_value(p, &config_keys[i], config_keys[i].def, NULL, c, false, "default");
 	c->drops_actions = drop_actions;
 	c->n_drops_actions = 2;
-	/* outputs: [{type: stdout}] */
-	if (!stdout_sink) {
-		p->errors++;
-		return;
-	}
-	config_output_defaults(stdout_sink, "stdout");
-	stdout_sink->name = "stdout#1";
-	c->outputs = stdout_sink;
-	c->n_outputs = 1;
+	config_outputs_from_text(p, "-", c); /* outputs: [{type: stdout}] */
 }
 
 static int load(const char *name, yaml_parser_t *parser, FILE *diag,
@@ -171,7 +162,7 @@ static int load(const char *name, yaml_parser_t *parser, FILE *diag,
 	struct palisade_config *c = calloc(1, sizeof(*c));
 	struct config_priv *priv = calloc(1, sizeof(*priv));
 	struct parse p = { .file = name, .diag = diag, .priv = priv };
-	unsigned char seen[64] = { 0 };
+	unsigned char seen[CONFIG_KEYS_MAX] = { 0 };
 	yaml_node_t *root;
 
 	*out = NULL;
@@ -181,8 +172,8 @@ static int load(const char *name, yaml_parser_t *parser, FILE *diag,
 		return -ENOMEM;
 	}
 	c->priv = priv;
-	c->path = name;
 	set_defaults(&p, c);
+	c->path = name;
 	if (parser) {
 		if (!yaml_parser_load(parser, &priv->doc)) {
 			if (diag)
