@@ -20,6 +20,7 @@
 #include "agent/reload.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "agent/service.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
 #include "rules/prefilter.h"
@@ -324,6 +325,7 @@ int agent_run_main(int argc, char **argv)
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	sigset_t signals;
 	struct action_backend container_backend = { 0 };
+	struct action_hold_config hold;
 	char host[64] = "", desc[1024], cg2[512], prio[192];
 	struct loss_state loss = { 0 };
 	struct loss_options lo;
@@ -358,6 +360,7 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	sensor_log_init((int)cfg->verbose);
+	service_init();
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -457,6 +460,11 @@ int agent_run_main(int argc, char **argv)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = actions_start(cfg, host, sensor, &p, &container_backend);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	hold = (struct action_hold_config){ .timeout_ms = (unsigned)cfg->hold_timeout_ms,
+					    .timeout_kill = !strcmp(cfg->hold_timeout_verdict, "kill") };
+	err = err ?: action_hold_start(p.actions, sensor, &hold);
 	if (err)
 		goto cleanup;
 	err = agent_guard_start(cfg, (int64_t)p.boot_to_epoch_ns, p.rules, p.containers, &guard);
@@ -486,6 +494,9 @@ int agent_run_main(int argc, char **argv)
 			"consumer %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
 		docker_socket(cfg) ? docker_socket(cfg) : "off", prio);
+	snprintf(desc, sizeof(desc), "watching; %d processes from /proc, %d fds", seeded,
+		 fd_seeded);
+	service_ready(desc);
 
 	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -505,8 +516,10 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.events_out);
 		if (reload_requested) {
 			reload_requested = false;
+			service_reloading();
 			agent_reload(&reload);
 			cfg = reload.cfg;
+			service_ready("watching; reload done (its outcome is in the log)");
 			loss_options_from_config(cfg, &lo); /* the priority stays until a restart */
 			loss.watch.o = lo;
 		}
@@ -515,11 +528,13 @@ int agent_run_main(int argc, char **argv)
 			break;
 		}
 		observe_tick(&ob);
+		service_tick(clock_ns(CLOCK_MONOTONIC));
 		if (stats_requested) {
 			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
+	service_stopping();
 	ran = sensor != NULL;
 	if (sensor)
 		sensor_drain(sensor, 500); /* what is queued, for half a second at most */
