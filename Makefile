@@ -40,7 +40,7 @@ VERSION     := $(shell sed -n 's/.*PALISADE_VERSION "\(.*\)"/\1/p' src/version.h
 
 .SECONDARY:
 .PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint install \
-	uninstall deb
+	uninstall deb image
 all: palisade
 
 deps:
@@ -191,6 +191,10 @@ deb:
 	cd $(BUILD)/deb/palisade-$(VERSION) && \
 		DEB_BUILD_OPTIONS="parallel=2 $${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -b -us -uc
 	@ls $(BUILD)/deb/*.deb
+
+# The agent's container image (docs/container.md), from the built binary.
+image: palisade
+	sh dist/image.sh
 
 FORCE:
 

@@ -324,6 +324,7 @@ int agent_run_main(int argc, char **argv)
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	sigset_t signals;
 	struct action_backend container_backend = { 0 };
+	struct action_hold_config hold;
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
@@ -455,6 +456,11 @@ int agent_run_main(int argc, char **argv)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = actions_start(cfg, host, sensor, &p, &container_backend);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	hold = (struct action_hold_config){ .timeout_ms = (unsigned)cfg->hold_timeout_ms,
+					    .timeout_kill = !strcmp(cfg->hold_timeout_verdict, "kill") };
+	err = err ?: action_hold_start(p.actions, sensor, &hold);
 	if (err)
 		goto cleanup;
 	err = agent_guard_start(cfg, (int64_t)p.boot_to_epoch_ns, p.rules, p.containers, &guard);

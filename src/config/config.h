@@ -72,6 +72,8 @@ struct palisade_config {
 	bool enforce;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */
+	uint64_t hold_timeout_ms;
+	const char *hold_timeout_verdict; /* "release", "kill" */
 
 	bool check_prefilter; /* replay only */
 	bool force;           /* -o, -e, --record may replace a file of another kind */

@@ -108,6 +108,15 @@ const struct config_key config_keys[] = {
 	    "the answer when the guard's decision is late or its context unreadable",
 	    G(deny_timeout_verdict)), .choices = "allow|deny",
 	  FLAG("deny-timeout-verdict", "allow|deny", RUN) },
+	{ K("hold.timeout_ms", CFG_UINT, "2000",
+	    "under enforce, a new container's first exec waits (stopped before its first "
+	    "instruction) until its enforcement is in place, at most this long "
+	    "(docs/enforcement.md, \"No window\")", G(hold_timeout_ms)),
+	  .min = 1, .max = 60000, FLAG("hold-timeout-ms", "N", RUN) },
+	{ K("hold.timeout_verdict", CFG_ENUM, "release",
+	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
+	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
+	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
 	    "let -o, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),
