@@ -32,7 +32,10 @@ enum config_cmd {
 };
 
 struct metrics_cfg {
-	const char *listen; /* "host:port"; "" : no /metrics endpoint */
+	const char *listen;        /* "host:port" or "unix:/path"; "" : no /metrics endpoint */
+	const char *health_listen; /* a second listener for /healthz only; "": none */
+	const char *token_file;    /* bearer token /metrics requires; "": none */
+	const char *socket_group;  /* unix sockets: the group that may connect; "": root only */
 };
 
 struct status_cfg {

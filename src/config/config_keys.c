@@ -91,9 +91,18 @@ const struct config_key config_keys[] = {
 	  .flag_desc = "write alerts to FILE instead of the configured outputs (\"-\": "
 		       "stdout, \"none\": discard)" },
 	{ K("metrics.listen", CFG_STR, "",
-	    "host:port of the Prometheus /metrics (and /healthz) endpoint, e.g. "
+	    "host:port (or unix:/path) of the Prometheus /metrics (and /healthz) endpoint, e.g. "
 	    "127.0.0.1:9464 (docs/metrics.md); empty: off", G(metrics.listen)),
 	  FLAG("metrics", "ADDR", RUN) },
+	{ K("metrics.health_listen", CFG_STR, "",
+	    "host:port or unix:/path of a second listener that serves /healthz only, with "
+	    "connections of its own (docs/metrics.md); empty: none", G(metrics.health_listen)) },
+	{ K("metrics.token_file", CFG_STR, "",
+	    "file holding a bearer token that /metrics requires (Authorization: Bearer ...), at "
+	    "least 16 bytes; empty: none", G(metrics.token_file)) },
+	{ K("metrics.socket_group", CFG_STR, "",
+	    "unix:/path listeners: the group that may connect (mode 0660); empty: root only "
+	    "(0600)", G(metrics.socket_group)) },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },
