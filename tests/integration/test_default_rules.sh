@@ -29,9 +29,12 @@ start_agent $HOOK || exit 1
 P1=$((20000 + $$ % 10000))
 P2=$((P1 + 1))
 # The engine must describe $S before its first process runs (the rule looks
-# at that process): give the agent's engine connection a moment.
-sleep 1
-run_container $S -v /var/run/docker.sock:/var/run/docker.sock "$IMAGE" sleep 300
+# at that process; docs/rules.md, Limits): created, described, then started.
+CONTAINERS="$CONTAINERS $S"
+docker rm -f $S >/dev/null 2>&1
+docker create --name $S -v /var/run/docker.sock:/var/run/docker.sock "$IMAGE" sleep 300 >/dev/null
+sleep 2
+docker start $S >/dev/null
 docker cp "$WORK/attack" $S:/attack
 
 # alert RULE CONTAINER [JQ_EXTRA]: the first alert of RULE naming CONTAINER.
@@ -44,7 +47,8 @@ fires() { # fires NAME RULE CONTAINER [JQ_EXTRA]
 	a=$(alert "$@")
 	check "$n" expect "$a" '.output_fields["container.name"]|type=="string"'
 }
-silent() { # silent NAME JQ_SELECT: no alert matches
+silent() { # silent NAME JQ_SELECT: no alert matches (those that do are shown)
+	jq -c "select($2) | {rule, cmd: .output_fields[\"proc.cmdline\"], file: .output_fields[\"fd.name\"]}" "$WORK/alerts.json" >&2
 	check "near miss: $1" sh -c "! jq -e 'select($2)' '$WORK/alerts.json' >/dev/null"
 }
 cmd_has() { echo "(.output_fields[\"proc.cmdline\"]|tostring|contains(\"$1\"))"; }
@@ -65,9 +69,10 @@ docker exec $A sh -c "ln /etc/shadow /tmp/$T-hl; cat /tmp/$T-hl >/dev/null"
 fires "hard link to /etc/shadow" "Hard link to a credential file in container" $A
 docker exec $A sh -c "mkdir -p /root/.ssh && echo k > /root/.ssh/id_ed25519 && cd /root && cat ./.ssh/../.ssh/id_ed25519 >/dev/null"
 fires "SSH private key read through a relative path with .." "Credential file read in container" $A '.output_fields["fd.name"]=="/root/.ssh/id_ed25519"'
-docker exec $A sh -c "find / -name id_rsa 2>/dev/null; grep -r aws_secret_access_key /etc 2>/dev/null; find /etc -name hostname >/dev/null; true"
+docker exec $A sh -c "find / -name id_rsa 2>/dev/null; grep -r aws_secret_access_key /etc 2>/dev/null; true"
+docker exec $A sh -c "find /etc -name hostname >/dev/null; : $T-nm"
 fires "credential search: find -name id_rsa (a busybox applet)" "Credential search in container" $A "$(cmd_has id_rsa)"
-silent "reading /etc/hostname, find -name hostname" ".output_fields[\"fd.name\"]==\"/etc/hostname\" or ((.output_fields[\"proc.cmdline\"]|tostring)|contains(\"-name hostname\"))"
+silent "reading /etc/hostname, find -name hostname" "(.rule|startswith(\"Credential\")) and (.output_fields[\"fd.name\"]==\"/etc/hostname\" or ((.output_fields[\"proc.cmdline\"]|tostring)|contains(\"$T-nm\")))"
 
 # ---- 2. writes: /etc, binaries, persistence, logs, deletion ----------------------
 docker exec $A sh -c "echo 'x:x:0:0::/:/bin/sh' >> /etc/passwd"
