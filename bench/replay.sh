@@ -46,9 +46,10 @@ usage: sh bench/replay.sh [options]
   -o DIR    keep logs in DIR (default: a new directory under \${TMPDIR:-/tmp})
   -h        this help
 environment:
-  PALISADE_FALCO_RULES  directory holding falco_rules.yaml,
+  FALCO_RULES_DIR       directory holding falco_rules.yaml,
                         falco-incubating_rules.yaml, falco-sandbox_rules.yaml
-                        (default ../shared/data/falco-rules, from the repository root)
+                        (then ../shared/data/falco-rules, then /etc/falco); without
+                        them the stable and all configurations are skipped
   PALISADE_BENCH_TIMEOUT  seconds to wait for the agent's start-up line (default 120)
 Needs python3 (monotonic clock and rusage of the replay). Recording needs root.
 EOF
@@ -76,7 +77,6 @@ cpu=0
 configs="none,default,stable,all"
 profile=""
 outdir=""
-falco=${PALISADE_FALCO_RULES:-../shared/data/falco-rules}
 timeout=${PALISADE_BENCH_TIMEOUT:-120}
 
 while getopts "f:k:n:x:s:d:r:c:C:Po:h" opt; do
@@ -106,12 +106,21 @@ done
 [ -x ./palisade ] || die "./palisade is missing: run make"
 command -v python3 >/dev/null || die "python3 is needed (apt-get install python3-minimal)"
 command -v taskset >/dev/null || die "taskset is needed (util-linux)"
-stable=$falco/falco_rules.yaml
-incubating=$falco/falco-incubating_rules.yaml
-sandbox=$falco/falco-sandbox_rules.yaml
-for f in "$stable" "$incubating" "$sandbox"; do
-	[ -r "$f" ] || die "cannot read $f (set PALISADE_FALCO_RULES)"
-done
+. tests/falco_rules.sh
+falco_args=""
+if why=$(falco_rules_missing falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml); then
+	# Only the configurations that need Falco's files are skipped.
+	kept=$(echo "$configs" | tr ',' '\n' | grep -vx -e stable -e all | paste -sd, -)
+	[ "$kept" = "$configs" ] || echo "bench: skipped the stable and all configurations: $why"
+	configs=$kept
+	[ -n "$configs" ] || exit 0
+else
+	falco=$(falco_rules_dir)
+	stable=$falco/falco_rules.yaml
+	incubating=$falco/falco-incubating_rules.yaml
+	sandbox=$falco/falco-sandbox_rules.yaml
+	falco_args="--rules $stable --rules $incubating --rules $sandbox"
+fi
 
 if [ -z "$outdir" ]; then
 	outdir=$(mktemp -d "${TMPDIR:-/tmp}/palisade-replay-bench.XXXXXX") || die "mktemp failed"
@@ -193,9 +202,9 @@ if [ -z "$record_file" ]; then
 	rm -f "$record_file"
 	# Every rule set replayed below is loaded, so the sensors deliver every
 	# event type any of them needs.
+	# shellcheck disable=SC2086 # word splitting of the rule arguments is wanted
 	./palisade run --record "$record_file" -o none \
-		--rules rules/palisade_rules.yaml --rules "$stable" --rules "$incubating" \
-		--rules "$sandbox" 2>"$outdir/agent.err" &
+		--rules rules/palisade_rules.yaml $falco_args 2>"$outdir/agent.err" &
 	agent_pid=$!
 	waited=0
 	until grep -q '^palisade: loaded' "$outdir/agent.err" 2>/dev/null; do

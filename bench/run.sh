@@ -28,7 +28,8 @@ usage: sh bench/run.sh [options]
             list of bpftrace,execsnoop,opensnoop,auditd (default auto)
   -a ARGS   extra arguments for the agent (also \$PALISADE_BENCH_AGENT_ARGS)
   -R SET    rules the agent loads: default (the embedded set), falco (the
-            default set and Falco's three files from ../shared/data/falco-rules),
+            default set and Falco's three files, from \$FALCO_RULES_DIR,
+            ../shared/data/falco-rules or /etc/falco; skipped without them),
             falco-stable (default, falco_rules.yaml, falco-sandbox_rules.yaml),
             every-open (bench/rules/every_open.yaml: matches every open, the
             pre-filter's worst case); default: default
@@ -96,7 +97,6 @@ peer_settle=1
 # Seconds a process gets to stop after SIGINT (then SIGTERM, then SIGKILL).
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
-falco_dir=$root/../shared/data/falco-rules
 rules_set=default
 
 while getopts w:r:n:p:a:R:c:C:o:h opt; do
@@ -115,6 +115,22 @@ while getopts w:r:n:p:a:R:c:C:o:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
+# Falco's rule files, looked up from the repository root (where the agent runs).
+case $rules_set in
+falco) falco_needs="falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml" ;;
+falco-stable) falco_needs="falco_rules.yaml falco-sandbox_rules.yaml" ;;
+*) falco_needs="" ;;
+esac
+if [ -n "$falco_needs" ]; then
+	cd "$root" || die "cannot cd to $root"
+	. tests/falco_rules.sh
+	# shellcheck disable=SC2086 # a list of file names
+	if why=$(falco_rules_missing $falco_needs); then
+		echo "bench: skipped -R $rules_set: $why"
+		exit 0
+	fi
+	falco_dir=$(falco_rules_dir)
+fi
 case $rules_set in
 default) rules_args="" ;;
 falco) rules_args="--rules rules/palisade_rules.yaml --rules $falco_dir/falco_rules.yaml --rules $falco_dir/falco-incubating_rules.yaml --rules $falco_dir/falco-sandbox_rules.yaml" ;;

@@ -36,7 +36,8 @@ enum ev_kind {
 #define EV_F_ARGS_TRUNC (1u << 1) /* argv longer than EV_ARGS_MAX */
 #define EV_F_CWD_TRUNC (1u << 2)  /* cwd deeper/longer than the limits */
 #define EV_F_READ_FAIL (1u << 3)  /* a kernel or user memory read failed */
-#define EV_F_KILLED (1u << 4)     /* EV_EXEC: the exec deny list matched, SIGKILL sent */
+#define EV_F_KILLED (1u << 4)     /* EV_EXEC: the exec deny list matched, SIGKILL sent
+				   * (set only when the kernel accepted the signal) */
 #define EV_F_ENV_TRUNC (1u << 5)  /* environment longer than EV_ENV_MAX */
 #define EV_F_PF_NAME (1u << 6)    /* EV_SYSCALL: the pre-filter's name gate kept it by the
 				   * leader's name or a rename mark (bpf/prefilter_names.bpf.h) */
@@ -70,6 +71,7 @@ enum ev_counter {
 	CNT_EXEC_KILLED,      /* execs killed in kernel by the deny lists */
 	CNT_ENTRY_KILLED,     /* callers killed at syscall entry (bpf/process.bpf.c) */
 	CNT_TRUNC_ENV,        /* an environment was truncated */
+	CNT_KILL_FAILED,      /* an in-kernel SIGKILL could not be sent (user space kills) */
 	CNT_MAX,
 };
 

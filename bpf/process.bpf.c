@@ -156,9 +156,13 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	 * truncated path is not the whole path: never judged on it. */
 	if (!(e->hdr.flags & EV_F_EXE_TRUNC) &&
 	    exec_denied(task, s->data, exe_len, s->data + exe_len, args_len)) {
-		bpf_send_signal(SIGKILL);
-		e->hdr.flags |= EV_F_KILLED;
-		count(CNT_EXEC_KILLED);
+		/* Flagged only when sent: user space kills what the kernel could not. */
+		if (bpf_send_signal(SIGKILL) == 0) {
+			e->hdr.flags |= EV_F_KILLED;
+			count(CNT_EXEC_KILLED);
+		} else {
+			count(CNT_KILL_FAILED);
+		}
 	}
 	cwd_len = walk_path(&pwd, &root, s->data + size, &trunc);
 	if (trunc) {
@@ -285,11 +289,20 @@ struct {
 	__type(value, __u32);
 } entry_deny SEC(".maps");
 
+/* Threads sent SIGKILL at entry (tid -> syscall number): the action record
+ * says "served in kernel" only for these (sensor_entry_killed_take). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} entry_killed SEC(".maps");
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task;
-	__u32 nr = (__u32)id, *deny;
+	__u32 nr = (__u32)id, *deny, tid;
 	unsigned int level;
 
 	if (nr >= EV_SYSCALL_NR_MAX)
@@ -306,7 +319,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		if (!(*deny & ENTRY_DENY_CONTAINERS) || level == 0)
 			return 0;
 	}
-	bpf_send_signal(SIGKILL);
+	if (bpf_send_signal(SIGKILL)) {
+		count(CNT_KILL_FAILED);
+		return 0;
+	}
+	tid = BPF_CORE_READ(task, pid); /* the thread that made the call */
+	bpf_map_update_elem(&entry_killed, &tid, &nr, BPF_ANY);
 	count(CNT_ENTRY_KILLED);
 	return 0;
 }

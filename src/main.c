@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "audit/audit.h"
 #include "output/audit_log.h"
 #include "config/config.h"
 #include "rules/rules.h"
@@ -21,6 +22,7 @@ static const struct command {
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 	{ "config", config_cli_main, "check a configuration file, list every key" },
+	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
 };
 
 static void usage(FILE *f)

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Runs every test: unit tests (cmocka, sanitizers on), then the integration
-# tests (root, real kernel, real dockerd). Ends with "N passed, N failed".
+# tests (root, real kernel, real dockerd). Ends with "N passed, N failed,
+# N skipped"; a skipped test is listed with its reason (tests/README.md).
 # TESTS=pattern limits the integration scripts run (e.g. TESTS=process).
 set -u
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+skipped=0
 failures=""
 
 for t in build/tests/test_*; do
@@ -16,15 +18,23 @@ for t in build/tests/test_*; do
 	# A binary may run several groups: add up every group's summary.
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	s=$(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	p=${p:-0}
 	f=${f:-0}
+	s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # crashed, or a sanitizer stopped it
 	fi
-	echo "unit $(basename "$t"): $p passed, $f failed"
+	echo "unit $(basename "$t"): $p passed, $f failed, $s skipped"
+	# Each skipped test by name, with the reason it printed ("skip - why").
+	# (cmocka's summary goes to stderr, in no fixed order with stdout.)
+	[ "$s" -eq 0 ] || printf '%s\n' "$out" | awk -v bin="$(basename "$t")" '
+		/^\[ RUN      \] / { test = $4 }
+		/^skip - / { print "skip - " bin "/" test ": " substr($0, 8) }'
 	[ "$f" -eq 0 ] || { printf '%s\n' "$out" | tail -40; failures="$failures $(basename "$t")"; }
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 done
 
 # Fuzzers, for a bounded time each (FUZZ_SECONDS), on a fresh corpus that
@@ -62,6 +72,7 @@ else
 		cat "$log"
 		p=$(grep -c '^ok ' "$log")
 		f=$(grep -c '^not ok ' "$log")
+		s=$(grep -c '^skip ' "$log")
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 			f=1
 			echo "not ok - $(basename "$t") exited $rc"
@@ -69,10 +80,11 @@ else
 		[ "$f" -eq 0 ] || failures="$failures $(basename "$t")"
 		passed=$((passed + p))
 		failed=$((failed + f))
+		skipped=$((skipped + s))
 		rm -f "$log"
 	done
 fi
 
 [ -z "$failures" ] || echo "failing:$failures"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

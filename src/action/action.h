@@ -33,9 +33,11 @@ enum action_outcome {
 	ACTION_WOULD_HAVE,     /* audit mode: nothing was done */
 	ACTION_REFUSED_SAFETY, /* the target is protected (pid 1, agent, runtime) */
 	ACTION_FAILED,         /* tried; the detail says why it did not happen */
+	ACTION_MISSED,         /* the back-end never saw the operation: it happened */
 	ACTION_OUTCOME_MAX,
 };
-/* "done", "served in kernel", "would-have", "refused-by-safety", "failed". */
+/* "done", "served in kernel", "would-have", "refused-by-safety", "failed",
+ * "missed". */
 const char *action_outcome_name(enum action_outcome o);
 
 /* Who an action is aimed at: the process and container of the alert's event. */

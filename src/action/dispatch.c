@@ -397,12 +397,13 @@ void action_print_counters(struct action_dispatcher *d, FILE *f)
 		const struct counters *c = &d->cnt[k];
 
 		fprintf(f, " %s: rules %llu, done %llu, in kernel %llu, would-have %llu, refused %llu, "
-			"failed %llu;", d->b[k].name, (unsigned long long)c->rules,
+			"failed %llu, missed %llu;", d->b[k].name, (unsigned long long)c->rules,
 			(unsigned long long)c->outcomes[ACTION_DONE],
 			(unsigned long long)c->outcomes[ACTION_IN_KERNEL],
 			(unsigned long long)c->outcomes[ACTION_WOULD_HAVE],
 			(unsigned long long)c->outcomes[ACTION_REFUSED_SAFETY],
-			(unsigned long long)c->outcomes[ACTION_FAILED]);
+			(unsigned long long)c->outcomes[ACTION_FAILED],
+			(unsigned long long)c->outcomes[ACTION_MISSED]);
 	}
 	fprintf(f, " unserved rules %llu; out of scope %llu; record errors %llu\n",
 		(unsigned long long)d->unserved, (unsigned long long)d->out_of_scope,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "action/internal.h"
+#include "event/event.h"
 #include "event/syscalls.h"
 #include "sensor/sensor.h"
 
@@ -132,17 +133,33 @@ static int entry_prepare(void *ctx, struct rules_engine *e, size_t index,
 	return 0;
 }
 
+/* In kernel only when the kernel says it sent the signal to that thread at
+ * that syscall; otherwise (a --pid=host container is the host to the
+ * kernel's test, a signal it could not send) the user-space kill. */
 static int entry_apply(void *ctx, const struct action_target *t, enum rules_action type,
 		       struct action_result *res, uint64_t token)
 {
-	(void)ctx;
-	(void)t;
+	struct entry_kill *k = ctx;
+	const struct event *ev = t->alert->ev;
+	char done[sizeof(res->detail)];
+
 	(void)type;
 	(void)token;
-	res->outcome = ACTION_IN_KERNEL;
-	snprintf(res->detail, sizeof(res->detail),
-		 "SIGKILL sent at syscall entry; the syscall may have completed, its caller "
-		 "did not return");
+	if (ev->kind == EV_SYSCALL && ev->sc &&
+	    sensor_entry_killed_take(k->sensor, ev->hdr->tid, (uint32_t)ev->sc->nr)) {
+		res->outcome = ACTION_IN_KERNEL;
+		snprintf(res->detail, sizeof(res->detail),
+			 "SIGKILL sent at syscall entry; the syscall may have completed, its caller "
+			 "did not return");
+		return 0;
+	}
+	action_kill_pid(t->pid, t->start_ns, res);
+	if (res->outcome == ACTION_DONE) {
+		memcpy(done, res->detail, sizeof(done));
+		snprintf(res->detail, sizeof(res->detail), "not killed at syscall entry (the kernel "
+			 "did not count it in scope, or could not signal it); %.120s after the "
+			 "syscall completed", done);
+	}
 	return 0;
 }
 

@@ -140,17 +140,42 @@ static void header_from_snapshot(struct fguard *g, struct ev_header *h, uint32_t
 	h->flags = 0;
 }
 
+/*
+ * The caller's syscall. The kernel queues the permission event, wakes us and
+ * only then puts the caller to sleep: read in between, /proc/TID/syscall says
+ * "running", and the open would be judged as O_RDWR (a read of a protected
+ * file refused as a write; seen under load). The caller is on its way to
+ * sleep: ask again, a few milliseconds at most.
+ */
+#define SYSCALL_RETRIES 250
+#define SYSCALL_RETRY_NS 20000
+
+static int read_syscall(const char *file, struct fguard_syscall *sc)
+{
+	const struct timespec pause = { .tv_nsec = SYSCALL_RETRY_NS };
+	char text[512];
+	int ret = -EBUSY;
+
+	for (int i = 0; ret == -EBUSY && i < SYSCALL_RETRIES; i++) {
+		if (i)
+			nanosleep(&pause, NULL);
+		ret = read_text(file, text, sizeof(text)) < 0 ? -ESRCH
+							       : fguard_parse_syscall(text, sc);
+	}
+	return ret;
+}
+
 static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *judge)
 {
 	struct ev_syscall *r = g->raw;
 	struct fguard_syscall sc;
-	char file[300], text[512];
+	char file[300];
 	uint64_t flags = O_RDWR;
 	bool trunc;
 	int ret;
 
 	snprintf(file, sizeof(file), "%s/%u/syscall", g->procfs, tid);
-	ret = read_text(file, text, sizeof(text)) < 0 ? -ESRCH : fguard_parse_syscall(text, &sc);
+	ret = read_syscall(file, &sc);
 	if (ret == 0 && fguard_is_exec_syscall(sc.nr)) {
 		*judge = false; /* the kernel opening a binary to run it, read-only */
 		return 0;

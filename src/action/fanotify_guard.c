@@ -111,16 +111,61 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	return 0;
 }
 
-static enum fguard_verdict error_verdict(struct fguard *g)
+static enum fguard_verdict error_verdict(struct fguard *g, struct fguard_pending *p)
 {
 	fguard_count(&g->st.errors, 1);
+	p->judged = true;
+	p->why_error = true;
 	return g->cfg.timeout_deny ? FGUARD_DENY : FGUARD_ALLOW;
 }
 
-static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_metadata *m,
-				  uint64_t t0)
+/* Keeps an answer for fguard_outcome_take (a ring: the oldest goes). */
+static void log_answer(struct fguard *g, const struct fguard_pending *p, enum fguard_verdict v,
+		       enum fguard_answer_why why)
 {
-	enum fguard_kind kind = (m->mask & FAN_OPEN_EXEC_PERM) ? FGUARD_EXEC : FGUARD_OPEN;
+	struct fguard_logged *l;
+
+	pthread_mutex_lock(&g->log_lock);
+	l = &g->log[g->log_next++ % FGUARD_OUTCOMES_MAX];
+	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_now_ns() },
+				     .tid = p->tid, .kind = p->kind };
+	pthread_mutex_unlock(&g->log_lock);
+}
+
+int fguard_outcome_take(struct fguard *g, uint32_t tid, enum fguard_kind kind,
+			uint64_t max_age_ns, struct fguard_outcome *out)
+{
+	uint64_t now = fguard_now_ns();
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&g->log_lock);
+	/* Newest first: a thread's last operation of this kind is the one whose
+	 * completion the caller saw. */
+	for (size_t i = 1; i <= FGUARD_OUTCOMES_MAX && i <= g->log_next; i++) {
+		struct fguard_logged *l = &g->log[(g->log_next - i) % FGUARD_OUTCOMES_MAX];
+
+		if (now - l->o.ns > max_age_ns)
+			break;
+		if (l->tid != tid || l->kind != kind || l->taken)
+			continue;
+		l->taken = true;
+		*out = l->o;
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&g->log_lock);
+	return ret;
+}
+
+static enum fguard_kind event_kind(const struct fanotify_event_metadata *m)
+{
+	return (m->mask & FAN_OPEN_EXEC_PERM) ? FGUARD_EXEC : FGUARD_OPEN;
+}
+
+static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_metadata *m,
+				  struct fguard_pending *pend, uint64_t t0)
+{
+	enum fguard_kind kind = event_kind(m);
 	enum fguard_verdict verdict = FGUARD_ALLOW;
 	char link[64], path[EV_PATH_MAX + 1], name[EV_COMM_LEN];
 	uint32_t tid = (uint32_t)m->pid, tgid;
@@ -130,7 +175,7 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	if (n <= 0 || path[0] != '/')
-		return error_verdict(g);
+		return error_verdict(g, pend);
 	path[n] = '\0';
 	name[0] = '\0';
 	if (kind == FGUARD_EXEC)
@@ -140,12 +185,13 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 		      fguard_rule_covers(&g->plan.rules[i], path, kind == FGUARD_EXEC ? name : NULL);
 	if (!any)
 		return FGUARD_ALLOW; /* a directory mark's other children */
+	pend->judged = true;
 	if (fguard_tgid_of(g->procfs, tid, &tgid))
-		return error_verdict(g);
+		return error_verdict(g, pend);
 	if (tgid == (uint32_t)g->self)
 		return FGUARD_ALLOW; /* never wait on ourselves */
 	if (fguard_build_event(g, kind, tid, tgid, path, name, &judge))
-		return error_verdict(g);
+		return error_verdict(g, pend);
 	if (!judge)
 		return FGUARD_ALLOW;
 	for (size_t i = 0; i < g->plan.n; i++) {
@@ -178,6 +224,9 @@ static void answer_once(struct fguard *g, struct fguard_pending *p, enum fguard_
 	if (write(g->fan_fd, &resp, sizeof(resp)) != sizeof(resp))
 		fguard_count(&g->st.errors, 1);
 	p->answered = true;
+	if (p->judged || by_watchdog)
+		log_answer(g, p, v, by_watchdog ? FGUARD_WHY_TIMEOUT :
+				     p->why_error ? FGUARD_WHY_ERROR : FGUARD_WHY_JUDGED);
 	fguard_hist_add(&g->st.latency, fguard_now_ns() - p->t0_ns);
 	if (by_watchdog)
 		fguard_count(&g->st.timeouts, 1);
@@ -188,6 +237,7 @@ static void answer_once(struct fguard *g, struct fguard_pending *p, enum fguard_
 static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 {
 	const struct fanotify_event_metadata *m;
+	struct fguard_pending pend;
 	uint64_t t0 = fguard_now_ns();
 	ssize_t left = len; /* FAN_EVENT_NEXT consumes its length argument */
 	size_t first;
@@ -196,7 +246,9 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 	first = g->n_pending;
 	for (m = (const void *)buf; FAN_EVENT_OK(m, left); m = FAN_EVENT_NEXT(m, left))
 		if (m->fd >= 0 && g->n_pending < FGUARD_PENDING_MAX)
-			g->pending[g->n_pending++] = (struct fguard_pending){ .fd = m->fd, .t0_ns = t0 };
+			g->pending[g->n_pending++] = (struct fguard_pending){
+				.fd = m->fd, .tid = (uint32_t)m->pid, .kind = event_kind(m), .t0_ns = t0
+			};
 	pthread_mutex_unlock(&g->pending_lock);
 	for (m = (const void *)buf; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
 		enum fguard_verdict v;
@@ -206,12 +258,18 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 			continue;
 		}
 		fguard_count(&g->st.events, 1);
-		v = decide(g, m, t0);
+		pend = (struct fguard_pending){ .tid = (uint32_t)m->pid, .kind = event_kind(m) };
+		/* Stopping: what is left of the batch is allowed at once, as the
+		 * kernel allows what is pending when the group closes. */
+		v = __atomic_load_n(&g->stopping, __ATOMIC_RELAXED) ? FGUARD_ALLOW
+								    : decide(g, m, &pend, t0);
 		fguard_count(&g->decided, 1);
 		pthread_mutex_lock(&g->pending_lock);
 		for (size_t i = first; i < g->n_pending; i++) {
 			if (g->pending[i].fd != m->fd)
 				continue;
+			g->pending[i].judged = pend.judged;
+			g->pending[i].why_error = pend.why_error;
 			if (g->pending[i].answered) /* timeouts are rare: each is shown */
 				fprintf(g->cfg.log, "palisade: fanotify: a decision (pid %d) took %llu ms, "
 						    "past --deny-timeout-ms: the watchdog had answered "
@@ -279,7 +337,8 @@ static void drain_late(struct fguard *g, char *buf, enum fguard_verdict late)
 
 	while ((n = read(g->fan_fd, buf, READ_BUF)) > 0) {
 		for (m = (const void *)buf; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
-			struct fguard_pending p = { .fd = m->fd, .t0_ns = fguard_now_ns() };
+			struct fguard_pending p = { .fd = m->fd, .tid = (uint32_t)m->pid,
+						    .kind = event_kind(m), .t0_ns = fguard_now_ns() };
 
 			if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0)
 				continue;
@@ -379,6 +438,7 @@ int fguard_new(const struct fguard_config *cfg, struct fguard **out)
 	g->self = getpid();
 	pthread_mutex_init(&g->pending_lock, NULL);
 	pthread_mutex_init(&g->queue_lock, NULL);
+	pthread_mutex_init(&g->log_lock, NULL);
 	ret = fguard_plan_build(cfg->rules, &g->plan, g->cfg.log);
 	if (ret < 0)
 		goto cleanup;
@@ -456,6 +516,7 @@ void fguard_free(struct fguard *g)
 
 	if (!g)
 		return;
+	__atomic_store_n(&g->stopping, true, __ATOMIC_RELAXED);
 	if (g->stop_fd >= 0 && write(g->stop_fd, &one, sizeof(one)) != sizeof(one))
 		fprintf(g->cfg.log, "palisade: fanotify: cannot stop the threads: %s\n",
 			strerror(errno));
@@ -480,6 +541,7 @@ void fguard_free(struct fguard *g)
 	free(g->roots);
 	pthread_mutex_destroy(&g->pending_lock);
 	pthread_mutex_destroy(&g->queue_lock);
+	pthread_mutex_destroy(&g->log_lock);
 	free(g);
 }
 

@@ -161,6 +161,34 @@ int fguard_start(struct fguard *g);
 /* Stops the threads (pending events are answered) and closes the group. */
 void fguard_free(struct fguard *g);
 void fguard_stats(struct fguard *g, struct fguard_stats *out);
+/*
+ * What the guard did with an operation another thread saw complete (the
+ * dispatcher's record of a deny rule's alert must not claim a refusal the
+ * guard never made). Every event a served rule covered, and every event
+ * answered by the timeout policy, is kept (the last FGUARD_OUTCOMES_MAX).
+ */
+enum fguard_answer_why {
+	FGUARD_WHY_JUDGED,  /* the rule's condition was evaluated */
+	FGUARD_WHY_TIMEOUT, /* the decision was late: --deny-timeout-verdict */
+	FGUARD_WHY_ERROR,   /* the caller's context could not be read: the same verdict */
+};
+struct fguard_outcome {
+	enum fguard_verdict verdict;
+	enum fguard_answer_why why;
+	uint64_t ns; /* CLOCK_MONOTONIC of the answer */
+};
+/* The newest answer for thread tid's operation of this kind, no older than
+ * max_age_ns, not taken before; marks it taken. -ENOENT: the guard never
+ * answered such an event of tid (it never saw it). Any thread. */
+int fguard_outcome_take(struct fguard *g, uint32_t tid, enum fguard_kind kind,
+			uint64_t max_age_ns, struct fguard_outcome *out);
+struct action_target;
+struct action_result;
+/* The record of a deny rule's alert (fanotify_result.c): done only when the
+ * guard refused that very operation; failed or missed, and why, otherwise.
+ * g NULL: the guard is not running. Event thread. */
+void fguard_action_result(struct fguard *g, const struct action_target *t,
+			  struct action_result *res);
 /* Writes the queued deny records (one Falco-schema JSON alert per line, with
  * an "action" object) to out; returns how many. For the consumer thread. */
 size_t fguard_drain(struct fguard *g, void (*emit)(const char *json, void *ctx), void *ctx);

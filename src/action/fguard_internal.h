@@ -28,8 +28,21 @@ struct fguard_root {
 
 struct fguard_pending {
 	int fd;
+	uint32_t tid;
+	enum fguard_kind kind;
 	uint64_t t0_ns;
 	bool answered;
+	bool judged;    /* a served rule covered it: its verdict is worth logging */
+	bool why_error; /* its context could not be read: the policy answered */
+};
+
+/* What the guard answered for one event, kept for fguard_outcome_take. */
+#define FGUARD_OUTCOMES_MAX 512
+struct fguard_logged {
+	struct fguard_outcome o;
+	uint32_t tid;
+	enum fguard_kind kind;
+	bool taken;
 };
 
 struct fguard {
@@ -42,6 +55,7 @@ struct fguard {
 	int fan_fd, stop_fd;
 	pthread_t decider, keeper;
 	bool decider_running, keeper_running;
+	bool stopping; /* __atomic: fguard_free has begun */
 
 	/* the keeper thread only */
 	void *keeper_snap; /* PROC_SNAPSHOT_REC_MAX */
@@ -60,6 +74,11 @@ struct fguard {
 	pthread_mutex_t queue_lock;
 	char **queue;
 	size_t n_queue;
+
+	/* answers the event thread asks about (fguard_outcome_take): a ring */
+	pthread_mutex_t log_lock;
+	struct fguard_logged log[FGUARD_OUTCOMES_MAX];
+	size_t log_next;
 
 	struct fguard_stats st; /* counters updated with __atomic */
 	uint64_t decided;       /* decisions made: the keeper's sign of progress */

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "action/netpolicy.h"
+#include "sensor/sensor.h"
 #include "netpolicy.skel.h"
 
 /* How often cgroups of containers that are gone are dropped from the map. */
@@ -174,11 +175,13 @@ int netpolicy_start(struct netpolicy *np, const char *cgroup2_root)
 		cgroup2_root = mnt;
 	}
 	np->ncpus = libbpf_num_possible_cpus();
+	sensor_log_forget();
 	np->skel = netpolicy_bpf__open_and_load();
 	if (!np->skel) {
 		err = -errno;
+		sensor_log_failure();
 		fprintf(stderr, "palisade: netpolicy: loading bpf/netpolicy.bpf.c failed (%s); "
-				"see the verifier log above\n", strerror(-err));
+				"libbpf's log is above\n", strerror(-err));
 		return err;
 	}
 	for (slot = 0; slot < np->n_enforcing; slot++) {

@@ -17,6 +17,7 @@ static const char *const outcome_names[] = {
 	[ACTION_WOULD_HAVE] = "would-have",
 	[ACTION_REFUSED_SAFETY] = "refused-by-safety",
 	[ACTION_FAILED] = "failed",
+	[ACTION_MISSED] = "missed",
 };
 
 const char *action_outcome_name(enum action_outcome o)
@@ -49,8 +50,9 @@ char *action_record_json(const struct action_record *r)
 
 	if (!o || !f)
 		goto cleanup;
-	if (r->res.outcome == ACTION_FAILED)
-		snprintf(outcome, sizeof(outcome), "failed: %s", r->res.detail);
+	if (r->res.outcome == ACTION_FAILED || r->res.outcome == ACTION_MISSED)
+		snprintf(outcome, sizeof(outcome), "%s: %s", action_outcome_name(r->res.outcome),
+			 r->res.detail);
 	else
 		snprintf(outcome, sizeof(outcome), "%s", action_outcome_name(r->res.outcome));
 	gmtime_r(&s, &tm);

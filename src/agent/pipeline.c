@@ -75,8 +75,8 @@ static void emit_to_sinks(struct pipeline *p, const char *json)
 	fields.output = json_string_value(json_object_get(o, "output")) ?: "";
 	fields.hostname = json_string_value(json_object_get(o, "hostname")) ?: "";
 	fields.container_id = json_string_value(json_object_get(f, "container.id")) ?: "host";
-	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: "";
-	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: "";
+	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: SINK_NA;
+	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: SINK_NA;
 	fields.pid = (uint32_t)json_integer_value(json_object_get(f, "proc.pid"));
 	fields.json = json;
 	fields.json_len = strlen(json);

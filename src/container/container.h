@@ -208,6 +208,19 @@ void container_info_free(struct container_info *c);
 int container_engine_post(const char *socket_path, const char *path, long timeout_ms,
 			  long *status, char *err, size_t errlen);
 
+/*
+ * A blocking Engine API client for one thread (commands that read the daemon:
+ * palisade audit). GET answers as container_engine_post's: 0 with the HTTP
+ * status and the body (malloc'd, NUL-terminated, at most 8 MiB), or a
+ * negative errno (-ECONNREFUSED: no daemon) with libcurl's words in err.
+ * The connection is kept between requests.
+ */
+struct container_engine;
+int container_engine_open(const char *socket_path, struct container_engine **out);
+int container_engine_get(struct container_engine *e, const char *path, long timeout_ms,
+			 long *status, char **body, size_t *len, char *err, size_t errlen);
+void container_engine_close(struct container_engine *e);
+
 struct container_store_stats {
 	size_t containers; /* known containers */
 	size_t cgroups;    /* cached cgroup ids, host ones included */

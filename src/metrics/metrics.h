@@ -159,6 +159,23 @@ void metrics_count_action(struct metrics_registry *r, const char *action, const 
 
 /* palisade_build_info, palisade_process_* (RSS, CPU seconds, start time, fds). */
 void metrics_collect_process(struct metrics_writer *w, void *ctx);
+
+/* The agent process, from /proc/self; 0 where unreadable. */
+struct metrics_process {
+	double rss_bytes, vsz_bytes, pss_bytes;
+	double cpu_seconds; /* user and system */
+	double start_time;  /* seconds since the epoch */
+	size_t open_fds;
+};
+void metrics_process_read(struct metrics_process *out);
+/* The host, from /proc; 0 where unreadable. */
+struct metrics_host {
+	double cpu_busy, cpu_total; /* clock ticks since boot, all CPUs */
+	double boot_time;           /* seconds since the epoch */
+	double procs_running, mem_used_bytes, open_fds;
+	long ncpus;
+};
+void metrics_host_read(struct metrics_host *out);
 /* The git commit this binary was built from ("unknown" outside a checkout). */
 const char *metrics_git_commit(void);
 

@@ -25,17 +25,38 @@
 /* An existing file removed between the two opens: try again, a few times. */
 #define OPEN_TRIES 4
 
+/* `palisade audit -o`: a report in one of its three formats (docs/audit.md),
+ * each recognised by how it starts. */
+static bool is_audit_report(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"{\n  \"tool\": \"palisade\"",                          /* json */
+		"{\n  \"$schema\": \"https://docs.oasis-open.org/sarif/", /* sarif */
+		"SEVERITY  CHECK ",                                       /* text */
+		"0 findings on ",                                         /* text, clean */
+		"note: ",                                                 /* text, clean */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
 static const struct kind_desc {
 	const char *name;
 	const char *magic; /* binary kinds: the first bytes */
 	const char *keys[3]; /* JSON kinds: keys of the first line's object */
+	bool (*match)(const char *start, size_t len); /* other kinds */
 } kinds[] = {
-	[OUTFILE_RECORDING] = { "a palisade recording", "PLSDREC\n", { NULL } },
-	[OUTFILE_EVENTS] = { "a palisade event stream", NULL, { "time", "type", NULL } },
+	[OUTFILE_RECORDING] = { "a palisade recording", "PLSDREC\n", { NULL }, NULL },
+	[OUTFILE_EVENTS] = { "a palisade event stream", NULL, { "time", "type", NULL }, NULL },
 	[OUTFILE_ALERTS] = { "an alert stream (Falco JSON lines)", NULL,
-			     { "rule", "priority", "output" } },
-	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" } },
-	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL } },
+			     { "rule", "priority", "output" }, NULL },
+	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
+	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
+	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
@@ -46,6 +67,8 @@ bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
 	bool ok;
 	size_t i;
 
+	if (d->match)
+		return d->match(start, len);
 	if (d->magic)
 		return len >= strlen(d->magic) && memcmp(start, d->magic, strlen(d->magic)) == 0;
 	nl = memchr(start, '\n', len);

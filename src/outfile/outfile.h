@@ -1,6 +1,7 @@
 /*
  * outfile/: every file the agent writes as root is opened here: recordings,
- * event streams, alert files (and their rotation), the audit log, the spool.
+ * event streams, alert files (and their rotation), the audit log, the spool,
+ * and the reports of `palisade audit -o`.
  * The agent runs as root and operators name these files in shared places
  * (/tmp, /var/tmp), where another user can plant a link: a link there must
  * never make root truncate or append to a file it points at. So:
@@ -23,6 +24,7 @@
  *              "output" (Falco's alert schema, which action records share)
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
+ *   report     starts as `palisade audit` writes its text, JSON or SARIF
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -39,6 +41,7 @@ enum outfile_kind {
 	OUTFILE_ALERTS,
 	OUTFILE_AUDIT,
 	OUTFILE_SPOOL,
+	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
 };
 
 struct outfile_spec {

@@ -15,6 +15,9 @@
 
 #include "rules/rules.h"
 
+/* A value the alert has none for: "<NA>", as Falco's output lines write it. */
+#define SINK_NA "<NA>"
+
 /* What a sink sees of one alert. Strings are never NULL ("" when absent). */
 struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
@@ -23,7 +26,10 @@ struct sink_record {
 	const char *source;           /* "syscall", or "palisade" for actions */
 	const char *output;           /* the formatted output line */
 	const char *hostname;
-	const char *container_id;     /* "host" for host processes */
+	/* As the alert's output_fields: container.id (12 characters, "host"
+	 * for host processes), container.name ("host"), container.image;
+	 * SINK_NA where the alert JSON has null. */
+	const char *container_id;
 	const char *container_name;
 	const char *container_image;
 	uint32_t pid;                 /* host pid of the process, 0 if none */
@@ -34,7 +40,6 @@ struct sink_record {
 /* One kind of sink. deliver() returns 0, or a negative errno when the record
  * could not be delivered (the framework retries, spools or counts a drop). */
 struct sink_ops {
-	const char *type; /* "file", "syslog", "webhook", "audit_log", ... */
 	int (*deliver)(void *state, const struct sink_record *r);
 	int (*reopen)(void *state); /* SIGHUP (logrotate); NULL: nothing to do */
 	void (*destroy)(void *state);
@@ -62,12 +67,13 @@ struct audit_sink_cfg {
 	const char *fsync;         /* "record" (default: fdatasync each line) or "none" */
 };
 
-/* The stdout and file sinks: JSON lines. */
+/* The stdout and file sinks: JSON lines, or the output lines. */
 struct file_sink_cfg {
 	const char *path;      /* "-": stdout */
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
 	bool force;            /* --force: append even to a file that holds no alerts */
+	bool text;             /* the output lines (Falco's json_output: false), not JSON */
 };
 
 struct webhook_header {
@@ -79,14 +85,46 @@ struct webhook_sink_cfg {
 	const char *url;
 	uint32_t timeout_ms;
 	const char *tls_ca;  /* CA file verifying the server; NULL: system store */
+	const char *tls_ca_path; /* directory of hashed CA certificates; NULL: none */
 	bool tls_insecure;   /* skip certificate and host name checks */
+	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
+	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
+	const char *user_agent; /* NULL: "palisade" */
+	bool text;            /* POST the output line (text/plain) instead of the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
 };
 
+/* The program sink (Falco's program_output): alerts to `sh -c command`. */
+struct program_sink_cfg {
+	const char *command;
+	bool keep_alive;     /* one program for every alert; false: one per alert */
+	bool text;           /* the output line instead of the JSON */
+	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
+};
+
+struct sink_cfg;
+/*
+ * Makes one sink from its configuration: *state is handed back to ops. The
+ * cfg and its strings live only during the call: copy what is kept. Returns
+ * 0 or a negative errno with the reason printed (naming cfg->name).
+ */
+typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
+			      const struct sink_ops **ops);
+
+/* The constructors of the built-in types. The list of types, their keys
+ * and which constructor each uses is the configuration's (config/config_keys.c). */
+int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+
 /* One configured sink: what the framework needs, then the type's own keys. */
 struct sink_cfg {
 	const char *type;
+	sink_create_fn create;            /* the type's constructor */
 	const char *name;                 /* for counters and messages: "webhook#2" */
 	enum rules_priority min_priority; /* records below it are not handed over */
 	uint32_t queue_size;              /* records queued before overflow */
@@ -98,27 +136,8 @@ struct sink_cfg {
 	struct webhook_sink_cfg webhook;
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
+	struct program_sink_cfg program;
 };
-
-/*
- * Makes one sink from its configuration: *state is handed back to ops. The
- * cfg and its strings live only during the call: copy what is kept. Returns
- * 0 or a negative errno with the reason printed (naming cfg->name).
- */
-typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
-			      const struct sink_ops **ops);
-
-/* Makes `type` available to configurations. -EEXIST if already registered. */
-int sink_factory_register(const char *type, sink_create_fn create);
-/* The registered factory of `type`, or NULL. */
-sink_create_fn sink_factory_find(const char *type);
-/* Registers the types built into this binary (stdout, file, webhook, and
- * those of the hooks below that are linked in); idempotent. */
-void sink_factories_init(void);
-/* The factories of the sinks written outside the framework:
- * src/output/syslog_sink.c and src/output/audit_log.c. */
-int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
 /* json: the alert's JSON line when the caller already has it (annotated),

@@ -23,16 +23,28 @@ struct file_sink {
 	uint64_t size, rotate_bytes;
 	uint32_t rotate_keep;
 	bool force;
+	bool text; /* output lines instead of JSON */
 };
+
+/* The line a record is written as: its JSON, or (text) its output line. */
+static const char *line_of(const struct sink_record *r, bool text, size_t *len)
+{
+	*len = text ? strlen(r->output) : r->json_len;
+	return text ? r->output : r->json;
+}
+
+/* The stdout sink's state is only whether it writes text: no allocation. */
+static const bool stdout_json = false, stdout_text = true;
 
 static int stdout_deliver(void *state, const struct sink_record *r)
 {
+	size_t len;
+	const char *line = line_of(r, *(const bool *)state, &len);
 	int err = 0;
 
-	(void)state;
 	/* stdio's lock keeps the line whole against `--events -` on the main thread. */
 	flockfile(stdout);
-	if (fwrite_unlocked(r->json, 1, r->json_len, stdout) != r->json_len ||
+	if (fwrite_unlocked(line, 1, len, stdout) != len ||
 	    fputc_unlocked('\n', stdout) == EOF || fflush_unlocked(stdout))
 		err = -EIO;
 	funlockfile(stdout);
@@ -40,14 +52,12 @@ static int stdout_deliver(void *state, const struct sink_record *r)
 }
 
 static const struct sink_ops stdout_ops = {
-	.type = "stdout",
 	.deliver = stdout_deliver,
 };
 
 int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
-	(void)cfg;
-	*state = NULL;
+	*state = (void *)(cfg->file.text ? &stdout_text : &stdout_json);
 	*ops = &stdout_ops;
 	return 0;
 }
@@ -128,12 +138,13 @@ cleanup:
 static int file_deliver(void *state, const struct sink_record *r)
 {
 	struct file_sink *f = state;
-	struct iovec iov[2] = { { (void *)r->json, r->json_len }, { "\n", 1 } };
-	size_t len = r->json_len + 1;
+	size_t len;
+	const char *line = line_of(r, f->text, &len);
+	struct iovec iov[2] = { { (void *)line, len }, { "\n", 1 } };
 	ssize_t n;
 	int err;
 
-	if (f->rotate_bytes && f->size && f->size + len > f->rotate_bytes) {
+	if (f->rotate_bytes && f->size && f->size + len + 1 > f->rotate_bytes) {
 		err = file_rotate(f);
 		if (err)
 			return err;
@@ -144,7 +155,7 @@ static int file_deliver(void *state, const struct sink_record *r)
 	if (n < 0)
 		return -errno;
 	f->size += (uint64_t)n;
-	return (size_t)n == len ? 0 : -EIO;
+	return (size_t)n == len + 1 ? 0 : -EIO;
 }
 
 static void file_destroy(void *state)
@@ -161,7 +172,6 @@ static void file_destroy(void *state)
 }
 
 static const struct sink_ops file_ops = {
-	.type = "file",
 	.deliver = file_deliver,
 	.reopen = file_reopen,
 	.destroy = file_destroy,
@@ -187,6 +197,7 @@ int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink
 	f->rotate_bytes = cfg->file.rotate_bytes;
 	f->rotate_keep = cfg->file.rotate_keep;
 	f->force = cfg->file.force;
+	f->text = cfg->file.text;
 	err = !f->name || !f->path ? -ENOMEM : file_open(f);
 	if (err) {
 		file_destroy(f);

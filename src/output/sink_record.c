@@ -4,6 +4,7 @@
  * each queue without copying, and the last sink to finish frees it.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,10 +70,22 @@ struct sink_record *sink_record_new(const struct sink_record *f)
 	return &s->r;
 }
 
+/* The container as the alert's output_fields show it (src/rules/
+ * extract_container.c): Falco's 12-character container.id or "host", and
+ * "<NA>", as the output line writes it, for a name or image not known. */
+static void container_fields(const struct container_info *c, char id[13], struct sink_record *f)
+{
+	snprintf(id, 13, "%.12s", c ? c->id : "host");
+	f->container_id = id;
+	f->container_name = !c ? "host" : c->name && c->name[0] ? c->name : SINK_NA;
+	f->container_image = c && c->image && c->image[0] ? c->image : SINK_NA;
+}
+
 struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *given)
 {
 	const struct container_info *c = a->ev ? a->ev->container : NULL;
 	struct sink_record f = { 0 }, *r;
+	char id[13];
 	/* sink_record_new copies the strings: a given line is used as it is. */
 	char *made = given ? NULL : rules_alert_to_json(a);
 	const char *json = given ? given : made;
@@ -85,9 +98,7 @@ struct sink_record *sink_record_from_alert(const struct rules_alert *a, const ch
 	f.source = a->rule->source;
 	f.output = a->output;
 	f.hostname = a->hostname;
-	f.container_id = c ? c->id : "host";
-	f.container_name = c ? c->name : "host";
-	f.container_image = c ? c->image : "";
+	container_fields(c, id, &f);
 	f.pid = a->ev && a->ev->hdr ? a->ev->hdr->pid : 0;
 	f.json = json;
 	f.json_len = strlen(json);

@@ -20,6 +20,7 @@ struct webhook_sink {
 	struct curl_slist *headers;
 	char error[CURL_ERROR_SIZE];
 	bool reported; /* one message per outage, not one per attempt */
+	bool text;     /* the output line, not the JSON */
 };
 
 /* The response body is not needed; reading it keeps the connection reusable. */
@@ -36,8 +37,9 @@ static int webhook_deliver(void *state, const struct sink_record *r)
 	long status = 0;
 	CURLcode rc;
 
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, r->json);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->json_len);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, w->text ? r->output : r->json);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			 (curl_off_t)(w->text ? strlen(r->output) : r->json_len));
 	w->error[0] = '\0';
 	rc = curl_easy_perform(w->curl);
 	if (rc == CURLE_OK)
@@ -75,7 +77,6 @@ static void webhook_destroy(void *state)
 }
 
 static const struct sink_ops webhook_ops = {
-	.type = "webhook",
 	.deliver = webhook_deliver,
 	.destroy = webhook_destroy,
 };
@@ -119,9 +120,10 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 		return -ENOMEM;
 	w->name = strdup(cfg->name ? cfg->name : "webhook");
 	w->url = strdup(c->url);
+	w->text = c->text;
 	w->curl = curl_easy_init();
 	err = !w->name || !w->url || !w->curl ? -ENOMEM : 0;
-	err = err ?: add_header(w, "Content-Type", "application/json");
+	err = err ?: add_header(w, "Content-Type", c->text ? "text/plain" : "application/json");
 	/* curl would otherwise wait a second for "100 Continue" on large bodies. */
 	err = err ?: add_header(w, "Expect", "");
 	for (i = 0; !err && i < c->n_headers; i++)
@@ -136,10 +138,17 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, w->error);
 	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "palisade");
+	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, c->user_agent ? c->user_agent : "palisade");
 	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (c->tls_ca)
 		curl_easy_setopt(w->curl, CURLOPT_CAINFO, c->tls_ca);
+	if (c->tls_ca_path)
+		curl_easy_setopt(w->curl, CURLOPT_CAPATH, c->tls_ca_path);
+	/* Mutual TLS: the receiver verifies the agent's certificate. */
+	if (c->tls_cert)
+		curl_easy_setopt(w->curl, CURLOPT_SSLCERT, c->tls_cert);
+	if (c->tls_key)
+		curl_easy_setopt(w->curl, CURLOPT_SSLKEY, c->tls_key);
 	if (c->tls_insecure) {
 		curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -3,6 +3,7 @@
  * appended through struct out, which stops at the buffer's end and says so,
  * so no field can overrun the caller's buffer whatever its content.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,6 +169,22 @@ static bool put_msg_cut(struct out *o, const char *msg, size_t len)
 	return true;
 }
 
+int syslog_sd_id_check(const char *id)
+{
+	const char *at = id ? strchr(id, '@') : NULL;
+	const char *p;
+
+	if (!at || at == id || strlen(id) > 32 || !isdigit((unsigned char)at[1]))
+		return -EINVAL;
+	for (p = id; p < at; p++)
+		if ((unsigned char)*p <= 32 || (unsigned char)*p >= 127 || strchr("= ]\"@", *p))
+			return -EINVAL;
+	for (p = at + 1; *p; p++)
+		if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+			return -EINVAL;
+	return 0;
+}
+
 int syslog_format(char *buf, size_t size, const struct syslog_format_opts *opt,
 		  const struct sink_record *r, bool *truncated)
 {
@@ -178,7 +195,8 @@ int syslog_format(char *buf, size_t size, const struct syslog_format_opts *opt,
 
 	*truncated = false;
 	if (size < SYSLOG_MSG_MIN || opt->facility < 0 || opt->facility > 23 ||
-	    syslog_app_name_check(opt->app_name) != 0)
+	    syslog_app_name_check(opt->app_name) != 0 ||
+	    (opt->sd_id && syslog_sd_id_check(opt->sd_id) != 0))
 		return -EINVAL;
 	pri = opt->facility * 8 + syslog_severity(r->priority);
 
@@ -193,8 +211,9 @@ int syslog_format(char *buf, size_t size, const struct syslog_format_opts *opt,
 		put_rfc3339_local(&o, r->time_ns);
 		put(&o, " ", 1);
 		put_hostname(&o, r->hostname);
-		putf(&o, " %s %d %s [" SYSLOG_SD_ID, opt->app_name, (int)opt->procid,
-		     strcmp(r->source, "palisade") == 0 ? "action" : "alert");
+		putf(&o, " %s %d %s [%s", opt->app_name, (int)opt->procid,
+		     strcmp(r->source, "palisade") == 0 ? "action" : "alert",
+		     opt->sd_id ? opt->sd_id : SYSLOG_SD_ID);
 		put_param(&o, "rule", r->rule);
 		put_param(&o, "priority", rules_priority_name(r->priority));
 		put_param(&o, "container_id", r->container_id);

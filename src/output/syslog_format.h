@@ -13,8 +13,9 @@
 
 #include "output/sink.h"
 
-/* RFC 5424 6.3.2: the SD-ID of palisade's structured data. 32473 is the
- * private enterprise number RFC 5612 reserves for documentation and examples. */
+/* RFC 5424 6.3.2: the default SD-ID of palisade's structured data. 32473 is
+ * the private enterprise number RFC 5612 reserves for documentation and
+ * examples: a site with its own number sets sd_id (docs/syslog.md). */
 #define SYSLOG_SD_ID "palisade@32473"
 
 /* The smallest buffer a message may be formatted into: a typical header and
@@ -30,6 +31,7 @@ struct syslog_format_opts {
 	const char *app_name;  /* APP-NAME / TAG, checked by syslog_app_name_check() */
 	pid_t procid;          /* the sender's pid (PROCID / TAG[pid]) */
 	bool msg_json;         /* MSG is the alert JSON instead of the output line */
+	const char *sd_id;     /* NULL: SYSLOG_SD_ID; checked by syslog_sd_id_check() */
 };
 
 /* "kern", "user", ..., "local0".."local7" (RFC 5424 table 1; "auth" and
@@ -45,6 +47,12 @@ int syslog_severity(enum rules_priority p);
  * RFC 3164 TAGs are alphanumeric, which is stricter, so one check serves
  * both: [A-Za-z0-9_.-]{1,32}. Returns 0 or -EINVAL. */
 int syslog_app_name_check(const char *name);
+
+/* A private SD-ID is NAME@PEN (RFC 5424 6.3.2, 7.2.2): NAME 1 or more
+ * printable US-ASCII characters but '=', ' ', ']', '"' and '@', PEN an
+ * enterprise number (digits, dots allowed after the first), 32 characters in
+ * all. Returns 0 or -EINVAL. */
+int syslog_sd_id_check(const char *id);
 
 /*
  * Formats one record into buf (size bytes, at least SYSLOG_MSG_MIN), without

@@ -25,14 +25,22 @@ void *rl_alloc(struct rl_arena *a, size_t size)
 	size = (size + 15) & ~(size_t)15;
 	if (!c || c->cap - c->used < size) {
 		size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
+		/* A large block gets a chunk of its own behind the head, which
+		 * keeps serving small blocks (its free tail is not wasted). */
+		bool own = c && size > CHUNK_MIN / 4;
 
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
 		c->used = 0;
 		c->cap = cap;
-		c->next = a->head;
-		a->head = c;
+		if (own) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
 	}
 	void *p = c->data + c->used;
 	c->used += size;
@@ -76,6 +84,15 @@ char *rl_sprintf(struct rl_arena *a, const char *fmt, ...)
 	return p;
 }
 
+size_t rl_arena_bytes(const struct rl_arena *a)
+{
+	size_t n = 0;
+
+	for (const struct rl_arena_chunk *c = a->head; c; c = c->next)
+		n += sizeof(*c) + c->cap;
+	return n;
+}
+
 void rl_arena_release(struct rl_arena *a)
 {
 	while (a->head) {
@@ -84,6 +101,25 @@ void rl_arena_release(struct rl_arena *a)
 		free(a->head);
 		a->head = next;
 	}
+}
+
+int rl_reserve(struct rl_arena *a, void **p, size_t *cap, size_t used, size_t need, size_t size)
+{
+	size_t ncap = *cap ? 2 * *cap : need; /* most texts are never appended to */
+	void *grown;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	grown = rl_alloc(a, ncap * size);
+	if (!grown)
+		return -ENOMEM;
+	if (used)
+		memcpy(grown, *p, used * size);
+	*p = grown;
+	*cap = ncap;
+	return 0;
 }
 
 int rl_vec_push(struct rl_arena *a, struct rl_vec *vec, void *p)

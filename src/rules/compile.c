@@ -121,11 +121,13 @@ static bool compile_fexpr(struct rl_compiler *cc, const struct rl_ast *n,
 
 /* Collects the values of a list operand, expanding list names recursively. */
 static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, struct rl_vec *out,
-			unsigned depth)
+			unsigned depth, struct rl_pos at)
 {
 	struct rl_list_def *l = quoted ? NULL : rl_find_list(cc->coll, v);
 
 	if (!l) {
+		if (!quoted)
+			rl_list_hint(cc, v, at);
 		/* Nested lists that name the same list several times multiply. */
 		if (out->n >= RL_LIST_VALUES_MAX || cc->total_values >= RL_TOTAL_LIST_VALUES_MAX)
 			return -E2BIG;
@@ -156,7 +158,7 @@ static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, stru
 			}
 			ret = rl_vec_push(cc->a, out, u);
 		} else {
-			ret = expand_value(cc, t, false, out, depth + 1);
+			ret = expand_value(cc, t, false, out, depth + 1, item->pos);
 		}
 
 		if (ret)
@@ -291,7 +293,8 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 		return NULL;
 	for (size_t i = 0; i < n->n_vals; i++) {
 		size_t before = vals.n;
-		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, &vals, 0) :
+		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, &vals, 0,
+							pos_of(n, n->vals[i].pos)) :
 					   rl_vec_push(cc->a, &vals, n->vals[i].s);
 
 		if (ret == -ELOOP) {

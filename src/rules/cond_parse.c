@@ -174,6 +174,31 @@ static bool op_at(struct ps *p, enum rl_op *op, size_t *op_len)
 	return false;
 }
 
+/* " (did you mean 'contains'?)" when the word after a field is a misspelt
+ * word operator, "" otherwise. */
+static const char *op_hint(struct ps *p)
+{
+	size_t wl;
+	const char *w = peek_word(p, &wl);
+	const char *best = NULL;
+	unsigned best_d = 3;
+	char word[32];
+
+	if (!wl || wl >= sizeof(word))
+		return "";
+	memcpy(word, w, wl);
+	word[wl] = '\0';
+	for (size_t k = 0; k < sizeof(word_ops) / sizeof(word_ops[0]); k++) {
+		unsigned d = rl_edit_distance(word, word_ops[k].name);
+
+		if (d < best_d && d < strlen(word_ops[k].name) / 2 + 1) {
+			best_d = d;
+			best = word_ops[k].name;
+		}
+	}
+	return best ? rl_sprintf(p->a, " (did you mean '%s'?)", best) : "";
+}
+
 static int transformer_of(const char *w, size_t wl)
 {
 	for (size_t k = 0; k < sizeof(transformers) / sizeof(transformers[0]); k++)
@@ -370,8 +395,8 @@ static struct rl_ast *parse_check(struct ps *p)
 			p->i = save;
 			if (!is_ident(w, wl)) {
 				p->i += wl;
-				fail(p, p->i, "expected an operator after '%s', found '%s'",
-				     rl_strndup(p->a, w, wl), found(p));
+				fail(p, p->i, "expected an operator after '%s', found '%s'%s",
+				     rl_strndup(p->a, w, wl), found(p), op_hint(p));
 				return NULL;
 			}
 			n = new_node(p, AST_MACRO, start);
@@ -386,8 +411,8 @@ static struct rl_ast *parse_check(struct ps *p)
 	if (!n || !parse_fexpr(p, &n->lhs))
 		return NULL;
 	if (!op_at(p, &op, &op_len)) {
-		fail(p, p->i, "expected an operator (=, !=, <, <=, >, >=, in, intersects, pmatch, contains, icontains, bcontains, startswith, bstartswith, endswith, glob, iglob, regex, exists), found '%s'",
-		     found(p));
+		fail(p, p->i, "expected an operator (=, !=, <, <=, >, >=, in, intersects, pmatch, contains, icontains, bcontains, startswith, bstartswith, endswith, glob, iglob, regex, exists), found '%s'%s",
+		     found(p), op_hint(p));
 		return NULL;
 	}
 	n->op = op;

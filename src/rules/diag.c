@@ -30,7 +30,10 @@ void rl_diag(struct rl_diags *ds, bool error, struct rl_pos pos, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (pos.file) {
+	if (pos.file && !pos.line) { /* text from elsewhere (append_output): its name only */
+		if (asprintf(&text, "%s: %s%s", pos.file->name, error ? "" : "warning: ", msg) < 0)
+			text = NULL;
+	} else if (pos.file) {
 		if (asprintf(&text, "%s:%u:%u: %s%s", pos.file->name, pos.line, pos.col,
 			     error ? "" : "warning: ", msg) < 0)
 			text = NULL;

@@ -5,6 +5,7 @@
  * allocated at creation or compile time; rules_eval() allocates nothing.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pcre2.h>
@@ -77,6 +78,29 @@ int rules_priority_parse(const char *s, enum rules_priority *out)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+const char *rules_priority_suggest(const char *s)
+{
+	static const char *const upper[] = { "EMERGENCY", "ALERT", "CRITICAL", "ERROR",
+					     "WARNING", "NOTICE", "INFORMATIONAL", "DEBUG" };
+	char word[32];
+	const char *best = NULL;
+	unsigned best_d = 3;
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof(word); i++)
+		word[i] = (char)toupper((unsigned char)s[i]);
+	word[i] = '\0';
+	for (i = 0; i < sizeof(upper) / sizeof(upper[0]); i++) {
+		unsigned d = rl_edit_distance(word, upper[i]);
+
+		if (d < best_d && d < strlen(upper[i]) / 2 + 1) {
+			best_d = d;
+			best = upper[i];
+		}
+	}
+	return best;
 }
 
 void rules_config_default(struct rules_config *cfg)
@@ -422,6 +446,8 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	cc->quiet_unknown = false;
 	if (rl_format_compile(cc, &d->output, &r->fmt))
 		return false;
+	if (rl_append_output(cc, &e->cfg, d, &r->fmt))
+		return false;
 	if (e->cfg.append_container) {
 		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
 		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
@@ -477,6 +503,8 @@ int rules_engine_compile(struct rules_engine *e)
 	if (e->compiled)
 		return e->failed ? -EINVAL : 0;
 	e->compiled = true;
+	rl_select_rules(&e->cfg, &e->coll);
+	rl_append_check(&cc, &e->cfg);
 	diag_macros(e, &cc);
 	e->n_rules = e->coll.rules.n;
 	e->rules = calloc(e->n_rules + 1, sizeof(*e->rules));
@@ -492,8 +520,8 @@ int rules_engine_compile(struct rules_engine *e)
 		}
 		r->active = r->cond && r->def->info.enabled &&
 			    r->def->info.priority <= e->cfg.min_priority;
-		if (r->fmt.n_fields > max_fields)
-			max_fields = r->fmt.n_fields;
+		if (rl_format_values(&r->fmt) > max_fields)
+			max_fields = rl_format_values(&r->fmt);
 	}
 	e->vals = calloc(max_fields + 1, sizeof(*e->vals));
 	if (!e->vals)
@@ -564,6 +592,7 @@ void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out)
 	out->rules_cannot_fire = rules_engine_cannot_fire_count(e);
 	out->lists = e->coll.lists.n;
 	out->macros = e->coll.macros.n;
+	out->memory_bytes = rl_arena_bytes(&e->arena) + e->n_rules * sizeof(*e->rules);
 }
 
 size_t rules_engine_needed_evttypes(const struct rules_engine *e, const char **names, size_t max,
@@ -648,7 +677,7 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 	a.time_ns = now;
 	a.hostname = e->hostname;
 	a.fields = e->vals;
-	a.n_fields = r->fmt.n_fields;
+	a.n_fields = rl_format_values(&r->fmt);
 	e->stats.alerts++;
 	return cb ? (cb(&a, ctx) ? -1 : 1) : 1;
 }

@@ -31,5 +31,8 @@ bool rl_format_uses_field(const struct rl_format *f, const char *name)
 	for (size_t i = 0; i < f->n_fields; i++)
 		if (is_field(&f->fields[i], name))
 			return true;
+	for (size_t i = 0; i < f->n_extra; i++) /* append_output's named fields */
+		if (rl_format_uses_field(&f->extra[i].fmt, name))
+			return true;
 	return false;
 }

@@ -19,20 +19,45 @@ static bool field_char(char ch)
 	return isalnum((unsigned char)ch) || ch == '_' || ch == '.';
 }
 
-static int add_piece(struct rl_arena *a, struct rl_vec *pieces, const char *lit, size_t len,
-		     const struct rl_cfexpr *f)
-{
-	struct rl_fmt_piece *p = rl_alloc(a, sizeof(*p));
+/* Longest argument looked for after a field name: "[...]" closes within it. */
+#define FIELD_ARG_MAX 256
 
-	if (!p)
+static int add_piece(struct rl_arena *a, struct rl_format *f, const char *lit, size_t len,
+		     size_t field)
+{
+	if (rl_reserve(a, (void **)&f->p, &f->p_cap, f->n, f->n + 1, sizeof(*f->p)))
 		return -ENOMEM;
-	if (lit) {
-		p->lit = lit;
-		p->lit_len = len;
+	f->p[f->n++] = (struct rl_fmt_piece){ .lit = lit, .lit_len = len, .field = field };
+	return 0;
+}
+
+/*
+ * The index of field x in f->fields, added when new. `seen` maps a field's
+ * text to its index + 1 while a format is compiled (NULL: a linear search,
+ * for the few fields rl_format_add brings).
+ */
+static int field_index(struct rl_arena *a, struct rl_format *f, const struct rl_cfexpr *x,
+		       struct rl_arena *tmp, struct rl_names *seen, size_t *idx)
+{
+	uintptr_t known = 0;
+
+	if (seen) {
+		known = (uintptr_t)rl_names_get(seen, x->ref.text);
 	} else {
-		p->field = *f;
+		for (size_t i = 0; i < f->n_fields && !known; i++)
+			if (!strcmp(f->fields[i].ref.text, x->ref.text))
+				known = i + 1;
 	}
-	return rl_vec_push(a, pieces, p);
+	if (known) {
+		*idx = known - 1;
+		return 0;
+	}
+	if (rl_reserve(a, (void **)&f->fields, &f->fields_cap, f->n_fields, f->n_fields + 1,
+		       sizeof(*f->fields)))
+		return -ENOMEM;
+	*idx = f->n_fields;
+	f->fields[f->n_fields++] = *x;
+	return seen ? rl_names_put(tmp, seen, x->ref.text, (void *)(uintptr_t)(*idx + 1)) : 0;
 }
 
 /* Parses "%name[arg]" or "%func(name)" at s; returns bytes consumed, 0 if none. */
@@ -57,12 +82,17 @@ static size_t parse_ref(struct rl_compiler *cc, const struct rl_text *src, size_
 	while (field_char(s[end]))
 		end++;
 	if (s[end] == '[') {
-		const char *close = strchr(s + end, ']');
+		const char *close = memchr(s + end, ']', strnlen(s + end, FIELD_ARG_MAX));
 		if (close)
 			end = (size_t)(close - s) + 1;
 	}
 	name_len = end - name_start;
-	/* A sentence may end right after a field: "file %fd.name." */
+	/* A sentence may end right after a field: "file %fd.name." (no field
+	 * name ends with a dot; all are dropped at once, not one per try). */
+	while (name_len && s[name_start + name_len - 1] == '.') {
+		name_len--;
+		end--;
+	}
 	for (;;) {
 		const char *sugg, *why;
 		int ret;
@@ -72,11 +102,6 @@ static size_t parse_ref(struct rl_compiler *cc, const struct rl_text *src, size_
 		ret = rl_field_resolve(cc->a, s + name_start, name_len, &out->ref, &sugg, &why);
 		if (!ret)
 			break;
-		if (ret == -ENOENT && s[name_start + name_len - 1] == '.') {
-			name_len--;
-			end--;
-			continue;
-		}
 		*bad = true;
 		char *name = rl_strndup(cc->a, s + name_start, name_len);
 		if (ret == -ENOENT && sugg)
@@ -104,51 +129,46 @@ static size_t parse_ref(struct rl_compiler *cc, const struct rl_text *src, size_
 	return end;
 }
 
-static int add_field(struct rl_arena *a, struct rl_format *f, struct rl_vec *fields,
-		     const struct rl_cfexpr *x)
-{
-	for (size_t i = 0; i < fields->n; i++)
-		if (!strcmp(((struct rl_cfexpr *)fields->v[i])->ref.text, x->ref.text))
-			return 0;
-	(void)f;
-	return rl_vec_push(a, fields, (void *)x);
-}
+/*
+ * %container.info: a placeholder of Falco's rules, not a field. Falco up to
+ * 0.40 wrote "%container.name (id=%container.id)" in its place (0.41 writes
+ * nothing and appends the container fields): palisade writes the former,
+ * and its appended container fields then skip the two already shown.
+ */
+#define CONTAINER_INFO "container.info"
 
-static void finish(struct rl_format *out, struct rl_vec *pieces, struct rl_vec *fields,
-		   struct rl_arena *a)
+static int add_container_info(struct rl_arena *a, struct rl_format *out, struct rl_arena *tmp,
+			      struct rl_names *seen)
 {
-	out->p = rl_alloc(a, (pieces->n + 1) * sizeof(*out->p));
-	out->fields = rl_alloc(a, (fields->n + 1) * sizeof(*out->fields));
-	if (!out->p || !out->fields) {
-		out->n = out->n_fields = 0;
-		return;
+	static const char *const parts[] = { "container.name", " (id=", "container.id", ")" };
+	const char *sugg, *why;
+	size_t idx;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct rl_cfexpr f = { 0 };
+
+		if (i % 2) {
+			if (add_piece(a, out, parts[i], strlen(parts[i]), 0))
+				return -ENOMEM;
+			continue;
+		}
+		if (rl_field_resolve(a, parts[i], strlen(parts[i]), &f.ref, &sugg, &why))
+			return -ENOMEM;
+		f.type = f.ref.def->type;
+		if (field_index(a, out, &f, tmp, seen, &idx) || add_piece(a, out, NULL, 0, idx))
+			return -ENOMEM;
 	}
-	for (size_t i = 0; i < pieces->n; i++)
-		out->p[i] = *(struct rl_fmt_piece *)pieces->v[i];
-	for (size_t i = 0; i < fields->n; i++)
-		out->fields[i] = *(struct rl_cfexpr *)fields->v[i];
-	out->n = pieces->n;
-	out->n_fields = fields->n;
-}
-
-static int load_existing(struct rl_arena *a, const struct rl_format *f, struct rl_vec *pieces,
-			 struct rl_vec *fields)
-{
-	for (size_t i = 0; i < f->n; i++)
-		if (rl_vec_push(a, pieces, &f->p[i]))
-			return -ENOMEM;
-	for (size_t i = 0; i < f->n_fields; i++)
-		if (rl_vec_push(a, fields, &f->fields[i]))
-			return -ENOMEM;
 	return 0;
 }
 
 int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out)
 {
-	struct rl_vec pieces = { 0 }, fields = { 0 };
+	struct rl_arena tmp = { 0 };
+	struct rl_names seen = { 0 };
 	const char *s = src->s ? src->s : "";
-	size_t i = 0, lit = 0;
+	size_t i = 0, lit = 0, idx;
 	bool bad = false;
+	int ret = 0;
 
 	/* Trailing newlines of block scalars are not part of the message. */
 	size_t len = strlen(s);
@@ -160,53 +180,104 @@ int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct 
 			continue;
 		}
 		if (i + 1 < len && s[i + 1] == '%') { /* "%%" is a literal '%' */
-			add_piece(cc->a, &pieces, s + lit, i + 1 - lit, NULL);
+			if ((ret = add_piece(cc->a, out, s + lit, i + 1 - lit, 0)))
+				goto cleanup;
 			i += 2;
 			lit = i;
 			continue;
 		}
-		struct rl_cfexpr *f = rl_alloc(cc->a, sizeof(*f));
-		size_t used;
+		if (!strncmp(s + i + 1, CONTAINER_INFO, strlen(CONTAINER_INFO)) &&
+		    !field_char(s[i + 1 + strlen(CONTAINER_INFO)])) {
+			if ((i > lit && (ret = add_piece(cc->a, out, s + lit, i - lit, 0))) ||
+			    (ret = add_container_info(cc->a, out, &tmp, &seen)))
+				goto cleanup;
+			i += 1 + strlen(CONTAINER_INFO);
+			lit = i;
+			continue;
+		}
+		struct rl_cfexpr f = { 0 };
+		size_t used = parse_ref(cc, src, i + 1, &f, &bad);
 
-		if (!f)
-			return -ENOMEM;
-		used = parse_ref(cc, src, i + 1, f, &bad);
-		if (!used || !f->ref.def) {
+		if (!used || !f.ref.def) {
 			i += used ? used + 1 : 1;
 			continue;
 		}
-		if (i > lit)
-			add_piece(cc->a, &pieces, s + lit, i - lit, NULL);
-		add_piece(cc->a, &pieces, NULL, 0, f);
-		add_field(cc->a, out, &fields, f);
+		if ((i > lit && (ret = add_piece(cc->a, out, s + lit, i - lit, 0))) ||
+		    (ret = field_index(cc->a, out, &f, &tmp, &seen, &idx)) ||
+		    (ret = add_piece(cc->a, out, NULL, 0, idx)))
+			goto cleanup;
 		i += used + 1;
 		lit = i;
 	}
 	if (len > lit)
-		add_piece(cc->a, &pieces, s + lit, len - lit, NULL);
-	finish(out, &pieces, &fields, cc->a);
-	return bad ? -EINVAL : 0;
+		ret = add_piece(cc->a, out, s + lit, len - lit, 0);
+cleanup:
+	rl_arena_release(&tmp);
+	return ret ? ret : bad ? -EINVAL : 0;
 }
 
 int rl_format_add(struct rl_arena *a, struct rl_format *f, const char *label, const char *field)
 {
-	struct rl_vec pieces = { 0 }, fields = { 0 };
-	struct rl_cfexpr *x = rl_alloc(a, sizeof(*x));
+	struct rl_cfexpr x = { 0 };
 	const char *sugg, *why;
+	size_t idx, had = f->n_fields;
+	char *lit;
 
-	if (!x || rl_field_resolve(a, field, strlen(field), &x->ref, &sugg, &why))
+	if (rl_field_resolve(a, field, strlen(field), &x.ref, &sugg, &why))
 		return -EINVAL;
-	x->type = x->ref.def->type;
-	for (size_t i = 0; i < f->n_fields; i++)
-		if (!strcmp(f->fields[i].ref.text, field))
-			return 0; /* already in the output */
-	if (load_existing(a, f, &pieces, &fields))
+	x.type = x.ref.def->type;
+	if (field_index(a, f, &x, NULL, NULL, &idx))
 		return -ENOMEM;
-	char *lit = rl_sprintf(a, " %s=", label);
-	if (!lit || add_piece(a, &pieces, lit, strlen(lit), NULL) ||
-	    add_piece(a, &pieces, NULL, 0, x) || rl_vec_push(a, &fields, x))
+	if (f->n_fields == had)
+		return 0; /* already in the output */
+	lit = rl_sprintf(a, " %s=", label);
+	if (!lit || add_piece(a, f, lit, strlen(lit), 0) || add_piece(a, f, NULL, 0, idx))
 		return -ENOMEM;
-	finish(f, &pieces, &fields, a);
+	return 0;
+}
+
+int rl_format_join(struct rl_arena *a, struct rl_format *f, const struct rl_format *more)
+{
+	size_t idx;
+
+	if (add_piece(a, f, " ", 1, 0))
+		return -ENOMEM;
+	for (size_t i = 0; i < more->n; i++) {
+		const struct rl_fmt_piece *p = &more->p[i];
+
+		if (p->lit ? add_piece(a, f, p->lit, p->lit_len, 0)
+			   : field_index(a, f, &more->fields[p->field], NULL, NULL, &idx) ||
+				     add_piece(a, f, NULL, 0, idx))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int rl_format_add_value(struct rl_arena *a, struct rl_format *f, const struct rl_cfexpr *x)
+{
+	size_t idx;
+
+	return field_index(a, f, x, NULL, NULL, &idx) ? -ENOMEM : 0;
+}
+
+int rl_format_add_extra(struct rl_arena *a, struct rl_format *f, const char *key,
+			const struct rl_format *sub)
+{
+	struct rl_format_extra *v = rl_alloc(a, (f->n_extra + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_extra; i++) {
+		if (!strcmp(f->extra[i].key, key)) { /* a later entry replaces it */
+			f->extra[i].fmt = *sub;
+			return 0;
+		}
+		v[i] = f->extra[i];
+	}
+	v[f->n_extra].key = key;
+	v[f->n_extra].fmt = *sub;
+	f->extra = v;
+	f->n_extra++;
 	return 0;
 }
 
@@ -258,7 +329,8 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 	char num[64];
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < f->n; i++) {
+	/* Once buf is full the rest would be cut: extracting it is wasted work. */
+	for (size_t i = 0; i < f->n && n + 1 < cap; i++) {
 		const struct rl_fmt_piece *p = &f->p[i];
 		struct rl_value v;
 		size_t len;
@@ -268,7 +340,7 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 			n = put(buf, cap, n, p->lit, p->lit_len);
 			continue;
 		}
-		if (!rl_extract_fexpr(c, &p->field, 1, &v, &s->lhs, &s->tmp)) {
+		if (!rl_extract_fexpr(c, &f->fields[p->field], 1, &v, &s->lhs, &s->tmp)) {
 			n = put(buf, cap, n, "<NA>", 4);
 			continue;
 		}
@@ -318,6 +390,17 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 			}
 		}
 		}
+	}
+	/* append_output's named fields: their format rendered into vbuf. */
+	for (size_t i = 0; vals && i < f->n_extra; i++) {
+		struct rules_value *o = &vals[f->n_fields + i];
+
+		*o = (struct rules_value){ .field = f->extra[i].key, .kind = RULES_VAL_NULL };
+		if (vn + 1 >= vcap)
+			continue; /* no room left: null, never a stale value */
+		o->kind = RULES_VAL_STRING;
+		o->s = vbuf + vn;
+		vn += rl_format_render(c, &f->extra[i].fmt, vbuf + vn, vcap - vn, NULL, NULL, 0, s) + 1;
 	}
 	return n;
 }

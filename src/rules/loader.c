@@ -61,6 +61,20 @@ static void err(struct ld *l, const struct rl_ynode *n, const char *fmt, ...)
 	rl_diag(l->ds, true, n->pos, "%s", msg);
 }
 
+/* A rule's priority; a misspelt one is refused with the closest name. */
+static void load_priority(struct ld *l, const struct rl_ynode *n, const char *text,
+			  enum rules_priority *out)
+{
+	const char *s;
+
+	if (!rules_priority_parse(text, out))
+		return;
+	s = rules_priority_suggest(text);
+	err(l, n, "unknown priority '%s'%s%s%s (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, "
+		  "INFORMATIONAL, DEBUG)", text, s ? "; did you mean '" : "", s ? s : "",
+	    s ? "'?" : "");
+}
+
 static bool check_keys(struct ld *l, const struct rl_ynode *item, const char *const *allowed,
 		       const char *what)
 {
@@ -128,32 +142,17 @@ static int get_bool(struct ld *l, const struct rl_ynode *item, const char *key, 
 
 struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->lists.n; i++) {
-		struct rl_list_def *d = c->lists.v[i];
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->list_names, name);
 }
 
 struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->macros.n; i++) {
-		struct rl_macro_def *d = c->macros.v[i];
-		if (!strcmp(d->name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->macro_names, name);
 }
 
 struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->rules.n; i++) {
-		struct rl_rule_def *d = c->rules.v[i];
-		if (!strcmp(d->info.name, name))
-			return d;
-	}
-	return NULL;
+	return rl_names_get(&c->rule_names, name);
 }
 
 /*
@@ -281,9 +280,9 @@ static void load_list(struct ld *l, const struct rl_ynode *item)
 	}
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->lists, d))
+		if (!d || !(d->name = rl_strdup(l->a, name)) || rl_vec_push(l->a, &l->c->lists, d) ||
+		    rl_names_put(l->a, &l->c->list_names, d->name, d))
 			return;
-		d->name = rl_strdup(l->a, name);
 	}
 	if (!append && replace) {
 		memset(&d->items, 0, sizeof(d->items));
@@ -326,9 +325,10 @@ static void load_macro(struct ld *l, const struct rl_ynode *item)
 	}
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->macros, d))
+		if (!d || !(d->name = rl_strdup(l->a, name)) ||
+		    rl_vec_push(l->a, &l->c->macros, d) ||
+		    rl_names_put(l->a, &l->c->macro_names, d->name, d))
 			return;
-		d->name = rl_strdup(l->a, name);
 	}
 	if (!append) {
 		memset(&d->cond, 0, sizeof(d->cond));
@@ -456,9 +456,7 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 				memset(&d->exceptions, 0, sizeof(d->exceptions));
 			load_exceptions(l, v, &d->exceptions, mode[k] == 'a');
 		} else if (!strcmp(keys[k], "priority") && v->kind == YN_SCALAR) {
-			if (rules_priority_parse(v->text, &d->info.priority))
-				err(l, v, "unknown priority '%s' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)",
-				    v->text);
+			load_priority(l, v, v->text, &d->info.priority);
 		} else if (!strcmp(keys[k], "enabled")) {
 			get_bool(l, item, "enabled", &d->info.enabled);
 		} else if (!strcmp(keys[k], "action")) {
@@ -540,7 +538,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		return;
 	if (!d) {
 		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->rules, d))
+		if (!d || rl_vec_push(l->a, &l->c->rules, d) ||
+		    rl_names_put(l->a, &l->c->rule_names, rl_strdup(l->a, name), d))
 			return;
 		d->order = l->c->rules.n - 1;
 	} else {
@@ -550,6 +549,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		d->order = order;
 	}
 	d->pos = name_n->pos;
+	d->info.file = rl_file_name(name_n->pos.file);
+	d->info.line = name_n->pos.line;
 	d->info.name = rl_strdup(l->a, name);
 	d->info.enabled = true;
 	d->info.source = "syscall";
@@ -567,9 +568,8 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		err(l, n, "'output' must be a string");
 	d->info.desc = rl_strdup(l->a, get_str(l, item, "desc", NULL) ?: "");
 	const char *prio = get_str(l, item, "priority", &n);
-	if (prio && rules_priority_parse(prio, &d->info.priority))
-		err(l, n, "unknown priority '%s' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)",
-		    prio);
+	if (prio)
+		load_priority(l, n, prio, &d->info.priority);
 	const char *src = get_str(l, item, "source", NULL);
 	if (src)
 		d->info.source = rl_strdup(l->a, src);

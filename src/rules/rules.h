@@ -41,12 +41,49 @@ enum rules_priority {
 const char *rules_priority_name(enum rules_priority p);
 /* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
 int rules_priority_parse(const char *s, enum rules_priority *out);
+/* The priority a misspelt name most likely meant ("WARNNG" -> "WARNING"),
+ * upper case, or NULL when none is close. */
+const char *rules_priority_suggest(const char *s);
 
 struct proc_entry;
 /* The parent chain, isolated so tests and replay can supply their own. */
 typedef const struct proc_entry *(*rules_ancestor_fn)(const struct event *ev,
 						      const struct proc_entry *p,
 						      unsigned n);
+
+/*
+ * Falco's rule selection (falco.yaml `rules:`, `palisade run -D/-T/-t`):
+ * applied in order at every compile, after the files' own `enabled:`, so a
+ * rule a file disables may be enabled here. A rule pattern matches the whole
+ * name, `*` standing for any run of characters; a tag matches exactly.
+ */
+struct rules_select {
+	bool enable;      /* false: disable */
+	const char *rule; /* a name pattern, or NULL */
+	const char *tag;  /* or a tag */
+};
+
+/*
+ * Falco's append_output: what rules matching (all of) source, rule name and
+ * tags get added to their alerts. extra_output is appended to the output
+ * line (after a blank); each extra field is added to output_fields only: a
+ * field by its name (format NULL), or a name whose value is a format such as
+ * "%proc.name on %evt.hostname" or a constant.
+ */
+struct rules_extra_field {
+	const char *name;
+	const char *format; /* NULL: name is a field */
+};
+struct rules_append {
+	const char *where;  /* names the entry in messages ("falco.yaml:57") */
+	const char *source; /* NULL: any */
+	const char *rule;   /* NULL: any */
+	const char *const *tags;
+	size_t n_tags;
+	const char *extra_output; /* NULL: none */
+	const struct rules_extra_field *fields;
+	size_t n_fields;
+};
 
 struct rules_config {
 	bool first_match_only;   /* false (default): report every matching rule */
@@ -63,6 +100,11 @@ struct rules_config {
 	int64_t boot_to_realtime_ns;
 	rules_ancestor_fn ancestor; /* NULL: proc_table_ancestor on ev->procs */
 	FILE *diag_out;          /* where load problems are printed; NULL: none */
+	/* Read by rules_engine_compile() only: they need not outlive it. */
+	const struct rules_select *select;
+	size_t n_select;
+	const struct rules_append *append;
+	size_t n_append;
 };
 
 void rules_config_default(struct rules_config *cfg);
@@ -150,6 +192,8 @@ struct rules_rule_info {
 	/* NULL when the rule can fire with the sensors of today; otherwise why
 	 * not ("needs event types open, openat (not yet provided)"). */
 	const char *cannot_fire;
+	const char *file;     /* where the rule is defined (last full definition) */
+	unsigned line;
 	const char *evttypes; /* "execve,execveat" or "all" */
 	const char *condition; /* as written, appends joined; NULL before compile */
 	struct rules_action_spec action;
@@ -264,6 +308,7 @@ struct rules_stats {
 	uint64_t limiter_evictions; /* limiter slots recycled when full */
 	size_t rules_loaded, rules_enabled, rules_cannot_fire;
 	size_t lists, macros;
+	size_t memory_bytes; /* what the loaded rule set holds (linear in its files' size) */
 };
 void rules_engine_stats(const struct rules_engine *e, struct rules_stats *out);
 

@@ -23,6 +23,7 @@ char *rl_strdup(struct rl_arena *a, const char *s);
 char *rl_sprintf(struct rl_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rl_arena_release(struct rl_arena *a);
+size_t rl_arena_bytes(const struct rl_arena *a); /* allocated from the system */
 
 /* A growable array of pointers living in an arena. */
 struct rl_vec {
@@ -30,6 +31,12 @@ struct rl_vec {
 	size_t n, cap;
 };
 int rl_vec_push(struct rl_arena *a, struct rl_vec *vec, void *p);
+/*
+ * Room for `need` elements of `size` at *p, which holds `used` of *cap. The
+ * arena cannot free, so growth doubles: an outgrown copy stays behind, and n
+ * appends cost at most twice their final size (linear, not quadratic).
+ */
+int rl_reserve(struct rl_arena *a, void **p, size_t *cap, size_t used, size_t need, size_t size);
 
 /* ---- diagnostics ---- */
 struct rl_file; /* a loaded YAML file */
@@ -68,6 +75,7 @@ struct rl_ynode {
 	char *text;                /* scalars */
 	struct rl_ynode **kids;    /* seq items; map: key, value, key, value... */
 	size_t n_kids;
+	size_t weight;             /* nodes in its expansion (aliases counted in full) */
 };
 
 struct rl_file {
@@ -94,9 +102,9 @@ struct rl_text_seg {
 };
 struct rl_text {
 	char *s;
-	size_t len;
+	size_t len, cap; /* cap: bytes at s, grown by doubling (appends stay linear) */
 	struct rl_text_seg *segs;
-	size_t n_segs;
+	size_t n_segs, segs_cap;
 };
 int rl_text_append(struct rl_arena *a, struct rl_text *t, const struct rl_ynode *n);
 struct rl_pos rl_text_pos(const struct rl_text *t, size_t off);
@@ -136,12 +144,28 @@ struct rl_rule_def {
 	size_t order; /* position of first definition */
 };
 
+/* name -> definition (names.c); a name is stored by pointer, not copied. */
+struct rl_name_slot {
+	const char *name;
+	void *def;
+};
+struct rl_names {
+	struct rl_name_slot *slots;
+	size_t cap, n;
+};
+void *rl_names_get(const struct rl_names *t, const char *name);
+int rl_names_put(struct rl_arena *a, struct rl_names *t, const char *name, void *def);
+
 struct rl_collection {
-	struct rl_vec lists, macros, rules;
+	struct rl_vec lists, macros, rules; /* in definition order */
+	struct rl_names list_names, macro_names, rule_names;
 };
 struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name);
 struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name);
 struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name);
+
+/* Applies cfg's rule selection to the rules' enabled flags (select.c). */
+void rl_select_rules(const struct rules_config *cfg, struct rl_collection *c);
 
 /* Interprets the items of one parsed file into the collection. */
 void rl_load_items(struct rl_arena *a, struct rl_diags *ds, struct rl_collection *c,
@@ -412,7 +436,11 @@ struct rl_compiler {
 	size_t total_nodes;      /* and for all trees */
 	size_t total_values;     /* list values expanded, all trees */
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
+	struct rl_vec list_hints; /* names rl_list_hint warned about */
 };
+/* Warns when an unquoted value in a list operand, which names no list,
+ * looks like a list name (list_hint.c). */
+void rl_list_hint(struct rl_compiler *cc, const char *name, struct rl_pos at);
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
 /* Builds the AST of a rule's exceptions: NULL if none. */
 struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);
@@ -450,14 +478,43 @@ struct rl_arena *rl_engine_arena(struct rules_engine *e);
 struct rl_fmt_piece {
 	const char *lit; /* literal text, or NULL for a field */
 	size_t lit_len;
-	struct rl_cfexpr field;
+	size_t field;    /* a field: its index in rl_format.fields */
 };
+struct rl_format_extra;
+/* Pieces and fields grow by doubling (rl_reserve): memory stays linear in
+ * the output's length; a field shown many times is stored once. */
 struct rl_format {
 	struct rl_fmt_piece *p;
-	size_t n;
+	size_t n, p_cap;
 	struct rl_cfexpr *fields; /* distinct fields, in order of appearance */
-	size_t n_fields;
+	size_t n_fields, fields_cap;
+	/* append_output's named fields: in output_fields after the others,
+	 * each the text its format renders to. */
+	struct rl_format_extra *extra;
+	size_t n_extra;
 };
+struct rl_format_extra {
+	const char *key;
+	struct rl_format fmt;
+};
+/* Output values a rendering of f fills: fields, then extras. */
+static inline size_t rl_format_values(const struct rl_format *f)
+{
+	return f->n_fields + f->n_extra;
+}
+/* Appends more's text after a blank, and its fields (append_output). */
+int rl_format_join(struct rl_arena *a, struct rl_format *f, const struct rl_format *more);
+/* Adds a field to output_fields only, unless it is there already. */
+int rl_format_add_value(struct rl_arena *a, struct rl_format *f, const struct rl_cfexpr *x);
+/* Adds the output field `key` whose value is sub rendered as text. */
+int rl_format_add_extra(struct rl_arena *a, struct rl_format *f, const char *key,
+			const struct rl_format *sub);
+/* Compiles each of cfg's append_output entries once, reporting problems at
+ * its `where`; -EINVAL when any has one (append_output.c). */
+int rl_append_check(struct rl_compiler *cc, const struct rules_config *cfg);
+/* Applies the entries that match rule d to its format, without messages. */
+int rl_append_output(struct rl_compiler *cc, const struct rules_config *cfg,
+		     const struct rl_rule_def *d, struct rl_format *f);
 int rl_format_compile(struct rl_compiler *cc, const struct rl_text *src, struct rl_format *out);
 /* Appends " label=%field" unless the output already shows that field. */
 int rl_format_add(struct rl_arena *a, struct rl_format *f, const char *label, const char *field);

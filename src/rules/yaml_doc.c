@@ -2,6 +2,16 @@
  * YAML to a small node tree that keeps every node's line:column and byte
  * range, so a problem found later (in a condition, deep in a list) can still
  * be reported where the user wrote it. libyaml's event API, one pass.
+ *
+ * Bounded: nesting depth (libyaml's scanner slows quadratically with it), and
+ * what aliases add. An alias shares its node (no copy), but whoever walks the
+ * tree walks the node once per alias: aliases of aliases grow exponentially
+ * ("billion laughs"). So each node's weight counts its expansion, and the
+ * aliases of a file may add at most ALIAS_BUDGET nodes, or as many as the file
+ * has. Anchors are unlimited (an index by name; a later one of the same name
+ * wins, as in YAML). A NUL in a string (an escaped "\0") is refused: C reads
+ * the string only up to it, so a rule would run differently from how it
+ * reads ("fd.name=/etc/shadow\0 and proc.name=never").
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +21,7 @@
 #include "rules/rules_internal.h"
 
 #define MAX_DEPTH 64
-#define MAX_ANCHORS 256
+#define ALIAS_BUDGET (1u << 20)
 
 struct builder {
 	struct rl_arena *a;
@@ -19,11 +29,8 @@ struct builder {
 	struct rl_ynode *stack[MAX_DEPTH];
 	struct rl_vec kids[MAX_DEPTH];
 	int depth;
-	struct {
-		char *name;
-		struct rl_ynode *node;
-	} anchors[MAX_ANCHORS];
-	int n_anchors;
+	struct rl_names anchors;
+	size_t nodes, aliased; /* nodes made; nodes aliases added */
 };
 
 static struct rl_pos mark_pos(const struct rl_file *f, yaml_mark_t m)
@@ -42,16 +49,16 @@ static struct rl_ynode *new_node(struct builder *b, enum rl_ynode_kind k, const 
 	n->pos = mark_pos(b->f, ev->start_mark);
 	n->raw_start = ev->start_mark.index;
 	n->raw_end = ev->end_mark.index;
+	n->weight = 1;
+	b->nodes++;
 	return n;
 }
 
-static void remember_anchor(struct builder *b, const yaml_char_t *anchor, struct rl_ynode *n)
+static int remember_anchor(struct builder *b, const yaml_char_t *anchor, struct rl_ynode *n)
 {
-	if (!anchor || b->n_anchors == MAX_ANCHORS)
-		return;
-	b->anchors[b->n_anchors].name = rl_strdup(b->a, (const char *)anchor);
-	b->anchors[b->n_anchors].node = n;
-	b->n_anchors++;
+	if (!anchor)
+		return 0;
+	return rl_names_put(b->a, &b->anchors, rl_strdup(b->a, (const char *)anchor), n);
 }
 
 /* Attaches a finished node to its parent (or makes it the root). */
@@ -62,7 +69,46 @@ static int attach(struct builder *b, struct rl_ynode *n)
 			b->f->root = n;
 		return 0;
 	}
+	b->stack[b->depth - 1]->weight += n->weight;
 	return rl_vec_push(b->a, &b->kids[b->depth - 1], n);
+}
+
+static int attach_alias(struct builder *b, struct rl_diags *ds, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	struct rl_ynode *n = rl_names_get(&b->anchors, name);
+	size_t budget = b->nodes > ALIAS_BUDGET ? b->nodes : ALIAS_BUDGET;
+
+	if (!n) {
+		rl_diag(ds, true, mark_pos(b->f, ev->start_mark),
+			"unknown YAML alias '*%s' (define '&%s' before it)", name, name);
+		return -EINVAL;
+	}
+	for (int d = 0; d < b->depth; d++) {
+		if (b->stack[d] != n)
+			continue;
+		rl_diag(ds, true, mark_pos(b->f, ev->start_mark),
+			"YAML alias '*%s' inside the node it names (a cycle)", name);
+		return -EINVAL;
+	}
+	b->aliased += n->weight;
+	if (b->aliased > budget) {
+		rl_diag(ds, true, mark_pos(b->f, ev->start_mark),
+			"YAML aliases expand to more than %zu nodes (aliases of aliases grow "
+			"exponentially); write the items out instead", budget);
+		return -E2BIG;
+	}
+	return attach(b, n);
+}
+
+static bool scalar_has_nul(struct builder *b, struct rl_diags *ds, const yaml_event_t *ev)
+{
+	if (!memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+		return false;
+	rl_diag(ds, true, mark_pos(b->f, ev->start_mark),
+		"a NUL character (\\0) in a string is refused: the text after it would be "
+		"ignored where the rule runs");
+	return true;
 }
 
 static int handle(struct builder *b, struct rl_diags *ds, yaml_event_t *ev)
@@ -71,15 +117,16 @@ static int handle(struct builder *b, struct rl_diags *ds, yaml_event_t *ev)
 
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
+		if (scalar_has_nul(b, ds, ev))
+			return -EINVAL;
 		n = new_node(b, YN_SCALAR, ev);
 		if (!n)
 			return -ENOMEM;
 		n->style = ev->data.scalar.style;
 		n->text = rl_strndup(b->a, (const char *)ev->data.scalar.value,
 				     ev->data.scalar.length);
-		if (!n->text)
+		if (!n->text || remember_anchor(b, ev->data.scalar.anchor, n))
 			return -ENOMEM;
-		remember_anchor(b, ev->data.scalar.anchor, n);
 		return attach(b, n);
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
@@ -89,11 +136,10 @@ static int handle(struct builder *b, struct rl_diags *ds, yaml_event_t *ev)
 			return -EINVAL;
 		}
 		n = new_node(b, ev->type == YAML_SEQUENCE_START_EVENT ? YN_SEQ : YN_MAP, ev);
-		if (!n)
+		if (!n || remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT ?
+						     ev->data.sequence_start.anchor :
+						     ev->data.mapping_start.anchor, n))
 			return -ENOMEM;
-		remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT ?
-					   ev->data.sequence_start.anchor :
-					   ev->data.mapping_start.anchor, n);
 		b->stack[b->depth] = n;
 		memset(&b->kids[b->depth], 0, sizeof(b->kids[0]));
 		b->depth++;
@@ -107,12 +153,7 @@ static int handle(struct builder *b, struct rl_diags *ds, yaml_event_t *ev)
 		n->raw_end = ev->end_mark.index;
 		return attach(b, n);
 	case YAML_ALIAS_EVENT:
-		for (int i = b->n_anchors - 1; i >= 0; i--)
-			if (!strcmp(b->anchors[i].name, (const char *)ev->data.alias.anchor))
-				return attach(b, b->anchors[i].node);
-		rl_diag(ds, true, mark_pos(b->f, ev->start_mark), "unknown YAML alias '*%s'",
-			(const char *)ev->data.alias.anchor);
-		return -EINVAL;
+		return attach_alias(b, ds, ev);
 	default:
 		return 0;
 	}
@@ -223,27 +264,23 @@ struct rl_pos rl_scalar_offset_pos(const struct rl_ynode *n, size_t off)
 	return p;
 }
 
+/* A condition appended to (Falco's `append`/`override: append`) joins the
+ * pieces with a space; each piece keeps its node for positions. */
 int rl_text_append(struct rl_arena *a, struct rl_text *t, const struct rl_ynode *n)
 {
 	size_t add = strlen(n->text), sep = t->len ? 1 : 0;
-	char *s = rl_alloc(a, t->len + sep + add + 1);
-	struct rl_text_seg *segs = rl_alloc(a, (t->n_segs + 1) * sizeof(*segs));
 
-	if (!s || !segs)
+	if (rl_reserve(a, (void **)&t->s, &t->cap, t->len, t->len + sep + add + 1, 1) ||
+	    rl_reserve(a, (void **)&t->segs, &t->segs_cap, t->n_segs, t->n_segs + 1,
+		       sizeof(*t->segs)))
 		return -ENOMEM;
-	if (t->len)
-		memcpy(s, t->s, t->len);
 	if (sep)
-		s[t->len] = ' ';
-	memcpy(s + t->len + sep, n->text, add + 1);
-	if (t->n_segs)
-		memcpy(segs, t->segs, t->n_segs * sizeof(*segs));
-	segs[t->n_segs].off = t->len + sep;
-	segs[t->n_segs].len = add;
-	segs[t->n_segs].node = n;
-	t->s = s;
+		t->s[t->len] = ' ';
+	memcpy(t->s + t->len + sep, n->text, add + 1);
+	t->segs[t->n_segs].off = t->len + sep;
+	t->segs[t->n_segs].len = add;
+	t->segs[t->n_segs].node = n;
 	t->len += sep + add;
-	t->segs = segs;
 	t->n_segs++;
 	return 0;
 }

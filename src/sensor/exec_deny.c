@@ -153,3 +153,12 @@ int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX])
 	}
 	return 0;
 }
+
+bool sensor_entry_killed_take(struct sensor *s, uint32_t tid, uint32_t nr)
+{
+	uint32_t got = 0;
+
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(s->skel->maps.entry_killed), &tid, &got))
+		return false;
+	return got == nr;
+}

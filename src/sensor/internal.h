@@ -18,6 +18,8 @@ struct sensor {
 	struct ring_buffer *rb;
 	sensor_record_fn fn;
 	void *ctx;
+	/* the batch a poll consumes (sensor_poll): records, and when it ends */
+	uint64_t batch_records, batch_end_ns;
 	int ncpus;
 	char features[256];
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
@@ -31,6 +33,7 @@ struct sensor {
 	unsigned exit_tp_n;
 	struct bpf_link *exit_raw;
 	bool raw_hook; /* --syscall-hook raw */
+	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 

@@ -42,13 +42,34 @@ struct sensor_config {
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);
 
+/*
+ * libbpf's messages (bpf_log.c): verbosity 0 keeps them out of sight and
+ * prints them only to explain a failure (sensor_log_failure), 1 prints its
+ * warnings as they come, 2 its debug lines too. Call before any libbpf use.
+ */
+void sensor_log_init(int verbosity);
+/* Prints what libbpf said since the last call or forget (a failed load's
+ * verifier log), then forgets it. */
+void sensor_log_failure(void);
+/* Forgets what libbpf said (the start of an operation that may fail). */
+void sensor_log_forget(void);
+
+/* The pseudo file systems the kernel side uses (kernel_fs.c). */
+enum sensor_fs { SENSOR_FS_TRACEFS, SENSOR_FS_BPFFS };
+/* Mounts it when it is not, saying so; 0, or -errno with what to do printed. */
+int sensor_mount_fs(enum sensor_fs which);
+
 struct sensor;
 
 /* Returns 0 or a negative errno; the error was printed with what to do. */
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out);
-/* Consumes what is queued, waiting up to timeout_ms. Returns records or -errno. */
+/* Consumes what is queued, waiting up to timeout_ms, and returns within a
+ * short batch (50 ms of records) even when the producer never pauses, so the
+ * caller gets to check its stop flag. Returns records or -errno. */
 int sensor_poll(struct sensor *s, int timeout_ms);
+/* At exit: consumes what is queued for at most max_ms. Records or -errno. */
+int sensor_drain(struct sensor *s, int max_ms);
 /* Replaces the syscalls the kernel reports (a reload with other rules); loads
  * the syscall sensor if it was not. Returns 0 or -errno (message printed). */
 int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
@@ -139,5 +160,8 @@ int sensor_exec_path_key(const char *path, char key[EXEC_DENY_KEY]);
  * array lookup per syscall).
  */
 int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX]);
+/* Whether the kernel sent SIGKILL to thread tid at the entry of syscall nr
+ * (forgets it: each kill is reported once). */
+bool sensor_entry_killed_take(struct sensor *s, uint32_t tid, uint32_t nr);
 
 #endif

@@ -88,6 +88,12 @@ int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
 			 SYSCALL_TP_MAX);
 		return use_raw(s, why);
 	}
+	/* Tracepoints are named through tracefs: mounted once if missing; without
+	 * it the attach below fails and the raw hook serves (both said). */
+	if (!s->tracefs_checked) {
+		sensor_mount_fs(SENSOR_FS_TRACEFS);
+		s->tracefs_checked = true;
+	}
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++) {
 		const struct syscall_desc *d;
 		char tp[64];

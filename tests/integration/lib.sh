@@ -1,6 +1,8 @@
 # Shared by the integration tests: start/stop the agent, wait for events,
-# TAP-like results ("ok - name" / "not ok - name") that tests/run.sh counts.
+# TAP-like results ("ok - name" / "not ok - name" / "skip - name: why")
+# that tests/run.sh counts (tests/README.md).
 # Sourced with the repo root as the working directory.
+. tests/falco_rules.sh
 
 IMAGE=${PALISADE_TEST_IMAGE:-palisade-test:latest}
 WORK=$(mktemp -d /tmp/palisade-it.XXXXXX)
@@ -9,6 +11,18 @@ CONTAINERS=
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
+# skip NAME: WHY: a check that cannot run here, and why (never a failure).
+skip() { echo "skip - $*"; }
+
+# need_falco_rules FILE...: sets F to the directory holding Falco's rule
+# files FILE...; without them the whole script is reported skipped.
+need_falco_rules() {
+	if _why=$(falco_rules_missing "$@"); then
+		skip "$(basename "$0"): $_why"
+		exit 0
+	fi
+	F=$(falco_rules_dir)
+}
 
 # check NAME CMD...: runs CMD, reports ok / not ok.
 check() {

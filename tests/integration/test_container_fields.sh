@@ -22,9 +22,7 @@ cat >"$FIELDS" <<YAML
   tags: [palisade_test]
 YAML
 SANDBOX=
-for d in "${FALCO_RULES_DIR:-}" ../shared/data/falco-rules /etc/falco; do
-	[ -n "$d" ] && [ -f "$d/falco-sandbox_rules.yaml" ] && SANDBOX="$d/falco-sandbox_rules.yaml" && break
-done
+no_sandbox=$(falco_rules_missing falco-sandbox_rules.yaml) || SANDBOX=$(falco_rules_dir)/falco-sandbox_rules.yaml
 start_agent --rules "$FIELDS" ${SANDBOX:+--rules "$SANDBOX"} || exit 1
 
 # With: a read-only bind of /proc, a HEALTHCHECK, the host's pid and IPC
@@ -67,7 +65,7 @@ p=$(wait_alert ".output_fields[\"proc.cmdline\"]|contains(\"true $T-probe\")" 15
 check "proc.is_container_healthcheck true for the HEALTHCHECK's command" [ "$(field "$p" proc.is_container_healthcheck)" = true ]
 
 if [ -z "$SANDBOX" ]; then
-	echo "ok - # SKIP Launch Sensitive Mount Container: no falco-sandbox_rules.yaml in FALCO_RULES_DIR, ../shared/data/falco-rules or /etc/falco"
+	skip "Launch Sensitive Mount Container: $no_sandbox"
 else
 	a=$(wait_alert ".rule==\"Launch Sensitive Mount Container\" and .output_fields[\"container.name\"]==\"$T-mnt\"" 10 "$T-mnt")
 	check "Launch Sensitive Mount Container fires on a container with /proc mounted" expect "$a" \

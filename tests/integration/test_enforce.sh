@@ -274,6 +274,16 @@ sleep 30 &
 TARGET=$!
 "$WORK/tracer" $TARGET "$WORK/host-survived"
 check "ptrace: on the host (out of scope) the tracer survives" grep -q survived "$WORK/host-survived"
+# A --pid=host container is in the rule (container.id != host) but the
+# kernel's test (a pid namespace below the host's) counts it as the host: the
+# record must not claim the kernel killed it; user space kills it instead.
+run_container "$B-pidhost" --pid=host --cap-add SYS_PTRACE --security-opt seccomp=unconfined \
+	"$IMAGE" sleep 300
+docker cp "$WORK/tracer" "$B-pidhost:/tracer"
+docker exec "$B-pidhost" /tracer $TARGET /tmp/survived
+a=$(wait_alert ".rule==\"$T ptrace in a container (action)\" and .output_fields[\"container.name\"]==\"$B-pidhost\"" 10 "$T")
+check "ptrace: --pid=host: the record says user space killed it, not the kernel" expect "$a" \
+	'.output_fields.outcome=="done" and (.output_fields.detail|test("not killed at syscall entry"))'
 kill $TARGET 2>/dev/null
 stop_agent
 

@@ -9,7 +9,8 @@
 # names and does what the real one would; debugfs is the host's own.
 . tests/integration/lib.sh
 
-RULES=../shared/data/falco-rules/falco_rules.yaml
+need_falco_rules falco_rules.yaml
+RULES=$F/falco_rules.yaml
 C=stablerules-fr2
 SRV=stablerules-fr2-sshd
 NET=stablerules-fr2-net

@@ -123,6 +123,19 @@ check "host: the allowed reader reads the secret" \
 "$FORBIDDEN" 2>/dev/null
 check "host: exec of a forbidden binary refused" test $? -eq 126
 
+# Records never claim more than the guard did: a refused write says done; a
+# protected file replaced by a rename is a new inode, unmarked until the next
+# marking (docs/enforcement-files.md, Limits), and its write says missed.
+a=$(wait_alert '.rule=="Write to a protected host file (action)"' 10 "protected host file")
+check "record: a refused write says done, refused by fanotify" expect "$a" \
+	'.output_fields.outcome=="done" and (.output_fields.detail|test("refused by fanotify"))'
+cp "$HOSTFILE" "$WORK/replacement" && mv "$WORK/replacement" "$HOSTFILE" &&
+	echo replaced >>"$HOSTFILE"
+check "a file replaced by a rename is written before the next marking" grep -q replaced "$HOSTFILE"
+a=$(wait_alert '.rule=="Write to a protected host file (action)" and (.output_fields.outcome|startswith("missed"))' 10 "protected host file")
+check "record: the write fanotify never saw says missed, not done" expect "$a" \
+	'.output_fields.detail|test("never saw")'
+
 # Every deny is an alert line with its action.
 wait_alerts() { # wait_alerts JQ N: at least N alerts satisfy JQ
 	i=0
@@ -200,6 +213,11 @@ check "timeout: counted" grep -q "timeouts [1-9]" "$WORK/agent.err"
 decider_stopped allow
 check "timeout verdict allow: the write goes ahead while the decider is stuck" \
 	grep -q timeout-allow "$HOSTFILE"
+a=$(wait_alert '.rule=="Write to a protected host file (action)"' 10 "protected host file")
+check "timeout verdict allow: the record says failed, allowed because late" expect "$a" \
+	'(.output_fields.outcome|startswith("failed: fanotify allowed this open (the decision was late"))'
+check "timeout verdict allow: counted as failed" \
+	grep -q "fanotify: rules [0-9]*, done [0-9]*, in kernel 0, would-have 0, refused 0, failed [1-9]" "$WORK/agent.err"
 
 # Fail-open: the agent is stopped with an open pending, then killed.
 start_agent --rules "$WORK/rules.yaml" --enforce --deny-timeout-ms 60000 || exit 1

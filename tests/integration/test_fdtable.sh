@@ -5,11 +5,12 @@
 # a replay of the recording rebuilds the same table.
 . tests/integration/lib.sh
 
-RULES=../shared/data/falco-rules/falco_rules.yaml
+need_falco_rules falco_rules.yaml
+RULES=$F/falco_rules.yaml
 C=fdtable-it
 
 check "--fd-table refuses an unknown mode, saying which are known" sh -c \
-	"./palisade run --fd-table maybe 2>&1 | grep -q 'fd-table maybe: expected auto, on or off'"
+	"./palisade run --fd-table maybe 2>&1 | grep -q -- '--fd-table: .maybe. is not allowed (expected one of auto|on|off)'"
 check "--fd-table: a bad mode exits 2" sh -c "./palisade run --fd-table maybe 2>/dev/null; [ \$? -eq 2 ]"
 
 T=fd$$

@@ -9,7 +9,7 @@
 # twin of its test (replay --check-prefilter on the recording).
 . tests/integration/lib.sh
 
-F=../shared/data/falco-rules
+need_falco_rules falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml
 # --fd-table off: Falco's stable file has a rule on dup, which turns the fd
 # table on, and the fd table needs every open (the pre-filter stays off).
 RULES="--rules rules/palisade_rules.yaml --rules $F/falco_rules.yaml --rules $F/falco-incubating_rules.yaml --rules $F/falco-sandbox_rules.yaml"

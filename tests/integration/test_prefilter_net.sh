@@ -7,7 +7,7 @@
 # Addresses outside the class are covered by tests/unit/test_prefilter_net.c.
 . tests/integration/lib.sh
 
-F=../shared/data/falco-rules
+need_falco_rules falco_rules.yaml falco-sandbox_rules.yaml falco-incubating_rules.yaml
 N=200
 PORT=19131
 # loop N: N loopback connect/accept pairs by a process named python3.

@@ -6,7 +6,7 @@
 # by its plain name (no alert, counted as pre-filtered).
 . tests/integration/lib.sh
 
-F=../shared/data/falco-rules
+need_falco_rules falco_rules.yaml
 start_agent --rules $F/falco_rules.yaml || exit 1
 check "read-only opens are gated by the caller's string" \
 	grep -q "^openat: filtered.*read-only opens on the host: .*containing '\.\./'" "$WORK/agent.err"

@@ -8,7 +8,7 @@
 # that needs it, and a SIGHUP reload turns it on.
 . tests/integration/lib.sh
 
-F=../shared/data/falco-rules
+need_falco_rules falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml
 C=procenv-c
 PRE=procenv-pre
 T=pe$$

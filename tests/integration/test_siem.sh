@@ -78,6 +78,9 @@ check "RFC 5424: structured data names the rule, priority and container" sh -c \
 	"printf '%s\n' '$line' | grep -q 'rule=\"SIEM test marker\"' &&
 	 printf '%s\n' '$line' | grep -q 'priority=\"Error\"' &&
 	 printf '%s\n' '$line' | grep -q 'container_name=\"$C\"'"
+cid=$(grep -F 'SIEM test marker' "$WORK/alerts.json" | head -1 | jq -r '.output_fields["container.id"]')
+check "RFC 5424: container_id is the alert JSON's container.id (12 characters)" sh -c \
+	"[ ${#cid} -eq 12 ] && printf '%s\n' '$line' | grep -q 'container_id=\"$cid\"'"
 check "RFC 5424: severity err, facility local3, the output as the message" sh -c \
 	"printf '%s\n' '$line' | grep -q '|err|local3|.*siem marker ran'"
 stop_agent

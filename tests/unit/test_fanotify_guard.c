@@ -18,7 +18,9 @@
 
 #include <cmocka.h>
 
+#include "action/action.h"
 #include "action/fanotify_guard.h"
+#include "action/fguard_internal.h"
 #include "container/container.h"
 #include "proc/proc.h"
 
@@ -367,6 +369,84 @@ static void test_rule_on_synthetic_event(void **state)
 	rules_engine_free(e);
 }
 
+/* The record of a deny rule's alert says what the guard did with that very
+ * operation: done only when it refused it. */
+static void record_of(struct fguard *g, uint32_t tid, enum ev_kind kind, int64_t res,
+		      struct action_result *out)
+{
+	struct ev_header hdr = { .pid = 10, .tid = tid, .kind = kind };
+	struct event ev = { .hdr = &hdr, .kind = kind, .res = res };
+	struct rules_alert a = { .ev = &ev };
+	struct action_target t = { .alert = &a, .pid = 10 };
+
+	memset(out, 0, sizeof(*out));
+	fguard_action_result(g, &t, out);
+}
+
+static void log_one(struct fguard *g, uint32_t tid, enum fguard_kind kind, enum fguard_verdict v,
+		    enum fguard_answer_why why)
+{
+	g->log[g->log_next++ % FGUARD_OUTCOMES_MAX] = (struct fguard_logged){
+		.o = { .verdict = v, .why = why, .ns = fguard_now_ns() }, .tid = tid, .kind = kind
+	};
+}
+
+static void test_action_result(void **state)
+{
+	struct fguard *g = calloc(1, sizeof(*g));
+	struct action_result r;
+
+	(void)state;
+	assert_non_null(g);
+	pthread_mutex_init(&g->log_lock, NULL);
+	record_of(NULL, 7, EV_SYSCALL, 3, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED);
+
+	/* never seen, and the open succeeded: missed */
+	record_of(g, 7, EV_SYSCALL, 3, &r);
+	assert_int_equal(r.outcome, ACTION_MISSED);
+	assert_non_null(strstr(r.detail, "never saw this open"));
+	/* never seen, and the open failed by itself */
+	record_of(g, 7, EV_SYSCALL, -EACCES, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED);
+	assert_non_null(strstr(r.detail, "failed by itself"));
+
+	/* refused: done, once; another thread's answer does not count */
+	log_one(g, 7, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_JUDGED);
+	record_of(g, 8, EV_SYSCALL, -EPERM, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED);
+	record_of(g, 7, EV_EXEC, 0, &r); /* an exec is not that open */
+	assert_int_equal(r.outcome, ACTION_MISSED);
+	record_of(g, 7, EV_SYSCALL, -EPERM, &r);
+	assert_int_equal(r.outcome, ACTION_DONE);
+	assert_non_null(strstr(r.detail, "refused by fanotify before the open happened"));
+	record_of(g, 7, EV_SYSCALL, 3, &r);
+	assert_int_equal(r.outcome, ACTION_MISSED);
+
+	/* seen and let through: failed, with why */
+	log_one(g, 9, FGUARD_OPEN, FGUARD_ALLOW, FGUARD_WHY_TIMEOUT);
+	record_of(g, 9, EV_SYSCALL, 3, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED);
+	assert_non_null(strstr(r.detail, "the decision was late"));
+	log_one(g, 9, FGUARD_EXEC, FGUARD_ALLOW, FGUARD_WHY_JUDGED);
+	record_of(g, 9, EV_EXEC, 0, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED);
+	assert_non_null(strstr(r.detail, "did not hold"));
+	/* a timeout verdict of deny refused it too */
+	log_one(g, 9, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_TIMEOUT);
+	record_of(g, 9, EV_SYSCALL, -EPERM, &r);
+	assert_int_equal(r.outcome, ACTION_DONE);
+
+	/* the ring keeps the newest FGUARD_OUTCOMES_MAX answers */
+	log_one(g, 11, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_JUDGED);
+	for (int i = 0; i < FGUARD_OUTCOMES_MAX; i++)
+		log_one(g, 12, FGUARD_OPEN, FGUARD_ALLOW, FGUARD_WHY_JUDGED);
+	record_of(g, 11, EV_SYSCALL, -EPERM, &r);
+	assert_int_equal(r.outcome, ACTION_FAILED); /* overwritten: not claimed */
+	pthread_mutex_destroy(&g->log_lock);
+	free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_rule_on_synthetic_event),
+		cmocka_unit_test(test_action_result),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "action/netpolicy.h"
+#include "falco_rules.h"
 #include "rules/rules.h"
 
 static struct rules_engine *E;
@@ -314,10 +315,11 @@ static size_t count_cmps(const struct rules_cond *c)
  * names, converts to a tree (ASan and UBSan watch the walk). */
 static void test_condition_tree_on_falco_rules(void **state)
 {
-	static const char *const files[] = {
-		"../shared/data/falco-rules/falco_rules.yaml",
-		"../shared/data/falco-rules/falco-incubating_rules.yaml",
-		"../shared/data/falco-rules/falco-sandbox_rules.yaml",
+	FALCO_NEED("falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *const files[] = {
+		falco_file("falco_rules.yaml"),
+		falco_file("falco-incubating_rules.yaml"),
+		falco_file("falco-sandbox_rules.yaml"),
 	};
 	size_t trees = 0, cmps = 0;
 

@@ -30,9 +30,9 @@
 #include <cmocka.h>
 
 #include "agent/pipeline.h"
+#include "falco_rules.h"
 #include "rules/prefilter.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
 #define RECORDING "tests/data/prefilter/workload.plsd.gz"
 
 struct sc_rec {
@@ -575,8 +575,9 @@ static void test_replay_default_rules(void **state)
 
 static void test_replay_falco_stable_and_sandbox(void **state)
 {
-	const char *rules[] = { "rules/palisade_rules.yaml", FALCO_DIR "falco_rules.yaml",
-				FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *rules[] = { "rules/palisade_rules.yaml", falco_file("falco_rules.yaml"),
+				falco_file("falco-sandbox_rules.yaml") };
 	size_t alerts, dropped = same_alerts(rules, 3, &alerts);
 
 	(void)state;
@@ -588,9 +589,10 @@ static void test_replay_falco_stable_and_sandbox(void **state)
 
 static void test_replay_all_falco_files(void **state)
 {
-	const char *rules[] = { "rules/palisade_rules.yaml", FALCO_DIR "falco_rules.yaml",
-				FALCO_DIR "falco-incubating_rules.yaml",
-				FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *rules[] = { "rules/palisade_rules.yaml", falco_file("falco_rules.yaml"),
+				falco_file("falco-incubating_rules.yaml"),
+				falco_file("falco-sandbox_rules.yaml") };
 	size_t alerts, dropped = same_alerts(rules, 4, &alerts);
 
 	(void)state;

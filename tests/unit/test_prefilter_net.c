@@ -21,10 +21,10 @@
 #include <cmocka.h>
 
 #include "event/event.h"
+#include "falco_rules.h"
 #include "rules/prefilter.h"
 #include "rules/rules.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
 
 struct sock_case {
 	int nr;
@@ -154,9 +154,10 @@ static unsigned check_sound(struct rules_engine *e, unsigned *loop_host)
 
 static void test_falco_files(void **state)
 {
-	const char *files[] = { "rules/palisade_rules.yaml", FALCO_DIR "falco_rules.yaml",
-				FALCO_DIR "falco-sandbox_rules.yaml",
-				FALCO_DIR "falco-incubating_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml", "falco-sandbox_rules.yaml", "falco-incubating_rules.yaml");
+	const char *files[] = { "rules/palisade_rules.yaml", falco_file("falco_rules.yaml"),
+				falco_file("falco-sandbox_rules.yaml"),
+				falco_file("falco-incubating_rules.yaml") };
 	struct rules_engine *e = engine_of(files, 4, NULL);
 	unsigned loop_host, dropped = check_sound(e, &loop_host);
 
@@ -230,58 +231,70 @@ static size_t make_socket(struct ev_syscall *r, uint16_t domain, const char *com
 }
 
 /* socket() has the host class only: dropped on the host when every rule on
- * it is about containers (Falco's Packet socket rule), kept otherwise. */
-static void test_socket(void **state)
+ * it is about containers (Falco's Packet socket rule), kept otherwise. The
+ * rules of E drop the host's socket() calls when HOST_DROPPED. */
+static void check_socket(struct rules_engine *e, const char *set, bool host_dropped_expected)
 {
 	static const uint16_t domains[] = { 1, 2, 10, 16, 17 };
+	struct prefilter *pf = NULL;
+	unsigned host_dropped = 0, n = 0;
+
+	assert_int_equal(prefilter_build(e, &pf), 0);
+	for (size_t d = 0; d < sizeof(domains) / sizeof(domains[0]); d++)
+	for (size_t c = 0; c < 7; c++) {
+		struct ev_syscall r;
+		struct event ev;
+		size_t len = make_socket(&r, domains[d], comms[c]);
+
+		assert_int_equal(event_decode(&r, len, &ev), 0);
+		for (int host = 0; host <= 1; host++) {
+			bool keep = prefilter_keep(pf, &r, len, host, NULL);
+
+			if (!keep && rules_eval(e, &ev, NULL, NULL) > 0)
+				fail_msg("%s: dropped socket(%u) by %s, host %d, which a rule matches",
+					 set, domains[d], comms[c], host);
+			if (!keep && !host)
+				fail_msg("%s: dropped socket(%u) outside the host class", set,
+					 domains[d]);
+			if (host) {
+				n++;
+				host_dropped += !keep;
+			}
+		}
+	}
+	if ((host_dropped == n) != host_dropped_expected ||
+	    (!host_dropped_expected && host_dropped))
+		fail_msg("%s: %u of %u host socket() records dropped", set, host_dropped, n);
+	prefilter_free(pf);
+	rules_engine_free(e);
+}
+
+static void test_socket(void **state)
+{
 	static const struct {
 		const char *text;
 		bool host_dropped;
 	} sets[] = {
-		{ NULL, true },
 		{ "- rule: r\n  desc: d\n  condition: evt.type=socket and evt.arg.domain contains "
 		  "AF_INET\n  output: o\n  priority: WARNING\n", false },
 		{ "- rule: r\n  desc: d\n  condition: evt.type=socket and container.id != host\n  output: o\n"
 		  "  priority: WARNING\n", true },
 	};
-	const char *falco[] = { "rules/palisade_rules.yaml", FALCO_DIR "falco_rules.yaml",
-				FALCO_DIR "falco-sandbox_rules.yaml",
-				FALCO_DIR "falco-incubating_rules.yaml" };
+
 	(void)state;
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		struct rules_engine *e = sets[i].text ? engine_of(NULL, 0, sets[i].text)
-						      : engine_of(falco, 4, NULL);
-		struct prefilter *pf = NULL;
-		unsigned host_dropped = 0, n = 0;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		check_socket(engine_of(NULL, 0, sets[i].text), sets[i].text, sets[i].host_dropped);
+}
 
-		assert_int_equal(prefilter_build(e, &pf), 0);
-		for (size_t d = 0; d < sizeof(domains) / sizeof(domains[0]); d++)
-		for (size_t c = 0; c < 7; c++) {
-			struct ev_syscall r;
-			struct event ev;
-			size_t len = make_socket(&r, domains[d], comms[c]);
+static void test_socket_falco_files(void **state)
+{
+	FALCO_NEED("falco_rules.yaml", "falco-sandbox_rules.yaml", "falco-incubating_rules.yaml");
+	const char *falco[] = { "rules/palisade_rules.yaml", falco_file("falco_rules.yaml"),
+				falco_file("falco-sandbox_rules.yaml"),
+				falco_file("falco-incubating_rules.yaml") };
 
-			assert_int_equal(event_decode(&r, len, &ev), 0);
-			for (int host = 0; host <= 1; host++) {
-				bool keep = prefilter_keep(pf, &r, len, host, NULL);
-
-				if (!keep && rules_eval(e, &ev, NULL, NULL) > 0)
-					fail_msg("set %zu: dropped socket(%u) by %s, host %d, which a "
-						 "rule matches", i, domains[d], comms[c], host);
-				if (!keep && !host)
-					fail_msg("set %zu: dropped socket(%u) outside the host class",
-						 i, domains[d]);
-				if (host) {
-					n++;
-					host_dropped += !keep;
-				}
-			}
-		}
-		if ((host_dropped == n) != sets[i].host_dropped || (!sets[i].host_dropped && host_dropped))
-			fail_msg("set %zu: %u of %u host socket() records dropped", i, host_dropped, n);
-		prefilter_free(pf);
-		rules_engine_free(e);
-	}
+	(void)state;
+	check_socket(engine_of(falco, 4, NULL), "Falco's files", true);
 }
 
 int main(void)
@@ -290,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_constructs),
 		cmocka_unit_test(test_falco_files),
 		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_socket_falco_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

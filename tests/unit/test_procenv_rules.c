@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
+#include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
 #include "rules/rules.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
 
 static struct {
 	struct ev_header hdr;
@@ -207,8 +207,9 @@ static void test_group_leaders(void **state)
 
 static void test_falco_env_rules(void **state)
 {
-	static const char *const files[] = { FALCO_DIR "falco_rules.yaml",
-					     FALCO_DIR "falco-incubating_rules.yaml", NULL };
+	FALCO_NEED("falco_rules.yaml", "falco-incubating_rules.yaml");
+	const char *const files[] = { falco_file("falco_rules.yaml"),
+				      falco_file("falco-incubating_rules.yaml"), NULL };
 	struct rules_engine *e = engine_with(files, NULL);
 	const char *glibc = "Potential Local Privilege Escalation via Environment Variables Misuse";
 	const char *proxy = "Program run with disallowed http proxy env";
@@ -240,8 +241,9 @@ static void test_falco_env_rules(void **state)
 
 static void test_falco_interactive_recon(void **state)
 {
-	static const char *const files[] = { FALCO_DIR "falco_rules.yaml",
-					     FALCO_DIR "falco-sandbox_rules.yaml", NULL };
+	FALCO_NEED("falco_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *const files[] = { falco_file("falco_rules.yaml"),
+				      falco_file("falco-sandbox_rules.yaml"), NULL };
 	struct rules_engine *e = engine_with(files, NULL);
 	const char *recon = "Basic Interactive Reconnaissance";
 

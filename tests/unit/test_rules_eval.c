@@ -17,12 +17,11 @@
 #include <cmocka.h>
 
 #include "container/container.h"
+#include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
 #include "rules/rules.h"
 
-#define FALCO_STABLE "../shared/data/falco-rules/falco_rules.yaml"
-#define FALCO_SANDBOX "../shared/data/falco-rules/falco-sandbox_rules.yaml"
 #define BOOT_TO_REAL 1700000000000000000ll
 
 /* One synthetic event and the process chain it sees. */
@@ -169,7 +168,7 @@ static struct rules_engine *engine_with(const char *path, const char *text,
 
 static int setup_falco(void **state)
 {
-	*state = engine_with(FALCO_STABLE, NULL, NULL);
+	*state = engine_with(falco_file("falco_rules.yaml"), NULL, NULL);
 	return 0;
 }
 
@@ -359,6 +358,105 @@ static void test_output_na_and_indexes(void **state)
 	expect(e, exec_event("/bin/bash", "bash -i", 0, 0, "sshd", "systemd", "registry:5000/team/app:v2", false), "r", true);
 	assert_non_null(strstr(A.output, "Informational <NA> <NA> systemd sshd registry:5000/team/app execve %"));
 	rules_engine_free(e);
+}
+
+/* %container.info is Falco's placeholder: "name (id=ID)", as Falco up to 0.40
+ * wrote it; the appended container fields then skip the two shown. */
+static void test_container_info(void **state)
+{
+	struct rules_engine *e;
+
+	(void)state;
+	e = engine_with(NULL, R("evt.type = execve", "shell in %container.info by %proc.name"), NULL);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, "nginx:1.25", false), "r", true);
+	assert_non_null(strstr(A.output, "shell in web-1 (id=0123456789ab) by bash container_image=nginx:1.25 pid="));
+	assert_null(strstr(A.output, "container_id="));
+	rules_engine_free(e);
+}
+
+#define TAGGED(name, tags, extra) "- rule: " name "\n  desc: d\n  priority: INFO\n  output: 'o %proc.name'\n" \
+	"  condition: evt.type = execve\n  tags: " tags "\n" extra
+
+/* Falco's rule selection: in order, by name pattern or tag, over the files'
+ * own enabled flags (a rule a file disables can be enabled). */
+static void test_rule_selection(void **state)
+{
+	static const char text[] = TAGGED("a", "[x]", "") TAGGED("b", "[y]", "  enabled: false\n")
+		TAGGED("Foo (bar) [1]", "[x, y]", "");
+	const struct rules_select only_y[] = { { .enable = false, .rule = "*" },
+					       { .enable = true, .tag = "y" } };
+	const struct rules_select no_foo[] = { { .enable = false, .rule = "Foo (*) [1]" } };
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.select = only_y;
+	cfg.n_select = 2;
+	e = engine_with(NULL, text, &cfg);
+	assert_false(rules_engine_rule(e, 0)->enabled);
+	assert_true(rules_engine_rule(e, 1)->enabled);
+	assert_true(rules_engine_rule(e, 2)->enabled);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, NULL, false), "b", true);
+	assert_false(fired("a"));
+	rules_engine_free(e);
+	cfg.select = no_foo;
+	cfg.n_select = 1;
+	e = engine_with(NULL, text, &cfg);
+	assert_true(rules_engine_rule(e, 0)->enabled);
+	assert_false(rules_engine_rule(e, 1)->enabled);
+	assert_false(rules_engine_rule(e, 2)->enabled);
+	rules_engine_free(e);
+}
+
+/* Falco's append_output: text on the output line and fields in output_fields,
+ * for the rules whose source, name and tags match. */
+static void test_append_output(void **state)
+{
+	static const char text[] = TAGGED("a", "[x, y]", "") TAGGED("b", "[y]", "");
+	const char *const tags[] = { "x" };
+	const struct rules_extra_field fields[] = { { "evt.type", NULL },
+						     { "who", "pid %proc.pid of %proc.name" } };
+	const struct rules_append app[] = {
+		{ .where = "cfg:3", .source = "syscall", .tags = tags, .n_tags = 1,
+		  .extra_output = "via %proc.exe", .fields = fields, .n_fields = 2 },
+	};
+	const struct rules_append bad[] = { { .where = "cfg:9", .extra_output = "%proc.nme" } };
+	struct rules_config cfg;
+	struct rules_engine *e;
+	json_t *j, *f;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.append_container = false;
+	cfg.append = app;
+	cfg.n_append = 1;
+	e = engine_with(NULL, text, &cfg);
+	expect(e, exec_event("/bin/bash", "bash -i", 0, 0, "sshd", NULL, NULL, false), "a", true);
+	assert_true(fired("b"));
+	assert_non_null(strstr(A.output, "Informational o bash via bash"));
+	j = json_loads(A.json, 0, NULL);
+	f = json_object_get(j, "output_fields");
+	assert_string_equal(json_string_value(json_object_get(f, "evt.type")), "execve");
+	assert_string_equal(json_string_value(json_object_get(f, "proc.exe")), "bash");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "who")), " of bash"));
+	assert_int_equal(strncmp(json_string_value(json_object_get(f, "who")), "pid ", 4), 0);
+	json_decref(j);
+	rules_engine_free(e);
+
+	/* a bad entry is refused, named by where it was written */
+	{
+		struct rules_engine *be = NULL;
+
+		cfg.append = bad;
+		assert_int_equal(rules_engine_new(&cfg, &be), 0);
+		assert_int_equal(rules_engine_add_buffer(be, "t.yaml", text, strlen(text)), 0);
+		assert_int_equal(rules_engine_compile(be), -EINVAL);
+		assert_string_equal(rules_engine_diag(be, 0)->text,
+				    "cfg:9: unknown field 'proc.nme' in output; did you mean 'proc.name'?");
+		assert_int_equal(rules_engine_diag_count(be), 1);
+		rules_engine_free(be);
+	}
 }
 
 struct op_case {
@@ -581,8 +679,9 @@ static void test_container_engine_fields(void **state)
  * the near-miss: the same container start without mounts. */
 static void test_launch_sensitive_mount_container(void **state)
 {
+	FALCO_NEED("falco-sandbox_rules.yaml");
 	const char *r = "Launch Sensitive Mount Container";
-	struct rules_engine *e = engine_with(FALCO_SANDBOX, NULL, NULL);
+	struct rules_engine *e = engine_with(falco_file("falco-sandbox_rules.yaml"), NULL, NULL);
 
 	(void)state;
 	exec_event("/bin/sleep", "sleep 60", 0, 0, "containerd-shim", NULL, "app", false);
@@ -633,7 +732,7 @@ static void test_is_container_healthcheck(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest falco[] = {
 		cmocka_unit_test_setup_teardown(test_terminal_shell_in_container, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_run_shell_untrusted, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_netcat_rce_in_container, setup_falco, teardown),
@@ -645,18 +744,24 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_user_name_from_container_accounts, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_json_schema, setup_falco, teardown),
+	};
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_container_engine_fields, NULL, teardown_alerts),
 		cmocka_unit_test_setup_teardown(test_launch_sensitive_mount_container, NULL,
 						teardown_alerts),
 		cmocka_unit_test_setup_teardown(test_is_container_healthcheck, NULL, teardown_alerts),
 		cmocka_unit_test(test_output_na_and_indexes),
+		cmocka_unit_test(test_container_info),
+		cmocka_unit_test(test_rule_selection),
+		cmocka_unit_test(test_append_output),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_evttype_index_and_first_match),
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
 	};
-	int ret = cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
+	int ret = falco_run_group("rules_eval falco stable", falco, NULL, NULL, "falco_rules.yaml");
 
+	ret += cmocka_run_group_tests_name("rules_eval", tests, NULL, NULL);
 	reset_alerts();
 	return ret;
 }

@@ -14,9 +14,10 @@
 
 #include <cmocka.h>
 
+#include "falco_rules.h"
 #include "rules/rules.h"
+#include "rules_fixture.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
 
 static struct rules_engine *load_text(const char *text, int *ret)
 {
@@ -103,6 +104,63 @@ static void test_bad_operator(void **state)
 		     "t.yaml:5:24: expected an operator after 'proc.name', found 'like'");
 	expect_error(RULE_HEAD "  condition: tolower(proc.name) like bash\n",
 		     "t.yaml:5:33: expected an operator (=, !=, <, <=, >, >=, in, intersects, pmatch, contains, icontains, bcontains, startswith, bstartswith, endswith, glob, iglob, regex, exists), found 'like'");
+}
+
+/* A misspelt operator or priority names the one it most likely meant. */
+static void test_did_you_mean_operator_priority(void **state)
+{
+	(void)state;
+	expect_error(RULE_HEAD "  condition: evt.type = execve and proc.name contians sh\n",
+		     "t.yaml:5:46: expected an operator after 'proc.name', found 'contians' (did you mean 'contains'?)");
+	expect_error(RULE_HEAD "  condition: tolower(proc.name) startwith sh\n",
+		     "t.yaml:5:33: expected an operator (=, !=, <, <=, >, >=, in, intersects, pmatch, contains, icontains, bcontains, startswith, bstartswith, endswith, glob, iglob, regex, exists), found 'startwith' (did you mean 'startswith'?)");
+	expect_error("- rule: r\n  desc: d\n  output: o\n  priority: WARNNG\n  condition: evt.type = execve\n",
+		     "t.yaml:4:13: unknown priority 'WARNNG'; did you mean 'WARNING'? (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)");
+	expect_error("- rule: r\n  desc: d\n  output: o\n  priority: catastrophic\n  condition: evt.type = execve\n",
+		     "t.yaml:4:13: unknown priority 'catastrophic' (EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)");
+	assert_string_equal(rules_priority_suggest("notise"), "NOTICE");
+	assert_null(rules_priority_suggest("x"));
+}
+
+/* A name in `in (...)` that is no list is a literal, as in Falco; one that
+ * looks like a list is warned about, at its position. */
+static void test_undefined_list_warns(void **state)
+{
+	static const char text[] =
+		"- list: shell_binaries\n  items: [sh, bash]\n"
+		"- list: outer\n  items: [custom_binaries]\n"
+		RULE_HEAD "  condition: evt.type = execve and proc.name in (shell_binariez, unix_chkpwd, "
+		"init_module, \"quoted_binaries\", outer)\n";
+	int ret;
+
+	(void)state;
+	struct rules_engine *e = load_text(text, &ret);
+
+	assert_int_equal(ret, 0);
+	assert_true(has_diag(e, "t.yaml:9:50: warning: 'shell_binariez' is not a defined list, so it is "
+				"compared as a literal string; did you mean the list 'shell_binaries'?"));
+	assert_true(has_diag(e, "t.yaml:4:11: warning: 'custom_binaries' is not a defined list, so it "
+				"is compared as a literal string (define the list, or quote the value to "
+				"keep it literal)"));
+	/* literal values as Falco's own files write them, and a quoted one: no warning */
+	assert_int_equal(rules_engine_diag_count(e), 2);
+	rules_engine_free(e);
+}
+
+/* `rules list` knows where each rule was defined. */
+static void test_rule_file_and_line(void **state)
+{
+	int ret;
+	struct rules_engine *e = load_text("- list: l\n  items: [a]\n" RULE_HEAD
+					   "  condition: evt.type = execve\n", &ret);
+	const struct rules_rule_info *r;
+
+	(void)state;
+	assert_int_equal(ret, 0);
+	r = rules_engine_rule(e, 0);
+	assert_string_equal(r->file, "t.yaml");
+	assert_int_equal(r->line, 3);
+	rules_engine_free(e);
 }
 
 static void test_type_mismatch(void **state)
@@ -299,7 +357,8 @@ static void load_falco(const char *const *files, size_t n, size_t want_rules)
 
 static void test_falco_stable(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml");
+	const char *f[] = { falco_file("falco_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 25);
@@ -307,7 +366,8 @@ static void test_falco_stable(void **state)
 
 static void test_falco_incubating(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco-incubating_rules.yaml" };
+	FALCO_NEED("falco-incubating_rules.yaml");
+	const char *f[] = { falco_file("falco-incubating_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 31);
@@ -315,7 +375,8 @@ static void test_falco_incubating(void **state)
 
 static void test_falco_sandbox(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco-sandbox_rules.yaml");
+	const char *f[] = { falco_file("falco-sandbox_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 1, 37);
@@ -323,8 +384,9 @@ static void test_falco_sandbox(void **state)
 
 static void test_falco_all_three(void **state)
 {
-	const char *f[] = { FALCO_DIR "falco_rules.yaml", FALCO_DIR "falco-incubating_rules.yaml",
-			    FALCO_DIR "falco-sandbox_rules.yaml" };
+	FALCO_NEED("falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml");
+	const char *f[] = { falco_file("falco_rules.yaml"), falco_file("falco-incubating_rules.yaml"),
+			    falco_file("falco-sandbox_rules.yaml") };
 
 	(void)state;
 	load_falco(f, 3, 93);
@@ -406,17 +468,6 @@ static void test_action_key(void **state)
 		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade)");
 }
 
-/* True when some diagnostic contains `part`. */
-static bool has_diag_part(const struct rules_engine *e, const char *part)
-{
-	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
-		if (strstr(rules_engine_diag(e, i)->text, part))
-			return true;
-	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
-		fprintf(stderr, "  have: %s\n", rules_engine_diag(e, i)->text);
-	fprintf(stderr, "  want a diagnostic containing: %s\n", part);
-	return false;
-}
 
 static void expect_error_part(const char *text, const char *part)
 {
@@ -484,12 +535,32 @@ static void test_fuzz_regressions(void **state)
 
 static void test_rules_check_cli(void **state)
 {
-	char *ok[] = { "rules", "check", FALCO_DIR "falco_rules.yaml", NULL };
+	char *ok[] = { "rules", "check", "rules/palisade_rules.yaml", NULL };
 	char *bad[] = { "rules", "check", "tests/data/rules/bad.yaml", NULL };
 
 	(void)state;
 	assert_int_equal(rules_cli_main(3, ok), 0);
 	assert_int_equal(rules_cli_main(3, bad), 1);
+}
+
+/* Options are options, never file names (`rules check --help` once tried to
+ * open "--help"). */
+static void test_rules_cli_options(void **state)
+{
+	char *check_help[] = { "rules", "check", "--help", NULL };
+	char *list_json[] = { "rules", "list", "--json", "--tag", "container", "-p", "warning", NULL };
+	char *list_bad_prio[] = { "rules", "list", "--priority", "WARNNG", NULL };
+	char *list_rule[] = { "rules", "list", "--rule", "no such rule", NULL };
+	char *fields_json[] = { "fields", "proc", "--json", NULL };
+	char *fields_bad[] = { "fields", "contaner", NULL };
+
+	(void)state;
+	assert_int_equal(rules_cli_main(3, check_help), 0);
+	assert_int_equal(rules_cli_main(7, list_json), 0);
+	assert_int_equal(rules_cli_main(4, list_bad_prio), 2);
+	assert_int_equal(rules_cli_main(4, list_rule), 1);
+	assert_int_equal(fields_cli_main(3, fields_json), 0);
+	assert_int_equal(fields_cli_main(2, fields_bad), 2);
 }
 
 int main(void)
@@ -500,6 +571,9 @@ int main(void)
 		cmocka_unit_test(test_unknown_macro),
 		cmocka_unit_test(test_error_inside_macro_reported_at_macro),
 		cmocka_unit_test(test_bad_operator),
+		cmocka_unit_test(test_did_you_mean_operator_priority),
+		cmocka_unit_test(test_undefined_list_warns),
+		cmocka_unit_test(test_rule_file_and_line),
 		cmocka_unit_test(test_type_mismatch),
 		cmocka_unit_test(test_yaml_syntax_error),
 		cmocka_unit_test(test_unknown_rule_key),
@@ -519,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_falco_all_three),
 		cmocka_unit_test(test_default_rules_and_dir),
 		cmocka_unit_test(test_rules_check_cli),
+		cmocka_unit_test(test_rules_cli_options),
 		cmocka_unit_test(test_action_key),
 		cmocka_unit_test(test_fuzz_regressions),
 	};

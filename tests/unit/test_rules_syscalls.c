@@ -10,27 +10,27 @@
 #include <errno.h>
 
 #include "event_fixture.h"
+#include "falco_rules.h"
 
-#define FALCO_DIR "../shared/data/falco-rules/"
-#define STABLE FALCO_DIR "falco_rules.yaml"
-#define INCUBATING FALCO_DIR "falco-incubating_rules.yaml"
-#define SANDBOX FALCO_DIR "falco-sandbox_rules.yaml"
+#define STABLE "falco_rules.yaml"
+#define INCUBATING "falco-incubating_rules.yaml"
+#define SANDBOX "falco-sandbox_rules.yaml"
 
 static int setup_stable(void **state)
 {
-	*state = engine_with(STABLE, NULL, true);
+	*state = engine_with(falco_file(STABLE), NULL, true);
 	return 0;
 }
 
 static int setup_incubating(void **state)
 {
-	*state = engine_with(INCUBATING, NULL, true);
+	*state = engine_with(falco_file(INCUBATING), NULL, true);
 	return 0;
 }
 
 static int setup_sandbox(void **state)
 {
-	*state = engine_with(SANDBOX, NULL, true);
+	*state = engine_with(falco_file(SANDBOX), NULL, true);
 	return 0;
 }
 
@@ -821,9 +821,9 @@ int main(void)
 	};
 	int fails = 0;
 
-	fails += cmocka_run_group_tests_name("falco stable", stable, setup_stable, teardown);
-	fails += cmocka_run_group_tests_name("falco incubating", incubating, setup_incubating, teardown);
-	fails += cmocka_run_group_tests_name("falco sandbox", sandbox, setup_sandbox, teardown);
+	fails += falco_run_group("falco stable", stable, setup_stable, teardown, STABLE);
+	fails += falco_run_group("falco incubating", incubating, setup_incubating, teardown, INCUBATING);
+	fails += falco_run_group("falco sandbox", sandbox, setup_sandbox, teardown, SANDBOX);
 	fails += cmocka_run_group_tests_name("fields", fields, NULL, NULL);
 	return fails ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "container/container.h"
 #include "output/syslog_format.h"
 
 /* 2023-11-14T22:13:20.123456789Z */
@@ -274,6 +275,52 @@ static void test_facility_and_severity(void **state)
 	assert_int_equal(syslog_app_name_check("123456789012345678901234567890123"), -EINVAL);
 }
 
+/* The structured data shows the container as the alert JSON does: Falco's
+ * 12-character container.id, and "<NA>" (the JSON's null) for a name or
+ * image not known; the SD-ID is the configured one. */
+static void test_container_convention_and_sd_id(void **state)
+{
+	struct rules_rule_info rule = { .name = "r", .source = "syscall",
+					.priority = RULES_PRIO_WARNING };
+	struct container_info ci = { .id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+	struct ev_header hdr = { .pid = 9 };
+	struct event ev = { .hdr = &hdr, .container = &ci };
+	struct rules_alert a = { .rule = &rule, .ev = &ev, .output = "o", .time_ns = T0,
+				 .hostname = "h" };
+	struct syslog_format_opts o = opts(SYSLOG_RFC5424);
+	struct sink_record *r = sink_record_from_alert(&a, "{}");
+	char buf[1024];
+	bool truncated;
+	int n;
+
+	(void)state;
+	set_tz("UTC0");
+	assert_non_null(r);
+	assert_string_equal(r->container_id, "0123456789ab");
+	o.sd_id = "acme@12345";
+	n = syslog_format(buf, sizeof(buf), &o, r, &truncated);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, " [acme@12345 rule=\"r\" priority=\"Warning\" "
+				    "container_id=\"0123456789ab\" container_name=\"<NA>\" "
+				    "container_image=\"<NA>\" pid=\"9\"] o"));
+	sink_record_unref(r);
+
+	assert_int_equal(syslog_sd_id_check("palisade@32473"), 0);
+	assert_int_equal(syslog_sd_id_check("x@1.3.6"), 0);
+	assert_int_equal(syslog_sd_id_check("palisade"), -EINVAL);     /* IANA-reserved form */
+	assert_int_equal(syslog_sd_id_check("@123"), -EINVAL);
+	assert_int_equal(syslog_sd_id_check("pal isade@1"), -EINVAL);
+	assert_int_equal(syslog_sd_id_check("pal]@1"), -EINVAL);
+	assert_int_equal(syslog_sd_id_check("pal@x1"), -EINVAL);
+	assert_int_equal(syslog_sd_id_check("pal@1."), -EINVAL);
+	assert_int_equal(syslog_sd_id_check("abcdefghijklmnopqrstuvwxyz@123456"), -EINVAL); /* 33 */
+	o.sd_id = "bad id@1";
+	r = sink_record_from_alert(&a, "{}");
+	assert_int_equal(syslog_format(buf, sizeof(buf), &o, r, &truncated), -EINVAL);
+	sink_record_unref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_header_that_cannot_fit_is_refused),
 		cmocka_unit_test(test_rfc3164),
 		cmocka_unit_test(test_facility_and_severity),
+		cmocka_unit_test(test_container_convention_and_sd_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
