@@ -9,8 +9,8 @@
  */
 #include <errno.h>
 
+#include "falco_rules.h" /* before the fixture: its teardown() is a global name */
 #include "event_fixture.h"
-#include "falco_rules.h"
 
 #define STABLE "falco_rules.yaml"
 #define INCUBATING "falco-incubating_rules.yaml"
