@@ -203,7 +203,7 @@ done <"$WORK/falco-exprs"
 check "Falco's dashboard queries return data ($(wc -l <"$WORK/falco-exprs") queries)" [ -z "$empty" ]
 r=$(wait_promql 'falcosecurity_falco_rules_matches_total{rule_name="su or sudo run in container"}')
 check "falcosecurity_falco_rules_matches_total: rule_name, priority (number), source, tags" expect "$r" \
-	'.[0].metric.priority == "4" and .[0].metric.source == "syscall" and (.[0].metric.tags | test("^([a-zA-Z0-9_]+, )*[a-zA-Z0-9_]+$")) and (.[0].metric.tags | contains("container"))'
+	'.[0].metric.priority == "4" and .[0].metric.source == "syscall" and (.[0].metric.tags | test("^([a-zA-Z0-9_.]+, )*[a-zA-Z0-9_.]+$")) and (.[0].metric.tags | contains("container"))'
 r=$(wait_promql 'falcosecurity_scap_n_threads_total > 0 and falcosecurity_falco_memory_rss_bytes > 0')
 check "Falco's state and resource families have values" [ -n "$r" ]
 
