@@ -317,6 +317,7 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		{ CNT_READ_FAIL, "read_failed" },
 		{ CNT_TRUNC_ENV, "env_truncated" },
 		{ CNT_KILL_FAILED, "kill_failed" },
+		{ CNT_HOLD_FAILED, "hold_failed" },
 	};
 	struct sensor_info si;
 	char cpu[16];
@@ -336,7 +337,8 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 	metrics_family(w, "palisade_kernel_losses_total", METRICS_COUNTER,
 		       "What the BPF sensors lost, by cause and CPU: events (ring_buffer_full), "
 		       "parts of events (path_truncated, args_truncated, env_truncated, read_failed), "
-		       "in-kernel kills the kernel could not send (kill_failed).");
+		       "in-kernel kills the kernel could not send (kill_failed), new containers' "
+		       "first execs that could not be held (hold_failed).");
 	for (c = 0; c < n; c++) {
 		snprintf(cpu, sizeof(cpu), "%d", c);
 		for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)

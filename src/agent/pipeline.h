@@ -53,6 +53,9 @@ void pipeline_close_output(FILE *f);
 /* Writes one line of alert-stream JSON (action records): action_emit_fn. */
 void pipeline_emit(const char *json, void *ctx);
 
+/* How long a held first exec waits for its container's description. */
+#define PIPELINE_DESCRIBE_WAIT_MS 1000
+
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);
 

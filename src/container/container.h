@@ -189,6 +189,14 @@ void container_store_free(struct container_store *s);
 const struct container_info *container_store_lookup(struct container_store *s,
 						    uint64_t cgroup_id);
 
+/* The same, waiting up to timeout_ms for the engine to describe a container
+ * it has not described yet (has_metadata false). Blocks: for the first exec
+ * of a container, held in the kernel until the agent has judged it with the
+ * container's image, name and labels (src/action/hold.c). Returns what is
+ * known at the deadline. */
+const struct container_info *container_store_lookup_wait(struct container_store *s,
+							 uint64_t cgroup_id, int timeout_ms);
+
 /* Record/replay: a container as one compact JSON object (malloc'd; includes
  * cgroup_id), and back. put_json publishes it for its cgroup_id exactly as
  * the recorded run's lookups returned it. */
