@@ -216,17 +216,28 @@ static const struct sink_ops nats_ops = {
 	.destroy = nats_destroy,
 };
 
+/* Each comma-separated server is nats://, tls:// (or a bare host:port). */
+int sink_nats_check(const struct sink_cfg *cfg)
+{
+	const char *url = cfg->nats.url;
+
+	if (!url || !*url ||
+	    (strstr(url, "://") && strncmp(url, "nats://", 7) && strncmp(url, "tls://", 6))) {
+		fprintf(stderr, "palisade: output %s: url '%s': a nats output needs "
+				"nats://HOST:PORT or tls://HOST:PORT\n", cfg->name, url ? url : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sink_nats_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
 	const struct nats_sink_cfg *c = &cfg->nats;
 	struct nats_sink *n;
 	char host[256] = "";
 
-	if (!c->url || !*c->url) {
-		fprintf(stderr, "palisade: output %s: a nats output needs url: nats://host:port\n",
-			cfg->name);
+	if (sink_nats_check(cfg))
 		return -EINVAL;
-	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
