@@ -41,6 +41,8 @@ enum rules_priority {
 const char *rules_priority_name(enum rules_priority p);
 /* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
 int rules_priority_parse(const char *s, enum rules_priority *out);
+/* Edit distance between two short names, for "did you mean" messages. */
+unsigned rules_edit_distance(const char *a, const char *b);
 /* The priority a misspelt name most likely meant ("WARNNG" -> "WARNING"),
  * upper case, or NULL when none is close. */
 const char *rules_priority_suggest(const char *s);
