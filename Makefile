@@ -49,15 +49,22 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h $(wildcard bpf/*.bpf.h) $(BUILD)/vmli
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: src/%.c $(BPF_SKELS)
+# Only the folders whose files include a skeleton wait for the skeletons (the
+# first time; then the compiler's dependency files name the exact ones).
+SKEL_DIRS := $(sort $(patsubst src/%,%,$(dir $(shell grep -rl '\.skel\.h"' src))))
+SKEL_OBJS := $(foreach d,$(SKEL_DIRS),$(filter $(BUILD)/obj/$(d)% $(BUILD)/san/$(d)% $(BUILD)/fuzzobj/$(d)%,\
+	$(OBJS) $(SAN_OBJS) $(patsubst src/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))))
+$(SKEL_OBJS): | $(BPF_SKELS)
+
+$(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/main.o: src/main.c $(BPF_SKELS)
+$(BUILD)/obj/main.o: src/main.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/san/%.o: src/%.c $(BPF_SKELS)
+$(BUILD)/san/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
@@ -83,24 +90,28 @@ $(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS)
 
 unit-bins: $(UNIT_BINS)
 
-# libFuzzer targets: each links the parsers it fuzzes (see the FUZZ_* lists).
+# libFuzzer targets. Every source is compiled once with the fuzzer's
+# instrumentation into one archive; each target links it, and the linker takes
+# only the objects the target reaches: no hand-kept link list to go stale.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_event_decode := $(wildcard src/event/*.c) src/proc/proc_table.c src/fd/fd_store.c src/fd/fd_apply.c
-FUZZ_rules_load := $(filter-out src/rules/default_rules.c,$(wildcard src/rules/*.c)) $(wildcard src/event/*.c) src/proc/proc_table.c src/fd/fd_store.c src/fd/fd_apply.c $(wildcard src/container/*.c)
-FUZZ_rules_condition := $(FUZZ_rules_load)
-FUZZ_audit_verify := src/output/audit_chain.c
-FUZZ_config_load := $(FUZZ_rules_load) $(wildcard src/config/config*.c)
-FUZZ_metrics_parse := src/metrics/parse.c src/metrics/exposition.c
-FUZZ_audit_compose := $(wildcard src/audit/*.c) $(wildcard src/container/*.c) src/outfile/outfile.c
-FUZZ_audit_k8s := $(FUZZ_audit_compose)
-FUZZ_audit_inspect := $(FUZZ_audit_compose)
+FUZZ_SAN  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst src/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+FUZZ_LIB  := $(BUILD)/fuzzobj/libpalisade.a
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SRCS) $(BPF_SKELS)
+$(BUILD)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -o $@ $< \
-		$(FUZZ_$(patsubst fuzz_%,%,$*)) $(LIBS)
+	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_LIB) $(LIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 

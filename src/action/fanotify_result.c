@@ -27,8 +27,7 @@ static void answered(const struct fguard_outcome *o, enum fguard_kind kind,
 	static const char *const why[] = {
 		[FGUARD_WHY_JUDGED] = "the rule's condition held",
 		[FGUARD_WHY_TIMEOUT] = "the decision was late: the --deny-timeout-verdict",
-		[FGUARD_WHY_ERROR] = "the caller's context could not be read: the "
-				     "--deny-timeout-verdict",
+		[FGUARD_WHY_ERROR] = "unreadable context: the --deny-timeout-verdict",
 	};
 
 	if (o->verdict == FGUARD_DENY) {

@@ -1,9 +1,9 @@
 /*
  * agent/: wires the pipeline of `palisade run` and `palisade replay`:
  * a source of raw records (the sensor, or a record file) -> decode -> process
- * table -> container attribution -> record file / event JSON. Owns the
- * command-line options of those commands, signals and the exit summary; owns
- * no domain logic of its own.
+ * table -> container attribution -> record file / event JSON. Owns signals
+ * and the exit summary; the settings and flags of those commands are the
+ * configuration's (src/config/config_keys.c). Owns no domain logic of its own.
  */
 #ifndef PALISADE_AGENT_H
 #define PALISADE_AGENT_H

@@ -13,19 +13,9 @@
 #include "event/syscalls.h"
 #include "fd/fd_table.h"
 
-int agent_fd_mode_parse(const char *s, enum agent_fd_mode *out)
+enum agent_fd_mode agent_fd_mode_of(const char *mode)
 {
-	if (!strcmp(s, "auto"))
-		*out = AGENT_FD_AUTO;
-	else if (!strcmp(s, "on"))
-		*out = AGENT_FD_ON;
-	else if (!strcmp(s, "off"))
-		*out = AGENT_FD_OFF;
-	else {
-		fprintf(stderr, "palisade run: --fd-table %s: expected auto, on or off\n", s);
-		return -EINVAL;
-	}
-	return 0;
+	return !strcmp(mode, "on") ? AGENT_FD_ON : !strcmp(mode, "off") ? AGENT_FD_OFF : AGENT_FD_AUTO;
 }
 
 bool agent_fd_interest(enum agent_fd_mode mode, const struct rules_engine *rules,

@@ -1,4 +1,4 @@
-/* `--fd-table`: whether the fd table runs, and what it asks of the sensor. */
+/* fd_table.mode (--fd-table): whether the fd table runs, and what it asks of the sensor. */
 #ifndef PALISADE_FD_SETUP_H
 #define PALISADE_FD_SETUP_H
 
@@ -10,14 +10,8 @@
 
 enum agent_fd_mode { AGENT_FD_AUTO, AGENT_FD_ON, AGENT_FD_OFF };
 
-#define AGENT_FD_HELP                                                                        \
-	"      --fd-table MODE       per-process fd tables (docs/events.md): \"auto\"\n"       \
-	"                            (default: on when a loaded rule needs close,\n"        \
-	"                            pipe* or socketpair, or --syscalls all), \"on\",\n"    \
-	"                            \"off\"\n"
-
-/* Parses MODE; 0 or -EINVAL (message printed). */
-int agent_fd_mode_parse(const char *s, enum agent_fd_mode *out);
+/* fd_table.mode ("auto", "on", "off": checked by the configuration). */
+enum agent_fd_mode agent_fd_mode_of(const char *mode);
 
 /*
  * Completes the interest map computed from the rules: with the table on,

@@ -4,40 +4,7 @@
 
 #include "action/fanotify_guard.h"
 #include "agent/guard_setup.h"
-
-const char agent_guard_help[] =
-	"      --deny-timeout-ms N   answer a file/exec permission event within N ms\n"
-	"                            (default 1000)\n"
-	"      --deny-timeout-verdict allow|deny\n"
-	"                            the answer when the decision is late or its\n"
-	"                            context unreadable (default allow)\n";
-
-int agent_guard_option(struct agent_guard_options *o, int opt, const char *arg)
-{
-	char *end;
-	unsigned long v;
-
-	switch (opt - AGENT_GUARD_OPT_BASE) {
-	case 1:
-		v = strtoul(arg, &end, 10);
-		if (*end || v < 1 || v > 60000) {
-			fprintf(stderr, "palisade run: --deny-timeout-ms %s: need 1..60000\n", arg);
-			return -EINVAL;
-		}
-		o->timeout_ms = (unsigned)v;
-		return 0;
-	case 2:
-		if (strcmp(arg, "allow") && strcmp(arg, "deny")) {
-			fprintf(stderr, "palisade run: --deny-timeout-verdict %s: expected allow or "
-					"deny\n", arg);
-			return -EINVAL;
-		}
-		o->timeout_deny = arg[0] == 'd';
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
+#include "agent/rules_load.h"
 
 static bool has_deny_rule(const struct rules_engine *e)
 {
@@ -48,34 +15,6 @@ static bool has_deny_rule(const struct rules_engine *e)
 			return true;
 	}
 	return false;
-}
-
-/* The guard's own engine: the engine is single-threaded. The files were
- * checked by the first load, so problems here are not printed twice. */
-static int load_engine(const struct agent_rules_options *ro, int64_t boot,
-		       struct rules_engine **out)
-{
-	struct rules_config cfg;
-	int err;
-
-	rules_config_default(&cfg);
-	cfg.append_container = !ro->no_container_fields;
-	cfg.min_priority = ro->min_priority;
-	cfg.boot_to_realtime_ns = boot;
-	err = rules_engine_new(&cfg, out);
-	if (err)
-		return err;
-	if (ro->n_paths == 0)
-		err = rules_engine_add_default(*out);
-	for (size_t i = 0; i < ro->n_paths && !err; i++)
-		err = rules_engine_add_path(*out, ro->paths[i]);
-	if (!err)
-		err = rules_engine_compile(*out);
-	if (err) {
-		rules_engine_free(*out);
-		*out = NULL;
-	}
-	return err;
 }
 
 /* What the dispatcher gave the guard (agent_guard_backend below). */
@@ -97,12 +36,14 @@ static bool guard_wanted(void *ctx, size_t index)
 	return !g->planned || (index < GUARD_RULES_MAX && g->served[index]);
 }
 
-int agent_guard_start(const struct agent_guard_options *o, const struct agent_rules_options *ro,
-		      int64_t boot_to_epoch_ns, const struct rules_engine *rules,
-		      struct container_store *containers, struct fguard **out)
+int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
+		      const struct rules_engine *rules, struct container_store *containers,
+		      struct fguard **out)
 {
-	struct fguard_config cfg = { .enforce = o->enforce, .timeout_ms = o->timeout_ms,
-				     .timeout_deny = o->timeout_deny, .containers = containers,
+	struct fguard_config cfg = { .enforce = c->enforce,
+				     .timeout_ms = (unsigned)c->deny_timeout_ms,
+				     .timeout_deny = strcmp(c->deny_timeout_verdict, "deny") == 0,
+				     .containers = containers,
 				     .log = stderr, .wanted = guard_wanted, .wanted_ctx = &guard_be };
 	struct fguard_stats st;
 	int err;
@@ -110,7 +51,8 @@ int agent_guard_start(const struct agent_guard_options *o, const struct agent_ru
 	*out = NULL;
 	if (!has_deny_rule(rules))
 		return 0;
-	err = load_engine(ro, boot_to_epoch_ns, &cfg.rules);
+	/* The guard's own engine: an engine is single-threaded. */
+	err = agent_rules_load_quiet(c, boot_to_epoch_ns, &cfg.rules);
 	if (err) {
 		fprintf(stderr, "palisade: fanotify: cannot load the rules a second time: %s\n",
 			strerror(-err));
@@ -135,8 +77,7 @@ int agent_guard_start(const struct agent_guard_options *o, const struct agent_ru
 	fprintf(stderr, "palisade: fanotify: guarding %llu marks on the host and %llu container "
 			"roots, mode %s, decisions within %u ms (late or unreadable: %s)\n",
 		(unsigned long long)st.marks, (unsigned long long)st.roots,
-		o->enforce ? "enforce" : "audit", o->timeout_ms ? o->timeout_ms :
-		FGUARD_TIMEOUT_MS_DEFAULT, o->timeout_deny ? "deny" : "allow");
+		cfg.enforce ? "enforce" : "audit", cfg.timeout_ms, cfg.timeout_deny ? "deny" : "allow");
 	return 0;
 }
 

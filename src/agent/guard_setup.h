@@ -1,5 +1,5 @@
 /* `palisade run --enforce` and the fanotify guard (src/action/fanotify_guard.h):
- * options, start-up report, draining deny records, exit summary. */
+ * start-up report, draining deny records, exit summary. */
 #ifndef PALISADE_GUARD_SETUP_H
 #define PALISADE_GUARD_SETUP_H
 
@@ -7,33 +7,18 @@
 #include <stdio.h>
 
 #include "action/action.h"
-#include "agent/rules_load.h"
+#include "config/config.h"
 #include "container/container.h"
-
-struct agent_guard_options {
-	bool enforce;        /* run's --enforce: deny for real; default: audit ("would deny") */
-	unsigned timeout_ms; /* --deny-timeout-ms */
-	bool timeout_deny;   /* --deny-timeout-verdict deny */
-};
-
-#define AGENT_GUARD_OPT_BASE 600
-#define AGENT_GUARD_LONGOPTS                                                              \
-	{ "deny-timeout-ms", required_argument, NULL, AGENT_GUARD_OPT_BASE + 1 },          \
-	{ "deny-timeout-verdict", required_argument, NULL, AGENT_GUARD_OPT_BASE + 2 }
-
-extern const char agent_guard_help[];
-/* Handles one of AGENT_GUARD_LONGOPTS; 0 or -EINVAL (message printed). */
-int agent_guard_option(struct agent_guard_options *o, int opt, const char *arg);
 
 struct fguard;
 /*
  * Starts the fanotify guard when some enabled rule of `rules` asks for
  * `action: deny` (*out stays NULL otherwise). It decides with an engine of
- * its own, loaded from the same rule options. Returns 0 or a negative errno
- * (message printed).
+ * its own, loaded from the same configuration (enforce, deny.timeout_*).
+ * Returns 0 or a negative errno (message printed).
  */
-int agent_guard_start(const struct agent_guard_options *o, const struct agent_rules_options *ro,
-		      int64_t boot_to_epoch_ns, const struct rules_engine *rules,
+int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
+		      const struct rules_engine *rules,
 		      struct container_store *containers, struct fguard **out);
 /* Hands queued deny records (JSON lines) to emit: the alert stream. */
 typedef void (*agent_guard_emit_fn)(const char *json, void *ctx);

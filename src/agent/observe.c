@@ -8,32 +8,6 @@
 
 #define PUBLISH_INTERVAL_NS 1000000000ull
 
-const char observe_help[] =
-	"      --metrics ADDR        serve Prometheus metrics on http://ADDR/metrics\n"
-	"                            (and /healthz), e.g. 127.0.0.1:9464 (docs/metrics.md)\n"
-	"      --status-socket PATH  answer `palisade status` on this unix socket\n"
-	"                            (default " STATUS_DEFAULT_SOCKET ", \"none\": off)\n";
-
-void observe_defaults(struct observe_options *o)
-{
-	*o = (struct observe_options){ .status_socket = STATUS_DEFAULT_SOCKET };
-}
-
-int observe_option(struct observe_options *o, int opt, const char *arg)
-{
-	switch (opt - OBSERVE_OPT_BASE) {
-	case 0:
-		o->metrics_addr = arg;
-		return 0;
-	case 1:
-		o->status_socket = strcmp(arg, "none") == 0 ? NULL : arg;
-		o->status_explicit = true;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
 static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
@@ -62,12 +36,15 @@ static size_t sinks_for_metrics(void *ctx, struct metrics_sink_stats *out, size_
 	return n;
 }
 
-int observe_start(struct observe *ob, const struct observe_options *o, struct pipeline *p)
+int observe_start(struct observe *ob, const struct palisade_config *c, struct pipeline *p)
 {
+	const char *metrics = *c->metrics.listen ? c->metrics.listen : NULL;
+	const char *status = *c->status.socket && strcmp(c->status.socket, "none") ?
+				     c->status.socket : NULL;
 	int err;
 
 	memset(ob, 0, sizeof(*ob));
-	if (!o->metrics_addr && !o->status_socket)
+	if (!metrics && !status)
 		return 0;
 	err = metrics_registry_new(&ob->reg);
 	err = err ?: metrics_register(ob->reg, metrics_collect_process, NULL);
@@ -83,14 +60,14 @@ int observe_start(struct observe *ob, const struct observe_options *o, struct pi
 	err = metrics_publish(ob->reg);
 	if (err)
 		return err;
-	if (o->metrics_addr) {
-		err = metrics_http_start(ob->reg, o->metrics_addr, &ob->http);
+	if (metrics) {
+		err = metrics_http_start(ob->reg, metrics, &ob->http);
 		if (err)
 			return err;
 	}
-	if (o->status_socket) {
-		err = status_server_start(ob->reg, o->status_socket, &ob->status);
-		if (err && o->status_explicit)
+	if (status) {
+		err = status_server_start(ob->reg, status, &ob->status);
+		if (err && config_set_by_flag(c, &c->status.socket))
 			return err;
 		if (err)
 			fprintf(stderr, "palisade: going on without a status socket (pass "

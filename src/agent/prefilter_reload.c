@@ -12,7 +12,7 @@ void agent_prefilter_view(const struct prefilter *pf, struct sensor_prefilter *o
 					  .n_raws = pf->n_raws, .raw_ids = pf->raw_ids };
 }
 
-int agent_prefilter_prepare(struct agent_reload *r, const struct run_options *o,
+int agent_prefilter_prepare(struct agent_reload *r, const struct palisade_config *c,
 			    const struct rules_engine *rules, uint32_t spec[EV_SYSCALL_NR_MAX],
 			    struct prefilter **out)
 {
@@ -21,7 +21,7 @@ int agent_prefilter_prepare(struct agent_reload *r, const struct run_options *o,
 	*out = NULL;
 	/* Same conditions as at start (agent/run.c); the fd table, which
 	 * needs every open, is never turned on by a reload. */
-	if (!o->no_prefilter && strcmp(o->syscalls, "all")) {
+	if (c->prefilter && strcmp(c->syscalls, "all")) {
 		err = prefilter_build(rules, out);
 		if (err) {
 			fprintf(stderr, "palisade: reload: building the pre-filter failed: %s\n",

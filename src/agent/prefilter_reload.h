@@ -19,7 +19,7 @@ void agent_prefilter_view(const struct prefilter *pf, struct sensor_prefilter *o
  * kernel keep every open of the old and new interest. Returns 0, or -errno
  * with nothing changed in the kernel (the caller restores r->spec).
  */
-int agent_prefilter_prepare(struct agent_reload *r, const struct run_options *o,
+int agent_prefilter_prepare(struct agent_reload *r, const struct palisade_config *c,
 			    const struct rules_engine *rules, uint32_t spec[EV_SYSCALL_NR_MAX],
 			    struct prefilter **out);
 

@@ -1,10 +1,10 @@
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent/prefilter_reload.h"
 #include "agent/reload.h"
+#include "agent/rules_load.h"
 
 int agent_reload(struct agent_reload *r)
 {
@@ -13,26 +13,20 @@ int agent_reload(struct agent_reload *r)
 	struct rules_engine *rules = NULL;
 	struct sink_set *sinks = NULL;
 	struct prefilter *pf = NULL;
-	struct run_options o;
 	bool spec_changed = false;
 	unsigned i, watched;
-	int err;
+	int err, first_arg;
 
-	fprintf(stderr, "palisade: SIGHUP: reloading %s and the rules\n",
-		r->o->config ? r->o->config : "the configuration");
-	err = agent_config_load(r->o->config, &cfg);
-	if (!err) {
-		optind = 0; /* getopt starts over on the same argv */
-		err = r->parse(r->argc, r->argv, cfg, &o);
-	}
+	fprintf(stderr, "palisade: SIGHUP: reloading %s and the rules\n", r->cfg->path);
+	err = config_from_command_line(r->argc, r->argv, CONFIG_CMD_RUN, false, &first_arg, &cfg);
 	if (!err)
-		err = agent_rules_load(&o.rules, (int64_t)r->p->boot_to_epoch_ns, &rules);
+		err = agent_rules_load(cfg, (int64_t)r->p->boot_to_epoch_ns, &rules);
 	if (!err)
-		err = agent_sinks_new(&o, &sinks);
+		err = sink_set_new(cfg->outputs, cfg->n_outputs, &sinks);
 	if (!err) {
-		r->interest(o.syscalls, rules, spec);
+		r->interest(cfg->syscalls, rules, spec);
 		if (r->pf)
-			err = agent_prefilter_prepare(r, &o, rules, spec, &pf);
+			err = agent_prefilter_prepare(r, cfg, rules, spec, &pf);
 		spec_changed = memcmp(spec, r->spec, sizeof(spec)) != 0;
 		if (!err && spec_changed && !r->pf)
 			err = sensor_update_syscalls(r->sensor, spec);
@@ -75,9 +69,6 @@ int agent_reload(struct agent_reload *r)
 				"may be lost until the next reload\n", strerror(-err));
 	sink_set_publish(sinks);
 	memcpy(r->spec, spec, sizeof(spec));
-	*r->o = o;
-	if (o.outputs == &o.output_sink)
-		r->o->outputs = &r->o->output_sink;
 	config_free(r->cfg);
 	r->cfg = cfg;
 	r->reloads++;

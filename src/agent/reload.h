@@ -9,7 +9,7 @@
 #define PALISADE_RELOAD_H
 
 #include "agent/pipeline.h"
-#include "agent/run_options.h"
+#include "config/config.h"
 #include "sensor/sensor.h"
 
 typedef void (*syscall_interest_fn)(const char *mode, const struct rules_engine *rules,
@@ -18,12 +18,10 @@ typedef void (*syscall_interest_fn)(const char *mode, const struct rules_engine 
 struct agent_reload {
 	int argc;
 	char **argv; /* the original command line: its flags still override */
-	run_options_parse_fn parse;
 	syscall_interest_fn interest;
 	struct pipeline *p;
 	struct sensor *sensor;
 	struct palisade_config *cfg; /* in use; replaced on success */
-	struct run_options *o;       /* in use; replaced on success */
 	uint32_t spec[EV_SYSCALL_NR_MAX]; /* the kernel's current interest */
 	/* Called once the new engine is in use and before the old one is
 	 * freed, so whatever holds rule pointers can move over. */

@@ -1,6 +1,5 @@
 /* `palisade replay`: the same pipeline as `run`, fed from a record file. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,82 +17,60 @@ static void usage(FILE *f)
 		"Reads a file written by `palisade run --record FILE` and runs the same\n"
 		"pipeline as `palisade run`: same process table, same container attribution\n"
 		"(from the metadata stored in the file), same rules, deterministic output.\n"
+		"The configuration file is not read: the defaults and these options apply.\n"
 		"\n"
-		"Options:\n"
-		"  -o, --output FILE         write alerts to FILE (\"-\" = stdout, \"none\")\n"
-		"  -e, --events FILE         also write every event as JSON to FILE\n"
-		"      --force               let -o and -e write over an existing file that\n"
-		"                            is not that kind of palisade output\n"
-		"      --check-prefilter     also check that every recorded open passes the\n"
-		"                            rules' pre-filter (a recording of `run` with it\n"
-		"                            on: the kernel and its user-space twin agree);\n"
-		"                            exit 1 when one does not (docs/prefilter.md)\n"
-		"%s"
-		"  -h, --help                show this help\n",
-		agent_rules_help);
+		"Options:\n");
+	config_print_flags(f, CONFIG_CMD_REPLAY);
+}
+
+/* Where replayed alerts go: --output FILE, "-" (stdout, the default) or none. */
+static const char *alerts_path(const struct palisade_config *c)
+{
+	if (c->n_outputs == 0)
+		return NULL;
+	return c->outputs[0].file.path ? c->outputs[0].file.path : "-";
 }
 
 int agent_replay_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "check-prefilter", no_argument, NULL, 'P' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		AGENT_RULES_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	/* Offline: attribution comes only from the recorded metadata frames. */
 	struct container_store_config ccfg = { .offline = true };
-	struct agent_rules_options rules_opts;
+	struct palisade_config *cfg = NULL;
 	struct pipeline p = { 0 };
 	struct record_reader *r = NULL;
 	struct prefilter *pf = NULL;
-	const char *output = "-", *events = NULL;
-	bool check_pf = false, force = false;
+	const char *output;
 	uint64_t pf_judged = 0, pf_disagree = 0;
 	const void *data;
 	uint32_t type;
 	size_t len;
-	int c, err, ret = 1;
+	int err, ret = 1, first_arg;
 
-	agent_rules_defaults(&rules_opts);
-	while ((c = getopt_long(argc, argv, "o:e:h", longopts, NULL)) != -1) {
-		if (c >= AGENT_RULES_OPT_BASE) {
-			if (agent_rules_option(&rules_opts, c, optarg))
-				return 2;
-		} else if (c == 'o') {
-			output = optarg;
-		} else if (c == 'e') {
-			events = optarg;
-		} else if (c == 'P') {
-			check_pf = true;
-		} else if (c == 'F') {
-			force = true;
-		} else if (c == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
+	err = config_from_command_line(argc, argv, CONFIG_CMD_REPLAY, true, &first_arg, &cfg);
+	if (err == CONFIG_HELP) {
+		usage(stdout);
+		return 0;
 	}
-	if (optind + 1 != argc) {
+	if (err)
+		return 2;
+	if (first_arg + 1 != argc) {
 		usage(stderr);
+		config_free(cfg);
 		return 2;
 	}
-	if (record_reader_open(argv[optind], &r) < 0)
-		return 1;
+	output = alerts_path(cfg);
+	if (record_reader_open(argv[first_arg], &r) < 0)
+		goto cleanup;
 	p.boot_to_epoch_ns = record_reader_header(r)->boot_to_epoch_ns;
-	if (agent_rules_load(&rules_opts, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0 ||
-	    pipeline_open_output(output, OUTFILE_ALERTS, force, &p.alerts_out) < 0 ||
-	    (events && pipeline_open_output(events, OUTFILE_EVENTS, force, &p.events_out) < 0) ||
-	    proc_table_new(PROC_TABLE_DEFAULT, &p.procs) < 0 ||
+	if (agent_rules_load(cfg, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0 ||
+	    (output && pipeline_open_output(output, OUTFILE_ALERTS, cfg->force, &p.alerts_out) < 0) ||
+	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
+							  cfg->force, &p.events_out) < 0) ||
+	    proc_table_new((size_t)cfg->proc_table_size, &p.procs) < 0 ||
 	    fd_table_new(&p.fds) < 0 || /* used only if the recording seeded it */
 	    container_store_new(&ccfg, &p.containers) < 0)
 		goto cleanup;
-	if (check_pf && (!p.rules || prefilter_build(p.rules, &pf) < 0)) {
+	if (cfg->check_prefilter && (!p.rules || prefilter_build(p.rules, &pf) < 0)) {
 		fprintf(stderr, "palisade replay: --check-prefilter needs rules (and memory)\n");
 		goto cleanup;
 	}
@@ -137,5 +114,6 @@ cleanup:
 	jw_release(&p.json);
 	pipeline_close_output(p.alerts_out);
 	pipeline_close_output(p.events_out);
+	config_free(cfg);
 	return ret;
 }

@@ -1,6 +1,5 @@
 /* `palisade run`: the live agent. */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +24,6 @@
 #include "rules/prefilter.h"
 #include "sensor/sensor.h"
 
-#define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
 #define POLL_MS 20
 
@@ -76,183 +74,8 @@ static void usage(FILE *f)
 		"docs/events.md; rules: docs/rules.md; configuration and outputs:\n"
 		"docs/configuration.md, docs/outputs.md. Options override the file.\n"
 		"\n"
-		"Options:\n"
-		"  -c, --config FILE         configuration file (default %s\n"
-		"                            when it exists)\n"
-		"  -o, --output FILE         write alerts to FILE instead of the configured\n"
-		"                            outputs (default: stdout)\n"
-		"                            (\"-\" = stdout, \"none\" = discard)\n"
-		"  -e, --events FILE         also write every raw event (exec, fork, exit)\n"
-		"                            as JSON to FILE (\"-\" = stdout)\n"
-		"  -r, --record FILE         also record the raw event stream and container\n"
-		"                            metadata to FILE for `palisade replay`\n"
-		"                            (format: docs/record-format.md)\n"
-		"      --force               let -o, -e and --record write over an existing\n"
-		"                            file that is not that kind of palisade output\n"
-		"                            (links and other users' files are always refused)\n"
-		"      --docker-socket PATH  Docker Engine API socket (default %s)\n"
-		"      --no-docker           do not query Docker: containers get id only\n"
-		"      --ringbuf-kib N       kernel ring buffer size in KiB, a power of two\n"
-		"                            (default 4096)\n"
-		"      --proc-table-size N   processes tracked before eviction (default %d)\n"
-		"      --enforce             carry out rule actions (kill, deny, pause, stop);\n"
-		"                            without it they are reported as \"would have\"\n"
-		"                            (docs/enforcement.md)\n"
-		"      --syscalls MODE       syscalls the kernel reports: \"rules\" (default:\n"
-		"                            those some loaded rule needs), \"all\" (every\n"
-		"                            syscall palisade knows, see docs/events.md), \"none\"\n"
-		"      --no-prefilter        report every open the syscall sensor sees, not\n"
-		"                            only those some rule could match (docs/prefilter.md)\n"
-		"      --syscall-hook HOOK   \"auto\" (default: a tracepoint per watched syscall,\n"
-		"                            so the others run no program) or \"raw\" (one hook\n"
-		"                            on every syscall; also sees syscalls this kernel\n"
-		"                            lacks, docs/events.md)\n"
-				AGENT_FD_HELP
-"%s"
-		"%s%s"
-		"  -v, --verbose             print libbpf's warnings as they come (-vv: its\n"
-		"                            debug lines too); without it they are shown\n"
-		"                            only to explain a failure\n"
-		"  -h, --help                show this help\n",
-		CONFIG_DEFAULT_PATH, DEFAULT_DOCKER_SOCKET, PROC_TABLE_DEFAULT, agent_rules_help,
-		observe_help, agent_guard_help);
-}
-
-static int parse_options(int argc, char **argv, const struct palisade_config *cfg,
-			 struct run_options *o)
-{
-	enum { OPT_DOCKER_SOCKET = 256, OPT_NO_DOCKER, OPT_RINGBUF, OPT_PROC_TABLE, OPT_SYSCALLS,
-	       OPT_NO_PREFILTER, OPT_ENFORCE, OPT_FD_TABLE, OPT_SYSCALL_HOOK, OPT_FORCE };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "record", required_argument, NULL, 'r' },
-		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
-		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
-		{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },
-		{ "proc-table-size", required_argument, NULL, OPT_PROC_TABLE },
-		{ "events", required_argument, NULL, 'e' },
-		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
-		{ "no-prefilter", no_argument, NULL, OPT_NO_PREFILTER },
-		{ "syscall-hook", required_argument, NULL, OPT_SYSCALL_HOOK },
-		{ "enforce", no_argument, NULL, OPT_ENFORCE },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "fd-table", required_argument, NULL, OPT_FD_TABLE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		AGENT_RULES_LONGOPTS,
-		OBSERVE_LONGOPTS,
-		AGENT_GUARD_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	bool cli_rules = false;
-	char *end;
-	int c;
-
-	*o = (struct run_options){ .config = agent_config_path(argc, argv) };
-	agent_options_from_config(cfg, o);
-	while ((c = getopt_long(argc, argv, "c:o:e:r:hv", longopts, NULL)) != -1) {
-		if (c >= AGENT_GUARD_OPT_BASE && c < AGENT_GUARD_OPT_BASE + 16) {
-			if (agent_guard_option(&o->guard, c, optarg))
-				return -EINVAL;
-			continue;
-		}
-		if (c >= OBSERVE_OPT_BASE) {
-			if (observe_option(&o->observe, c, optarg))
-				return -EINVAL;
-			continue;
-		}
-		if (c == AGENT_RULES_OPT_BASE && !cli_rules) {
-			/* --rules on the command line replaces the file's rules.files. */
-			cli_rules = true;
-			o->rules.n_paths = 0;
-		}
-		if (c >= AGENT_RULES_OPT_BASE) {
-			if (agent_rules_option(&o->rules, c, optarg))
-				return -EINVAL;
-			continue;
-		}
-		switch (c) {
-		case 'e':
-			o->events = optarg;
-			break;
-		case OPT_SYSCALLS:
-			if (strcmp(optarg, "rules") && strcmp(optarg, "all") && strcmp(optarg, "none")) {
-				fprintf(stderr, "palisade run: --syscalls %s: expected rules, all "
-						"or none\n", optarg);
-				return -EINVAL;
-			}
-			o->syscalls = optarg;
-			break;
-		case OPT_NO_PREFILTER:
-			o->no_prefilter = true;
-			break;
-		case OPT_SYSCALL_HOOK:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "raw")) {
-				fprintf(stderr, "palisade run: --syscall-hook %s: expected auto or "
-						"raw\n", optarg);
-				return -EINVAL;
-			}
-			o->syscall_raw_hook = strcmp(optarg, "raw") == 0;
-			break;
-		case 'c':
-			break; /* read before the other options: agent_config_path() */
-		case OPT_FD_TABLE:
-			if (agent_fd_mode_parse(optarg, &o->fd_mode))
-				return -EINVAL;
-			break;
-		case 'o':
-			agent_options_set_output(o, optarg);
-			break;
-		case 'r':
-			o->record = optarg;
-			break;
-		case OPT_DOCKER_SOCKET:
-			o->docker_socket = optarg;
-			break;
-		case OPT_ENFORCE:
-			o->enforce = true;
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case OPT_NO_DOCKER:
-			o->docker_socket = NULL;
-			break;
-		case OPT_RINGBUF:
-			o->ringbuf_kib = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || o->ringbuf_kib < 4 || (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
-				fprintf(stderr, "palisade run: --ringbuf-kib %s: need a power of "
-						"two >= 4\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_PROC_TABLE:
-			o->proc_table_size = strtoul(optarg, &end, 10);
-			if (*end || o->proc_table_size < 64) {
-				fprintf(stderr, "palisade run: --proc-table-size %s: need a number "
-						">= 64\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "palisade run: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -EINVAL;
-	}
-	o->output_sink.file.force = o->force;
-	return 0;
+		"Options:\n");
+	config_print_flags(f, CONFIG_CMD_RUN);
 }
 
 static uint64_t clock_ns(clockid_t id)
@@ -407,6 +230,12 @@ static void print_counters(struct sensor *s, struct pipeline *p, const char *whe
 	agent_net_enforce_counters(p, when);
 }
 
+/* The Docker Engine API socket, NULL when docker.enabled is false. */
+static const char *docker_socket(const struct palisade_config *c)
+{
+	return c->docker_enabled ? c->docker_socket : NULL;
+}
+
 /*
  * Enforcement: the back-ends, strongest first, and the plan (one line per
  * rule with an action). A deny rule nothing can serve stops the start.
@@ -418,10 +247,10 @@ static void action_counted(void *ctx, const char *action, const char *outcome)
 	agent_metrics_action(p->metrics, action, outcome);
 }
 
-static int actions_start(const struct run_options *o, const char *host, struct sensor *sensor,
+static int actions_start(const struct palisade_config *c, const char *host, struct sensor *sensor,
 			 struct pipeline *p, struct action_backend *container_backend)
 {
-	struct action_config acfg = { .enforce = o->enforce, .hostname = host,
+	struct action_config acfg = { .enforce = c->enforce, .hostname = host,
 				      .emit = pipeline_emit, .emit_ctx = p,
 				      .counted = action_counted, .counted_ctx = p };
 	struct action_backend b;
@@ -439,7 +268,7 @@ static int actions_start(const struct run_options *o, const char *host, struct s
 	err = err ?: action_register(p->actions, &b);
 	action_proc_kill_backend(&b);
 	err = err ?: action_register(p->actions, &b);
-	err = err ?: action_container_backend(p->actions, o->docker_socket, container_backend);
+	err = err ?: action_container_backend(p->actions, docker_socket(c), container_backend);
 	err = err ?: action_register(p->actions, container_backend);
 	if (err) {
 		fprintf(stderr, "palisade run: setting up enforcement failed: %s\n", strerror(-err));
@@ -484,7 +313,6 @@ static void on_rules_swap(void *ctx, struct rules_engine *rules)
 
 int agent_run_main(int argc, char **argv)
 {
-	struct run_options o;
 	struct palisade_config *cfg = NULL;
 	static struct agent_reload reload;
 	struct pipeline p = { 0 };
@@ -501,16 +329,22 @@ int agent_run_main(int argc, char **argv)
 	struct prefilter *pf = NULL;
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
-	int err, seeded, fd_seeded;
+	int err, seeded, fd_seeded, first_arg;
 	bool env_on, ran = false;
 
 	/* Before any thread exists: every thread inherits the blocked mask. */
 	agent_sigset(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	if (agent_config_load(agent_config_path(argc, argv), &cfg))
+	err = config_from_command_line(argc, argv, CONFIG_CMD_RUN, false, &first_arg, &cfg);
+	if (err == CONFIG_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (err)
 		return 2;
-	err = parse_options(argc, argv, cfg, &o);
-	if (err) {
+	if (first_arg < argc) {
+		fprintf(stderr, "palisade run: unexpected argument '%s'\n", argv[first_arg]);
+		usage(stderr);
 		config_free(cfg);
 		return 2;
 	}
@@ -519,30 +353,30 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	sensor_log_init(o.verbose);
+	sensor_log_init((int)cfg->verbose);
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
-	if (agent_rules_load(&o.rules, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0) {
+	if (agent_rules_load(cfg, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0) {
 		config_free(cfg);
 		return 1;
 	}
-	if (agent_sinks_new(&o, &p.sinks) < 0 ||
-	    (o.events &&
-	     pipeline_open_output(o.events, OUTFILE_EVENTS, o.force, &p.events_out) < 0)) {
+	if (sink_set_new(cfg->outputs, cfg->n_outputs, &p.sinks) < 0 ||
+	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
+							  cfg->force, &p.events_out) < 0)) {
 		err = -EIO;
 		goto cleanup;
 	}
-	err = proc_table_new(o.proc_table_size, &p.procs);
+	err = proc_table_new((size_t)cfg->proc_table_size, &p.procs);
 	if (err)
 		goto cleanup;
-	if (o.record) {
-		err = record_writer_open(o.record, o.force, p.boot_to_epoch_ns, host,
+	if (*cfg->record_output) {
+		err = record_writer_open(cfg->record_output, cfg->force, p.boot_to_epoch_ns, host,
 					 &p.recorder);
 		if (err)
 			goto cleanup;
 	}
-	ccfg.docker_socket = o.docker_socket;
+	ccfg.docker_socket = docker_socket(cfg);
 	err = container_store_new(&ccfg, &p.containers);
 	if (err) {
 		fprintf(stderr, "palisade run: container attribution unavailable: %s\n",
@@ -550,14 +384,15 @@ int agent_run_main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = observe_start(&ob, &o.observe, &p);
+	err = observe_start(&ob, cfg, &p);
 	if (err)
 		goto cleanup;
 
 	signal(SIGPIPE, SIG_IGN);
 
-	syscall_interest(o.syscalls, p.rules, spec);
-	if (strcmp(o.syscalls, "none") && agent_fd_interest(o.fd_mode, p.rules, spec)) {
+	syscall_interest(cfg->syscalls, p.rules, spec);
+	if (strcmp(cfg->syscalls, "none") &&
+	    agent_fd_interest(agent_fd_mode_of(cfg->fd_table), p.rules, spec)) {
 		err = fd_table_new(&p.fds);
 		if (err) {
 			fprintf(stderr, "palisade run: cannot create the fd table: %s "
@@ -566,15 +401,17 @@ int agent_run_main(int argc, char **argv)
 		}
 	}
 	fd_table_running = p.fds != NULL;
-	scfg = (struct sensor_config){ .ringbuf_bytes = o.ringbuf_kib * 1024,
-				       .wakeup_bytes = o.ringbuf_kib * 1024 / 16,
+	_Static_assert(CONFIG_RINGBUF_KIB_MAX * 1024ull <= UINT32_MAX,
+		       "the largest ring buffer fits sensor_config.ringbuf_bytes");
+	scfg = (struct sensor_config){ .ringbuf_bytes = (uint32_t)(cfg->ringbuf_kib * 1024),
+				       .wakeup_bytes = cfg->ringbuf_kib * 1024 / 16,
 				       .syscall_spec = spec,
-				       .syscall_raw_hook = o.syscall_raw_hook };
+				       .syscall_raw_hook = strcmp(cfg->syscall_hook, "raw") == 0 };
 	/* --syscalls all reports everything palisade knows: no rule filters it.
 	 * The fd table must see every open to know every fd: no pre-filter. */
-	if (p.fds && p.rules && !o.no_prefilter && strcmp(o.syscalls, "all"))
+	if (p.fds && p.rules && cfg->prefilter && strcmp(cfg->syscalls, "all"))
 		fprintf(stderr, "palisade: pre-filter off: the fd table needs every open\n");
-	if (p.rules && !p.fds && !o.no_prefilter && strcmp(o.syscalls, "all")) {
+	if (p.rules && !p.fds && cfg->prefilter && strcmp(cfg->syscalls, "all")) {
 		err = prefilter_build(p.rules, &pf);
 		if (err)
 			goto cleanup;
@@ -599,13 +436,13 @@ int agent_run_main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	sink_set_publish(p.sinks);
-	reload = (struct agent_reload){ .argc = argc, .argv = argv, .parse = parse_options,
+	reload = (struct agent_reload){ .argc = argc, .argv = argv,
 					.interest = reload_interest, .p = &p, .sensor = sensor,
-					.cfg = cfg, .o = &o, .on_swap = on_rules_swap,
+					.cfg = cfg, .on_swap = on_rules_swap,
 					.swap_ctx = &swap, .pf = pf ? &pf : NULL };
 	memcpy(reload.spec, spec, sizeof(spec));
 	/* Before the store starts: it reports every container to the policy. */
-	err = agent_net_enforce_start(&p, o.enforce);
+	err = agent_net_enforce_start(&p, cfg->enforce);
 	if (err)
 		goto cleanup;
 	/* Attach first, then seed: a process born in between is seen twice (harmless),
@@ -615,12 +452,10 @@ int agent_run_main(int argc, char **argv)
 		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
-	err = actions_start(&o, host, sensor, &p, &container_backend);
+	err = actions_start(cfg, host, sensor, &p, &container_backend);
 	if (err)
 		goto cleanup;
-	o.guard.enforce = o.enforce;
-	err = agent_guard_start(&o.guard, &o.rules, (int64_t)p.boot_to_epoch_ns, p.rules,
-				p.containers, &guard);
+	err = agent_guard_start(cfg, (int64_t)p.boot_to_epoch_ns, p.rules, p.containers, &guard);
 	if (err)
 		goto cleanup;
 	seeded = proc_snapshot("/proc",
@@ -640,7 +475,7 @@ int agent_run_main(int argc, char **argv)
 	sensor_describe(sensor, desc, sizeof(desc));
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
-		o.docker_socket ? o.docker_socket : "off");
+		docker_socket(cfg) ? docker_socket(cfg) : "off");
 
 	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);

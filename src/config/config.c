@@ -12,6 +12,8 @@
 
 #include "config/config_parse.h"
 
+#define CONFIG_FILE_MAX (4u << 20)
+
 void config_problem(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -50,7 +52,7 @@ static const struct config_key *global_key(const char *path)
 	size_t i;
 
 	for (i = 0; i < config_key_count; i++)
-		if (strcmp(config_keys[i].name, path) == 0)
+		if (config_keys[i].name && strcmp(config_keys[i].name, path) == 0)
 			return &config_keys[i];
 	return NULL;
 }
@@ -61,7 +63,7 @@ static bool is_section(const char *prefix)
 	size_t len = strlen(prefix), i;
 
 	for (i = 0; i < config_key_count; i++)
-		if (strncmp(config_keys[i].name, prefix, len) == 0 &&
+		if (config_keys[i].name && strncmp(config_keys[i].name, prefix, len) == 0 &&
 		    config_keys[i].name[len] == '.')
 			return true;
 	return false;
@@ -74,7 +76,7 @@ static bool next_component(size_t i, const char *prefix, const char **at, size_t
 	const char *name = config_keys[i].name, *dot;
 	size_t plen = strlen(prefix);
 
-	if (plen && (strncmp(name, prefix, plen) || name[plen] != '.'))
+	if (!name || (plen && (strncmp(name, prefix, plen) || name[plen] != '.')))
 		return false;
 	*at = plen ? name + plen + 1 : name;
 	dot = strchr(*at, '.');
@@ -143,21 +145,12 @@ static void walk(struct parse *p, const yaml_node_t *map, const char *prefix,
 
 static void set_defaults(struct parse *p, struct palisade_config *c)
 {
-	struct sink_cfg *stdout_sink = config_own(p, calloc(1, sizeof(*stdout_sink)));
 	size_t i;
 
 	for (i = 0; i < config_key_count; i++)
 		if (!config_is_structured(config_keys[i].type))
 			config_set_value(p, &config_keys[i], config_keys[i].def, NULL, c, false, "default");
-	/* outputs: [{type: stdout}] */
-	if (!stdout_sink) {
-		p->errors++;
-		return;
-	}
-	config_output_defaults(stdout_sink, "stdout");
-	stdout_sink->name = "stdout#1";
-	c->outputs = stdout_sink;
-	c->n_outputs = 1;
+	config_outputs_from_text(p, "-", c); /* outputs: [{type: stdout}] */
 }
 
 static int load(const char *name, yaml_parser_t *parser, FILE *diag,
@@ -166,7 +159,7 @@ static int load(const char *name, yaml_parser_t *parser, FILE *diag,
 	struct palisade_config *c = calloc(1, sizeof(*c));
 	struct config_priv *priv = calloc(1, sizeof(*priv));
 	struct parse p = { .file = name, .diag = diag, .priv = priv };
-	unsigned char seen[64] = { 0 };
+	unsigned char seen[CONFIG_KEYS_MAX] = { 0 };
 	yaml_node_t *root;
 
 	*out = NULL;
@@ -176,8 +169,8 @@ static int load(const char *name, yaml_parser_t *parser, FILE *diag,
 		return -ENOMEM;
 	}
 	c->priv = priv;
-	c->path = name;
 	set_defaults(&p, c);
+	c->path = name;
 	if (parser) {
 		if (!yaml_parser_load(parser, &priv->doc)) {
 			if (diag)
@@ -218,6 +211,13 @@ int config_load_buffer(const char *name, const char *text, size_t len, FILE *dia
 	yaml_parser_t parser;
 	int err;
 
+	*out = NULL;
+	err = config_yaml_guard(name, text, len, diag);
+	if (err) {
+		if (diag && err == -EINVAL)
+			fprintf(diag, "%s: nothing was applied\n", name);
+		return err;
+	}
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -226,31 +226,64 @@ int config_load_buffer(const char *name, const char *text, size_t len, FILE *dia
 	return err;
 }
 
+/* The whole file, at most CONFIG_FILE_MAX bytes (a configuration is small). */
+static int read_file(const char *path, FILE *diag, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 0;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (!f) {
+		err = -errno;
+		goto cleanup;
+	}
+	do {
+		char *grown;
+
+		if (cap > CONFIG_FILE_MAX) {
+			err = -EFBIG;
+			goto cleanup;
+		}
+		cap = cap ? 2 * cap : 65536;
+		grown = realloc(*text, cap);
+		if (!grown) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		*text = grown;
+		*len += fread(*text + *len, 1, cap - *len, f);
+	} while (*len == cap);
+	if (ferror(f))
+		err = -EIO;
+cleanup:
+	if (err && diag)
+		fprintf(diag, "%s: cannot read the configuration: %s\n", path,
+			err == -EFBIG ? "larger than 4 MiB" : strerror(-err));
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
+	if (f)
+		fclose(f);
+	return err;
+}
+
 int config_load(const char *path, FILE *diag, struct palisade_config **out)
 {
-	yaml_parser_t parser;
-	FILE *f;
+	char *text;
+	size_t len;
 	int err;
 
 	*out = NULL;
 	if (!path)
 		return load("defaults", NULL, diag, out);
-	f = fopen(path, "re");
-	if (!f) {
-		err = -errno;
-		if (diag)
-			fprintf(diag, "%s: cannot read the configuration: %s\n", path,
-				strerror(-err));
+	err = read_file(path, diag, &text, &len);
+	if (err)
 		return err;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	err = load(path, &parser, diag, out);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	err = config_load_buffer(path, text, len, diag, out);
+	free(text);
 	return err;
 }
 

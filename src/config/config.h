@@ -1,9 +1,11 @@
 /*
- * config/: the agent's configuration file (YAML). Owns the table of every key
- * (name, type, default, description, where the value goes), parsing a file
- * against it with `file:line:` errors, and printing the table for the docs.
- * Knows nothing of what the values do: the agent applies them, command-line
- * flags override them.
+ * config/: every setting of the agent, once. Owns the table of settings
+ * (config_keys.c: file key, command-line flag, type, bounds, default,
+ * description, where the value goes) and the table of sink types (name,
+ * constructor, keys); parses a configuration file and a command line against
+ * them with the same validators (`file:line:` or `--flag:` errors); prints the
+ * tables for `--help`, `palisade config keys` and the docs. Knows nothing of
+ * what the values do: the agent applies them. Runs on the caller's thread.
  */
 #ifndef PALISADE_CONFIG_H
 #define PALISADE_CONFIG_H
@@ -18,16 +20,27 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/palisade/palisade.yaml"
 
+/* The largest ring buffer: its size in bytes must fit the sensor's uint32_t. */
+#define CONFIG_RINGBUF_KIB_MAX (1u << 20)
+/* At most this many rules files (rules.files, --rules). */
+#define CONFIG_RULES_FILES_MAX 64
+
+/* The subcommands whose command line a flag belongs to (a row's `cmds`). */
+enum config_cmd {
+	CONFIG_CMD_RUN = 1 << 0,
+	CONFIG_CMD_REPLAY = 1 << 1,
+};
+
 struct metrics_cfg {
 	const char *listen; /* "host:port"; "" : no /metrics endpoint */
 };
 
 struct status_cfg {
-	const char *socket; /* unix socket `palisade status` reads */
+	const char *socket; /* unix socket `palisade status` reads; "" or "none": off */
 };
 
 struct palisade_config {
-	const char *path; /* the file read; NULL: built-in defaults only */
+	const char *path; /* the file read ("defaults": none) */
 
 	/* rules */
 	const char **rules_files; /* none: the embedded set */
@@ -42,10 +55,14 @@ struct palisade_config {
 	/* sources and tables */
 	bool docker_enabled;
 	const char *docker_socket;
-	uint64_t ringbuf_kib;
+	uint64_t ringbuf_kib; /* a power of two, at most CONFIG_RINGBUF_KIB_MAX */
 	const char *syscalls; /* "rules", "all", "none" */
+	const char *syscall_hook; /* "auto", "raw" */
+	bool prefilter;
+	const char *fd_table; /* "auto", "on", "off" */
 	uint64_t proc_table_size;
 	const char *events_output; /* "": none */
+	const char *record_output; /* "": none */
 
 	struct sink_cfg *outputs;
 	size_t n_outputs;
@@ -53,6 +70,12 @@ struct palisade_config {
 	struct metrics_cfg metrics;
 	struct status_cfg status;
 	bool enforce;
+	uint64_t deny_timeout_ms;
+	const char *deny_timeout_verdict; /* "allow", "deny" */
+
+	bool check_prefilter; /* replay only */
+	bool force;           /* -o, -e, --record may replace a file of another kind */
+	uint64_t verbose;     /* -v: libbpf's warnings as they come, -vv its debug lines */
 
 	void *priv; /* the parsed document the strings point into */
 };
@@ -67,6 +90,22 @@ int config_load(const char *path, FILE *diag, struct palisade_config **out);
 int config_load_buffer(const char *name, const char *text, size_t len, FILE *diag,
 		       struct palisade_config **out);
 void config_free(struct palisade_config *c);
+
+/*
+ * The command line of subcommand `cmd` (argv[0] is its name) over the
+ * configuration: --config FILE (or CONFIG_DEFAULT_PATH when it exists; the
+ * defaults alone with `no_file`), then every flag, checked by the same
+ * validators as the file. Returns 0 and *out; CONFIG_HELP when --help was
+ * asked (nothing loaded); -EINVAL with the problems printed to stderr.
+ * *first_arg: the index of the first operand (argv[*first_arg] is not a flag).
+ */
+#define CONFIG_HELP 1
+int config_from_command_line(int argc, char **argv, enum config_cmd cmd, bool no_file,
+			     int *first_arg, struct palisade_config **out);
+/* Was the setting at `member` (a member of c) given on the command line? */
+bool config_set_by_flag(const struct palisade_config *c, const void *member);
+/* The flags of `cmd`, one per line with its value and default (--help). */
+void config_print_flags(FILE *f, enum config_cmd cmd);
 
 /* A sink of `type` with every key at its default (-o FILE uses it). */
 int config_output_defaults(struct sink_cfg *o, const char *type);

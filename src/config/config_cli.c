@@ -4,21 +4,6 @@
 
 #include "config/config_internal.h"
 
-static void type_names(char *buf, size_t size, unsigned types)
-{
-	static const char *const names[] = { "stdout", "file", "webhook", "syslog", "audit_log" };
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	if (types == OUT_ALL) {
-		snprintf(buf, size, "all");
-		return;
-	}
-	for (i = 0; i < 5 && n < size; i++)
-		if (types & (1u << i))
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", names[i]);
-}
-
 static const char *type_word(enum config_type t)
 {
 	static const char *const words[] = {
@@ -27,7 +12,7 @@ static const char *type_word(enum config_type t)
 		[CFG_BYTES] = "bytes (K/M/G)", [CFG_NUMBER] = "number",
 		[CFG_PRIO] = "priority",     [CFG_ENUM] = "one of",
 		[CFG_STRLIST] = "string list", [CFG_HEADERS] = "mapping",
-		[CFG_OUTPUTS] = "list of sinks",
+		[CFG_OUTPUTS] = "list of sinks", [CFG_SINK_TYPE] = "one of", [CFG_COUNT] = "count",
 	};
 	return words[t];
 }
@@ -42,19 +27,36 @@ static void print_choices(FILE *f, const char *choices)
 			fputc(*choices, f);
 }
 
-static void print_row(FILE *f, const struct config_key *k, bool output)
+/* The flag of a row as the command line spells it ("-o, --output FILE"). */
+static void print_flag_cell(FILE *f, const struct config_key *k)
 {
-	char types[64];
+	if (!k->flag)
+		return;
+	fputs(" `", f);
+	if (k->short_flag)
+		fprintf(f, "-%c, ", k->short_flag);
+	fprintf(f, "--%s%s%s`", k->flag, k->arg ? " " : "", k->arg ? k->arg : "");
+	if (k->sets)
+		fprintf(f, " (sets %s)", k->sets);
+}
 
-	fprintf(f, "| `%s` |", k->name);
-	if (output) {
-		type_names(types, sizeof(types), k->types);
-		fprintf(f, " %s |", types);
-	}
+/* One row: `key` | [extra column] | type | default | [flag] | what it does. */
+static void print_row(FILE *f, const char *name, const char *extra,
+		      const struct config_key *k, bool flag_column)
+{
+	char types[256];
+
+	fprintf(f, "| `%s` |", name);
+	if (extra)
+		fprintf(f, " %s |", extra);
 	fprintf(f, " %s", type_word(k->type));
 	if (k->type == CFG_ENUM) {
 		fputs(": ", f);
 		print_choices(f, k->choices);
+	} else if (k->type == CFG_SINK_TYPE) {
+		config_sink_type_names(types, sizeof(types));
+		fputs(": ", f);
+		print_choices(f, types);
 	}
 	if (k->required)
 		fputs(" | required", f);
@@ -62,20 +64,44 @@ static void print_row(FILE *f, const struct config_key *k, bool output)
 		fprintf(f, " | `%s`", k->def);
 	else
 		fputs(" | `\"\"`", f);
+	if (flag_column) {
+		fputs(" |", f);
+		print_flag_cell(f, k);
+	}
 	fprintf(f, " | %s |\n", k->desc);
 }
 
 void config_print_keys(FILE *f)
 {
-	size_t i;
+	size_t i, j;
 
-	fprintf(f, "| key | type | default | what it does |\n|---|---|---|---|\n");
+	fprintf(f, "| key | type | default | command line | what it does |\n"
+		   "|---|---|---|---|---|\n");
 	for (i = 0; i < config_key_count; i++)
-		print_row(f, &config_keys[i], false);
+		if (config_keys[i].name)
+			print_row(f, config_keys[i].name, NULL, &config_keys[i], true);
+	fprintf(f, "\nCommand-line options without a key in the file\n\n"
+		   "| option | subcommand | what it does |\n|---|---|---|\n");
+	for (i = 0; i < config_key_count; i++)
+		if (!config_keys[i].name) {
+			fputs("|", f);
+			print_flag_cell(f, &config_keys[i]);
+			fprintf(f, " | %s | %s |\n",
+				config_keys[i].cmds & CONFIG_CMD_RUN ? "run" : "replay",
+				config_keys[i].desc);
+		}
 	fprintf(f, "\nKeys of each entry of `outputs:`\n\n"
 		   "| key | sink types | type | default | what it does |\n|---|---|---|---|---|\n");
-	for (i = 0; i < config_output_key_count; i++)
-		print_row(f, &config_output_keys[i], true);
+	for (i = 0; i < config_sink_common_key_count; i++)
+		print_row(f, config_sink_common_keys[i].name, "all", &config_sink_common_keys[i],
+			  false);
+	for (i = 0; i < config_sink_type_count; i++)
+		for (j = 0; j < config_sink_types[i].n_keys; j++)
+			print_row(f, config_sink_types[i].keys[j].name, config_sink_types[i].name,
+				  &config_sink_types[i].keys[j], false);
+	fprintf(f, "\nSink types\n\n| type | what it does |\n|---|---|\n");
+	for (i = 0; i < config_sink_type_count; i++)
+		fprintf(f, "| `%s` | %s |\n", config_sink_types[i].name, config_sink_types[i].desc);
 }
 
 int config_cli_main(int argc, char **argv)

@@ -1,4 +1,4 @@
-/* The key table shared by the parser and the docs printer. */
+/* The tables shared by the parsers (file and command line) and the printers. */
 #ifndef PALISADE_CONFIG_INTERNAL_H
 #define PALISADE_CONFIG_INTERNAL_H
 
@@ -13,40 +13,62 @@ enum config_type {
 	CFG_NUMBER,  /* a non-negative decimal number */
 	CFG_PRIO,    /* EMERGENCY .. DEBUG */
 	CFG_ENUM,    /* one of `choices` */
-	CFG_STRLIST, /* a string or a list of strings; count at off_n */
+	CFG_STRLIST, /* a string or a list of strings (at most max); count at off_n */
 	CFG_HEADERS, /* a mapping of header name to value; count at off_n */
-	CFG_OUTPUTS, /* the list of sinks, each checked against the output keys */
+	CFG_OUTPUTS, /* the list of sinks; on the command line FILE, "-" or "none" */
+	CFG_SINK_TYPE, /* the name of a row of config_sink_types */
+	CFG_COUNT,   /* a switch counted on the command line (-vv: 2), at most max */
 };
 
-/* Sink types, for output keys that belong to some types only. */
-enum {
-	OUT_STDOUT = 1 << 0,
-	OUT_FILE = 1 << 1,
-	OUT_WEBHOOK = 1 << 2,
-	OUT_SYSLOG = 1 << 3,
-	OUT_AUDIT = 1 << 4,
-	OUT_ALL = (1 << 5) - 1,
-};
-
+/*
+ * One setting. A row with a file key (`name`) is read from the file, a row
+ * with a `flag` from the command line, through the same validator; both
+ * write the member at `off`. Adding a setting is adding a row (and the
+ * member it fills).
+ */
 struct config_key {
-	const char *name;    /* dotted path ("rules.min_priority") or output key */
+	const char *name;    /* dotted path ("rules.min_priority"); NULL: command line only */
 	enum config_type type;
 	const char *def;     /* the default, as it would be written in the file */
 	const char *desc;
 	size_t off, off_n;   /* where the value (and a list's count) goes */
-	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES */
-	const char *choices; /* CFG_ENUM: "a|b|c" */
-	unsigned types;      /* output keys: the sink types it applies to */
-	bool required;       /* output keys: the type needs it */
+	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_STRLIST: max entries */
+	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c" */
+	bool required;       /* sink keys: the type needs it */
+	/* The command line (none of these: the file only). */
+	const char *flag;      /* long option without "--" */
+	char short_flag;       /* e.g. 'o'; 0: none */
+	const char *arg;       /* the value's name in --help ("N"); NULL: a switch */
+	const char *sets;      /* a switch: the value it gives the setting ("true") */
+	const char *flag_desc; /* --help text, when it differs from desc */
+	unsigned cmds;         /* enum config_cmd: the subcommands that take the flag */
 };
 
 extern const struct config_key config_keys[];
 extern const size_t config_key_count;
-extern const struct config_key config_output_keys[];
-extern const size_t config_output_key_count;
 
-/* "file" -> OUT_FILE; 0 for an unknown type. */
-unsigned config_output_type_bit(const char *type);
-extern const char config_output_types[]; /* "stdout|file|webhook|syslog|audit_log" */
+/*
+ * One kind of sink: its name in `type:`, the constructor the sink framework
+ * calls, and the keys of its own (beyond config_sink_common_keys). Adding a
+ * sink type is adding a row here, its key rows and its member of sink_cfg.
+ */
+struct config_sink_type {
+	const char *name;
+	sink_create_fn create;
+	const char *desc;
+	const struct config_key *keys;
+	size_t n_keys;
+};
+
+extern const struct config_sink_type config_sink_types[];
+extern const size_t config_sink_type_count;
+/* The keys every sink has (type, name, queue_size, spool, retries, ...). */
+extern const struct config_key config_sink_common_keys[];
+extern const size_t config_sink_common_key_count;
+
+/* The row of `name`, or NULL. */
+const struct config_sink_type *config_sink_type_find(const char *name);
+/* The sink types as "a|b|c" (messages). */
+void config_sink_type_names(char *buf, size_t size);
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * Every configuration key, once: adding a key is adding a row here (and the
- * member it fills). The parser, the defaults, `palisade config keys` and
- * docs/configuration.md all come from these rows.
+ * Every setting, once: adding one is adding a row here (and the member it
+ * fills). The file parser, the command line (getopt options and --help), the
+ * defaults, `palisade config keys` and docs/configuration.md all come from
+ * these rows; the file and the flag of a row share its validator and bounds.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -11,135 +13,223 @@
 #define G(m) offsetof(struct palisade_config, m)
 #define O(m) offsetof(struct sink_cfg, m)
 #define K(n, t, d, ds, o) .name = n, .type = t, .def = d, .desc = ds, .off = o
+/* The command line: long flag, the value's name in --help, subcommands. */
+#define FLAG(f, a, c) .flag = f, .arg = a, .cmds = c
+#define SWITCH(f, v, c) .flag = f, .sets = v, .cmds = c
+#define RUN CONFIG_CMD_RUN
+#define BOTH (CONFIG_CMD_RUN | CONFIG_CMD_REPLAY)
 #define PRIOS "EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFORMATIONAL|DEBUG"
 
 const struct config_key config_keys[] = {
+	{ K(NULL, CFG_STR, "", "configuration file (default " CONFIG_DEFAULT_PATH
+	    " when it exists)", G(path)), FLAG("config", "FILE", RUN), .short_flag = 'c' },
 	{ K("rules.files", CFG_STRLIST, "[]",
-	  "rules files or directories (*.yaml), loaded in order; empty: the embedded set "
-	  "(--rules)", G(rules_files)), .off_n = G(n_rules_files) },
-	{ K("rules.enabled", CFG_BOOL, "true",
-	  "evaluate rules at all; false is --no-rules", G(rules_enabled)) },
-	{ K("rules.min_priority", CFG_PRIO, "DEBUG",
-	  "skip rules below this priority (--min-priority)", G(min_priority)),
-	  .choices = PRIOS },
+	    "rules files or directories (*.yaml), loaded in order; empty: the embedded set",
+	    G(rules_files)), .off_n = G(n_rules_files), .max = CONFIG_RULES_FILES_MAX,
+	  FLAG("rules", "PATH", BOTH),
+	  .flag_desc = "rules file or directory (*.yaml), repeatable, in order, replacing "
+		       "rules.files; default: the embedded rules/palisade_rules.yaml" },
+	{ K("rules.enabled", CFG_BOOL, "true", "evaluate rules at all", G(rules_enabled)),
+	  SWITCH("no-rules", "false", BOTH), .flag_desc = "evaluate nothing (use with --events)" },
+	{ K("rules.min_priority", CFG_PRIO, "DEBUG", "skip rules below this priority",
+	    G(min_priority)), .choices = PRIOS, FLAG("min-priority", "P", BOTH) },
 	{ K("rules.first_match", CFG_BOOL, "false",
-	  "report only the first matching rule per event (--first-match)", G(first_match)) },
+	    "report only the first matching rule per event (default: every matching rule)",
+	    G(first_match)), SWITCH("first-match", "true", BOTH) },
 	{ K("rules.container_fields", CFG_BOOL, "true",
-	  "append container.id/name/image and proc.pid to every alert; false is "
-	  "--no-container-fields", G(container_fields)) },
+	    "append container.id/name/image and proc.pid to every alert", G(container_fields)),
+	  SWITCH("no-container-fields", "false", BOTH),
+	  .flag_desc = "do not append container.id/name/image and proc.pid to every alert" },
 	{ K("rules.rate_limit.per_sec", CFG_NUMBER, "0",
-	  "sustained alerts per second per (rule, container); 0: no limit", G(rate_per_sec)) },
+	    "sustained alerts per second per (rule, container); 0: no limit", G(rate_per_sec)) },
 	{ K("rules.rate_limit.burst", CFG_NUMBER, "0",
-	  "alerts allowed at once before the rate applies (at least 1 when limiting)",
-	  G(rate_burst)) },
+	    "alerts allowed at once before the rate applies (at least 1 when limiting)",
+	    G(rate_burst)) },
 	{ K("rules.dedup_window_ms", CFG_UINT, "0",
-	  "an alert with the same output within this window is dropped; 0: off",
-	  G(dedup_window_ms)), .max = 86400000 },
+	    "an alert with the same output within this window is dropped; 0: off",
+	    G(dedup_window_ms)), .max = 86400000 },
 	{ K("docker.enabled", CFG_BOOL, "true",
-	  "query the Docker Engine API for names, images, labels; false is --no-docker",
-	  G(docker_enabled)) },
-	{ K("docker.socket", CFG_STR, "/var/run/docker.sock",
-	  "Docker Engine API socket (--docker-socket)", G(docker_socket)) },
-	{ K("sensor.ringbuf_kib", CFG_POW2, "4096",
-	  "kernel ring buffer size in KiB, a power of two (--ringbuf-kib)", G(ringbuf_kib)),
-	  .min = 4, .max = 1u << 20 },
+	    "query the Docker Engine API for names, images, labels", G(docker_enabled)),
+	  SWITCH("no-docker", "false", RUN),
+	  .flag_desc = "do not query Docker: containers get id only" },
+	{ K("docker.socket", CFG_STR, "/var/run/docker.sock", "Docker Engine API socket",
+	    G(docker_socket)), FLAG("docker-socket", "PATH", RUN) },
+	{ K("sensor.ringbuf_kib", CFG_POW2, "4096", "kernel ring buffer size in KiB, a power of two",
+	    G(ringbuf_kib)), .min = 4, .max = CONFIG_RINGBUF_KIB_MAX, FLAG("ringbuf-kib", "N", RUN) },
 	{ K("sensor.syscalls", CFG_ENUM, "rules",
-	  "syscalls the kernel reports: those the rules need, all, or none (--syscalls)",
-	  G(syscalls)), .choices = "rules|all|none" },
+	    "syscalls the kernel reports: \"rules\" (those some loaded rule needs), \"all\" "
+	    "(every syscall palisade knows, see docs/events.md) or \"none\"", G(syscalls)),
+	  .choices = "rules|all|none", FLAG("syscalls", "MODE", RUN) },
+	{ K("sensor.syscall_hook", CFG_ENUM, "auto",
+	    "\"auto\": a tracepoint per watched syscall, so the others run no program; \"raw\": "
+	    "one hook on every syscall, which also sees syscalls this kernel lacks "
+	    "(docs/events.md)", G(syscall_hook)),
+	  .choices = "auto|raw", FLAG("syscall-hook", "HOOK", RUN) },
+	{ K("sensor.prefilter", CFG_BOOL, "true",
+	    "drop in the kernel the opens no rule could match (docs/prefilter.md)", G(prefilter)),
+	  SWITCH("no-prefilter", "false", RUN),
+	  .flag_desc = "report every open the syscall sensor sees, not only those some rule "
+		       "could match (docs/prefilter.md)" },
+	{ K("fd_table.mode", CFG_ENUM, "auto",
+	    "per-process fd tables (docs/events.md): \"auto\" (on when a loaded rule needs "
+	    "close, pipe* or socketpair, or sensor.syscalls is all), \"on\" or \"off\"",
+	    G(fd_table)), .choices = "auto|on|off", FLAG("fd-table", "MODE", RUN) },
 	{ K("proc_table.size", CFG_UINT, "65536",
-	  "processes tracked before eviction (--proc-table-size)", G(proc_table_size)),
-	  .min = 64, .max = 1u << 24 },
+	    "processes tracked before eviction", G(proc_table_size)),
+	  .min = 64, .max = 1u << 24, FLAG("proc-table-size", "N", RUN) },
 	{ K("events_output", CFG_STR, "",
-	  "also write every raw event as JSON to this file, \"-\" for stdout; empty: none "
-	  "(--events)", G(events_output)) },
+	    "also write every raw event (exec, fork, exit, ...) as JSON to this file, \"-\" "
+	    "for stdout; empty: none", G(events_output)),
+	  FLAG("events", "FILE", BOTH), .short_flag = 'e' },
+	{ K("record_output", CFG_STR, "",
+	    "also record the raw event stream and container metadata to this file for "
+	    "`palisade replay` (docs/record-format.md); empty: none", G(record_output)),
+	  FLAG("record", "FILE", RUN), .short_flag = 'r' },
 	{ K("outputs", CFG_OUTPUTS, "[{type: stdout}]",
-	  "where alerts go: a list of sinks (keys below); [] discards alerts; -o replaces "
-	  "the list", G(outputs)), .off_n = G(n_outputs) },
+	    "where alerts go: a list of sinks (keys below); [] discards alerts", G(outputs)),
+	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH), .short_flag = 'o',
+	  .flag_desc = "write alerts to FILE instead of the configured outputs (\"-\": "
+		       "stdout, \"none\": discard)" },
 	{ K("metrics.listen", CFG_STR, "",
-	  "host:port of the Prometheus /metrics endpoint; empty: off", G(metrics.listen)) },
+	    "host:port of the Prometheus /metrics (and /healthz) endpoint, e.g. "
+	    "127.0.0.1:9464 (docs/metrics.md); empty: off", G(metrics.listen)),
+	  FLAG("metrics", "ADDR", RUN) },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
-	  "unix socket `palisade status` reads", G(status.socket)) },
+	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
+	  FLAG("status-socket", "PATH", RUN) },
 	{ K("enforce", CFG_BOOL, "false",
-	  "enforcement mode: rules that ask for an action take it (false: alert only)",
-	  G(enforce)) },
+	    "carry out rule actions (kill, deny, pause, stop); otherwise they are reported "
+	    "as \"would have\" (docs/enforcement.md)", G(enforce)),
+	  SWITCH("enforce", "true", RUN) },
+	{ K("deny.timeout_ms", CFG_UINT, "1000",
+	    "time the fanotify guard takes at most to answer a file or exec permission event",
+	    G(deny_timeout_ms)), .min = 1, .max = 60000, FLAG("deny-timeout-ms", "N", RUN) },
+	{ K("deny.timeout_verdict", CFG_ENUM, "allow",
+	    "the answer when the guard's decision is late or its context unreadable",
+	    G(deny_timeout_verdict)), .choices = "allow|deny",
+	  FLAG("deny-timeout-verdict", "allow|deny", RUN) },
+	{ K(NULL, CFG_BOOL, "false",
+	    "let -o, -e and --record write over an existing file that is not that kind of "
+	    "palisade output (links and other users' files are always refused)", G(force)),
+	  SWITCH("force", "true", BOTH) },
+	{ K(NULL, CFG_COUNT, "0",
+	    "print libbpf's warnings as they come (-vv: its debug lines too); without it they "
+	    "are shown only to explain a failure", G(verbose)), .max = 2,
+	  .flag = "verbose", .short_flag = 'v', .cmds = RUN },
+	{ K(NULL, CFG_BOOL, "false",
+	    "also check that every recorded open passes the rules' pre-filter (a recording of "
+	    "`run` with it on: the kernel and its user-space twin agree); exit 1 when one does "
+	    "not (docs/prefilter.md)", G(check_prefilter)),
+	  SWITCH("check-prefilter", "true", CONFIG_CMD_REPLAY) },
 };
 const size_t config_key_count = sizeof(config_keys) / sizeof(config_keys[0]);
 
-#define S OUT_SYSLOG
-const struct config_key config_output_keys[] = {
-	{ K("type", CFG_ENUM, NULL, "the kind of sink", O(type)), .types = OUT_ALL,
-	  .required = true, .choices = "stdout|file|webhook|syslog|audit_log" },
-	{ K("name", CFG_STR, "TYPE#N",
-	  "names the sink in counters, messages and its spool file", O(name)), .types = OUT_ALL },
+/* ---- sinks ---- */
+
+#define ROWS(a) a, sizeof(a) / sizeof(a[0])
+
+const struct config_key config_sink_common_keys[] = {
+	{ K("type", CFG_SINK_TYPE, NULL, "the kind of sink", O(type)), .required = true },
+	{ K("name", CFG_STR, "TYPE#N", "names the sink in counters, messages and its spool file",
+	    O(name)) },
 	{ K("min_priority", CFG_PRIO, "DEBUG", "alerts below this priority skip the sink",
-	  O(min_priority)), .types = OUT_ALL, .choices = PRIOS },
+	    O(min_priority)), .choices = PRIOS },
 	{ K("queue_size", CFG_UINT, "1024",
-	  "alerts queued for the sink's thread; beyond: spooled or dropped (counted)",
-	  O(queue_size)), .min = 1, .max = 1u << 20, .types = OUT_ALL },
+	    "alerts queued for the sink's thread; beyond: spooled or dropped (counted)",
+	    O(queue_size)), .min = 1, .max = 1u << 20 },
 	{ K("spool_dir", CFG_STR, "",
-	  "directory of the spool that keeps alerts while the sink is down or behind; "
-	  "empty: no spool", O(spool_dir)), .types = OUT_ALL },
+	    "directory of the spool that keeps alerts while the sink is down or behind; "
+	    "empty: no spool", O(spool_dir)) },
 	{ K("spool_max_bytes", CFG_BYTES, "64M", "spool size cap; beyond: dropped (counted)",
-	  O(spool_max_bytes)), .min = 4096, .max = UINT64_C(1) << 40, .types = OUT_ALL },
-	{ K("retries", CFG_UINT, "3",
-	  "further attempts after a failed delivery (without a spool)", O(retries)),
-	  .max = 100, .types = OUT_ALL },
+	    O(spool_max_bytes)), .min = 4096, .max = UINT64_C(1) << 40 },
+	{ K("retries", CFG_UINT, "3", "further attempts after a failed delivery (without a spool)",
+	    O(retries)), .max = 100 },
 	{ K("backoff_ms", CFG_UINT, "200",
-	  "delay before the first retry, doubled each time up to 30 s", O(backoff_ms)),
-	  .min = 1, .max = 60000, .types = OUT_ALL },
+	    "delay before the first retry, doubled each time up to 30 s", O(backoff_ms)),
+	  .min = 1, .max = 60000 },
+};
+const size_t config_sink_common_key_count =
+	sizeof(config_sink_common_keys) / sizeof(config_sink_common_keys[0]);
+
+static const struct config_key file_keys[] = {
 	{ K("path", CFG_STR, NULL, "the JSON lines file (\"-\": stdout)", O(file.path)),
-	  .types = OUT_FILE, .required = true },
+	  .required = true },
 	{ K("rotate_bytes", CFG_BYTES, "0",
-	  "rotate when the file would grow past this; 0: never (use logrotate and SIGHUP)",
-	  O(file.rotate_bytes)), .max = UINT64_C(1) << 40, .types = OUT_FILE },
+	    "rotate when the file would grow past this; 0: never (use logrotate and SIGHUP)",
+	    O(file.rotate_bytes)), .max = UINT64_C(1) << 40 },
 	{ K("rotate_keep", CFG_UINT, "5", "rotated files kept (path.1 .. path.N)",
-	  O(file.rotate_keep)), .max = 1000, .types = OUT_FILE },
+	    O(file.rotate_keep)), .max = 1000 },
+};
+
+static const struct config_key webhook_keys[] = {
 	{ K("url", CFG_STR, NULL, "http:// or https:// URL each alert is POSTed to",
-	  O(webhook.url)), .types = OUT_WEBHOOK, .required = true },
+	    O(webhook.url)), .required = true },
 	{ K("timeout_ms", CFG_UINT, "5000", "time allowed for one POST", O(webhook.timeout_ms)),
-	  .min = 1, .max = 600000, .types = OUT_WEBHOOK },
-	{ K("headers", CFG_HEADERS, "{}", "extra HTTP headers, name: value",
-	  O(webhook.headers)), .off_n = O(webhook.n_headers), .types = OUT_WEBHOOK },
+	  .min = 1, .max = 600000 },
+	{ K("headers", CFG_HEADERS, "{}", "extra HTTP headers, name: value", O(webhook.headers)),
+	  .off_n = O(webhook.n_headers) },
 	{ K("tls_ca", CFG_STR, "", "CA file that verifies the server; empty: the system store",
-	  O(webhook.tls_ca)), .types = OUT_WEBHOOK },
+	    O(webhook.tls_ca)) },
 	{ K("tls_insecure", CFG_BOOL, "false", "skip certificate checks (testing only)",
-	  O(webhook.tls_insecure)), .types = OUT_WEBHOOK },
+	    O(webhook.tls_insecure)) },
+};
+
+static const struct config_key syslog_keys[] = {
 	{ K("transport", CFG_ENUM, "unix", "how syslog is reached", O(syslog.transport)),
-	  .types = S, .choices = "unix|udp|tcp|tls" },
+	  .choices = "unix|udp|tcp|tls" },
 	{ K("address", CFG_STR, "", "unix socket path (default /dev/log) or host:port",
-	  O(syslog.address)), .types = S },
+	    O(syslog.address)) },
 	{ K("format", CFG_ENUM, "rfc5424", "syslog message format", O(syslog.format)),
-	  .types = S, .choices = "rfc5424|rfc3164" },
-	{ K("facility", CFG_ENUM, "local0", "syslog facility", O(syslog.facility)), .types = S,
+	  .choices = "rfc5424|rfc3164" },
+	{ K("facility", CFG_ENUM, "local0", "syslog facility", O(syslog.facility)),
 	  .choices = "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
 		     "local0|local1|local2|local3|local4|local5|local6|local7" },
-	{ K("app_name", CFG_STR, "palisade", "APP-NAME / tag", O(syslog.app_name)), .types = S },
-	{ K("tls_ca", CFG_STR, "", "CA file verifying the receiver (tls)", O(syslog.tls_ca)),
-	  .types = S },
-	{ K("tls_cert", CFG_STR, "", "client certificate (tls)", O(syslog.tls_cert)), .types = S },
-	{ K("tls_key", CFG_STR, "", "client key (tls)", O(syslog.tls_key)), .types = S },
+	{ K("app_name", CFG_STR, "palisade", "APP-NAME / tag", O(syslog.app_name)) },
+	{ K("tls_ca", CFG_STR, "", "CA file verifying the receiver (tls)", O(syslog.tls_ca)) },
+	{ K("tls_cert", CFG_STR, "", "client certificate (tls)", O(syslog.tls_cert)) },
+	{ K("tls_key", CFG_STR, "", "client key (tls)", O(syslog.tls_key)) },
 	{ K("tls_verify", CFG_BOOL, "true", "verify the receiver's certificate (tls)",
-	  O(syslog.tls_verify)), .types = S },
-	{ K("message", CFG_ENUM, "output", "MSG of each syslog message: the output line or the alert JSON",
-	  O(syslog.message)), .types = S, .choices = "output|json" },
-	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .types = OUT_AUDIT,
-	  .required = true },
-	{ K("hmac_key_file", CFG_STR, "", "HMAC key file; empty: SHA-256 chain only",
-	  O(audit.hmac_key_file)), .types = OUT_AUDIT },
-	{ K("fsync", CFG_ENUM, "record", "record: each line reaches the disk before the next; none: the page cache",
-	  O(audit.fsync)), .types = OUT_AUDIT, .choices = "record|none" },
+	    O(syslog.tls_verify)) },
+	{ K("message", CFG_ENUM, "output",
+	    "MSG of each syslog message: the output line or the alert JSON", O(syslog.message)),
+	  .choices = "output|json" },
 };
-const size_t config_output_key_count = sizeof(config_output_keys) / sizeof(config_output_keys[0]);
 
-const char config_output_types[] = "stdout|file|webhook|syslog|audit_log";
+static const struct config_key audit_keys[] = {
+	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .required = true },
+	{ K("hmac_key_file", CFG_STR, "", "HMAC key file; empty: SHA-256 chain only",
+	    O(audit.hmac_key_file)) },
+	{ K("fsync", CFG_ENUM, "record",
+	    "record: each line reaches the disk before the next; none: the page cache",
+	    O(audit.fsync)), .choices = "record|none" },
+};
 
-unsigned config_output_type_bit(const char *type)
+const struct config_sink_type config_sink_types[] = {
+	{ "stdout", sink_stdout_create, "JSON lines on standard output", NULL, 0 },
+	{ "file", sink_file_create, "JSON lines appended to a file, rotated by size",
+	  ROWS(file_keys) },
+	{ "webhook", sink_webhook_create, "one HTTP(S) POST of the alert JSON per alert",
+	  ROWS(webhook_keys) },
+	{ "syslog", sink_syslog_create, "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS",
+	  ROWS(syslog_keys) },
+	{ "audit_log", sink_audit_log_create, "a hash-chained (optionally HMAC) log file",
+	  ROWS(audit_keys) },
+};
+const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
+
+const struct config_sink_type *config_sink_type_find(const char *name)
 {
-	static const char *const names[] = { "stdout", "file", "webhook", "syslog", "audit_log" };
-	unsigned i;
+	for (size_t i = 0; i < config_sink_type_count; i++)
+		if (strcmp(config_sink_types[i].name, name) == 0)
+			return &config_sink_types[i];
+	return NULL;
+}
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(type, names[i]) == 0)
-			return 1u << i;
-	return 0;
+void config_sink_type_names(char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < config_sink_type_count && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "|" : "", config_sink_types[i].name);
 }

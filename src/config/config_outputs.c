@@ -6,62 +6,118 @@
 
 #include "config/config_parse.h"
 
+#define CONFIG_OUTPUTS_MAX 64
+
 /* "outputs[2].url" style names in messages. */
 static void output_where(char *buf, size_t size, size_t idx, const char *key)
 {
 	snprintf(buf, size, "outputs[%zu]%s%s", idx, key ? "." : "", key ? key : "");
 }
 
-static const struct config_key *output_key(const char *name, unsigned type_bit, bool *other_type)
+/* Key i of a sink of type t: the common keys first, then the type's own. */
+static const struct config_key *sink_key(const struct config_sink_type *t, size_t i)
 {
-	size_t i;
-
-	*other_type = false;
-	for (i = 0; i < config_output_key_count; i++) {
-		if (strcmp(config_output_keys[i].name, name))
-			continue;
-		if (config_output_keys[i].types & type_bit)
-			return &config_output_keys[i];
-		*other_type = true;
-	}
-	return NULL;
+	return i < config_sink_common_key_count ? &config_sink_common_keys[i]
+						: &t->keys[i - config_sink_common_key_count];
 }
 
-static void list_output_keys(char *buf, size_t size, unsigned type_bit)
+static size_t sink_key_count(const struct config_sink_type *t)
+{
+	return config_sink_common_key_count + t->n_keys;
+}
+
+/* The index of `name` among t's keys; *other_type: some other type has it. */
+static size_t output_key(const char *name, const struct config_sink_type *t, bool *other_type)
+{
+	size_t i, j;
+
+	for (i = 0; i < sink_key_count(t); i++)
+		if (strcmp(sink_key(t, i)->name, name) == 0)
+			return i;
+	*other_type = false;
+	for (i = 0; i < config_sink_type_count; i++)
+		for (j = 0; j < config_sink_types[i].n_keys; j++)
+			*other_type |= strcmp(config_sink_types[i].keys[j].name, name) == 0;
+	return SIZE_MAX;
+}
+
+static void list_output_keys(char *buf, size_t size, const struct config_sink_type *t)
 {
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < config_output_key_count && n < size; i++)
-		if (config_output_keys[i].types & type_bit)
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
-					      config_output_keys[i].name);
+	for (i = 0; i < sink_key_count(t) && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", sink_key(t, i)->name);
 }
 
 /* The table's defaults for one sink type (structured keys default empty). */
-void config_apply_output_defaults(struct parse *p, struct sink_cfg *o, unsigned bit)
+void config_apply_output_defaults(struct parse *p, struct sink_cfg *o,
+				  const struct config_sink_type *t)
 {
 	size_t i;
 
-	for (i = 0; i < config_output_key_count; i++)
-		if ((config_output_keys[i].types & bit) && config_output_keys[i].def &&
-		    !config_is_structured(config_output_keys[i].type) &&
-		    strcmp(config_output_keys[i].name, "name"))
-			config_set_value(p, &config_output_keys[i], config_output_keys[i].def, NULL, o, true,
-				  "default");
+	for (i = 0; i < sink_key_count(t); i++) {
+		const struct config_key *k = sink_key(t, i);
+
+		if (k->def && !config_is_structured(k->type) && strcmp(k->name, "name"))
+			config_set_value(p, k, k->def, NULL, o, true, "default");
+	}
+	o->type = t->name;
+	o->create = t->create;
 }
 
 int config_output_defaults(struct sink_cfg *o, const char *type)
 {
 	struct parse p = { .file = "defaults" };
-	unsigned bit = config_output_type_bit(type);
+	const struct config_sink_type *t = config_sink_type_find(type);
 
-	if (!bit)
+	if (!t)
 		return -EINVAL;
 	memset(o, 0, sizeof(*o));
-	config_apply_output_defaults(&p, o, bit);
-	o->type = type;
+	config_apply_output_defaults(&p, o, t);
 	return 0;
+}
+
+/* The sink's type row, from its `type:` key (problems printed). */
+static const struct config_sink_type *output_type(struct parse *p, const yaml_node_t *n,
+						  const char *where)
+{
+	const yaml_node_t *type_node = NULL;
+	const struct config_sink_type *t;
+	yaml_node_pair_t *pair;
+	char types[256];
+
+	config_sink_type_names(types, sizeof(types));
+	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++)
+		if (config_scalar(yaml_document_get_node(p->doc, pair->key)) &&
+		    strcmp(config_scalar(yaml_document_get_node(p->doc, pair->key)), "type") == 0)
+			type_node = yaml_document_get_node(p->doc, pair->value);
+	if (!type_node) {
+		config_problem(p, n, "%s: no type (expected type: one of %s)", where, types);
+		return NULL;
+	}
+	t = config_scalar(type_node) ? config_sink_type_find(config_scalar(type_node)) : NULL;
+	if (!t)
+		config_problem(p, type_node, "%s.type: '%s' is not a sink type (expected one of %s)",
+			       where, config_scalar(type_node) ? config_scalar(type_node)
+							       : config_kind_name(type_node),
+			       types);
+	return t;
+}
+
+/* The name names the spool file: no way out of spool_dir. Unnamed sinks
+ * are numbered per type (file#1, webhook#2), stable across reloads. */
+static void output_name(struct parse *p, const yaml_node_t *n, const char *where,
+			struct sink_cfg *o, unsigned *count)
+{
+	char *name;
+
+	if (o->name && (!*o->name || strchr(o->name, '/') || !strcmp(o->name, ".") ||
+			!strcmp(o->name, "..")))
+		config_problem(p, n, "%s.name: '%s' cannot name a file (expected a name without '/')",
+			       where, o->name);
+	if (!o->name && asprintf(&name, "%s#%u", o->type, ++*count) >= 0)
+		o->name = config_own(p, name);
 }
 
 /* One sink: its type first (it decides which keys are valid), then the rest. */
@@ -69,9 +125,8 @@ static void set_output(struct parse *p, const yaml_node_t *n, size_t idx, struct
 		       unsigned *counts)
 {
 	char where[96], keys[512];
-	const yaml_node_t *type_node = NULL;
+	const struct config_sink_type *t;
 	yaml_node_pair_t *pair;
-	unsigned bit = 0;
 	unsigned char seen[64] = { 0 };
 	bool other;
 	size_t i;
@@ -82,77 +137,56 @@ static void set_output(struct parse *p, const yaml_node_t *n, size_t idx, struct
 			where, config_kind_name(n));
 		return;
 	}
-	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++)
-		if (config_scalar(yaml_document_get_node(p->doc, pair->key)) &&
-		    strcmp(config_scalar(yaml_document_get_node(p->doc, pair->key)), "type") == 0)
-			type_node = yaml_document_get_node(p->doc, pair->value);
-	if (!type_node) {
-		config_problem(p, n, "%s: no type (expected type: one of %s)", where, config_output_types);
+	t = output_type(p, n, where);
+	if (!t)
 		return;
-	}
-	bit = config_scalar(type_node) ? config_output_type_bit(config_scalar(type_node)) : 0;
-	if (!bit) {
-		config_problem(p, type_node, "%s.type: '%s' is not a sink type (expected one of %s)", where,
-			config_scalar(type_node) ? config_scalar(type_node) : config_kind_name(type_node),
-			config_output_types);
-		return;
-	}
-	config_apply_output_defaults(p, o, bit);
-	o->type = config_scalar(type_node);
+	config_apply_output_defaults(p, o, t);
 	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *kn = yaml_document_get_node(p->doc, pair->key);
 		const yaml_node_t *vn = yaml_document_get_node(p->doc, pair->value);
-		const struct config_key *k;
 		const char *name = config_scalar(kn);
 
 		if (!name) {
 			config_problem(p, kn, "%s: a key must be a plain name", where);
 			continue;
 		}
-		k = output_key(name, bit, &other);
-		if (!k) {
-			list_output_keys(keys, sizeof(keys), bit);
+		i = output_key(name, t, &other);
+		if (i == SIZE_MAX) {
+			list_output_keys(keys, sizeof(keys), t);
 			config_problem(p, kn, "%s: unknown key '%s'%s (expected one of %s)", where, name,
 				other ? " for this type" : "", keys);
 			continue;
 		}
 		output_where(where, sizeof(where), idx, name);
-		if (seen[k - config_output_keys]++)
+		if (i < sizeof(seen) && seen[i]++)
 			config_problem(p, kn, "%s: duplicate key (expected each key once)", where);
 		else
-			config_set_from_node(p, k, vn, o, true, where);
+			config_set_from_node(p, sink_key(t, i), vn, o, true, where);
 		output_where(where, sizeof(where), idx, NULL);
 	}
-	for (i = 0; i < config_output_key_count; i++)
-		if ((config_output_keys[i].types & bit) && config_output_keys[i].required &&
-		    !seen[i])
+	for (i = 0; i < sink_key_count(t); i++)
+		if (sink_key(t, i)->required && !seen[i])
 			config_problem(p, n, "%s: a %s output needs %s (expected %s: %s)", where, o->type,
-				config_output_keys[i].name, config_output_keys[i].name,
-				config_output_keys[i].desc);
-	/* The name names the spool file: no way out of spool_dir. */
-	if (o->name && (!*o->name || strchr(o->name, '/') || !strcmp(o->name, ".") ||
-			!strcmp(o->name, "..")))
-		config_problem(p, n, "%s.name: '%s' cannot name a file (expected a name without '/')", where,
-			o->name);
-	if (!o->name) {
-		/* file#1, webhook#2: numbered per type, stable across reloads. */
-		char *name;
-
-		i = (size_t)__builtin_ctz(bit);
-		if (asprintf(&name, "%s#%u", o->type, ++counts[i]) >= 0)
-			o->name = config_own(p, name);
-	}
+				sink_key(t, i)->name, sink_key(t, i)->name, sink_key(t, i)->desc);
+	output_name(p, n, where, o, &counts[(size_t)(t - config_sink_types) % CONFIG_SINK_TYPES_MAX]);
 }
 
 int config_set_outputs(struct parse *p, const yaml_node_t *n, struct palisade_config *c)
 {
-	unsigned counts[8] = { 0 };
+	unsigned counts[CONFIG_SINK_TYPES_MAX] = { 0 };
 	yaml_node_item_t *it;
 	size_t i;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
 		config_problem(p, n, "outputs: %s here (expected a list of sinks, e.g. - {type: stdout})",
 			config_kind_name(n));
+		return -EINVAL;
+	}
+	/* Each output is a thread and a queue; the name check below is pairwise. */
+	if (n->data.sequence.items.top - n->data.sequence.items.start > CONFIG_OUTPUTS_MAX) {
+		config_problem(p, n, "outputs: %zu outputs (expected at most %d)",
+			       (size_t)(n->data.sequence.items.top - n->data.sequence.items.start),
+			       CONFIG_OUTPUTS_MAX);
 		return -EINVAL;
 	}
 	c->n_outputs = 0;
@@ -178,3 +212,23 @@ int config_set_outputs(struct parse *p, const yaml_node_t *n, struct palisade_co
 	return 0;
 }
 
+
+void config_outputs_from_text(struct parse *p, const char *text, struct palisade_config *c)
+{
+	bool std = strcmp(text, "-") == 0;
+	struct sink_cfg *o;
+
+	c->n_outputs = 0;
+	if (strcmp(text, "none") == 0)
+		return;
+	o = config_own(p, calloc(1, sizeof(*o)));
+	if (!o) {
+		p->errors++;
+		return;
+	}
+	config_output_defaults(o, std ? "stdout" : "file");
+	o->name = std ? "stdout#1" : "file#1";
+	o->file.path = text;
+	c->outputs = o;
+	c->n_outputs = 1;
+}

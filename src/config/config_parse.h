@@ -19,14 +19,27 @@ struct parse {
 	struct config_priv *priv;
 };
 
+/* Rows of config_keys at most (the command line's tables are sized by it). */
+#define CONFIG_KEYS_MAX 96
+/* Sink types at most (unnamed sinks are numbered per type). */
+#define CONFIG_SINK_TYPES_MAX 32
+
 /* What the configuration owns besides the structure. */
 struct config_priv {
 	yaml_document_t doc;
 	bool have_doc;
 	void **allocs; /* lists, names */
 	size_t n_allocs;
+	bool from_flag[CONFIG_KEYS_MAX]; /* by row of config_keys: set on the command line */
 };
 
+
+/*
+ * The YAML's bounds, checked on its event stream before the document is
+ * built (config_guard.c): depth, one document, no NUL in a string, anchors and
+ * alias expansion. 0, or -EINVAL with `file:line: why` printed to diag.
+ */
+int config_yaml_guard(const char *file, const char *text, size_t len, FILE *diag);
 
 /* Prints `file:line: message` (or `file: message` without a node), counts it. */
 void config_problem(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
@@ -47,7 +60,13 @@ void config_set_from_node(struct parse *p, const struct config_key *k, const yam
 			  void *base, bool in_output, const char *where);
 /* `outputs:`: the list of sinks, each checked against the output keys. */
 int config_set_outputs(struct parse *p, const yaml_node_t *n, struct palisade_config *c);
-/* The table's defaults for one sink type. */
-void config_apply_output_defaults(struct parse *p, struct sink_cfg *o, unsigned bit);
+/* The table's defaults for one sink type (and its type and constructor). */
+void config_apply_output_defaults(struct parse *p, struct sink_cfg *o,
+				  const struct config_sink_type *t);
+/* The outputs from --output's text: FILE, "-" (stdout) or "none". */
+void config_outputs_from_text(struct parse *p, const char *text, struct palisade_config *c);
+/* Appends one string to a CFG_STRLIST (the command line; at most k->max). */
+void config_strlist_append(struct parse *p, const struct config_key *k, const char *text,
+			   void *base, const char *where);
 
 #endif

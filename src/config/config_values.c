@@ -110,6 +110,7 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 	case CFG_UINT:
 	case CFG_POW2:
 	case CFG_BYTES:
+	case CFG_COUNT:
 		err = parse_uint(text, k->type == CFG_BYTES, &u);
 		if (err || u < k->min || (k->max && u > k->max) ||
 		    (k->type == CFG_POW2 && (u & (u - 1)))) {
@@ -148,11 +149,51 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 		else
 			*(const char **)dst = text;
 		return;
+	case CFG_SINK_TYPE:
+		if (!config_sink_type_find(text)) {
+			char types[256];
+
+			config_sink_type_names(types, sizeof(types));
+			config_problem(p, n, "%s: '%s' is not a sink type (expected one of %s)", where,
+				       text, types);
+		} else {
+			*(const char **)dst = text;
+		}
+		return;
 	case CFG_STRLIST:
-	case CFG_HEADERS:
+		if (!n) /* the command line: one more entry */
+			config_strlist_append(p, k, text, base, where);
+		return;
 	case CFG_OUTPUTS:
+		if (!n) /* the command line: --output FILE */
+			config_outputs_from_text(p, text, base);
+		return;
+	case CFG_HEADERS:
 		return; /* structured: set_structured() */
 	}
+}
+
+void config_strlist_append(struct parse *p, const struct config_key *k, const char *text,
+			   void *base, const char *where)
+{
+	const char ***list = (const char ***)((char *)base + k->off);
+	size_t *count = (size_t *)((char *)base + k->off_n);
+	const char **grown;
+
+	if (k->max && *count >= k->max) {
+		config_problem(p, NULL, "%s: '%s' is one too many (expected at most %llu)", where, text,
+			       (unsigned long long)k->max);
+		return;
+	}
+	grown = config_own(p, calloc(*count + 2, sizeof(*grown)));
+	if (!grown) {
+		p->errors++;
+		return;
+	}
+	if (*count)
+		memcpy(grown, *list, *count * sizeof(*grown));
+	grown[(*count)++] = text;
+	*list = grown;
 }
 
 /* A value that is a list or mapping in the file. */
@@ -198,6 +239,9 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 		}
 		*(const char ***)dst = list;
 		*count = i;
+		if (k->max && i > k->max)
+			config_problem(p, n, "%s: %zu entries (expected at most %llu)", where, i,
+				       (unsigned long long)k->max);
 		return;
 	}
 	/* CFG_HEADERS */

@@ -302,7 +302,6 @@ cleanup:
 }
 
 const struct sink_ops audit_sink_ops = {
-	.type = "audit_log",
 	.deliver = audit_deliver,
 	.reopen = audit_reopen,
 	.destroy = audit_destroy,

@@ -46,64 +46,6 @@ struct sink_set {
 	size_t n;
 };
 
-/* ---- registry ---- */
-
-#define SINK_TYPES_MAX 16
-static struct {
-	char type[32];
-	sink_create_fn create;
-} factories[SINK_TYPES_MAX];
-static size_t n_factories;
-static pthread_mutex_t factories_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int sink_factory_register(const char *type, sink_create_fn create)
-{
-	int err = 0;
-	size_t i;
-
-	pthread_mutex_lock(&factories_lock);
-	for (i = 0; i < n_factories; i++)
-		if (strcmp(factories[i].type, type) == 0)
-			err = -EEXIST;
-	if (!err && (n_factories == SINK_TYPES_MAX || strlen(type) >= sizeof(factories[0].type)))
-		err = -ENOSPC;
-	if (!err) {
-		snprintf(factories[n_factories].type, sizeof(factories[0].type), "%s", type);
-		factories[n_factories++].create = create;
-	}
-	pthread_mutex_unlock(&factories_lock);
-	return err;
-}
-
-sink_create_fn sink_factory_find(const char *type)
-{
-	sink_create_fn fn = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&factories_lock);
-	for (i = 0; i < n_factories && !fn; i++)
-		if (strcmp(factories[i].type, type) == 0)
-			fn = factories[i].create;
-	pthread_mutex_unlock(&factories_lock);
-	return fn;
-}
-
-static void register_builtins(void)
-{
-	sink_factory_register("stdout", sink_stdout_create);
-	sink_factory_register("file", sink_file_create);
-	sink_factory_register("webhook", sink_webhook_create);
-	sink_factory_register("syslog", sink_syslog_create);
-	sink_factory_register("audit_log", sink_audit_log_create);
-}
-
-void sink_factories_init(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, register_builtins);
-}
-
 /* ---- one sink's thread ---- */
 
 static uint64_t now_ms(void)
@@ -312,7 +254,6 @@ static void sink_release(struct sink *k)
 static int sink_init(struct sink *k, const struct sink_cfg *c)
 {
 	pthread_condattr_t ca;
-	sink_create_fn create;
 	int err;
 
 	snprintf(k->name, sizeof(k->name), "%s", c->name ? c->name : c->type);
@@ -336,14 +277,11 @@ static int sink_init(struct sink *k, const struct sink_cfg *c)
 	err = sink_queue_init(&k->q, c->queue_size);
 	if (err)
 		return err;
-	create = sink_factory_find(c->type);
-	if (!create) {
-		fprintf(stderr, "palisade: output %s: type %s is not built into this binary "
-				"(built in: stdout, file, webhook, syslog, audit_log)\n", k->name,
-			c->type);
+	if (!c->create) {
+		fprintf(stderr, "palisade: output %s: type %s has no constructor\n", k->name, c->type);
 		return -ENOTSUP;
 	}
-	return create(c, &k->state, &k->ops);
+	return c->create(c, &k->state, &k->ops);
 }
 
 int sink_set_new(const struct sink_cfg *cfgs, size_t n, struct sink_set **out)
@@ -353,7 +291,6 @@ int sink_set_new(const struct sink_cfg *cfgs, size_t n, struct sink_set **out)
 	size_t i;
 
 	*out = NULL;
-	sink_factories_init();
 	if (!s)
 		return -ENOMEM;
 	s->sinks = calloc(n ? n : 1, sizeof(*s->sinks));

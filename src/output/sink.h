@@ -40,7 +40,6 @@ struct sink_record {
 /* One kind of sink. deliver() returns 0, or a negative errno when the record
  * could not be delivered (the framework retries, spools or counts a drop). */
 struct sink_ops {
-	const char *type; /* "file", "syslog", "webhook", "audit_log", ... */
 	int (*deliver)(void *state, const struct sink_record *r);
 	int (*reopen)(void *state); /* SIGHUP (logrotate); NULL: nothing to do */
 	void (*destroy)(void *state);
@@ -104,9 +103,28 @@ struct program_sink_cfg {
 	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
 };
 
+struct sink_cfg;
+/*
+ * Makes one sink from its configuration: *state is handed back to ops. The
+ * cfg and its strings live only during the call: copy what is kept. Returns
+ * 0 or a negative errno with the reason printed (naming cfg->name).
+ */
+typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
+			      const struct sink_ops **ops);
+
+/* The constructors of the built-in types. The list of types, their keys
+ * and which constructor each uses is the configuration's (config/config_keys.c). */
+int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+
 /* One configured sink: what the framework needs, then the type's own keys. */
 struct sink_cfg {
 	const char *type;
+	sink_create_fn create;            /* the type's constructor */
 	const char *name;                 /* for counters and messages: "webhook#2" */
 	enum rules_priority min_priority; /* records below it are not handed over */
 	uint32_t queue_size;              /* records queued before overflow */
@@ -120,27 +138,6 @@ struct sink_cfg {
 	struct audit_sink_cfg audit;
 	struct program_sink_cfg program;
 };
-
-/*
- * Makes one sink from its configuration: *state is handed back to ops. The
- * cfg and its strings live only during the call: copy what is kept. Returns
- * 0 or a negative errno with the reason printed (naming cfg->name).
- */
-typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
-			      const struct sink_ops **ops);
-
-/* Makes `type` available to configurations. -EEXIST if already registered. */
-int sink_factory_register(const char *type, sink_create_fn create);
-/* The registered factory of `type`, or NULL. */
-sink_create_fn sink_factory_find(const char *type);
-/* Registers the types built into this binary (stdout, file, webhook, and
- * those of the hooks below that are linked in); idempotent. */
-void sink_factories_init(void);
-/* The factories of the sinks written outside the framework:
- * src/output/syslog_sink.c and src/output/audit_log.c. */
-int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 
 /* A shared, immutable record (refcounted); sinks only read it. */
 /* json: the alert's JSON line when the caller already has it (annotated),

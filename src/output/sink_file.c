@@ -52,7 +52,6 @@ static int stdout_deliver(void *state, const struct sink_record *r)
 }
 
 static const struct sink_ops stdout_ops = {
-	.type = "stdout",
 	.deliver = stdout_deliver,
 };
 
@@ -173,7 +172,6 @@ static void file_destroy(void *state)
 }
 
 static const struct sink_ops file_ops = {
-	.type = "file",
 	.deliver = file_deliver,
 	.reopen = file_reopen,
 	.destroy = file_destroy,

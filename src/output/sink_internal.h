@@ -56,9 +56,4 @@ void sink_spool_close(struct sink_spool *sp);
 #define SINK_BACKOFF_MAX_MS 30000u
 uint32_t sink_backoff_ms(uint32_t base_ms, uint32_t attempt);
 
-/* The built-in sink types. */
-int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
-
 #endif

@@ -169,7 +169,6 @@ static void program_destroy(void *state)
 }
 
 static const struct sink_ops program_ops = {
-	.type = "program",
 	.deliver = program_deliver,
 	.destroy = program_destroy,
 };

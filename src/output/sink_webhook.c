@@ -77,7 +77,6 @@ static void webhook_destroy(void *state)
 }
 
 static const struct sink_ops webhook_ops = {
-	.type = "webhook",
 	.deliver = webhook_deliver,
 	.destroy = webhook_destroy,
 };

@@ -547,7 +547,6 @@ const char *syslog_sink_last_error(void *state)
 }
 
 const struct sink_ops syslog_sink_ops = {
-	.type = "syslog",
 	.deliver = syslog_deliver,
 	.reopen = NULL,
 	.destroy = syslog_destroy,

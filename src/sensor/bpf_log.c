@@ -44,7 +44,8 @@ static void keep(const char *line, size_t len)
 	kept[kept_len] = '\0';
 }
 
-static int on_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int on_libbpf(enum libbpf_print_level level,
+							     const char *fmt, va_list args)
 {
 	char *text = NULL;
 	int n;

@@ -10,7 +10,7 @@ RULES=$F/falco_rules.yaml
 C=fdtable-it
 
 check "--fd-table refuses an unknown mode, saying which are known" sh -c \
-	"./palisade run --fd-table maybe 2>&1 | grep -q 'fd-table maybe: expected auto, on or off'"
+	"./palisade run --fd-table maybe 2>&1 | grep -q -- '--fd-table: .maybe. is not allowed (expected one of auto|on|off)'"
 check "--fd-table: a bad mode exits 2" sh -c "./palisade run --fd-table maybe 2>/dev/null; [ \$? -eq 2 ]"
 
 T=fd$$

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -281,20 +282,177 @@ static void test_output_defaults_match_the_table(void **state)
 	assert_int_equal(config_output_defaults(&o, "nope"), -EINVAL);
 }
 
-/* Every row: a default that its own parser accepts, a description. */
+/* Every row: a default, a description; flags and file keys each name one row. */
 static void test_table_rows_are_complete(void **state)
 {
-	size_t i;
+	size_t i, j;
 
 	(void)state;
+	assert_true(config_key_count < 96); /* CONFIG_KEYS_MAX: the command line's tables */
+	assert_true(config_sink_type_count < 32);
 	for (i = 0; i < config_key_count; i++) {
-		assert_non_null(config_keys[i].def);
-		assert_true(strlen(config_keys[i].desc) > 10);
+		const struct config_key *k = &config_keys[i];
+
+		assert_non_null(k->def);
+		assert_true(strlen(k->desc) > 10);
+		assert_true(k->name || k->flag); /* reachable somehow */
+		assert_true(!k->flag || k->cmds);
+		/* A value, a switch, or a counted switch. */
+		assert_true(!k->flag || k->type == CFG_COUNT || !k->arg != !k->sets);
+		for (j = 0; j < i; j++) {
+			const struct config_key *o = &config_keys[j];
+
+			assert_false(k->name && o->name && !strcmp(k->name, o->name));
+			assert_false(k->flag && o->flag && !strcmp(k->flag, o->flag));
+			assert_false(k->short_flag && k->short_flag == o->short_flag);
+		}
 	}
-	for (i = 0; i < config_output_key_count; i++) {
-		assert_true(config_output_keys[i].required || config_output_keys[i].def);
-		assert_true(config_output_keys[i].types != 0);
+	for (i = 0; i < config_sink_common_key_count; i++)
+		assert_true(config_sink_common_keys[i].required || config_sink_common_keys[i].def);
+	for (i = 0; i < config_sink_type_count; i++) {
+		assert_non_null(config_sink_types[i].create);
+		for (j = 0; j < config_sink_types[i].n_keys; j++)
+			assert_true(config_sink_types[i].keys[j].required ||
+				    config_sink_types[i].keys[j].def);
 	}
+}
+
+/* The command line of `run` over the file; messages captured from stderr. */
+static int cli(const char *file_text, const char *const *args, size_t n, char **diag,
+	       struct palisade_config **out)
+{
+	char path[] = "/tmp/palisade-test-config-XXXXXX";
+	char *argv[160] = { "run", "--config", path };
+	int argc = 3, fd = mkstemp(path), err, first;
+	size_t len = 0;
+	FILE *saved = stderr;
+
+	assert_true(fd >= 0 && n < 156);
+	assert_int_equal(write(fd, file_text, strlen(file_text)), (ssize_t)strlen(file_text));
+	close(fd);
+	for (size_t i = 0; i < n; i++)
+		argv[argc++] = (char *)args[i];
+	stderr = open_memstream(diag, &len);
+	err = config_from_command_line(argc, argv, CONFIG_CMD_RUN, false, &first, out);
+	fclose(stderr);
+	stderr = saved;
+	unlink(path);
+	assert_true(err != 0 || first == argc);
+	return err;
+}
+
+static void test_flags_override_the_file(void **state)
+{
+	static const char *const args[] = { "--ringbuf-kib", "8", "--no-docker", "--rules", "/x",
+					    "--rules", "/y", "-o", "/tmp/a.json", "--status-socket",
+					    "/s.sock", "--fd-table", "off", "--deny-timeout-ms", "5" };
+	struct palisade_config *c;
+	char *diag = NULL;
+
+	(void)state;
+	assert_int_equal(cli("sensor: {ringbuf_kib: 64}\nrules: {files: [/f1, /f2, /f3]}\n"
+			     "metrics: {listen: \"127.0.0.1:1\"}\n", args, 15, &diag, &c), 0);
+	free(diag);
+	assert_int_equal(c->ringbuf_kib, 8);
+	assert_false(c->docker_enabled);
+	/* --rules replaces the file's list, then adds to its own. */
+	assert_int_equal(c->n_rules_files, 2);
+	assert_string_equal(c->rules_files[0], "/x");
+	assert_string_equal(c->rules_files[1], "/y");
+	assert_int_equal(c->n_outputs, 1);
+	assert_string_equal(c->outputs[0].type, "file");
+	assert_string_equal(c->outputs[0].file.path, "/tmp/a.json");
+	assert_non_null(c->outputs[0].create);
+	assert_string_equal(c->metrics.listen, "127.0.0.1:1"); /* the file's, untouched */
+	assert_string_equal(c->fd_table, "off");
+	assert_int_equal(c->deny_timeout_ms, 5);
+	assert_true(config_set_by_flag(c, &c->status.socket));
+	assert_false(config_set_by_flag(c, &c->metrics.listen));
+	config_free(c);
+}
+
+/* The flag and the file key share one validator and its bounds. */
+static void test_flags_share_the_bounds(void **state)
+{
+	static const char *const big[] = { "--ringbuf-kib", "4194304" };
+	static const char *const zero[] = { "--deny-timeout-ms", "0" };
+	static const char *const enums[] = { "--syscalls", "some", "--bogus" };
+	static const char *const none[] = { "-o", "none" };
+	struct palisade_config *c;
+	char *diag = NULL;
+
+	(void)state;
+	/* 2^22 KiB is 2^32 bytes: it used to wrap the sensor's uint32_t. */
+	assert_int_equal(cli("", big, 2, &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "palisade run: --ringbuf-kib: '4194304' is out of range "
+				     "(expected a power of two from 4 to 1048576)"));
+	free(diag);
+	assert_int_equal(cli("", zero, 2, &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "--deny-timeout-ms: '0' is out of range"));
+	free(diag);
+	assert_int_equal(cli("", enums, 3, &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "--syscalls: 'some' is not allowed (expected one of rules|all|none)"));
+	assert_non_null(strstr(diag, "--bogus: unknown option"));
+	free(diag);
+	assert_int_equal(cli("", none, 2, &diag, &c), 0);
+	assert_int_equal(c->n_outputs, 0);
+	config_free(c);
+	free(diag);
+	assert_int_equal(cli("proc_table: {size: 10}\n", NULL, 0, &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "proc_table.size: '10' is out of range"));
+	free(diag);
+}
+
+/* At most 64 rules files, from the file or the command line alike. */
+static void test_rules_files_bounded(void **state)
+{
+	const char *args[2 * 65];
+	struct palisade_config *c;
+	char *diag = NULL;
+	char text[65 * 4 + 32] = "rules: {files: [";
+
+	(void)state;
+	for (size_t i = 0; i < 65; i++) {
+		args[2 * i] = "--rules";
+		args[2 * i + 1] = "/r";
+		strcat(text, i ? ", /r" : "/r");
+	}
+	strcat(text, "]}\n");
+	refused(text, "rules.files: 65 entries (expected at most 64)");
+	assert_int_equal(cli("", args, 2 * 65, &diag, &c), -EINVAL);
+	assert_non_null(strstr(diag, "--rules: '/r' is one too many (expected at most 64)"));
+	free(diag);
+	assert_int_equal(cli("", args, 2 * 64, &diag, &c), 0);
+	assert_int_equal(c->n_rules_files, 64);
+	config_free(c);
+	free(diag);
+}
+
+static void test_help_from_the_table(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char *argv[] = { "run", "--ringbuf-kib", "3", "--help" };
+	struct palisade_config *c;
+	int first;
+
+	(void)state;
+	config_print_flags(f, CONFIG_CMD_RUN);
+	fclose(f);
+	for (size_t i = 0; i < config_key_count; i++) {
+		char want[64];
+
+		if (!config_keys[i].flag || !(config_keys[i].cmds & CONFIG_CMD_RUN))
+			continue;
+		snprintf(want, sizeof(want), "--%s", config_keys[i].flag);
+		assert_non_null(strstr(text, want));
+	}
+	assert_null(strstr(text, "--check-prefilter")); /* replay's */
+	free(text);
+	/* --help wins over a bad value and reads no file. */
+	assert_int_equal(config_from_command_line(4, argv, CONFIG_CMD_RUN, false, &first, &c),
+			 CONFIG_HELP);
 }
 
 int main(void)
@@ -308,6 +466,10 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_output_defaults_match_the_table),
 		cmocka_unit_test(test_table_rows_are_complete),
+		cmocka_unit_test(test_flags_override_the_file),
+		cmocka_unit_test(test_flags_share_the_bounds),
+		cmocka_unit_test(test_rules_files_bounded),
+		cmocka_unit_test(test_help_from_the_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
