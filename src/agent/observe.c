@@ -61,7 +61,10 @@ int observe_start(struct observe *ob, const struct palisade_config *c, struct pi
 	if (err)
 		return err;
 	if (metrics) {
-		err = metrics_http_start(ob->reg, metrics, &ob->http);
+		const struct metrics_http_opts ho = { .serve_metrics = c->metrics.serve_metrics,
+						      .healthz_path = c->metrics.healthz_path };
+
+		err = metrics_http_start(ob->reg, metrics, &ho, &ob->http);
 		if (err)
 			return err;
 	}

@@ -13,6 +13,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <yaml.h>
+
+#include "config/config_parse.h"
 #include "config/falco_config.h"
 #include "rules/rules.h"
 
@@ -225,4 +228,96 @@ int falco_config_translate(const struct falco_doc *doc, const char *path, FILE *
 	}
 	*yaml = t.buf;
 	return 0;
+}
+
+/* A top-level key only Falco has, or `rules:` as a list (Falco's selection;
+ * palisade's `rules:` is a mapping). */
+static bool falco_only(const char *key)
+{
+	char first[64];
+
+	for (size_t i = 0; i < falco_key_count; i++) {
+		size_t len = strcspn(falco_keys[i].path, ".");
+
+		snprintf(first, sizeof(first), "%.*s", (int)len, falco_keys[i].path);
+		if (!strcmp(first, key))
+			return strcmp(key, "rules") && strcmp(key, "metrics");
+	}
+	return false;
+}
+
+bool config_text_is_falco(const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0;
+	bool key = true, falco = false, done = false, rules_key = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return false;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && !falco && yaml_parser_parse(&parser, &ev)) {
+		bool top = depth == 1;
+
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			/* a value at the top: the next top-level scalar is a key again */
+			falco |= top && !key && rules_key && ev.type == YAML_SEQUENCE_START_EVENT;
+			depth++;
+			key = top ? true : key;
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			done = depth == 0;
+			break;
+		case YAML_SCALAR_EVENT:
+			if (top && key) {
+				falco = falco_only((const char *)ev.data.scalar.value);
+				rules_key = !strcmp((const char *)ev.data.scalar.value, "rules");
+			}
+			if (top)
+				key = !key;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return falco;
+}
+
+int config_load_falco(const char *path, const char *const *overrides, size_t n_overrides,
+		      FILE *diag, struct palisade_config **out)
+{
+	struct falco_doc *doc = NULL;
+	char *yaml = NULL, *name = NULL;
+	int err;
+
+	*out = NULL;
+	err = falco_doc_load(path, overrides, n_overrides, diag, &doc);
+	err = err ?: falco_config_translate(doc, path, diag, &yaml);
+	if (!err && asprintf(&name, "%s (as palisade's configuration: `palisade config from-falco "
+				    "%s` shows it)", path, path) < 0)
+		err = -ENOMEM;
+	if (!err)
+		err = config_load_buffer(name, yaml, strlen(yaml), diag, out);
+	if (!err) {
+		(*out)->from_falco = true;
+		if (!config_keep(*out, name)) {
+			config_free(*out);
+			*out = NULL;
+			err = -ENOMEM;
+		}
+		name = NULL;
+	}
+	free(name);
+	free(yaml);
+	falco_doc_free(doc);
+	return err;
 }

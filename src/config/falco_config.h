@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config/config.h"
 #include "config/falco_doc.h"
 
 enum falco_key_kind { FALCO_KEY_MAPPED, FALCO_KEY_NOTE, FALCO_KEY_REFUSED };
@@ -71,5 +72,12 @@ void tr_webserver(struct tr *t);
  */
 int falco_config_translate(const struct falco_doc *doc, const char *path, FILE *diag,
 			   char **yaml);
+
+/* Whether a configuration's top-level keys are Falco's (a falco.yaml). */
+bool config_text_is_falco(const char *text, size_t len);
+/* Loads a falco.yaml: read as Falco reads it, overrides applied, translated,
+ * then loaded as palisade's configuration (from_falco set). */
+int config_load_falco(const char *path, const char *const *overrides, size_t n_overrides,
+		      FILE *diag, struct palisade_config **out);
 
 #endif

@@ -23,6 +23,8 @@
 struct metrics_http {
 	struct MHD_Daemon *daemon;
 	struct metrics_registry *reg;
+	bool serve_metrics;
+	char healthz_path[128];
 };
 
 int metrics_listen_socket(const char *addr, int *fd_out, char *err, size_t err_size)
@@ -128,7 +130,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct metrics_http *h = cls;
 	double at = 0;
 	size_t len = 0;
-	char *snap, msg[128];
+	char *snap, msg[256];
 
 	(void)version;
 	(void)upload;
@@ -136,14 +138,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)req_ctx;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-	if (strcmp(url, "/metrics") == 0) {
+	if (strcmp(url, "/metrics") == 0 && h->serve_metrics) {
 		snap = metrics_snapshot(h->reg, &len, &at);
 		if (!snap)
 			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					  "no snapshot published yet\n");
 		return reply(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, snap, len);
 	}
-	if (strcmp(url, "/healthz") == 0) {
+	if (strcmp(url, h->healthz_path) == 0) {
 		free(metrics_snapshot(h->reg, &len, &at));
 		if (at > 0 && monotonic_sec() - at <= HEALTH_STALE_SEC)
 			return reply_text(c, MHD_HTTP_OK, "ok\n");
@@ -152,10 +154,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  at > 0 ? msg : "starting: no snapshot yet\n");
 	}
-	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /healthz\n");
+	snprintf(msg, sizeof(msg), "not found: try %s%s\n", h->serve_metrics ? "/metrics or " : "",
+		 h->healthz_path);
+	return reply_text(c, MHD_HTTP_NOT_FOUND, msg);
 }
 
-int metrics_http_start(struct metrics_registry *r, const char *addr, struct metrics_http **out)
+int metrics_http_start(struct metrics_registry *r, const char *addr,
+		       const struct metrics_http_opts *o, struct metrics_http **out)
 {
 	struct metrics_http *h;
 	char err[256];
@@ -173,6 +178,9 @@ int metrics_http_start(struct metrics_registry *r, const char *addr, struct metr
 		return -ENOMEM;
 	}
 	h->reg = r;
+	h->serve_metrics = o->serve_metrics;
+	snprintf(h->healthz_path, sizeof(h->healthz_path), "%s",
+		 o->healthz_path && *o->healthz_path ? o->healthz_path : "/healthz");
 	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, h,
 				     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 				     (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,

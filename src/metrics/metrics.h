@@ -184,13 +184,19 @@ const char *metrics_git_commit(void);
 struct metrics_http;
 
 /*
- * Serves GET /metrics (the last snapshot) and /healthz (200 while snapshots
- * are fresh, 503 when the last one is older than 10 s) on addr
+ * Serves GET /metrics (the last snapshot; unless o->serve_metrics is false)
+ * and the health check, /healthz by default (200 while snapshots are fresh,
+ * 503 when the last one is older than 10 s) on addr
  * ("127.0.0.1:15150", "[::1]:15150", ":15150" for every address), from
  * libmicrohttpd's own thread. Returns 0, or a negative errno after printing
  * what failed (bad address, port in use).
  */
-int metrics_http_start(struct metrics_registry *r, const char *addr, struct metrics_http **out);
+struct metrics_http_opts {
+	bool serve_metrics;       /* false: only the health check (Falco's webserver default) */
+	const char *healthz_path; /* NULL: "/healthz" (Falco's k8s_healthz_endpoint) */
+};
+int metrics_http_start(struct metrics_registry *r, const char *addr,
+		       const struct metrics_http_opts *o, struct metrics_http **out);
 void metrics_http_stop(struct metrics_http *h);
 
 /* Splits "host:port" / "[v6]:port" / ":port" and resolves it for a listener. */

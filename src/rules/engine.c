@@ -672,6 +672,7 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 		 tm.tm_sec, (unsigned long long)(now % 1000000000ull),
 		 rules_priority_name(r->def->info.priority), e->body);
 	a.rule = &r->def->info;
+	a.json_omit = e->cfg.json_omit;
 	a.ev = ev;
 	a.output = e->line;
 	a.time_ns = now;

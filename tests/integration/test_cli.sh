@@ -14,7 +14,7 @@ done
 check "run rejects a ring size that is not a power of two" sh -c "[ $? -eq 2 ] && grep -q 'power of' '$WORK/e'"
 ./palisade frobnicate 2>"$WORK/e"
 check "unknown command is an error" sh -c "[ $? -eq 2 ] && grep -q \"unknown command 'frobnicate'\" '$WORK/e'"
-./palisade run -o /nonexistent/dir/x 2>"$WORK/e"
+./palisade run --output /nonexistent/dir/x 2>"$WORK/e"
 check "unwritable output is a clear error" grep -q 'cannot open output .*/nonexistent/dir/x: No such file' "$WORK/e"
 
 # Docker unreachable: events keep flowing, containers keep their id.

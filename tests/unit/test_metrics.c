@@ -19,6 +19,8 @@
 
 #include "metrics/metrics.h"
 
+static const struct metrics_http_opts http_opts = { .serve_metrics = true };
+
 static char *render(struct metrics_writer *w)
 {
 	size_t len = 0;
@@ -441,7 +443,7 @@ static void test_http_endpoints(void **state)
 	(void)state;
 	assert_int_equal(metrics_registry_new(&r), 0);
 	assert_int_equal(metrics_register(r, metrics_collect_process, NULL), 0);
-	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h), 0);
+	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &http_opts, &h), 0);
 	/* Before the first snapshot: not ready, not healthy. */
 	assert_int_equal(http("GET", "/metrics", NULL), 503);
 	assert_int_equal(http("GET", "/healthz", NULL), 503);
@@ -452,7 +454,7 @@ static void test_http_endpoints(void **state)
 	assert_int_equal(http("GET", "/", NULL), 404);
 	assert_int_equal(http("POST", "/metrics", NULL), 405);
 	/* The port is taken now: a second endpoint is refused. */
-	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h2), -EADDRINUSE);
+	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &http_opts, &h2), -EADDRINUSE);
 	assert_null(h2);
 	metrics_http_stop(h);
 	metrics_registry_free(r);
