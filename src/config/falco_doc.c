@@ -22,6 +22,7 @@
 #define FALCO_DEPTH_MAX 32
 #define FALCO_NODES_MAX 200000
 #define FALCO_INCLUDES_MAX 64
+#define FALCO_FILE_MAX (4 << 20)
 
 struct falco_doc {
 	struct falco_node *root;
@@ -205,8 +206,16 @@ static struct falco_node *load_file(struct falco_doc *d, const char *path)
 	struct falco_node *n = NULL;
 	const char *file = own(d, strdup(path));
 
+	struct stat st;
+
 	if (!f) {
 		problem(d, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > FALCO_FILE_MAX) {
+		problem(d, path, 0, "not a regular file of at most %d MiB (a configuration is "
+			"small)", FALCO_FILE_MAX >> 20);
+		fclose(f);
 		return NULL;
 	}
 	yaml_parser_initialize(&parser);
@@ -312,6 +321,11 @@ static void include_entry(struct falco_doc *d, const char *main_path, const stru
 	}
 	if (stat(pn->text, &st))
 		return;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		problem(d, pn->file, pn->line, "config_files: %s is neither a file nor a directory",
+			pn->text);
+		return;
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		if ((*count)++ < FALCO_INCLUDES_MAX)
 			include(d, pn->text, strategy);
