@@ -47,6 +47,7 @@ struct action_dispatcher {
 	pthread_mutex_t lock; /* pending[] */
 	struct pending pending[PENDING_MAX];
 	uint64_t next_token;
+	struct action_hold *hold; /* NULL: no hold (action_hold_start) */
 };
 
 int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out)
@@ -67,6 +68,7 @@ void action_dispatcher_free(struct action_dispatcher *d)
 {
 	if (!d)
 		return;
+	action_hold_free(d->hold);
 	pthread_mutex_destroy(&d->lock);
 	free(d->plan);
 	free(d);
@@ -137,6 +139,15 @@ static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t
 	return 0;
 }
 
+/* Does some rule act (not only report)? Then new containers are held. */
+static bool plan_enforces(const struct action_dispatcher *d)
+{
+	for (size_t i = 0; i < d->n_plan; i++)
+		if (d->plan[i].backend >= 0 && d->plan[i].enforce)
+			return true;
+	return false;
+}
+
 int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 {
 	size_t n = e ? rules_engine_rule_count(e) : 0;
@@ -181,7 +192,53 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 		d->n_plan++;
 	}
 	qsort(d->plan, d->n_plan, sizeof(*d->plan), by_rule);
+	if (d->hold)
+		action_hold_plan(d->hold, plan_enforces(d));
 	return err;
+}
+
+int action_hold_start(struct action_dispatcher *d, struct sensor *s,
+		      const struct action_hold_config *cfg)
+{
+	int err = action_hold_new(s, cfg, &d->hold);
+
+	return err ?: action_hold_plan(d->hold, plan_enforces(d));
+}
+
+void action_event_done(struct action_dispatcher *d, const struct event *ev)
+{
+	action_hold_event(d, d->hold, ev);
+}
+
+int action_arm_backends(struct action_dispatcher *d, uint64_t cgroup_id, uint32_t pid,
+			const struct container_info *c)
+{
+	int failed = 0, ret;
+
+	for (size_t k = 0; k < d->n_b; k++) {
+		if (!d->b[k].arm || !d->cnt[k].rules)
+			continue;
+		ret = d->b[k].arm(d->b[k].ctx, cgroup_id, pid, c);
+		/* Gone (killed by a rule, or released late and exited): nothing
+		 * is left to arm through it. */
+		if (ret && ret != -ENOENT && ret != -ESRCH) {
+			failed = ret;
+			fprintf(d->cfg.log, "palisade: hold: %s could not arm the container of pid "
+					    "%u: %s\n", d->b[k].name, pid, strerror(-ret));
+		}
+	}
+	return failed;
+}
+
+bool action_pending_for(struct action_dispatcher *d, uint32_t pid)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < PENDING_MAX && !found; i++)
+		found = d->pending[i].used && d->pending[i].rec.pid == pid;
+	pthread_mutex_unlock(&d->lock);
+	return found;
 }
 
 static void emit(struct action_dispatcher *d, const struct action_record *rec)
@@ -386,6 +443,7 @@ void action_poll(struct action_dispatcher *d)
 		count(d, backend, rec.res.outcome, rec.type);
 		emit(d, &rec);
 	}
+	action_hold_poll(d, d->hold, d->cfg.counted, d->cfg.counted_ctx);
 }
 
 void action_print_counters(struct action_dispatcher *d, FILE *f)
@@ -408,4 +466,5 @@ void action_print_counters(struct action_dispatcher *d, FILE *f)
 	fprintf(f, " unserved rules %llu; out of scope %llu; record errors %llu\n",
 		(unsigned long long)d->unserved, (unsigned long long)d->out_of_scope,
 		(unsigned long long)d->emit_errors);
+	action_hold_print(d->hold, f);
 }

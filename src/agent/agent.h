@@ -15,5 +15,16 @@ int agent_replay_main(int argc, char **argv);
 /* Falco's print-and-exit flags (-L, -l, --list, --list-events, -V, --version):
  * the exit status, or -1 when none was given (falco_cli.c). */
 int agent_falco_action(const struct palisade_config *c);
+/* `palisade config`: `check FILE` as run checks it (preflight.c), the rest
+ * config/'s (keys, example). */
+int agent_config_main(int argc, char **argv);
+
+struct palisade_config;
+/*
+ * What run refuses before it starts anything, without starting anything:
+ * each output's checks, the files -e/--record would write, the metrics
+ * listeners and token. Every problem printed; 0 or the first error.
+ */
+int agent_preflight(const struct palisade_config *c);
 
 #endif

@@ -41,6 +41,7 @@ struct pipeline {
 	struct jw json;
 	struct event ev;
 	uint64_t events, malformed, record_errors, alerts, alert_errors;
+	uint64_t undecided; /* alerts fired undecided (a regex hit a bound) */
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else
@@ -51,6 +52,9 @@ void pipeline_close_output(FILE *f);
 
 /* Writes one line of alert-stream JSON (action records): action_emit_fn. */
 void pipeline_emit(const char *json, void *ctx);
+
+/* How long a held first exec waits for its container's description. */
+#define PIPELINE_DESCRIBE_WAIT_MS 1000
 
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);

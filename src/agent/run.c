@@ -12,6 +12,7 @@
 #include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/guard_setup.h"
+#include "agent/loss.h"
 #include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
@@ -19,6 +20,7 @@
 #include "agent/reload.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "agent/service.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
 #include "rules/prefilter.h"
@@ -323,7 +325,11 @@ int agent_run_main(int argc, char **argv)
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	sigset_t signals;
 	struct action_backend container_backend = { 0 };
-	char host[64] = "", desc[1024], cg2[512];
+	struct action_hold_config hold;
+	char host[64] = "", desc[1024], cg2[512], prio[192];
+	struct loss_state loss = { 0 };
+	struct loss_options lo;
+	bool loss_exit = false;
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
@@ -360,12 +366,18 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	sensor_log_init((int)cfg->verbose);
+	service_init();
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
 	if (agent_rules_load(cfg, (int64_t)p.boot_to_epoch_ns, &p.rules) < 0) {
 		config_free(cfg);
 		return 1;
+	}
+	/* What `config check` checks: refused here, before anything starts. */
+	if (agent_preflight(cfg)) {
+		err = -EINVAL;
+		goto cleanup;
 	}
 	if (sink_set_new(cfg->outputs, cfg->n_outputs, &p.sinks) < 0 ||
 	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
@@ -465,6 +477,11 @@ int agent_run_main(int argc, char **argv)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = actions_start(cfg, host, sensor, &p, &container_backend);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	hold = (struct action_hold_config){ .timeout_ms = (unsigned)cfg->hold_timeout_ms,
+					    .timeout_kill = !strcmp(cfg->hold_timeout_verdict, "kill") };
+	err = err ?: action_hold_start(p.actions, sensor, &hold);
 	if (err)
 		goto cleanup;
 	err = agent_guard_start(cfg, (int64_t)p.boot_to_epoch_ns, p.rules, p.containers, &guard);
@@ -485,9 +502,18 @@ int agent_run_main(int argc, char **argv)
 		fd_seeded = 0;
 	}
 	sensor_describe(sensor, desc, sizeof(desc));
-	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
+	/* Last: the threads started above keep their normal priority. */
+	loss_options_from_config(cfg, &lo);
+	loss_priority_apply(lo.priority, prio, sizeof(prio));
+	loss_watch_init(&loss.watch, &lo);
+	loss.hostname = host;
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s; "
+			"consumer %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
-		docker_socket(cfg) ? docker_socket(cfg) : "off");
+		docker_socket(cfg) ? docker_socket(cfg) : "off", prio);
+	snprintf(desc, sizeof(desc), "watching; %d processes from /proc, %d fds", seeded,
+		 fd_seeded);
+	service_ready(desc);
 
 	stop_at = cfg->duration_s ? clock_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ull : 0;
 	for (take_signals(); !stop_requested; take_signals()) {
@@ -513,15 +539,25 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.events_out);
 		if (reload_requested) {
 			reload_requested = false;
+			service_reloading();
 			agent_reload(&reload);
 			cfg = reload.cfg;
+			service_ready("watching; reload done (its outcome is in the log)");
+			loss_options_from_config(cfg, &lo); /* the priority stays until a restart */
+			loss.watch.o = lo;
+		}
+		if (loss_tick(&loss, sensor, &p)) {
+			loss_exit = true;
+			break;
 		}
 		observe_tick(&ob);
+		service_tick(clock_ns(CLOCK_MONOTONIC));
 		if (stats_requested) {
 			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
+	service_stopping();
 	ran = sensor != NULL;
 	if (sensor)
 		sensor_drain(sensor, 500); /* what is queued, for half a second at most */
@@ -536,8 +572,13 @@ cleanup:
 		action_poll(p.actions); /* the records of what the worker finished */
 	agent_net_enforce_poll(&p);
 	sink_set_stop(p.sinks);
-	if (ran)
+	if (ran) {
 		print_counters(sensor, &p, "exit");
+		fprintf(stderr, "palisade: exit: seconds with drops %llu, drop actions %llu "
+				"(syscall_event_drops)\n",
+			(unsigned long long)loss.watch.seconds_with_drops,
+			(unsigned long long)loss.watch.actions_taken);
+	}
 	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
@@ -555,5 +596,5 @@ cleanup:
 	fd_table_free(p.fds);
 	jw_release(&p.json);
 	config_free(cfg);
-	return err ? 1 : 0;
+	return err || loss_exit ? 1 : 0;
 }

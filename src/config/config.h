@@ -34,9 +34,13 @@ enum config_cmd {
 };
 
 struct metrics_cfg {
-	const char *listen; /* "host:port"; "" : no /metrics endpoint */
-	const char *healthz_path; /* the health check's path ("/healthz") */
-	bool serve_metrics; /* false: the endpoint answers the health check only */
+	const char *listen;        /* "host:port" or "unix:/path"; "" : no /metrics endpoint */
+	const char *health_listen; /* a second listener for /healthz only; "": none */
+	const char *token_file;    /* bearer token /metrics requires; "": none */
+	const char *socket_group;  /* unix sockets: the group that may connect; "": root only */
+	/* Falco's webserver: the health check's path, and whether /metrics is served */
+	const char *healthz_path; /* "/healthz" */
+	bool serve_metrics;        /* false: the health check only */
 };
 
 struct status_cfg {
@@ -60,6 +64,7 @@ struct palisade_config {
 	bool docker_enabled;
 	const char *docker_socket;
 	uint64_t ringbuf_kib; /* a power of two, at most CONFIG_RINGBUF_KIB_MAX */
+	const char *consumer_priority; /* "realtime", "nice", "normal" */
 	const char *syscalls; /* "rules", "all", "none" */
 	const char *syscall_hook; /* "auto", "raw" */
 	bool prefilter;
@@ -79,11 +84,18 @@ struct palisade_config {
 	size_t n_append;
 	bool json_include_output, json_include_tags; /* keys of the alert JSON */
 
+	/* what to do when the kernel drops events (Falco's syscall_event_drops) */
+	double drops_threshold, drops_rate, drops_max_burst;
+	const char **drops_actions;
+	size_t n_drops_actions;
+
 	struct metrics_cfg metrics;
 	struct status_cfg status;
 	bool enforce;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */
+	uint64_t hold_timeout_ms;
+	const char *hold_timeout_verdict; /* "release", "kill" */
 
 	/* Falco's command line: what to do instead of running, or around it
 	 * (docs/falco-migration.md). */
@@ -151,7 +163,13 @@ int config_output_defaults(struct sink_cfg *o, const char *type);
 /* Every key as a Markdown table (the source of docs/configuration.md). */
 void config_print_keys(FILE *f);
 
-/* `palisade config check FILE | keys` */
+/*
+ * A complete configuration file, every key at its default (or at VALUE for
+ * each "KEY=VALUE" of set) under its description. 0, or 2 for an unknown key.
+ */
+int config_print_example(FILE *f, char **set, int n_set);
+
+/* `palisade config check FILE | keys | example` */
 int config_cli_main(int argc, char **argv);
 
 #endif

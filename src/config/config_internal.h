@@ -37,9 +37,14 @@ struct config_key {
 	const char *def;     /* the default, as it would be written in the file */
 	const char *desc;
 	size_t off, off_n;   /* where the value (and a list's count) goes */
-	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_STRLIST: max entries */
-	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c" */
+	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_NUMBER when not 0;
+			      * CFG_STRLIST: max entries */
+	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c"; CFG_STRLIST: each entry's */
 	bool required;       /* sink keys: the type needs it */
+	/* A string's own validator, for the file and the flag alike (e.g. the
+	 * syntax of an address); NULL: any string. 0, or why it is refused. */
+	int (*check)(const char *value, char *why, size_t why_size);
+	const char *example; /* a required key: a value for `config example` */
 	/* The command line (none of these: the file only). */
 	const char *flag;      /* long option without "--" */
 	char short_flag;       /* e.g. 'o'; 0: none */
@@ -63,6 +68,7 @@ extern const size_t config_key_count;
 struct config_sink_type {
 	const char *name;
 	sink_create_fn create;
+	sink_check_fn check; /* what create refuses, found without making anything */
 	const char *desc;
 	const struct config_key *keys;
 	size_t n_keys;

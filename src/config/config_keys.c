@@ -10,6 +10,7 @@
 
 #include "config/config_internal.h"
 #include "output/syslog_format.h"
+#include "metrics/metrics.h"
 
 #define G(m) offsetof(struct palisade_config, m)
 #define O(m) offsetof(struct sink_cfg, m)
@@ -157,6 +158,11 @@ const struct config_key config_keys[] = {
 	    G(docker_socket)), FLAG("docker-socket", "PATH", RUN) },
 	{ K("sensor.ringbuf_kib", CFG_POW2, "4096", "kernel ring buffer size in KiB, a power of two",
 	    G(ringbuf_kib)), .min = 4, .max = CONFIG_RINGBUF_KIB_MAX, FLAG("ringbuf-kib", "N", RUN) },
+	{ K("sensor.consumer_priority", CFG_ENUM, "realtime",
+	    "scheduling of the thread that drains the ring buffer: \"realtime\" (SCHED_FIFO 1, "
+	    "nice -20 where refused), \"nice\" (-20) or \"normal\" (docs/performance.md)",
+	    G(consumer_priority)), .choices = "realtime|nice|normal",
+	  FLAG("consumer-priority", "P", RUN) },
 	{ K("sensor.syscalls", CFG_ENUM, "rules",
 	    "syscalls the kernel reports: \"rules\" (those some loaded rule needs), \"all\" "
 	    "(every syscall palisade knows, see docs/events.md) or \"none\"", G(syscalls)),
@@ -191,10 +197,31 @@ const struct config_key config_keys[] = {
 	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH),
 	  .flag_desc = "write alerts to FILE instead of the configured outputs (\"-\": "
 		       "stdout, \"none\": discard); -o is Falco's KEY=VALUE" },
+	{ K("syscall_event_drops.threshold", CFG_NUMBER, "0",
+	    "act on a second whose share of records lost to a full ring buffer exceeds this "
+	    "(0 to 1; Falco's default is .1)", G(drops_threshold)), .max = 1 },
+	{ K("syscall_event_drops.actions", CFG_STRLIST, "[log, alert]",
+	    "what to do then: ignore, log (stderr), alert (rule \"Falco internal: syscall event "
+	    "drop\" to the outputs), exit", G(drops_actions)), .off_n = G(n_drops_actions),
+	  .max = 4, .choices = "ignore|log|alert|exit" },
+	{ K("syscall_event_drops.rate", CFG_NUMBER, "0.03333",
+	    "actions per second the token bucket allows", G(drops_rate)) },
+	{ K("syscall_event_drops.max_burst", CFG_NUMBER, "1",
+	    "actions the token bucket allows at once", G(drops_max_burst)), .min = 1 },
 	{ K("metrics.listen", CFG_STR, "",
-	    "host:port of the Prometheus /metrics (and /healthz) endpoint, e.g. "
+	    "host:port (or unix:/path) of the Prometheus /metrics (and /healthz) endpoint, e.g. "
 	    "127.0.0.1:9464 (docs/metrics.md); empty: off", G(metrics.listen)),
-	  FLAG("metrics", "ADDR", RUN) },
+	  .check = metrics_address_syntax, FLAG("metrics", "ADDR", RUN) },
+	{ K("metrics.health_listen", CFG_STR, "",
+	    "host:port or unix:/path of a second listener that serves /healthz only, with "
+	    "connections of its own (docs/metrics.md); empty: none", G(metrics.health_listen)),
+	  .check = metrics_address_syntax },
+	{ K("metrics.token_file", CFG_STR, "",
+	    "file holding a bearer token that /metrics requires (Authorization: Bearer ...), at "
+	    "least 16 bytes; empty: none", G(metrics.token_file)) },
+	{ K("metrics.socket_group", CFG_STR, "",
+	    "unix:/path listeners: the group that may connect (mode 0660); empty: root only "
+	    "(0600)", G(metrics.socket_group)), .check = metrics_group_check },
 	{ K("metrics.healthz_path", CFG_STR, "/healthz",
 	    "path of the endpoint's health check (Falco's k8s_healthz_endpoint)",
 	    G(metrics.healthz_path)) },
@@ -215,6 +242,15 @@ const struct config_key config_keys[] = {
 	    "the answer when the guard's decision is late or its context unreadable",
 	    G(deny_timeout_verdict)), .choices = "allow|deny",
 	  FLAG("deny-timeout-verdict", "allow|deny", RUN) },
+	{ K("hold.timeout_ms", CFG_UINT, "2000",
+	    "under enforce, a new container's first exec waits (stopped before its first "
+	    "instruction) until its enforcement is in place, at most this long "
+	    "(docs/enforcement.md, \"No window\")", G(hold_timeout_ms)),
+	  .min = 1, .max = 60000, FLAG("hold-timeout-ms", "N", RUN) },
+	{ K("hold.timeout_verdict", CFG_ENUM, "release",
+	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
+	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
+	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
 	    "let --output, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),
@@ -269,7 +305,7 @@ static const struct config_key stdout_keys[] = {
 
 static const struct config_key file_keys[] = {
 	{ K("path", CFG_STR, NULL, "the alerts file, one per line (\"-\": stdout)", O(file.path)),
-	  .required = true },
+	  .required = true, .example = "/var/log/palisade/alerts.json" },
 	FORMAT(file.format),
 	{ K("rotate_bytes", CFG_BYTES, "0",
 	    "rotate when the file would grow past this; 0: never (use logrotate and SIGHUP)",
@@ -280,7 +316,7 @@ static const struct config_key file_keys[] = {
 
 static const struct config_key webhook_keys[] = {
 	{ K("url", CFG_STR, NULL, "http:// or https:// URL each alert is POSTed to",
-	    O(webhook.url)), .required = true },
+	    O(webhook.url)), .required = true, .example = "http://falcosidekick:2801/" },
 	{ K("timeout_ms", CFG_UINT, "5000", "time allowed for one POST", O(webhook.timeout_ms)),
 	  .min = 1, .max = 600000 },
 	{ K("headers", CFG_HEADERS, "{}", "extra HTTP headers, name: value", O(webhook.headers)),
@@ -301,7 +337,7 @@ static const struct config_key webhook_keys[] = {
 
 static const struct config_key program_keys[] = {
 	{ K("command", CFG_STR, NULL, "the program each alert is written to, run with sh -c",
-	    O(program.command)), .required = true },
+	    O(program.command)), .required = true, .example = "logger -t palisade" },
 	{ K("keep_alive", CFG_BOOL, "false",
 	    "one program reads every alert; false: one program per alert", O(program.keep_alive)) },
 	{ K("timeout_ms", CFG_UINT, "5000",
@@ -339,7 +375,8 @@ static const struct config_key syslog_keys[] = {
 };
 
 static const struct config_key audit_keys[] = {
-	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .required = true },
+	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .required = true,
+	  .example = "/var/log/palisade/audit.log" },
 	{ K("hmac_key_file", CFG_STR, "", "HMAC key file; empty: SHA-256 chain only",
 	    O(audit.hmac_key_file)) },
 	{ K("fsync", CFG_ENUM, "record",
@@ -348,18 +385,20 @@ static const struct config_key audit_keys[] = {
 };
 
 const struct config_sink_type config_sink_types[] = {
-	{ "stdout", sink_stdout_create, "alerts on standard output, one per line",
+	{ "stdout", sink_stdout_create, NULL, "alerts on standard output, one per line",
 	  ROWS(stdout_keys) },
-	{ "file", sink_file_create, "alerts appended to a file, one per line, rotated by size",
-	  ROWS(file_keys) },
-	{ "webhook", sink_webhook_create, "one HTTP(S) POST per alert (JSON, or the output line); "
-	  "mutual TLS", ROWS(webhook_keys) },
-	{ "syslog", sink_syslog_create, "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS",
-	  ROWS(syslog_keys) },
-	{ "audit_log", sink_audit_log_create, "a hash-chained (optionally HMAC) log file",
-	  ROWS(audit_keys) },
-	{ "program", sink_program_create, "each alert written to a program's standard input "
-	  "(Falco's program_output)", ROWS(program_keys) },
+	{ "file", sink_file_create, sink_file_check,
+	  "alerts appended to a file, one per line, rotated by size", ROWS(file_keys) },
+	{ "webhook", sink_webhook_create, sink_webhook_check,
+	  "one HTTP(S) POST per alert (the JSON, or the output line); mutual TLS",
+	  ROWS(webhook_keys) },
+	{ "syslog", sink_syslog_create, sink_syslog_check,
+	  "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS", ROWS(syslog_keys) },
+	{ "audit_log", sink_audit_log_create, sink_audit_log_check,
+	  "a hash-chained (optionally HMAC) log file", ROWS(audit_keys) },
+	{ "program", sink_program_create, sink_program_check,
+	  "each alert written to a program's standard input (Falco's program_output)",
+	  ROWS(program_keys) },
 };
 const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
 

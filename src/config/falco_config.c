@@ -15,6 +15,7 @@
 
 #include <yaml.h>
 
+#include "config/config_internal.h"
 #include "config/config_parse.h"
 #include "config/falco_config.h"
 #include "rules/rules.h"
@@ -230,20 +231,27 @@ int falco_config_translate(const struct falco_doc *doc, const char *path, FILE *
 	return 0;
 }
 
-/* A top-level key only Falco has, or `rules:` as a list (Falco's selection;
- * palisade's `rules:` is a mapping). */
+/* Whether `key` starts some key of table rows (its first component). */
+static bool first_component_of(const char *key, const char *path)
+{
+	size_t len = strcspn(path, ".");
+
+	return len == strlen(key) && !strncmp(path, key, len);
+}
+
+/* A top-level key only Falco has: a Falco key that is no palisade section
+ * (rules, metrics and syscall_event_drops are both's; Falco's `rules:` is
+ * told apart by being a list). */
 static bool falco_only(const char *key)
 {
-	char first[64];
+	bool falco = false;
 
-	for (size_t i = 0; i < falco_key_count; i++) {
-		size_t len = strcspn(falco_keys[i].path, ".");
-
-		snprintf(first, sizeof(first), "%.*s", (int)len, falco_keys[i].path);
-		if (!strcmp(first, key))
-			return strcmp(key, "rules") && strcmp(key, "metrics");
-	}
-	return false;
+	for (size_t i = 0; i < falco_key_count && !falco; i++)
+		falco = first_component_of(key, falco_keys[i].path);
+	for (size_t i = 0; i < config_key_count && falco; i++)
+		if (config_keys[i].name && first_component_of(key, config_keys[i].name))
+			return false;
+	return falco;
 }
 
 bool config_text_is_falco(const char *text, size_t len)

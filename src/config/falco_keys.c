@@ -112,8 +112,12 @@ const struct falco_key falco_keys[] = {
 	NOTE("output_timeout", "2000", "each output has its own thread and queue: a slow one "
 				       "never holds the others"),
 	NOTE("syscall_event_timeouts.*", NULL, "no counterpart"),
-	NOTE("syscall_event_drops.*", NULL, "palisade counts every loss and raises its own "
-					    "events-dropped alert (docs/metrics.md)"),
+	MAP("syscall_event_drops.threshold", "`syscall_event_drops.threshold`"),
+	MAP("syscall_event_drops.actions", "`syscall_event_drops.actions` (ignore, log, alert, "
+					   "exit)"),
+	MAP("syscall_event_drops.rate", "`syscall_event_drops.rate`"),
+	MAP("syscall_event_drops.max_burst", "`syscall_event_drops.max_burst`"),
+	NOTE("syscall_event_drops.simulate_drops", "false", "no simulated drops"),
 	NOTE("base_syscalls.*", NULL, "palisade watches the syscalls the rules need "
 				      "(`sensor.syscalls`)"),
 	NOTE("time_format_iso_8601", "false", "output lines start with the time as Falco's "

@@ -270,6 +270,32 @@ static void proc_table(struct tr *t)
 	tr_origin(t, tr_at(t, "falco_libs.thread_table_size"), "falco_libs.thread_table_size");
 }
 
+/* syscall_event_drops: palisade's keys have Falco's names and meanings. */
+static void drops(struct tr *t)
+{
+	static const char *const keys[] = { "threshold", "rate", "max_burst" };
+	const struct falco_node *n = tr_at(t, "syscall_event_drops"), *a;
+	char path[64];
+
+	if (!n)
+		return;
+	tr_out(t, "syscall_event_drops:\n");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(path, sizeof(path), "syscall_event_drops.%s", keys[i]);
+		if (!tr_scalar(t, path, NULL))
+			continue;
+		tr_out(t, "  %s: ", keys[i]);
+		tr_quoted(t, tr_scalar(t, path, NULL));
+		tr_origin(t, tr_at(t, path), path);
+	}
+	a = falco_map_get(n, "actions");
+	if (a) {
+		tr_out(t, "  actions: ");
+		list_of(t, a, "syscall_event_drops.actions");
+		tr_origin(t, a, "syscall_event_drops.actions");
+	}
+}
+
 void tr_rules(struct tr *t)
 {
 	tr_out(t, "rules:\n");
@@ -280,4 +306,5 @@ void tr_rules(struct tr *t)
 	plugins(t);
 	engine(t);
 	proc_table(t);
+	drops(t);
 }

@@ -56,6 +56,9 @@ char *rules_alert_to_json(const struct rules_alert *a)
 	else
 		json_decref(tags);
 	json_object_set_new(o, "time", json_string(when));
+	/* palisade's extra: the rule fired without a decision (docs/rules.md). */
+	if (a->undecided)
+		json_object_set_new(o, "undecided", json_string(a->undecided));
 	fields = tags = NULL;
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 cleanup:

@@ -20,6 +20,7 @@ struct sensor {
 	void *ctx;
 	/* the batch a poll consumes (sensor_poll): records, and when it ends */
 	uint64_t batch_records, batch_end_ns;
+	bool batch_over; /* the last poll stopped at the end of its batch */
 	int ncpus;
 	char features[256];
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost
@@ -36,6 +37,9 @@ struct sensor {
 	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
+
+/* The host's root for the hold's container test, before load (hold.c). */
+void sensor_hold_configure(struct sensor *s);
 
 /* Attaches the syscall sensor for the syscalls spec watches (its interest
  * map already written), detaching what it no longer needs. */
