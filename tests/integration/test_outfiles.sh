@@ -83,7 +83,7 @@ check "the victim survived every attempt" [ "$(md5sum <"$victim")" = "$sum" ]
 # New files: recordings and event streams 0600, alerts 0640 (umask 022).
 umask 022
 start_agent_with --no-docker --rules "$rules" --record "$WORK/new.rec" -e "$WORK/new.json" \
-	-o "$WORK/new-alerts.json" || exit 1
+	--output "$WORK/new-alerts.json" || exit 1
 /bin/true
 sleep 1
 stop_agent
