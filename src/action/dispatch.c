@@ -318,6 +318,19 @@ static struct pending *park(struct action_dispatcher *d, int backend,
 	return p;
 }
 
+/* A deny with kill: true whose back-end does not kill: the caller is killed
+ * from user space, after the alert; the record says which. */
+static void kill_too(const struct action_target *t, struct action_result *res)
+{
+	struct action_result k;
+	char denied[sizeof(res->detail)];
+
+	action_kill_target(t, &k);
+	memcpy(denied, res->detail, sizeof(denied));
+	snprintf(res->detail, sizeof(res->detail), "%.150s; the caller: %.90s", denied,
+		 k.outcome == ACTION_DONE ? "killed after the alert" : k.detail);
+}
+
 void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a)
 {
 	struct plan_entry key = { .rule = a->rule }, *p;
@@ -390,6 +403,8 @@ void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 	ret = b->apply(b->ctx, &t, a->rule->action.type, &rec.res, pend ? pend->token : 0);
 	if (ret == 1)
 		return; /* its record comes through action_poll */
+	if (a->rule->action.kill && !b->kills_on_deny && rec.res.outcome == ACTION_DONE)
+		kill_too(&t, &rec.res);
 	if (pend) {
 		pthread_mutex_lock(&d->lock);
 		pend->used = false;

@@ -108,6 +108,12 @@ const struct config_key config_keys[] = {
 		       "rules.files; default: the embedded rules/palisade_rules.yaml" },
 	{ K("rules.enabled", CFG_BOOL, "true", "evaluate rules at all", G(rules_enabled)),
 	  SWITCH("no-rules", "false", BOTH), .flag_desc = "evaluate nothing (use with --events)" },
+	{ K("rules.protect", CFG_BOOL, "false",
+	    "also load palisade's protect set (rules/protect.yaml, embedded): denylisted "
+	    "executables killed at exec, shells in non-debug containers paused, account file "
+	    "writes denied and their writers killed, injection syscalls killed; with enforce "
+	    "(--enforce) they act, without it they report \"would have\" (docs/protect.md)",
+	    G(protect)), SWITCH("protect", "true", BOTH) },
 	{ K("rules.min_priority", CFG_PRIO, "DEBUG", "skip rules below this priority",
 	    G(min_priority)), .choices = PRIOS, FLAG("min-priority", "P", BOTH) },
 	{ K("rules.first_match", CFG_BOOL, "false",
