@@ -216,8 +216,16 @@ rules:
   - disable:
       tag: filesystem
 Y
-hup
-check "config.d's rules selection: reloaded" grep -q '^palisade: reloaded' "$WORK/agent.err"
+kill -HUP "$AGENT_PID"
+reloaded() { # three rule files recompile: give a loaded machine time
+	deadline=$(( $(date +%s) + 90 ))
+	until grep -q -e '^palisade: reloaded' -e '^palisade: reload failed' "$WORK/agent.err"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+	grep -q '^palisade: reloaded' "$WORK/agent.err"
+}
+check "config.d's rules selection: reloaded" reloaded
 sleep 2
 docker exec $C cat /etc/shadow >/dev/null
 sleep 3

@@ -137,7 +137,7 @@ ALERT='select(.rule=="su or sudo run in container" and .output_fields["container
 i=0
 until jq -e "$ALERT" "$WORK/alerts.json" >/dev/null 2>&1; do
 	i=$((i + 1))
-	[ $i -lt 50 ] || break
+	[ $i -lt 150 ] || break
 	sleep 0.2
 done
 check "the default rules raised the alert in the container" sh -c \
