@@ -390,6 +390,28 @@ static const struct config_key audit_keys[] = {
 	    O(audit.fsync)), .choices = "record|none" },
 };
 
+static const struct config_key nats_keys[] = {
+	{ K("url", CFG_STR, NULL, "the NATS server(s): nats://host:port or tls://host:port, "
+	    "comma-separated; user:password@ allowed", O(nats.url)), .required = true,
+	  .example = "nats://nats.example.net:4222" },
+	{ K("subject_prefix", CFG_STR, "palisade",
+	    "each alert goes to PREFIX.HOST.PRIORITY (HOST: the host name, dots and wildcards as "
+	    "_; PRIORITY: lower case)", O(nats.subject_prefix)) },
+	{ K("stream", CFG_STR, "PALISADE",
+	    "JetStream stream created over PREFIX.> when missing; \"\": never created (an "
+	    "operator's stream must cover the subjects)", O(nats.stream)) },
+	{ K("timeout_ms", CFG_UINT, "5000",
+	    "time allowed to connect, and to wait for the stream's acknowledgement",
+	    O(nats.timeout_ms)), .min = 100, .max = 600000 },
+	{ K("dedup_window_ms", CFG_UINT, "120000",
+	    "the duplicate window of a stream palisade creates: a message id seen within it "
+	    "is stored once", O(nats.dedup_window_ms)), .min = 1000, .max = 86400000 },
+	{ K("tls_ca", CFG_STR, "", "CA file verifying a tls:// server; empty: the system store",
+	    O(nats.tls_ca)) },
+	{ K("creds_file", CFG_STR, "", "NATS credentials file (JWT and seed); empty: none",
+	    O(nats.creds_file)) },
+};
+
 const struct config_sink_type config_sink_types[] = {
 	{ "stdout", sink_stdout_create, NULL, "alerts on standard output, one per line",
 	  ROWS(stdout_keys) },
@@ -405,6 +427,9 @@ const struct config_sink_type config_sink_types[] = {
 	{ "program", sink_program_create, sink_program_check,
 	  "each alert written to a program's standard input (Falco's program_output)",
 	  ROWS(program_keys) },
+	{ "nats", sink_nats_create, sink_nats_check,
+	  "NATS JetStream, acknowledged, with a message id for de-duplication (docs/fleet.md)",
+	  ROWS(nats_keys) },
 };
 const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
 

@@ -50,7 +50,8 @@ static bool is_audit_report(const char *start, size_t len)
 static bool first_line_has(const char *start, size_t len, const char *const keys[3])
 {
 	const char *nl = memchr(start, '\n', len);
-	json_t *o = json_loadb(start, nl ? (size_t)(nl - start) : len, 0, NULL);
+	/* As reals: an event's unsigned 64-bit arguments exceed jansson's integers. */
+	json_t *o = json_loadb(start, nl ? (size_t)(nl - start) : len, JSON_DECODE_INT_AS_REAL, NULL);
 	bool ok = json_is_object(o);
 
 	for (size_t i = 0; ok && i < 3 && keys[i]; i++)
@@ -121,8 +122,9 @@ static const char *refusal(const struct stat *st)
 		       "redirect root's write); remove it, or name the file it points to";
 	if (is_dev_null(st))
 		return NULL;
-	if (!S_ISREG(st->st_mode))
-		return "it is not a regular file (use \"-\" for stdout, \"none\" to discard)";
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+		return "it is neither a regular file nor a named pipe (use \"-\" for stdout, "
+		       "\"none\" to discard)";
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return "it is owned by another user, who could have planted it; remove it or "
 		       "choose another path";
@@ -141,7 +143,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 	ssize_t n;
 	bool ok;
 
-	if (st->st_size == 0 || spec->force || is_dev_null(st))
+	if (st->st_size == 0 || spec->force || is_dev_null(st) || S_ISFIFO(st->st_mode))
 		return 0;
 	buf = malloc(cap);
 	if (!buf)
@@ -164,8 +166,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 static int open_existing(int dirfd, const char *path, const struct outfile_spec *spec,
 			 const char *what, int *fd, bool dry)
 {
-	int flags = dry ? O_RDONLY | O_CLOEXEC | O_NOCTTY
-			: O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
+	int flags = O_CLOEXEC | O_NOCTTY;
 	int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 	char proc[64];
 	const char *why;
@@ -178,12 +179,21 @@ static int open_existing(int dirfd, const char *path, const struct outfile_spec 
 		ret = -errno;
 		goto cleanup;
 	}
+	/* A pipe is opened write-only, so that its reader going away is seen
+	 * (EPIPE) rather than hidden by a read end of our own; reading it to
+	 * check its kind would consume what another writer sent. */
+	if (S_ISFIFO(st.st_mode))
+		flags |= O_WRONLY;
+	else
+		flags |= dry ? O_RDONLY : O_RDWR | (spec->append ? O_APPEND : 0);
 	why = refusal(&st);
 	if (why) {
 		fprintf(stderr, "palisade: %s %s: refusing to write it: %s\n", what, path, why);
 		ret = -EPERM;
 		goto cleanup;
 	}
+	if (dry && S_ISFIFO(st.st_mode))
+		goto cleanup; /* opening it would wait for a reader */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	*fd = open(proc, flags);
 	if (*fd < 0) {

@@ -1,8 +1,9 @@
 /*
  * An alert as Falco's JSON: hostname, output, output_fields (typed), priority,
  * rule, source, tags, time (RFC 3339, nanoseconds, UTC). Tools behind
- * falcosidekick read exactly these keys; palisade adds nothing at the top
- * level beyond them (its container context is in output_fields).
+ * falcosidekick read exactly these keys and ignore others; palisade adds
+ * host_id and agent_version at the top level (its container context is in
+ * output_fields).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -56,7 +57,11 @@ char *rules_alert_to_json(const struct rules_alert *a)
 	else
 		json_decref(tags);
 	json_object_set_new(o, "time", json_string(when));
-	/* palisade's extra: the rule fired without a decision (docs/rules.md). */
+	/* palisade's extras: which machine and agent (a fleet's consumers tell
+	 * hosts apart by it; docs/fleet.md), and a rule fired without a
+	 * decision (docs/rules.md). */
+	json_object_set_new(o, "host_id", json_string(rules_host_id()));
+	json_object_set_new(o, "agent_version", json_string(rules_agent_version()));
 	if (a->undecided)
 		json_object_set_new(o, "undecided", json_string(a->undecided));
 	fields = tags = NULL;
