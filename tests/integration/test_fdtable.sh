@@ -154,7 +154,7 @@ check "near misses: no traversal, or read from a shell, raise nothing" sh -c \
 stop_agent
 
 # Default rules (they watch opens, need no close or dup): no fd table.
-start_agent -o none || exit 1
+start_agent --output none || exit 1
 check "default rules: fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
 
