@@ -206,8 +206,9 @@ int config_cli_main(int argc, char **argv)
 	}
 	fprintf(argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? stdout
 										      : stderr,
-		"Usage: palisade config check FILE   check a configuration file (file:line "
-		"errors)\n"
+		"Usage: palisade config check FILE   check a configuration file as `run` does\n"
+		"                                    before it starts anything: keys (file:line),\n"
+		"                                    rules, outputs, files, listeners\n"
 		"       palisade config keys         every key, its type, default and meaning "
 		"(Markdown)\n"
 		"       palisade config keys --sink TYPE   the keys of one sink type\n"
