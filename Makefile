@@ -8,7 +8,7 @@ BPFTOOL   ?= bpftool
 BUILD     := build
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS      := -lbpf -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lpthread -lm
+LIBS      := -lbpf -lsystemd -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lpthread -lm
 WARNINGS  := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
              -Wold-style-definition -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wundef -Wnull-dereference -Wimplicit-fallthrough
@@ -29,8 +29,18 @@ SAN_OBJS  := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# `make install` (PREFIX, DESTDIR): docs/install.md.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION     := $(shell sed -n 's/.*PALISADE_VERSION "\(.*\)"/\1/p' src/version.h)
+
 .SECONDARY:
-.PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint
+.PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint install \
+	uninstall deb image
 all: palisade
 
 deps:
@@ -137,8 +147,59 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Isrc -Ibpf -D_GNU_SOURCE $(SRCS) src/main.c
 
+# What `make install` adds beside the binary, generated from it: the man
+# page from --help, the configuration from the settings table.
+$(BUILD)/palisade.8: palisade dist/man.sh
+	sh dist/man.sh ./palisade >$@.tmp && mv $@.tmp $@
+
+# (Regenerated on every install: they depend on PREFIX and SYSCONFDIR too.)
+$(BUILD)/palisade.yaml: palisade FORCE
+	./palisade config example 'rules.files=[$(SYSCONFDIR)/palisade/rules.d]' >$@.tmp
+	./palisade config check $@.tmp >/dev/null && mv $@.tmp $@
+
+$(BUILD)/palisade.service: dist/palisade.service.in FORCE
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' $< >$@.tmp && mv $@.tmp $@
+
+# The configuration and the rules are the administrator's once installed:
+# an existing file is kept (the Debian package treats them as conffiles).
+install: palisade $(BUILD)/palisade.8 $(BUILD)/palisade.yaml $(BUILD)/palisade.service
+	install -D -m 0755 palisade $(DESTDIR)$(BINDIR)/palisade
+	@for f in palisade.yaml:$(BUILD)/palisade.yaml rules.d/palisade_rules.yaml:rules/palisade_rules.yaml; do \
+		dst=$(DESTDIR)$(SYSCONFDIR)/palisade/$${f%%:*}; \
+		if [ -e "$$dst" ]; then echo "install: kept the existing $$dst"; \
+		else echo "install -D -m 0644 $${f#*:} $$dst"; install -D -m 0644 "$${f#*:}" "$$dst"; fi; \
+	done
+	install -D -m 0644 $(BUILD)/palisade.service $(DESTDIR)$(UNITDIR)/palisade.service
+	install -D -m 0644 dist/palisade.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/palisade
+	install -D -m 0644 dist/palisade.bash-completion $(DESTDIR)$(BASHCOMPDIR)/palisade
+	install -D -m 0644 $(BUILD)/palisade.8 $(DESTDIR)$(MANDIR)/man8/palisade.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/palisade $(DESTDIR)$(UNITDIR)/palisade.service \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/palisade $(DESTDIR)$(BASHCOMPDIR)/palisade \
+		$(DESTDIR)$(MANDIR)/man8/palisade.8
+	@echo "uninstall: kept $(DESTDIR)$(SYSCONFDIR)/palisade (configuration and rules)"
+
+# The Debian package, built with debhelper (debian/) from a copy of this tree
+# (dpkg-buildpackage writes beside the source): $(BUILD)/deb/palisade_*.deb.
+deb:
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+		{ echo "deb: debian/changelog is not at version $(VERSION) (src/version.h)"; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/palisade-$(VERSION)
+	tar -c --exclude=./build --exclude=./palisade --exclude=./.git . | \
+		tar -x -C $(BUILD)/deb/palisade-$(VERSION)
+	cd $(BUILD)/deb/palisade-$(VERSION) && \
+		DEB_BUILD_OPTIONS="parallel=2 $${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -b -us -uc
+	@ls $(BUILD)/deb/*.deb
+
+# The agent's container image (docs/container.md), from the built binary.
+image: palisade
+	sh dist/image.sh
+
+FORCE:
+
 clean:
 	rm -rf $(BUILD) palisade
 	$(MAKE) -C bench clean
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' -type f 2>/dev/null)

@@ -97,7 +97,9 @@ static __always_inline void submit(void *rec, __u64 size)
 	__u64 flags = BPF_RB_NO_WAKEUP, queued;
 
 	queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	if (queued < wakeup_bytes && queued + size >= wakeup_bytes)
+	/* A held process waits for the agent: its record wakes it at once. */
+	if ((queued < wakeup_bytes && queued + size >= wakeup_bytes) ||
+	    (((struct ev_header *)rec)->flags & EV_F_HELD))
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, flags))
 		count(CNT_RINGBUF_FULL);

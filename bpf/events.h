@@ -41,6 +41,9 @@ enum ev_kind {
 #define EV_F_ENV_TRUNC (1u << 5)  /* environment longer than EV_ENV_MAX */
 #define EV_F_PF_NAME (1u << 6)    /* EV_SYSCALL: the pre-filter's name gate kept it by the
 				   * leader's name or a rename mark (bpf/prefilter_names.bpf.h) */
+#define EV_F_HELD (1u << 7)       /* EV_EXEC: the first exec of a cgroup the agent had not
+				   * armed: stopped (SIGSTOP) before its first instruction
+				   * until the agent arms it (bpf/hold.bpf.h) */
 
 #define EV_COMM_LEN 16
 /* Bytes of a resolved path, and path components walked, before truncation. */
@@ -72,6 +75,8 @@ enum ev_counter {
 	CNT_ENTRY_KILLED,     /* callers killed at syscall entry (bpf/process.bpf.c) */
 	CNT_TRUNC_ENV,        /* an environment was truncated */
 	CNT_KILL_FAILED,      /* an in-kernel SIGKILL could not be sent (user space kills) */
+	CNT_HELD,             /* first execs of unarmed container cgroups held (bpf/hold.bpf.h) */
+	CNT_HOLD_FAILED,      /* such an exec that could not be held (table full, signal refused) */
 	CNT_MAX,
 };
 
@@ -340,6 +345,19 @@ struct ev_syscall {
 #define EXEC_SCOPE_SLOTS 32
 #define EXEC_SCOPE_CGROUPS 16384
 
+/*
+ * The hold (bpf/hold.bpf.h): the held map, thread-group id -> hold_value,
+ * lists the processes stopped at their first exec in a cgroup the agent had
+ * not armed; the armed map (cgroup id -> 1) lists the cgroups whose
+ * enforcement is in place. User space deletes a held entry to claim its
+ * release (exactly one of the releasing paths succeeds).
+ */
+#define HOLD_MAX 4096
+struct hold_value {
+	__u64 cgroup_id;
+	__u64 since_ns; /* CLOCK_BOOTTIME when it was held */
+};
+
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX + EV_ENV_MAX)
 
@@ -355,6 +373,7 @@ EV_ASSERT(sizeof(struct ev_exec) == 192);
 EV_ASSERT(__builtin_offsetof(struct ev_fork, pgrp) == 144);
 EV_ASSERT(sizeof(struct ev_fork) == 160);
 EV_ASSERT(sizeof(struct ev_exit) == 136);
+EV_ASSERT(sizeof(struct hold_value) == 16);
 EV_ASSERT(sizeof(struct ev_sock) == 48);
 EV_ASSERT(sizeof(struct ev_syscall) == 288);
 EV_ASSERT(sizeof(struct pf_key) == 260);

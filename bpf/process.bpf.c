@@ -6,6 +6,7 @@
  */
 #include "common.bpf.h"
 #include "exec_deny.bpf.h"
+#include "hold.bpf.h"
 #include "procenv.bpf.h"
 
 #define CLONE_VM 0x00000100
@@ -115,6 +116,9 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 			count(CNT_KILL_FAILED);
 		}
 	}
+	/* Not killed: a new container's first exec waits until it is armed. */
+	if (!(e->hdr.flags & EV_F_KILLED) && hold_first_exec(task, e->hdr.cgroup_id))
+		e->hdr.flags |= EV_F_HELD;
 	cwd_len = walk_path(&pwd, &root, s->data + size, &trunc);
 	if (trunc) {
 		e->hdr.flags |= EV_F_CWD_TRUNC;
@@ -208,6 +212,7 @@ int BPF_PROG(on_exit, struct task_struct *task)
 		return 0;
 	if (is_agent(task))
 		return 0;
+	hold_forget(task);
 	s = scratch_get();
 	if (!s)
 		return 0;

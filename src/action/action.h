@@ -87,6 +87,12 @@ struct action_backend {
 	/* Optional: a container's cgroup was seen (or its metadata changed):
 	 * keeps kernel-side container scopes current. Event thread. */
 	void (*observe)(void *ctx, uint64_t cgroup_id, const struct container_info *c);
+	/* Optional: the container of cgroup_id is about to run its first
+	 * instruction under the agent (its first exec is held, or it ran before
+	 * the agent: process pid is in it): put this back-end's enforcement in
+	 * place for it now, synchronously (fanotify marks its root). 0 or a
+	 * negative errno. Event thread. */
+	int (*arm)(void *ctx, uint64_t cgroup_id, uint32_t pid, const struct container_info *c);
 	void *ctx;
 };
 
@@ -94,6 +100,13 @@ struct action_dispatcher;
 
 /* Hands on an alert whose action finished later (ownership passes). */
 typedef void (*action_emit_fn)(struct alert *al, void *ctx);
+
+/* The hold (src/action/hold.c, docs/enforcement.md "No window"). */
+#define ACTION_HOLD_TIMEOUT_MS_DEFAULT 2000
+struct action_hold_config {
+	unsigned timeout_ms; /* a hold the agent is late with is answered: 0 = default */
+	bool timeout_kill;   /* then killed (fail-closed); default released unarmed */
+};
 
 struct action_config {
 	bool enforce;         /* global mode: false = audit (report "would have") */
@@ -135,8 +148,25 @@ bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
 		    const struct container_info *c);
 
-/* Emits the alerts of asynchronous actions that finished. Event thread. */
+/* Emits the alerts of asynchronous actions that finished, and releases
+ * the holds that waited for them. Event thread. */
 void action_poll(struct action_dispatcher *d);
+
+struct sensor;
+struct event;
+/*
+ * Holds the first exec of every container cgroup not armed yet, before its
+ * first instruction, whenever the plan has a rule that acts (now, and after
+ * each action_plan): the process is released once its exec was judged and
+ * every back-end armed its container (bpf/hold.bpf.h, hold.c). Forks the
+ * guardian that releases every hold if the agent dies. Call after the first
+ * action_plan, before the /proc snapshot. 0 or a negative errno (printed).
+ */
+int action_hold_start(struct action_dispatcher *d, struct sensor *s,
+		      const struct action_hold_config *cfg);
+/* Every event, after its rules ran (snapshot records included): arms the
+ * containers found running at start, releases a judged held exec. */
+void action_event_done(struct action_dispatcher *d, const struct event *ev);
 
 /* From a back-end's own thread: the result of an apply that returned 1. */
 void action_complete(struct action_dispatcher *d, uint64_t token,
@@ -146,7 +176,6 @@ void action_complete(struct action_dispatcher *d, uint64_t token,
 void action_print_counters(struct action_dispatcher *d, FILE *f);
 
 /* ---- the back-ends of this folder ---- */
-struct sensor;
 /* In-kernel exec kill (bpf/exec_deny.bpf.h); falls back to user-space kill
  * for an exec the kernel did not kill. NULL sensor: not offered. */
 int action_exec_kernel_backend(struct sensor *s, struct action_backend *out);
@@ -173,5 +202,10 @@ extern const char *const action_protected_names[];
 
 /* Kills pid if it is still the process that started at start_ns (0: any). */
 void action_kill_pid(uint32_t pid, uint64_t start_ns, struct action_result *res);
+/* The user-space kill of an alert's process; the detail says when it was
+ * held at exec (it never ran). */
+void action_kill_target(const struct action_target *t, struct action_result *res);
+/* The same with any signal (SIGCONT releases a held process). */
+void action_signal_pid(uint32_t pid, uint64_t start_ns, int sig, struct action_result *res);
 
 #endif

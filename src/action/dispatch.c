@@ -35,6 +35,7 @@ struct pending {
 	int backend;
 	enum rules_action type;
 	bool enforce;
+	uint32_t pid; /* the target */
 	struct alert *al; /* owned; NULL: nothing to emit (no outputs) */
 	struct action_result res;
 };
@@ -51,6 +52,7 @@ struct action_dispatcher {
 	pthread_mutex_t lock; /* pending[] */
 	struct pending pending[PENDING_MAX];
 	uint64_t next_token;
+	struct action_hold *hold; /* NULL: no hold (action_hold_start) */
 };
 
 int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out)
@@ -74,6 +76,7 @@ void action_dispatcher_free(struct action_dispatcher *d)
 	for (size_t i = 0; i < PENDING_MAX; i++) /* never finished: nothing to say */
 		if (d->pending[i].used)
 			alert_free(d->pending[i].al);
+	action_hold_free(d->hold);
 	pthread_mutex_destroy(&d->lock);
 	free(d->plan);
 	free(d);
@@ -144,6 +147,15 @@ static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t
 	return 0;
 }
 
+/* Does some rule act (not only report)? Then new containers are held. */
+static bool plan_enforces(const struct action_dispatcher *d)
+{
+	for (size_t i = 0; i < d->n_plan; i++)
+		if (d->plan[i].backend >= 0 && d->plan[i].enforce)
+			return true;
+	return false;
+}
+
 int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 {
 	size_t n = e ? rules_engine_rule_count(e) : 0;
@@ -188,7 +200,53 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 		d->n_plan++;
 	}
 	qsort(d->plan, d->n_plan, sizeof(*d->plan), by_rule);
+	if (d->hold)
+		action_hold_plan(d->hold, plan_enforces(d));
 	return err;
+}
+
+int action_hold_start(struct action_dispatcher *d, struct sensor *s,
+		      const struct action_hold_config *cfg)
+{
+	int err = action_hold_new(s, cfg, &d->hold);
+
+	return err ?: action_hold_plan(d->hold, plan_enforces(d));
+}
+
+void action_event_done(struct action_dispatcher *d, const struct event *ev)
+{
+	action_hold_event(d, d->hold, ev);
+}
+
+int action_arm_backends(struct action_dispatcher *d, uint64_t cgroup_id, uint32_t pid,
+			const struct container_info *c)
+{
+	int failed = 0, ret;
+
+	for (size_t k = 0; k < d->n_b; k++) {
+		if (!d->b[k].arm || !d->cnt[k].rules)
+			continue;
+		ret = d->b[k].arm(d->b[k].ctx, cgroup_id, pid, c);
+		/* Gone (killed by a rule, or released late and exited): nothing
+		 * is left to arm through it. */
+		if (ret && ret != -ENOENT && ret != -ESRCH) {
+			failed = ret;
+			fprintf(d->cfg.log, "palisade: hold: %s could not arm the container of pid "
+					    "%u: %s\n", d->b[k].name, pid, strerror(-ret));
+		}
+	}
+	return failed;
+}
+
+bool action_pending_for(struct action_dispatcher *d, uint32_t pid)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < PENDING_MAX && !found; i++)
+		found = d->pending[i].used && d->pending[i].pid == pid;
+	pthread_mutex_unlock(&d->lock);
+	return found;
 }
 
 static void count(struct action_dispatcher *d, int backend, enum action_outcome o,
@@ -210,7 +268,7 @@ static const char *target_exe(const struct event *ev)
 /* Park an asynchronous action (and its alert) until action_complete. NULL
  * when full. */
 static struct pending *park(struct action_dispatcher *d, int backend, enum rules_action type,
-			    struct alert *al)
+			    uint32_t pid, struct alert *al)
 {
 	struct pending *p = NULL;
 
@@ -225,6 +283,7 @@ static struct pending *park(struct action_dispatcher *d, int backend, enum rules
 		p->backend = backend;
 		p->type = type;
 		p->enforce = true;
+		p->pid = pid;
 		p->al = al;
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -308,7 +367,7 @@ bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 		return false;
 	}
 	if (b->types & ((1u << RULES_ACTION_PAUSE) | (1u << RULES_ACTION_STOP))) {
-		pend = park(d, p->backend, type, al);
+		pend = park(d, p->backend, type, t.pid, al);
 		if (!pend) {
 			res.outcome = ACTION_FAILED;
 			snprintf(res.detail, sizeof(res.detail), "too many actions pending (%d)",
@@ -375,6 +434,7 @@ void action_poll(struct action_dispatcher *d)
 		if (done.al)
 			d->cfg.emit(done.al, d->cfg.emit_ctx);
 	}
+	action_hold_poll(d, d->hold, d->cfg.counted, d->cfg.counted_ctx);
 }
 
 void action_print_counters(struct action_dispatcher *d, FILE *f)
@@ -397,4 +457,5 @@ void action_print_counters(struct action_dispatcher *d, FILE *f)
 	fprintf(f, " unserved rules %llu; out of scope %llu; record errors %llu\n",
 		(unsigned long long)d->unserved, (unsigned long long)d->out_of_scope,
 		(unsigned long long)d->emit_errors);
+	action_hold_print(d->hold, f);
 }

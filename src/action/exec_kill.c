@@ -10,8 +10,9 @@
  * container` in the condition) get a scope bit each; every container cgroup
  * the agent sees gets the bits of the scopes its container is in
  * (exec_scope_cgroup), so the kernel kills there only. A container's cgroup
- * is learnt from its first event: that first exec (usually its entrypoint)
- * is judged by user space, every later one by the kernel.
+ * is learnt from its first exec, which the hold stops before its first
+ * instruction (bpf/hold.bpf.h): user space judges that one and kills it
+ * while it is held; every later exec is judged by the kernel.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -190,9 +191,11 @@ static int exec_apply(void *ctx, const struct action_target *t, enum rules_actio
 		return 0;
 	}
 	/* Not this exec (an event other than the exec, or a value the kernel
-	 * could not list): the user-space kill is what is left. */
-	action_kill_pid(t->pid, t->start_ns, res);
-	if (res->outcome == ACTION_DONE) {
+	 * could not list), or a new container's first exec, which the kernel
+	 * judged before its scope bits were in place and held: the user-space
+	 * kill is what is left. */
+	action_kill_target(t, res);
+	if (res->outcome == ACTION_DONE && !(t->ev_flags & EV_F_HELD)) {
 		char done[sizeof(res->detail)];
 
 		memcpy(done, res->detail, sizeof(done));

@@ -33,6 +33,14 @@
 #define READ_BUF (FGUARD_PENDING_MAX * sizeof(struct fanotify_event_metadata))
 #define KEEPER_TICK_MS 10
 
+uint64_t fguard_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t fguard_now_ns(void)
 {
 	struct timespec ts;
@@ -134,24 +142,25 @@ static void log_answer(struct fguard *g, const struct fguard_pending *p, enum fg
 
 	pthread_mutex_lock(&g->log_lock);
 	l = &g->log[g->log_next++ % FGUARD_OUTCOMES_MAX];
-	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_now_ns() },
+	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_boot_ns() },
 				     .tid = p->tid, .kind = p->kind };
 	pthread_mutex_unlock(&g->log_lock);
 }
 
 int fguard_outcome_take(struct fguard *g, uint32_t tid, enum fguard_kind kind,
-			uint64_t max_age_ns, struct fguard_outcome *out)
+			uint64_t done_ns, uint64_t max_age_ns, struct fguard_outcome *out)
 {
-	uint64_t now = fguard_now_ns();
 	int ret = -ENOENT;
 
 	pthread_mutex_lock(&g->log_lock);
-	/* Newest first: a thread's last operation of this kind is the one whose
-	 * completion the caller saw. */
+	/* Newest first, from the operation's completion back: the thread's
+	 * last answer of this kind before it (a later one is its next open). */
 	for (size_t i = 1; i <= FGUARD_OUTCOMES_MAX && i <= g->log_next; i++) {
 		struct fguard_logged *l = &g->log[(g->log_next - i) % FGUARD_OUTCOMES_MAX];
 
-		if (now - l->o.ns > max_age_ns)
+		if (l->o.ns > done_ns)
+			continue;
+		if (done_ns - l->o.ns > max_age_ns)
 			break;
 		if (l->tid != tid || l->kind != kind || l->taken)
 			continue;
@@ -227,13 +236,14 @@ static void answer_once(struct fguard *g, struct fguard_pending *p, enum fguard_
 
 	if (p->answered)
 		return;
+	/* Logged before the caller can go on: its syscall completes after. */
+	if (p->judged || by_watchdog)
+		log_answer(g, p, v, by_watchdog ? FGUARD_WHY_TIMEOUT :
+				     p->why_error ? FGUARD_WHY_ERROR : FGUARD_WHY_JUDGED);
 	resp.response = v == FGUARD_DENY ? FAN_DENY : FAN_ALLOW;
 	if (write(g->fan_fd, &resp, sizeof(resp)) != sizeof(resp))
 		fguard_count(&g->st.errors, 1);
 	p->answered = true;
-	if (p->judged || by_watchdog)
-		log_answer(g, p, v, by_watchdog ? FGUARD_WHY_TIMEOUT :
-				     p->why_error ? FGUARD_WHY_ERROR : FGUARD_WHY_JUDGED);
 	fguard_hist_add(&g->st.latency, fguard_now_ns() - p->t0_ns);
 	if (by_watchdog)
 		fguard_count(&g->st.timeouts, 1);
@@ -415,7 +425,9 @@ static void *keeper_main(void *arg)
 			last_scan = now;
 		}
 		if (now - last_host >= FGUARD_REMARK_MS * 1000000ull) {
+			pthread_mutex_lock(&g->roots_lock);
 			fguard_mark_root(g, 0, &placed);
+			pthread_mutex_unlock(&g->roots_lock);
 			last_host = now;
 		}
 	}
@@ -446,6 +458,7 @@ int fguard_new(const struct fguard_config *cfg, struct fguard **out)
 	pthread_mutex_init(&g->pending_lock, NULL);
 	pthread_mutex_init(&g->queue_lock, NULL);
 	pthread_mutex_init(&g->log_lock, NULL);
+	pthread_mutex_init(&g->roots_lock, NULL);
 	ret = fguard_plan_build(cfg->rules, &g->plan, g->cfg.log);
 	if (ret < 0)
 		goto cleanup;
@@ -549,6 +562,7 @@ void fguard_free(struct fguard *g)
 	pthread_mutex_destroy(&g->pending_lock);
 	pthread_mutex_destroy(&g->queue_lock);
 	pthread_mutex_destroy(&g->log_lock);
+	pthread_mutex_destroy(&g->roots_lock);
 	free(g);
 }
 

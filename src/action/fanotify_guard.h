@@ -176,13 +176,21 @@ enum fguard_answer_why {
 struct fguard_outcome {
 	enum fguard_verdict verdict;
 	enum fguard_answer_why why;
-	uint64_t ns; /* CLOCK_MONOTONIC of the answer */
+	uint64_t ns; /* CLOCK_BOOTTIME just before the answer */
 };
-/* The newest answer for thread tid's operation of this kind, no older than
- * max_age_ns, not taken before; marks it taken. -ENOENT: the guard never
- * answered such an event of tid (it never saw it). Any thread. */
+/* The newest answer for thread tid's operation of this kind given before
+ * done_ns (CLOCK_BOOTTIME: the event's time, when the operation completed)
+ * and no older than max_age_ns before it, not taken before; marks it taken.
+ * -ENOENT: the guard never answered such an event of tid (it never saw it).
+ * Any thread. */
 int fguard_outcome_take(struct fguard *g, uint32_t tid, enum fguard_kind kind,
-			uint64_t max_age_ns, struct fguard_outcome *out);
+			uint64_t done_ns, uint64_t max_age_ns, struct fguard_outcome *out);
+/* Marks the root of process pid now, if it is a root the guard has not
+ * marked yet (a container whose first exec is held: src/action/hold.c). 0
+ * (also for the host's root, marked at start), or a negative errno. Any
+ * thread. */
+int fguard_arm_root(struct fguard *g, uint32_t pid);
+
 struct action_target;
 struct action_result;
 /* The record of a deny rule's alert (fanotify_result.c): done only when the

@@ -234,6 +234,45 @@ static struct fguard_root *find_root(struct fguard *g, dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/* Marks (again) root r, from process pid; the announcement once. Lock held. */
+static void mark_root_now(struct fguard *g, struct fguard_root *r, uint32_t pid, uint64_t now)
+{
+	r->pid = pid;
+	if (!r->announced)
+		fprintf(g->cfg.log, "palisade: fanotify: watching the root of pid %u\n", r->pid);
+	r->announced = true;
+	/* Not described yet: marked again at the next scan. */
+	r->marked_ns = fguard_mark_root(g, r->pid, &r->marks) == 1 ? 0 : now;
+}
+
+int fguard_arm_root(struct fguard *g, uint32_t pid)
+{
+	char path[300];
+	struct fguard_root *r;
+	struct stat st;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%u/root/", g->procfs, pid);
+	if (stat(path, &st))
+		return -errno;
+	if (st.st_dev == g->host_dev && st.st_ino == g->host_ino)
+		return 0; /* the host's marks are in place */
+	pthread_mutex_lock(&g->roots_lock);
+	r = find_root(g, st.st_dev, st.st_ino);
+	if (!r && g->n_roots < FGUARD_ROOTS_MAX) {
+		r = &g->roots[g->n_roots++];
+		*r = (struct fguard_root){ .dev = st.st_dev, .ino = st.st_ino, .seen = true };
+	}
+	if (!r)
+		ret = -ENOSPC;
+	else if (!r->marked_ns)
+		mark_root_now(g, r, pid, fguard_now_ns());
+	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);
+	publish_marks(g);
+	pthread_mutex_unlock(&g->roots_lock);
+	return ret;
+}
+
 void fguard_scan_roots(struct fguard *g)
 {
 	uint64_t now = fguard_now_ns();
@@ -242,6 +281,7 @@ void fguard_scan_roots(struct fguard *g)
 
 	if (!dp)
 		return;
+	pthread_mutex_lock(&g->roots_lock);
 	for (size_t i = 0; i < g->n_roots; i++)
 		g->roots[i].seen = false;
 	while ((d = readdir(dp))) {
@@ -272,15 +312,11 @@ void fguard_scan_roots(struct fguard *g)
 			*r = g->roots[--g->n_roots];
 			continue;
 		}
-		if (!r->announced)
-			fprintf(g->cfg.log, "palisade: fanotify: watching the root of pid %u\n",
-				r->pid);
-		r->announced = true;
 		if (!r->marked_ns || now - r->marked_ns >= FGUARD_REMARK_MS * 1000000ull)
-			/* Not described yet: marked again at the next scan. */
-			r->marked_ns = fguard_mark_root(g, r->pid, &r->marks) == 1 ? 0 : now;
+			mark_root_now(g, r, r->pid, now);
 		i++;
 	}
 	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);
 	publish_marks(g);
+	pthread_mutex_unlock(&g->roots_lock);
 }

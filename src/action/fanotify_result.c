@@ -59,8 +59,14 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 		snprintf(res->detail, sizeof(res->detail), "the fanotify guard is not running");
 		return;
 	}
-	if (fguard_outcome_take(g, ev->hdr->tid, kind, ANSWER_MAX_AGE_NS, &o) == 0) {
+	if (fguard_outcome_take(g, ev->hdr->tid, kind, ev->hdr->ts_ns, ANSWER_MAX_AGE_NS, &o) == 0) {
 		answered(&o, kind, res);
+		return;
+	}
+	if (kind == FGUARD_EXEC && (t->ev_flags & EV_F_HELD)) {
+		/* A new container's first exec: its root was not marked yet, but
+		 * the hold stopped it before its first instruction. */
+		action_kill_target(t, res);
 		return;
 	}
 	if (ev->kind == EV_SYSCALL && ev->res < 0) {

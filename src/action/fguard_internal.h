@@ -57,7 +57,9 @@ struct fguard {
 	bool decider_running, keeper_running;
 	bool stopping; /* __atomic: fguard_free has begun */
 
-	/* the keeper thread only */
+	/* the keeper thread, and fguard_arm_root (the event thread), under
+	 * roots_lock */
+	pthread_mutex_t roots_lock;
 	void *keeper_snap; /* PROC_SNAPSHOT_REC_MAX */
 	struct fguard_root *roots;
 	size_t n_roots;
@@ -97,6 +99,7 @@ static inline void fguard_count(uint64_t *c, uint64_t n)
 }
 
 uint64_t fguard_now_ns(void); /* CLOCK_MONOTONIC */
+uint64_t fguard_boot_ns(void); /* CLOCK_BOOTTIME, the events' clock */
 
 /* fanotify_marks.c: marks every served path under one root (pid 0: the
  * host's, else /proc/PID/root), *placed the marks now in place. Returns 1

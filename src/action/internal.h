@@ -15,4 +15,28 @@ enum scope_verdict { SCOPE_IN, SCOPE_OUT, SCOPE_UNKNOWN };
 enum scope_verdict action_scope_check(const struct rules_action_spec *s,
 				      const struct container_info *c);
 
+/* The hold (hold.c), owned by the dispatcher. */
+struct action_hold;
+int action_hold_new(struct sensor *s, const struct action_hold_config *cfg,
+		    struct action_hold **out);
+/* The plan changed: every cgroup is disarmed; holding is on when it enforces. */
+int action_hold_plan(struct action_hold *h, bool enforcing);
+void action_hold_event(struct action_dispatcher *d, struct action_hold *h,
+		       const struct event *ev);
+void action_hold_release(struct action_dispatcher *d, struct action_hold *h, uint32_t pid,
+			 uint64_t start_ns, uint64_t cgroup, const struct container_info *c);
+void action_hold_poll(struct action_dispatcher *d, struct action_hold *h,
+		      void (*counted)(void *ctx, const char *action, const char *outcome),
+		      void *ctx);
+void action_hold_print(struct action_hold *h, FILE *f);
+/* Releases whatever is still held (fail-open), stops the keeper and the
+ * guardian. */
+void action_hold_free(struct action_hold *h);
+
+/* dispatch.c, for the hold: every back-end's arm op (nonzero: one failed,
+ * logged); whether an action on pid is still on its way. */
+int action_arm_backends(struct action_dispatcher *d, uint64_t cgroup_id, uint32_t pid,
+			const struct container_info *c);
+bool action_pending_for(struct action_dispatcher *d, uint32_t pid);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "action/action.h"
+#include "events.h"
 
 /* Start time of pid in CLOCK_BOOTTIME ns, from /proc/PID/stat field 22. */
 static int proc_start_ns(uint32_t pid, uint64_t *out)
@@ -43,6 +44,11 @@ static int proc_start_ns(uint32_t pid, uint64_t *out)
 
 void action_kill_pid(uint32_t pid, uint64_t start_ns, struct action_result *res)
 {
+	action_signal_pid(pid, start_ns, SIGKILL, res);
+}
+
+void action_signal_pid(uint32_t pid, uint64_t start_ns, int sig, struct action_result *res)
+{
 	uint64_t started, tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 
@@ -60,16 +66,30 @@ void action_kill_pid(uint32_t pid, uint64_t start_ns, struct action_result *res)
 			 "process already exited (pid %u now belongs to another process)", pid);
 		goto cleanup;
 	}
-	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
+	if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0) {
 		res->outcome = ACTION_FAILED;
 		snprintf(res->detail, sizeof(res->detail), "%s",
 			 errno == ESRCH ? "process already exited" : strerror(errno));
 		goto cleanup;
 	}
 	res->outcome = ACTION_DONE;
-	snprintf(res->detail, sizeof(res->detail), "SIGKILL sent to pid %u", pid);
+	snprintf(res->detail, sizeof(res->detail), "%s sent to pid %u",
+		 sig == SIGKILL ? "SIGKILL" : sig == SIGCONT ? "SIGCONT" : "a signal", pid);
 cleanup:
 	close(fd);
+}
+
+void action_kill_target(const struct action_target *t, struct action_result *res)
+{
+	char done[sizeof(res->detail)];
+
+	action_kill_pid(t->pid, t->start_ns, res);
+	if (res->outcome != ACTION_DONE || !(t->ev_flags & EV_F_HELD))
+		return;
+	/* Stopped at exec by the hold (bpf/hold.bpf.h): it never ran. */
+	memcpy(done, res->detail, sizeof(done));
+	snprintf(res->detail, sizeof(res->detail), "%.120s while held at exec, before its first "
+		 "instruction (a new container's first exec)", done);
 }
 
 static int proc_prepare(void *ctx, struct rules_engine *e, size_t index,
@@ -92,7 +112,7 @@ static int proc_apply(void *ctx, const struct action_target *t, enum rules_actio
 	(void)ctx;
 	(void)type;
 	(void)token;
-	action_kill_pid(t->pid, t->start_ns, res);
+	action_kill_target(t, res);
 	return 0;
 }
 

@@ -286,6 +286,12 @@ static void collect_rules(struct agent_metrics *m, struct metrics_writer *w)
 		"Alerts dropped as identical to one within the dedup window.", st.deduplicated);
 	counter(w, "palisade_rules_limiter_evictions_total",
 		"Rate-limiter slots recycled because the limiter was full.", st.limiter_evictions);
+	counter(w, "palisade_rules_regex_errors_total",
+		"Regex matches that failed on a bound (match, depth, heap or JIT stack limit).",
+		st.regex_errors);
+	counter(w, "palisade_rules_undecided_total",
+		"Rules fired because a failed regex match left their condition undecided "
+		"(fail closed).", st.undecided);
 	gauge(w, "palisade_rules_loaded", "Rules loaded.", (double)st.rules_loaded);
 	gauge(w, "palisade_rules_enabled", "Rules loaded and enabled.", (double)st.rules_enabled);
 	gauge(w, "palisade_rules_cannot_fire",
@@ -311,6 +317,7 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		{ CNT_READ_FAIL, "read_failed" },
 		{ CNT_TRUNC_ENV, "env_truncated" },
 		{ CNT_KILL_FAILED, "kill_failed" },
+		{ CNT_HOLD_FAILED, "hold_failed" },
 	};
 	struct sensor_info si;
 	char cpu[16];
@@ -330,7 +337,8 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 	metrics_family(w, "palisade_kernel_losses_total", METRICS_COUNTER,
 		       "What the BPF sensors lost, by cause and CPU: events (ring_buffer_full), "
 		       "parts of events (path_truncated, args_truncated, env_truncated, read_failed), "
-		       "in-kernel kills the kernel could not send (kill_failed).");
+		       "in-kernel kills the kernel could not send (kill_failed), new containers' "
+		       "first execs that could not be held (hold_failed).");
 	for (c = 0; c < n; c++) {
 		snprintf(cpu, sizeof(cpu), "%d", c);
 		for (i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)

@@ -156,6 +156,17 @@ static int guard_apply(void *ctx, const struct action_target *t, enum rules_acti
 	return 0;
 }
 
+/* A held container is marked before it runs (the keeper would mark it
+ * within a second: too late). */
+static int guard_arm(void *ctx, uint64_t cgroup_id, uint32_t pid, const struct container_info *c)
+{
+	struct guard_backend *g = ctx;
+
+	(void)cgroup_id;
+	(void)c;
+	return g->guard ? fguard_arm_root(g->guard, pid) : 0;
+}
+
 static void guard_reset(void *ctx)
 {
 	struct guard_backend *g = ctx;
@@ -174,5 +185,6 @@ void agent_guard_backend(struct action_backend *b)
 				      .prepare = guard_prepare,
 				      .apply = guard_apply,
 				      .reset = guard_reset,
+				      .arm = guard_arm,
 				      .ctx = &guard_be };
 }

@@ -17,6 +17,12 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	struct alert *al = p->sinks || p->alerts_out ? alert_from_rules(a) : NULL;
 
 	p->alerts++;
+	/* Said where the operator looks; 1st, 2nd, 4th, 8th... time only. */
+	p->undecided += a->undecided != NULL;
+	if (a->undecided && !(p->undecided & (p->undecided - 1)))
+		fprintf(stderr, "palisade: rule '%s' fired undecided: %s (fail closed; %llu so far, "
+				"palisade_rules_undecided_total; docs/rules.md)\n",
+			a->rule->name, a->undecided, (unsigned long long)p->undecided);
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
 	if ((p->sinks || p->alerts_out) && !al)
@@ -69,6 +75,12 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	 * lookup, must precede the event in a recording. */
 	if (p->containers)
 		ev->container = container_store_lookup(p->containers, ev->hdr->cgroup_id);
+	/* A new container's first exec, held in the kernel until judged
+	 * (bpf/hold.bpf.h): judged with its image, name and labels, which the
+	 * engine may still be fetching. */
+	if (ev->container && !ev->container->has_metadata && (ev->hdr->flags & EV_F_HELD))
+		ev->container = container_store_lookup_wait(p->containers, ev->hdr->cgroup_id,
+							    PIPELINE_DESCRIBE_WAIT_MS);
 	if (p->actions)
 		action_observe(p->actions, ev->hdr->cgroup_id, ev->container);
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
@@ -82,8 +94,11 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 			fd_table_apply(p->fds, ev);
 	}
 	/* A snapshot is the state at start, not something a process did. */
-	if (ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FD_SNAPSHOT)
+	if (ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FD_SNAPSHOT) {
+		if (p->actions) /* arms the containers that ran before the agent */
+			action_event_done(p->actions, ev);
 		return 0;
+	}
 	if (p->events_out) {
 		event_to_json(&p->json, ev, p->boot_to_epoch_ns);
 		if (!p->json.failed) {
@@ -93,6 +108,8 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	}
 	if (p->rules)
 		rules_eval(p->rules, ev, on_alert, p);
+	if (p->actions) /* judged: a held exec may go on */
+		action_event_done(p->actions, ev);
 	return 0;
 }
 

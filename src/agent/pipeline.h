@@ -41,6 +41,7 @@ struct pipeline {
 	struct jw json;
 	struct event ev;
 	uint64_t events, malformed, record_errors, alerts, alert_errors;
+	uint64_t undecided; /* alerts fired undecided (a regex hit a bound) */
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else
@@ -52,6 +53,9 @@ void pipeline_close_output(FILE *f);
 /* Hands one alert to the outputs (the sinks, or the alerts file) and frees
  * it: action_emit_fn. */
 void pipeline_emit(struct alert *al, void *ctx);
+
+/* How long a held first exec waits for its container's description. */
+#define PIPELINE_DESCRIBE_WAIT_MS 1000
 
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);

@@ -19,6 +19,7 @@
 #include "agent/reload.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "agent/service.h"
 #include "event/syscalls.h"
 #include "output/sink.h"
 #include "rules/prefilter.h"
@@ -323,6 +324,7 @@ int agent_run_main(int argc, char **argv)
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	sigset_t signals;
 	struct action_backend container_backend = { 0 };
+	struct action_hold_config hold;
 	char host[64] = "", desc[1024], cg2[512];
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
@@ -354,6 +356,7 @@ int agent_run_main(int argc, char **argv)
 		return 1;
 	}
 	sensor_log_init((int)cfg->verbose);
+	service_init();
 	gethostname(host, sizeof(host) - 1);
 	p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	/* Rules first: a broken rules file stops us before anything is loaded. */
@@ -453,6 +456,11 @@ int agent_run_main(int argc, char **argv)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = actions_start(cfg, host, sensor, &p, &container_backend);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	hold = (struct action_hold_config){ .timeout_ms = (unsigned)cfg->hold_timeout_ms,
+					    .timeout_kill = !strcmp(cfg->hold_timeout_verdict, "kill") };
+	err = err ?: action_hold_start(p.actions, sensor, &hold);
 	if (err)
 		goto cleanup;
 	err = agent_guard_start(cfg, (int64_t)p.boot_to_epoch_ns, p.rules, p.containers, &guard);
@@ -476,6 +484,9 @@ int agent_run_main(int argc, char **argv)
 	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
 		docker_socket(cfg) ? docker_socket(cfg) : "off");
+	snprintf(desc, sizeof(desc), "watching; %d processes from /proc, %d fds", seeded,
+		 fd_seeded);
+	service_ready(desc);
 
 	for (take_signals(); !stop_requested; take_signals()) {
 		err = sensor_poll(sensor, POLL_MS);
@@ -495,15 +506,19 @@ int agent_run_main(int argc, char **argv)
 			fflush(p.events_out);
 		if (reload_requested) {
 			reload_requested = false;
+			service_reloading();
 			agent_reload(&reload);
 			cfg = reload.cfg;
+			service_ready("watching; reload done (its outcome is in the log)");
 		}
 		observe_tick(&ob);
+		service_tick(clock_ns(CLOCK_MONOTONIC));
 		if (stats_requested) {
 			stats_requested = false;
 			print_counters(sensor, &p, "counters");
 		}
 	}
+	service_stopping();
 	ran = sensor != NULL;
 	if (sensor)
 		sensor_drain(sensor, 500); /* what is queued, for half a second at most */

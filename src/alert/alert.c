@@ -86,6 +86,7 @@ static void lay_out(struct block *b, const struct rules_alert *a, struct alert *
 	al->source = copy_str(b, a->rule->source);
 	al->output = copy_str(b, a->output);
 	al->hostname = copy_str(b, a->hostname);
+	al->undecided = a->undecided ? copy_str(b, a->undecided) : NULL;
 	if (a->ev) { /* as output_fields show them (rules/extract_container.c) */
 		snprintf(id, sizeof(id), "%.12s", c ? c->id : "host");
 		al->container_id = copy_str(b, id);

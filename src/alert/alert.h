@@ -56,6 +56,7 @@ struct alert {
 	const char *container_id;
 	const char *container_name, *container_image;
 	uint32_t pid; /* host pid of the process, 0 if none */
+	const char *undecided; /* NULL; or why the rule fired without a decision (docs/rules.md) */
 	const struct alert_action *action; /* NULL: the rule asked for no action */
 };
 

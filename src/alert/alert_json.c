@@ -64,6 +64,9 @@ char *alert_to_json(const struct alert *al)
 	json_object_set_new(o, "source", json_string(al->source));
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "time", json_string(when));
+	/* palisade's extra: the rule fired without a decision (docs/rules.md). */
+	if (al->undecided)
+		json_object_set_new(o, "undecided", json_string(al->undecided));
 	fields = tags = NULL;
 	if (al->action)
 		json_object_set_new(o, "palisade_action", action_json(al->action));

@@ -397,6 +397,65 @@ int audit_collect_live(const struct audit_live_opts *o, struct audit_input *in, 
 char *audit_suggest_docker_run(const struct audit_workload *w, const struct audit_image *img);
 char *audit_suggest_compose(const struct audit_workload *w, const struct audit_image *img);
 
+/* ---- the live audit kept current (audit_watch.c, audit_watch_out.c) ------- */
+
+#define AUDIT_WATCH_INTERVAL_S 300 /* full re-audit period by default */
+
+/* A container that started with findings at or above the alert severity. */
+struct audit_violation {
+	const struct audit_workload *w;
+	const struct audit_finding *const *findings; /* at or above alert_min */
+	size_t n;
+	enum audit_severity max;
+};
+
+struct audit_watch_config {
+	const char *socket; /* Docker socket */
+	const char *root;   /* host root ("/") */
+	unsigned interval_s; /* full re-audit period; 0: AUDIT_WATCH_INTERVAL_S */
+	enum audit_severity alert_min;
+	/* Called on the audit thread, once per started container in violation;
+	 * the pointers live during the call only. */
+	void (*on_violation)(const struct audit_violation *v, void *ctx);
+	void *ctx;
+};
+
+struct audit_watch;
+
+/* Audits now and then every interval, and when a container starts. */
+int audit_watch_start(const struct audit_watch_config *cfg, struct audit_watch **out);
+void audit_watch_stop(struct audit_watch *w);
+
+struct audit_watch_stats {
+	bool have; /* an audit succeeded */
+	uint64_t runs, errors, violations, queue_dropped;
+	double last_success, last_duration; /* epoch seconds; seconds */
+};
+void audit_watch_stats(struct audit_watch *w, struct audit_watch_stats *out);
+
+/*
+ * A metrics collector (metrics_register(r, audit_watch_collect, w)): the last
+ * audit as gauges, palisade_audit_findings{check,cis,severity,kind} for every
+ * check of the table (0 included), palisade_audit_object_findings{kind,object,
+ * severity} for each object with findings, and the watcher's own state.
+ */
+struct metrics_writer;
+void audit_watch_collect(struct metrics_writer *mw, void *watch);
+
+/* A violation as one Falco-schema alert (JSON, malloc'd), rule
+ * AUDIT_VIOLATION_RULE, source "docker". */
+#define AUDIT_VIOLATION_RULE "Container started in violation of the audit baseline"
+char *audit_violation_json(const struct audit_violation *v, const char *hostname,
+			   uint64_t time_ns);
+/* The Falco priority name of a severity (Critical, Error, Warning, Notice,
+ * Informational). */
+const char *audit_severity_priority(enum audit_severity s);
+
+/* Tests: a watcher without threads, given its report by audit_watch_publish
+ * (which takes in and rep over). */
+int audit_watch_new_offline(struct audit_watch **out);
+void audit_watch_publish(struct audit_watch *w, struct audit_input *in, struct audit_report *rep);
+
 /* palisade audit [FILE...] [--format text|json|sarif] [--fail-on SEV] ... */
 int audit_cli_main(int argc, char **argv);
 

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -23,7 +26,9 @@ struct cli {
 	enum audit_format format;
 	int fail_on; /* -1: never */
 	const char *output, *suggest, *sections;
-	bool compose, list, force;
+	bool compose, list, force, watch;
+	int alert_on;
+	unsigned interval;
 };
 
 static void usage(FILE *f)
@@ -50,6 +55,10 @@ static void usage(FILE *f)
 		"      --suggest NAME             print a hardened docker run line for a container\n"
 		"      --compose                  with --suggest: a compose service instead\n"
 		"      --list                     list every check (id, CIS, severity, fixes)\n"
+		"      --watch                    keep auditing: at start, every --interval seconds\n"
+		"                                 (default 300) and when a container starts; print a\n"
+		"                                 Falco-schema JSON alert for each container started\n"
+		"                                 with a finding at or above --alert-on (default high)\n"
 		"\n"
 		"Exit status: 0 no finding at or above --fail-on, 1 there is one, 2 error.\n");
 }
@@ -109,7 +118,7 @@ static const char *default_socket(void)
 static int parse_args(int argc, char **argv, struct cli *c)
 {
 	enum { O_FAIL = 256, O_ONLY, O_CONTAINER, O_NOLAYERS, O_SOCKET, O_WORKERS, O_ROOT,
-	       O_SUGGEST, O_COMPOSE, O_LIST, O_FORCE };
+	       O_SUGGEST, O_COMPOSE, O_LIST, O_FORCE, O_WATCH, O_ALERT_ON, O_INTERVAL };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -124,6 +133,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "compose", no_argument, NULL, O_COMPOSE },
 		{ "list", no_argument, NULL, O_LIST },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "watch", no_argument, NULL, O_WATCH },
+		{ "alert-on", required_argument, NULL, O_ALERT_ON },
+		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -190,6 +202,26 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_FORCE:
 			c->force = true;
 			break;
+		case O_WATCH:
+			c->watch = true;
+			break;
+		case O_ALERT_ON:
+			if (audit_severity_parse(optarg, &sev)) {
+				fprintf(stderr, "palisade audit: --alert-on %s: use info, low, medium, "
+						"high or critical\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			c->alert_on = (int)sev;
+			break;
+		case O_INTERVAL:
+			c->interval = (unsigned)strtoul(optarg, NULL, 10);
+			if (c->interval < 1 || c->interval > 86400) {
+				fprintf(stderr, "palisade audit: --interval %s: 1 to 86400 seconds\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -244,6 +276,51 @@ static FILE *open_output(const char *path, bool force)
 	return f;
 }
 
+static void print_violation(const struct audit_violation *v, void *ctx)
+{
+	struct timespec ts;
+	char host[256] = "";
+	char *line;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gethostname(host, sizeof(host) - 1);
+	line = audit_violation_json(v, host, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	if (line) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	free(line);
+}
+
+/* --watch: until SIGINT or SIGTERM. */
+static int watch(struct cli *c)
+{
+	struct audit_watch_config cfg = { .socket = c->live.socket, .root = c->live.root,
+					  .interval_s = c->interval,
+					  .alert_min = (enum audit_severity)c->alert_on,
+					  .on_violation = print_violation };
+	struct audit_watch *w;
+	sigset_t set;
+	int sig, ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	ret = audit_watch_start(&cfg, &w);
+	if (ret) {
+		fprintf(stderr, "palisade audit: cannot start watching %s: %s\n", c->live.socket,
+			strerror(-ret));
+		return EXIT_ERROR;
+	}
+	fprintf(stderr, "palisade audit: watching %s (alerts at %s and above)\n", c->live.socket,
+		audit_severity_name(cfg.alert_min));
+	sigwait(&set, &sig);
+	audit_watch_stop(w);
+	return 0;
+}
+
 static int collect(struct cli *c, int nfiles, char **files, struct audit_input *in)
 {
 	char err[1024];
@@ -269,7 +346,7 @@ static int collect(struct cli *c, int nfiles, char **files, struct audit_input *
 
 int audit_cli_main(int argc, char **argv)
 {
-	struct cli c = { .fail_on = -1,
+	struct cli c = { .fail_on = -1, .alert_on = AUDIT_SEV_HIGH,
 			 .live = { .socket = default_socket(), .root = "/", .host = true,
 				   .daemon = true, .images = true, .containers = true,
 				   .scan_layers = true, .workers = 4 } };
@@ -285,6 +362,8 @@ int audit_cli_main(int argc, char **argv)
 		return list_checks(stdout);
 	if (c.suggest)
 		return suggest(&c);
+	if (c.watch)
+		return watch(&c);
 	if (collect(&c, argc - optind, argv + optind, &in))
 		return EXIT_ERROR;
 	if (audit_run(&in, &r)) {

@@ -65,6 +65,13 @@ struct audit_emit {
 int audit_daemon_collect_local(const char *root, const char *socket, struct audit_daemon *d);
 void audit_file_fact_release(struct audit_file_fact *f);
 
+/* Runs fn on the watcher's last report, under its lock (nothing when there
+ * is none yet). fn must be quick: the audit thread waits meanwhile. */
+void audit_watch_read(struct audit_watch *w,
+		      void (*fn)(const struct audit_input *in, const struct audit_report *rep,
+				 void *ctx),
+		      void *ctx);
+
 /* Layer walk of one directory: setuid/setgid regular files by relative path. */
 struct audit_setuid_hit {
 	char *path; /* relative, starts with "/" */

@@ -72,6 +72,8 @@ struct palisade_config {
 	bool enforce;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */
+	uint64_t hold_timeout_ms;
+	const char *hold_timeout_verdict; /* "release", "kill" */
 
 	bool check_prefilter; /* replay only */
 	bool force;           /* -o, -e, --record may replace a file of another kind */
@@ -113,7 +115,13 @@ int config_output_defaults(struct sink_cfg *o, const char *type);
 /* Every key as a Markdown table (the source of docs/configuration.md). */
 void config_print_keys(FILE *f);
 
-/* `palisade config check FILE | keys` */
+/*
+ * A complete configuration file, every key at its default (or at VALUE for
+ * each "KEY=VALUE" of set) under its description. 0, or 2 for an unknown key.
+ */
+int config_print_example(FILE *f, char **set, int n_set);
+
+/* `palisade config check FILE | keys | example` */
 int config_cli_main(int argc, char **argv);
 
 #endif

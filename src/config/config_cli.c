@@ -1,4 +1,4 @@
-/* `palisade config check FILE` and `palisade config keys`. */
+/* `palisade config check FILE`, `config keys` and `config example`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -113,6 +113,8 @@ int config_cli_main(int argc, char **argv)
 		config_print_keys(stdout);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "example") == 0)
+		return config_print_example(stdout, argv + 2, argc - 2);
 	if (argc == 3 && strcmp(argv[1], "check") == 0) {
 		err = config_load(argv[2], stderr, &c);
 		if (err)
@@ -128,6 +130,10 @@ int config_cli_main(int argc, char **argv)
 		"errors)\n"
 		"       palisade config keys         every key, its type, default and meaning "
 		"(Markdown)\n"
+		"       palisade config example [KEY=VALUE...]\n"
+		"                                    a commented file with every key at its "
+		"default\n"
+		"                                    (or VALUE)\n"
 		"Default file: %s; `palisade run --config FILE` picks another.\n",
 		CONFIG_DEFAULT_PATH);
 	return argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? 0 : 2;

@@ -35,6 +35,7 @@ struct config_key {
 	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_STRLIST: max entries */
 	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c" */
 	bool required;       /* sink keys: the type needs it */
+	const char *example; /* a required key: a value for `config example` */
 	/* The command line (none of these: the file only). */
 	const char *flag;      /* long option without "--" */
 	char short_flag;       /* e.g. 'o'; 0: none */

@@ -108,6 +108,15 @@ const struct config_key config_keys[] = {
 	    "the answer when the guard's decision is late or its context unreadable",
 	    G(deny_timeout_verdict)), .choices = "allow|deny",
 	  FLAG("deny-timeout-verdict", "allow|deny", RUN) },
+	{ K("hold.timeout_ms", CFG_UINT, "2000",
+	    "under enforce, a new container's first exec waits (stopped before its first "
+	    "instruction) until its enforcement is in place, at most this long "
+	    "(docs/enforcement.md, \"No window\")", G(hold_timeout_ms)),
+	  .min = 1, .max = 60000, FLAG("hold-timeout-ms", "N", RUN) },
+	{ K("hold.timeout_verdict", CFG_ENUM, "release",
+	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
+	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
+	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
 	    "let -o, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),
@@ -153,7 +162,7 @@ const size_t config_sink_common_key_count =
 
 static const struct config_key file_keys[] = {
 	{ K("path", CFG_STR, NULL, "the JSON lines file (\"-\": stdout)", O(file.path)),
-	  .required = true },
+	  .required = true, .example = "/var/log/palisade/alerts.json" },
 	{ K("rotate_bytes", CFG_BYTES, "0",
 	    "rotate when the file would grow past this; 0: never (use logrotate and SIGHUP)",
 	    O(file.rotate_bytes)), .max = UINT64_C(1) << 40 },
@@ -163,7 +172,7 @@ static const struct config_key file_keys[] = {
 
 static const struct config_key webhook_keys[] = {
 	{ K("url", CFG_STR, NULL, "http:// or https:// URL each alert is POSTed to",
-	    O(webhook.url)), .required = true },
+	    O(webhook.url)), .required = true, .example = "http://falcosidekick:2801/" },
 	{ K("timeout_ms", CFG_UINT, "5000", "time allowed for one POST", O(webhook.timeout_ms)),
 	  .min = 1, .max = 600000 },
 	{ K("headers", CFG_HEADERS, "{}", "extra HTTP headers, name: value", O(webhook.headers)),
@@ -196,7 +205,8 @@ static const struct config_key syslog_keys[] = {
 };
 
 static const struct config_key audit_keys[] = {
-	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .required = true },
+	{ K("path", CFG_STR, NULL, "the hash-chained log file", O(audit.path)), .required = true,
+	  .example = "/var/log/palisade/audit.log" },
 	{ K("hmac_key_file", CFG_STR, "", "HMAC key file; empty: SHA-256 chain only",
 	    O(audit.hmac_key_file)) },
 	{ K("fsync", CFG_ENUM, "record",

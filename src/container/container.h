@@ -189,6 +189,14 @@ void container_store_free(struct container_store *s);
 const struct container_info *container_store_lookup(struct container_store *s,
 						    uint64_t cgroup_id);
 
+/* The same, waiting up to timeout_ms for the engine to describe a container
+ * it has not described yet (has_metadata false). Blocks: for the first exec
+ * of a container, held in the kernel until the agent has judged it with the
+ * container's image, name and labels (src/action/hold.c). Returns what is
+ * known at the deadline. */
+const struct container_info *container_store_lookup_wait(struct container_store *s,
+							 uint64_t cgroup_id, int timeout_ms);
+
 /* Record/replay: a container as one compact JSON object (malloc'd; includes
  * cgroup_id), and back. put_json publishes it for its cgroup_id exactly as
  * the recorded run's lookups returned it. */
@@ -219,6 +227,16 @@ struct container_engine;
 int container_engine_open(const char *socket_path, struct container_engine **out);
 int container_engine_get(struct container_engine *e, const char *path, long timeout_ms,
 			 long *status, char **body, size_t *len, char *err, size_t errlen);
+/*
+ * Streams GET path (e.g. /events?filters=...) line by line until the daemon
+ * closes it, an error, or container_engine_abort(); *up tells whether the
+ * stream was established (HTTP 200) before it ended.
+ */
+int container_engine_stream(struct container_engine *e, const char *path,
+			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
+			    bool *up, char *err, size_t errlen);
+/* From any thread: ends the request or stream in progress and every later one. */
+void container_engine_abort(struct container_engine *e);
 void container_engine_close(struct container_engine *e);
 
 struct container_store_stats {

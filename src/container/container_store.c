@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "container/internal.h"
 
@@ -359,6 +360,32 @@ const struct container_info *container_store_lookup(struct container_store *s,
 	if (cg)
 		return info;
 	return lookup_miss(s, cgroup_id);
+}
+
+const struct container_info *container_store_lookup_wait(struct container_store *s,
+							 uint64_t cgroup_id, int timeout_ms)
+{
+	const struct timespec pause = { .tv_nsec = 2 * 1000000 };
+	const struct container_info *c = container_store_lookup(s, cgroup_id);
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	/* The inspect was asked for by the first lookup; its answer publishes a
+	 * new copy. Without an engine nothing will come. */
+	while (c && !c->has_metadata && s->docker_socket) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&pause, NULL);
+		c = container_store_lookup(s, cgroup_id);
+	}
+	return c;
 }
 
 /* Gives every cgroup of the slot a copy of its new meta. Lock held. */

@@ -1,6 +1,7 @@
 /*
  * A blocking Engine API client for one thread: the commands that read the
  * daemon (palisade audit) use it, over the same HTTP code as the store.
+ * container_engine_abort() is the one call another thread may make.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,4 +43,41 @@ void container_engine_close(struct container_engine *e)
 		return;
 	container_http_release(&e->http);
 	free(e);
+}
+
+struct stream_adapter {
+	void (*on_line)(const char *line, size_t len, void *ctx);
+	void *ctx;
+	long status;
+};
+
+static void adapter_status(long status, void *ctx)
+{
+	((struct stream_adapter *)ctx)->status = status;
+}
+
+static void adapter_line(const char *line, size_t len, void *ctx)
+{
+	struct stream_adapter *a = ctx;
+
+	a->on_line(line, len, a->ctx);
+}
+
+int container_engine_stream(struct container_engine *e, const char *path,
+			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
+			    bool *up, char *err, size_t errlen)
+{
+	struct stream_adapter a = { .on_line = on_line, .ctx = ctx };
+	struct container_stream_ops ops = { .on_status = adapter_status, .on_line = adapter_line,
+					    .ctx = &a };
+	int ret = container_http_stream(&e->http, path, &ops, err, errlen);
+
+	*up = a.status == 200;
+	return ret;
+}
+
+void container_engine_abort(struct container_engine *e)
+{
+	atomic_store(&e->stop, true);
+	container_http_abort(&e->http);
 }

@@ -139,8 +139,43 @@ static bool icontains(const struct rl_value *v, const char *needle, size_t nlen)
 	return false;
 }
 
-static bool compare(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
-		    const struct rl_value *v, struct rl_scratch *s)
+const char *rl_regex_error_text(int pcre2_error)
+{
+	switch (pcre2_error) {
+	case PCRE2_ERROR_MATCHLIMIT:
+		return "regex match limit exceeded";
+	case PCRE2_ERROR_DEPTHLIMIT:
+		return "regex depth limit exceeded";
+	case PCRE2_ERROR_HEAPLIMIT:
+		return "regex heap limit exceeded";
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return "regex JIT stack limit exceeded";
+	case PCRE2_ERROR_NOMEMORY:
+		return "regex out of memory";
+	default:
+		return "regex match error";
+	}
+}
+
+/* A failed match is an error, not a non-match: a padded argument that makes
+ * PCRE2 give up must not read as "does not match" (RL_UNKNOWN). */
+static enum rl_truth regex_match(const struct rl_ccmp *cmp, const struct rl_value *v,
+				 struct rl_scratch *s)
+{
+	int rc = pcre2_match((pcre2_code *)cmp->regex, (PCRE2_SPTR)v->s, v->len, 0, 0, s->match,
+			     s->match_ctx);
+
+	if (rc >= 0)
+		return RL_TRUE;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return RL_FALSE;
+	s->regex_error = rc;
+	s->regex_errors++;
+	return RL_UNKNOWN;
+}
+
+static enum rl_truth compare(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+			     const struct rl_value *v, struct rl_scratch *s)
 {
 	struct rl_value rhs;
 	const struct rl_value *r = &cmp->val;
@@ -191,59 +226,77 @@ static bool compare(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
 		return !fnmatch(r->s, v->s, 0);
 	case OP_IGLOB:
 		return !fnmatch(r->s, v->s, FNM_CASEFOLD);
-	case OP_REGEX: {
+	case OP_REGEX:
 		/* Match data is created once per engine: none per event. */
-		return pcre2_match((pcre2_code *)cmp->regex, (PCRE2_SPTR)v->s, v->len, 0, 0,
-				   s->match, NULL) >= 0;
-	}
+		return regex_match(cmp, v, s);
 	case OP_EXISTS:
 		return true;
 	}
 	return false;
 }
 
-static bool eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp, struct rl_scratch *s)
+static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+			      struct rl_scratch *s)
 {
+	enum rl_truth t = RL_FALSE, one;
 	struct rl_value v;
 
 	/* proc.aname (no index) in a condition: any ancestor. */
 	if (cmp->lhs.ref.def->arg == FARG_INDEX_OPT && cmp->lhs.ref.index < 0) {
 		for (int anc = 1; anc <= PROC_ANCESTORS_MAX; anc++) {
 			if (!rl_extract_fexpr(c, &cmp->lhs, anc, &v, &s->lhs, &s->tmp))
-				return false;
-			if (compare(c, cmp, &v, s))
-				return true;
+				return t;
+			one = compare(c, cmp, &v, s);
+			if (one == RL_TRUE)
+				return RL_TRUE;
+			if (one == RL_UNKNOWN)
+				t = RL_UNKNOWN;
 		}
-		return false;
+		return t;
 	}
 	if (!rl_extract_fexpr(c, &cmp->lhs, 1, &v, &s->lhs, &s->tmp))
-		return false;
+		return RL_FALSE;
 	return compare(c, cmp, &v, s);
 }
 
-bool rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n, struct rl_scratch *s)
+/* `and` (stop at false) and `or` (stop at true); an unknown side is kept. */
+static enum rl_truth eval_junction(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+				   struct rl_scratch *s, enum rl_truth decisive)
 {
+	enum rl_truth t = decisive == RL_FALSE ? RL_TRUE : RL_FALSE, one;
+
+	for (size_t i = 0; i < n->n_kids; i++) {
+		one = rl_eval_node(c, n->kids[i], s);
+		if (one == decisive)
+			return decisive;
+		if (one == RL_UNKNOWN)
+			t = RL_UNKNOWN;
+	}
+	return t;
+}
+
+enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+			   struct rl_scratch *s)
+{
+	enum rl_truth t;
+
 	switch (n->kind) {
 	case CN_TRUE:
-		return true;
+		return RL_TRUE;
 	case CN_FALSE:
-		return false;
+		return RL_FALSE;
 	case CN_AND:
-		for (size_t i = 0; i < n->n_kids; i++)
-			if (!rl_eval_node(c, n->kids[i], s))
-				return false;
-		return true;
+		return eval_junction(c, n, s, RL_FALSE);
 	case CN_OR:
-		for (size_t i = 0; i < n->n_kids; i++)
-			if (rl_eval_node(c, n->kids[i], s))
-				return true;
-		return false;
+		return eval_junction(c, n, s, RL_TRUE);
 	case CN_NOT:
-		return !rl_eval_node(c, n->kids[0], s);
+		t = rl_eval_node(c, n->kids[0], s);
+		return t == RL_UNKNOWN ? RL_UNKNOWN : t == RL_TRUE ? RL_FALSE : RL_TRUE;
 	case CN_EVTTYPE:
-		return c->evt_type >= 0 && rl_evtset_has(&n->evts, c->evt_type);
+		return c->evt_type >= 0 && rl_evtset_has(&n->evts, c->evt_type) ? RL_TRUE
+										: RL_FALSE;
 	case CN_CMP:
 		return eval_cmp(c, n->cmp, s);
 	}
-	return false;
+	return RL_FALSE;
 }

@@ -105,7 +105,17 @@ struct rules_config {
 	size_t n_select;
 	const struct rules_append *append;
 	size_t n_append;
+	/*
+	 * Regular expressions run through PCRE2 with a bounded cost: at most
+	 * this many match steps (0: RULES_REGEX_MATCH_LIMIT). A match that
+	 * hits a bound is an error: counted (rules_stats.regex_errors), and the
+	 * comparison is neither true nor false. A condition that stays
+	 * undecided because of it fires the rule, flagged (rules_alert.undecided):
+	 * fail closed, so padding an argument cannot evade a rule (docs/rules.md).
+	 */
+	uint32_t regex_match_limit;
 };
+#define RULES_REGEX_MATCH_LIMIT 1000000
 
 void rules_config_default(struct rules_config *cfg);
 
@@ -249,6 +259,9 @@ struct rules_alert {
 	const char *hostname;
 	const struct rules_value *fields;
 	size_t n_fields;
+	/* NULL; or why the condition could not be decided ("regex match limit
+	 * exceeded"): the rule fired because it might have matched. */
+	const char *undecided;
 };
 
 /* Called once per matching rule; return non-zero to stop evaluating. */
@@ -301,6 +314,8 @@ struct rules_stats {
 	uint64_t rate_limited;      /* dropped by the per-rule rate limit */
 	uint64_t deduplicated;      /* dropped as identical within the window */
 	uint64_t limiter_evictions; /* limiter slots recycled when full */
+	uint64_t regex_errors;      /* regex matches that failed (a bound hit) */
+	uint64_t undecided;         /* rules fired undecided because of one */
 	size_t rules_loaded, rules_enabled, rules_cannot_fire;
 	size_t lists, macros;
 	size_t memory_bytes; /* what the loaded rule set holds (linear in its files' size) */

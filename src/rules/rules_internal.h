@@ -461,9 +461,19 @@ bool rl_cnode_can_fire(const struct rl_cnode *n);
 /* Evaluation. */
 struct rl_scratch {
 	struct rl_buf lhs, rhs, tmp, tmp2;
-	void *match; /* pcre2_match_data *, created once per engine */
+	void *match;     /* pcre2_match_data *, created once per engine */
+	void *match_ctx; /* pcre2_match_context *: the bounds of one match */
+	int regex_error; /* the last failed match's PCRE2 code, 0: none */
+	uint64_t regex_errors;
 };
-bool rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n, struct rl_scratch *s);
+/* A condition's value: Kleene's three-valued logic. RL_UNKNOWN comes from a
+ * comparison that could not be decided (a regex that hit a bound); `and`
+ * with a false side is false, `or` with a true side is true, else unknown. */
+enum rl_truth { RL_FALSE = 0, RL_TRUE = 1, RL_UNKNOWN = 2 };
+enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+			   struct rl_scratch *s);
+/* Why a regex match failed, for an alert: "regex match limit exceeded". */
+const char *rl_regex_error_text(int pcre2_error);
 bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, int anc,
 		      struct rl_value *out, struct rl_buf *buf, struct rl_buf *tmp);
 int rl_value_parse(struct rl_arena *a, enum rl_ftype t, const char *s, struct rl_value *out,

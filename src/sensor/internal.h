@@ -37,6 +37,9 @@ struct sensor {
 	bool renames_tracked; /* the name gate's rename tracker is attached */
 };
 
+/* The host's root for the hold's container test, before load (hold.c). */
+void sensor_hold_configure(struct sensor *s);
+
 /* Attaches the syscall sensor for the syscalls spec watches (its interest
  * map already written), detaching what it no longer needs. */
 int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);

@@ -157,6 +157,7 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 	}
 	s->skel->rodata->agent_tgid = (uint32_t)getpid();
 	s->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	sensor_hold_configure(s);
 	err = bpf_map__set_max_entries(s->skel->maps.events, cfg->ringbuf_bytes);
 	if (err)
 		goto fail_msg;

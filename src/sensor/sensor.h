@@ -160,6 +160,24 @@ int sensor_exec_path_key(const char *path, char key[EXEC_DENY_KEY]);
  * array lookup per syscall).
  */
 int sensor_entry_deny(struct sensor *s, const uint32_t masks[EV_SYSCALL_NR_MAX]);
+/*
+ * The hold (bpf/hold.bpf.h): the first exec of a container cgroup the agent
+ * has not armed is stopped before its first instruction. on: hold from now
+ * (off: nothing new is held). arm: the cgroup's enforcement is in place, its
+ * execs run. disarm_all: every cgroup is new again (a re-plan). claim: takes
+ * the hold of process tgid (0; -ENOENT when another path took it, or the
+ * process died). list: up to max holds, for the timeout keeper (any thread);
+the number listed.
+ * map_fd: the held map, for a process that must release holds when the
+ * agent is gone.
+ */
+void sensor_hold_enable(struct sensor *s, bool on);
+int sensor_hold_arm(struct sensor *s, uint64_t cgroup_id);
+void sensor_hold_disarm_all(struct sensor *s);
+int sensor_hold_claim(struct sensor *s, uint32_t tgid);
+int sensor_hold_list(struct sensor *s, uint32_t *tgids, struct hold_value *vals, int max);
+int sensor_hold_map_fd(struct sensor *s);
+
 /* Whether the kernel sent SIGKILL to thread tid at the entry of syscall nr
  * (forgets it: each kill is reported once). */
 bool sensor_entry_killed_take(struct sensor *s, uint32_t tid, uint32_t nr);

@@ -148,3 +148,33 @@ prefiltered_now() {
 	grep 'palisade: counters: events' "$WORK/agent.err" | tail -1 |
 		sed -n 's/.*pre-filtered \([0-9]*\).*/\1/p'
 }
+
+# stop_thread TID: stops one thread of a process with ptrace (the others go
+# on) until resume_thread: the agent's decision or event thread, to make the
+# agent late on purpose.
+stop_thread() {
+	rm -f "$WORK/stopped" "$WORK/resume"
+	python3 - "$1" "$WORK" <<'PY' &
+import ctypes, os, sys, time
+tid, work = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
+assert libc.ptrace(PTRACE_SEIZE, tid, None, None) == 0, os.strerror(ctypes.get_errno())
+assert libc.ptrace(PTRACE_INTERRUPT, tid, None, None) == 0
+os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
+open(work + "/stopped", "w").close()
+for _ in range(600):
+    if os.path.exists(work + "/resume"):
+        break
+    time.sleep(0.05)
+libc.ptrace(PTRACE_DETACH, tid, None, None)
+PY
+	STOPPER=$!
+	i=0
+	until [ -e "$WORK/stopped" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+}
+resume_thread() {
+	touch "$WORK/resume"
+	wait "$STOPPER" 2>/dev/null
+}

@@ -186,3 +186,22 @@ ln -s /etc/passwd "$WORK/link.sarif"
 check "-o refuses a symbolic link" sh -c "[ $? -eq 2 ] && grep -q 'symbolic link' '$WORK/err'"
 ./palisade audit -f sarif --only host -o "$WORK/r.sarif" && ./palisade audit -f json --only host -o "$WORK/r.sarif"
 check "-o replaces an earlier report" sh -c "jq -e '.tool==\"palisade\"' '$WORK/r.sarif' >/dev/null"
+
+# --watch: a container started in violation raises one Falco-schema alert;
+# a hardened one raises none.
+./palisade audit --watch --alert-on high >"$WORK/watch.out" 2>"$WORK/watch.err" &
+WATCH=$!
+i=0
+until grep -q watching "$WORK/watch.err" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+docker run -d --name "$P-w-bad" --cap-add SYS_ADMIN "$IMAGE" sleep 600 >/dev/null && CONTAINERS="$CONTAINERS $P-w-bad"
+# shellcheck disable=SC2086
+docker run -d --name "$P-w-ok" $HARD "$IMAGE" sleep 600 >/dev/null && CONTAINERS="$CONTAINERS $P-w-ok"
+deadline=$(( $(date +%s) + 20 ))
+until grep -q "\"$P-w-bad\"" "$WORK/watch.out" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.2; done
+sleep 2 # time for a wrong alert on the hardened one to show
+kill -INT "$WATCH"
+wait "$WATCH"
+check "--watch stops on SIGINT" [ $? -eq 0 ]
+check "--watch: the container started in violation raises an alert (5.4, Error)" sh -c "jq -e --arg n '$P-w-bad' 'select(.output_fields[\"container.name\"]==\$n) | .rule==\"Container started in violation of the audit baseline\" and .priority==\"Error\" and .output_fields[\"audit.checks\"]==[\"5.4\"] and .source==\"docker\"' '$WORK/watch.out' >/dev/null"
+check "--watch: the hardened container raises none" sh -c "! grep -q '\"$P-w-ok\"' '$WORK/watch.out'"

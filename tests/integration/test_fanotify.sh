@@ -180,29 +180,9 @@ decider_stopped() { # decider_stopped VERDICT: a write under a stopped decider
 	start_agent --rules "$WORK/rules.yaml" --enforce --deny-timeout-ms 300 \
 		--deny-timeout-verdict "$1" || return 1
 	tid=$(grep -l '^fguard-decide$' /proc/"$AGENT_PID"/task/*/comm | cut -d/ -f5)
-	rm -f "$WORK/stopped" "$WORK/resume"
-	python3 - "$tid" "$WORK" <<'PY' &
-import ctypes, os, sys, time
-tid, work = int(sys.argv[1]), sys.argv[2]
-libc = ctypes.CDLL(None, use_errno=True)
-libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
-PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
-assert libc.ptrace(PTRACE_SEIZE, tid, None, None) == 0, os.strerror(ctypes.get_errno())
-assert libc.ptrace(PTRACE_INTERRUPT, tid, None, None) == 0
-os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped
-open(work + "/stopped", "w").close()
-for _ in range(300):
-    if os.path.exists(work + "/resume"):
-        break
-    time.sleep(0.1)
-libc.ptrace(PTRACE_DETACH, tid, None, None)
-PY
-	tracer=$!
-	i=0
-	until [ -e "$WORK/stopped" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	stop_thread "$tid"
 	{ echo "timeout-$1" >>"$HOSTFILE"; } 2>/dev/null
-	touch "$WORK/resume"
-	wait "$tracer"
+	resume_thread
 	stop_agent
 }
 decider_stopped deny

@@ -33,6 +33,7 @@
 
 #include "audit/audit.h"
 #include "audit/internal.h"
+#include "metrics/metrics.h"
 
 #define DATA "tests/data/audit/"
 
@@ -852,6 +853,77 @@ static void test_suggest(void **state)
 	audit_workload_release(&w);
 }
 
+/* The watcher's gauges, as Prometheus reads them back. */
+static void test_watch_metrics(void **state)
+{
+	struct audit_input in;
+	struct audit_report r;
+	struct audit_watch *w;
+	struct metrics_writer *mw;
+	struct metrics_parsed p;
+	bool found;
+	char *text;
+	size_t len;
+
+	(void)state;
+	sample(&in, &r);
+	assert_int_equal(audit_watch_new_offline(&w), 0);
+	audit_watch_publish(w, &in, &r);
+	assert_int_equal(metrics_writer_new(&mw), 0);
+	audit_watch_collect(mw, w);
+	assert_int_equal(metrics_writer_errors(mw), 0);
+	text = metrics_writer_render(mw, &len);
+	assert_int_equal(metrics_parse(text, len, &p, NULL), 0);
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_findings", "check", "5.5", &found) == 1);
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_findings", "check", "5.14", &found) == 1);
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_findings", "check", "2.2", &found) == 0);
+	assert_true(found); /* every check has its gauge, 0 included */
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_findings", NULL, NULL, &found) == 35);
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_object_findings", "object", "port-80",
+				       &found) == 2);
+	assert_true(metrics_parsed_sum(&p, "palisade_audit_runs_total", NULL, NULL, &found) == 1);
+	metrics_parsed_release(&p);
+	free(text);
+	metrics_writer_free(mw);
+	audit_watch_stop(w);
+}
+
+static void test_violation_json(void **state)
+{
+	struct audit_input in;
+	struct audit_report r;
+	const struct audit_finding *f;
+	struct audit_violation v = { 0 };
+	json_t *doc;
+	char *line;
+
+	(void)state;
+	sample(&in, &r);
+	f = find(&r, "privileged", "5.5");
+	v.w = &in.workloads[5];
+	assert_string_equal(v.w->name, "privileged");
+	v.findings = &f;
+	v.n = 1;
+	v.max = AUDIT_SEV_CRITICAL;
+	line = audit_violation_json(&v, "host1", 1796637797000000000ull);
+	doc = json_loads(line, 0, NULL);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "rule")), AUDIT_VIOLATION_RULE);
+	assert_string_equal(json_string_value(json_object_get(doc, "priority")), "Critical");
+	assert_string_equal(json_string_value(json_object_get(doc, "source")), "docker");
+	assert_string_equal(json_string_value(json_object_get(doc, "time")),
+			    "2026-12-07T10:03:17.000000000Z");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(doc, "output_fields"), "audit.checks"),
+				    0)),
+			    "5.5");
+	assert_non_null(strstr(line, "{\"hostname\":\"host1\",\"output\":"));
+	json_decref(doc);
+	free(line);
+	audit_report_release(&r);
+	audit_input_release(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -866,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_layers),          cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_sarif),    cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_table),           cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_watch_metrics),   cmocka_unit_test(test_violation_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

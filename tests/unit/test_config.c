@@ -455,6 +455,113 @@ static void test_help_from_the_table(void **state)
 			 CONFIG_HELP);
 }
 
+/* The member of key K in config C, as text, to compare two loads. */
+static void member_text(const struct palisade_config *c, const struct config_key *k, char *buf,
+			size_t cap)
+{
+	const char *m = (const char *)c + k->off;
+
+	switch (k->type) {
+	case CFG_STR:
+	case CFG_ENUM:
+		snprintf(buf, cap, "%s", *(const char *const *)m ? *(const char *const *)m : "(null)");
+		break;
+	case CFG_BOOL:
+		snprintf(buf, cap, "%d", *(const bool *)m);
+		break;
+	case CFG_UINT:
+	case CFG_POW2:
+	case CFG_BYTES:
+		snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)m);
+		break;
+	case CFG_NUMBER:
+		snprintf(buf, cap, "%g", *(const double *)m);
+		break;
+	case CFG_PRIO:
+		snprintf(buf, cap, "%d", *(const int *)m);
+		break;
+	default: /* lists: their count */
+		snprintf(buf, cap, "%zu", *(const size_t *)((const char *)c + k->off_n));
+	}
+}
+
+static char *example(char **set, int n_set)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(config_print_example(f, set, n_set), 0);
+	fclose(f);
+	return text;
+}
+
+/* `palisade config example`: loads, and as exactly the built-in defaults. */
+static void test_example_loads_as_the_defaults(void **state)
+{
+	struct palisade_config *c, *d;
+	char *text = example(NULL, 0), *diag = NULL, a[256], b[256];
+
+	(void)state;
+	if (load(text, &diag, &c))
+		fail_msg("the example does not load:\n%s\n%s", diag, text);
+	assert_int_equal(config_load(NULL, stderr, &d), 0);
+	for (size_t i = 0; i < config_key_count; i++) {
+		if (!config_keys[i].name) /* a command-line option only */
+			continue;
+		member_text(c, &config_keys[i], a, sizeof(a));
+		member_text(d, &config_keys[i], b, sizeof(b));
+		if (strcmp(a, b))
+			fail_msg("%s: the example gives '%s', the default is '%s'", config_keys[i].name,
+				 a, b);
+	}
+	assert_string_equal(c->outputs[0].type, d->outputs[0].type);
+	config_free(c);
+	config_free(d);
+	free(diag);
+	free(text);
+}
+
+/* KEY=VALUE replaces a default; each sink's commented example loads once uncommented. */
+static void test_example_overrides_and_sinks(void **state)
+{
+	char *set[] = { "rules.files=[/etc/palisade/rules.d]", "enforce=true" };
+	char *text = example(set, 2), *diag = NULL, *at, sink[4096];
+	struct palisade_config *c;
+	unsigned sinks = 0;
+
+	(void)state;
+	assert_int_equal(load(text, &diag, &c), 0);
+	assert_int_equal(c->n_rules_files, 1);
+	assert_string_equal(c->rules_files[0], "/etc/palisade/rules.d");
+	assert_true(c->enforce);
+	config_free(c);
+	for (at = strstr(text, "# outputs:\n"); at; at = strstr(at + 1, "# outputs:\n")) {
+		size_t n = 0;
+		const char *line = at;
+
+		/* Uncomment up to the next line that is "#" alone. */
+		while (*line == '#' && line[1] != '\n' && n + 256 < sizeof(sink)) {
+			size_t len = strcspn(line, "\n");
+
+			n += (size_t)snprintf(sink + n, sizeof(sink) - n, "%.*s\n", (int)len - 1,
+					      line + 1);
+			line += len + (line[len] == '\n');
+		}
+		free(diag);
+		diag = NULL;
+		if (load(sink, &diag, &c))
+			fail_msg("this sink example does not load:\n%s\n%s", sink, diag);
+		assert_int_equal(c->n_outputs, 1);
+		config_free(c);
+		sinks++;
+	}
+	assert_int_equal(sinks, config_sink_type_count);
+	free(diag);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +577,8 @@ int main(void)
 		cmocka_unit_test(test_flags_share_the_bounds),
 		cmocka_unit_test(test_rules_files_bounded),
 		cmocka_unit_test(test_help_from_the_table),
+		cmocka_unit_test(test_example_loads_as_the_defaults),
+		cmocka_unit_test(test_example_overrides_and_sinks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -374,7 +374,7 @@ static void test_rule_on_synthetic_event(void **state)
 static void record_of(struct fguard *g, uint32_t tid, enum ev_kind kind, int64_t res,
 		      struct action_result *out)
 {
-	struct ev_header hdr = { .pid = 10, .tid = tid, .kind = kind };
+	struct ev_header hdr = { .pid = 10, .tid = tid, .kind = kind, .ts_ns = fguard_boot_ns() };
 	struct event ev = { .hdr = &hdr, .kind = kind, .res = res };
 	struct rules_alert a = { .ev = &ev };
 	struct action_target t = { .alert = &a, .pid = 10 };
@@ -387,7 +387,7 @@ static void log_one(struct fguard *g, uint32_t tid, enum fguard_kind kind, enum 
 		    enum fguard_answer_why why)
 {
 	g->log[g->log_next++ % FGUARD_OUTCOMES_MAX] = (struct fguard_logged){
-		.o = { .verdict = v, .why = why, .ns = fguard_now_ns() }, .tid = tid, .kind = kind
+		.o = { .verdict = v, .why = why, .ns = fguard_boot_ns() }, .tid = tid, .kind = kind
 	};
 }
 
@@ -436,6 +436,24 @@ static void test_action_result(void **state)
 	log_one(g, 9, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_TIMEOUT);
 	record_of(g, 9, EV_SYSCALL, -EPERM, &r);
 	assert_int_equal(r.outcome, ACTION_DONE);
+
+	/* a later answer to the same thread (its next open, a read) is not the
+	 * one of the operation that completed before it */
+	log_one(g, 13, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_JUDGED);
+	{
+		struct ev_header hdr = { .pid = 10, .tid = 13, .kind = EV_SYSCALL,
+					 .ts_ns = fguard_boot_ns() };
+		struct event ev = { .hdr = &hdr, .kind = EV_SYSCALL, .res = -EPERM };
+		struct rules_alert a = { .ev = &ev };
+		struct action_target t = { .alert = &a, .pid = 10 };
+
+		g->log[g->log_next++ % FGUARD_OUTCOMES_MAX] = (struct fguard_logged){
+			.o = { .verdict = FGUARD_ALLOW, .why = FGUARD_WHY_JUDGED,
+			       .ns = hdr.ts_ns + 1000 }, .tid = 13, .kind = FGUARD_OPEN
+		};
+		fguard_action_result(g, &t, &r);
+		assert_int_equal(r.outcome, ACTION_DONE);
+	}
 
 	/* the ring keeps the newest FGUARD_OUTCOMES_MAX answers */
 	log_one(g, 11, FGUARD_OPEN, FGUARD_DENY, FGUARD_WHY_JUDGED);

@@ -517,6 +517,62 @@ static void test_operators(void **state)
 	}
 }
 
+/*
+ * A catastrophic pattern against a long argument: PCRE2 gives up (its match
+ * limit), which must not read as "no match" (padding would evade the rule).
+ * The condition is undecided, the rule fires flagged, the error is counted;
+ * a side that decides alone (a false `and`, a true `or`) still decides.
+ */
+static void test_regex_bound_fails_closed(void **state)
+{
+	static const struct {
+		const char *cond;
+		int alerts;
+		bool undecided;
+	} cases[] = {
+		{ "proc.cmdline regex '.* (a|aa)+'", 1, true },
+		{ "not proc.cmdline regex '.* (a|aa)+'", 1, true },
+		{ "proc.name = zsh and proc.cmdline regex '.* (a|aa)+'", 0, false },
+		{ "proc.name = bash or proc.cmdline regex '.* (a|aa)+'", 1, false },
+		{ "proc.cmdline regex 'bash a+!'", 1, false },
+	};
+	char argv[400] = "bash ";
+	struct rules_stats st;
+
+	(void)state;
+	memset(argv + 5, 'a', 300);
+	argv[305] = '!';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		struct rules_engine *e;
+		json_t *j;
+
+		snprintf(text, sizeof(text), R("evt.type = execve and (%s)", "x"), cases[i].cond);
+		e = engine_with(NULL, text, NULL);
+		reset_alerts();
+		rules_eval(e, exec_event("/bin/bash", argv, 0, 0, NULL, NULL, NULL, false), collect,
+			   NULL);
+		if ((int)A.n != cases[i].alerts)
+			fprintf(stderr, "case %zu '%s': got %zu alerts\n", i, cases[i].cond, A.n);
+		assert_int_equal(A.n, cases[i].alerts);
+		rules_engine_stats(e, &st);
+		assert_int_equal(st.undecided, cases[i].undecided);
+		if (A.n) {
+			j = json_loads(A.json, 0, NULL);
+			assert_non_null(j);
+			assert_int_equal(json_object_get(j, "undecided") != NULL, cases[i].undecided);
+			if (cases[i].undecided) {
+				assert_string_equal(json_string_value(json_object_get(j, "undecided")),
+						    "regex match limit exceeded");
+				assert_non_null(strstr(A.output, "(undecided: regex match limit exceeded"));
+				assert_true(st.regex_errors >= 1);
+			}
+			json_decref(j);
+		}
+		rules_engine_free(e);
+	}
+}
+
 static void test_evttype_index_and_first_match(void **state)
 {
 	struct rules_config cfg;
@@ -762,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_rule_selection),
 		cmocka_unit_test(test_append_output),
 		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_regex_bound_fails_closed),
 		cmocka_unit_test(test_evttype_index_and_first_match),
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
