@@ -202,4 +202,4 @@ clean:
 	rm -rf $(BUILD) palisade
 	$(MAKE) -C bench clean
 
--include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/fuzzobj -name '*.d' -type f 2>/dev/null)
