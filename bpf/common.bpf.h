@@ -60,6 +60,13 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EV_LOST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_by SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &which);
@@ -84,6 +91,20 @@ static __always_inline bool is_agent(struct task_struct *task)
 	return true;
 }
 
+/* A record the full ring refused, counted by what it was (events.h). */
+static __always_inline void count_lost(const struct ev_header *h)
+{
+	__u32 slot = EV_SYSCALL_NR_MAX + (h->kind < EV_KIND_MAX ? h->kind : 0);
+	__u64 *v;
+
+	if (h->kind == EV_SYSCALL)
+		slot = ((const struct ev_syscall *)h)->nr;
+	v = bpf_map_lookup_elem(&lost_by, &slot);
+	if (v)
+		*v += 1;
+	count(CNT_RINGBUF_FULL);
+}
+
 /*
  * Queues a finished record; losing it is counted, never silent. The consumer
  * is woken by the record that makes the queued data cross wakeup_bytes, not
@@ -92,17 +113,17 @@ static __always_inline bool is_agent(struct task_struct *task)
  * itself (measured: 5.1 us per open when every open is an alert). A consumer
  * asleep above the mark drains at its poll timeout (src/sensor/sensor.c).
  */
-static __always_inline void submit(void *rec, __u64 size)
+static __always_inline void submit(struct ev_header *h, __u64 size)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP, queued;
 
 	queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	/* A held process waits for the agent: its record wakes it at once. */
 	if ((queued < wakeup_bytes && queued + size >= wakeup_bytes) ||
-	    (((struct ev_header *)rec)->flags & EV_F_HELD))
+	    (h->flags & EV_F_HELD))
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, rec, size, flags))
-		count(CNT_RINGBUF_FULL);
+	if (bpf_ringbuf_output(&events, h, size, flags))
+		count_lost(h);
 	else
 		count(CNT_EVENTS);
 }

@@ -80,6 +80,13 @@ enum ev_counter {
 	CNT_MAX,
 };
 
+/*
+ * Records lost to a full ring, by what they were (the lost_by map, a u64 per
+ * slot and CPU): slot nr for the EV_SYSCALL record of syscall nr, slot
+ * EV_SYSCALL_NR_MAX + kind for the other kinds. Only a loss writes it.
+ */
+#define EV_LOST_SLOTS (EV_SYSCALL_NR_MAX + EV_KIND_MAX)
+
 /* Fixed part of every record. Describes the process the event is about. */
 struct ev_header {
 	__u64 ts_ns;     /* CLOCK_BOOTTIME, nanoseconds */

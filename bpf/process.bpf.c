@@ -197,7 +197,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->pad = 0;
 	read_pgrp(child, &e->pgrp);
 	e->hdr.size = sizeof(*e);
-	submit(e, sizeof(*e));
+	submit(&e->hdr, sizeof(*e));
 	return 0;
 }
 
@@ -225,7 +225,7 @@ int BPF_PROG(on_exit, struct task_struct *task)
 		e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->pad = 0;
 	e->hdr.size = sizeof(*e);
-	submit(e, sizeof(*e));
+	submit(&e->hdr, sizeof(*e));
 	return 0;
 }
 

@@ -61,7 +61,12 @@ int observe_start(struct observe *ob, const struct palisade_config *c, struct pi
 	if (err)
 		return err;
 	if (metrics) {
-		err = metrics_http_start(ob->reg, metrics, &ob->http);
+		const struct metrics_http_cfg hc = { .listen = metrics,
+						     .health_listen = c->metrics.health_listen,
+						     .token_file = c->metrics.token_file,
+						     .socket_group = c->metrics.socket_group };
+
+		err = metrics_http_start(ob->reg, &hc, &ob->http);
 		if (err)
 			return err;
 	}

@@ -12,6 +12,7 @@
 #include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/guard_setup.h"
+#include "agent/loss.h"
 #include "agent/net_enforce.h"
 #include "agent/pipeline.h"
 #include "agent/dns_refresh.h"
@@ -325,7 +326,10 @@ int agent_run_main(int argc, char **argv)
 	sigset_t signals;
 	struct action_backend container_backend = { 0 };
 	struct action_hold_config hold;
-	char host[64] = "", desc[1024], cg2[512];
+	char host[64] = "", desc[1024], cg2[512], prio[192];
+	struct loss_state loss = { 0 };
+	struct loss_options lo;
+	bool loss_exit = false;
 	static uint32_t spec[EV_SYSCALL_NR_MAX];
 	struct dns_refresh *dns = NULL;
 	struct prefilter *pf = NULL;
@@ -481,9 +485,15 @@ int agent_run_main(int argc, char **argv)
 		fd_seeded = 0;
 	}
 	sensor_describe(sensor, desc, sizeof(desc));
-	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s\n",
+	/* Last: the threads started above keep their normal priority. */
+	loss_options_from_config(cfg, &lo);
+	loss_priority_apply(lo.priority, prio, sizeof(prio));
+	loss_watch_init(&loss.watch, &lo);
+	loss.hostname = host;
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s; "
+			"consumer %s\n",
 		desc, seeded, p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
-		docker_socket(cfg) ? docker_socket(cfg) : "off");
+		docker_socket(cfg) ? docker_socket(cfg) : "off", prio);
 	snprintf(desc, sizeof(desc), "watching; %d processes from /proc, %d fds", seeded,
 		 fd_seeded);
 	service_ready(desc);
@@ -510,6 +520,12 @@ int agent_run_main(int argc, char **argv)
 			agent_reload(&reload);
 			cfg = reload.cfg;
 			service_ready("watching; reload done (its outcome is in the log)");
+			loss_options_from_config(cfg, &lo); /* the priority stays until a restart */
+			loss.watch.o = lo;
+		}
+		if (loss_tick(&loss, sensor, &p)) {
+			loss_exit = true;
+			break;
 		}
 		observe_tick(&ob);
 		service_tick(clock_ns(CLOCK_MONOTONIC));
@@ -533,8 +549,13 @@ cleanup:
 		action_poll(p.actions); /* the records of what the worker finished */
 	agent_net_enforce_poll(&p);
 	sink_set_stop(p.sinks);
-	if (ran)
+	if (ran) {
 		print_counters(sensor, &p, "exit");
+		fprintf(stderr, "palisade: exit: seconds with drops %llu, drop actions %llu "
+				"(syscall_event_drops)\n",
+			(unsigned long long)loss.watch.seconds_with_drops,
+			(unsigned long long)loss.watch.actions_taken);
+	}
 	action_dispatcher_free(p.actions);
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
@@ -552,5 +573,5 @@ cleanup:
 	fd_table_free(p.fds);
 	jw_release(&p.json);
 	config_free(cfg);
-	return err ? 1 : 0;
+	return err || loss_exit ? 1 : 0;
 }

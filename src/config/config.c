@@ -145,11 +145,14 @@ static void walk(struct parse *p, const yaml_node_t *map, const char *prefix,
 
 static void set_defaults(struct parse *p, struct palisade_config *c)
 {
+	static const char *drop_actions[] = { "log", "alert" }; /* syscall_event_drops.actions */
 	size_t i;
 
 	for (i = 0; i < config_key_count; i++)
 		if (!config_is_structured(config_keys[i].type))
 			config_set_value(p, &config_keys[i], config_keys[i].def, NULL, c, false, "default");
+	c->drops_actions = drop_actions;
+	c->n_drops_actions = 2;
 	config_outputs_from_text(p, "-", c); /* outputs: [{type: stdout}] */
 }
 

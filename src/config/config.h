@@ -32,7 +32,10 @@ enum config_cmd {
 };
 
 struct metrics_cfg {
-	const char *listen; /* "host:port"; "" : no /metrics endpoint */
+	const char *listen;        /* "host:port" or "unix:/path"; "" : no /metrics endpoint */
+	const char *health_listen; /* a second listener for /healthz only; "": none */
+	const char *token_file;    /* bearer token /metrics requires; "": none */
+	const char *socket_group;  /* unix sockets: the group that may connect; "": root only */
 };
 
 struct status_cfg {
@@ -56,6 +59,7 @@ struct palisade_config {
 	bool docker_enabled;
 	const char *docker_socket;
 	uint64_t ringbuf_kib; /* a power of two, at most CONFIG_RINGBUF_KIB_MAX */
+	const char *consumer_priority; /* "realtime", "nice", "normal" */
 	const char *syscalls; /* "rules", "all", "none" */
 	const char *syscall_hook; /* "auto", "raw" */
 	bool prefilter;
@@ -66,6 +70,11 @@ struct palisade_config {
 
 	struct sink_cfg *outputs;
 	size_t n_outputs;
+
+	/* what to do when the kernel drops events (Falco's syscall_event_drops) */
+	double drops_threshold, drops_rate, drops_max_burst;
+	const char **drops_actions;
+	size_t n_drops_actions;
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;

@@ -32,8 +32,9 @@ struct config_key {
 	const char *def;     /* the default, as it would be written in the file */
 	const char *desc;
 	size_t off, off_n;   /* where the value (and a list's count) goes */
-	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_STRLIST: max entries */
-	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c" */
+	uint64_t min, max;   /* CFG_UINT, CFG_POW2, CFG_BYTES; CFG_NUMBER when not 0;
+			      * CFG_STRLIST: max entries */
+	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c"; CFG_STRLIST: each entry's */
 	bool required;       /* sink keys: the type needs it */
 	const char *example; /* a required key: a value for `config example` */
 	/* The command line (none of these: the file only). */

@@ -56,6 +56,11 @@ const struct config_key config_keys[] = {
 	    G(docker_socket)), FLAG("docker-socket", "PATH", RUN) },
 	{ K("sensor.ringbuf_kib", CFG_POW2, "4096", "kernel ring buffer size in KiB, a power of two",
 	    G(ringbuf_kib)), .min = 4, .max = CONFIG_RINGBUF_KIB_MAX, FLAG("ringbuf-kib", "N", RUN) },
+	{ K("sensor.consumer_priority", CFG_ENUM, "realtime",
+	    "scheduling of the thread that drains the ring buffer: \"realtime\" (SCHED_FIFO 1, "
+	    "nice -20 where refused), \"nice\" (-20) or \"normal\" (docs/performance.md)",
+	    G(consumer_priority)), .choices = "realtime|nice|normal",
+	  FLAG("consumer-priority", "P", RUN) },
 	{ K("sensor.syscalls", CFG_ENUM, "rules",
 	    "syscalls the kernel reports: \"rules\" (those some loaded rule needs), \"all\" "
 	    "(every syscall palisade knows, see docs/events.md) or \"none\"", G(syscalls)),
@@ -90,10 +95,30 @@ const struct config_key config_keys[] = {
 	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH), .short_flag = 'o',
 	  .flag_desc = "write alerts to FILE instead of the configured outputs (\"-\": "
 		       "stdout, \"none\": discard)" },
+	{ K("syscall_event_drops.threshold", CFG_NUMBER, "0",
+	    "act on a second whose share of records lost to a full ring buffer exceeds this "
+	    "(0 to 1; Falco's default is .1)", G(drops_threshold)), .max = 1 },
+	{ K("syscall_event_drops.actions", CFG_STRLIST, "[log, alert]",
+	    "what to do then: ignore, log (stderr), alert (rule \"Falco internal: syscall event "
+	    "drop\" to the outputs), exit", G(drops_actions)), .off_n = G(n_drops_actions),
+	  .max = 4, .choices = "ignore|log|alert|exit" },
+	{ K("syscall_event_drops.rate", CFG_NUMBER, "0.03333",
+	    "actions per second the token bucket allows", G(drops_rate)) },
+	{ K("syscall_event_drops.max_burst", CFG_NUMBER, "1",
+	    "actions the token bucket allows at once", G(drops_max_burst)), .min = 1 },
 	{ K("metrics.listen", CFG_STR, "",
-	    "host:port of the Prometheus /metrics (and /healthz) endpoint, e.g. "
+	    "host:port (or unix:/path) of the Prometheus /metrics (and /healthz) endpoint, e.g. "
 	    "127.0.0.1:9464 (docs/metrics.md); empty: off", G(metrics.listen)),
 	  FLAG("metrics", "ADDR", RUN) },
+	{ K("metrics.health_listen", CFG_STR, "",
+	    "host:port or unix:/path of a second listener that serves /healthz only, with "
+	    "connections of its own (docs/metrics.md); empty: none", G(metrics.health_listen)) },
+	{ K("metrics.token_file", CFG_STR, "",
+	    "file holding a bearer token that /metrics requires (Authorization: Bearer ...), at "
+	    "least 16 bytes; empty: none", G(metrics.token_file)) },
+	{ K("metrics.socket_group", CFG_STR, "",
+	    "unix:/path listeners: the group that may connect (mode 0660); empty: root only "
+	    "(0600)", G(metrics.socket_group)) },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },

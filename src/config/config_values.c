@@ -133,6 +133,9 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 		if (!*text || *end || !(d >= 0) || d > 1e9)
 			config_problem(p, n, "%s: '%s' is not a number (expected a number >= 0)", where,
 				text);
+		else if (d < (double)k->min || (k->max && d > (double)k->max))
+			config_problem(p, n, "%s: '%s' is out of range (expected a number from %" PRIu64
+				      " to %" PRIu64 ")", where, text, k->min, k->max);
 		else
 			*(double *)dst = d;
 		return;
@@ -185,6 +188,11 @@ void config_strlist_append(struct parse *p, const struct config_key *k, const ch
 			       (unsigned long long)k->max);
 		return;
 	}
+	if (k->choices && !in_choices(k->choices, text)) {
+		config_problem(p, NULL, "%s: '%s' is not allowed (expected one of %s)", where, text,
+			       k->choices);
+		return;
+	}
 	grown = config_own(p, calloc(*count + 2, sizeof(*grown)));
 	if (!grown) {
 		p->errors++;
@@ -220,7 +228,10 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 		}
 		if (n->type == YAML_SCALAR_NODE) {
 			list = config_own(p, calloc(1, sizeof(*list)));
-			if (list)
+			if (k->choices && !in_choices(k->choices, config_scalar(n)))
+				config_problem(p, n, "%s: '%s' is not allowed (expected one of %s)", where,
+					config_scalar(n), k->choices);
+			else if (list)
 				list[i++] = config_scalar(n);
 		} else {
 			list = config_own(p, calloc((size_t)(n->data.sequence.items.top -
@@ -233,6 +244,9 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 				if (!config_scalar(e))
 					config_problem(p, e, "%s: %s in the list (expected a string)", where,
 						config_kind_name(e));
+				else if (k->choices && !in_choices(k->choices, config_scalar(e)))
+					config_problem(p, e, "%s: '%s' is not allowed (expected one of %s)",
+						where, config_scalar(e), k->choices);
 				else
 					list[i++] = config_scalar(e);
 			}

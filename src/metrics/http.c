@@ -1,8 +1,14 @@
 /*
  * /metrics and /healthz over HTTP, served by libmicrohttpd's own thread from
- * the published snapshot. The listening socket is made here, not by
- * libmicrohttpd, so that a bad address or a port in use is reported with its
- * cause before the agent goes on.
+ * the published snapshot (listening sockets: listen.c).
+ *
+ * The endpoint is open to whoever can connect, so it is bounded (issue 12:
+ * 64 connections trickling headers from an unprivileged user kept every
+ * scrape and health check out): HTTP_CONNECTIONS_MAX at once, of which
+ * HTTP_PER_CLIENT_MAX from one address; a request read and answered within
+ * HTTP_REQUEST_DEADLINE (http_guard.c); optionally /healthz on a listener of
+ * its own, /metrics behind a bearer token, a unix socket only root (or one
+ * group) can reach.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -14,78 +20,32 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
-#include "metrics/metrics.h"
+#include "metrics/http_internal.h"
+#include "outfile/outfile.h"
 
 /* /healthz fails when the event loop has not published for this long. */
 #define HEALTH_STALE_SEC 10.0
 
-struct metrics_http {
+/* A token shorter than this is guessable. */
+#define TOKEN_MIN 16
+
+struct listener {
+	struct metrics_http *h;
 	struct MHD_Daemon *daemon;
-	struct metrics_registry *reg;
+	bool health_only;
+	char *unix_path; /* removed at stop */
 };
 
-int metrics_listen_socket(const char *addr, int *fd_out, char *err, size_t err_size)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
-	struct addrinfo *res = NULL;
-	char host[256];
-	const char *colon, *port;
-	size_t hlen;
-	int fd = -1, one = 1, rc;
-
-	*fd_out = -1;
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (!close || close[1] != ':') {
-			snprintf(err, err_size, "expected [IPv6]:PORT");
-			return -EINVAL;
-		}
-		hlen = (size_t)(close - addr - 1);
-		memcpy(host, addr + 1, hlen < sizeof(host) ? hlen : 0);
-		colon = close + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (!colon) {
-			snprintf(err, err_size, "expected HOST:PORT, e.g. 127.0.0.1:9464");
-			return -EINVAL;
-		}
-		hlen = (size_t)(colon - addr);
-		memcpy(host, addr, hlen < sizeof(host) ? hlen : 0);
-	}
-	if (hlen >= sizeof(host)) {
-		snprintf(err, err_size, "host name too long");
-		return -EINVAL;
-	}
-	host[hlen] = 0;
-	port = colon + 1;
-	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535) {
-		snprintf(err, err_size, "port '%s' is not a number from 0 to 65535", port);
-		return -EINVAL;
-	}
-	rc = getaddrinfo(hlen ? host : NULL, port, &hints, &res);
-	if (rc) {
-		snprintf(err, err_size, "cannot resolve '%s': %s", host, gai_strerror(rc));
-		return -EINVAL;
-	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0)
-		goto fail;
-	freeaddrinfo(res);
-	*fd_out = fd;
-	return 0;
-fail:
-	rc = -errno;
-	snprintf(err, err_size, "cannot listen: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(res);
-	return rc;
-}
+struct metrics_http {
+	struct metrics_registry *reg;
+	struct http_guard *guard;
+	struct metrics_vec *refused;
+	unsigned char *token;
+	size_t token_len;
+	struct listener l[HTTP_LISTENERS_MAX];
+};
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
 			     char *body, size_t len)
@@ -121,11 +81,44 @@ static double monotonic_sec(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* "Authorization: Bearer TOKEN", compared in constant time. */
+static bool authorized(const struct metrics_http *h, struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	static const char bearer[] = "Bearer ";
+
+	if (!h->token)
+		return true;
+	if (!v || strncmp(v, bearer, sizeof(bearer) - 1))
+		return false;
+	v += sizeof(bearer) - 1;
+	return strlen(v) == h->token_len && !CRYPTO_memcmp(v, h->token, h->token_len);
+}
+
+static enum MHD_Result unauthorized(struct metrics_http *h, struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	static char body[] = "unauthorized: send Authorization: Bearer <metrics.token_file>\n";
+	enum MHD_Result ret;
+
+	metrics_vec_add(h->refused, 1, (const char *const[]){ "token" });
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **req_ctx)
 {
-	struct metrics_http *h = cls;
+	struct listener *l = cls;
+	struct metrics_http *h = l->h;
 	double at = 0;
 	size_t len = 0;
 	char *snap, msg[128];
@@ -136,7 +129,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)req_ctx;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-	if (strcmp(url, "/metrics") == 0) {
+	if (strcmp(url, "/metrics") == 0 && !l->health_only) {
+		if (!authorized(h, c))
+			return unauthorized(h, c);
 		snap = metrics_snapshot(h->reg, &len, &at);
 		if (!snap)
 			return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -152,36 +147,75 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  at > 0 ? msg : "starting: no snapshot yet\n");
 	}
-	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /healthz\n");
+	return reply_text(c, MHD_HTTP_NOT_FOUND, l->health_only ? "not found: try /healthz\n"
+						: "not found: try /metrics or /healthz\n");
 }
 
-int metrics_http_start(struct metrics_registry *r, const char *addr, struct metrics_http **out)
+static int listener_start(struct metrics_http *h, struct listener *l, const char *addr,
+			  const char *group, const char *key)
 {
-	struct metrics_http *h;
 	char err[256];
 	int fd, rc;
 
-	*out = NULL;
-	rc = metrics_listen_socket(addr, &fd, err, sizeof(err));
+	rc = metrics_listen_socket(addr, group, &fd, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "palisade: --metrics %s: %s; give a free HOST:PORT\n", addr, err);
+		fprintf(stderr, "palisade: %s %s: %s; give a free HOST:PORT or unix:PATH\n", key,
+			addr, err);
 		return rc;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
+	l->h = h;
+	if (metrics_address_is_unix(addr) && !(l->unix_path = strdup(addr + 5))) {
 		close(fd);
 		return -ENOMEM;
 	}
-	h->reg = r;
-	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, h,
-				     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				     (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				     MHD_OPTION_END);
-	if (!h->daemon) {
-		fprintf(stderr, "palisade: --metrics %s: libmicrohttpd did not start\n", addr);
+	l->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, l,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)HTTP_PER_CLIENT_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_IDLE_SEC, MHD_OPTION_NOTIFY_CONNECTION, http_guard_connection,
+		h->guard, MHD_OPTION_NOTIFY_COMPLETED, http_guard_completed, h->guard,
+		MHD_OPTION_END);
+	if (!l->daemon) {
+		fprintf(stderr, "palisade: %s %s: libmicrohttpd did not start\n", key, addr);
 		close(fd);
-		free(h);
 		return -EIO;
+	}
+	return 0;
+}
+
+int metrics_http_start(struct metrics_registry *r, const struct metrics_http_cfg *cfg,
+		       struct metrics_http **out)
+{
+	static const char *const reason[] = { "reason", NULL };
+	struct metrics_http *h;
+	int rc;
+
+	*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->reg = r;
+	rc = metrics_vec_new(r, "palisade_http_refused_total", METRICS_COUNTER,
+			     "HTTP connections cut because their request missed its deadline "
+			     "(reason=deadline), requests refused without the bearer token "
+			     "(reason=token).", reason, 4, &h->refused);
+	if (!rc && cfg->token_file && *cfg->token_file)
+		rc = outfile_read_secret(cfg->token_file, "metrics token file", TOKEN_MIN,
+					 &h->token, &h->token_len);
+	if (!rc)
+		rc = http_guard_new(HTTP_REQUEST_DEADLINE, h->refused, &h->guard);
+	if (!rc)
+		rc = listener_start(h, &h->l[0], cfg->listen, cfg->socket_group,
+				    "metrics.listen/--metrics");
+	if (!rc && cfg->health_listen && *cfg->health_listen) {
+		h->l[1].health_only = true;
+		rc = listener_start(h, &h->l[1], cfg->health_listen, cfg->socket_group,
+				    "metrics.health_listen");
+	}
+	if (rc) {
+		metrics_http_stop(h);
+		return rc;
 	}
 	*out = h;
 	return 0;
@@ -191,7 +225,15 @@ void metrics_http_stop(struct metrics_http *h)
 {
 	if (!h)
 		return;
-	/* Closes the listening socket too. */
-	MHD_stop_daemon(h->daemon);
+	for (size_t i = 0; i < HTTP_LISTENERS_MAX; i++) {
+		/* Closes the listening socket too. */
+		if (h->l[i].daemon)
+			MHD_stop_daemon(h->l[i].daemon);
+		if (h->l[i].unix_path)
+			unlink(h->l[i].unix_path);
+		free(h->l[i].unix_path);
+	}
+	http_guard_free(h->guard);
+	free(h->token);
 	free(h);
 }

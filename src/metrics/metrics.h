@@ -183,17 +183,34 @@ const char *metrics_git_commit(void);
 
 struct metrics_http;
 
+/* Where and to whom the endpoint answers (docs/metrics.md "Exposure"). */
+struct metrics_http_cfg {
+	const char *listen;        /* "127.0.0.1:9464", "[::1]:9464", ":9464", "unix:/run/x.sock" */
+	const char *health_listen; /* NULL or "": none; else a listener for /healthz only */
+	const char *token_file;    /* NULL or "": none; else /metrics needs that bearer token */
+	const char *socket_group;  /* unix sockets: mode 0660 with this group; NULL/"": 0600 */
+};
+
 /*
  * Serves GET /metrics (the last snapshot) and /healthz (200 while snapshots
- * are fresh, 503 when the last one is older than 10 s) on addr
- * ("127.0.0.1:15150", "[::1]:15150", ":15150" for every address), from
- * libmicrohttpd's own thread. Returns 0, or a negative errno after printing
- * what failed (bad address, port in use).
+ * are fresh, 503 when the last one is older than 10 s), from libmicrohttpd's
+ * own threads, bounded: 64 connections, 8 per client address, a request read
+ * and answered within 5 s. Returns 0, or a negative errno after printing what
+ * failed (bad address, port in use, unreadable token file).
  */
-int metrics_http_start(struct metrics_registry *r, const char *addr, struct metrics_http **out);
+int metrics_http_start(struct metrics_registry *r, const struct metrics_http_cfg *cfg,
+		       struct metrics_http **out);
 void metrics_http_stop(struct metrics_http *h);
 
-/* Splits "host:port" / "[v6]:port" / ":port" and resolves it for a listener. */
-int metrics_listen_socket(const char *addr, int *fd_out, char *err, size_t err_size);
+/*
+ * Parses and resolves a listener address ("host:port", "[v6]:port", ":port",
+ * "unix:/path") and the socket group, as metrics_listen_socket() does, without
+ * making a socket: `config check` and `run` refuse the same addresses.
+ */
+int metrics_address_check(const char *addr, const char *group, char *err, size_t err_size);
+bool metrics_address_is_unix(const char *addr);
+/* A listening socket for addr: TCP, or a unix socket (0600, or 0660 and group). */
+int metrics_listen_socket(const char *addr, const char *group, int *fd_out, char *err,
+			  size_t err_size);
 
 #endif

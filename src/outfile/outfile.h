@@ -1,5 +1,6 @@
 /*
- * outfile/: every file the agent writes as root is opened here: recordings,
+ * outfile/: every file the agent writes as root is opened here (and the
+ * secret files it reads: secret.c): recordings,
  * event streams, alert files (and their rotation), the audit log, the spool,
  * and the reports of `palisade audit -o`.
  * The agent runs as root and operators name these files in shared places
@@ -69,5 +70,13 @@ int outfile_dir(const char *path, const char *what, int *dirfd);
 
 /* Whether the first `len` bytes of a file (its start) are of `kind`. */
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len);
+
+/*
+ * Reads a secret file (a key, a token) of at least `min` bytes, at most 4096,
+ * without its trailing newline; warns when others can read it. `what` names it
+ * in messages ("HMAC key file"). *out is malloc'd.
+ */
+int outfile_read_secret(const char *path, const char *what, size_t min, unsigned char **out,
+			size_t *out_len);
 
 #endif

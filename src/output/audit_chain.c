@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "outfile/outfile.h"
 #include "output/audit_log.h"
 
 #define HEX_LEN (2 * AUDIT_HASH_LEN)
@@ -200,58 +201,8 @@ int audit_line_parse(const char *text, size_t len, struct audit_line *l)
 
 int audit_key_load(const char *path, unsigned char **key, size_t *key_len)
 {
-	unsigned char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-	size_t len;
-	int fd, ret = 0;
-
-	*key = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		fprintf(stderr, "palisade: cannot open the HMAC key file %s: %s\n", path,
-			strerror(errno));
-		return ret;
-	}
 	/* Anyone who can read the key can forge a chain that verifies. */
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
-		fprintf(stderr, "palisade: warning: HMAC key file %s can be read by other users: "
-				"chmod 600 %s\n", path, path);
-	buf = malloc(4097);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	n = read(fd, buf, 4097);
-	if (n < 0) {
-		ret = -errno;
-		fprintf(stderr, "palisade: cannot read the HMAC key file %s: %s\n", path,
-			strerror(errno));
-		goto cleanup;
-	}
-	len = (size_t)n;
-	if (len > 4096) {
-		fprintf(stderr, "palisade: HMAC key file %s: longer than 4096 bytes\n", path);
-		ret = -EINVAL;
-		goto cleanup;
-	}
-	/* `openssl rand -hex 32 > key` leaves a newline that is not key. */
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len < AUDIT_KEY_MIN) {
-		fprintf(stderr, "palisade: HMAC key file %s: %zu bytes, need at least %d "
-				"(e.g. openssl rand -hex 32 > %s)\n", path, len, AUDIT_KEY_MIN, path);
-		ret = -EINVAL;
-		goto cleanup;
-	}
-	*key = buf;
-	*key_len = len;
-	buf = NULL;
-cleanup:
-	free(buf);
-	close(fd);
-	return ret;
+	return outfile_read_secret(path, "HMAC key file", AUDIT_KEY_MIN, key, key_len);
 }
 
 /* The line starting at data[*pos], advancing *pos past its newline. */

@@ -20,6 +20,7 @@ struct sensor {
 	void *ctx;
 	/* the batch a poll consumes (sensor_poll): records, and when it ends */
 	uint64_t batch_records, batch_end_ns;
+	bool batch_over; /* the last poll stopped at the end of its batch */
 	int ncpus;
 	char features[256];
 	/* Cgroups already in pf_host_cgroups: a bpf() call per event would cost

@@ -79,6 +79,7 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	err = err ?: bpf_map__reuse_fd(sc->maps.counters, bpf_map__fd(s->skel->maps.counters));
 	err = err ?: bpf_map__reuse_fd(sc->maps.scratch_map,
 				       bpf_map__fd(s->skel->maps.scratch_map));
+	err = err ?: bpf_map__reuse_fd(sc->maps.lost_by, bpf_map__fd(s->skel->maps.lost_by));
 	if (err) {
 		fprintf(stderr, "palisade: sharing maps with the syscall sensor failed: %s\n",
 			strerror(-err));
@@ -202,16 +203,24 @@ int sensor_poll(struct sensor *s, int timeout_ms)
 {
 	int n;
 
+	/* A batch that ran out left records behind, and no wake-up may come for
+	 * them (only crossing the mark from below sends one): do not sleep. */
+	if (s->batch_over)
+		timeout_ms = 0;
+	s->batch_over = false;
 	s->batch_records = 0;
 	s->batch_end_ns = mono_ns() + SENSOR_BATCH_MS * 1000000ull;
 	n = ring_buffer__poll(s->rb, timeout_ms);
-	if (n == SENSOR_BATCH_OVER)
+	if (n == SENSOR_BATCH_OVER) {
+		s->batch_over = true;
 		return (int)s->batch_records;
+	}
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* Records are submitted without a wake-up (DESIGN.md section 6), and
 	 * poll consumes only rings that signalled one: drain after the timeout. */
 	n = ring_buffer__consume(s->rb);
+	s->batch_over = n == SENSOR_BATCH_OVER;
 	if (n < 0 && n != -EINTR && n != SENSOR_BATCH_OVER)
 		return n;
 	return (int)s->batch_records;
@@ -284,6 +293,25 @@ void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX])
 			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+int sensor_lost_by(struct sensor *s, uint64_t out[EV_LOST_SLOTS])
+{
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof(*vals));
+	uint32_t k;
+	int c, err = 0;
+
+	memset(out, 0, sizeof(uint64_t) * EV_LOST_SLOTS);
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < EV_LOST_SLOTS && !err; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.lost_by), &k, vals))
+			err = -errno;
+		for (c = 0; c < s->ncpus && !err; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return err;
 }
 
 void sensor_prefilter_host(struct sensor *s, uint64_t cgroup_id)

@@ -76,6 +76,9 @@ int sensor_update_syscalls(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_M
 /* Whether exec records carry the environment (a rule reads proc.env);
  * takes effect at the next exec. */
 void sensor_capture_env(struct sensor *s, bool on);
+/* Records lost to a full ring, by what they were (EV_LOST_SLOTS of
+ * bpf/events.h), summed over the CPUs. 0 or -errno. */
+int sensor_lost_by(struct sensor *s, uint64_t out[EV_LOST_SLOTS]);
 /* Sums the per-CPU counters (enum ev_counter). */
 void sensor_counters(struct sensor *s, uint64_t out[CNT_MAX]);
 /*

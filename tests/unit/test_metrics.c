@@ -1,6 +1,7 @@
 /* Metrics: the exposition format (escaping, one block per family, values),
  * reading it back, the registry's snapshot, labelled vectors and hooks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,22 +379,59 @@ static void test_listen_addresses(void **state)
 	int fd, fd2;
 
 	(void)state;
-	assert_int_equal(metrics_listen_socket("127.0.0.1", &fd, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_listen_socket("127.0.0.1", NULL, &fd, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "HOST:PORT"));
-	assert_int_equal(metrics_listen_socket("127.0.0.1:http", &fd, err, sizeof(err)), -EINVAL);
-	assert_int_equal(metrics_listen_socket("127.0.0.1:70000", &fd, err, sizeof(err)), -EINVAL);
-	assert_int_equal(metrics_listen_socket("[::1:9", &fd, err, sizeof(err)), -EINVAL);
-	assert_int_equal(metrics_listen_socket("no.such.host.invalid:9", &fd, err, sizeof(err)),
+	assert_int_equal(metrics_listen_socket("127.0.0.1:http", NULL, &fd, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_listen_socket("127.0.0.1:70000", NULL, &fd, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_listen_socket("[::1:9", NULL, &fd, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_listen_socket("no.such.host.invalid:9", NULL, &fd, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "cannot resolve"));
 	/* A port in use is refused with its cause. */
-	assert_int_equal(metrics_listen_socket("127.0.0.1:0", &fd, err, sizeof(err)), 0);
+	assert_int_equal(metrics_listen_socket("127.0.0.1:0", NULL, &fd, err, sizeof(err)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sa.sin_port));
-	assert_int_equal(metrics_listen_socket(addr, &fd2, err, sizeof(err)), -EADDRINUSE);
+	assert_int_equal(metrics_listen_socket(addr, NULL, &fd2, err, sizeof(err)), -EADDRINUSE);
 	assert_int_equal(fd2, -1);
 	assert_non_null(strstr(err, "in use"));
 	close(fd);
+	/* config check runs the same parser, without a socket (issue 12). */
+	assert_int_equal(metrics_address_check("999.1.1.1:70000", NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_address_check("[::1", NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_address_check("127.0.0.1:9464", NULL, err, sizeof(err)), 0);
+	assert_int_equal(metrics_address_check("unix:relative.sock", NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(metrics_address_check("unix:/run/x.sock", "no-such-group-x", err,
+					       sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown group"));
+	assert_int_equal(metrics_address_check("unix:/run/x.sock", "root", err, sizeof(err)), 0);
+}
+
+/* A unix listener: root only (0600), or one group (0660); a stale socket
+ * file is replaced, a live one or a file that is not a socket is not. */
+static void test_listen_unix(void **state)
+{
+	char dir[] = "/tmp/palisade-harden-unix-XXXXXX", addr[128], err[256];
+	struct stat st;
+	int fd, fd2;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(addr, sizeof(addr), "unix:%s/m.sock", dir);
+	assert_int_equal(metrics_listen_socket(addr, NULL, &fd, err, sizeof(err)), 0);
+	assert_int_equal(stat(addr + 5, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(metrics_listen_socket(addr, NULL, &fd2, err, sizeof(err)), -EADDRINUSE);
+	close(fd);
+	assert_int_equal(metrics_listen_socket(addr, "root", &fd, err, sizeof(err)), 0);
+	assert_int_equal(stat(addr + 5, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	close(fd);
+	unlink(addr + 5);
+	fd = open(addr + 5, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	assert_int_equal(metrics_listen_socket(addr, NULL, &fd, err, sizeof(err)), -EEXIST);
+	unlink(addr + 5);
+	rmdir(dir);
 }
 
 /* One port of the range this test suite may use (loopback only). */
@@ -441,7 +480,7 @@ static void test_http_endpoints(void **state)
 	(void)state;
 	assert_int_equal(metrics_registry_new(&r), 0);
 	assert_int_equal(metrics_register(r, metrics_collect_process, NULL), 0);
-	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h), 0);
+	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR }, &h), 0);
 	/* Before the first snapshot: not ready, not healthy. */
 	assert_int_equal(http("GET", "/metrics", NULL), 503);
 	assert_int_equal(http("GET", "/healthz", NULL), 503);
@@ -452,7 +491,7 @@ static void test_http_endpoints(void **state)
 	assert_int_equal(http("GET", "/", NULL), 404);
 	assert_int_equal(http("POST", "/metrics", NULL), 405);
 	/* The port is taken now: a second endpoint is refused. */
-	assert_int_equal(metrics_http_start(r, HTTP_TEST_ADDR, &h2), -EADDRINUSE);
+	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR }, &h2), -EADDRINUSE);
 	assert_null(h2);
 	metrics_http_stop(h);
 	metrics_registry_free(r);
@@ -471,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_sinks_hook),
 		cmocka_unit_test(test_process_metrics),
 		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_listen_unix),
 		cmocka_unit_test(test_http_endpoints),
 	};
 

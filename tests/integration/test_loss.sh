@@ -1,0 +1,82 @@
+#!/bin/sh
+# Loss under load (docs/performance.md): the ring buffer's consumer runs at a
+# raised priority, and records the kernel still drops raise Falco's
+# "syscall event drop" alert, rate-limited, or stop the agent when asked.
+# Drops are forced with a 4 KiB ring, a consumer at normal priority and an
+# open flood without the pre-filter.
+. tests/integration/lib.sh
+
+cc -O2 -o "$WORK/workload" bench/workload.c || exit 1
+flood() {
+	"$WORK/workload" -d "$WORK" -n "$1" open >/dev/null &
+	w=$!
+	"$WORK/workload" -d "$WORK" -n "$1" open >/dev/null
+	wait "$w" # not a bare wait: the agent is a child too
+}
+drop_alerts() { grep -c '"rule":"Falco internal: syscall event drop"' "$WORK/alerts.json"; }
+
+# 1. The consumer thread is SCHED_FIFO, the threads it started are not.
+start_agent_with -o "$WORK/alerts.json" --no-docker --status-socket none || exit 1
+check "the start-up line names the consumer's priority" \
+	grep -q 'consumer realtime (SCHED_FIFO 1)$' "$WORK/agent.err"
+policy() { awk '{ print $41 }' "/proc/$AGENT_PID/task/$1/stat"; }
+check "the consumer (main thread) is SCHED_FIFO" test "$(policy "$AGENT_PID")" = 1
+others=$(for t in /proc/"$AGENT_PID"/task/*; do
+	t=${t##*/}
+	[ "$t" = "$AGENT_PID" ] || policy "$t"
+done | sort -u | tr '\n' ' ')
+check "the other threads stay SCHED_OTHER ($others)" test "$others" = "0 "
+stop_agent
+
+# 2. Forced drops: one alert per token, Falco's fields, the log line.
+start=$(date +%s)
+: >"$WORK/alerts.json"
+start_agent_with -o "$WORK/alerts.json" --no-docker --status-socket none --ringbuf-kib 4 \
+	--consumer-priority normal --no-prefilter || exit 1
+flood 300000
+sleep 1.5 # the next once-a-second check sees the last drops
+stop_agent
+elapsed=$(($(date +%s) - start))
+lost=$(sed -n 's/.*exit: events [0-9]*; lost \([0-9]*\) .*/\1/p' "$WORK/agent.err")
+check "the flood lost records ($lost)" test "${lost:-0}" -gt 0
+n=$(drop_alerts)
+secs=$(sed -n 's/.*exit: seconds with drops \([0-9]*\), drop actions \([0-9]*\).*/\1 \2/p' \
+	"$WORK/agent.err")
+# Default bucket: one action at once, then one per 30 s.
+check "drop alerts are rate-limited ($n alerts, seconds with drops and actions: $secs, ${elapsed}s)" \
+	test "$n" -ge 1 -a "$n" -le $((1 + elapsed / 30)) -a "${secs% *}" -gt "$n" \
+	-a "${secs#* }" = "$n"
+a=$(grep -m1 '"rule":"Falco internal: syscall event drop"' "$WORK/alerts.json")
+check "the alert has Falco's schema and fields" sh -c "printf '%s' '$a' | jq -e '
+	.source == \"internal\" and .priority == \"Critical\" and
+	(.output | test(\"^Falco internal: syscall event drop. [0-9]+ system calls dropped in last second.$\")) and
+	(.output_fields.n_drops | tonumber) > 0 and
+	(.output_fields.n_drops | tonumber) <= $lost and
+	(.output_fields.n_evts | tonumber) >= (.output_fields.n_drops | tonumber) and
+	(.output_fields.n_drops_buffer_open_exit | tonumber) > 0' >/dev/null"
+check "each action also logged the drop" \
+	test "$(grep -c 'system calls dropped in last second' "$WORK/agent.err")" -eq "$n"
+
+# 3. actions: [exit] stops the agent with a failure status.
+cat >"$WORK/exit.yaml" <<EOF
+sensor:
+  ringbuf_kib: 4
+  consumer_priority: normal
+syscall_event_drops:
+  actions: [log, exit]
+outputs: []
+status:
+  socket: ""
+EOF
+start_agent_with --config "$WORK/exit.yaml" --no-docker --no-prefilter || exit 1
+flood 300000
+i=0
+while kill -0 "$AGENT_PID" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+check "the exit action stopped the agent with status 1 (rc $rc)" test "$rc" = 1
+check "it said why" grep -q 'exiting: events were lost' "$WORK/agent.err"
