@@ -88,7 +88,8 @@ $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: $(BUILD)/git-comm
 $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPALISADE_GIT_COMMIT='"$(GIT_COMMIT)"'
 
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
-$(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml
+$(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml \
+	rules/protect.yaml
 
 palisade: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
@@ -113,7 +114,7 @@ $(BUILD)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml
+$(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml rules/protect.yaml
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@ && ar rcs $@ $^

@@ -93,6 +93,10 @@ struct action_backend {
 	 * place for it now, synchronously (fanotify marks its root). 0 or a
 	 * negative errno. Event thread. */
 	int (*arm)(void *ctx, uint64_t cgroup_id, uint32_t pid, const struct container_info *c);
+	/* Its deny kills the caller itself when the rule says kill: true (the
+	 * exec kill, fanotify); for the others the dispatcher kills after the
+	 * alert. */
+	bool kills_on_deny;
 	void *ctx;
 };
 

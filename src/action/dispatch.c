@@ -290,6 +290,19 @@ static struct pending *park(struct action_dispatcher *d, int backend, enum rules
 	return p;
 }
 
+/* A deny with kill: true whose back-end does not kill: the caller is killed
+ * from user space, after the alert; the record says which. */
+static void kill_too(const struct action_target *t, struct action_result *res)
+{
+	struct action_result k;
+	char denied[sizeof(res->detail)];
+
+	action_kill_target(t, &k);
+	memcpy(denied, res->detail, sizeof(denied));
+	snprintf(res->detail, sizeof(res->detail), "%.150s; the caller: %.90s", denied,
+		 k.outcome == ACTION_DONE ? "killed after the alert" : k.detail);
+}
+
 /*
  * What to report without applying anything: out of scope (false: no
  * record), a scope that cannot be checked yet, audit mode, or a protected
@@ -377,6 +390,8 @@ bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 	}
 	if (b->apply(b->ctx, &t, type, &res, pend ? pend->token : 0) == 1)
 		return true; /* al, with its result, comes through action_poll */
+	if (a->rule->action.kill && !b->kills_on_deny && res.outcome == ACTION_DONE)
+		kill_too(&t, &res);
 	if (pend) {
 		pthread_mutex_lock(&d->lock);
 		pend->used = false;

@@ -230,6 +230,7 @@ int action_exec_kernel_backend(struct sensor *s, struct action_backend *out)
 					.apply = exec_apply,
 					.reset = exec_reset,
 					.observe = exec_observe,
+					.kills_on_deny = true,
 					.ctx = &k };
 	return 0;
 }

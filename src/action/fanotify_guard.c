@@ -17,12 +17,14 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,19 +89,41 @@ size_t fguard_drain(struct fguard *g, void (*emit)(struct alert *al, void *ctx),
 	return n;
 }
 
+/* SIGKILL to the thread group of a caller blocked in our permission wait
+ * (it cannot exit meanwhile: its pid is its own). */
+static bool kill_caller(struct fguard *g, uint32_t tgid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	bool sent;
+
+	if (fd < 0) {
+		fguard_count(&g->st.errors, 1);
+		return false;
+	}
+	sent = syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == 0;
+	close(fd);
+	if (sent)
+		fguard_count(&g->st.killed, 1);
+	else
+		fguard_count(&g->st.errors, 1);
+	return sent;
+}
+
+
 /* The rule's alert, plus what the guard did about it ("palisade_action"). */
 static void record_verdict(struct fguard *g, const struct fguard_rule *r, enum fguard_verdict v,
-			   const char *path, uint32_t tid, uint64_t t0)
+			   const char *path, uint32_t tid, uint64_t t0, bool killed)
 {
 	const char *op = r->kind == FGUARD_EXEC ? "exec" : "open";
 	struct alert_action act = {
 		.type = "deny", .backend = "fanotify",
 		.mode = v == FGUARD_DENY ? "enforce" : "audit",
 		.outcome = v == FGUARD_DENY ? "done" : "would-have",
-		.extra = { { "verdict", fguard_verdict_name(v), 0 }, { "operation", op, 0 },
-			   { "path", path, 0 }, { "tid", NULL, tid },
-			   { "decision_us", NULL, (int64_t)((fguard_now_ns() - t0) / 1000) } },
-		.n_extra = 5,
+		.extra = { { "verdict", fguard_verdict_name(v), 0, false },
+			   { "killed", NULL, killed, true }, { "operation", op, 0, false },
+			   { "path", path, 0, false }, { "tid", NULL, tid, false },
+			   { "decision_us", NULL, (int64_t)((fguard_now_ns() - t0) / 1000), false } },
+		.n_extra = 6,
 	};
 	struct alert *al = g->alert;
 
@@ -142,7 +166,8 @@ static void log_answer(struct fguard *g, const struct fguard_pending *p, enum fg
 
 	pthread_mutex_lock(&g->log_lock);
 	l = &g->log[g->log_next++ % FGUARD_OUTCOMES_MAX];
-	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_boot_ns() },
+	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_boot_ns(),
+					    .killed = p->killed },
 				     .tid = p->tid, .kind = p->kind };
 	pthread_mutex_unlock(&g->log_lock);
 }
@@ -220,7 +245,11 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 		if (rules_eval_rule(g->cfg.rules, r->index, &g->ev, on_alert, g) != 1)
 			continue;
 		v = fguard_verdict(true, r->info->action.enforce, g->cfg.enforce);
-		record_verdict(g, r, v, path, tid, t0);
+		/* deny with kill: true: killed while it waits on us, so it never
+		 * returns from the open or exec (its wait is killable). */
+		if (v == FGUARD_DENY && r->info->action.kill && !pend->killed)
+			pend->killed = kill_caller(g, tgid);
+		record_verdict(g, r, v, path, tid, t0, pend->killed);
 		if (v == FGUARD_DENY || (v == FGUARD_WOULD_DENY && verdict == FGUARD_ALLOW))
 			verdict = v;
 	}
@@ -287,6 +316,7 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 				continue;
 			g->pending[i].judged = pend.judged;
 			g->pending[i].why_error = pend.why_error;
+			g->pending[i].killed = pend.killed;
 			if (g->pending[i].answered) /* timeouts are rare: each is shown */
 				fprintf(g->cfg.log, "palisade: fanotify: a decision (pid %d) took %llu ms, "
 						    "past --deny-timeout-ms: the watchdog had answered "

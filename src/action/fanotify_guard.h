@@ -144,6 +144,7 @@ struct fguard_stats {
 	uint64_t events;         /* permission events read */
 	uint64_t allowed, denied, would_deny;
 	uint64_t timeouts;       /* answered by the watchdog with the timeout verdict */
+	uint64_t killed;         /* callers killed with their deny (kill: true) */
 	uint64_t errors;         /* events whose context could not be read */
 	uint64_t unknown_intent; /* opens not from an open syscall: judged as O_RDWR */
 	uint64_t alerts_dropped; /* deny records lost to a full queue */
@@ -177,6 +178,7 @@ struct fguard_outcome {
 	enum fguard_verdict verdict;
 	enum fguard_answer_why why;
 	uint64_t ns; /* CLOCK_BOOTTIME just before the answer */
+	bool killed; /* the caller was killed before the answer (kill: true) */
 };
 /* The newest answer for thread tid's operation of this kind given before
  * done_ns (CLOCK_BOOTTIME: the event's time, when the operation completed)

@@ -72,6 +72,29 @@ static void mark_path(struct walk *w, const char *path, uint64_t mask, uint64_t 
 	close(fd);
 }
 
+/*
+ * A protected file that does not exist in this root yet (/etc/shadow in a
+ * minimal image): its directory is watched for its children, so the open
+ * that creates it is judged (and refused: the kernel has created it empty
+ * by then). The directory's other children are allowed at once.
+ */
+static void mark_file_or_parent(struct walk *w, const char *path, uint64_t mask)
+{
+	char dir[EV_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd = open_in_root(w->root_fd, path, O_PATH);
+
+	if (fd >= 0) {
+		mark_fd(w, fd, mask, 0, path);
+		close(fd);
+		return;
+	}
+	if (fd != -ENOENT || !slash || mask != FAN_OPEN_PERM)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	mark_path(w, dir, mask | FAN_EVENT_ON_CHILD, O_PATH | O_DIRECTORY);
+}
+
 /* The directory and every directory below it, each watching its children. */
 static void mark_tree(struct walk *w, const char *dir)
 {
@@ -206,7 +229,7 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 			w.dirs = 0;
 			switch (p->kind) {
 			case RULES_PATH_EXACT:
-				mark_path(&w, p->path, w.mask, O_PATH);
+				mark_file_or_parent(&w, p->path, w.mask);
 				break;
 			case RULES_PATH_DIR:
 				mark_path(&w, p->path, w.mask | FAN_EVENT_ON_CHILD, O_PATH | O_DIRECTORY);

@@ -33,8 +33,8 @@ static void answered(const struct fguard_outcome *o, enum fguard_kind kind,
 	if (o->verdict == FGUARD_DENY) {
 		res->outcome = ACTION_DONE;
 		snprintf(res->detail, sizeof(res->detail),
-			 "refused by fanotify before the %s happened (EPERM; %s)", what(kind),
-			 why[o->why]);
+			 "refused by fanotify before the %s happened (EPERM; %s)%s", what(kind),
+			 why[o->why], o->killed ? ", and its caller killed before it returned" : "");
 		return;
 	}
 	res->outcome = ACTION_FAILED;

@@ -34,6 +34,7 @@ struct fguard_pending {
 	bool answered;
 	bool judged;    /* a served rule covered it: its verdict is worth logging */
 	bool why_error; /* its context could not be read: the policy answered */
+	bool killed;    /* its caller was killed (a deny rule with kill: true) */
 };
 
 /* What the guard answered for one event, kept for fguard_outcome_take. */

@@ -10,5 +10,16 @@
 
 int agent_run_main(int argc, char **argv);
 int agent_replay_main(int argc, char **argv);
+/* `palisade config`: `check FILE` as run checks it (preflight.c), the rest
+ * config/'s (keys, example). */
+int agent_config_main(int argc, char **argv);
+
+struct palisade_config;
+/*
+ * What run refuses before it starts anything, without starting anything:
+ * each output's checks, the files -e/--record would write, the metrics
+ * listeners and token. Every problem printed; 0 or the first error.
+ */
+int agent_preflight(const struct palisade_config *c);
 
 #endif

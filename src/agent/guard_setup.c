@@ -96,12 +96,13 @@ void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
 	guard_be.guard = NULL;
 	fguard_stats(g, &st);
 	fguard_drain(g, emit, ctx);
-	fprintf(stderr, "palisade: fanotify: events %llu: allowed %llu, denied %llu, would deny "
-			"%llu; timeouts %llu; errors %llu; unknown intent %llu; records dropped %llu; "
-			"marks %llu (errors %llu), container roots %llu; decision latency p50 %.1f us, "
-			"p99 %.1f us\n",
+	fprintf(stderr, "palisade: fanotify: events %llu: allowed %llu, denied %llu (callers "
+			"killed %llu), would deny %llu; timeouts %llu; errors %llu; unknown intent %llu; "
+			"records dropped %llu; marks %llu (errors %llu), container roots %llu; decision "
+			"latency p50 %.1f us, p99 %.1f us\n",
 		(unsigned long long)st.events, (unsigned long long)st.allowed,
-		(unsigned long long)st.denied, (unsigned long long)st.would_deny,
+		(unsigned long long)st.denied, (unsigned long long)st.killed,
+		(unsigned long long)st.would_deny,
 		(unsigned long long)st.timeouts, (unsigned long long)st.errors,
 		(unsigned long long)st.unknown_intent, (unsigned long long)st.alerts_dropped,
 		(unsigned long long)st.marks, (unsigned long long)st.mark_errors,
@@ -124,7 +125,6 @@ static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
 {
 	struct guard_backend *g = ctx;
 
-	(void)rule;
 	(void)enforce;
 	if (!g->built) {
 		if (fguard_plan_build(e, &g->plan, NULL) < 0) {
@@ -137,7 +137,10 @@ static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
 	for (size_t i = 0; i < g->plan.n; i++)
 		if (g->plan.rules[i].index == index && index < GUARD_RULES_MAX) {
 			g->served[index] = true;
-			*how = "deny through fanotify, before the open or exec completes";
+			*how = rule->action.kill ? "deny through fanotify, and kill the caller, before "
+						   "the open or exec completes"
+						 : "deny through fanotify, before the open or exec "
+						   "completes";
 			return 0;
 		}
 	*why = "fanotify: the condition does not confine fd.name, proc.exepath or proc.name "
@@ -186,5 +189,6 @@ void agent_guard_backend(struct action_backend *b)
 				      .apply = guard_apply,
 				      .reset = guard_reset,
 				      .arm = guard_arm,
+				      .kills_on_deny = true,
 				      .ctx = &guard_be };
 }

@@ -36,6 +36,8 @@ static int build(const struct palisade_config *c, int64_t boot_to_epoch_ns, bool
 		err = rules_engine_add_default(e);
 	for (i = 0; i < c->n_rules_files && !err; i++)
 		err = rules_engine_add_path(e, c->rules_files[i]);
+	if (!err && c->protect)
+		err = rules_engine_add_protect(e);
 	if (!err)
 		err = rules_engine_compile(e);
 	if (err) {
@@ -64,10 +66,10 @@ int agent_rules_load(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 	if (err)
 		return err;
 	rules_engine_stats(*out, &st);
-	fprintf(stderr, "palisade: rules: %zu loaded (%zu enabled) from %s; %zu cannot fire "
+	fprintf(stderr, "palisade: rules: %zu loaded (%zu enabled) from %s%s; %zu cannot fire "
 			"yet (see `palisade rules list`)\n",
 		st.rules_loaded, st.rules_enabled, c->n_rules_files ? "files" : "the embedded set",
-		rules_engine_cannot_fire_count(*out));
+		c->protect ? " and the protect set" : "", rules_engine_cannot_fire_count(*out));
 	return 0;
 }
 

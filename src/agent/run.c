@@ -368,6 +368,11 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	/* What `config check` checks: refused here, before anything starts. */
+	if (agent_preflight(cfg)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
 	if (sink_set_new(cfg->outputs, cfg->n_outputs, &p.sinks) < 0 ||
 	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
 							  cfg->force, &p.events_out) < 0)) {

@@ -37,6 +37,7 @@ struct alert_action {
 		const char *key; /* static */
 		const char *str; /* copied; NULL: the number below */
 		int64_t num;
+		bool boolean; /* num is a truth value */
 	} extra[ALERT_ACTION_EXTRA_MAX];
 	size_t n_extra;
 };

@@ -38,8 +38,9 @@ static json_t *action_json(const struct alert_action *act)
 	json_object_set_new(o, "detail", json_string(act->detail));
 	for (size_t i = 0; i < act->n_extra; i++)
 		json_object_set_new(o, act->extra[i].key,
-				    act->extra[i].str ? json_string(act->extra[i].str)
-						      : json_integer(act->extra[i].num));
+				    act->extra[i].str	  ? json_string(act->extra[i].str)
+				    : act->extra[i].boolean ? json_boolean(act->extra[i].num)
+							    : json_integer(act->extra[i].num));
 	return o;
 }
 

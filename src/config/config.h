@@ -51,6 +51,7 @@ struct palisade_config {
 	bool rules_enabled;
 	enum rules_priority min_priority;
 	bool first_match;
+	bool protect; /* rules.protect: the embedded protect set too */
 	bool container_fields;
 	double rate_per_sec, rate_burst;
 	uint64_t dedup_window_ms;

@@ -36,6 +36,9 @@ struct config_key {
 			      * CFG_STRLIST: max entries */
 	const char *choices; /* CFG_ENUM, CFG_PRIO: "a|b|c"; CFG_STRLIST: each entry's */
 	bool required;       /* sink keys: the type needs it */
+	/* A string's own validator, for the file and the flag alike (e.g. the
+	 * syntax of an address); NULL: any string. 0, or why it is refused. */
+	int (*check)(const char *value, char *why, size_t why_size);
 	const char *example; /* a required key: a value for `config example` */
 	/* The command line (none of these: the file only). */
 	const char *flag;      /* long option without "--" */
@@ -57,6 +60,7 @@ extern const size_t config_key_count;
 struct config_sink_type {
 	const char *name;
 	sink_create_fn create;
+	sink_check_fn check; /* what create refuses, found without making anything */
 	const char *desc;
 	const struct config_key *keys;
 	size_t n_keys;

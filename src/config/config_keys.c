@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "metrics/metrics.h"
 
 #define G(m) offsetof(struct palisade_config, m)
 #define O(m) offsetof(struct sink_cfg, m)
@@ -31,6 +32,12 @@ const struct config_key config_keys[] = {
 		       "rules.files; default: the embedded rules/palisade_rules.yaml" },
 	{ K("rules.enabled", CFG_BOOL, "true", "evaluate rules at all", G(rules_enabled)),
 	  SWITCH("no-rules", "false", BOTH), .flag_desc = "evaluate nothing (use with --events)" },
+	{ K("rules.protect", CFG_BOOL, "false",
+	    "also load palisade's protect set (rules/protect.yaml, embedded): denylisted "
+	    "executables killed at exec, shells in non-debug containers paused, account file "
+	    "writes denied and their writers killed, injection syscalls killed; with enforce "
+	    "(--enforce) they act, without it they report \"would have\" (docs/protect.md)",
+	    G(protect)), SWITCH("protect", "true", BOTH) },
 	{ K("rules.min_priority", CFG_PRIO, "DEBUG", "skip rules below this priority",
 	    G(min_priority)), .choices = PRIOS, FLAG("min-priority", "P", BOTH) },
 	{ K("rules.first_match", CFG_BOOL, "false",
@@ -109,16 +116,17 @@ const struct config_key config_keys[] = {
 	{ K("metrics.listen", CFG_STR, "",
 	    "host:port (or unix:/path) of the Prometheus /metrics (and /healthz) endpoint, e.g. "
 	    "127.0.0.1:9464 (docs/metrics.md); empty: off", G(metrics.listen)),
-	  FLAG("metrics", "ADDR", RUN) },
+	  .check = metrics_address_syntax, FLAG("metrics", "ADDR", RUN) },
 	{ K("metrics.health_listen", CFG_STR, "",
 	    "host:port or unix:/path of a second listener that serves /healthz only, with "
-	    "connections of its own (docs/metrics.md); empty: none", G(metrics.health_listen)) },
+	    "connections of its own (docs/metrics.md); empty: none", G(metrics.health_listen)),
+	  .check = metrics_address_syntax },
 	{ K("metrics.token_file", CFG_STR, "",
 	    "file holding a bearer token that /metrics requires (Authorization: Bearer ...), at "
 	    "least 16 bytes; empty: none", G(metrics.token_file)) },
 	{ K("metrics.socket_group", CFG_STR, "",
 	    "unix:/path listeners: the group that may connect (mode 0660); empty: root only "
-	    "(0600)", G(metrics.socket_group)) },
+	    "(0600)", G(metrics.socket_group)), .check = metrics_group_check },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },
@@ -240,15 +248,15 @@ static const struct config_key audit_keys[] = {
 };
 
 const struct config_sink_type config_sink_types[] = {
-	{ "stdout", sink_stdout_create, "JSON lines on standard output", NULL, 0 },
-	{ "file", sink_file_create, "JSON lines appended to a file, rotated by size",
-	  ROWS(file_keys) },
-	{ "webhook", sink_webhook_create, "one HTTP(S) POST of the alert JSON per alert",
-	  ROWS(webhook_keys) },
-	{ "syslog", sink_syslog_create, "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS",
-	  ROWS(syslog_keys) },
-	{ "audit_log", sink_audit_log_create, "a hash-chained (optionally HMAC) log file",
-	  ROWS(audit_keys) },
+	{ "stdout", sink_stdout_create, NULL, "JSON lines on standard output", NULL, 0 },
+	{ "file", sink_file_create, sink_file_check,
+	  "JSON lines appended to a file, rotated by size", ROWS(file_keys) },
+	{ "webhook", sink_webhook_create, sink_webhook_check,
+	  "one HTTP(S) POST of the alert JSON per alert", ROWS(webhook_keys) },
+	{ "syslog", sink_syslog_create, sink_syslog_check,
+	  "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS", ROWS(syslog_keys) },
+	{ "audit_log", sink_audit_log_create, sink_audit_log_check,
+	  "a hash-chained (optionally HMAC) log file", ROWS(audit_keys) },
 };
 const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
 

@@ -64,6 +64,7 @@ void config_apply_output_defaults(struct parse *p, struct sink_cfg *o,
 	}
 	o->type = t->name;
 	o->create = t->create;
+	o->check = t->check;
 }
 
 int config_output_defaults(struct sink_cfg *o, const char *type)

@@ -94,6 +94,7 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 		      const yaml_node_t *n, void *base, bool in_output, const char *where)
 {
 	void *dst = (char *)base + k->off;
+	char why[256];
 	uint64_t u;
 	int err;
 
@@ -101,6 +102,8 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 	case CFG_STR:
 		/* An empty string in a sink's keys means "not set" to the sinks. */
 		*(const char **)dst = in_output && !*text ? NULL : text;
+		if (k->check && *text && k->check(text, why, sizeof(why)))
+			config_problem(p, n, "%s: '%s': %s", where, text, why);
 		return;
 	case CFG_BOOL:
 		if (parse_bool(text, dst))

@@ -23,16 +23,12 @@
 
 #define UNIX_PREFIX "unix:"
 
-/* Splits a TCP address and resolves it; *res to freeaddrinfo(). */
-static int resolve(const char *addr, struct addrinfo **res, char *err, size_t err_size)
+/* Splits a TCP address into host[256] ("" for every address) and *port. */
+static int split(const char *addr, char *host, const char **port, char *err, size_t err_size)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
-	char host[256];
-	const char *colon, *port;
+	const char *colon;
 	size_t hlen;
-	int rc;
 
-	*res = NULL;
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 
@@ -41,7 +37,7 @@ static int resolve(const char *addr, struct addrinfo **res, char *err, size_t er
 			return -EINVAL;
 		}
 		hlen = (size_t)(close - addr - 1);
-		memcpy(host, addr + 1, hlen < sizeof(host) ? hlen : 0);
+		memcpy(host, addr + 1, hlen < 256 ? hlen : 0);
 		colon = close + 1;
 	} else {
 		colon = strrchr(addr, ':');
@@ -50,20 +46,35 @@ static int resolve(const char *addr, struct addrinfo **res, char *err, size_t er
 			return -EINVAL;
 		}
 		hlen = (size_t)(colon - addr);
-		memcpy(host, addr, hlen < sizeof(host) ? hlen : 0);
+		memcpy(host, addr, hlen < 256 ? hlen : 0);
 	}
-	if (hlen >= sizeof(host)) {
+	if (hlen >= 256) {
 		snprintf(err, err_size, "host name too long");
 		return -EINVAL;
 	}
 	host[hlen] = 0;
-	port = colon + 1;
-	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
-	    atoi(port) > 65535) {
-		snprintf(err, err_size, "port '%s' is not a number from 0 to 65535", port);
+	*port = colon + 1;
+	if (!**port || strspn(*port, "0123456789") != strlen(*port) || strlen(*port) > 5 ||
+	    atoi(*port) > 65535) {
+		snprintf(err, err_size, "port '%s' is not a number from 0 to 65535", *port);
 		return -EINVAL;
 	}
-	rc = getaddrinfo(hlen ? host : NULL, port, &hints, res);
+	return 0;
+}
+
+/* Splits a TCP address and resolves it; *res to freeaddrinfo(). */
+static int resolve(const char *addr, struct addrinfo **res, char *err, size_t err_size)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	char host[256];
+	const char *port;
+	int rc;
+
+	*res = NULL;
+	rc = split(addr, host, &port, err, err_size);
+	if (rc)
+		return rc;
+	rc = getaddrinfo(*host ? host : NULL, port, &hints, res);
 	if (rc) {
 		*res = NULL;
 		snprintf(err, err_size, "cannot resolve '%s': %s", host, gai_strerror(rc));
@@ -98,6 +109,24 @@ static int group_id(const char *group, gid_t *gid, char *err, size_t err_size)
 	}
 	*gid = found->gr_gid;
 	return 0;
+}
+
+int metrics_address_syntax(const char *addr, char *err, size_t err_size)
+{
+	struct sockaddr_un sun;
+	const char *port;
+	char host[256];
+
+	if (!strncmp(addr, UNIX_PREFIX, strlen(UNIX_PREFIX)))
+		return unix_path(addr, &sun, err, err_size);
+	return split(addr, host, &port, err, err_size);
+}
+
+int metrics_group_check(const char *group, char *err, size_t err_size)
+{
+	gid_t gid;
+
+	return group_id(group, &gid, err, err_size);
 }
 
 int metrics_address_check(const char *addr, const char *group, char *err, size_t err_size)

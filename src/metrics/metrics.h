@@ -208,6 +208,10 @@ void metrics_http_stop(struct metrics_http *h);
  * making a socket: `config check` and `run` refuse the same addresses.
  */
 int metrics_address_check(const char *addr, const char *group, char *err, size_t err_size);
+/* Its syntax alone (no name resolved): what the configuration parser checks. */
+int metrics_address_syntax(const char *addr, char *err, size_t err_size);
+/* Whether the group of a unix listener exists. */
+int metrics_group_check(const char *group, char *err, size_t err_size);
 bool metrics_address_is_unix(const char *addr);
 /* A listening socket for addr: TCP, or a unix socket (0600, or 0660 and group). */
 int metrics_listen_socket(const char *addr, const char *group, int *fd_out, char *err,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,11 +132,13 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 	return -EEXIST;
 }
 
-/* The existing file at path, opened for I/O once its inode passed the checks. */
+/* The existing file at path, opened for I/O once its inode passed the checks
+ * (`dry`: only read, to check it; nothing is changed and *fd stays -1). */
 static int open_existing(int dirfd, const char *path, const struct outfile_spec *spec,
-			 const char *what, int *fd)
+			 const char *what, int *fd, bool dry)
 {
-	int flags = O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
+	int flags = dry ? O_RDONLY | O_CLOEXEC | O_NOCTTY
+			: O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
 	int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 	char proc[64];
 	const char *why;
@@ -161,7 +164,11 @@ static int open_existing(int dirfd, const char *path, const struct outfile_spec 
 		goto cleanup;
 	}
 	ret = check_kind(*fd, &st, spec, what, path);
-	if (!ret && spec->truncate && S_ISREG(st.st_mode) &&
+	if (dry && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (!ret && !dry && spec->truncate && S_ISREG(st.st_mode) &&
 	    (ftruncate(*fd, 0) || fchmod(*fd, st.st_mode & spec->mode & 07777)))
 		ret = -errno;
 cleanup:
@@ -184,16 +191,75 @@ int outfile_open(int dirfd, const char *path, const struct outfile_spec *spec,
 		*fd = openat(dirfd, path, create, spec->mode);
 		if (*fd >= 0)
 			return 0;
-		ret = errno == EEXIST ? open_existing(dirfd, path, spec, what, fd) : -errno;
+		ret = errno == EEXIST ? open_existing(dirfd, path, spec, what, fd, false) : -errno;
 	}
 	if (ret && ret != -EPERM && ret != -EEXIST)
 		fprintf(stderr, "palisade: cannot open %s %s: %s\n", what, path, strerror(-ret));
 	return ret;
 }
 
-int outfile_dir(const char *path, const char *what, int *dirfd)
+/* Whether the directory path names (or the one a new file would go in) is there. */
+static int parent_exists(const char *path)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	int ret;
+
+	if (!copy)
+		return -ENOMEM;
+	ret = stat(dirname(copy), &st) ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	free(copy);
+	return ret;
+}
+
+int outfile_check(const char *path, const struct outfile_spec *spec, const char *what)
 {
 	struct stat st;
+	int fd = -1, ret;
+
+	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		ret = open_existing(AT_FDCWD, path, spec, what, &fd, true);
+	else
+		ret = errno == ENOENT ? parent_exists(path) : -errno;
+	if (ret && ret != -EPERM && ret != -EEXIST)
+		fprintf(stderr, "palisade: cannot open %s %s: %s\n", what, path, strerror(-ret));
+	return ret;
+}
+
+/* The checks outfile_dir() makes of an existing directory. */
+static int dir_refusal(int dirfd, const char *path, const char *what)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st))
+		return -errno;
+	if (st.st_uid == 0 || st.st_uid == geteuid())
+		return 0;
+	fprintf(stderr, "palisade: %s %s: refusing the directory: it is owned by another "
+			"user; choose a directory owned by root\n", what, path);
+	return -EPERM;
+}
+
+int outfile_dir_check(const char *path, const char *what)
+{
+	int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret;
+
+	if (dirfd < 0 && errno == ENOENT)
+		ret = parent_exists(path); /* created 0700 at start */
+	else
+		ret = dirfd < 0 ? -errno : dir_refusal(dirfd, path, what);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (ret && ret != -EPERM)
+		fprintf(stderr, "palisade: %s %s: cannot open the directory: %s%s\n", what, path,
+			strerror(-ret), ret == -ELOOP || ret == -ENOTDIR
+						? " (a symbolic link is refused: name the directory itself)"
+						: "");
+	return ret;
+}
+
+int outfile_dir(const char *path, const char *what, int *dirfd)
+{
 	int ret = 0;
 
 	if (mkdir(path, 0700) && errno != EEXIST) {
@@ -203,16 +269,14 @@ int outfile_dir(const char *path, const char *what, int *dirfd)
 		return ret;
 	}
 	*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*dirfd < 0 || fstat(*dirfd, &st)) {
+	if (*dirfd < 0) {
 		ret = -errno;
 		fprintf(stderr, "palisade: %s %s: cannot open the directory: %s%s\n", what, path,
 			strerror(-ret), ret == -ELOOP || ret == -ENOTDIR
 						? " (a symbolic link is refused: name the directory itself)"
 						: "");
-	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		fprintf(stderr, "palisade: %s %s: refusing the directory: it is owned by another "
-				"user; choose a directory owned by root\n", what, path);
-		ret = -EPERM;
+	} else {
+		ret = dir_refusal(*dirfd, path, what);
 	}
 	if (ret && *dirfd >= 0)
 		close(*dirfd);

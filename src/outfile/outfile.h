@@ -68,6 +68,15 @@ int outfile_open(int dirfd, const char *path, const struct outfile_spec *spec,
  */
 int outfile_dir(const char *path, const char *what, int *dirfd);
 
+/*
+ * What outfile_open() and outfile_dir() would refuse, found without creating,
+ * truncating or writing anything (`config check`, and `run` before it starts
+ * anything): the same checks of an existing file or directory, and for a
+ * missing one that its directory exists. Messages as those functions print.
+ */
+int outfile_check(const char *path, const struct outfile_spec *spec, const char *what);
+int outfile_dir_check(const char *path, const char *what);
+
 /* Whether the first `len` bytes of a file (its start) are of `kind`. */
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len);
 

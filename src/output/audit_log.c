@@ -257,12 +257,8 @@ static void audit_destroy(void *state)
 	free(s);
 }
 
-int audit_sink_create(const struct audit_sink_cfg *cfg, void **state)
+static int check_keys(const struct audit_sink_cfg *cfg)
 {
-	struct audit_sink *s = NULL;
-	int ret;
-
-	*state = NULL;
 	if (!cfg->path || !cfg->path[0]) {
 		fprintf(stderr, "palisade: audit log: path is required\n");
 		return -EINVAL;
@@ -272,6 +268,42 @@ int audit_sink_create(const struct audit_sink_cfg *cfg, void **state)
 			cfg->path, cfg->fsync);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* What the constructor refuses: keys, the file (links, owner, kind), the
+ * key file, and a log whose last line is cut or not signed with that key. */
+int sink_audit_log_check(const struct sink_cfg *cfg)
+{
+	static const struct outfile_spec spec = { .kind = OUTFILE_AUDIT, .append = true,
+						  .mode = 0600 };
+	const struct audit_sink_cfg *c = &cfg->audit;
+	struct audit_sink t = { .fd = -1, .path = (char *)c->path };
+	int ret = check_keys(c);
+
+	if (!ret)
+		ret = outfile_check(c->path, &spec, "audit log");
+	if (!ret && c->hmac_key_file && c->hmac_key_file[0])
+		ret = audit_key_load(c->hmac_key_file, &t.key, &t.key_len);
+	if (!ret)
+		t.fd = open(c->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!ret && t.fd >= 0)
+		ret = load_chain_state(&t);
+	if (t.fd >= 0)
+		close(t.fd);
+	free(t.key);
+	return ret;
+}
+
+int audit_sink_create(const struct audit_sink_cfg *cfg, void **state)
+{
+	struct audit_sink *s = NULL;
+	int ret;
+
+	*state = NULL;
+	ret = check_keys(cfg);
+	if (ret)
+		return ret;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
+#include "outfile/outfile.h"
 #include "output/sink_internal.h"
 
 struct sink {
@@ -281,7 +283,29 @@ static int sink_init(struct sink *k, const struct sink_cfg *c)
 		fprintf(stderr, "palisade: output %s: type %s has no constructor\n", k->name, c->type);
 		return -ENOTSUP;
 	}
+	if (c->check && (err = c->check(c)))
+		return err;
 	return c->create(c, &k->state, &k->ops);
+}
+
+int sink_cfg_check(const struct sink_cfg *c)
+{
+	static const struct outfile_spec spool = { .kind = OUTFILE_SPOOL, .mode = 0600 };
+	char what[128], *file = NULL;
+	int err = 0;
+
+	if (c->spool_dir && *c->spool_dir) {
+		snprintf(what, sizeof(what), "spool_dir of sink %s", c->name);
+		err = outfile_dir_check(c->spool_dir, what);
+		if (!err && asprintf(&file, "%s/%s.spool", c->spool_dir, c->name) < 0)
+			return -ENOMEM;
+		snprintf(what, sizeof(what), "spool of sink %s", c->name);
+		/* A directory made at start holds no spool yet. */
+		if (!err && access(c->spool_dir, F_OK) == 0)
+			err = outfile_check(file, &spool, what);
+		free(file);
+	}
+	return err ? err : c->check ? c->check(c) : 0;
 }
 
 int sink_set_new(const struct sink_cfg *cfgs, size_t n, struct sink_set **out)

@@ -113,6 +113,13 @@ struct sink_cfg;
  */
 typedef int (*sink_create_fn)(const struct sink_cfg *cfg, void **state,
 			      const struct sink_ops **ops);
+/*
+ * Checks one sink's configuration as its constructor does, making nothing
+ * (no socket, no file created or written): `config check` and `run`, before
+ * it starts anything, refuse the same (the constructor calls it first).
+ * 0 or a negative errno with the reason printed, as the constructor prints it.
+ */
+typedef int (*sink_check_fn)(const struct sink_cfg *cfg);
 
 /* The constructors of the built-in types. The list of types, their keys
  * and which constructor each uses is the configuration's (config/config_keys.c). */
@@ -122,11 +129,20 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_file_check(const struct sink_cfg *cfg);
+int sink_webhook_check(const struct sink_cfg *cfg);
+int sink_syslog_check(const struct sink_cfg *cfg);
+int sink_audit_log_check(const struct sink_cfg *cfg);
+int sink_program_check(const struct sink_cfg *cfg);
+/* Everything sink_set_new() and sink_set_start() would refuse of one sink:
+ * its spool_dir, then its type's check. */
+int sink_cfg_check(const struct sink_cfg *cfg);
 
 /* One configured sink: what the framework needs, then the type's own keys. */
 struct sink_cfg {
 	const char *type;
 	sink_create_fn create;            /* the type's constructor */
+	sink_check_fn check;              /* its checks (NULL: none) */
 	const char *name;                 /* for counters and messages: "webhook#2" */
 	enum rules_priority min_priority; /* records below it are not handed over */
 	uint32_t queue_size;              /* records queued before overflow */

@@ -177,6 +177,30 @@ static const struct sink_ops file_ops = {
 	.destroy = file_destroy,
 };
 
+static const struct outfile_spec *file_spec(const struct sink_cfg *cfg)
+{
+	static const struct outfile_spec plain = { .kind = OUTFILE_ALERTS, .append = true,
+						   .mode = 0640 },
+					 forced = { .kind = OUTFILE_ALERTS, .append = true,
+						    .force = true, .mode = 0640 };
+
+	return cfg->file.force ? &forced : &plain;
+}
+
+int sink_file_check(const struct sink_cfg *cfg)
+{
+	char what[96];
+
+	if (!cfg->file.path || !*cfg->file.path) {
+		fprintf(stderr, "palisade: output %s: a file output needs a path\n", cfg->name);
+		return -EINVAL;
+	}
+	if (strcmp(cfg->file.path, "-") == 0)
+		return 0;
+	snprintf(what, sizeof(what), "output %s", cfg->name);
+	return outfile_check(cfg->file.path, file_spec(cfg), what);
+}
+
 int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
 	struct file_sink *f;

@@ -173,16 +173,22 @@ static const struct sink_ops program_ops = {
 	.destroy = program_destroy,
 };
 
+int sink_program_check(const struct sink_cfg *cfg)
+{
+	if (cfg->program.command && *cfg->program.command)
+		return 0;
+	fprintf(stderr, "palisade: output %s: a program output needs command: a shell "
+			"command line\n", cfg->name);
+	return -EINVAL;
+}
+
 int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
 	const struct program_sink_cfg *c = &cfg->program;
 	struct program_sink *p;
 
-	if (!c->command || !*c->command) {
-		fprintf(stderr, "palisade: output %s: a program output needs command: a shell "
-				"command line\n", cfg->name);
+	if (sink_program_check(cfg))
 		return -EINVAL;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

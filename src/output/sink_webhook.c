@@ -101,6 +101,20 @@ static int add_header(struct webhook_sink *w, const char *name, const char *valu
 	return 0;
 }
 
+/* curl would take file://, ftp:// and more: only HTTP(S) is a webhook. */
+int sink_webhook_check(const struct sink_cfg *cfg)
+{
+	const char *url = cfg->webhook.url;
+
+	if (!url || (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) ||
+	    !url[strncasecmp(url, "http://", 7) ? 8 : 7]) {
+		fprintf(stderr, "palisade: output %s: url '%s': a webhook needs http://HOST/... "
+				"or https://HOST/...\n", cfg->name, url ? url : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -109,11 +123,9 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 	size_t i;
 	int err;
 
-	if (!c->url || (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))) {
-		fprintf(stderr, "palisade: output %s: a webhook needs url: http://... or "
-				"https://...\n", cfg->name);
-		return -EINVAL;
-	}
+	err = sink_webhook_check(cfg);
+	if (err)
+		return err;
 	pthread_once(&once, curl_init_once);
 	w = calloc(1, sizeof(*w));
 	if (!w)

@@ -553,6 +553,20 @@ const struct sink_ops syslog_sink_ops = {
 };
 
 /* The sink framework's factory for `type: syslog` (src/output/sink.h). */
+/* The constructor's parse (addresses, names, TLS files), kept nowhere. */
+int sink_syslog_check(const struct sink_cfg *cfg)
+{
+	struct syslog_sink *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->fd = -1;
+	ret = parse_cfg(s, &cfg->syslog);
+	syslog_destroy(s);
+	return ret;
+}
+
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
 	*ops = &syslog_sink_ops;

@@ -104,7 +104,8 @@ static bool parse_scope(struct rl_diags *ds, struct rl_arena *a, const struct rl
 bool rl_load_action(struct rl_diags *ds, struct rl_arena *a, const struct rl_ynode *v,
 		    struct rules_action_spec *spec)
 {
-	static const char *const keys[] = { "type", "scope", "enforce", "downgrade", NULL };
+	static const char *const keys[] = { "type", "scope", "enforce", "downgrade", "kill",
+					    NULL };
 
 	memset(spec, 0, sizeof(*spec));
 	spec->enforce = -1;
@@ -136,11 +137,19 @@ bool rl_load_action(struct rl_diags *ds, struct rl_arena *a, const struct rl_yno
 		} else if (!strcmp(name, keys[3])) {
 			if (!parse_bool(ds, val, name, &spec->downgrade))
 				return false;
+		} else if (!strcmp(name, keys[4])) {
+			if (!parse_bool(ds, val, name, &spec->kill))
+				return false;
 		} else {
-			rl_diag(ds, true, k->pos,
-				"unknown action key '%s' (type, scope, enforce, downgrade)", name);
+			rl_diag(ds, true, k->pos, "unknown action key '%s' (type, scope, enforce, "
+				"downgrade, kill)", name);
 			return false;
 		}
+	}
+	if (spec->kill && spec->type != RULES_ACTION_DENY) {
+		rl_diag(ds, true, v->pos, "'kill: true' goes with 'type: deny' (deny the operation "
+			"and kill its caller); for a kill alone write 'type: kill'");
+		return false;
 	}
 	return true;
 }

@@ -1,23 +1,26 @@
 /*
- * The default rule set (rules/palisade_rules.yaml) embedded into the binary.
- * The assembler includes the file at build time (paths are relative to the
- * repository root, where make runs); a trailing NUL lets it be read as text.
- * The Makefile must list rules/palisade_rules.yaml as a prerequisite of this
- * object, since the compiler's dependency files do not see .incbin.
+ * The rule sets embedded into the binary: the default set
+ * (rules/palisade_rules.yaml) and the protect set (rules/protect.yaml,
+ * `palisade run --protect`). The assembler includes the files at build time
+ * (paths are relative to the repository root, where make runs); a trailing
+ * NUL lets each be read as text. The Makefile must list both files as
+ * prerequisites of this object, since the compiler's dependency files do not
+ * see .incbin.
  */
 #include <stddef.h>
 
-__asm__(".section .rodata\n"
-	".global rules_default_yaml\n"
-	".type rules_default_yaml, @object\n"
-	".balign 16\n"
-	"rules_default_yaml:\n"
-	".incbin \"rules/palisade_rules.yaml\"\n"
-	"rules_default_yaml_end:\n"
-	".byte 0\n"
-	".global rules_default_yaml_len\n"
-	".type rules_default_yaml_len, @object\n"
-	".balign 8\n"
-	"rules_default_yaml_len:\n"
-	".quad rules_default_yaml_end - rules_default_yaml\n"
-	".previous\n");
+#define EMBED(sym, file)                                                   \
+	__asm__(".section .rodata\n"                                        \
+		".global " #sym "\n"                                        \
+		".type " #sym ", @object\n"                                 \
+		".balign 16\n" #sym ":\n"                                   \
+		".incbin \"" file "\"\n" #sym "_end:\n"                     \
+		".byte 0\n"                                                 \
+		".global " #sym "_len\n"                                    \
+		".type " #sym "_len, @object\n"                             \
+		".balign 8\n" #sym "_len:\n"                                \
+		".quad " #sym "_end - " #sym "\n"                            \
+		".previous\n")
+
+EMBED(rules_default_yaml, "rules/palisade_rules.yaml");
+EMBED(rules_protect_yaml, "rules/protect.yaml");

@@ -333,17 +333,31 @@ int rules_engine_add_path(struct rules_engine *e, const char *path)
 /* The default rule set, embedded by the build (see default_rules.c). */
 extern const char rules_default_yaml[] __attribute__((weak));
 extern const size_t rules_default_yaml_len __attribute__((weak));
+extern const char rules_protect_yaml[] __attribute__((weak));
+extern const size_t rules_protect_yaml_len __attribute__((weak));
+
+static int add_embedded(struct rules_engine *e, const char *name, const char *yaml,
+			const size_t *len, const char *missing)
+{
+	if (!yaml || !len || !*len) {
+		struct rl_pos none = { 0 };
+		rl_diag(&e->diags, true, none, "%s", missing);
+		return -ENOENT;
+	}
+	return rules_engine_add_buffer(e, name, yaml, *len);
+}
 
 int rules_engine_add_default(struct rules_engine *e)
 {
-	if (!rules_default_yaml || !&rules_default_yaml_len || !rules_default_yaml_len) {
-		struct rl_pos none = { 0 };
-		rl_diag(&e->diags, true, none,
-			"no default rules are embedded in this binary; pass --rules FILE");
-		return -ENOENT;
-	}
-	return rules_engine_add_buffer(e, "<default rules>", rules_default_yaml,
-				       rules_default_yaml_len);
+	return add_embedded(e, "<default rules>", rules_default_yaml, &rules_default_yaml_len,
+			    "no default rules are embedded in this binary; pass --rules FILE");
+}
+
+int rules_engine_add_protect(struct rules_engine *e)
+{
+	return add_embedded(e, "<protect rules>", rules_protect_yaml, &rules_protect_yaml_len,
+			    "no protect rules are embedded in this binary; pass --rules "
+			    "rules/protect.yaml");
 }
 
 /* ---- compile ---- */

@@ -136,6 +136,9 @@ int rules_engine_add_buffer(struct rules_engine *e, const char *name,
 			    const char *text, size_t len);
 /* Adds the default rule set embedded in the binary. -ENOENT if absent. */
 int rules_engine_add_default(struct rules_engine *e);
+/* Adds the protect set embedded in the binary (rules/protect.yaml: rules
+ * that act, docs/protect.md). -ENOENT if absent. */
+int rules_engine_add_protect(struct rules_engine *e);
 
 /*
  * Resolves lists and macros, compiles every rule, indexes rules by event
@@ -188,6 +191,8 @@ struct rules_action_spec {
 	const char *label_key, *label_glob;
 	int enforce;    /* -1: the global mode decides; 0: audit; 1: enforce */
 	bool downgrade; /* may fall back to alert when no back-end serves it */
+	bool kill;      /* deny: the caller is killed too (before it returns, where the
+			 * back-end can: docs/enforcement.md) */
 };
 
 /* One loaded rule, as `rules list` and the alert callback see it. */

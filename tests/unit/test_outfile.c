@@ -207,6 +207,32 @@ static void test_directory(void **state)
 	rmdir(other);
 }
 
+/* The dry run `config check` uses: the same refusals, nothing made or cut. */
+static void test_check_changes_nothing(void **state)
+{
+	char missing[300], sub[300];
+
+	(void)state;
+	assert_int_equal(outfile_check(path, &rec_spec, "t"), 0);
+	assert_int_equal(access(path, F_OK), -1); /* not created */
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/x", dir);
+	assert_int_equal(outfile_check(missing, &rec_spec, "t"), -ENOENT);
+	put(path, "PLSDREC\nframes", 0644);
+	assert_int_equal(outfile_check(path, &rec_spec, "t"), 0);
+	assert_string_equal(slurp(path), "PLSDREC\nframes"); /* not truncated */
+	put(path, "my notes\n", 0644);
+	assert_int_equal(outfile_check(path, &rec_spec, "t"), -EEXIST);
+	unlink(path);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(outfile_check(path, &rec_spec, "t"), -EPERM);
+	snprintf(sub, sizeof(sub), "%s/spool", dir);
+	assert_int_equal(outfile_dir_check(sub, "t"), 0);
+	assert_int_equal(access(sub, F_OK), -1); /* not created */
+	assert_int_equal(symlink(dir, sub), 0);
+	assert_int_not_equal(outfile_dir_check(sub, "t"), 0);
+	unlink(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +242,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_other_kind_kept_unless_forced, reset),
 		cmocka_unit_test_teardown(test_json_kinds, reset),
 		cmocka_unit_test_teardown(test_directory, reset),
+		cmocka_unit_test_teardown(test_check_changes_nothing, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -465,7 +465,7 @@ static void test_action_key(void **state)
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, scope: {label: prod}}\n",
 		     "t.yaml:6:39: action scope label must be KEY=PATTERN, got 'prod'");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, when: now}\n",
-		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade)");
+		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade, kill)");
 }
 
 

@@ -1,0 +1,130 @@
+#!/bin/sh
+# The protect set (`palisade run --protect --enforce`, rules/protect.yaml,
+# docs/protect.md), each response asserted on its outcome, as a container's
+# first command and in a running container: a denylisted executable never
+# runs (by name, renamed with a pool URL), a shell in a non-debug container
+# pauses it (docker exec, an interactive first process; not a scripted entry
+# point, not a debug container), an account file write is refused and the
+# writer dies before it returns (an existing file stays unchanged, a missing
+# one gets no content), an injection syscall kills its caller. Audit mode
+# (--protect alone) reports and does nothing.
+. tests/integration/lib.sh
+
+P=enforce-pr$$ # container names: this branch's prefix
+OUT=$WORK/out
+mkdir -p "$OUT" "$WORK/bin"
+# A program that proves it ran: it creates /out/NAME-ran, NAME its own name.
+cc -static -O2 -o "$WORK/bin/ran" -x c - <<'C' || exit 1
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+	const char *b = strrchr(argv[0], '/');
+	char p[256];
+	FILE *f;
+
+	(void)argc;
+	snprintf(p, sizeof(p), "/out/%s-ran", b ? b + 1 : argv[0]);
+	f = fopen(p, "w");
+	if (f)
+		fclose(f);
+	return 0;
+}
+C
+cc -static -O2 -o "$WORK/bin/tracer" tests/integration/enforce_ptrace.c || exit 1
+ran() { test -e "$OUT/$1-ran"; }
+never_ran() { ! ran "$1"; }
+paused() { test "$(docker inspect -f '{{.State.Paused}}' "$1" 2>/dev/null)" = true; }
+running() { test "$(docker inspect -f '{{.State.Running}} {{.State.Paused}}' "$1" 2>/dev/null)" = "true false"; }
+wait_paused() { # wait_paused NAME: true once docker says it is paused (15 s at most)
+	deadline=$(( $(date +%s) + 15 ))
+	until paused "$1"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+record() { # record RULE CONTAINER
+	wait_alert ".rule==\"Protect - $1\" and .palisade_action and (.palisade_action.verdict|not) and .output_fields[\"container.name\"]==\"$2\"" 10 "Protect - $1"
+}
+# first NAME BINARY-AS ARGS...: a container whose first command is $WORK/bin/ran
+# mounted as /bin/BINARY-AS.
+first() {
+	n=$1 as=$2
+	shift 2
+	CONTAINERS="$CONTAINERS $P-$n"
+	docker run --rm --name "$P-$n" -v "$WORK/bin/ran:/bin/$as:ro" -v "$OUT:/out" "$IMAGE" "$as" "$@"
+}
+
+run_container "$P-run" "$IMAGE" sleep 300
+run_container "$P-debug" --label palisade.debug=true "$IMAGE" sleep 300
+docker cp "$WORK/bin/ran" "$P-run:/bin/nmap"
+start_agent --protect --enforce || exit 1
+check "plan: the denylist is killed in kernel at exec" \
+	grep -q "Protect - denylisted executable killed at exec: kill in kernel at exec" "$WORK/agent.err"
+check "plan: account file writes denied by fanotify, the caller killed" \
+	grep -q "Protect - account file write denied: deny through fanotify, and kill the caller" "$WORK/agent.err"
+check "plan: injection syscalls killed at syscall entry" \
+	grep -q "Protect - injection syscall killed: kill in kernel at syscall entry, in containers" "$WORK/agent.err"
+
+# 1. Denylisted executables.
+first miner xmrig
+check "denylist, first command: killed (137)" test $? -eq 137
+check "denylist, first command: it never ran" never_ran xmrig
+a=$(record "denylisted executable killed at exec" "$P-miner")
+check "denylist, first command: the record says killed before its first instruction" expect "$a" \
+	'.priority=="Critical" and (.palisade_action.detail|test("before its first instruction"))'
+first renamed kworker -o stratum+tcp://pool.example:3333
+check "renamed miner, first command: killed by its pool URL (137)" test $? -eq 137
+check "renamed miner, first command: it never ran" never_ran kworker
+first benign worker -o pool.example:3333
+check "near miss: the same program without a pool URL runs" ran worker
+docker exec "$P-run" nmap
+check "denylist, running container: killed (137)" test $? -eq 137
+check "denylist, running container: it never ran" never_ran nmap
+
+# 2. Account files: the write is refused, the writer dies before it returns.
+CONTAINERS="$CONTAINERS $P-write"
+docker run --name "$P-write" -v "$OUT:/out" "$IMAGE" \
+	sh -c 'echo "evil:x:0:0::/:/bin/sh" >> /etc/passwd; touch /out/after-write-ran'
+check "passwd, first command: the writer is killed (137)" test $? -eq 137
+check "passwd, first command: it never went on after the open" never_ran after-write
+docker cp "$P-write:/etc/passwd" - | tar -xO >"$WORK/passwd-after"
+check "passwd, first command: /etc/passwd unchanged" \
+	test "$(cat "$WORK/passwd-after")" = "root:x:0:0:root:/root:/bin/sh"
+a=$(record "account file write denied" "$P-write")
+check "passwd: a Critical record, refused and killed" expect "$a" \
+	'.priority=="Critical" and .palisade_action.outcome=="done" and (.palisade_action.detail|test("caller killed"))'
+echo "root::0:0:::" | docker exec -i "$P-debug" tee /etc/shadow >/dev/null
+check "shadow (absent from the image), running container: the writer is killed (137)" test $? -eq 137
+check "shadow: no content reached it" test -z "$(docker exec "$P-debug" cat /etc/shadow 2>/dev/null)"
+
+# 3. Injection: the caller dies at syscall entry.
+CONTAINERS="$CONTAINERS $P-inject"
+docker run --rm --name "$P-inject" --cap-add SYS_PTRACE -v "$WORK/bin/tracer:/bin/tracer:ro" \
+	-v "$OUT:/out" "$IMAGE" sh -c 'sleep 30 & exec tracer $! /out/tracer-ran'
+check "ptrace: the tracer is killed (137)" test $? -eq 137
+check "ptrace: it never got past the call" never_ran tracer
+a=$(record "injection syscall killed" "$P-inject")
+check "ptrace: the record says killed in kernel at syscall entry" expect "$a" \
+	'.palisade_action.outcome=="served in kernel"'
+
+# 4. Shells: docker exec and an interactive first process pause the
+#    container; a scripted entry point and a debug container do not.
+docker exec "$P-debug" sh -c true
+docker exec "$P-run" sh -c true
+check "shell, docker exec: the container is paused" wait_paused "$P-run"
+run_container "$P-shell" -it "$IMAGE" sh
+run_container "$P-script" "$IMAGE" sh -c 'sleep 300'
+check "shell, interactive first process: the container is paused" wait_paused "$P-shell"
+check "near miss: a scripted entry point is not paused" running "$P-script"
+check "near miss: a debug container is not paused" running "$P-debug"
+stop_agent
+for c in "$P-run" "$P-shell"; do docker unpause "$c" >/dev/null 2>&1; done
+
+# 5. Audit mode: --protect alone reports and does nothing.
+start_agent --protect || exit 1
+first audited xmrig
+check "audit: the denylisted program runs" ran xmrig
+a=$(record "denylisted executable killed at exec" "$P-audited")
+check "audit: reported as would-have" expect "$a" '.palisade_action.outcome=="would-have"'
+stop_agent
