@@ -124,6 +124,23 @@ struct ev_header {
 #define EV_EXE_OVERLAY (1u << 2)     /* the file is on an overlayfs mount */
 #define EV_EXE_LAYER_KNOWN (1u << 3) /* the two bits above were checked (the
 				      * kernel side; /proc cannot tell) */
+/*
+ * What fds 0, 1 and 2 are as the new image starts (after close-on-exec):
+ * EV_EXE_STDIO_KNOWN, then one EV_STDIO_* per fd, 4 bits each, from bit
+ * EV_EXE_STDIO_SHIFT(fd). A shell whose stdin is a TCP socket is a reverse
+ * shell whatever handed it the socket (nc -e, a dup2 in any language).
+ */
+#define EV_EXE_STDIO_KNOWN (1u << 4)
+#define EV_EXE_STDIO_SHIFT(fd) (8 + 4 * (fd))
+#define EV_STDIO_NONE 0 /* not open */
+#define EV_STDIO_FILE 1 /* a file or device */
+#define EV_STDIO_DIR 2
+#define EV_STDIO_IPV4 3
+#define EV_STDIO_IPV6 4
+#define EV_STDIO_UNIX 5
+#define EV_STDIO_NETLINK 6
+#define EV_STDIO_SOCK_OTHER 7
+#define EV_STDIO_PIPE 8
 
 /*
  * A process's group and session (setpgid(2), setsid(2)), read at exec and

@@ -24,6 +24,55 @@
 #define CLONE_NEWNET 0x40000000
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define S_IFDIR 0040000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+
+/* What one of the task's fds is (EV_STDIO_*). */
+static __always_inline __u32 stdio_kind(struct file **fds, unsigned int max_fds, int fd)
+{
+	struct file *f = NULL;
+	struct socket *sock;
+	__u16 family;
+
+	if (fd >= max_fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return EV_STDIO_NONE;
+	switch (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) {
+	case S_IFIFO: return EV_STDIO_PIPE;
+	case S_IFDIR: return EV_STDIO_DIR;
+	case S_IFSOCK: break;
+	default: return EV_STDIO_FILE;
+	}
+	sock = BPF_CORE_READ(f, private_data);
+	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	switch (family) {
+	case AF_INET: return EV_STDIO_IPV4;
+	case AF_INET6: return EV_STDIO_IPV6;
+	case AF_UNIX: return EV_STDIO_UNIX;
+	case AF_NETLINK: return EV_STDIO_NETLINK;
+	default: return EV_STDIO_SOCK_OTHER;
+	}
+}
+
+/* fds 0-2 of the new image (close-on-exec ones are already gone). */
+static __always_inline void read_stdio(struct task_struct *task, struct ev_exec *e)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+
+	if (!fdt || !fds)
+		return;
+	e->exe_flags |= EV_EXE_STDIO_KNOWN;
+	e->exe_flags |= stdio_kind(fds, max_fds, 0) << EV_EXE_STDIO_SHIFT(0);
+	e->exe_flags |= stdio_kind(fds, max_fds, 1) << EV_EXE_STDIO_SHIFT(1);
+	e->exe_flags |= stdio_kind(fds, max_fds, 2) << EV_EXE_STDIO_SHIFT(2);
+}
 
 /*
  * What the kernel knows about the executable's file: inode, times, and
@@ -133,6 +182,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->args_len = args_len;
 	e->cwd_len = cwd_len;
 	read_exe_info(BPF_CORE_READ(bprm, file), e);
+	read_stdio(task, e);
 	read_pgrp(task, &e->pgrp);
 	submit_scratch(s, &e->hdr, sizeof(*e) + size + env_len);
 	return 0;

@@ -212,7 +212,7 @@ static bool container_info_same_engine_facts(const struct container_info *a,
 	return a->host_pid == b->host_pid && a->host_network == b->host_network &&
 	       a->host_ipc == b->host_ipc && a->start_ns == b->start_ns &&
 	       strcmp(a->ip, b->ip) == 0 && a->health_len == b->health_len &&
-	       memcmp(a->health_argv, b->health_argv, a->health_len) == 0 &&
+	       (!a->health_len || memcmp(a->health_argv, b->health_argv, a->health_len) == 0) &&
 	       a->n_mounts == b->n_mounts && mounts_same(a->mounts, b->mounts, a->n_mounts);
 }
 

@@ -438,6 +438,37 @@ out:
 	return err;
 }
 
+void container_store_set_announced(struct container_store *s, const struct container_event *ev)
+{
+	struct container_info bare = { .runtime = RUNTIME_DOCKER };
+	struct container_slot *slot;
+	struct container_info *copy;
+
+	if (!ev->name[0] && !ev->image[0])
+		return;
+	memcpy(bare.id, ev->id, sizeof(bare.id));
+	bare.name = (char *)ev->name;
+	bare.image = (char *)ev->image;
+	pthread_mutex_lock(&s->lock);
+	slot = container_store_slot_locked(s, ev->id);
+	if (!slot)
+		slot = slot_create(s, ev->id, RUNTIME_DOCKER);
+	if (!slot || slot->meta->has_metadata)
+		goto out;
+	copy = container_info_pack(&bare, 0);
+	if (!copy)
+		goto out;
+	if (container_info_same(slot->meta, copy)) {
+		container_info_free(copy);
+		goto out;
+	}
+	container_info_free(slot->meta);
+	slot->meta = copy;
+	republish(s, slot);
+out:
+	pthread_mutex_unlock(&s->lock);
+}
+
 void container_store_map_cgroup(struct container_store *s, const char *id, uint64_t cgroup_id)
 {
 	struct container_slot *slot;

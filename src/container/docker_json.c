@@ -354,6 +354,16 @@ static const struct {
 	{ "destroy", CONTAINER_EV_DESTROY },
 };
 
+/* Actor.Attributes.KEY into buf; left empty when absent, not a string, or
+ * too long (a cut name would name another container). */
+static void copy_attribute(json_t *root, const char *key, char *buf, size_t cap)
+{
+	json_t *v = json_object_get(path_get(root, "Actor.Attributes"), key);
+
+	if (json_is_string(v) && json_string_length(v) < cap)
+		memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+}
+
 /*
  * API 1.41 carries the id twice ("id" for old clients, Actor.ID); Actor.ID
  * is the documented one. Actions with arguments ("exec_start: sh ") are not
@@ -369,6 +379,8 @@ int container_json_parse_event(const char *text, size_t len, struct container_ev
 
 	out->action = CONTAINER_EV_OTHER;
 	out->id[0] = '\0';
+	out->name[0] = '\0';
+	out->image[0] = '\0';
 	root = load(text, len, err, errlen);
 	if (!root)
 		return -EINVAL;
@@ -393,6 +405,8 @@ int container_json_parse_event(const char *text, size_t len, struct container_ev
 		if (strcmp(action, actions[i].name) == 0)
 			out->action = actions[i].action;
 	}
+	copy_attribute(root, "name", out->name, sizeof(out->name));
+	copy_attribute(root, "image", out->image, sizeof(out->image));
 cleanup:
 	json_decref(root);
 	return ret;

@@ -329,6 +329,8 @@ static void on_event(struct container_store *s, const struct container_event *ev
 	struct container_slot *slot;
 	struct container_cg *cg;
 
+	if (ev->action == CONTAINER_EV_CREATE || ev->action == CONTAINER_EV_START)
+		container_store_set_announced(s, ev);
 	pthread_mutex_lock(&s->lock);
 	slot = container_store_slot_locked(s, ev->id);
 	switch (ev->action) {

@@ -105,6 +105,10 @@ enum container_event_action {
 struct container_event {
 	enum container_event_action action;
 	char id[CONTAINER_ID_LEN + 1];
+	/* Actor.Attributes.name and .image ("" when absent or longer than the
+	 * buffer): known from the create event on, before any inspect. */
+	char name[256];
+	char image[512];
 };
 
 /* One line of GET /events. A non-container event parses as OTHER. */
@@ -255,6 +259,14 @@ bool container_store_queue_locked(struct container_store *s, const char *id);
 /* Removal, scheduling and retry bookkeeping; lock held. */
 void container_store_sweep_locked(struct container_store *s, uint64_t now_ms);
 struct container_slot *container_store_slot_locked(struct container_store *s, const char *id);
+
+/*
+ * A container the engine just announced (create/start event): its name and
+ * image are published at once, id-only entries gaining them, so the first
+ * processes of a short-lived container (a build step) are named before the
+ * inspect answers. Leaves an entry the engine already described alone.
+ */
+void container_store_set_announced(struct container_store *s, const struct container_event *ev);
 
 /* engine_sync.c */
 int container_engine_start(struct container_store *s);

@@ -48,6 +48,8 @@ static const struct syscall_desc table[] = {
 	{ "chmod", SYS_chmod, P1(0), SCF_FILE, { "filename", "mode" } },
 #endif
 	{ "fchmod", SYS_fchmod, FD_ARG0, SCF_FILE, { "fd", "mode" } },
+	{ "truncate", SYS_truncate, P1(0), SCF_FILE, { "path", "length" } },
+	{ "ftruncate", SYS_ftruncate, FD_ARG0, SCF_FILE, { "fd", "length" } },
 	{ "fchmodat", SYS_fchmodat, P1(1) | DIRFD(0), SCF_FILE, { "dirfd", "filename", "mode" } },
 #ifdef SYS_link
 	{ "link", SYS_link, P1(0) | P2(1), SCF_FILE, { "oldpath", "newpath" } },

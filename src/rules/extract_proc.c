@@ -10,8 +10,16 @@
 #include <string.h>
 
 #include "container/container.h"
+#include "fd/fd_table.h"
 #include "proc/proc.h"
 #include "rules/field_ids.h"
+
+/* The exec sensor names stdio fds with the fd table's types. */
+_Static_assert(EV_STDIO_FILE == FD_T_FILE && EV_STDIO_DIR == FD_T_DIR &&
+		       EV_STDIO_IPV4 == FD_T_IPV4 && EV_STDIO_IPV6 == FD_T_IPV6 &&
+		       EV_STDIO_UNIX == FD_T_UNIX && EV_STDIO_NETLINK == FD_T_NETLINK &&
+		       EV_STDIO_SOCK_OTHER == FD_T_SOCK_OTHER && EV_STDIO_PIPE == FD_T_PIPE,
+	       "EV_STDIO_* and enum fd_type differ");
 
 struct pview {
 	const char *comm, *exe, *args, *cwd;
@@ -320,6 +328,13 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_bool(out, v.trunc);
 	case P_IS_EXE_FROM_MEMFD:
 		return v.exe && v.exe[0] && rl_set_bool(out, exe_from_memfd(v.exe));
+	case P_STDIN_TYPE: case P_STDOUT_TYPE: case P_STDERR_TYPE: {
+		unsigned k = (v.exe_info.flags >> EV_EXE_STDIO_SHIFT(id - P_STDIN_TYPE)) & 0xf;
+
+		/* not open: no value, as Falco has no fd to describe */
+		return (v.exe_info.flags & EV_EXE_STDIO_KNOWN) && k != EV_STDIO_NONE &&
+		       rl_set_str(out, fd_type_name((enum fd_type)k));
+	}
 	case P_IS_EXE_UPPER_LAYER:
 		if (!(v.exe_info.flags & EV_EXE_LAYER_KNOWN))
 			return false;

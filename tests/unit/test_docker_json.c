@@ -419,6 +419,10 @@ static void test_events(void **state)
 				 0);
 		assert_int_equal(ev.action, expected[i]);
 		assert_string_equal(ev.id, ID_EV);
+		if (i == 0) { /* the create event names the container and its image */
+			assert_string_equal(ev.name, "pal-ctr-ev");
+			assert_string_equal(ev.image, "palisade-test");
+		}
 		i++;
 	}
 	assert_int_equal(i, sizeof(expected) / sizeof(expected[0]));

