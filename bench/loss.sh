@@ -48,10 +48,12 @@ while getopts w:m:n:p:r:a:o:h opt; do
 	esac
 done
 [ "$(id -u)" = 0 ] || die "needs root (loads BPF programs)"
-for d in "${FALCO_RULES_DIR:-}" ../shared/data/falco-rules /etc/falco; do
-	[ -n "$d" ] && [ -f "$d/falco_rules.yaml" ] && { falco=$d; break; }
-done
-[ -n "${falco:-}" ] || die "skipped: no Falco rules (FALCO_RULES_DIR, ../shared/data/falco-rules, /etc/falco)"
+. tests/falco_rules.sh
+if why=$(falco_rules_missing falco_rules.yaml); then
+	echo "bench: skipped: $why"
+	exit 0
+fi
+falco=$(falco_rules_dir)
 rules="--rules rules/palisade_rules.yaml"
 for f in falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml; do
 	[ -f "$falco/$f" ] && rules="$rules --rules $falco/$f"

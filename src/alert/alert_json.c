@@ -1,8 +1,9 @@
 /*
  * An alert as Falco's JSON: hostname, output, output_fields (typed), priority,
  * rule, source, tags, time (RFC 3339, nanoseconds, UTC), the keys tools
- * behind falcosidekick read; then, when the rule asked for an action, the one
- * extra key palisade adds: "palisade_action" (docs/alerts.md).
+ * behind falcosidekick read (they ignore others); then palisade's extra keys:
+ * host_id and agent_version, undecided, and, when the rule asked for an
+ * action, "palisade_action" (docs/alerts.md).
  */
 #include <jansson.h>
 
@@ -65,7 +66,11 @@ char *alert_to_json(const struct alert *al)
 	json_object_set_new(o, "source", json_string(al->source));
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "time", json_string(when));
-	/* palisade's extra: the rule fired without a decision (docs/rules.md). */
+	/* palisade's extras: which machine and agent (a fleet's consumers tell
+	 * hosts apart by it; docs/fleet.md), and a rule fired without a
+	 * decision (docs/rules.md). */
+	json_object_set_new(o, "host_id", json_string(rules_host_id()));
+	json_object_set_new(o, "agent_version", json_string(rules_agent_version()));
 	if (al->undecided)
 		json_object_set_new(o, "undecided", json_string(al->undecided));
 	fields = tags = NULL;

@@ -247,6 +247,28 @@ static const struct config_key audit_keys[] = {
 	    O(audit.fsync)), .choices = "record|none" },
 };
 
+static const struct config_key nats_keys[] = {
+	{ K("url", CFG_STR, NULL, "the NATS server(s): nats://host:port or tls://host:port, "
+	    "comma-separated; user:password@ allowed", O(nats.url)), .required = true,
+	  .example = "nats://nats.example.net:4222" },
+	{ K("subject_prefix", CFG_STR, "palisade",
+	    "each alert goes to PREFIX.HOST.PRIORITY (HOST: the host name, dots and wildcards as "
+	    "_; PRIORITY: lower case)", O(nats.subject_prefix)) },
+	{ K("stream", CFG_STR, "PALISADE",
+	    "JetStream stream created over PREFIX.> when missing; \"\": never created (an "
+	    "operator's stream must cover the subjects)", O(nats.stream)) },
+	{ K("timeout_ms", CFG_UINT, "5000",
+	    "time allowed to connect, and to wait for the stream's acknowledgement",
+	    O(nats.timeout_ms)), .min = 100, .max = 600000 },
+	{ K("dedup_window_ms", CFG_UINT, "120000",
+	    "the duplicate window of a stream palisade creates: a message id seen within it "
+	    "is stored once", O(nats.dedup_window_ms)), .min = 1000, .max = 86400000 },
+	{ K("tls_ca", CFG_STR, "", "CA file verifying a tls:// server; empty: the system store",
+	    O(nats.tls_ca)) },
+	{ K("creds_file", CFG_STR, "", "NATS credentials file (JWT and seed); empty: none",
+	    O(nats.creds_file)) },
+};
+
 const struct config_sink_type config_sink_types[] = {
 	{ "stdout", sink_stdout_create, NULL, "JSON lines on standard output", NULL, 0 },
 	{ "file", sink_file_create, sink_file_check,
@@ -257,6 +279,9 @@ const struct config_sink_type config_sink_types[] = {
 	  "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS", ROWS(syslog_keys) },
 	{ "audit_log", sink_audit_log_create, sink_audit_log_check,
 	  "a hash-chained (optionally HMAC) log file", ROWS(audit_keys) },
+	{ "nats", sink_nats_create, sink_nats_check,
+	  "NATS JetStream, acknowledged, with a message id for de-duplication (docs/fleet.md)",
+	  ROWS(nats_keys) },
 };
 const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
 

@@ -73,7 +73,8 @@ bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
 	if (d->magic)
 		return len >= strlen(d->magic) && memcmp(start, d->magic, strlen(d->magic)) == 0;
 	nl = memchr(start, '\n', len);
-	o = json_loadb(start, nl ? (size_t)(nl - start) : len, 0, NULL);
+	/* As reals: an event's unsigned 64-bit arguments exceed jansson's integers. */
+	o = json_loadb(start, nl ? (size_t)(nl - start) : len, JSON_DECODE_INT_AS_REAL, NULL);
 	ok = json_is_object(o);
 	for (i = 0; ok && i < 3 && d->keys[i]; i++)
 		ok = json_object_get(o, d->keys[i]) != NULL;
@@ -94,8 +95,9 @@ static const char *refusal(const struct stat *st)
 		       "redirect root's write); remove it, or name the file it points to";
 	if (is_dev_null(st))
 		return NULL;
-	if (!S_ISREG(st->st_mode))
-		return "it is not a regular file (use \"-\" for stdout, \"none\" to discard)";
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+		return "it is neither a regular file nor a named pipe (use \"-\" for stdout, "
+		       "\"none\" to discard)";
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return "it is owned by another user, who could have planted it; remove it or "
 		       "choose another path";
@@ -114,7 +116,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 	ssize_t n;
 	bool ok;
 
-	if (st->st_size == 0 || spec->force || is_dev_null(st))
+	if (st->st_size == 0 || spec->force || is_dev_null(st) || S_ISFIFO(st->st_mode))
 		return 0;
 	buf = malloc(cap);
 	if (!buf)
@@ -137,8 +139,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 static int open_existing(int dirfd, const char *path, const struct outfile_spec *spec,
 			 const char *what, int *fd, bool dry)
 {
-	int flags = dry ? O_RDONLY | O_CLOEXEC | O_NOCTTY
-			: O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
+	int flags = O_CLOEXEC | O_NOCTTY;
 	int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 	char proc[64];
 	const char *why;
@@ -151,12 +152,21 @@ static int open_existing(int dirfd, const char *path, const struct outfile_spec 
 		ret = -errno;
 		goto cleanup;
 	}
+	/* A pipe is opened write-only, so that its reader going away is seen
+	 * (EPIPE) rather than hidden by a read end of our own; reading it to
+	 * check its kind would consume what another writer sent. */
+	if (S_ISFIFO(st.st_mode))
+		flags |= O_WRONLY;
+	else
+		flags |= dry ? O_RDONLY : O_RDWR | (spec->append ? O_APPEND : 0);
 	why = refusal(&st);
 	if (why) {
 		fprintf(stderr, "palisade: %s %s: refusing to write it: %s\n", what, path, why);
 		ret = -EPERM;
 		goto cleanup;
 	}
+	if (dry && S_ISFIFO(st.st_mode))
+		goto cleanup; /* opening it would wait for a reader */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	*fd = open(proc, flags);
 	if (*fd < 0) {

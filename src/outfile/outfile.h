@@ -9,7 +9,7 @@
  *
  *   - the last component is opened without following a symbolic link
  *     (O_NOFOLLOW), a new file is created with O_EXCL, at `mode`;
- *   - an existing file must be a regular file owned by root (or by the
+ *   - an existing file must be a regular file (or a named pipe) owned by root (or by the
  *     agent's uid) with one link (a hard link planted by another user would
  *     redirect the write just as a symlink would), or /dev/null (discard);
  *   - an existing, non-empty file must already hold the same kind of palisade

@@ -105,6 +105,17 @@ struct program_sink_cfg {
 	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
 };
 
+/* The NATS JetStream sink (sink_nats.c, docs/fleet.md). */
+struct nats_sink_cfg {
+	const char *url;            /* nats://host:port (user:password@ allowed), comma-separated */
+	const char *subject_prefix; /* subject: PREFIX.HOST.PRIORITY */
+	const char *stream;         /* created when missing over PREFIX.>; "": never created */
+	uint32_t timeout_ms;        /* connect, and the wait for the stream's acknowledgement */
+	uint64_t dedup_window_ms;   /* the stream's duplicate window, when palisade creates it */
+	const char *tls_ca;         /* CA file verifying a tls:// server; "": system store */
+	const char *creds_file;     /* NATS credentials (JWT + seed); "": none */
+};
+
 struct sink_cfg;
 /*
  * Makes one sink from its configuration: *state is handed back to ops. The
@@ -129,11 +140,13 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_nats_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_file_check(const struct sink_cfg *cfg);
 int sink_webhook_check(const struct sink_cfg *cfg);
 int sink_syslog_check(const struct sink_cfg *cfg);
 int sink_audit_log_check(const struct sink_cfg *cfg);
 int sink_program_check(const struct sink_cfg *cfg);
+int sink_nats_check(const struct sink_cfg *cfg);
 /* Everything sink_set_new() and sink_set_start() would refuse of one sink:
  * its spool_dir, then its type's check. */
 int sink_cfg_check(const struct sink_cfg *cfg);
@@ -155,6 +168,7 @@ struct sink_cfg {
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
 	struct program_sink_cfg program;
+	struct nats_sink_cfg nats;
 };
 
 /* A shared, immutable record (refcounted); sinks only read it. The alert's

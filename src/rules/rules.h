@@ -39,6 +39,11 @@ enum rules_priority {
 
 /* "Critical", "Warning", ...: the spelling Falco's JSON uses. */
 const char *rules_priority_name(enum rules_priority p);
+/* The machine's stable id (/etc/machine-id; "" when there is none) and the
+ * agent's version: every alert and action record carries both, as "host_id"
+ * and "agent_version" beside Falco's "hostname" (host_identity.c). */
+const char *rules_host_id(void);
+const char *rules_agent_version(void);
 /* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
 int rules_priority_parse(const char *s, enum rules_priority *out);
 /* The priority a misspelt name most likely meant ("WARNNG" -> "WARNING"),

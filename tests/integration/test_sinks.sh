@@ -96,8 +96,10 @@ line=$(head -1 "$WORK/alerts.json")
 check "webhook body is exactly the alert's Falco JSON line" sh -c "[ -n '$line' ] && [ '$(printf %s "$body" | md5sum)' = '$(printf %s "$line" | md5sum)' ]"
 check "webhook body is a real alert from the container" expect "$body" \
 	'.rule=="Sinks test A" and .priority=="Warning" and .source=="syscall" and .output_fields["container.name"]=="sinks-out" and (.output|contains("n0")) and (.tags==["palisade_test"]) and (.time|test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T"))'
-check "webhook body has exactly Falco's keys (+ none missing)" expect "$body" \
-	'(keys - ["hostname","output","output_fields","priority","rule","source","tags","time"]) == [] and (keys|length)==8'
+# Falco's eight keys, and beyond them only palisade's documented extras
+# (host_id, agent_version: docs/fleet.md), which Falco's tools ignore.
+check "webhook body has Falco's keys, none missing, and only palisade's extras" expect "$body" \
+	'(["hostname","output","output_fields","priority","rule","source","tags","time"] - keys) == [] and (keys - ["hostname","output","output_fields","priority","rule","source","tags","time","host_id","agent_version"]) == [] and (.host_id|length)==32'
 check "webhook POSTs to / with Content-Type application/json" \
 	grep -q '^POST / application/json ' "$WORK/r1/requests.log"
 wait_lines "$WORK/r3/bodies.jsonl" 1

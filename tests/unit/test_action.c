@@ -353,7 +353,8 @@ static void test_plan_and_records(void **state)
 	assert_string_equal(json_string_value(json_object_get(f, "outcome")), "would-have");
 	assert_string_equal(json_string_value(json_object_get(f, "detail")),
 			    "audit mode: would have killed the process");
-	assert_int_equal(json_object_size(j), 9); /* Falco's eight keys and this one */
+	/* Falco's eight keys, host_id, agent_version and palisade_action. */
+	assert_int_equal(json_object_size(j), 11);
 	json_decref(j);
 
 	/* the rule's enforce: true overrides audit */

@@ -220,7 +220,7 @@ static void test_refusals_name_file_line(void **state)
 	refused("outputs: {type: file}\n", "t.yaml:1: outputs: a mapping here (expected a list of sinks");
 	refused("outputs:\n  - path: /x\n", "t.yaml:2: outputs[0]: no type (expected type: one of stdout|file");
 	refused("outputs:\n  - type: kafka\n",
-		"t.yaml:2: outputs[0].type: 'kafka' is not a sink type (expected one of stdout|file|webhook|syslog|audit_log)");
+		"t.yaml:2: outputs[0].type: 'kafka' is not a sink type (expected one of stdout|file|webhook|syslog|audit_log|nats)");
 	refused("outputs:\n  - type: file\n", "t.yaml:2: outputs[0]: a file output needs path (expected path:");
 	refused("outputs:\n  - type: webhook\n    path: /x\n    url: http://a/\n",
 		"t.yaml:3: outputs[0]: unknown key 'path' for this type (expected one of type, name");
