@@ -118,6 +118,7 @@ struct alert *alert_from_rules(const struct rules_alert *a)
 	lay_out(&b, a, &m->al);
 	m->al.time_ns = a->time_ns;
 	m->al.priority = a->rule->priority;
+	m->al.json_omit = a->json_omit;
 	m->al.pid = a->ev && a->ev->hdr ? a->ev->hdr->pid : 0;
 	for (size_t i = 0; !a->ev && i < a->n_fields; i++)
 		if (!strcmp(a->fields[i].field, "proc.pid") && a->fields[i].kind == RULES_VAL_INT)

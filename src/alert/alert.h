@@ -58,6 +58,7 @@ struct alert {
 	const char *container_name, *container_image;
 	uint32_t pid; /* host pid of the process, 0 if none */
 	const char *undecided; /* NULL; or why the rule fired without a decision (docs/rules.md) */
+	unsigned json_omit;    /* RULES_JSON_NO_*: keys the configuration leaves out */
 	const struct alert_action *action; /* NULL: the rule asked for no action */
 };
 

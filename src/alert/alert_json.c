@@ -59,12 +59,16 @@ char *alert_to_json(const struct alert *al)
 	for (size_t i = 0; i < al->n_tags; i++)
 		json_array_append_new(tags, json_string(al->tags[i]));
 	json_object_set_new(o, "hostname", json_string(al->hostname));
-	json_object_set_new(o, "output", json_string(al->output));
+	if (!(al->json_omit & RULES_JSON_NO_OUTPUT))
+		json_object_set_new(o, "output", json_string(al->output));
 	json_object_set_new(o, "output_fields", fields);
 	json_object_set_new(o, "priority", json_string(rules_priority_name(al->priority)));
 	json_object_set_new(o, "rule", json_string(al->rule));
 	json_object_set_new(o, "source", json_string(al->source));
-	json_object_set_new(o, "tags", tags);
+	if (!(al->json_omit & RULES_JSON_NO_TAGS))
+		json_object_set_new(o, "tags", tags);
+	else
+		json_decref(tags);
 	json_object_set_new(o, "time", json_string(when));
 	/* palisade's extras: which machine and agent (a fleet's consumers tell
 	 * hosts apart by it; docs/fleet.md), and a rule fired without a
