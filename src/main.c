@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "rules/rules.h"
 #include "status/status.h"
+#include "supply/supply.h"
 #include "version.h"
 
 static const struct command {
@@ -23,6 +24,7 @@ static const struct command {
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
+	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
 };
 
 static void usage(FILE *f)

@@ -45,6 +45,21 @@ static bool is_audit_report(const char *start, size_t len)
 	return false;
 }
 
+/* `palisade image keygen`: a PEM key, as cosign and palisade write them. */
+static bool is_key_pem(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----",
+		"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----",
+		"-----BEGIN PUBLIC KEY-----",
+	};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
 static const struct kind_desc {
 	const char *name;
 	const char *magic; /* binary kinds: the first bytes */
@@ -58,6 +73,7 @@ static const struct kind_desc {
 	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
+	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
