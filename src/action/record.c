@@ -83,6 +83,8 @@ char *action_record_json(const struct action_record *r)
 	json_object_set_new(o, "source", json_string("palisade"));
 	json_object_set_new(o, "tags", tags_json(r->tags));
 	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "host_id", json_string(rules_host_id()));
+	json_object_set_new(o, "agent_version", json_string(rules_agent_version()));
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 cleanup:
 	json_decref(f);

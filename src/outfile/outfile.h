@@ -9,7 +9,7 @@
  *
  *   - the last component is opened without following a symbolic link
  *     (O_NOFOLLOW), a new file is created with O_EXCL, at `mode`;
- *   - an existing file must be a regular file owned by root (or by the
+ *   - an existing file must be a regular file (or a named pipe) owned by root (or by the
  *     agent's uid) with one link (a hard link planted by another user would
  *     redirect the write just as a symlink would), or /dev/null (discard);
  *   - an existing, non-empty file must already hold the same kind of palisade
@@ -22,7 +22,9 @@
  *   events     its first line is a JSON object with string keys "time" and
  *              "type" (docs/events.md: every event line has both)
  *   alerts     its first line is a JSON object with "rule", "priority" and
- *              "output" (Falco's alert schema, which action records share)
+ *              "output" (Falco's alert schema, which action records share),
+ *              or Falco's text line "HH:MM:SS.nnnnnnnnn: Priority ..."
+ *              (json_output: false, an output's `format: text`)
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
  *   report     starts as `palisade audit` writes its text, JSON or SARIF

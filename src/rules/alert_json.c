@@ -1,8 +1,9 @@
 /*
  * An alert as Falco's JSON: hostname, output, output_fields (typed), priority,
  * rule, source, tags, time (RFC 3339, nanoseconds, UTC). Tools behind
- * falcosidekick read exactly these keys; palisade adds nothing at the top
- * level beyond them (its container context is in output_fields).
+ * falcosidekick read exactly these keys and ignore others; palisade adds
+ * host_id and agent_version at the top level (its container context is in
+ * output_fields).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -45,14 +46,22 @@ char *rules_alert_to_json(const struct rules_alert *a)
 	for (size_t i = 0; i < a->rule->n_tags; i++)
 		json_array_append_new(tags, json_string(a->rule->tags[i]));
 	json_object_set_new(o, "hostname", json_string(a->hostname ? a->hostname : ""));
-	json_object_set_new(o, "output", json_string(a->output));
+	if (!(a->json_omit & RULES_JSON_NO_OUTPUT))
+		json_object_set_new(o, "output", json_string(a->output));
 	json_object_set_new(o, "output_fields", fields);
 	json_object_set_new(o, "priority", json_string(rules_priority_name(a->rule->priority)));
 	json_object_set_new(o, "rule", json_string(a->rule->name));
 	json_object_set_new(o, "source", json_string(a->rule->source));
-	json_object_set_new(o, "tags", tags);
+	if (!(a->json_omit & RULES_JSON_NO_TAGS))
+		json_object_set_new(o, "tags", tags);
+	else
+		json_decref(tags);
 	json_object_set_new(o, "time", json_string(when));
-	/* palisade's extra: the rule fired without a decision (docs/rules.md). */
+	/* palisade's extras: which machine and agent (a fleet's consumers tell
+	 * hosts apart by it; docs/fleet.md), and a rule fired without a
+	 * decision (docs/rules.md). */
+	json_object_set_new(o, "host_id", json_string(rules_host_id()));
+	json_object_set_new(o, "agent_version", json_string(rules_agent_version()));
 	if (a->undecided)
 		json_object_set_new(o, "undecided", json_string(a->undecided));
 	fields = tags = NULL;

@@ -70,7 +70,8 @@ RULES
 run_container "$T-a" "$IMAGE" sh -c 'cp /bin/busybox /tmp/forbidden; mkdir -p /usr/local/sbin;
 	cp /bin/busybox /usr/local/sbin/busybox-pkg; sleep 300'
 PID_A=$(docker inspect -f '{{.State.Pid}}' "$T-a")
-start_agent --rules "$WORK/rules.yaml" --enforce || exit 1
+METRICS=127.0.0.1:21411 # this branch's range
+start_agent --rules "$WORK/rules.yaml" --enforce --metrics "$METRICS" || exit 1
 check "a rule without derivable paths is reported" \
 	grep -q "rule 'Not servable': cannot be served by fanotify" "$WORK/agent.err"
 
@@ -135,6 +136,16 @@ check "a file replaced by a rename is written before the next marking" grep -q r
 a=$(wait_alert '.rule=="Write to a protected host file (action)" and (.output_fields.outcome|startswith("missed"))' 10 "protected host file")
 check "record: the write fanotify never saw says missed, not done" expect "$a" \
 	'.output_fields.detail|test("never saw")'
+# (the metrics page is a snapshot the agent refreshes: wait for it)
+missed_counted() {
+	deadline=$(( $(date +%s) + 10 ))
+	until curl -sf "http://$METRICS/metrics" |
+		grep -q '^palisade_actions_total{action="deny",outcome="missed"} [1-9]'; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+check "metrics: the missed deny is counted" missed_counted
 
 # Every deny is an alert line with its action.
 wait_alerts() { # wait_alerts JQ N: at least N alerts satisfy JQ
