@@ -39,7 +39,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION     := $(shell sed -n 's/.*PALISADE_VERSION "\(.*\)"/\1/p' src/version.h)
 
 .SECONDARY:
-.PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint install \
+.PHONY: all deps run check unit-bins fuzz-bins fuzz-long bench-bins bench clean format lint install \
 	uninstall deb image
 all: palisade
 
@@ -125,6 +125,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 		$(FUZZ_LIB) $(LIBS)
 
 fuzz-bins: $(FUZZ_BINS)
+
+# The long fuzzing routine (not CI): every fuzzer FUZZ_LONG_SECONDS (default
+# 30 minutes) on corpora kept in build/fuzz-long (docs/fuzzing.md).
+fuzz-long: fuzz-bins
+	sh bench/fuzz_long.sh $(or $(FUZZ_LONG_SECONDS),1800)
 
 # The README's commands. Both install what is missing first.
 run: deps palisade

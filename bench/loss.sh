@@ -82,7 +82,7 @@ now_ns() { date +%s%N; }
 run_one() { # PRIO WORKERS ROUND
 	log=$out/agent.$1.w$2.r$3.err
 	# shellcheck disable=SC2086 # word splitting of the argument lists is wanted
-	./palisade run -o none --no-docker --status-socket none --consumer-priority "$1" \
+	./palisade run --output none --no-docker --status-socket none --consumer-priority "$1" \
 		$rules $extra 2>"$log" &
 	agent=$!
 	i=0

@@ -7,6 +7,7 @@
  * checked and reopened through /proc/self/fd, so the file checked is the file
  * written.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -45,6 +46,43 @@ static bool is_audit_report(const char *start, size_t len)
 	return false;
 }
 
+/* Whether the first line of a JSON lines file is an object with these keys. */
+static bool first_line_has(const char *start, size_t len, const char *const keys[3])
+{
+	const char *nl = memchr(start, '\n', len);
+	/* As reals: an event's unsigned 64-bit arguments exceed jansson's integers. */
+	json_t *o = json_loadb(start, nl ? (size_t)(nl - start) : len, JSON_DECODE_INT_AS_REAL, NULL);
+	bool ok = json_is_object(o);
+
+	for (size_t i = 0; ok && i < 3 && keys[i]; i++)
+		ok = json_object_get(o, keys[i]) != NULL;
+	json_decref(o);
+	return ok;
+}
+
+/* Alerts: Falco's JSON lines, or Falco's text lines (json_output: false, the
+ * `format: text` of an output): "HH:MM:SS.nnnnnnnnn: Priority ...", so that a
+ * Falco user's file_output keeps its history. */
+static bool is_alert_stream(const char *start, size_t len)
+{
+	static const char *const keys[3] = { "rule", "priority", "output" };
+	static const char *const prios[] = { "Emergency", "Alert", "Critical", "Error", "Warning",
+					     "Notice", "Informational", "Debug" };
+	static const char shape[] = "00:00:00.000000000: ";
+	size_t i, n = sizeof(shape) - 1;
+
+	if (first_line_has(start, len, keys))
+		return true;
+	for (i = 0; i < n && i < len; i++)
+		if (shape[i] == '0' ? !isdigit((unsigned char)start[i]) : start[i] != shape[i])
+			return false;
+	for (size_t p = 0; i == n && p < sizeof(prios) / sizeof(prios[0]); p++)
+		if (len > n + strlen(prios[p]) && !memcmp(start + n, prios[p], strlen(prios[p])) &&
+		    start[n + strlen(prios[p])] == ' ')
+			return true;
+	return false;
+}
+
 static const struct kind_desc {
 	const char *name;
 	const char *magic; /* binary kinds: the first bytes */
@@ -53,8 +91,8 @@ static const struct kind_desc {
 } kinds[] = {
 	[OUTFILE_RECORDING] = { "a palisade recording", "PLSDREC\n", { NULL }, NULL },
 	[OUTFILE_EVENTS] = { "a palisade event stream", NULL, { "time", "type", NULL }, NULL },
-	[OUTFILE_ALERTS] = { "an alert stream (Falco JSON lines)", NULL,
-			     { "rule", "priority", "output" }, NULL },
+	[OUTFILE_ALERTS] = { "an alert stream (Falco's JSON or text lines)", NULL, { NULL },
+			     is_alert_stream },
 	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
@@ -63,23 +101,12 @@ static const struct kind_desc {
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
 {
 	const struct kind_desc *d = &kinds[kind];
-	const char *nl;
-	json_t *o;
-	bool ok;
-	size_t i;
 
 	if (d->match)
 		return d->match(start, len);
 	if (d->magic)
 		return len >= strlen(d->magic) && memcmp(start, d->magic, strlen(d->magic)) == 0;
-	nl = memchr(start, '\n', len);
-	/* As reals: an event's unsigned 64-bit arguments exceed jansson's integers. */
-	o = json_loadb(start, nl ? (size_t)(nl - start) : len, JSON_DECODE_INT_AS_REAL, NULL);
-	ok = json_is_object(o);
-	for (i = 0; ok && i < 3 && d->keys[i]; i++)
-		ok = json_object_get(o, d->keys[i]) != NULL;
-	json_decref(o);
-	return ok;
+	return first_line_has(start, len, d->keys);
 }
 
 static bool is_dev_null(const struct stat *st)

@@ -22,7 +22,9 @@
  *   events     its first line is a JSON object with string keys "time" and
  *              "type" (docs/events.md: every event line has both)
  *   alerts     its first line is a JSON object with "rule", "priority" and
- *              "output" (Falco's alert schema, which action records share)
+ *              "output" (Falco's alert schema, which action records share),
+ *              or Falco's text line "HH:MM:SS.nnnnnnnnn: Priority ..."
+ *              (json_output: false, an output's `format: text`)
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
  *   report     starts as `palisade audit` writes its text, JSON or SARIF

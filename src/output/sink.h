@@ -18,6 +18,13 @@
 /* A value the alert has none for: "<NA>", as Falco's output lines write it. */
 #define SINK_NA "<NA>"
 
+/* Whether an output's `format` asks for the output lines ("text") rather
+ * than the alert JSON (the default, also for NULL). */
+static inline bool sink_format_text(const char *format)
+{
+	return format && format[0] == 't'; /* the configuration allows json|text only */
+}
+
 /* What a sink sees of one alert. Strings are never NULL ("" when absent). */
 struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
@@ -57,8 +64,9 @@ struct syslog_sink_cfg {
 	const char *tls_key;
 	bool tls_verify;       /* default true */
 	const char *message;   /* MSG: "output" (default, the output line) or "json" */
-	size_t max_message;    /* bytes per message; 0: 8192 (MSG is cut beyond) */
-	int timeout_ms;        /* connect/send timeout; 0: 5000 */
+	uint32_t max_message;  /* bytes per message; 0: 8192 (MSG is cut beyond) */
+	uint32_t timeout_ms;   /* connect/send timeout; 0: 5000 */
+	const char *sd_id;     /* RFC 5424 SD-ID, NAME@PEN; NULL: palisade@32473 */
 };
 
 struct audit_sink_cfg {
@@ -73,7 +81,8 @@ struct file_sink_cfg {
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
 	bool force;            /* --force: append even to a file that holds no alerts */
-	bool text;             /* the output lines (Falco's json_output: false), not JSON */
+	const char *format;    /* "json" (default) or "text": the output lines (Falco's
+				* json_output: false) */
 };
 
 struct webhook_header {
@@ -90,7 +99,7 @@ struct webhook_sink_cfg {
 	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
 	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
 	const char *user_agent; /* NULL: "palisade" */
-	bool text;            /* POST the output line (text/plain) instead of the JSON */
+	const char *format;   /* "text": POST the output line (text/plain), not the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
 };
@@ -99,7 +108,7 @@ struct webhook_sink_cfg {
 struct program_sink_cfg {
 	const char *command;
 	bool keep_alive;     /* one program for every alert; false: one per alert */
-	bool text;           /* the output line instead of the JSON */
+	const char *format;  /* "text": the output line instead of the JSON */
 	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
 };
 

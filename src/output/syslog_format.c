@@ -12,21 +12,20 @@
 
 #include "output/syslog_format.h"
 
-static const char *const facility_names[] = {
-	"kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-	"uucp",   "cron",   "authpriv", "ftp",  "ntp",    "audit",  "alert",  "clock",
-	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
-};
-
 int syslog_facility_parse(const char *name, int *facility)
 {
-	if (!name)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(facility_names) / sizeof(facility_names[0]); i++) {
-		if (strcmp(name, facility_names[i]) == 0) {
-			*facility = (int)i;
+	const char *at = SYSLOG_FACILITIES;
+	size_t len = name ? strlen(name) : 0;
+
+	/* The n-th name of SYSLOG_FACILITIES is facility n (RFC 5424 table 1). */
+	for (int n = 0; len && *at; n++) {
+		size_t w = strcspn(at, "|");
+
+		if (w == len && !strncmp(at, name, len)) {
+			*facility = n;
 			return 0;
 		}
+		at += w + (at[w] == '|');
 	}
 	return -EINVAL;
 }

@@ -46,12 +46,16 @@ char *rules_alert_to_json(const struct rules_alert *a)
 	for (size_t i = 0; i < a->rule->n_tags; i++)
 		json_array_append_new(tags, json_string(a->rule->tags[i]));
 	json_object_set_new(o, "hostname", json_string(a->hostname ? a->hostname : ""));
-	json_object_set_new(o, "output", json_string(a->output));
+	if (!(a->json_omit & RULES_JSON_NO_OUTPUT))
+		json_object_set_new(o, "output", json_string(a->output));
 	json_object_set_new(o, "output_fields", fields);
 	json_object_set_new(o, "priority", json_string(rules_priority_name(a->rule->priority)));
 	json_object_set_new(o, "rule", json_string(a->rule->name));
 	json_object_set_new(o, "source", json_string(a->rule->source));
-	json_object_set_new(o, "tags", tags);
+	if (!(a->json_omit & RULES_JSON_NO_TAGS))
+		json_object_set_new(o, "tags", tags);
+	else
+		json_decref(tags);
 	json_object_set_new(o, "time", json_string(when));
 	/* palisade's extras: which machine and agent (a fleet's consumers tell
 	 * hosts apart by it; docs/fleet.md), and a rule fired without a

@@ -723,6 +723,7 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 		 undecided ? " (undecided: " : "", undecided ? undecided : "",
 		 undecided ? ", fired fail-closed)" : "");
 	a.rule = &r->def->info;
+	a.json_omit = e->cfg.json_omit;
 	a.ev = ev;
 	a.output = e->line;
 	a.time_ns = now;

@@ -296,7 +296,7 @@ cat >"$WORK/deny.yaml" <<EOR
   priority: WARNING
   action: deny
 EOR
-./palisade run --no-docker -o none --enforce --rules "$WORK/deny.yaml" >/dev/null 2>"$WORK/deny.err" &
+./palisade run --no-docker --output none --enforce --rules "$WORK/deny.yaml" >/dev/null 2>"$WORK/deny.err" &
 DENY_PID=$!
 i=0
 while kill -0 "$DENY_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

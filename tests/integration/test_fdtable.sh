@@ -45,7 +45,7 @@ check "close of an fd opened before the agent: named from the seeded table" expe
 stop_agent
 
 # Replay rebuilds the table from the recorded snapshot: same close naming.
-./palisade replay --rules "$RULES" --rules "$WORK/close.yaml" -e - -o "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
+./palisade replay --rules "$RULES" --rules "$WORK/close.yaml" -e - --output "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
 	grep -F "$ID" >"$WORK/replay.json"
 rm -f "$WORK/rec"
 ev=$(grep -F '"fd":7' "$WORK/replay.json" |
@@ -154,7 +154,7 @@ check "near misses: no traversal, or read from a shell, raise nothing" sh -c \
 stop_agent
 
 # Default rules (they watch opens, need no close or dup): no fd table.
-start_agent -o none || exit 1
+start_agent --output none || exit 1
 check "default rules: fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
 
@@ -176,7 +176,7 @@ stop_agent
 
 # Falco's rules alone: their dup rule reads the old fd's socket, which the
 # sensor resolves at the dup itself, so auto keeps the (costly) table off.
-start_agent --rules "$RULES" -o none || exit 1
+start_agent --rules "$RULES" --output none || exit 1
 check "auto: Falco's stable rules alone leave the fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
 

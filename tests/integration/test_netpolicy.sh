@@ -69,7 +69,7 @@ allowed() { case "$1" in *hi*rc=0*) return 0 ;; esac; echo "not allowed: $1" >&2
 
 # --- a deny to enforce that the hook cannot serve refuses the start ---
 sed 's/action: {type: deny, downgrade: true}/action: deny/' "$WORK/rules.yaml" >"$WORK/strict.yaml"
-./palisade run --rules "$WORK/strict.yaml" --enforce -o /dev/null 2>"$WORK/strict.err" &
+./palisade run --rules "$WORK/strict.yaml" --enforce --output /dev/null 2>"$WORK/strict.err" &
 spid=$!
 i=0
 while kill -0 $spid 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done

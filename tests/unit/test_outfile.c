@@ -211,6 +211,10 @@ static void test_json_kinds(void **state)
 	close(fd);
 	assert_true(outfile_is_kind(OUTFILE_AUDIT, "{\"seq\":1,\"prev\":\"00\",\"record\":{}}\n", 34));
 	assert_false(outfile_is_kind(OUTFILE_SPOOL, "PSP", 3));
+	/* Falco's text lines (json_output: false) are an alert stream too. */
+	assert_true(outfile_is_kind(OUTFILE_ALERTS, "10:56:58.741085754: Warning Detected x\n", 40));
+	assert_false(outfile_is_kind(OUTFILE_ALERTS, "10:56:58.741085754: Loud x\n", 27));
+	assert_false(outfile_is_kind(OUTFILE_ALERTS, "my notes\n", 9));
 }
 
 static void test_directory(void **state)

@@ -459,6 +459,29 @@ static void test_append_output(void **state)
 	}
 }
 
+/* Falco's json_include_output_property / json_include_tags_property: false
+ * leaves the key out of the alert JSON. */
+static void test_json_omit(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e;
+	json_t *j;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.json_omit = RULES_JSON_NO_OUTPUT | RULES_JSON_NO_TAGS;
+	e = engine_with(NULL, TAGGED("a", "[x]", ""), &cfg);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, NULL, false), "a", true);
+	j = json_loads(A.json, 0, NULL);
+	assert_non_null(j);
+	assert_null(json_object_get(j, "output"));
+	assert_null(json_object_get(j, "tags"));
+	assert_non_null(json_object_get(j, "output_fields"));
+	assert_string_equal(json_string_value(json_object_get(j, "rule")), "a");
+	json_decref(j);
+	rules_engine_free(e);
+}
+
 struct op_case {
 	const char *cond;
 	bool want;
@@ -810,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_container_info),
 		cmocka_unit_test(test_rule_selection),
 		cmocka_unit_test(test_append_output),
+		cmocka_unit_test(test_json_omit),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_regex_bound_fails_closed),
 		cmocka_unit_test(test_evttype_index_and_first_match),
