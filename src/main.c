@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
+#include "profile/profile.h"
 #include "config/config.h"
 #include "rules/rules.h"
 #include "status/status.h"
@@ -27,6 +28,7 @@ static const struct command {
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
 	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
+	{ "profile", profile_cli_main, "learn seccomp, capabilities, limits from a container; check" },
 };
 
 static void usage(FILE *f)
