@@ -8,7 +8,7 @@ BPFTOOL   ?= bpftool
 BUILD     := build
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS      := -lbpf -lsystemd -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lpthread -lm
+LIBS      := -lbpf -lsystemd -lnats -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lsodium -lpthread -lm
 WARNINGS  := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
              -Wold-style-definition -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wundef -Wnull-dereference -Wimplicit-fallthrough
@@ -39,7 +39,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION     := $(shell sed -n 's/.*PALISADE_VERSION "\(.*\)"/\1/p' src/version.h)
 
 .SECONDARY:
-.PHONY: all deps run check unit-bins fuzz-bins bench-bins bench clean format lint install \
+.PHONY: all deps run check unit-bins fuzz-bins fuzz-long bench-bins bench clean format lint install \
 	uninstall deb image
 all: palisade
 
@@ -126,6 +126,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
+# The long fuzzing routine (not CI): every fuzzer FUZZ_LONG_SECONDS (default
+# 30 minutes) on corpora kept in build/fuzz-long (docs/fuzzing.md).
+fuzz-long: fuzz-bins
+	sh bench/fuzz_long.sh $(or $(FUZZ_LONG_SECONDS),1800)
+
 # The README's commands. Both install what is missing first.
 run: deps palisade
 	./palisade run $(ARGS)
@@ -203,4 +208,4 @@ clean:
 	rm -rf $(BUILD) palisade
 	$(MAKE) -C bench clean
 
--include $(shell find $(BUILD)/obj $(BUILD)/san -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san $(BUILD)/fuzzobj -name '*.d' -type f 2>/dev/null)

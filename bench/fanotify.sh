@@ -53,7 +53,7 @@ sh bench/run.sh -w open -r "$ROUNDS" -n "open=$ITER" -p none \
 
 echo "== 2. decision latency: $OPENS judged opens of protected files"
 ./palisade run --rules "$dir/rules.yaml" --enforce --syscalls none --no-docker \
-	-o "$dir/alerts.json" 2>"$dir/agent.err" &
+	--output "$dir/alerts.json" 2>"$dir/agent.err" &
 agent=$!
 until grep -q '^palisade: loaded' "$dir/agent.err"; do
 	kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.err" >&2; exit 1; }

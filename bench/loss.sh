@@ -48,10 +48,12 @@ while getopts w:m:n:p:r:a:o:h opt; do
 	esac
 done
 [ "$(id -u)" = 0 ] || die "needs root (loads BPF programs)"
-for d in "${FALCO_RULES_DIR:-}" ../shared/data/falco-rules /etc/falco; do
-	[ -n "$d" ] && [ -f "$d/falco_rules.yaml" ] && { falco=$d; break; }
-done
-[ -n "${falco:-}" ] || die "skipped: no Falco rules (FALCO_RULES_DIR, ../shared/data/falco-rules, /etc/falco)"
+. tests/falco_rules.sh
+if why=$(falco_rules_missing falco_rules.yaml); then
+	echo "bench: skipped: $why"
+	exit 0
+fi
+falco=$(falco_rules_dir)
 rules="--rules rules/palisade_rules.yaml"
 for f in falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml; do
 	[ -f "$falco/$f" ] && rules="$rules --rules $falco/$f"
@@ -80,7 +82,7 @@ now_ns() { date +%s%N; }
 run_one() { # PRIO WORKERS ROUND
 	log=$out/agent.$1.w$2.r$3.err
 	# shellcheck disable=SC2086 # word splitting of the argument lists is wanted
-	./palisade run -o none --no-docker --status-socket none --consumer-priority "$1" \
+	./palisade run --output none --no-docker --status-socket none --consumer-priority "$1" \
 		$rules $extra 2>"$log" &
 	agent=$!
 	i=0

@@ -38,7 +38,7 @@ for scope in all containers; do
   priority: WARNING
   action: {type: deny, scope: $scope}
 RULES
-	./palisade run --no-docker --syscalls none -o /dev/null --rules "$DIR/rules.yaml" \
+	./palisade run --no-docker --syscalls none --output /dev/null --rules "$DIR/rules.yaml" \
 		--enforce 2>"$DIR/agent.err" &
 	AGENT=$!
 	i=0

@@ -3,13 +3,13 @@
 # process table, container attribution, rule evaluation) on a recorded stream.
 #
 # 1. Records a mixed stream (unless -f names one): starts
-#    `palisade run --record FILE -o none` with the rule sets below loaded, so
+#    `palisade run --record FILE --output none` with the rule sets below loaded, so
 #    the sensors deliver every event type those rules need, waits for its
 #    "palisade: loaded" line, runs bench/workload mixed and exec, a shell phase
 #    (pipelines of ordinary tools, subshells, a few things Falco rules flag)
 #    and, when dockerd answers and the image palisade-test:latest exists,
 #    `docker exec` into a container of it; then stops the agent with SIGINT.
-# 2. Replays the file with `palisade replay -o none`, pinned to one CPU
+# 2. Replays the file with `palisade replay --output none`, pinned to one CPU
 #    (taskset), for each configuration: no rules, the embedded default rules,
 #    Falco's stable rules, Falco's stable + incubating + sandbox rules. Each
 #    configuration runs once untimed (warm-up), then -r times on the full file
@@ -203,7 +203,7 @@ if [ -z "$record_file" ]; then
 	# Every rule set replayed below is loaded, so the sensors deliver every
 	# event type any of them needs.
 	# shellcheck disable=SC2086 # word splitting of the rule arguments is wanted
-	./palisade run --record "$record_file" -o none \
+	./palisade run --record "$record_file" --output none \
 		--rules rules/palisade_rules.yaml $falco_args 2>"$outdir/agent.err" &
 	agent_pid=$!
 	waited=0
@@ -273,7 +273,7 @@ note "replaying $record_file ($size bytes) on CPU $cpu, $rounds rounds per confi
 echo "config   events    alerts  full_s(median,min..max)      startup_s  pipeline_ev/s  end_to_end_ev/s  peak_rss_MiB"
 for c in $(echo "$configs" | tr ',' ' '); do
 	# shellcheck disable=SC2046 # word splitting of the rule arguments is wanted
-	set -- taskset -c "$cpu" ./palisade replay -o none $(config_args "$c")
+	set -- taskset -c "$cpu" ./palisade replay --output none $(config_args "$c")
 	measure "$@" "$record_file" >/dev/null # warm-up: page cache, first touch
 	: >"$outdir/full.$c"
 	: >"$outdir/empty.$c"
@@ -305,7 +305,7 @@ done
 if [ -n "$profile" ]; then
 	command -v perf >/dev/null || die "-P: perf is not installed"
 	# shellcheck disable=SC2046
-	taskset -c "$cpu" perf record -q -o "$outdir/perf.data" ./palisade replay -o none \
+	taskset -c "$cpu" perf record -q -o "$outdir/perf.data" ./palisade replay --output none \
 		$(config_args all) "$record_file" 2>>"$outdir/replay.err" >/dev/null ||
 		die "perf record failed (see $outdir/replay.err)"
 	echo "perf profile, configuration 'all' (self time, top 25; lines: perf annotate -i $outdir/perf.data -l SYMBOL):"

@@ -5,9 +5,11 @@
 #include "agent/agent.h"
 #include "audit/audit.h"
 #include "output/audit_log.h"
+#include "output/nats_tail.h"
 #include "config/config.h"
 #include "rules/rules.h"
 #include "status/status.h"
+#include "supply/supply.h"
 #include "version.h"
 
 static const struct command {
@@ -22,7 +24,9 @@ static const struct command {
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },
+	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
+	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
 };
 
 static void usage(FILE *f)

@@ -74,7 +74,7 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 		res->outcome = ACTION_FAILED;
 		snprintf(res->detail, sizeof(res->detail),
 			 "fanotify did not see this open; it failed by itself (errno %lld)",
-			 (long long)-ev->res);
+			 ev->res > -4096 ? (long long)-ev->res : (long long)ev->res);
 		return;
 	}
 	res->outcome = ACTION_MISSED;

@@ -77,7 +77,7 @@ struct fguard {
 
 	/* deny records for the consumer thread */
 	pthread_mutex_t queue_lock;
-	char **queue;
+	struct alert **queue;
 	size_t n_queue;
 
 	/* answers the event thread asks about (fguard_outcome_take): a ring */
@@ -93,7 +93,7 @@ struct fguard {
 	void *snap, *anc_snap; /* PROC_SNAPSHOT_REC_MAX: the caller, an ancestor */
 	void *raw;  /* the synthetic record */
 	struct event ev, tmp_ev;
-	char *alert_json; /* set by the alert callback of the rule being judged */
+	struct alert *alert; /* set by the alert callback of the rule being judged */
 };
 
 static inline void fguard_count(uint64_t *c, uint64_t n)

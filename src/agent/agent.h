@@ -8,8 +8,13 @@
 #ifndef PALISADE_AGENT_H
 #define PALISADE_AGENT_H
 
+#include "config/config.h"
+
 int agent_run_main(int argc, char **argv);
 int agent_replay_main(int argc, char **argv);
+/* Falco's print-and-exit flags (-L, -l, --list, --list-events, -V, --version):
+ * the exit status, or -1 when none was given (falco_cli.c). */
+int agent_falco_action(const struct palisade_config *c);
 /* `palisade config`: `check FILE` as run checks it (preflight.c), the rest
  * config/'s (keys, example). */
 int agent_config_main(int argc, char **argv);

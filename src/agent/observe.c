@@ -64,7 +64,9 @@ int observe_start(struct observe *ob, const struct palisade_config *c, struct pi
 		const struct metrics_http_cfg hc = { .listen = metrics,
 						     .health_listen = c->metrics.health_listen,
 						     .token_file = c->metrics.token_file,
-						     .socket_group = c->metrics.socket_group };
+						     .socket_group = c->metrics.socket_group,
+						     .serve_metrics = c->metrics.serve_metrics,
+						     .healthz_path = c->metrics.healthz_path };
 
 		err = metrics_http_start(ob->reg, &hc, &ob->http);
 		if (err)

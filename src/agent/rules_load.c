@@ -22,6 +22,12 @@ static int build(const struct palisade_config *c, int64_t boot_to_epoch_ns, bool
 	cfg.append_container = c->container_fields;
 	cfg.min_priority = c->min_priority;
 	cfg.boot_to_realtime_ns = boot_to_epoch_ns;
+	cfg.select = c->select;
+	cfg.n_select = c->n_select;
+	cfg.append = c->append;
+	cfg.n_append = c->n_append;
+	cfg.json_omit = (c->json_include_output ? 0 : RULES_JSON_NO_OUTPUT) |
+			(c->json_include_tags ? 0 : RULES_JSON_NO_TAGS);
 	if (!quiet) {
 		cfg.first_match_only = c->first_match;
 		cfg.rate_per_sec = c->rate_per_sec;

@@ -336,6 +336,7 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_prefilter spf;
 	struct rules_swap swap = { .p = &p, .ob = &ob, .dns = &dns };
 	int err, seeded, fd_seeded, first_arg;
+	uint64_t stop_at;
 	bool env_on, ran = false;
 
 	/* Before any thread exists: every thread inherits the blocked mask. */
@@ -354,7 +355,12 @@ int agent_run_main(int argc, char **argv)
 		config_free(cfg);
 		return 2;
 	}
-	if (geteuid() != 0) {
+	err = agent_falco_action(cfg); /* -L, -V, --list, ...: print and exit */
+	if (err >= 0) {
+		config_free(cfg);
+		return err;
+	}
+	if (geteuid() != 0 && !cfg->dry_run) {
 		fprintf(stderr, "palisade run: must run as root (loads BPF programs)\n");
 		config_free(cfg);
 		return 1;
@@ -377,6 +383,12 @@ int agent_run_main(int argc, char **argv)
 	    (*cfg->events_output && pipeline_open_output(cfg->events_output, OUTFILE_EVENTS,
 							  cfg->force, &p.events_out) < 0)) {
 		err = -EIO;
+		goto cleanup;
+	}
+	if (cfg->dry_run) { /* Falco's --dry-run: the configuration, rules and outputs are good */
+		fprintf(stderr, "palisade: dry run: the configuration, the rules and the outputs "
+				"are valid; nothing was loaded into the kernel\n");
+		err = 0;
 		goto cleanup;
 	}
 	err = proc_table_new((size_t)cfg->proc_table_size, &p.procs);
@@ -503,7 +515,13 @@ int agent_run_main(int argc, char **argv)
 		 fd_seeded);
 	service_ready(desc);
 
+	stop_at = cfg->duration_s ? clock_ns(CLOCK_MONOTONIC) + cfg->duration_s * 1000000000ull : 0;
 	for (take_signals(); !stop_requested; take_signals()) {
+		if (stop_at && clock_ns(CLOCK_MONOTONIC) >= stop_at) { /* Falco's -M N */
+			fprintf(stderr, "palisade: --duration: %llu seconds passed, stopping\n",
+				(unsigned long long)cfg->duration_s);
+			break;
+		}
 		err = sensor_poll(sensor, POLL_MS);
 		if (err < 0) {
 			fprintf(stderr, "palisade: reading the ring buffer failed: %s\n",

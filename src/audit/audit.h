@@ -33,6 +33,7 @@
 #define AUDIT_LIST_MAX 4096          /* mounts, env, ports, caps... of one workload */
 #define AUDIT_SETUID_LIST_MAX 64     /* setuid/setgid files named per image */
 #define AUDIT_LAYER_ENTRIES_MAX 2000000u /* files walked per image */
+#define AUDIT_SAVE_BYTES_MAX (16ull << 30) /* docker save read per image */
 
 enum audit_severity {
 	AUDIT_SEV_INFO = 0,
@@ -201,6 +202,7 @@ struct audit_image {
 	size_t n_layer_dirs;
 	enum audit_layers_status layers;
 	char *layers_why; /* NOT_SCANNED: the reason */
+	const char *layers_via; /* "overlay2 layer directories", "docker save" */
 	char **setuid;    /* "/path (mode 4755)" of the merged view, at most AUDIT_SETUID_LIST_MAX */
 	size_t n_setuid, n_setuid_total;
 	uint64_t layer_entries;
@@ -374,6 +376,9 @@ int audit_host_collect(const char *root, const char *docker_root_dir, struct aud
 
 /* The merged view of an image's overlay2 layers, for setuid/setgid files. */
 int audit_image_scan_layers(struct audit_image *img);
+/* The same, from the layer directories when they can be read (overlay2,
+ * root), else through `docker save` on socket; img->layers says the outcome. */
+int audit_image_scan_setuid(struct audit_image *img, const char *socket);
 
 /* Does an environment variable look like a secret? why: a short reason. */
 bool audit_env_is_secret(const char *name, const char *value, const char **why);

@@ -88,15 +88,16 @@ static bool hides(const char *dir, const char *rel)
 	return lstat(path, &st) == 0;
 }
 
-static int keep(struct audit_image *img, const struct audit_setuid_hit *h, bool *oom)
+int audit_image_keep_setuid(struct audit_image *img, const char *path, uint32_t mode,
+			    bool *oom)
 {
 	char line[4200];
 
 	img->n_setuid_total++;
 	if (img->n_setuid >= AUDIT_SETUID_LIST_MAX)
 		return 0;
-	snprintf(line, sizeof(line), "%s (mode %04o%s%s)", h->path, h->mode,
-		 h->mode & S_ISUID ? ", setuid" : "", h->mode & S_ISGID ? ", setgid" : "");
+	snprintf(line, sizeof(line), "%s (mode %04o%s%s)", path, mode,
+		 mode & S_ISUID ? ", setuid" : "", mode & S_ISGID ? ", setgid" : "");
 	return audit_strv_push(&img->setuid, &img->n_setuid, oom, line);
 }
 
@@ -142,7 +143,8 @@ int audit_image_scan_layers(struct audit_image *img)
 		for (j = 0; j < w.hits[i].layer; j++)
 			if (hides(img->layer_dirs[j], w.hits[i].path))
 				break;
-		if (j == w.hits[i].layer && keep(img, &w.hits[i], &oom))
+		if (j == w.hits[i].layer &&
+		    audit_image_keep_setuid(img, w.hits[i].path, w.hits[i].mode, &oom))
 			ret = -ENOMEM;
 	}
 	img->layers = w.truncated ? AUDIT_LAYERS_TRUNCATED : AUDIT_LAYERS_SCANNED;
@@ -153,4 +155,18 @@ out:
 		free(w.hits[i].path);
 	free(w.hits);
 	return ret ? ret : (oom || w.oom) ? -ENOMEM : 0;
+}
+
+int audit_image_scan_setuid(struct audit_image *img, const char *socket)
+{
+	int ret = audit_image_scan_layers(img);
+
+	if (!ret && img->layers != AUDIT_LAYERS_NOT_SCANNED) {
+		img->layers_via = "overlay2 layer directories";
+		return 0;
+	}
+	if (ret)
+		return ret;
+	img->layers_via = "docker save";
+	return audit_image_scan_save(img, socket);
 }

@@ -289,7 +289,7 @@ static int collect_images(const struct audit_live_opts *o, struct container_engi
 	for (i = 0; !ret && o->scan_layers && i < in->n_images; i++) {
 		struct audit_image *img = &in->images[i];
 
-		ret = audit_image_scan_layers(img);
+		ret = audit_image_scan_setuid(img, o->socket);
 		if (!ret && img->layers == AUDIT_LAYERS_NOT_SCANNED)
 			note(in, "image %s: setuid/setgid files not checked (4.8): %s", img->name,
 			     img->layers_why);

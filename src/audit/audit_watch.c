@@ -130,7 +130,7 @@ static int layers(struct audit_watch *w, struct audit_image *img)
 		if (strcmp(w->cache[i].id, img->id) == 0)
 			c = &w->cache[i];
 	if (!c) {
-		ret = audit_image_scan_layers(img);
+		ret = audit_image_scan_setuid(img, w->socket);
 		if (ret)
 			return ret;
 		c = audit_grow(&w->cache, &w->n_cache, sizeof(*c), &oom);

@@ -72,6 +72,18 @@ void audit_watch_read(struct audit_watch *w,
 				 void *ctx),
 		      void *ctx);
 
+/* A setuid/setgid file of an image's merged view, listed up to the bound
+ * and counted beyond it. */
+int audit_image_keep_setuid(struct audit_image *img, const char *path, uint32_t mode,
+			    bool *oom);
+
+/* The same search through `docker save`'s stream (any graph driver, no
+ * root): audit_image_scan_save streams GET /images/ID/get from socket;
+ * audit_save_scan_bytes reads an archive in memory, chunk bytes at a time
+ * (0: at once), as the stream would hand it over (tests, fuzzer). */
+int audit_image_scan_save(struct audit_image *img, const char *socket);
+int audit_save_scan_bytes(struct audit_image *img, const void *data, size_t len, size_t chunk);
+
 /* Layer walk of one directory: setuid/setgid regular files by relative path. */
 struct audit_setuid_hit {
 	char *path; /* relative, starts with "/" */

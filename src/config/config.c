@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/config_parse.h"
+#include "config/falco_config.h"
 
 #define CONFIG_FILE_MAX (4u << 20)
 
@@ -47,7 +48,7 @@ void *config_own(struct parse *p, void *mem)
 	return mem;
 }
 
-static const struct config_key *global_key(const char *path)
+const struct config_key *config_key_find(const char *path)
 {
 	size_t i;
 
@@ -121,7 +122,7 @@ static void walk(struct parse *p, const yaml_node_t *map, const char *prefix,
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", name);
-		k = global_key(path);
+		k = config_key_find(path);
 		if (k) {
 			if (seen[k - config_keys]++)
 				config_problem(p, kn, "%s: duplicate key (expected each key once)", path);
@@ -273,21 +274,46 @@ cleanup:
 	return err;
 }
 
-int config_load(const char *path, FILE *diag, struct palisade_config **out)
+int config_load_with(const char *path, const char *falco_path, const char *const *overrides,
+		     size_t n_overrides, FILE *diag, struct palisade_config **out)
 {
 	char *text;
 	size_t len;
 	int err;
 
 	*out = NULL;
+	if (path && falco_path) {
+		if (diag)
+			fprintf(diag, "palisade: --config %s and --falco-config %s: give one "
+				      "configuration\n", path, falco_path);
+		return -EINVAL;
+	}
+	if (falco_path)
+		return config_load_falco(falco_path, overrides, n_overrides, diag, out);
 	if (!path)
 		return load("defaults", NULL, diag, out);
 	err = read_file(path, diag, &text, &len);
 	if (err)
 		return err;
+	if (config_text_is_falco(text, len)) { /* -c /etc/falco/falco.yaml */
+		free(text);
+		return config_load_falco(path, overrides, n_overrides, diag, out);
+	}
 	err = config_load_buffer(path, text, len, diag, out);
 	free(text);
 	return err;
+}
+
+int config_load(const char *path, FILE *diag, struct palisade_config **out)
+{
+	return config_load_with(path, NULL, NULL, 0, diag, out);
+}
+
+void *config_keep(struct palisade_config *c, void *mem)
+{
+	struct parse p = { .priv = c->priv };
+
+	return config_own(&p, mem);
 }
 
 void config_free(struct palisade_config *c)

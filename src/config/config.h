@@ -22,6 +22,8 @@
 
 /* The largest ring buffer: its size in bytes must fit the sensor's uint32_t. */
 #define CONFIG_RINGBUF_KIB_MAX (1u << 20)
+/* At most this many -o KEY=VALUE. */
+#define CONFIG_OVERRIDES_MAX 64
 /* At most this many rules files (rules.files, --rules). */
 #define CONFIG_RULES_FILES_MAX 64
 
@@ -36,6 +38,9 @@ struct metrics_cfg {
 	const char *health_listen; /* a second listener for /healthz only; "": none */
 	const char *token_file;    /* bearer token /metrics requires; "": none */
 	const char *socket_group;  /* unix sockets: the group that may connect; "": root only */
+	/* Falco's webserver: the health check's path, and whether /metrics is served */
+	const char *healthz_path; /* "/healthz" */
+	bool serve_metrics;        /* false: the health check only */
 };
 
 struct status_cfg {
@@ -72,6 +77,14 @@ struct palisade_config {
 	struct sink_cfg *outputs;
 	size_t n_outputs;
 
+	/* Falco's rule selection and append_output (rules.select, rules.append_output;
+	 * -D, -T, -t on the command line). */
+	struct rules_select *select;
+	size_t n_select;
+	struct rules_append *append;
+	size_t n_append;
+	bool json_include_output, json_include_tags; /* keys of the alert JSON */
+
 	/* what to do when the kernel drops events (Falco's syscall_event_drops) */
 	double drops_threshold, drops_rate, drops_max_burst;
 	const char **drops_actions;
@@ -85,8 +98,27 @@ struct palisade_config {
 	uint64_t hold_timeout_ms;
 	const char *hold_timeout_verdict; /* "release", "kill" */
 
+	/* Falco's command line: what to do instead of running, or around it
+	 * (docs/falco-migration.md). */
+	bool list_rules;           /* -L */
+	const char *describe_rule; /* -l RULE */
+	const char *list_source;   /* --list [SOURCE]: "" when given without one; NULL: not */
+	bool list_events;          /* --list-events */
+	const char *list_format;   /* --format text|markdown|json */
+	bool list_names;           /* -N */
+	const char **validate;     /* -V FILE...: check these rules files and exit */
+	size_t n_validate;
+	bool dry_run;              /* load and check everything, attach nothing */
+	uint64_t duration_s;       /* -M: stop after this many seconds; 0: never */
+	bool unbuffered;           /* -U: every output is unbuffered already */
+	bool print_version;        /* --version */
+	const char **overrides;    /* -o KEY=VALUE */
+	size_t n_overrides;
+	const char *falco_config;  /* --falco-config FILE */
+	bool from_falco;           /* the file read was a falco.yaml (translated) */
+
 	bool check_prefilter; /* replay only */
-	bool force;           /* -o, -e, --record may replace a file of another kind */
+	bool force;           /* --output, -e, --record may replace a file of another kind */
 	uint64_t verbose;     /* -v: libbpf's warnings as they come, -vv its debug lines */
 
 	void *priv; /* the parsed document the strings point into */
@@ -102,6 +134,13 @@ int config_load(const char *path, FILE *diag, struct palisade_config **out);
 int config_load_buffer(const char *name, const char *text, size_t len, FILE *diag,
 		       struct palisade_config **out);
 void config_free(struct palisade_config *c);
+/*
+ * config_load, but a falco.yaml (falco_path, or a `path` whose keys are
+ * Falco's) is read as Falco reads it, `overrides` (Falco's -o KEY=VALUE)
+ * applied before it is translated to palisade's keys (docs/falco-migration.md).
+ */
+int config_load_with(const char *path, const char *falco_path, const char *const *overrides,
+		     size_t n_overrides, FILE *diag, struct palisade_config **out);
 
 /*
  * The command line of subcommand `cmd` (argv[0] is its name) over the
@@ -119,7 +158,7 @@ bool config_set_by_flag(const struct palisade_config *c, const void *member);
 /* The flags of `cmd`, one per line with its value and default (--help). */
 void config_print_flags(FILE *f, enum config_cmd cmd);
 
-/* A sink of `type` with every key at its default (-o FILE uses it). */
+/* A sink of `type` with every key at its default (--output FILE uses it). */
 int config_output_defaults(struct sink_cfg *o, const char *type);
 
 /* Every key as a Markdown table (the source of docs/configuration.md). */

@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "config/config_internal.h"
+#include "config/falco_config.h"
 
 static const char *type_word(enum config_type t)
 {
@@ -13,6 +16,8 @@ static const char *type_word(enum config_type t)
 		[CFG_PRIO] = "priority",     [CFG_ENUM] = "one of",
 		[CFG_STRLIST] = "string list", [CFG_HEADERS] = "mapping",
 		[CFG_OUTPUTS] = "list of sinks", [CFG_SINK_TYPE] = "one of", [CFG_COUNT] = "count",
+		[CFG_SELECT] = "list of selections", [CFG_APPEND] = "list of additions",
+		[CFG_OVERRIDE] = "KEY=VALUE", [CFG_REFUSED] = "refused",
 	};
 	return words[t];
 }
@@ -27,7 +32,7 @@ static void print_choices(FILE *f, const char *choices)
 			fputc(*choices, f);
 }
 
-/* The flag of a row as the command line spells it ("-o, --output FILE"). */
+/* The flag of a row as the command line spells it ("-e, --events FILE"). */
 static void print_flag_cell(FILE *f, const struct config_key *k)
 {
 	if (!k->flag)
@@ -36,7 +41,7 @@ static void print_flag_cell(FILE *f, const struct config_key *k)
 	if (k->short_flag)
 		fprintf(f, "-%c, ", k->short_flag);
 	fprintf(f, "--%s%s%s`", k->flag, k->arg ? " " : "", k->arg ? k->arg : "");
-	if (k->sets)
+	if (k->sets && k->type != CFG_SELECT && k->type != CFG_REFUSED)
 		fprintf(f, " (sets %s)", k->sets);
 }
 
@@ -104,6 +109,69 @@ void config_print_keys(FILE *f)
 		fprintf(f, "| `%s` | %s |\n", config_sink_types[i].name, config_sink_types[i].desc);
 }
 
+/* The keys of one sink type (docs/syslog.md and the other sink pages). */
+static int print_sink_keys(FILE *f, const char *type)
+{
+	const struct config_sink_type *t = config_sink_type_find(type);
+
+	if (!t) {
+		fprintf(stderr, "palisade config keys --sink %s: no such sink type\n", type);
+		return 2;
+	}
+	fprintf(f, "| key | type | default | what it does |\n|---|---|---|---|\n");
+	for (size_t j = 0; j < t->n_keys; j++)
+		print_row(f, t->keys[j].name, NULL, &t->keys[j], false);
+	return 0;
+}
+
+/* Falco's flags, each with what serves it in palisade (docs/falco-migration.md). */
+static void print_falco_flags(FILE *f)
+{
+	fprintf(f, "| Falco | palisade run | what it does |\n|---|---|---|\n");
+	for (size_t i = 0; i < config_key_count; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (!k->falco)
+			continue;
+		if (k->type == CFG_REFUSED) {
+			fputs("| `", f);
+			if (k->short_flag)
+				fprintf(f, "-%c, ", k->short_flag);
+			fprintf(f, "--%s%s%s` | refused | %s |\n", k->flag, k->arg ? " " : "",
+				k->arg ? k->arg : "", k->desc + strlen("refused: "));
+			continue;
+		}
+		fprintf(f, "| `%s` |", k->falco);
+		print_flag_cell(f, k);
+		fprintf(f, " | %s |\n", k->flag_desc ? k->flag_desc : k->desc);
+	}
+}
+
+/* `config from-falco FILE [-o KEY=VALUE]...`: the palisade configuration a
+ * falco.yaml means, as `run -c FILE` reads it. */
+static int from_falco(int argc, char **argv)
+{
+	const char *ov[CONFIG_OVERRIDES_MAX];
+	struct falco_doc *doc = NULL;
+	size_t n = 0;
+	char *yaml = NULL;
+	int i, err;
+
+	for (i = 3; i + 1 < argc && !strcmp(argv[i], "-o") && n < CONFIG_OVERRIDES_MAX; i += 2)
+		ov[n++] = argv[i + 1];
+	if (i < argc) {
+		fprintf(stderr, "palisade config from-falco FILE [-o KEY=VALUE]...\n");
+		return 2;
+	}
+	err = falco_doc_load(argv[2], ov, n, stderr, &doc);
+	err = err ?: falco_config_translate(doc, argv[2], stderr, &yaml);
+	if (!err)
+		fputs(yaml, stdout);
+	free(yaml);
+	falco_doc_free(doc);
+	return err ? 1 : 0;
+}
+
 int config_cli_main(int argc, char **argv)
 {
 	struct palisade_config *c;
@@ -113,6 +181,18 @@ int config_cli_main(int argc, char **argv)
 		config_print_keys(stdout);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "keys") && !strcmp(argv[2], "--sink"))
+		return print_sink_keys(stdout, argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "falco-flags")) {
+		print_falco_flags(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "falco-keys")) {
+		falco_keys_print(stdout);
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "from-falco"))
+		return from_falco(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "example") == 0)
 		return config_print_example(stdout, argv + 2, argc - 2);
 	if (argc == 3 && strcmp(argv[1], "check") == 0) {
@@ -126,10 +206,17 @@ int config_cli_main(int argc, char **argv)
 	}
 	fprintf(argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) ? stdout
 										      : stderr,
-		"Usage: palisade config check FILE   check a configuration file (file:line "
-		"errors)\n"
+		"Usage: palisade config check FILE   check a configuration file as `run` does\n"
+		"                                    before it starts anything: keys (file:line),\n"
+		"                                    rules, outputs, files, listeners\n"
 		"       palisade config keys         every key, its type, default and meaning "
 		"(Markdown)\n"
+		"       palisade config keys --sink TYPE   the keys of one sink type\n"
+		"       palisade config from-falco FILE [-o KEY=VALUE]...\n"
+		"                                    the configuration a falco.yaml means "
+		"(as run -c reads it)\n"
+		"       palisade config falco-keys   every falco.yaml key and what it becomes\n"
+		"       palisade config falco-flags  every Falco flag and what serves it\n"
 		"       palisade config example [KEY=VALUE...]\n"
 		"                                    a commented file with every key at its "
 		"default\n"

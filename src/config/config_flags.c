@@ -41,12 +41,17 @@ static void build(enum config_cmd cmd, struct flag_tables *t)
 
 		if (!takes(k, cmd))
 			continue;
-		t->longopts[n++] = (struct option){ k->flag, k->arg ? required_argument : no_argument,
+		t->longopts[n++] = (struct option){ k->flag,
+						    !k->arg	   ? no_argument
+						    : k->optional ? optional_argument
+								   : required_argument,
 						    NULL, k->short_flag ? k->short_flag
 									: LONG_ONLY_BASE + (int)i };
 		if (k->short_flag) {
 			t->shorts[s++] = k->short_flag;
 			if (k->arg)
+				t->shorts[s++] = ':';
+			if (k->arg && k->optional)
 				t->shorts[s++] = ':';
 		}
 	}
@@ -69,9 +74,18 @@ static const struct config_key *row_of(int c, enum config_cmd cmd)
 	return NULL;
 }
 
-/* First pass, silent: --config FILE and --help, before anything is read. */
+/* What the first pass finds: what to read before the flags apply. */
+struct first_pass {
+	const char *file, *falco_file;
+	const char *overrides[CONFIG_OVERRIDES_MAX]; /* -o, for a falco.yaml */
+	size_t n_overrides;
+	bool help;
+};
+
+/* First pass, silent: --config FILE, --falco-config FILE, -o and --help,
+ * before anything is read. */
 static void scan(int argc, char **argv, enum config_cmd cmd, const struct flag_tables *t,
-		 const char **file, bool *help)
+		 struct first_pass *f)
 {
 	const struct config_key *k;
 	int c;
@@ -81,9 +95,14 @@ static void scan(int argc, char **argv, enum config_cmd cmd, const struct flag_t
 	while ((c = getopt_long(argc, argv, t->shorts, t->longopts, NULL)) != -1) {
 		k = row_of(c, cmd);
 		if (c == 'h')
-			*help = true;
-		else if (k && k->off == offsetof(struct palisade_config, path) && !k->name)
-			*file = optarg;
+			f->help = true;
+		else if (k && k->type == CFG_STR && !k->name &&
+			 k->off == offsetof(struct palisade_config, path))
+			f->file = optarg;
+		else if (k && k->off == offsetof(struct palisade_config, falco_config))
+			f->falco_file = optarg;
+		else if (k && k->type == CFG_OVERRIDE && f->n_overrides < CONFIG_OVERRIDES_MAX)
+			f->overrides[f->n_overrides++] = optarg;
 	}
 }
 
@@ -138,7 +157,8 @@ static void apply(struct parse *p, int argc, char **argv, enum config_cmd cmd,
 		if (k->type == CFG_COUNT)
 			count(p, k, c, where);
 		else
-			config_set_value(p, k, k->arg ? optarg : k->sets, NULL, c, false, where);
+			config_set_value(p, k, !k->arg ? k->sets : optarg ? optarg : "", NULL, c, false,
+					 where);
 	}
 	/* --force also lets --output's file be appended to (sink_file.c). */
 	if (c->force && config_set_by_flag(c, &c->outputs) && c->n_outputs)
@@ -151,18 +171,17 @@ int config_from_command_line(int argc, char **argv, enum config_cmd cmd, bool no
 	struct flag_tables t;
 	struct palisade_config *c = NULL;
 	struct parse p = { .file = cmd_name(cmd), .diag = stderr };
-	const char *file = NULL;
-	bool help = false;
+	struct first_pass f = { 0 };
 	int err;
 
 	*out = NULL;
 	build(cmd, &t);
-	scan(argc, argv, cmd, &t, &file, &help);
-	if (help)
+	scan(argc, argv, cmd, &t, &f);
+	if (f.help)
 		return CONFIG_HELP;
-	if (!file && !no_file && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
-		file = CONFIG_DEFAULT_PATH;
-	err = config_load(file, stderr, &c);
+	if (!f.file && !f.falco_file && !no_file && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		f.file = CONFIG_DEFAULT_PATH;
+	err = config_load_with(f.file, f.falco_file, f.overrides, f.n_overrides, stderr, &c);
 	if (err)
 		return err;
 	p.priv = c->priv;

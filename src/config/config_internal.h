@@ -18,6 +18,11 @@ enum config_type {
 	CFG_OUTPUTS, /* the list of sinks; on the command line FILE, "-" or "none" */
 	CFG_SINK_TYPE, /* the name of a row of config_sink_types */
 	CFG_COUNT,   /* a switch counted on the command line (-vv: 2), at most max */
+	CFG_SELECT,  /* Falco's rule selection: a list of {enable|disable: {rule|tag: X}};
+		      * on the command line `sets` says which (-D, -T, -t) */
+	CFG_APPEND,  /* Falco's append_output: a list of {match, extra_output, extra_fields} */
+	CFG_OVERRIDE, /* -o KEY=VALUE: a key of the configuration file (or of falco.yaml) */
+	CFG_REFUSED, /* a flag of Falco's refused: desc says why and what to use instead */
 };
 
 /*
@@ -44,9 +49,12 @@ struct config_key {
 	const char *flag;      /* long option without "--" */
 	char short_flag;       /* e.g. 'o'; 0: none */
 	const char *arg;       /* the value's name in --help ("N"); NULL: a switch */
+	bool optional;         /* the value may be left out (--list, --list=SOURCE) */
 	const char *sets;      /* a switch: the value it gives the setting ("true") */
 	const char *flag_desc; /* --help text, when it differs from desc */
 	unsigned cmds;         /* enum config_cmd: the subcommands that take the flag */
+	const char *falco;     /* the flag of Falco's this row serves ("-r"), for
+				* docs/falco-migration.md; NULL: none */
 };
 
 extern const struct config_key config_keys[];

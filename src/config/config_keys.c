@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "output/syslog_format.h"
 #include "metrics/metrics.h"
 
 #define G(m) offsetof(struct palisade_config, m)
@@ -21,13 +22,88 @@
 #define BOTH (CONFIG_CMD_RUN | CONFIG_CMD_REPLAY)
 #define PRIOS "EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFORMATIONAL|DEBUG"
 
+/*
+ * Falco's own flags keep Falco's meaning (docs/falco-migration.md): those
+ * palisade has a counterpart for act as in Falco, the others are refused with
+ * the palisade way to do it.
+ */
+#define REFUSED(f, s, a, why)                                                              \
+	{ K(NULL, CFG_REFUSED, NULL, why, 0), FLAG(f, a, RUN), .short_flag = s, .sets = "refused", \
+	  .falco = "refused" }
+#define FALCO_FLAGS                                                                          \
+	{ K(NULL, CFG_OVERRIDE, NULL,                                                          \
+	    "set a key of the configuration file, as Falco's -o: `-o rules.min_priority=ERROR`, "  \
+	    "or with a falco.yaml `-o json_output=true`, `-o rules[].disable.rule=NAME`; "         \
+	    "repeatable", G(overrides)), .off_n = G(n_overrides), .max = CONFIG_OVERRIDES_MAX,    \
+	  FLAG("option", "KEY=VALUE", RUN),                                                    \
+	  .short_flag = 'o', .falco = "-o, --option <opt>=<val>" },                                                                 \
+	{ K(NULL, CFG_STR, "", "read FILE as a falco.yaml (-c detects one by its keys)",          \
+	    G(falco_config)), FLAG("falco-config", "FILE", RUN) },                              \
+	{ K(NULL, CFG_BOOL, "false", "list the rules (name, priority, tags, file:line, "           \
+	    "description) and exit (Falco's -L)", G(list_rules)),                                \
+	  SWITCH("list-rules", "true", RUN), .short_flag = 'L', .falco = "-L" },                              \
+	{ K(NULL, CFG_STR, "", "describe the rule RULE and exit (Falco's -l)", G(describe_rule)),   \
+	  FLAG("describe-rule", "RULE", RUN), .short_flag = 'l', .falco = "-l <rule>" },                             \
+	{ K(NULL, CFG_STR, "", "list the fields (of SOURCE: syscall) and exit (Falco's --list)",   \
+	    G(list_source)), FLAG("list", "SOURCE", RUN), .optional = true,                    \
+	  .falco = "--list [<source>]" },                    \
+	{ K(NULL, CFG_BOOL, "false", "list the event types and exit", G(list_events)),            \
+	  SWITCH("list-events", "true", RUN), .falco = "--list-events" },                                                \
+	{ K(NULL, CFG_ENUM, "text", "how --list, --list-events, -L print", G(list_format)),        \
+	  .choices = "text|markdown|json", FLAG("format", "FMT", RUN), .falco = "--format <format>" },                         \
+	{ K(NULL, CFG_ENUM, "text", "--format markdown", G(list_format)), .choices = "text|markdown|json", \
+	  SWITCH("markdown", "markdown", RUN), .falco = "--markdown" },                                               \
+	{ K(NULL, CFG_BOOL, "false", "--list: field names only", G(list_names)),                  \
+	  SWITCH("names", "true", RUN), .short_flag = 'N', .falco = "-N" },                                   \
+	{ K(NULL, CFG_STRLIST, "[]", "check the rules file FILE (repeatable) and exit "            \
+	    "(Falco's -V; `palisade rules check`)", G(validate)), .off_n = G(n_validate),          \
+	  .max = CONFIG_RULES_FILES_MAX, FLAG("validate", "FILE", RUN), .short_flag = 'V',    \
+	  .falco = "-V, --validate <rules_file>" },     \
+	{ K(NULL, CFG_BOOL, "false", "read the configuration and the rules, open the outputs, "    \
+	    "load nothing into the kernel, and exit 0 when all is well", G(dry_run)),             \
+	  SWITCH("dry-run", "true", RUN), .falco = "--dry-run" },                                                    \
+	{ K(NULL, CFG_UINT, "0", "stop after N seconds (Falco's -M); 0: run until stopped",        \
+	    G(duration_s)), .max = UINT64_C(1) << 32, FLAG("duration", "N", RUN), .short_flag = 'M', \
+	  .falco = "-M <num_seconds>" }, \
+	{ K(NULL, CFG_BOOL, "false", "accepted: every output already writes each alert at once "   \
+	    "(Falco's -U)", G(unbuffered)), SWITCH("unbuffered", "true", RUN), .short_flag = 'U',     \
+	  .falco = "-U, --unbuffered" }, \
+	{ K(NULL, CFG_BOOL, "false", "print the version and exit", G(print_version)),             \
+	  SWITCH("version", "true", RUN), .falco = "--version" },                                                    \
+	REFUSED("all-events", 'A', NULL, "refused: palisade reports the syscalls the rules "       \
+		"need; `--syscalls all` reports every syscall it knows"),                         \
+	REFUSED("print-base64", 'b', NULL, "refused: no data buffers are captured"),               \
+	REFUSED("cri", 0, "PATH", "refused: containerd, CRI-O and podman are found by their "      \
+		"cgroups; names come from Docker (`--docker-socket`)"),                           \
+	REFUSED("disable-cri-async", 0, NULL, "refused: see --cri"),                               \
+	REFUSED("disable-source", 0, "SOURCE", "refused: palisade has one event source, syscall"), \
+	REFUSED("enable-source", 0, "SOURCE", "refused: palisade has one event source, syscall"),  \
+	REFUSED("daemon", 'd', NULL, "refused: run palisade under systemd (`Type=simple`)"),       \
+	REFUSED("ignored-events", 'i', NULL, "refused: no event is ignored for speed; "           \
+		"`--list-events` lists them all"),                                                \
+	REFUSED("list-plugins", 0, NULL, "refused: palisade has no plugins (container fields "      \
+		"are built in)"),                                                                 \
+	REFUSED("plugin-info", 0, "PLUGIN", "refused: palisade has no plugins"),                   \
+	REFUSED("print", 'p', "FORMAT", "refused: use -o append_output (falco.yaml) or "           \
+		"rules.append_output; container fields are appended by default"),                 \
+	REFUSED("pidfile", 'P', "FILE", "refused: `palisade status` (status.socket) finds the "     \
+		"running agent and its pid"),                                                     \
+	REFUSED("snaplen", 'S', "LEN", "refused: no I/O buffers are captured"),                    \
+	REFUSED("support", 0, NULL, "refused: `palisade status --json` and `palisade config "      \
+		"keys` say what runs and how it is configured"),                                   \
+	REFUSED("config-schema", 0, NULL, "refused: `palisade config keys` lists every key"),       \
+	REFUSED("rule-schema", 0, NULL, "refused: docs/rules.md describes the rules language"),     \
+	REFUSED("page-size", 0, NULL, "refused: `getconf PAGESIZE`; the ring buffer is "           \
+		"`sensor.ringbuf_kib`")
+
 const struct config_key config_keys[] = {
 	{ K(NULL, CFG_STR, "", "configuration file (default " CONFIG_DEFAULT_PATH
-	    " when it exists)", G(path)), FLAG("config", "FILE", RUN), .short_flag = 'c' },
+	    " when it exists)", G(path)), FLAG("config", "FILE", RUN), .short_flag = 'c',
+	  .falco = "-c <path>" },
 	{ K("rules.files", CFG_STRLIST, "[]",
 	    "rules files or directories (*.yaml), loaded in order; empty: the embedded set",
 	    G(rules_files)), .off_n = G(n_rules_files), .max = CONFIG_RULES_FILES_MAX,
-	  FLAG("rules", "PATH", BOTH),
+	  FLAG("rules", "PATH", BOTH), .short_flag = 'r', .falco = "-r <rules_file>",
 	  .flag_desc = "rules file or directory (*.yaml), repeatable, in order, replacing "
 		       "rules.files; default: the embedded rules/palisade_rules.yaml" },
 	{ K("rules.enabled", CFG_BOOL, "true", "evaluate rules at all", G(rules_enabled)),
@@ -47,6 +123,31 @@ const struct config_key config_keys[] = {
 	    "append container.id/name/image and proc.pid to every alert", G(container_fields)),
 	  SWITCH("no-container-fields", "false", BOTH),
 	  .flag_desc = "do not append container.id/name/image and proc.pid to every alert" },
+	{ K("rules.select", CFG_SELECT, "[]",
+	    "Falco's rule selection, applied in order at every load: `- disable: {rule: "
+	    "PATTERN}`, `- enable: {tag: TAG}` (a pattern matches the whole name, `*` any run "
+	    "of characters); it overrides the files' `enabled:`", G(select)), .off_n = G(n_select) },
+	{ K(NULL, CFG_SELECT, NULL, "disable the rules whose names contain TEXT (Falco's -D)",
+	    G(select)), .off_n = G(n_select), FLAG("disable-rules", "TEXT", BOTH), .short_flag = 'D',
+	  .falco = "-D <substring>",
+	  .sets = "disable-name" },
+	{ K(NULL, CFG_SELECT, NULL, "disable the rules with tag TAG (Falco's -T)", G(select)),
+	  .off_n = G(n_select), FLAG("disable-tag", "TAG", BOTH), .short_flag = 'T',
+	  .falco = "-T <tag>",
+	  .sets = "disable-tag" },
+	{ K(NULL, CFG_SELECT, NULL, "only the rules with tag TAG, repeatable (Falco's -t; not "
+	    "with -D or -T)", G(select)), .off_n = G(n_select), FLAG("only-tag", "TAG", BOTH),
+	  .short_flag = 't', .falco = "-t <tag>", .sets = "only-tag" },
+	{ K("rules.append_output", CFG_APPEND, "[]",
+	    "Falco's append_output: `- match: {source, rule, tags}` picks rules (all when "
+	    "absent), `extra_output` is appended to their output line, `extra_fields` (a field, "
+	    "or NAME: FORMAT) are added to output_fields", G(append)), .off_n = G(n_append) },
+	{ K("alerts.json_include_output", CFG_BOOL, "true",
+	    "the alert JSON carries `output` (Falco's json_include_output_property)",
+	    G(json_include_output)) },
+	{ K("alerts.json_include_tags", CFG_BOOL, "true",
+	    "the alert JSON carries `tags` (Falco's json_include_tags_property)",
+	    G(json_include_tags)) },
 	{ K("rules.rate_limit.per_sec", CFG_NUMBER, "0",
 	    "sustained alerts per second per (rule, container); 0: no limit", G(rate_per_sec)) },
 	{ K("rules.rate_limit.burst", CFG_NUMBER, "0",
@@ -96,12 +197,12 @@ const struct config_key config_keys[] = {
 	{ K("record_output", CFG_STR, "",
 	    "also record the raw event stream and container metadata to this file for "
 	    "`palisade replay` (docs/record-format.md); empty: none", G(record_output)),
-	  FLAG("record", "FILE", RUN), .short_flag = 'r' },
+	  FLAG("record", "FILE", RUN) },
 	{ K("outputs", CFG_OUTPUTS, "[{type: stdout}]",
 	    "where alerts go: a list of sinks (keys below); [] discards alerts", G(outputs)),
-	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH), .short_flag = 'o',
+	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH),
 	  .flag_desc = "write alerts to FILE instead of the configured outputs (\"-\": "
-		       "stdout, \"none\": discard)" },
+		       "stdout, \"none\": discard); -o is Falco's KEY=VALUE" },
 	{ K("syscall_event_drops.threshold", CFG_NUMBER, "0",
 	    "act on a second whose share of records lost to a full ring buffer exceeds this "
 	    "(0 to 1; Falco's default is .1)", G(drops_threshold)), .max = 1 },
@@ -127,6 +228,12 @@ const struct config_key config_keys[] = {
 	{ K("metrics.socket_group", CFG_STR, "",
 	    "unix:/path listeners: the group that may connect (mode 0660); empty: root only "
 	    "(0600)", G(metrics.socket_group)), .check = metrics_group_check },
+	{ K("metrics.healthz_path", CFG_STR, "/healthz",
+	    "path of the endpoint's health check (Falco's k8s_healthz_endpoint)",
+	    G(metrics.healthz_path)) },
+	{ K("metrics.serve_metrics", CFG_BOOL, "true",
+	    "serve /metrics; false: the health check only (Falco's webserver without "
+	    "prometheus_metrics_enabled)", G(metrics.serve_metrics)) },
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },
@@ -151,18 +258,19 @@ const struct config_key config_keys[] = {
 	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
 	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
-	    "let -o, -e and --record write over an existing file that is not that kind of "
+	    "let --output, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),
 	  SWITCH("force", "true", BOTH) },
 	{ K(NULL, CFG_COUNT, "0",
 	    "print libbpf's warnings as they come (-vv: its debug lines too); without it they "
 	    "are shown only to explain a failure", G(verbose)), .max = 2,
-	  .flag = "verbose", .short_flag = 'v', .cmds = RUN },
+	  .flag = "verbose", .short_flag = 'v', .cmds = RUN, .falco = "-v" },
 	{ K(NULL, CFG_BOOL, "false",
 	    "also check that every recorded open passes the rules' pre-filter (a recording of "
 	    "`run` with it on: the kernel and its user-space twin agree); exit 1 when one does "
 	    "not (docs/prefilter.md)", G(check_prefilter)),
 	  SWITCH("check-prefilter", "true", CONFIG_CMD_REPLAY) },
+	FALCO_FLAGS
 };
 const size_t config_key_count = sizeof(config_keys) / sizeof(config_keys[0]);
 
@@ -193,9 +301,18 @@ const struct config_key config_sink_common_keys[] = {
 const size_t config_sink_common_key_count =
 	sizeof(config_sink_common_keys) / sizeof(config_sink_common_keys[0]);
 
+#define FORMAT(m)                                                                           \
+	{ K("format", CFG_ENUM, "json", "json: the alert JSON; text: the output line (Falco's "  \
+	    "json_output: false)", O(m)), .choices = "json|text" }
+
+static const struct config_key stdout_keys[] = {
+	FORMAT(file.format),
+};
+
 static const struct config_key file_keys[] = {
-	{ K("path", CFG_STR, NULL, "the JSON lines file (\"-\": stdout)", O(file.path)),
+	{ K("path", CFG_STR, NULL, "the alerts file, one per line (\"-\": stdout)", O(file.path)),
 	  .required = true, .example = "/var/log/palisade/alerts.json" },
+	FORMAT(file.format),
 	{ K("rotate_bytes", CFG_BYTES, "0",
 	    "rotate when the file would grow past this; 0: never (use logrotate and SIGHUP)",
 	    O(file.rotate_bytes)), .max = UINT64_C(1) << 40 },
@@ -214,6 +331,25 @@ static const struct config_key webhook_keys[] = {
 	    O(webhook.tls_ca)) },
 	{ K("tls_insecure", CFG_BOOL, "false", "skip certificate checks (testing only)",
 	    O(webhook.tls_insecure)) },
+	{ K("tls_ca_path", CFG_STR, "", "directory of hashed CA certificates; empty: none",
+	    O(webhook.tls_ca_path)) },
+	{ K("tls_cert", CFG_STR, "", "client certificate (PEM) for mutual TLS; empty: none",
+	    O(webhook.tls_cert)) },
+	{ K("tls_key", CFG_STR, "", "the client certificate's key (PEM); empty: in tls_cert",
+	    O(webhook.tls_key)) },
+	{ K("user_agent", CFG_STR, "palisade", "the User-Agent header", O(webhook.user_agent)) },
+	FORMAT(webhook.format),
+};
+
+static const struct config_key program_keys[] = {
+	{ K("command", CFG_STR, NULL, "the program each alert is written to, run with sh -c",
+	    O(program.command)), .required = true, .example = "logger -t palisade" },
+	{ K("keep_alive", CFG_BOOL, "false",
+	    "one program reads every alert; false: one program per alert", O(program.keep_alive)) },
+	{ K("timeout_ms", CFG_UINT, "5000",
+	    "time a program has to read an alert (and to exit); then it is killed",
+	    O(program.timeout_ms)), .min = 1, .max = 600000 },
+	FORMAT(program.format),
 };
 
 static const struct config_key syslog_keys[] = {
@@ -224,8 +360,7 @@ static const struct config_key syslog_keys[] = {
 	{ K("format", CFG_ENUM, "rfc5424", "syslog message format", O(syslog.format)),
 	  .choices = "rfc5424|rfc3164" },
 	{ K("facility", CFG_ENUM, "local0", "syslog facility", O(syslog.facility)),
-	  .choices = "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
-		     "local0|local1|local2|local3|local4|local5|local6|local7" },
+	  .choices = SYSLOG_FACILITIES },
 	{ K("app_name", CFG_STR, "palisade", "APP-NAME / tag", O(syslog.app_name)) },
 	{ K("tls_ca", CFG_STR, "", "CA file verifying the receiver (tls)", O(syslog.tls_ca)) },
 	{ K("tls_cert", CFG_STR, "", "client certificate (tls)", O(syslog.tls_cert)) },
@@ -235,6 +370,14 @@ static const struct config_key syslog_keys[] = {
 	{ K("message", CFG_ENUM, "output",
 	    "MSG of each syslog message: the output line or the alert JSON", O(syslog.message)),
 	  .choices = "output|json" },
+	{ K("max_message", CFG_UINT, "8192",
+	    "bytes per message; MSG is cut beyond (and the structured data says so)",
+	    O(syslog.max_message)), .min = SYSLOG_MSG_MIN, .max = SYSLOG_MSG_MAX },
+	{ K("timeout_ms", CFG_UINT, "5000", "time allowed to connect and to send (tcp, tls)",
+	    O(syslog.timeout_ms)), .min = 1, .max = 600000 },
+	{ K("sd_id", CFG_STR, SYSLOG_SD_ID,
+	    "SD-ID of the structured data, NAME@PEN: your organisation's private enterprise "
+	    "number (32473 is the example number RFC 5612 reserves)", O(syslog.sd_id)) },
 };
 
 static const struct config_key audit_keys[] = {
@@ -247,16 +390,46 @@ static const struct config_key audit_keys[] = {
 	    O(audit.fsync)), .choices = "record|none" },
 };
 
+static const struct config_key nats_keys[] = {
+	{ K("url", CFG_STR, NULL, "the NATS server(s): nats://host:port or tls://host:port, "
+	    "comma-separated; user:password@ allowed", O(nats.url)), .required = true,
+	  .example = "nats://nats.example.net:4222" },
+	{ K("subject_prefix", CFG_STR, "palisade",
+	    "each alert goes to PREFIX.HOST.PRIORITY (HOST: the host name, dots and wildcards as "
+	    "_; PRIORITY: lower case)", O(nats.subject_prefix)) },
+	{ K("stream", CFG_STR, "PALISADE",
+	    "JetStream stream created over PREFIX.> when missing; \"\": never created (an "
+	    "operator's stream must cover the subjects)", O(nats.stream)) },
+	{ K("timeout_ms", CFG_UINT, "5000",
+	    "time allowed to connect, and to wait for the stream's acknowledgement",
+	    O(nats.timeout_ms)), .min = 100, .max = 600000 },
+	{ K("dedup_window_ms", CFG_UINT, "120000",
+	    "the duplicate window of a stream palisade creates: a message id seen within it "
+	    "is stored once", O(nats.dedup_window_ms)), .min = 1000, .max = 86400000 },
+	{ K("tls_ca", CFG_STR, "", "CA file verifying a tls:// server; empty: the system store",
+	    O(nats.tls_ca)) },
+	{ K("creds_file", CFG_STR, "", "NATS credentials file (JWT and seed); empty: none",
+	    O(nats.creds_file)) },
+};
+
 const struct config_sink_type config_sink_types[] = {
-	{ "stdout", sink_stdout_create, NULL, "JSON lines on standard output", NULL, 0 },
+	{ "stdout", sink_stdout_create, NULL, "alerts on standard output, one per line",
+	  ROWS(stdout_keys) },
 	{ "file", sink_file_create, sink_file_check,
-	  "JSON lines appended to a file, rotated by size", ROWS(file_keys) },
+	  "alerts appended to a file, one per line, rotated by size", ROWS(file_keys) },
 	{ "webhook", sink_webhook_create, sink_webhook_check,
-	  "one HTTP(S) POST of the alert JSON per alert", ROWS(webhook_keys) },
+	  "one HTTP(S) POST per alert (the JSON, or the output line); mutual TLS",
+	  ROWS(webhook_keys) },
 	{ "syslog", sink_syslog_create, sink_syslog_check,
 	  "RFC 5424 or 3164 messages over unix, UDP, TCP or TLS", ROWS(syslog_keys) },
 	{ "audit_log", sink_audit_log_create, sink_audit_log_check,
 	  "a hash-chained (optionally HMAC) log file", ROWS(audit_keys) },
+	{ "program", sink_program_create, sink_program_check,
+	  "each alert written to a program's standard input (Falco's program_output)",
+	  ROWS(program_keys) },
+	{ "nats", sink_nats_create, sink_nats_check,
+	  "NATS JetStream, acknowledged, with a message id for de-duplication (docs/fleet.md)",
+	  ROWS(nats_keys) },
 };
 const size_t config_sink_type_count = sizeof(config_sink_types) / sizeof(config_sink_types[0]);
 

@@ -65,6 +65,19 @@ void config_apply_output_defaults(struct parse *p, struct sink_cfg *o,
 				  const struct config_sink_type *t);
 /* The outputs from --output's text: FILE, "-" (stdout) or "none". */
 void config_outputs_from_text(struct parse *p, const char *text, struct palisade_config *c);
+/* rules.select and rules.append_output from their list (config_rules.c). */
+void config_set_rules_list(struct parse *p, const struct config_key *k, const yaml_node_t *n,
+			   void *base, const char *where);
+/* -D TEXT, -T TAG, -t TAG: one more selection entry. */
+void config_select_flag(struct parse *p, const struct config_key *k, const char *text,
+			void *base, const char *where);
+/* -o KEY=VALUE over a palisade configuration (a falco.yaml takes them when read). */
+void config_override(struct parse *p, const struct config_key *k, const char *text, void *base,
+		     const char *where);
+/* Keeps mem until config_free(c) (NULL, mem freed, when out of memory). */
+void *config_keep(struct palisade_config *c, void *mem);
+/* The row of a file key ("rules.min_priority"), or NULL. */
+const struct config_key *config_key_find(const char *name);
 /* Appends one string to a CFG_STRLIST (the command line; at most k->max). */
 void config_strlist_append(struct parse *p, const struct config_key *k, const char *text,
 			   void *base, const char *where);

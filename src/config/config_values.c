@@ -175,7 +175,20 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 			config_outputs_from_text(p, text, base);
 		return;
 	case CFG_HEADERS:
+	case CFG_APPEND:
 		return; /* structured: set_structured() */
+	case CFG_SELECT:
+		if (!n && text) /* the command line: -D, -T, -t */
+			config_select_flag(p, k, text, base, where);
+		return;
+	case CFG_OVERRIDE:
+		if (!n && text)
+			config_override(p, k, text, base, where);
+		return;
+	case CFG_REFUSED:
+		if (!n && text)
+			config_problem(p, NULL, "%s: %s", where, k->desc);
+		return;
 	}
 }
 
@@ -219,6 +232,10 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 
 	if (k->type == CFG_OUTPUTS) {
 		config_set_outputs(p, n, base);
+		return;
+	}
+	if (k->type == CFG_SELECT || k->type == CFG_APPEND) {
+		config_set_rules_list(p, k, n, base, where);
 		return;
 	}
 	if (k->type == CFG_STRLIST) {
@@ -290,7 +307,8 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 
 bool config_is_structured(enum config_type t)
 {
-	return t == CFG_STRLIST || t == CFG_HEADERS || t == CFG_OUTPUTS;
+	return t == CFG_STRLIST || t == CFG_HEADERS || t == CFG_OUTPUTS || t == CFG_SELECT ||
+	       t == CFG_APPEND;
 }
 
 /* Sets a key from its node in the file: scalar or structured as the row says. */

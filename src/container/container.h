@@ -235,6 +235,12 @@ int container_engine_get(struct container_engine *e, const char *path, long time
 int container_engine_stream(struct container_engine *e, const char *path,
 			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
 			    bool *up, char *err, size_t errlen);
+/* GET path with the body handed to on_data chunk by chunk (no size limit
+ * here: the reader bounds it, a non-zero return stops it with -ECANCELED).
+ * For large binary answers: GET /images/ID/get (docker save). */
+int container_engine_get_raw(struct container_engine *e, const char *path, long timeout_ms,
+			     int (*on_data)(const void *data, size_t len, void *ctx), void *ctx,
+			     long *status, char *err, size_t errlen);
 /* From any thread: ends the request or stream in progress and every later one. */
 void container_engine_abort(struct container_engine *e);
 void container_engine_close(struct container_engine *e);

@@ -358,3 +358,54 @@ int container_http_stream(struct container_http *h, const char *path,
 	free(st.line);
 	return ret;
 }
+
+struct raw {
+	int (*on_data)(const void *data, size_t len, void *ctx);
+	void *ctx;
+	CURL *curl;
+	bool refused; /* on_data asked to stop */
+};
+
+static size_t on_raw(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct raw *r = userdata;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200)
+		return n; /* an error body: the status says it */
+	if (r->on_data(data, n, r->ctx)) {
+		r->refused = true;
+		return 0;
+	}
+	return n;
+}
+
+int container_http_get_raw(struct container_http *h, const char *path, long timeout_ms,
+			   int (*on_data)(const void *data, size_t len, void *ctx), void *ctx,
+			   long *status, char *err, size_t errlen)
+{
+	struct raw r = { .on_data = on_data, .ctx = ctx, .curl = h->curl };
+	CURLcode rc;
+	int ret;
+
+	*status = 0;
+	ret = setup(h, path, timeout_ms);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up the request");
+		return ret;
+	}
+	if (curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_raw) ||
+	    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &r))
+		return -EINVAL;
+	rc = curl_easy_perform(h->curl);
+	if (r.refused) {
+		snprintf(err, errlen, "stopped by the reader");
+		return -ECANCELED;
+	}
+	ret = map_error(h, rc, false, err, errlen);
+	if (!ret)
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
+	return ret;
+}

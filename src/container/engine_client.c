@@ -81,3 +81,11 @@ void container_engine_abort(struct container_engine *e)
 	atomic_store(&e->stop, true);
 	container_http_abort(&e->http);
 }
+
+int container_engine_get_raw(struct container_engine *e, const char *path, long timeout_ms,
+			     int (*on_data)(const void *data, size_t len, void *ctx), void *ctx,
+			     long *status, char *err, size_t errlen)
+{
+	return container_http_get_raw(&e->http, path, timeout_ms, on_data, ctx, status, err,
+				      errlen);
+}

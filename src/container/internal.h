@@ -171,6 +171,12 @@ int container_http_get(struct container_http *h, const char *path, long timeout_
 int container_http_post(struct container_http *h, const char *path, long timeout_ms, long *status,
 			char **body, size_t *len, char *err, size_t errlen);
 
+/* GET base + path, the body handed over chunk by chunk as it arrives (a
+ * non-zero return from on_data stops the transfer: -ECANCELED). */
+int container_http_get_raw(struct container_http *h, const char *path, long timeout_ms,
+			   int (*on_data)(const void *data, size_t len, void *ctx), void *ctx,
+			   long *status, char *err, size_t errlen);
+
 struct container_stream_ops {
 	/* The status line arrived; 200 means the stream is up. */
 	void (*on_status)(long status, void *ctx);

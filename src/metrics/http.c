@@ -45,6 +45,8 @@ struct metrics_http {
 	unsigned char *token;
 	size_t token_len;
 	struct listener l[HTTP_LISTENERS_MAX];
+	bool serve_metrics;
+	char healthz_path[128];
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -121,7 +123,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct metrics_http *h = l->h;
 	double at = 0;
 	size_t len = 0;
-	char *snap, msg[128];
+	char *snap, msg[256];
 
 	(void)version;
 	(void)upload;
@@ -129,7 +131,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)req_ctx;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-	if (strcmp(url, "/metrics") == 0 && !l->health_only) {
+	if (strcmp(url, "/metrics") == 0 && !l->health_only && h->serve_metrics) {
 		if (!authorized(h, c))
 			return unauthorized(h, c);
 		snap = metrics_snapshot(h->reg, &len, &at);
@@ -138,7 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 					  "no snapshot published yet\n");
 		return reply(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, snap, len);
 	}
-	if (strcmp(url, "/healthz") == 0) {
+	if (strcmp(url, h->healthz_path) == 0) {
 		free(metrics_snapshot(h->reg, &len, &at));
 		if (at > 0 && monotonic_sec() - at <= HEALTH_STALE_SEC)
 			return reply_text(c, MHD_HTTP_OK, "ok\n");
@@ -147,8 +149,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  at > 0 ? msg : "starting: no snapshot yet\n");
 	}
-	return reply_text(c, MHD_HTTP_NOT_FOUND, l->health_only ? "not found: try /healthz\n"
-						: "not found: try /metrics or /healthz\n");
+	snprintf(msg, sizeof(msg), "not found: try %s%s\n",
+		 !l->health_only && h->serve_metrics ? "/metrics or " : "", h->healthz_path);
+	return reply_text(c, MHD_HTTP_NOT_FOUND, msg);
 }
 
 static int listener_start(struct metrics_http *h, struct listener *l, const char *addr,
@@ -196,6 +199,9 @@ int metrics_http_start(struct metrics_registry *r, const struct metrics_http_cfg
 	if (!h)
 		return -ENOMEM;
 	h->reg = r;
+	h->serve_metrics = cfg->serve_metrics;
+	snprintf(h->healthz_path, sizeof(h->healthz_path), "%s",
+		 cfg->healthz_path && *cfg->healthz_path ? cfg->healthz_path : "/healthz");
 	rc = metrics_vec_new(r, "palisade_http_refused_total", METRICS_COUNTER,
 			     "HTTP connections cut because their request missed its deadline "
 			     "(reason=deadline), requests refused without the bearer token "

@@ -189,6 +189,8 @@ struct metrics_http_cfg {
 	const char *health_listen; /* NULL or "": none; else a listener for /healthz only */
 	const char *token_file;    /* NULL or "": none; else /metrics needs that bearer token */
 	const char *socket_group;  /* unix sockets: mode 0660 with this group; NULL/"": 0600 */
+	bool serve_metrics;        /* false: the health check only (Falco's webserver default) */
+	const char *healthz_path;  /* NULL or "": "/healthz" (Falco's k8s_healthz_endpoint) */
 };
 
 /*

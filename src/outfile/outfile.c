@@ -7,6 +7,7 @@
  * checked and reopened through /proc/self/fd, so the file checked is the file
  * written.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -26,6 +27,14 @@
 /* An existing file removed between the two opens: try again, a few times. */
 #define OPEN_TRIES 4
 
+static bool starts_with_any(const char *start, size_t len, const char *const *starts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
 /* `palisade audit -o`: a report in one of its three formats (docs/audit.md),
  * each recognised by how it starts. */
 static bool is_audit_report(const char *start, size_t len)
@@ -37,10 +46,55 @@ static bool is_audit_report(const char *start, size_t len)
 		"0 findings on ",                                         /* text, clean */
 		"note: ",                                                 /* text, clean */
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
+}
+
+/* `palisade image keygen`: a PEM key, as cosign and palisade write them. */
+static bool is_key_pem(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----",
+		"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----",
+		"-----BEGIN PUBLIC KEY-----",
+	};
+
+	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
+}
+
+/* Whether the first line of a JSON lines file is an object with these keys. */
+static bool first_line_has(const char *start, size_t len, const char *const keys[3])
+{
+	const char *nl = memchr(start, '\n', len);
+	/* As reals: an event's unsigned 64-bit arguments exceed jansson's integers. */
+	json_t *o = json_loadb(start, nl ? (size_t)(nl - start) : len, JSON_DECODE_INT_AS_REAL, NULL);
+	bool ok = json_is_object(o);
+
+	for (size_t i = 0; ok && i < 3 && keys[i]; i++)
+		ok = json_object_get(o, keys[i]) != NULL;
+	json_decref(o);
+	return ok;
+}
+
+/* Alerts: Falco's JSON lines, or Falco's text lines (json_output: false, the
+ * `format: text` of an output): "HH:MM:SS.nnnnnnnnn: Priority ...", so that a
+ * Falco user's file_output keeps its history. */
+static bool is_alert_stream(const char *start, size_t len)
+{
+	static const char *const keys[3] = { "rule", "priority", "output" };
+	static const char *const prios[] = { "Emergency", "Alert", "Critical", "Error", "Warning",
+					     "Notice", "Informational", "Debug" };
+	static const char shape[] = "00:00:00.000000000: ";
+	size_t i, n = sizeof(shape) - 1;
+
+	if (first_line_has(start, len, keys))
+		return true;
+	for (i = 0; i < n && i < len; i++)
+		if (shape[i] == '0' ? !isdigit((unsigned char)start[i]) : start[i] != shape[i])
+			return false;
+	for (size_t p = 0; i == n && p < sizeof(prios) / sizeof(prios[0]); p++)
+		if (len > n + strlen(prios[p]) && !memcmp(start + n, prios[p], strlen(prios[p])) &&
+		    start[n + strlen(prios[p])] == ' ')
 			return true;
 	return false;
 }
@@ -53,32 +107,23 @@ static const struct kind_desc {
 } kinds[] = {
 	[OUTFILE_RECORDING] = { "a palisade recording", "PLSDREC\n", { NULL }, NULL },
 	[OUTFILE_EVENTS] = { "a palisade event stream", NULL, { "time", "type", NULL }, NULL },
-	[OUTFILE_ALERTS] = { "an alert stream (Falco JSON lines)", NULL,
-			     { "rule", "priority", "output" }, NULL },
+	[OUTFILE_ALERTS] = { "an alert stream (Falco's JSON or text lines)", NULL, { NULL },
+			     is_alert_stream },
 	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
+	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
 {
 	const struct kind_desc *d = &kinds[kind];
-	const char *nl;
-	json_t *o;
-	bool ok;
-	size_t i;
 
 	if (d->match)
 		return d->match(start, len);
 	if (d->magic)
 		return len >= strlen(d->magic) && memcmp(start, d->magic, strlen(d->magic)) == 0;
-	nl = memchr(start, '\n', len);
-	o = json_loadb(start, nl ? (size_t)(nl - start) : len, 0, NULL);
-	ok = json_is_object(o);
-	for (i = 0; ok && i < 3 && d->keys[i]; i++)
-		ok = json_object_get(o, d->keys[i]) != NULL;
-	json_decref(o);
-	return ok;
+	return first_line_has(start, len, d->keys);
 }
 
 static bool is_dev_null(const struct stat *st)
@@ -94,8 +139,9 @@ static const char *refusal(const struct stat *st)
 		       "redirect root's write); remove it, or name the file it points to";
 	if (is_dev_null(st))
 		return NULL;
-	if (!S_ISREG(st->st_mode))
-		return "it is not a regular file (use \"-\" for stdout, \"none\" to discard)";
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+		return "it is neither a regular file nor a named pipe (use \"-\" for stdout, "
+		       "\"none\" to discard)";
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return "it is owned by another user, who could have planted it; remove it or "
 		       "choose another path";
@@ -114,7 +160,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 	ssize_t n;
 	bool ok;
 
-	if (st->st_size == 0 || spec->force || is_dev_null(st))
+	if (st->st_size == 0 || spec->force || is_dev_null(st) || S_ISFIFO(st->st_mode))
 		return 0;
 	buf = malloc(cap);
 	if (!buf)
@@ -137,8 +183,7 @@ static int check_kind(int fd, const struct stat *st, const struct outfile_spec *
 static int open_existing(int dirfd, const char *path, const struct outfile_spec *spec,
 			 const char *what, int *fd, bool dry)
 {
-	int flags = dry ? O_RDONLY | O_CLOEXEC | O_NOCTTY
-			: O_RDWR | O_CLOEXEC | O_NOCTTY | (spec->append ? O_APPEND : 0);
+	int flags = O_CLOEXEC | O_NOCTTY;
 	int pfd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 	char proc[64];
 	const char *why;
@@ -151,12 +196,21 @@ static int open_existing(int dirfd, const char *path, const struct outfile_spec 
 		ret = -errno;
 		goto cleanup;
 	}
+	/* A pipe is opened write-only, so that its reader going away is seen
+	 * (EPIPE) rather than hidden by a read end of our own; reading it to
+	 * check its kind would consume what another writer sent. */
+	if (S_ISFIFO(st.st_mode))
+		flags |= O_WRONLY;
+	else
+		flags |= dry ? O_RDONLY : O_RDWR | (spec->append ? O_APPEND : 0);
 	why = refusal(&st);
 	if (why) {
 		fprintf(stderr, "palisade: %s %s: refusing to write it: %s\n", what, path, why);
 		ret = -EPERM;
 		goto cleanup;
 	}
+	if (dry && S_ISFIFO(st.st_mode))
+		goto cleanup; /* opening it would wait for a reader */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	*fd = open(proc, flags);
 	if (*fd < 0) {

@@ -2,14 +2,14 @@
  * outfile/: every file the agent writes as root is opened here (and the
  * secret files it reads: secret.c): recordings,
  * event streams, alert files (and their rotation), the audit log, the spool,
- * and the reports of `palisade audit -o`.
+ * the reports of `palisade audit -o` and the keys of `palisade image keygen`.
  * The agent runs as root and operators name these files in shared places
  * (/tmp, /var/tmp), where another user can plant a link: a link there must
  * never make root truncate or append to a file it points at. So:
  *
  *   - the last component is opened without following a symbolic link
  *     (O_NOFOLLOW), a new file is created with O_EXCL, at `mode`;
- *   - an existing file must be a regular file owned by root (or by the
+ *   - an existing file must be a regular file (or a named pipe) owned by root (or by the
  *     agent's uid) with one link (a hard link planted by another user would
  *     redirect the write just as a symlink would), or /dev/null (discard);
  *   - an existing, non-empty file must already hold the same kind of palisade
@@ -22,10 +22,14 @@
  *   events     its first line is a JSON object with string keys "time" and
  *              "type" (docs/events.md: every event line has both)
  *   alerts     its first line is a JSON object with "rule", "priority" and
- *              "output" (Falco's alert schema, which action records share)
+ *              "output" (Falco's alert schema, which action records share),
+ *              or Falco's text line "HH:MM:SS.nnnnnnnnn: Priority ..."
+ *              (json_output: false, an output's `format: text`)
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
+ *   key        a PEM cosign key: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"
+ *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -43,6 +47,7 @@ enum outfile_kind {
 	OUTFILE_AUDIT,
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
+	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
 };
 
 struct outfile_spec {

@@ -305,6 +305,11 @@ int audit_verify(const char *data, size_t size, const unsigned char *key, size_t
 		if (!cur.parsed)
 			return problem(res, AUDIT_MALFORMED, k, 0, 0);
 		res->hmac_present |= cur.l.has_hmac;
+		/* The sink writes a log with a key or without, never both (it
+		 * refuses to continue one the other way): a line that differs
+		 * from the first had its HMAC stripped, or one added. */
+		if (k > 1 && !prev.l.has_hmac != !cur.l.has_hmac)
+			return problem(res, AUDIT_HMAC_MIXED, k, 0, 0);
 		if (key && !cur.l.has_hmac)
 			return problem(res, AUDIT_NO_HMAC, k, 0, 0);
 		if (key && !audit_line_hmac_ok(&cur.l, key, key_len))

@@ -118,6 +118,11 @@ static void report(const struct audit_verify_result *r, const struct source *src
 		       "continues a rotated log, verify the files together, oldest first)\n",
 		       at, (unsigned long long)r->seq_found);
 		break;
+	case AUDIT_HMAC_MIXED:
+		printf("%s: HMACs stripped or added: this record and the one before differ in "
+		       "carrying an HMAC (a log is written with a key or without, never both)\n",
+		       at);
+		break;
 	case AUDIT_REORDERED:
 		printf("%s: records reordered: seq %llu where seq %llu was due\n", at,
 		       (unsigned long long)r->seq_found, (unsigned long long)r->seq_expected);
@@ -165,11 +170,19 @@ static int cmd_verify(int argc, char **argv)
 	}
 	for (size_t i = 0; i < AUDIT_HASH_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", res.last_hash[i]);
-	printf("OK: %zu records\n", res.records);
+	printf("OK: %zu records (%s)\n", res.records,
+	       key ? "chain and HMACs checked"
+		   : res.hmac_present ? "chain only: the records carry HMACs, NOT checked"
+				      : "chain only: no record carries an HMAC");
 	if (res.records)
 		printf("last: seq %llu sha256 %s\n", (unsigned long long)res.last_seq, hex);
 	if (!key && res.hmac_present)
 		printf("HMACs not checked: give --hmac-key to check them\n");
+	else if (!key && res.records)
+		printf("Without HMACs the chain shows the records are whole and in order, not who "
+		       "wrote them: a log rewritten whole (HMACs stripped, chain recomputed) passes "
+		       "too. Compare the last hash with a copy kept elsewhere, or write the log with "
+		       "hmac_key_file and verify with --hmac-key (docs/audit-log.md)\n");
 	ret = 0;
 cleanup:
 	free(key);

@@ -71,6 +71,7 @@ enum audit_problem {
 	AUDIT_REMOVED,       /* before line: seq seq_expected..seq_found-1 missing */
 	AUDIT_HEAD_REMOVED,  /* line 1 continues a chain: seq seq_found, not 1 */
 	AUDIT_REORDERED,     /* line: seq seq_found follows seq seq_expected - 1 */
+	AUDIT_HMAC_MIXED,    /* line: has an HMAC and the first line not, or the reverse */
 };
 
 struct audit_verify_result {

@@ -207,7 +207,8 @@ static void write_syscall(struct jw *w, const struct event *ev)
 	int i;
 
 	jw_i64(w, "res", ev->res);
-	if (ev->res < 0 && (err = strerrorname_np((int)-ev->res)))
+	/* Errors are -4095..-1; a recording may hold anything (INT64_MIN has no negation). */
+	if (ev->res < 0 && ev->res > -4096 && (err = strerrorname_np((int)-ev->res)))
 		jw_str(w, "error", err);
 	jw_object_begin(w, "args");
 	for (i = 0; i < 6; i++)

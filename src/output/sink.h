@@ -13,17 +13,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 /* A value the alert has none for: "<NA>", as Falco's output lines write it. */
-#define SINK_NA "<NA>"
+#define SINK_NA ALERT_NA
+
+/* Whether an output's `format` asks for the output lines ("text") rather
+ * than the alert JSON (the default, also for NULL). */
+static inline bool sink_format_text(const char *format)
+{
+	return format && format[0] == 't'; /* the configuration allows json|text only */
+}
 
 /* What a sink sees of one alert. Strings are never NULL ("" when absent). */
 struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
 	enum rules_priority priority;
 	const char *rule;             /* rule name */
-	const char *source;           /* "syscall", or "palisade" for actions */
+	const char *source;           /* the rule's source: "syscall", ... */
 	const char *output;           /* the formatted output line */
 	const char *hostname;
 	/* As the alert's output_fields: container.id (12 characters, "host"
@@ -33,6 +41,7 @@ struct sink_record {
 	const char *container_name;
 	const char *container_image;
 	uint32_t pid;                 /* host pid of the process, 0 if none */
+	bool acted;                   /* the JSON carries "palisade_action" */
 	const char *json;             /* the Falco-schema JSON line, no newline */
 	size_t json_len;
 };
@@ -57,8 +66,9 @@ struct syslog_sink_cfg {
 	const char *tls_key;
 	bool tls_verify;       /* default true */
 	const char *message;   /* MSG: "output" (default, the output line) or "json" */
-	size_t max_message;    /* bytes per message; 0: 8192 (MSG is cut beyond) */
-	int timeout_ms;        /* connect/send timeout; 0: 5000 */
+	uint32_t max_message;  /* bytes per message; 0: 8192 (MSG is cut beyond) */
+	uint32_t timeout_ms;   /* connect/send timeout; 0: 5000 */
+	const char *sd_id;     /* RFC 5424 SD-ID, NAME@PEN; NULL: palisade@32473 */
 };
 
 struct audit_sink_cfg {
@@ -73,7 +83,8 @@ struct file_sink_cfg {
 	uint64_t rotate_bytes; /* 0: never rotate (logrotate + SIGHUP instead) */
 	uint32_t rotate_keep;  /* rotated files kept: path.1 .. path.N */
 	bool force;            /* --force: append even to a file that holds no alerts */
-	bool text;             /* the output lines (Falco's json_output: false), not JSON */
+	const char *format;    /* "json" (default) or "text": the output lines (Falco's
+				* json_output: false) */
 };
 
 struct webhook_header {
@@ -90,7 +101,7 @@ struct webhook_sink_cfg {
 	const char *tls_cert; /* client certificate (PEM) for mutual TLS; NULL: none */
 	const char *tls_key;  /* its private key (PEM); NULL: in tls_cert */
 	const char *user_agent; /* NULL: "palisade" */
-	bool text;            /* POST the output line (text/plain) instead of the JSON */
+	const char *format;   /* "text": POST the output line (text/plain), not the JSON */
 	const struct webhook_header *headers;
 	size_t n_headers;
 };
@@ -99,8 +110,19 @@ struct webhook_sink_cfg {
 struct program_sink_cfg {
 	const char *command;
 	bool keep_alive;     /* one program for every alert; false: one per alert */
-	bool text;           /* the output line instead of the JSON */
+	const char *format;  /* "text": the output line instead of the JSON */
 	uint32_t timeout_ms; /* for each write and exit wait; 0: 5000 */
+};
+
+/* The NATS JetStream sink (sink_nats.c, docs/fleet.md). */
+struct nats_sink_cfg {
+	const char *url;            /* nats://host:port (user:password@ allowed), comma-separated */
+	const char *subject_prefix; /* subject: PREFIX.HOST.PRIORITY */
+	const char *stream;         /* created when missing over PREFIX.>; "": never created */
+	uint32_t timeout_ms;        /* connect, and the wait for the stream's acknowledgement */
+	uint64_t dedup_window_ms;   /* the stream's duplicate window, when palisade creates it */
+	const char *tls_ca;         /* CA file verifying a tls:// server; "": system store */
+	const char *creds_file;     /* NATS credentials (JWT + seed); "": none */
 };
 
 struct sink_cfg;
@@ -127,11 +149,13 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 int sink_syslog_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_audit_log_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_program_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
+int sink_nats_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops);
 int sink_file_check(const struct sink_cfg *cfg);
 int sink_webhook_check(const struct sink_cfg *cfg);
 int sink_syslog_check(const struct sink_cfg *cfg);
 int sink_audit_log_check(const struct sink_cfg *cfg);
 int sink_program_check(const struct sink_cfg *cfg);
+int sink_nats_check(const struct sink_cfg *cfg);
 /* Everything sink_set_new() and sink_set_start() would refuse of one sink:
  * its spool_dir, then its type's check. */
 int sink_cfg_check(const struct sink_cfg *cfg);
@@ -153,12 +177,12 @@ struct sink_cfg {
 	struct syslog_sink_cfg syslog;
 	struct audit_sink_cfg audit;
 	struct program_sink_cfg program;
+	struct nats_sink_cfg nats;
 };
 
-/* A shared, immutable record (refcounted); sinks only read it. */
-/* json: the alert's JSON line when the caller already has it (annotated),
- * NULL to make it with rules_alert_to_json(). */
-struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *json);
+/* A shared, immutable record (refcounted); sinks only read it. The alert's
+ * JSON is rendered here, once, for every sink. */
+struct sink_record *sink_record_from_alert(const struct alert *al);
 struct sink_record *sink_record_new(const struct sink_record *fields);
 struct sink_record *sink_record_ref(struct sink_record *r);
 void sink_record_unref(struct sink_record *r);

@@ -57,7 +57,7 @@ static const struct sink_ops stdout_ops = {
 
 int sink_stdout_create(const struct sink_cfg *cfg, void **state, const struct sink_ops **ops)
 {
-	*state = (void *)(cfg->file.text ? &stdout_text : &stdout_json);
+	*state = (void *)(sink_format_text(cfg->file.format) ? &stdout_text : &stdout_json);
 	*ops = &stdout_ops;
 	return 0;
 }
@@ -221,7 +221,7 @@ int sink_file_create(const struct sink_cfg *cfg, void **state, const struct sink
 	f->rotate_bytes = cfg->file.rotate_bytes;
 	f->rotate_keep = cfg->file.rotate_keep;
 	f->force = cfg->file.force;
-	f->text = cfg->file.text;
+	f->text = sink_format_text(cfg->file.format);
 	err = !f->name || !f->path ? -ENOMEM : file_open(f);
 	if (err) {
 		file_destroy(f);

@@ -194,7 +194,7 @@ int sink_program_create(const struct sink_cfg *cfg, void **state, const struct s
 		return -ENOMEM;
 	p->fd = -1;
 	p->keep_alive = c->keep_alive;
-	p->text = c->text;
+	p->text = sink_format_text(c->format);
 	p->timeout_ms = c->timeout_ms ? (int)c->timeout_ms : 5000;
 	p->name = strdup(cfg->name ? cfg->name : "program");
 	p->command = strdup(c->command);

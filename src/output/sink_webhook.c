@@ -132,10 +132,11 @@ int sink_webhook_create(const struct sink_cfg *cfg, void **state, const struct s
 		return -ENOMEM;
 	w->name = strdup(cfg->name ? cfg->name : "webhook");
 	w->url = strdup(c->url);
-	w->text = c->text;
+	w->text = sink_format_text(c->format);
 	w->curl = curl_easy_init();
 	err = !w->name || !w->url || !w->curl ? -ENOMEM : 0;
-	err = err ?: add_header(w, "Content-Type", c->text ? "text/plain" : "application/json");
+	err = err ?: add_header(w, "Content-Type",
+				 sink_format_text(c->format) ? "text/plain" : "application/json");
 	/* curl would otherwise wait a second for "100 Continue" on large bodies. */
 	err = err ?: add_header(w, "Expect", "");
 	for (i = 0; !err && i < c->n_headers; i++)

@@ -22,6 +22,7 @@
  * some of the message (a longer header is refused, never cut). */
 #define SYSLOG_MSG_MIN 480 /* RFC 5426 3.2: what every IPv4 receiver accepts */
 #define SYSLOG_MSG_DEFAULT 8192 /* rsyslog's default maxMessageSize */
+#define SYSLOG_MSG_MAX 65000    /* a UDP datagram's payload, with room to spare */
 
 enum syslog_format { SYSLOG_RFC5424, SYSLOG_RFC3164 };
 
@@ -34,9 +35,15 @@ struct syslog_format_opts {
 	const char *sd_id;     /* NULL: SYSLOG_SD_ID; checked by syslog_sd_id_check() */
 };
 
-/* "kern", "user", ..., "local0".."local7" (RFC 5424 table 1; "auth" and
- * "authpriv" as syslog(3) names them). Returns 0, or -EINVAL for any other
- * name (case-sensitive, as in syslog.conf). */
+/* The facilities by number (RFC 5424 table 1; "auth" and "authpriv" as
+ * syslog(3) names them): the one list the parser, the configuration's
+ * choices and the docs read. */
+#define SYSLOG_FACILITIES                                                               \
+	"kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|audit|"  \
+	"alert|clock|local0|local1|local2|local3|local4|local5|local6|local7"
+
+/* A name of SYSLOG_FACILITIES to its number. Returns 0, or -EINVAL for any
+ * other name (case-sensitive, as in syslog.conf). */
 int syslog_facility_parse(const char *name, int *facility);
 
 /* Falco's priorities are syslog's severities by name and order: Emergency

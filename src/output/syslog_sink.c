@@ -37,6 +37,7 @@ struct syslog_sink {
 	enum transport transport;
 	char *address;   /* as configured, for messages */
 	char *app_name;
+	char *sd_id; /* NULL: SYSLOG_SD_ID */
 	char *host;      /* udp/tcp/tls */
 	char *port;
 	struct sockaddr_un unix_addr;
@@ -336,6 +337,7 @@ static void syslog_destroy(void *state)
 	free(s->buf);
 	free(s->address);
 	free(s->app_name);
+	free(s->sd_id);
 	free(s->host);
 	free(s->port);
 	free(s);
@@ -457,11 +459,20 @@ static int parse_cfg(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 	}
 	s->fmt.msg_json = !strcmp(message, "json");
 	if (syslog_facility_parse(facility, &s->fmt.facility)) {
-		fprintf(stderr, "palisade: syslog: facility '%s': expected kern, user, mail, daemon, "
-				"auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, audit, "
-				"alert, clock or local0..local7\n", facility);
+		fprintf(stderr, "palisade: syslog: facility '%s': expected one of %s\n", facility,
+			SYSLOG_FACILITIES);
 		return -EINVAL;
 	}
+	if (given(cfg->sd_id) && syslog_sd_id_check(cfg->sd_id)) {
+		fprintf(stderr, "palisade: syslog: sd_id '%s': expected NAME@NUMBER, your "
+				"organisation's private enterprise number (RFC 5424 7.2.2)\n",
+			cfg->sd_id);
+		return -EINVAL;
+	}
+	s->sd_id = given(cfg->sd_id) ? strdup(cfg->sd_id) : NULL;
+	if (given(cfg->sd_id) && !s->sd_id)
+		return -ENOMEM;
+	s->fmt.sd_id = s->sd_id;
 	if (syslog_app_name_check(given(cfg->app_name) ? cfg->app_name : "palisade")) {
 		fprintf(stderr, "palisade: syslog: app_name '%s': expected 1 to 32 of "
 				"[A-Za-z0-9_.-]\n", cfg->app_name);
@@ -472,12 +483,12 @@ static int parse_cfg(struct syslog_sink *s, const struct syslog_sink_cfg *cfg)
 		return -ENOMEM;
 	s->fmt.app_name = s->app_name;
 	s->max_message = cfg->max_message ? cfg->max_message : SYSLOG_MSG_DEFAULT;
-	if (s->max_message < SYSLOG_MSG_MIN || s->max_message > 65000) {
-		fprintf(stderr, "palisade: syslog: max_message %zu: expected %d to 65000 bytes\n",
-			s->max_message, SYSLOG_MSG_MIN);
+	if (s->max_message < SYSLOG_MSG_MIN || s->max_message > SYSLOG_MSG_MAX) {
+		fprintf(stderr, "palisade: syslog: max_message %zu: expected %d to %d bytes\n",
+			s->max_message, SYSLOG_MSG_MIN, SYSLOG_MSG_MAX);
 		return -EINVAL;
 	}
-	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
+	s->timeout_ms = cfg->timeout_ms ? (int)cfg->timeout_ms : 5000;
 	if (!addr && s->transport != T_UNIX) {
 		fprintf(stderr, "palisade: syslog: transport %s needs an address (host:port)\n",
 			transport_names[s->transport]);

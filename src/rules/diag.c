@@ -96,3 +96,8 @@ unsigned rl_edit_distance(const char *a, const char *b)
 	}
 	return prev[lb];
 }
+
+unsigned rules_edit_distance(const char *a, const char *b)
+{
+	return rl_edit_distance(a, b);
+}

@@ -12,11 +12,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: palisade fields [CLASS...] [--json | --markdown]\n"
+	fprintf(f, "usage: palisade fields [CLASS...] [--json | --markdown | --names] [--events]\n"
 		   "  CLASS            only fields of this class (proc, fd, container, ...) or\n"
 		   "                   whose name starts with CLASS (proc.a)\n"
 		   "  -j, --json       one JSON array: name, class, type, arg, desc, available, needs\n"
 		   "  -m, --markdown   the Markdown table of docs/rules.md\n"
+		   "  -n, --names      names only\n"
+		   "  -e, --events     the event types rules may name (evt.type), instead\n"
 		   "  -h, --help       show this help\n");
 }
 
@@ -119,7 +121,9 @@ static json_t *field_json(const struct rules_field_info *f)
 
 static void print_field(const struct rules_field_info *f, char mode, json_t *all)
 {
-	if (mode == 'j')
+	if (mode == 'n')
+		printf("%s\n", f->name);
+	else if (mode == 'j')
 		json_array_append_new(all, field_json(f));
 	else if (mode == 'm')
 		printf("| `%s` | %s | %s | %s | %s |\n", f->name, f->type, f->arg ? f->arg : "",
@@ -130,27 +134,65 @@ static void print_field(const struct rules_field_info *f, char mode, json_t *all
 		       f->needs ? "  (not yet available)" : "");
 }
 
+/* --events: every event type rules may name, and whether a sensor gives it. */
+static int print_events(char mode)
+{
+	json_t *all = json_array();
+
+	if (mode == 'm')
+		printf("| event type | provided |\n|---|---|\n");
+	for (size_t i = 0; i < rl_evttype_count(); i++) {
+		const char *name = rl_evttype_name((int)i);
+		bool yes = rl_evttype_provided((int)i);
+
+		if (mode == 'j') {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "name", json_string(name));
+			json_object_set_new(o, "provided", json_boolean(yes));
+			json_array_append_new(all, o);
+		} else if (mode == 'm') {
+			printf("| `%s` | %s |\n", name, yes ? "yes" : "not yet");
+		} else {
+			printf("%s%s\n", name, yes || mode == 'n' ? "" : "  (not provided yet)");
+		}
+	}
+	if (mode == 'j' && json_dumpf(all, stdout, JSON_INDENT(2)) == 0)
+		putchar('\n');
+	json_decref(all);
+	return 0;
+}
+
 int fields_cli_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "markdown", no_argument, NULL, 'm' },
+		{ "names", no_argument, NULL, 'n' },
+		{ "events", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char mode = 't';
+	bool events = false;
 	json_t *all;
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jmh", longopts, NULL)) != -1) {
-		if (c == 'j' || c == 'm') {
+	while ((c = getopt_long(argc, argv, "jmneh", longopts, NULL)) != -1) {
+		if (c == 'j' || c == 'm' || c == 'n') {
 			mode = (char)c;
+			continue;
+		}
+		if (c == 'e') {
+			events = true;
 			continue;
 		}
 		usage(c == 'h' ? stdout : stderr);
 		return c == 'h' ? 0 : 2;
 	}
+	if (events)
+		return print_events(mode);
 	ret = check_classes(argv + optind, argc - optind);
 	if (ret)
 		return ret;

@@ -39,8 +39,15 @@ enum rules_priority {
 
 /* "Critical", "Warning", ...: the spelling Falco's JSON uses. */
 const char *rules_priority_name(enum rules_priority p);
+/* The machine's stable id (/etc/machine-id; "" when there is none) and the
+ * agent's version: every alert and action record carries both, as "host_id"
+ * and "agent_version" beside Falco's "hostname" (host_identity.c). */
+const char *rules_host_id(void);
+const char *rules_agent_version(void);
 /* Case-insensitive; accepts "INFO" for INFORMATIONAL. Returns 0 or -EINVAL. */
 int rules_priority_parse(const char *s, enum rules_priority *out);
+/* Edit distance between two short names, for "did you mean" messages. */
+unsigned rules_edit_distance(const char *a, const char *b);
 /* The priority a misspelt name most likely meant ("WARNNG" -> "WARNING"),
  * upper case, or NULL when none is close. */
 const char *rules_priority_suggest(const char *s);
@@ -100,6 +107,7 @@ struct rules_config {
 	int64_t boot_to_realtime_ns;
 	rules_ancestor_fn ancestor; /* NULL: proc_table_ancestor on ev->procs */
 	FILE *diag_out;          /* where load problems are printed; NULL: none */
+	unsigned json_omit; /* RULES_JSON_*: keys left out of the alert JSON (falco.yaml) */
 	/* Read by rules_engine_compile() only: they need not outlive it. */
 	const struct rules_select *select;
 	size_t n_select;
@@ -256,8 +264,14 @@ struct rules_value {
 	bool b;
 };
 
+/* Keys of the alert JSON an operator turned off (Falco's
+ * json_include_output_property, json_include_tags_property). */
+#define RULES_JSON_NO_OUTPUT 1u
+#define RULES_JSON_NO_TAGS 2u
+
 struct rules_alert {
 	const struct rules_rule_info *rule;
+	unsigned json_omit; /* RULES_JSON_* */
 	const struct event *ev;
 	const char *output;   /* formatted output line */
 	uint64_t time_ns;     /* wall clock, ns since the epoch */
@@ -309,12 +323,7 @@ struct rules_path {
 int rules_rule_paths(const struct rules_engine *e, size_t i, const char *field,
 		     struct rules_path *out, size_t max, const char **why);
 
-/*
- * The alert as one line of Falco-schema JSON (hostname, output,
- * output_fields, priority, rule, source, tags, time). Caller frees.
- * NULL on allocation failure.
- */
-char *rules_alert_to_json(const struct rules_alert *a);
+/* An alert is rendered by src/alert/ (alert_from_rules, alert_to_json). */
 
 struct rules_stats {
 	uint64_t events;            /* events evaluated */

@@ -3,7 +3,8 @@
  * file someone handed over. Input: a sequence of (u16 length, bytes) pieces,
  * each decoded and applied to a process table and an fd table. Decoding must
  * reject what is malformed and never read out of bounds; the tables must
- * stay consistent (the fd table keeps nothing that points into a record).
+ * stay consistent (the fd table keeps nothing that points into a record);
+ * each event is written as `replay -e` writes it (event_json.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 
 #include "event/event.h"
 #include "fd/fd_table.h"
+#include "output/event_json.h"
+#include "output/json_writer.h"
 #include "proc/proc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct event ev;
+	static struct jw json;
 	struct proc_table *t;
 	struct fd_table *fds;
 	size_t off = 0;
@@ -47,6 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fd_table_get(fds, ev.hdr->pid, ev.fd->num);
 			if (ev.proc)
 				proc_table_ancestor(t, ev.proc, PROC_ANCESTORS_MAX);
+			if (ev.kind != EV_PROC_SNAPSHOT && ev.kind != EV_FD_SNAPSHOT) {
+				jw_reset(&json);
+				event_to_json(&json, &ev, 0);
+			}
 		}
 		free(rec);
 		off += len;

@@ -42,7 +42,7 @@ trap cleanup EXIT INT TERM
 # $WORK/alerts.json, stderr to $WORK/agent.err.
 start_agent() {
 	: >"$WORK/alerts.json" # the file sink appends, as an agent's log should
-	start_agent_with -e "$WORK/events.json" -o "$WORK/alerts.json" "$@"
+	start_agent_with -e "$WORK/events.json" --output "$WORK/alerts.json" "$@"
 }
 
 # start_agent_with ARGS...: exactly these options (e.g. --config FILE);

@@ -10,14 +10,16 @@ printf '%s\n' fedcba9876543210fedcba9876543210 >"$WORK/other-key"
 chmod 600 "$WORK/key" "$WORK/other-key"
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-# mklog FILE N [KEY]: N chained records (rule "R1".."RN"), HMAC when KEY.
+# mklog FILE N [KEY [PLAIN_FROM]]: N chained records (rule "R1".."RN"), HMAC
+# when KEY, except on records PLAIN_FROM and later (HMACs stripped, chain
+# recomputed: what someone without the key can do).
 mklog() {
 	prev=$ZERO
 	: >"$1"
 	n=1
 	while [ "$n" -le "$2" ]; do
 		body="{\"seq\":$n,\"prev\":\"$prev\",\"record\":{\"rule\":\"R$n\",\"output\":\"event $n\",\"priority\":\"Warning\"}"
-		if [ -n "${3:-}" ]; then
+		if [ -n "${3:-}" ] && [ "$n" -lt "${4:-999999}" ]; then
 			mac=$(printf '%s' "$body" | openssl dgst -sha256 -mac HMAC -macopt "key:$3" | awk '{ print $NF }')
 			line="$body,\"hmac\":\"$mac\"}"
 		else
@@ -75,6 +77,19 @@ sed '3s/event 3/event 9/' "$H" >"$WORK/last.log"
 check "verify: chain alone cannot see an edit to the last record" verify 0 "OK: 3 records" "$WORK/last.log"
 check "verify: the HMAC sees it" verify 1 "last.log:3: bad HMAC" --hmac-key "$WORK/key" "$WORK/last.log"
 check "verify: a key on a chain-only log" verify 1 "audit.log:1: no HMAC" --hmac-key "$WORK/key" "$L"
+# Issue 12: HMACs stripped and the chain recomputed, without a key to check.
+mklog "$WORK/stripped-tail.log" 4 "$KEY" 3
+check "verify: HMACs stripped from some records, no key: named" verify 1 \
+	"stripped-tail.log:3: HMACs stripped or added" "$WORK/stripped-tail.log"
+mklog "$WORK/stripped.log" 3 "$KEY" 1
+check "verify: every HMAC stripped, no key: says the chain alone was checked" verify 0 \
+	"OK: 3 records (chain only: no record carries an HMAC)" "$WORK/stripped.log"
+check "verify: ... and that a log rewritten whole passes it" verify 0 \
+	"a log rewritten whole (HMACs stripped, chain recomputed) passes too" "$WORK/stripped.log"
+check "verify: with the key, every HMAC stripped is found" verify 1 \
+	"stripped.log:1: no HMAC" --hmac-key "$WORK/key" "$WORK/stripped.log"
+check "verify: with the key, OK says what was checked" verify 0 \
+	"OK: 3 records (chain and HMACs checked)" "$H" --hmac-key "$WORK/key"
 
 # logrotate: the new file continues the chain; both together verify.
 head -n 2 "$L" >"$WORK/audit.log.1"

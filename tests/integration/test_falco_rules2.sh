@@ -138,7 +138,7 @@ stop_agent
 
 # A replay names users as the live run did: the container's accounts travel
 # in the recording (this host has no uid 82).
-./palisade replay --rules "$RULES" -o "$WORK/replay.json" "$WORK/rec" 2>/dev/null
+./palisade replay --rules "$RULES" --output "$WORK/replay.json" "$WORK/rec" 2>/dev/null
 rm -f "$WORK/rec"
 a=$(grep -F "$T-www" "$WORK/replay.json" | jq -c 'select(.rule=="System user interactive")' | head -1)
 check "replay: System user interactive names uid 82 www-data from the recorded container" \

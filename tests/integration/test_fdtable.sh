@@ -45,7 +45,7 @@ check "close of an fd opened before the agent: named from the seeded table" expe
 stop_agent
 
 # Replay rebuilds the table from the recorded snapshot: same close naming.
-./palisade replay --rules "$RULES" --rules "$WORK/close.yaml" -e - -o "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
+./palisade replay --rules "$RULES" --rules "$WORK/close.yaml" -e - --output "$WORK/replay-alerts.json" "$WORK/rec" 2>/dev/null |
 	grep -F "$ID" >"$WORK/replay.json"
 rm -f "$WORK/rec"
 ev=$(grep -F '"fd":7' "$WORK/replay.json" |
@@ -153,20 +153,30 @@ check "near misses: no traversal, or read from a shell, raise nothing" sh -c \
 	"[ \$(jq -s '[.[] | select(.rule==\"Directory traversal monitored file read\")] | length' '$WORK/alerts.json') -eq 1 ]"
 stop_agent
 
-# Default rules (they watch opens, read no fd.nameraw, need no close or dup):
-# no fd table, and no raw path copied for opens (the pre-filter off, so that
-# an open no default rule looks at is still reported).
-follow_mine
-start_agent -e "$WORK/all.fifo" --no-prefilter || exit 1
+# Default rules (they watch opens, need no close or dup): no fd table.
+start_agent --output none || exit 1
 check "default rules: fd table off" grep -q 'fd table off' "$WORK/agent.err"
+stop_agent
+
+# Rules that read no fd.nameraw: no raw path copied for opens (the pre-filter
+# off, so that an open no rule looks at is still reported).
+cat >"$WORK/opens.yaml" <<'R'
+- rule: fdtable test open
+  desc: an open rule that reads the resolved name only
+  condition: evt.type in (open, openat) and fd.name = /etc/fdtable-none
+  output: "%fd.name"
+  priority: NOTICE
+R
+follow_mine
+start_agent --rules "$WORK/opens.yaml" -e "$WORK/all.fifo" --no-prefilter || exit 1
 docker exec $C cat /etc/../etc/group >/dev/null
 ev=$(wait_event ".type==\"openat\" and .container.id==\"$ID\" and .path==\"/etc/group\" and .proc.name==\"cat\"" 10 'etc/group')
-check "default rules: the open has no raw path (cheap)" expect "$ev" '(.path_raw|not) and (.fd|not)'
+check "no rule reads fd.nameraw: the open has no raw path (cheap)" expect "$ev" '(.path_raw|not) and (.fd|not)'
 stop_agent
 
 # Falco's rules alone: their dup rule reads the old fd's socket, which the
 # sensor resolves at the dup itself, so auto keeps the (costly) table off.
-start_agent --rules "$RULES" -o none || exit 1
+start_agent --rules "$RULES" --output none || exit 1
 check "auto: Falco's stable rules alone leave the fd table off" grep -q 'fd table off' "$WORK/agent.err"
 stop_agent
 

@@ -129,7 +129,7 @@ cat >"$WORK/deny.yaml" <<Y
   action: deny
 Y
 echo secret >"$WORK/protected"
-start_agent_with --enforce --rules "$WORK/deny.yaml" -o "$WORK/deny.json" --status-socket none || exit 1
+start_agent_with --enforce --rules "$WORK/deny.yaml" --output "$WORK/deny.json" --status-socket none || exit 1
 fan=$(for fd in /proc/$AGENT_PID/fd/*; do
 	[ "$(readlink "$fd")" = "anon_inode:[fanotify]" ] && grep -c '^fanotify ino:' "/proc/$AGENT_PID/fdinfo/${fd##*/}"
 done | awk '{ s += $1 } END { print s + 0 }')

@@ -16,7 +16,7 @@ flood() {
 drop_alerts() { grep -c '"rule":"Falco internal: syscall event drop"' "$WORK/alerts.json"; }
 
 # 1. The consumer thread is SCHED_FIFO, the threads it started are not.
-start_agent_with -o "$WORK/alerts.json" --no-docker --status-socket none || exit 1
+start_agent_with --output "$WORK/alerts.json" --no-docker --status-socket none || exit 1
 check "the start-up line names the consumer's priority" \
 	grep -q 'consumer realtime (SCHED_FIFO 1)$' "$WORK/agent.err"
 policy() { awk '{ print $41 }' "/proc/$AGENT_PID/task/$1/stat"; }
@@ -31,7 +31,7 @@ stop_agent
 # 2. Forced drops: one alert per token, Falco's fields, the log line.
 start=$(date +%s)
 : >"$WORK/alerts.json"
-start_agent_with -o "$WORK/alerts.json" --no-docker --status-socket none --ringbuf-kib 4 \
+start_agent_with --output "$WORK/alerts.json" --no-docker --status-socket none --ringbuf-kib 4 \
 	--consumer-priority normal --no-prefilter || exit 1
 flood 300000
 sleep 1.5 # the next once-a-second check sees the last drops

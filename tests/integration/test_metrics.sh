@@ -101,7 +101,7 @@ check "each family appears once" sh -c \
 	"[ \$(grep -c '^# TYPE' '$WORK/scrape.txt') -eq \$(grep '^# TYPE' '$WORK/scrape.txt' | sort -u | wc -l) ]"
 
 # A second agent on the same port: a clear start-up failure.
-./palisade run -o none --metrics 127.0.0.1:$AGENT_PORT --status-socket none \
+./palisade run --output none --metrics 127.0.0.1:$AGENT_PORT --status-socket none \
 	>/dev/null 2>"$WORK/second.err"
 rc=$?
 check "port in use: the agent refuses to start" [ "$rc" -ne 0 ]
@@ -137,7 +137,7 @@ ALERT='select(.rule=="su or sudo run in container" and .output_fields["container
 i=0
 until jq -e "$ALERT" "$WORK/alerts.json" >/dev/null 2>&1; do
 	i=$((i + 1))
-	[ $i -lt 50 ] || break
+	[ $i -lt 150 ] || break
 	sleep 0.2
 done
 check "the default rules raised the alert in the container" sh -c \
@@ -261,7 +261,7 @@ check "status --json: fields" expect "$(cat "$WORK/status.json")" \
 check "status socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
 
 # A second agent may not take a live agent's status socket.
-./palisade run -o none --status-socket "$SOCK" >/dev/null 2>"$WORK/second.err"
+./palisade run --output none --status-socket "$SOCK" >/dev/null 2>"$WORK/second.err"
 rc=$?
 check "live status socket: the second agent refuses to start" [ "$rc" -ne 0 ]
 check "live status socket: the message says another agent answers" \

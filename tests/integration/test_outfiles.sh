@@ -32,7 +32,7 @@ chmod 600 "$victim"
 sum=$(md5sum <"$victim")
 run_once() { timeout 20 ./palisade run --no-docker --rules "$rules" "$@" 2>"$WORK/run.err"; }
 
-for opt in --record -e -o; do
+for opt in --record -e --output; do
 	link="$SHARED/planted$opt"
 	as_nobody ln -s "$victim" "$link"
 	run_once "$opt" "$link"
@@ -49,12 +49,12 @@ as_nobody sh -c "printf 'PLSDREC\nbait' >'$SHARED/theirs.rec'"
 run_once --record "$SHARED/theirs.rec"
 check "--record onto another user's file: refused" grep -q 'owned by another user' "$WORK/run.err"
 
-# Issue 15: Falco's -r names a rules file; palisade's must not destroy one.
+# Issue 15: Falco's -r names a rules file, and so does palisade's: read, never written.
 cp "$rules" "$WORK/mine.yaml"
 rsum=$(md5sum <"$WORK/mine.yaml")
-run_once -r "$WORK/mine.yaml"
-check "run -r RULES.yaml refuses to overwrite a rules file" \
-	sh -c "grep -q 'is not a palisade recording' '$WORK/run.err' && [ \"\$(md5sum <'$WORK/mine.yaml')\" = '$rsum' ]"
+run_once -r "$WORK/mine.yaml" --dry-run
+check "run -r RULES.yaml loads the rules file (Falco's meaning) and leaves it as it was" \
+	sh -c "grep -q 'rules: 1 loaded' '$WORK/run.err' && [ \"\$(md5sum <'$WORK/mine.yaml')\" = '$rsum' ]"
 printf 'my notes\n' >"$WORK/notes.txt"
 run_once -e "$WORK/notes.txt"
 check "-e onto an existing text file: refused, kept" \
@@ -83,7 +83,7 @@ check "the victim survived every attempt" [ "$(md5sum <"$victim")" = "$sum" ]
 # New files: recordings and event streams 0600, alerts 0640 (umask 022).
 umask 022
 start_agent_with --no-docker --rules "$rules" --record "$WORK/new.rec" -e "$WORK/new.json" \
-	-o "$WORK/new-alerts.json" || exit 1
+	--output "$WORK/new-alerts.json" || exit 1
 /bin/true
 sleep 1
 stop_agent
@@ -96,7 +96,7 @@ start_agent_with --no-docker --rules "$rules" --record "$WORK/new.rec" -e "$WORK
 stop_agent
 check "a second run replaces its own recording and narrows it to 0600" \
 	sh -c "head -c 7 '$WORK/new.rec' | grep -q PLSDREC && [ \"\$(stat -c %a '$WORK/new.rec')\" = 600 ]"
-./palisade replay -o none -e "$WORK/notes.txt" "$WORK/new.rec" 2>"$WORK/replay.err"
+./palisade replay --output none -e "$WORK/notes.txt" "$WORK/new.rec" 2>"$WORK/replay.err"
 check "replay -e onto a text file: refused" grep -q 'is not a palisade event stream' "$WORK/replay.err"
-./palisade replay -o none --force -e "$WORK/notes.txt" "$WORK/new.rec" 2>"$WORK/replay.err"
+./palisade replay --output none --force -e "$WORK/notes.txt" "$WORK/new.rec" 2>"$WORK/replay.err"
 check "replay --force -e replaces it" sh -c "! grep -q 'my notes' '$WORK/notes.txt'"

@@ -54,12 +54,12 @@ set -- $(prefiltered "$WORK/off.summary")
 check "unfiltered run: no pre-filter drops" test "${1:-x}" = 0
 check "the agent's own activity is counted, not reported" grep -Eq 'own activity [1-9]' "$WORK/on.summary"
 # shellcheck disable=SC2086
-./palisade replay --check-prefilter -o none $RULES "$WORK/on.rec" 2>"$WORK/check-on.err"
+./palisade replay --check-prefilter --output none $RULES "$WORK/on.rec" 2>"$WORK/check-on.err"
 rc=$?
 check "kernel and twin agree: no recorded open the pre-filter drops ($(grep -o 'check: .*' "$WORK/check-on.err"))" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'pre-filter check: [1-9][0-9]* records, 0 the' '$WORK/check-on.err'"
 # shellcheck disable=SC2086
-./palisade replay --check-prefilter -o none $RULES "$WORK/off.rec" 2>"$WORK/check-off.err"
+./palisade replay --check-prefilter --output none $RULES "$WORK/off.rec" 2>"$WORK/check-off.err"
 rc=$?
 check "the check fails on the unfiltered recording ($(grep -o 'check: .*' "$WORK/check-off.err"))" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'records, [1-9][0-9]* the pre-filter would have dropped' '$WORK/check-off.err'"

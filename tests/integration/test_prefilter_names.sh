@@ -98,7 +98,7 @@ check "the pre-filtered counter rises ($before -> $after)" test "${after:-0}" -g
 stop_agent
 check "the exit summary counts pre-filtered opens" grep -Eq 'pre-filtered [1-9]' "$WORK/agent.err"
 # shellcheck disable=SC2086
-./palisade replay --check-prefilter -o none $RULES "$WORK/names.rec" 2>"$WORK/check.err"
+./palisade replay --check-prefilter --output none $RULES "$WORK/names.rec" 2>"$WORK/check.err"
 rc=$?
 check "kernel and twin agree on the gate ($(grep -o 'check: .*' "$WORK/check.err"))" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'pre-filter check: [1-9][0-9]* records, 0 the' '$WORK/check.err'"

@@ -115,7 +115,7 @@ check "the exit counters count the cut environment" \
 	grep -Eq 'truncated: paths [0-9]+, argv [0-9]+, environments [1-9][0-9]*;' "$WORK/agent.err"
 
 # --- the recording keeps the environments and groups: replay gives the same ---
-./palisade replay --rules "$WORK/own.yaml" -o "$WORK/replay.json" "$WORK/rec.plsd" 2>"$WORK/replay.err"
+./palisade replay --rules "$WORK/own.yaml" --output "$WORK/replay.json" "$WORK/rec.plsd" 2>"$WORK/replay.err"
 own='select(.rule|startswith("procenv")) | [.rule, .output_fields]'
 jq -c "$own" "$WORK/alerts.json" >"$WORK/own-live.json"
 jq -c "$own" "$WORK/replay.json" >"$WORK/own-replay.json"

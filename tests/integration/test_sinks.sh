@@ -3,7 +3,7 @@
 # a real container; a receiver that goes down and comes back loses nothing
 # and sees the order kept (spool) or has its drops counted (no spool).
 # HTTPS is verified against the configured CA. The counters printed at exit
-# are final. Ports 15160-15164 (loopback).
+# are final; mutual TLS with a client certificate. Ports 15160-15165 (loopback).
 . tests/integration/lib.sh
 
 RECV_PIDS=
@@ -14,6 +14,7 @@ P2=15161
 P3=15162
 P4=15163
 P5=15164
+P6=15165
 
 # start_receiver PORT DIR [CERT KEY]: a python3 http.server receiver (tests/tools).
 start_receiver() {
@@ -96,13 +97,15 @@ line=$(head -1 "$WORK/alerts.json")
 check "webhook body is exactly the alert's Falco JSON line" sh -c "[ -n '$line' ] && [ '$(printf %s "$body" | md5sum)' = '$(printf %s "$line" | md5sum)' ]"
 check "webhook body is a real alert from the container" expect "$body" \
 	'.rule=="Sinks test A" and .priority=="Warning" and .source=="syscall" and .output_fields["container.name"]=="sinks-out" and (.output|contains("n0")) and (.tags==["palisade_test"]) and (.time|test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T"))'
-check "webhook body has exactly Falco's keys (+ none missing)" expect "$body" \
-	'(keys - ["hostname","output","output_fields","priority","rule","source","tags","time"]) == [] and (keys|length)==8'
+# Falco's eight keys, and beyond them only palisade's documented extras
+# (host_id, agent_version: docs/fleet.md), which Falco's tools ignore.
+check "webhook body has Falco's keys, none missing, and only palisade's extras" expect "$body" \
+	'(["hostname","output","output_fields","priority","rule","source","tags","time"] - keys) == [] and (keys - ["hostname","output","output_fields","priority","rule","source","tags","time","host_id","agent_version"]) == [] and (.host_id|length)==32'
 check "webhook POSTs to / with Content-Type application/json" \
 	grep -q '^POST / application/json ' "$WORK/r1/requests.log"
 wait_lines "$WORK/r3/bodies.jsonl" 1
 check "HTTPS verified with tls_ca: the same body, headers added" sh -c \
-	"cmp -s '$WORK/r1/bodies.jsonl' '$WORK/r3/bodies.jsonl' && grep -q '^POST /falco application/json [0-9]* sinks\$' '$WORK/r3/requests.log'"
+	"cmp -s '$WORK/r1/bodies.jsonl' '$WORK/r3/bodies.jsonl' && grep -q '^POST /falco application/json [0-9]* sinks -\$' '$WORK/r3/requests.log'"
 check "HTTPS with an untrusted certificate is refused, not sent" sh -c \
 	"grep -q 'output tlsbad: POST https://127.0.0.1:$P4/ failed: .*certificate' '$WORK/agent.err' && [ ! -s '$WORK/r4/bodies.jsonl' ]"
 check "alerts do not go to stdout when outputs are configured" sh -c "[ ! -s '$WORK/agent.out' ]"
@@ -159,3 +162,38 @@ stop_agent
 check "exit: the receiver got every alert (6 POSTs)" sh -c "[ \$(wc -l <'$WORK/r5/bodies.jsonl') -eq 6 ]"
 check "exit: the exit line counts what the receiver got (delivered 6)" \
 	grep -q '^palisade: exit: output slow (webhook): delivered 6, failed attempts 0, dropped 0, spooled 0, queued 0/' "$WORK/agent.err"
+
+# Mutual TLS (Falco's http_output mtls): a receiver that requires a client
+# certificate signed by its CA gets the alert from the output that presents
+# one, and refuses the output that has none.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=sinks-client-ca \
+	-keyout "$WORK/cca.key" -out "$WORK/cca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=palisade-agent -keyout "$WORK/client.key" \
+	-out "$WORK/client.csr" 2>/dev/null
+openssl x509 -req -in "$WORK/client.csr" -CA "$WORK/cca.pem" -CAkey "$WORK/cca.key" \
+	-CAcreateserial -days 1 -out "$WORK/client.pem" 2>/dev/null
+cat >"$WORK/mtls.yaml" <<Y
+rules:
+  files: [$WORK/rules.yaml]
+outputs:
+  - type: webhook
+    name: mtls
+    url: https://127.0.0.1:$P6/
+    tls_ca: $WORK/cert.pem
+    tls_cert: $WORK/client.pem
+    tls_key: $WORK/client.key
+  - type: webhook
+    name: nocert
+    url: https://127.0.0.1:$P6/
+    tls_ca: $WORK/cert.pem
+    retries: 0
+Y
+start_receiver $P6 "$WORK/r6" "$WORK/cert.pem" "$WORK/key.pem" "$WORK/cca.pem" || exit 1
+start_agent_with --config "$WORK/mtls.yaml" || exit 1
+docker exec $C /tmp/sinks_a true m1 >/dev/null 2>&1
+wait_lines "$WORK/r6/bodies.jsonl" 1 30
+stop_agent
+check "mutual TLS: the receiver got the alert, from the client certificate palisade-agent" sh -c \
+	"[ \$(wc -l <'$WORK/r6/bodies.jsonl') -eq 1 ] && grep -q '^POST / application/json [0-9]* - palisade-agent\$' '$WORK/r6/requests.log'"
+check "mutual TLS: the output without a certificate was refused, its failure counted" \
+	grep -q '^palisade: exit: output nocert (webhook): delivered 0, failed attempts [1-9]' "$WORK/agent.err"

@@ -692,6 +692,53 @@ static void test_layers(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* docker save's archive (tests/data/audit/make_save_tar.py): the same
+ * overlay rules as the layer directories, fed at once and in odd chunks. */
+static void test_save_archive(void **state)
+{
+	static const size_t chunks[] = { 0, 1, 7, 511, 513, 4096 };
+	char *tar, *trunc;
+	size_t len, i, j;
+
+	(void)state;
+	tar = slurp("save_synthetic.tar", &len);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		struct audit_image img = { 0 };
+
+		assert_int_equal(audit_save_scan_bytes(&img, tar, len, chunks[i]), 0);
+		assert_int_equal(img.layers, AUDIT_LAYERS_SCANNED);
+		if (img.n_setuid != 3)
+			fail_msg("chunk %zu: %zu setuid files", chunks[i], img.n_setuid);
+		for (j = 0; j < img.n_setuid; j++)
+			assert_true(strcmp(img.setuid[j], "/bin/su (mode 4755, setuid)") == 0 ||
+				    strcmp(img.setuid[j], "/usr/bin/wall (mode 2755, setgid)") == 0 ||
+				    strncmp(img.setuid[j], "/very/long/long/", 16) == 0);
+		audit_image_release(&img);
+	}
+	/* Cut: the manifest never comes, so nothing is claimed. */
+	trunc = malloc(len / 2);
+	memcpy(trunc, tar, len / 2);
+	{
+		struct audit_image img = { 0 };
+
+		assert_int_equal(audit_save_scan_bytes(&img, trunc, len / 2, 0), 0);
+		assert_int_equal(img.layers, AUDIT_LAYERS_NOT_SCANNED);
+		assert_non_null(strstr(img.layers_why, "manifest"));
+		audit_image_release(&img);
+	}
+	/* A corrupted header checksum inside a layer: that layer is malformed. */
+	tar[512 * 2 + 148 + 512] ^= 1;
+	{
+		struct audit_image img = { 0 };
+
+		assert_int_equal(audit_save_scan_bytes(&img, tar, len, 0), 0);
+		assert_int_equal(img.layers, AUDIT_LAYERS_NOT_SCANNED);
+		audit_image_release(&img);
+	}
+	free(trunc);
+	free(tar);
+}
+
 /* One report from fixtures with findings of every kind and location. */
 static void sample(struct audit_input *in, struct audit_report *r)
 {
@@ -935,7 +982,8 @@ int main(void)
 		cmocka_unit_test(test_daemon_settings), cmocka_unit_test(test_daemon_files),
 		cmocka_unit_test(test_host_posture),    cmocka_unit_test(test_selinux),
 		cmocka_unit_test(test_secrets),
-		cmocka_unit_test(test_layers),          cmocka_unit_test(test_render_json),
+		cmocka_unit_test(test_layers),          cmocka_unit_test(test_save_archive),
+		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_sarif),    cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_table),           cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_watch_metrics),   cmocka_unit_test(test_violation_json),

@@ -9,6 +9,9 @@
 #include <cmocka.h>
 
 #include "event/event.h"
+#include "event/syscalls.h"
+#include "output/event_json.h"
+#include "output/json_writer.h"
 
 struct exec_buf {
 	struct ev_exec rec;
@@ -29,6 +32,36 @@ static size_t build_exec(struct exec_buf *b, const char *exe, size_t exe_len,
 	b->rec.cwd_len = (uint32_t)cwd_len;
 	b->rec.hdr.size = (uint32_t)(sizeof(b->rec) + exe_len + args_len + cwd_len);
 	return b->rec.hdr.size;
+}
+
+/* A recording may hold any result: `replay -e` of res = INT64_MIN negated it
+ * (UBSan: signed overflow in event_json.c). Every result encodes. */
+static void test_json_of_any_result(void **state)
+{
+	static const int64_t results[] = { INT64_MIN, -4096, -4095, -13, -1, 0, INT64_MAX };
+	static struct ev_syscall rec;
+	static struct event ev;
+	struct jw w = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.hdr.kind = EV_SYSCALL;
+		rec.hdr.size = sizeof(rec);
+		rec.hdr.pid = 42;
+		rec.nr = syscall_at(0)->nr;
+		rec.res = results[i];
+		assert_int_equal(event_decode(&rec, sizeof(rec), &ev), 0);
+		jw_reset(&w);
+		event_to_json(&w, &ev, 0);
+		assert_false(w.failed);
+		assert_non_null(strstr(w.buf, "\"res\":"));
+		if (results[i] == -13)
+			assert_non_null(strstr(w.buf, "\"error\":\"EACCES\""));
+		if (results[i] == INT64_MIN)
+			assert_null(strstr(w.buf, "\"error\""));
+	}
+	jw_release(&w);
 }
 
 static void test_exec_paths_and_argv(void **state)
@@ -133,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_join_path_bounded),
 		cmocka_unit_test(test_cmdline_joins_with_spaces),
 		cmocka_unit_test(test_malformed_records_rejected),
+		cmocka_unit_test(test_json_of_any_result),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 
 #include "metrics/metrics.h"
 
+
 static char *render(struct metrics_writer *w)
 {
 	size_t len = 0;
@@ -480,7 +481,7 @@ static void test_http_endpoints(void **state)
 	(void)state;
 	assert_int_equal(metrics_registry_new(&r), 0);
 	assert_int_equal(metrics_register(r, metrics_collect_process, NULL), 0);
-	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR }, &h), 0);
+	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR, .serve_metrics = true }, &h), 0);
 	/* Before the first snapshot: not ready, not healthy. */
 	assert_int_equal(http("GET", "/metrics", NULL), 503);
 	assert_int_equal(http("GET", "/healthz", NULL), 503);
@@ -491,7 +492,7 @@ static void test_http_endpoints(void **state)
 	assert_int_equal(http("GET", "/", NULL), 404);
 	assert_int_equal(http("POST", "/metrics", NULL), 405);
 	/* The port is taken now: a second endpoint is refused. */
-	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR }, &h2), -EADDRINUSE);
+	assert_int_equal(metrics_http_start(r, &(struct metrics_http_cfg){ .listen = HTTP_TEST_ADDR, .serve_metrics = true }, &h2), -EADDRINUSE);
 	assert_null(h2);
 	metrics_http_stop(h);
 	metrics_registry_free(r);

@@ -105,16 +105,13 @@ static void test_symlink_refused_target_kept(void **state)
 	assert_int_equal(access(other, F_OK), -1);
 }
 
-static void test_hard_link_fifo_and_foreign_owner_refused(void **state)
+static void test_hard_link_and_foreign_owner_refused(void **state)
 {
 	int fd = -1;
 
 	(void)state;
 	put(other, "PLSDREC\nsomething", 0600);
 	assert_int_equal(link(other, path), 0);
-	assert_int_equal(outfile_open(AT_FDCWD, path, &rec_spec, "t", &fd), -EPERM);
-	unlink(path);
-	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(outfile_open(AT_FDCWD, path, &rec_spec, "t", &fd), -EPERM);
 	unlink(path);
 	if (geteuid() == 0) {
@@ -126,6 +123,31 @@ static void test_hard_link_fifo_and_foreign_owner_refused(void **state)
 	/* /dev/null is the one device accepted: a discard. */
 	assert_int_equal(outfile_open(AT_FDCWD, "/dev/null", &rec_spec, "t", &fd), 0);
 	close(fd);
+}
+
+/* A named pipe the operator made (events piped to another tool) is written
+ * as a stream: nothing to truncate, nothing read back; another user's pipe
+ * is refused like another user's file. */
+static void test_fifo_of_root_written_foreign_refused(void **state)
+{
+	int rd, fd = -1;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	assert_int_equal(outfile_open(AT_FDCWD, path, &rec_spec, "t", &fd), 0);
+	assert_int_equal(write(fd, "PLSDREC", 7), 7);
+	assert_int_equal(read(rd, buf, sizeof(buf)), 7);
+	close(fd);
+	fd = -1;
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(outfile_open(AT_FDCWD, path, &rec_spec, "t", &fd), -EPERM);
+		assert_int_equal(fd, -1);
+	}
+	close(rd);
 }
 
 static void test_other_kind_kept_unless_forced(void **state)
@@ -175,6 +197,11 @@ static void test_json_kinds(void **state)
 	assert_int_equal(write(fd, "x\n", 2), 2);
 	close(fd);
 	assert_int_equal(strncmp(slurp(path), al, strlen(al)), 0); /* appended, not cut */
+	/* An event's unsigned 64-bit argument (AT_FDCWD as a u64) is still an event. */
+	put(path, "{\"time\":\"t\",\"type\":\"openat\",\"args\":{\"dirfd\":18446744073709551516}}\n",
+	    0600);
+	assert_int_equal(outfile_open(AT_FDCWD, path, &events, "t", &fd), 0);
+	close(fd);
 	put(path, "{\"time\":1,\"typo\":2}\n", 0600);
 	assert_int_equal(outfile_open(AT_FDCWD, path, &events, "t", &fd), -EEXIST);
 	put(path, "not json\n", 0600);
@@ -184,6 +211,10 @@ static void test_json_kinds(void **state)
 	close(fd);
 	assert_true(outfile_is_kind(OUTFILE_AUDIT, "{\"seq\":1,\"prev\":\"00\",\"record\":{}}\n", 34));
 	assert_false(outfile_is_kind(OUTFILE_SPOOL, "PSP", 3));
+	/* Falco's text lines (json_output: false) are an alert stream too. */
+	assert_true(outfile_is_kind(OUTFILE_ALERTS, "10:56:58.741085754: Warning Detected x\n", 40));
+	assert_false(outfile_is_kind(OUTFILE_ALERTS, "10:56:58.741085754: Loud x\n", 27));
+	assert_false(outfile_is_kind(OUTFILE_ALERTS, "my notes\n", 9));
 }
 
 static void test_directory(void **state)
@@ -238,7 +269,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_new_file_is_private, reset),
 		cmocka_unit_test_teardown(test_symlink_refused_target_kept, reset),
-		cmocka_unit_test_teardown(test_hard_link_fifo_and_foreign_owner_refused, reset),
+		cmocka_unit_test_teardown(test_hard_link_and_foreign_owner_refused, reset),
+		cmocka_unit_test_teardown(test_fifo_of_root_written_foreign_refused, reset),
 		cmocka_unit_test_teardown(test_other_kind_kept_unless_forced, reset),
 		cmocka_unit_test_teardown(test_json_kinds, reset),
 		cmocka_unit_test_teardown(test_directory, reset),

@@ -33,7 +33,7 @@ static int make(const char *command, bool keep_alive, bool text, uint32_t timeou
 	struct sink_cfg cfg = { .type = "program", .name = "prog" };
 
 	cfg.program = (struct program_sink_cfg){ .command = command, .keep_alive = keep_alive,
-						 .text = text, .timeout_ms = timeout_ms };
+						 .format = text ? "text" : "json", .timeout_ms = timeout_ms };
 	return sink_program_create(&cfg, state, ops);
 }
 
