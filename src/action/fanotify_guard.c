@@ -166,7 +166,8 @@ static void log_answer(struct fguard *g, const struct fguard_pending *p, enum fg
 
 	pthread_mutex_lock(&g->log_lock);
 	l = &g->log[g->log_next++ % FGUARD_OUTCOMES_MAX];
-	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_boot_ns(),
+	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why,
+					    .ns = p->decided_ns ? p->decided_ns : fguard_boot_ns(),
 					    .killed = p->killed },
 				     .tid = p->tid, .kind = p->kind };
 	pthread_mutex_unlock(&g->log_lock);
@@ -247,8 +248,10 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 		v = fguard_verdict(true, r->info->action.enforce, g->cfg.enforce);
 		/* deny with kill: true: killed while it waits on us, so it never
 		 * returns from the open or exec (its wait is killable). */
-		if (v == FGUARD_DENY && r->info->action.kill && !pend->killed)
+		if (v == FGUARD_DENY && r->info->action.kill && !pend->killed) {
+			pend->decided_ns = fguard_boot_ns();
 			pend->killed = kill_caller(g, tgid);
+		}
 		record_verdict(g, r, v, path, tid, t0, pend->killed);
 		if (v == FGUARD_DENY || (v == FGUARD_WOULD_DENY && verdict == FGUARD_ALLOW))
 			verdict = v;
@@ -317,6 +320,7 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 			g->pending[i].judged = pend.judged;
 			g->pending[i].why_error = pend.why_error;
 			g->pending[i].killed = pend.killed;
+			g->pending[i].decided_ns = pend.decided_ns;
 			if (g->pending[i].answered) /* timeouts are rare: each is shown */
 				fprintf(g->cfg.log, "palisade: fanotify: a decision (pid %d) took %llu ms, "
 						    "past --deny-timeout-ms: the watchdog had answered "

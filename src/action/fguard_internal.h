@@ -35,6 +35,8 @@ struct fguard_pending {
 	bool judged;    /* a served rule covered it: its verdict is worth logging */
 	bool why_error; /* its context could not be read: the policy answered */
 	bool killed;    /* its caller was killed (a deny rule with kill: true) */
+	uint64_t decided_ns; /* CLOCK_BOOTTIME before the kill: the caller's syscall
+			      * ends right after it, before the answer is logged */
 };
 
 /* What the guard answered for one event, kept for fguard_outcome_take. */
