@@ -46,6 +46,7 @@ outputs:
     transport: udp
     address: 127.0.0.1:$UDP
     facility: local3
+    sd_id: palisade@99999
   - type: syslog
     name: tcp3164
     transport: tcp
@@ -78,6 +79,8 @@ check "RFC 5424: structured data names the rule, priority and container" sh -c \
 	"printf '%s\n' '$line' | grep -q 'rule=\"SIEM test marker\"' &&
 	 printf '%s\n' '$line' | grep -q 'priority=\"Error\"' &&
 	 printf '%s\n' '$line' | grep -q 'container_name=\"$C\"'"
+check "RFC 5424: the configured SD-ID (sd_id), not the example number" sh -c \
+	"printf '%s\n' '$line' | grep -q '|\[palisade@99999 rule='"
 cid=$(grep -F 'SIEM test marker' "$WORK/alerts.json" | head -1 | jq -r '.output_fields["container.id"]')
 check "RFC 5424: container_id is the alert JSON's container.id (12 characters)" sh -c \
 	"[ ${#cid} -eq 12 ] && printf '%s\n' '$line' | grep -q 'container_id=\"$cid\"'"

@@ -20,6 +20,7 @@
 #include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 #define BOOT_TO_REAL 1700000000000000000ll
@@ -122,7 +123,10 @@ static int collect(const struct rules_alert *a, void *ctx)
 	if (A.n < 32)
 		snprintf(A.rules[A.n], sizeof(A.rules[0]), "%s", a->rule->name);
 	if (A.n == 0) {
-		A.json = rules_alert_to_json(a);
+		struct alert *al = alert_from_rules(a);
+
+		A.json = al ? alert_to_json(al) : NULL;
+		alert_free(al);
 		snprintf(A.output, sizeof(A.output), "%s", a->output);
 	}
 	A.n++;
@@ -457,6 +461,29 @@ static void test_append_output(void **state)
 		assert_int_equal(rules_engine_diag_count(be), 1);
 		rules_engine_free(be);
 	}
+}
+
+/* Falco's json_include_output_property / json_include_tags_property: false
+ * leaves the key out of the alert JSON. */
+static void test_json_omit(void **state)
+{
+	struct rules_config cfg;
+	struct rules_engine *e;
+	json_t *j;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.json_omit = RULES_JSON_NO_OUTPUT | RULES_JSON_NO_TAGS;
+	e = engine_with(NULL, TAGGED("a", "[x]", ""), &cfg);
+	expect(e, exec_event("/bin/bash", "bash", 0, 0, "sshd", NULL, NULL, false), "a", true);
+	j = json_loads(A.json, 0, NULL);
+	assert_non_null(j);
+	assert_null(json_object_get(j, "output"));
+	assert_null(json_object_get(j, "tags"));
+	assert_non_null(json_object_get(j, "output_fields"));
+	assert_string_equal(json_string_value(json_object_get(j, "rule")), "a");
+	json_decref(j);
+	rules_engine_free(e);
 }
 
 struct op_case {
@@ -810,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_container_info),
 		cmocka_unit_test(test_rule_selection),
 		cmocka_unit_test(test_append_output),
+		cmocka_unit_test(test_json_omit),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_regex_bound_fails_closed),
 		cmocka_unit_test(test_evttype_index_and_first_match),
