@@ -145,6 +145,7 @@ bench-bins:
 	$(MAKE) -C bench
 
 bench: deps palisade bench-bins
+	PALISADE_BENCH_DEPS=1 sh scripts/install-deps.sh
 	sh bench/run.sh
 
 format:
@@ -162,7 +163,9 @@ $(BUILD)/palisade.8: palisade dist/man.sh
 # (Regenerated on every install: they depend on PREFIX and SYSCONFDIR too.)
 $(BUILD)/palisade.yaml: palisade FORCE
 	./palisade config example 'rules.files=[$(SYSCONFDIR)/palisade/rules.d]' >$@.tmp
-	./palisade config check $@.tmp >/dev/null && mv $@.tmp $@
+	@# Checked as it will run, with the rules the install puts in rules.d.
+	sed 's|$(SYSCONFDIR)/palisade/rules.d|rules/palisade_rules.yaml|' $@.tmp >$@.check
+	./palisade config check $@.check >/dev/null && rm $@.check && mv $@.tmp $@
 
 $(BUILD)/palisade.service: dist/palisade.service.in FORCE
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' $< >$@.tmp && mv $@.tmp $@
