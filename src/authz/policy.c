@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/alert.h"
 #include "authz/internal.h"
 #include "output/sink.h"
 
@@ -122,6 +123,29 @@ struct judge_ctx {
 	struct az_verdict *v;
 };
 
+/* The alert of a match, to the outputs; a deny carries what the gate did
+ * (its "palisade_action": the request refused before dockerd acted). */
+static void emit(struct az_policy *p, const struct rules_alert *a, bool deny)
+{
+	struct alert_action act = { .type = "deny", .backend = "authz", .mode = "enforce",
+				    .outcome = "done" };
+	struct alert *al = p->sinks ? alert_from_rules(a) : NULL;
+	struct sink_record *r;
+
+	if (!al)
+		return;
+	snprintf(act.detail, sizeof(act.detail), "the Docker Engine API request was refused "
+						 "before dockerd acted on it");
+	if (!deny || !alert_set_action(al, &act)) {
+		r = sink_record_from_alert(al);
+		if (r) {
+			sink_set_submit(p->sinks, r);
+			sink_record_unref(r);
+		}
+	}
+	alert_free(al);
+}
+
 /* Each matching rule: an alert to the outputs; a deny rule refuses. */
 static int on_alert(const struct rules_alert *a, void *ctx)
 {
@@ -129,14 +153,10 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	struct az_verdict *v = c->v;
 	const char *body = strchr(a->output, ' '); /* after "HH:MM:SS.ns:" */
 	size_t n = strlen(v->msg);
+	bool deny = a->rule->action.type == RULES_ACTION_DENY;
 
-	if (c->p->sinks) {
-		struct sink_record *r = sink_record_from_alert(a, NULL);
-
-		if (r)
-			sink_set_submit(c->p->sinks, r);
-	}
-	if (a->rule->action.type != RULES_ACTION_DENY)
+	emit(c->p, a, deny);
+	if (!deny)
 		return 0;
 	v->allow = false;
 	body = body ? strchr(body + 1, ' ') : NULL; /* after the priority */
