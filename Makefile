@@ -144,6 +144,7 @@ bench-bins:
 	$(MAKE) -C bench
 
 bench: deps palisade bench-bins
+	PALISADE_BENCH_DEPS=1 sh scripts/install-deps.sh
 	sh bench/run.sh
 
 format:
