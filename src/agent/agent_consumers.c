@@ -11,6 +11,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
+#include "agent/learn_record.h"
 #include "agent/net_enforce.h"
 
 int agent_register(struct agent *a, const struct agent_consumer *c)
@@ -171,5 +172,5 @@ int agent_register_builtin(struct agent *a)
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
 		err = agent_register(a, &builtin[i]);
-	return err;
+	return err ?: learn_record_register(a);
 }
