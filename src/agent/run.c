@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/commands.h"
 #include "agent/fd_setup.h"
 #include "agent/observe.h"
 #include "agent/guard_setup.h"
@@ -250,7 +251,8 @@ static void action_counted(void *ctx, const char *action, const char *outcome)
 }
 
 static int actions_start(const struct palisade_config *c, const char *host, struct sensor *sensor,
-			 struct pipeline *p, struct action_backend *container_backend)
+			 struct pipeline *p, struct action_backend *container_backend,
+			 struct action_backend *isolate_backend)
 {
 	struct action_config acfg = { .enforce = c->enforce, .hostname = host,
 				      .emit = pipeline_emit, .emit_ctx = p,
@@ -267,6 +269,11 @@ static int actions_start(const struct palisade_config *c, const char *host, stru
 	agent_guard_backend(&b);
 	err = err ?: action_register(p->actions, &b);
 	agent_net_enforce_backend(&b);
+	err = err ?: action_register(p->actions, &b);
+	err = err ?: action_isolate_backend(p->actions, p->netpolicy, host, agent_find_container,
+					    p->containers, isolate_backend);
+	err = err ?: action_register(p->actions, isolate_backend);
+	action_notify_backend(&p->sinks, &b);
 	err = err ?: action_register(p->actions, &b);
 	action_proc_kill_backend(&b);
 	err = err ?: action_register(p->actions, &b);
@@ -324,7 +331,8 @@ int agent_run_main(int argc, char **argv)
 	struct sensor_config scfg;
 	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &p };
 	sigset_t signals;
-	struct action_backend container_backend = { 0 };
+	struct action_backend container_backend = { 0 }, isolate_backend = { 0 };
+	struct agent_commands *commands = NULL;
 	struct action_hold_config hold;
 	char host[64] = "", desc[1024], cg2[512], prio[192];
 	struct loss_state loss = { 0 };
@@ -476,7 +484,8 @@ int agent_run_main(int argc, char **argv)
 		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
-	err = actions_start(cfg, host, sensor, &p, &container_backend);
+	err = actions_start(cfg, host, sensor, &p, &container_backend, &isolate_backend);
+	err = err ?: agent_commands_start(ob.status, &isolate_backend, &commands);
 	/* Holding new containers from here on: one that starts while the
 	 * guard and the snapshot below are set up waits for them. */
 	hold = (struct action_hold_config){ .timeout_ms = (unsigned)cfg->hold_timeout_ms,
@@ -531,6 +540,7 @@ int agent_run_main(int argc, char **argv)
 		err = 0;
 		if (p.actions)
 			action_poll(p.actions);
+		agent_commands_poll(commands);
 		agent_guard_poll(guard, pipeline_emit, &p);
 		agent_net_enforce_poll(&p);
 		if (p.alerts_out)
@@ -583,6 +593,8 @@ cleanup:
 	dns_refresh_stop(dns);
 	prefilter_sensor = NULL;
 	observe_stop(&ob); /* its last snapshot reads the sensor and the tables */
+	agent_commands_free(commands); /* no command can come now */
+	action_isolate_backend_free(&isolate_backend);
 	sensor_close(sensor);
 	prefilter_free(pf);
 	container_store_free(p.containers);

@@ -1,5 +1,6 @@
 /*
- * The agent's status socket: one thread accepts, writes the last snapshot,
+ * The agent's status socket: one thread accepts, reads what the client asks
+ * for (the metrics snapshot, or a registered command, root only), answers,
  * closes. A client that does not read cannot hold the thread for more than
  * the send timeout.
  */
@@ -19,6 +20,15 @@
 #include "status/status.h"
 
 #define SEND_TIMEOUT_SEC 2
+/* How long a client has to name what it wants before it gets the metrics. */
+#define REQUEST_WAIT_MS 200
+#define REPLY_MAX (64u << 10)
+
+struct status_command {
+	char verb[32];
+	status_command_fn fn;
+	void *ctx;
+};
 
 struct status_server {
 	struct metrics_registry *reg;
@@ -31,17 +41,92 @@ struct status_server {
 	ino_t ino; /* the socket file we made: removed at exit only if still ours */
 	pthread_t thread;
 	bool thread_started;
+	pthread_mutex_t lock; /* commands[] */
+	struct status_command commands[STATUS_COMMANDS_MAX];
+	size_t n_commands;
 };
+
+int status_server_command(struct status_server *s, const char *verb, status_command_fn fn,
+			  void *ctx)
+{
+	int err = 0;
+
+	if (!s)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_commands == STATUS_COMMANDS_MAX || strlen(verb) >= sizeof(s->commands[0].verb)) {
+		err = -ENOSPC;
+	} else {
+		snprintf(s->commands[s->n_commands].verb, sizeof(s->commands[0].verb), "%s", verb);
+		s->commands[s->n_commands].fn = fn;
+		s->commands[s->n_commands++].ctx = ctx;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+/*
+ * The request: a line naming what the client wants, or nothing within
+ * REQUEST_WAIT_MS (a client of the first protocol, which only read): the
+ * metrics snapshot. Writes the line into req ("" for none).
+ */
+static void read_request(int c, char *req, size_t cap)
+{
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	ssize_t n = 0;
+	char *nl;
+
+	req[0] = 0;
+	if (poll(&p, 1, REQUEST_WAIT_MS) <= 0 || !(p.revents & POLLIN))
+		return;
+	n = recv(c, req, cap - 1, MSG_DONTWAIT);
+	req[n > 0 ? n : 0] = 0;
+	nl = strchr(req, '\n');
+	if (nl)
+		*nl = 0;
+}
+
+/* A registered command's answer (malloc'd), or NULL when req names none. */
+static char *run_command(struct status_server *s, int c, const char *req, size_t *len)
+{
+	struct status_command cmd = { 0 };
+	size_t vlen = strcspn(req, " ");
+	struct ucred cred = { .uid = (uid_t)-1 };
+	socklen_t cl = sizeof(cred);
+	char who[64], *reply;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_commands && !cmd.fn; i++)
+		if (strlen(s->commands[i].verb) == vlen && !strncmp(s->commands[i].verb, req, vlen))
+			cmd = s->commands[i];
+	pthread_mutex_unlock(&s->lock);
+	if (!cmd.fn || !(reply = calloc(1, REPLY_MAX)))
+		return NULL;
+	/* The kernel's word for who is on the other end, not the client's. */
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
+		snprintf(reply, REPLY_MAX, "error: commands to the agent are for root only\n");
+	} else {
+		snprintf(who, sizeof(who), "uid %u, pid %d", (unsigned)cred.uid, (int)cred.pid);
+		cmd.fn(cmd.ctx, req + vlen + (req[vlen] == ' '), who, reply, REPLY_MAX);
+	}
+	*len = strnlen(reply, REPLY_MAX);
+	return reply;
+}
 
 static void serve_one(struct status_server *s, int c)
 {
 	struct timeval tv = { .tv_sec = SEND_TIMEOUT_SEC };
 	static const char none[] = "# no snapshot published yet\n";
 	size_t len = 0, off = 0;
-	char *snap = metrics_snapshot(s->reg, &len, NULL);
-	const char *data = snap ? snap : none;
+	char req[512], *snap;
+	const char *data;
 	ssize_t n;
 
+	read_request(c, req, sizeof(req));
+	snap = req[0] ? run_command(s, c, req, &len) : NULL;
+	if (!snap)
+		snap = metrics_snapshot(s->reg, &len, NULL);
+	data = snap ? snap : none;
 	if (!snap)
 		len = sizeof(none) - 1;
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -196,6 +281,7 @@ int status_server_start(struct metrics_registry *r, const char *path, struct sta
 	if (!s)
 		return -ENOMEM;
 	s->reg = r;
+	pthread_mutex_init(&s->lock, NULL);
 	s->fd = -1;
 	s->lock_fd = -1;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
@@ -237,5 +323,6 @@ void status_server_stop(struct status_server *s)
 		close(s->stop_pipe[0]);
 	if (s->stop_pipe[1] >= 0)
 		close(s->stop_pipe[1]);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
