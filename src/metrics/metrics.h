@@ -114,6 +114,23 @@ int metrics_publish(struct metrics_registry *r);
  */
 char *metrics_snapshot(struct metrics_registry *r, size_t *len, double *published_at);
 
+/* ---- Documents: JSON views published with the snapshot ----------------- */
+
+#define METRICS_DOCS_MAX 8
+
+/* Renders a document (malloc'd, *len bytes), at publish time, on the thread
+ * calling metrics_publish(); NULL keeps the last one. */
+typedef char *(*metrics_doc_fn)(void *ctx, size_t *len);
+/*
+ * A document named `name` ("flows") published with every snapshot: the
+ * status socket answers a request for it, the HTTP server's web view reads
+ * it. r NULL (metrics off): nothing to do, returns 0.
+ */
+int metrics_register_doc(struct metrics_registry *r, const char *name, metrics_doc_fn fn,
+			 void *ctx);
+/* A copy of its last text (caller frees); NULL when unknown or not yet published. */
+char *metrics_doc_snapshot(struct metrics_registry *r, const char *name, size_t *len);
+
 /* ---- Labelled counters and gauges, updated from any thread ------------- */
 
 struct metrics_vec;

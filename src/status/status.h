@@ -32,8 +32,8 @@ void status_server_stop(struct status_server *s);
 
 /*
  * Asks the agent on socket `path` for `what` ("metrics": the exposition
- * text; or a command line, below) and reads the answer (malloc'd,
- * NUL-terminated); *pid is the agent's pid (SO_PEERCRED). Returns 0 or a
+ * text; a document name such as "flows"; or a command line, below) and reads
+ * the answer (malloc'd, NUL-terminated); *pid is the agent's pid (SO_PEERCRED). Returns 0 or a
  * negative errno (-ENOENT, -ECONNREFUSED: no agent there).
  */
 int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid);

@@ -1,8 +1,8 @@
 /*
  * The agent's status socket: one thread accepts, reads what the client asks
- * for (the metrics snapshot, or a registered command, root only), answers,
- * closes. A client that does not read cannot hold the thread for more than
- * the send timeout.
+ * for (the metrics snapshot, a document such as the flows, or a registered
+ * command, root only), answers, closes. A client that does not read cannot
+ * hold the thread for more than the send timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,9 +66,10 @@ int status_server_command(struct status_server *s, const char *verb, status_comm
 }
 
 /*
- * The request: a line naming what the client wants, or nothing within
- * REQUEST_WAIT_MS (a client of the first protocol, which only read): the
- * metrics snapshot. Writes the line into req ("" for none).
+ * The request: a line naming a document ("flows\n", "metrics\n") or a
+ * command ("isolate list"), or nothing within REQUEST_WAIT_MS (a client of
+ * the first protocol, which only read): the metrics snapshot. Writes the
+ * line into req ("" for none).
  */
 static void read_request(int c, char *req, size_t cap)
 {
@@ -117,18 +118,29 @@ static void serve_one(struct status_server *s, int c)
 {
 	struct timeval tv = { .tv_sec = SEND_TIMEOUT_SEC };
 	static const char none[] = "# no snapshot published yet\n";
+	char req[512], missing[160];
 	size_t len = 0, off = 0;
-	char req[512], *snap;
+	char *snap;
 	const char *data;
 	ssize_t n;
 
 	read_request(c, req, sizeof(req));
 	snap = req[0] ? run_command(s, c, req, &len) : NULL;
-	if (!snap)
+	if (snap) {
+		data = snap;
+	} else if (req[0] && strcmp(req, "metrics")) {
+		snap = metrics_doc_snapshot(s->reg, req, &len);
+		snprintf(missing, sizeof(missing), "# the agent publishes no '%.32s' (not enabled)\n",
+			 req);
+		data = snap ? snap : missing;
+		if (!snap)
+			len = strlen(missing);
+	} else {
 		snap = metrics_snapshot(s->reg, &len, NULL);
-	data = snap ? snap : none;
-	if (!snap)
-		len = sizeof(none) - 1;
+		data = snap ? snap : none;
+		if (!snap)
+			len = sizeof(none) - 1;
+	}
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (off < len) {
 		n = send(c, data + off, len - off, MSG_NOSIGNAL);
