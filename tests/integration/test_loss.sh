@@ -80,3 +80,24 @@ rc=$?
 AGENT_PID=
 check "the exit action stopped the agent with status 1 (rc $rc)" test "$rc" = 1
 check "it said why" grep -q 'exiting: events were lost' "$WORK/agent.err"
+
+# 4. The agent is stopped by SIGINT even when started with SIGINT ignored (a
+# shell without job control starts background commands so; blocked and
+# ignored, the signal was discarded and the agent ran on).
+: >"$WORK/agent.err"
+sh -c 'trap "" INT; exec ./palisade run -o none --no-docker --status-socket none' \
+	2>"$WORK/agent.err" &
+AGENT_PID=$!
+i=0
+until grep -q '^palisade: loaded' "$WORK/agent.err" || [ $i -gt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -INT "$AGENT_PID"
+i=0
+while kill -0 "$AGENT_PID" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "SIGINT stops an agent started with SIGINT ignored" sh -c "! kill -0 $AGENT_PID 2>/dev/null"
+stop_agent
