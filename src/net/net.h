@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "container/container.h"
+#include "event/event.h"
 #include "flows_events.h"
 #include "metrics/metrics.h"
 
@@ -168,6 +169,22 @@ struct flow_table_stats {
 	uint64_t dropped;           /* flows not kept: the table was full */
 };
 void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out);
+
+/* ---- Flows as events of the rules' `flow` source (flow_event.c) ------- */
+
+/* An event and what it points to. */
+struct net_event {
+	struct event ev;
+	struct ev_header hdr;
+	struct ev_flow flow;
+};
+/*
+ * A flow's start or end as an event (EV_FLOW; evt.type flow_start or
+ * flow_end) of container c (NULL: the host), for rules_eval. out must outlive
+ * the evaluation; f's names too (the event points at them).
+ */
+void net_flow_to_event(const struct net_flow *f, enum net_flow_event what,
+		       const struct container_info *c, struct net_event *out);
 
 /* ---- Flow metrics (flow_metrics.c) ------------------------------------- */
 

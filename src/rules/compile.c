@@ -92,6 +92,8 @@ static bool compile_fexpr(struct rl_compiler *cc, const struct rl_ast *n,
 				"unknown field '%s' (see `palisade fields`)", f->field);
 		return false;
 	}
+	if (!ret && (why = rl_field_source_error(cc, out->ref.def)))
+		ret = -EINVAL;
 	if (ret) {
 		rl_diag(cc->ds, true, pos_of(n, f->pos), "field '%s': %s", f->field, why);
 		return false;

@@ -16,6 +16,8 @@ static const char *const names[] = {
 	"procexit", "container", "signaldeliver", "pluginevent", "asyncevent", "infra",
 	"switch", "page_fault", "procinfo", "drop", "notification", "sysdigevent",
 	"cpu_hotplug", "tracer", "k8s", "mesos", "meta",
+	/* palisade's flow source (src/net/): a conversation began, ended */
+	"flow_start", "flow_end",
 	/* syscalls (x86-64 names, plus the 32-bit/legacy ones Falco knows) */
 	"read", "write", "open", "close", "stat", "fstat", "lstat", "poll", "lseek", "mmap",
 	"mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
@@ -90,7 +92,7 @@ static const char *const process_events[] = { "execve", "clone", "procexit" };
 
 static struct rl_evtset provided;
 static int sc_type[EV_SYSCALL_NR_MAX]; /* evttype id by syscall table index */
-static int exec_id, clone_id, exit_id, execveat_id;
+static int exec_id, clone_id, exit_id, execveat_id, flow_start_id, flow_end_id;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
@@ -100,6 +102,10 @@ static void init(void)
 	clone_id = rl_evttype_id("clone");
 	exit_id = rl_evttype_id("procexit");
 	execveat_id = rl_evttype_id("execveat");
+	flow_start_id = rl_evttype_id("flow_start");
+	flow_end_id = rl_evttype_id("flow_end");
+	rl_evtset_add(&provided, flow_start_id);
+	rl_evtset_add(&provided, flow_end_id);
 	for (size_t i = 0; i < sizeof(process_events) / sizeof(process_events[0]); i++) {
 		int id = rl_evttype_id(process_events[i]);
 
@@ -158,6 +164,8 @@ int rl_evttype_of_event(const struct event *ev)
 		return clone_id;
 	case EV_EXIT:
 		return exit_id;
+	case EV_FLOW:
+		return ev->flow && ev->flow->what == EV_FLOW_END ? flow_end_id : flow_start_id;
 	case EV_SYSCALL:
 		first = syscall_at(0);
 		if (!ev->sc || !first || ev->sc < first)
@@ -171,6 +179,12 @@ int rl_evttype_of_event(const struct event *ev)
 	default:
 		return -1;
 	}
+}
+
+bool rl_evttype_is_flow(int id)
+{
+	pthread_once(&once, init);
+	return id >= 0 && (id == flow_start_id || id == flow_end_id);
 }
 
 const char *rl_evttype_suggest(const char *name)

@@ -261,6 +261,12 @@ const char *rl_group_name(const struct rl_eval_ctx *c, uint32_t gid);
 typedef bool (*rl_extract_fn)(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
 			      int anc_index, struct rl_value *out, struct rl_buf *buf);
 
+/* Event sources (a rule's `source:`), as bits: which a field has values for. */
+#define RL_SRC_SYSCALL 1u
+#define RL_SRC_FLOW 2u
+/* The bit of a source name; 0 for one palisade does not have. */
+unsigned rl_source_bit(const char *source);
+
 struct rl_field_def {
 	const char *name;
 	enum rl_ftype type;
@@ -269,6 +275,7 @@ struct rl_field_def {
 	const char *needs;     /* why not yet: the events/data that will provide it */
 	const char *desc;
 	int id;                /* which field, for the family's extractor */
+	unsigned sources;      /* RL_SRC_*: the sources whose events it describes */
 };
 
 const struct rl_field_def *rl_field_table(size_t *n);
@@ -292,6 +299,7 @@ const char *rl_evttype_name(int id);
 size_t rl_evttype_count(void);
 bool rl_evttype_provided(int id); /* a sensor delivers it today */
 int rl_evttype_of_event(const struct event *ev); /* -1: not evaluated */
+bool rl_evttype_is_flow(int id); /* an event of the flow source, not the syscall one */
 const char *rl_evttype_suggest(const char *name);
 static inline void rl_evtset_add(struct rl_evtset *s, int id)
 {
@@ -428,6 +436,7 @@ struct rl_compiler {
 	struct rl_collection *coll;
 	struct rl_vec *regexes; /* pcre2_code * to free */
 	struct rl_dns *dns;     /* names fd.*.name comparisons mention */
+	unsigned source;         /* RL_SRC_* of the rule compiled; 0: no check (appended outputs) */
 	bool unknown_field_seen; /* skip-if-unknown-filter */
 	bool quiet_unknown;      /* do not report unknown fields */
 	struct rl_vec *unavailable; /* fields used that are not provided yet */
@@ -441,6 +450,9 @@ struct rl_compiler {
 /* Warns when an unquoted value in a list operand, which names no list,
  * looks like a list name (list_hint.c). */
 void rl_list_hint(struct rl_compiler *cc, const char *name, struct rl_pos at);
+/* NULL when the field describes events of the rule's source (cc->source),
+ * else why not: the words of an error (fields.c). */
+const char *rl_field_source_error(const struct rl_compiler *cc, const struct rl_field_def *d);
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
 /* Builds the AST of a rule's exceptions: NULL if none. */
 struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);
