@@ -4,6 +4,7 @@
 
 #include "agent/agent.h"
 #include "audit/audit.h"
+#include "authz/authz.h"
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
 #include "config/config.h"
@@ -28,6 +29,7 @@ static const struct command {
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
+	{ "authz", authz_main, "the deploy gate: Docker's authorization plugin, judged by the rules" },
 	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
 };
 

@@ -29,7 +29,6 @@ struct eng_rule {
 	struct rl_format fmt;
 	struct rl_evtset evts;
 	bool active; /* compiled, enabled, priority at or above the minimum */
-	bool flow;   /* source: flow (its events are flow_start, flow_end only) */
 };
 
 struct rules_engine {
@@ -336,6 +335,8 @@ extern const char rules_default_yaml[] __attribute__((weak));
 extern const size_t rules_default_yaml_len __attribute__((weak));
 extern const char rules_protect_yaml[] __attribute__((weak));
 extern const size_t rules_protect_yaml_len __attribute__((weak));
+extern const char rules_authz_yaml[] __attribute__((weak));
+extern const size_t rules_authz_yaml_len __attribute__((weak));
 
 static int add_embedded(struct rules_engine *e, const char *name, const char *yaml,
 			const size_t *len, const char *missing)
@@ -359,6 +360,13 @@ int rules_engine_add_protect(struct rules_engine *e)
 	return add_embedded(e, "<protect rules>", rules_protect_yaml, &rules_protect_yaml_len,
 			    "no protect rules are embedded in this binary; pass --rules "
 			    "rules/protect.yaml");
+}
+
+int rules_engine_add_authz_baseline(struct rules_engine *e)
+{
+	return add_embedded(e, "<authz baseline>", rules_authz_yaml, &rules_authz_yaml_len,
+			    "no authz baseline is embedded in this binary; pass --rules "
+			    "rules/authz_baseline.yaml");
 }
 
 /* ---- compile ---- */
@@ -437,27 +445,12 @@ static const char *cannot_fire_reason(struct rules_engine *e, const struct eng_r
 	return rl_sprintf(&e->arena, "needs fields %s: %s", names, why);
 }
 
-/* A flow rule's types: those of its condition that are flow events (a
- * condition without evt.type: both). False when none is left. */
-static bool flow_types_only(struct rl_evtset *s)
+static bool evtset_any(const struct rl_evtset *s)
 {
-	struct rl_evtset flow = { 0 };
-
-	for (size_t t = 0; t < rl_evttype_count(); t++)
-		if (rl_evtset_has(s, (int)t) && rl_evttype_is_flow((int)t))
-			rl_evtset_add(&flow, (int)t);
-	*s = flow;
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		if (flow.w[w])
+		if (s->w[w])
 			return true;
 	return false;
-}
-
-/* Does rule r run on events of type t? A syscall rule that matches every
- * type does not run on flow events, nor a flow rule on syscalls. */
-static bool takes(const struct eng_rule *r, int t)
-{
-	return rl_evtset_has(&r->evts, t) && r->flow == rl_evttype_is_flow(t);
 }
 
 static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct eng_rule *r)
@@ -470,16 +463,17 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	d->info.tags = (const char *const *)d->tags.v;
 	d->info.condition = d->cond.s;
 	d->info.n_tags = d->tags.n;
-	cc->source = rl_source_bit(d->info.source);
-	if (!cc->source) {
-		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall, flow)",
-						 d->info.source);
+	enum rl_source src;
+
+	if (rl_source_parse(d->info.source, &src)) {
+		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall, "
+							    "docker, flow)", d->info.source);
 		d->info.evttypes = "none";
 		rl_diag(&e->diags, false, d->pos, "rule '%s': source '%s' is not supported; rule skipped",
 			d->info.name, d->info.source);
 		return true;
 	}
-	r->flow = cc->source == RL_SRC_FLOW;
+	cc->source = (int)src;
 	cc->unavailable = &unavailable;
 	cc->unknown_field_seen = false;
 	cc->quiet_unknown = d->skip_if_unknown_filter;
@@ -520,26 +514,29 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	cc->quiet_unknown = false;
 	if (rl_format_compile(cc, &d->output, &r->fmt))
 		return false;
-	cc->source = 0; /* what the configuration appends to every rule: <NA> where it has no value */
+	cc->source = -1; /* what the configuration appends to every rule: <NA> where it has no value */
 	if (rl_append_output(cc, &e->cfg, d, &r->fmt))
 		return false;
-	if (e->cfg.append_container) {
+	if (e->cfg.append_container && src != RL_SRC_DOCKER) {
 		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
 		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
 		rl_format_add(&e->arena, &r->fmt, "container_image", "container.image");
-		if (!r->flow) /* a flow has no process */
+		if (src == RL_SRC_SYSCALL) /* a flow has no process */
 			rl_format_add(&e->arena, &r->fmt, "pid", "proc.pid");
 	}
 	if (!r->cond || e->diags.errors != errs)
 		return false;
 	rl_compile_evtset(r->cond, &r->evts);
-	if (r->flow && !flow_types_only(&r->evts)) {
+	bool all = rl_evtset_is_all(&r->evts);
+	/* A rule runs on its own source's events only. */
+	rl_evtset_keep_source(&r->evts, src);
+	if (src == RL_SRC_FLOW && !evtset_any(&r->evts)) {
 		rl_diag(&e->diags, true, d->pos, "rule '%s' (source flow): its evt.type matches no flow "
 			"event (flow_start, flow_end)", d->info.name);
 		return false;
 	}
-	d->info.evttypes = evttypes_text(&e->arena, &r->evts, false, 1000);
-	if (rl_evtset_is_all(&r->evts) && d->warn_evttypes && !r->flow)
+	d->info.evttypes = all ? "all" : evttypes_text(&e->arena, &r->evts, false, 1000);
+	if (all && d->warn_evttypes && src == RL_SRC_SYSCALL)
 		rl_diag(&e->diags, false, d->pos,
 			"rule '%s' matches all event types: it runs on every event (restrict it with evt.type)",
 			d->info.name);
@@ -553,7 +550,7 @@ static int build_index(struct rules_engine *e)
 		uint32_t n = 0;
 
 		for (size_t i = 0; i < e->n_rules; i++)
-			n += e->rules[i].active && takes(&e->rules[i], (int)t);
+			n += e->rules[i].active && rl_evtset_has(&e->rules[i].evts, (int)t);
 		if (!n)
 			continue;
 		e->by_type[t] = rl_alloc(&e->arena, n * sizeof(uint32_t));
@@ -561,7 +558,7 @@ static int build_index(struct rules_engine *e)
 		if (!e->by_type[t] || !e->cond_by_type[t])
 			return -ENOMEM;
 		for (size_t i = 0; i < e->n_rules; i++) {
-			if (!e->rules[i].active || !takes(&e->rules[i], (int)t))
+			if (!e->rules[i].active || !rl_evtset_has(&e->rules[i].evts, (int)t))
 				continue;
 			const struct rl_cnode *c = rl_cnode_for_type(&e->arena, e->rules[i].cond, (int)t);
 
@@ -577,7 +574,7 @@ static int build_index(struct rules_engine *e)
 int rules_engine_compile(struct rules_engine *e)
 {
 	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
-				  .regexes = &e->regexes, .dns = e->dns };
+				  .regexes = &e->regexes, .dns = e->dns, .source = -1 };
 	size_t max_fields = 0;
 	int ret = 0;
 
@@ -858,7 +855,7 @@ int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, ru
 	c.users = &e->users;
 	c.groups = &e->groups;
 	e->stats.events++;
-	if (c.evt_type < 0 || !takes(&e->rules[i], c.evt_type) ||
+	if (c.evt_type < 0 || !rl_evtset_has(&e->rules[i].evts, c.evt_type) ||
 	    !decide(e, &c, e->rules[i].cond, &undecided))
 		return 0;
 	e->stats.matches++;

@@ -16,8 +16,6 @@ static const char *const names[] = {
 	"procexit", "container", "signaldeliver", "pluginevent", "asyncevent", "infra",
 	"switch", "page_fault", "procinfo", "drop", "notification", "sysdigevent",
 	"cpu_hotplug", "tracer", "k8s", "mesos", "meta",
-	/* palisade's flow source (src/net/): a conversation began, ended */
-	"flow_start", "flow_end",
 	/* syscalls (x86-64 names, plus the 32-bit/legacy ones Falco knows) */
 	"read", "write", "open", "close", "stat", "fstat", "lstat", "poll", "lseek", "mmap",
 	"mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
@@ -82,9 +80,19 @@ static const char *const names[] = {
 	"create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg",
 	"putpmsg", "afs_syscall", "tuxcall", "security", "vserver", "epoll_ctl_old",
 	"epoll_wait_old", "set_thread_area", "get_thread_area",
+	/* The other sources' events come last (tail_source says whose); "all"
+	 * event types, for the sensors, are the syscall source's. */
+	/* the docker source (src/authz/): a request to the Engine API, its answer */
+	"authz_request", "authz_response",
+	/* the flow source (src/net/): a container's conversation began, ended */
+	"flow_start", "flow_end",
 };
-
+static const enum rl_source tail_source[] = { RL_SRC_DOCKER, RL_SRC_DOCKER, RL_SRC_FLOW,
+					      RL_SRC_FLOW };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
+#define TAIL (sizeof(tail_source) / sizeof(tail_source[0]))
+#define SOURCES_FIRST (N_NAMES - TAIL) /* the first type of a source other than syscall */
+
 _Static_assert(N_NAMES <= RL_EVTTYPE_MAX, "raise RL_EVTTYPE_MAX");
 
 /* The process sensor's events (bpf/process.bpf.c); syscalls come from the table. */
@@ -93,6 +101,37 @@ static const char *const process_events[] = { "execve", "clone", "procexit" };
 static struct rl_evtset provided;
 static int sc_type[EV_SYSCALL_NR_MAX]; /* evttype id by syscall table index */
 static int exec_id, clone_id, exit_id, execveat_id, flow_start_id, flow_end_id;
+static const char *const source_names[RL_SRC_COUNT] = {
+	[RL_SRC_SYSCALL] = "syscall", [RL_SRC_DOCKER] = "docker", [RL_SRC_FLOW] = "flow",
+};
+
+enum rl_source rl_evttype_source(int id)
+{
+	return id >= (int)SOURCES_FIRST && (size_t)id < N_NAMES ? tail_source[id - (int)SOURCES_FIRST] :
+								  RL_SRC_SYSCALL;
+}
+
+int rl_source_parse(const char *name, enum rl_source *out)
+{
+	for (int i = 0; i < RL_SRC_COUNT; i++)
+		if (!strcmp(name, source_names[i])) {
+			*out = (enum rl_source)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *rl_source_name(enum rl_source s)
+{
+	return (unsigned)s < RL_SRC_COUNT ? source_names[s] : "unknown";
+}
+
+void rl_evtset_keep_source(struct rl_evtset *s, enum rl_source src)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (rl_evttype_source((int)i) != src)
+			s->w[i / 64] &= ~(1ull << (i % 64));
+}
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
@@ -104,14 +143,14 @@ static void init(void)
 	execveat_id = rl_evttype_id("execveat");
 	flow_start_id = rl_evttype_id("flow_start");
 	flow_end_id = rl_evttype_id("flow_end");
-	rl_evtset_add(&provided, flow_start_id);
-	rl_evtset_add(&provided, flow_end_id);
 	for (size_t i = 0; i < sizeof(process_events) / sizeof(process_events[0]); i++) {
 		int id = rl_evttype_id(process_events[i]);
 
 		if (id >= 0)
 			rl_evtset_add(&provided, id);
 	}
+	for (size_t i = SOURCES_FIRST; i < N_NAMES; i++)
+		rl_evtset_add(&provided, (int)i); /* palisade authz, palisade run --flows */
 	for (size_t i = 0; i < n && i < EV_SYSCALL_NR_MAX; i++) {
 		/* A name Falco does not know is never evaluated (-1); the
 		 * unit tests check the table has none. */
@@ -157,6 +196,8 @@ int rl_evttype_of_event(const struct event *ev)
 	size_t k;
 
 	pthread_once(&once, init);
+	if (ev->docker)
+		return (int)SOURCES_FIRST + ev->docker->response; /* authz_request, _response */
 	switch (ev->kind) {
 	case EV_EXEC:
 		return exec_id;
@@ -181,12 +222,6 @@ int rl_evttype_of_event(const struct event *ev)
 	}
 }
 
-bool rl_evttype_is_flow(int id)
-{
-	pthread_once(&once, init);
-	return id >= 0 && (id == flow_start_id || id == flow_end_id);
-}
-
 const char *rl_evttype_suggest(const char *name)
 {
 	const char *best = NULL;
@@ -204,26 +239,28 @@ const char *rl_evttype_suggest(const char *name)
 }
 
 /* Word by word: every comparison of every rule asks (a condition without
- * evt.type may match any type). */
-static uint64_t all_word(size_t w)
+ * evt.type may match any type). The first n types set. */
+static uint64_t first_word(size_t w, size_t n)
 {
 	size_t lo = w * 64;
 
-	if (lo >= N_NAMES)
+	if (lo >= n)
 		return 0;
-	return N_NAMES - lo >= 64 ? ~0ull : (1ull << (N_NAMES - lo)) - 1;
+	return n - lo >= 64 ? ~0ull : (1ull << (n - lo)) - 1;
 }
 
 void rl_evtset_all(struct rl_evtset *s)
 {
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		s->w[w] = all_word(w);
+		s->w[w] = first_word(w, N_NAMES);
 }
 
+/* "All" as the sensors mean it: every syscall-source type (the other
+ * sources' come last and do not count). */
 bool rl_evtset_is_all(const struct rl_evtset *s)
 {
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		if ((s->w[w] & all_word(w)) != all_word(w))
+		if ((s->w[w] & first_word(w, SOURCES_FIRST)) != first_word(w, SOURCES_FIRST))
 			return false;
 	return true;
 }

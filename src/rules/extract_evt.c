@@ -246,7 +246,7 @@ bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc
 	case E_HOSTNAME:
 		return rl_set_str(out, c->hostname);
 	case E_SOURCE:
-		return rl_set_str(out, c->ev->kind == EV_FLOW ? "flow" : "syscall");
+		return rl_set_str(out, c->ev->docker ? "docker" : c->ev->kind == EV_FLOW ? "flow" : "syscall");
 	case E_CATEGORY:
 		return rl_set_str(out, c->ev->kind == EV_FLOW ? "net" : category(c->ev));
 	case E_ARGS:

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,31 +21,41 @@
 #define NEEDS_SERVICES "port names from /etc/services (not loaded)"
 #define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
 
-#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, RL_SRC_SYSCALL }
-#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE, RL_SRC_SYSCALL }
+/* Row macros: which sources' events (RL_SRC_BIT) a field describes, and
+ * whether it is a list (docker.cap_add). */
+#define SYS RL_SRC_BIT(RL_SRC_SYSCALL)
+#define NET (RL_SRC_BIT(RL_SRC_SYSCALL) | RL_SRC_BIT(RL_SRC_FLOW))
+#define ALL (RL_SRC_BIT(RL_SRC_SYSCALL) | RL_SRC_BIT(RL_SRC_DOCKER) | RL_SRC_BIT(RL_SRC_FLOW))
+#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, SYS, false }
+#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE, SYS, false }
+/* Fields of every source's events: the event's type, time, host, source. */
+#define FA(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, ALL, false }
 /* Fields of syscall events that flow events (source: flow) have too. */
-#define FN(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, RL_SRC_SYSCALL | RL_SRC_FLOW }
+#define FN(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, NET, false }
 /* Fields of flow events only. */
-#define FL(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, RL_SRC_FLOW }
+#define FL(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, RL_SRC_BIT(RL_SRC_FLOW), false }
+/* The docker source (src/authz/: a request to the Engine API), and its lists. */
+#define D(n, t, a, d, id) { n, t, a, rl_x_docker, NULL, d, id, RL_SRC_BIT(RL_SRC_DOCKER), false }
+#define DL(n, d, id) { n, FT_STR, FARG_NONE, rl_x_docker, NULL, d, id, RL_SRC_BIT(RL_SRC_DOCKER), true }
 
 static const struct rl_field_def table[] = {
 	/* evt */
-	FN("evt.type", FT_STR, FARG_NONE, rl_x_evt, "event type: syscall name (execve, openat, ...) or procexit; flow_start, flow_end for the flow source", E_TYPE),
-	FN("evt.num", FT_UINT, FARG_NONE, rl_x_evt, "event sequence number, from 1", E_NUM),
-	FN("evt.time", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss.nnnnnnnnn (UTC)", E_TIME),
-	FN("evt.time.s", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss (UTC)", E_TIME_S),
-	FN("evt.time.iso8601", FT_STR, FARG_NONE, rl_x_evt, "event time, RFC 3339 with nanoseconds", E_ISO8601),
-	FN("evt.datetime", FT_STR, FARG_NONE, rl_x_evt, "event date and time, YYYY-MM-DD hh:mm:ss.nnnnnnnnn (UTC)", E_DATETIME),
-	FN("evt.rawtime", FT_ABSTIME, FARG_NONE, rl_x_evt, "event time, ns since the epoch", E_RAWTIME),
+	FA("evt.type", FT_STR, FARG_NONE, rl_x_evt, "event type: syscall name (execve, openat, ...) or procexit; flow_start, flow_end for the flow source", E_TYPE),
+	FA("evt.num", FT_UINT, FARG_NONE, rl_x_evt, "event sequence number, from 1", E_NUM),
+	FA("evt.time", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss.nnnnnnnnn (UTC)", E_TIME),
+	FA("evt.time.s", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss (UTC)", E_TIME_S),
+	FA("evt.time.iso8601", FT_STR, FARG_NONE, rl_x_evt, "event time, RFC 3339 with nanoseconds", E_ISO8601),
+	FA("evt.datetime", FT_STR, FARG_NONE, rl_x_evt, "event date and time, YYYY-MM-DD hh:mm:ss.nnnnnnnnn (UTC)", E_DATETIME),
+	FA("evt.rawtime", FT_ABSTIME, FARG_NONE, rl_x_evt, "event time, ns since the epoch", E_RAWTIME),
 	F("evt.dir", FT_STR, FARG_NONE, rl_x_evt, "direction: always '<' (exit); deprecated in Falco", E_DIR),
 	F("evt.res", FT_STR, FARG_NONE, rl_x_evt, "result: SUCCESS or the errno name (ENOENT, ...)", E_RES),
 	F("evt.rawres", FT_INT, FARG_NONE, rl_x_evt, "result as a number (0, or -errno)", E_RAWRES),
 	F("evt.failed", FT_BOOL, FARG_NONE, rl_x_evt, "true when the syscall failed", E_FAILED),
-	FN("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
+	FA("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
 	F("evt.args", FT_STR, FARG_NONE, rl_x_evt, "all event arguments as name=value text", E_ARGS),
 	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text: paths absolute, flags and enums by name (O_WRONLY|O_TRUNC, AF_PACKET, PTRACE_ATTACH, S_ISUID), uids/gids by user/group name (as user.name names them); also evt.arg.res (and evt.arg.fd for calls returning an fd)", E_ARG),
 	F("evt.rawarg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, raw: the number the caller passed (as decimal text), or the path as the caller wrote it", E_RAWARG),
-	FN("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall", E_SOURCE),
+	FA("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall, docker (palisade authz) or flow (palisade run --flows)", E_SOURCE),
 	FN("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
 	F("syscall.type", FT_STR, FARG_NONE, rl_x_evt, "syscall name; like evt.type", E_SYSCALL_TYPE),
 	F("evt.is_open_read", FT_BOOL, FARG_NONE, rl_x_evt, "open/openat opened the file for reading (O_RDONLY or O_RDWR); false for other events; no value for openat2 (flags in struct open_how are not captured)", E_IS_OPEN_READ),
@@ -222,6 +233,42 @@ static const struct rl_field_def table[] = {
 	FL("flow.state", FT_STR, FARG_NONE, rl_x_flow, "TCP: SYN_SENT, ESTABLISHED, CLOSING, CLOSED, RESET, MIDSTREAM; no value otherwise", FL_STATE),
 	FL("flow.end", FT_STR, FARG_NONE, rl_x_flow, "flow_end: closed, reset, idle or gone; no value at flow_start", FL_END),
 
+	/* docker: a request to the Docker Engine API (palisade authz, docs/authz.md) */
+	D("docker.req.method", FT_STR, FARG_NONE, "HTTP method of the request (GET, POST, ...)", D_METHOD),
+	D("docker.req.path", FT_STR, FARG_NONE, "the request's path as dockerd routes it: percent-decoded, dot segments and repeated slashes resolved, the API version prefix removed (/containers/create)", D_PATH),
+	D("docker.req.uri", FT_STR, FARG_NONE, "the request URI exactly as dockerd passed it", D_URI),
+	D("docker.req.api_version", FT_STR, FARG_NONE, "the API version the path asked for (1.41), or empty", D_API_VERSION),
+	D("docker.req.query", FT_STR, FARG_KEY_OPT, "the query string as sent; docker.req.query[NAME]: the first value of parameter NAME, decoded (as dockerd reads it)", D_QUERY),
+	D("docker.req.user", FT_STR, FARG_NONE, "the requesting user as dockerd authenticated it (a TLS client certificate's name); empty on the unix socket", D_USER),
+	D("docker.req.authn", FT_STR, FARG_NONE, "how dockerd authenticated the user (TLS), or empty", D_AUTHN),
+	D("docker.op", FT_STR, FARG_NONE, "what the request does: container_create, container_start, container_update, exec_create, exec_start, image_pull, image_push, image_load, volume_create, plugin_install, other", D_OP),
+	D("docker.target", FT_STR, FARG_NONE, "the container, exec or image the path names (/containers/TARGET/start)", D_TARGET),
+	D("docker.resp.status", FT_UINT, FARG_NONE, "authz_response: the HTTP status dockerd answers with", D_STATUS),
+	D("docker.image", FT_STR, FARG_NONE, "the image asked for, as written (create: Image; pull: fromImage and tag)", D_IMAGE),
+	D("docker.image.registry", FT_STR, FARG_NONE, "the image's registry, as Docker resolves the reference (docker.io by default)", D_IMAGE_REGISTRY),
+	D("docker.image.repository", FT_STR, FARG_NONE, "the image's registry and path (docker.io/library/nginx)", D_IMAGE_REPOSITORY),
+	D("docker.image.tag", FT_STR, FARG_NONE, "the image reference's tag, or empty", D_IMAGE_TAG),
+	D("docker.image.digest", FT_STR, FARG_NONE, "the image reference's digest (sha256:...), or empty", D_IMAGE_DIGEST),
+	D("docker.image.signed", FT_BOOL, FARG_KEY_OPT, "the local image that would run was pulled from its registry by a digest that carries a valid cosign signature by a key authz trusts (--key NAME=FILE); docker.image.signed[NAME]: by that key. Checked only when a rule reads it (docs/authz.md)", D_IMAGE_SIGNED),
+	D("docker.image.signer", FT_STR, FARG_NONE, "the trusted key that verified the image's signature, or empty", D_IMAGE_SIGNER),
+	D("docker.image.unsigned_reason", FT_STR, FARG_NONE, "why docker.image.signed is false", D_IMAGE_UNSIGNED_WHY),
+	D("docker.privileged", FT_BOOL, FARG_NONE, "HostConfig.Privileged (create, legacy start) or an exec's Privileged", D_PRIVILEGED),
+	D("docker.readonly_rootfs", FT_BOOL, FARG_NONE, "HostConfig.ReadonlyRootfs", D_READONLY_ROOTFS),
+	DL("docker.cap_add", "capabilities added: HostConfig.CapAdd and Capabilities, as CAP_NAME (or ALL)", D_CAP_ADD),
+	DL("docker.cap_drop", "capabilities dropped: HostConfig.CapDrop, as CAP_NAME (or ALL)", D_CAP_DROP),
+	DL("docker.binds", "host paths mounted into the container: HostConfig.Binds sources, Mounts of type bind, local volumes bound to a device path; each as written (cleaned) and, where it resolves on this host, its real path", D_BINDS),
+	DL("docker.devices", "host devices given to the container (HostConfig.Devices PathOnHost)", D_DEVICES),
+	DL("docker.security_opt", "HostConfig.SecurityOpt entries (seccomp=unconfined, apparmor=unconfined, no-new-privileges, ...), the separator normalised to '='", D_SECURITY_OPT),
+	DL("docker.env", "environment entries asked for (Env), NAME=value", D_ENV),
+	D("docker.network_mode", FT_STR, FARG_NONE, "HostConfig.NetworkMode (host, none, bridge, container:ID, a network)", D_NETWORK_MODE),
+	D("docker.pid_mode", FT_STR, FARG_NONE, "HostConfig.PidMode (host, container:ID)", D_PID_MODE),
+	D("docker.ipc_mode", FT_STR, FARG_NONE, "HostConfig.IpcMode (host, shareable, container:ID)", D_IPC_MODE),
+	D("docker.uts_mode", FT_STR, FARG_NONE, "HostConfig.UTSMode (host)", D_UTS_MODE),
+	D("docker.userns_mode", FT_STR, FARG_NONE, "HostConfig.UsernsMode (host)", D_USERNS_MODE),
+	D("docker.cgroupns_mode", FT_STR, FARG_NONE, "HostConfig.CgroupnsMode (host, private)", D_CGROUPNS_MODE),
+	D("docker.user", FT_STR, FARG_NONE, "the user the container or exec runs as (Config.User, an exec's User)", D_CFG_USER),
+	D("docker.cmdline", FT_STR, FARG_NONE, "the command asked for: Entrypoint and Cmd (an exec's Cmd), space-separated", D_CMDLINE),
+
 	/* Kubernetes */
 	NA("k8s.ns.name", FT_STR, FARG_NONE, NEEDS_K8S, "namespace"),
 	NA("k8s.pod.name", FT_STR, FARG_NONE, NEEDS_K8S, "pod name"),
@@ -237,19 +284,21 @@ static const struct rl_field_def table[] = {
 
 #define N_FIELDS (sizeof(table) / sizeof(table[0]))
 
-unsigned rl_source_bit(const char *source)
-{
-	return !strcmp(source, "syscall") ? RL_SRC_SYSCALL : !strcmp(source, "flow") ? RL_SRC_FLOW : 0;
-}
-
 const char *rl_field_source_error(const struct rl_compiler *cc, const struct rl_field_def *d)
 {
-	if (!cc->source || (d->sources & cc->source))
+	char srcs[64] = "";
+	size_t n = 0;
+
+	if (cc->source < 0 || (d->sources & RL_SRC_BIT(cc->source)))
 		return NULL;
-	if (cc->source == RL_SRC_FLOW)
-		return "not a field of flow events (source: flow has the fd.* network fields, "
-		       "container.*, flow.* and evt.type, evt.time...: `palisade fields --source flow`)";
-	return "a field of flow events only (source: flow)";
+	for (int i = 0; i < RL_SRC_COUNT; i++)
+		if (d->sources & RL_SRC_BIT(i))
+			n += (size_t)snprintf(srcs + n, sizeof(srcs) - n, "%s%s", n ? " and " : "",
+					      rl_source_name((enum rl_source)i));
+	return rl_sprintf(cc->a, "a field of the %s source%s, not of this rule's (%s: "
+			  "`palisade fields --source %s` lists its fields)", srcs,
+			  strstr(srcs, " and ") ? "s" : "", rl_source_name((enum rl_source)cc->source),
+			  rl_source_name((enum rl_source)cc->source));
 }
 
 const struct rl_field_def *rl_field_table(size_t *n)
@@ -424,6 +473,20 @@ const char *rl_ftype_name(enum rl_ftype t)
 
 /* The public view, built once: rules_field_info is what `palisade fields` prints. */
 static struct rules_field_info infos[N_FIELDS];
+static char info_sources[N_FIELDS][32];
+
+/* "syscall flow": the sources' names, space-separated. */
+static const char *source_names(unsigned bits, size_t i)
+{
+	size_t n = 0;
+
+	info_sources[i][0] = 0;
+	for (int k = 0; k < RL_SRC_COUNT; k++)
+		if (bits & RL_SRC_BIT(k))
+			n += (size_t)snprintf(info_sources[i] + n, sizeof(info_sources[i]) - n, "%s%s",
+					      n ? " " : "", rl_source_name((enum rl_source)k));
+	return info_sources[i];
+}
 
 size_t rules_field_count(void)
 {
@@ -448,8 +511,7 @@ const struct rules_field_info *rules_field(size_t i)
 	infos[i].desc = table[i].desc;
 	infos[i].arg = args[table[i].arg];
 	infos[i].needs = table[i].needs;
-	infos[i].sources = table[i].sources == (RL_SRC_SYSCALL | RL_SRC_FLOW) ? "syscall flow" :
-			   table[i].sources == RL_SRC_FLOW ? "flow" : "syscall";
+	infos[i].sources = source_names(table[i].sources, i);
 	return &infos[i];
 }
 

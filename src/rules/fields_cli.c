@@ -16,7 +16,7 @@ static void usage(FILE *f)
 		   "[--events]\n"
 		   "  CLASS            only fields of this class (proc, fd, container, ...) or\n"
 		   "                   whose name starts with CLASS (proc.a)\n"
-		   "  -s, --source S   only fields of events of source S: syscall or flow\n"
+		   "  -s, --source S   only fields of events of source S: syscall, docker or flow\n"
 		   "  -j, --json       one JSON array: name, class, type, arg, desc, available, needs,\n"
 		   "                   sources\n"
 		   "  -m, --markdown   the Markdown table of docs/rules.md\n"
@@ -190,9 +190,11 @@ int fields_cli_main(int argc, char **argv)
 			mode = (char)c;
 			continue;
 		}
-		if (c == 's' && !rl_source_bit(optarg)) {
-			fprintf(stderr, "palisade fields: no source '%s' (sources: syscall, flow)\n",
-				optarg);
+		enum rl_source src;
+
+		if (c == 's' && rl_source_parse(optarg, &src)) {
+			fprintf(stderr, "palisade fields: no source '%s' (sources: syscall, docker, "
+					"flow)\n", optarg);
 			return 2;
 		}
 		if (c == 's') {

@@ -261,11 +261,12 @@ const char *rl_group_name(const struct rl_eval_ctx *c, uint32_t gid);
 typedef bool (*rl_extract_fn)(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
 			      int anc_index, struct rl_value *out, struct rl_buf *buf);
 
-/* Event sources (a rule's `source:`), as bits: which a field has values for. */
-#define RL_SRC_SYSCALL 1u
-#define RL_SRC_FLOW 2u
-/* The bit of a source name; 0 for one palisade does not have. */
-unsigned rl_source_bit(const char *source);
+/* Event sources: a rule's `source:` key; each event type belongs to one,
+ * each field to one or more (its row's `sources`, as RL_SRC_BIT()s). */
+enum rl_source { RL_SRC_SYSCALL, RL_SRC_DOCKER, RL_SRC_FLOW, RL_SRC_COUNT };
+#define RL_SRC_BIT(s) (1u << (s))
+int rl_source_parse(const char *name, enum rl_source *out); /* -1: unknown */
+const char *rl_source_name(enum rl_source s);
 
 struct rl_field_def {
 	const char *name;
@@ -275,7 +276,12 @@ struct rl_field_def {
 	const char *needs;     /* why not yet: the events/data that will provide it */
 	const char *desc;
 	int id;                /* which field, for the family's extractor */
-	unsigned sources;      /* RL_SRC_*: the sources whose events it describes */
+	unsigned sources;      /* RL_SRC_BIT()s: the sources whose events it describes */
+	/* A list (docker.cap_add): the extractor gives element N at index N
+	 * (from 1) and the whole list as text at 0; in a condition `in` means
+	 * every element is in the set (true for none), `exists` at least one,
+	 * any other operator that some element matches. */
+	bool list;
 };
 
 const struct rl_field_def *rl_field_table(size_t *n);
@@ -294,12 +300,12 @@ const struct proc_entry *rl_ancestor(const struct rl_eval_ctx *c, unsigned n);
 struct rl_evtset {
 	uint64_t w[RL_EVTSET_WORDS];
 };
+enum rl_source rl_evttype_source(int id);
 int rl_evttype_id(const char *name); /* -1: unknown */
 const char *rl_evttype_name(int id);
 size_t rl_evttype_count(void);
 bool rl_evttype_provided(int id); /* a sensor delivers it today */
 int rl_evttype_of_event(const struct event *ev); /* -1: not evaluated */
-bool rl_evttype_is_flow(int id); /* an event of the flow source, not the syscall one */
 const char *rl_evttype_suggest(const char *name);
 static inline void rl_evtset_add(struct rl_evtset *s, int id)
 {
@@ -310,6 +316,8 @@ static inline bool rl_evtset_has(const struct rl_evtset *s, int id)
 	return s->w[id / 64] & (1ull << (id % 64));
 }
 void rl_evtset_all(struct rl_evtset *s);
+/* Removes the types of every other source. */
+void rl_evtset_keep_source(struct rl_evtset *s, enum rl_source src);
 bool rl_evtset_is_all(const struct rl_evtset *s);
 
 /* ---- condition AST ---- */
@@ -436,7 +444,6 @@ struct rl_compiler {
 	struct rl_collection *coll;
 	struct rl_vec *regexes; /* pcre2_code * to free */
 	struct rl_dns *dns;     /* names fd.*.name comparisons mention */
-	unsigned source;         /* RL_SRC_* of the rule compiled; 0: no check (appended outputs) */
 	bool unknown_field_seen; /* skip-if-unknown-filter */
 	bool quiet_unknown;      /* do not report unknown fields */
 	struct rl_vec *unavailable; /* fields used that are not provided yet */
@@ -446,6 +453,9 @@ struct rl_compiler {
 	size_t total_values;     /* list values expanded, all trees */
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
 	struct rl_vec list_hints; /* names rl_list_hint warned about */
+	int source;               /* enum rl_source of the rule being compiled; -1: any
+				   * (a macro checked on its own, outputs the configuration
+				   * appends to every rule) */
 };
 /* Warns when an unquoted value in a list operand, which names no list,
  * looks like a list name (list_hint.c). */

@@ -137,12 +137,12 @@ static void test_wrong_field_refused(void **state)
 
 	(void)state;
 	assert_int_not_equal(rules_engine_compile(e), 0);
-	assert_true(has_diag_part(e, "field 'proc.name': not a field of flow events"));
+	assert_true(has_diag_part(e, "field 'proc.name': a field of the syscall source, not of this rule's (flow"));
 	rules_engine_free(e);
 	e = engine("- rule: r\n  desc: d\n  condition: evt.type = connect and flow.bytes > 3\n"
 		   "  output: o\n  priority: INFO\n");
 	assert_int_not_equal(rules_engine_compile(e), 0);
-	assert_true(has_diag_part(e, "field 'flow.bytes': a field of flow events only"));
+	assert_true(has_diag_part(e, "field 'flow.bytes': a field of the flow source, not of this rule's (syscall"));
 	rules_engine_free(e);
 	e = engine("- rule: r\n  desc: d\n  condition: evt.type = connect\n  output: o\n"
 		   "  priority: INFO\n  source: flow\n");
@@ -152,7 +152,7 @@ static void test_wrong_field_refused(void **state)
 	e = engine("- rule: r\n  desc: d\n  condition: evt.type = flow_start\n"
 		   "  output: \"%proc.name\"\n  priority: INFO\n  source: flow\n");
 	assert_int_not_equal(rules_engine_compile(e), 0);
-	assert_true(has_diag_part(e, "field 'proc.name': not a field of flow events"));
+	assert_true(has_diag_part(e, "field 'proc.name': a field of the syscall source, not of this rule's (flow"));
 	rules_engine_free(e);
 }
 
