@@ -13,7 +13,7 @@
 # summary. Peer tools found on the machine (bpftrace, libbpf-tools' execsnoop
 # and opensnoop, auditd) are measured in the same rounds, against the same
 # unmonitored run. At the end, a table of every workload, then the replay
-# benchmark (bench/replay.sh). It only
+# (bench/replay.sh) and latency (bench/latency.sh) benchmarks. It only
 # reports: nothing here asserts on time.
 #
 # See `sh bench/run.sh -h` and docs/performance.md.
@@ -43,8 +43,8 @@ usage: sh bench/run.sh [options]
   -C CPUS   run the agent and the peers under 'taskset -c CPUS'
   -o DIR    keep logs (agent stderr, exit summaries) in DIR (default: a new
             directory under \${TMPDIR:-/tmp}, printed at the end)
-  -e LIST   after the workloads: replay (bench/replay.sh -r 3, the default)
-            or none
+  -e LIST   after the workloads: replay (bench/replay.sh -r 3), latency
+            (bench/latency.sh), both (default) or none
   -h        this help
 environment:
   PALISADE_BENCH_AGENT       agent command, run from the repository root
@@ -107,7 +107,7 @@ peer_settle=1
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
 rules_set=""
-extras="replay"
+extras="replay latency"
 
 while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	case $opt in
@@ -120,7 +120,7 @@ while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
-	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\bnone\b//') ;;
+	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\bboth\b/replay latency/; s/\bnone\b//') ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -725,7 +725,7 @@ done
 	echo "WARNING: $agent_exe changed during the run (first seen in $agent_changed): rounds mix two builds" >>"$report"
 cat "$report"
 
-# The user-space pipeline, as the same run's last part.
+# The user-space pipeline and the alert latency, as the same run's last parts.
 for x in $extras; do
 	case $x in
 	replay)
@@ -733,7 +733,12 @@ for x in $extras; do
 		echo "replay (sh bench/replay.sh -r 3 -o $logdir/replay):"
 		sh "$here/replay.sh" -r 3 -o "$logdir/replay" 2>&1 | tee "$logdir/replay.txt"
 		;;
-	*) note "unknown -e part '$x' (replay, none)" ;;
+	latency)
+		echo
+		echo "latency (sh bench/latency.sh -o $logdir/latency):"
+		sh "$here/latency.sh" -o "$logdir/latency" 2>&1 | tee "$logdir/latency.txt"
+		;;
+	*) note "unknown -e part '$x' (replay, latency, both, none)" ;;
 	esac
 done
 note "report and logs kept in $logdir"

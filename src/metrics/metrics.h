@@ -30,6 +30,21 @@
 
 enum metrics_type { METRICS_COUNTER, METRICS_GAUGE };
 
+/* ---- Latency histograms (hist.c) ------------------------------------------ */
+
+/* Nanoseconds in log-linear buckets (8 per power of two): a quantile is
+ * within 1/8 above the truth, in a fixed 2 KiB. Adding is atomic (relaxed),
+ * so one writer thread and readers elsewhere need no lock. */
+#define METRICS_HIST_BUCKETS 256
+struct metrics_hist {
+	uint64_t count[METRICS_HIST_BUCKETS];
+	uint64_t total;
+};
+void metrics_hist_add(struct metrics_hist *h, uint64_t ns);
+/* The value (ns, a bucket's upper bound) below which a fraction q (0..1) of
+ * the samples lie; 0 when empty. */
+uint64_t metrics_hist_quantile(const struct metrics_hist *h, double q);
+
 /* ---- Writing the exposition format ------------------------------------- */
 
 struct metrics_writer;
