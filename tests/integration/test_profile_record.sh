@@ -71,10 +71,12 @@ rc=$?
 cat "$WORK/diff.out"
 check "diff: A's profile against B's: mkdir and /etc/shadow, exit 1 ($rc)" \
 	sh -c "[ $rc -eq 1 ] && grep -q mkdir $WORK/diff.out && grep -q '/etc/shadow r' $WORK/diff.out"
-# second_section: the line after "what the profile in PB would deny of ... PA:".
-second_section() { sed -n "\\|^what the profile in $PB would deny of the profile in $PA:\$|{n;p;q}" "$WORK/diff.out"; }
-check "diff: B's profile denies nothing of A's (the second section is empty: '$(second_section)')" \
-	sh -c "[ -n \"\$1\" ] && ! expr \"\$1\" : '  ' >/dev/null" - "$(second_section)"
+# The reverse: B's profile allows A's job (the runtime's own calls around a
+# docker exec vary from one container to the next, so only the job's are
+# asserted).
+sed -n "\\|^what the profile in $PB would deny of the profile in $PA:\$|,\$p" "$WORK/diff.out" >"$WORK/diff-ba.out"
+check "diff: B's profile allows A's job (/etc/passwd, /tmp/x, /tmp/log, no mkdir)" \
+	sh -c "[ -s $WORK/diff-ba.out ] && ! grep -qE '/etc/passwd|/tmp/x|/tmp/log|mkdir' $WORK/diff-ba.out"
 
 ./palisade audit --suggest "$T-a" --profile "$PA" >"$WORK/suggest.out" 2>&1
 rc=$?
