@@ -58,7 +58,7 @@ struct net_enforcer {
 	bool dirty;
 	uint32_t gen;
 	struct entry *cur, *next; /* the generation in the kernel, the one being built */
-	size_t n_cur, n_next, class_from;
+	size_t n_cur, n_next, class_from, n_said;
 	uint64_t *cur_cgroups; /* enforced cgroups of the current generation */
 	size_t n_cur_cgroups;
 	int ep_fd, rules_fd;
@@ -364,6 +364,10 @@ static bool compile_and_apply(struct net_enforcer *e)
 		e->next = t;
 		e->n_cur = e->n_next;
 	}
+	if (n_cg != e->n_cur_cgroups || e->n_cur != e->n_said)
+		fprintf(stderr, "palisade: policy: compiled: %zu enforced containers, %zu prefixes\n",
+			n_cg, e->n_cur);
+	e->n_said = e->n_cur;
 	free(e->cur_cgroups);
 	free(eps);
 	e->cur_cgroups = cgroups;
