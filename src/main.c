@@ -7,6 +7,7 @@
 #include "authz/authz.h"
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
+#include "profile/profile.h"
 #include "config/config.h"
 #include "net/net.h"
 #include "rules/rules.h"
@@ -31,6 +32,7 @@ static const struct command {
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
 	{ "authz", authz_main, "the deploy gate: Docker's authorization plugin, judged by the rules" },
 	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
+	{ "profile", profile_cli_main, "learn seccomp, capabilities, limits from a container; check" },
 };
 
 static void usage(FILE *f)

@@ -167,6 +167,19 @@ const char *container_info_group(const struct container_info *c, uint32_t gid);
  * hosts), from /proc/self/mountinfo; -ENOENT when it is not mounted. */
 int container_cgroup2_mount(char *mnt, size_t mnt_len);
 
+/*
+ * The directories of process pid's cgroups: the v2 one and its id (the
+ * inode, as the kernel's cgroup id), and on hybrid hosts the v1 directories
+ * of the memory, pids and cpuacct controllers ("" when that controller is
+ * not on v1). 0, or -errno (no such process, no cgroup v2 mount).
+ */
+struct container_cgroup_dirs {
+	uint64_t id;
+	char v2[4096];
+	char memory[4096], pids[4096], cpuacct[4096];
+};
+int container_cgroup_dirs(int pid, struct container_cgroup_dirs *out);
+
 struct container_store;
 
 struct container_store_config {

@@ -30,6 +30,8 @@
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
  *   key        a PEM cosign key: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"
  *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
+ *   profile    a file `palisade profile learn` writes: "# palisade profile" (text),
+ *              or JSON starting with "defaultAction" (seccomp) or "palisade_profile"
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -48,6 +50,7 @@ enum outfile_kind {
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
 	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
+	OUTFILE_PROFILE, /* palisade profile learn: the files of a profile directory */
 };
 
 struct outfile_spec {
