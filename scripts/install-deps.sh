@@ -8,7 +8,8 @@ BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-
 libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libmicrohttpd-dev libssl-dev
 libsystemd-dev help2man libnats-dev"
 TEST_PKGS="libcmocka-dev libclang-rt-14-dev docker.io busybox-static procps iproute2 curl jq
-openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server"
+openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server
+aide time"
 
 missing=""
 for p in $BUILD_PKGS ${PALISADE_TEST_DEPS:+$TEST_PKGS}; do

@@ -7,6 +7,7 @@
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
 #include "config/config.h"
+#include "fim/fim.h"
 #include "rules/rules.h"
 #include "status/status.h"
 #include "version.h"
@@ -25,6 +26,7 @@ static const struct command {
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
+	{ "fim", fim_cli_main, "file integrity: baseline init, check, update (docs/fim.md)" },
 };
 
 static void usage(FILE *f)

@@ -98,6 +98,9 @@ int event_decode(const void *rec, size_t len, struct event *ev);
 size_t event_join_path(const char *pieces, size_t len, int truncated, char *out,
 		       size_t out_size);
 
+/* The name of capability `bit` ("CAP_NET_RAW"), NULL for a bit without one. */
+const char *event_cap_name(unsigned bit);
+
 /* Writes argv as one space-separated command line; returns its length. */
 size_t event_cmdline(const char *args, size_t len, char *out, size_t out_size);
 

@@ -96,6 +96,7 @@ static const struct kind_desc {
 	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
+	[OUTFILE_FIMDB] = { "a palisade FIM database", "palisade-fim 1\n", { NULL }, NULL },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)

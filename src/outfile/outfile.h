@@ -28,6 +28,7 @@
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
+ *   fimdb      starts with "palisade-fim 1\n" (fim/fim_db.c)
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -45,6 +46,7 @@ enum outfile_kind {
 	OUTFILE_AUDIT,
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
+	OUTFILE_FIMDB,  /* palisade fim: the baseline database */
 };
 
 struct outfile_spec {

@@ -209,35 +209,22 @@ static bool exe_from_memfd(const char *exe)
 	return !strcmp(exe, "/") || (base && !strncmp(base + 1, "memfd:", 6));
 }
 
-/* Capability names by bit, as Falco prints them (linux/capability.h). */
-static const char *const cap_names[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
-
-/* A capability set as space-separated names; unnamed bits as CAP_<n>. */
+/* A capability set as space-separated names, as Falco prints them; unnamed bits as CAP_<n>. */
 static bool caps_text(uint64_t caps, struct rl_value *out, struct rl_buf *buf)
 {
 	size_t n = 0;
 
 	for (unsigned bit = 0; bit < 64; bit++) {
 		char unnamed[16];
-		const char *name = unnamed;
+		const char *name = event_cap_name(bit);
 		size_t len;
 
 		if (!(caps & (1ull << bit)))
 			continue;
-		if (bit < sizeof(cap_names) / sizeof(cap_names[0]))
-			name = cap_names[bit];
-		else
+		if (!name) {
 			snprintf(unnamed, sizeof(unnamed), "CAP_%u", bit);
+			name = unnamed;
+		}
 		len = strlen(name);
 		if (n + len + 2 > buf->cap)
 			break;
