@@ -8,7 +8,7 @@ BPFTOOL   ?= bpftool
 BUILD     := build
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS      := -lbpf -lsystemd -lnats -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lpthread -lm
+LIBS      := -lbpf -lsystemd -lnats -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lsodium -lpthread -lm
 WARNINGS  := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
              -Wold-style-definition -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wundef -Wnull-dereference -Wimplicit-fallthrough
@@ -161,7 +161,9 @@ $(BUILD)/palisade.8: palisade dist/man.sh
 # (Regenerated on every install: they depend on PREFIX and SYSCONFDIR too.)
 $(BUILD)/palisade.yaml: palisade FORCE
 	./palisade config example 'rules.files=[$(SYSCONFDIR)/palisade/rules.d]' >$@.tmp
-	./palisade config check $@.tmp >/dev/null && mv $@.tmp $@
+	@# Checked as it will run, with the rules the install puts in rules.d.
+	sed 's|$(SYSCONFDIR)/palisade/rules.d|rules/palisade_rules.yaml|' $@.tmp >$@.check
+	./palisade config check $@.check >/dev/null && rm $@.check && mv $@.tmp $@
 
 $(BUILD)/palisade.service: dist/palisade.service.in FORCE
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' $< >$@.tmp && mv $@.tmp $@

@@ -27,7 +27,11 @@ done
 	cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 cp rules/palisade_rules.yaml "$root/etc/palisade/rules.d/"
 ./palisade config example 'rules.files=[/etc/palisade/rules.d]' >"$root/etc/palisade/palisade.yaml"
-./palisade config check "$root/etc/palisade/palisade.yaml" >/dev/null
+# Checked as it will run, with the image's rules.d.
+sed "s|/etc/palisade/rules.d|$root/etc/palisade/rules.d|" "$root/etc/palisade/palisade.yaml" \
+	>"$root/check.yaml"
+./palisade config check "$root/check.yaml" >/dev/null
+rm "$root/check.yaml"
 echo "root:x:0:0:root:/root:/sbin/nologin" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 chmod 755 "$root"

@@ -6,9 +6,10 @@ set -eu
 
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libmicrohttpd-dev libssl-dev
-libsystemd-dev help2man libnats-dev"
+libsodium-dev libsystemd-dev help2man libnats-dev"
 TEST_PKGS="libcmocka-dev libclang-rt-14-dev docker.io busybox-static procps iproute2 curl jq
 openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server
+docker-registry skopeo golang-go golang-golang-x-crypto-dev golang-github-containers-image-dev
 aide time"
 
 missing=""
@@ -27,3 +28,13 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The tests run their own registry on a private port; the package's own
+# service would listen on :5000 of every interface: not started by us.
+case " $missing " in
+*" docker-registry "*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl disable --now docker-registry >/dev/null 2>&1 || true
+		echo "install-deps: docker-registry's own service disabled (the tests start theirs)"
+	fi
+	;;
+esac

@@ -10,6 +10,7 @@
 #include "fim/fim.h"
 #include "rules/rules.h"
 #include "status/status.h"
+#include "supply/supply.h"
 #include "version.h"
 
 static const struct command {
@@ -26,6 +27,7 @@ static const struct command {
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
+	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
 	{ "fim", fim_cli_main, "file integrity: baseline init, check, update (docs/fim.md)" },
 };
 

@@ -3,13 +3,13 @@
  * dispatcher, which decides at start (and reload) which back-end serves each
  * rule whose `action` is not alert, applies the action after each of that
  * rule's alerts (or reports what it would have done, in audit mode), and
- * describes every outcome as an action record in the alert stream; the
+ * attaches every outcome to the alert (its "palisade_action"); the
  * back-ends (in-kernel exec kill, user-space kill, container pause/stop, and
  * those other folders register); and the safety rules (never pid 1, the agent
  * or the container runtime).
  *
  * Must not touch: the rules engine's internals (rules.h only), the sinks
- * (records leave through the caller's emit function), the container store
+ * (alerts leave through the caller), the container store
  * (a target's container comes with its event).
  *
  * Threads: everything is called from the event-consumer thread. Back-ends
@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert/alert.h"
 #include "container/container.h"
 #include "rules/rules.h"
 
@@ -101,8 +102,8 @@ struct action_backend {
 
 struct action_dispatcher;
 
-/* Called with each action record: one line of Falco-schema JSON. */
-typedef void (*action_emit_fn)(const char *json, void *ctx);
+/* Hands on an alert whose action finished later (ownership passes). */
+typedef void (*action_emit_fn)(struct alert *al, void *ctx);
 
 /* The hold (src/action/hold.c, docs/enforcement.md "No window"). */
 #define ACTION_HOLD_TIMEOUT_MS_DEFAULT 2000
@@ -136,15 +137,22 @@ int action_register(struct action_dispatcher *d, const struct action_backend *b)
  */
 int action_plan(struct action_dispatcher *d, struct rules_engine *e);
 
-/* After an alert: apply its rule's action, or report it, as a record. */
-void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a);
+/*
+ * After an alert: applies its rule's action (or, in audit mode, says what it
+ * would have done) and attaches the result to `al`, the alert's owned copy
+ * (NULL: nothing to attach, the action still happens). Returns true when it
+ * keeps al: the action finishes later (a container paused or stopped through
+ * the Engine API) and al, with its result, goes to the emit function then.
+ */
+bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a,
+			struct alert *al);
 
 /* Every enriched event, before its rules run: lets back-ends learn the
  * containers' cgroups (cheap when the pointer is the one seen last). */
 void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
 		    const struct container_info *c);
 
-/* Emits the records of asynchronous actions that finished, and releases
+/* Emits the alerts of asynchronous actions that finished, and releases
  * the holds that waited for them. Event thread. */
 void action_poll(struct action_dispatcher *d);
 

@@ -28,11 +28,16 @@ struct counters {
 	uint64_t outcomes[ACTION_OUTCOME_MAX];
 };
 
+/* An alert held until its asynchronous action finished. */
 struct pending {
 	bool used, done;
 	uint64_t token;
 	int backend;
-	struct action_record rec;
+	enum rules_action type;
+	bool enforce;
+	uint32_t pid; /* the target */
+	struct alert *al; /* owned; NULL: nothing to emit (no outputs) */
+	struct action_result res;
 };
 
 struct action_dispatcher {
@@ -68,6 +73,9 @@ void action_dispatcher_free(struct action_dispatcher *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; i < PENDING_MAX; i++) /* never finished: nothing to say */
+		if (d->pending[i].used)
+			alert_free(d->pending[i].al);
 	action_hold_free(d->hold);
 	pthread_mutex_destroy(&d->lock);
 	free(d->plan);
@@ -236,21 +244,9 @@ bool action_pending_for(struct action_dispatcher *d, uint32_t pid)
 
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < PENDING_MAX && !found; i++)
-		found = d->pending[i].used && d->pending[i].rec.pid == pid;
+		found = d->pending[i].used && d->pending[i].pid == pid;
 	pthread_mutex_unlock(&d->lock);
 	return found;
-}
-
-static void emit(struct action_dispatcher *d, const struct action_record *rec)
-{
-	char *json = action_record_json(rec);
-
-	if (!json) {
-		d->emit_errors++;
-		return;
-	}
-	d->cfg.emit(json, d->cfg.emit_ctx);
-	free(json);
 }
 
 static void count(struct action_dispatcher *d, int backend, enum action_outcome o,
@@ -262,34 +258,6 @@ static void count(struct action_dispatcher *d, int backend, enum action_outcome 
 		d->cfg.counted(d->cfg.counted_ctx, rules_action_name(type), action_outcome_name(o));
 }
 
-static void record_init(struct action_dispatcher *d, const struct rules_alert *a,
-			const struct action_target *t, const char *backend,
-			struct action_record *rec)
-{
-	size_t n = 0;
-
-	memset(rec, 0, sizeof(*rec));
-	snprintf(rec->rule, sizeof(rec->rule), "%s", a->rule->name);
-	for (size_t i = 0; i < a->rule->n_tags && n < sizeof(rec->tags); i++)
-		n += (size_t)snprintf(rec->tags + n, sizeof(rec->tags) - n, "%s%s", i ? "," : "",
-				      a->rule->tags[i]);
-	rec->priority = a->rule->priority;
-	rec->type = a->rule->action.type;
-	rec->backend = backend;
-	rec->time_ns = a->time_ns;
-	snprintf(rec->hostname, sizeof(rec->hostname), "%s",
-		 d->cfg.hostname ? d->cfg.hostname : a->hostname ? a->hostname : "");
-	rec->pid = t->pid;
-	snprintf(rec->exepath, sizeof(rec->exepath), "%s", t->exepath ? t->exepath : "");
-	snprintf(rec->container_name, sizeof(rec->container_name), "host");
-	if (t->container) {
-		snprintf(rec->container_id, sizeof(rec->container_id), "%.12s", t->container->id);
-		snprintf(rec->container_name, sizeof(rec->container_name), "%s", t->container->name);
-		snprintf(rec->container_image, sizeof(rec->container_image), "%s",
-			 t->container->image);
-	}
-}
-
 static const char *target_exe(const struct event *ev)
 {
 	if (ev->kind == EV_EXEC)
@@ -297,9 +265,10 @@ static const char *target_exe(const struct event *ev)
 	return ev->proc ? ev->proc->exe : "";
 }
 
-/* Park an asynchronous action until action_complete. NULL when full. */
-static struct pending *park(struct action_dispatcher *d, int backend,
-			    const struct action_record *rec)
+/* Park an asynchronous action (and its alert) until action_complete. NULL
+ * when full. */
+static struct pending *park(struct action_dispatcher *d, int backend, enum rules_action type,
+			    uint32_t pid, struct alert *al)
 {
 	struct pending *p = NULL;
 
@@ -312,7 +281,10 @@ static struct pending *park(struct action_dispatcher *d, int backend,
 		p->done = false;
 		p->token = ++d->next_token;
 		p->backend = backend;
-		p->rec = *rec;
+		p->type = type;
+		p->enforce = true;
+		p->pid = pid;
+		p->al = al;
 	}
 	pthread_mutex_unlock(&d->lock);
 	return p;
@@ -331,25 +303,70 @@ static void kill_too(const struct action_target *t, struct action_result *res)
 		 k.outcome == ACTION_DONE ? "killed after the alert" : k.detail);
 }
 
-void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a)
+/*
+ * What to report without applying anything: out of scope (false: no
+ * record), a scope that cannot be checked yet, audit mode, or a protected
+ * target. Returns true with res filled when the action stops here.
+ */
+static bool settled_before_apply(struct action_dispatcher *d, const struct plan_entry *p,
+				 const struct action_target *t, struct action_result *res,
+				 bool *report)
+{
+	const struct rules_rule_info *r = t->rule;
+	enum scope_verdict scope = action_scope_check(&r->action, t->container);
+
+	*report = scope != SCOPE_OUT;
+	if (scope == SCOPE_OUT) {
+		d->out_of_scope++;
+		return true;
+	}
+	if (scope == SCOPE_UNKNOWN) {
+		res->outcome = ACTION_FAILED;
+		snprintf(res->detail, sizeof(res->detail),
+			 "the container's image, name and labels are not known yet (Docker Engine "
+			 "unreachable?): the scope cannot be checked");
+		return true;
+	}
+	if (!p->enforce) {
+		res->outcome = ACTION_WOULD_HAVE;
+		snprintf(res->detail, sizeof(res->detail), "audit mode: would have %s%s",
+			 r->action.type == RULES_ACTION_STOP ? "stopped the container" :
+			 r->action.type == RULES_ACTION_PAUSE ? "paused the container" :
+			 r->action.type == RULES_ACTION_DENY ? "denied it" : "killed the process",
+			 (t->ev_flags & EV_F_KILLED) ? " (another enforcing rule killed it in kernel)"
+						     : "");
+		return true;
+	}
+	/* A kill in kernel already happened; safety was applied there (pid 1,
+	 * runtime directories). Anything user space does is checked here. */
+	if (!(t->ev_flags & EV_F_KILLED) &&
+	    (r->action.type == RULES_ACTION_KILL || r->action.type == RULES_ACTION_DENY) &&
+	    (action_protected_exe(t->exepath, r->condition, res->detail, sizeof(res->detail)) ||
+	     action_protected(t->pid, r->condition, res->detail, sizeof(res->detail)))) {
+		res->outcome = ACTION_REFUSED_SAFETY;
+		return true;
+	}
+	return false;
+}
+
+bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a,
+			struct alert *al)
 {
 	struct plan_entry key = { .rule = a->rule }, *p;
 	const struct event *ev = a->ev;
-	struct action_target t = { 0 };
-	struct action_record rec;
+	enum rules_action type = a->rule->action.type;
+	struct action_result res = { 0 };
+	struct action_target t;
 	struct action_backend *b;
-	struct pending *pend;
-	enum scope_verdict scope;
-	const char *bname;
-	int ret;
+	struct pending *pend = NULL;
+	bool report;
 
-	if (a->rule->action.type == RULES_ACTION_ALERT || !ev || !ev->hdr)
-		return;
+	if (type == RULES_ACTION_ALERT || !ev || !ev->hdr)
+		return false;
 	p = bsearch(&key, d->plan, d->n_plan, sizeof(*d->plan), by_rule);
 	if (!p || p->backend < 0)
-		return; /* reported at plan time: this rule only alerts */
+		return false; /* reported at plan time: this rule only alerts */
 	b = &d->b[p->backend];
-	bname = b->name;
 	t = (struct action_target){ .alert = a,
 				    .rule = a->rule,
 				    .pid = ev->hdr->pid,
@@ -357,62 +374,34 @@ void action_after_alert(struct action_dispatcher *d, const struct rules_alert *a
 				    .ev_flags = ev->hdr->flags,
 				    .exepath = target_exe(ev),
 				    .container = ev->container };
-	record_init(d, a, &t, bname, &rec);
-	scope = action_scope_check(&a->rule->action, ev->container);
-	if (scope == SCOPE_OUT) {
-		d->out_of_scope++;
-		return;
+	if (settled_before_apply(d, p, &t, &res, &report)) {
+		if (report)
+			goto done;
+		return false;
 	}
-	if (scope == SCOPE_UNKNOWN) {
-		rec.res.outcome = ACTION_FAILED;
-		snprintf(rec.res.detail, sizeof(rec.res.detail),
-			 "the container's image, name and labels are not known yet (Docker Engine "
-			 "unreachable?): the scope cannot be checked");
-		goto done;
-	}
-	if (!p->enforce) {
-		rec.res.outcome = ACTION_WOULD_HAVE;
-		snprintf(rec.res.detail, sizeof(rec.res.detail), "audit mode: would have %s%s",
-			 a->rule->action.type == RULES_ACTION_STOP ? "stopped the container" :
-			 a->rule->action.type == RULES_ACTION_PAUSE ? "paused the container" :
-			 a->rule->action.type == RULES_ACTION_DENY ? "denied it" : "killed the process",
-			 (t.ev_flags & EV_F_KILLED) ? " (another enforcing rule killed it in kernel)"
-						    : "");
-		goto done;
-	}
-	/* A kill in kernel already happened; safety was applied there (pid 1,
-	 * runtime directories). Anything user space does is checked here. */
-	if (!(t.ev_flags & EV_F_KILLED) && (a->rule->action.type == RULES_ACTION_KILL ||
-					     a->rule->action.type == RULES_ACTION_DENY) &&
-	    (action_protected_exe(t.exepath, a->rule->condition, rec.res.detail,
-				  sizeof(rec.res.detail)) ||
-	     action_protected(t.pid, a->rule->condition, rec.res.detail, sizeof(rec.res.detail)))) {
-		rec.res.outcome = ACTION_REFUSED_SAFETY;
-		goto done;
-	}
-	pend = NULL;
 	if (b->types & ((1u << RULES_ACTION_PAUSE) | (1u << RULES_ACTION_STOP))) {
-		pend = park(d, p->backend, &rec);
+		pend = park(d, p->backend, type, t.pid, al);
 		if (!pend) {
-			rec.res.outcome = ACTION_FAILED;
-			snprintf(rec.res.detail, sizeof(rec.res.detail),
-				 "too many actions pending (%d)", PENDING_MAX);
+			res.outcome = ACTION_FAILED;
+			snprintf(res.detail, sizeof(res.detail), "too many actions pending (%d)",
+				 PENDING_MAX);
 			goto done;
 		}
 	}
-	ret = b->apply(b->ctx, &t, a->rule->action.type, &rec.res, pend ? pend->token : 0);
-	if (ret == 1)
-		return; /* its record comes through action_poll */
-	if (a->rule->action.kill && !b->kills_on_deny && rec.res.outcome == ACTION_DONE)
-		kill_too(&t, &rec.res);
+	if (b->apply(b->ctx, &t, type, &res, pend ? pend->token : 0) == 1)
+		return true; /* al, with its result, comes through action_poll */
+	if (a->rule->action.kill && !b->kills_on_deny && res.outcome == ACTION_DONE)
+		kill_too(&t, &res);
 	if (pend) {
 		pthread_mutex_lock(&d->lock);
 		pend->used = false;
 		pthread_mutex_unlock(&d->lock);
 	}
 done:
-	count(d, p->backend, rec.res.outcome, rec.type);
-	emit(d, &rec);
+	count(d, p->backend, res.outcome, type);
+	if (action_result_attach(al, type, b->name, p->enforce, &res))
+		d->emit_errors++;
+	return false;
 }
 
 void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
@@ -432,7 +421,7 @@ void action_complete(struct action_dispatcher *d, uint64_t token, const struct a
 		struct pending *p = &d->pending[i];
 
 		if (p->used && !p->done && p->token == token) {
-			p->rec.res = *res;
+			p->res = *res;
 			p->done = true;
 			break;
 		}
@@ -442,8 +431,7 @@ void action_complete(struct action_dispatcher *d, uint64_t token, const struct a
 
 void action_poll(struct action_dispatcher *d)
 {
-	struct action_record rec;
-	int backend;
+	struct pending done;
 
 	for (size_t i = 0; i < PENDING_MAX; i++) {
 		pthread_mutex_lock(&d->lock);
@@ -451,12 +439,15 @@ void action_poll(struct action_dispatcher *d)
 			pthread_mutex_unlock(&d->lock);
 			continue;
 		}
-		rec = d->pending[i].rec;
-		backend = d->pending[i].backend;
+		done = d->pending[i];
 		d->pending[i].used = false;
 		pthread_mutex_unlock(&d->lock);
-		count(d, backend, rec.res.outcome, rec.type);
-		emit(d, &rec);
+		count(d, done.backend, done.res.outcome, done.type);
+		if (action_result_attach(done.al, done.type, d->b[done.backend].name, done.enforce,
+					 &done.res))
+			d->emit_errors++;
+		if (done.al)
+			d->cfg.emit(done.al, d->cfg.emit_ctx);
 	}
 	action_hold_poll(d, d->hold, d->cfg.counted, d->cfg.counted_ctx);
 }

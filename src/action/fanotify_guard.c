@@ -51,26 +51,26 @@ uint64_t fguard_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void queue_alert(struct fguard *g, char *json)
+static void queue_alert(struct fguard *g, struct alert *al)
 {
-	char **q;
+	struct alert **q;
 
 	pthread_mutex_lock(&g->queue_lock);
 	if (g->n_queue >= FGUARD_ALERTS_QUEUED_MAX ||
 	    !(q = realloc(g->queue, (g->n_queue + 1) * sizeof(*q)))) {
 		pthread_mutex_unlock(&g->queue_lock);
 		fguard_count(&g->st.alerts_dropped, 1);
-		free(json);
+		alert_free(al);
 		return;
 	}
 	g->queue = q;
-	g->queue[g->n_queue++] = json;
+	g->queue[g->n_queue++] = al;
 	pthread_mutex_unlock(&g->queue_lock);
 }
 
-size_t fguard_drain(struct fguard *g, void (*emit)(const char *json, void *ctx), void *ctx)
+size_t fguard_drain(struct fguard *g, void (*emit)(struct alert *al, void *ctx), void *ctx)
 {
-	char **q;
+	struct alert **q;
 	size_t n;
 
 	pthread_mutex_lock(&g->queue_lock);
@@ -82,13 +82,13 @@ size_t fguard_drain(struct fguard *g, void (*emit)(const char *json, void *ctx),
 	for (size_t i = 0; i < n; i++) {
 		if (emit)
 			emit(q[i], ctx);
-		free(q[i]);
+		else
+			alert_free(q[i]);
 	}
 	free(q);
 	return n;
 }
 
-/* The rule's alert, in Falco's schema, plus what the guard did about it. */
 /* SIGKILL to the thread group of a caller blocked in our permission wait
  * (it cannot exit meanwhile: its pid is its own). */
 static bool kill_caller(struct fguard *g, uint32_t tgid)
@@ -109,35 +109,44 @@ static bool kill_caller(struct fguard *g, uint32_t tgid)
 	return sent;
 }
 
+
+/* The rule's alert, plus what the guard did about it ("palisade_action"). */
 static void record_verdict(struct fguard *g, const struct fguard_rule *r, enum fguard_verdict v,
 			   const char *path, uint32_t tid, uint64_t t0, bool killed)
 {
-	json_t *o = g->alert_json ? json_loads(g->alert_json, 0, NULL) : NULL;
-	char *line;
+	const char *op = r->kind == FGUARD_EXEC ? "exec" : "open";
+	struct alert_action act = {
+		.type = "deny", .backend = "fanotify",
+		.mode = v == FGUARD_DENY ? "enforce" : "audit",
+		.outcome = v == FGUARD_DENY ? "done" : "would-have",
+		.extra = { { "verdict", fguard_verdict_name(v), 0, false },
+			   { "killed", NULL, killed, true }, { "operation", op, 0, false },
+			   { "path", path, 0, false }, { "tid", NULL, tid, false },
+			   { "decision_us", NULL, (int64_t)((fguard_now_ns() - t0) / 1000), false } },
+		.n_extra = 6,
+	};
+	struct alert *al = g->alert;
 
-	free(g->alert_json);
-	g->alert_json = NULL;
-	if (!o) /* rate-limited, or out of memory: the verdict still stands */
+	g->alert = NULL;
+	if (!al) /* rate-limited, or out of memory: the verdict still stands */
 		return;
-	json_object_set_new(o, "action",
-			    json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:I, s:I}", "type", "deny",
-				      "backend", "fanotify", "verdict", fguard_verdict_name(v),
-				      "enforced", v == FGUARD_DENY, "killed", killed, "operation",
-				      r->kind == FGUARD_EXEC ? "exec" : "open", "path", path, "tid",
-				      (json_int_t)tid, "decision_us",
-				      (json_int_t)((fguard_now_ns() - t0) / 1000)));
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (line)
-		queue_alert(g, line);
+	snprintf(act.detail, sizeof(act.detail), v == FGUARD_DENY ?
+		 "refused by fanotify before the %s happened (EPERM)" :
+		 "audit mode: fanotify would have refused the %s", op);
+	if (alert_set_action(al, &act)) {
+		alert_free(al);
+		fguard_count(&g->st.alerts_dropped, 1);
+		return;
+	}
+	queue_alert(g, al);
 }
 
 static int on_alert(const struct rules_alert *a, void *ctx)
 {
 	struct fguard *g = ctx;
 
-	free(g->alert_json);
-	g->alert_json = rules_alert_to_json(a);
+	alert_free(g->alert);
+	g->alert = alert_from_rules(a);
 	return 0;
 }
 
@@ -157,7 +166,8 @@ static void log_answer(struct fguard *g, const struct fguard_pending *p, enum fg
 
 	pthread_mutex_lock(&g->log_lock);
 	l = &g->log[g->log_next++ % FGUARD_OUTCOMES_MAX];
-	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why, .ns = fguard_boot_ns(),
+	*l = (struct fguard_logged){ .o = { .verdict = v, .why = why,
+					    .ns = p->decided_ns ? p->decided_ns : fguard_boot_ns(),
 					    .killed = p->killed },
 				     .tid = p->tid, .kind = p->kind };
 	pthread_mutex_unlock(&g->log_lock);
@@ -238,8 +248,10 @@ static enum fguard_verdict decide(struct fguard *g, const struct fanotify_event_
 		v = fguard_verdict(true, r->info->action.enforce, g->cfg.enforce);
 		/* deny with kill: true: killed while it waits on us, so it never
 		 * returns from the open or exec (its wait is killable). */
-		if (v == FGUARD_DENY && r->info->action.kill && !pend->killed)
+		if (v == FGUARD_DENY && r->info->action.kill && !pend->killed) {
+			pend->decided_ns = fguard_boot_ns();
 			pend->killed = kill_caller(g, tgid);
+		}
 		record_verdict(g, r, v, path, tid, t0, pend->killed);
 		if (v == FGUARD_DENY || (v == FGUARD_WOULD_DENY && verdict == FGUARD_ALLOW))
 			verdict = v;
@@ -308,6 +320,7 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 			g->pending[i].judged = pend.judged;
 			g->pending[i].why_error = pend.why_error;
 			g->pending[i].killed = pend.killed;
+			g->pending[i].decided_ns = pend.decided_ns;
 			if (g->pending[i].answered) /* timeouts are rare: each is shown */
 				fprintf(g->cfg.log, "palisade: fanotify: a decision (pid %d) took %llu ms, "
 						    "past --deny-timeout-ms: the watchdog had answered "
@@ -574,7 +587,7 @@ void fguard_free(struct fguard *g)
 	fguard_plan_release(&g->plan);
 	rules_engine_free(g->cfg.rules);
 	proc_table_free(g->procs);
-	free(g->alert_json);
+	alert_free(g->alert);
 	free(g->snap);
 	free(g->anc_snap);
 	free(g->raw);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 struct container_store;
@@ -199,8 +200,9 @@ struct action_result;
  * g NULL: the guard is not running. Event thread. */
 void fguard_action_result(struct fguard *g, const struct action_target *t,
 			  struct action_result *res);
-/* Writes the queued deny records (one Falco-schema JSON alert per line, with
- * an "action" object) to out; returns how many. For the consumer thread. */
-size_t fguard_drain(struct fguard *g, void (*emit)(const char *json, void *ctx), void *ctx);
+/* Hands each queued alert of a judged rule (with its "palisade_action") to
+ * emit, which takes it (NULL: they are dropped); returns how many. For the
+ * consumer thread. */
+size_t fguard_drain(struct fguard *g, void (*emit)(struct alert *al, void *ctx), void *ctx);
 
 #endif

@@ -35,6 +35,8 @@ struct fguard_pending {
 	bool judged;    /* a served rule covered it: its verdict is worth logging */
 	bool why_error; /* its context could not be read: the policy answered */
 	bool killed;    /* its caller was killed (a deny rule with kill: true) */
+	uint64_t decided_ns; /* CLOCK_BOOTTIME before the kill: the caller's syscall
+			      * ends right after it, before the answer is logged */
 };
 
 /* What the guard answered for one event, kept for fguard_outcome_take. */
@@ -75,7 +77,7 @@ struct fguard {
 
 	/* deny records for the consumer thread */
 	pthread_mutex_t queue_lock;
-	char **queue;
+	struct alert **queue;
 	size_t n_queue;
 
 	/* answers the event thread asks about (fguard_outcome_take): a ring */
@@ -91,7 +93,7 @@ struct fguard {
 	void *snap, *anc_snap; /* PROC_SNAPSHOT_REC_MAX: the caller, an ancestor */
 	void *raw;  /* the synthetic record */
 	struct event ev, tmp_ev;
-	char *alert_json; /* set by the alert callback of the rule being judged */
+	struct alert *alert; /* set by the alert callback of the rule being judged */
 };
 
 static inline void fguard_count(uint64_t *c, uint64_t n)

@@ -345,8 +345,8 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "raw";
 }
 
-char *netpolicy_deny_to_json(const struct netpolicy_deny *d, const char *hostname,
-			     uint64_t boot_to_epoch_ns)
+struct alert *netpolicy_deny_alert(const struct netpolicy_deny *d, const char *hostname,
+				   uint64_t boot_to_epoch_ns)
 {
 	const struct np_deny_event *ev = d->ev;
 	const struct container_info *c = d->container;
@@ -362,7 +362,10 @@ char *netpolicy_deny_to_json(const struct netpolicy_deny *d, const char *hostnam
 				 .hostname = hostname,
 				 .fields = f,
 				 .n_fields = 9 };
-	char *base, *json;
+	struct alert_action act = { .type = "deny", .backend = "cgroup-net", .mode = "enforce",
+				    .outcome = "served in kernel",
+				    .detail = "refused in the cgroup hook before the connection was made" };
+	struct alert *al;
 
 	inet_ntop(v4 ? AF_INET : AF_INET6, ev->addr, addr, sizeof(addr));
 	/* container.id is 12 characters, as in every other alert. */
@@ -383,30 +386,12 @@ char *netpolicy_deny_to_json(const struct netpolicy_deny *d, const char *hostnam
 	f[6] = (struct rules_value){ "container.id", RULES_VAL_STRING, .s = id };
 	f[7] = (struct rules_value){ "container.name", RULES_VAL_STRING, .s = c ? c->name : "host" };
 	f[8] = (struct rules_value){ "container.image", RULES_VAL_STRING, .s = c ? c->image : "" };
-	base = rules_alert_to_json(&a);
-	if (!base)
-		return NULL;
-	json = netpolicy_action_json(base, "enforce", "denied");
-	free(base);
-	return json;
-}
-
-char *netpolicy_annotate_alert(const struct netpolicy *np, const struct rules_alert *a,
-			       const char *json)
-{
-	const struct netpolicy_rule *r = NULL;
-
-	/* Linear: a policy holds a few dozen rules at most, and only alerts pay. */
-	for (size_t i = 0; np && i < np->n_rules && !r; i++)
-		if (np->rules[i].info == a->rule)
-			r = &np->rules[i];
-	if (!r)
-		return NULL;
-	if (!r->enforce)
-		return netpolicy_action_json(json, "audit", "would-have-denied");
-	/* The alert is about the call after it returned: EPERM is the hook's answer. */
-	return netpolicy_action_json(json, "enforce",
-				     a->ev && a->ev->res == -EPERM ? "denied" : "not-denied");
+	al = alert_from_rules(&a);
+	if (al && alert_set_action(al, &act)) {
+		alert_free(al);
+		al = NULL;
+	}
+	return al;
 }
 
 /* Sums one per-CPU counter; 0 when it cannot be read. */

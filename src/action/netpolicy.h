@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert/alert.h"
 #include "container/container.h"
 #include "netpolicy_events.h"
 #include "rules/rules.h"
@@ -118,21 +119,10 @@ void netpolicy_container_update(struct netpolicy *np, const struct container_inf
  * containers that are gone. Consumer thread only. Returns denies reported.
  */
 int netpolicy_poll(struct netpolicy *np, struct container_store *containers);
-/*
- * For an alert of a rule the policy knows: the alert JSON with an extra key
- * "palisade_action" ({"type":"deny","backend":"cgroup-net","mode":"enforce"
- * or "audit","outcome":"denied"|"would-have-denied"|"not-denied"}). Returns
- * a new string (the caller frees both), or NULL when the rule is not one of
- * the policy's or on allocation failure (then json stands as it is).
- */
-char *netpolicy_annotate_alert(const struct netpolicy *np, const struct rules_alert *a,
-			       const char *json);
-/* json (one JSON object) with "palisade_action" added for the cgroup-net
- * back-end in `mode` with `outcome`; malloc'd, NULL on failure. */
-char *netpolicy_action_json(const char *json, const char *mode, const char *outcome);
-/* A kernel deny as one Falco-schema JSON line (malloc'd; NULL on ENOMEM). */
-char *netpolicy_deny_to_json(const struct netpolicy_deny *d, const char *hostname,
-			     uint64_t boot_to_epoch_ns);
+/* A deny the kernel made, as an alert of its rule, with its "palisade_action"
+ * (NULL when out of memory). The caller owns it. */
+struct alert *netpolicy_deny_alert(const struct netpolicy_deny *d, const char *hostname,
+				   uint64_t boot_to_epoch_ns);
 
 struct netpolicy_stats {
 	uint64_t checked;     /* hook calls from cgroups with a rule */

@@ -39,7 +39,7 @@ bool agent_fd_interest(enum agent_fd_mode mode, const struct rules_engine *rules
 
 		if (d->nr >= EV_SYSCALL_NR_MAX)
 			continue;
-		if (on && fd_table_follows(d->name))
+		if (on && fd_table_follows(d))
 			spec[d->nr] = d->spec | (spec[d->nr] & SC_RAW_PATH1);
 		/* Opens resolve path 1 from the file: the caller's string only on request. */
 		if (spec[d->nr] && (d->spec & SC_FD_RET) && SC_ARG_FIELD(d->spec, SC_PATH_ARG_SHIFT) &&

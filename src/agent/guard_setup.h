@@ -20,8 +20,8 @@ struct fguard;
 int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 		      const struct rules_engine *rules,
 		      struct container_store *containers, struct fguard **out);
-/* Hands queued deny records (JSON lines) to emit: the alert stream. */
-typedef void (*agent_guard_emit_fn)(const char *json, void *ctx);
+/* Hands the guard's queued alerts to emit (which takes them): the alert stream. */
+typedef void (*agent_guard_emit_fn)(struct alert *al, void *ctx);
 void agent_guard_poll(struct fguard *g, agent_guard_emit_fn emit, void *ctx);
 /* The dispatcher's view of the guard (src/action/action.h): which deny
  * rules it serves. Register it after the in-kernel exec back-end. */

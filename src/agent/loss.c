@@ -256,8 +256,8 @@ static void add_count(struct rules_alert *a, struct rules_value *v, char (*text)
 	a->n_fields++;
 }
 
-char *loss_alert_json(const struct loss_report *r, const uint64_t *lost_by, uint64_t time_ns,
-		      const char *hostname)
+struct alert *loss_alert(const struct loss_report *r, const uint64_t *lost_by, uint64_t time_ns,
+			 const char *hostname)
 {
 	static const struct rules_rule_info rule = { .name = LOSS_RULE, .source = "internal",
 						     .priority = RULES_PRIO_CRITICAL };
@@ -277,5 +277,5 @@ char *loss_alert_json(const struct loss_report *r, const uint64_t *lost_by, uint
 		add_count(&a, v, text, cat_field[c], cats[c]);
 	v[a.n_fields++] = (struct rules_value){ .field = "ebpf_enabled", .kind = RULES_VAL_STRING,
 						.s = "1" };
-	return rules_alert_to_json(&a);
+	return alert_from_rules(&a);
 }

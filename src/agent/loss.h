@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert/alert.h"
 #include "events.h"
 
 enum loss_priority {
@@ -94,12 +95,12 @@ unsigned loss_watch_step(struct loss_watch *w, uint64_t now_ns, uint64_t queued,
 /* Falco's output line: "<rule>. N system calls dropped in last second." */
 void loss_output_line(const struct loss_report *r, char *buf, size_t size);
 /*
- * The alert as Falco-schema JSON (source "internal", output_fields as
- * Falco names them, strings); lost_by (the interval's EV_LOST_SLOTS, NULL:
- * unknown) fills the per-category counts. Returns malloc'd JSON or NULL.
+ * The alert (source "internal", output_fields as Falco names them,
+ * strings); lost_by (the interval's EV_LOST_SLOTS, NULL: unknown) fills the
+ * per-category counts. The caller owns it; NULL when out of memory.
  */
-char *loss_alert_json(const struct loss_report *r, const uint64_t *lost_by, uint64_t time_ns,
-		      const char *hostname);
+struct alert *loss_alert(const struct loss_report *r, const uint64_t *lost_by, uint64_t time_ns,
+			 const char *hostname);
 
 struct sensor;
 struct pipeline;

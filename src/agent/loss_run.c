@@ -40,7 +40,7 @@ bool loss_tick(struct loss_state *st, struct sensor *s, struct pipeline *p)
 	unsigned act;
 	bool by_known;
 	char line[160];
-	char *json;
+	struct alert *al;
 
 	if (st->watch.next_ns && t < st->watch.next_ns)
 		return false; /* the common case: no counter read */
@@ -56,13 +56,11 @@ bool loss_tick(struct loss_state *st, struct sensor *s, struct pipeline *p)
 			(unsigned long long)r.n_drops, (unsigned long long)r.n_evts,
 			(unsigned long long)r.ms);
 	if (act & LOSS_ACT_ALERT) {
-		json = loss_alert_json(&r, by_known ? delta : NULL, now_ns(CLOCK_REALTIME),
-				       st->hostname);
-		if (json)
-			pipeline_emit(json, p);
+		al = loss_alert(&r, by_known ? delta : NULL, now_ns(CLOCK_REALTIME), st->hostname);
+		if (al)
+			pipeline_emit(al, p);
 		else
 			p->alert_errors++;
-		free(json);
 	}
 	if (act & LOSS_ACT_EXIT) {
 		fprintf(stderr, "palisade: exiting: events were lost and "

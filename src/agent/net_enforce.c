@@ -15,17 +15,16 @@ static void on_deny(const struct netpolicy_deny *d, void *ctx)
 {
 	struct pipeline *p = ctx;
 	char host[256] = "";
-	char *json;
+	struct alert *al;
 
 	p->alerts++;
 	gethostname(host, sizeof(host) - 1);
-	json = netpolicy_deny_to_json(d, host, p->boot_to_epoch_ns);
-	if (!json) {
+	al = netpolicy_deny_alert(d, host, p->boot_to_epoch_ns);
+	if (!al) {
 		p->alert_errors++;
 		return;
 	}
-	pipeline_emit(json, p);
-	free(json);
+	pipeline_emit(al, p);
 }
 
 int agent_net_enforce_start(struct pipeline *p, bool enforce)
@@ -125,8 +124,8 @@ void agent_net_enforce_counters(struct pipeline *p, const char *when)
 
 /*
  * The dispatcher's view of the cgroup hooks: which deny rules they serve,
- * so those are not reported unservable. The kernel refused the call before
- * the alert; nothing is left to do after it.
+ * so those are not reported unservable, and what the hook did with the
+ * alert's call. The kernel refused it before the alert (or did not: said so).
  */
 static int net_prepare(void *ctx, struct rules_engine *e, size_t index,
 		       const struct rules_rule_info *rule, bool enforce, const char **how,
@@ -148,16 +147,25 @@ static int net_prepare(void *ctx, struct rules_engine *e, size_t index,
 	return 0;
 }
 
+/* The alert is about the call after it returned: EPERM is the hook's answer. */
 static int net_apply(void *ctx, const struct action_target *t, enum rules_action type,
 		     struct action_result *res, uint64_t token)
 {
+	const struct event *ev = t->alert->ev;
+
 	(void)ctx;
-	(void)t;
 	(void)type;
 	(void)token;
-	res->outcome = ACTION_IN_KERNEL;
-	snprintf(res->detail, sizeof(res->detail),
-		 "refused in the cgroup hook before the connection was made");
+	if (ev && ev->res == -EPERM) {
+		res->outcome = ACTION_IN_KERNEL;
+		snprintf(res->detail, sizeof(res->detail),
+			 "refused in the cgroup hook before the connection was made (EPERM)");
+	} else {
+		res->outcome = ACTION_FAILED;
+		snprintf(res->detail, sizeof(res->detail),
+			 "the cgroup hook did not refuse this call (it returned %lld)",
+			 ev ? (long long)ev->res : 0ll);
+	}
 	return 0;
 }
 

@@ -6,17 +6,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "agent/agent_metrics.h"
-#include "action/netpolicy.h"
 #include "agent/pipeline.h"
 #include "output/event_json.h"
 
 static int on_alert(const struct rules_alert *a, void *ctx)
 {
 	struct pipeline *p = ctx;
-	char *json;
+	/* The alert stays a struct until the sink renders it (once). */
+	struct alert *al = p->sinks || p->alerts_out ? alert_from_rules(a) : NULL;
 
 	p->alerts++;
 	/* Said where the operator looks; 1st, 2nd, 4th, 8th... time only. */
@@ -27,91 +25,40 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 			a->rule->name, a->undecided, (unsigned long long)p->undecided);
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
-	json = p->sinks || p->alerts_out ? rules_alert_to_json(a) : NULL;
-	if ((p->sinks || p->alerts_out) && !json)
+	if ((p->sinks || p->alerts_out) && !al)
 		p->alert_errors++;
-	/* A network deny the kernel served (or would have): said in the alert. */
-	if (json && p->netpolicy) {
-		char *noted = netpolicy_annotate_alert(p->netpolicy, a, json);
+	/* Its rule's action, whose result the alert carries ("palisade_action");
+	 * a container action the Engine API serves hands it back later. */
+	if (p->actions && action_after_alert(p->actions, a, al))
+		return 0;
+	if (al)
+		pipeline_emit(al, p);
+	return 0;
+}
 
-		if (noted) {
-			free(json);
-			json = noted;
-		}
-	}
-	if (json && p->sinks) {
-		struct sink_record *r = sink_record_from_alert(a, json);
+void pipeline_emit(struct alert *al, void *ctx)
+{
+	struct pipeline *p = ctx;
+	struct sink_record *r;
+	char *json;
 
+	if (p->sinks) {
+		r = sink_record_from_alert(al);
 		if (!r)
 			p->alert_errors++;
 		sink_set_submit(p->sinks, r);
 		sink_record_unref(r);
-	} else if (json) {
-		pipeline_emit(json, p);
+	} else if (p->alerts_out) {
+		json = alert_to_json(al);
+		if (json) {
+			fputs(json, p->alerts_out);
+			fputc('\n', p->alerts_out);
+		} else {
+			p->alert_errors++;
+		}
+		free(json);
 	}
-	free(json);
-	/* After the alert: its action record follows it in the stream. */
-	if (p->actions)
-		action_after_alert(p->actions, a);
-	return 0;
-}
-
-/*
- * An action record (Falco-schema JSON from src/action/) into the same
- * outputs as alerts. Actions are rare (one per enforced alert at most), so
- * reading the few fields sinks index by back out of the JSON costs nothing
- * that matters, and keeps src/action/ free of the sink types.
- */
-static void emit_to_sinks(struct pipeline *p, const char *json)
-{
-	json_error_t jerr;
-	json_t *o = json_loads(json, 0, &jerr), *f;
-	struct sink_record fields = { 0 }, *r;
-	enum rules_priority prio = RULES_PRIO_WARNING;
-
-	if (!o) {
-		p->alert_errors++;
-		return;
-	}
-	f = json_object_get(o, "output_fields");
-	rules_priority_parse(json_string_value(json_object_get(o, "priority")) ?: "", &prio);
-	fields.priority = prio;
-	fields.rule = json_string_value(json_object_get(o, "rule")) ?: "";
-	fields.source = json_string_value(json_object_get(o, "source")) ?: "palisade";
-	fields.output = json_string_value(json_object_get(o, "output")) ?: "";
-	fields.hostname = json_string_value(json_object_get(o, "hostname")) ?: "";
-	fields.container_id = json_string_value(json_object_get(f, "container.id")) ?: "host";
-	fields.container_name = json_string_value(json_object_get(f, "container.name")) ?: SINK_NA;
-	fields.container_image = json_string_value(json_object_get(f, "container.image")) ?: SINK_NA;
-	fields.pid = (uint32_t)json_integer_value(json_object_get(f, "proc.pid"));
-	fields.json = json;
-	fields.json_len = strlen(json);
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		fields.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	}
-	r = sink_record_new(&fields);
-	if (!r)
-		p->alert_errors++;
-	sink_set_submit(p->sinks, r);
-	sink_record_unref(r);
-	json_decref(o);
-}
-
-void pipeline_emit(const char *json, void *ctx)
-{
-	struct pipeline *p = ctx;
-
-	if (p->sinks) {
-		emit_to_sinks(p, json);
-		return;
-	}
-	if (!p->alerts_out)
-		return;
-	fputs(json, p->alerts_out);
-	fputc('\n', p->alerts_out);
+	alert_free(al);
 }
 
 int pipeline_record(struct pipeline *p, const void *rec, size_t len)

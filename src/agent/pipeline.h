@@ -50,8 +50,9 @@ struct pipeline {
 int pipeline_open_output(const char *path, enum outfile_kind kind, bool force, FILE **out);
 void pipeline_close_output(FILE *f);
 
-/* Writes one line of alert-stream JSON (action records): action_emit_fn. */
-void pipeline_emit(const char *json, void *ctx);
+/* Hands one alert to the outputs (the sinks, or the alerts file) and frees
+ * it: action_emit_fn. */
+void pipeline_emit(struct alert *al, void *ctx);
 
 /* How long a held first exec waits for its container's description. */
 #define PIPELINE_DESCRIBE_WAIT_MS 1000

@@ -4,6 +4,11 @@
 
 #include "agent/rules_load.h"
 
+static int first_error(int a, int b)
+{
+	return a ? a : b;
+}
+
 /*
  * An engine with the configured rules. `quiet`: the guard's second engine,
  * which judges each permission event alone: no first-match, rate limit or
@@ -38,14 +43,16 @@ static int build(const struct palisade_config *c, int64_t boot_to_epoch_ns, bool
 	err = rules_engine_new(&cfg, &e);
 	if (err)
 		return err;
+	/* Every source is read, whatever failed before, and then compiled:
+	 * compiling prints every problem recorded (a missing file too), so the
+	 * operator sees all of them at once. */
 	if (c->n_rules_files == 0)
 		err = rules_engine_add_default(e);
-	for (i = 0; i < c->n_rules_files && !err; i++)
-		err = rules_engine_add_path(e, c->rules_files[i]);
-	if (!err && c->protect)
-		err = rules_engine_add_protect(e);
-	if (!err)
-		err = rules_engine_compile(e);
+	for (i = 0; i < c->n_rules_files; i++)
+		err = first_error(err, rules_engine_add_path(e, c->rules_files[i]));
+	if (c->protect)
+		err = first_error(err, rules_engine_add_protect(e));
+	err = first_error(rules_engine_compile(e), err);
 	if (err) {
 		rules_engine_free(e);
 		return -EINVAL;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/internal.h"
+#include "event/event.h"
 #include "metrics/metrics.h"
 #include "output/json_writer.h"
 
@@ -137,7 +138,7 @@ char *audit_violation_json(const struct audit_violation *v, const char *hostname
 		json_array_append_new(ids, json_string(x->check->id));
 	}
 	fclose(f);
-	format_rfc3339(time_ns, time, sizeof(time));
+	event_time_format(time_ns, EVENT_TIME_RFC3339_NS, time, sizeof(time));
 	if (asprintf(&text, "%s container %s (id=%.12s image=%s): %s", AUDIT_VIOLATION_RULE,
 		     v->w->name, v->w->id, v->w->image, checks ? checks : "") < 0)
 		text = NULL;

@@ -104,4 +104,21 @@ const char *event_cap_name(unsigned bit);
 /* Writes argv as one space-separated command line; returns its length. */
 size_t event_cmdline(const char *args, size_t len, char *out, size_t out_size);
 
+/*
+ * Every text form of a wall-clock time palisade writes, from one formatter
+ * (event_time.c): alerts, fields, records, syslog headers, status.
+ */
+enum event_time_style {
+	EVENT_TIME_RFC3339_NS,  /* 2026-11-29T00:02:05.522819758Z (Falco's "time") */
+	EVENT_TIME_RFC3339_S,   /* 2026-11-29T00:02:05Z */
+	EVENT_TIME_DATETIME_NS, /* 2026-11-29 00:02:05.522819758 (evt.datetime) */
+	EVENT_TIME_OF_DAY_NS,   /* 00:02:05.522819758 (evt.time, an output line's prefix) */
+	EVENT_TIME_OF_DAY_S,    /* 00:02:05 (evt.time.s) */
+	EVENT_TIME_LOCAL_US,    /* local, with offset: 2026-11-29T01:02:05.522819+01:00 (RFC 5424) */
+	EVENT_TIME_LOCAL_BSD,   /* local: "Nov 29 01:02:05", day padded with a space (RFC 3164) */
+};
+/* Writes epoch_ns (ns since the epoch) in `style`; returns the length
+ * (snprintf's: >= size means cut). UTC unless the style says local. */
+size_t event_time_format(uint64_t epoch_ns, enum event_time_style style, char *buf, size_t size);
+
 #endif

@@ -1,3 +1,9 @@
+/*
+ * The syscall table: one row per syscall (syscalls.h says what a row holds).
+ * Everything about a syscall that palisade knows is in its row; readers
+ * derive their lists from the rows, never from names of their own.
+ */
+#include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -12,109 +18,203 @@
 #define PLAIN SC_WATCH
 #define FDS(i) (SC_WATCH | ((i) + 1) << SC_FDS_ARG_SHIFT)
 
+/* A row's identity: Falco's name, this architecture's number, the kernel
+ * side's spec, the family. */
+#define SC(n, nr_, spec_, fam) .name = n, .nr = nr_, .spec = spec_, .family = fam
+
+/* Arguments: name, kind, and the name table of flags and enumerations. */
+#define A_NUM(n) { n, SA_NUM, NULL }
+#define A_INT(n) { n, SA_INT, NULL }
+#define A_DIRFD(n) { n, SA_DIRFD, NULL }
+#define A_HEX(n) { n, SA_HEX, NULL }
+#define A_OCT(n) { n, SA_OCT, NULL }
+#define A_MODE(n) { n, SA_MODE, NULL }
+#define A_OPEN(n) { n, SA_OPEN, NULL }
+#define A_UID(n) { n, SA_UID, NULL }
+#define A_GID(n) { n, SA_GID, NULL }
+#define A_SIGNAL(n) { n, SA_SIGNAL, NULL }
+#define A_PATH(n) { n, SA_PATH, NULL }
+#define A_TEXT(n) { n, SA_TEXT, NULL }
+#define A_SOCKADDR(n) { n, SA_SOCKADDR, NULL }
+#define A_POINTER(n) { n, SA_POINTER, NULL }
+#define A_FLAGS(n, t) { n, SA_FLAGS, &sc_##t##_names }
+#define A_ENUM(n, t) { n, SA_ENUM, &sc_##t##_names }
+
 /* Legacy calls (open, rename, ...) exist on x86-64 but not on arm64. */
 static const struct syscall_desc table[] = {
 #ifdef SYS_open
-	{ "open", SYS_open, P1(0) | FD_RET, SCF_FILE, { "name", "flags", "mode" } },
+	{ SC("open", SYS_open, P1(0) | FD_RET, SCF_FILE),
+	  .args = { A_PATH("name"), A_OPEN("flags"), A_OCT("mode") }, .fd = FDE_OPEN, .open = SCO_FLAGS },
 #endif
-	{ "openat", SYS_openat, P1(1) | DIRFD(0) | FD_RET, SCF_FILE,
-	  { "dirfd", "name", "flags", "mode" } },
+	{ SC("openat", SYS_openat, P1(1) | DIRFD(0) | FD_RET, SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_OPEN("flags"), A_OCT("mode") },
+	  .fd = FDE_OPEN, .open = SCO_FLAGS },
 #ifdef SYS_openat2
-	{ "openat2", SYS_openat2, P1(1) | DIRFD(0) | FD_RET, SCF_FILE,
-	  { "dirfd", "name", "how", "size" } },
+	{ SC("openat2", SYS_openat2, P1(1) | DIRFD(0) | FD_RET, SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_POINTER("how"), A_NUM("size") },
+	  .fd = FDE_OPEN, .open = SCO_HOW },
 #endif
 #ifdef SYS_creat
-	{ "creat", SYS_creat, P1(0) | FD_RET, SCF_FILE, { "name", "mode" } },
+	{ SC("creat", SYS_creat, P1(0) | FD_RET, SCF_FILE),
+	  .args = { A_PATH("name"), A_OCT("mode") }, .fd = FDE_OPEN, .open = SCO_CREAT },
 #endif
 #ifdef SYS_rename
-	{ "rename", SYS_rename, P1(0) | P2(1), SCF_FILE, { "oldpath", "newpath" } },
+	{ SC("rename", SYS_rename, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("oldpath"), A_PATH("newpath") } },
 #endif
-	{ "renameat", SYS_renameat, P1(1) | DIRFD(0) | P2(3), SCF_FILE,
-	  { "olddirfd", "oldpath", "newdirfd", "newpath" } },
-	{ "renameat2", SYS_renameat2, P1(1) | DIRFD(0) | P2(3), SCF_FILE,
-	  { "olddirfd", "oldpath", "newdirfd", "newpath", "flags" } },
+	{ SC("renameat", SYS_renameat, P1(1) | DIRFD(0) | P2(3), SCF_FILE),
+	  .args = { A_DIRFD("olddirfd"), A_PATH("oldpath"), A_DIRFD("newdirfd"), A_PATH("newpath") } },
+	{ SC("renameat2", SYS_renameat2, P1(1) | DIRFD(0) | P2(3), SCF_FILE),
+	  .args = { A_DIRFD("olddirfd"), A_PATH("oldpath"), A_DIRFD("newdirfd"), A_PATH("newpath"),
+	    A_FLAGS("flags", rename) } },
 #ifdef SYS_unlink
-	{ "unlink", SYS_unlink, P1(0), SCF_FILE, { "path" } },
+	{ SC("unlink", SYS_unlink, P1(0), SCF_FILE),
+	  .args = { A_PATH("path") } },
 #endif
-	{ "unlinkat", SYS_unlinkat, P1(1) | DIRFD(0), SCF_FILE, { "dirfd", "name", "flags" } },
+	{ SC("unlinkat", SYS_unlinkat, P1(1) | DIRFD(0), SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_FLAGS("flags", at) } },
 #ifdef SYS_mkdir
-	{ "mkdir", SYS_mkdir, P1(0), SCF_FILE, { "path", "mode" } },
+	{ SC("mkdir", SYS_mkdir, P1(0), SCF_FILE),
+	  .args = { A_PATH("path"), A_OCT("mode") } },
 #endif
-	{ "mkdirat", SYS_mkdirat, P1(1) | DIRFD(0), SCF_FILE, { "dirfd", "path", "mode" } },
+	{ SC("mkdirat", SYS_mkdirat, P1(1) | DIRFD(0), SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("path"), A_OCT("mode") } },
 #ifdef SYS_rmdir
-	{ "rmdir", SYS_rmdir, P1(0), SCF_FILE, { "path" } },
+	{ SC("rmdir", SYS_rmdir, P1(0), SCF_FILE),
+	  .args = { A_PATH("path") } },
 #endif
 #ifdef SYS_chmod
-	{ "chmod", SYS_chmod, P1(0), SCF_FILE, { "filename", "mode" } },
+	{ SC("chmod", SYS_chmod, P1(0), SCF_FILE),
+	  .args = { A_PATH("filename"), A_MODE("mode") } },
 #endif
-	{ "fchmod", SYS_fchmod, FD_ARG0, SCF_FILE, { "fd", "mode" } },
-	{ "truncate", SYS_truncate, P1(0), SCF_FILE, { "path", "length" } },
-	{ "ftruncate", SYS_ftruncate, FD_ARG0, SCF_FILE, { "fd", "length" } },
-	{ "fchmodat", SYS_fchmodat, P1(1) | DIRFD(0), SCF_FILE, { "dirfd", "filename", "mode" } },
+	{ SC("fchmod", SYS_fchmod, FD_ARG0, SCF_FILE),
+	  .args = { A_INT("fd"), A_MODE("mode") } },
+	{ SC("truncate", SYS_truncate, P1(0), SCF_FILE),
+	  .args = { A_PATH("path"), A_NUM("length") } },
+	{ SC("ftruncate", SYS_ftruncate, FD_ARG0, SCF_FILE),
+	  .args = { A_INT("fd"), A_NUM("length") } },
+	{ SC("fchmodat", SYS_fchmodat, P1(1) | DIRFD(0), SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("filename"), A_MODE("mode") } },
 #ifdef SYS_link
-	{ "link", SYS_link, P1(0) | P2(1), SCF_FILE, { "oldpath", "newpath" } },
+	{ SC("link", SYS_link, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("oldpath"), A_PATH("newpath") } },
 #endif
-	{ "linkat", SYS_linkat, P1(1) | DIRFD(0) | P2(3), SCF_FILE,
-	  { "olddir", "oldpath", "newdir", "newpath", "flags" } },
+	{ SC("linkat", SYS_linkat, P1(1) | DIRFD(0) | P2(3), SCF_FILE),
+	  .args = { A_DIRFD("olddir"), A_PATH("oldpath"), A_DIRFD("newdir"), A_PATH("newpath"),
+	    A_FLAGS("flags", at) } },
 #ifdef SYS_symlink
-	{ "symlink", SYS_symlink, P1(0) | P2(1), SCF_FILE, { "target", "linkpath" } },
+	{ SC("symlink", SYS_symlink, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_TEXT("target"), A_PATH("linkpath") } },
 #endif
-	{ "symlinkat", SYS_symlinkat, P1(0) | P2(2), SCF_FILE, { "target", "linkdirfd", "linkpath" } },
-	{ "memfd_create", SYS_memfd_create, P1(0) | FD_RET, SCF_FILE, { "name", "flags" } },
-	{ "dup", SYS_dup, FD_ARG0, SCF_FD, { "oldfd" } },
+	{ SC("symlinkat", SYS_symlinkat, P1(0) | P2(2), SCF_FILE),
+	  .args = { A_TEXT("target"), A_DIRFD("linkdirfd"), A_PATH("linkpath") } },
+	{ SC("memfd_create", SYS_memfd_create, P1(0) | FD_RET, SCF_FILE),
+	  .args = { A_TEXT("name"), A_FLAGS("flags", memfd) }, .fd = FDE_MEMFD },
+	{ SC("dup", SYS_dup, FD_ARG0, SCF_FD),
+	  .args = { A_INT("oldfd") }, .fd = FDE_DUP },
 #ifdef SYS_dup2
-	{ "dup2", SYS_dup2, FD_ARG0, SCF_FD, { "oldfd", "newfd" } },
+	{ SC("dup2", SYS_dup2, FD_ARG0, SCF_FD),
+	  .args = { A_INT("oldfd"), A_INT("newfd") }, .fd = FDE_DUP },
 #endif
-	{ "dup3", SYS_dup3, FD_ARG0, SCF_FD, { "oldfd", "newfd", "flags" } },
+	{ SC("dup3", SYS_dup3, FD_ARG0, SCF_FD),
+	  .args = { A_INT("oldfd"), A_INT("newfd"), A_FLAGS("flags", fdflag) }, .fd = FDE_DUP },
 	/* By sys_exit the fd is gone: nothing to resolve, the fd table knows it. */
-	{ "close", SYS_close, PLAIN, SCF_FD, { "fd" } },
-	{ "fcntl", SYS_fcntl, FD_ARG0, SCF_FD, { "fd", "cmd", "arg" } },
+	{ SC("close", SYS_close, PLAIN, SCF_FD),
+	  .args = { A_INT("fd") }, .fd = FDE_CLOSE },
+	{ SC("fcntl", SYS_fcntl, FD_ARG0, SCF_FD),
+	  .args = { A_INT("fd"), A_NUM("cmd"), A_NUM("arg") }, .fd = FDE_FCNTL },
 #ifdef SYS_pipe
-	{ "pipe", SYS_pipe, FDS(0), SCF_FD, { "fds" } },
+	{ SC("pipe", SYS_pipe, FDS(0), SCF_FD),
+	  .args = { A_POINTER("fds") }, .fd = FDE_PIPE },
 #endif
-	{ "pipe2", SYS_pipe2, FDS(0), SCF_FD, { "fds", "flags" } },
-	{ "socketpair", SYS_socketpair, FDS(3), SCF_FD, { "domain", "type", "proto", "fds" } },
+	{ SC("pipe2", SYS_pipe2, FDS(0), SCF_FD),
+	  .args = { A_POINTER("fds"), A_HEX("flags") }, .fd = FDE_PIPE },
+	{ SC("socketpair", SYS_socketpair, FDS(3), SCF_FD),
+	  .args = { A_ENUM("domain", af), A_NUM("type"), A_NUM("proto"), A_POINTER("fds") },
+	  .fd = FDE_PIPE },
 	/* fds of anonymous inodes: the fd table follows them (fd.type event, ...). */
-	{ "eventfd2", SYS_eventfd2, FD_RET, SCF_FD, { "initval", "flags" } },
-	{ "epoll_create1", SYS_epoll_create1, FD_RET, SCF_FD, { "flags" } },
-	{ "inotify_init1", SYS_inotify_init1, FD_RET, SCF_FD, { "flags" } },
-	{ "signalfd4", SYS_signalfd4, FD_RET, SCF_FD, { "fd", "mask", "sizemask", "flags" } },
-	{ "timerfd_create", SYS_timerfd_create, FD_RET, SCF_FD, { "clockid", "flags" } },
-	{ "socket", SYS_socket, FD_RET, SCF_NET, { "domain", "type", "proto" } },
-	{ "connect", SYS_connect, FD_ARG0 | ADDR(1, 2), SCF_NET, { "fd", "addr", "addrlen" } },
-	{ "accept", SYS_accept, FD_RET, SCF_NET, { "fd", "addr", "addrlen" } },
-	{ "accept4", SYS_accept4, FD_RET, SCF_NET, { "fd", "addr", "addrlen", "flags" } },
-	{ "bind", SYS_bind, FD_ARG0 | ADDR(1, 2), SCF_NET, { "fd", "addr", "addrlen" } },
-	{ "listen", SYS_listen, FD_ARG0, SCF_NET, { "fd", "backlog" } },
-	{ "sendto", SYS_sendto, FD_ARG0 | ADDR(4, 5), SCF_NET,
-	  { "fd", "data", "size", "flags", "addr", "addrlen" } },
-	{ "sendmsg", SYS_sendmsg, FD_ARG0, SCF_NET, { "fd", "msg", "flags" } },
-	{ "setuid", SYS_setuid, PLAIN, SCF_PRIV, { "uid" } },
-	{ "setgid", SYS_setgid, PLAIN, SCF_PRIV, { "gid" } },
-	{ "setreuid", SYS_setreuid, PLAIN, SCF_PRIV, { "ruid", "euid" } },
-	{ "setregid", SYS_setregid, PLAIN, SCF_PRIV, { "rgid", "egid" } },
-	{ "setresuid", SYS_setresuid, PLAIN, SCF_PRIV, { "ruid", "euid", "suid" } },
-	{ "setresgid", SYS_setresgid, PLAIN, SCF_PRIV, { "rgid", "egid", "sgid" } },
-	{ "capset", SYS_capset, PLAIN, SCF_PRIV, { "hdrp", "datap" } },
-	{ "ptrace", SYS_ptrace, PLAIN, SCF_PRIV, { "request", "pid", "addr", "data" } },
-	{ "process_vm_readv", SYS_process_vm_readv, PLAIN, SCF_PRIV, { "pid" } },
-	{ "process_vm_writev", SYS_process_vm_writev, PLAIN, SCF_PRIV, { "pid" } },
-	{ "mount", SYS_mount, P1(1) | P2(0), SCF_PRIV, { "dev", "dir", "type", "flags", "data" } },
-	{ "umount2", SYS_umount2, P1(0), SCF_PRIV, { "name", "flags" } },
-	{ "init_module", SYS_init_module, PLAIN, SCF_PRIV, { "img", "length", "uargs" } },
-	{ "finit_module", SYS_finit_module, FD_ARG0, SCF_PRIV, { "fd", "uargs", "flags" } },
-	{ "delete_module", SYS_delete_module, P1(0), SCF_PRIV, { "name", "flags" } },
-	{ "bpf", SYS_bpf, PLAIN, SCF_PRIV, { "cmd", "attr", "size" } },
-	{ "unshare", SYS_unshare, PLAIN, SCF_PRIV, { "flags" } },
-	{ "setns", SYS_setns, FD_ARG0, SCF_PRIV, { "fd", "nstype" } },
-	{ "chroot", SYS_chroot, P1(0), SCF_PRIV, { "path" } },
-	{ "pivot_root", SYS_pivot_root, P1(0) | P2(1), SCF_PRIV, { "new_root", "put_old" } },
-	{ "userfaultfd", SYS_userfaultfd, PLAIN, SCF_PRIV, { "flags" } },
-	{ "execveat", SYS_execveat, P1(1) | DIRFD(0), SCF_PROCESS,
-	  { "dirfd", "pathname", "argv", "envp", "flags" } },
-	{ "kill", SYS_kill, PLAIN, SCF_PROCESS, { "pid", "sig" } },
-	{ "tkill", SYS_tkill, PLAIN, SCF_PROCESS, { "tid", "sig" } },
-	{ "tgkill", SYS_tgkill, PLAIN, SCF_PROCESS, { "pid", "tid", "sig" } },
+	{ SC("eventfd2", SYS_eventfd2, FD_RET, SCF_FD),
+	  .args = { A_NUM("initval"), A_HEX("flags") }, .fd = FDE_EVENTFD },
+	{ SC("epoll_create1", SYS_epoll_create1, FD_RET, SCF_FD),
+	  .args = { A_HEX("flags") }, .fd = FDE_EVENTPOLL },
+	{ SC("inotify_init1", SYS_inotify_init1, FD_RET, SCF_FD),
+	  .args = { A_HEX("flags") }, .fd = FDE_INOTIFY },
+	{ SC("signalfd4", SYS_signalfd4, FD_RET, SCF_FD),
+	  .args = { A_INT("fd"), A_NUM("mask"), A_NUM("sizemask"), A_HEX("flags") }, .fd = FDE_SIGNALFD },
+	{ SC("timerfd_create", SYS_timerfd_create, FD_RET, SCF_FD),
+	  .args = { A_NUM("clockid"), A_HEX("flags") }, .fd = FDE_TIMERFD },
+	{ SC("socket", SYS_socket, FD_RET, SCF_NET),
+	  .args = { A_ENUM("domain", af), A_NUM("type"), A_NUM("proto") }, .fd = FDE_SOCKET },
+	{ SC("connect", SYS_connect, FD_ARG0 | ADDR(1, 2), SCF_NET),
+	  .args = { A_INT("fd"), A_SOCKADDR("addr"), A_NUM("addrlen") }, .fd = FDE_CONNECT },
+	{ SC("accept", SYS_accept, FD_RET, SCF_NET),
+	  .args = { A_INT("fd"), A_POINTER("addr"), A_POINTER("addrlen") }, .fd = FDE_ACCEPT },
+	{ SC("accept4", SYS_accept4, FD_RET, SCF_NET),
+	  .args = { A_INT("fd"), A_POINTER("addr"), A_POINTER("addrlen"), A_FLAGS("flags", fdflag) },
+	  .fd = FDE_ACCEPT },
+	{ SC("bind", SYS_bind, FD_ARG0 | ADDR(1, 2), SCF_NET),
+	  .args = { A_INT("fd"), A_SOCKADDR("addr"), A_NUM("addrlen") }, .fd = FDE_BIND },
+	{ SC("listen", SYS_listen, FD_ARG0, SCF_NET),
+	  .args = { A_INT("fd"), A_INT("backlog") }, .fd = FDE_LISTEN },
+	{ SC("sendto", SYS_sendto, FD_ARG0 | ADDR(4, 5), SCF_NET),
+	  .args = { A_INT("fd"), A_POINTER("data"), A_NUM("size"), A_HEX("flags"), A_SOCKADDR("addr"),
+	    A_NUM("addrlen") },
+	  .traits = SCT_SEND },
+	{ SC("sendmsg", SYS_sendmsg, FD_ARG0, SCF_NET),
+	  .args = { A_INT("fd"), A_POINTER("msg"), A_HEX("flags") }, .traits = SCT_SEND },
+	{ SC("setuid", SYS_setuid, PLAIN, SCF_PRIV),
+	  .args = { A_UID("uid") } },
+	{ SC("setgid", SYS_setgid, PLAIN, SCF_PRIV),
+	  .args = { A_GID("gid") } },
+	{ SC("setreuid", SYS_setreuid, PLAIN, SCF_PRIV),
+	  .args = { A_UID("ruid"), A_UID("euid") } },
+	{ SC("setregid", SYS_setregid, PLAIN, SCF_PRIV),
+	  .args = { A_GID("rgid"), A_GID("egid") } },
+	{ SC("setresuid", SYS_setresuid, PLAIN, SCF_PRIV),
+	  .args = { A_UID("ruid"), A_UID("euid"), A_UID("suid") } },
+	{ SC("setresgid", SYS_setresgid, PLAIN, SCF_PRIV),
+	  .args = { A_GID("rgid"), A_GID("egid"), A_GID("sgid") } },
+	{ SC("capset", SYS_capset, PLAIN, SCF_PRIV),
+	  .args = { A_POINTER("hdrp"), A_POINTER("datap") } },
+	{ SC("ptrace", SYS_ptrace, PLAIN, SCF_PRIV),
+	  .args = { A_ENUM("request", ptrace), A_INT("pid"), A_HEX("addr"), A_HEX("data") } },
+	{ SC("process_vm_readv", SYS_process_vm_readv, PLAIN, SCF_PRIV),
+	  .args = { A_INT("pid") } },
+	{ SC("process_vm_writev", SYS_process_vm_writev, PLAIN, SCF_PRIV),
+	  .args = { A_INT("pid") } },
+	{ SC("mount", SYS_mount, P1(1) | P2(0), SCF_PRIV),
+	  .args = { A_TEXT("dev"), A_PATH("dir"), A_POINTER("type"), A_FLAGS("flags", mount),
+	    A_POINTER("data") } },
+	{ SC("umount2", SYS_umount2, P1(0), SCF_PRIV),
+	  .args = { A_PATH("name"), A_FLAGS("flags", umount) } },
+	{ SC("init_module", SYS_init_module, PLAIN, SCF_PRIV),
+	  .args = { A_POINTER("img"), A_NUM("length"), A_POINTER("uargs") } },
+	{ SC("finit_module", SYS_finit_module, FD_ARG0, SCF_PRIV),
+	  .args = { A_INT("fd"), A_POINTER("uargs"), A_FLAGS("flags", finit) } },
+	{ SC("delete_module", SYS_delete_module, P1(0), SCF_PRIV),
+	  .args = { A_TEXT("name"), A_HEX("flags") } },
+	{ SC("bpf", SYS_bpf, PLAIN, SCF_PRIV),
+	  .args = { A_ENUM("cmd", bpf_cmd), A_POINTER("attr"), A_NUM("size") } },
+	{ SC("unshare", SYS_unshare, PLAIN, SCF_PRIV),
+	  .args = { A_FLAGS("flags", clone) } },
+	{ SC("setns", SYS_setns, FD_ARG0, SCF_PRIV),
+	  .args = { A_INT("fd"), A_FLAGS("nstype", clone) } },
+	{ SC("chroot", SYS_chroot, P1(0), SCF_PRIV),
+	  .args = { A_PATH("path") } },
+	{ SC("pivot_root", SYS_pivot_root, P1(0) | P2(1), SCF_PRIV),
+	  .args = { A_PATH("new_root"), A_PATH("put_old") } },
+	{ SC("userfaultfd", SYS_userfaultfd, PLAIN, SCF_PRIV),
+	  .args = { A_FLAGS("flags", fdflag) } },
+	{ SC("execveat", SYS_execveat, P1(1) | DIRFD(0), SCF_PROCESS),
+	  .args = { A_DIRFD("dirfd"), A_PATH("pathname"), A_POINTER("argv"), A_POINTER("envp"),
+	    A_FLAGS("flags", at) },
+	  .traits = SCT_EXEC },
+	{ SC("kill", SYS_kill, PLAIN, SCF_PROCESS),
+	  .args = { A_INT("pid"), A_SIGNAL("sig") } },
+	{ SC("tkill", SYS_tkill, PLAIN, SCF_PROCESS),
+	  .args = { A_INT("tid"), A_SIGNAL("sig") } },
+	{ SC("tgkill", SYS_tgkill, PLAIN, SCF_PROCESS),
+	  .args = { A_INT("pid"), A_INT("tid"), A_SIGNAL("sig") } },
 };
 
 _Static_assert(sizeof(table) / sizeof(table[0]) < EV_SYSCALL_NR_MAX, "table fits the map");
@@ -140,18 +240,21 @@ static const struct syscall_desc *scan_nr(uint32_t nr)
 	return NULL;
 }
 
+static const struct syscall_desc *by_nr[EV_SYSCALL_NR_MAX];
+static pthread_once_t by_nr_once = PTHREAD_ONCE_INIT;
+
+static void index_by_nr(void)
+{
+	for (size_t i = 0; i < syscall_count(); i++)
+		if (table[i].nr < EV_SYSCALL_NR_MAX)
+			by_nr[table[i].nr] = &table[i];
+}
+
+/* The event thread and the fanotify guard's thread both look syscalls up:
+ * the index is built once, under pthread_once. */
 const struct syscall_desc *syscall_by_nr(uint32_t nr)
 {
-	static const struct syscall_desc *by_nr[EV_SYSCALL_NR_MAX];
-	static int ready;
-	size_t i;
-
-	if (!ready) {
-		for (i = 0; i < syscall_count(); i++)
-			if (table[i].nr < EV_SYSCALL_NR_MAX)
-				by_nr[table[i].nr] = &table[i];
-		ready = 1;
-	}
+	pthread_once(&by_nr_once, index_by_nr);
 	return nr < EV_SYSCALL_NR_MAX ? by_nr[nr] : scan_nr(nr);
 }
 
@@ -163,4 +266,34 @@ const struct syscall_desc *syscall_by_name(const char *name)
 		if (strcmp(table[i].name, name) == 0)
 			return &table[i];
 	return NULL;
+}
+
+int syscall_arg_index(const struct syscall_desc *sc, const char *name)
+{
+	for (int i = 0; i < 6; i++)
+		if (sc->args[i].name && strcmp(sc->args[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static const struct syscall_desc *by_name_len(const char *name, size_t len)
+{
+	for (size_t i = 0; i < syscall_count(); i++)
+		if (strlen(table[i].name) == len && !memcmp(table[i].name, name, len))
+			return &table[i];
+	return NULL;
+}
+
+bool syscall_name_is_open(const char *evttype, size_t len)
+{
+	const struct syscall_desc *d = by_name_len(evttype, len);
+
+	return d && d->open != SCO_NONE;
+}
+
+bool syscall_name_is_exec(const char *evttype, size_t len)
+{
+	const struct syscall_desc *d = by_name_len(evttype, len);
+
+	return (len == 6 && !memcmp(evttype, "execve", 6)) || (d && (d->traits & SCT_EXEC));
 }

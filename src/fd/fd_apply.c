@@ -16,58 +16,33 @@
 #define MFD_CLOEXEC_FLAG 1u /* MFD_CLOEXEC of memfd_create(2) */
 #define NET_LINK_FAMILY 16  /* AF_NETLINK */
 
-enum fd_op {
-	OP_NONE = 0,
-	OP_OPEN,
-	OP_MEMFD,
-	OP_SOCKET,
-	OP_ACCEPT,
-	OP_CONNECT,
-	OP_BIND,
-	OP_LISTEN,
-	OP_DUP,
-	OP_FCNTL,
-	OP_CLOSE,
-	OP_PIPE,
-	OP_ANON, /* a new fd of an anonymous inode: its type is the syscall's */
-};
+/* SOCK_CLOEXEC of socket, socketpair and accept4 is O_CLOEXEC on Linux. */
+_Static_assert(SOCK_CLOEXEC == O_CLOEXEC, "one close-on-exec bit");
 
-static const struct {
-	const char *name;
-	enum fd_op op;
-	enum fd_type type; /* OP_ANON */
-} followed[] = {
-	{ "open", OP_OPEN, 0 },      { "openat", OP_OPEN, 0 },      { "openat2", OP_OPEN, 0 },
-	{ "creat", OP_OPEN, 0 },     { "memfd_create", OP_MEMFD, 0 }, { "socket", OP_SOCKET, 0 },
-	{ "accept", OP_ACCEPT, 0 },  { "accept4", OP_ACCEPT, 0 },   { "connect", OP_CONNECT, 0 },
-	{ "bind", OP_BIND, 0 },      { "listen", OP_LISTEN, 0 },    { "dup", OP_DUP, 0 },
-	{ "dup2", OP_DUP, 0 },       { "dup3", OP_DUP, 0 },         { "fcntl", OP_FCNTL, 0 },
-	{ "close", OP_CLOSE, 0 },    { "pipe", OP_PIPE, 0 },        { "pipe2", OP_PIPE, 0 },
-	{ "socketpair", OP_PIPE, 0 },
-	{ "eventfd2", OP_ANON, FD_T_EVENTFD },     { "epoll_create1", OP_ANON, FD_T_EVENTPOLL },
-	{ "inotify_init1", OP_ANON, FD_T_INOTIFY }, { "signalfd4", OP_ANON, FD_T_SIGNALFD },
-	{ "timerfd_create", OP_ANON, FD_T_TIMERFD },
-};
-
-bool fd_table_follows(const char *syscall_name)
+bool fd_table_follows(const struct syscall_desc *sc)
 {
-	for (size_t i = 0; i < sizeof(followed) / sizeof(followed[0]); i++)
-		if (!strcmp(followed[i].name, syscall_name))
-			return true;
-	return false;
+	return sc->fd != FDE_NONE;
 }
 
-void fd_ops_init(struct fd_table *t)
+/* The type of an anonymous inode's fd, from its syscall's effect. */
+static enum fd_type anon_type(const struct syscall_desc *sc)
 {
-	for (size_t i = 0; i < syscall_count(); i++) {
-		const struct syscall_desc *d = syscall_at(i);
-
-		for (size_t j = 0; j < sizeof(followed) / sizeof(followed[0]); j++)
-			if (d->nr < EV_SYSCALL_NR_MAX && !strcmp(followed[j].name, d->name)) {
-				t->op_by_nr[d->nr] = (uint8_t)followed[j].op;
-				t->anon_type_by_nr[d->nr] = (uint8_t)followed[j].type;
-			}
+	switch (sc->fd) {
+	case FDE_EVENTFD: return FD_T_EVENTFD;
+	case FDE_EVENTPOLL: return FD_T_EVENTPOLL;
+	case FDE_INOTIFY: return FD_T_INOTIFY;
+	case FDE_SIGNALFD: return FD_T_SIGNALFD;
+	case FDE_TIMERFD: return FD_T_TIMERFD;
+	default: return FD_T_UNKNOWN;
 	}
+}
+
+/* Is the call's `flags` argument (none: false) asking for close-on-exec? */
+static bool flags_cloexec(const struct syscall_desc *sc, const uint64_t *a)
+{
+	int fi = syscall_arg_index(sc, "flags");
+
+	return fi >= 0 && (a[fi] & O_CLOEXEC);
 }
 
 /* ---- what an fd is ---- */
@@ -132,23 +107,21 @@ static void set_sock(struct fd_entry *e, const struct ev_sock *s)
 	e->type = (uint8_t)sock_type(s);
 }
 
-/* Open flags of an open-family call; false when unknown (openat2). */
+/* Open flags of an open-family call, as its row says they are known; false
+ * when unknown (openat2's are in a struct open_how). */
 static bool open_flags(const struct event *ev, uint64_t *flags)
 {
-	const char *n = ev->sc->name;
+	const struct syscall_desc *sc = ev->sc;
 
-	if (!strcmp(n, "creat")) {
+	if (sc->open == SCO_CREAT) {
 		*flags = O_CREAT | O_WRONLY | O_TRUNC;
 		return true;
 	}
-	if (!strcmp(n, "open")) {
-		*flags = ev->sc_args[1];
-		return true;
-	}
-	if (!strcmp(n, "openat")) {
-		*flags = ev->sc_args[2];
-		return true;
-	}
+	for (int i = 0; sc->open == SCO_FLAGS && i < 6; i++)
+		if (sc->args[i].kind == SA_OPEN) {
+			*flags = ev->sc_args[i];
+			return true;
+		}
 	return false;
 }
 
@@ -287,47 +260,45 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 	const uint64_t *a = ev->sc_args;
 	int64_t res = ev->res;
 	uint64_t flags = 0;
-	enum fd_op op;
 	bool ok;
 
 	if (!sc || !a)
 		return;
-	op = sc->nr < EV_SYSCALL_NR_MAX ? (enum fd_op)t->op_by_nr[sc->nr] : OP_NONE;
-	switch (op) {
-	case OP_OPEN:
+	switch ((enum sc_fd_effect)sc->fd) {
+	case FDE_OPEN:
 		if (res < 0)
 			return;
 		ok = open_flags(ev, &flags);
 		new_fd(t, ev, (int32_t)res, name_type(ev->path, (uint32_t)flags), (uint32_t)flags,
 		       ok && (flags & O_CLOEXEC), FD_ROLE_UNKNOWN);
 		return;
-	case OP_MEMFD:
+	case FDE_MEMFD:
 		if (res >= 0)
 			new_fd(t, ev, (int32_t)res, FD_T_MEMFD, O_RDWR, a[1] & MFD_CLOEXEC_FLAG,
 			       FD_ROLE_UNKNOWN);
 		return;
-	case OP_SOCKET:
+	case FDE_SOCKET:
 		if (res >= 0)
 			new_fd(t, ev, (int32_t)res, FD_T_UNKNOWN, O_RDWR, a[1] & SOCK_CLOEXEC,
 			       FD_ROLE_UNKNOWN);
 		return;
-	case OP_ACCEPT:
+	case FDE_ACCEPT:
 		if (res >= 0)
-			new_fd(t, ev, (int32_t)res, FD_T_UNKNOWN, O_RDWR,
-			       !strcmp(sc->name, "accept4") && (a[3] & SOCK_CLOEXEC), FD_ROLE_SERVER);
+			new_fd(t, ev, (int32_t)res, FD_T_UNKNOWN, O_RDWR, flags_cloexec(sc, a),
+			       FD_ROLE_SERVER);
 		return;
-	case OP_CONNECT:
+	case FDE_CONNECT:
 		/* A non-blocking connect has its peer already: EINPROGRESS counts. */
 		sock_update(t, ev, (int32_t)a[0], FD_ROLE_CLIENT, res == 0 || res == -EINPROGRESS);
 		return;
-	case OP_BIND:
-	case OP_LISTEN:
+	case FDE_BIND:
+	case FDE_LISTEN:
 		sock_update(t, ev, (int32_t)a[0], FD_ROLE_SERVER, res == 0);
 		return;
-	case OP_DUP:
-		dup_fd(t, ev, (int32_t)a[0], res, !strcmp(sc->name, "dup3") && (a[2] & O_CLOEXEC));
+	case FDE_DUP:
+		dup_fd(t, ev, (int32_t)a[0], res, flags_cloexec(sc, a));
 		return;
-	case OP_FCNTL:
+	case FDE_FCNTL:
 		if (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) {
 			dup_fd(t, ev, (int32_t)a[0], res, a[1] == F_DUPFD_CLOEXEC);
 			return;
@@ -340,15 +311,15 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 		}
 		sock_update(t, ev, (int32_t)a[0], 0, false);
 		return;
-	case OP_CLOSE:
+	case FDE_CLOSE:
 		close_fd(t, ev, (int32_t)a[0]);
 		return;
-	case OP_PIPE:
+	case FDE_PIPE:
 		if (res == 0 && ev->uaddr_len == 8) {
 			int32_t fds[2];
-			bool pair = !strcmp(sc->name, "socketpair");
-			bool cloexec = pair ? a[1] & SOCK_CLOEXEC
-					    : !strcmp(sc->name, "pipe2") && (a[1] & O_CLOEXEC);
+			/* socketpair(domain, type, proto, fds): sockets, close-on-exec in type. */
+			bool pair = syscall_arg_index(sc, "domain") == 0;
+			bool cloexec = pair ? a[1] & SOCK_CLOEXEC : flags_cloexec(sc, a);
 			/* A socketpair's ends: connected sockets of the family asked for. */
 			struct ev_sock s = { .family = (uint16_t)a[0], .type = (uint16_t)(a[1] & 0xf),
 					     .protocol = (uint16_t)a[2] };
@@ -366,23 +337,22 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 			ev->fd = NULL; /* two fds: the event is about neither alone */
 		}
 		return;
-	case OP_ANON: {
+	case FDE_EVENTFD:
+	case FDE_EVENTPOLL:
+	case FDE_INOTIFY:
+	case FDE_SIGNALFD:
+	case FDE_TIMERFD: {
 		/* Their CLOEXEC flags (EFD_, EPOLL_, IN_, SFD_, TFD_) are O_CLOEXEC. */
-		int fl = -1;
-
-		for (int i = 0; i < 6 && fl < 0; i++)
-			if (sc->arg_names[i] && !strcmp(sc->arg_names[i], "flags"))
-				fl = i;
 		if (res >= 0) {
 			/* Its kernel path is no name: the type says what it is. */
 			ev->path[0] = '\0';
-			new_fd(t, ev, (int32_t)res, (enum fd_type)t->anon_type_by_nr[sc->nr], O_RDWR,
-			       fl >= 0 && (a[fl] & O_CLOEXEC), FD_ROLE_UNKNOWN);
+			new_fd(t, ev, (int32_t)res, anon_type(sc), O_RDWR, flags_cloexec(sc, a),
+			       FD_ROLE_UNKNOWN);
 			ev->fd_from_table = ev->fd != NULL;
 		}
 		return;
 	}
-	case OP_NONE:
+	case FDE_NONE:
 		/* Any other call that takes an fd (sendto, fchmod, ...). */
 		if (sc->spec & SC_FD_ARG0)
 			sock_update(t, ev, (int32_t)a[0], 0, false);
@@ -394,7 +364,7 @@ static void apply_syscall(struct fd_table *t, struct event *ev)
 static void apply_snapshot(struct fd_table *t, struct event *ev)
 {
 	const uint64_t *a = ev->sc_args;
-	const char *n = ev->sc ? ev->sc->name : "";
+	uint8_t effect = ev->sc ? ev->sc->fd : FDE_NONE;
 	uint32_t flags = 0;
 	enum fd_type type;
 	bool cloexec;
@@ -402,16 +372,17 @@ static void apply_snapshot(struct fd_table *t, struct event *ev)
 
 	if (!a || ev->res < 0 || ev->res > INT32_MAX)
 		return;
-	if (!strcmp(n, "socket")) {
+	/* The decoder names a snapshot's fd by the syscall that would make it. */
+	if (effect == FDE_SOCKET) {
 		type = FD_T_UNKNOWN;
 		cloexec = a[1] & SOCK_CLOEXEC;
 		if (a[3])
 			role = FD_ROLE_SERVER;
-	} else if (!strcmp(n, "pipe2")) {
+	} else if (effect == FDE_PIPE) {
 		flags = (uint32_t)a[1];
 		type = FD_T_PIPE;
 		cloexec = flags & O_CLOEXEC;
-	} else if (!strcmp(n, "memfd_create")) {
+	} else if (effect == FDE_MEMFD) {
 		type = FD_T_MEMFD;
 		cloexec = a[1] & MFD_CLOEXEC_FLAG;
 	} else {

@@ -20,8 +20,6 @@ struct fd_table {
 	struct fd_proc **buckets; /* FD_TABLE_PROCS of them */
 	struct fd_proc lru;       /* sentinel of the recency list */
 	struct fd_entry closed;   /* what the last close removed (ev->fd of it) */
-	uint8_t op_by_nr[EV_SYSCALL_NR_MAX];
-	uint8_t anon_type_by_nr[EV_SYSCALL_NR_MAX]; /* OP_ANON: enum fd_type */
 	size_t procs, entries, bytes;
 	uint64_t proc_evictions, fds_untracked, misses, alloc_failures;
 };
@@ -45,7 +43,5 @@ struct fd_entry *fd_entry_find(const struct fd_proc *p, int32_t num);
 struct fd_entry *fd_entry_put(struct fd_table *t, uint32_t pid, int32_t num);
 void fd_entry_remove(struct fd_table *t, struct fd_proc *p, struct fd_entry *e);
 
-/* Fills op_by_nr and anon_type_by_nr from the syscall table (fd_apply.c). */
-void fd_ops_init(struct fd_table *t);
 
 #endif

@@ -279,7 +279,6 @@ int fd_table_new(struct fd_table **out)
 	}
 	t->lru.lru_next = t->lru.lru_prev = &t->lru;
 	t->bytes = sizeof(*t) + FD_TABLE_PROCS * sizeof(*t->buckets);
-	fd_ops_init(t);
 	*out = t;
 	return 0;
 }

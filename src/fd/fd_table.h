@@ -103,9 +103,11 @@ void fd_table_free(struct fd_table *t);
  */
 void fd_table_apply(struct fd_table *t, struct event *ev);
 
-/* The syscalls (by Falco name) whose events keep the table: the sensor must
- * report all of them while the table is on, or it goes stale. */
-bool fd_table_follows(const char *syscall_name);
+/* The syscalls whose events keep the table (those with an fd effect in their
+ * row): the sensor must report all of them while the table is on, or it
+ * goes stale. */
+struct syscall_desc;
+bool fd_table_follows(const struct syscall_desc *sc);
 
 const struct fd_entry *fd_table_get(const struct fd_table *t, uint32_t pid, int32_t fd);
 /* Number of fds known for a process; 0 when it has no table. */

@@ -172,7 +172,7 @@ static int listener_start(struct metrics_http *h, struct listener *l, const char
 		return -ENOMEM;
 	}
 	l->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, l,
+		MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, l,
 		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)HTTP_PER_CLIENT_MAX, MHD_OPTION_CONNECTION_TIMEOUT,

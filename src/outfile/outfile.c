@@ -27,6 +27,14 @@
 /* An existing file removed between the two opens: try again, a few times. */
 #define OPEN_TRIES 4
 
+static bool starts_with_any(const char *start, size_t len, const char *const *starts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
+			return true;
+	return false;
+}
+
 /* `palisade audit -o`: a report in one of its three formats (docs/audit.md),
  * each recognised by how it starts. */
 static bool is_audit_report(const char *start, size_t len)
@@ -38,12 +46,20 @@ static bool is_audit_report(const char *start, size_t len)
 		"0 findings on ",                                         /* text, clean */
 		"note: ",                                                 /* text, clean */
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		if (len >= strlen(starts[i]) && memcmp(start, starts[i], strlen(starts[i])) == 0)
-			return true;
-	return false;
+	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
+}
+
+/* `palisade image keygen`: a PEM key, as cosign and palisade write them. */
+static bool is_key_pem(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----",
+		"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----",
+		"-----BEGIN PUBLIC KEY-----",
+	};
+
+	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
 }
 
 /* Whether the first line of a JSON lines file is an object with these keys. */
@@ -96,6 +112,7 @@ static const struct kind_desc {
 	[OUTFILE_AUDIT] = { "a palisade audit log", NULL, { "seq", "prev", "record" }, NULL },
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
+	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
 	[OUTFILE_FIMDB] = { "a palisade FIM database", "palisade-fim 1\n", { NULL }, NULL },
 };
 

@@ -2,7 +2,7 @@
  * outfile/: every file the agent writes as root is opened here (and the
  * secret files it reads: secret.c): recordings,
  * event streams, alert files (and their rotation), the audit log, the spool,
- * and the reports of `palisade audit -o`.
+ * the reports of `palisade audit -o` and the keys of `palisade image keygen`.
  * The agent runs as root and operators name these files in shared places
  * (/tmp, /var/tmp), where another user can plant a link: a link there must
  * never make root truncate or append to a file it points at. So:
@@ -28,6 +28,8 @@
  *   audit      its first line is a JSON object with "seq", "prev", "record"
  *   spool      starts with the spool record magic "PSP1"
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
+ *   key        a PEM cosign key: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"
+ *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
  *   fimdb      starts with "palisade-fim 1\n" (fim/fim_db.c)
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
@@ -46,6 +48,7 @@ enum outfile_kind {
 	OUTFILE_AUDIT,
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
+	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
 	OUTFILE_FIMDB,  /* palisade fim: the baseline database */
 };
 

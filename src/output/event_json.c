@@ -9,18 +9,6 @@
 #include "output/event_json.h"
 #include "proc/proc.h"
 
-static const struct {
-	uint64_t flag;
-	const char *name;
-} clone_flag_names[] = {
-	{ 0x00000100, "CLONE_VM" },	  { 0x00000200, "CLONE_FS" },
-	{ 0x00000400, "CLONE_FILES" },	  { 0x00000800, "CLONE_SIGHAND" },
-	{ 0x00008000, "CLONE_PARENT" },
-	{ 0x00020000, "CLONE_NEWNS" },	  { 0x02000000, "CLONE_NEWCGROUP" },
-	{ 0x04000000, "CLONE_NEWUTS" },	  { 0x08000000, "CLONE_NEWIPC" },
-	{ 0x10000000, "CLONE_NEWUSER" },  { 0x20000000, "CLONE_NEWPID" },
-	{ 0x40000000, "CLONE_NEWNET" },
-};
 
 static void write_args(struct jw *w, const char *key, const char *args, uint32_t len)
 {
@@ -212,8 +200,8 @@ static void write_syscall(struct jw *w, const struct event *ev)
 		jw_str(w, "error", err);
 	jw_object_begin(w, "args");
 	for (i = 0; i < 6; i++)
-		if (ev->sc->arg_names[i] && ev->sc->arg_names[i][0])
-			jw_u64(w, ev->sc->arg_names[i], ev->sc_args[i]);
+		if (ev->sc->args[i].name)
+			jw_u64(w, ev->sc->args[i].name, ev->sc_args[i]);
 	jw_object_end(w);
 	if (ev->path[0])
 		jw_str(w, "path", ev->path);
@@ -262,9 +250,9 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	case EV_FORK:
 		jw_u64(w, "parent_tid", ev->parent_tid);
 		jw_array_begin(w, "clone_flags");
-		for (i = 0; i < sizeof(clone_flag_names) / sizeof(clone_flag_names[0]); i++)
-			if (ev->clone_flags & clone_flag_names[i].flag)
-				jw_str(w, NULL, clone_flag_names[i].name);
+		for (i = 0; i < sc_clone_names.n; i++)
+			if (ev->clone_flags & sc_clone_names.v[i].bit)
+				jw_str(w, NULL, sc_clone_names.v[i].name);
 		jw_array_end(w);
 		break;
 	case EV_SYSCALL:

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event/event.h"
 #include "output/json_writer.h"
 
 static bool reserve(struct jw *w, size_t more)
@@ -160,21 +161,10 @@ void jw_null(struct jw *w, const char *k)
 	put(w, "null", 4);
 }
 
-void format_rfc3339(uint64_t epoch_ns, char *out, size_t size)
-{
-	time_t secs = (time_t)(epoch_ns / 1000000000ull);
-	struct tm tm;
-	char date[24];
-
-	gmtime_r(&secs, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, size, "%s.%09lluZ", date, (unsigned long long)(epoch_ns % 1000000000ull));
-}
-
 void jw_time(struct jw *w, const char *k, uint64_t epoch_ns)
 {
 	char ts[40];
 
-	format_rfc3339(epoch_ns, ts, sizeof(ts));
+	event_time_format(epoch_ns, EVENT_TIME_RFC3339_NS, ts, sizeof(ts));
 	jw_str(w, k, ts);
 }

@@ -33,7 +33,5 @@ void jw_bool(struct jw *w, const char *key, bool val);
 void jw_null(struct jw *w, const char *key);
 /* An RFC 3339 UTC timestamp with nanoseconds, from ns since the epoch. */
 void jw_time(struct jw *w, const char *key, uint64_t epoch_ns);
-/* Formats an RFC 3339 timestamp into out (at least 32 bytes). */
-void format_rfc3339(uint64_t epoch_ns, char *out, size_t size);
 
 #endif

@@ -13,10 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 /* A value the alert has none for: "<NA>", as Falco's output lines write it. */
-#define SINK_NA "<NA>"
+#define SINK_NA ALERT_NA
 
 /* Whether an output's `format` asks for the output lines ("text") rather
  * than the alert JSON (the default, also for NULL). */
@@ -30,7 +31,7 @@ struct sink_record {
 	uint64_t time_ns;             /* wall clock, ns since the epoch */
 	enum rules_priority priority;
 	const char *rule;             /* rule name */
-	const char *source;           /* "syscall", or "palisade" for actions */
+	const char *source;           /* the rule's source: "syscall", ... */
 	const char *output;           /* the formatted output line */
 	const char *hostname;
 	/* As the alert's output_fields: container.id (12 characters, "host"
@@ -40,6 +41,7 @@ struct sink_record {
 	const char *container_name;
 	const char *container_image;
 	uint32_t pid;                 /* host pid of the process, 0 if none */
+	bool acted;                   /* the JSON carries "palisade_action" */
 	const char *json;             /* the Falco-schema JSON line, no newline */
 	size_t json_len;
 };
@@ -178,10 +180,9 @@ struct sink_cfg {
 	struct nats_sink_cfg nats;
 };
 
-/* A shared, immutable record (refcounted); sinks only read it. */
-/* json: the alert's JSON line when the caller already has it (annotated),
- * NULL to make it with rules_alert_to_json(). */
-struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *json);
+/* A shared, immutable record (refcounted); sinks only read it. The alert's
+ * JSON is rendered here, once, for every sink. */
+struct sink_record *sink_record_from_alert(const struct alert *al);
 struct sink_record *sink_record_new(const struct sink_record *fields);
 struct sink_record *sink_record_ref(struct sink_record *r);
 void sink_record_unref(struct sink_record *r);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container/container.h"
 #include "output/sink.h"
 
 struct shared_record {
@@ -70,40 +69,28 @@ struct sink_record *sink_record_new(const struct sink_record *f)
 	return &s->r;
 }
 
-/* The container as the alert's output_fields show it (src/rules/
- * extract_container.c): Falco's 12-character container.id or "host", and
- * "<NA>", as the output line writes it, for a name or image not known. */
-static void container_fields(const struct container_info *c, char id[13], struct sink_record *f)
+struct sink_record *sink_record_from_alert(const struct alert *al)
 {
-	snprintf(id, 13, "%.12s", c ? c->id : "host");
-	f->container_id = id;
-	f->container_name = !c ? "host" : c->name && c->name[0] ? c->name : SINK_NA;
-	f->container_image = c && c->image && c->image[0] ? c->image : SINK_NA;
-}
-
-struct sink_record *sink_record_from_alert(const struct rules_alert *a, const char *given)
-{
-	const struct container_info *c = a->ev ? a->ev->container : NULL;
 	struct sink_record f = { 0 }, *r;
-	char id[13];
-	/* sink_record_new copies the strings: a given line is used as it is. */
-	char *made = given ? NULL : rules_alert_to_json(a);
-	const char *json = given ? given : made;
+	char *json = alert_to_json(al); /* rendered once, shared by every sink */
 
 	if (!json)
 		return NULL;
-	f.time_ns = a->time_ns;
-	f.priority = a->rule->priority;
-	f.rule = a->rule->name;
-	f.source = a->rule->source;
-	f.output = a->output;
-	f.hostname = a->hostname;
-	container_fields(c, id, &f);
-	f.pid = a->ev && a->ev->hdr ? a->ev->hdr->pid : 0;
+	f.time_ns = al->time_ns;
+	f.priority = al->priority;
+	f.rule = al->rule;
+	f.source = al->source;
+	f.output = al->output;
+	f.hostname = al->hostname;
+	f.container_id = al->container_id;
+	f.container_name = al->container_name;
+	f.container_image = al->container_image;
+	f.pid = al->pid;
+	f.acted = al->action != NULL;
 	f.json = json;
 	f.json_len = strlen(json);
 	r = sink_record_new(&f);
-	free(made);
+	free(json);
 	return r;
 }
 

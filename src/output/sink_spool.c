@@ -17,6 +17,9 @@
 
 #define SPOOL_MAGIC 0x31505350u /* "PSP1" */
 #define SPOOL_NSTR 8
+/* In the header's priority: the record carries "palisade_action" (a spool
+ * written before this bit existed has it clear, as its records had none). */
+#define SPOOL_ACTED (1u << 8)
 /* Beyond this a header is garbage, not a record. */
 #define SPOOL_RECORD_MAX (16u << 20)
 
@@ -83,7 +86,8 @@ int sink_spool_append(struct sink_spool *sp, const struct sink_record *r)
 				      r->hostname,     r->container_id,   r->container_name,
 				      r->container_image, r->json };
 	struct spool_header h = { .magic = SPOOL_MAGIC, .time_ns = r->time_ns,
-				  .priority = (uint32_t)r->priority, .pid = r->pid };
+				  .priority = (uint32_t)r->priority | (r->acted ? SPOOL_ACTED : 0),
+				  .pid = r->pid };
 	struct iovec iov[SPOOL_NSTR + 1];
 	uint64_t total;
 	ssize_t n;
@@ -195,7 +199,8 @@ int sink_spool_peek(struct sink_spool *sp, struct sink_record **out)
 		src += h.len[i];
 	}
 	f.time_ns = h.time_ns;
-	f.priority = (enum rules_priority)h.priority;
+	f.priority = (enum rules_priority)(h.priority & ~SPOOL_ACTED);
+	f.acted = (h.priority & SPOOL_ACTED) != 0;
 	f.pid = h.pid;
 	f.json_len = h.len[SPOOL_NSTR - 1];
 	*out = sink_record_new(&f);

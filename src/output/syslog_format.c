@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event/event.h"
 #include "output/syslog_format.h"
 
 int syslog_facility_parse(const char *name, int *facility)
@@ -122,33 +123,14 @@ static void put_param(struct out *o, const char *name, const char *val)
 	put(o, "\"", 1);
 }
 
-/* RFC 3339 local time with microseconds and the numeric offset, e.g.
- * 2026-11-28T23:55:47.123456+01:00 (RFC 5424 6.2.3). */
-static void put_rfc3339_local(struct out *o, uint64_t epoch_ns)
+/* A syslog header's time: RFC 5424 6.2.3 (local, microseconds, offset) or
+ * RFC 3164 4.1.2 ("Mmm dd hh:mm:ss", local). */
+static void put_time(struct out *o, uint64_t epoch_ns, enum event_time_style style)
 {
-	time_t secs = (time_t)(epoch_ns / 1000000000ull);
-	char date[32];
-	struct tm tm;
-	long off;
+	char t[48];
+	size_t n = event_time_format(epoch_ns, style, t, sizeof(t));
 
-	localtime_r(&secs, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	off = tm.tm_gmtoff / 60;
-	putf(o, "%s.%06u%c%02ld:%02ld", date, (unsigned)(epoch_ns % 1000000000ull / 1000),
-	     off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
-}
-
-/* RFC 3164 4.1.2: "Mmm dd hh:mm:ss", local time, day padded with a space. */
-static void put_bsd_time(struct out *o, uint64_t epoch_ns)
-{
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t secs = (time_t)(epoch_ns / 1000000000ull);
-	struct tm tm;
-
-	localtime_r(&secs, &tm);
-	putf(o, "%s %2d %02d:%02d:%02d", months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min,
-	     tm.tm_sec);
+	put(o, t, n < sizeof(t) ? n : sizeof(t) - 1);
 }
 
 /* Appends as much of msg as fits, never splitting a UTF-8 sequence.
@@ -201,17 +183,17 @@ int syslog_format(char *buf, size_t size, const struct syslog_format_opts *opt,
 
 	if (opt->format == SYSLOG_RFC3164) {
 		putf(&o, "<%d>", pri);
-		put_bsd_time(&o, r->time_ns);
+		put_time(&o, r->time_ns, EVENT_TIME_LOCAL_BSD);
 		put(&o, " ", 1);
 		put_hostname(&o, r->hostname);
 		putf(&o, " %s[%d]: ", opt->app_name, (int)opt->procid);
 	} else {
 		putf(&o, "<%d>1 ", pri);
-		put_rfc3339_local(&o, r->time_ns);
+		put_time(&o, r->time_ns, EVENT_TIME_LOCAL_US);
 		put(&o, " ", 1);
 		put_hostname(&o, r->hostname);
 		putf(&o, " %s %d %s [%s", opt->app_name, (int)opt->procid,
-		     strcmp(r->source, "palisade") == 0 ? "action" : "alert",
+		     r->acted ? "action" : "alert",
 		     opt->sd_id ? opt->sd_id : SYSLOG_SD_ID);
 		put_param(&o, "rule", r->rule);
 		put_param(&o, "priority", rules_priority_name(r->priority));

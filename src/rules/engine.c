@@ -705,8 +705,7 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 			  : rl_limiter_check(e->lim, idx, key, ts, rl_hash(e->body, len),
 					     &e->stats.limiter_evictions);
 	struct rules_alert a;
-	time_t s = (time_t)(now / 1000000000ull);
-	struct tm tm;
+	char when[32];
 
 	if (lim == 1) {
 		e->stats.rate_limited++;
@@ -716,9 +715,8 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
 		e->stats.deduplicated++;
 		return 0;
 	}
-	gmtime_r(&s, &tm);
-	snprintf(e->line, BODY_SIZE + 128, "%02d:%02d:%02d.%09llu: %s %s%s%s%s", tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned long long)(now % 1000000000ull),
+	event_time_format(now, EVENT_TIME_OF_DAY_NS, when, sizeof(when));
+	snprintf(e->line, BODY_SIZE + 128, "%s: %s %s%s%s%s", when,
 		 rules_priority_name(r->def->info.priority), e->body,
 		 undecided ? " (undecided: " : "", undecided ? undecided : "",
 		 undecided ? ", fired fail-closed)" : "");

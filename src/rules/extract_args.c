@@ -23,137 +23,6 @@
 #include "proc/proc.h"
 #include "rules/field_ids.h"
 
-struct flag_name {
-	uint64_t bit;
-	const char *name;
-};
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct flag_name clone_names[] = {
-	{ 0x00000100, "CLONE_VM" }, { 0x00000200, "CLONE_FS" }, { 0x00000400, "CLONE_FILES" },
-	{ 0x00000800, "CLONE_SIGHAND" }, { 0x00001000, "CLONE_PIDFD" },
-	{ 0x00002000, "CLONE_PTRACE" }, { 0x00004000, "CLONE_VFORK" },
-	{ 0x00008000, "CLONE_PARENT" }, { 0x00010000, "CLONE_THREAD" },
-	{ 0x00020000, "CLONE_NEWNS" }, { 0x00040000, "CLONE_SYSVSEM" },
-	{ 0x00080000, "CLONE_SETTLS" }, { 0x00100000, "CLONE_PARENT_SETTID" },
-	{ 0x00200000, "CLONE_CHILD_CLEARTID" }, { 0x00800000, "CLONE_UNTRACED" },
-	{ 0x01000000, "CLONE_CHILD_SETTID" }, { 0x02000000, "CLONE_NEWCGROUP" },
-	{ 0x04000000, "CLONE_NEWUTS" }, { 0x08000000, "CLONE_NEWIPC" },
-	{ 0x10000000, "CLONE_NEWUSER" }, { 0x20000000, "CLONE_NEWPID" },
-	{ 0x40000000, "CLONE_NEWNET" }, { 0x80000000, "CLONE_IO" },
-};
-
-/* Open flags other than the access mode, with this architecture's values. */
-static const struct flag_name open_names[] = {
-	/* Multi-bit values first: O_SYNC includes O_DSYNC, O_TMPFILE O_DIRECTORY. */
-	{ O_SYNC, "O_SYNC" }, { O_TMPFILE, "O_TMPFILE" },
-	{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
-	{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
-	{ O_DSYNC, "O_DSYNC" }, { O_DIRECT, "O_DIRECT" },
-	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
-	{ O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
-#if __O_LARGEFILE
-	{ __O_LARGEFILE, "O_LARGEFILE" },
-#endif
-};
-
-static const struct flag_name mode_names[] = {
-	{ 04000, "S_ISUID" }, { 02000, "S_ISGID" }, { 01000, "S_ISVTX" },
-	{ 0400, "S_IRUSR" }, { 0200, "S_IWUSR" }, { 0100, "S_IXUSR" },
-	{ 040, "S_IRGRP" }, { 020, "S_IWGRP" }, { 010, "S_IXGRP" },
-	{ 04, "S_IROTH" }, { 02, "S_IWOTH" }, { 01, "S_IXOTH" },
-};
-
-static const struct flag_name at_names[] = {
-	{ 0x100, "AT_SYMLINK_NOFOLLOW" }, { 0x200, "AT_REMOVEDIR" },
-	{ 0x400, "AT_SYMLINK_FOLLOW" }, { 0x800, "AT_NO_AUTOMOUNT" }, { 0x1000, "AT_EMPTY_PATH" },
-};
-
-static const struct flag_name rename_names[] = {
-	{ 1, "RENAME_NOREPLACE" }, { 2, "RENAME_EXCHANGE" }, { 4, "RENAME_WHITEOUT" },
-};
-
-static const struct flag_name memfd_names[] = {
-	{ 1, "MFD_CLOEXEC" }, { 2, "MFD_ALLOW_SEALING" }, { 4, "MFD_HUGETLB" },
-	{ 8, "MFD_NOEXEC_SEAL" }, { 0x10, "MFD_EXEC" },
-};
-
-static const struct flag_name mount_names[] = {
-	{ 1, "MS_RDONLY" }, { 2, "MS_NOSUID" }, { 4, "MS_NODEV" }, { 8, "MS_NOEXEC" },
-	{ 16, "MS_SYNCHRONOUS" }, { 32, "MS_REMOUNT" }, { 64, "MS_MANDLOCK" },
-	{ 128, "MS_DIRSYNC" }, { 1024, "MS_NOATIME" }, { 2048, "MS_NODIRATIME" },
-	{ 4096, "MS_BIND" }, { 8192, "MS_MOVE" }, { 16384, "MS_REC" }, { 32768, "MS_SILENT" },
-	{ 1 << 16, "MS_POSIXACL" }, { 1 << 17, "MS_UNBINDABLE" }, { 1 << 18, "MS_PRIVATE" },
-	{ 1 << 19, "MS_SLAVE" }, { 1 << 20, "MS_SHARED" }, { 1 << 21, "MS_RELATIME" },
-	{ 1 << 22, "MS_KERNMOUNT" }, { 1 << 23, "MS_I_VERSION" }, { 1 << 24, "MS_STRICTATIME" },
-	{ 1 << 25, "MS_LAZYTIME" },
-};
-
-static const struct flag_name umount_names[] = {
-	{ 1, "MNT_FORCE" }, { 2, "MNT_DETACH" }, { 4, "MNT_EXPIRE" }, { 8, "UMOUNT_NOFOLLOW" },
-};
-
-/* accept4, dup3, userfaultfd: the O_ bits they accept. */
-static const struct flag_name fdflag_names[] = {
-	{ O_CLOEXEC, "O_CLOEXEC" }, { O_NONBLOCK, "O_NONBLOCK" },
-};
-
-static const struct flag_name finit_names[] = {
-	{ 1, "MODULE_INIT_IGNORE_MODVERSIONS" }, { 2, "MODULE_INIT_IGNORE_VERMAGIC" },
-	{ 4, "MODULE_INIT_COMPRESSED_FILE" },
-};
-
-static const struct flag_name ptrace_names[] = {
-	{ 0, "PTRACE_TRACEME" }, { 1, "PTRACE_PEEKTEXT" }, { 2, "PTRACE_PEEKDATA" },
-	{ 3, "PTRACE_PEEKUSR" }, { 4, "PTRACE_POKETEXT" }, { 5, "PTRACE_POKEDATA" },
-	{ 6, "PTRACE_POKEUSR" }, { 7, "PTRACE_CONT" }, { 8, "PTRACE_KILL" },
-	{ 9, "PTRACE_SINGLESTEP" }, { 12, "PTRACE_GETREGS" }, { 13, "PTRACE_SETREGS" },
-	{ 14, "PTRACE_GETFPREGS" }, { 15, "PTRACE_SETFPREGS" }, { 16, "PTRACE_ATTACH" },
-	{ 17, "PTRACE_DETACH" }, { 18, "PTRACE_GETFPXREGS" }, { 19, "PTRACE_SETFPXREGS" },
-	{ 24, "PTRACE_SYSCALL" }, { 31, "PTRACE_SYSEMU" }, { 32, "PTRACE_SYSEMU_SINGLESTEP" },
-	{ 0x4200, "PTRACE_SETOPTIONS" }, { 0x4201, "PTRACE_GETEVENTMSG" },
-	{ 0x4202, "PTRACE_GETSIGINFO" }, { 0x4203, "PTRACE_SETSIGINFO" },
-	{ 0x4204, "PTRACE_GETREGSET" }, { 0x4205, "PTRACE_SETREGSET" },
-	{ 0x4206, "PTRACE_SEIZE" }, { 0x4207, "PTRACE_INTERRUPT" }, { 0x4208, "PTRACE_LISTEN" },
-	{ 0x4209, "PTRACE_PEEKSIGINFO" }, { 0x420a, "PTRACE_GETSIGMASK" },
-	{ 0x420b, "PTRACE_SETSIGMASK" }, { 0x420c, "PTRACE_SECCOMP_GET_FILTER" },
-	{ 0x420e, "PTRACE_GET_SYSCALL_INFO" },
-};
-
-static const struct flag_name af_names[] = {
-	{ 0, "AF_UNSPEC" }, { 1, "AF_UNIX" }, { 2, "AF_INET" }, { 3, "AF_AX25" },
-	{ 4, "AF_IPX" }, { 5, "AF_APPLETALK" }, { 6, "AF_NETROM" }, { 7, "AF_BRIDGE" },
-	{ 8, "AF_ATMPVC" }, { 9, "AF_X25" }, { 10, "AF_INET6" }, { 11, "AF_ROSE" },
-	{ 12, "AF_DECnet" }, { 13, "AF_NETBEUI" }, { 14, "AF_SECURITY" }, { 15, "AF_KEY" },
-	{ 16, "AF_NETLINK" }, { 17, "AF_PACKET" }, { 18, "AF_ASH" }, { 19, "AF_ECONET" },
-	{ 20, "AF_ATMSVC" }, { 21, "AF_RDS" }, { 22, "AF_SNA" }, { 23, "AF_IRDA" },
-	{ 24, "AF_PPPOX" }, { 25, "AF_WANPIPE" }, { 26, "AF_LLC" }, { 27, "AF_IB" },
-	{ 28, "AF_MPLS" }, { 29, "AF_CAN" }, { 30, "AF_TIPC" }, { 31, "AF_BLUETOOTH" },
-	{ 32, "AF_IUCV" }, { 33, "AF_RXRPC" }, { 34, "AF_ISDN" }, { 35, "AF_PHONET" },
-	{ 36, "AF_IEEE802154" }, { 37, "AF_CAIF" }, { 38, "AF_ALG" }, { 39, "AF_NFC" },
-	{ 40, "AF_VSOCK" }, { 41, "AF_KCM" }, { 42, "AF_QIPCRTR" }, { 43, "AF_SMC" },
-	{ 44, "AF_XDP" }, { 45, "AF_MCTP" },
-};
-
-static const struct flag_name bpf_cmd_names[] = {
-	{ 0, "BPF_MAP_CREATE" }, { 1, "BPF_MAP_LOOKUP_ELEM" }, { 2, "BPF_MAP_UPDATE_ELEM" },
-	{ 3, "BPF_MAP_DELETE_ELEM" }, { 4, "BPF_MAP_GET_NEXT_KEY" }, { 5, "BPF_PROG_LOAD" },
-	{ 6, "BPF_OBJ_PIN" }, { 7, "BPF_OBJ_GET" }, { 8, "BPF_PROG_ATTACH" },
-	{ 9, "BPF_PROG_DETACH" }, { 10, "BPF_PROG_TEST_RUN" }, { 11, "BPF_PROG_GET_NEXT_ID" },
-	{ 12, "BPF_MAP_GET_NEXT_ID" }, { 13, "BPF_PROG_GET_FD_BY_ID" },
-	{ 14, "BPF_MAP_GET_FD_BY_ID" }, { 15, "BPF_OBJ_GET_INFO_BY_FD" },
-	{ 16, "BPF_PROG_QUERY" }, { 17, "BPF_RAW_TRACEPOINT_OPEN" }, { 18, "BPF_BTF_LOAD" },
-	{ 19, "BPF_BTF_GET_FD_BY_ID" }, { 20, "BPF_TASK_FD_QUERY" },
-	{ 21, "BPF_MAP_LOOKUP_AND_DELETE_ELEM" }, { 22, "BPF_MAP_FREEZE" },
-	{ 23, "BPF_BTF_GET_NEXT_ID" }, { 24, "BPF_MAP_LOOKUP_BATCH" },
-	{ 25, "BPF_MAP_LOOKUP_AND_DELETE_BATCH" }, { 26, "BPF_MAP_UPDATE_BATCH" },
-	{ 27, "BPF_MAP_DELETE_BATCH" }, { 28, "BPF_LINK_CREATE" }, { 29, "BPF_LINK_UPDATE" },
-	{ 30, "BPF_LINK_GET_FD_BY_ID" }, { 31, "BPF_LINK_GET_NEXT_ID" },
-	{ 32, "BPF_ENABLE_STATS" }, { 33, "BPF_ITER_CREATE" }, { 34, "BPF_LINK_DETACH" },
-	{ 35, "BPF_PROG_BIND_MAP" }, { 36, "BPF_TOKEN_CREATE" },
-};
-
 /* How an argument renders as text. */
 enum arg_kind {
 	AK_NUM,      /* unsigned decimal */
@@ -177,8 +46,7 @@ enum arg_kind {
 
 struct arg_info {
 	uint8_t kind; /* enum arg_kind */
-	const struct flag_name *tab;
-	uint8_t n_tab;
+	const struct sc_names *tab;
 };
 
 static struct sc_cache {
@@ -187,125 +55,68 @@ static struct sc_cache {
 } cache[EV_SYSCALL_NR_MAX];
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
+/* What an argument is: its row's kind, with a path told apart as path 1 or
+ * 2 of the record by the spec. */
 static bool is(const char *a, const char *b)
 {
 	return !strcmp(a, b);
 }
 
-static bool one_of(const char *s, const char *const *list)
+static struct arg_info classify(const struct syscall_desc *sc, unsigned i, unsigned p1,
+				unsigned p2)
 {
-	for (; *list; list++)
-		if (is(s, *list))
-			return true;
-	return false;
+	static const uint8_t kinds[] = {
+		[SA_NONE] = AK_NUM,	    [SA_NUM] = AK_NUM,	     [SA_INT] = AK_INT,
+		[SA_DIRFD] = AK_INT,	    [SA_HEX] = AK_HEX,	     [SA_OCT] = AK_OCT,
+		[SA_FLAGS] = AK_FLAGS,	    [SA_ENUM] = AK_ENUM,     [SA_MODE] = AK_MODE,
+		[SA_OPEN] = AK_OPEN,	    [SA_UID] = AK_UID,	     [SA_GID] = AK_GID,
+		[SA_SIGNAL] = AK_SIGNAL,    [SA_PATH] = AK_PATH1,    [SA_TEXT] = AK_TEXT1,
+		[SA_SOCKADDR] = AK_SOCKADDR, [SA_POINTER] = AK_POINTER,
+	};
+	const struct sc_arg *a = &sc->args[i];
+	struct arg_info info = { a->kind < sizeof(kinds) ? kinds[a->kind] : AK_NUM, a->names };
+
+	if (i + 1 == p2 && a->kind == SA_PATH)
+		info.kind = AK_PATH2;
+	else if (i + 1 == p2 && a->kind == SA_TEXT)
+		info.kind = AK_TEXT2;
+	else if ((a->kind == SA_PATH || a->kind == SA_TEXT) && i + 1 != p1)
+		info.kind = AK_POINTER; /* a path the record does not carry */
+	/* An enumeration or flag set without a table shows as a number. */
+	if ((info.kind == AK_FLAGS || info.kind == AK_ENUM) && !info.tab)
+		info.kind = AK_HEX;
+	return info;
 }
 
-#define TAB(t) t, (uint8_t)N_OF(t)
-
-/* What an argument is, from its name and its syscall. */
-static struct arg_info classify(const struct syscall_desc *sc, unsigned i, unsigned p1, unsigned p2,
-				unsigned addr)
+/* The row's roles as the rule engine keeps them. */
+static void derive_info(const struct syscall_desc *sc, const struct sc_cache *c, unsigned p1,
+			unsigned p2, struct rl_sc_info *info)
 {
-	static const char *const ints[] = { "fd", "dirfd", "olddirfd", "newdirfd", "olddir", "newdir",
-					    "linkdirfd", "oldfd", "newfd", "pid", "tid", "backlog", NULL };
-	static const char *const pointers[] = { "data", "msg", "img", "uargs", "hdrp", "datap",
-						"argv", "envp", "how", "attr", "fds", NULL };
-	static const char *const uids[] = { "uid", "ruid", "euid", "suid", NULL };
-	static const char *const gids[] = { "gid", "rgid", "egid", "sgid", NULL };
-	const char *n = sc->arg_names[i], *s = sc->name;
-	struct arg_info a = { AK_NUM, NULL, 0 };
-
-	if (i + 1 == p1) {
-		/* Free text, not a file: Falco shows it as the caller wrote it. */
-		a.kind = (is(s, "symlink") || is(s, "symlinkat") || is(s, "delete_module") ||
-			  is(s, "memfd_create")) ? AK_TEXT1 : AK_PATH1;
-		return a;
-	}
-	if (i + 1 == p2) {
-		a.kind = is(s, "mount") ? AK_TEXT2 : AK_PATH2;
-		return a;
-	}
-	if (i + 1 == addr) {
-		a.kind = AK_SOCKADDR;
-		return a;
-	}
-	if (is(s, "ptrace")) {
-		if (is(n, "request")) {
-			a.kind = AK_ENUM;
-			a.tab = ptrace_names;
-			a.n_tab = (uint8_t)N_OF(ptrace_names);
-		} else {
-			a.kind = is(n, "pid") ? AK_INT : AK_HEX;
-		}
-		return a;
-	}
-	if (one_of(n, pointers) || (is(s, "mount") && is(n, "type")) ||
-	    ((is(s, "accept") || is(s, "accept4")) && (is(n, "addr") || is(n, "addrlen")))) {
-		a.kind = AK_POINTER;
-		return a;
-	}
-	if (one_of(n, ints)) {
-		a.kind = AK_INT;
-	} else if (one_of(n, uids)) {
-		a.kind = AK_UID;
-	} else if (one_of(n, gids)) {
-		a.kind = AK_GID;
-	} else if (is(n, "sig")) {
-		a.kind = AK_SIGNAL;
-	} else if (is(n, "domain")) {
-		struct arg_info e = { AK_ENUM, TAB(af_names) };
-		a = e;
-	} else if (is(n, "cmd") && is(s, "bpf")) {
-		struct arg_info e = { AK_ENUM, TAB(bpf_cmd_names) };
-		a = e;
-	} else if (is(n, "nstype")) {
-		struct arg_info e = { AK_FLAGS, TAB(clone_names) };
-		a = e;
-	} else if (is(n, "mode")) {
-		a.kind = (is(s, "chmod") || is(s, "fchmod") || is(s, "fchmodat")) ? AK_MODE : AK_OCT;
-	} else if (is(n, "flags")) {
-		struct arg_info f = { AK_FLAGS, NULL, 0 };
-
-		if (is(s, "open") || is(s, "openat")) {
-			f.kind = AK_OPEN;
-		} else if (is(s, "unlinkat") || is(s, "linkat") || is(s, "execveat")) {
-			f.tab = at_names;
-			f.n_tab = (uint8_t)N_OF(at_names);
-		} else if (is(s, "renameat2")) {
-			f.tab = rename_names;
-			f.n_tab = (uint8_t)N_OF(rename_names);
-		} else if (is(s, "memfd_create")) {
-			f.tab = memfd_names;
-			f.n_tab = (uint8_t)N_OF(memfd_names);
-		} else if (is(s, "mount")) {
-			f.tab = mount_names;
-			f.n_tab = (uint8_t)N_OF(mount_names);
-		} else if (is(s, "umount2")) {
-			f.tab = umount_names;
-			f.n_tab = (uint8_t)N_OF(umount_names);
-		} else if (is(s, "unshare")) {
-			f.tab = clone_names;
-			f.n_tab = (uint8_t)N_OF(clone_names);
-		} else if (is(s, "accept4") || is(s, "dup3") || is(s, "userfaultfd")) {
-			f.tab = fdflag_names;
-			f.n_tab = (uint8_t)N_OF(fdflag_names);
-		} else if (is(s, "finit_module")) {
-			f.tab = finit_names;
-			f.n_tab = (uint8_t)N_OF(finit_names);
-		} else {
-			f.kind = AK_HEX;
-		}
-		a = f;
-	}
-	return a;
-}
-
-static int arg_index(const struct syscall_desc *sc, const char *name)
-{
-	for (int i = 0; i < 6; i++)
-		if (sc->arg_names[i] && sc->arg_names[i][0] && is(sc->arg_names[i], name))
-			return i;
-	return -1;
+	info->path1_arg = (int8_t)p1 - 1;
+	info->path2_arg = (int8_t)p2 - 1;
+	info->path1_text = p1 && c->arg[p1 - 1].kind == AK_TEXT1;
+	info->path2_text = p2 && c->arg[p2 - 1].kind == AK_TEXT2;
+	/* The directory a relative path 2 is relative to: the argument before
+	 * it when that is a directory fd (renameat, linkat, ...). */
+	info->path2_dirfd_arg = p2 >= 2 && sc->args[p2 - 2].kind == SA_DIRFD ? (int8_t)(p2 - 2) : -1;
+	info->path1_dirfd_arg = (int8_t)SC_ARG_FIELD(sc->spec, SC_DIRFD_ARG_SHIFT) - 1;
+	info->flags_arg = (int8_t)syscall_arg_index(sc, "flags");
+	info->mode_arg = (int8_t)syscall_arg_index(sc, "mode");
+	info->open = sc->open == SCO_FLAGS ? RL_OPEN_FLAGS
+		     : sc->open == SCO_HOW ? RL_OPEN_UNKNOWN /* flags are in struct open_how */
+		     : sc->open == SCO_CREAT ? RL_OPEN_CREAT : info->open;
+	info->memfd = sc->fd == FDE_MEMFD;
+	info->fd_arg0 = (sc->spec & SC_FD_ARG0) || sc->fd == FDE_CLOSE;
+	if (sc->fd == FDE_ACCEPT || sc->fd == FDE_LISTEN || sc->fd == FDE_BIND)
+		info->role = RL_ROLE_SERVER;
+	else if (sc->fd == FDE_CONNECT || sc->fd == FDE_SOCKET || (sc->traits & SCT_SEND))
+		info->role = RL_ROLE_CLIENT;
+	info->is_connect = sc->fd == FDE_CONNECT;
+	info->is_bind = sc->fd == FDE_BIND;
+	info->sends = (sc->traits & SCT_SEND) != 0;
+	/* Filesystem syscalls without an fd of their own (unlink, rename,
+	 * mkdir, chmod, link, symlink): fd.name is the path they act on. */
+	info->fdless_file = sc->family == SCF_FILE && !(sc->spec & (SC_FD_RET | SC_FD_ARG0)) && p1;
 }
 
 static void build_cache(void)
@@ -317,47 +128,11 @@ static void build_cache(void)
 		struct sc_cache *c = &cache[k];
 		unsigned p1 = SC_ARG_FIELD(sc->spec, SC_PATH_ARG_SHIFT);
 		unsigned p2 = SC_ARG_FIELD(sc->spec, SC_PATH2_ARG_SHIFT);
-		unsigned addr = SC_ARG_FIELD(sc->spec, SC_ADDR_ARG_SHIFT);
-		const char *s = sc->name;
 
 		for (unsigned i = 0; i < 6; i++)
-			if (sc->arg_names[i] && sc->arg_names[i][0])
-				c->arg[i] = classify(sc, i, p1, p2, addr);
-		c->info.path1_arg = (int8_t)p1 - 1;
-		c->info.path2_arg = (int8_t)p2 - 1;
-		c->info.path1_text = p1 && c->arg[p1 - 1].kind == AK_TEXT1;
-		c->info.path2_text = p2 && c->arg[p2 - 1].kind == AK_TEXT2;
-		/* The directory a relative path 2 is relative to: the argument
-		 * before it when that is a directory fd (renameat, linkat, ...). */
-		c->info.path2_dirfd_arg = -1;
-		if (p2 >= 2) {
-			const char *d = sc->arg_names[p2 - 2];
-
-			if (d && (strstr(d, "dirfd") || (strlen(d) >= 3 && is(d + strlen(d) - 3, "dir"))))
-				c->info.path2_dirfd_arg = (int8_t)(p2 - 2);
-		}
-		c->info.path1_dirfd_arg = (int8_t)SC_ARG_FIELD(sc->spec, SC_DIRFD_ARG_SHIFT) - 1;
-		c->info.flags_arg = (int8_t)arg_index(sc, "flags");
-		c->info.mode_arg = (int8_t)arg_index(sc, "mode");
-		if (is(s, "open") || is(s, "openat"))
-			c->info.open = RL_OPEN_FLAGS;
-		else if (is(s, "openat2"))
-			c->info.open = RL_OPEN_UNKNOWN; /* flags are in struct open_how */
-		else if (is(s, "creat"))
-			c->info.open = RL_OPEN_CREAT;
-		c->info.memfd = is(s, "memfd_create");
-		c->info.fd_arg0 = (sc->spec & SC_FD_ARG0) || is(s, "close");
-		if (is(s, "accept") || is(s, "accept4") || is(s, "listen") || is(s, "bind"))
-			c->info.role = RL_ROLE_SERVER;
-		else if (is(s, "connect") || is(s, "sendto") || is(s, "sendmsg") || is(s, "socket"))
-			c->info.role = RL_ROLE_CLIENT;
-		c->info.is_connect = is(s, "connect");
-		c->info.is_bind = is(s, "bind");
-		c->info.sends = is(s, "sendto") || is(s, "sendmsg");
-		/* Filesystem syscalls without an fd of their own (unlink, rename,
-		 * mkdir, chmod, link, symlink): fd.name is the path they act on. */
-		c->info.fdless_file = sc->family == SCF_FILE &&
-				      !(sc->spec & (SC_FD_RET | SC_FD_ARG0)) && p1;
+			if (sc->args[i].name)
+				c->arg[i] = classify(sc, i, p1, p2);
+		derive_info(sc, c, p1, p2, &c->info);
 	}
 }
 
@@ -391,32 +166,12 @@ static const struct arg_info *arg_info(const struct syscall_desc *sc, unsigned i
 	return &cache[k].arg[i];
 }
 
-static size_t flags_text(uint64_t v, const struct flag_name *t, size_t n_t, size_t n, char *p,
-			 size_t cap)
-{
-	for (size_t i = 0; i < n_t; i++) {
-		int w;
-
-		if (!t[i].bit || (v & t[i].bit) != t[i].bit)
-			continue;
-		w = snprintf(p + n, cap - n, "%s%s", n ? "|" : "", t[i].name);
-		if (w < 0 || (size_t)w >= cap - n)
-			break;
-		n += (size_t)w;
-		v &= ~t[i].bit;
-	}
-	/* Bits without a name stay visible, as a number. */
-	if (v && n + 20 < cap)
-		n += (size_t)snprintf(p + n, cap - n, "%s0x%" PRIx64, n ? "|" : "", v);
-	return n;
-}
-
 size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap)
 {
 	if (!cap)
 		return 0;
 	p[0] = '\0';
-	return flags_text(flags, clone_names, N_OF(clone_names), 0, p, cap);
+	return sc_flags_text(flags, &sc_clone_names, p, 0, cap);
 }
 
 size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
@@ -436,7 +191,7 @@ size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
 	if (w < 0 || (size_t)w >= cap)
 		return 0;
 	flags &= ~(uint64_t)O_ACCMODE;
-	return flags_text(flags, open_names, N_OF(open_names), (size_t)w, p, cap);
+	return sc_flags_text(flags, &sc_open_names, p, (size_t)w, cap);
 }
 
 const char *rl_errno_name(int64_t res, char *tmp, size_t cap)
@@ -581,11 +336,11 @@ static bool text(struct rl_value *out, struct rl_buf *buf, int n)
 	return n > 0 && rl_set_buf(out, buf, (size_t)n < buf->cap ? (size_t)n : buf->cap - 1);
 }
 
-static const char *enum_name(const struct flag_name *t, size_t n, uint64_t v)
+static const char *enum_name(const struct sc_names *t, uint64_t v)
 {
-	for (size_t i = 0; i < n; i++)
-		if (t[i].bit == v)
-			return t[i].name;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].bit == v)
+			return t->v[i].name;
 	return NULL;
 }
 
@@ -672,16 +427,16 @@ static bool render(const struct rl_eval_ctx *c, unsigned i, bool raw, struct rl_
 	case AK_MODE:
 		if (!(v & 07777))
 			return rl_set_str(out, "0");
-		return text(out, buf, (int)flags_text(v & 07777, mode_names, N_OF(mode_names), 0,
-						      buf->p, buf->cap));
+		return text(out, buf, (int)sc_flags_text(v & 07777, &sc_mode_names, buf->p, 0,
+							 buf->cap));
 	case AK_OPEN:
 		return text(out, buf, (int)rl_open_flags_text(v, buf->p, buf->cap));
 	case AK_FLAGS:
 		if (!v)
 			return rl_set_str(out, "0");
-		return text(out, buf, (int)flags_text(v, a->tab, a->n_tab, 0, buf->p, buf->cap));
+		return text(out, buf, (int)sc_flags_text(v, a->tab, buf->p, 0, buf->cap));
 	case AK_ENUM:
-		s = enum_name(a->tab, a->n_tab, v);
+		s = enum_name(a->tab, v);
 		if (s)
 			return rl_set_str(out, s);
 		return text(out, buf, snprintf(buf->p, buf->cap, "%" PRIu64, v));
@@ -712,7 +467,7 @@ bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool ra
 		int seen = -1;
 
 		for (k = 0; k < 6; k++) {
-			if (sc->arg_names[k] && sc->arg_names[k][0] && ++seen == index)
+			if (sc->args[k].name && ++seen == index)
 				break;
 		}
 		if (k == 6)
@@ -721,7 +476,7 @@ bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool ra
 	}
 	if (!name)
 		return false;
-	k = arg_index(sc, name);
+	k = syscall_arg_index(sc, name);
 	if (k >= 0)
 		return render(c, (unsigned)k, raw, out, buf);
 	/* Falco's exit events also carry the result: res, or fd for calls
@@ -759,9 +514,9 @@ size_t rl_sc_args_text(const struct rl_eval_ctx *c, char *p, size_t cap)
 	for (unsigned i = 0; i < 6; i++) {
 		struct rl_value v;
 
-		if (!sc->arg_names[i] || !sc->arg_names[i][0] || !render(c, i, false, &v, &tmp))
+		if (!sc->args[i].name || !render(c, i, false, &v, &tmp))
 			continue;
-		w = snprintf(p + n, cap - n, " %s=%.*s", sc->arg_names[i], (int)v.len, v.s);
+		w = snprintf(p + n, cap - n, " %s=%.*s", sc->args[i].name, (int)v.len, v.s);
 		if (w < 0 || (size_t)w >= cap - n)
 			break;
 		n += (size_t)w;

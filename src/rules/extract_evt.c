@@ -20,32 +20,13 @@ static uint64_t real_ns(const struct rl_eval_ctx *c)
 static bool fmt_time(const struct rl_eval_ctx *c, int id, struct rl_value *out,
 		     struct rl_buf *buf)
 {
-	uint64_t ns = real_ns(c);
-	time_t s = (time_t)(ns / 1000000000ull);
-	unsigned long frac = (unsigned long)(ns % 1000000000ull);
-	struct tm tm;
-	int n = 0;
+	enum event_time_style style = id == E_TIME	   ? EVENT_TIME_OF_DAY_NS
+				      : id == E_TIME_S	   ? EVENT_TIME_OF_DAY_S
+				      : id == E_DATETIME ? EVENT_TIME_DATETIME_NS
+							 : EVENT_TIME_RFC3339_NS;
+	size_t n = event_time_format(real_ns(c), style, buf->p, buf->cap);
 
-	gmtime_r(&s, &tm);
-	switch (id) {
-	case E_TIME:
-		n = snprintf(buf->p, buf->cap, "%02d:%02d:%02d.%09lu", tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, frac);
-		break;
-	case E_TIME_S:
-		n = snprintf(buf->p, buf->cap, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-		break;
-	case E_DATETIME:
-		n = snprintf(buf->p, buf->cap, "%04d-%02d-%02d %02d:%02d:%02d.%09lu",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, frac);
-		break;
-	default:
-		n = snprintf(buf->p, buf->cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09luZ",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, frac);
-	}
-	return n > 0 && rl_set_buf(out, buf, (size_t)n);
+	return n > 0 && rl_set_buf(out, buf, n);
 }
 
 /* Argument names per event kind, in Falco's order for the exit event. */

@@ -23,14 +23,12 @@
 
 bool pf_loopback_type(const struct syscall_desc *sc)
 {
-	return !strcmp(sc->name, "connect") || !strcmp(sc->name, "accept") ||
-	       !strcmp(sc->name, "accept4");
+	return sc->fd == FDE_CONNECT || sc->fd == FDE_ACCEPT;
 }
 
 bool pf_net_type(const struct syscall_desc *sc)
 {
-	return !strcmp(sc->name, "socket") || !strcmp(sc->name, "connect") ||
-	       !strcmp(sc->name, "accept") || !strcmp(sc->name, "accept4");
+	return sc->fd == FDE_SOCKET || sc->fd == FDE_CONNECT || sc->fd == FDE_ACCEPT;
 }
 
 static bool is_addr_field(const struct rl_field_def *def)

@@ -323,12 +323,7 @@ struct rules_path {
 int rules_rule_paths(const struct rules_engine *e, size_t i, const char *field,
 		     struct rules_path *out, size_t max, const char **why);
 
-/*
- * The alert as one line of Falco-schema JSON (hostname, output,
- * output_fields, priority, rule, source, tags, time). Caller frees.
- * NULL on allocation failure.
- */
-char *rules_alert_to_json(const struct rules_alert *a);
+/* An alert is rendered by src/alert/ (alert_from_rules, alert_to_json). */
 
 struct rules_stats {
 	uint64_t events;            /* events evaluated */

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "event/event.h"
 #include "status/status.h"
 
 #define READ_TIMEOUT_SEC 5
@@ -259,7 +260,8 @@ static void print_human(json_t *o)
 	size_t i;
 
 	if (loaded)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&loaded));
+		event_time_format((uint64_t)loaded * 1000000000ull, EVENT_TIME_RFC3339_S, when,
+				  sizeof(when));
 	printf("palisade %s (commit %s) on kernel %s, pid %lld\n",
 	       json_string_value(json_object_get(o, "version")),
 	       json_string_value(json_object_get(o, "commit")),

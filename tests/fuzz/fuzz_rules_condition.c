@@ -17,6 +17,7 @@
 #include "container/container.h"
 #include "proc/proc.h"
 #include "../unit/proc_fixture.h"
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -140,10 +141,12 @@ static const struct event *make_event(enum ev_kind kind)
 
 static int on_alert(const struct rules_alert *a, void *ctx)
 {
-	char *json = rules_alert_to_json(a);
+	struct alert *al = alert_from_rules(a);
+	char *json = al ? alert_to_json(al) : NULL;
 
 	(void)ctx;
 	free(json);
+	alert_free(al);
 	return 0;
 }
 

@@ -24,6 +24,12 @@ need_falco_rules() {
 	F=$(falco_rules_dir)
 }
 
+# free_port: a TCP port on 127.0.0.1 free now (others test on this machine too:
+# a fixed port collides).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # check NAME CMD...: runs CMD, reports ok / not ok.
 check() {
 	name=$1

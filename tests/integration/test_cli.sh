@@ -16,6 +16,9 @@ check "run rejects a ring size that is not a power of two" sh -c "[ $? -eq 2 ] &
 check "unknown command is an error" sh -c "[ $? -eq 2 ] && grep -q \"unknown command 'frobnicate'\" '$WORK/e'"
 ./palisade run --output /nonexistent/dir/x 2>"$WORK/e"
 check "unwritable output is a clear error" grep -q 'cannot open output .*/nonexistent/dir/x: No such file' "$WORK/e"
+./palisade run --rules /nonexistent/rules.d --rules /nonexistent/b.yaml --output none 2>"$WORK/e"
+check "a missing rules path is named, every one of them (they were 'problems above' with none above)" \
+	sh -c "grep -q '^/nonexistent/rules.d: No such file' '$WORK/e' && grep -q '^/nonexistent/b.yaml: No such file' '$WORK/e'"
 
 # Docker unreachable: events keep flowing, containers keep their id.
 run_container pal-nod "$IMAGE" sleep 300

@@ -115,8 +115,8 @@ docker exec "$B-main" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
 rc=$?
 check "scoped: killed in the container in scope (137, no marker)" test "$rc" -eq 137 -a \
 	"$(docker exec "$B-main" sh -c "test -e /tmp/$T-scoped-marker && echo yes || echo no")" = no
-a=$(wait_alert ".rule==\"$T scoped binary (action)\"" 10 "$T")
-check "scoped: record says served in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+a=$(wait_alert ".rule==\"$T scoped binary\" and .palisade_action" 10 "$T")
+check "scoped: record says served in kernel" expect "$a" '.palisade_action.outcome=="served in kernel"'
 docker exec "$B-pause" "/tmp/$T/scoped/sh" -c "touch /tmp/$T-scoped-marker"
 rc=$?
 check "scoped: runs in a container outside the scope" test "$rc" -eq 0 -a \
@@ -130,8 +130,8 @@ docker exec "$B-main" /usr/sbin/runc 2>/dev/null
 rc=$?
 # busybox named runc runs and says "applet not found" (127): it was not killed.
 check "kernel safety: the runtime's path is never killed by a directory rule" test "$rc" -eq 127
-a=$(wait_alert ".rule==\"$T directory (action)\" and .output_fields[\"proc.exepath\"]==\"/usr/sbin/runc\"" 10 "$T")
-check "kernel safety: the record does not say killed" expect "$a" '.output_fields.outcome!="served in kernel" and .output_fields.outcome!="done"'
+a=$(wait_alert ".rule==\"$T directory\" and .palisade_action and .output_fields[\"proc.exepath\"]==\"/usr/sbin/runc\"" 10 "$T")
+check "kernel safety: the record does not say killed" expect "$a" '.palisade_action.outcome!="served in kernel" and .palisade_action.outcome!="done"'
 
 # 1. In a container: the binary never runs, the caller sees SIGKILL (137).
 docker exec "$B-main" "/tmp/$T/sh" -c "touch /tmp/$T-marker"
@@ -139,9 +139,9 @@ rc=$?
 check "container: forbidden binary exits 137 (SIGKILL)" test "$rc" -eq 137
 check "container: its marker file was never created" \
 	test "$(docker exec "$B-main" sh -c "test -e /tmp/$T-marker && echo yes || echo no")" = no
-a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"container.id\"]==\"$(echo "$MAIN" | cut -c1-12)\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T forbidden binary\" and .palisade_action and .output_fields[\"container.id\"]==\"$(echo "$MAIN" | cut -c1-12)\"" 10 "$T")
 check "container: action record says killed in kernel" expect "$a" \
-	'.source=="palisade" and .output_fields.outcome=="served in kernel" and .output_fields.action=="kill" and .output_fields["proc.exepath"]=="/tmp/'"$T"'/sh"'
+	'.palisade_action.outcome=="served in kernel" and .palisade_action.type=="kill" and .output_fields["proc.exepath"]=="/tmp/'"$T"'/sh"'
 
 ev=$(wait_event ".type==\"execve\" and .proc.exe==\"/tmp/$T/sh\"" 10 "$T/sh")
 check "container: the exec event says killed_at_exec" expect "$ev" '.killed_at_exec==true and .container.id=="'"$MAIN"'"'
@@ -151,8 +151,8 @@ check "container: the exec event says killed_at_exec" expect "$ev" '.killed_at_e
 rc=$?
 check "host: forbidden binary exits 137" test "$rc" -eq 137
 check "host: its marker file was never created" test ! -e "$WORK/$T-host-marker"
-a=$(wait_alert ".rule==\"$T forbidden binary (action)\" and .output_fields[\"container.id\"]==\"host\"" 10 "$T")
-check "host: action record says killed in kernel" expect "$a" '.output_fields.outcome=="served in kernel"'
+a=$(wait_alert ".rule==\"$T forbidden binary\" and .palisade_action and .output_fields[\"container.id\"]==\"host\"" 10 "$T")
+check "host: action record says killed in kernel" expect "$a" '.palisade_action.outcome=="served in kernel"'
 
 # A deny on an exec: the same kill, reported as a deny.
 check "plan: deny on an exec is served in kernel" \
@@ -160,16 +160,16 @@ check "plan: deny on an exec is served in kernel" \
 "$WORK/$T/deny/sh" -c "touch $WORK/$T-deny-marker"
 rc=$?
 check "deny exec: never ran (137, no marker)" test "$rc" -eq 137 -a ! -e "$WORK/$T-deny-marker"
-a=$(wait_alert ".rule==\"$T denied binary (action)\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T denied binary\" and .palisade_action" 10 "$T")
 check "deny exec: record says deny served in kernel" expect "$a" \
-	'.output_fields.action=="deny" and .output_fields.outcome=="served in kernel"'
+	'.palisade_action.type=="deny" and .palisade_action.outcome=="served in kernel"'
 
 # 3. enforce: false under --enforce: runs, reported as would-have.
 "$WORK/bin/$T-audit" -c "touch $WORK/$T-audit-marker"
 rc=$?
 check "enforce: false: the binary ran" test "$rc" -eq 0 -a -e "$WORK/$T-audit-marker"
-a=$(wait_alert ".rule==\"$T audited binary (action)\"" 10 "$T")
-check "enforce: false: reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+a=$(wait_alert ".rule==\"$T audited binary\" and .palisade_action" 10 "$T")
+check "enforce: false: reported as would-have" expect "$a" '.palisade_action.outcome=="would-have"'
 ev=$(wait_event ".type==\"execve\" and .proc.exe==\"$WORK/bin/$T-audit\"" 10 "$T-audit")
 check "an exec that was not killed has no killed_at_exec" expect "$ev" '(has("killed_at_exec")|not)'
 
@@ -178,17 +178,17 @@ sh -c "sleep 5; touch $WORK/$T-userkill-marker; : $T-userkill"
 rc=$?
 check "user-space kill: the process was killed (137)" test "$rc" -eq 137
 check "user-space kill: it did not get to finish" test ! -e "$WORK/$T-userkill-marker"
-a=$(wait_alert ".rule==\"$T user kill (action)\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T user kill\" and .palisade_action" 10 "$T")
 check "user-space kill: record says done" expect "$a" \
-	'.output_fields.outcome=="done" and .output_fields.backend=="user-kill"'
+	'.palisade_action.outcome=="done" and .palisade_action.backend=="user-kill"'
 
 # 5. Pause: scoped by name; another container triggering it is left alone.
 docker exec "$B-main" sh -c ": $T-pause"
 docker exec "$B-pause" sh -c ": $T-pause"
 check "pause: docker inspect says Paused" wait_state "$B-pause" '{{.State.Paused}}' true 15
-a=$(wait_alert ".rule==\"$T pause (action)\" and .output_fields[\"container.name\"]==\"$B-pause\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T pause\" and .palisade_action and .output_fields[\"container.name\"]==\"$B-pause\"" 10 "$T")
 check "pause: record says done through the Engine API" expect "$a" \
-	'.output_fields.outcome=="done" and (.output_fields.detail|test("Engine API"))'
+	'.palisade_action.outcome=="done" and (.palisade_action.detail|test("Engine API"))'
 check "pause: a container outside the scope is not paused" \
 	test "$(inspect "$B-main" '{{.State.Paused}}')" = false
 docker unpause "$B-pause" >/dev/null 2>&1
@@ -196,13 +196,13 @@ docker unpause "$B-pause" >/dev/null 2>&1
 # 6. Stop.
 docker exec "$B-stop" sh -c ": $T-stop"
 check "stop: the container stopped" wait_state "$B-stop" '{{.State.Running}}' false 20
-a=$(wait_alert ".rule==\"$T stop (action)\"" 10 "$T")
-check "stop: record says done" expect "$a" '.output_fields.outcome=="done"'
+a=$(wait_alert ".rule==\"$T stop\" and .palisade_action" 10 "$T")
+check "stop: record says done" expect "$a" '.palisade_action.outcome=="done"'
 stop_agent
 check "scoped: no record for the container outside the scope" \
-	no_alert ".rule==\"$T scoped binary (action)\" and .output_fields[\"container.name\"]==\"$B-pause\"" "$T"
+	no_alert ".rule==\"$T scoped binary\" and .palisade_action and .output_fields[\"container.name\"]==\"$B-pause\"" "$T"
 check "pause: no record for the container outside the scope" \
-	no_alert ".rule==\"$T pause (action)\" and .output_fields[\"container.name\"]==\"$B-main\"" "$T"
+	no_alert ".rule==\"$T pause\" and .palisade_action and .output_fields[\"container.name\"]==\"$B-main\"" "$T"
 
 # 7. Audit mode (no --enforce): nothing is done, everything is reported.
 start_agent --rules "$WORK/rules.yaml" || exit 1
@@ -211,12 +211,12 @@ check "audit: plan says would have" \
 "$WORK/$T/sh" -c "touch $WORK/$T-audit-host-marker"
 rc=$?
 check "audit: the forbidden binary ran" test "$rc" -eq 0 -a -e "$WORK/$T-audit-host-marker"
-a=$(wait_alert ".rule==\"$T forbidden binary (action)\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T forbidden binary\" and .palisade_action" 10 "$T")
 check "audit: record says would-have" expect "$a" \
-	'.output_fields.outcome=="would-have" and (.output_fields.detail|test("would have killed"))'
+	'.palisade_action.outcome=="would-have" and (.palisade_action.detail|test("would have killed"))'
 docker exec "$B-pause" sh -c ": $T-pause"
-a=$(wait_alert ".rule==\"$T pause (action)\"" 10 "$T")
-check "audit: pause reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+a=$(wait_alert ".rule==\"$T pause\" and .palisade_action" 10 "$T")
+check "audit: pause reported as would-have" expect "$a" '.palisade_action.outcome=="would-have"'
 check "audit: the container was not paused" test "$(inspect "$B-pause" '{{.State.Paused}}')" = false
 stop_agent
 
@@ -238,12 +238,12 @@ docker start "$B-safe" >/dev/null
 check "safety: the container started and runs" wait_state "$B-safe" '{{.State.Running}}' true 15
 # (short-lived runtime processes may be gone before the check: "failed:
 # process already exited"; the long-lived shim is always there to refuse)
-a=$(wait_alert ".rule==\"$T runtime (action)\" and .output_fields.outcome==\"refused-by-safety\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T runtime\" and .palisade_action and .palisade_action.outcome==\"refused-by-safety\"" 10 "$T")
 check "safety: matching runtime processes refused by safety" expect "$a" \
-	'.output_fields.detail|test("container runtime")'
+	'.palisade_action.detail|test("container runtime")'
 stop_agent
 check "safety: no runtime process was killed" \
-	no_alert ".rule==\"$T runtime (action)\" and .output_fields.outcome==\"done\"" "$T"
+	no_alert ".rule==\"$T runtime\" and .palisade_action and .palisade_action.outcome==\"done\"" "$T"
 
 # 8b. Injection: a ptrace attach from a container kills the tracer at syscall
 # entry (the attach may complete; the tracer never returns to write its
@@ -267,9 +267,9 @@ check "ptrace: the tracer in the container was killed (137)" \
 	test "$(docker exec "$B-ptrace" cat /tmp/rc)" = "rc=137"
 check "ptrace: the tracer never wrote its marker" \
 	sh -c "! docker exec '$B-ptrace' test -e /tmp/survived"
-a=$(wait_alert ".rule==\"$T ptrace in a container (action)\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T ptrace in a container\" and .palisade_action" 10 "$T")
 check "ptrace: the record says killed in kernel at syscall entry" expect "$a" \
-	'.output_fields.outcome=="served in kernel" and .output_fields.backend=="entry-kernel"'
+	'.palisade_action.outcome=="served in kernel" and .palisade_action.backend=="entry-kernel"'
 sleep 30 &
 TARGET=$!
 "$WORK/tracer" $TARGET "$WORK/host-survived"
@@ -281,9 +281,9 @@ run_container "$B-pidhost" --pid=host --cap-add SYS_PTRACE --security-opt seccom
 	"$IMAGE" sleep 300
 docker cp "$WORK/tracer" "$B-pidhost:/tracer"
 docker exec "$B-pidhost" /tracer $TARGET /tmp/survived
-a=$(wait_alert ".rule==\"$T ptrace in a container (action)\" and .output_fields[\"container.name\"]==\"$B-pidhost\"" 10 "$T")
+a=$(wait_alert ".rule==\"$T ptrace in a container\" and .palisade_action and .output_fields[\"container.name\"]==\"$B-pidhost\"" 10 "$T")
 check "ptrace: --pid=host: the record says user space killed it, not the kernel" expect "$a" \
-	'.output_fields.outcome=="done" and (.output_fields.detail|test("not killed at syscall entry"))'
+	'.palisade_action.outcome=="done" and (.palisade_action.detail|test("not killed at syscall entry"))'
 kill $TARGET 2>/dev/null
 stop_agent
 

@@ -127,15 +127,15 @@ check "host: exec of a forbidden binary refused" test $? -eq 126
 # Records never claim more than the guard did: a refused write says done; a
 # protected file replaced by a rename is a new inode, unmarked until the next
 # marking (docs/enforcement-files.md, Limits), and its write says missed.
-a=$(wait_alert '.rule=="Write to a protected host file (action)"' 10 "protected host file")
+a=$(wait_alert '.rule=="Write to a protected host file" and .palisade_action and (.palisade_action.verdict|not)' 10 "protected host file")
 check "record: a refused write says done, refused by fanotify" expect "$a" \
-	'.output_fields.outcome=="done" and (.output_fields.detail|test("refused by fanotify"))'
+	'.palisade_action.outcome=="done" and (.palisade_action.detail|test("refused by fanotify"))'
 cp "$HOSTFILE" "$WORK/replacement" && mv "$WORK/replacement" "$HOSTFILE" &&
 	echo replaced >>"$HOSTFILE"
 check "a file replaced by a rename is written before the next marking" grep -q replaced "$HOSTFILE"
-a=$(wait_alert '.rule=="Write to a protected host file (action)" and (.output_fields.outcome|startswith("missed"))' 10 "protected host file")
+a=$(wait_alert '.rule=="Write to a protected host file" and .palisade_action and (.palisade_action.verdict|not) and (.palisade_action.outcome|startswith("missed"))' 10 "protected host file")
 check "record: the write fanotify never saw says missed, not done" expect "$a" \
-	'.output_fields.detail|test("never saw")'
+	'.palisade_action.detail|test("never saw")'
 # (the metrics page is a snapshot the agent refreshes: wait for it)
 missed_counted() {
 	deadline=$(( $(date +%s) + 10 ))
@@ -154,7 +154,7 @@ wait_alerts() { # wait_alerts JQ N: at least N alerts satisfy JQ
 		i=$((i + 1))
 		if [ $i -gt 50 ]; then
 			echo "fewer than $2 alerts match $1; deny records:" >&2
-			jq -c 'select(.action) | [.rule, .action.verdict, .output_fields]' \
+			jq -c 'select(.palisade_action.verdict) | [.rule, .palisade_action.verdict, .output_fields]' \
 				"$WORK/alerts.json" >&2
 			return 1
 		fi
@@ -163,11 +163,11 @@ wait_alerts() { # wait_alerts JQ N: at least N alerts satisfy JQ
 }
 ID_A=$(container_id "$T-a" | cut -c1-12)
 check "deny alert: container passwd write, Falco schema plus action" wait_alerts \
-	".rule==\"Write to passwd in a container\" and .action.verdict==\"denied\" and .action.enforced==true and .output_fields[\"container.id\"]==\"$ID_A\" and .output_fields[\"fd.name\"]==\"/etc/passwd\" and .priority==\"Critical\"" 2
+	".rule==\"Write to passwd in a container\" and .palisade_action.verdict==\"denied\" and .palisade_action.mode==\"enforce\" and .output_fields[\"container.id\"]==\"$ID_A\" and .output_fields[\"fd.name\"]==\"/etc/passwd\" and .priority==\"Critical\"" 2
 check "deny alert: secret read" wait_alerts \
-	".rule==\"Read of a secret\" and .action.verdict==\"denied\" and .output_fields[\"proc.name\"]==\"cat\"" 1
+	".rule==\"Read of a secret\" and .palisade_action.verdict==\"denied\" and .output_fields[\"proc.name\"]==\"cat\"" 1
 check "deny alert: exec, host and container" wait_alerts \
-	".rule==\"Forbidden executable\" and .action.operation==\"exec\"" 2
+	".rule==\"Forbidden executable\" and .palisade_action.operation==\"exec\"" 2
 check "deny alert: exec by name, the name the exec gives" wait_alerts \
 	'.rule=="Forbidden applet" and .output_fields["proc.name"]=="nc" and .output_fields["proc.exepath"]=="/bin/busybox"' 1
 check "no deny alert for the allowed writer" \
@@ -182,7 +182,7 @@ start_agent --rules "$WORK/rules.yaml" || exit 1
 echo audited >>"$HOSTFILE"
 check "audit: the write goes ahead" grep -q audited "$HOSTFILE"
 check "audit: reported as would deny" wait_alerts \
-	'.rule=="Write to a protected host file" and .action.verdict=="would deny" and .action.enforced==false' 1
+	'.rule=="Write to a protected host file" and .palisade_action.verdict=="would deny" and .palisade_action.mode=="audit"' 1
 stop_agent
 
 # Timeout policy: the decision thread alone is stopped (ptrace), so the
@@ -204,9 +204,9 @@ check "timeout: counted" grep -q "timeouts [1-9]" "$WORK/agent.err"
 decider_stopped allow
 check "timeout verdict allow: the write goes ahead while the decider is stuck" \
 	grep -q timeout-allow "$HOSTFILE"
-a=$(wait_alert '.rule=="Write to a protected host file (action)"' 10 "protected host file")
+a=$(wait_alert '.rule=="Write to a protected host file" and .palisade_action and (.palisade_action.verdict|not)' 10 "protected host file")
 check "timeout verdict allow: the record says failed, allowed because late" expect "$a" \
-	'(.output_fields.outcome|startswith("failed: fanotify allowed this open (the decision was late"))'
+	'.palisade_action.outcome=="failed" and (.palisade_action.detail|startswith("fanotify allowed this open (the decision was late"))'
 check "timeout verdict allow: counted as failed" \
 	grep -q "fanotify: rules [0-9]*, done [0-9]*, in kernel 0, would-have 0, refused 0, failed [1-9]" "$WORK/agent.err"
 

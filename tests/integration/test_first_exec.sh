@@ -48,7 +48,7 @@ EOR
 marker() { test -e "$OUT/$1"; }
 no_marker() { ! test -e "$OUT/$1"; }
 record() { # record RULE CONTAINER: the action record of RULE for that container
-	wait_alert ".rule==\"$T $1 (action)\" and .output_fields[\"container.name\"]==\"$2\"" 10 "$T"
+	wait_alert ".rule==\"$T $1\" and .palisade_action and (.palisade_action.verdict|not) and .output_fields[\"container.name\"]==\"$2\"" 10 "$T"
 }
 
 run_container "$B-pre" "$IMAGE" sleep 300
@@ -64,7 +64,7 @@ check "first command: the write to /etc/passwd is refused" \
 check "first command: /etc/passwd unchanged" sh -c "! printf '%s' \"\$1\" | grep -q evil" sh "$out"
 a=$(record "account file write" "$B-w")
 check "first command: the record says refused by fanotify" expect "$a" \
-	'.output_fields.outcome=="done" and (.output_fields.detail|test("refused by fanotify"))'
+	'.palisade_action.outcome=="done" and (.palisade_action.detail|test("refused by fanotify"))'
 
 # killed_first LABEL NAME RULE DETAIL CMD...: the container's first command
 # is killed (137) before it touches its marker /out/NAME; the record says so.
@@ -78,7 +78,7 @@ killed_first() {
 	check "first command, $kf_label: it never ran (no marker)" no_marker "$kf_name"
 	a=$(record "$kf_rule" "$B-$kf_name")
 	check "first command, $kf_label: the record says so" expect "$a" \
-		"(.output_fields.outcome==\"served in kernel\" or .output_fields.outcome==\"done\") and (.output_fields.detail|test(\"$kf_detail\"))"
+		"(.palisade_action.outcome==\"served in kernel\" or .palisade_action.outcome==\"done\") and (.palisade_action.detail|test(\"$kf_detail\"))"
 }
 
 # 2. The first command is a denied binary (a pattern scope: the container's

@@ -122,17 +122,17 @@ check "and its allowed connect succeeds" allowed "$out"
 
 # What the agent reported: one deny record per denied call, with its container.
 deadline=$(($(date +%s) + 10))
-until [ "$(grep -c '"outcome":"denied"' "$WORK/alerts.json" 2>/dev/null)" -ge 5 ] ||
+until [ "$(grep -c '"outcome":"served in kernel"' "$WORK/alerts.json" 2>/dev/null)" -ge 5 ] ||
 	[ "$(date +%s)" -ge "$deadline" ]; do sleep 0.2; done
 rec=$(jq -c "select(.palisade_action.backend==\"cgroup-net\" and .output_fields[\"container.id\"]==\"$C1\" and .output_fields[\"fd.sport\"]==15171 and .output_fields[\"evt.type\"]==\"connect\")" "$WORK/alerts.json" | head -1)
 check "kernel deny reported with the container" expect "$rec" \
 	".rule==\"netpolicy tcp deny\" and .output_fields[\"container.name\"]==\"netpolicy-c1\" and .output_fields[\"fd.sip\"]==\"$SRV4\" and .palisade_action.mode==\"enforce\""
 rec=$(jq -c "select(.palisade_action.backend==\"cgroup-net\" and .output_fields[\"evt.type\"]==\"sendmsg\" and .output_fields[\"container.id\"]==\"$C1\")" "$WORK/alerts.json" | head -1)
 check "UDP deny reported" expect "$rec" '.output_fields["fd.l4proto"]=="udp" and .output_fields["fd.sport"]==15173'
-rec=$(jq -c "select(.output_fields[\"container.name\"]==\"netpolicy-c2\" and .palisade_action.outcome==\"denied\")" "$WORK/alerts.json" | head -1)
+rec=$(jq -c "select(.output_fields[\"container.name\"]==\"netpolicy-c2\" and .palisade_action.outcome==\"served in kernel\")" "$WORK/alerts.json" | head -1)
 check "late container's deny reported with its name" expect "$rec" '.rule=="netpolicy tcp deny"'
 check "no deny attributed to the other container" sh -c \
-	"! jq -e 'select(.output_fields[\"container.name\"]==\"netpolicy-other\" and .palisade_action.outcome==\"denied\")' '$WORK/alerts.json' >/dev/null"
+	"! jq -e 'select(.output_fields[\"container.name\"]==\"netpolicy-other\" and .palisade_action.outcome==\"served in kernel\")' '$WORK/alerts.json' >/dev/null"
 stop_agent
 check "deny counters printed at exit" grep -Eq 'netpolicy: checked [1-9][0-9]*, denied [5-9]' "$WORK/agent.err"
 check "denies counted per rule" grep -Eq "denied [0-9]+ \\(.*'netpolicy udp deny' [1-9]" "$WORK/agent.err"
@@ -146,10 +146,10 @@ check "audit mode: the connect succeeds" allowed "$out"
 out=$(docker exec netpolicy-c1 /udp_send $SRV4 15173)
 check "audit mode: the datagram is sent" expect "\"$out\"" '. == "sent"'
 deadline=$(($(date +%s) + 10))
-until grep -q 'would-have-denied' "$WORK/alerts.json" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do
+until grep -q '"outcome":"would-have"' "$WORK/alerts.json" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do
 	sleep 0.2
 done
 rec=$(jq -c "select(.rule==\"netpolicy tcp deny\" and .output_fields[\"container.id\"]==\"$C1\")" "$WORK/alerts.json" | head -1)
-check "audit mode: the connect alert says would-have-denied" expect "$rec" \
-	'.palisade_action.mode=="audit" and .palisade_action.outcome=="would-have-denied"'
+check "audit mode: the connect alert says would-have" expect "$rec" \
+	'.palisade_action.mode=="audit" and .palisade_action.outcome=="would-have"'
 stop_agent

@@ -44,7 +44,7 @@ wait_paused() { # wait_paused NAME: true once docker says it is paused (15 s at 
 	done
 }
 record() { # record RULE CONTAINER
-	wait_alert ".rule==\"Protect - $1 (action)\" and .output_fields[\"container.name\"]==\"$2\"" 10 "Protect - $1"
+	wait_alert ".rule==\"Protect - $1\" and .palisade_action and (.palisade_action.verdict|not) and .output_fields[\"container.name\"]==\"$2\"" 10 "Protect - $1"
 }
 # first NAME BINARY-AS ARGS...: a container whose first command is $WORK/bin/ran
 # mounted as /bin/BINARY-AS.
@@ -72,7 +72,7 @@ check "denylist, first command: killed (137)" test $? -eq 137
 check "denylist, first command: it never ran" never_ran xmrig
 a=$(record "denylisted executable killed at exec" "$P-miner")
 check "denylist, first command: the record says killed before its first instruction" expect "$a" \
-	'.priority=="Critical" and (.output_fields.detail|test("before its first instruction"))'
+	'.priority=="Critical" and (.palisade_action.detail|test("before its first instruction"))'
 first renamed kworker -o stratum+tcp://pool.example:3333
 check "renamed miner, first command: killed by its pool URL (137)" test $? -eq 137
 check "renamed miner, first command: it never ran" never_ran kworker
@@ -93,7 +93,7 @@ check "passwd, first command: /etc/passwd unchanged" \
 	test "$(cat "$WORK/passwd-after")" = "root:x:0:0:root:/root:/bin/sh"
 a=$(record "account file write denied" "$P-write")
 check "passwd: a Critical record, refused and killed" expect "$a" \
-	'.priority=="Critical" and .output_fields.outcome=="done" and (.output_fields.detail|test("caller killed"))'
+	'.priority=="Critical" and .palisade_action.outcome=="done" and (.palisade_action.detail|test("caller killed"))'
 echo "root::0:0:::" | docker exec -i "$P-debug" tee /etc/shadow >/dev/null
 check "shadow (absent from the image), running container: the writer is killed (137)" test $? -eq 137
 check "shadow: no content reached it" test -z "$(docker exec "$P-debug" cat /etc/shadow 2>/dev/null)"
@@ -106,7 +106,7 @@ check "ptrace: the tracer is killed (137)" test $? -eq 137
 check "ptrace: it never got past the call" never_ran tracer
 a=$(record "injection syscall killed" "$P-inject")
 check "ptrace: the record says killed in kernel at syscall entry" expect "$a" \
-	'.output_fields.outcome=="served in kernel"'
+	'.palisade_action.outcome=="served in kernel"'
 
 # 4. Shells: docker exec and an interactive first process pause the
 #    container; a scripted entry point and a debug container do not.
@@ -126,5 +126,5 @@ start_agent --protect || exit 1
 first audited xmrig
 check "audit: the denylisted program runs" ran xmrig
 a=$(record "denylisted executable killed at exec" "$P-audited")
-check "audit: reported as would-have" expect "$a" '.output_fields.outcome=="would-have"'
+check "audit: reported as would-have" expect "$a" '.palisade_action.outcome=="would-have"'
 stop_agent

@@ -30,10 +30,24 @@ check "the alert says it is undecided, and why" \
 check "its output line says it too" sh -c "printf '%s' '$a' | jq -r .output | grep -q 'undecided: regex match limit exceeded, fired fail-closed'"
 wait_json "$WORK/alerts.json" alert ".rule==\"harden regex after\"" 10 "$TAG" >/dev/null
 check "the next event is still judged" [ $? -eq 0 ]
-m=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics")
+# metric NAME: its value in the agent's last published snapshot, once it is
+# at least 1 (snapshots are published periodically), or 0 after 15 s.
+metric() {
+	deadline=$(( $(date +%s) + 15 ))
+	while :; do
+		v=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" | awk -v n="$1" '$1 == n { print $2 }')
+		if [ -n "$v" ] && awk -v v="$v" 'BEGIN { exit !(v >= 1) }'; then
+			echo "$v"
+			return
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.5
+	done
+	echo 0
+}
 check "palisade_rules_regex_errors_total counts the failed match" \
-	sh -c "printf '%s\n' '$(printf '%s' "$m" | grep '^palisade_rules_regex_errors_total')' | awk '{ exit !(\$2 >= 1) }'"
+	[ "$(metric palisade_rules_regex_errors_total)" != 0 ]
 check "palisade_rules_undecided_total counts the undecided rule" \
-	sh -c "printf '%s\n' '$(printf '%s' "$m" | grep '^palisade_rules_undecided_total')' | awk '{ exit !(\$2 >= 1) }'"
+	[ "$(metric palisade_rules_undecided_total)" != 0 ]
 check "the log says so" grep -q "rule 'harden regex padded' fired undecided: regex match limit exceeded" "$WORK/agent.err"
 stop_agent

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "alert/alert.h"
 #include "action/internal.h"
 #include "sensor/sensor.h"
 
@@ -232,11 +233,16 @@ static struct {
 	int applied;
 } out;
 
-static void on_emit(const char *json, void *ctx)
+/* What the pipeline does: an alert that carries an action result is one line. */
+static void on_emit(struct alert *al, void *ctx)
 {
+	char *json = al->action ? alert_to_json(al) : NULL;
+
 	(void)ctx;
-	if (out.n < 8)
+	if (json && out.n < 8)
 		snprintf(out.lines[out.n++], sizeof(out.lines[0]), "%s", json);
+	free(json);
+	alert_free(al);
 }
 
 static int fake_prepare(void *ctx, struct rules_engine *e, size_t index,
@@ -295,8 +301,13 @@ static void alert_on(struct action_dispatcher *d, struct rules_engine *e, size_t
 				 .output = "o", .time_ns = 1700000000123456789ull,
 				 .hostname = "h" };
 
+	struct alert *al;
+
 	snprintf(ev.exe, sizeof(ev.exe), "/tmp/x");
-	action_after_alert(d, &a);
+	al = alert_from_rules(&a);
+	assert_non_null(al);
+	if (!action_after_alert(d, &a, al))
+		on_emit(al, NULL);
 }
 
 #define RULES2 "- rule: a\n  desc: d\n  output: o\n  priority: CRITICAL\n  tags: [t1]\n" \
@@ -327,18 +338,23 @@ static void test_plan_and_records(void **state)
 	assert_int_equal(out.n, 1);
 	j = json_loads(out.lines[0], 0, NULL);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "rule")), "a (action)");
-	assert_string_equal(json_string_value(json_object_get(j, "source")), "palisade");
+	/* The rule's own alert, in Falco's schema, plus "palisade_action". */
+	assert_string_equal(json_string_value(json_object_get(j, "rule")), "a");
+	assert_string_equal(json_string_value(json_object_get(j, "source")), "syscall");
 	assert_string_equal(json_string_value(json_object_get(j, "priority")), "Critical");
 	assert_string_equal(json_string_value(json_object_get(j, "time")),
 			    "2023-11-14T22:13:20.123456789Z");
 	assert_string_equal(json_string_value(json_object_get(j, "hostname")), "h");
-	json_t *f = json_object_get(j, "output_fields");
-	assert_string_equal(json_string_value(json_object_get(f, "outcome")), "would-have");
-	assert_string_equal(json_string_value(json_object_get(f, "action")), "kill");
-	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "host");
-	assert_int_equal(json_integer_value(json_object_get(f, "proc.pid")), NO_PID);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "tags"), 0)), "t1");
+	json_t *f = json_object_get(j, "palisade_action");
+	assert_string_equal(json_string_value(json_object_get(f, "type")), "kill");
+	assert_string_equal(json_string_value(json_object_get(f, "backend")), "fake");
+	assert_string_equal(json_string_value(json_object_get(f, "mode")), "audit");
+	assert_string_equal(json_string_value(json_object_get(f, "outcome")), "would-have");
+	assert_string_equal(json_string_value(json_object_get(f, "detail")),
+			    "audit mode: would have killed the process");
+	/* Falco's eight keys, host_id, agent_version and palisade_action. */
+	assert_int_equal(json_object_size(j), 11);
 	json_decref(j);
 
 	/* the rule's enforce: true overrides audit */

@@ -371,6 +371,16 @@ static json_t *parse(char *json)
 	return o;
 }
 
+/* A kernel deny as its alert's JSON line (the caller frees). */
+static char *deny_json(const struct netpolicy_deny *d, const char *host, uint64_t boot)
+{
+	struct alert *al = netpolicy_deny_alert(d, host, boot);
+	char *json = al ? alert_to_json(al) : NULL;
+
+	alert_free(al);
+	return json;
+}
+
 static void test_deny_record_json(void **state)
 {
 	struct np_deny_event ev = { .ts_ns = 5000000000ull, .cgroup_id = 42, .pid = 4242,
@@ -384,7 +394,7 @@ static void test_deny_record_json(void **state)
 	json_t *o, *f, *act;
 
 	(void)state;
-	o = parse(netpolicy_deny_to_json(&d, "vm", 1700000000000000000ull));
+	o = parse(deny_json(&d, "vm", 1700000000000000000ull));
 	f = json_object_get(o, "output_fields");
 	act = json_object_get(o, "palisade_action");
 	assert_string_equal(json_string_value(json_object_get(o, "rule")), "no db");
@@ -401,7 +411,9 @@ static void test_deny_record_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "9d1d64e84c9b");
 	assert_string_equal(json_string_value(json_object_get(f, "container.name")), "web-1");
 	assert_string_equal(json_string_value(json_object_get(act, "backend")), "cgroup-net");
-	assert_string_equal(json_string_value(json_object_get(act, "outcome")), "denied");
+	assert_string_equal(json_string_value(json_object_get(act, "type")), "deny");
+	assert_string_equal(json_string_value(json_object_get(act, "mode")), "enforce");
+	assert_string_equal(json_string_value(json_object_get(act, "outcome")), "served in kernel");
 	json_decref(o);
 
 	/* a host process, IPv6, UDP sendmsg */
@@ -412,46 +424,13 @@ static void test_deny_record_json(void **state)
 	ev.protocol = 17;
 	ev.hook = NP_HOOK_SENDMSG;
 	d.container = NULL;
-	o = parse(netpolicy_deny_to_json(&d, "vm", 0));
+	o = parse(deny_json(&d, "vm", 0));
 	f = json_object_get(o, "output_fields");
 	assert_string_equal(json_string_value(json_object_get(f, "fd.sip")), "fd00::1");
 	assert_string_equal(json_string_value(json_object_get(f, "fd.l4proto")), "udp");
 	assert_string_equal(json_string_value(json_object_get(f, "evt.type")), "sendmsg");
 	assert_string_equal(json_string_value(json_object_get(f, "container.id")), "host");
 	json_decref(o);
-}
-
-static void test_alert_annotation(void **state)
-{
-	struct netpolicy *np;
-	struct netpolicy_rule r;
-	const char *why;
-	struct ev_header hdr = { 0 };
-	struct event ev = { .hdr = &hdr, .res = -1 };
-	struct rules_alert a = { .ev = &ev };
-	const char *base = "{\"rule\":\"r\",\"output\":\"o\"}";
-	json_t *o;
-
-	(void)state;
-	assert_int_equal(translate("evt.type = connect and fd.sport = 1",
-				   "  action:\n    type: deny\n    enforce: false", &r, &why),
-			 1);
-	assert_int_equal(netpolicy_new(NULL, NULL, &np), 0);
-	assert_int_equal(netpolicy_add_rule(np, &r), 0);
-	a.rule = rules_engine_rule(E, 0);
-	o = parse(netpolicy_annotate_alert(np, &a, base));
-	assert_string_equal(json_string_value(json_object_get(o, "rule")), "r");
-	assert_string_equal(
-		json_string_value(json_object_get(json_object_get(o, "palisade_action"), "mode")),
-		"audit");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "palisade_action"),
-							       "outcome")),
-			    "would-have-denied");
-	json_decref(o);
-	/* an alert of a rule the policy does not hold stays as it is */
-	a.rule = NULL;
-	assert_null(netpolicy_annotate_alert(np, &a, base));
-	netpolicy_free(np);
 }
 
 static int teardown(void **state)
@@ -477,7 +456,6 @@ int main(void)
 		cmocka_unit_test(test_condition_tree_on_falco_rules),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_deny_record_json),
-		cmocka_unit_test(test_alert_annotation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "event/event.h"
 #include "output/json_writer.h"
 #include "record/record.h"
 
@@ -40,15 +41,33 @@ static void test_json_escaping_and_nesting(void **state)
 	jw_release(&w);
 }
 
+/* Every style of the one time formatter (UTC styles; local ones in
+ * test_syslog_format.c). */
 static void test_rfc3339_nanoseconds(void **state)
 {
+	static const struct {
+		enum event_time_style style;
+		const char *want;
+	} cases[] = {
+		{ EVENT_TIME_RFC3339_NS, "2023-11-14T22:13:20.123456789Z" },
+		{ EVENT_TIME_RFC3339_S, "2023-11-14T22:13:20Z" },
+		{ EVENT_TIME_DATETIME_NS, "2023-11-14 22:13:20.123456789" },
+		{ EVENT_TIME_OF_DAY_NS, "22:13:20.123456789" },
+		{ EVENT_TIME_OF_DAY_S, "22:13:20" },
+	};
 	char ts[40];
 
 	(void)state;
-	format_rfc3339(1700000000123456789ull, ts, sizeof(ts));
-	assert_string_equal(ts, "2023-11-14T22:13:20.123456789Z");
-	format_rfc3339(5, ts, sizeof(ts));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(event_time_format(1700000000123456789ull, cases[i].style, ts,
+						   sizeof(ts)), strlen(cases[i].want));
+		assert_string_equal(ts, cases[i].want);
+	}
+	event_time_format(5, EVENT_TIME_RFC3339_NS, ts, sizeof(ts));
 	assert_string_equal(ts, "1970-01-01T00:00:00.000000005Z");
+	/* Cut, never overrun: the length says how much was wanted. */
+	assert_int_equal(event_time_format(5, EVENT_TIME_RFC3339_NS, ts, 8), 30);
+	assert_string_equal(ts, "1970-01");
 }
 
 static void test_record_roundtrip_and_damage(void **state)

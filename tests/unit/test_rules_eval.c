@@ -20,6 +20,7 @@
 #include "falco_rules.h"
 #include "proc/proc.h"
 #include "proc_fixture.h"
+#include "alert/alert.h"
 #include "rules/rules.h"
 
 #define BOOT_TO_REAL 1700000000000000000ll
@@ -122,7 +123,10 @@ static int collect(const struct rules_alert *a, void *ctx)
 	if (A.n < 32)
 		snprintf(A.rules[A.n], sizeof(A.rules[0]), "%s", a->rule->name);
 	if (A.n == 0) {
-		A.json = rules_alert_to_json(a);
+		struct alert *al = alert_from_rules(a);
+
+		A.json = al ? alert_to_json(al) : NULL;
+		alert_free(al);
 		snprintf(A.output, sizeof(A.output), "%s", a->output);
 	}
 	A.n++;

@@ -88,7 +88,7 @@ static void test_rfc5424_offsets_action_and_json(void **state)
 	struct sink_record r = record();
 
 	(void)state;
-	r.source = "palisade";
+	r.acted = true; /* its JSON carries "palisade_action" */
 	r.priority = RULES_PRIO_EMERGENCY;
 	r.hostname = "";
 	r.container_name = "";
@@ -288,7 +288,8 @@ static void test_container_convention_and_sd_id(void **state)
 	struct rules_alert a = { .rule = &rule, .ev = &ev, .output = "o", .time_ns = T0,
 				 .hostname = "h" };
 	struct syslog_format_opts o = opts(SYSLOG_RFC5424);
-	struct sink_record *r = sink_record_from_alert(&a, "{}");
+	struct alert *al = alert_from_rules(&a);
+	struct sink_record *r = sink_record_from_alert(al);
 	char buf[1024];
 	bool truncated;
 	int n;
@@ -316,9 +317,10 @@ static void test_container_convention_and_sd_id(void **state)
 	assert_int_equal(syslog_sd_id_check("pal@1."), -EINVAL);
 	assert_int_equal(syslog_sd_id_check("abcdefghijklmnopqrstuvwxyz@123456"), -EINVAL); /* 33 */
 	o.sd_id = "bad id@1";
-	r = sink_record_from_alert(&a, "{}");
+	r = sink_record_from_alert(al);
 	assert_int_equal(syslog_format(buf, sizeof(buf), &o, r, &truncated), -EINVAL);
 	sink_record_unref(r);
+	alert_free(al);
 }
 
 int main(void)

@@ -316,7 +316,7 @@ static void test_tcp_rfc5424_framing(void **state)
 
 	(void)state;
 	r1.priority = RULES_PRIO_CRITICAL;
-	r2.source = "palisade";
+	r2.acted = true; /* its JSON carries "palisade_action" */
 	r2.priority = RULES_PRIO_NOTICE;
 	deliver_ok(s, &r1);
 	deliver_ok(s, &r2);
