@@ -20,7 +20,8 @@ TREE=${TREE:-/usr}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 dir=$(mktemp -d /tmp/palisade-fim-bench.XXXXXX)
-trap 'rm -rf "$dir"' EXIT INT TERM
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (drop_caches)" >&2; exit 1; }
 [ -x "$root/palisade" ] || { echo "bench: build ./palisade first (make)" >&2; exit 1; }
@@ -72,8 +73,10 @@ grep -h 'scanned' "$dir"/palisade-init-cold.err || true
 printf '\n%-6s %-6s %12s %12s %12s %12s %8s %8s\n' cache phase "aide wall" "aide cpu" "pal. wall" "pal. cpu" "wall x" "cpu x"
 for c in cold warm; do
 	for p in init check; do
-		read -r aw au as <"$dir/aide-$p-$c.time"
-		read -r pw pu ps <"$dir/palisade-$p-$c.time"
+		# (time first prints "Command exited with non-zero status N" when the
+		# command did: aide --check does when it finds changes)
+		set -- $(tail -1 "$dir/aide-$p-$c.time") $(tail -1 "$dir/palisade-$p-$c.time")
+		aw=$1 au=$2 as=$3 pw=$4 pu=$5 ps=$6
 		awk -v c="$c" -v p="$p" -v aw="$aw" -v ac="$(echo "$au $as" | awk '{print $1+$2}')" \
 			-v pw="$pw" -v pc="$(echo "$pu $ps" | awk '{print $1+$2}')" 'BEGIN {
 			printf "%-6s %-6s %11.2fs %11.2fs %11.2fs %11.2fs %7.1fx %7.1fx\n", c, p, aw, ac, pw, pc,
