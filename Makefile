@@ -52,7 +52,7 @@ $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h $(wildcard bpf/*.bpf.h) $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		-I$(BUILD) -Ibpf -c $< -o $@
 
@@ -89,7 +89,7 @@ $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPAL
 
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
 $(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml \
-	rules/protect.yaml
+	rules/protect.yaml rules/authz_baseline.yaml
 
 palisade: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
@@ -114,7 +114,8 @@ $(BUILD)/fuzzobj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml rules/protect.yaml
+$(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml rules/protect.yaml \
+	rules/authz_baseline.yaml
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -144,6 +145,7 @@ bench-bins:
 	$(MAKE) -C bench
 
 bench: deps palisade bench-bins
+	PALISADE_BENCH_DEPS=1 sh scripts/install-deps.sh
 	sh bench/run.sh
 
 format:

@@ -1,16 +1,20 @@
 #!/bin/sh
 # palisade overhead benchmark.
 #
-# For each workload, runs bench/workload with no agent (A) and with the agent
-# running (B), alternating A B A B ... for a number of rounds in one run, so
-# that slow drift of the machine (other jobs, page cache, frequency) hits both
-# sides alike. Each round gives one ratio, monitored / unmonitored wall time of
-# the same fixed count of operations; the report is the median ratio with the
-# spread (min..max) of the rounds, and the agent's drop counters from its exit
+# For each workload, runs bench/workload with no agent (A), with the agent
+# running (B) and with the floor (F: empty programs on exactly the hooks the
+# agent attached in that round, read back from the kernel by bench/floor),
+# alternating A B F A B F ... for a number of rounds in one run, so that slow
+# drift of the machine (other jobs, page cache, frequency) hits all sides
+# alike. Each round gives ratios, monitored / unmonitored time of the same
+# fixed count of operations, and the agent's margin over the floor (its ratio
+# minus the floor's, same round); the report is the median with the spread
+# (min..max) of the rounds, and the agent's drop counters from its exit
 # summary. Peer tools found on the machine (bpftrace, libbpf-tools' execsnoop
-# and opensnoop, and auditd when asked for) are measured in the same rounds,
-# against the same unmonitored run. It only reports: nothing here asserts on
-# time.
+# and opensnoop, auditd) are measured in the same rounds, against the same
+# unmonitored run. At the end, a table of every workload, then the replay
+# (bench/replay.sh) and latency (bench/latency.sh) benchmarks. It only
+# reports: nothing here asserts on time.
 #
 # See `sh bench/run.sh -h` and docs/performance.md.
 
@@ -24,19 +28,23 @@ usage: sh bench/run.sh [options]
   -n SPEC   iterations: N for every workload, or per workload as
             open=N,exec=N,tcp=N,mixed=N (defaults: $(default_iterations_text))
   -p LIST   peers to measure on the same workloads: auto (those installed
-            among bpftrace, execsnoop, opensnoop), none, or a comma-separated
-            list of bpftrace,execsnoop,opensnoop,auditd (default auto)
+            among bpftrace, execsnoop, opensnoop, auditd), none, or a
+            comma-separated list of bpftrace,execsnoop,opensnoop,auditd
+            (default auto)
   -a ARGS   extra arguments for the agent (also \$PALISADE_BENCH_AGENT_ARGS)
   -R SET    rules the agent loads: default (the embedded set), falco (the
             default set and Falco's three files, from \$FALCO_RULES_DIR,
             ../shared/data/falco-rules or /etc/falco; skipped without them),
             falco-stable (default, falco_rules.yaml, falco-sandbox_rules.yaml),
             every-open (bench/rules/every_open.yaml: matches every open, the
-            pre-filter's worst case); default: default
+            pre-filter's worst case); default: falco, or default when
+            Falco's files are not found (said in the report)
   -c CPUS   run the workload under 'taskset -c CPUS'
   -C CPUS   run the agent and the peers under 'taskset -c CPUS'
   -o DIR    keep logs (agent stderr, exit summaries) in DIR (default: a new
             directory under \${TMPDIR:-/tmp}, printed at the end)
+  -e LIST   after the workloads: replay (bench/replay.sh -r 3), latency
+            (bench/latency.sh), both (default) or none
   -h        this help
 environment:
   PALISADE_BENCH_AGENT       agent command, run from the repository root
@@ -47,9 +55,10 @@ environment:
   PALISADE_BENCH_TIMEOUT     seconds to wait for that line (default 120)
   PALISADE_BENCH_STOP_TIMEOUT  seconds the agent gets to exit after SIGINT,
                              then again after SIGTERM (default 20)
-auditd is measured only when named in -p: enabling kernel audit once makes
+auditd (installed: apt-get install auditd) enables kernel audit: that makes
 every later task pay the audit syscall hooks until reboot, so afterwards this
 script installs an 'auditctl -a task,never' rule to switch that off again.
+The floor needs bench/floor (built here with the workload, needs libbpf).
 EOF
 }
 
@@ -97,9 +106,10 @@ peer_settle=1
 # Seconds a process gets to stop after SIGINT (then SIGTERM, then SIGKILL).
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
-rules_set=default
+rules_set=""
+extras="replay latency"
 
-while getopts w:r:n:p:a:R:c:C:o:h opt; do
+while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	case $opt in
 	w) workloads=$(echo "$OPTARG" | tr ',' ' ') ;;
 	r) rounds=$OPTARG ;;
@@ -110,12 +120,24 @@ while getopts w:r:n:p:a:R:c:C:o:h opt; do
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
+	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\bboth\b/replay latency/; s/\bnone\b//') ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 # Falco's rule files, looked up from the repository root (where the agent runs).
+rules_note=""
+if [ -z "$rules_set" ]; then
+	rules_set=falco
+	cd "$root" || die "cannot cd to $root"
+	. tests/falco_rules.sh
+	if why=$(falco_rules_missing falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml); then
+		rules_set=default
+		rules_note="Falco's files not found, so the embedded default rules: $why"
+		note "$rules_note"
+	fi
+fi
 case $rules_set in
 falco) falco_needs="falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml" ;;
 falco-stable) falco_needs="falco_rules.yaml falco-sandbox_rules.yaml" ;;
@@ -456,7 +478,7 @@ peers=""
 case $peers_spec in
 none) ;;
 auto)
-	for p in bpftrace execsnoop opensnoop; do
+	for p in bpftrace execsnoop opensnoop auditd; do
 		peer_installed "$p" && peers="$peers $p"
 	done
 	;;
@@ -464,7 +486,7 @@ auto)
 	for p in $(echo "$peers_spec" | tr ',' ' '); do
 		case $p in
 		auto)
-			for q in bpftrace execsnoop opensnoop; do
+			for q in bpftrace execsnoop opensnoop auditd; do
 				peer_installed "$q" && peers="$peers $q"
 			done
 			;;
@@ -511,19 +533,50 @@ agent_sum_start=$(agent_sum)
 agent_changed=""
 
 report=$logdir/report.txt
+summary=$logdir/summary.md
 {
-	echo "palisade overhead benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "host: $(uname -r), $(nproc) CPUs; rounds: $rounds, alternating unmonitored/monitored"
+	echo "palisade overhead benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "host: $(uname -r), $(nproc) CPUs; rounds: $rounds, each: unmonitored, palisade, floor, peers"
 	echo "agent: $agent_line"
+	echo "rules: $rules_set${rules_note:+ ($rules_note)}"
 	[ -n "$workload_cpus" ] && echo "workload: taskset -c $workload_cpus"
 	[ -n "$agent_cpus" ] && echo "agent and peers: taskset -c $agent_cpus"
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "other tracers running at start: ${others:-none}"
 	echo "ratio = monitored / unmonitored time of the same operations: wall time, and"
 	echo "the workload's CPU time (user + system, children included); each the median"
-	echo "of the per-round ratios, [min..max] over the rounds"
+	echo "of the per-round ratios, [min..max] over the rounds. floor = empty programs"
+	echo "on exactly the hooks palisade attached in that round (bench/floor); palisade's"
+	echo "margin = its ratio minus the floor's in the same round (the part that is ours)"
 	echo
 } >"$report"
+
+# The floor: bench/floor attaches an empty program to each hook the agent's
+# links attach to; the hooks are read back from the kernel while the agent
+# runs, so the floor follows what this rule set really attached.
+floor_bin=$here/floor
+floor_ok=1
+if [ ! -x "$floor_bin" ] && ! make -s -C "$here" floor >&2; then
+	floor_ok=0
+	note "bench/floor could not be built (libbpf-dev?): no floor this run"
+fi
+
+# agent_hwm PID: the agent's peak resident set (VmHWM) in KiB.
+agent_hwm() {
+	awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# fmt_ratio FILE COLUMN: "1.23x [1.20..1.30]" of a column of per-round figures.
+fmt_ratio() {
+	[ -s "$1" ] || { echo "n/a"; return; }
+	median_spread "$1" "$2" | awk '{ printf "%.2fx [%.2f..%.2f]\n", $1, $2, $3 }'
+}
+
+# fmt_margin FILE COLUMN: "+0.12 [+0.10..+0.15]".
+fmt_margin() {
+	[ -s "$1" ] || { echo "n/a"; return; }
+	median_spread "$1" "$2" | awk '{ printf "%+.2f [%+.2f..%+.2f]\n", $1, $2, $3 }'
+}
 
 for w in $workloads; do
 	n=$(iterations_for "$w")
@@ -531,6 +584,9 @@ for w in $workloads; do
 	mkdir -p "$wdir"
 	: >"$wdir/base.txt"
 	: >"$wdir/ratio.palisade.txt"
+	: >"$wdir/ratio.floor.txt"
+	: >"$wdir/margin.txt"
+	: >"$wdir/hwm.txt"
 	note "$w: $n iterations, $rounds rounds; warming up"
 	run_workload "$w" $((n / 10 + 1)) >/dev/null || die "$w: workload failed"
 
@@ -548,7 +604,10 @@ for w in $workloads; do
 			tail -n 20 "$err" >&2
 			die "$w: the agent did not print a line matching '$ready_pattern' (stderr above, in $err)"
 		fi
+		hooks=$wdir/hooks.$r.txt
+		[ "$floor_ok" = 1 ] && "$floor_bin" hooks "$current_pid" >"$hooks" 2>"$wdir/hooks.$r.err"
 		mon=$(run_workload "$w" "$n") || die "$w: workload failed under the agent"
+		agent_hwm "$current_pid" >>"$wdir/hwm.txt"
 		stop_bg "$current_pid"
 		if [ -z "$agent_changed" ] && [ "$(agent_sum)" != "$agent_sum_start" ]; then
 			agent_changed="$w round $r"
@@ -560,6 +619,24 @@ for w in $workloads; do
 		ratio=$(ratios "$base" "$mon")
 		echo "$ratio" >>"$wdir/ratio.palisade.txt"
 		line="$line, palisade ${mon%% *}s (${ratio%% *}x)"
+
+		if [ "$floor_ok" = 1 ] && [ -s "$hooks" ]; then
+			start_bg "$agent_cpus" "$floor_bin attach $hooks" "$wdir/floor.$r.out" "$wdir/floor.$r.err"
+			if wait_ready "$current_pid" "$wdir/floor.$r.out" '^floor: attached' 60; then
+				ft=$(run_workload "$w" "$n") || die "$w: workload failed under the floor"
+				stop_bg "$current_pid"
+				fr=$(ratios "$base" "$ft")
+				echo "$fr" >>"$wdir/ratio.floor.txt"
+				echo "$ratio $fr" | awk '{ printf "%.4f %.4f\n", $1 - $3, $2 - $4 }' >>"$wdir/margin.txt"
+				line="$line, floor ${ft%% *}s (${fr%% *}x)"
+			else
+				alive "$current_pid" && stop_bg "$current_pid"
+				current_pid=""
+				note "$w round $r: the floor did not attach (see $wdir/floor.$r.err)"
+			fi
+		elif [ "$floor_ok" = 1 ]; then
+			note "$w round $r: no hooks read back from the agent (see $wdir/hooks.$r.err)"
+		fi
 
 		for p in $peers; do
 			peer_applies "$p" "$w" || continue
@@ -587,27 +664,29 @@ for w in $workloads; do
 	done
 
 	{
-		read -r med lo hi <<EOF
+		read -r med _ <<EOF2
 $(median_spread "$wdir/base.txt")
-EOF
+EOF2
 		printf '%-6s %8s iterations, unmonitored median %.3fs (%.0f ops/s), load %s\n' \
 			"$w" "$n" "$med" "$(awk -v n="$n" -v t="$med" 'BEGIN { print n / t }')" \
 			"$(cut -d' ' -f1 /proc/loadavg)"
 		printf '  %-10s %-22s %-22s %s\n' "" "wall time ratio" "CPU time ratio" rounds
-		for p in palisade $peers; do
+		for p in floor palisade $peers; do
 			[ -s "$wdir/ratio.$p.txt" ] || continue
-			read -r med lo hi <<EOF
-$(median_spread "$wdir/ratio.$p.txt" 1)
-EOF
-			wall=$(printf '%.2fx [%.2f..%.2f]' "$med" "$lo" "$hi")
-			read -r med lo hi <<EOF
-$(median_spread "$wdir/ratio.$p.txt" 2)
-EOF
-			cpu=$(printf '%.2fx [%.2f..%.2f]' "$med" "$lo" "$hi")
-			printf '  %-10s %-22s %-22s %s\n' "$p" "$wall" "$cpu" \
+			printf '  %-10s %-22s %-22s %s\n' "$p" "$(fmt_ratio "$wdir/ratio.$p.txt" 1)" \
+				"$(fmt_ratio "$wdir/ratio.$p.txt" 2)" \
 				"$(wc -l <"$wdir/ratio.$p.txt" | tr -d ' ')"
+			[ "$p" = palisade ] && [ -s "$wdir/margin.txt" ] &&
+				printf '  %-10s %-22s %-22s %s\n' "  - floor" "$(fmt_margin "$wdir/margin.txt" 1)" \
+					"$(fmt_margin "$wdir/margin.txt" 2)" "(palisade's margin over the floor)"
 		done
+		[ -s "$wdir/ratio.floor.txt" ] ||
+			echo "  floor: not measured (see the notes above): palisade's figure has no floor"
+		hooks=$wdir/hooks.$rounds.txt
+		[ -s "$hooks" ] &&
+			echo "  hooks (floor): $(awk '{ print $1 }' "$hooks" | sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')$(grep -c '^other' "$hooks" | awk '$1 > 0 { printf " (%d not reproduced)", $1 }')"
 		drops=$(drop_counters "$wdir"/agent.*.err)
+		echo "  agent peak RSS (VmHWM): $(sort -n "$wdir/hwm.txt" | tail -1 | awk '{ printf "%.1f MiB", $1 / 1024 }')"
 		echo "  agent counters from its exit summaries, summed over the rounds:"
 		echo "    ${drops:-none found}"
 		echo "  agent exit summary (round $rounds):"
@@ -616,7 +695,50 @@ EOF
 	} >>"$report"
 done
 
+# The table of every workload, as docs/performance.md gives it: wall-time
+# ratios (CPU-time ratios in the per-workload sections above).
+{
+	echo "| workload (unmonitored ops/s) | floor | palisade | margin over floor | bpftrace | opensnoop / execsnoop | auditd |"
+	echo "|---|---|---|---|---|---|---|"
+	for w in $workloads; do
+		wdir=$logdir/$w
+		ops=$(median_spread "$wdir/base.txt" | awk -v n="$(iterations_for "$w")" '{ printf "%.0fk", n / $1 / 1000 }')
+		snoop="n/a"
+		[ -s "$wdir/ratio.opensnoop.txt" ] && snoop="opensnoop $(fmt_ratio "$wdir/ratio.opensnoop.txt" 1)"
+		[ -s "$wdir/ratio.execsnoop.txt" ] && snoop="execsnoop $(fmt_ratio "$wdir/ratio.execsnoop.txt" 1)"
+		printf '| %s (%s/s) | %s | %s | %s | %s | %s | %s |\n' "$w" "$ops" \
+			"$(fmt_ratio "$wdir/ratio.floor.txt" 1)" "$(fmt_ratio "$wdir/ratio.palisade.txt" 1)" \
+			"$(fmt_margin "$wdir/margin.txt" 1)" "$(fmt_ratio "$wdir/ratio.bpftrace.txt" 1)" \
+			"$snoop" "$(fmt_ratio "$wdir/ratio.auditd.txt" 1)"
+	done
+	echo
+	echo "Wall-time ratios, median [min..max] of $rounds rounds; rules: $rules_set;"
+	echo "agent peak RSS $(cat "$logdir"/*/hwm.txt 2>/dev/null | sort -n | tail -1 | awk '{ printf "%.1f MiB", $1 / 1024 }')."
+} >"$summary"
+{
+	echo "summary (markdown, also in $summary):"
+	cat "$summary"
+	echo
+} >>"$report"
+
 [ -n "$agent_changed" ] &&
 	echo "WARNING: $agent_exe changed during the run (first seen in $agent_changed): rounds mix two builds" >>"$report"
 cat "$report"
+
+# The user-space pipeline and the alert latency, as the same run's last parts.
+for x in $extras; do
+	case $x in
+	replay)
+		echo
+		echo "replay (sh bench/replay.sh -r 3 -o $logdir/replay):"
+		sh "$here/replay.sh" -r 3 -o "$logdir/replay" 2>&1 | tee "$logdir/replay.txt"
+		;;
+	latency)
+		echo
+		echo "latency (sh bench/latency.sh -o $logdir/latency):"
+		sh "$here/latency.sh" -o "$logdir/latency" 2>&1 | tee "$logdir/latency.txt"
+		;;
+	*) note "unknown -e part '$x' (replay, latency, both, none)" ;;
+	esac
+done
 note "report and logs kept in $logdir"

@@ -19,6 +19,10 @@
  *   mixed  a fixed blend of the three (see MIXED_* below); one iteration is one
  *          operation of the blend
  *
+ * -i USEC pauses that long after each operation (bench/latency.sh opens a
+ * file a rule watches every few milliseconds beside a workload); SIGINT or
+ * SIGTERM ends the timed loop early, and the line counts what was done.
+ *
  * Everything stays on this machine: the file lives in a temporary directory
  * and is removed at exit, the socket is bound to loopback on a port the kernel
  * picks, and the program stops after its count.
@@ -34,6 +38,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -76,10 +81,12 @@ extern char **environ;
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: workload [-n ITERATIONS] [-w WARMUP] [-d TMPDIR] open|exec|tcp|mixed\n"
+		"usage: workload [-n ITERATIONS] [-w WARMUP] [-d TMPDIR] [-i USEC] open|exec|tcp|mixed\n"
 		"  -n N   operations to time (default 10000)\n"
 		"  -w N   untimed operations first (default: 1%% of -n)\n"
 		"  -d DIR where the temporary file is made (default $TMPDIR or /tmp)\n"
+		"  -i US  pause after each operation, in microseconds (default 0)\n"
+		"SIGINT or SIGTERM ends the loop early; the line counts what was done.\n"
 		"Prints: workload mode=M iterations=N elapsed_s=S ops_per_s=R cpu_s=C\n");
 }
 
@@ -94,6 +101,22 @@ static int parse_count(const char *text, long *out)
 		return -EINVAL;
 	*out = value;
 	return 0;
+}
+
+static volatile sig_atomic_t stop_early;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_early = 1;
+}
+
+static void pause_us(long us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
+
+	if (us > 0)
+		nanosleep(&ts, NULL);
 }
 
 static int parse_mode(const char *text, enum mode *out)
@@ -299,14 +322,14 @@ int main(int argc, char **argv)
 {
 	struct workload w = { .listen_fd = -1 };
 	const char *tmpdir = getenv("TMPDIR");
-	long iterations = 10000, warmup = -1;
+	long iterations = 10000, warmup = -1, interval_us = 0, done = 0;
 	enum mode mode;
 	double start, elapsed, cpu_start, cpu;
 	int opt, ret = 0;
 
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
-	while ((opt = getopt(argc, argv, "n:w:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:d:i:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_count(optarg, &iterations) < 0 || iterations == 0) {
@@ -322,6 +345,12 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			tmpdir = optarg;
+			break;
+		case 'i':
+			if (parse_count(optarg, &interval_us) < 0) {
+				fprintf(stderr, "workload: -i wants microseconds, got '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -353,19 +382,21 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
 	cpu_start = cpu_seconds();
 	start = now_seconds();
-	for (long i = 0; i < iterations; i++) {
-		if (run_one(mode, &w, i) < 0) {
+	for (; done < iterations && !stop_early; done++) {
+		if (run_one(mode, &w, done) < 0) {
 			ret = 1;
 			goto cleanup;
 		}
+		pause_us(interval_us);
 	}
 	elapsed = now_seconds() - start;
 	cpu = cpu_seconds() - cpu_start;
 	printf("workload mode=%s iterations=%ld elapsed_s=%.6f ops_per_s=%.1f cpu_s=%.6f\n",
-	       mode_names[mode], iterations, elapsed,
-	       elapsed > 0 ? (double)iterations / elapsed : 0.0, cpu);
+	       mode_names[mode], done, elapsed, elapsed > 0 ? (double)done / elapsed : 0.0, cpu);
 	if (fflush(stdout) != 0)
 		ret = 1;
 cleanup:

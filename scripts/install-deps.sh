@@ -11,9 +11,11 @@ TEST_PKGS="libcmocka-dev libclang-rt-14-dev docker.io busybox-static procps ipro
 openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server
 docker-registry skopeo golang-go golang-golang-x-crypto-dev golang-github-containers-image-dev
 aide time"
+# The peers bench/run.sh measures beside the agent (make bench).
+BENCH_PKGS="bpftrace libbpf-tools auditd valgrind"
 
 missing=""
-for p in $BUILD_PKGS ${PALISADE_TEST_DEPS:+$TEST_PKGS}; do
+for p in $BUILD_PKGS ${PALISADE_TEST_DEPS:+$TEST_PKGS} ${PALISADE_BENCH_DEPS:+$BENCH_PKGS}; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done

@@ -276,7 +276,7 @@ static void answer_once(struct fguard *g, struct fguard_pending *p, enum fguard_
 	if (write(g->fan_fd, &resp, sizeof(resp)) != sizeof(resp))
 		fguard_count(&g->st.errors, 1);
 	p->answered = true;
-	fguard_hist_add(&g->st.latency, fguard_now_ns() - p->t0_ns);
+	metrics_hist_add(&g->st.latency, fguard_now_ns() - p->t0_ns);
 	if (by_watchdog)
 		fguard_count(&g->st.timeouts, 1);
 	fguard_count(v == FGUARD_DENY ? &g->st.denied : v == FGUARD_WOULD_DENY ?

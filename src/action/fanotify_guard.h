@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "alert/alert.h"
+#include "metrics/metrics.h"
 #include "rules/rules.h"
 
 struct container_store;
@@ -108,18 +109,6 @@ int fguard_open_flags(const struct fguard_syscall *sc, fguard_read_user_fn read_
  * (Linux truncates even with O_RDONLY|O_TRUNC). */
 bool fguard_flags_write(uint64_t flags);
 
-/* ---- latency histogram (latency_hist.c) ---- */
-
-#define FGUARD_HIST_BUCKETS 256
-struct fguard_hist {
-	uint64_t count[FGUARD_HIST_BUCKETS]; /* log-linear buckets of nanoseconds */
-	uint64_t total;
-};
-void fguard_hist_add(struct fguard_hist *h, uint64_t ns);
-/* The value (ns, a bucket's upper bound: within 1/8 above the truth) below
- * which a fraction q (0..1) of the samples lie; 0 when empty. */
-uint64_t fguard_hist_quantile(const struct fguard_hist *h, double q);
-
 /* ---- the guard (fanotify_guard.c) ---- */
 
 #define FGUARD_TIMEOUT_MS_DEFAULT 1000
@@ -150,7 +139,7 @@ struct fguard_stats {
 	uint64_t alerts_dropped; /* deny records lost to a full queue */
 	uint64_t marks;          /* inode marks in place (host and container roots) */
 	uint64_t mark_errors, roots;
-	struct fguard_hist latency; /* read -> answer, every event */
+	struct metrics_hist latency; /* read -> answer, every event */
 };
 
 struct fguard;

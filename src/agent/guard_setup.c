@@ -106,8 +106,8 @@ void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
 		(unsigned long long)st.timeouts, (unsigned long long)st.errors,
 		(unsigned long long)st.unknown_intent, (unsigned long long)st.alerts_dropped,
 		(unsigned long long)st.marks, (unsigned long long)st.mark_errors,
-		(unsigned long long)st.roots, fguard_hist_quantile(&st.latency, 0.5) / 1000.0,
-		fguard_hist_quantile(&st.latency, 0.99) / 1000.0);
+		(unsigned long long)st.roots, metrics_hist_quantile(&st.latency, 0.5) / 1000.0,
+		metrics_hist_quantile(&st.latency, 0.99) / 1000.0);
 	fguard_free(g);
 }
 

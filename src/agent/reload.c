@@ -1,81 +1,104 @@
+/* The reload's build thread and its hand-over to the event thread (reload.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/prefilter_reload.h"
 #include "agent/reload.h"
 #include "agent/rules_load.h"
 
-int agent_reload(struct agent_reload *r)
+void agent_reload_build_default(struct agent_reload *r, struct agent_reload_build *out)
 {
-	static uint32_t spec[EV_SYSCALL_NR_MAX];
-	struct palisade_config *cfg = NULL;
-	struct rules_engine *rules = NULL;
-	struct sink_set *sinks = NULL;
-	struct prefilter *pf = NULL;
-	bool spec_changed = false;
-	unsigned i, watched;
-	int err, first_arg;
+	struct palisade_config *c = NULL;
+	int first_arg, err;
 
-	fprintf(stderr, "palisade: SIGHUP: reloading %s and the rules\n", r->cfg->path);
-	err = config_from_command_line(r->argc, r->argv, CONFIG_CMD_RUN, false, &first_arg, &cfg);
-	if (!err)
-		err = agent_rules_load(cfg, (int64_t)r->p->boot_to_epoch_ns, &rules);
-	if (!err)
-		err = sink_set_new(cfg->outputs, cfg->n_outputs, &sinks);
-	if (!err) {
-		r->interest(cfg->syscalls, rules, spec);
-		if (r->pf)
-			err = agent_prefilter_prepare(r, cfg, rules, spec, &pf);
-		spec_changed = memcmp(spec, r->spec, sizeof(spec)) != 0;
-		if (!err && spec_changed && !r->pf)
-			err = sensor_update_syscalls(r->sensor, spec);
-		/* A half-written map would match neither rule set: put the old one back. */
+	err = config_from_command_line(r->argc, r->argv, CONFIG_CMD_RUN, false, &first_arg, &c);
+	if (err > 0)
+		err = -EINVAL; /* --help cannot appear now: the agent started with this line */
+	err = err ?: agent_rules_load(c, r->boot_to_epoch_ns, &out->rules);
+	err = err ?: sink_set_new(c->outputs, c->n_outputs, &out->sinks);
+	/* Same conditions as at start (agent_start.c); the fd table, which
+	 * needs every open, is never turned on by a reload. */
+	if (!err && r->prefilter && out->rules && c->prefilter && strcmp(c->syscalls, "all")) {
+		err = prefilter_build(out->rules, &out->pf);
 		if (err)
-			sensor_update_syscalls(r->sensor, r->spec);
+			fprintf(stderr, "palisade: reload: building the pre-filter failed: %s\n",
+				strerror(-err));
 	}
+	out->cfg = c;
+	out->err = err;
+}
+
+void agent_reload_build_free(struct agent_reload_build *b)
+{
+	prefilter_free(b->pf);
+	sink_set_free(b->sinks);
+	rules_engine_free(b->rules);
+	config_free(b->cfg);
+	memset(b, 0, sizeof(*b));
+}
+
+static void *build_thread(void *arg)
+{
+	struct agent_reload *r = arg;
+
+	r->build(r, &r->out);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+int agent_reload_begin(struct agent_reload *r)
+{
+	int err;
+
+	if (r->running) {
+		r->again = true;
+		return -EBUSY;
+	}
+	fprintf(stderr, "palisade: SIGHUP: reloading the configuration and the rules (events "
+			"go on meanwhile)\n");
+	memset(&r->out, 0, sizeof(r->out));
+	atomic_store(&r->done, false);
+	/* The thread inherits the agent's blocked signals: only the main loop takes them. */
+	err = -pthread_create(&r->thread, NULL, build_thread, r);
+	if (err) {
+		r->failures++;
+		fprintf(stderr, "palisade: reload: cannot start its thread: %s\n", strerror(-err));
+		return err;
+	}
+	r->running = true;
+	return 0;
+}
+
+bool agent_reload_poll(struct agent_reload *r)
+{
+	int err;
+
+	if (!r->running || !atomic_load(&r->done))
+		return false;
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	err = r->swap(r->swap_ctx, &r->out);
 	if (err) {
 		r->failures++;
 		fprintf(stderr, "palisade: reload failed (problems above); still running with the "
 				"previous configuration and rules (%llu failed reloads)\n",
 			(unsigned long long)r->failures);
-		sink_set_free(sinks);
-		rules_engine_free(rules);
-		config_free(cfg);
-		/* logrotate's SIGHUP still expects the files to be reopened. */
-		sink_set_reopen(r->p->sinks);
-		return err;
+	} else {
+		r->reloads++;
 	}
+	agent_reload_build_free(&r->out);
+	if (r->again) {
+		r->again = false;
+		agent_reload_begin(r);
+	}
+	return true;
+}
 
-	struct rules_engine *old = r->p->rules;
-
-	/* What the old filter let through is judged by the old rules (for a
-	 * second at most: a producer that never pauses would hold the reload). */
-	if (r->pf)
-		sensor_drain(r->sensor, 1000);
-	r->p->rules = rules;
-	if (r->on_swap)
-		r->on_swap(r->swap_ctx, rules);
-	rules_engine_free(old);
-	if (r->pf)
-		agent_prefilter_install(r, spec, pf);
-	/* The old sinks finish what they queued (or spool it) before the new
-	 * ones open the same files and spools. */
-	sink_set_free(r->p->sinks);
-	r->p->sinks = sinks;
-	err = sink_set_start(sinks);
-	if (err)
-		fprintf(stderr, "palisade: reload: starting the new outputs failed: %s; alerts "
-				"may be lost until the next reload\n", strerror(-err));
-	sink_set_publish(sinks);
-	memcpy(r->spec, spec, sizeof(spec));
-	config_free(r->cfg);
-	r->cfg = cfg;
-	r->reloads++;
-	for (i = 0, watched = 0; i < EV_SYSCALL_NR_MAX; i++)
-		watched += spec[i] != 0;
-	fprintf(stderr, "palisade: reloaded: %zu output%s, syscall interest %s (%u watched)\n",
-		sink_set_count(sinks), sink_set_count(sinks) == 1 ? "" : "s",
-		spec_changed ? "updated" : "unchanged", watched);
-	return 0;
+void agent_reload_stop(struct agent_reload *r)
+{
+	if (!r->running)
+		return;
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	agent_reload_build_free(&r->out);
 }

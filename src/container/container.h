@@ -69,6 +69,15 @@ struct container_label {
 	char *value;
 };
 
+/* Addresses of a container on its networks (NetworkSettings.Networks.*:
+ * IPAddress, GlobalIPv6Address), at most CONTAINER_ADDRS_MAX; none while it
+ * is not running. */
+#define CONTAINER_ADDRS_MAX 16
+struct container_addr {
+	uint8_t ip[16]; /* IPv4 in the first 4 bytes */
+	uint8_t len;    /* 4 or 16 */
+};
+
 /* One entry of the Engine API's Mounts (docker inspect), as Falco keeps it. */
 struct container_mount {
 	char *source;      /* host path or volume path */
@@ -100,6 +109,8 @@ struct container_info {
 	bool privileged;
 	bool host_pid, host_network, host_ipc; /* HostConfig.*Mode "host" */
 	char *ip;          /* NetworkSettings: the primary IPv4 address, "" when none */
+	struct container_addr addrs[CONTAINER_ADDRS_MAX]; /* every address, v4 and v6 */
+	uint8_t n_addrs;
 	uint64_t start_ns; /* State.StartedAt, ns since the epoch; 0 when unknown */
 	/*
 	 * The Docker HEALTHCHECK (Config.Healthcheck.Test) as the command it

@@ -3,6 +3,7 @@
  * published entry is freed with one free() and retiring it never allocates),
  * compared, and converted to and from the JSON that record files carry.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -211,7 +212,9 @@ static bool container_info_same_engine_facts(const struct container_info *a,
 {
 	return a->host_pid == b->host_pid && a->host_network == b->host_network &&
 	       a->host_ipc == b->host_ipc && a->start_ns == b->start_ns &&
-	       strcmp(a->ip, b->ip) == 0 && a->health_len == b->health_len &&
+	       strcmp(a->ip, b->ip) == 0 && a->n_addrs == b->n_addrs &&
+	       !memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(a->addrs[0])) &&
+	       a->health_len == b->health_len &&
 	       (!a->health_len || memcmp(a->health_argv, b->health_argv, a->health_len) == 0) &&
 	       a->n_mounts == b->n_mounts && mounts_same(a->mounts, b->mounts, a->n_mounts);
 }
@@ -339,6 +342,47 @@ static json_t *argv_to_json(const char *argv, uint32_t len)
 	return a;
 }
 
+static json_t *addrs_to_json(const struct container_info *c)
+{
+	json_t *a = json_array();
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; a && i < c->n_addrs; i++)
+		if (!inet_ntop(c->addrs[i].len == 4 ? AF_INET : AF_INET6, c->addrs[i].ip, text,
+			       sizeof(text)) ||
+		    json_array_append_new(a, json_string(text))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static int addrs_from_json(json_t *a, struct container_info *c)
+{
+	json_t *v;
+	size_t i;
+
+	c->n_addrs = 0;
+	if (!a)
+		return 0; /* written before addresses were recorded */
+	if (!json_is_array(a) || json_array_size(a) > CONTAINER_ADDRS_MAX)
+		return -EINVAL;
+	json_array_foreach(a, i, v) {
+		struct container_addr *ad = &c->addrs[c->n_addrs];
+		const char *text = json_is_string(v) ? json_string_value(v) : "";
+
+		memset(ad, 0, sizeof(*ad));
+		if (inet_pton(AF_INET, text, ad->ip) == 1)
+			ad->len = 4;
+		else if (inet_pton(AF_INET6, text, ad->ip) == 1)
+			ad->len = 16;
+		else
+			return -EINVAL;
+		c->n_addrs++;
+	}
+	return 0;
+}
+
 /* The engine facts beyond names and labels, as record files carry them. */
 static int engine_facts_to_json(json_t *o, const struct container_info *c)
 {
@@ -348,6 +392,7 @@ static int engine_facts_to_json(json_t *o, const struct container_info *c)
 	return json_object_set_new(o, "mounts", mounts_to_json(c->mounts, c->n_mounts)) ||
 	       json_object_set_new(o, "health", argv_to_json(c->health_argv, c->health_len)) ||
 	       json_object_set_new(o, "ip", json_string(c->ip ? c->ip : "")) ||
+	       json_object_set_new(o, "addrs", addrs_to_json(c)) ||
 	       json_object_set_new(o, "start_ns", json_string(num)) ||
 	       json_object_set_new(o, "host_pid", json_boolean(c->host_pid)) ||
 	       json_object_set_new(o, "host_network", json_boolean(c->host_network)) ||
@@ -551,6 +596,8 @@ static int engine_facts_from_json(json_t *root, struct container_info *tmp)
 	if (get_str(root, "ip", &ip) || get_u64(json_object_get(root, "start_ns"), &tmp->start_ns))
 		return -EINVAL;
 	tmp->ip = (char *)ip;
+	if (addrs_from_json(json_object_get(root, "addrs"), tmp))
+		return -EINVAL;
 	v = json_object_get(root, "host_pid");
 	tmp->host_pid = json_is_true(v);
 	v = json_object_get(root, "host_network");

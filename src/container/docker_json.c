@@ -4,6 +4,7 @@
  * daemon is trusted to be Docker, not to be well-formed: every field is
  * type-checked and a bad answer is an error that names the field.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -218,6 +219,39 @@ static const char *primary_ip(json_t *root)
 	return "";
 }
 
+static void add_addr(struct container_info *c, json_t *v)
+{
+	struct container_addr a = { 0 };
+	const char *text = json_is_string(v) ? json_string_value(v) : "";
+
+	if (inet_pton(AF_INET, text, a.ip) == 1)
+		a.len = 4;
+	else if (inet_pton(AF_INET6, text, a.ip) == 1)
+		a.len = 16;
+	else
+		return; /* "" while not running; anything else is not an address */
+	for (size_t i = 0; i < c->n_addrs; i++)
+		if (c->addrs[i].len == a.len && !memcmp(c->addrs[i].ip, a.ip, a.len))
+			return;
+	if (c->n_addrs < CONTAINER_ADDRS_MAX)
+		c->addrs[c->n_addrs++] = a;
+}
+
+/* Every address of every network: flows name their peers by them. */
+static void get_addrs(json_t *root, struct container_info *c)
+{
+	json_t *nets = path_get(root, "NetworkSettings.Networks"), *net;
+	const char *name;
+
+	c->n_addrs = 0;
+	add_addr(c, path_get(root, "NetworkSettings.IPAddress"));
+	add_addr(c, path_get(root, "NetworkSettings.GlobalIPv6Address"));
+	json_object_foreach(json_is_object(nets) ? nets : NULL, name, net) {
+		add_addr(c, json_object_get(net, "IPAddress"));
+		add_addr(c, json_object_get(net, "GlobalIPv6Address"));
+	}
+}
+
 static bool mode_is_host(json_t *root, const char *path)
 {
 	json_t *v = path_get(root, path);
@@ -235,6 +269,7 @@ static int get_engine_facts(json_t *root, struct container_info *c, char *err, s
 	c->host_network = mode_is_host(root, "HostConfig.NetworkMode");
 	c->host_ipc = mode_is_host(root, "HostConfig.IpcMode");
 	c->ip = (char *)primary_ip(root);
+	get_addrs(root, c);
 	c->start_ns = json_is_string(started) ? rfc3339_ns(json_string_value(started)) : 0;
 	ret = get_mounts(root, c, err, errlen);
 	return ret ? ret : get_health(root, c, err, errlen);

@@ -349,6 +349,10 @@ static void on_event(struct container_store *s, const struct container_event *ev
 			if (!cg->remove_at_ms)
 				cg->remove_at_ms = later;
 		}
+		/* Described again, without addresses: another container may get
+		 * them now, and flows and policies must not take it for this one. */
+		if (slot)
+			container_store_queue_locked(s, ev->id);
 		break;
 	case CONTAINER_EV_DESTROY:
 		if (slot)

@@ -236,6 +236,7 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->container_key = h->cgroup_id;
 	ev->fd = NULL;
 	ev->fd_from_table = false;
+	ev->docker = NULL;
 	switch (h->kind) {
 	case EV_EXEC:
 	case EV_PROC_SNAPSHOT:

@@ -26,6 +26,45 @@ struct exe_info {
 	uint64_t ino, ctime_ns, mtime_ns;
 };
 
+/*
+ * The `docker` source: one request to the Docker Engine API as an
+ * authorization plugin sees it (src/authz/ decodes it as dockerd does),
+ * judged by rules with `source: docker`. Strings are never NULL ("" when
+ * absent); lists hold at most DOCKER_LIST_MAX entries (a request with more
+ * is refused before any rule runs).
+ */
+#define DOCKER_LIST_MAX 64
+struct docker_list {
+	const char *v[DOCKER_LIST_MAX];
+	uint32_t n;
+};
+struct docker_event {
+	bool response;            /* AuthZRes: the answer dockerd is about to send */
+	const char *method;       /* GET, POST, ... */
+	const char *uri;          /* RequestURI as dockerd passed it */
+	const char *path;         /* normalised: decoded, dot segments and version removed */
+	const char *api_version;  /* "1.41", or "" */
+	const char *query;        /* the query string as sent */
+	struct docker_list params; /* its parameters decoded, NAME=value, in order */
+	const char *user, *authn; /* the requesting user (TLS client certificate), method */
+	const char *op;           /* container_create, container_start, exec_create, ... */
+	const char *target;       /* /containers/TARGET/..., /exec/TARGET/... */
+	uint32_t status;          /* response: HTTP status */
+	/* the workload asked for (create; start's legacy HostConfig; exec; pull) */
+	const char *image, *user_cfg, *cmdline;
+	const char *network_mode, *pid_mode, *ipc_mode, *uts_mode, *userns_mode, *cgroupns_mode;
+	bool privileged, readonly_rootfs;
+	struct docker_list cap_add, cap_drop, binds, devices, security_opt, env;
+	/* the image reference, parsed (supply/): registry, registry/path, tag, digest */
+	const char *image_registry, *image_repository, *image_tag, *image_digest;
+	/* Whether the image is signed by the trusted key `key` (NULL: any): asked
+	 * only when a rule reads docker.image.signed; 1 yes, 0 no (*why set),
+	 * negative: could not be decided. */
+	int (*image_signed)(const struct docker_event *d, const char *key, const char **why,
+			    const char **signer);
+	void *ctx; /* the decoder's, for image_signed */
+};
+
 struct event {
 	const struct ev_header *hdr; /* points into the raw record */
 	enum ev_kind kind;
@@ -72,6 +111,9 @@ struct event {
 	const struct proc_table *procs;  /* for the parent chain */
 	const struct container_info *container; /* NULL: a host process */
 	uint64_t container_key;                   /* cgroup id the lookup used */
+
+	/* The docker source (NULL for kernel events): see struct docker_event. */
+	const struct docker_event *docker;
 };
 
 /* Name of an event kind as printed in JSON ("execve", "clone", ...). */

@@ -30,6 +30,21 @@
 
 enum metrics_type { METRICS_COUNTER, METRICS_GAUGE };
 
+/* ---- Latency histograms (hist.c) ------------------------------------------ */
+
+/* Nanoseconds in log-linear buckets (8 per power of two): a quantile is
+ * within 1/8 above the truth, in a fixed 2 KiB. Adding is atomic (relaxed),
+ * so one writer thread and readers elsewhere need no lock. */
+#define METRICS_HIST_BUCKETS 256
+struct metrics_hist {
+	uint64_t count[METRICS_HIST_BUCKETS];
+	uint64_t total;
+};
+void metrics_hist_add(struct metrics_hist *h, uint64_t ns);
+/* The value (ns, a bucket's upper bound) below which a fraction q (0..1) of
+ * the samples lie; 0 when empty. */
+uint64_t metrics_hist_quantile(const struct metrics_hist *h, double q);
+
 /* ---- Writing the exposition format ------------------------------------- */
 
 struct metrics_writer;
@@ -113,6 +128,23 @@ int metrics_publish(struct metrics_registry *r);
  * (CLOCK_MONOTONIC seconds; 0 when never). NULL before the first publish.
  */
 char *metrics_snapshot(struct metrics_registry *r, size_t *len, double *published_at);
+
+/* ---- Documents: JSON views published with the snapshot ----------------- */
+
+#define METRICS_DOCS_MAX 8
+
+/* Renders a document (malloc'd, *len bytes), at publish time, on the thread
+ * calling metrics_publish(); NULL keeps the last one. */
+typedef char *(*metrics_doc_fn)(void *ctx, size_t *len);
+/*
+ * A document named `name` ("flows") published with every snapshot: the
+ * status socket answers a request for it, the HTTP server's web view reads
+ * it. r NULL (metrics off): nothing to do, returns 0.
+ */
+int metrics_register_doc(struct metrics_registry *r, const char *name, metrics_doc_fn fn,
+			 void *ctx);
+/* A copy of its last text (caller frees); NULL when unknown or not yet published. */
+char *metrics_doc_snapshot(struct metrics_registry *r, const char *name, size_t *len);
 
 /* ---- Labelled counters and gauges, updated from any thread ------------- */
 

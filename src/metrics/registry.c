@@ -41,8 +41,19 @@ struct sinks_source {
 	void *ctx;
 };
 
+/* A JSON document published beside the exposition text. */
+struct doc {
+	char name[32];
+	metrics_doc_fn fn;
+	void *ctx;
+	char *snap; /* under snap_lock */
+	size_t len;
+};
+
 struct metrics_registry {
 	pthread_mutex_t lock; /* collectors, vectors; held while publishing */
+	struct doc docs[METRICS_DOCS_MAX];
+	size_t n_docs;
 	struct collector *collectors;
 	size_t n_collectors;
 	struct metrics_vec *vecs;
@@ -117,6 +128,8 @@ void metrics_registry_free(struct metrics_registry *r)
 		r->sinks = src->next;
 		free(src);
 	}
+	for (size_t i = 0; i < r->n_docs; i++)
+		free(r->docs[i].snap);
 	free(r->collectors);
 	free(r->snap);
 	pthread_mutex_destroy(&r->lock);
@@ -334,6 +347,64 @@ int metrics_add_sinks(struct metrics_registry *r, metrics_sinks_fn fn, void *ctx
 	return 0;
 }
 
+int metrics_register_doc(struct metrics_registry *r, const char *name, metrics_doc_fn fn,
+			 void *ctx)
+{
+	int err = 0;
+
+	if (!r)
+		return 0;
+	if (strlen(name) >= sizeof(r->docs[0].name))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&r->lock);
+	if (r->n_docs == METRICS_DOCS_MAX)
+		err = -ENOSPC;
+	else
+		r->docs[r->n_docs++] = (struct doc){ .fn = fn, .ctx = ctx };
+	if (!err)
+		snprintf(r->docs[r->n_docs - 1].name, sizeof(r->docs[0].name), "%s", name);
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+/* Each document rendered and swapped in; one that fails keeps its last text. */
+static void publish_docs(struct metrics_registry *r)
+{
+	for (size_t i = 0; i < r->n_docs; i++) {
+		size_t len = 0;
+		char *text = r->docs[i].fn(r->docs[i].ctx, &len), *old;
+
+		if (!text)
+			continue;
+		pthread_mutex_lock(&r->snap_lock);
+		old = r->docs[i].snap;
+		r->docs[i].snap = text;
+		r->docs[i].len = len;
+		pthread_mutex_unlock(&r->snap_lock);
+		free(old);
+	}
+}
+
+char *metrics_doc_snapshot(struct metrics_registry *r, const char *name, size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&r->snap_lock);
+	for (size_t i = 0; i < r->n_docs; i++) {
+		if (strcmp(r->docs[i].name, name) || !r->docs[i].snap)
+			continue;
+		copy = malloc(r->docs[i].len + 1);
+		if (copy) {
+			memcpy(copy, r->docs[i].snap, r->docs[i].len);
+			copy[r->docs[i].len] = 0;
+			*len = r->docs[i].len;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&r->snap_lock);
+	return copy;
+}
+
 int metrics_publish(struct metrics_registry *r)
 {
 	struct metrics_writer *w = NULL;
@@ -349,6 +420,7 @@ int metrics_publish(struct metrics_registry *r)
 	for (i = 0; i < r->n_collectors; i++)
 		r->collectors[i].fn(w, r->collectors[i].ctx);
 	dropped = write_vecs(r, w);
+	publish_docs(r);
 	pthread_mutex_unlock(&r->lock);
 	metrics_family(w, "palisade_metrics_series_dropped_total", METRICS_COUNTER,
 		       "Label sets not kept because a family reached its series bound.");

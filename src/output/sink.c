@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "metrics/metrics.h"
 #include "outfile/outfile.h"
 #include "output/sink_internal.h"
 
@@ -41,6 +42,7 @@ struct sink {
 	struct sink_spool spool;
 	uint64_t delivered, failed, dropped, spooled, spool_bytes;
 	bool healthy;
+	struct metrics_hist latency; /* event time -> delivered (sink_stats) */
 };
 
 struct sink_set {
@@ -67,6 +69,22 @@ static void wait_until(struct sink *k, uint64_t deadline_ms)
 	pthread_cond_timedwait(&k->wake, &k->lock, &ts);
 }
 
+/* Longest latency counted: older records (a replay's, a spool's from
+ * before a restart) say nothing of the pipeline's speed. */
+#define LATENCY_MAX_NS (60ull * 1000000000ull)
+
+/* The time from the event to now, when it is one to count. */
+static void note_latency(struct sink *k, const struct sink_record *r)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (r->time_ns && now >= r->time_ns && now - r->time_ns < LATENCY_MAX_NS)
+		metrics_hist_add(&k->latency, now - r->time_ns);
+}
+
 /* One attempt, counted. Called without the lock. */
 static int attempt(struct sink *k, const struct sink_record *r)
 {
@@ -79,6 +97,7 @@ static int attempt(struct sink *k, const struct sink_record *r)
 	} else {
 		k->delivered++;
 		k->healthy = true;
+		note_latency(k, r);
 	}
 	pthread_mutex_unlock(&k->lock);
 	return err;
@@ -465,7 +484,10 @@ static void sink_set_stats_one(struct sink_set *s, size_t i, struct sink_stats *
 					      .queue_depth = k->q.count,
 					      .queue_size = k->q.cap,
 					      .spool_bytes = k->spool_bytes,
-					      .healthy = k->healthy };
+					      .healthy = k->healthy,
+					      .latency_p50_ns = metrics_hist_quantile(&k->latency, 0.5),
+					      .latency_p99_ns = metrics_hist_quantile(&k->latency, 0.99),
+					      .latency_n = k->latency.total };
 	pthread_mutex_unlock(&k->lock);
 	snprintf(out->name, sizeof(out->name), "%s", k->name);
 	snprintf(out->type, sizeof(out->type), "%s", k->type);
@@ -505,11 +527,16 @@ void sink_set_report(struct sink_set *s, FILE *f, const char *when)
 	for (i = 0; s && i < s->n; i++) {
 		sink_set_stats_one(s, i, &st);
 		fprintf(f, "palisade: %s: output %s (%s): delivered %llu, failed attempts %llu, "
-			   "dropped %llu, spooled %llu, queued %llu/%llu, spool %llu bytes, %s\n",
+			   "dropped %llu, spooled %llu, queued %llu/%llu, spool %llu bytes, %s",
 			when, st.name, st.type, (unsigned long long)st.delivered,
 			(unsigned long long)st.failed, (unsigned long long)st.dropped,
 			(unsigned long long)st.spooled, (unsigned long long)st.queue_depth,
 			(unsigned long long)st.queue_size, (unsigned long long)st.spool_bytes,
 			st.healthy ? "healthy" : "failing");
+		if (st.latency_n)
+			fprintf(f, "; latency from the syscall p50 %.1f us, p99 %.1f us (%llu)",
+				st.latency_p50_ns / 1000.0, st.latency_p99_ns / 1000.0,
+				(unsigned long long)st.latency_n);
+		fputc('\n', f);
 	}
 }

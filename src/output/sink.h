@@ -198,6 +198,11 @@ struct sink_stats {
 	uint64_t queue_depth, queue_size;
 	uint64_t spool_bytes; /* undelivered bytes in the spool */
 	bool healthy;         /* the last delivery succeeded */
+	/* Alert latency, from the event's time (the syscall's, taken in the
+	 * kernel) to the end of its delivery by this sink: p50 and p99 over
+	 * latency_n records (records older than a minute, as a replay's, are
+	 * not counted). 0 when none. */
+	uint64_t latency_p50_ns, latency_p99_ns, latency_n;
 };
 
 struct sink_set;

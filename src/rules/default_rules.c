@@ -1,7 +1,8 @@
 /*
  * The rule sets embedded into the binary: the default set
  * (rules/palisade_rules.yaml) and the protect set (rules/protect.yaml,
- * `palisade run --protect`). The assembler includes the files at build time
+ * `palisade run --protect`) and the deploy gate's baseline
+ * (rules/authz_baseline.yaml, `palisade authz`). The assembler includes the files at build time
  * (paths are relative to the repository root, where make runs); a trailing
  * NUL lets each be read as text. The Makefile must list both files as
  * prerequisites of this object, since the compiler's dependency files do not
@@ -24,3 +25,4 @@
 
 EMBED(rules_default_yaml, "rules/palisade_rules.yaml");
 EMBED(rules_protect_yaml, "rules/protect.yaml");
+EMBED(rules_authz_yaml, "rules/authz_baseline.yaml");

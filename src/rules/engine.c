@@ -335,6 +335,8 @@ extern const char rules_default_yaml[] __attribute__((weak));
 extern const size_t rules_default_yaml_len __attribute__((weak));
 extern const char rules_protect_yaml[] __attribute__((weak));
 extern const size_t rules_protect_yaml_len __attribute__((weak));
+extern const char rules_authz_yaml[] __attribute__((weak));
+extern const size_t rules_authz_yaml_len __attribute__((weak));
 
 static int add_embedded(struct rules_engine *e, const char *name, const char *yaml,
 			const size_t *len, const char *missing)
@@ -358,6 +360,13 @@ int rules_engine_add_protect(struct rules_engine *e)
 	return add_embedded(e, "<protect rules>", rules_protect_yaml, &rules_protect_yaml_len,
 			    "no protect rules are embedded in this binary; pass --rules "
 			    "rules/protect.yaml");
+}
+
+int rules_engine_add_authz_baseline(struct rules_engine *e)
+{
+	return add_embedded(e, "<authz baseline>", rules_authz_yaml, &rules_authz_yaml_len,
+			    "no authz baseline is embedded in this binary; pass --rules "
+			    "rules/authz_baseline.yaml");
 }
 
 /* ---- compile ---- */
@@ -446,14 +455,17 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	d->info.tags = (const char *const *)d->tags.v;
 	d->info.condition = d->cond.s;
 	d->info.n_tags = d->tags.n;
-	if (strcmp(d->info.source, "syscall")) {
-		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall only)",
-						 d->info.source);
+	enum rl_source src;
+
+	if (rl_source_parse(d->info.source, &src)) {
+		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall "
+							    "and docker only)", d->info.source);
 		d->info.evttypes = "none";
 		rl_diag(&e->diags, false, d->pos, "rule '%s': source '%s' is not supported; rule skipped",
 			d->info.name, d->info.source);
 		return true;
 	}
+	cc->source = (int)src;
 	cc->unavailable = &unavailable;
 	cc->unknown_field_seen = false;
 	cc->quiet_unknown = d->skip_if_unknown_filter;
@@ -496,7 +508,7 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 		return false;
 	if (rl_append_output(cc, &e->cfg, d, &r->fmt))
 		return false;
-	if (e->cfg.append_container) {
+	if (e->cfg.append_container && cc->source == RL_SRC_SYSCALL) {
 		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
 		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
 		rl_format_add(&e->arena, &r->fmt, "container_image", "container.image");
@@ -505,8 +517,11 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	if (!r->cond || e->diags.errors != errs)
 		return false;
 	rl_compile_evtset(r->cond, &r->evts);
-	d->info.evttypes = evttypes_text(&e->arena, &r->evts, false, 1000);
-	if (rl_evtset_is_all(&r->evts) && d->warn_evttypes)
+	bool all = rl_evtset_is_all(&r->evts);
+	/* A rule runs on its own source's events only. */
+	rl_evtset_keep_source(&r->evts, src);
+	d->info.evttypes = all ? "all" : evttypes_text(&e->arena, &r->evts, false, 1000);
+	if (all && d->warn_evttypes && cc->source == RL_SRC_SYSCALL)
 		rl_diag(&e->diags, false, d->pos,
 			"rule '%s' matches all event types: it runs on every event (restrict it with evt.type)",
 			d->info.name);
@@ -544,7 +559,7 @@ static int build_index(struct rules_engine *e)
 int rules_engine_compile(struct rules_engine *e)
 {
 	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
-				  .regexes = &e->regexes, .dns = e->dns };
+				  .regexes = &e->regexes, .dns = e->dns, .source = -1 };
 	size_t max_fields = 0;
 	int ret = 0;
 

@@ -235,12 +235,37 @@ static enum rl_truth compare(const struct rl_eval_ctx *c, const struct rl_ccmp *
 	return false;
 }
 
+/* A list field: `in` holds when every element is in the set (none: true),
+ * `exists` when there is an element, any other operator when some element
+ * satisfies it. */
+static enum rl_truth eval_list(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+			       struct rl_scratch *s)
+{
+	enum rl_truth t = cmp->op == OP_IN ? RL_TRUE : RL_FALSE, one;
+	struct rl_value v;
+
+	for (int i = 1; i <= DOCKER_LIST_MAX; i++) {
+		if (!rl_extract_fexpr(c, &cmp->lhs, i, &v, &s->lhs, &s->tmp))
+			return cmp->op == OP_EXISTS ? (i > 1 ? RL_TRUE : RL_FALSE) : t;
+		one = compare(c, cmp, &v, s);
+		if (cmp->op == OP_IN && one == RL_FALSE)
+			return RL_FALSE;
+		if (cmp->op != OP_IN && one == RL_TRUE)
+			return RL_TRUE;
+		if (one == RL_UNKNOWN)
+			t = RL_UNKNOWN;
+	}
+	return t;
+}
+
 static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
 			      struct rl_scratch *s)
 {
 	enum rl_truth t = RL_FALSE, one;
 	struct rl_value v;
 
+	if (cmp->lhs.ref.def->list)
+		return eval_list(c, cmp, s);
 	/* proc.aname (no index) in a condition: any ancestor. */
 	if (cmp->lhs.ref.def->arg == FARG_INDEX_OPT && cmp->lhs.ref.index < 0) {
 		for (int anc = 1; anc <= PROC_ANCESTORS_MAX; anc++) {

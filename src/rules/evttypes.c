@@ -80,9 +80,12 @@ static const char *const names[] = {
 	"create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg",
 	"putpmsg", "afs_syscall", "tuxcall", "security", "vserver", "epoll_ctl_old",
 	"epoll_wait_old", "set_thread_area", "get_thread_area",
+	/* the docker source (src/authz/): a request to the Engine API, its answer */
+	"authz_request", "authz_response",
 };
-
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
+#define DOCKER_FIRST (N_NAMES - 2)
+
 _Static_assert(N_NAMES <= RL_EVTTYPE_MAX, "raise RL_EVTTYPE_MAX");
 
 /* The process sensor's events (bpf/process.bpf.c); syscalls come from the table. */
@@ -91,6 +94,29 @@ static const char *const process_events[] = { "execve", "clone", "procexit" };
 static struct rl_evtset provided;
 static int sc_type[EV_SYSCALL_NR_MAX]; /* evttype id by syscall table index */
 static int exec_id, clone_id, exit_id, execveat_id;
+
+enum rl_source rl_evttype_source(int id)
+{
+	return id >= (int)DOCKER_FIRST ? RL_SRC_DOCKER : RL_SRC_SYSCALL;
+}
+
+int rl_source_parse(const char *name, enum rl_source *out)
+{
+	if (!strcmp(name, "syscall"))
+		*out = RL_SRC_SYSCALL;
+	else if (!strcmp(name, "docker"))
+		*out = RL_SRC_DOCKER;
+	else
+		return -1;
+	return 0;
+}
+
+void rl_evtset_keep_source(struct rl_evtset *s, enum rl_source src)
+{
+	for (size_t i = 0; i < N_NAMES; i++)
+		if (rl_evttype_source((int)i) != src)
+			s->w[i / 64] &= ~(1ull << (i % 64));
+}
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
@@ -106,6 +132,8 @@ static void init(void)
 		if (id >= 0)
 			rl_evtset_add(&provided, id);
 	}
+	for (size_t i = DOCKER_FIRST; i < N_NAMES; i++)
+		rl_evtset_add(&provided, (int)i); /* palisade authz */
 	for (size_t i = 0; i < n && i < EV_SYSCALL_NR_MAX; i++) {
 		/* A name Falco does not know is never evaluated (-1); the
 		 * unit tests check the table has none. */
@@ -151,6 +179,8 @@ int rl_evttype_of_event(const struct event *ev)
 	size_t k;
 
 	pthread_once(&once, init);
+	if (ev->docker)
+		return (int)DOCKER_FIRST + ev->docker->response;
 	switch (ev->kind) {
 	case EV_EXEC:
 		return exec_id;
@@ -190,26 +220,28 @@ const char *rl_evttype_suggest(const char *name)
 }
 
 /* Word by word: every comparison of every rule asks (a condition without
- * evt.type may match any type). */
-static uint64_t all_word(size_t w)
+ * evt.type may match any type). The first n types set. */
+static uint64_t first_word(size_t w, size_t n)
 {
 	size_t lo = w * 64;
 
-	if (lo >= N_NAMES)
+	if (lo >= n)
 		return 0;
-	return N_NAMES - lo >= 64 ? ~0ull : (1ull << (N_NAMES - lo)) - 1;
+	return n - lo >= 64 ? ~0ull : (1ull << (n - lo)) - 1;
 }
 
 void rl_evtset_all(struct rl_evtset *s)
 {
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		s->w[w] = all_word(w);
+		s->w[w] = first_word(w, N_NAMES);
 }
 
+/* "All" as the sensors mean it: every syscall-source type (the docker
+ * source's come last and do not count). */
 bool rl_evtset_is_all(const struct rl_evtset *s)
 {
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		if ((s->w[w] & all_word(w)) != all_word(w))
+		if ((s->w[w] & first_word(w, DOCKER_FIRST)) != first_word(w, DOCKER_FIRST))
 			return false;
 	return true;
 }

@@ -246,7 +246,7 @@ bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc
 	case E_HOSTNAME:
 		return rl_set_str(out, c->hostname);
 	case E_SOURCE:
-		return rl_set_str(out, "syscall");
+		return rl_set_str(out, c->ev->docker ? "docker" : "syscall");
 	case E_CATEGORY:
 		return rl_set_str(out, category(c->ev));
 	case E_ARGS:

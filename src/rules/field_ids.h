@@ -39,6 +39,12 @@ enum rl_field_id {
 	C_MOUNTS, C_MOUNT, C_MOUNT_SOURCE, C_MOUNT_DEST, C_MOUNT_MODE, C_MOUNT_RDWR,
 	C_MOUNT_PROPAGATION, C_IP, C_HEALTHCHECK, C_HOST_PID, C_HOST_NETWORK, C_HOST_IPC,
 	P_IS_CONTAINER_HEALTHCHECK,
+	/* the docker source (extract_docker.c) */
+	D_METHOD, D_PATH, D_URI, D_API_VERSION, D_QUERY, D_USER, D_AUTHN, D_OP, D_TARGET,
+	D_STATUS, D_IMAGE, D_IMAGE_REGISTRY, D_IMAGE_REPOSITORY, D_IMAGE_TAG, D_IMAGE_DIGEST,
+	D_IMAGE_SIGNED, D_IMAGE_SIGNER, D_IMAGE_UNSIGNED_WHY, D_PRIVILEGED, D_READONLY_ROOTFS,
+	D_CAP_ADD, D_CAP_DROP, D_BINDS, D_DEVICES, D_SECURITY_OPT, D_ENV, D_NETWORK_MODE,
+	D_PID_MODE, D_IPC_MODE, D_UTS_MODE, D_USERNS_MODE, D_CGROUPNS_MODE, D_CFG_USER, D_CMDLINE,
 	/* fields without a data source yet */
 	X_UNAVAILABLE,
 };
@@ -53,6 +59,8 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	     struct rl_value *out, struct rl_buf *buf);
 bool rl_x_container(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		    struct rl_value *out, struct rl_buf *buf);
+bool rl_x_docker(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+		 struct rl_value *out, struct rl_buf *buf);
 
 /* Helpers shared by the extractors. */
 bool rl_set_str(struct rl_value *out, const char *s);

@@ -20,8 +20,11 @@
 #define NEEDS_SERVICES "port names from /etc/services (not loaded)"
 #define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
 
-#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id }
-#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE }
+#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, false }
+/* The docker source (src/authz/: a request to the Engine API), and its lists. */
+#define D(n, t, a, d, id) { n, t, a, rl_x_docker, NULL, d, id, false }
+#define DL(n, d, id) { n, FT_STR, FARG_NONE, rl_x_docker, NULL, d, id, true }
+#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE, false }
 
 static const struct rl_field_def table[] = {
 	/* evt */
@@ -40,7 +43,7 @@ static const struct rl_field_def table[] = {
 	F("evt.args", FT_STR, FARG_NONE, rl_x_evt, "all event arguments as name=value text", E_ARGS),
 	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text: paths absolute, flags and enums by name (O_WRONLY|O_TRUNC, AF_PACKET, PTRACE_ATTACH, S_ISUID), uids/gids by user/group name (as user.name names them); also evt.arg.res (and evt.arg.fd for calls returning an fd)", E_ARG),
 	F("evt.rawarg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, raw: the number the caller passed (as decimal text), or the path as the caller wrote it", E_RAWARG),
-	F("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall", E_SOURCE),
+	F("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall, or docker (palisade authz)", E_SOURCE),
 	F("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
 	F("syscall.type", FT_STR, FARG_NONE, rl_x_evt, "syscall name; like evt.type", E_SYSCALL_TYPE),
 	F("evt.is_open_read", FT_BOOL, FARG_NONE, rl_x_evt, "open/openat opened the file for reading (O_RDONLY or O_RDWR); false for other events; no value for openat2 (flags in struct open_how are not captured)", E_IS_OPEN_READ),
@@ -204,6 +207,42 @@ static const struct rl_field_def table[] = {
 	F("fs.path.source", FT_STR, FARG_NONE, rl_x_fd, "source of a rename/link (old path) or symlink (its target text)", FS_PATH_SOURCE),
 	F("fs.path.target", FT_STR, FARG_NONE, rl_x_fd, "target of a rename/link/symlink (the new path), absolute where its directory is known", FS_PATH_TARGET),
 
+	/* docker: a request to the Docker Engine API (palisade authz, docs/authz.md) */
+	D("docker.req.method", FT_STR, FARG_NONE, "HTTP method of the request (GET, POST, ...)", D_METHOD),
+	D("docker.req.path", FT_STR, FARG_NONE, "the request's path as dockerd routes it: percent-decoded, dot segments and repeated slashes resolved, the API version prefix removed (/containers/create)", D_PATH),
+	D("docker.req.uri", FT_STR, FARG_NONE, "the request URI exactly as dockerd passed it", D_URI),
+	D("docker.req.api_version", FT_STR, FARG_NONE, "the API version the path asked for (1.41), or empty", D_API_VERSION),
+	D("docker.req.query", FT_STR, FARG_KEY_OPT, "the query string as sent; docker.req.query[NAME]: the first value of parameter NAME, decoded (as dockerd reads it)", D_QUERY),
+	D("docker.req.user", FT_STR, FARG_NONE, "the requesting user as dockerd authenticated it (a TLS client certificate's name); empty on the unix socket", D_USER),
+	D("docker.req.authn", FT_STR, FARG_NONE, "how dockerd authenticated the user (TLS), or empty", D_AUTHN),
+	D("docker.op", FT_STR, FARG_NONE, "what the request does: container_create, container_start, container_update, exec_create, exec_start, image_pull, image_push, image_load, volume_create, plugin_install, other", D_OP),
+	D("docker.target", FT_STR, FARG_NONE, "the container, exec or image the path names (/containers/TARGET/start)", D_TARGET),
+	D("docker.resp.status", FT_UINT, FARG_NONE, "authz_response: the HTTP status dockerd answers with", D_STATUS),
+	D("docker.image", FT_STR, FARG_NONE, "the image asked for, as written (create: Image; pull: fromImage and tag)", D_IMAGE),
+	D("docker.image.registry", FT_STR, FARG_NONE, "the image's registry, as Docker resolves the reference (docker.io by default)", D_IMAGE_REGISTRY),
+	D("docker.image.repository", FT_STR, FARG_NONE, "the image's registry and path (docker.io/library/nginx)", D_IMAGE_REPOSITORY),
+	D("docker.image.tag", FT_STR, FARG_NONE, "the image reference's tag, or empty", D_IMAGE_TAG),
+	D("docker.image.digest", FT_STR, FARG_NONE, "the image reference's digest (sha256:...), or empty", D_IMAGE_DIGEST),
+	D("docker.image.signed", FT_BOOL, FARG_KEY_OPT, "the local image that would run was pulled from its registry by a digest that carries a valid cosign signature by a key authz trusts (--key NAME=FILE); docker.image.signed[NAME]: by that key. Checked only when a rule reads it (docs/authz.md)", D_IMAGE_SIGNED),
+	D("docker.image.signer", FT_STR, FARG_NONE, "the trusted key that verified the image's signature, or empty", D_IMAGE_SIGNER),
+	D("docker.image.unsigned_reason", FT_STR, FARG_NONE, "why docker.image.signed is false", D_IMAGE_UNSIGNED_WHY),
+	D("docker.privileged", FT_BOOL, FARG_NONE, "HostConfig.Privileged (create, legacy start) or an exec's Privileged", D_PRIVILEGED),
+	D("docker.readonly_rootfs", FT_BOOL, FARG_NONE, "HostConfig.ReadonlyRootfs", D_READONLY_ROOTFS),
+	DL("docker.cap_add", "capabilities added: HostConfig.CapAdd and Capabilities, as CAP_NAME (or ALL)", D_CAP_ADD),
+	DL("docker.cap_drop", "capabilities dropped: HostConfig.CapDrop, as CAP_NAME (or ALL)", D_CAP_DROP),
+	DL("docker.binds", "host paths mounted into the container: HostConfig.Binds sources, Mounts of type bind, local volumes bound to a device path; each as written (cleaned) and, where it resolves on this host, its real path", D_BINDS),
+	DL("docker.devices", "host devices given to the container (HostConfig.Devices PathOnHost)", D_DEVICES),
+	DL("docker.security_opt", "HostConfig.SecurityOpt entries (seccomp=unconfined, apparmor=unconfined, no-new-privileges, ...), the separator normalised to '='", D_SECURITY_OPT),
+	DL("docker.env", "environment entries asked for (Env), NAME=value", D_ENV),
+	D("docker.network_mode", FT_STR, FARG_NONE, "HostConfig.NetworkMode (host, none, bridge, container:ID, a network)", D_NETWORK_MODE),
+	D("docker.pid_mode", FT_STR, FARG_NONE, "HostConfig.PidMode (host, container:ID)", D_PID_MODE),
+	D("docker.ipc_mode", FT_STR, FARG_NONE, "HostConfig.IpcMode (host, shareable, container:ID)", D_IPC_MODE),
+	D("docker.uts_mode", FT_STR, FARG_NONE, "HostConfig.UTSMode (host)", D_UTS_MODE),
+	D("docker.userns_mode", FT_STR, FARG_NONE, "HostConfig.UsernsMode (host)", D_USERNS_MODE),
+	D("docker.cgroupns_mode", FT_STR, FARG_NONE, "HostConfig.CgroupnsMode (host, private)", D_CGROUPNS_MODE),
+	D("docker.user", FT_STR, FARG_NONE, "the user the container or exec runs as (Config.User, an exec's User)", D_CFG_USER),
+	D("docker.cmdline", FT_STR, FARG_NONE, "the command asked for: Entrypoint and Cmd (an exec's Cmd), space-separated", D_CMDLINE),
+
 	/* Kubernetes */
 	NA("k8s.ns.name", FT_STR, FARG_NONE, NEEDS_K8S, "namespace"),
 	NA("k8s.pod.name", FT_STR, FARG_NONE, NEEDS_K8S, "pod name"),
@@ -218,6 +257,20 @@ static const struct rl_field_def table[] = {
 };
 
 #define N_FIELDS (sizeof(table) / sizeof(table[0]))
+
+int rl_field_source(const struct rl_field_def *d)
+{
+	static const char *const shared[] = { "evt.type", "evt.num", "evt.time", "evt.time.s",
+					      "evt.time.iso8601", "evt.datetime", "evt.rawtime",
+					      "evt.hostname", "evt.source" };
+
+	if (!strncmp(d->name, "docker.", 7))
+		return RL_SRC_DOCKER;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!strcmp(d->name, shared[i]))
+			return -1;
+	return RL_SRC_SYSCALL;
+}
 
 const struct rl_field_def *rl_field_table(size_t *n)
 {

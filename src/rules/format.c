@@ -321,6 +321,12 @@ static size_t put(char *buf, size_t cap, size_t at, const char *s, size_t len)
 	return at + len;
 }
 
+/* The index an output extracts: a list's whole text (0), else the field's first value. */
+static int whole(const struct rl_cfexpr *x)
+{
+	return x->ref.def->list ? 0 : 1;
+}
+
 size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, char *buf,
 			size_t cap, struct rules_value *vals, char *vbuf, size_t vcap,
 			struct rl_scratch *s)
@@ -340,7 +346,8 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 			n = put(buf, cap, n, p->lit, p->lit_len);
 			continue;
 		}
-		if (!rl_extract_fexpr(c, &f->fields[p->field], 1, &v, &s->lhs, &s->tmp)) {
+		if (!rl_extract_fexpr(c, &f->fields[p->field], whole(&f->fields[p->field]), &v,
+				      &s->lhs, &s->tmp)) {
 			n = put(buf, cap, n, "<NA>", 4);
 			continue;
 		}
@@ -355,7 +362,7 @@ size_t rl_format_render(const struct rl_eval_ctx *c, const struct rl_format *f, 
 
 		memset(o, 0, sizeof(*o));
 		o->field = x->ref.text;
-		if (!rl_extract_fexpr(c, x, 1, &v, &s->lhs, &s->tmp)) {
+		if (!rl_extract_fexpr(c, x, whole(x), &v, &s->lhs, &s->tmp)) {
 			o->kind = RULES_VAL_NULL;
 			continue;
 		}

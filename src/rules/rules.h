@@ -147,6 +147,9 @@ int rules_engine_add_default(struct rules_engine *e);
 /* Adds the protect set embedded in the binary (rules/protect.yaml: rules
  * that act, docs/protect.md). -ENOENT if absent. */
 int rules_engine_add_protect(struct rules_engine *e);
+/* Adds the deploy gate's baseline policy (rules/authz_baseline.yaml: rules of
+ * source docker, docs/authz.md). -ENOENT if absent. */
+int rules_engine_add_authz_baseline(struct rules_engine *e);
 
 /*
  * Resolves lists and macros, compiles every rule, indexes rules by event

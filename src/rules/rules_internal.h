@@ -269,6 +269,11 @@ struct rl_field_def {
 	const char *needs;     /* why not yet: the events/data that will provide it */
 	const char *desc;
 	int id;                /* which field, for the family's extractor */
+	/* A list (docker.cap_add): the extractor gives element N at index N
+	 * (from 1) and the whole list as text at 0; in a condition `in` means
+	 * every element is in the set (true for none), `exists` at least one,
+	 * any other operator that some element matches. */
+	bool list;
 };
 
 const struct rl_field_def *rl_field_table(size_t *n);
@@ -287,6 +292,13 @@ const struct proc_entry *rl_ancestor(const struct rl_eval_ctx *c, unsigned n);
 struct rl_evtset {
 	uint64_t w[RL_EVTSET_WORDS];
 };
+/* Event sources: a rule's `source:` key; each event type belongs to one. */
+enum rl_source { RL_SRC_SYSCALL, RL_SRC_DOCKER };
+int rl_source_parse(const char *name, enum rl_source *out); /* -1: unknown */
+enum rl_source rl_evttype_source(int id);
+/* The source a field belongs to: docker.* fields to docker, evt.type, time,
+ * hostname, num and source to both (-1), the rest to syscall. */
+int rl_field_source(const struct rl_field_def *d);
 int rl_evttype_id(const char *name); /* -1: unknown */
 const char *rl_evttype_name(int id);
 size_t rl_evttype_count(void);
@@ -302,6 +314,8 @@ static inline bool rl_evtset_has(const struct rl_evtset *s, int id)
 	return s->w[id / 64] & (1ull << (id % 64));
 }
 void rl_evtset_all(struct rl_evtset *s);
+/* Removes the types of every other source. */
+void rl_evtset_keep_source(struct rl_evtset *s, enum rl_source src);
 bool rl_evtset_is_all(const struct rl_evtset *s);
 
 /* ---- condition AST ---- */
@@ -437,6 +451,8 @@ struct rl_compiler {
 	size_t total_values;     /* list values expanded, all trees */
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
 	struct rl_vec list_hints; /* names rl_list_hint warned about */
+	int source;               /* enum rl_source of the rule being compiled; -1: any
+				   * (a macro checked on its own) */
 };
 /* Warns when an unquoted value in a list operand, which names no list,
  * looks like a list name (list_hint.c). */

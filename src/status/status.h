@@ -11,6 +11,7 @@
 #define PALISADE_STATUS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "metrics/metrics.h"
 
@@ -26,6 +27,14 @@ struct status_server;
 int status_server_start(struct metrics_registry *r, const char *path, struct status_server **out);
 /* Stops the thread and removes the socket (if it is still ours). */
 void status_server_stop(struct status_server *s);
+
+/*
+ * Asks the agent on socket `path` for `what` ("metrics": the exposition
+ * text; a document name such as "flows") and reads the answer (malloc'd,
+ * NUL-terminated); *pid is the agent's pid (SO_PEERCRED). Returns 0 or a
+ * negative errno (-ENOENT, -ECONNREFUSED: no agent there).
+ */
+int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid);
 
 /* palisade status [--socket PATH] [--json] */
 int status_cli_main(int argc, char **argv);

@@ -36,9 +36,10 @@ static void usage(FILE *f)
 		   STATUS_DEFAULT_SOCKET);
 }
 
-/* Reads the agent's snapshot; *pid is the agent's pid (SO_PEERCRED). */
-static int fetch(const char *path, char **text, size_t *len, pid_t *pid)
+int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid)
 {
+	char req[64];
+	int rl;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = READ_TIMEOUT_SEC };
 	struct ucred cred;
@@ -60,6 +61,11 @@ static int fetch(const char *path, char **text, size_t *len, pid_t *pid)
 	}
 	*pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 ? cred.pid : 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	rl = snprintf(req, sizeof(req), "%s\n", what);
+	if (rl < 0 || (size_t)rl >= sizeof(req) || send(fd, req, (size_t)rl, MSG_NOSIGNAL) != rl) {
+		err = rl < 0 || (size_t)rl >= sizeof(req) ? -EINVAL : -errno;
+		goto out;
+	}
 	for (;;) {
 		if (cap - n < 4096) {
 			char *v;
@@ -350,7 +356,7 @@ int status_cli_main(int argc, char **argv)
 		fprintf(stderr, "palisade status: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	err = fetch(path, &text, &len, &pid);
+	err = status_fetch(path, "metrics", &text, &len, &pid);
 	if (err) {
 		fprintf(stderr, "palisade status: no agent answers on %s (%s); is `palisade run` "
 				"running? Pass --socket PATH if it uses another socket\n",

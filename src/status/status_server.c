@@ -1,6 +1,7 @@
 /*
- * The agent's status socket: one thread accepts, writes the last snapshot,
- * closes. A client that does not read cannot hold the thread for more than
+ * The agent's status socket: one thread accepts, reads what the client asks
+ * for (the metrics snapshot, or a document such as the flows), writes its
+ * last snapshot, closes. A client that does not read cannot hold the thread for more than
  * the send timeout.
  */
 #include <errno.h>
@@ -19,6 +20,8 @@
 #include "status/status.h"
 
 #define SEND_TIMEOUT_SEC 2
+/* How long a client has to name what it wants before it gets the metrics. */
+#define REQUEST_WAIT_MS 200
 
 struct status_server {
 	struct metrics_registry *reg;
@@ -33,17 +36,51 @@ struct status_server {
 	bool thread_started;
 };
 
+/*
+ * The request: a line naming a document ("flows\n", "metrics\n"), or
+ * nothing within REQUEST_WAIT_MS (a client of the first protocol, which only
+ * read): the metrics snapshot. Writes the name into req ("" for none).
+ */
+static void read_request(int c, char *req, size_t cap)
+{
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	ssize_t n = 0;
+	char *nl;
+
+	req[0] = 0;
+	if (poll(&p, 1, REQUEST_WAIT_MS) <= 0 || !(p.revents & POLLIN))
+		return;
+	n = recv(c, req, cap - 1, MSG_DONTWAIT);
+	req[n > 0 ? n : 0] = 0;
+	nl = strchr(req, '\n');
+	if (nl)
+		*nl = 0;
+}
+
 static void serve_one(struct status_server *s, int c)
 {
 	struct timeval tv = { .tv_sec = SEND_TIMEOUT_SEC };
 	static const char none[] = "# no snapshot published yet\n";
+	char req[64], missing[160];
 	size_t len = 0, off = 0;
-	char *snap = metrics_snapshot(s->reg, &len, NULL);
-	const char *data = snap ? snap : none;
+	char *snap;
+	const char *data;
 	ssize_t n;
 
-	if (!snap)
-		len = sizeof(none) - 1;
+	read_request(c, req, sizeof(req));
+	if (req[0] && strcmp(req, "metrics")) {
+		snap = metrics_doc_snapshot(s->reg, req, &len);
+		snprintf(missing, sizeof(missing), "# the agent publishes no '%.32s' (not enabled)\n",
+			 req);
+		data = snap ? snap : missing;
+		if (!snap)
+			len = strlen(missing);
+	} else {
+		snap = metrics_snapshot(s->reg, &len, NULL);
+		data = snap ? snap : none;
+		if (!snap)
+			len = sizeof(none) - 1;
+	}
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (off < len) {
 		n = send(c, data + off, len - off, MSG_NOSIGNAL);

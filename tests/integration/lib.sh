@@ -124,6 +124,21 @@ run_container() {
 
 container_id() { docker inspect -f '{{.Id}}' "$1"; }
 
+# dual_stack_network NAME SUBNET4 SUBNET6: a docker network of the test's own
+# (IPv4 and IPv6), removed at exit after the containers; exits the test when
+# it cannot be made.
+dual_stack_network() {
+	docker network rm "$1" >/dev/null 2>&1
+	if ! docker network create --ipv6 --subnet "$2" --subnet "$3" "$1" >/dev/null; then
+		not_ok "docker network $1 could not be created"
+		exit 1
+	fi
+	TEST_NETWORKS="${TEST_NETWORKS:-} $1"
+	# Removed after the containers (cleanup runs first).
+	trap 'cleanup; for n in $TEST_NETWORKS; do docker network rm "$n" >/dev/null 2>&1; done' \
+		EXIT INT TERM
+}
+
 # The cgroup v2 id (inode of its directory) of a process.
 cgroup_id_of_pid() {
 	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)

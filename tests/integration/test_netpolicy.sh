@@ -9,13 +9,7 @@
 NET=netpolicy-net
 SRV4=172.31.170.10
 SRV6=fd00:5170::10
-docker network rm "$NET" >/dev/null 2>&1
-if ! docker network create --ipv6 --subnet 172.31.170.0/24 --subnet fd00:5170::/64 "$NET" >/dev/null; then
-	not_ok "docker network $NET could not be created"
-	exit 1
-fi
-# Removed after the containers (lib.sh's cleanup runs first via this trap).
-trap 'cleanup; docker network rm "$NET" >/dev/null 2>&1' EXIT INT TERM
+dual_stack_network "$NET" 172.31.170.0/24 fd00:5170::/64
 
 cc -static -O2 -o "$WORK/udp_send" tests/integration/netpolicy_udp_send.c || {
 	not_ok "building the UDP helper"

@@ -180,7 +180,8 @@ check "a manifest whose bytes do not hash to its digest is refused (digest misma
 P3=$(free_port)
 python3 tests/integration/registry_stub.py hostile "$P3" &
 PIDS="$PIDS $!"
-sleep 0.5
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$P3/v2/" || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
 hv() { $V --key "$WORK/k1.pub" --timeout 3 "127.0.0.1:$P3/$1/x:v1" >/dev/null 2>"$WORK/err"; }
 hv malformed
 check "a malformed manifest is refused clearly" grep -q "malformed manifest" "$WORK/err"
@@ -202,6 +203,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tok.key" -out "$WORK/to
 PT=$(free_port)
 python3 tests/integration/registry_stub.py token "$PT" "$WORK/tok.key" "$WORK/tok.crt" "sup:s3cret" &
 PIDS="$PIDS $!"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$PT/" || [ $i -ge 100 ]; do i=$((i + 1)); sleep 0.1; done
 P2=$(free_port)
 R2=127.0.0.1:$P2
 start_registry r2 "$P2" "auth:" "  token:" "    realm: http://127.0.0.1:$PT/token" \

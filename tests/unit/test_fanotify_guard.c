@@ -153,21 +153,21 @@ static void test_scope(void **state)
 
 static void test_histogram(void **state)
 {
-	struct fguard_hist *h = calloc(1, sizeof(*h));
+	struct metrics_hist *h = calloc(1, sizeof(*h));
 	uint64_t p50, p99;
 
 	(void)state;
 	assert_non_null(h);
-	assert_int_equal(fguard_hist_quantile(h, 0.5), 0);
+	assert_int_equal(metrics_hist_quantile(h, 0.5), 0);
 	/* 1..10000 us, uniform: p50 = 5000 us, p99 = 9900 us, each within 1/8. */
 	for (uint64_t us = 1; us <= 10000; us++)
-		fguard_hist_add(h, us * 1000);
-	p50 = fguard_hist_quantile(h, 0.5);
-	p99 = fguard_hist_quantile(h, 0.99);
+		metrics_hist_add(h, us * 1000);
+	p50 = metrics_hist_quantile(h, 0.5);
+	p99 = metrics_hist_quantile(h, 0.99);
 	assert_true(p50 >= 5000000 && p50 <= 5000000 + 5000000 / 8);
 	assert_true(p99 >= 9900000 && p99 <= 9900000 + 9900000 / 8);
-	assert_true(fguard_hist_quantile(h, 1.0) >= 10000000);
-	fguard_hist_add(h, UINT64_MAX); /* clamped, not out of bounds */
+	assert_true(metrics_hist_quantile(h, 1.0) >= 10000000);
+	metrics_hist_add(h, UINT64_MAX); /* clamped, not out of bounds */
 	assert_int_equal(h->total, 10001);
 	free(h);
 }

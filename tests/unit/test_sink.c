@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -467,6 +468,44 @@ static void test_min_priority_filters(void **state)
 	(void)st;
 }
 
+/* The latency counts delivered records from their event time: a record
+ * 2 ms old counts about 2 ms; one older than a minute (a replay's) and one
+ * without a time are not counted. */
+static void test_latency_from_event_time(void **state)
+{
+	struct sink_cfg c = test_cfg();
+	struct sink_record f = { .rule = "r", .json = "{}", .json_len = 2 }, *r;
+	struct sink_set *s;
+	struct sink_stats st;
+	struct timespec now;
+	uint64_t t;
+
+	(void)state;
+	reset(false);
+	assert_int_equal(sink_set_new(&c, 1, &s), 0);
+	assert_int_equal(sink_set_start(s), 0);
+	clock_gettime(CLOCK_REALTIME, &now);
+	t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	f.time_ns = t - 2000000; /* 2 ms ago */
+	r = sink_record_new(&f);
+	sink_set_submit(s, r);
+	sink_record_unref(r);
+	f.time_ns = t - 3600ull * 1000000000ull; /* an hour ago */
+	r = sink_record_new(&f);
+	sink_set_submit(s, r);
+	sink_record_unref(r);
+	f.time_ns = 0;
+	r = sink_record_new(&f);
+	sink_set_submit(s, r);
+	sink_record_unref(r);
+	sink_set_stop(s);
+	sink_set_stats(s, &st, 1);
+	assert_int_equal(st.delivered, 3);
+	assert_int_equal(st.latency_n, 1);
+	assert_true(st.latency_p50_ns >= 2000000 && st.latency_p99_ns < 60ull * 1000000000ull);
+	sink_set_free(s);
+}
+
 static void test_published_stats(void **state)
 {
 	struct sink_cfg c[2] = { test_cfg(), test_cfg() };
@@ -501,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_full_queue_drops_without_blocking),
 		cmocka_unit_test(test_min_priority_filters),
 		cmocka_unit_test(test_published_stats),
+		cmocka_unit_test(test_latency_from_event_time),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -1,9 +1,10 @@
 /*
- * Decision latency as a log-linear histogram: 8 buckets per power of two, so
- * a quantile is within 1/8 (12.5 %) of the truth, at a fixed 2 KiB whatever
- * the number of samples. Buckets past 2^34 ns (17 s) are clamped into the last.
+ * Latencies as a log-linear histogram: 8 buckets per power of two, so a
+ * quantile is within 1/8 (12.5 %) of the truth, at a fixed 2 KiB whatever
+ * the number of samples. Buckets past 2^34 ns (17 s) are clamped into the
+ * last. Used for the fanotify guard's decisions and the sinks' alert latency.
  */
-#include "action/fanotify_guard.h"
+#include "metrics/metrics.h"
 
 static unsigned bucket_of(uint64_t ns)
 {
@@ -13,7 +14,7 @@ static unsigned bucket_of(uint64_t ns)
 		return (unsigned)ns;
 	e = 63u - (unsigned)__builtin_clzll(ns);
 	b = (e - 2) * 8 + (unsigned)((ns >> (e - 3)) & 7);
-	return b < FGUARD_HIST_BUCKETS ? b : FGUARD_HIST_BUCKETS - 1;
+	return b < METRICS_HIST_BUCKETS ? b : METRICS_HIST_BUCKETS - 1;
 }
 
 static uint64_t bucket_upper(unsigned b)
@@ -25,13 +26,13 @@ static uint64_t bucket_upper(unsigned b)
 	return (((uint64_t)(8 + b % 8)) << (e - 3)) + (1ull << (e - 3)) - 1;
 }
 
-void fguard_hist_add(struct fguard_hist *h, uint64_t ns)
+void metrics_hist_add(struct metrics_hist *h, uint64_t ns)
 {
 	__atomic_fetch_add(&h->count[bucket_of(ns)], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&h->total, 1, __ATOMIC_RELAXED);
 }
 
-uint64_t fguard_hist_quantile(const struct fguard_hist *h, double q)
+uint64_t metrics_hist_quantile(const struct metrics_hist *h, double q)
 {
 	uint64_t total = h->total, want, seen = 0;
 
@@ -40,10 +41,10 @@ uint64_t fguard_hist_quantile(const struct fguard_hist *h, double q)
 	want = (uint64_t)(q * (double)total + 0.5);
 	if (want < 1)
 		want = 1;
-	for (unsigned b = 0; b < FGUARD_HIST_BUCKETS; b++) {
+	for (unsigned b = 0; b < METRICS_HIST_BUCKETS; b++) {
 		seen += h->count[b];
 		if (seen >= want)
 			return bucket_upper(b);
 	}
-	return bucket_upper(FGUARD_HIST_BUCKETS - 1);
+	return bucket_upper(METRICS_HIST_BUCKETS - 1);
 }

@@ -1,0 +1,175 @@
+/*
+ * The consumers `palisade run` is made of (agent_run.h): each says what it
+ * does when the rules change, on each event, on each turn of the loop and at
+ * stop. A new subsystem registers one more here; the loop does not change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/agent_run.h"
+#include "agent/dns_refresh.h"
+#include "agent/env_capture.h"
+#include "agent/guard_setup.h"
+#include "agent/net_enforce.h"
+
+int agent_register(struct agent *a, const struct agent_consumer *c)
+{
+	if (a->n_consumers == AGENT_CONSUMERS_MAX)
+		return -ENOSPC;
+	a->consumers[a->n_consumers++] = *c;
+	return 0;
+}
+
+void agent_event_done(struct agent *a, const struct event *ev)
+{
+	for (size_t i = 0; i < a->n_consumers; i++)
+		if (a->consumers[i].event)
+			a->consumers[i].event(a->consumers[i].ctx, a, ev);
+}
+
+/* ---- the resolver of the host names the rules compare addresses with ---- */
+
+static int dns_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
+{
+	(void)ctx;
+	(void)at_start;
+	dns_refresh_stop(a->dns);
+	a->dns = NULL;
+	if (rules && dns_refresh_start(rules, 60, &a->dns) < 0)
+		fprintf(stderr, "palisade: dns: cannot start the resolver: fd.*.name matches nothing\n");
+	return 0;
+}
+
+static void dns_release(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	dns_refresh_stop(a->dns);
+	a->dns = NULL;
+}
+
+/* ---- enforcement: the dispatcher's plan and its asynchronous results ---- */
+
+static int actions_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
+{
+	int err = action_plan(a->p.actions, rules);
+
+	(void)ctx;
+	if (err && at_start)
+		fprintf(stderr, "palisade run: the rules ask for enforcement that cannot be "
+				"served (see above); nothing was started\n");
+	else if (err)
+		fprintf(stderr, "palisade: reload: some rule actions cannot be served (see above)\n");
+	return at_start ? err : 0;
+}
+
+static bool actions_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	action_poll(a->p.actions);
+	return false;
+}
+
+/* Queued container actions finish (each bounded by its request's timeout)
+ * and their alerts go out before the sinks drain. */
+static void actions_stop(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	action_container_backend_free(&a->container_backend);
+	action_poll(a->p.actions);
+}
+
+/* ---- metrics, the environment capture: they follow the rules ---- */
+
+static int metrics_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
+{
+	(void)ctx;
+	(void)at_start;
+	if (a->p.metrics)
+		agent_metrics_rules_loaded(a->p.metrics, rules, true);
+	return 0;
+}
+
+static bool observe_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	observe_tick(&a->ob);
+	return false;
+}
+
+static int env_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
+{
+	(void)ctx;
+	(void)at_start;
+	a->env_on = agent_env_capture(a->sensor, rules);
+	return 0;
+}
+
+/* ---- the fanotify guard and the network policy: their own reports ---- */
+
+static bool guard_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_guard_poll(a->guard, pipeline_emit, &a->p);
+	return false;
+}
+
+static void guard_stop(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_guard_stop(a->guard, pipeline_emit, &a->p);
+	a->guard = NULL;
+}
+
+static bool net_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_net_enforce_poll(&a->p);
+	return false;
+}
+
+static void net_stop(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_net_enforce_poll(&a->p);
+}
+
+/* The container store has resolved this cgroup, for good: a host one lets
+ * the kernel apply the rules' host-only pre-filter to it. */
+static void prefilter_event(void *ctx, struct agent *a, const struct event *ev)
+{
+	(void)ctx;
+	if (a->pf && ev->kind == EV_SYSCALL && !ev->container && a->p.containers)
+		sensor_prefilter_host(a->sensor, ev->hdr->cgroup_id);
+}
+
+/* ---- losses: an `exit` action stops the agent ---- */
+
+static bool loss_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	if (!loss_tick(&a->loss, a->sensor, &a->p))
+		return false;
+	a->failed = true;
+	return true;
+}
+
+int agent_register_builtin(struct agent *a)
+{
+	static const struct agent_consumer builtin[] = {
+		{ .name = "dns", .rules_applied = dns_rules, .release = dns_release },
+		{ .name = "actions", .rules_applied = actions_rules, .poll = actions_poll,
+		  .stop = actions_stop },
+		{ .name = "metrics", .rules_applied = metrics_rules, .poll = observe_poll },
+		{ .name = "environment", .rules_applied = env_rules },
+		{ .name = "fanotify", .poll = guard_poll, .stop = guard_stop },
+		{ .name = "netpolicy", .poll = net_poll, .stop = net_stop },
+		{ .name = "prefilter", .event = prefilter_event },
+		{ .name = "loss", .poll = loss_poll },
+	};
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
+		err = agent_register(a, &builtin[i]);
+	return err;
+}

@@ -1,0 +1,407 @@
+/*
+ * The steps of the live agent's life (agent_run.h): open what needs no
+ * kernel (rules, outputs, tables), start the sensor and the consumers, and
+ * close everything in the order that keeps the last records (agent_close).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/agent_run.h"
+#include "agent/env_capture.h"
+#include "agent/fd_setup.h"
+#include "agent/guard_setup.h"
+#include "agent/net_enforce.h"
+#include "agent/prefilter_reload.h"
+#include "agent/rules_load.h"
+#include "event/syscalls.h"
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *agent_docker_socket(const struct palisade_config *c)
+{
+	return c->docker_enabled ? c->docker_socket : NULL;
+}
+
+/*
+ * Which syscalls the kernel reports: the event types the loaded rules need
+ * (DESIGN.md section 6: filter in the kernel), or all of them on request;
+ * plus those a running fd table follows (without them it would go stale).
+ */
+void agent_syscall_interest(const struct agent *a, const struct palisade_config *c,
+			    const struct rules_engine *rules, uint32_t spec[EV_SYSCALL_NR_MAX])
+{
+	const char *names[512];
+	bool all = strcmp(c->syscalls, "all") == 0;
+	size_t i, n = 0;
+
+	memset(spec, 0, sizeof(uint32_t) * EV_SYSCALL_NR_MAX);
+	if (strcmp(c->syscalls, "none") == 0)
+		return;
+	if (!all && rules) {
+		n = rules_engine_needed_evttypes(rules, names, 512, &all);
+		if (n > 512)
+			n = 512;
+	}
+	for (i = 0; i < syscall_count(); i++) {
+		const struct syscall_desc *d = syscall_at(i);
+		size_t j;
+
+		for (j = 0; !all && j < n; j++)
+			if (strcmp(names[j], d->name) == 0)
+				break;
+		if ((all || j < n) && d->nr < EV_SYSCALL_NR_MAX)
+			spec[d->nr] = d->spec;
+		/* "all" is everything palisade knows: an open's own string too
+		 * (fd.nameraw), as when a rule reads it (fd_setup.c). */
+		if (all && d->nr < EV_SYSCALL_NR_MAX && (d->spec & SC_FD_RET) &&
+		    SC_ARG_FIELD(d->spec, SC_PATH_ARG_SHIFT))
+			spec[d->nr] |= SC_RAW_PATH1;
+	}
+	/* The fd table's syscalls, and the caller's own string of an open where a
+	 * rule reads it (fd.nameraw): a reload used to drop the latter when the
+	 * table was off, and the kernel stopped sending it. */
+	agent_fd_interest(a->fd_table_running ? AGENT_FD_ON : AGENT_FD_OFF, rules, spec);
+}
+
+static int on_sensor_record(void *ctx, void *rec, size_t len)
+{
+	struct agent *a = ctx;
+	uint64_t before = a->p.events;
+	int ret = pipeline_record(&a->p, rec, len);
+
+	if (a->p.events != before) /* decoded: the consumers see it */
+		agent_event_done(a, &a->p.ev);
+	return ret;
+}
+
+static void on_snapshot(const void *rec, size_t len, void *ctx)
+{
+	pipeline_record(ctx, rec, len);
+}
+
+static void on_container_update(const struct container_info *c, void *ctx)
+{
+	struct pipeline *p = ctx;
+	char *json;
+
+	netpolicy_container_update(p->netpolicy, c);
+	if (!p->recorder)
+		return;
+	json = container_info_to_json(c);
+	if (!json || record_write(p->recorder, FRAME_CONTAINER, json, strlen(json)) < 0)
+		p->record_errors++;
+	free(json);
+}
+
+/* What needs no kernel: the rules first (a broken rules file stops us before
+ * anything is loaded), the outputs, the tables. 1: a dry run, all valid. */
+int agent_open(struct agent *a)
+{
+	struct palisade_config *c = a->cfg;
+	struct container_store_config ccfg = { .on_update = on_container_update, .ctx = &a->p,
+					       .docker_socket = agent_docker_socket(c) };
+	int err;
+
+	gethostname(a->host, sizeof(a->host) - 1);
+	a->p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	if (agent_rules_load(c, (int64_t)a->p.boot_to_epoch_ns, &a->p.rules) < 0)
+		return -EINVAL;
+	if (agent_preflight(c)) /* what `config check` checks */
+		return -EINVAL;
+	if (sink_set_new(c->outputs, c->n_outputs, &a->p.sinks) < 0 ||
+	    (*c->events_output && pipeline_open_output(c->events_output, OUTFILE_EVENTS, c->force,
+							&a->p.events_out) < 0))
+		return -EIO;
+	if (c->dry_run) { /* Falco's --dry-run: the configuration, rules and outputs are good */
+		fprintf(stderr, "palisade: dry run: the configuration, the rules and the outputs "
+				"are valid; nothing was loaded into the kernel\n");
+		return 1;
+	}
+	err = proc_table_new((size_t)c->proc_table_size, &a->p.procs);
+	if (!err && *c->record_output)
+		err = record_writer_open(c->record_output, c->force, a->p.boot_to_epoch_ns, a->host,
+					 &a->p.recorder);
+	if (err)
+		return err;
+	err = container_store_new(&ccfg, &a->p.containers);
+	if (err)
+		fprintf(stderr, "palisade run: container attribution unavailable: %s\n",
+			strerror(-err));
+	return err ?: observe_start(&a->ob, c, &a->p);
+}
+
+/* The kernel side: the syscall interest, the fd table, the pre-filter. */
+static int open_sensor(struct agent *a)
+{
+	struct palisade_config *c = a->cfg;
+	struct sensor_config scfg;
+	int err;
+
+	agent_syscall_interest(a, c, a->p.rules, a->spec);
+	if (strcmp(c->syscalls, "none") &&
+	    agent_fd_interest(agent_fd_mode_of(c->fd_table), a->p.rules, a->spec)) {
+		err = fd_table_new(&a->p.fds);
+		if (err) {
+			fprintf(stderr, "palisade run: cannot create the fd table: %s "
+					"(--fd-table off runs without it)\n", strerror(-err));
+			return err;
+		}
+	}
+	a->fd_table_running = a->p.fds != NULL;
+	_Static_assert(CONFIG_RINGBUF_KIB_MAX * 1024ull <= UINT32_MAX,
+		       "the largest ring buffer fits sensor_config.ringbuf_bytes");
+	scfg = (struct sensor_config){ .ringbuf_bytes = (uint32_t)(c->ringbuf_kib * 1024),
+				       .wakeup_bytes = c->ringbuf_kib * 1024 / 16,
+				       .syscall_spec = a->spec,
+				       .syscall_raw_hook = strcmp(c->syscall_hook, "raw") == 0 };
+	/* --syscalls all reports everything palisade knows: no rule filters it.
+	 * The fd table must see every open to know every fd: no pre-filter. */
+	if (a->p.fds && a->p.rules && c->prefilter && strcmp(c->syscalls, "all"))
+		fprintf(stderr, "palisade: pre-filter off: the fd table needs every open\n");
+	if (a->p.rules && !a->p.fds && c->prefilter && strcmp(c->syscalls, "all")) {
+		err = prefilter_build(a->p.rules, &a->pf);
+		if (err)
+			return err;
+		for (unsigned nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
+			if (a->spec[nr])
+				a->spec[nr] |= a->pf->spec_bits[nr];
+		agent_prefilter_view(a->pf, &a->spf);
+		scfg.prefilter = &a->spf;
+	}
+	err = sensor_open(&scfg, on_sensor_record, a, &a->sensor);
+	if (err)
+		return err;
+	if (a->pf) {
+		fprintf(stderr, "palisade: pre-filter (docs/prefilter.md):\n");
+		prefilter_describe(a->pf, stderr);
+	}
+	observe_sensor(&a->ob, a->sensor, a->spec);
+	return 0;
+}
+
+/* Enforcement: the back-ends, strongest first (the plan comes with the rules). */
+static void action_counted(void *ctx, const char *action, const char *outcome)
+{
+	struct pipeline *p = ctx;
+
+	agent_metrics_action(p->metrics, action, outcome);
+}
+
+static int open_actions(struct agent *a)
+{
+	struct action_config acfg = { .enforce = a->cfg->enforce, .hostname = a->host,
+				      .emit = pipeline_emit, .emit_ctx = &a->p,
+				      .counted = action_counted, .counted_ctx = &a->p };
+	struct action_backend b;
+	struct action_dispatcher *d;
+	int err;
+
+	err = action_dispatcher_new(&acfg, &a->p.actions);
+	if (err)
+		return err;
+	d = a->p.actions;
+	err = action_exec_kernel_backend(a->sensor, &b) ?: action_register(d, &b);
+	err = err ?: action_entry_kill_backend(a->sensor, &b);
+	err = err ?: action_register(d, &b);
+	agent_guard_backend(&b);
+	err = err ?: action_register(d, &b);
+	agent_net_enforce_backend(&b);
+	err = err ?: action_register(d, &b);
+	action_proc_kill_backend(&b);
+	err = err ?: action_register(d, &b);
+	err = err ?: action_container_backend(d, agent_docker_socket(a->cfg), &a->container_backend);
+	err = err ?: action_register(d, &a->container_backend);
+	if (err)
+		fprintf(stderr, "palisade run: setting up enforcement failed: %s\n", strerror(-err));
+	return err;
+}
+
+/* The /proc snapshots, after everything that learns from them is in place;
+ * then the line that says the agent runs. */
+static void seed(struct agent *a)
+{
+	char cg2[512], desc[1024], prio[192];
+	struct loss_options lo;
+	int seeded, fd_seeded;
+
+	seeded = proc_snapshot("/proc",
+			       container_cgroup2_mount(cg2, sizeof(cg2)) == 0 ? cg2 : NULL,
+			       a->env_on, on_snapshot, &a->p);
+	if (a->pf)
+		sensor_prefilter_seeded(a->sensor);
+	fd_seeded = a->p.fds ? fd_snapshot("/proc", on_snapshot, &a->p) : 0;
+	if (fd_seeded < 0) {
+		/* Follow new fds anyway (older ones count as unknown); a replay of
+		 * this recording, without snapshot records, keeps its table off. */
+		fprintf(stderr, "palisade: fd table not seeded, /proc unreadable: %s; "
+				"following new fds only\n", strerror(-fd_seeded));
+		a->p.fds_seeded = true;
+		fd_seeded = 0;
+	}
+	sensor_describe(a->sensor, desc, sizeof(desc));
+	/* Last: the threads started above keep their normal priority. */
+	loss_options_from_config(a->cfg, &lo);
+	loss_priority_apply(lo.priority, prio, sizeof(prio));
+	loss_watch_init(&a->loss.watch, &lo);
+	a->loss.hostname = a->host;
+	fprintf(stderr, "palisade: loaded %s; %d processes from /proc; %s%d fds; docker %s; "
+			"consumer %s\n",
+		desc, seeded, a->p.fds ? "fd table on, " : "fd table off, ", fd_seeded,
+		agent_docker_socket(a->cfg) ? agent_docker_socket(a->cfg) : "off", prio);
+	snprintf(a->status, sizeof(a->status), "watching; %d processes from /proc, %d fds",
+		 seeded, fd_seeded);
+}
+
+int agent_start(struct agent *a)
+{
+	struct action_hold_config hold = {
+		.timeout_ms = (unsigned)a->cfg->hold_timeout_ms,
+		.timeout_kill = !strcmp(a->cfg->hold_timeout_verdict, "kill"),
+	};
+	int err;
+
+	err = open_sensor(a);
+	if (err)
+		return err;
+	a->started = true;
+	err = sink_set_start(a->p.sinks);
+	if (err)
+		return err;
+	sink_set_publish(a->p.sinks);
+	/* Before the store starts: it reports every container to the policy. */
+	err = agent_net_enforce_start(&a->p, a->cfg->enforce);
+	if (err)
+		return err;
+	/* Attach first, then seed: a process born in between is seen twice
+	 * (harmless), never missed. */
+	container_store_start(a->p.containers);
+	/* Before the snapshot: the processes found in /proc tell the back-ends
+	 * which cgroups the running containers have. */
+	err = open_actions(a) ?: agent_register_builtin(a);
+	err = err ?: agent_apply_rules(a, a->p.rules, true);
+	/* Holding new containers from here on: one that starts while the
+	 * guard and the snapshot below are set up waits for them. */
+	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
+	err = err ?: agent_guard_start(a->cfg, (int64_t)a->p.boot_to_epoch_ns, a->p.rules,
+				       a->p.containers, &a->guard);
+	if (err)
+		return err;
+	seed(a);
+	return 0;
+}
+
+/* The fd table's line of the counters (empty when it is off). */
+static void fd_counters(const struct pipeline *p, char *buf, size_t cap)
+{
+	struct fd_table_stats fs;
+
+	buf[0] = '\0';
+	if (!p->fds)
+		return;
+	fd_table_stats(p->fds, &fs);
+	snprintf(buf, cap, "; fd table: %zu fds of %zu processes, %zu KiB (evicted %llu, "
+		 "untracked %llu, unknown fds %llu)", fs.entries, fs.procs, fs.bytes / 1024,
+		 (unsigned long long)fs.proc_evictions, (unsigned long long)fs.fds_untracked,
+		 (unsigned long long)fs.misses);
+}
+
+void agent_print_counters(struct agent *a, const char *when)
+{
+	static uint64_t cpu[64 * CNT_MAX];
+	struct pipeline *p = &a->p;
+	struct proc_table_stats ps;
+	struct container_store_stats cs = { 0 };
+	char fdline[256], per_cpu[256] = "";
+	uint64_t k[CNT_MAX];
+	int ncpu, n = 0;
+
+	fd_counters(p, fdline, sizeof(fdline));
+	sensor_counters(a->sensor, k);
+	ncpu = sensor_counters_percpu(a->sensor, cpu, 64);
+	for (int c = 0; c < ncpu && n >= 0 && (size_t)n < sizeof(per_cpu); c++)
+		n += snprintf(per_cpu + n, sizeof(per_cpu) - (size_t)n, "%s%llu", c ? " " : "",
+			      (unsigned long long)cpu[c * CNT_MAX + CNT_PREFILTERED]);
+	proc_table_stats(p->procs, &ps);
+	if (p->containers)
+		container_store_stats(p->containers, &cs);
+	fprintf(stderr,
+		"palisade: %s: events %llu; lost %llu (ring buffer full); truncated: paths %llu, "
+		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; "
+		"record write errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown "
+		"parent %llu); containers %zu (engine %s, errors %llu); dropped in kernel: "
+		"pre-filtered %llu (per CPU: %s), own activity %llu; execs killed in kernel %llu; "
+		"kernel kills failed %llu%s\n",
+		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
+		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
+		(unsigned long long)k[CNT_TRUNC_ENV], (unsigned long long)k[CNT_READ_FAIL],
+		(unsigned long long)p->malformed, (unsigned long long)p->record_errors,
+		(unsigned long long)p->alerts, ps.entries, ps.capacity,
+		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
+		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
+		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
+		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		(unsigned long long)k[CNT_KILL_FAILED], fdline);
+	if (sensor_prefilter_marks_full(a->sensor))
+		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "
+				"until restart (a rename mark did not fit, or renames were not followed "
+				"from the start; docs/prefilter.md)\n", when);
+	sink_set_report(p->sinks, stderr, when);
+	if (p->actions)
+		action_print_counters(p->actions, stderr);
+	agent_net_enforce_counters(p, when);
+}
+
+/*
+ * Every producer of records finishes (the consumers' stop: the guard, queued
+ * container actions, the network policy), then the sinks deliver what is
+ * queued, so that the counters printed at exit are the final ones: printed
+ * before the drain, a webhook said "delivered 6" of 7 POSTs. Every wait here
+ * is bounded (the reload build, if one runs, ends by itself).
+ */
+void agent_close(struct agent *a)
+{
+	struct pipeline *p = &a->p;
+
+	agent_reload_stop(&a->reload);
+	for (size_t i = 0; i < a->n_consumers; i++)
+		if (a->consumers[i].stop)
+			a->consumers[i].stop(a->consumers[i].ctx, a);
+	action_container_backend_free(&a->container_backend); /* when start stopped early */
+	sink_set_stop(p->sinks);
+	if (a->started) {
+		agent_print_counters(a, "exit");
+		fprintf(stderr, "palisade: exit: seconds with drops %llu, drop actions %llu "
+				"(syscall_event_drops)\n",
+			(unsigned long long)a->loss.watch.seconds_with_drops,
+			(unsigned long long)a->loss.watch.actions_taken);
+	}
+	for (size_t i = 0; i < a->n_consumers; i++)
+		if (a->consumers[i].release)
+			a->consumers[i].release(a->consumers[i].ctx, a);
+	action_dispatcher_free(p->actions);
+	observe_stop(&a->ob); /* its last snapshot reads the sensor and the tables */
+	sensor_close(a->sensor);
+	prefilter_free(a->pf);
+	container_store_free(p->containers);
+	netpolicy_free(p->netpolicy);
+	if (record_writer_close(p->recorder) < 0)
+		a->failed = true;
+	sink_set_free(p->sinks); /* delivers (or spools) what is queued */
+	pipeline_close_output(p->events_out);
+	rules_engine_free(p->rules);
+	proc_table_free(p->procs);
+	fd_table_free(p->fds);
+	jw_release(&p->json);
+	config_free(a->cfg);
+}

@@ -1,0 +1,236 @@
+/*
+ * net/: flows and, built on them, label policy (docs/flows.md).
+ *
+ * Owns the flow accounting's kernel half (bpf/flows.bpf.c: cgroup_skb egress
+ * and ingress at the cgroup v2 root), the flow table that turns what the
+ * kernel counted into flow starts and ends, the naming of a flow's ends (a
+ * container of this host, the host, or an external address, from the Engine
+ * API's network data), the flow metrics (bounded series, overflow folded into
+ * "other"), the flows document (JSON, published with the metrics snapshot)
+ * and `palisade flows`.
+ *
+ * Must not touch: the rules engine beyond rules.h, the container store beyond
+ * container.h, the metrics registry beyond metrics.h. Containers arrive
+ * through net_monitor_container_update().
+ *
+ * Threads. net_monitor_tick() and the publish-time collectors run on the
+ * agent's consumer thread; net_monitor_container_update() may be called from
+ * the container store's threads (it takes the monitor's peer lock only).
+ */
+#ifndef PALISADE_NET_H
+#define PALISADE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "container/container.h"
+#include "flows_events.h"
+#include "metrics/metrics.h"
+
+/* ---- Naming the ends of a flow (peers.c) ------------------------------- */
+
+enum net_peer_kind {
+	NET_PEER_EXTERNAL = 0, /* an address that is neither below */
+	NET_PEER_HOST,         /* this host: one of its own addresses, or a host process */
+	NET_PEER_CONTAINER,    /* a container of this host */
+};
+const char *net_peer_kind_name(enum net_peer_kind k);
+/* "tcp", "udp", "icmp" (v4 and v6), "other". */
+const char *net_proto_name(uint8_t proto);
+
+#define NET_NAME_MAX 128
+struct net_peer {
+	enum net_peer_kind kind;
+	char name[NET_NAME_MAX]; /* container name, "host", or the address as text */
+	char id[13];             /* container id, 12 characters; "" otherwise */
+};
+
+struct net_peers;
+int net_peers_new(struct net_peers **out);
+void net_peers_free(struct net_peers *p);
+/*
+ * A container's addresses as the engine last described it: each address
+ * names this container from now on (the latest started container wins an
+ * address two descriptions claim); addresses it no longer lists stop naming
+ * it. Thread-safe.
+ */
+void net_peers_container_update(struct net_peers *p, const struct container_info *c);
+/* Re-reads the host's own addresses (getifaddrs). */
+void net_peers_refresh_host(struct net_peers *p);
+/* The peer an address belongs to. ip_len 4 or 16. Thread-safe. */
+void net_peers_lookup(struct net_peers *p, const uint8_t *ip, uint8_t ip_len,
+		      struct net_peer *out);
+/* The local end of a flow: its cgroup's container (c; NULL: a host cgroup). */
+void net_peer_of_container(const struct container_info *c, struct net_peer *out);
+
+/* ---- The kernel half (flows_kernel.c) ---------------------------------- */
+
+struct net_flows_kernel;
+
+/*
+ * Loads bpf/flows.bpf.c with a flow table of max_flows entries and attaches
+ * both programs at the cgroup v2 root (NULL: found in /proc/self/mountinfo).
+ * accounting false: only the isolation list applies; loopback: traffic on
+ * the loopback device is accounted too. Returns 0 or a negative
+ * errno after printing what failed and what to do.
+ */
+int net_flows_kernel_open(const char *cgroup2_root, uint32_t max_flows, bool accounting,
+			  bool loopback, struct net_flows_kernel **out);
+void net_flows_kernel_close(struct net_flows_kernel *k);
+/* Reads the whole table (at most max entries). Returns how many, or -errno. */
+long net_flows_kernel_read(struct net_flows_kernel *k, struct fl_key *keys,
+			   struct fl_value *vals, size_t max);
+/* Deletes flows user space is done with. */
+void net_flows_kernel_delete(struct net_flows_kernel *k, const struct fl_key *keys, size_t n);
+/* The per-CPU counters, summed (enum fl_counter). */
+void net_flows_kernel_counters(struct net_flows_kernel *k, uint64_t out[FL_CNT_MAX]);
+/* Cuts a cgroup off every network but loopback (on), or lets it back (off).
+ * Returns 0 or a negative errno (-ENOSPC beyond FL_ISOLATED_MAX). */
+int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on);
+/* Packets dropped so far for an isolated cgroup. */
+uint64_t net_flows_kernel_isolated_drops(struct net_flows_kernel *k, uint64_t cgroup_id);
+
+/* ---- The flow table (flow_table.c): pure, no kernel --------------------- */
+
+enum net_tcp_state {
+	NET_TCP_NONE = 0, /* not TCP */
+	NET_TCP_SYN_SENT, /* the initiator's SYN, nothing back yet */
+	NET_TCP_ESTABLISHED,
+	NET_TCP_CLOSING, /* a FIN one way */
+	NET_TCP_CLOSED,  /* FIN both ways */
+	NET_TCP_RESET,
+	NET_TCP_MIDSTREAM, /* first seen after its SYN (it began before the agent) */
+};
+const char *net_tcp_state_name(enum net_tcp_state s);
+
+enum net_flow_end {
+	NET_END_NONE = 0,
+	NET_END_CLOSED, /* TCP: FIN both ways */
+	NET_END_RESET,  /* TCP: RST */
+	NET_END_IDLE,   /* no packet for the idle timeout */
+	NET_END_GONE,   /* left the kernel table (the agent's own reset, a reload) */
+};
+const char *net_flow_end_name(enum net_flow_end e);
+
+/* One flow as user space keeps it. Totals since the flow began. */
+struct net_flow {
+	struct fl_key key;
+	uint64_t bytes[2], packets[2]; /* [FL_OUT] sent by the local end, [FL_IN] received */
+	uint64_t first_ns, last_ns;    /* CLOCK_BOOTTIME */
+	uint8_t initiator;             /* FL_OUT: the local end began it */
+	uint8_t tcp_flags[2];
+	uint8_t icmp_type;
+	bool syn_seen;
+	enum net_tcp_state state;
+	enum net_flow_end end;
+	uint64_t ended_ns;       /* CLOCK_BOOTTIME of the end; 0 while active */
+	double rate_bps[2];      /* bytes per second over the last sweep, per direction */
+	uint64_t delta_bytes, delta_packets; /* both directions, since the last sweep */
+	struct net_peer local, remote;
+};
+
+/* A start, each sweep's growth (delta_*), an end: in that order. */
+enum net_flow_event { NET_FLOW_START, NET_FLOW_UPDATE, NET_FLOW_END };
+typedef void (*net_flow_event_fn)(const struct net_flow *f, enum net_flow_event what,
+				  void *ctx);
+
+struct flow_table_cfg {
+	size_t max;             /* flows kept (active and recently ended) */
+	uint64_t idle_ns;       /* a flow with no packet this long ends */
+	uint64_t close_ns;      /* a closed TCP flow is deleted after this much quiet */
+	uint64_t keep_ended_ns; /* an ended flow stays listed this long */
+};
+
+struct flow_table;
+int flow_table_new(const struct flow_table_cfg *cfg, struct flow_table **out);
+void flow_table_free(struct flow_table *t);
+/*
+ * One sweep over the kernel's table (n entries read at now_ns): new flows
+ * start, known ones gain counters and rates, closed, reset, idle and vanished
+ * ones end. on_event hears every start, growth and end (names are filled in
+ * by `name`, called for each flow that starts or grows, before on_event).
+ * Writes the keys the kernel should forget into del (at most max_del) and
+ * returns how many.
+ */
+typedef void (*flow_name_fn)(struct net_flow *f, void *ctx);
+size_t flow_table_sweep(struct flow_table *t, uint64_t now_ns, const struct fl_key *keys,
+			const struct fl_value *vals, size_t n, flow_name_fn name,
+			net_flow_event_fn on_event, void *ctx, struct fl_key *del,
+			size_t max_del);
+/* Every flow kept (active first, then ended), in no particular order within each. */
+typedef void (*net_flow_fn)(const struct net_flow *f, void *ctx);
+void flow_table_foreach(const struct flow_table *t, net_flow_fn fn, void *ctx);
+struct flow_table_stats {
+	size_t active, ended;
+	uint64_t started, finished; /* since the start */
+	uint64_t dropped;           /* flows not kept: the table was full */
+};
+void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out);
+
+/* ---- Flow metrics (flow_metrics.c) ------------------------------------- */
+
+/* Series of the pair families at most (src, dst, port, proto); more fold
+ * into one series labelled "other". */
+#define NET_METRICS_SERIES_DEFAULT 1000
+
+struct net_flow_metrics;
+int net_flow_metrics_new(size_t max_series, struct net_flow_metrics **out);
+void net_flow_metrics_free(struct net_flow_metrics *m);
+/* Adds a sweep's growth of one flow (bytes and packets since the last
+ * sweep; started: counts a connection). Consumer thread. */
+void net_flow_metrics_add(struct net_flow_metrics *m, const struct net_flow *f,
+			  uint64_t bytes, uint64_t packets, bool started);
+/* palisade_flow_* families (a metrics_collect_fn). */
+void net_flow_metrics_collect(struct metrics_writer *w, void *ctx);
+
+/* ---- The monitor: all of the above, as the agent runs it (monitor.c) ----- */
+
+struct net_monitor_cfg {
+	const char *cgroup2_root; /* NULL: found in /proc/self/mountinfo */
+	uint32_t max_flows;       /* kernel table; the user table keeps as many again ended */
+	uint64_t idle_s;
+	bool loopback;            /* account loopback traffic too */
+	size_t metrics_series;
+	struct container_store *containers; /* names the local end; NULL: ids only */
+	net_flow_event_fn on_event;         /* flow starts and ends; NULL: none */
+	void *ctx;
+};
+
+struct net_monitor;
+int net_monitor_new(const struct net_monitor_cfg *cfg, struct net_monitor **out);
+void net_monitor_free(struct net_monitor *m);
+/* A container appeared or changed: its addresses name it. Any thread. */
+void net_monitor_container_update(struct net_monitor *m, const struct container_info *c);
+/* Reads the kernel's table when the last sweep is a second old. Consumer thread. */
+void net_monitor_tick(struct net_monitor *m);
+/* The sweep, now. */
+void net_monitor_sweep(struct net_monitor *m);
+/* Publishes the flows document and the flow metrics with r's snapshots. */
+int net_monitor_observe(struct net_monitor *m, struct metrics_registry *r);
+/* The flows document (see flow_json.c; filter as there), malloc'd; NULL
+ * when out of memory. */
+char *net_monitor_document(struct net_monitor *m, const char *filter, size_t *len);
+/* One line: flows active, ended, kernel counters. */
+void net_monitor_describe(struct net_monitor *m, char *buf, size_t size);
+struct net_flows_kernel *net_monitor_kernel(struct net_monitor *m);
+
+/* ---- The flows document (flow_json.c) ---------------------------------- */
+
+struct net_doc_totals {
+	uint64_t kernel[FL_CNT_MAX];
+	struct flow_table_stats table;
+	uint64_t now_ns, boot_to_epoch_ns;
+};
+/*
+ * {"time":..,"flows":[..],"edges":[..],"counters":{..}}, malloc'd. filter:
+ * NULL, or a glob one end's name must match (flows and edges).
+ */
+char *net_flows_json(const struct flow_table *t, const struct net_doc_totals *tot,
+		     const char *filter, size_t *len);
+
+/* `palisade flows` (flows_cli.c). */
+int net_flows_cli_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Flow accounting (docs/flows.md): real containers on a docker network this
+# test creates (IPv4 and IPv6), bench/netprobe as the TCP/UDP echo server and
+# client, busybox ping for ICMP. Asserts what `palisade flows` reports: both
+# ends of each conversation by container name, direction, protocol, ports,
+# bytes, TCP state and end, the topology's edge; the bound of the kernel's
+# table counted, never silent; the table view; no agent, a clear message.
+. tests/integration/lib.sh
+
+NET=netfl-net
+SRV4=172.31.180.10
+SRV6=fd00:5180::10
+dual_stack_network "$NET" 172.31.180.0/24 fd00:5180::/64
+make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
+PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+
+# shellcheck disable=SC2086
+run_container netfl-srv --network "$NET" --ip "$SRV4" --ip6 "$SRV6" $PROBE "$IMAGE" \
+	/netprobe serve 18080 18081
+# shellcheck disable=SC2086
+run_container netfl-cli --network "$NET" $PROBE "$IMAGE" sleep 300
+
+# --- no agent: a message that says what to do ---
+./palisade flows --socket "$WORK/none.sock" >"$WORK/none.out" 2>&1
+rc=$?
+check "palisade flows without an agent fails and says how to start one" \
+	sh -c "[ $rc -eq 1 ] && grep -q -- '--flows' '$WORK/none.out' && grep -q -- '--local' '$WORK/none.out'"
+
+# measure ARGS...: `palisade flows --local` in the background, JSON lines in
+# $WORK/flows.json; returns once its first document is out (attached).
+measure() {
+	: >"$WORK/flows.json"
+	./palisade flows --local --json --container 'netfl-*' "$@" >"$WORK/flows.json" \
+		2>"$WORK/flows.err" &
+	MEASURE=$!
+	i=0
+	until [ -s "$WORK/flows.json" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+}
+
+measure --count 5
+docker exec netfl-cli sh -c "/netprobe tcp $SRV4 18080 hello4; /netprobe tcp $SRV6 18080 hello6;
+	/netprobe udp $SRV4 18081 dgram4; /netprobe udp $SRV6 18081 dgram6;
+	ping -c 2 -W 1 $SRV4" >"$WORK/traffic.out" 2>&1
+check "the workload ran (TCP and UDP over IPv4 and IPv6, ICMP)" \
+	sh -c "[ \$(grep -c '^ok ' '$WORK/traffic.out') -eq 4 ] && grep -q '2 packets received' '$WORK/traffic.out'"
+wait "$MEASURE"
+DOC=$(tail -1 "$WORK/flows.json")
+[ -n "$DOC" ] || { not_ok "palisade flows --local printed nothing"; cat "$WORK/flows.err"; exit 1; }
+
+# flow JQ_CONDITION: the last document has a flow satisfying it.
+flow() { printf '%s\n' "$DOC" | jq -e "[.flows[] | select($1)] | length > 0" >/dev/null ||
+	{ echo "no flow with $1 in: $DOC" >&2; return 1; }; }
+
+check "TCP/IPv4 at the client: egress to netfl-srv:18080, closed, bytes both ways" flow \
+	".container == \"netfl-cli\" and .direction == \"egress\" and .proto == \"tcp\" and
+	 .family == 4 and .peer == \"netfl-srv\" and .peer_kind == \"container\" and
+	 .remote == \"$SRV4\" and .rport == 18080 and .state == \"CLOSED\" and .ended == \"closed\" and
+	 .bytes_out > 0 and .bytes_in > 0 and .packets_out > 2"
+check "TCP/IPv4 at the server: ingress from netfl-cli on its port 18080" flow \
+	".container == \"netfl-srv\" and .direction == \"ingress\" and .proto == \"tcp\" and
+	 .peer == \"netfl-cli\" and .local == \"$SRV4\" and .lport == 18080"
+check "TCP/IPv6 at the client" flow \
+	".container == \"netfl-cli\" and .proto == \"tcp\" and .family == 6 and
+	 .remote == \"$SRV6\" and .rport == 18080 and .peer == \"netfl-srv\""
+check "UDP/IPv4 both ways (request and echo)" flow \
+	".container == \"netfl-cli\" and .proto == \"udp\" and .family == 4 and .rport == 18081 and
+	 .direction == \"egress\" and .bytes_out > 0 and .bytes_in > 0"
+check "UDP/IPv6" flow \
+	".container == \"netfl-srv\" and .proto == \"udp\" and .family == 6 and .lport == 18081 and
+	 .direction == \"ingress\""
+check "ICMP echo from the client, with its replies" flow \
+	".container == \"netfl-cli\" and .proto == \"icmp\" and .peer == \"netfl-srv\" and
+	 .packets_out >= 2 and .packets_in >= 2"
+check "the topology's edge netfl-cli -> netfl-srv tcp/18080, counted once" sh -c \
+	"printf '%s\n' '$DOC' | jq -e '[.edges[] | select(.src == \"netfl-cli\" and .dst == \"netfl-srv\" and
+	 .port == 18080 and .proto == \"tcp\")] | length == 1' >/dev/null"
+
+# --- the bound: a full kernel table counts what it could not take ---
+measure --count 3 --max-flows 2
+docker exec netfl-cli sh -c "for p in 1 2 3 4 5 6; do /netprobe udp $SRV4 18081 x\$p; done" >/dev/null 2>&1
+wait "$MEASURE"
+check "a full flow table counts the flows, packets and bytes it could not track" sh -c \
+	"tail -1 '$WORK/flows.json' | jq -e '.counters.untracked_flows > 0 and .counters.untracked_packets > 0
+	 and .counters.untracked_bytes > 0' >/dev/null"
+
+# --- the table ---
+./palisade flows --local --once --container 'netfl-*' >"$WORK/table.out" 2>&1 &
+TPID=$!
+sleep 0.5
+docker exec netfl-cli /netprobe tcp "$SRV4" 18080 table >/dev/null 2>&1
+wait "$TPID"
+check "the table view: a header and the client's row" sh -c \
+	"grep -q '^CONTAINER *DIR *PROTO' '$WORK/table.out' && grep -q '^netfl-cli *out *tcp .*netfl-srv' '$WORK/table.out'"
