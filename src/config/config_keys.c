@@ -257,6 +257,11 @@ const struct config_key config_keys[] = {
 	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
 	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
 	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
+	{ K("fim.config", CFG_STR, "",
+	    "file integrity in real time: the FIM configuration (docs/fim.md) whose baseline "
+	    "(made by `palisade fim init`) the fim.* fields read; also loads the FIM rules "
+	    "(rules/fim.yaml, embedded) and, at start, reports what changed while the agent "
+	    "was not running. Empty: off", G(fim_config)), FLAG("fim", "FILE", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
 	    "let --output, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),

@@ -89,6 +89,9 @@ struct fim_config {
 	size_t n_watch;
 	char **exclude;    /* globs for every watched path */
 	size_t n_exclude;
+	/* package_managers: executable paths (a default list when absent) */
+	char **pkgmgr;
+	size_t n_pkgmgr;
 };
 
 /* Bounds of the configuration (each refused beyond, with the file:line:col). */
@@ -221,6 +224,35 @@ void fim_report_text(FILE *f, const struct fim_diff *d, const struct fim_set *ol
 		     const struct fim_set *cur);
 int fim_report_json(FILE *f, const struct fim_diff *d, const struct fim_set *old,
 		    const struct fim_set *cur);
+
+/*
+ * The live agent's view (palisade run --fim FILE): the configuration and its
+ * authenticated baseline (a database that does not verify refuses the open:
+ * -EBADMSG), answering the fim.* fields of the rules (struct event_fim,
+ * event/event.h) from any thread. Messages to stderr.
+ */
+struct event_fim;
+struct fim_live;
+int fim_live_open(const char *config, struct fim_live **out);
+const struct event_fim *fim_live_fields(const struct fim_live *l);
+const struct fim_config *fim_live_config(const struct fim_live *l);
+const struct fim_set *fim_live_baseline(const struct fim_live *l);
+/* Stops the comparison at start (below) first, waiting for nothing: one
+ * still running keeps what it reads allocated. */
+void fim_live_free(struct fim_live *l);
+/*
+ * What changed while the agent was not running: starts the scan of the
+ * watched paths on a thread and its comparison with the baseline; once done,
+ * fim_live_offline_drain (event thread) hands each difference to emit as an
+ * alert of rule "FIM - changed while the agent was not running" (source
+ * fim) and returns true (false: not done, or drained already).
+ * fim_live_offline_stop waits at most wait_ms for it.
+ */
+struct alert;
+int fim_live_offline_start(struct fim_live *l);
+bool fim_live_offline_drain(struct fim_live *l, void (*emit)(struct alert *al, void *ctx),
+			    void *ctx);
+void fim_live_offline_stop(struct fim_live *l, unsigned wait_ms);
 
 /* `palisade fim init|check|update` */
 int fim_cli_main(int argc, char **argv);

@@ -289,6 +289,8 @@ static void top_key(struct cparse *p, const yaml_node_t *kn, const yaml_node_t *
 		get_globs(p, vn, "exclude", &c->exclude, &c->n_exclude);
 	else if (!strcmp(k, "threads"))
 		get_threads(p, vn);
+	else if (!strcmp(k, "package_managers"))
+		get_globs(p, vn, "package_managers", &c->pkgmgr, &c->n_pkgmgr);
 	else if (!strcmp(k, "database"))
 		slot = &c->database;
 	else if (!strcmp(k, "key_file"))
@@ -301,7 +303,7 @@ static void top_key(struct cparse *p, const yaml_node_t *kn, const yaml_node_t *
 		slot = &c->hash;
 	else
 		problem(p, kn, "unknown key '%s' (expected database, key_file, sign_key, verify_key, "
-			"hash, threads, exclude, paths)", k);
+			"hash, threads, exclude, paths, package_managers)", k);
 	if (!slot)
 		return;
 	if (*slot) {
@@ -309,6 +311,35 @@ static void top_key(struct cparse *p, const yaml_node_t *kn, const yaml_node_t *
 		return;
 	}
 	*slot = strcmp(k, "hash") ? get_path(p, vn, k) : get_string(p, vn, k);
+}
+
+/* The package managers when the file names none: by executable path (a
+ * process's name is whatever it chose). An interpreted one (pip) runs as its
+ * interpreter: list it by the interpreter's path if wanted (docs/fim.md). */
+static const char *const default_pkgmgrs[] = {
+	"/usr/bin/dpkg", "/usr/bin/apt", "/usr/bin/apt-get", "/usr/bin/aptitude",
+	"/usr/lib/apt/methods/http", "/sbin/apk", "/usr/bin/rpm", "/usr/bin/dnf",
+	"/usr/bin/dnf-3", "/usr/bin/yum", "/usr/bin/microdnf",
+};
+
+static void check_pkgmgrs(struct cparse *p, const yaml_node_t *root)
+{
+	struct fim_config *c = p->c;
+	size_t n = sizeof(default_pkgmgrs) / sizeof(default_pkgmgrs[0]);
+
+	for (size_t i = 0; i < c->n_pkgmgr; i++)
+		if (c->pkgmgr[i][0] != '/')
+			problem(p, root, "package_managers: '%s' is not an absolute path (a package "
+				"manager is named by its executable's path, e.g. /usr/bin/dpkg)",
+				c->pkgmgr[i]);
+	if (c->pkgmgr)
+		return;
+	c->pkgmgr = calloc(n, sizeof(*c->pkgmgr));
+	for (size_t i = 0; c->pkgmgr && i < n; i++)
+		if ((c->pkgmgr[i] = strdup(default_pkgmgrs[i])))
+			c->n_pkgmgr++;
+	if (!c->pkgmgr || c->n_pkgmgr != n)
+		p->errors++;
 }
 
 /* What the keys say together. */
@@ -326,6 +357,7 @@ static void check_whole(struct cparse *p, const yaml_node_t *root)
 			"authenticated: key_file: FILE holding at least 32 random bytes, e.g. "
 			"`openssl rand -hex 32 > FILE`)");
 	c->auth = c->key_file ? FIM_AUTH_HMAC : FIM_AUTH_ED25519;
+	check_pkgmgrs(p, root);
 	if (!c->database && !(c->database = strdup("/var/lib/palisade/fim.db")))
 		p->errors++;
 	if (!c->hash && !(c->hash = strdup("sha256")))
@@ -432,6 +464,7 @@ void fim_config_free(struct fim_config *c)
 	}
 	free(c->watch);
 	free_globs(c->exclude, c->n_exclude);
+	free_globs(c->pkgmgr, c->n_pkgmgr);
 	free(c->file);
 	free(c->database);
 	free(c->key_file);

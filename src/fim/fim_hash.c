@@ -208,3 +208,26 @@ cleanup:
 	EVP_MD_free(md);
 	return ret;
 }
+
+int fim_hash_one(int fd, const char *digest, uint8_t out[64], uint8_t *len)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, digest, NULL);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *buf = malloc(READ_BYTES);
+	struct fim_entry e = { 0 };
+	uint64_t bytes = 0;
+	int err = -ENOMEM;
+
+	if (!md || !ctx || !buf)
+		goto out;
+	err = hash_fd(fd, ctx, md, buf, &e, &bytes);
+	if (!err) {
+		memcpy(out, e.hash, e.hash_len);
+		*len = e.hash_len;
+	}
+out:
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	EVP_MD_free(md);
+	return md ? err : -EINVAL;
+}

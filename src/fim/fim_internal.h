@@ -54,6 +54,9 @@ int fim_key_verify(const struct fim_key *k, const char *data, size_t len,
  * does not (fim_hash.c). */
 int fim_digest_check(const char *name, FILE *diag);
 
+/* The digest of what fd holds, read from where it stands (fim_live.c). */
+int fim_hash_one(int fd, const char *digest, uint8_t out[64], uint8_t *len);
+
 /* The hashing phase of a scan (fim_hash.c): every entry of s whose
  * attributes ask for it, in inode order, on `threads` threads. */
 int fim_hash_entries(struct fim_set *s, const char *digest, unsigned threads, FILE *diag,
