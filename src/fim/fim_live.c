@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,16 +53,24 @@ static bool same_file(const struct fim_verdict *v, const struct stat *st, const 
 	       !strcmp(v->path, path);
 }
 
-/* The executable the process runs (its inode, whatever its path now holds),
- * else, once it is gone, the file at its path. */
+/* The executable the process runs (its inode: what runs, even when its path
+ * was replaced since), when /proc/PID/exe still names exepath (the pid was
+ * not reused); else the file at exepath. */
 static int open_exe(int pid, const char *exepath)
 {
-	char proc[64];
+	char proc[64], link[PATH_MAX + 16];
+	size_t n = strlen(exepath);
+	ssize_t len = -1;
 	int fd = -1;
 
 	if (pid > 0) {
 		snprintf(proc, sizeof(proc), "/proc/%d/exe", pid);
-		fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		len = readlink(proc, link, sizeof(link) - 1);
+	}
+	if (len > 0) {
+		link[len] = '\0';
+		if (!strncmp(link, exepath, n) && (!link[n] || !strcmp(link + n, " (deleted)")))
+			fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	}
 	if (fd < 0)
 		fd = open(exepath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
