@@ -8,7 +8,7 @@ BPFTOOL   ?= bpftool
 BUILD     := build
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS      := -lbpf -lsystemd -lnats -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lsodium -lpthread -lm
+LIBS      := -lbpf -lseccomp -lsystemd -lnats -lelf -lz -ljansson -lcurl -lyaml -lpcre2-8 -lmicrohttpd -lssl -lcrypto -lsodium -lpthread -lm
 WARNINGS  := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
              -Wold-style-definition -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wundef -Wnull-dereference -Wimplicit-fallthrough

@@ -382,6 +382,56 @@ struct hold_value {
 	__u64 since_ns; /* CLOCK_BOOTTIME when it was held */
 };
 
+/*
+ * Learning (bpf/learn.bpf.c, attached only while a profile is learned;
+ * docs/profiles.md): per cgroup, every syscall number its processes made and
+ * the capabilities they exercised. Not a ring record: user space reads the
+ * learn_cgroups map (key: cgroup id, value: struct learn_cgroup). The bitmaps
+ * cover every syscall number, known to palisade's table or not, and depend on
+ * no rule. A syscall the caller's seccomp filter refused never reaches the
+ * hook (seccomp runs first), so the set is what passed the filter in force.
+ */
+#define LEARN_WORDS (EV_SYSCALL_NR_MAX / 64)
+#define LEARN_CGROUPS_MAX 4096
+struct learn_cgroup {
+	__u64 syscalls[LEARN_WORDS]; /* bit nr: the workload made syscall nr (native ABI) */
+	/* The runtime's init (comm "runc:[...") after it installed the
+	 * container's seccomp filter: what the runtime needs the profile to allow
+	 * between the filter and the workload's first instruction. Before the
+	 * filter, its calls (mount, pivot_root, ...) are not the workload's. */
+	__u64 runtime[LEARN_WORDS];
+	__u64 caps_used;    /* bit n: a check of capability n passed (not the runtime's) */
+	__u64 caps_denied;  /* bit n: a check of capability n failed */
+	__u64 compat_calls; /* syscalls of the 32-bit ABI: counted, not in the bitmaps */
+	__u64 other_calls;  /* numbers >= EV_SYSCALL_NR_MAX (x32 ABI): counted only */
+};
+
+/*
+ * A recording's learn frame (FRAME_LEARN, record format 2; docs/record-format.md):
+ * what learning knew of one cgroup when it was written, with the resource
+ * peaks user space read from the cgroup's files. `size` lets a later version
+ * append fields: a reader takes the fields it knows and ignores the rest.
+ */
+#define EV_LEARN_VERSION 1
+#define EV_LEARN_MEM (1u << 0)  /* mem_peak known */
+#define EV_LEARN_CPU (1u << 1)  /* cpu_usage_ns and cpu_peak_milli known */
+#define EV_LEARN_PIDS (1u << 2) /* pids_peak known */
+#define EV_LEARN_FROM_START (1u << 3) /* learned from the cgroup's first process on */
+struct ev_learn {
+	__u32 version;   /* EV_LEARN_VERSION */
+	__u32 size;      /* bytes of this structure as written */
+	__u64 cgroup_id;
+	__u64 ts_ns;     /* CLOCK_BOOTTIME when written */
+	__u64 since_ns;  /* CLOCK_BOOTTIME when learning began */
+	struct learn_cgroup seen;
+	__u64 mem_peak;       /* bytes */
+	__u64 cpu_usage_ns;   /* CPU time of the cgroup while learned */
+	__u32 cpu_peak_milli; /* highest use over one sampling interval, 1/1000 CPU */
+	__u32 pids_peak;
+	__u32 flags;          /* EV_LEARN_* */
+	__u32 pad;
+};
+
 /* Largest record a sensor builds (scratch sizing); slack for the last read. */
 #define EV_EXEC_DATA_MAX (EV_PATH_MAX + EV_ARGS_MAX + EV_PATH_MAX + EV_ENV_MAX)
 
@@ -417,6 +467,10 @@ EV_ASSERT(((7u << SC_PF_FLAGS_SHIFT) & (SC_RAW_PATH1 | (7u << SC_FDS_ARG_SHIFT))
 EV_ASSERT((SC_RAW_PATH1 & (7u << SC_FDS_ARG_SHIFT)) == 0);
 EV_ASSERT((7u << SC_FDS_ARG_SHIFT) <= (1u << 31));
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
+EV_ASSERT(EV_SYSCALL_NR_MAX % 64 == 0);
+EV_ASSERT(sizeof(struct learn_cgroup) == 160);
+EV_ASSERT(__builtin_offsetof(struct ev_learn, seen) == 32);
+EV_ASSERT(sizeof(struct ev_learn) == 224);
 EV_ASSERT((EV_ENV_MAX & (EV_ENV_MAX - 1)) == 0);
 
 #endif /* PALISADE_EVENTS_H */

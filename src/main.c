@@ -7,6 +7,7 @@
 #include "authz/authz.h"
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
+#include "profile/profile.h"
 #include "config/config.h"
 #include "fim/fim.h"
 #include "net/net.h"
@@ -26,6 +27,7 @@ static const struct command {
 	{ "fields", fields_cli_main, "list every field the rules may use" },
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
+	{ "isolate", isolate_cli_main, "cut a container off the network, or lift it (--undo)" },
 	{ "flows", net_flows_cli_main, "network flows of every container, live (top-like) or JSON" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
@@ -33,6 +35,7 @@ static const struct command {
 	{ "authz", authz_main, "the deploy gate: Docker's authorization plugin, judged by the rules" },
 	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
 	{ "fim", fim_cli_main, "file integrity: baseline init, check, update (docs/fim.md)" },
+	{ "profile", profile_cli_main, "learn seccomp, capabilities, limits from a container; check" },
 };
 
 static void usage(FILE *f)

@@ -144,25 +144,40 @@ static void header_from_snapshot(struct fguard *g, struct ev_header *h, uint32_t
  * The caller's syscall. The kernel queues the permission event, wakes us and
  * only then puts the caller to sleep: read in between, /proc/TID/syscall says
  * "running", and the open would be judged as O_RDWR (a read of a protected
- * file refused as a write; seen under load). The caller is on its way to
- * sleep: ask again, a few milliseconds at most.
+ * file refused as a write). On an idle machine the caller sleeps within
+ * microseconds; on a loaded one it can be preempted for tens of
+ * milliseconds before it does (seen in CI with 2 cores busy). So ask again
+ * with a growing pause, for up to SYSCALL_WAIT_MS: the caller is blocked on
+ * our answer anyway, and only a caller caught running pays the wait.
  */
-#define SYSCALL_RETRIES 250
-#define SYSCALL_RETRY_NS 20000
+#define SYSCALL_WAIT_MS 200 /* well inside the default 1 s --deny-timeout-ms */
+#define SYSCALL_PAUSE_MIN_NS 20000
+#define SYSCALL_PAUSE_MAX_NS 2000000
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int read_syscall(const char *file, struct fguard_syscall *sc)
 {
-	const struct timespec pause = { .tv_nsec = SYSCALL_RETRY_NS };
+	uint64_t deadline = monotonic_ns() + SYSCALL_WAIT_MS * 1000000ull;
+	long pause_ns = SYSCALL_PAUSE_MIN_NS;
 	char text[512];
-	int ret = -EBUSY;
+	int ret;
 
-	for (int i = 0; ret == -EBUSY && i < SYSCALL_RETRIES; i++) {
-		if (i)
-			nanosleep(&pause, NULL);
+	for (;;) {
 		ret = read_text(file, text, sizeof(text)) < 0 ? -ESRCH
 							       : fguard_parse_syscall(text, sc);
+		if (ret != -EBUSY || monotonic_ns() >= deadline)
+			return ret;
+		nanosleep(&(struct timespec){ .tv_nsec = pause_ns }, NULL);
+		if (pause_ns < SYSCALL_PAUSE_MAX_NS)
+			pause_ns *= 2;
 	}
-	return ret;
 }
 
 static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *judge)

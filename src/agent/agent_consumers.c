@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/agent_run.h"
+#include "agent/commands.h"
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
@@ -197,6 +198,15 @@ static void fim_release(void *ctx, struct agent *a)
 	a->fim = NULL;
 }
 
+/* ---- root's commands from the status socket (palisade isolate) ---- */
+
+static bool commands_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_commands_poll(a->commands);
+	return false;
+}
+
 /* ---- losses: an `exit` action stops the agent ---- */
 
 static bool loss_poll(void *ctx, struct agent *a)
@@ -220,6 +230,7 @@ int agent_register_builtin(struct agent *a)
 		{ .name = "environment", .rules_applied = env_rules },
 		{ .name = "fanotify", .poll = guard_poll, .stop = guard_stop },
 		{ .name = "netpolicy", .poll = net_poll, .stop = net_stop },
+		{ .name = "commands", .poll = commands_poll },
 		{ .name = "prefilter", .event = prefilter_event },
 		{ .name = "loss", .poll = loss_poll },
 	};

@@ -94,6 +94,9 @@ struct palisade_config {
 	struct metrics_cfg metrics;
 	struct status_cfg status;
 	bool enforce;
+	/* playbooks: named lists of response steps rules name (docs/response.md) */
+	const struct rules_playbook *playbooks;
+	size_t n_playbooks;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */
 	uint64_t hold_timeout_ms;

@@ -166,6 +166,19 @@ const char *container_info_group(const struct container_info *c, uint32_t gid);
  * hosts), from /proc/self/mountinfo; -ENOENT when it is not mounted. */
 int container_cgroup2_mount(char *mnt, size_t mnt_len);
 
+/*
+ * The directories of process pid's cgroups: the v2 one and its id (the
+ * inode, as the kernel's cgroup id), and on hybrid hosts the v1 directories
+ * of the memory, pids and cpuacct controllers ("" when that controller is
+ * not on v1). 0, or -errno (no such process, no cgroup v2 mount).
+ */
+struct container_cgroup_dirs {
+	uint64_t id;
+	char v2[4096];
+	char memory[4096], pids[4096], cpuacct[4096];
+};
+int container_cgroup_dirs(int pid, struct container_cgroup_dirs *out);
+
 struct container_store;
 
 struct container_store_config {
@@ -207,6 +220,12 @@ const struct container_info *container_store_lookup(struct container_store *s,
  * known at the deadline. */
 const struct container_info *container_store_lookup_wait(struct container_store *s,
 							 uint64_t cgroup_id, int timeout_ms);
+
+/* A container by name, full id or id prefix (4+ characters), for operator
+ * commands; a cgroup's copy (cgroup_id set) when the store has seen one.
+ * NULL with why when none or several match. Valid as a lookup's result. */
+const struct container_info *container_store_find(struct container_store *s, const char *query,
+						  char *why, size_t why_len);
 
 /* Record/replay: a container as one compact JSON object (malloc'd; includes
  * cgroup_id), and back. put_json publishes it for its cgroup_id exactly as

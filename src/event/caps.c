@@ -1,8 +1,11 @@
-/* Capability names by bit (linux/capability.h), in the kernel's spelling. */
+/* Capability names, once: rules print them, profiles write and read them. */
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 #include "event/event.h"
 
+/* Capability names by bit, as Falco prints them (linux/capability.h). */
 static const char *const cap_names[] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
 	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
@@ -15,7 +18,18 @@ static const char *const cap_names[] = {
 	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 };
 
+
 const char *event_cap_name(unsigned bit)
 {
 	return bit < sizeof(cap_names) / sizeof(cap_names[0]) ? cap_names[bit] : NULL;
+}
+
+int event_cap_from_name(const char *name)
+{
+	const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
+
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (strcasecmp(cap_names[i] + 4, bare) == 0)
+			return (int)i;
+	return -1;
 }

@@ -143,6 +143,11 @@ const char *event_kind_name(enum ev_kind kind);
 /* Falco's evt.type of a decoded event: the syscall name for EV_SYSCALL. */
 const char *event_type_name(const struct event *ev);
 
+/* A capability's name by bit ("CAP_CHOWN"), NULL past the last one known;
+ * and back, from "CAP_CHOWN" or "chown" (any case): the bit, or -1. */
+const char *event_cap_name(unsigned bit);
+int event_cap_from_name(const char *name);
+
 /* Lexically removes "." and ".." and repeated '/' from an absolute path. */
 void event_normalize_path(char *path);
 

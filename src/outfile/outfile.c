@@ -62,6 +62,18 @@ static bool is_key_pem(const char *start, size_t len)
 	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
 }
 
+/* `palisade profile learn`: its text files, its seccomp JSON, its profile.json. */
+static bool is_profile_file(const char *start, size_t len)
+{
+	static const char *const starts[] = {
+		"# palisade profile",
+		"{\n  \"defaultAction\": ",
+		"{\n  \"palisade_profile\": ",
+	};
+
+	return starts_with_any(start, len, starts, sizeof(starts) / sizeof(starts[0]));
+}
+
 /* Whether the first line of a JSON lines file is an object with these keys. */
 static bool first_line_has(const char *start, size_t len, const char *const keys[3])
 {
@@ -114,6 +126,7 @@ static const struct kind_desc {
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
 	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
 	[OUTFILE_FIMDB] = { "a palisade FIM database", "palisade-fim 1\n", { NULL }, NULL },
+	[OUTFILE_PROFILE] = { "a palisade profile file", NULL, { NULL }, is_profile_file },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)

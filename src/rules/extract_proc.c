@@ -209,22 +209,22 @@ static bool exe_from_memfd(const char *exe)
 	return !strcmp(exe, "/") || (base && !strncmp(base + 1, "memfd:", 6));
 }
 
-/* A capability set as space-separated names, as Falco prints them; unnamed bits as CAP_<n>. */
+/* A capability set as space-separated names; unnamed bits as CAP_<n>. */
 static bool caps_text(uint64_t caps, struct rl_value *out, struct rl_buf *buf)
 {
 	size_t n = 0;
 
 	for (unsigned bit = 0; bit < 64; bit++) {
 		char unnamed[16];
-		const char *name = event_cap_name(bit);
+		const char *name = unnamed;
 		size_t len;
 
 		if (!(caps & (1ull << bit)))
 			continue;
-		if (!name) {
+		if (event_cap_name(bit))
+			name = event_cap_name(bit);
+		else
 			snprintf(unnamed, sizeof(unnamed), "CAP_%u", bit);
-			name = unnamed;
-		}
 		len = strlen(name);
 		if (n + len + 2 > buf->cap)
 			break;

@@ -185,4 +185,24 @@ int sensor_hold_map_fd(struct sensor *s);
  * (forgets it: each kill is reported once). */
 bool sensor_entry_killed_take(struct sensor *s, uint32_t tid, uint32_t nr);
 
+/*
+ * Learning (bpf/learn.bpf.c; docs/profiles.md): a raw tp_btf/sys_enter
+ * program and tp_btf/cap_capable fill a per-cgroup syscall bitmap and
+ * capability sets (struct learn_cgroup). open loads and attaches them;
+ * close destroys them, so nothing stays attached when learning is off.
+ * all: every cgroup is learned from its first syscall on (up to
+ * LEARN_CGROUPS_MAX; unlearned counts the ones that did not fit); otherwise
+ * only the cgroups given to add. read: -ENOENT for a cgroup never seen.
+ * each: every learned cgroup, until fn returns non-zero (returned).
+ */
+struct sensor_learn;
+int sensor_learn_open(bool all, struct sensor_learn **out);
+int sensor_learn_add(struct sensor_learn *l, uint64_t cgroup_id);
+int sensor_learn_read(struct sensor_learn *l, uint64_t cgroup_id, struct learn_cgroup *out);
+int sensor_learn_each(struct sensor_learn *l,
+		      int (*fn)(uint64_t cgroup_id, const struct learn_cgroup *seen, void *ctx),
+		      void *ctx);
+uint64_t sensor_learn_unlearned(struct sensor_learn *l);
+void sensor_learn_close(struct sensor_learn *l);
+
 #endif
