@@ -6,7 +6,8 @@
 #  - a write to a watched binary by a shell: alert, writer named;
 #  - the same under a verified package manager (by path and baseline hash):
 #    logged as the package manager's; under one whose executable no longer
-#    has its baseline content: alert;
+#    has its baseline content: alert; a real dpkg installing a package (into
+#    a root of its own, --root: the system's package database is untouched);
 #  - chmod u+s, a rename over a watched file: alerts;
 #  - a configuration file changed by an unknown user: record-and-audit notice;
 #  - a drift write in a container: the container named;
@@ -39,13 +40,30 @@ PM=$T/pm/good/busybox
 BAD=$T/pm/bad/busybox
 cp "$BB" "$PM"
 cp "$BB" "$BAD"
+# A package for dpkg: it replaces bin/pkgtool of its root.
+DPKG=$(command -v dpkg || true)
+if [ -n "$DPKG" ]; then
+	mkdir -p "$WORK/pkg/DEBIAN" "$WORK/pkg/bin" "$T/dpkgroot/bin" "$T/dpkgroot/var/lib/dpkg/info" \
+		"$T/dpkgroot/var/lib/dpkg/updates"
+	: >"$T/dpkgroot/var/lib/dpkg/status"
+	printf 'Package: palisade-fimtest\nVersion: 1\nArchitecture: all\nMaintainer: palisade tests <t@example.invalid>\nDescription: palisade FIM test\n' \
+		>"$WORK/pkg/DEBIAN/control"
+	printf 'new\n' >"$WORK/pkg/bin/pkgtool"
+	chmod 755 "$WORK/pkg/bin/pkgtool"
+	printf 'old\n' >"$T/dpkgroot/bin/pkgtool"
+	dpkg-deb --build --root-owner-group "$WORK/pkg" "$WORK/fimtest.deb" >/dev/null || DPKG=
+fi
+DPKG_PATHS=
+[ -z "$DPKG" ] || DPKG_PATHS="  - {path: $DPKG, class: binary}
+  - {path: $T/dpkgroot/bin, class: binary}"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/fim.key"
 chmod 600 "$WORK/fim.key"
 cat >"$WORK/fim.yaml" <<EOF
 database: $WORK/fim.db
 key_file: $WORK/fim.key
-package_managers: [$PM, $BAD]
+package_managers: [$PM, $BAD${DPKG:+, $DPKG}]
 paths:
+$DPKG_PATHS
   - {path: $T/bin, class: binary}
   - {path: $T/protected, class: binary}
   - {path: $T/pm, class: binary}
@@ -91,6 +109,15 @@ check "a write under a verified package manager: logged as its change" \
 	expect "$m" "$F[\"fim.pkgmgr\"] == \"$PM\" and $F[\"proc.pexepath\"] == \"$PM\""
 check "... and not alerted as an unsanctioned change" \
 	sh -c "! grep -F '$T/bin/tool2' '$WORK/alerts.json' | grep -qF 'outside a package manager'"
+
+if [ -n "$DPKG" ]; then
+	dpkg --root="$T/dpkgroot" --force-script-chrootless -i "$WORK/fimtest.deb" >"$WORK/dpkg.out" 2>&1
+	m=$(wait_alert ".rule == \"FIM - binary changed by a package manager\" and $F[\"fim.path\"] == \"$T/dpkgroot/bin/pkgtool\"" 20)
+	check "dpkg installing a package: its change logged as dpkg's" \
+		expect "$m" "$F[\"fim.pkgmgr\"] == \"$DPKG\" and $F[\"proc.exepath\"] == \"$DPKG\""
+else
+	skip "dpkg: not installed here"
+fi
 
 "$BAD" sh -c "/bin/sh -c 'printf upgrade >>$T/bin/tool3'; true"
 m=$(wait_alert "$B and $F[\"fim.path\"] == \"$T/bin/tool3\"" 20)
