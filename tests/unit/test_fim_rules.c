@@ -92,6 +92,7 @@ static int teardown_all(void **state)
 #define UNKNOWN_USER "FIM - configuration changed by an unknown user"
 #define ADMIN "FIM - configuration changed by an administrator"
 #define DRIFT "FIM - container drift below a system directory"
+#define IMMUTABLE "FIM - drift in an immutable container"
 
 static const struct event *with_fim(const struct event *ev)
 {
@@ -183,6 +184,21 @@ static void test_container(void **state)
 	expect(engine, with_fim(openat_ev(at("bin/tool"), O_WRONLY, 0, 3)), OUTSIDE, false);
 }
 
+static void test_immutable_container(void **state)
+{
+	struct container_label label = { .key = "palisade.immutable", .value = "true" };
+
+	(void)state;
+	who("/bin/busybox", "sh -c x", "containerd-shim", NULL, 0, 1000, "alpine:3");
+	F.ci.labels = &label;
+	F.ci.n_labels = 1;
+	expect(engine, with_fim(openat_ev("/usr/bin/x", O_WRONLY | O_CREAT, 0755, 3)), IMMUTABLE,
+	       true);
+	expect(engine, with_fim(openat_ev("/usr/bin/x", O_WRONLY | O_CREAT, 0755, 3)), DRIFT, false);
+	F.ci.labels = NULL;
+	F.ci.n_labels = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_configuration),
 		cmocka_unit_test(test_container),
+		cmocka_unit_test(test_immutable_container),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown_all);
