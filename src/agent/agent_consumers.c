@@ -12,6 +12,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
+#include "agent/learn_record.h"
 #include "agent/net_enforce.h"
 #include "fim/fim.h"
 
@@ -238,5 +239,6 @@ int agent_register_builtin(struct agent *a)
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
 		err = agent_register(a, &builtin[i]);
+	err = err ?: learn_record_register(a);
 	return err ?: agent_audit_register(a);
 }
