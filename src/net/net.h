@@ -86,9 +86,11 @@ long net_flows_kernel_read(struct net_flows_kernel *k, struct fl_key *keys,
 void net_flows_kernel_delete(struct net_flows_kernel *k, const struct fl_key *keys, size_t n);
 /* The per-CPU counters, summed (enum fl_counter). */
 void net_flows_kernel_counters(struct net_flows_kernel *k, uint64_t out[FL_CNT_MAX]);
-/* Cuts a cgroup off every network but loopback (on), or lets it back (off).
- * Returns 0 or a negative errno (-ENOSPC beyond FL_ISOLATED_MAX). */
-int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on);
+/* Drops every packet of a cgroup, in and out, but loopback's unless
+ * cut_loopback (on), or lets it back (off). Returns 0 or a negative errno
+ * (-ENOSPC beyond FL_ISOLATED_MAX). */
+int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on,
+			     bool cut_loopback);
 /* Packets dropped so far for an isolated cgroup. */
 uint64_t net_flows_kernel_isolated_drops(struct net_flows_kernel *k, uint64_t cgroup_id);
 
