@@ -47,6 +47,12 @@ struct status_cfg {
 	const char *socket; /* unix socket `palisade status` reads; "" or "none": off */
 };
 
+/* The `capture` step's bundles (docs/response.md). */
+struct capture_cfg {
+	const char *dir;
+	uint64_t window_s, ring_bytes, containers, max_bytes, hash_max_bytes, per_minute;
+};
+
 struct palisade_config {
 	const char *path; /* the file read ("defaults": none) */
 
@@ -92,6 +98,7 @@ struct palisade_config {
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;
+	struct capture_cfg capture;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
 	const struct rules_playbook *playbooks;
