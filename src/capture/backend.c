@@ -26,6 +26,7 @@ struct capture {
 	char *dir, *socket, *hostname;
 	uint64_t boot_to_epoch_ns;
 	struct capture_rings *rings; /* NULL until a rule captures under enforce */
+	bool wanted;                 /* a rule of the plan captures: the rings fill */
 	const void *last_rec;        /* the record the last step appended */
 	uint64_t last_ts;
 	uint64_t recent[PER_MINUTE_MAX]; /* when the last bundles were started */
@@ -98,11 +99,18 @@ static int cap_prepare(void *ctx, struct rules_engine *e, size_t index,
 		*why = "out of memory for the capture rings";
 		return -EOPNOTSUPP;
 	}
+	c->wanted |= enforce;
 	snprintf(plan, sizeof(plan), "a forensic bundle in %s (the last %llu s of events, "
 		 "processes, network, inspect, diff; at most %llu a minute)", c->cfg.dir,
 		 (unsigned long long)c->cfg.window_s, (unsigned long long)c->cfg.per_minute);
 	*how = plan;
 	return 0;
+}
+
+/* A reload plans again: the rings fill only if a rule still captures. */
+static void cap_reset(void *ctx)
+{
+	((struct capture *)ctx)->wanted = false;
 }
 
 /* At most per_minute bundles started in the last minute. */
@@ -158,6 +166,7 @@ static int cap_apply(void *ctx, const struct action_target *t, enum rules_action
 {
 	struct capture *c = ctx;
 	struct capture_job *j;
+	uint64_t n;
 	int ret = 1;
 
 	(void)type;
@@ -167,20 +176,22 @@ static int cap_apply(void *ctx, const struct action_target *t, enum rules_action
 		return 0;
 	}
 	if (!rate_allows(c)) {
-		c->rate_limited++;
+		pthread_mutex_lock(&c->lock);
+		n = ++c->rate_limited;
+		pthread_mutex_unlock(&c->lock);
 		snprintf(res->detail, sizeof(res->detail), "rate-limited: %llu bundles in the last "
 			 "minute already (capture.per_minute); %llu skipped so far",
-			 (unsigned long long)c->cfg.per_minute,
-			 (unsigned long long)c->rate_limited);
+			 (unsigned long long)c->cfg.per_minute, (unsigned long long)n);
 		return 0;
 	}
 	j = make_job(c, t, token);
+	pthread_mutex_lock(&c->lock); /* the counters are the worker's too */
 	if (!j) {
 		c->failed++;
+		pthread_mutex_unlock(&c->lock);
 		snprintf(res->detail, sizeof(res->detail), "out of memory for the bundle");
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
 	if (!c->started && pthread_create(&c->thread, NULL, worker, c) == 0)
 		c->started = true;
 	if (!c->started || c->n == QUEUE_MAX) {
@@ -203,7 +214,7 @@ void capture_backend_event(struct action_backend *b, const void *rec, size_t len
 	struct capture *c = b ? b->ctx : NULL;
 	const struct ev_header *h = rec;
 
-	if (!c || !c->rings || len < sizeof(*h))
+	if (!c || !c->rings || !c->wanted || len < sizeof(*h))
 		return;
 	if (rec == c->last_rec && h->ts_ns == c->last_ts)
 		return; /* appended already by the step of its alert */
@@ -241,6 +252,7 @@ int capture_backend(struct action_dispatcher *d, const struct capture_config *cf
 					.types = 1u << RULES_ACTION_CAPTURE,
 					.prepare = cap_prepare,
 					.apply = cap_apply,
+					.reset = cap_reset,
 					.async = true,
 					.ctx = c };
 	return 0;

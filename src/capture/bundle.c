@@ -35,6 +35,21 @@ void capture_job_free(struct capture_job *j)
 	free(j);
 }
 
+/* mkdir -p, each new directory 0700. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
 /* capture.dir, created if missing (0700), opened without following a link,
  * refused when another user could write it. */
 static int open_base(const char *dir, char *why, size_t len)
@@ -42,7 +57,7 @@ static int open_base(const char *dir, char *why, size_t len)
 	struct stat st;
 	int fd;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (make_dirs(dir)) {
 		snprintf(why, len, "cannot create capture.dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
