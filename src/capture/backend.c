@@ -21,7 +21,6 @@
 #define PER_MINUTE_MAX 1000
 
 struct capture {
-	struct action_dispatcher *d;
 	struct capture_config cfg;
 	char *dir, *socket, *hostname;
 	uint64_t boot_to_epoch_ns;
@@ -31,14 +30,9 @@ struct capture {
 	uint64_t last_ts;
 	uint64_t recent[PER_MINUTE_MAX]; /* when the last bundles were started */
 	size_t n_recent;
-	uint64_t written, failed, rate_limited;
-
-	pthread_t thread;
-	bool started, stopping;
+	uint64_t written, failed, rate_limited; /* lock */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct capture_job *q[QUEUE_MAX];
-	size_t head, n;
+	struct action_worker *worker;
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -49,36 +43,23 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void *worker(void *arg)
+/* On the worker's thread: one bundle. */
+static void run_job(void *ctx, void *job, struct action_result *res)
 {
-	struct capture *c = arg;
-	struct action_result res;
-	struct capture_job *j;
+	struct capture *c = ctx;
 
+	capture_bundle_write(&c->cfg, job, res);
 	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->n && !c->stopping)
-			pthread_cond_wait(&c->wake, &c->lock);
-		if (!c->n)
-			break;
-		j = c->q[c->head];
-		c->head = (c->head + 1) % QUEUE_MAX;
-		c->n--;
-		pthread_mutex_unlock(&c->lock);
-		memset(&res, 0, sizeof(res));
-		capture_bundle_write(&c->cfg, j, &res);
-		pthread_mutex_lock(&c->lock);
-		if (res.outcome == ACTION_DONE)
-			c->written++;
-		else
-			c->failed++;
-		pthread_mutex_unlock(&c->lock);
-		action_complete(c->d, j->token, &res);
-		capture_job_free(j);
-		pthread_mutex_lock(&c->lock);
-	}
+	if (res->outcome == ACTION_DONE)
+		c->written++;
+	else
+		c->failed++;
 	pthread_mutex_unlock(&c->lock);
-	return NULL;
+}
+
+static void free_job(void *job)
+{
+	capture_job_free(job);
 }
 
 static int cap_prepare(void *ctx, struct rules_engine *e, size_t index,
@@ -167,7 +148,7 @@ static int cap_apply(void *ctx, const struct action_target *t, enum rules_action
 	struct capture *c = ctx;
 	struct capture_job *j;
 	uint64_t n;
-	int ret = 1;
+	int err;
 
 	(void)type;
 	res->outcome = ACTION_FAILED;
@@ -185,28 +166,18 @@ static int cap_apply(void *ctx, const struct action_target *t, enum rules_action
 		return 0;
 	}
 	j = make_job(c, t, token);
+	err = j ? action_worker_queue(c->worker, j, token) : -ENOMEM;
+	if (!err)
+		return 1;
+	capture_job_free(j);
 	pthread_mutex_lock(&c->lock); /* the counters are the worker's too */
-	if (!j) {
-		c->failed++;
-		pthread_mutex_unlock(&c->lock);
-		snprintf(res->detail, sizeof(res->detail), "out of memory for the bundle");
-		return 0;
-	}
-	if (!c->started && pthread_create(&c->thread, NULL, worker, c) == 0)
-		c->started = true;
-	if (!c->started || c->n == QUEUE_MAX) {
-		c->failed++;
-		snprintf(res->detail, sizeof(res->detail), "%s",
-			 c->started ? "too many bundles being written (8)"
-				    : "cannot start the capture thread");
-		capture_job_free(j);
-		ret = 0;
-	} else {
-		c->q[(c->head + c->n++) % QUEUE_MAX] = j;
-		pthread_cond_signal(&c->wake);
-	}
+	c->failed++;
 	pthread_mutex_unlock(&c->lock);
-	return ret;
+	snprintf(res->detail, sizeof(res->detail), "%s",
+		 err == -EAGAIN ? "too many bundles being written (8)"
+		 : err == -ENOMEM ? "out of memory for the bundle"
+				  : "cannot start the capture thread");
+	return 0;
 }
 
 void capture_backend_event(struct action_backend *b, const void *rec, size_t len)
@@ -235,7 +206,6 @@ int capture_backend(struct action_dispatcher *d, const struct capture_config *cf
 
 	if (!c)
 		return -ENOMEM;
-	c->d = d;
 	c->cfg = *cfg;
 	c->dir = dup_or_null(cfg->dir);
 	c->socket = dup_or_null(cfg->docker_socket);
@@ -247,7 +217,12 @@ int capture_backend(struct action_dispatcher *d, const struct capture_config *cf
 		c->cfg.per_minute = PER_MINUTE_MAX;
 	c->boot_to_epoch_ns = boot_to_epoch_ns;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
+	if (action_worker_new(d, QUEUE_MAX, run_job, free_job, c, &c->worker)) {
+		struct action_backend b = { .ctx = c };
+
+		capture_backend_free(&b);
+		return -ENOMEM;
+	}
 	*out = (struct action_backend){ .name = "capture",
 					.types = 1u << RULES_ACTION_CAPTURE,
 					.prepare = cap_prepare,
@@ -278,14 +253,8 @@ void capture_backend_free(struct action_backend *b)
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stopping = true;
-	pthread_cond_signal(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	if (c->started)
-		pthread_join(c->thread, NULL);
+	action_worker_free(c->worker); /* the bundles queued are written */
 	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->wake);
 	capture_rings_free(c->rings);
 	free(c->dir);
 	free(c->socket);
