@@ -60,12 +60,12 @@ run_container respond-cap-v1 --network "$NET" --ip "$VIC" "$IMAGE" sh -c \
 run_container respond-cap-peer --network "$NET" "$IMAGE" sleep 600
 V1=$(container_id respond-cap-v1 | cut -c1-12)
 
-tcp() { docker exec "$1" sh -c "echo hi | nc -w 2 $2 $3 2>&1; echo rc=\$?"; }
+# Every exec bounded: another agent on this machine may pause a container.
+tcp() { timeout 30 docker exec "$1" sh -c "echo hi | nc -w 2 $2 $3 2>&1; echo rc=\$?"; }
 denied() { case "$1" in *"not permitted"*) return 0 ;; esac; echo "not denied: $1" >&2; return 1; }
 allowed() { case "$1" in *hi*rc=0*) return 0 ;; esac; echo "not allowed: $1" >&2; return 1; }
 cut_in() { case "$1" in *hi*) echo "got through: $1" >&2; return 1 ;; esac; return 0; }
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1")" = true ]; }
-marker() { docker exec "$1" sh -c "exec -a $2 sh -c true" >/dev/null 2>&1; }
 bundles() { find "$CAP" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; }
 
 start_agent_with -c "$WORK/config.yaml" --enforce || exit 1
@@ -119,7 +119,8 @@ check "--undo lets a peer in again" allowed "$(tcp respond-cap-peer $VIC 22302)"
 
 # A flood: at most per_minute (3) bundles in any minute (one may be the
 # attack's), the rest recorded rate-limited and counted.
-for i in 1 2 3 4 5 6; do marker respond-cap-peer respond-flood-me; done
+timeout 30 docker exec respond-cap-peer sh -c \
+	'for i in 1 2 3 4 5 6; do (exec -a respond-flood-me sh -c true); done' >/dev/null 2>&1
 flood() { grep -F 'flood marker' "$WORK/alerts.json" | jq -c "select($1)" | wc -l; }
 deadline=$(($(date +%s) + 30))
 while [ "$(flood '.palisade_action.type=="capture"')" -lt 6 ] && [ "$(date +%s)" -lt "$deadline" ]; do
