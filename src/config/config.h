@@ -53,6 +53,15 @@ struct capture_cfg {
 	uint64_t window_s, ring_bytes, containers, max_bytes, hash_max_bytes, per_minute;
 };
 
+/* Flows (docs/flows.md). */
+struct flows_cfg {
+	bool enabled;
+	uint64_t max;            /* the kernel's flow table */
+	uint64_t idle_timeout_s; /* a flow without a packet this long ends */
+	bool loopback;           /* loopback traffic counts too */
+	uint64_t metrics_series; /* bound of the palisade_flow_* pair families */
+};
+
 struct palisade_config {
 	const char *path; /* the file read ("defaults": none) */
 
@@ -99,6 +108,7 @@ struct palisade_config {
 	struct metrics_cfg metrics;
 	struct status_cfg status;
 	struct capture_cfg capture;
+	struct flows_cfg flows;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
 	const struct rules_playbook *playbooks;
