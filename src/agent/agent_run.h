@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "action/action.h"
+#include "agent/handover.h"
 #include "agent/loss.h"
 #include "agent/observe.h"
 #include "agent/pipeline.h"
@@ -63,6 +64,7 @@ struct agent {
 	struct dns_refresh *dns;
 	struct loss_state loss;
 	struct agent_reload reload;
+	struct handover handover;         /* --handover: the agent taken over */
 	struct agent_consumer consumers[AGENT_CONSUMERS_MAX];
 	size_t n_consumers;
 	bool env_on;                      /* the exec sensor copies environments */

@@ -92,6 +92,10 @@ struct palisade_config {
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;
+	const char *run_dir;  /* the agent's run directory: its handover file */
+	/* --handover[=PID|auto]: "" or "auto" (the agent behind status.socket),
+	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
+	const char *handover;
 	bool enforce;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */

@@ -32,6 +32,7 @@
  *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
  *   profile    a file `palisade profile learn` writes: "# palisade profile" (text),
  *              or JSON starting with "defaultAction" (seccomp) or "palisade_profile"
+ *   handover   starts with "palisade handover\n" (run --handover's cut)
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -51,6 +52,7 @@ enum outfile_kind {
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
 	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
 	OUTFILE_PROFILE, /* palisade profile learn: the files of a profile directory */
+	OUTFILE_HANDOVER, /* run --handover: RUN_DIR/handover.PID (agent/handover.h) */
 };
 
 struct outfile_spec {
