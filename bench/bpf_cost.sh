@@ -64,5 +64,5 @@ wait $agent
 runs=$((c1 - c0))
 echo "program $id: $runs runs during $n open+close, $(( (t1 - t0) / (runs > 0 ? runs : 1) )) ns/run," \
 	"$(( (t1 - t0) / n )) ns per workload op; workload $(( (end - start) / n )) ns/op"
-grep 'palisade: exit' "$err" | sed 's/.*\(events [0-9]*\);.*\(pre-filtered [0-9]*\).*/  agent: \1, \2/'
+grep 'palisade: exit: events' "$err" | sed 's/.*\(events [0-9]*\);.*\(pre-filtered [0-9]*\).*/  agent: \1, \2/'
 rm -f "$err"

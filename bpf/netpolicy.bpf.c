@@ -183,6 +183,18 @@ static long rule_step(__u64 index, void *ctxp)
 	return 1;
 }
 
+/* Loopback and the unspecified address stay inside the caller's network
+ * namespace: an isolated container keeps them unless told otherwise. */
+static __always_inline bool local_dest(const struct np_dest *d)
+{
+	__u32 w[4];
+
+	if (d->is_v4)
+		return d->addr[0] == 127 || (d->addr[0] | d->addr[1] | d->addr[2] | d->addr[3]) == 0;
+	__builtin_memcpy(w, d->addr, 16);
+	return (w[0] | w[1] | w[2]) == 0 && (w[3] == 0 || w[3] == bpf_htonl(1));
+}
+
 /* 1: allow, 0: deny (the kernel turns it into EPERM). */
 static __always_inline int decide(struct bpf_sock_addr *ctx, __u8 hook, struct np_dest *d)
 {
@@ -194,6 +206,15 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, __u8 hook, struct n
 	if (!w.mask)
 		return 1;
 	np_count((struct bpf_map *)&np_counters, NP_CNT_CHECKED);
+	if ((w.mask & NP_ISOLATE) && ((w.mask & NP_ISOLATE_LOOPBACK) || !local_dest(d))) {
+		np_count((struct bpf_map *)&np_counters, NP_CNT_DENIED);
+		np_count((struct bpf_map *)&np_counters, NP_CNT_ISOLATED);
+		report(ctx, cgroup_id, NP_RULE_ISOLATED, hook, d);
+		return 0;
+	}
+	w.mask &= ~(NP_ISOLATE | NP_ISOLATE_LOOPBACK);
+	if (!w.mask)
+		return 1;
 	w.proto_bit = ctx->protocol == IPPROTO_TCP   ? NP_PROTO_TCP
 		      : ctx->protocol == IPPROTO_UDP ? NP_PROTO_UDP
 						     : NP_PROTO_OTHER;

@@ -21,6 +21,17 @@
 #endif
 
 #define NP_RULES_MAX 64     /* rule slots: one bit each in a cgroup's mask */
+/*
+ * The two top bits of a cgroup's mask are not rule slots: they cut the
+ * cgroup off the network (`isolate`, docs/response.md). Every connect and
+ * addressed send is refused, except to loopback (127.0.0.0/8, ::1, and the
+ * unspecified address, which reach the caller's own network namespace)
+ * unless NP_ISOLATE_LOOPBACK is set too. Rules use the slots below.
+ */
+#define NP_ISOLATE (1ull << 63)
+#define NP_ISOLATE_LOOPBACK (1ull << 62)
+#define NP_RULES_ENFORCED_MAX 62
+#define NP_RULE_ISOLATED 0xff /* np_deny_event.rule of an isolation's refusal */
 #define NP_PORT_RANGES 16   /* destination port ranges per rule */
 #define NP_CGROUPS_MAX 16384
 #define NP_ADDRS_MAX 65536  /* prefixes per address family, all rules */
@@ -84,6 +95,7 @@ enum np_counter {
 	NP_CNT_CHECKED = 0, /* calls from a cgroup with at least one rule */
 	NP_CNT_DENIED,      /* of which denied */
 	NP_CNT_EVENT_LOST,  /* deny records lost: the ring was full */
+	NP_CNT_ISOLATED,    /* calls refused because their cgroup is isolated */
 	NP_CNT_MAX,
 };
 
@@ -93,7 +105,7 @@ struct np_deny_event {
 	__u64 cgroup_id; /* cgroup v2 id of the caller */
 	__u32 pid;       /* thread-group id, host pid namespace */
 	__u32 tid;
-	__u32 rule;      /* slot of the rule that denied */
+	__u32 rule;      /* slot of the rule that denied; NP_RULE_ISOLATED: an isolation */
 	__u16 family;    /* AF_INET or AF_INET6 (of the socket) */
 	__u16 port;      /* destination, host byte order */
 	__u8 protocol;   /* IPPROTO_* */

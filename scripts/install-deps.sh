@@ -8,7 +8,7 @@ BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-
 libjansson-dev libcurl4-openssl-dev libyaml-dev libpcre2-dev libmicrohttpd-dev libssl-dev
 libsodium-dev libsystemd-dev help2man libnats-dev libseccomp-dev"
 TEST_PKGS="libcmocka-dev libclang-rt-14-dev docker.io busybox-static procps iproute2 curl jq
-golang-github-docker-docker-dev
+golang-github-docker-docker-dev apparmor
 openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server
 docker-registry skopeo golang-go golang-golang-x-crypto-dev golang-github-containers-image-dev"
 # The peers bench/run.sh measures beside the agent (make bench).

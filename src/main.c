@@ -26,6 +26,7 @@ static const struct command {
 	{ "fields", fields_cli_main, "list every field the rules may use" },
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
+	{ "isolate", isolate_cli_main, "cut a container off the network, or lift it (--undo)" },
 	{ "flows", net_flows_cli_main, "network flows of every container, live (top-like) or JSON" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },

@@ -1,12 +1,13 @@
 /*
- * action/: enforcement and response (docs/enforcement.md). Owns the
- * dispatcher, which decides at start (and reload) which back-end serves each
- * rule whose `action` is not alert, applies the action after each of that
- * rule's alerts (or reports what it would have done, in audit mode), and
- * attaches every outcome to the alert (its "palisade_action"); the
- * back-ends (in-kernel exec kill, user-space kill, container pause/stop, and
- * those other folders register); and the safety rules (never pid 1, the agent
- * or the container runtime).
+ * action/: enforcement and response (docs/enforcement.md, docs/response.md).
+ * Owns the dispatcher, which decides at start (and reload) which back-end
+ * serves each step of each rule whose `action` is not alert, runs the steps
+ * in order after each of that rule's alerts (or reports what they would have
+ * done, in audit mode), and attaches every outcome to the alert (its
+ * "palisade_action", or the steps of its "palisade_playbook"); the back-ends
+ * (in-kernel exec kill, user-space kill, container pause/stop, network
+ * isolation, notify, and those other folders register); and the safety rules
+ * (never pid 1, the agent or the container runtime).
  *
  * Must not touch: the rules engine's internals (rules.h only), the sinks
  * (alerts leave through the caller), the container store
@@ -43,8 +44,13 @@ const char *action_outcome_name(enum action_outcome o);
 
 /* Who an action is aimed at: the process and container of the alert's event. */
 struct action_target {
+	/* The match: valid only during the first step's apply; NULL in a step
+	 * that runs after an asynchronous one (a playbook's later steps). */
 	const struct rules_alert *alert;
 	const struct rules_rule_info *rule;
+	const struct rules_action_step *step; /* this step's options */
+	struct alert *al; /* the alert's owned copy (NULL: no outputs): a step may
+			   * annotate it (notify adds a route) */
 	uint32_t pid;      /* host pid of the process */
 	uint64_t start_ns; /* its start time (CLOCK_BOOTTIME): tells pid reuse */
 	uint32_t ev_flags; /* EV_F_* of the event (EV_F_KILLED: killed in kernel) */
@@ -52,10 +58,20 @@ struct action_target {
 	const struct container_info *container; /* NULL: a host process */
 };
 
+#define ACTION_RESULT_EXTRA_MAX 3
 struct action_result {
 	enum action_outcome outcome;
 	char detail[256]; /* what was done, or why not */
+	/* The back-end's own members of the record (capture: "bundle",
+	 * "manifest_sha256"); key static. */
+	struct {
+		const char *key;
+		char value[240];
+	} extra[ACTION_RESULT_EXTRA_MAX];
+	size_t n_extra;
 };
+/* Adds a member to a result (dropped beyond ACTION_RESULT_EXTRA_MAX). */
+void action_result_extra(struct action_result *res, const char *key, const char *value);
 
 /*
  * A back-end. It registers once; the dispatcher offers it every rule whose
@@ -97,6 +113,9 @@ struct action_backend {
 	 * exec kill, fanotify); for the others the dispatcher kills after the
 	 * alert. */
 	bool kills_on_deny;
+	/* apply may return 1 (the result comes later through action_complete):
+	 * the dispatcher keeps the alert, and a playbook's next step waits. */
+	bool async;
 	void *ctx;
 };
 
@@ -125,6 +144,12 @@ struct action_config {
 
 int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out);
 void action_dispatcher_free(struct action_dispatcher *d);
+/* Hands an alert to the outputs, as the emit function does (a back-end's own
+ * record: an isolation lifted). */
+void action_emit(struct action_dispatcher *d, struct alert *al);
+/* Counts an outcome the dispatcher did not see (a command's: "unisolate"). */
+void action_count(struct action_dispatcher *d, const char *action, enum action_outcome o);
+
 /* Up to ACTION_BACKENDS_MAX back-ends; the struct is copied. */
 #define ACTION_BACKENDS_MAX 16
 int action_register(struct action_dispatcher *d, const struct action_backend *b);
@@ -140,9 +165,12 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e);
 /*
  * After an alert: applies its rule's action (or, in audit mode, says what it
  * would have done) and attaches the result to `al`, the alert's owned copy
- * (NULL: nothing to attach, the action still happens). Returns true when it
- * keeps al: the action finishes later (a container paused or stopped through
- * the Engine API) and al, with its result, goes to the emit function then.
+ * (NULL: nothing to attach, the action still happens). A list of steps (a
+ * playbook) runs in order, each step after the one before finished, each
+ * result attached ("palisade_playbook"). Returns true when it keeps al: a
+ * step finishes later (a container paused or stopped through the Engine
+ * API, a capture) and al, with every result, goes to the emit function when
+ * the last step is done.
  */
 bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a,
 			struct alert *al);
@@ -191,6 +219,33 @@ void action_proc_kill_backend(struct action_backend *out);
 int action_container_backend(struct action_dispatcher *d, const char *docker_socket,
 			     struct action_backend *out);
 void action_container_backend_free(struct action_backend *b);
+
+/*
+ * Isolation (isolate.c, docs/response.md): the container's network cut by
+ * the network policy's cgroup hooks; it keeps running. find looks a
+ * container up by name or id for the operator's commands (NULL: by id
+ * prefix among the isolated only).
+ */
+typedef const struct container_info *(*action_find_container_fn)(void *ctx, const char *query,
+								   char *why, size_t len);
+struct netpolicy;
+int action_isolate_backend(struct action_dispatcher *d, struct netpolicy *np,
+			   const char *hostname, action_find_container_fn find, void *find_ctx,
+			   struct action_backend *out);
+void action_isolate_backend_free(struct action_backend *b);
+/*
+ * An operator's command (`palisade isolate`, through the status socket):
+ * "list", "add CONTAINER", "add-all CONTAINER" (loopback too), "undo
+ * CONTAINER". `who` names the operator in the record ("uid 0, pid 4242").
+ * Writes the answer ("ok: ..." or "error: ...", lines) to reply. Event thread.
+ */
+int action_isolate_command(struct action_backend *b, const char *args, const char *who,
+			   char *reply, size_t cap);
+
+/* notify (notify.c): the alert routed to a named output of *sinks (the
+ * agent's set, read at each plan), whatever its min_priority. */
+struct sink_set;
+void action_notify_backend(struct sink_set *const *sinks, struct action_backend *out);
 
 /* ---- safety (safety.c) ---- */
 /*

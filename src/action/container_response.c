@@ -145,8 +145,9 @@ static int cr_prepare(void *ctx, struct rules_engine *e, size_t index,
 		*why = "pause and stop act on containers, and the rule's scope is host";
 		return -EOPNOTSUPP;
 	}
-	*how = rule->action.type == RULES_ACTION_PAUSE ? "container pause (Docker Engine API)"
-						       : "container stop (Docker Engine API)";
+	*how = rule->action.is_list ? "container pause or stop (Docker Engine API)"
+	       : rule->action.type == RULES_ACTION_PAUSE ? "container pause (Docker Engine API)"
+							 : "container stop (Docker Engine API)";
 	return 0;
 }
 
@@ -210,6 +211,7 @@ int action_container_backend(struct action_dispatcher *d, const char *docker_soc
 					.prepare = cr_prepare,
 					.apply = cr_apply,
 					.reset = cr_reset,
+					.async = true,
 					.ctx = c };
 	return 0;
 }

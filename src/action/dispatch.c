@@ -1,6 +1,7 @@
 /*
- * The dispatcher: plans who serves each enforcing rule, then turns each alert
- * of such a rule into an action and an action record.
+ * The dispatcher: plans who serves each step of each enforcing rule (this
+ * file), then turns each alert of such a rule into its steps' actions and
+ * records (playbook.c).
  *
  * Mode: the global mode (`palisade run --enforce`, or the config file's
  * `enforce:`) applies to every rule; a rule's own `enforce:` overrides it.
@@ -12,48 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "action/internal.h"
+#include "action/dispatcher.h"
 #include "proc/proc.h"
-
-#define PENDING_MAX 64
-
-struct plan_entry {
-	const struct rules_rule_info *rule;
-	int backend;  /* index into b[], -1: not served (alert only) */
-	bool enforce; /* act, or only report */
-};
-
-struct counters {
-	uint64_t rules;
-	uint64_t outcomes[ACTION_OUTCOME_MAX];
-};
-
-/* An alert held until its asynchronous action finished. */
-struct pending {
-	bool used, done;
-	uint64_t token;
-	int backend;
-	enum rules_action type;
-	bool enforce;
-	uint32_t pid; /* the target */
-	struct alert *al; /* owned; NULL: nothing to emit (no outputs) */
-	struct action_result res;
-};
-
-struct action_dispatcher {
-	struct action_config cfg;
-	struct action_backend b[ACTION_BACKENDS_MAX];
-	struct counters cnt[ACTION_BACKENDS_MAX];
-	size_t n_b;
-	size_t observers; /* back-ends with an observe op */
-	struct plan_entry *plan; /* sorted by rule pointer */
-	size_t n_plan;
-	uint64_t out_of_scope, unserved, emit_errors;
-	pthread_mutex_t lock; /* pending[] */
-	struct pending pending[PENDING_MAX];
-	uint64_t next_token;
-	struct action_hold *hold; /* NULL: no hold (action_hold_start) */
-};
 
 int action_dispatcher_new(const struct action_config *cfg, struct action_dispatcher **out)
 {
@@ -73,9 +34,7 @@ void action_dispatcher_free(struct action_dispatcher *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < PENDING_MAX; i++) /* never finished: nothing to say */
-		if (d->pending[i].used)
-			alert_free(d->pending[i].al);
+	action_runs_free(d); /* never finished: nothing to say */
 	action_hold_free(d->hold);
 	pthread_mutex_destroy(&d->lock);
 	free(d->plan);
@@ -98,28 +57,37 @@ static int by_rule(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-/* One rule: the first back-end that accepts it. -EINVAL for an unserved deny. */
-static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t i,
-		     struct plan_entry *p)
+const struct plan_entry *action_plan_find(const struct action_dispatcher *d,
+					  const struct rules_rule_info *rule)
 {
-	const struct rules_rule_info *r = p->rule;
-	enum rules_action type = r->action.type;
+	struct plan_entry key = { .rule = rule };
+
+	return d->n_plan ? bsearch(&key, d->plan, d->n_plan, sizeof(*d->plan), by_rule) : NULL;
+}
+
+/* One step: the first back-end that accepts it; or why none does. */
+static int plan_step(struct action_dispatcher *d, struct rules_engine *e, size_t i,
+		     const struct rules_rule_info *r, bool enforce, struct plan_step *st)
+{
+	enum rules_action type = st->type;
 	const char *how = NULL, *why = NULL;
-	char whys[768] = "";
 	size_t wn = 0;
-	const char *mode = p->enforce ? "" : " (audit: would have; nothing is done)";
 	int ret;
 
-	p->backend = -1;
+	st->backend = -1;
+	st->why[0] = '\0';
 	for (size_t k = 0; k < d->n_b; k++) {
 		if (!(d->b[k].types & (1u << type)))
 			continue;
 		how = why = NULL;
-		ret = d->b[k].prepare(d->b[k].ctx, e, i, r, p->enforce, &how, &why);
+		ret = d->b[k].prepare(d->b[k].ctx, e, i, r, enforce, &how, &why);
 		if (ret == 0) {
-			p->backend = (int)k;
+			st->backend = (int)k;
 			d->cnt[k].rules++;
-			fprintf(d->cfg.log, "palisade: enforce: %s: %s%s\n", r->name, how, mode);
+			fprintf(d->cfg.log, "palisade: enforce: %s: %s%s%s%s\n", r->name,
+				r->action.is_list ? rules_action_name(type) : "",
+				r->action.is_list ? ": " : "", how,
+				enforce ? "" : " (audit: would have; nothing is done)");
 			return 0;
 		}
 		if (ret != -EOPNOTSUPP) {
@@ -127,23 +95,48 @@ static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t
 				d->b[k].name, why ? why : "", strerror(-ret));
 			return ret;
 		}
-		if (wn < sizeof(whys))
-			wn += (size_t)snprintf(whys + wn, sizeof(whys) - wn, "%s%s: %s",
+		if (wn < sizeof(st->why))
+			wn += (size_t)snprintf(st->why + wn, sizeof(st->why) - wn, "%s%s: %s",
 					       wn ? "; " : "", d->b[k].name, why ? why : "refused");
 	}
 	if (!wn)
-		snprintf(whys, sizeof(whys), "no back-end serves %s here",
+		snprintf(st->why, sizeof(st->why), "no back-end serves %s here",
 			 rules_action_name(type));
-	d->unserved++;
-	if (type == RULES_ACTION_DENY && !r->action.downgrade) {
-		fprintf(d->cfg.log,
-			"palisade: enforce: %s: cannot be served: %s; a deny rule that cannot be "
-			"enforced is refused: make its condition one a back-end serves, or add "
-			"`downgrade: true` to its action to alert instead\n", r->name, whys);
-		return -EINVAL;
+	return -EOPNOTSUPP;
+}
+
+/* One rule: every step planned. -EINVAL for an unserved deny. */
+static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t i,
+		     struct plan_entry *p)
+{
+	const struct rules_rule_info *r = p->rule;
+	int ret;
+
+	p->n_steps = r->action.n_steps;
+	for (size_t s = 0; s < p->n_steps; s++) {
+		struct plan_step *st = &p->step[s];
+
+		st->spec = &r->action.steps[s];
+		st->type = st->spec->type;
+		ret = plan_step(d, e, i, r, p->enforce, st);
+		if (!ret)
+			continue;
+		if (ret != -EOPNOTSUPP)
+			return ret;
+		d->unserved++;
+		if (st->type == RULES_ACTION_DENY && !r->action.downgrade) {
+			fprintf(d->cfg.log,
+				"palisade: enforce: %s: cannot be served: %s; a deny rule that cannot be "
+				"enforced is refused: make its condition one a back-end serves, or add "
+				"`downgrade: true` to its action to alert instead\n", r->name, st->why);
+			return -EINVAL;
+		}
+		fprintf(d->cfg.log, "palisade: enforce: %s: %s%scannot be served: %s; %s\n", r->name,
+			r->action.is_list ? rules_action_name(st->type) : "",
+			r->action.is_list ? ": " : "", st->why,
+			r->action.is_list ? "this step is reported failed"
+			: st->type == RULES_ACTION_DENY ? "downgraded to alert" : "it only alerts");
 	}
-	fprintf(d->cfg.log, "palisade: enforce: %s: cannot be served: %s; %s\n", r->name, whys,
-		type == RULES_ACTION_DENY ? "downgraded to alert" : "it only alerts");
 	return 0;
 }
 
@@ -151,8 +144,9 @@ static int plan_rule(struct action_dispatcher *d, struct rules_engine *e, size_t
 static bool plan_enforces(const struct action_dispatcher *d)
 {
 	for (size_t i = 0; i < d->n_plan; i++)
-		if (d->plan[i].backend >= 0 && d->plan[i].enforce)
-			return true;
+		for (size_t s = 0; d->plan[i].enforce && s < d->plan[i].n_steps; s++)
+			if (d->plan[i].step[s].backend >= 0)
+				return true;
 	return false;
 }
 
@@ -170,6 +164,7 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 	d->plan = NULL;
 	d->n_plan = 0;
 	d->unserved = 0;
+	d->gen++; /* runs of the old plan stop after their current step */
 	if (!n)
 		return 0;
 	d->plan = calloc(n, sizeof(*d->plan));
@@ -178,7 +173,7 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_rule_info *r = rules_engine_rule(e, i);
 
-		if (r->enabled && r->action.type != RULES_ACTION_ALERT) {
+		if (r->enabled && r->action.n_steps) {
 			fprintf(d->cfg.log, "palisade: enforce: mode %s\n",
 				d->cfg.enforce ? "enforce (--enforce): rule actions are carried out"
 					       : "audit (no --enforce): rule actions are only "
@@ -190,7 +185,7 @@ int action_plan(struct action_dispatcher *d, struct rules_engine *e)
 		const struct rules_rule_info *r = rules_engine_rule(e, i);
 		struct plan_entry *p = &d->plan[d->n_plan];
 
-		if (!r->enabled || r->action.type == RULES_ACTION_ALERT)
+		if (!r->enabled || !r->action.n_steps)
 			continue;
 		p->rule = r;
 		p->enforce = r->action.enforce < 0 ? d->cfg.enforce : r->action.enforce == 1;
@@ -243,14 +238,14 @@ bool action_pending_for(struct action_dispatcher *d, uint32_t pid)
 	bool found = false;
 
 	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < PENDING_MAX && !found; i++)
-		found = d->pending[i].used && d->pending[i].pid == pid;
+	for (size_t i = 0; i < RUNS_MAX && !found; i++)
+		found = d->runs[i].used && d->runs[i].t.pid == pid;
 	pthread_mutex_unlock(&d->lock);
 	return found;
 }
 
-static void count(struct action_dispatcher *d, int backend, enum action_outcome o,
-		  enum rules_action type)
+void action_dispatch_count(struct action_dispatcher *d, int backend, enum action_outcome o,
+			   enum rules_action type)
 {
 	if (backend >= 0 && (unsigned)o < ACTION_OUTCOME_MAX)
 		d->cnt[backend].outcomes[o]++;
@@ -258,150 +253,16 @@ static void count(struct action_dispatcher *d, int backend, enum action_outcome 
 		d->cfg.counted(d->cfg.counted_ctx, rules_action_name(type), action_outcome_name(o));
 }
 
-static const char *target_exe(const struct event *ev)
+void action_count(struct action_dispatcher *d, const char *action, enum action_outcome o)
 {
-	if (ev->kind == EV_EXEC)
-		return ev->exe;
-	return ev->proc ? ev->proc->exe : "";
+	if (d->cfg.counted)
+		d->cfg.counted(d->cfg.counted_ctx, action, action_outcome_name(o));
 }
 
-/* Park an asynchronous action (and its alert) until action_complete. NULL
- * when full. */
-static struct pending *park(struct action_dispatcher *d, int backend, enum rules_action type,
-			    uint32_t pid, struct alert *al)
+void action_emit(struct action_dispatcher *d, struct alert *al)
 {
-	struct pending *p = NULL;
-
-	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < PENDING_MAX && !p; i++)
-		if (!d->pending[i].used)
-			p = &d->pending[i];
-	if (p) {
-		p->used = true;
-		p->done = false;
-		p->token = ++d->next_token;
-		p->backend = backend;
-		p->type = type;
-		p->enforce = true;
-		p->pid = pid;
-		p->al = al;
-	}
-	pthread_mutex_unlock(&d->lock);
-	return p;
-}
-
-/* A deny with kill: true whose back-end does not kill: the caller is killed
- * from user space, after the alert; the record says which. */
-static void kill_too(const struct action_target *t, struct action_result *res)
-{
-	struct action_result k;
-	char denied[sizeof(res->detail)];
-
-	action_kill_target(t, &k);
-	memcpy(denied, res->detail, sizeof(denied));
-	snprintf(res->detail, sizeof(res->detail), "%.150s; the caller: %.90s", denied,
-		 k.outcome == ACTION_DONE ? "killed after the alert" : k.detail);
-}
-
-/*
- * What to report without applying anything: out of scope (false: no
- * record), a scope that cannot be checked yet, audit mode, or a protected
- * target. Returns true with res filled when the action stops here.
- */
-static bool settled_before_apply(struct action_dispatcher *d, const struct plan_entry *p,
-				 const struct action_target *t, struct action_result *res,
-				 bool *report)
-{
-	const struct rules_rule_info *r = t->rule;
-	enum scope_verdict scope = action_scope_check(&r->action, t->container);
-
-	*report = scope != SCOPE_OUT;
-	if (scope == SCOPE_OUT) {
-		d->out_of_scope++;
-		return true;
-	}
-	if (scope == SCOPE_UNKNOWN) {
-		res->outcome = ACTION_FAILED;
-		snprintf(res->detail, sizeof(res->detail),
-			 "the container's image, name and labels are not known yet (Docker Engine "
-			 "unreachable?): the scope cannot be checked");
-		return true;
-	}
-	if (!p->enforce) {
-		res->outcome = ACTION_WOULD_HAVE;
-		snprintf(res->detail, sizeof(res->detail), "audit mode: would have %s%s",
-			 r->action.type == RULES_ACTION_STOP ? "stopped the container" :
-			 r->action.type == RULES_ACTION_PAUSE ? "paused the container" :
-			 r->action.type == RULES_ACTION_DENY ? "denied it" : "killed the process",
-			 (t->ev_flags & EV_F_KILLED) ? " (another enforcing rule killed it in kernel)"
-						     : "");
-		return true;
-	}
-	/* A kill in kernel already happened; safety was applied there (pid 1,
-	 * runtime directories). Anything user space does is checked here. */
-	if (!(t->ev_flags & EV_F_KILLED) &&
-	    (r->action.type == RULES_ACTION_KILL || r->action.type == RULES_ACTION_DENY) &&
-	    (action_protected_exe(t->exepath, r->condition, res->detail, sizeof(res->detail)) ||
-	     action_protected(t->pid, r->condition, res->detail, sizeof(res->detail)))) {
-		res->outcome = ACTION_REFUSED_SAFETY;
-		return true;
-	}
-	return false;
-}
-
-bool action_after_alert(struct action_dispatcher *d, const struct rules_alert *a,
-			struct alert *al)
-{
-	struct plan_entry key = { .rule = a->rule }, *p;
-	const struct event *ev = a->ev;
-	enum rules_action type = a->rule->action.type;
-	struct action_result res = { 0 };
-	struct action_target t;
-	struct action_backend *b;
-	struct pending *pend = NULL;
-	bool report;
-
-	if (type == RULES_ACTION_ALERT || !ev || !ev->hdr)
-		return false;
-	p = bsearch(&key, d->plan, d->n_plan, sizeof(*d->plan), by_rule);
-	if (!p || p->backend < 0)
-		return false; /* reported at plan time: this rule only alerts */
-	b = &d->b[p->backend];
-	t = (struct action_target){ .alert = a,
-				    .rule = a->rule,
-				    .pid = ev->hdr->pid,
-				    .start_ns = ev->hdr->start_ns,
-				    .ev_flags = ev->hdr->flags,
-				    .exepath = target_exe(ev),
-				    .container = ev->container };
-	if (settled_before_apply(d, p, &t, &res, &report)) {
-		if (report)
-			goto done;
-		return false;
-	}
-	if (b->types & ((1u << RULES_ACTION_PAUSE) | (1u << RULES_ACTION_STOP))) {
-		pend = park(d, p->backend, type, t.pid, al);
-		if (!pend) {
-			res.outcome = ACTION_FAILED;
-			snprintf(res.detail, sizeof(res.detail), "too many actions pending (%d)",
-				 PENDING_MAX);
-			goto done;
-		}
-	}
-	if (b->apply(b->ctx, &t, type, &res, pend ? pend->token : 0) == 1)
-		return true; /* al, with its result, comes through action_poll */
-	if (a->rule->action.kill && !b->kills_on_deny && res.outcome == ACTION_DONE)
-		kill_too(&t, &res);
-	if (pend) {
-		pthread_mutex_lock(&d->lock);
-		pend->used = false;
-		pthread_mutex_unlock(&d->lock);
-	}
-done:
-	count(d, p->backend, res.outcome, type);
-	if (action_result_attach(al, type, b->name, p->enforce, &res))
-		d->emit_errors++;
-	return false;
+	if (al)
+		d->cfg.emit(al, d->cfg.emit_ctx);
 }
 
 void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
@@ -414,41 +275,9 @@ void action_observe(struct action_dispatcher *d, uint64_t cgroup_id,
 			d->b[k].observe(d->b[k].ctx, cgroup_id, c);
 }
 
-void action_complete(struct action_dispatcher *d, uint64_t token, const struct action_result *res)
-{
-	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < PENDING_MAX; i++) {
-		struct pending *p = &d->pending[i];
-
-		if (p->used && !p->done && p->token == token) {
-			p->res = *res;
-			p->done = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-}
-
 void action_poll(struct action_dispatcher *d)
 {
-	struct pending done;
-
-	for (size_t i = 0; i < PENDING_MAX; i++) {
-		pthread_mutex_lock(&d->lock);
-		if (!d->pending[i].used || !d->pending[i].done) {
-			pthread_mutex_unlock(&d->lock);
-			continue;
-		}
-		done = d->pending[i];
-		d->pending[i].used = false;
-		pthread_mutex_unlock(&d->lock);
-		count(d, done.backend, done.res.outcome, done.type);
-		if (action_result_attach(done.al, done.type, d->b[done.backend].name, done.enforce,
-					 &done.res))
-			d->emit_errors++;
-		if (done.al)
-			d->cfg.emit(done.al, d->cfg.emit_ctx);
-	}
+	action_runs_poll(d);
 	action_hold_poll(d, d->hold, d->cfg.counted, d->cfg.counted_ctx);
 }
 

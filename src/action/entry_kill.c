@@ -140,12 +140,12 @@ static int entry_apply(void *ctx, const struct action_target *t, enum rules_acti
 		       struct action_result *res, uint64_t token)
 {
 	struct entry_kill *k = ctx;
-	const struct event *ev = t->alert->ev;
+	const struct event *ev = t->alert ? t->alert->ev : NULL; /* NULL: a later step */
 	char done[sizeof(res->detail)];
 
 	(void)type;
 	(void)token;
-	if (ev->kind == EV_SYSCALL && ev->sc &&
+	if (ev && ev->kind == EV_SYSCALL && ev->sc &&
 	    sensor_entry_killed_take(k->sensor, ev->hdr->tid, (uint32_t)ev->sc->nr)) {
 		res->outcome = ACTION_IN_KERNEL;
 		snprintf(res->detail, sizeof(res->detail),

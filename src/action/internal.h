@@ -4,10 +4,11 @@
 
 #include "action/action.h"
 
-/* Attaches an action's result to its alert (NULL: none) as "palisade_action".
- * 0, or -ENOMEM (the alert goes without it). */
+/* Attaches an action's result to its alert (NULL: none) as "palisade_action",
+ * or as the next of its playbook's steps. 0, or -ENOMEM (the alert goes
+ * without it). */
 int action_result_attach(struct alert *al, enum rules_action type, const char *backend,
-			  bool enforce, const struct action_result *res);
+			 bool enforce, bool step, const struct action_result *res);
 
 enum scope_verdict { SCOPE_IN, SCOPE_OUT, SCOPE_UNKNOWN };
 /* Is this container (NULL: host) within the action's scope? UNKNOWN when a

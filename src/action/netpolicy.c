@@ -18,34 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "action/netpolicy.h"
+#include "action/netpolicy_internal.h"
 #include "sensor/sensor.h"
-#include "netpolicy.skel.h"
-
-/* How often cgroups of containers that are gone are dropped from the map. */
-#define PRUNE_INTERVAL_NS (5ull * 1000000000ull)
-
-struct netpolicy {
-	struct netpolicy_rule *rules; /* every translated rule, audit ones too */
-	size_t n_rules, n_enforcing;
-	int slot_rule[NP_RULES_MAX]; /* kernel slot -> index in rules */
-	uint64_t unlisted_mask;      /* slots that cover host processes */
-
-	struct netpolicy_bpf *skel; /* NULL: nothing loaded (audit only) */
-	struct bpf_link *links[4];
-	struct ring_buffer *rb;
-	int ncpus;
-	netpolicy_deny_fn on_deny;
-	void *ctx;
-	struct container_store *poll_containers; /* during netpolicy_poll */
-	int polled;
-
-	pthread_mutex_t lock; /* guards the cgroup list: the store's threads add */
-	uint64_t *cgroups;
-	size_t n_cgroups, cap_cgroups;
-	uint64_t map_errors;
-	uint64_t next_prune_ns;
-};
 
 int netpolicy_new(netpolicy_deny_fn on_deny, void *ctx, struct netpolicy **out)
 {
@@ -68,7 +42,7 @@ int netpolicy_add_rule(struct netpolicy *np, struct netpolicy_rule *r)
 
 	if (np->skel)
 		return -EBUSY;
-	if (r->enforce && np->n_enforcing >= NP_RULES_MAX)
+	if (r->enforce && np->n_enforcing >= NP_RULES_ENFORCED_MAX)
 		return -ENOSPC;
 	nr = realloc(np->rules, (np->n_rules + 1) * sizeof(*nr));
 	if (!nr)
@@ -140,15 +114,44 @@ static int load_rule(struct netpolicy *np, uint32_t slot, const struct netpolicy
 	return err;
 }
 
+/* An isolation's refusal: counted; the first few of each container are
+ * reported (a retry loop would flood the outputs), the last of them says so. */
+static bool isolation_report(struct netpolicy *np, const struct np_deny_event *ev,
+			     struct netpolicy_deny *d)
+{
+	struct np_isolated *iso;
+	bool report = false;
+
+	pthread_mutex_lock(&np->lock);
+	iso = np_isolated_by_cgroup_locked(np, ev->cgroup_id);
+	if (iso) {
+		iso->refused++;
+		report = iso->reported < NP_ISOLATION_REPORTS;
+		iso->reported += report;
+		snprintf(d->isolated_by, sizeof(d->isolated_by), "%s", iso->by);
+		d->last_report = iso->reported == NP_ISOLATION_REPORTS;
+	}
+	pthread_mutex_unlock(&np->lock);
+	return report;
+}
+
 static int on_ring(void *ctx, void *data, size_t len)
 {
 	struct netpolicy *np = ctx;
 	const struct np_deny_event *ev = data;
 	struct netpolicy_deny d = { .ev = ev };
 
-	if (len < sizeof(*ev) || ev->rule >= NP_RULES_MAX || np->slot_rule[ev->rule] < 0)
+	if (len < sizeof(*ev))
 		return 0;
-	d.rule = &np->rules[np->slot_rule[ev->rule]];
+	if (ev->rule == NP_RULE_ISOLATED) {
+		d.isolated = true;
+		if (!isolation_report(np, ev, &d))
+			return 0;
+	} else if (ev->rule >= NP_RULES_MAX || np->slot_rule[ev->rule] < 0) {
+		return 0;
+	} else {
+		d.rule = &np->rules[np->slot_rule[ev->rule]];
+	}
 	if (np->poll_containers)
 		d.container = container_store_lookup(np->poll_containers, ev->cgroup_id);
 	np->polled++;
@@ -159,11 +162,16 @@ static int on_ring(void *ctx, void *data, size_t len)
 
 int netpolicy_start(struct netpolicy *np, const char *cgroup2_root)
 {
+	return np->n_enforcing ? np_load(np, cgroup2_root) : 0;
+}
+
+int np_load(struct netpolicy *np, const char *cgroup2_root)
+{
 	char mnt[512];
 	int cg_fd = -1, err;
 	uint32_t slot;
 
-	if (!np->n_enforcing)
+	if (np->skel)
 		return 0;
 	if (!cgroup2_root) {
 		if (container_cgroup2_mount(mnt, sizeof(mnt))) {
@@ -178,7 +186,7 @@ int netpolicy_start(struct netpolicy *np, const char *cgroup2_root)
 	sensor_log_forget();
 	np->skel = netpolicy_bpf__open_and_load();
 	if (!np->skel) {
-		err = -errno;
+		err = -errno ? -errno : -EINVAL;
 		sensor_log_failure();
 		fprintf(stderr, "palisade: netpolicy: loading bpf/netpolicy.bpf.c failed (%s); "
 				"libbpf's log is above\n", strerror(-err));
@@ -236,7 +244,7 @@ void netpolicy_describe(const struct netpolicy *np, char *buf, size_t size)
 			    " (audit: nothing attached)");
 }
 
-static void track_cgroup(struct netpolicy *np, uint64_t id)
+void np_track_cgroup_locked(struct netpolicy *np, uint64_t id)
 {
 	for (size_t i = 0; i < np->n_cgroups; i++)
 		if (np->cgroups[i] == id)
@@ -264,11 +272,12 @@ void netpolicy_container_update(struct netpolicy *np, const struct container_inf
 			mask |= 1ull << slot;
 	/* Listed even with no rule: an unlisted cgroup gets the host rules. */
 	pthread_mutex_lock(&np->lock);
+	mask |= np_isolation_bits_locked(np, c->id, c->cgroup_id, mask);
 	if (bpf_map_update_elem(bpf_map__fd(np->skel->maps.np_cgroups), &c->cgroup_id, &mask,
 				BPF_ANY))
 		np->map_errors++;
 	else
-		track_cgroup(np, c->cgroup_id);
+		np_track_cgroup_locked(np, c->cgroup_id);
 	pthread_mutex_unlock(&np->lock);
 }
 
@@ -354,9 +363,10 @@ struct alert *netpolicy_deny_alert(const struct netpolicy_deny *d, const char *h
 	char addr[INET6_ADDRSTRLEN] = "", comm[sizeof(ev->comm) + 1], out[1024], id[13];
 	const char *evt = ev->hook == NP_HOOK_CONNECT ? "connect" : "sendmsg";
 	struct rules_value f[9];
-	struct rules_rule_info fallback = { .name = d->rule->name, .source = "syscall",
+	const char *rule = d->isolated ? d->isolated_by : d->rule->name;
+	struct rules_rule_info fallback = { .name = rule, .source = "syscall",
 					    .priority = RULES_PRIO_WARNING };
-	struct rules_alert a = { .rule = d->rule->info ? d->rule->info : &fallback,
+	struct rules_alert a = { .rule = d->rule && d->rule->info ? d->rule->info : &fallback,
 				 .output = out,
 				 .time_ns = ev->ts_ns + boot_to_epoch_ns,
 				 .hostname = hostname,
@@ -367,16 +377,24 @@ struct alert *netpolicy_deny_alert(const struct netpolicy_deny *d, const char *h
 				    .detail = "refused in the cgroup hook before the connection was made" };
 	struct alert *al;
 
+	if (d->isolated) {
+		act.type = "isolate";
+		act.backend = "cgroup-isolate";
+		snprintf(act.detail, sizeof(act.detail), "refused in the cgroup hook: the container "
+			 "is isolated%s", d->last_report ? "; its further refusals are counted, not "
+			 "reported (palisade isolate --list)" : "");
+	}
 	inet_ntop(v4 ? AF_INET : AF_INET6, ev->addr, addr, sizeof(addr));
 	/* container.id is 12 characters, as in every other alert. */
 	snprintf(id, sizeof(id), "%.12s", c ? c->id : "host");
 	memcpy(comm, ev->comm, sizeof(ev->comm));
 	comm[sizeof(ev->comm)] = '\0';
 	snprintf(out, sizeof(out),
-		 "Network %s denied by palisade (rule %s): %s to %s port %u (proc.name=%s "
+		 "Network %s %s by palisade (%s %s): %s to %s port %u (proc.name=%s "
 		 "proc.pid=%u container_id=%s container_name=%s container_image=%s)",
-		 evt, d->rule->name, proto_name(ev->protocol), addr, ev->port, comm, ev->pid, id,
-		 c ? c->name : "host", c ? c->image : "");
+		 evt, d->isolated ? "refused" : "denied",
+		 d->isolated ? "container isolated by" : "rule", rule, proto_name(ev->protocol),
+		 addr, ev->port, comm, ev->pid, id, c ? c->name : "host", c ? c->image : "");
 	f[0] = (struct rules_value){ "evt.type", RULES_VAL_STRING, .s = evt };
 	f[1] = (struct rules_value){ "proc.name", RULES_VAL_STRING, .s = comm };
 	f[2] = (struct rules_value){ "proc.pid", RULES_VAL_INT, .i = ev->pid };
@@ -414,6 +432,7 @@ void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out)
 	pthread_mutex_lock(&np->lock);
 	out->cgroups = np->n_cgroups;
 	out->map_errors = np->map_errors;
+	out->isolated = np->n_isolated;
 	pthread_mutex_unlock(&np->lock);
 	if (!np->skel)
 		return;
@@ -421,6 +440,7 @@ void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out)
 	out->checked = percpu_sum(np, fd, NP_CNT_CHECKED);
 	out->denied = percpu_sum(np, fd, NP_CNT_DENIED);
 	out->events_lost = percpu_sum(np, fd, NP_CNT_EVENT_LOST);
+	out->isolation_refused = percpu_sum(np, fd, NP_CNT_ISOLATED);
 }
 
 void netpolicy_describe_denies(struct netpolicy *np, char *buf, size_t size)
@@ -450,6 +470,7 @@ void netpolicy_free(struct netpolicy *np)
 		netpolicy_rule_release(&np->rules[i]);
 	free(np->rules);
 	free(np->cgroups);
+	free(np->isolated);
 	pthread_mutex_destroy(&np->lock);
 	free(np);
 }

@@ -83,16 +83,21 @@ struct netpolicy;
 /* A deny the kernel made, with the container it came from (NULL: host). */
 struct netpolicy_deny {
 	const struct np_deny_event *ev;
-	const struct netpolicy_rule *rule;
+	const struct netpolicy_rule *rule; /* NULL for an isolation's refusal */
 	const struct container_info *container;
+	bool isolated;        /* refused because the container is isolated */
+	char isolated_by[128]; /* then: the rule (or operator) that isolated it */
+	bool last_report;     /* the last refusal of it that is reported */
 };
+/* Refusals of one isolated container reported as records; the rest are counted. */
+#define NP_ISOLATION_REPORTS 16
 typedef void (*netpolicy_deny_fn)(const struct netpolicy_deny *d, void *ctx);
 
 /* An empty policy; on_deny receives the kernel's denies (netpolicy_poll). */
 int netpolicy_new(netpolicy_deny_fn on_deny, void *ctx, struct netpolicy **out);
 /*
  * Adds a rule (copied; r's sets now belong to the policy, r is zeroed).
- * Enforcing rules take a kernel slot: -ENOSPC beyond NP_RULES_MAX. Audit
+ * Enforcing rules take a kernel slot: -ENOSPC beyond NP_RULES_ENFORCED_MAX. Audit
  * rules are kept to annotate alerts only. Call before netpolicy_start().
  */
 int netpolicy_add_rule(struct netpolicy *np, struct netpolicy_rule *r);
@@ -130,8 +135,35 @@ struct netpolicy_stats {
 	uint64_t events_lost; /* deny records the ring could not hold */
 	uint64_t map_errors;  /* cgroup entries the kernel refused */
 	size_t cgroups;       /* cgroups listed in the kernel */
+	size_t isolated;      /* containers cut off the network */
+	uint64_t isolation_refused; /* calls refused because of it */
 };
 void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out);
+/*
+ * Isolation (docs/response.md): cuts a container off the network, every
+ * connect and addressed send of its cgroups refused (EPERM) except to
+ * loopback unless cut_loopback; loads and attaches the hooks if no rule did.
+ * `by` names who did it in the refusals' records. Kept by container id: a
+ * cgroup of it seen later (a restart) is cut too. Event thread. 0, -ENOSPC
+ * (NP_ISOLATED_MAX containers), or the load's error.
+ */
+#define NP_ISOLATED_MAX 1024
+int netpolicy_isolate(struct netpolicy *np, const struct container_info *c, bool cut_loopback,
+		      const char *by);
+/* Lifts it: -ENOENT when the container is not isolated. */
+int netpolicy_unisolate(struct netpolicy *np, const char *id);
+/* The isolated containers: fills up to max (id, by, refused); returns how many there are. */
+struct netpolicy_isolated_info {
+	char id[CONTAINER_ID_LEN + 1];
+	char by[128];
+	bool cut_loopback;
+	uint64_t refused;
+};
+size_t netpolicy_isolated(struct netpolicy *np, struct netpolicy_isolated_info *out, size_t max);
+/* Loads and attaches the hooks now, whether or not a rule needs them (a
+ * later isolation must not wait for it). 0 or a negative errno. */
+int netpolicy_load(struct netpolicy *np);
+
 /* Denies per enforced rule, "'name' N, 'name' N" (those with N > 0). */
 void netpolicy_describe_denies(struct netpolicy *np, char *buf, size_t size);
 void netpolicy_free(struct netpolicy *np);

@@ -23,7 +23,7 @@ const char *action_outcome_name(enum action_outcome o)
 }
 
 int action_result_attach(struct alert *al, enum rules_action type, const char *backend,
-			  bool enforce, const struct action_result *res)
+			 bool enforce, bool step, const struct action_result *res)
 {
 	struct alert_action act = { .type = rules_action_name(type),
 				    .backend = backend ? backend : "none",
@@ -33,5 +33,18 @@ int action_result_attach(struct alert *al, enum rules_action type, const char *b
 	if (!al)
 		return 0;
 	snprintf(act.detail, sizeof(act.detail), "%s", res->detail);
-	return alert_set_action(al, &act); /* -ENOMEM: the alert goes without it */
+	for (size_t i = 0; i < res->n_extra && i < ACTION_RESULT_EXTRA_MAX; i++)
+		act.extra[act.n_extra++] = (struct alert_action_extra){ .key = res->extra[i].key,
+									.str = res->extra[i].value };
+	/* -ENOMEM: the alert goes without it */
+	return step ? alert_add_step(al, &act) : alert_set_action(al, &act);
+}
+
+void action_result_extra(struct action_result *res, const char *key, const char *value)
+{
+	if (res->n_extra >= ACTION_RESULT_EXTRA_MAX)
+		return;
+	res->extra[res->n_extra].key = key;
+	snprintf(res->extra[res->n_extra].value, sizeof(res->extra[0].value), "%s", value);
+	res->n_extra++;
 }

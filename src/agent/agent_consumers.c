@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/agent_run.h"
+#include "agent/commands.h"
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
@@ -143,6 +144,15 @@ static void prefilter_event(void *ctx, struct agent *a, const struct event *ev)
 		sensor_prefilter_host(a->sensor, ev->hdr->cgroup_id);
 }
 
+/* ---- root's commands from the status socket (palisade isolate) ---- */
+
+static bool commands_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	agent_commands_poll(a->commands);
+	return false;
+}
+
 /* ---- losses: an `exit` action stops the agent ---- */
 
 static bool loss_poll(void *ctx, struct agent *a)
@@ -164,6 +174,7 @@ int agent_register_builtin(struct agent *a)
 		{ .name = "environment", .rules_applied = env_rules },
 		{ .name = "fanotify", .poll = guard_poll, .stop = guard_stop },
 		{ .name = "netpolicy", .poll = net_poll, .stop = net_stop },
+		{ .name = "commands", .poll = commands_poll },
 		{ .name = "prefilter", .event = prefilter_event },
 		{ .name = "loss", .poll = loss_poll },
 	};

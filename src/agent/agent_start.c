@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_run.h"
+#include "agent/commands.h"
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
 #include "agent/guard_setup.h"
@@ -245,6 +246,11 @@ static int open_actions(struct agent *a)
 	err = err ?: action_register(d, &b);
 	agent_net_enforce_backend(&b);
 	err = err ?: action_register(d, &b);
+	err = err ?: action_isolate_backend(d, a->p.netpolicy, a->host, agent_find_container,
+					    a->p.containers, &a->isolate_backend);
+	err = err ?: action_register(d, &a->isolate_backend);
+	action_notify_backend(&a->p.sinks, &b);
+	err = err ?: action_register(d, &b);
 	action_proc_kill_backend(&b);
 	err = err ?: action_register(d, &b);
 	err = err ?: action_container_backend(d, agent_docker_socket(a->cfg), &a->container_backend);
@@ -345,6 +351,7 @@ int agent_start(struct agent *a)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = open_actions(a) ?: agent_register_builtin(a);
+	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
 	err = err ?: agent_apply_rules(a, a->p.rules, true);
 	/* Holding new containers from here on: one that starts while the
 	 * guard and the snapshot below are set up waits for them. */
@@ -447,6 +454,8 @@ void agent_close(struct agent *a)
 			a->consumers[i].release(a->consumers[i].ctx, a);
 	action_dispatcher_free(p->actions);
 	observe_stop(&a->ob); /* its last snapshot reads the sensor and the tables */
+	agent_commands_free(a->commands); /* no command can come now */
+	action_isolate_backend_free(&a->isolate_backend);
 	sensor_close(a->sensor);
 	prefilter_free(a->pf);
 	container_store_free(p->containers);

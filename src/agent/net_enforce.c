@@ -79,18 +79,19 @@ int agent_net_enforce_start(struct pipeline *p, bool enforce)
 		fprintf(stderr, "palisade: rule '%s' served by the cgroup hook: %s\n", info->name,
 			desc);
 	}
-	if (!netpolicy_rule_count(np, &enforcing)) {
-		netpolicy_free(np);
+	/* Kept without rules: an isolation (a rule's, or the operator's) loads
+	 * the hooks when it needs them. */
+	p->netpolicy = np;
+	if (!netpolicy_rule_count(np, &enforcing))
 		return 0;
-	}
 	err = netpolicy_start(np, NULL);
 	if (err)
 		goto fail;
 	netpolicy_describe(np, desc, sizeof(desc));
 	fprintf(stderr, "palisade: netpolicy: %s\n", desc);
-	p->netpolicy = np;
 	return 0;
 fail:
+	p->netpolicy = NULL;
 	netpolicy_free(np);
 	return err;
 }
@@ -111,15 +112,17 @@ void agent_net_enforce_counters(struct pipeline *p, const char *when)
 	if (!p->netpolicy)
 		return;
 	netpolicy_rule_count(p->netpolicy, &enforcing);
-	if (!enforcing)
-		return; /* audit only: nothing in the kernel to count */
 	netpolicy_stats(p->netpolicy, &s);
+	if (!enforcing && !s.isolated && !s.isolation_refused)
+		return; /* nothing in the kernel to count */
 	netpolicy_describe_denies(p->netpolicy, per_rule, sizeof(per_rule));
 	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu%s%s%s, deny records "
-			"lost %llu, cgroups %zu (refused by the kernel %llu)\n",
+			"lost %llu, cgroups %zu (refused by the kernel %llu); isolated containers "
+			"%zu, their calls refused %llu\n",
 		when, (unsigned long long)s.checked, (unsigned long long)s.denied,
 		per_rule[0] ? " (" : "", per_rule, per_rule[0] ? ")" : "",
-		(unsigned long long)s.events_lost, s.cgroups, (unsigned long long)s.map_errors);
+		(unsigned long long)s.events_lost, s.cgroups, (unsigned long long)s.map_errors,
+		s.isolated, (unsigned long long)s.isolation_refused);
 }
 
 /*
@@ -151,7 +154,7 @@ static int net_prepare(void *ctx, struct rules_engine *e, size_t index,
 static int net_apply(void *ctx, const struct action_target *t, enum rules_action type,
 		     struct action_result *res, uint64_t token)
 {
-	const struct event *ev = t->alert->ev;
+	const struct event *ev = t->alert ? t->alert->ev : NULL; /* deny is a first step */
 
 	(void)ctx;
 	(void)type;

@@ -36,18 +36,40 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 	return 0;
 }
 
+/* To the sinks: notify steps' routes get the alert whatever their
+ * min_priority, at their own priority when the step names one. */
+static void submit(struct pipeline *p, const struct alert *al)
+{
+	struct sink_route routes[RULES_ACTION_STEPS_MAX];
+	struct sink_record *r = sink_record_from_alert(al);
+	size_t n = 0;
+
+	if (!r)
+		p->alert_errors++;
+	for (size_t i = 0; r && i < al->n_routes && i < RULES_ACTION_STEPS_MAX; i++) {
+		int prio = al->routes[i].priority;
+
+		routes[n].sink = al->routes[i].sink;
+		routes[n].record = prio >= 0 && prio != (int)al->priority
+					   ? sink_record_from_alert_at(al, (enum rules_priority)prio)
+					   : NULL;
+		if (prio >= 0 && prio != (int)al->priority && !routes[n].record)
+			p->alert_errors++;
+		n++;
+	}
+	sink_set_submit_routed(p->sinks, r, routes, n);
+	for (size_t i = 0; i < n; i++)
+		sink_record_unref(routes[i].record);
+	sink_record_unref(r);
+}
+
 void pipeline_emit(struct alert *al, void *ctx)
 {
 	struct pipeline *p = ctx;
-	struct sink_record *r;
 	char *json;
 
 	if (p->sinks) {
-		r = sink_record_from_alert(al);
-		if (!r)
-			p->alert_errors++;
-		sink_set_submit(p->sinks, r);
-		sink_record_unref(r);
+		submit(p, al);
 	} else if (p->alerts_out) {
 		json = alert_to_json(al);
 		if (json) {

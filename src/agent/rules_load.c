@@ -31,6 +31,9 @@ static int build(const struct palisade_config *c, int64_t boot_to_epoch_ns, bool
 	cfg.n_select = c->n_select;
 	cfg.append = c->append;
 	cfg.n_append = c->n_append;
+	cfg.playbooks = c->playbooks;
+	cfg.n_playbooks = c->n_playbooks;
+	cfg.playbooks_known = true;
 	cfg.json_omit = (c->json_include_output ? 0 : RULES_JSON_NO_OUTPUT) |
 			(c->json_include_tags ? 0 : RULES_JSON_NO_TAGS);
 	if (!quiet) {

@@ -16,6 +16,10 @@ struct alert_mem {
 	struct alert al;
 	struct alert_action action; /* al.action points here once set */
 	char *action_strings;       /* the extras' copied strings */
+	struct alert_action *steps; /* a playbook's: RULES_ACTION_STEPS_MAX, on demand */
+	char *step_strings[RULES_ACTION_STEPS_MAX];
+	char *playbook;
+	struct alert_route *routes; /* RULES_ACTION_STEPS_MAX, on demand */
 	char data[];
 };
 
@@ -126,31 +130,86 @@ struct alert *alert_from_rules(const struct rules_alert *a)
 	return &m->al;
 }
 
-int alert_set_action(struct alert *al, const struct alert_action *act)
+/* *dst = *act, with the extras' strings copied into one new block (*strings,
+ * the previous one freed). */
+static int copy_action(struct alert_action *dst, char **strings, const struct alert_action *act)
 {
-	struct alert_mem *m = (struct alert_mem *)al;
 	size_t len = 0, n = act->n_extra < ALERT_ACTION_EXTRA_MAX ? act->n_extra
 								 : ALERT_ACTION_EXTRA_MAX;
-	char *strings, *pos;
+	char *block, *pos;
 
 	for (size_t i = 0; i < n; i++)
 		len += act->extra[i].str ? strlen(act->extra[i].str) + 1 : 0;
-	strings = len ? malloc(len) : NULL;
-	if (len && !strings)
+	block = len ? malloc(len) : NULL;
+	if (len && !block)
 		return -ENOMEM;
-	free(m->action_strings);
-	m->action_strings = strings;
-	m->action = *act;
-	m->action.n_extra = n;
-	for (size_t i = 0, pos_off = 0; i < n; i++) {
+	free(*strings);
+	*strings = block;
+	*dst = *act;
+	dst->n_extra = n;
+	pos = block;
+	for (size_t i = 0; i < n; i++) {
 		if (!act->extra[i].str)
 			continue;
-		pos = strings + pos_off;
 		memcpy(pos, act->extra[i].str, strlen(act->extra[i].str) + 1);
-		m->action.extra[i].str = pos;
-		pos_off += strlen(pos) + 1;
+		dst->extra[i].str = pos;
+		pos += strlen(pos) + 1;
 	}
-	al->action = &m->action;
+	return 0;
+}
+
+int alert_set_action(struct alert *al, const struct alert_action *act)
+{
+	struct alert_mem *m = (struct alert_mem *)al;
+	int err = copy_action(&m->action, &m->action_strings, act);
+
+	if (!err)
+		al->action = &m->action;
+	return err;
+}
+
+int alert_set_playbook(struct alert *al, const char *name)
+{
+	struct alert_mem *m = (struct alert_mem *)al;
+
+	free(m->playbook);
+	m->playbook = name ? strdup(name) : NULL;
+	if (name && !m->playbook)
+		return -ENOMEM;
+	al->is_playbook = true;
+	al->playbook = m->playbook;
+	return 0;
+}
+
+int alert_add_step(struct alert *al, const struct alert_action *act)
+{
+	struct alert_mem *m = (struct alert_mem *)al;
+	int err;
+
+	if (al->n_steps == RULES_ACTION_STEPS_MAX)
+		return -ENOSPC;
+	if (!m->steps && !(m->steps = calloc(RULES_ACTION_STEPS_MAX, sizeof(*m->steps))))
+		return -ENOMEM;
+	err = copy_action(&m->steps[al->n_steps], &m->step_strings[al->n_steps], act);
+	if (err)
+		return err;
+	al->steps = m->steps;
+	al->n_steps++;
+	return 0;
+}
+
+int alert_add_route(struct alert *al, const char *sink, int priority)
+{
+	struct alert_mem *m = (struct alert_mem *)al;
+
+	if (al->n_routes == RULES_ACTION_STEPS_MAX)
+		return -ENOSPC;
+	if (!m->routes && !(m->routes = calloc(RULES_ACTION_STEPS_MAX, sizeof(*m->routes))))
+		return -ENOMEM;
+	snprintf(m->routes[al->n_routes].sink, sizeof(m->routes[0].sink), "%s", sink);
+	m->routes[al->n_routes].priority = priority;
+	al->routes = m->routes;
+	al->n_routes++;
 	return 0;
 }
 
@@ -161,5 +220,10 @@ void alert_free(struct alert *al)
 	if (!m)
 		return;
 	free(m->action_strings);
+	for (size_t i = 0; i < RULES_ACTION_STEPS_MAX; i++)
+		free(m->step_strings[i]);
+	free(m->steps);
+	free(m->playbook);
+	free(m->routes);
 	free(m);
 }

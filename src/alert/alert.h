@@ -4,7 +4,9 @@
  * allocation, valid after the engine's buffers are reused), the result of the
  * action its rule asked for (struct alert_action), and the one rendering to
  * Falco's JSON: hostname, output, output_fields, priority, rule, source,
- * tags, time, and palisade's extra key `palisade_action` (docs/alerts.md).
+ * tags, time, and palisade's extra keys `palisade_action` (one action) or
+ * `palisade_playbook` (a list of steps, each in palisade_action's shape)
+ * (docs/alerts.md, docs/response.md).
  *
  * Must not touch: sinks, the engine's internals (rules.h only), I/O.
  * Threads: an alert belongs to one thread at a time; the caller hands it on.
@@ -42,6 +44,13 @@ struct alert_action {
 	size_t n_extra;
 };
 
+/* A notify step's route: this output gets the alert whatever its
+ * min_priority, at `priority` (-1: the alert's own). */
+struct alert_route {
+	char sink[64];
+	int priority;
+};
+
 struct alert {
 	uint64_t time_ns; /* wall clock, ns since the epoch */
 	enum rules_priority priority;
@@ -60,6 +69,15 @@ struct alert {
 	const char *undecided; /* NULL; or why the rule fired without a decision (docs/rules.md) */
 	unsigned json_omit;    /* RULES_JSON_NO_*: keys the configuration leaves out */
 	const struct alert_action *action; /* NULL: the rule asked for no action */
+	/* A rule whose action is a list or a playbook: each step's result, in
+	 * order ("palisade_playbook"; action stays NULL). playbook: its name,
+	 * NULL for a list written in the rule. */
+	bool is_playbook;
+	const char *playbook;
+	const struct alert_action *steps;
+	size_t n_steps;
+	const struct alert_route *routes; /* notify steps that were carried out */
+	size_t n_routes;
 };
 
 /* An owned copy of a rule match (the engine's buffers are reused at the
@@ -69,6 +87,13 @@ struct alert {
 struct alert *alert_from_rules(const struct rules_alert *a);
 /* Attaches (a copy of) what the rule's action did. 0 or -ENOMEM. */
 int alert_set_action(struct alert *al, const struct alert_action *act);
+/* A playbook's run: marks the alert as one (name NULL: a list written in the
+ * rule), then each step's result in order (at most RULES_ACTION_STEPS_MAX:
+ * -ENOSPC). 0 or a negative errno. */
+int alert_set_playbook(struct alert *al, const char *name);
+int alert_add_step(struct alert *al, const struct alert_action *act);
+/* A notify step: output `sink` gets this alert at `priority` (-1: its own). */
+int alert_add_route(struct alert *al, const char *sink, int priority);
 void alert_free(struct alert *al);
 
 /* The alert as one line of Falco's JSON, without a newline (malloc'd; NULL

@@ -3,7 +3,8 @@
  * rule, source, tags, time (RFC 3339, nanoseconds, UTC), the keys tools
  * behind falcosidekick read (they ignore others); then palisade's extra keys:
  * host_id and agent_version, undecided, and, when the rule asked for an
- * action, "palisade_action" (docs/alerts.md).
+ * action, "palisade_action", or for a list of actions "palisade_playbook"
+ * (docs/alerts.md, docs/response.md).
  */
 #include <jansson.h>
 
@@ -45,6 +46,24 @@ static json_t *action_json(const struct alert_action *act)
 	return o;
 }
 
+/* {"name": ..., "steps": [palisade_action, ...]} (no name: a list in the rule). */
+static json_t *playbook_json(const struct alert *al)
+{
+	json_t *o = json_object(), *steps = json_array();
+
+	if (!o || !steps) {
+		json_decref(o);
+		json_decref(steps);
+		return NULL;
+	}
+	if (al->playbook)
+		json_object_set_new(o, "name", json_string(al->playbook));
+	for (size_t i = 0; i < al->n_steps; i++)
+		json_array_append_new(steps, action_json(&al->steps[i]));
+	json_object_set_new(o, "steps", steps);
+	return o;
+}
+
 char *alert_to_json(const struct alert *al)
 {
 	json_t *o = json_object(), *fields = json_object(), *tags = json_array();
@@ -80,6 +99,8 @@ char *alert_to_json(const struct alert *al)
 	fields = tags = NULL;
 	if (al->action)
 		json_object_set_new(o, "palisade_action", action_json(al->action));
+	if (al->is_playbook)
+		json_object_set_new(o, "palisade_playbook", playbook_json(al));
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 cleanup:
 	json_decref(fields);

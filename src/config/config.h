@@ -97,6 +97,9 @@ struct palisade_config {
 	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
 	const char *handover;
 	bool enforce;
+	/* playbooks: named lists of response steps rules name (docs/response.md) */
+	const struct rules_playbook *playbooks;
+	size_t n_playbooks;
 	uint64_t deny_timeout_ms;
 	const char *deny_timeout_verdict; /* "allow", "deny" */
 	uint64_t hold_timeout_ms;

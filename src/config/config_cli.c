@@ -17,7 +17,7 @@ static const char *type_word(enum config_type t)
 		[CFG_STRLIST] = "string list", [CFG_HEADERS] = "mapping",
 		[CFG_OUTPUTS] = "list of sinks", [CFG_SINK_TYPE] = "one of", [CFG_COUNT] = "count",
 		[CFG_SELECT] = "list of selections", [CFG_APPEND] = "list of additions",
-		[CFG_OVERRIDE] = "KEY=VALUE", [CFG_REFUSED] = "refused",
+		[CFG_PLAYBOOKS] = "mapping of playbooks", [CFG_OVERRIDE] = "KEY=VALUE", [CFG_REFUSED] = "refused",
 	};
 	return words[t];
 }

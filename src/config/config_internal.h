@@ -21,6 +21,7 @@ enum config_type {
 	CFG_SELECT,  /* Falco's rule selection: a list of {enable|disable: {rule|tag: X}};
 		      * on the command line `sets` says which (-D, -T, -t) */
 	CFG_APPEND,  /* Falco's append_output: a list of {match, extra_output, extra_fields} */
+	CFG_PLAYBOOKS, /* playbooks: a mapping of NAME: [step, ...] (struct rules_playbook) */
 	CFG_OVERRIDE, /* -o KEY=VALUE: a key of the configuration file (or of falco.yaml) */
 	CFG_REFUSED, /* a flag of Falco's refused: desc says why and what to use instead */
 };

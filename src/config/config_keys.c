@@ -262,9 +262,13 @@ const struct config_key config_keys[] = {
 	    "unwatched and nothing is reported twice (docs/upgrade.md)", G(handover)),
 	  FLAG("handover", "PID|auto", RUN), .optional = true, .check = handover_syntax },
 	{ K("enforce", CFG_BOOL, "false",
-	    "carry out rule actions (kill, deny, pause, stop); otherwise they are reported "
-	    "as \"would have\" (docs/enforcement.md)", G(enforce)),
+	    "carry out rule actions (kill, deny, pause, stop, isolate, notify, playbooks); "
+	    "otherwise they are reported as \"would have\" (docs/enforcement.md)", G(enforce)),
 	  SWITCH("enforce", "true", RUN) },
+	{ K("playbooks", CFG_PLAYBOOKS, "{}",
+	    "named response playbooks, NAME: [step, ...], run in order when a rule with "
+	    "`action: {playbook: NAME}` fires: kill, pause, stop, isolate, capture, notify: "
+	    "{sink: NAME, priority: P} (docs/response.md)", G(playbooks)), .off_n = G(n_playbooks) },
 	{ K("deny.timeout_ms", CFG_UINT, "1000",
 	    "time the fanotify guard takes at most to answer a file or exec permission event",
 	    G(deny_timeout_ms)), .min = 1, .max = 60000, FLAG("deny-timeout-ms", "N", RUN) },

@@ -68,6 +68,9 @@ void config_outputs_from_text(struct parse *p, const char *text, struct palisade
 /* rules.select and rules.append_output from their list (config_rules.c). */
 void config_set_rules_list(struct parse *p, const struct config_key *k, const yaml_node_t *n,
 			   void *base, const char *where);
+/* playbooks: NAME: [step, ...] (config_playbooks.c). */
+void config_set_playbooks(struct parse *p, const struct config_key *k, const yaml_node_t *n,
+			  void *base, const char *where);
 /* -D TEXT, -T TAG, -t TAG: one more selection entry. */
 void config_select_flag(struct parse *p, const struct config_key *k, const char *text,
 			void *base, const char *where);

@@ -176,6 +176,7 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 		return;
 	case CFG_HEADERS:
 	case CFG_APPEND:
+	case CFG_PLAYBOOKS:
 		return; /* structured: set_structured() */
 	case CFG_SELECT:
 		if (!n && text) /* the command line: -D, -T, -t */
@@ -236,6 +237,10 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 	}
 	if (k->type == CFG_SELECT || k->type == CFG_APPEND) {
 		config_set_rules_list(p, k, n, base, where);
+		return;
+	}
+	if (k->type == CFG_PLAYBOOKS) {
+		config_set_playbooks(p, k, n, base, where);
 		return;
 	}
 	if (k->type == CFG_STRLIST) {
@@ -308,7 +313,7 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 bool config_is_structured(enum config_type t)
 {
 	return t == CFG_STRLIST || t == CFG_HEADERS || t == CFG_OUTPUTS || t == CFG_SELECT ||
-	       t == CFG_APPEND;
+	       t == CFG_APPEND || t == CFG_PLAYBOOKS;
 }
 
 /* Sets a key from its node in the file: scalar or structured as the row says. */

@@ -221,6 +221,12 @@ const struct container_info *container_store_lookup(struct container_store *s,
 const struct container_info *container_store_lookup_wait(struct container_store *s,
 							 uint64_t cgroup_id, int timeout_ms);
 
+/* A container by name, full id or id prefix (4+ characters), for operator
+ * commands; a cgroup's copy (cgroup_id set) when the store has seen one.
+ * NULL with why when none or several match. Valid as a lookup's result. */
+const struct container_info *container_store_find(struct container_store *s, const char *query,
+						  char *why, size_t why_len);
+
 /* Record/replay: a container as one compact JSON object (malloc'd; includes
  * cgroup_id), and back. put_json publishes it for its cgroup_id exactly as
  * the recorded run's lookups returned it. */

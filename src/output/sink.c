@@ -379,37 +379,61 @@ int sink_set_start(struct sink_set *s)
 	return 0;
 }
 
-void sink_set_submit(struct sink_set *s, struct sink_record *r)
+/* Queues r for one sink (or spools it, or counts it dropped). */
+static void push(struct sink *k, struct sink_record *r)
 {
-	struct sink *k;
-	size_t i;
 	int err;
 
-	for (i = 0; s && r && i < s->n; i++) {
-		k = &s->sinks[i];
-		/* Lower enum value = more severe. */
-		if (r->priority > k->min_priority)
-			continue;
-		pthread_mutex_lock(&k->lock);
-		if (k->joined) {
-			k->dropped++; /* its thread is gone: nothing would deliver it */
-		} else if (k->has_spool && (k->spooling || k->q.count == k->q.cap)) {
-			/* Behind what the spool holds; the queue's records are older still. */
-			err = sink_spool_append(&k->spool, r);
-			if (err) {
-				spool_failed(k, err, 1);
-			} else {
-				k->spooled++;
-				k->spooling = true;
-				k->spool_bytes = sink_spool_bytes(&k->spool);
-			}
-		} else if (sink_queue_push(&k->q, sink_record_ref(r))) {
-			k->dropped++;
-			sink_record_unref(r);
+	pthread_mutex_lock(&k->lock);
+	if (k->joined) {
+		k->dropped++; /* its thread is gone: nothing would deliver it */
+	} else if (k->has_spool && (k->spooling || k->q.count == k->q.cap)) {
+		/* Behind what the spool holds; the queue's records are older still. */
+		err = sink_spool_append(&k->spool, r);
+		if (err) {
+			spool_failed(k, err, 1);
+		} else {
+			k->spooled++;
+			k->spooling = true;
+			k->spool_bytes = sink_spool_bytes(&k->spool);
 		}
-		pthread_cond_signal(&k->wake);
-		pthread_mutex_unlock(&k->lock);
+	} else if (sink_queue_push(&k->q, sink_record_ref(r))) {
+		k->dropped++;
+		sink_record_unref(r);
 	}
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void sink_set_submit(struct sink_set *s, struct sink_record *r)
+{
+	sink_set_submit_routed(s, r, NULL, 0);
+}
+
+void sink_set_submit_routed(struct sink_set *s, struct sink_record *r,
+			    const struct sink_route *routes, size_t n_routes)
+{
+	for (size_t i = 0; s && r && i < s->n; i++) {
+		struct sink *k = &s->sinks[i];
+		struct sink_record *own = NULL;
+
+		for (size_t j = 0; j < n_routes && !own; j++)
+			if (!strcmp(routes[j].sink, k->name))
+				own = routes[j].record ? routes[j].record : r;
+		/* Lower enum value = more severe. */
+		if (own)
+			push(k, own);
+		else if (r->priority <= k->min_priority)
+			push(k, r);
+	}
+}
+
+bool sink_set_has(const struct sink_set *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (!strcmp(s->sinks[i].name, name))
+			return true;
+	return false;
 }
 
 void sink_set_reopen(struct sink_set *s)

@@ -183,6 +183,9 @@ struct sink_cfg {
 /* A shared, immutable record (refcounted); sinks only read it. The alert's
  * JSON is rendered here, once, for every sink. */
 struct sink_record *sink_record_from_alert(const struct alert *al);
+/* The same record at another priority (a notify step's `priority`). */
+struct sink_record *sink_record_from_alert_at(const struct alert *al,
+					      enum rules_priority priority);
 struct sink_record *sink_record_new(const struct sink_record *fields);
 struct sink_record *sink_record_ref(struct sink_record *r);
 void sink_record_unref(struct sink_record *r);
@@ -213,6 +216,16 @@ int sink_set_new(const struct sink_cfg *cfgs, size_t n, struct sink_set **out);
 int sink_set_start(struct sink_set *s);
 /* Hands the record to every sink whose min_priority admits it. Never blocks. */
 void sink_set_submit(struct sink_set *s, struct sink_record *r);
+/* The same, but each sink named in routes gets the route's record (NULL: r)
+ * whatever its min_priority: a playbook's notify step (docs/response.md). */
+struct sink_route {
+	const char *sink;
+	struct sink_record *record;
+};
+void sink_set_submit_routed(struct sink_set *s, struct sink_record *r,
+			    const struct sink_route *routes, size_t n_routes);
+/* Whether the set has a sink of that name. */
+bool sink_set_has(const struct sink_set *s, const char *name);
 /* SIGHUP: each sink reopens its files. */
 void sink_set_reopen(struct sink_set *s);
 /* Drains and stops every sink: what is queued is delivered, or spooled or

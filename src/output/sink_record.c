@@ -86,12 +86,21 @@ struct sink_record *sink_record_from_alert(const struct alert *al)
 	f.container_name = al->container_name;
 	f.container_image = al->container_image;
 	f.pid = al->pid;
-	f.acted = al->action != NULL;
+	f.acted = al->action != NULL || al->is_playbook;
 	f.json = json;
 	f.json_len = strlen(json);
 	r = sink_record_new(&f);
 	free(json);
 	return r;
+}
+
+struct sink_record *sink_record_from_alert_at(const struct alert *al,
+					      enum rules_priority priority)
+{
+	struct alert at = *al; /* read only: the rendering sees the other priority */
+
+	at.priority = priority;
+	return sink_record_from_alert(&at);
 }
 
 struct sink_record *sink_record_ref(struct sink_record *r)

@@ -7,8 +7,9 @@
 #include "container/container.h"
 #include "profile/profile.h"
 
-/* What learn printed at the end: where the files are, counts, limits. */
-void profile_print_summary(FILE *f, const struct profile_obs *o,
-			   const struct profile_seccomp_stats *st, const char *dir, double headroom);
+/* What learn printed at the end: where the files are, counts, limits; the
+ * AppArmor profile compile-checked (-EINVAL: it did not compile). */
+int profile_print_summary(FILE *f, const struct profile_obs *o,
+			  const struct profile_seccomp_stats *st, const char *dir, double headroom);
 
 #endif

@@ -10,13 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "event/event.h"
 #include "profile/internal.h"
 #include "sensor/sensor.h"
 
 #define SAMPLE_MS 1000
+#define POLL_MS 100
 #define INSPECT_TIMEOUT_MS 5000
+#define RING_BYTES (8u << 20)
+#define PENDING_MAX 32 /* containers' cgroups followed before the target is known */
 
 static uint64_t mono_ns(void)
 {
@@ -72,25 +77,106 @@ static int inspect(struct container_engine *e, const char *ref, struct live_cont
 	return 0;
 }
 
-/* Waits up to ms for SIGINT/SIGTERM (blocked by the caller): true if one came. */
-static bool signalled(const sigset_t *set, unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000l };
 
-	return sigtimedwait(set, NULL, &ts) > 0;
-}
+/* Files seen in a container's cgroup before the target's was known (--wait). */
+struct pending {
+	uint64_t cgroup;
+	struct profile_obs obs;
+};
 
 struct live {
 	const struct profile_learn_opts *o;
 	struct container_engine *engine;
 	struct sensor_learn *learn;
+	struct sensor *files; /* the syscall sensor: files and sockets */
 	struct live_container c;
 	struct profile_sampler sampler;
 	struct profile_obs obs;
+	uint64_t target;      /* the container's cgroup id, 0 until known */
+	uint64_t host_pidns;  /* events of the host's pid namespace are not a container's */
+	struct pending pending[PENDING_MAX];
+	uint64_t pending_full; /* events of containers that did not fit */
 	sigset_t sigs;
 	uint64_t start_ns, end_ns;
 	bool stop;
 };
+
+static struct profile_obs *pending_obs(struct live *l, uint64_t cgroup)
+{
+	for (unsigned i = 0; i < PENDING_MAX; i++) {
+		if (l->pending[i].cgroup == cgroup)
+			return &l->pending[i].obs;
+		if (!l->pending[i].cgroup) {
+			l->pending[i].cgroup = cgroup;
+			return &l->pending[i].obs;
+		}
+	}
+	l->pending_full++;
+	return NULL;
+}
+
+/* A record of the syscall sensor: the target's files, or a container's
+ * that may turn out to be the target. Never a rule: every record is read. */
+static int on_record(void *ctx, void *rec, size_t len)
+{
+	struct live *l = ctx;
+	struct profile_obs *o;
+	struct event ev;
+
+	if (event_decode(rec, len, &ev))
+		return 0;
+	if (l->target)
+		o = ev.hdr->cgroup_id == l->target ? &l->obs : NULL;
+	else
+		o = ev.hdr->pid_ns != l->host_pidns ? pending_obs(l, ev.hdr->cgroup_id) : NULL;
+	if (o)
+		profile_obs_add_event(o, &ev);
+	return 0;
+}
+
+/* The target is known: what its cgroup did so far is its own. */
+static int take_pending(struct live *l)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < PENDING_MAX; i++) {
+		if (l->pending[i].cgroup == l->target)
+			err = profile_obs_merge_files(&l->obs, &l->pending[i].obs);
+		profile_obs_free(&l->pending[i].obs);
+		l->pending[i].cgroup = 0;
+	}
+	return err;
+}
+
+static int files_open(struct live *l)
+{
+	static uint32_t spec[EV_SYSCALL_NR_MAX];
+	struct sensor_config cfg = { .ringbuf_bytes = RING_BYTES, .syscall_spec = spec };
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return -errno;
+	l->host_pidns = st.st_ino;
+	profile_event_spec(spec);
+	l->obs.files_seen = true;
+	return sensor_open(&cfg, on_record, l, &l->files);
+}
+
+/* Follows the file events for ms, or until SIGINT/SIGTERM (blocked by the
+ * caller): true if one came. */
+static bool signalled(struct live *l, unsigned ms)
+{
+	const struct timespec zero = { 0, 0 };
+	uint64_t end = mono_ns() + ms * 1000000ull;
+
+	do {
+		if (sensor_poll(l->files, POLL_MS) < 0)
+			return true;
+		if (sigtimedwait(&l->sigs, NULL, &zero) > 0)
+			return true;
+	} while (mono_ns() < end);
+	return false;
+}
 
 static bool past_end(const struct live *l)
 {
@@ -119,7 +205,7 @@ static int find_container(struct live *l)
 			fprintf(stderr, "palisade profile learn: waiting for container %s to start\n",
 				l->o->container);
 		said = true;
-		if ((l->stop = signalled(&l->sigs, 100)) || past_end(l)) {
+		if ((l->stop = signalled(l, POLL_MS)) || past_end(l)) {
 			fprintf(stderr, "palisade profile learn: container %s did not start\n",
 				l->o->container);
 			return -ETIMEDOUT;
@@ -133,7 +219,9 @@ static int find_container(struct live *l)
 			l->c.name, l->c.pid, strerror(-err));
 		return err;
 	}
-	return said ? 0 : sensor_learn_add(l->learn, l->sampler.dirs.id);
+	l->target = l->sampler.dirs.id;
+	err = take_pending(l);
+	return err ?: said ? 0 : sensor_learn_add(l->learn, l->sampler.dirs.id);
 }
 
 /* Until the duration, a signal, or the container's end. */
@@ -147,7 +235,7 @@ static void observe(struct live *l)
 		l->end_ns ? "until the duration ends" : "until SIGINT");
 	profile_limits_sample(&l->sampler, &l->obs, mono_ns());
 	while (!l->stop && !past_end(l)) {
-		l->stop = signalled(&l->sigs, SAMPLE_MS);
+		l->stop = signalled(l, SAMPLE_MS);
 		profile_limits_sample(&l->sampler, &l->obs, mono_ns());
 		if (inspect(l->engine, l->c.id, &now) == 0 && !now.running) {
 			fprintf(stderr, "palisade profile learn: container %s stopped: learning ends\n",
@@ -161,9 +249,23 @@ static int finish(struct live *l)
 {
 	struct profile_seccomp_stats st;
 	struct learn_cgroup seen;
+	uint64_t lost[EV_LOST_SLOTS] = { 0 }, n_lost = 0;
 	char *text;
 	int err;
 
+	sensor_drain(l->files, 1000);
+	if (sensor_lost_by(l->files, lost) == 0)
+		for (unsigned i = 0; i < EV_LOST_SLOTS; i++)
+			n_lost += lost[i];
+	sensor_close(l->files);
+	l->files = NULL;
+	if (n_lost)
+		fprintf(stderr, "palisade profile learn: %llu file events were lost (ring full): "
+				"the AppArmor file rules may miss paths\n", (unsigned long long)n_lost);
+	if (l->pending_full)
+		fprintf(stderr, "palisade profile learn: the files of %llu events of other "
+				"containers were not kept while waiting\n",
+			(unsigned long long)l->pending_full);
 	err = sensor_learn_read(l->learn, l->sampler.dirs.id, &seen);
 	if (err == -ENOENT) {
 		fprintf(stderr, "palisade profile learn: %s made no syscall while learned\n",
@@ -189,8 +291,7 @@ static int finish(struct live *l)
 		return err;
 	text = profile_seccomp_render(&l->obs, &st);
 	free(text);
-	profile_print_summary(stdout, &l->obs, &st, l->o->output, l->o->headroom);
-	return 0;
+	return profile_print_summary(stdout, &l->obs, &st, l->o->output, l->o->headroom);
 }
 
 int profile_learn_live(const struct profile_learn_opts *o)
@@ -214,12 +315,16 @@ int profile_learn_live(const struct profile_learn_opts *o)
 	/* Waiting for a container that has not started: its cgroup does not
 	 * exist yet, so every cgroup is learned from its first syscall on. */
 	err = sensor_learn_open(o->wait, &l.learn);
+	err = err ?: files_open(&l);
 	err = err ?: find_container(&l);
 	if (!err) {
 		observe(&l);
 		err = finish(&l);
 	}
 	sensor_learn_close(l.learn);
+	sensor_close(l.files);
+	l.target = 0;
+	take_pending(&l);
 	container_engine_close(l.engine);
 	profile_obs_free(&l.obs);
 	return err;

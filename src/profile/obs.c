@@ -81,3 +81,25 @@ int profile_obs_add_path(struct profile_obs *o, const char *path, uint32_t modes
 	*slot = (uint32_t)o->n_paths;
 	return 0;
 }
+
+void profile_obs_add_socket(struct profile_obs *o, unsigned family, unsigned type)
+{
+	if (family >= 64)
+		return;
+	o->families |= 1ull << family;
+	o->family_types[family] |= (uint16_t)(1u << (type & 15));
+}
+
+int profile_obs_merge_files(struct profile_obs *o, const struct profile_obs *b)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < b->n_paths && err != -ENOMEM; i++)
+		err = profile_obs_add_path(o, b->paths[i].path, b->paths[i].modes);
+	o->paths_dropped += b->paths_dropped;
+	o->families |= b->families;
+	for (unsigned af = 0; af < 64; af++)
+		o->family_types[af] |= b->family_types[af];
+	o->files_seen |= b->files_seen;
+	return err == -ENOMEM ? err : 0;
+}

@@ -64,6 +64,7 @@ struct profile_obs {
 	uint32_t *index;        /* PROFILE_INDEX_SLOTS: path entry + 1, 0 = empty */
 	uint64_t paths_dropped; /* over PROFILE_PATHS_MAX */
 	uint64_t families;      /* bit AF_*: socket families created (AF_* < 64) */
+	uint16_t family_types[64]; /* per family, bit SOCK_*: the socket types created */
 	bool files_seen;        /* the file events were followed (else no file rules) */
 };
 
@@ -72,6 +73,27 @@ void profile_obs_free(struct profile_obs *o);
 int profile_obs_add_path(struct profile_obs *o, const char *path, uint32_t modes);
 /* Merges what the kernel learned of a cgroup (bitmaps and sets or-ed). */
 void profile_obs_merge(struct profile_obs *o, const struct learn_cgroup *seen);
+/* Adds the files and sockets of b (another observation of the same
+ * container) to o. 0 or -ENOMEM (-E2BIG counted in paths_dropped). */
+int profile_obs_merge_files(struct profile_obs *o, const struct profile_obs *b);
+/* Adds a socket's family and type (type's low 4 bits: SOCK_STREAM ...). */
+void profile_obs_add_socket(struct profile_obs *o, unsigned family, unsigned type);
+
+/*
+ * What one decoded event (the syscall sensor's records, live or from a
+ * recording; obs_event.c) says of the files and sockets a container used,
+ * added to o: opens by their access mode (r, w; O_DIRECTORY and mkdir as a
+ * directory, "path/"), execs (x), links (l on the new name), renames,
+ * unlinks, chmods and truncates (w), sockets (family and type). Failed calls
+ * and the runtime's own calls (runc, before the workload's exec) are not the
+ * workload's and are skipped. 1 when something was added, 0 when nothing,
+ * -errno.
+ */
+struct event;
+int profile_obs_add_event(struct profile_obs *o, const struct event *ev);
+/* The SC_* spec of the syscalls profile_obs_add_event reads (the file and
+ * socket calls of palisade's table), for the sensor. */
+void profile_event_spec(uint32_t spec[EV_SYSCALL_NR_MAX]);
 
 /* ---- syscall names (syscall_names.c, libseccomp's tables) ---------------- */
 
@@ -100,6 +122,63 @@ struct profile_seccomp_stats {
 /* The profile as Docker's JSON, malloc'd text; st filled. NULL: no memory. */
 char *profile_seccomp_render(const struct profile_obs *o, struct profile_seccomp_stats *st);
 
+/* ---- AppArmor (aa_rules.c, apparmor.c) ---------------------------------- */
+
+/*
+ * File rules: each path seen with its modes, then two rules, stated in the
+ * profile's header (PROFILE_GLOB_RULES): a numeric component under /proc
+ * becomes [0-9]* (process ids differ every run), and four or more files of
+ * one directory used with the same modes become one rule, the directory followed by a star, with those modes.
+ * Paths with control characters cannot be written (counted in unwritable).
+ */
+#define PROFILE_GLOB_RULES                                                           \
+	"a numeric component under /proc becomes [0-9]* (process ids differ every "    \
+	"run); four or more files of one directory used with the same modes become "   \
+	"DIR/* with those modes"
+struct profile_aa_rule {
+	char *glob;     /* escaped, as written in the profile */
+	uint32_t modes; /* PROFILE_* */
+};
+struct profile_aa_deny {
+	const char *glob;
+	uint32_t modes;
+};
+struct profile_aa_rules {
+	struct profile_aa_rule *v;
+	size_t n, cap;
+	size_t collapsed;  /* files that rule 2 folded into a directory glob */
+	size_t unwritable; /* paths left out: not expressible in a rule */
+	const struct profile_aa_deny *deny[4];         /* written */
+	const struct profile_aa_deny *deny_skipped[4]; /* not written: the workload used them */
+	size_t n_deny, n_skipped;
+};
+int profile_aa_rules_build(const struct profile_obs *o, struct profile_aa_rules *r);
+void profile_aa_rules_free(struct profile_aa_rules *r);
+/* The modes the rules allow on path (deny rules applied). */
+uint32_t profile_aa_allowed(const struct profile_aa_rules *r, const char *path);
+bool profile_aa_glob_match(const char *glob, const char *path);
+/* The seed's sensitive paths (/etc/shadow r, writes under /proc/sys and /sys). */
+const struct profile_aa_deny *profile_aa_denies(size_t *n);
+
+struct profile_aa_stats {
+	size_t rules, collapsed, unwritable, uncovered;
+	size_t denies;
+};
+/* The profile's text (malloc'd; NULL: no memory); name: its AppArmor name. */
+char *profile_apparmor_render(const struct profile_obs *o, const char *name,
+			      struct profile_aa_stats *st);
+/* "palisade-NAME", NAME's characters outside [A-Za-z0-9._-] as '_'. */
+void profile_apparmor_name(const struct profile_obs *o, char *buf, size_t size);
+/*
+ * Compiles the profile file with `apparmor_parser -Q -K` (no kernel load,
+ * no cache): 0 compiled, 1 refused (its message in msg), -ENOENT no
+ * apparmor_parser (Debian package apparmor), -errno.
+ */
+int profile_apparmor_compile(const char *path, char *msg, size_t size);
+/* Whether this kernel has the AppArmor LSM (/sys/kernel/security/lsm); the
+ * list in lsm when read. */
+bool profile_apparmor_kernel(char *lsm, size_t size);
+
 /* ---- profile.json (profile_json.c) --------------------------------------- */
 
 /* The observation as profile.json (malloc'd), with the limits for headroom. */
@@ -111,6 +190,12 @@ int profile_json_parse(const char *text, size_t len, struct profile_obs *o, char
 /* Socket families as AppArmor names them ("inet", "unix"), NULL / -1 unknown. */
 const char *profile_family_name(unsigned af);
 int profile_family_from_name(const char *name);
+/* A socket type as AppArmor names it ("stream"), NULL unknown. */
+const char *profile_sock_type_name(unsigned type);
+/* The families and types used as AppArmor names them, "inet stream" (the
+ * family alone when no type is known), at most max; the number written. */
+#define PROFILE_NETWORK_MAX 128
+size_t profile_network_list(const struct profile_obs *o, char (*out)[32], size_t max);
 /* PROFILE_* modes as AppArmor letters, in "rwxml" order. */
 void profile_modes_text(uint32_t modes, char out[8]);
 

@@ -129,7 +129,8 @@ int profile_mkdirs(const char *path)
 int profile_dir_write(const char *dir, const struct profile_obs *o, double headroom, bool force)
 {
 	struct profile_seccomp_stats st;
-	char *seccomp = NULL, *json = NULL;
+	struct profile_aa_stats aa;
+	char *seccomp = NULL, *json = NULL, *apparmor = NULL, name[300];
 	int dirfd = -1, err;
 
 	err = outfile_dir(dir, "profile directory", &dirfd);
@@ -137,16 +138,20 @@ int profile_dir_write(const char *dir, const struct profile_obs *o, double headr
 		return err;
 	seccomp = profile_seccomp_render(o, &st);
 	json = profile_json_render(o, headroom);
-	if (!seccomp || !json) {
+	profile_apparmor_name(o, name, sizeof(name));
+	apparmor = profile_apparmor_render(o, name, &aa);
+	if (!seccomp || !json || !apparmor) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = write_file(dirfd, dir, "seccomp.json", seccomp, force);
 	err = err ?: write_file(dirfd, dir, "profile.json", json, force);
+	err = err ?: write_file(dirfd, dir, "apparmor.profile", apparmor, force);
 	err = err ?: flags_files(dirfd, dir, o, headroom, force);
 out:
 	free(seccomp);
 	free(json);
+	free(apparmor);
 	close(dirfd);
 	return err;
 }

@@ -44,6 +44,15 @@ int profile_family_from_name(const char *name)
 	return -1;
 }
 
+const char *profile_sock_type_name(unsigned t)
+{
+	static const char *const names[16] = { [1] = "stream", [2] = "dgram", [3] = "raw",
+					       [4] = "rdm", [5] = "seqpacket", [6] = "dccp",
+					       [10] = "packet" };
+
+	return t < 16 ? names[t] : NULL;
+}
+
 void profile_modes_text(uint32_t modes, char out[8])
 {
 	static const char letters[] = "rwxml";
@@ -119,14 +128,62 @@ static json_t *files_json(const struct profile_obs *o)
 	return arr;
 }
 
-static json_t *families_json(uint64_t fams)
+size_t profile_network_list(const struct profile_obs *o, char (*out)[32], size_t max)
 {
+	size_t n = 0;
+
+	for (unsigned af = 0; af < 64; af++) {
+		const char *fam = profile_family_name(af);
+		bool typed = false;
+
+		if (!(o->families & (1ull << af)) || !fam)
+			continue;
+		for (unsigned t = 0; t < 16; t++)
+			if ((o->family_types[af] & (1u << t)) && profile_sock_type_name(t)) {
+				if (n < max)
+					snprintf(out[n], 32, "%s %s", fam, profile_sock_type_name(t));
+				n++;
+				typed = true;
+			}
+		if (!typed && n < max)
+			snprintf(out[n], 32, "%s", fam);
+		n += !typed;
+	}
+	return n < max ? n : max;
+}
+
+static json_t *families_json(const struct profile_obs *o)
+{
+	char list[PROFILE_NETWORK_MAX][32];
+	size_t n = profile_network_list(o, list, PROFILE_NETWORK_MAX);
 	json_t *arr = json_array();
 
-	for (unsigned af = 0; arr && af < 64; af++)
-		if ((fams & (1ull << af)) && profile_family_name(af))
-			json_array_append_new(arr, json_string(profile_family_name(af)));
+	for (size_t i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_string(list[i]));
 	return arr;
+}
+
+static int family_from(const char *s, struct profile_obs *o)
+{
+	char fam[32];
+	const char *sp = strchr(s, ' ');
+	size_t n = sp ? (size_t)(sp - s) : strlen(s);
+	int af;
+
+	if (n >= sizeof(fam))
+		return -EINVAL;
+	memcpy(fam, s, n);
+	fam[n] = '\0';
+	af = profile_family_from_name(fam);
+	if (af < 0 || af > 63)
+		return -EINVAL;
+	o->families |= 1ull << af;
+	for (unsigned t = 0; sp && t < 16; t++)
+		if (profile_sock_type_name(t) && !strcmp(sp + 1, profile_sock_type_name(t))) {
+			o->family_types[af] |= (uint16_t)(1u << t);
+			return 0;
+		}
+	return sp ? -EINVAL : 0;
 }
 
 char *profile_json_render(const struct profile_obs *o, double headroom)
@@ -142,8 +199,8 @@ char *profile_json_render(const struct profile_obs *o, double headroom)
 		"other_calls", (json_int_t)o->seen.other_calls, "capabilities",
 		cap_names(o->seen.caps_used), "capabilities_denied", cap_names(o->seen.caps_denied),
 		"limits", limits_json(o, headroom), "files_seen", o->files_seen, "files",
-		files_json(o), "files_dropped", (json_int_t)o->paths_dropped, "network_families",
-		families_json(o->families));
+		files_json(o), "files_dropped", (json_int_t)o->paths_dropped, "network",
+		families_json(o));
 	char *text;
 
 	if (!doc)
@@ -276,14 +333,12 @@ static int from_doc(json_t *doc, struct profile_obs *o, char *err, size_t errlen
 	if (ret)
 		return ret;
 	o->files_seen = json_is_true(json_object_get(doc, "files_seen"));
-	json_array_foreach(json_object_get(doc, "network_families"), i, v) {
-		int af = json_is_string(v) ? profile_family_from_name(json_string_value(v)) : -1;
-
-		if (af < 0 || af > 63) {
-			snprintf(err, errlen, "\"network_families\": element %zu is unknown", i);
+	json_array_foreach(json_object_get(doc, "network"), i, v) {
+		if (!json_is_string(v) || family_from(json_string_value(v), o)) {
+			snprintf(err, errlen, "\"network\": element %zu is not \"FAMILY [TYPE]\" "
+					      "(\"inet stream\")", i);
 			return -EINVAL;
 		}
-		o->families |= 1ull << af;
 	}
 	o->limits_known = (json_is_true(json_object_get(l, "memory_known")) ? EV_LEARN_MEM : 0) |
 			  (json_is_true(json_object_get(l, "cpu_known")) ? EV_LEARN_CPU : 0) |

@@ -567,6 +567,7 @@ int rules_engine_compile(struct rules_engine *e)
 		return e->failed ? -EINVAL : 0;
 	e->compiled = true;
 	rl_select_rules(&e->cfg, &e->coll);
+	rl_resolve_playbooks(&e->diags, &e->arena, &e->cfg, &e->coll);
 	rl_append_check(&cc, &e->cfg);
 	diag_macros(e, &cc);
 	e->n_rules = e->coll.rules.n;

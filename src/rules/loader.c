@@ -460,7 +460,7 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 		} else if (!strcmp(keys[k], "enabled")) {
 			get_bool(l, item, "enabled", &d->info.enabled);
 		} else if (!strcmp(keys[k], "action")) {
-			rl_load_action(l->ds, l->a, v, &d->info.action);
+			rl_load_action(l->ds, l->a, v, &d->info.action, &d->action_pos);
 		}
 	}
 }
@@ -586,7 +586,7 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 		load_exceptions(l, n, &d->exceptions, false);
 	n = rl_ymap_get(item, "action");
 	if (n)
-		rl_load_action(l->ds, l->a, n, &d->info.action);
+		rl_load_action(l->ds, l->a, n, &d->info.action, &d->action_pos);
 }
 
 static int parse_version(const char *s, unsigned v[3])

@@ -113,6 +113,13 @@ struct rules_config {
 	size_t n_select;
 	const struct rules_append *append;
 	size_t n_append;
+	/* The configuration's playbooks, which `action: {playbook: NAME}`
+	 * names (steps are copied). playbooks_known false (`rules check`
+	 * without a configuration): a name is accepted unresolved, with a
+	 * warning, and the rule has no steps. */
+	const struct rules_playbook *playbooks;
+	size_t n_playbooks;
+	bool playbooks_known;
 	/*
 	 * Regular expressions run through PCRE2 with a bounded cost: at most
 	 * this many match steps (0: RULES_REGEX_MATCH_LIMIT). A match that
@@ -170,22 +177,34 @@ const struct rules_diag *rules_engine_diag(const struct rules_engine *e, size_t 
  * palisade's enforcement extension, the rule key `action` (Falco ignores it):
  *   action: kill                 # shorthand: type only
  *   action:
- *     type: deny                 # alert (default) | kill | deny | pause | stop
+ *     type: deny                 # alert (default) | kill | deny | pause | stop |
+ *                                # isolate | capture | notify
  *     scope: containers          # all (default) | host | containers, or a map
  *                                # {image: GLOB, name: GLOB, label: "KEY=GLOB"}
  *     enforce: true              # per-rule override of the global mode
  *     downgrade: true            # no back-end can serve it: alert instead of
  *                                # refusing to load
- * See docs/enforcement.md.
+ *   action: [capture, isolate, notify: {sink: soc, priority: CRITICAL}]
+ *                                # a playbook: steps run in order
+ *   action: {steps: [...], scope: ...}   or   {playbook: NAME, scope: ...}
+ *                                # a list with keys; a playbook of the
+ *                                # configuration (`playbooks:`)
+ * See docs/enforcement.md and docs/response.md.
  */
 enum rules_action {
 	RULES_ACTION_ALERT = 0,
-	RULES_ACTION_KILL,  /* the process */
-	RULES_ACTION_DENY,  /* prevent the operation */
-	RULES_ACTION_PAUSE, /* freeze the container */
-	RULES_ACTION_STOP,  /* stop the container */
+	RULES_ACTION_KILL,    /* the process */
+	RULES_ACTION_DENY,    /* prevent the operation */
+	RULES_ACTION_PAUSE,   /* freeze the container */
+	RULES_ACTION_STOP,    /* stop the container */
+	RULES_ACTION_ISOLATE, /* cut the container's network; it keeps running */
+	RULES_ACTION_CAPTURE, /* write a forensic bundle */
+	RULES_ACTION_NOTIFY,  /* send the alert to a named output, whatever its min_priority */
+	RULES_ACTION_MAX,
 };
 const char *rules_action_name(enum rules_action a);
+/* The inverse; -EINVAL for a name that is not an action. */
+int rules_action_parse(const char *name, enum rules_action *out);
 
 enum rules_scope_where {
 	RULES_SCOPE_ALL = 0,    /* host and every container */
@@ -193,8 +212,45 @@ enum rules_scope_where {
 	RULES_SCOPE_CONTAINERS, /* every container (narrowed by the globs below) */
 };
 
-struct rules_action_spec {
+/* One step of an action: its type and the options of that type. */
+#define RULES_ACTION_STEPS_MAX 8
+struct rules_action_step {
 	enum rules_action type;
+	const char *sink; /* notify: the output's name */
+	int priority;     /* notify: the priority that output sees (enum rules_priority);
+			   * -1: the alert's own */
+	bool cut_loopback; /* isolate: loopback inside the container is cut too */
+};
+
+/*
+ * A step given as its type's name and its options as text (`notify` with
+ * sink=soc, priority=CRITICAL): the rules files and the configuration's
+ * playbooks both describe steps this way, and this one parser checks them.
+ * Strings in *out point into opts. 0, or -EINVAL with *why (and *bad: the
+ * index of the offending option, or (size_t)-1 for the type itself).
+ */
+struct rules_step_option {
+	const char *key, *value;
+};
+int rules_action_step_parse(const char *type, const struct rules_step_option *opts,
+			    size_t n_opts, struct rules_action_step *out, char *why,
+			    size_t why_len, size_t *bad);
+/* The rules of a list of steps: at least one, at most RULES_ACTION_STEPS_MAX,
+ * no `alert`, `deny` only first (it acts at the operation, before any other
+ * step could). 0, or -EINVAL with *why and *bad, the offending step. */
+int rules_action_steps_check(const struct rules_action_step *steps, size_t n, char *why,
+			     size_t why_len, size_t *bad);
+
+/* A named playbook of the configuration (`playbooks:`), which rules name
+ * with `action: {playbook: NAME}`. */
+struct rules_playbook {
+	const char *name;
+	const struct rules_action_step *steps;
+	size_t n_steps;
+};
+
+struct rules_action_spec {
+	enum rules_action type; /* the first step's (alert: no action) */
 	enum rules_scope_where where;
 	/* Container patterns (fnmatch globs), NULL when absent; any set implies
 	 * RULES_SCOPE_CONTAINERS and all set ones must match. */
@@ -204,7 +260,17 @@ struct rules_action_spec {
 	bool downgrade; /* may fall back to alert when no back-end serves it */
 	bool kill;      /* deny: the caller is killed too (before it returns, where the
 			 * back-end can: docs/enforcement.md) */
+	/* The steps, in order (engine-owned; n_steps 0 for alert, 1 for a
+	 * single action). A list or a playbook reports each step's outcome
+	 * (the alert's "palisade_playbook") even when it has one step. */
+	const struct rules_action_step *steps;
+	size_t n_steps;
+	bool is_list;
+	const char *playbook; /* the configuration's playbook it names; NULL: none */
 };
+/* "kill", "capture, isolate, notify", "playbook contain: capture, isolate". */
+void rules_action_describe(const struct rules_action_spec *s, char *buf, size_t len);
+
 
 /* One loaded rule, as `rules list` and the alert callback see it. */
 struct rules_rule_info {

@@ -150,6 +150,16 @@ static json_t *rule_json(const struct rules_rule_info *r)
 	json_object_set_new(o, "line", json_integer(r->line));
 	json_object_set_new(o, "event_types", r->evttypes ? json_string(r->evttypes) : json_null());
 	json_object_set_new(o, "action", json_string(rules_action_name(r->action.type)));
+	if (r->action.is_list) {
+		json_t *steps = json_array();
+
+		for (size_t i = 0; steps && i < r->action.n_steps; i++)
+			json_array_append_new(steps,
+					      json_string(rules_action_name(r->action.steps[i].type)));
+		json_object_set_new(o, "steps", steps);
+		if (r->action.playbook)
+			json_object_set_new(o, "playbook", json_string(r->action.playbook));
+	}
 	json_object_set_new(o, "cannot_fire",
 			    r->cannot_fire ? json_string(r->cannot_fire) : json_null());
 	return o;
@@ -157,9 +167,12 @@ static json_t *rule_json(const struct rules_rule_info *r)
 
 static void rule_text(const struct rules_rule_info *r)
 {
+	char action[256];
+
+	rules_action_describe(&r->action, action, sizeof(action));
 	printf("%s\n  priority %s, %s, action %s, %s:%u\n", r->name,
-	       rules_priority_name(r->priority), r->enabled ? "enabled" : "disabled",
-	       rules_action_name(r->action.type), r->file ? r->file : "?", r->line);
+	       rules_priority_name(r->priority), r->enabled ? "enabled" : "disabled", action,
+	       r->file ? r->file : "?", r->line);
 	printf("  tags:");
 	for (size_t i = 0; i < r->n_tags; i++)
 		printf("%s%s", i ? ", " : " ", r->tags[i]);

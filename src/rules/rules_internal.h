@@ -55,9 +55,10 @@ void rl_diag(struct rl_diags *ds, bool error, struct rl_pos pos, const char *fmt
 	__attribute__((format(printf, 4, 5)));
 void rl_diags_release(struct rl_diags *ds);
 struct rl_ynode;
-/* Parses a rule's `action` value (action_spec.c); false after a diagnostic. */
+/* Parses a rule's `action` value (action_spec.c); false after a diagnostic.
+ * *playbook_pos: where a playbook is named (for rl_resolve_playbooks). */
 bool rl_load_action(struct rl_diags *ds, struct rl_arena *a, const struct rl_ynode *v,
-		    struct rules_action_spec *spec);
+		    struct rules_action_spec *spec, struct rl_pos *playbook_pos);
 const char *rl_file_name(const struct rl_file *f);
 void rl_file_count_error(const struct rl_file *f);
 
@@ -142,6 +143,7 @@ struct rl_rule_def {
 	bool skip_if_unknown_filter;
 	bool warn_evttypes;
 	size_t order; /* position of first definition */
+	struct rl_pos action_pos; /* where `action` names a playbook */
 };
 
 /* name -> definition (names.c); a name is stored by pointer, not copied. */
@@ -163,6 +165,9 @@ struct rl_collection {
 struct rl_list_def *rl_find_list(const struct rl_collection *c, const char *name);
 struct rl_macro_def *rl_find_macro(const struct rl_collection *c, const char *name);
 struct rl_rule_def *rl_find_rule(const struct rl_collection *c, const char *name);
+/* Every `action: {playbook: NAME}` gets the configuration's steps (action_spec.c). */
+void rl_resolve_playbooks(struct rl_diags *ds, struct rl_arena *a, const struct rules_config *cfg,
+			  struct rl_collection *c);
 
 /* Applies cfg's rule selection to the rules' enabled flags (select.c). */
 void rl_select_rules(const struct rules_config *cfg, struct rl_collection *c);

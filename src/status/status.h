@@ -3,7 +3,8 @@
  * each connection on a unix stream socket with its last metrics snapshot (the
  * exposition text /metrics serves) and closes; the command reads it, parses
  * it with metrics_parse() and prints a summary, human or JSON. One source of
- * truth: status shows exactly what Prometheus scrapes.
+ * truth: status shows exactly what Prometheus scrapes. The same socket
+ * carries root's commands to the running agent (`palisade isolate`).
  *
  * Must not touch: the event path. The server thread only copies snapshots.
  */
@@ -11,6 +12,7 @@
 #define PALISADE_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "metrics/metrics.h"
@@ -30,11 +32,29 @@ void status_server_stop(struct status_server *s);
 
 /*
  * Asks the agent on socket `path` for `what` ("metrics": the exposition
- * text; a document name such as "flows") and reads the answer (malloc'd,
- * NUL-terminated); *pid is the agent's pid (SO_PEERCRED). Returns 0 or a
+ * text; a document name such as "flows"; or a command line, below) and reads
+ * the answer (malloc'd, NUL-terminated); *pid is the agent's pid (SO_PEERCRED). Returns 0 or a
  * negative errno (-ENOENT, -ECONNREFUSED: no agent there).
  */
 int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid);
+
+/*
+ * Commands: a request line "VERB ARGS" whose verb was registered here is
+ * answered by fn instead of the snapshot, and only for a peer whose uid
+ * (SO_PEERCRED, read by the kernel) is 0; others get "error: ... root".
+ * fn runs on the status thread and may block (it is bounded by the client's
+ * wait); `who` names the peer ("uid 0, pid 4242") for records. The answer
+ * is text whose first line is "ok..." or "error: ...". Register before
+ * clients may call; at most STATUS_COMMANDS_MAX verbs.
+ */
+#define STATUS_COMMANDS_MAX 8
+typedef int (*status_command_fn)(void *ctx, const char *args, const char *who, char *reply,
+				 size_t cap);
+int status_server_command(struct status_server *s, const char *verb, status_command_fn fn,
+			  void *ctx);
+
+/* palisade isolate [--socket PATH] [--undo|--all] CONTAINER | --list [--json] */
+int isolate_cli_main(int argc, char **argv);
 
 /* palisade status [--socket PATH] [--json] */
 int status_cli_main(int argc, char **argv);

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 
 int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid)
 {
-	char req[64];
+	char req[512];
 	int rl;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = READ_TIMEOUT_SEC };

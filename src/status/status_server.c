@@ -1,8 +1,8 @@
 /*
  * The agent's status socket: one thread accepts, reads what the client asks
- * for (the metrics snapshot, or a document such as the flows), writes its
- * last snapshot, closes. A client that does not read cannot hold the thread for more than
- * the send timeout.
+ * for (the metrics snapshot, a document such as the flows, or a registered
+ * command, root only), answers, closes. A client that does not read cannot
+ * hold the thread for more than the send timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,13 @@
 #define SEND_TIMEOUT_SEC 2
 /* How long a client has to name what it wants before it gets the metrics. */
 #define REQUEST_WAIT_MS 200
+#define REPLY_MAX (64u << 10)
+
+struct status_command {
+	char verb[32];
+	status_command_fn fn;
+	void *ctx;
+};
 
 struct status_server {
 	struct metrics_registry *reg;
@@ -34,12 +41,35 @@ struct status_server {
 	ino_t ino; /* the socket file we made: removed at exit only if still ours */
 	pthread_t thread;
 	bool thread_started;
+	pthread_mutex_t lock; /* commands[] */
+	struct status_command commands[STATUS_COMMANDS_MAX];
+	size_t n_commands;
 };
 
+int status_server_command(struct status_server *s, const char *verb, status_command_fn fn,
+			  void *ctx)
+{
+	int err = 0;
+
+	if (!s)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_commands == STATUS_COMMANDS_MAX || strlen(verb) >= sizeof(s->commands[0].verb)) {
+		err = -ENOSPC;
+	} else {
+		snprintf(s->commands[s->n_commands].verb, sizeof(s->commands[0].verb), "%s", verb);
+		s->commands[s->n_commands].fn = fn;
+		s->commands[s->n_commands++].ctx = ctx;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
 /*
- * The request: a line naming a document ("flows\n", "metrics\n"), or
- * nothing within REQUEST_WAIT_MS (a client of the first protocol, which only
- * read): the metrics snapshot. Writes the name into req ("" for none).
+ * The request: a line naming a document ("flows\n", "metrics\n") or a
+ * command ("isolate list"), or nothing within REQUEST_WAIT_MS (a client of
+ * the first protocol, which only read): the metrics snapshot. Writes the
+ * line into req ("" for none).
  */
 static void read_request(int c, char *req, size_t cap)
 {
@@ -57,18 +87,48 @@ static void read_request(int c, char *req, size_t cap)
 		*nl = 0;
 }
 
+/* A registered command's answer (malloc'd), or NULL when req names none. */
+static char *run_command(struct status_server *s, int c, const char *req, size_t *len)
+{
+	struct status_command cmd = { 0 };
+	size_t vlen = strcspn(req, " ");
+	struct ucred cred = { .uid = (uid_t)-1 };
+	socklen_t cl = sizeof(cred);
+	char who[64], *reply;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_commands && !cmd.fn; i++)
+		if (strlen(s->commands[i].verb) == vlen && !strncmp(s->commands[i].verb, req, vlen))
+			cmd = s->commands[i];
+	pthread_mutex_unlock(&s->lock);
+	if (!cmd.fn || !(reply = calloc(1, REPLY_MAX)))
+		return NULL;
+	/* The kernel's word for who is on the other end, not the client's. */
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != 0) {
+		snprintf(reply, REPLY_MAX, "error: commands to the agent are for root only\n");
+	} else {
+		snprintf(who, sizeof(who), "uid %u, pid %d", (unsigned)cred.uid, (int)cred.pid);
+		cmd.fn(cmd.ctx, req + vlen + (req[vlen] == ' '), who, reply, REPLY_MAX);
+	}
+	*len = strnlen(reply, REPLY_MAX);
+	return reply;
+}
+
 static void serve_one(struct status_server *s, int c)
 {
 	struct timeval tv = { .tv_sec = SEND_TIMEOUT_SEC };
 	static const char none[] = "# no snapshot published yet\n";
-	char req[64], missing[160];
+	char req[512], missing[160];
 	size_t len = 0, off = 0;
 	char *snap;
 	const char *data;
 	ssize_t n;
 
 	read_request(c, req, sizeof(req));
-	if (req[0] && strcmp(req, "metrics")) {
+	snap = req[0] ? run_command(s, c, req, &len) : NULL;
+	if (snap) {
+		data = snap;
+	} else if (req[0] && strcmp(req, "metrics")) {
 		snap = metrics_doc_snapshot(s->reg, req, &len);
 		snprintf(missing, sizeof(missing), "# the agent publishes no '%.32s' (not enabled)\n",
 			 req);
@@ -233,6 +293,7 @@ int status_server_start(struct metrics_registry *r, const char *path, struct sta
 	if (!s)
 		return -ENOMEM;
 	s->reg = r;
+	pthread_mutex_init(&s->lock, NULL);
 	s->fd = -1;
 	s->lock_fd = -1;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
@@ -274,5 +335,6 @@ void status_server_stop(struct status_server *s)
 		close(s->stop_pipe[0]);
 	if (s->stop_pipe[1] >= 0)
 		close(s->stop_pipe[1]);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

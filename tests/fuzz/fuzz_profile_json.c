@@ -3,7 +3,8 @@
  * `palisade profile check` and `palisade audit --suggest` (anyone with
  * access to the directory may have edited it). Every problem must become a
  * message, never a crash, an out-of-bounds read or a leak; what parses
- * must render again.
+ * must render again, and the AppArmor rules written must cover every path
+ * they were made from.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct profile_obs o;
 	struct profile_seccomp_stats st;
+	struct profile_aa_stats aa;
 	char err[256] = "", *text = malloc(size ? size : 1), *out;
 
 	if (!text)
@@ -27,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out = profile_json_render(&o, 2.0);
 		free(out);
 		out = profile_seccomp_render(&o, &st);
+		free(out);
+		/* The AppArmor rules of any path: every path written is covered. */
+		out = profile_apparmor_render(&o, "palisade-fuzz", &aa);
+		if (out && aa.uncovered > aa.unwritable)
+			abort();
 		free(out);
 		profile_obs_free(&o);
 	} else if (!err[0]) {

@@ -108,7 +108,9 @@ static void test_profile_json_roundtrip(void **state)
 	o.mem_peak = 5 << 20;
 	o.pids_peak = 7;
 	o.from_start = true;
-	o.families = 1ull << 2;
+	profile_obs_add_socket(&o, 2, 1);
+	profile_obs_add_socket(&o, 2, 2 | 0x80000); /* SOCK_DGRAM | SOCK_CLOEXEC */
+	profile_obs_add_socket(&o, 1, 1);
 	assert_int_equal(profile_obs_add_path(&o, "/www/index.html", PROFILE_R), 0);
 	assert_int_equal(profile_obs_add_path(&o, "/www/index.html", PROFILE_W), 0);
 	assert_int_equal(profile_obs_add_path(&o, "relative", PROFILE_R), 0);
@@ -126,6 +128,8 @@ static void test_profile_json_roundtrip(void **state)
 	assert_int_equal(back.pids_peak, 7);
 	assert_int_equal(back.limits_known, EV_LEARN_MEM | EV_LEARN_PIDS);
 	assert_true(back.families == o.families);
+	assert_int_equal(back.family_types[2], (1 << 1) | (1 << 2));
+	assert_int_equal(back.family_types[1], 1 << 1);
 	assert_int_equal(back.n_paths, 1);
 	assert_int_equal(back.paths[0].modes, PROFILE_R | PROFILE_W);
 	profile_obs_free(&back);
@@ -141,7 +145,8 @@ static void test_profile_json_errors(void **state)
 		"{\"palisade_profile\": 1, \"syscalls\": [\"no_such_call\"]}",
 		"{\"palisade_profile\": 1, \"capabilities\": [\"CAP_NOPE\"]}",
 		"{\"palisade_profile\": 1, \"files\": [{\"path\": \"/x\", \"modes\": \"rq\"}]}",
-		"{\"palisade_profile\": 1, \"network_families\": [\"martian\"]}",
+		"{\"palisade_profile\": 1, \"network\": [\"martian\"]}",
+		"{\"palisade_profile\": 1, \"network\": [\"inet warp\"]}",
 		"{\"palisade_profile\": 1,",
 	};
 	struct profile_obs o;
@@ -200,6 +205,74 @@ static void test_caps_flags(void **state)
 	assert_int_equal(profile_caps_flags(~0ull, buf, 20), -ENOSPC);
 }
 
+static void test_aa_glob(void **state)
+{
+	(void)state;
+	assert_true(profile_aa_glob_match("/proc/[0-9]*/status", "/proc/123/status"));
+	assert_false(profile_aa_glob_match("/proc/[0-9]*/status", "/proc/self/status"));
+	assert_false(profile_aa_glob_match("/etc/*", "/etc/ssl/certs"));
+	assert_true(profile_aa_glob_match("/etc/*", "/etc/passwd"));
+	assert_true(profile_aa_glob_match("/sys/**", "/sys/fs/cgroup/x"));
+	assert_true(profile_aa_glob_match("/a\\*b", "/a*b"));
+	assert_false(profile_aa_glob_match("/a\\*b", "/axb"));
+	assert_false(profile_aa_glob_match("/tmp/x", "/tmp/xy"));
+}
+
+/* The stated rules: pids under /proc, four files of one directory with the
+ * same modes; denies unless used; every path covered. */
+static void test_aa_rules(void **state)
+{
+	static const char *const etc[] = { "/etc/passwd", "/etc/group", "/etc/hosts",
+					   "/etc/resolv.conf" };
+	struct profile_obs o = { .files_seen = true };
+	struct profile_aa_rules r;
+	struct profile_aa_stats st;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(profile_obs_add_path(&o, etc[i], PROFILE_R), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/etc/hostname", PROFILE_R | PROFILE_W), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/proc/42/status", PROFILE_R), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/proc/sys/net/ipv4/ip_forward", PROFILE_W), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/tmp/a b", PROFILE_W), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/bin/busybox", PROFILE_X), 0);
+	assert_int_equal(profile_obs_add_path(&o, "/bad\nname", PROFILE_R), 0);
+	assert_int_equal(profile_aa_rules_build(&o, &r), 0);
+	assert_int_equal(r.collapsed, 4);
+	assert_int_equal(r.unwritable, 1);
+	assert_int_equal(r.n_deny, 2); /* /proc/sys was written: not denied */
+	assert_string_equal(r.deny_skipped[0]->glob, "/proc/sys/**");
+	assert_int_equal(profile_aa_allowed(&r, "/etc/shadow"), 0);
+	assert_int_equal(profile_aa_allowed(&r, "/etc/services"), PROFILE_R);
+	assert_int_equal(profile_aa_allowed(&r, "/etc/hostname"), PROFILE_R | PROFILE_W);
+	assert_int_equal(profile_aa_allowed(&r, "/proc/7/status"), PROFILE_R);
+	assert_int_equal(profile_aa_allowed(&r, "/proc/7/environ"), 0);
+	assert_int_equal(profile_aa_allowed(&r, "/sys/kernel/x"), 0);
+	profile_aa_rules_free(&r);
+	o.seen.caps_used = 1ull << 0;
+	profile_obs_add_socket(&o, 2, 1);
+	text = profile_apparmor_render(&o, "palisade-t", &st);
+	assert_non_null(text);
+	assert_int_equal(st.uncovered, 1); /* the unwritable one */
+	assert_non_null(strstr(text, "  network inet stream,\n"));
+	assert_non_null(strstr(text, "  /etc/* r,\n"));
+	assert_non_null(strstr(text, "  /etc/hostname rw,\n"));
+	assert_non_null(strstr(text, "  /proc/[0-9]*/status r,\n"));
+	assert_non_null(strstr(text, "  /bin/busybox ix,\n"));
+	assert_non_null(strstr(text, "  capability chown,\n"));
+	assert_non_null(strstr(text, "  deny /etc/shadow r,\n"));
+	assert_null(strstr(text, "deny /proc/sys"));
+	assert_non_null(strstr(text, "  audit \"/tmp/a b\" w,\n"));
+	assert_true(strstr(text, "\n  network ") < strstr(text, "\n  /etc/*"));
+	assert_true(strstr(text, "\n  /etc/*") < strstr(text, "\n  capability "));
+	assert_true(strstr(text, "\n  capability ") < strstr(text, "\n  deny "));
+	assert_true(strstr(text, "\n  deny ") < strstr(text, "\n  audit "));
+	assert_true(outfile_is_kind(OUTFILE_PROFILE, text, strlen(text)));
+	free(text);
+	profile_obs_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +281,8 @@ int main(void)
 		cmocka_unit_test(test_profile_json_errors),
 		cmocka_unit_test(test_limits_rule),
 		cmocka_unit_test(test_caps_flags),
+		cmocka_unit_test(test_aa_glob),
+		cmocka_unit_test(test_aa_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -457,15 +457,21 @@ static void test_action_key(void **state)
 	rules_engine_free(e);
 
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: block\n",
-		     "t.yaml:6:11: unknown action 'block' (alert, kill, deny, pause, stop)");
+		     "t.yaml:6:11: unknown action 'block' (alert, kill, deny, pause, stop, isolate, "
+		     "capture, notify)");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, scope: pods}\n",
 		     "t.yaml:6:31: unknown action scope 'pods' (all, host, containers, or a map of image/name/label patterns)");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {enforce: true}\n",
-		     "t.yaml:6:11: 'action' map needs 'type' (alert, kill, deny, pause, stop)");
+		     "t.yaml:6:11: 'action' map needs one of 'type' (alert, kill, deny, pause, stop, "
+		     "isolate, capture, notify), 'steps' (a list of them) or 'playbook' (a name from "
+		     "the configuration's playbooks)");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, scope: {label: prod}}\n",
 		     "t.yaml:6:39: action scope label must be KEY=PATTERN, got 'prod'");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {type: kill, when: now}\n",
-		     "t.yaml:6:24: unknown action key 'when' (type, scope, enforce, downgrade, kill)");
+		     "t.yaml:6:24: action 'kill' takes no option 'when'");
+	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {steps: [kill], when: now}\n",
+		     "t.yaml:6:27: unknown action key 'when' (type, scope, enforce, downgrade, kill, "
+		     "steps, playbook)");
 }
 
 
