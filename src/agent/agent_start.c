@@ -314,6 +314,7 @@ static int take_over(struct agent *a)
 	err = open_outputs(a) ?: observe_start(&a->ob, a->cfg, &a->p);
 	if (!err)
 		observe_sensor(&a->ob, a->sensor, a->spec);
+	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
 	err = err ?: start_outputs(a);
 	if (err) {
 		fprintf(stderr, "palisade run: --handover: agent %d stopped and its outputs cannot "
@@ -351,7 +352,9 @@ int agent_start(struct agent *a)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = open_actions(a) ?: agent_register_builtin(a);
-	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
+	/* A handover registers them once it holds the status socket. */
+	if (!a->handover.pid)
+		err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
 	err = err ?: agent_apply_rules(a, a->p.rules, true);
 	/* Holding new containers from here on: one that starts while the
 	 * guard and the snapshot below are set up waits for them. */
