@@ -22,6 +22,7 @@ usage: sh bench/loss.sh [options]
   -a ARGS   extra agent arguments (e.g. --no-prefilter: every open reaches the consumer)
   -o DIR    keep the agents' logs in DIR (default: a new directory, printed)
 Falco's rules: \$FALCO_RULES_DIR, ../shared/data/falco-rules or /etc/falco.
+\$PALISADE_BIN: the agent binary (default ./palisade, built first).
 EOF
 }
 
@@ -58,7 +59,9 @@ rules="--rules rules/palisade_rules.yaml"
 for f in falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml; do
 	[ -f "$falco/$f" ] && rules="$rules --rules $falco/$f"
 done
-make -s palisade >/dev/null && make -s -C bench workload >/dev/null || die "build failed"
+bin=${PALISADE_BIN:-./palisade}
+[ -n "${PALISADE_BIN:-}" ] || make -s palisade >/dev/null || die "build failed"
+make -s -C bench workload >/dev/null || die "build failed"
 out=${out:-$(mktemp -d "${TMPDIR:-/tmp}/palisade-loss.XXXXXX")}
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/palisade-loss-w.XXXXXX")
@@ -82,7 +85,7 @@ now_ns() { date +%s%N; }
 run_one() { # PRIO WORKERS ROUND
 	log=$out/agent.$1.w$2.r$3.err
 	# shellcheck disable=SC2086 # word splitting of the argument lists is wanted
-	./palisade run --output none --no-docker --status-socket none --consumer-priority "$1" \
+	"$bin" run --output none --no-docker --status-socket none --consumer-priority "$1" \
 		$rules $extra 2>"$log" &
 	agent=$!
 	i=0

@@ -44,6 +44,9 @@ enum ev_kind {
 #define EV_F_HELD (1u << 7)       /* EV_EXEC: the first exec of a cgroup the agent had not
 				   * armed: stopped (SIGSTOP) before its first instruction
 				   * until the agent arms it (bpf/hold.bpf.h) */
+#define EV_F_IO_URING (1u << 8)   /* EV_SYSCALL: an io_uring request the kernel ran for the
+				   * process (IORING_OP_OPENAT, ...), reported as the syscall
+				   * it stands for (bpf/io_uring.bpf.h) */
 
 #define EV_COMM_LEN 16
 /* Bytes of a resolved path, and path components walked, before truncation. */
@@ -210,6 +213,9 @@ struct ev_exit {
  * path 2 (set only when a rule needs fd.nameraw / evt.rawarg). */
 #define SC_RAW_PATH1 (1u << 25)
 #define SC_FDS_ARG_SHIFT 26    /* 3 bits: arg index + 1 of an int[2] of new fds (pipe, socketpair): copied into uaddr */
+/* openat2: arg 2 points to the caller's struct open_how, arg 3 is its size;
+ * the sensor reads flags, mode and resolve into args[2..4] (EV_ARGS_OPEN_HOW). */
+#define SC_OPEN_HOW (1u << 29)
 #define SC_ARG_FIELD(spec, shift) (((spec) >> (shift)) & 7)
 /* Set from the rules by the pre-filter (src/rules/prefilter.c), not the table: */
 #define SC_PF_ID_SHIFT 18    /* 4 bits: pre-filter id of this syscall, 0 = unfiltered */
@@ -304,6 +310,13 @@ enum pf_gate_slot {
 #define EV_PATH2_USER (1u << 2)     /* path 2: the string the caller passed */
 #define EV_BASE_RESOLVED (1u << 3)  /* base: the directory a relative path 1 is in */
 #define EV_PATH2_RAW1 (1u << 4)     /* path 2: the caller's string for the resolved path 1 */
+/* args[2], [3], [4] are the flags, mode and resolve of the caller's struct
+ * open_how (openat2, SC_OPEN_HOW), read at exit; without this flag (the
+ * read failed, or a record from before) they are the raw pointer and size
+ * and the open's flags are unknown. */
+#define EV_ARGS_OPEN_HOW (1u << 5)
+/* The result is a slot of io_uring's fixed-file table, not an fd: no path. */
+#define EV_FD_FIXED (1u << 6)
 
 /*
  * EV_FD_SNAPSHOT: an fd found in /proc/PID/fd at start, as the ev_syscall
@@ -466,6 +479,7 @@ EV_ASSERT(((15u << SC_PF_ID_SHIFT) & ((7u << SC_PF_FLAGS_SHIFT) | SC_RAW_PATH1 |
 EV_ASSERT(((7u << SC_PF_FLAGS_SHIFT) & (SC_RAW_PATH1 | (7u << SC_FDS_ARG_SHIFT))) == 0);
 EV_ASSERT((SC_RAW_PATH1 & (7u << SC_FDS_ARG_SHIFT)) == 0);
 EV_ASSERT((7u << SC_FDS_ARG_SHIFT) <= (1u << 31));
+EV_ASSERT((SC_OPEN_HOW & ((1u << 29) - 1)) == 0); /* above every field of the spec word */
 EV_ASSERT((EV_ARGS_MAX & (EV_ARGS_MAX - 1)) == 0);
 EV_ASSERT(EV_SYSCALL_NR_MAX % 64 == 0);
 EV_ASSERT(sizeof(struct learn_cgroup) == 160);

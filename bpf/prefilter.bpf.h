@@ -14,6 +14,7 @@
 #include "prefilter_raw.bpf.h"
 
 #define PF_O_ACCMODE 03
+#define PF_O_RDWR 02
 #define PF_O_CREAT 0100
 #define PF_O_TMPFILE 020200000
 

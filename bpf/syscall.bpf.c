@@ -141,6 +141,58 @@ static __always_inline __u32 user_string(__u64 ptr, char *buf)
 	return (__u32)n;
 }
 
+/* The per-CPU scratch as an empty syscall record; its header is filled last,
+ * once the record is known to be kept. NULL when there is no scratch. */
+static __always_inline struct ev_syscall *empty_record(struct scratch **sp)
+{
+	struct scratch *s = scratch_get();
+	struct ev_syscall *e;
+
+	if (!s)
+		return NULL;
+	e = (struct ev_syscall *)&s->rec;
+	__builtin_memset(&e->res, 0, sizeof(*e) - sizeof(e->hdr));
+	e->hdr.flags = 0;
+	*sp = s;
+	return e;
+}
+
+/* openat2's struct open_how: a fixed ABI (include/uapi/linux/openat2.h). */
+struct open_how_abi {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
+
+/*
+ * The caller's struct open_how (SC_OPEN_HOW: arg 2, its size in arg 3),
+ * read at exit: the call copied it already, so it is paged in. False when
+ * it is too small to hold the fields or unreadable: the flags are unknown.
+ */
+static __always_inline bool read_open_how(struct pt_regs *regs, struct open_how_abi *how)
+{
+	if (syscall_arg(regs, 3) < sizeof(*how))
+		return false;
+	if (bpf_probe_read_user(how, sizeof(*how), (const void *)syscall_arg(regs, 2))) {
+		count(CNT_READ_FAIL);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * openat2's flags with the access mode the kernel applied: the caller's
+ * struct open_how is user memory, which another thread may rewrite between
+ * the kernel's copy and this read (O_RDONLY read, O_WRONLY shown); the
+ * opened file's f_flags cannot change. The other bits are the struct's.
+ */
+static __always_inline __u64 open_how_flags(struct task_struct *task, long ret, __u64 flags)
+{
+	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
+
+	return f ? (flags & ~(__u64)PF_O_ACCMODE) | (f->f_flags & PF_O_ACCMODE) : flags;
+}
+
 /* The record of syscall nr, which returned ret, for the current task. */
 static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 {
@@ -149,9 +201,10 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	struct ev_syscall *e;
 	struct path root;
 	__u32 *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0, top = 0;
-	__u64 off, raw;
+	__u64 off, raw, oflags;
+	struct open_how_abi how;
 	char *data;
-	bool raw1;
+	bool raw1, how_ok;
 
 	specp = bpf_map_lookup_elem(&syscall_spec, &nr);
 	if (!specp || !*specp)
@@ -160,28 +213,33 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	task = (struct task_struct *)bpf_get_current_task_btf();
 	if (is_agent(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = empty_record(&s);
+	if (!e)
 		return 0;
-	e = (struct ev_syscall *)&s->rec;
 	data = (char *)(e + 1);
-	__builtin_memset(&e->res, 0, sizeof(*e) - sizeof(e->hdr));
-	e->hdr.flags = 0;
 	root.dentry = task->fs->root.dentry;
 	root.mnt = task->fs->root.mnt;
+	how_ok = (spec & SC_OPEN_HOW) && read_open_how(regs, &how);
+	if (how_ok)
+		how.flags = open_how_flags(task, ret, how.flags);
 
 	/* An open the rules' pre-filter covers is judged on its resolved path
 	 * first: one it drops does not pay for the arguments and the header
 	 * (which is filled last, once the record is known to be kept). */
 	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
 		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
+		oflags = idx ? syscall_arg(regs, idx - 1) : 0;
+		/* openat2's flags are in its struct open_how; unknown ones are
+		 * not a read-only open's (the rules then know them not either). */
+		if (spec & SC_OPEN_HOW)
+			oflags = how_ok ? how.flags : PF_O_RDWR;
 		len1 = resolve_fd(e, task, ret, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
 		raw = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 		/* The caller's string, for the raw-path gate: read when a rule
 		 * reads it (SC_RAW_PATH1), else 0 (the gate then keeps). */
 		raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(regs, (raw - 1) & 7) : 0;
 		if (len1 <= EV_PATH_MAX &&
-		    !pf_keep(e, spec, idx ? syscall_arg(regs, idx - 1) : 0, data, len1, top, raw)) {
+		    !pf_keep(e, spec, oflags, data, len1, top, raw)) {
 			count(CNT_PREFILTERED);
 			return 0;
 		}
@@ -190,6 +248,12 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	e->nr = nr;
 	for (idx = 0; idx < 6; idx++)
 		e->args[idx] = syscall_arg(regs, idx);
+	if (how_ok) {
+		e->args[2] = how.flags;
+		e->args[3] = how.mode;
+		e->args[4] = how.resolve;
+		e->path_flags |= EV_ARGS_OPEN_HOW;
+	}
 
 	/* Path 1: the kernel object when there is one, else the caller's string. */
 	if ((spec & SC_FD_RET) && ret >= 0) {
@@ -288,6 +352,8 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 	submit_scratch(s, &e->hdr, sizeof(*e) + len1 + len2 + base);
 	return 0;
 }
+
+#include "io_uring.bpf.h"
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)

@@ -32,6 +32,21 @@ static void agent_sigset(sigset_t *set)
 	sigaddset(set, SIGUSR1);
 }
 
+/*
+ * A signal that is blocked while ignored is discarded, not left pending for
+ * take_signals(): a shell without job control starts a background command
+ * with SIGINT ignored, and such an agent could not be stopped by SIGINT.
+ */
+static void unignore(const sigset_t *set)
+{
+	struct sigaction sa;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1 && sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			signal(sig, SIG_DFL);
+}
+
 static void take_signals(struct agent *a)
 {
 	const struct timespec now = { 0 };
@@ -186,6 +201,7 @@ int agent_run_main(int argc, char **argv)
 
 	/* Before any thread exists: every thread inherits the blocked mask. */
 	agent_sigset(&signals);
+	unignore(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	a = (struct agent){ .argc = argc, .argv = argv };
 	ret = parse(&a);

@@ -198,6 +198,7 @@ static int decode_syscall(const void *rec, size_t len, struct event *ev)
 	syscall_path1(e, data, ev);
 	/* A raw path 1 in the path 2 slot is not a second path (rl_sc_raw_path1). */
 	ev->path2 = e->path2_len && !(e->path_flags & EV_PATH2_RAW1) ? data + e->path_len : "";
+	ev->path_flags = e->path_flags;
 	ev->sock = &e->sock;
 	ev->uaddr = e->uaddr;
 	ev->uaddr_len = e->uaddr_len;

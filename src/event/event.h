@@ -96,6 +96,7 @@ struct event {
 	 * normalised; "" when the syscall has none. */
 	char path[EV_PATH_MAX + 1];
 	const char *path2; /* the caller's second path (rename target), or "" */
+	uint32_t path_flags;        /* the record's EV_PATH*, EV_ARGS_OPEN_HOW, EV_FD_FIXED */
 	const struct ev_sock *sock; /* family 0: the fd is not a socket */
 	const uint8_t *uaddr;       /* the sockaddr the caller passed */
 	uint16_t uaddr_len;

@@ -114,6 +114,13 @@ static const struct sc_name af_names[] = {
 	{ 44, "AF_XDP" }, { 45, "AF_MCTP" },
 };
 
+/* openat2's resolve (include/uapi/linux/openat2.h). */
+static const struct sc_name resolve_names[] = {
+	{ 0x01, "RESOLVE_NO_XDEV" },    { 0x02, "RESOLVE_NO_MAGICLINKS" },
+	{ 0x04, "RESOLVE_NO_SYMLINKS" }, { 0x08, "RESOLVE_BENEATH" },
+	{ 0x10, "RESOLVE_IN_ROOT" },    { 0x20, "RESOLVE_CACHED" },
+};
+
 static const struct sc_name bpf_cmd_names[] = {
 	{ 0, "BPF_MAP_CREATE" }, { 1, "BPF_MAP_LOOKUP_ELEM" }, { 2, "BPF_MAP_UPDATE_ELEM" },
 	{ 3, "BPF_MAP_DELETE_ELEM" }, { 4, "BPF_MAP_GET_NEXT_KEY" }, { 5, "BPF_PROG_LOAD" },
@@ -147,6 +154,7 @@ TABLE(finit);
 TABLE(ptrace);
 TABLE(af);
 TABLE(bpf_cmd);
+TABLE(resolve);
 
 size_t sc_flags_text(uint64_t v, const struct sc_names *t, char *p, size_t n, size_t cap)
 {

@@ -50,10 +50,18 @@ static const struct syscall_desc table[] = {
 	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_OPEN("flags"), A_OCT("mode") },
 	  .fd = FDE_OPEN, .open = SCO_FLAGS },
 #ifdef SYS_openat2
-	{ SC("openat2", SYS_openat2, P1(1) | DIRFD(0) | FD_RET, SCF_FILE),
-	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_POINTER("how"), A_NUM("size") },
+	/* The flags, mode and resolve of its struct open_how, read by the
+	 * sensor, replace the pointer and size (EV_ARGS_OPEN_HOW). */
+	{ SC("openat2", SYS_openat2, P1(1) | DIRFD(0) | FD_RET | SC_OPEN_HOW, SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("name"), A_OPEN("flags"), A_OCT("mode"),
+	    A_FLAGS("resolve", resolve) },
 	  .fd = FDE_OPEN, .open = SCO_HOW },
 #endif
+	/* A file handle (name_to_handle_at), not a path: the path is the
+	 * opened file's, on success only. */
+	{ SC("open_by_handle_at", SYS_open_by_handle_at, FD_RET, SCF_FILE),
+	  .args = { A_INT("mountfd"), A_POINTER("handle"), A_OPEN("flags") },
+	  .fd = FDE_OPEN, .open = SCO_FLAGS },
 #ifdef SYS_creat
 	{ SC("creat", SYS_creat, P1(0) | FD_RET, SCF_FILE),
 	  .args = { A_PATH("name"), A_OCT("mode") }, .fd = FDE_OPEN, .open = SCO_CREAT },
@@ -205,6 +213,15 @@ static const struct syscall_desc table[] = {
 	  .args = { A_PATH("new_root"), A_PATH("put_old") } },
 	{ SC("userfaultfd", SYS_userfaultfd, PLAIN, SCF_PRIV),
 	  .args = { A_FLAGS("flags", fdflag) } },
+	/* io_uring: its opens and connects are reported as openat, openat2 and
+	 * connect (bpf/io_uring.bpf.h); the ring itself, here. */
+	{ SC("io_uring_setup", SYS_io_uring_setup, PLAIN, SCF_PRIV),
+	  .args = { A_NUM("entries"), A_POINTER("params") } },
+	{ SC("io_uring_enter", SYS_io_uring_enter, PLAIN, SCF_PRIV),
+	  .args = { A_INT("fd"), A_NUM("to_submit"), A_NUM("min_complete"), A_HEX("flags"),
+	    A_POINTER("sig"), A_NUM("sigsz") } },
+	{ SC("io_uring_register", SYS_io_uring_register, PLAIN, SCF_PRIV),
+	  .args = { A_INT("fd"), A_NUM("opcode"), A_POINTER("arg"), A_NUM("nr_args") } },
 	{ SC("execveat", SYS_execveat, P1(1) | DIRFD(0), SCF_PROCESS),
 	  .args = { A_DIRFD("dirfd"), A_PATH("pathname"), A_POINTER("argv"), A_POINTER("envp"),
 	    A_FLAGS("flags", at) },

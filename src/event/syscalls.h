@@ -38,7 +38,7 @@ struct sc_names {
 /* The name tables, one each (syscall_names.c), shared by every reader. */
 extern const struct sc_names sc_clone_names, sc_open_names, sc_mode_names, sc_at_names,
 	sc_rename_names, sc_memfd_names, sc_mount_names, sc_umount_names, sc_fdflag_names,
-	sc_finit_names, sc_ptrace_names, sc_af_names, sc_bpf_cmd_names;
+	sc_finit_names, sc_ptrace_names, sc_af_names, sc_bpf_cmd_names, sc_resolve_names;
 /* Appends the names of v's bits in t ("A|B") to p[0..n); unnamed bits as a
  * number. Returns the new length (cut at cap). */
 size_t sc_flags_text(uint64_t v, const struct sc_names *t, char *p, size_t n, size_t cap);
@@ -95,7 +95,8 @@ enum sc_fd_effect {
 enum sc_open {
 	SCO_NONE,  /* not an open */
 	SCO_FLAGS, /* in its SA_OPEN argument */
-	SCO_HOW,   /* in a struct open_how the event does not carry (openat2) */
+	SCO_HOW,   /* in a struct open_how (openat2): the sensor reads flags, mode and
+		    * resolve into args 2..4; unknown without EV_ARGS_OPEN_HOW */
 	SCO_CREAT, /* implied: O_CREAT|O_WRONLY|O_TRUNC */
 };
 

@@ -108,16 +108,18 @@ static void set_sock(struct fd_entry *e, const struct ev_sock *s)
 }
 
 /* Open flags of an open-family call, as its row says they are known; false
- * when unknown (openat2's are in a struct open_how). */
+ * when unknown (an openat2 whose struct open_how the sensor could not read). */
 static bool open_flags(const struct event *ev, uint64_t *flags)
 {
 	const struct syscall_desc *sc = ev->sc;
+	bool known = sc->open == SCO_FLAGS ||
+		     (sc->open == SCO_HOW && (ev->path_flags & EV_ARGS_OPEN_HOW));
 
 	if (sc->open == SCO_CREAT) {
 		*flags = O_CREAT | O_WRONLY | O_TRUNC;
 		return true;
 	}
-	for (int i = 0; sc->open == SCO_FLAGS && i < 6; i++)
+	for (int i = 0; known && i < 6; i++)
 		if (sc->args[i].kind == SA_OPEN) {
 			*flags = ev->sc_args[i];
 			return true;
@@ -473,7 +475,9 @@ void fd_table_apply(struct fd_table *t, struct event *ev)
 		ev->fd = NULL; /* state, not an event about an fd */
 		return;
 	case EV_SYSCALL:
-		apply_syscall(t, ev);
+		/* An io_uring open into a fixed-file slot installs no fd. */
+		if (!(ev->path_flags & EV_FD_FIXED))
+			apply_syscall(t, ev);
 		return;
 	default:
 		return;

@@ -275,6 +275,8 @@ void event_to_json(struct jw *w, const struct event *ev, uint64_t boot_to_epoch_
 	jw_u64(w, "cgroup_id", h->cgroup_id);
 	if (h->flags & EV_F_KILLED)
 		jw_bool(w, "killed_at_exec", true);
+	if (h->flags & EV_F_IO_URING)
+		jw_bool(w, "io_uring", true);
 	if (h->flags & (EV_F_EXE_TRUNC | EV_F_ARGS_TRUNC | EV_F_CWD_TRUNC | EV_F_READ_FAIL |
 			EV_F_ENV_TRUNC)) {
 		jw_array_begin(w, "incomplete");

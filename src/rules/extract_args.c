@@ -102,9 +102,9 @@ static void derive_info(const struct syscall_desc *sc, const struct sc_cache *c,
 	info->path1_dirfd_arg = (int8_t)SC_ARG_FIELD(sc->spec, SC_DIRFD_ARG_SHIFT) - 1;
 	info->flags_arg = (int8_t)syscall_arg_index(sc, "flags");
 	info->mode_arg = (int8_t)syscall_arg_index(sc, "mode");
-	info->open = sc->open == SCO_FLAGS ? RL_OPEN_FLAGS
-		     : sc->open == SCO_HOW ? RL_OPEN_UNKNOWN /* flags are in struct open_how */
+	info->open = sc->open == SCO_FLAGS || sc->open == SCO_HOW ? RL_OPEN_FLAGS
 		     : sc->open == SCO_CREAT ? RL_OPEN_CREAT : info->open;
+	info->open_how = sc->open == SCO_HOW;
 	info->memfd = sc->fd == FDE_MEMFD;
 	info->fd_arg0 = (sc->spec & SC_FD_ARG0) || sc->fd == FDE_CLOSE;
 	if (sc->fd == FDE_ACCEPT || sc->fd == FDE_LISTEN || sc->fd == FDE_BIND)
@@ -207,6 +207,13 @@ const char *rl_errno_name(int64_t res, char *tmp, size_t cap)
 	return tmp;
 }
 
+/* openat2's args 2..4 are its struct open_how's flags, mode and resolve only
+ * when the sensor could read it (EV_ARGS_OPEN_HOW); else they are unknown. */
+static bool open_how_unknown(const struct event *ev, const struct rl_sc_info *in, unsigned i)
+{
+	return in && in->open_how && i >= 2 && i <= 4 && !(ev->path_flags & EV_ARGS_OPEN_HOW);
+}
+
 bool rl_sc_open_flags(const struct event *ev, uint64_t *flags, uint64_t *mode)
 {
 	const struct rl_sc_info *in;
@@ -214,7 +221,7 @@ bool rl_sc_open_flags(const struct event *ev, uint64_t *flags, uint64_t *mode)
 	if (ev->kind != EV_SYSCALL || !ev->sc_args)
 		return false;
 	in = rl_sc_info(ev->sc);
-	if (!in || in->open == RL_OPEN_NONE || in->open == RL_OPEN_UNKNOWN)
+	if (!in || in->open == RL_OPEN_NONE || open_how_unknown(ev, in, 2))
 		return false;
 	if (in->open == RL_OPEN_CREAT) {
 		*flags = O_CREAT | O_WRONLY | O_TRUNC;
@@ -390,7 +397,7 @@ static bool render(const struct rl_eval_ctx *c, unsigned i, bool raw, struct rl_
 	uint64_t v = ev->sc_args[i];
 	const char *s;
 
-	if (!a)
+	if (!a || open_how_unknown(ev, rl_sc_info(ev->sc), i))
 		return false;
 	switch (a->kind) {
 	case AK_PATH1:

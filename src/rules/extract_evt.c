@@ -161,10 +161,9 @@ static bool num_to_text(struct rl_value *v, struct rl_buf *buf)
 }
 
 /*
- * Falco: true/false for open, openat, openat2 (and open_by_handle_at), false
- * for every other event (creat included). palisade has no value where the
- * flags are not known: openat2 passes them in struct open_how, which is not
- * captured.
+ * Falco: true/false for open, openat, openat2 and open_by_handle_at, false
+ * for every other event (creat included). No value where the flags are not
+ * known: an openat2 whose struct open_how the sensor could not read.
  */
 static bool is_open(const struct event *ev, int id, struct rl_value *out)
 {
@@ -243,6 +242,9 @@ bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc
 		return c->ev->kind != EV_EXIT && rl_set_bool(out, false);
 	case E_IS_OPEN_READ: case E_IS_OPEN_WRITE: case E_IS_OPEN_EXEC: case E_IS_OPEN_CREATE:
 		return is_open(c->ev, r->def->id, out);
+	case E_IS_IO_URING:
+		return c->ev->kind == EV_SYSCALL &&
+		       rl_set_bool(out, !!(c->ev->hdr->flags & EV_F_IO_URING));
 	case E_HOSTNAME:
 		return rl_set_str(out, c->hostname);
 	case E_SOURCE:

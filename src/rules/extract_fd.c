@@ -42,7 +42,9 @@ static void view(const struct event *ev, struct fdview *f)
 	f->in = in;
 	if (!in || !ev->sc_args)
 		return;
-	if (sc->spec & SC_FD_RET) {
+	if (ev->path_flags & EV_FD_FIXED) {
+		/* an io_uring fixed-file slot: no fd, no path */
+	} else if (sc->spec & SC_FD_RET) {
 		f->has_num = true;
 		f->num = ev->res >= 0 ? ev->res : -1;
 	} else if (in->fd_arg0) {
@@ -152,6 +154,14 @@ static bool set_ip(struct rl_value *out, const struct rl_endpoint *ep, enum rl_f
 }
 
 /* dirname / basename of a path value, into buf. */
+/*
+ * fd.directory and fd.filename, derived from fd.name as libsinsp does: the
+ * directory of a file is its parent ("/" for a file at the top), of a
+ * directory fd the directory itself; the file name is the last component
+ * ("/" for the root) of a file the process holds an fd of, and has no value
+ * for a directory, a memfd, a failed open, or a syscall without an fd of its
+ * own (unlink, rename, ...), where libsinsp has no fd to name.
+ */
 static bool split(const struct rl_value *path, bool dir, struct rl_value *out, struct rl_buf *buf)
 {
 	const char *slash = memrchr(path->s, '/', path->len);
@@ -166,9 +176,49 @@ static bool split(const struct rl_value *path, bool dir, struct rl_value *out, s
 		memmove(buf->p, path->s, n < buf->cap ? n : buf->cap - 1);
 		return rl_set_buf(out, buf, n);
 	}
+	if ((size_t)(slash + 1 - path->s) == path->len)
+		slash = path->s - 1; /* "/": the whole name */
 	n = path->len - (size_t)(slash + 1 - path->s);
 	memmove(buf->p, slash + 1, n < buf->cap ? n : buf->cap - 1);
 	return rl_set_buf(out, buf, n);
+}
+
+static bool fd_directory(const struct rl_eval_ctx *c, const struct fdview *f,
+			 struct rl_value *out, struct rl_buf *buf)
+{
+	struct rl_value v;
+
+	if (f->kind == FDK_SOCK || f->kind == FDK_MEMFD || !file_name(c, f, &v, buf))
+		return false;
+	if (f->kind == FDK_DIR) {
+		*out = v;
+		return true;
+	}
+	return split(&v, true, out, buf);
+}
+
+static bool fd_filename(const struct rl_eval_ctx *c, const struct fdview *f,
+			struct rl_value *out, struct rl_buf *buf)
+{
+	struct rl_value v;
+
+	if (f->kind != FDK_FILE || !f->has_num || f->num < 0 || !file_name(c, f, &v, buf))
+		return false;
+	return split(&v, false, out, buf);
+}
+
+/* fs.path.source of a symlink: its target text, normalised as libsinsp
+ * does when it is absolute ("/etc//shadow" is /etc/shadow); a relative one
+ * stays as written (it is relative to the link, not to a directory known here). */
+static bool symlink_source(const struct event *ev, struct rl_value *out, struct rl_buf *buf)
+{
+	if (!rl_set_raw_path1(ev, out, buf))
+		return false;
+	if (out->len == 0 || out->s[0] != '/' || out->s != buf->p || out->len >= buf->cap)
+		return true;
+	buf->p[out->len] = '\0';
+	event_normalize_path(buf->p);
+	return rl_set_buf(out, buf, strlen(buf->p));
 }
 
 static bool is_ip(const struct fdview *f)
@@ -285,21 +335,16 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		 * opened file does not keep it. */
 		return rl_set_raw_path1(ev, out, buf);
 	case FD_DIRECTORY:
+		return fd_directory(c, &f, out, buf);
 	case FD_FILENAME:
-		if (f.kind == FDK_SOCK || !file_name(c, &f, &v, buf))
-			return false;
-		return split(&v, id == FD_DIRECTORY, out, buf);
+		return fd_filename(c, &f, out, buf);
 	case FD_CONTAINERNAME:
 	case FD_CONTAINERDIR: {
 		char idbuf[16];
 
-		if (f.kind == FDK_SOCK) {
-			if (!name(c, &f, &v, buf))
-				return false;
-		} else if (!file_name(c, &f, &v, buf) ||
-			   (id == FD_CONTAINERDIR && !split(&v, true, &v, buf))) {
+		if (id == FD_CONTAINERDIR ? !fd_directory(c, &f, &v, buf)
+		    : f.kind == FDK_SOCK ? !name(c, &f, &v, buf) : !file_name(c, &f, &v, buf))
 			return false;
-		}
 		snprintf(idbuf, sizeof(idbuf), "%.12s", ci ? ci->id : "host");
 		/* v may live in buf: build behind it, then move to the front. */
 		if (v.s == buf->p) {
@@ -337,7 +382,7 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)
 			return false;
 		if (f.in->path1_text)
-			return rl_set_raw_path1(ev, out, buf);
+			return symlink_source(ev, out, buf);
 		return ev->path[0] && rl_set_str(out, ev->path);
 	case FS_PATH_TARGET:
 		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)

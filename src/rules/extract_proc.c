@@ -241,6 +241,20 @@ static uint64_t now_ns(const struct rl_eval_ctx *c)
 	return c->ev->hdr ? c->ev->hdr->ts_ns : 0;
 }
 
+/* proc.cwd as libsinsp keeps it: always with a trailing '/' ("/dev/shm/"),
+ * so that Falco's `proc.cwd startswith "/dev/shm/"` holds for /dev/shm. */
+static bool cwd(const struct pview *v, struct rl_value *out, struct rl_buf *buf)
+{
+	size_t n = v->cwd ? strlen(v->cwd) : 0;
+
+	if (!n || n + 2 > buf->cap)
+		return n && rl_set_str(out, v->cwd);
+	memcpy(buf->p, v->cwd, n);
+	if (buf->p[n - 1] != '/')
+		buf->p[n++] = '/';
+	return rl_set_buf(out, buf, n);
+}
+
 bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	       struct rl_value *out, struct rl_buf *buf)
 {
@@ -294,7 +308,7 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	case P_CMDLINE: case P_PCMDLINE: case P_ACMDLINE:
 		return args_text(&v, true, out, buf);
 	case P_CWD:
-		return v.cwd && v.cwd[0] ? rl_set_str(out, v.cwd) : false;
+		return cwd(&v, out, buf);
 	case P_TTY:
 		return rl_set_uint(out, v.tty);
 	case P_DURATION: case P_PPID_DURATION:

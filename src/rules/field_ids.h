@@ -20,6 +20,7 @@ enum rl_field_id {
 	E_TYPE, E_NUM, E_TIME, E_DATETIME, E_RAWTIME, E_DIR, E_RES, E_RAWRES, E_FAILED,
 	E_HOSTNAME, E_ARGS, E_ARG, E_RAWARG, E_SOURCE, E_CATEGORY, E_TIME_S, E_ISO8601,
 	E_SYSCALL_TYPE, E_IS_OPEN_READ, E_IS_OPEN_WRITE, E_IS_OPEN_EXEC, E_IS_OPEN_CREATE,
+	E_IS_IO_URING,
 	/* fd, fs.path */
 	FD_NUM, FD_TYPE, FD_TYPECHAR, FD_NAME, FD_NAMERAW, FD_DIRECTORY, FD_FILENAME,
 	FD_NAME_CHANGED, FD_CONTAINERNAME, FD_CONTAINERDIR, FD_IP, FD_CIP, FD_SIP, FD_LIP, FD_RIP,
@@ -80,7 +81,7 @@ bool rl_env_value(const char *env, size_t len, const char *name, struct rl_value
 /* ---- syscall events (extract_args.c, extract_net.c) ---- */
 struct syscall_desc;
 
-enum { RL_OPEN_NONE, RL_OPEN_FLAGS, RL_OPEN_UNKNOWN, RL_OPEN_CREAT };
+enum { RL_OPEN_NONE, RL_OPEN_FLAGS, RL_OPEN_CREAT };
 enum { RL_ROLE_UNKNOWN, RL_ROLE_SERVER, RL_ROLE_CLIENT };
 
 /* What the rules need to know about a syscall, derived once from the
@@ -89,7 +90,8 @@ struct rl_sc_info {
 	int8_t path1_arg, path2_arg;             /* the user paths of the record */
 	int8_t path1_dirfd_arg, path2_dirfd_arg; /* the dirfd each is relative to */
 	int8_t flags_arg, mode_arg;
-	uint8_t open;        /* RL_OPEN_*: open/openat flags known, openat2 not */
+	uint8_t open;        /* RL_OPEN_*: which open flags the event has */
+	bool open_how;       /* openat2: args 2..4 from struct open_how, when read */
 	uint8_t role;        /* RL_ROLE_*: which end of a socket is the server */
 	bool path1_text;     /* path 1 is text, not a file (symlink target) */
 	bool path2_text;     /* path 2 is text (mount device) */
@@ -106,7 +108,8 @@ bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool ra
 	       struct rl_value *out, struct rl_buf *buf);
 /* evt.args of a syscall event: "res=0 name=/etc/passwd flags=O_RDONLY ...". */
 size_t rl_sc_args_text(const struct rl_eval_ctx *c, char *p, size_t cap);
-/* Open flags of an open/openat/creat event; false when unknown (openat2). */
+/* Open flags of an open-family event; false when unknown (openat2 whose
+ * struct open_how could not be read). */
 bool rl_sc_open_flags(const struct event *ev, uint64_t *flags, uint64_t *mode);
 /* The caller's path 1 string (not resolved), when the record has it. */
 const char *rl_sc_raw_path1(const struct event *ev, size_t *len);

@@ -930,6 +930,7 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 {
 	const struct ev_syscall *e = rec;
 	const char *data = (const char *)(e + 1);
+	const struct syscall_desc *sc;
 	const struct pf_entry *m;
 	struct pf_key k;
 	uint32_t bits, flags_idx, plen;
@@ -951,6 +952,10 @@ bool prefilter_keep(const struct prefilter *pf, const void *rec, size_t len, boo
 		return true;
 	flags_idx = SC_ARG_FIELD(bits, SC_PF_FLAGS_SHIFT);
 	k.id = (uint8_t)(SC_PF_ID(bits) << 2 | (host ? PF_CLASS_HOST : 0));
+	/* openat2 without its struct open_how read: not a read-only open. */
+	if ((sc = syscall_by_nr(e->nr)) && (sc->spec & SC_OPEN_HOW) &&
+	    !(e->path_flags & EV_ARGS_OPEN_HOW))
+		flags_idx = 0;
 	if (flags_idx && flags_idx <= 6 &&
 	    !(e->args[flags_idx - 1] & (O_ACCMODE_BITS | O_CREAT_BIT)) &&
 	    (e->args[flags_idx - 1] & O_TMPFILE_BITS) != O_TMPFILE_BITS)

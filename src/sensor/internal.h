@@ -36,6 +36,9 @@ struct sensor {
 	bool raw_hook; /* --syscall-hook raw */
 	bool tracefs_checked; /* sensor_mount_fs(SENSOR_FS_TRACEFS) was tried */
 	bool renames_tracked; /* the name gate's rename tracker is attached */
+	bool io_uring_ok;     /* the kernel has the io_uring hook (io_uring_attach.c) */
+	bool io_uring_refused; /* it failed to load: the syscall sensor goes without */
+	struct bpf_link *io_uring_link; /* attached while openat(2)/connect are watched */
 };
 
 /* The host's root for the hold's container test, before load (hold.c). */
@@ -45,6 +48,12 @@ void sensor_hold_configure(struct sensor *s);
  * map already written), detaching what it no longer needs. */
 int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
 void syscall_detach(struct sensor *s);
+/* io_uring requests reported as syscalls (io_uring_attach.c): before load,
+ * whether the kernel allows the hook; then attached or detached with the
+ * interest, as syscall_attach does. */
+void sensor_io_uring_prepare(struct sensor *s);
+int sensor_io_uring_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX]);
+void sensor_io_uring_detach(struct sensor *s);
 /* Fills the pre-filter's first-component index from its entries
  * (prefilter_tops.c); call before the specs that select them. */
 int sensor_prefilter_tops(struct syscall_bpf *sc, const struct pf_entry *e, size_t n);

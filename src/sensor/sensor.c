@@ -89,8 +89,18 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	track = cfg->prefilter && cfg->prefilter->gated_ids;
 	bpf_program__set_autoattach(sc->progs.on_task_rename, track);
 	bpf_program__set_autoattach(sc->progs.on_pf_process_exit, track);
+	sensor_io_uring_prepare(s);
 	sensor_log_forget();
 	err = syscall_bpf__load(sc);
+	if (err && s->io_uring_ok) {
+		/* The io_uring hook must never cost the syscalls: once more without it. */
+		fprintf(stderr, "palisade: the io_uring hook does not load on this kernel (%s); "
+				"io_uring opens and connects are not reported\n", strerror(-err));
+		syscall_bpf__destroy(sc);
+		s->sc = NULL;
+		s->io_uring_refused = true;
+		return open_syscalls(s, cfg);
+	}
 	if (err) {
 		sensor_log_failure();
 		fprintf(stderr, "palisade: loading the syscall sensor failed (%s); libbpf's "

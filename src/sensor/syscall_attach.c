@@ -79,6 +79,7 @@ int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
 
 	for (nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
 		watched += spec[nr] != 0;
+	sensor_io_uring_attach(s, spec); /* a failure is said there; the syscalls go on */
 	if (s->exit_raw) /* once on the raw hook, it stays: nothing to gain back */
 		return 0;
 	if (s->raw_hook)
@@ -135,6 +136,7 @@ int syscall_attach(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR_MAX])
 
 void syscall_detach(struct sensor *s)
 {
+	sensor_io_uring_detach(s);
 	drop_tracepoints(s);
 	bpf_link__destroy(s->exit_raw);
 	s->exit_raw = NULL;

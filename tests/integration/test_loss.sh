@@ -80,3 +80,51 @@ rc=$?
 AGENT_PID=
 check "the exit action stopped the agent with status 1 (rc $rc)" test "$rc" = 1
 check "it said why" grep -q 'exiting: events were lost' "$WORK/agent.err"
+
+# 4. The agent is stopped by SIGINT even when started with SIGINT ignored (a
+# shell without job control starts background commands so; blocked and
+# ignored, the signal was discarded and the agent ran on).
+: >"$WORK/agent.err"
+sh -c 'trap "" INT; exec ./palisade run --output none --no-docker --status-socket none' \
+	2>"$WORK/agent.err" &
+AGENT_PID=$!
+i=0
+until grep -q '^palisade: loaded' "$WORK/agent.err" || [ $i -gt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "the agent started with SIGINT ignored runs" grep -q '^palisade: loaded' "$WORK/agent.err"
+kill -INT "$AGENT_PID"
+i=0
+while kill -0 "$AGENT_PID" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "SIGINT stops an agent started with SIGINT ignored" sh -c "! kill -0 $AGENT_PID 2>/dev/null"
+stop_agent
+
+# 5. Where real-time scheduling is refused (here: a cgroup v1 cpu group with
+# no real-time runtime, as a container's is), the consumer falls back to
+# nice -20 and says so.
+CPU_V1=/sys/fs/cgroup/cpu
+if [ -w "$CPU_V1/cgroup.procs" ] && [ -e "$CPU_V1/cpu.rt_runtime_us" ]; then
+	G="$CPU_V1/kernel-loss-$$"
+	mkdir "$G" && echo 0 >"$G/cpu.rt_runtime_us"
+	: >"$WORK/agent.err"
+	sh -c "echo \$\$ > '$G/cgroup.procs' && exec ./palisade run --output none --no-docker --status-socket none" \
+		2>"$WORK/agent.err" &
+	AGENT_PID=$!
+	i=0
+	until grep -q '^palisade: loaded' "$WORK/agent.err" || [ $i -gt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "realtime refused: the start-up line says nice -20 and why" \
+		grep -q 'consumer nice -20 (SCHED_FIFO refused: Operation not permitted)$' "$WORK/agent.err"
+	check "realtime refused: the consumer runs at nice -20, SCHED_OTHER" \
+		test "$(awk '{ print $19, $41 }' "/proc/$AGENT_PID/stat")" = "-20 0"
+	stop_agent
+	rmdir "$G"
+else
+	echo "skip - realtime fallback: no cgroup v1 cpu controller with rt_runtime here"
+fi

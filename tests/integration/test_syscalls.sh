@@ -66,7 +66,7 @@ check "chroot in a container" expect "$ev" '.path=="/"'
 ev=$(wait_event ".type==\"kill\" and .container.id==\"$ID\" and .args.sig==0" 10 '"kill"')
 check "kill of another process with its target and signal" expect "$ev" '.args.pid==1 and .res==0'
 unshare -U true 2>/dev/null
-ev=$(wait_event '.type=="unshare" and .proc.name=="unshare"' 10 unshare)
+ev=$(wait_event '.type=="unshare" and .proc.name=="unshare" and .proc.cmdline=="unshare -U true"' 10 unshare)
 check "unshare with its flags" expect "$ev" '.args.flags==268435456'
 
 stop_agent

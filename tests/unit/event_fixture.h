@@ -161,6 +161,8 @@ struct sc_spec {
 	struct ev_sock sock;
 	uint8_t uaddr[32];
 	uint16_t uaddr_len;
+	uint32_t path_flags; /* more EV_PATH*, EV_ARGS_OPEN_HOW, EV_FD_FIXED */
+	uint32_t hdr_flags;  /* EV_F_* (EV_F_IO_URING) */
 };
 
 static inline void fill_header(struct ev_header *h, enum ev_kind kind)
@@ -196,9 +198,11 @@ static inline const struct event *sc_event(const struct sc_spec *s)
 	assert_non_null(d);
 	memset(&F.sc, 0, sizeof(F.sc));
 	fill_header(&e->hdr, EV_SYSCALL);
+	e->hdr.flags = s->hdr_flags;
 	e->res = s->res;
 	memcpy(e->args, s->a, sizeof(e->args));
 	e->nr = d->nr;
+	e->path_flags = s->path_flags;
 	if (s->kpath) {
 		n1 = to_pieces(s->kpath, data);
 		e->path_flags |= EV_PATH1_RESOLVED;

@@ -273,6 +273,19 @@ static void test_execution_from_dev_shm(void **state)
 	expect(*state, exec_event("/usr/bin/x", "/usr/bin/x", 0, 0, "sh", NULL, "alpine", false), r, false);
 }
 
+/* `cd /dev/shm && ./x`: the rule reads proc.cwd with Falco's trailing slash. */
+static void test_execution_from_dev_shm_cwd(void **state)
+{
+	const char *r = "Execution from /dev/shm";
+	const struct event *ev = exec_event("/dev/shm/x", "./x", 0, 0, "sh", NULL, "alpine", false);
+
+	snprintf(F.cwd, sizeof(F.cwd), "/dev/shm");
+	expect(*state, ev, r, true);
+	ev = exec_event("/dev/shmx/x", "./x", 0, 0, "sh", NULL, "alpine", false);
+	snprintf(F.cwd, sizeof(F.cwd), "/dev/shmx");
+	expect(*state, ev, r, false);
+}
+
 static void test_system_user_interactive(void **state)
 {
 	const char *r = "System user interactive";
@@ -823,6 +836,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_bulk_data, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_debugfs_privileged, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_find_aws_credentials, setup_falco, teardown),
+		cmocka_unit_test_setup_teardown(test_execution_from_dev_shm_cwd, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_execution_from_dev_shm, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_system_user_interactive, setup_falco, teardown),
 		cmocka_unit_test_setup_teardown(test_user_name_from_container_accounts, setup_falco, teardown),
