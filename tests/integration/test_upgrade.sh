@@ -61,6 +61,7 @@ OLD=$AGENT_PID
 mv "$WORK/agent.err" "$WORK/agent2.err"
 h_first=$(tail -1 "$WORK/execs" | cut -d' ' -f1)
 t3=$(date +%s%N)
+: >"$WORK/agent.err"
 ./palisade run --config "$WORK/cfg.yaml" --status-socket "$WORK/status.sock" --handover \
 	>"$WORK/agent.out" 2>"$WORK/agent.err" &
 AGENT_PID=$!
