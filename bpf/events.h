@@ -28,6 +28,8 @@ enum ev_kind {
 	EV_PROC_SNAPSHOT = 4, /* user space: a process found in /proc at start */
 	EV_SYSCALL = 5,       /* a watched syscall returned (success or failure) */
 	EV_FD_SNAPSHOT = 6,   /* user space: an fd found in /proc at start (ev_syscall layout) */
+	EV_FLOW = 7,          /* user space: a network flow started or ended (src/net/); no
+			       * record of this kind exists, the decoder refuses one */
 	EV_KIND_MAX,
 };
 

@@ -28,6 +28,7 @@ static const struct command {
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 	{ "isolate", isolate_cli_main, "cut a container off the network, or lift it (--undo)" },
 	{ "flows", net_flows_cli_main, "network flows of every container, live (top-like) or JSON" },
+	{ "policy", net_policy_cli_main, "label policies (CiliumNetworkPolicy): check a file, explain a verdict" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },
 	{ "tail", nats_tail_main, "print the fleet's alerts from NATS JetStream (--nats URL)" },
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },

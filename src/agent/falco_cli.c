@@ -34,13 +34,17 @@ static int with_files(const struct palisade_config *c, int (*cmd)(int, char **),
 
 static int list_fields(const struct palisade_config *c)
 {
-	const char *words[3] = { "fields" };
+	const char *words[5] = { "fields" };
 	size_t n = 1;
 
-	if (*c->list_source && strcmp(c->list_source, "syscall")) {
-		fprintf(stderr, "palisade run --list %s: palisade has one event source, syscall\n",
-			c->list_source);
+	if (*c->list_source && strcmp(c->list_source, "syscall") && strcmp(c->list_source, "flow")) {
+		fprintf(stderr, "palisade run --list %s: palisade's event sources are syscall and "
+				"flow\n", c->list_source);
 		return 2;
+	}
+	if (*c->list_source) {
+		words[n++] = "--source";
+		words[n++] = c->list_source;
 	}
 	if (!strcmp(c->list_format, "json"))
 		words[n++] = "--json";

@@ -47,6 +47,15 @@ struct status_cfg {
 	const char *socket; /* unix socket `palisade status` reads; "" or "none": off */
 };
 
+/* Flows (docs/flows.md). */
+struct flows_cfg {
+	bool enabled;
+	uint64_t max;            /* the kernel's flow table */
+	uint64_t idle_timeout_s; /* a flow without a packet this long ends */
+	bool loopback;           /* loopback traffic counts too */
+	uint64_t metrics_series; /* bound of the palisade_flow_* pair families */
+};
+
 struct palisade_config {
 	const char *path; /* the file read ("defaults": none) */
 
@@ -96,6 +105,7 @@ struct palisade_config {
 	/* --handover[=PID|auto]: "" or "auto" (the agent behind status.socket),
 	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
 	const char *handover;
+	struct flows_cfg flows;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
 	const struct rules_playbook *playbooks;

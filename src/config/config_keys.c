@@ -12,6 +12,7 @@
 #include "config/config_internal.h"
 #include "output/syslog_format.h"
 #include "metrics/metrics.h"
+#include "flows_events.h"
 
 #define G(m) offsetof(struct palisade_config, m)
 #define O(m) offsetof(struct sink_cfg, m)
@@ -45,7 +46,7 @@
 	  SWITCH("list-rules", "true", RUN), .short_flag = 'L', .falco = "-L" },                              \
 	{ K(NULL, CFG_STR, "", "describe the rule RULE and exit (Falco's -l)", G(describe_rule)),   \
 	  FLAG("describe-rule", "RULE", RUN), .short_flag = 'l', .falco = "-l <rule>" },                             \
-	{ K(NULL, CFG_STR, "", "list the fields (of SOURCE: syscall) and exit (Falco's --list)",   \
+	{ K(NULL, CFG_STR, "", "list the fields (of SOURCE: syscall or flow) and exit (Falco's --list)",   \
 	    G(list_source)), FLAG("list", "SOURCE", RUN), .optional = true,                    \
 	  .falco = "--list [<source>]" },                    \
 	{ K(NULL, CFG_BOOL, "false", "list the event types and exit", G(list_events)),            \
@@ -77,8 +78,10 @@
 	REFUSED("cri", 0, "PATH", "refused: containerd, CRI-O and podman are found by their "      \
 		"cgroups; names come from Docker (`--docker-socket`)"),                           \
 	REFUSED("disable-cri-async", 0, NULL, "refused: see --cri"),                               \
-	REFUSED("disable-source", 0, "SOURCE", "refused: palisade has one event source, syscall"), \
-	REFUSED("enable-source", 0, "SOURCE", "refused: palisade has one event source, syscall"),  \
+	REFUSED("disable-source", 0, "SOURCE", "refused: palisade's sources are syscall (always "   \
+		"on) and flow (flows.enabled, --flows)"),                                          \
+	REFUSED("enable-source", 0, "SOURCE", "refused: the flow source is flows.enabled "         \
+		"(--flows); syscall is always on"),                                                \
 	REFUSED("daemon", 'd', NULL, "refused: run palisade under systemd (`Type=simple`)"),       \
 	REFUSED("ignored-events", 'i', NULL, "refused: no event is ignored for speed; "           \
 		"`--list-events` lists them all"),                                                \
@@ -261,6 +264,23 @@ const struct config_key config_keys[] = {
 	    "load and attach while it runs, then stop it and take its outputs; nothing goes "
 	    "unwatched and nothing is reported twice (docs/upgrade.md)", G(handover)),
 	  FLAG("handover", "PID|auto", RUN), .optional = true, .check = handover_syntax },
+	{ K("flows.enabled", CFG_BOOL, "false",
+	    "count every container's network flows in the kernel (cgroup_skb at the cgroup "
+	    "root): `palisade flows`, the rules' flow source, palisade_flow_* metrics "
+	    "(docs/flows.md)", G(flows.enabled)), SWITCH("flows", "true", RUN) },
+	{ K("flows.max", CFG_UINT, "65536",
+	    "flows the kernel's table holds; a new flow beyond it is counted as untracked",
+	    G(flows.max)), .min = 16, .max = FL_FLOWS_MAX, FLAG("flows-max", "N", RUN) },
+	{ K("flows.idle_timeout_s", CFG_UINT, "60",
+	    "a flow without a packet this long ends (a closed TCP flow ends 2 s after its "
+	    "last packet)", G(flows.idle_timeout_s)), .min = 2, .max = 86400 },
+	{ K("flows.loopback", CFG_BOOL, "false",
+	    "count traffic on the loopback device too (it never leaves the container or the "
+	    "host)", G(flows.loopback)) },
+	{ K("flows.metrics_series", CFG_UINT, "1000",
+	    "label sets of the palisade_flow_* pair families at most; traffic of further "
+	    "pairs is counted under src=\"other\"", G(flows.metrics_series)),
+	  .min = 1, .max = 100000 },
 	{ K("enforce", CFG_BOOL, "false",
 	    "carry out rule actions (kill, deny, pause, stop, isolate, notify, playbooks); "
 	    "otherwise they are reported as \"would have\" (docs/enforcement.md)", G(enforce)),

@@ -14,6 +14,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_PROC_SNAPSHOT] = "snapshot",
 	[EV_SYSCALL] = "syscall",
 	[EV_FD_SNAPSHOT] = "fdsnapshot",
+	[EV_FLOW] = "flow",
 };
 
 const char *event_kind_name(enum ev_kind kind)
@@ -27,6 +28,8 @@ const char *event_type_name(const struct event *ev)
 {
 	if (ev->kind == EV_SYSCALL && ev->sc)
 		return ev->sc->name;
+	if (ev->kind == EV_FLOW && ev->flow)
+		return ev->flow->what == EV_FLOW_END ? "flow_end" : "flow_start";
 	return event_kind_name(ev->kind);
 }
 
@@ -229,6 +232,7 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->path[0] = '\0';
 	ev->path2 = "";
 	ev->sock = NULL;
+	ev->flow = NULL;
 	ev->uaddr = NULL;
 	ev->uaddr_len = 0;
 	ev->proc = NULL;

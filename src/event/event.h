@@ -27,6 +27,26 @@ struct exe_info {
 };
 
 /*
+ * EV_FLOW: a flow of the `flow` source (src/net/ makes them): one
+ * conversation of one container, as the rules see it. The local end is the
+ * event's container; addresses IPv4 in the first 4 bytes.
+ */
+enum ev_flow_what { EV_FLOW_START = 0, EV_FLOW_END };
+struct ev_flow {
+	enum ev_flow_what what;
+	uint8_t proto;     /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t family;    /* 4 or 6 */
+	bool egress;       /* the local end began it */
+	uint8_t local[16], remote[16];
+	uint16_t lport, rport;
+	uint64_t bytes_out, bytes_in, packets_out, packets_in;
+	uint64_t first_ns, last_ns; /* CLOCK_BOOTTIME */
+	const char *state;          /* TCP state ("ESTABLISHED", ...); "" otherwise */
+	const char *end;            /* "closed", "reset", "idle", "gone"; "" at the start */
+	const char *peer, *peer_kind; /* the remote end's name and kind (container, host, external) */
+};
+
+/*
  * The `docker` source: one request to the Docker Engine API as an
  * authorization plugin sees it (src/authz/ decodes it as dockerd does),
  * judged by rules with `source: docker`. Strings are never NULL ("" when
@@ -66,7 +86,7 @@ struct docker_event {
 };
 
 struct event {
-	const struct ev_header *hdr; /* points into the raw record */
+	const struct ev_header *hdr; /* points into the raw record (EV_FLOW: the source's) */
 	enum ev_kind kind;
 	/* EV_EXEC / EV_PROC_SNAPSHOT */
 	char exe[EV_PATH_MAX + 1];
@@ -98,6 +118,7 @@ struct event {
 	const char *path2; /* the caller's second path (rename target), or "" */
 	uint32_t path_flags;        /* the record's EV_PATH*, EV_ARGS_OPEN_HOW, EV_FD_FIXED */
 	const struct ev_sock *sock; /* family 0: the fd is not a socket */
+	const struct ev_flow *flow; /* EV_FLOW; NULL otherwise */
 	const uint8_t *uaddr;       /* the sockaddr the caller passed */
 	uint16_t uaddr_len;
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "container/container.h"
+#include "event/event.h"
 #include "flows_events.h"
 #include "metrics/metrics.h"
 
@@ -169,6 +170,22 @@ struct flow_table_stats {
 };
 void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out);
 
+/* ---- Flows as events of the rules' `flow` source (flow_event.c) ------- */
+
+/* An event and what it points to. */
+struct net_event {
+	struct event ev;
+	struct ev_header hdr;
+	struct ev_flow flow;
+};
+/*
+ * A flow's start or end as an event (EV_FLOW; evt.type flow_start or
+ * flow_end) of container c (NULL: the host), for rules_eval. out must outlive
+ * the evaluation; f's names too (the event points at them).
+ */
+void net_flow_to_event(const struct net_flow *f, enum net_flow_event what,
+		       const struct container_info *c, struct net_event *out);
+
 /* ---- Flow metrics (flow_metrics.c) ------------------------------------- */
 
 /* Series of the pair families at most (src, dst, port, proto); more fold
@@ -229,6 +246,122 @@ struct net_doc_totals {
  */
 char *net_flows_json(const struct flow_table *t, const struct net_doc_totals *tot,
 		     const char *filter, size_t *len);
+
+/* ---- Label policy (policy_*.c): CiliumNetworkPolicy's subset ----------
+ *
+ * docs/policy.md. A policy selects endpoints (containers, by their Docker
+ * labels) and, per direction, lists the peers they may talk to (other
+ * containers by labels, addresses by CIDR) on which ports; ingressDeny and
+ * egressDeny list what is refused whatever allows it. An endpoint selected
+ * by a policy with a section of a direction is default-deny in that
+ * direction; allows add up; a deny wins. Addresses are kept 16 bytes wide,
+ * IPv4 as ::ffff:a.b.c.d (bits counted over the 128).
+ */
+#define NET_POL_FILE_MAX (1u << 20) /* bytes of one policy file */
+#define NET_POL_MAX 256             /* policies of one set */
+#define NET_POL_LIST_MAX 64         /* entries of any one list (rules, selectors, ports, ...) */
+#define NET_POL_NODES_MAX 200000    /* YAML nodes one load may visit */
+
+enum net_sel_op { NET_SEL_IN, NET_SEL_NOT_IN, NET_SEL_EXISTS, NET_SEL_NOT_EXISTS };
+struct net_sel_expr {
+	const char *key;
+	enum net_sel_op op;
+	const char **values;
+	size_t n_values;
+};
+/* matchLabels and matchExpressions: every entry must hold; empty: every container. */
+struct net_selector {
+	const char **keys, **values; /* matchLabels */
+	size_t n_labels;
+	struct net_sel_expr *exprs;
+	size_t n_exprs;
+};
+struct net_prefix {
+	uint8_t addr[16];
+	uint8_t bits; /* 0..128 */
+};
+struct net_cidr {
+	struct net_prefix net;
+	struct net_prefix *except;
+	size_t n_except;
+};
+struct net_port {
+	uint16_t port;
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP; 0: ANY */
+};
+enum net_pol_dir { NET_INGRESS = 0, NET_EGRESS = 1 };
+struct net_pol_rule {
+	enum net_pol_dir dir;
+	bool deny;                 /* ingressDeny / egressDeny */
+	size_t index;              /* in its section */
+	struct net_selector *peers; /* fromEndpoints / toEndpoints */
+	size_t n_peers;
+	struct net_cidr *cidrs;    /* fromCIDR(Set) / toCIDR(Set) */
+	size_t n_cidrs;
+	struct net_port *ports;    /* toPorts[].ports[]; none: every port */
+	size_t n_ports;
+	int line, col;
+};
+struct net_policy {
+	const char *name, *file;
+	int line, col;
+	struct net_selector subject; /* spec.endpointSelector */
+	bool sections[2];            /* has an ingress(Deny) / egress(Deny) section */
+	bool has_spec, has_selector; /* while loading */
+	struct net_pol_rule *rules;
+	size_t n_rules;
+};
+struct net_policy_set {
+	struct net_policy *pols;
+	size_t n_pols;
+	void *arena; /* everything above lives here */
+};
+
+/*
+ * Loads the policies of files[0..n) (YAML: one policy per document, a
+ * sequence of them, or a List's items) into a new set. Anything outside the
+ * subset is refused: -EINVAL with "file:line:col: what" lines in err (the
+ * first few problems). Other errors: negative errno, err says why.
+ */
+int net_policy_load(const char *const *files, size_t n, struct net_policy_set **out, char *err,
+		    size_t errlen);
+/* The same for a buffer (tests, fuzzing); name is the file name reported. */
+int net_policy_parse(const char *name, const char *text, size_t len, struct net_policy_set **out,
+		     char *err, size_t errlen);
+void net_policy_free(struct net_policy_set *s);
+
+/* Labels of an identity: a container's Docker labels. */
+struct net_labels {
+	const struct container_label *v;
+	size_t n;
+};
+bool net_selector_match(const struct net_selector *sel, const struct net_labels *l);
+bool net_prefix_contains(const struct net_prefix *p, const uint8_t addr[16]);
+/* An address as 16 bytes (IPv4 mapped) from 4 or 16. */
+void net_addr16(const uint8_t *ip, uint8_t len, uint8_t out[16]);
+
+/* The other end of a connection, as a policy sees it. */
+struct net_pol_peer {
+	bool container;           /* a container of this host: judged by its labels only */
+	struct net_labels labels; /* when container */
+	uint8_t addr[16];         /* otherwise (world): judged by CIDR */
+};
+struct net_verdict {
+	bool enforced; /* some policy selects the endpoint in this direction */
+	bool allowed;
+	const struct net_policy *policy; /* the deny or allow that decided; NULL: default */
+	const struct net_pol_rule *rule;
+};
+/* One direction of one endpoint: may `subject` talk to `peer` on proto/port? */
+void net_policy_judge(const struct net_policy_set *s, const struct net_labels *subject,
+		      enum net_pol_dir dir, const struct net_pol_peer *peer, uint8_t proto,
+		      uint16_t port, struct net_verdict *out);
+/* "allowed by allow-payment-api (p.yaml:12:7, ingress[0])", "denied: default deny
+ * (selected by allow-payment-api)", "allowed: no policy selects it for ingress". */
+void net_verdict_text(enum net_pol_dir dir, const struct net_verdict *v, char *buf, size_t size);
+
+/* `palisade policy check|explain` (policy_cli.c). */
+int net_policy_cli_main(int argc, char **argv);
 
 /* `palisade flows` (flows_cli.c). */
 int net_flows_cli_main(int argc, char **argv);

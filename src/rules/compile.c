@@ -92,16 +92,10 @@ static bool compile_fexpr(struct rl_compiler *cc, const struct rl_ast *n,
 				"unknown field '%s' (see `palisade fields`)", f->field);
 		return false;
 	}
+	if (!ret && (why = rl_field_source_error(cc, out->ref.def)))
+		ret = -EINVAL;
 	if (ret) {
 		rl_diag(cc->ds, true, pos_of(n, f->pos), "field '%s': %s", f->field, why);
-		return false;
-	}
-	ret = rl_field_source(out->ref.def);
-	if (ret >= 0 && cc->source >= 0 && ret != cc->source) {
-		rl_diag(cc->ds, true, pos_of(n, f->pos),
-			"field '%s' belongs to the %s source, not to this rule's (%s)", f->field,
-			ret == RL_SRC_DOCKER ? "docker" : "syscall",
-			cc->source == RL_SRC_DOCKER ? "docker" : "syscall");
 		return false;
 	}
 	if (!out->ref.def->extract && cc->unavailable) {

@@ -445,6 +445,14 @@ static const char *cannot_fire_reason(struct rules_engine *e, const struct eng_r
 	return rl_sprintf(&e->arena, "needs fields %s: %s", names, why);
 }
 
+static bool evtset_any(const struct rl_evtset *s)
+{
+	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
+		if (s->w[w])
+			return true;
+	return false;
+}
+
 static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct eng_rule *r)
 {
 	struct rl_rule_def *d = r->def;
@@ -458,8 +466,8 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	enum rl_source src;
 
 	if (rl_source_parse(d->info.source, &src)) {
-		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall "
-							    "and docker only)", d->info.source);
+		d->info.cannot_fire = rl_sprintf(&e->arena, "source '%s' is not supported (syscall, "
+							    "docker, flow)", d->info.source);
 		d->info.evttypes = "none";
 		rl_diag(&e->diags, false, d->pos, "rule '%s': source '%s' is not supported; rule skipped",
 			d->info.name, d->info.source);
@@ -506,13 +514,15 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	cc->quiet_unknown = false;
 	if (rl_format_compile(cc, &d->output, &r->fmt))
 		return false;
+	cc->source = -1; /* what the configuration appends to every rule: <NA> where it has no value */
 	if (rl_append_output(cc, &e->cfg, d, &r->fmt))
 		return false;
-	if (e->cfg.append_container && cc->source == RL_SRC_SYSCALL) {
+	if (e->cfg.append_container && src != RL_SRC_DOCKER) {
 		rl_format_add(&e->arena, &r->fmt, "container_id", "container.id");
 		rl_format_add(&e->arena, &r->fmt, "container_name", "container.name");
 		rl_format_add(&e->arena, &r->fmt, "container_image", "container.image");
-		rl_format_add(&e->arena, &r->fmt, "pid", "proc.pid");
+		if (src == RL_SRC_SYSCALL) /* a flow has no process */
+			rl_format_add(&e->arena, &r->fmt, "pid", "proc.pid");
 	}
 	if (!r->cond || e->diags.errors != errs)
 		return false;
@@ -520,8 +530,13 @@ static bool compile_rule(struct rules_engine *e, struct rl_compiler *cc, struct 
 	bool all = rl_evtset_is_all(&r->evts);
 	/* A rule runs on its own source's events only. */
 	rl_evtset_keep_source(&r->evts, src);
+	if (src == RL_SRC_FLOW && !evtset_any(&r->evts)) {
+		rl_diag(&e->diags, true, d->pos, "rule '%s' (source flow): its evt.type matches no flow "
+			"event (flow_start, flow_end)", d->info.name);
+		return false;
+	}
 	d->info.evttypes = all ? "all" : evttypes_text(&e->arena, &r->evts, false, 1000);
-	if (all && d->warn_evttypes && cc->source == RL_SRC_SYSCALL)
+	if (all && d->warn_evttypes && src == RL_SRC_SYSCALL)
 		rl_diag(&e->diags, false, d->pos,
 			"rule '%s' matches all event types: it runs on every event (restrict it with evt.type)",
 			d->info.name);

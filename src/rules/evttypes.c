@@ -80,11 +80,18 @@ static const char *const names[] = {
 	"create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg",
 	"putpmsg", "afs_syscall", "tuxcall", "security", "vserver", "epoll_ctl_old",
 	"epoll_wait_old", "set_thread_area", "get_thread_area",
+	/* The other sources' events come last (tail_source says whose); "all"
+	 * event types, for the sensors, are the syscall source's. */
 	/* the docker source (src/authz/): a request to the Engine API, its answer */
 	"authz_request", "authz_response",
+	/* the flow source (src/net/): a container's conversation began, ended */
+	"flow_start", "flow_end",
 };
+static const enum rl_source tail_source[] = { RL_SRC_DOCKER, RL_SRC_DOCKER, RL_SRC_FLOW,
+					      RL_SRC_FLOW };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
-#define DOCKER_FIRST (N_NAMES - 2)
+#define TAIL (sizeof(tail_source) / sizeof(tail_source[0]))
+#define SOURCES_FIRST (N_NAMES - TAIL) /* the first type of a source other than syscall */
 
 _Static_assert(N_NAMES <= RL_EVTTYPE_MAX, "raise RL_EVTTYPE_MAX");
 
@@ -93,22 +100,30 @@ static const char *const process_events[] = { "execve", "clone", "procexit" };
 
 static struct rl_evtset provided;
 static int sc_type[EV_SYSCALL_NR_MAX]; /* evttype id by syscall table index */
-static int exec_id, clone_id, exit_id, execveat_id;
+static int exec_id, clone_id, exit_id, execveat_id, flow_start_id, flow_end_id;
+static const char *const source_names[RL_SRC_COUNT] = {
+	[RL_SRC_SYSCALL] = "syscall", [RL_SRC_DOCKER] = "docker", [RL_SRC_FLOW] = "flow",
+};
 
 enum rl_source rl_evttype_source(int id)
 {
-	return id >= (int)DOCKER_FIRST ? RL_SRC_DOCKER : RL_SRC_SYSCALL;
+	return id >= (int)SOURCES_FIRST && (size_t)id < N_NAMES ? tail_source[id - (int)SOURCES_FIRST] :
+								  RL_SRC_SYSCALL;
 }
 
 int rl_source_parse(const char *name, enum rl_source *out)
 {
-	if (!strcmp(name, "syscall"))
-		*out = RL_SRC_SYSCALL;
-	else if (!strcmp(name, "docker"))
-		*out = RL_SRC_DOCKER;
-	else
-		return -1;
-	return 0;
+	for (int i = 0; i < RL_SRC_COUNT; i++)
+		if (!strcmp(name, source_names[i])) {
+			*out = (enum rl_source)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *rl_source_name(enum rl_source s)
+{
+	return (unsigned)s < RL_SRC_COUNT ? source_names[s] : "unknown";
 }
 
 void rl_evtset_keep_source(struct rl_evtset *s, enum rl_source src)
@@ -126,14 +141,16 @@ static void init(void)
 	clone_id = rl_evttype_id("clone");
 	exit_id = rl_evttype_id("procexit");
 	execveat_id = rl_evttype_id("execveat");
+	flow_start_id = rl_evttype_id("flow_start");
+	flow_end_id = rl_evttype_id("flow_end");
 	for (size_t i = 0; i < sizeof(process_events) / sizeof(process_events[0]); i++) {
 		int id = rl_evttype_id(process_events[i]);
 
 		if (id >= 0)
 			rl_evtset_add(&provided, id);
 	}
-	for (size_t i = DOCKER_FIRST; i < N_NAMES; i++)
-		rl_evtset_add(&provided, (int)i); /* palisade authz */
+	for (size_t i = SOURCES_FIRST; i < N_NAMES; i++)
+		rl_evtset_add(&provided, (int)i); /* palisade authz, palisade run --flows */
 	for (size_t i = 0; i < n && i < EV_SYSCALL_NR_MAX; i++) {
 		/* A name Falco does not know is never evaluated (-1); the
 		 * unit tests check the table has none. */
@@ -180,7 +197,7 @@ int rl_evttype_of_event(const struct event *ev)
 
 	pthread_once(&once, init);
 	if (ev->docker)
-		return (int)DOCKER_FIRST + ev->docker->response;
+		return (int)SOURCES_FIRST + ev->docker->response; /* authz_request, _response */
 	switch (ev->kind) {
 	case EV_EXEC:
 		return exec_id;
@@ -188,6 +205,8 @@ int rl_evttype_of_event(const struct event *ev)
 		return clone_id;
 	case EV_EXIT:
 		return exit_id;
+	case EV_FLOW:
+		return ev->flow && ev->flow->what == EV_FLOW_END ? flow_end_id : flow_start_id;
 	case EV_SYSCALL:
 		first = syscall_at(0);
 		if (!ev->sc || !first || ev->sc < first)
@@ -236,12 +255,12 @@ void rl_evtset_all(struct rl_evtset *s)
 		s->w[w] = first_word(w, N_NAMES);
 }
 
-/* "All" as the sensors mean it: every syscall-source type (the docker
- * source's come last and do not count). */
+/* "All" as the sensors mean it: every syscall-source type (the other
+ * sources' come last and do not count). */
 bool rl_evtset_is_all(const struct rl_evtset *s)
 {
 	for (size_t w = 0; w < RL_EVTSET_WORDS; w++)
-		if ((s->w[w] & first_word(w, DOCKER_FIRST)) != first_word(w, DOCKER_FIRST))
+		if ((s->w[w] & first_word(w, SOURCES_FIRST)) != first_word(w, SOURCES_FIRST))
 			return false;
 	return true;
 }

@@ -248,9 +248,9 @@ bool rl_x_evt(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc
 	case E_HOSTNAME:
 		return rl_set_str(out, c->hostname);
 	case E_SOURCE:
-		return rl_set_str(out, c->ev->docker ? "docker" : "syscall");
+		return rl_set_str(out, c->ev->docker ? "docker" : c->ev->kind == EV_FLOW ? "flow" : "syscall");
 	case E_CATEGORY:
-		return rl_set_str(out, category(c->ev));
+		return rl_set_str(out, c->ev->kind == EV_FLOW ? "net" : category(c->ev));
 	case E_ARGS:
 		return all_args(c, out, buf, NULL);
 	case E_ARG: case E_RAWARG: {

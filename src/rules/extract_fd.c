@@ -35,10 +35,17 @@ struct fdview {
 
 static void view(const struct event *ev, struct fdview *f)
 {
+	static const struct rl_sc_info flow_info = { .path1_arg = -1, .path2_arg = -1 };
 	const struct syscall_desc *sc = ev->sc;
 	const struct rl_sc_info *in = rl_sc_info(sc);
 
 	memset(f, 0, sizeof(*f));
+	if (ev->kind == EV_FLOW) { /* a conversation: a socket with no fd number */
+		f->in = &flow_info;
+		if (rl_sock_view(ev, &f->sv))
+			f->kind = FDK_SOCK;
+		return;
+	}
 	f->in = in;
 	if (!in || !ev->sc_args)
 		return;
@@ -307,7 +314,7 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	int id = r->def->id, w;
 
 	(void)anc;
-	if (ev->kind != EV_SYSCALL || !ev->sc)
+	if ((ev->kind != EV_SYSCALL || !ev->sc) && ev->kind != EV_FLOW)
 		return false;
 	view(ev, &f);
 	if (!f.in)

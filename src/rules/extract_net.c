@@ -111,6 +111,25 @@ size_t rl_endpoint_text(const struct rl_endpoint *ep, char *p, size_t cap)
 	return w > 0 && (size_t)w < cap ? (size_t)w : 0;
 }
 
+/* A flow event's conversation, as a connected socket of the container's. */
+static bool flow_view(const struct ev_flow *f, struct rl_sockview *v)
+{
+	v->kind = f->family == 4 ? RL_SK_IPV4 : RL_SK_IPV6;
+	v->family = f->family == 4 ? AF_INET : AF_INET6;
+	v->type = f->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	v->protocol = f->proto;
+	if (f->family == 4) {
+		set_v4(&v->local, f->local, f->lport);
+		set_v4(&v->remote, f->remote, f->rport);
+	} else {
+		set_v6(&v->local, f->local, f->lport);
+		set_v6(&v->remote, f->remote, f->rport);
+	}
+	v->remote_known = v->connected = true;
+	v->server_local = !f->egress;
+	return true;
+}
+
 bool rl_sock_view(const struct event *ev, struct rl_sockview *v)
 {
 	const struct ev_sock *s = ev->sock;
@@ -121,6 +140,8 @@ bool rl_sock_view(const struct event *ev, struct rl_sockview *v)
 	int call_af = 0;
 
 	memset(v, 0, sizeof(*v));
+	if (ev->kind == EV_FLOW && ev->flow)
+		return flow_view(ev->flow, v);
 	if (ev->kind != EV_SYSCALL || !s || !s->family || !ev->sc)
 		return false;
 	in = rl_sc_info(ev->sc);

@@ -40,6 +40,9 @@ enum rl_field_id {
 	C_MOUNTS, C_MOUNT, C_MOUNT_SOURCE, C_MOUNT_DEST, C_MOUNT_MODE, C_MOUNT_RDWR,
 	C_MOUNT_PROPAGATION, C_IP, C_HEALTHCHECK, C_HOST_PID, C_HOST_NETWORK, C_HOST_IPC,
 	P_IS_CONTAINER_HEALTHCHECK,
+	/* flow (source: flow) */
+	FL_DIRECTION, FL_PEER, FL_PEER_KIND, FL_BYTES, FL_BYTES_OUT, FL_BYTES_IN, FL_PACKETS_OUT,
+	FL_PACKETS_IN, FL_DURATION, FL_STATE, FL_END,
 	/* the docker source (extract_docker.c) */
 	D_METHOD, D_PATH, D_URI, D_API_VERSION, D_QUERY, D_USER, D_AUTHN, D_OP, D_TARGET,
 	D_STATUS, D_IMAGE, D_IMAGE_REGISTRY, D_IMAGE_REPOSITORY, D_IMAGE_TAG, D_IMAGE_DIGEST,
@@ -60,6 +63,8 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	     struct rl_value *out, struct rl_buf *buf);
 bool rl_x_container(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		    struct rl_value *out, struct rl_buf *buf);
+bool rl_x_flow(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	       struct rl_value *out, struct rl_buf *buf);
 bool rl_x_docker(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		 struct rl_value *out, struct rl_buf *buf);
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,31 +21,42 @@
 #define NEEDS_SERVICES "port names from /etc/services (not loaded)"
 #define NEEDS_K8S "Kubernetes metadata (palisade targets Docker hosts)"
 
-#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, false }
+/* Row macros: which sources' events (RL_SRC_BIT) a field describes, and
+ * whether it is a list (docker.cap_add). */
+#define SYS RL_SRC_BIT(RL_SRC_SYSCALL)
+#define NET (RL_SRC_BIT(RL_SRC_SYSCALL) | RL_SRC_BIT(RL_SRC_FLOW))
+#define ALL (RL_SRC_BIT(RL_SRC_SYSCALL) | RL_SRC_BIT(RL_SRC_DOCKER) | RL_SRC_BIT(RL_SRC_FLOW))
+#define F(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, SYS, false }
+#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE, SYS, false }
+/* Fields of every source's events: the event's type, time, host, source. */
+#define FA(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, ALL, false }
+/* Fields of syscall events that flow events (source: flow) have too. */
+#define FN(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, NET, false }
+/* Fields of flow events only. */
+#define FL(n, t, a, x, d, id) { n, t, a, x, NULL, d, id, RL_SRC_BIT(RL_SRC_FLOW), false }
 /* The docker source (src/authz/: a request to the Engine API), and its lists. */
-#define D(n, t, a, d, id) { n, t, a, rl_x_docker, NULL, d, id, false }
-#define DL(n, d, id) { n, FT_STR, FARG_NONE, rl_x_docker, NULL, d, id, true }
-#define NA(n, t, a, why, d) { n, t, a, NULL, why, d, X_UNAVAILABLE, false }
+#define D(n, t, a, d, id) { n, t, a, rl_x_docker, NULL, d, id, RL_SRC_BIT(RL_SRC_DOCKER), false }
+#define DL(n, d, id) { n, FT_STR, FARG_NONE, rl_x_docker, NULL, d, id, RL_SRC_BIT(RL_SRC_DOCKER), true }
 
 static const struct rl_field_def table[] = {
 	/* evt */
-	F("evt.type", FT_STR, FARG_NONE, rl_x_evt, "event type: syscall name (execve, openat, ...) or procexit", E_TYPE),
-	F("evt.num", FT_UINT, FARG_NONE, rl_x_evt, "event sequence number, from 1", E_NUM),
-	F("evt.time", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss.nnnnnnnnn (UTC)", E_TIME),
-	F("evt.time.s", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss (UTC)", E_TIME_S),
-	F("evt.time.iso8601", FT_STR, FARG_NONE, rl_x_evt, "event time, RFC 3339 with nanoseconds", E_ISO8601),
-	F("evt.datetime", FT_STR, FARG_NONE, rl_x_evt, "event date and time, YYYY-MM-DD hh:mm:ss.nnnnnnnnn (UTC)", E_DATETIME),
-	F("evt.rawtime", FT_ABSTIME, FARG_NONE, rl_x_evt, "event time, ns since the epoch", E_RAWTIME),
+	FA("evt.type", FT_STR, FARG_NONE, rl_x_evt, "event type: syscall name (execve, openat, ...) or procexit; flow_start, flow_end for the flow source", E_TYPE),
+	FA("evt.num", FT_UINT, FARG_NONE, rl_x_evt, "event sequence number, from 1", E_NUM),
+	FA("evt.time", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss.nnnnnnnnn (UTC)", E_TIME),
+	FA("evt.time.s", FT_STR, FARG_NONE, rl_x_evt, "event time, hh:mm:ss (UTC)", E_TIME_S),
+	FA("evt.time.iso8601", FT_STR, FARG_NONE, rl_x_evt, "event time, RFC 3339 with nanoseconds", E_ISO8601),
+	FA("evt.datetime", FT_STR, FARG_NONE, rl_x_evt, "event date and time, YYYY-MM-DD hh:mm:ss.nnnnnnnnn (UTC)", E_DATETIME),
+	FA("evt.rawtime", FT_ABSTIME, FARG_NONE, rl_x_evt, "event time, ns since the epoch", E_RAWTIME),
 	F("evt.dir", FT_STR, FARG_NONE, rl_x_evt, "direction: always '<' (exit); deprecated in Falco", E_DIR),
 	F("evt.res", FT_STR, FARG_NONE, rl_x_evt, "result: SUCCESS or the errno name (ENOENT, ...)", E_RES),
 	F("evt.rawres", FT_INT, FARG_NONE, rl_x_evt, "result as a number (0, or -errno)", E_RAWRES),
 	F("evt.failed", FT_BOOL, FARG_NONE, rl_x_evt, "true when the syscall failed", E_FAILED),
-	F("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
+	FA("evt.hostname", FT_STR, FARG_NONE, rl_x_evt, "host name of the machine palisade runs on", E_HOSTNAME),
 	F("evt.args", FT_STR, FARG_NONE, rl_x_evt, "all event arguments as name=value text", E_ARGS),
 	F("evt.arg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, by name (evt.arg.flags, evt.arg[name]) or position (evt.arg[0]), rendered as text: paths absolute, flags and enums by name (O_WRONLY|O_TRUNC, AF_PACKET, PTRACE_ATTACH, S_ISUID), uids/gids by user/group name (as user.name names them); also evt.arg.res (and evt.arg.fd for calls returning an fd)", E_ARG),
 	F("evt.rawarg", FT_STR, FARG_NAME_REQ, rl_x_evt, "one event argument, raw: the number the caller passed (as decimal text), or the path as the caller wrote it", E_RAWARG),
-	F("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall, or docker (palisade authz)", E_SOURCE),
-	F("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
+	FA("evt.source", FT_STR, FARG_NONE, rl_x_evt, "event source: syscall, docker (palisade authz) or flow (palisade run --flows)", E_SOURCE),
+	FN("evt.category", FT_STR, FARG_NONE, rl_x_evt, "event category: process, file, net, ...", E_CATEGORY),
 	F("syscall.type", FT_STR, FARG_NONE, rl_x_evt, "syscall name; like evt.type", E_SYSCALL_TYPE),
 	F("evt.is_open_read", FT_BOOL, FARG_NONE, rl_x_evt, "open, openat, openat2, open_by_handle_at opened the file for reading (O_RDONLY or O_RDWR); false for other events; no value when the flags are unknown (an openat2 whose struct open_how could not be read)", E_IS_OPEN_READ),
 	F("evt.is_open_write", FT_BOOL, FARG_NONE, rl_x_evt, "open, openat, openat2, open_by_handle_at opened the file for writing (O_WRONLY or O_RDWR); false for other events; no value when the flags are unknown", E_IS_OPEN_WRITE),
@@ -129,33 +141,33 @@ static const struct rl_field_def table[] = {
 	F("group.name", FT_STR, FARG_NONE, rl_x_user, "group name: from the container's own /etc/group for a container process, else the host's (read at start); a gid without a group is root (0) or <NA>", G_NAME),
 
 	/* container */
-	F("container.id", FT_STR, FARG_NONE, rl_x_container, "container id, 12 characters; 'host' outside containers", C_ID),
-	F("container.full_id", FT_STR, FARG_NONE, rl_x_container, "container id, 64 characters; 'host' outside", C_FULL_ID),
-	F("container.name", FT_STR, FARG_NONE, rl_x_container, "container name; 'host' outside containers", C_NAME),
-	F("container.image", FT_STR, FARG_NONE, rl_x_container, "image as the container was started with", C_IMAGE),
-	F("container.image.repository", FT_STR, FARG_NONE, rl_x_container, "image without tag and digest", C_IMAGE_REPO),
-	F("container.image.tag", FT_STR, FARG_NONE, rl_x_container, "image tag", C_IMAGE_TAG),
-	F("container.image.id", FT_STR, FARG_NONE, rl_x_container, "image id (sha256:...)", C_IMAGE_ID),
-	F("container.image.digest", FT_STR, FARG_NONE, rl_x_container, "image digest, when started by digest", C_IMAGE_DIGEST),
-	F("container.privileged", FT_BOOL, FARG_NONE, rl_x_container, "true for a privileged container", C_PRIVILEGED),
-	F("container.type", FT_STR, FARG_NONE, rl_x_container, "runtime: docker, containerd, cri-o, podman; host outside", C_TYPE),
-	F("container.label", FT_STR, FARG_KEY_REQ, rl_x_container, "a container label (container.label[com.example.key])", C_LABEL),
-	F("container.labels", FT_STR, FARG_NONE, rl_x_container, "all labels, key:value, comma-separated", C_LABELS),
-	F("container.start_ts", FT_ABSTIME, FARG_NONE, rl_x_container, "container start (the engine's State.StartedAt), ns since the epoch; Falco: the start of the container's pid 1", C_START_TS),
-	F("container.duration", FT_RELTIME, FARG_NONE, rl_x_container, "ns since container.start_ts", C_DURATION),
-	F("container.mounts", FT_STR, FARG_NONE, rl_x_container, "all mounts, source:dest:mode:rdwr:propagation, comma-separated; empty for a container without mounts", C_MOUNTS),
-	F("container.mount", FT_STR, FARG_KEY_REQ, rl_x_container, "one mount as source:dest:mode:rdwr:propagation, by index (container.mount[0]) or by a glob on its source (container.mount[/var/run/*]), the first that matches; N/A when none does", C_MOUNT),
-	F("container.mount.source", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's source, by index or by a glob on its destination; N/A when no mount matches", C_MOUNT_SOURCE),
-	F("container.mount.dest", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's destination, by index or by a glob on its source (container.mount.dest[/proc*]); N/A when no mount matches", C_MOUNT_DEST),
-	F("container.mount.mode", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's mode (ro, z, ...; empty by default), by index or by a glob on its source; N/A when no mount matches", C_MOUNT_MODE),
-	F("container.mount.rdwr", FT_STR, FARG_KEY_REQ, rl_x_container, "true or false: a mount is writable, by index or by a glob on its source; N/A when no mount matches", C_MOUNT_RDWR),
-	F("container.mount.propagation", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's propagation (rprivate, ...), by index or by a glob on its source; N/A when no mount matches", C_MOUNT_PROPAGATION),
-	F("container.ip", FT_STR, FARG_NONE, rl_x_container, "the container's primary IPv4 address (the default bridge's, else its first network's); no value without one", C_IP),
-	F("container.host_pid", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's pid namespace (--pid host)", C_HOST_PID),
-	F("container.host_network", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's network namespace (--network host)", C_HOST_NETWORK),
-	F("container.host_ipc", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's IPC namespace (--ipc host)", C_HOST_IPC),
+	FN("container.id", FT_STR, FARG_NONE, rl_x_container, "container id, 12 characters; 'host' outside containers", C_ID),
+	FN("container.full_id", FT_STR, FARG_NONE, rl_x_container, "container id, 64 characters; 'host' outside", C_FULL_ID),
+	FN("container.name", FT_STR, FARG_NONE, rl_x_container, "container name; 'host' outside containers", C_NAME),
+	FN("container.image", FT_STR, FARG_NONE, rl_x_container, "image as the container was started with", C_IMAGE),
+	FN("container.image.repository", FT_STR, FARG_NONE, rl_x_container, "image without tag and digest", C_IMAGE_REPO),
+	FN("container.image.tag", FT_STR, FARG_NONE, rl_x_container, "image tag", C_IMAGE_TAG),
+	FN("container.image.id", FT_STR, FARG_NONE, rl_x_container, "image id (sha256:...)", C_IMAGE_ID),
+	FN("container.image.digest", FT_STR, FARG_NONE, rl_x_container, "image digest, when started by digest", C_IMAGE_DIGEST),
+	FN("container.privileged", FT_BOOL, FARG_NONE, rl_x_container, "true for a privileged container", C_PRIVILEGED),
+	FN("container.type", FT_STR, FARG_NONE, rl_x_container, "runtime: docker, containerd, cri-o, podman; host outside", C_TYPE),
+	FN("container.label", FT_STR, FARG_KEY_REQ, rl_x_container, "a container label (container.label[com.example.key])", C_LABEL),
+	FN("container.labels", FT_STR, FARG_NONE, rl_x_container, "all labels, key:value, comma-separated", C_LABELS),
+	FN("container.start_ts", FT_ABSTIME, FARG_NONE, rl_x_container, "container start (the engine's State.StartedAt), ns since the epoch; Falco: the start of the container's pid 1", C_START_TS),
+	FN("container.duration", FT_RELTIME, FARG_NONE, rl_x_container, "ns since container.start_ts", C_DURATION),
+	FN("container.mounts", FT_STR, FARG_NONE, rl_x_container, "all mounts, source:dest:mode:rdwr:propagation, comma-separated; empty for a container without mounts", C_MOUNTS),
+	FN("container.mount", FT_STR, FARG_KEY_REQ, rl_x_container, "one mount as source:dest:mode:rdwr:propagation, by index (container.mount[0]) or by a glob on its source (container.mount[/var/run/*]), the first that matches; N/A when none does", C_MOUNT),
+	FN("container.mount.source", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's source, by index or by a glob on its destination; N/A when no mount matches", C_MOUNT_SOURCE),
+	FN("container.mount.dest", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's destination, by index or by a glob on its source (container.mount.dest[/proc*]); N/A when no mount matches", C_MOUNT_DEST),
+	FN("container.mount.mode", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's mode (ro, z, ...; empty by default), by index or by a glob on its source; N/A when no mount matches", C_MOUNT_MODE),
+	FN("container.mount.rdwr", FT_STR, FARG_KEY_REQ, rl_x_container, "true or false: a mount is writable, by index or by a glob on its source; N/A when no mount matches", C_MOUNT_RDWR),
+	FN("container.mount.propagation", FT_STR, FARG_KEY_REQ, rl_x_container, "a mount's propagation (rprivate, ...), by index or by a glob on its source; N/A when no mount matches", C_MOUNT_PROPAGATION),
+	FN("container.ip", FT_STR, FARG_NONE, rl_x_container, "the container's primary IPv4 address (the default bridge's, else its first network's); no value without one", C_IP),
+	FN("container.host_pid", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's pid namespace (--pid host)", C_HOST_PID),
+	FN("container.host_network", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's network namespace (--network host)", C_HOST_NETWORK),
+	FN("container.host_ipc", FT_BOOL, FARG_NONE, rl_x_container, "true when the container shares the host's IPC namespace (--ipc host)", C_HOST_IPC),
 	NA("container.cni.json", FT_STR, FARG_NONE, NEEDS_K8S, "CNI result"),
-	F("container.healthcheck", FT_STR, FARG_NONE, rl_x_container, "the Docker HEALTHCHECK command, program and arguments space-separated (CMD-SHELL x: /bin/sh -c x); NONE when the container has none", C_HEALTHCHECK),
+	FN("container.healthcheck", FT_STR, FARG_NONE, rl_x_container, "the Docker HEALTHCHECK command, program and arguments space-separated (CMD-SHELL x: /bin/sh -c x); NONE when the container has none", C_HEALTHCHECK),
 	NA("container.liveness_probe", FT_STR, FARG_NONE, NEEDS_K8S, "liveness probe"),
 	NA("container.readiness_probe", FT_STR, FARG_NONE, NEEDS_K8S, "readiness probe"),
 	F("proc.is_container_healthcheck", FT_BOOL, FARG_NONE, rl_x_container, "the process runs the container's Docker HEALTHCHECK (its command, or a descendant of it, started by the engine, not under the container's pid 1)", P_IS_CONTAINER_HEALTHCHECK),
@@ -164,9 +176,9 @@ static const struct rl_field_def table[] = {
 
 	/* fd: the fd a syscall returned or took (see extract_fd.c) */
 	F("fd.num", FT_INT, FARG_NONE, rl_x_fd, "file descriptor number: the result of open/socket/accept (-1 when it failed), arg 0 of connect/bind/sendto/dup/fcntl/close/fchmod/...", FD_NUM),
-	F("fd.type", FT_STR, FARG_NONE, rl_x_fd, "file, directory, ipv4, ipv6, unix, netlink, memfd; with the fd table (close, dup, fcntl of such fds) also pipe, event, signalfd, eventpoll, inotify, timerfd, bpf; else unknown", FD_TYPE),
-	F("fd.typechar", FT_STR, FARG_NONE, rl_x_fd, "fd type as one character: f, d, 4, 6, u, n, m, p, e, s, l, i, t, b, o", FD_TYPECHAR),
-	F("fd.name", FT_STR, FARG_NONE, rl_x_fd, "full path (from the kernel's file object; for unlink, rename, mkdir, chmod, link: the path acted on; symlink: the link created), or the connection cip:cport->sip:sport, ip:port of a listener, a unix socket path", FD_NAME),
+	FN("fd.type", FT_STR, FARG_NONE, rl_x_fd, "file, directory, ipv4, ipv6, unix, netlink, memfd; with the fd table (close, dup, fcntl of such fds) also pipe, event, signalfd, eventpoll, inotify, timerfd, bpf; else unknown", FD_TYPE),
+	FN("fd.typechar", FT_STR, FARG_NONE, rl_x_fd, "fd type as one character: f, d, 4, 6, u, n, m, p, e, s, l, i, t, b, o", FD_TYPECHAR),
+	FN("fd.name", FT_STR, FARG_NONE, rl_x_fd, "full path (from the kernel's file object; for unlink, rename, mkdir, chmod, link: the path acted on; symlink: the link created), or the connection cip:cport->sip:sport, ip:port of a listener, a unix socket path", FD_NAME),
 	F("fd.nameraw", FT_STR, FARG_NONE, rl_x_fd, "path as the caller passed it, unresolved (failed opens, unlink, rename, ...; a successful open only when some loaded rule on that syscall reads fd.nameraw or evt.rawarg, which makes the sensor send it)", FD_NAMERAW),
 	F("fd.directory", FT_STR, FARG_NONE, rl_x_fd, "directory of fd.name, as Falco derives it: a file's parent (/ at the top), a directory fd's own path; none for sockets and memfds", FD_DIRECTORY),
 	F("fd.filename", FT_STR, FARG_NONE, rl_x_fd, "last component of fd.name (/ for the root) of a file the process holds an fd of; none, as in Falco, for a directory, a failed open or a syscall without an fd of its own (unlink, rename, ...)", FD_FILENAME),
@@ -176,29 +188,29 @@ static const struct rl_field_def table[] = {
 	NA("fd.uid", FT_STR, FARG_NONE, NEEDS_FDTABLE, "unique fd id"),
 	F("fd.containername", FT_STR, FARG_NONE, rl_x_fd, "container.id:fd.name", FD_CONTAINERNAME),
 	F("fd.containerdirectory", FT_STR, FARG_NONE, rl_x_fd, "container.id:fd.directory", FD_CONTAINERDIR),
-	F("fd.ip", FT_IPADDR, FARG_NONE, rl_x_fd, "IP address of the socket (Falco: either end; palisade: the server end)", FD_IP),
-	F("fd.cip", FT_IPADDR, FARG_NONE, rl_x_fd, "client IP address", FD_CIP),
-	F("fd.sip", FT_IPADDR, FARG_NONE, rl_x_fd, "server IP address (the remote end of connect/sendto, the local end of accept/listen/bind)", FD_SIP),
-	F("fd.lip", FT_IPADDR, FARG_NONE, rl_x_fd, "local IP address", FD_LIP),
-	F("fd.rip", FT_IPADDR, FARG_NONE, rl_x_fd, "remote IP address", FD_RIP),
-	F("fd.cip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the client address resolves to (names are resolved by the agent every 60 s)", FD_CIP_NAME),
-	F("fd.sip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the server address resolves to (names are resolved by the agent every 60 s)", FD_SIP_NAME),
-	F("fd.lip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the local address resolves to (names are resolved by the agent every 60 s)", FD_LIP_NAME),
-	F("fd.rip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the remote address resolves to (names are resolved by the agent every 60 s)", FD_RIP_NAME),
-	F("fd.port", FT_UINT, FARG_NONE, rl_x_fd, "port of the socket (Falco: either end; palisade: the server end)", FD_PORT),
-	F("fd.cport", FT_UINT, FARG_NONE, rl_x_fd, "client port", FD_CPORT),
-	F("fd.sport", FT_UINT, FARG_NONE, rl_x_fd, "server port", FD_SPORT),
-	F("fd.lport", FT_UINT, FARG_NONE, rl_x_fd, "local port", FD_LPORT),
-	F("fd.rport", FT_UINT, FARG_NONE, rl_x_fd, "remote port", FD_RPORT),
-	F("fd.l4proto", FT_STR, FARG_NONE, rl_x_fd, "tcp, udp, icmp or raw", FD_L4PROTO),
-	F("fd.sockfamily", FT_STR, FARG_NONE, rl_x_fd, "ip or unix", FD_SOCKFAMILY),
-	F("fd.is_server", FT_BOOL, FARG_NONE, rl_x_fd, "the process is the server end (accept, listen, bind; for a socket passed to dup, close, ...: what the fd table saw, else the end with the lower port)", FD_IS_SERVER),
-	F("fd.connected", FT_BOOL, FARG_NONE, rl_x_fd, "the kernel's socket has a peer", FD_CONNECTED),
-	F("fd.net", FT_IPNET, FARG_NONE, rl_x_fd, "network of the socket, for CIDR comparisons (Falco: either end; palisade: the server end)", FD_NET),
-	F("fd.cnet", FT_IPNET, FARG_NONE, rl_x_fd, "client network", FD_CNET),
-	F("fd.snet", FT_IPNET, FARG_NONE, rl_x_fd, "server network", FD_SNET),
-	F("fd.lnet", FT_IPNET, FARG_NONE, rl_x_fd, "local network", FD_LNET),
-	F("fd.rnet", FT_IPNET, FARG_NONE, rl_x_fd, "remote network", FD_RNET),
+	FN("fd.ip", FT_IPADDR, FARG_NONE, rl_x_fd, "IP address of the socket (Falco: either end; palisade: the server end)", FD_IP),
+	FN("fd.cip", FT_IPADDR, FARG_NONE, rl_x_fd, "client IP address", FD_CIP),
+	FN("fd.sip", FT_IPADDR, FARG_NONE, rl_x_fd, "server IP address (the remote end of connect/sendto, the local end of accept/listen/bind)", FD_SIP),
+	FN("fd.lip", FT_IPADDR, FARG_NONE, rl_x_fd, "local IP address", FD_LIP),
+	FN("fd.rip", FT_IPADDR, FARG_NONE, rl_x_fd, "remote IP address", FD_RIP),
+	FN("fd.cip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the client address resolves to (names are resolved by the agent every 60 s)", FD_CIP_NAME),
+	FN("fd.sip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the server address resolves to (names are resolved by the agent every 60 s)", FD_SIP_NAME),
+	FN("fd.lip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the local address resolves to (names are resolved by the agent every 60 s)", FD_LIP_NAME),
+	FN("fd.rip.name", FT_STR, FARG_NONE, rl_x_fd, "the host name, among those the rules compare fd.*.name with, that the remote address resolves to (names are resolved by the agent every 60 s)", FD_RIP_NAME),
+	FN("fd.port", FT_UINT, FARG_NONE, rl_x_fd, "port of the socket (Falco: either end; palisade: the server end)", FD_PORT),
+	FN("fd.cport", FT_UINT, FARG_NONE, rl_x_fd, "client port", FD_CPORT),
+	FN("fd.sport", FT_UINT, FARG_NONE, rl_x_fd, "server port", FD_SPORT),
+	FN("fd.lport", FT_UINT, FARG_NONE, rl_x_fd, "local port", FD_LPORT),
+	FN("fd.rport", FT_UINT, FARG_NONE, rl_x_fd, "remote port", FD_RPORT),
+	FN("fd.l4proto", FT_STR, FARG_NONE, rl_x_fd, "tcp, udp, icmp or raw", FD_L4PROTO),
+	FN("fd.sockfamily", FT_STR, FARG_NONE, rl_x_fd, "ip or unix", FD_SOCKFAMILY),
+	FN("fd.is_server", FT_BOOL, FARG_NONE, rl_x_fd, "the process is the server end (accept, listen, bind; for a socket passed to dup, close, ...: what the fd table saw, else the end with the lower port)", FD_IS_SERVER),
+	FN("fd.connected", FT_BOOL, FARG_NONE, rl_x_fd, "the kernel's socket has a peer", FD_CONNECTED),
+	FN("fd.net", FT_IPNET, FARG_NONE, rl_x_fd, "network of the socket, for CIDR comparisons (Falco: either end; palisade: the server end)", FD_NET),
+	FN("fd.cnet", FT_IPNET, FARG_NONE, rl_x_fd, "client network", FD_CNET),
+	FN("fd.snet", FT_IPNET, FARG_NONE, rl_x_fd, "server network", FD_SNET),
+	FN("fd.lnet", FT_IPNET, FARG_NONE, rl_x_fd, "local network", FD_LNET),
+	FN("fd.rnet", FT_IPNET, FARG_NONE, rl_x_fd, "remote network", FD_RNET),
 	NA("fd.proto", FT_STR, FARG_NONE, NEEDS_SERVICES, "protocol name of either port"),
 	NA("fd.cproto", FT_STR, FARG_NONE, NEEDS_SERVICES, "client port's protocol name"),
 	NA("fd.sproto", FT_STR, FARG_NONE, NEEDS_SERVICES, "server port's protocol name"),
@@ -207,6 +219,20 @@ static const struct rl_field_def table[] = {
 	F("fs.path.name", FT_STR, FARG_NONE, rl_x_fd, "path a filesystem syscall acts on (open, unlink, mkdir, chmod, ...), absolute", FS_PATH_NAME),
 	F("fs.path.source", FT_STR, FARG_NONE, rl_x_fd, "source of a rename/link (old path) or symlink (its target text)", FS_PATH_SOURCE),
 	F("fs.path.target", FT_STR, FARG_NONE, rl_x_fd, "target of a rename/link/symlink (the new path), absolute where its directory is known", FS_PATH_TARGET),
+
+	/* flow: a flow of the `flow` source (docs/flows.md); with the fd.* network
+	 * fields above, whose local end is the container's */
+	FL("flow.direction", FT_STR, FARG_NONE, rl_x_flow, "egress: the container began the conversation (sent its first packet; for TCP the SYN); ingress: the remote end did", FL_DIRECTION),
+	FL("flow.peer", FT_STR, FARG_NONE, rl_x_flow, "the remote end: a container's name (one of this host's, by its addresses), host, or the address", FL_PEER),
+	FL("flow.peer.kind", FT_STR, FARG_NONE, rl_x_flow, "container, host or external", FL_PEER_KIND),
+	FL("flow.bytes", FT_UINT, FARG_NONE, rl_x_flow, "bytes both ways so far (IP packets, headers included)", FL_BYTES),
+	FL("flow.bytes_out", FT_UINT, FARG_NONE, rl_x_flow, "bytes the container sent", FL_BYTES_OUT),
+	FL("flow.bytes_in", FT_UINT, FARG_NONE, rl_x_flow, "bytes the container received", FL_BYTES_IN),
+	FL("flow.packets_out", FT_UINT, FARG_NONE, rl_x_flow, "packets the container sent", FL_PACKETS_OUT),
+	FL("flow.packets_in", FT_UINT, FARG_NONE, rl_x_flow, "packets the container received", FL_PACKETS_IN),
+	FL("flow.duration", FT_RELTIME, FARG_NONE, rl_x_flow, "ns from the first packet to the last", FL_DURATION),
+	FL("flow.state", FT_STR, FARG_NONE, rl_x_flow, "TCP: SYN_SENT, ESTABLISHED, CLOSING, CLOSED, RESET, MIDSTREAM; no value otherwise", FL_STATE),
+	FL("flow.end", FT_STR, FARG_NONE, rl_x_flow, "flow_end: closed, reset, idle or gone; no value at flow_start", FL_END),
 
 	/* docker: a request to the Docker Engine API (palisade authz, docs/authz.md) */
 	D("docker.req.method", FT_STR, FARG_NONE, "HTTP method of the request (GET, POST, ...)", D_METHOD),
@@ -259,18 +285,21 @@ static const struct rl_field_def table[] = {
 
 #define N_FIELDS (sizeof(table) / sizeof(table[0]))
 
-int rl_field_source(const struct rl_field_def *d)
+const char *rl_field_source_error(const struct rl_compiler *cc, const struct rl_field_def *d)
 {
-	static const char *const shared[] = { "evt.type", "evt.num", "evt.time", "evt.time.s",
-					      "evt.time.iso8601", "evt.datetime", "evt.rawtime",
-					      "evt.hostname", "evt.source" };
+	char srcs[64] = "";
+	size_t n = 0;
 
-	if (!strncmp(d->name, "docker.", 7))
-		return RL_SRC_DOCKER;
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
-		if (!strcmp(d->name, shared[i]))
-			return -1;
-	return RL_SRC_SYSCALL;
+	if (cc->source < 0 || (d->sources & RL_SRC_BIT(cc->source)))
+		return NULL;
+	for (int i = 0; i < RL_SRC_COUNT; i++)
+		if (d->sources & RL_SRC_BIT(i))
+			n += (size_t)snprintf(srcs + n, sizeof(srcs) - n, "%s%s", n ? " and " : "",
+					      rl_source_name((enum rl_source)i));
+	return rl_sprintf(cc->a, "a field of the %s source%s, not of this rule's (%s: "
+			  "`palisade fields --source %s` lists its fields)", srcs,
+			  strstr(srcs, " and ") ? "s" : "", rl_source_name((enum rl_source)cc->source),
+			  rl_source_name((enum rl_source)cc->source));
 }
 
 const struct rl_field_def *rl_field_table(size_t *n)
@@ -445,6 +474,20 @@ const char *rl_ftype_name(enum rl_ftype t)
 
 /* The public view, built once: rules_field_info is what `palisade fields` prints. */
 static struct rules_field_info infos[N_FIELDS];
+static char info_sources[N_FIELDS][32];
+
+/* "syscall flow": the sources' names, space-separated. */
+static const char *source_names(unsigned bits, size_t i)
+{
+	size_t n = 0;
+
+	info_sources[i][0] = 0;
+	for (int k = 0; k < RL_SRC_COUNT; k++)
+		if (bits & RL_SRC_BIT(k))
+			n += (size_t)snprintf(info_sources[i] + n, sizeof(info_sources[i]) - n, "%s%s",
+					      n ? " " : "", rl_source_name((enum rl_source)k));
+	return info_sources[i];
+}
 
 size_t rules_field_count(void)
 {
@@ -469,6 +512,7 @@ const struct rules_field_info *rules_field(size_t i)
 	infos[i].desc = table[i].desc;
 	infos[i].arg = args[table[i].arg];
 	infos[i].needs = table[i].needs;
+	infos[i].sources = source_names(table[i].sources, i);
 	return &infos[i];
 }
 

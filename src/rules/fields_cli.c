@@ -12,10 +12,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: palisade fields [CLASS...] [--json | --markdown | --names] [--events]\n"
+	fprintf(f, "usage: palisade fields [CLASS...] [--source S] [--json | --markdown | --names] "
+		   "[--events]\n"
 		   "  CLASS            only fields of this class (proc, fd, container, ...) or\n"
 		   "                   whose name starts with CLASS (proc.a)\n"
-		   "  -j, --json       one JSON array: name, class, type, arg, desc, available, needs\n"
+		   "  -s, --source S   only fields of events of source S: syscall, docker or flow\n"
+		   "  -j, --json       one JSON array: name, class, type, arg, desc, available, needs,\n"
+		   "                   sources\n"
 		   "  -m, --markdown   the Markdown table of docs/rules.md\n"
 		   "  -n, --names      names only\n"
 		   "  -e, --events     the event types rules may name (evt.type), instead\n"
@@ -116,6 +119,7 @@ static json_t *field_json(const struct rules_field_info *f)
 	json_object_set_new(o, "desc", json_string(f->desc));
 	json_object_set_new(o, "available", json_boolean(!f->needs));
 	json_object_set_new(o, "needs", f->needs ? json_string(f->needs) : json_null());
+	json_object_set_new(o, "sources", json_string(f->sources));
 	return o;
 }
 
@@ -170,18 +174,31 @@ int fields_cli_main(int argc, char **argv)
 		{ "markdown", no_argument, NULL, 'm' },
 		{ "names", no_argument, NULL, 'n' },
 		{ "events", no_argument, NULL, 'e' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *source = NULL;
 	char mode = 't';
 	bool events = false;
 	json_t *all;
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jmneh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jmnes:h", longopts, NULL)) != -1) {
 		if (c == 'j' || c == 'm' || c == 'n') {
 			mode = (char)c;
+			continue;
+		}
+		enum rl_source src;
+
+		if (c == 's' && rl_source_parse(optarg, &src)) {
+			fprintf(stderr, "palisade fields: no source '%s' (sources: syscall, docker, "
+					"flow)\n", optarg);
+			return 2;
+		}
+		if (c == 's') {
+			source = optarg;
 			continue;
 		}
 		if (c == 'e') {
@@ -200,7 +217,8 @@ int fields_cli_main(int argc, char **argv)
 	if (mode == 'm')
 		printf("| field | type | argument | description | available |\n|---|---|---|---|---|\n");
 	for (size_t i = 0; i < rules_field_count(); i++)
-		if (wanted(rules_field(i)->name, argv + optind, argc - optind))
+		if (wanted(rules_field(i)->name, argv + optind, argc - optind) &&
+		    (!source || strstr(rules_field(i)->sources, source)))
 			print_field(rules_field(i), mode, all);
 	if (mode == 'j' && json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0)
 		putchar('\n');

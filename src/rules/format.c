@@ -100,6 +100,8 @@ static size_t parse_ref(struct rl_compiler *cc, const struct rl_text *src, size_
 		if (!name_len)
 			return 0;
 		ret = rl_field_resolve(cc->a, s + name_start, name_len, &out->ref, &sugg, &why);
+		if (!ret && (why = rl_field_source_error(cc, out->ref.def)))
+			ret = -EINVAL;
 		if (!ret)
 			break;
 		*bad = true;

@@ -493,6 +493,7 @@ struct rules_field_info {
 	const char *desc;
 	const char *arg;   /* NULL, or how the field takes an argument */
 	const char *needs; /* NULL: available now; else what provides it */
+	const char *sources; /* the event sources it describes: "syscall", "flow", "syscall flow" */
 };
 size_t rules_field_count(void);
 const struct rules_field_info *rules_field(size_t i);

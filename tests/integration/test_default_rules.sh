@@ -12,13 +12,14 @@ S=$T-sock  # the host's Docker socket mounted
 D=$T-dbg   # labelled for debugging: shells there are allowed
 run_container $A --tmpfs /dev/shm:rw,exec "$IMAGE" sleep 300
 run_container $C --cap-add SYS_ADMIN --cap-add SYS_PTRACE --cap-add SYS_MODULE \
-	--security-opt seccomp=unconfined "$IMAGE" sleep 300
+	--cap-add DAC_READ_SEARCH --security-opt seccomp=unconfined "$IMAGE" sleep 300
 run_container $D --label palisade.debug=true "$IMAGE" sleep 300
 cc -static -O2 -o "$WORK/attack" tests/integration/attack_syscalls.c || exit 1
 cc -static -O2 -o "$WORK/tracer" tests/integration/enforce_ptrace.c || exit 1
 cc -static -O2 -o "$WORK/memfd_exec" tests/integration/falco_memfd.c || exit 1
+cc -static -O2 -pthread -o "$WORK/evasion" tests/integration/evasion_open.c -luring || exit 1
 for c in $A $C; do
-	for b in attack tracer memfd_exec; do docker cp "$WORK/$b" $c:/$b; done
+	for b in attack tracer memfd_exec evasion; do docker cp "$WORK/$b" $c:/$b; done
 	docker exec $c sh -c "echo 'root:*:19000:0:99999:7:::' > /etc/shadow; mkdir -p /var/log /root /usr/bin"
 done
 # A kernel built without modules has no init_module tracepoint: the module
@@ -65,6 +66,14 @@ fires "credential read: fd opened by the shell, read by its child" "Credential f
 docker exec $A sh -c "ln -s /etc//shadow /tmp/$T-sl; cat /tmp/$T-sl >/dev/null"
 fires "symlink spelled /etc//shadow" "Symlink to a credential file in container" $A
 fires "read through it is /etc/shadow" "Credential file read in container" $A "(.output_fields[\"proc.cmdline\"]|tostring|contains(\"$T-sl\"))"
+# Evasions of a sensor that watches open/openat only (issue 12): openat2,
+# io_uring's IORING_OP_OPENAT and OPENAT2 (reported as openat, openat2).
+docker exec $A /evasion openat2 /etc/shadow
+fires "credential read by openat2" "Credential file read in container" $A "$(cmd_has "evasion openat2")"
+docker exec $A /evasion uring-open /etc/shadow
+fires "credential read by io_uring IORING_OP_OPENAT" "Credential file read in container" $A "$(cmd_has "evasion uring-open /")"
+docker exec $A /evasion uring-open2 /etc/shadow
+fires "credential read by io_uring IORING_OP_OPENAT2" "Credential file read in container" $A "$(cmd_has "evasion uring-open2")"
 docker exec $A sh -c "ln /etc/shadow /tmp/$T-hl; cat /tmp/$T-hl >/dev/null"
 fires "hard link to /etc/shadow" "Hard link to a credential file in container" $A
 docker exec $A sh -c "mkdir -p /root/.ssh && echo k > /root/.ssh/id_ed25519 && cd /root && cat ./.ssh/../.ssh/id_ed25519 >/dev/null"
@@ -105,6 +114,7 @@ docker exec $A sh -c "printf 'true $T-script\n' > /tmp/$T.sh; sh /tmp/$T.sh"
 fires "script run from /tmp through its interpreter" "Program run from a temporary directory" $A "(.output_fields[\"proc.cmdline\"]|tostring|contains(\"/tmp/$T.sh\"))"
 for i in 1 2 3; do docker exec $A /memfd_exec /bin/busybox true >/dev/null 2>&1 && break; sleep 0.3; done
 fires "fileless execution from a memfd" "Fileless execution from memory" $A
+silent "runc's own memfd copy (runc init, at every docker exec)" ".rule==\"Fileless execution from memory\" and (.output_fields[\"proc.cmdline\"]|tostring)==\"runc init\""
 
 # ---- 4. reverse shells ---------------------------------------------------------------
 docker exec -d $A sh -c "nc -ll -p $P1 -e /bin/sh"
@@ -150,6 +160,17 @@ fires "unshare attempt" "Namespace change in container" $A
 docker exec $C sh -c "/attack uffd; /attack bpf" >/dev/null 2>&1
 fires "userfaultfd" "userfaultfd in container" $C
 fires "bpf()" "BPF used in container" $C
+fires "io_uring ring set up (by the io_uring opens above)" "io_uring used in container" $A "$(cmd_has "evasion uring-open")"
+# The "shocker" escape: a host file no path in the container names, opened
+# by its handle through the file system of a file Docker bind-mounts from
+# the host (/etc/hostname); here the container's own hosts file on the host.
+HOSTS=$(docker inspect -f '{{.HostsPath}}' $C)
+if H=$("$WORK/evasion" name-handle "$HOSTS" 2>/dev/null); then
+	docker exec $C /evasion shocker /etc/hostname $H
+	fires "open_by_handle_at of a host file (shocker)" "File opened by handle in container" $C ".output_fields[\"fd.name\"]==\"$HOSTS\""
+else
+	skip "open_by_handle_at of a host file: Docker's data root ($HOSTS) has no file handles"
+fi
 docker exec $C sh -c "echo notamodule > /tmp/$T.ko; insmod /tmp/$T.ko" >/dev/null 2>&1
 fires "kernel module load attempt" "Kernel module load attempted" $C
 docker exec $C sh -c "mkdir -p /tmp/$T-cg && echo /x > /tmp/$T-cg/release_agent; echo 1 > /tmp/$T-cg/notify_on_release"

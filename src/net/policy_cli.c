@@ -1,0 +1,266 @@
+/*
+ * palisade policy check FILE...            validate label policies
+ * palisade policy explain -p FILE SRC DST PORT[/tcp|/udp]
+ *                                           which rule allows or denies it
+ *
+ * SRC and DST are a container (name or id: its labels come from the
+ * Engine API), an identity written as labels (app=order-processor,tier=db),
+ * or an address (an end that is not a container: judged by CIDR).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/net.h"
+
+#define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
+#define ERR_MAX 4096
+#define LABELS_MAX 64
+
+struct end {
+	char text[256];
+	struct net_pol_peer peer;
+	struct container_label labels[LABELS_MAX];
+	char store[4096]; /* the label strings */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: palisade policy check FILE...\n"
+		   "       palisade policy explain -p FILE [-p FILE...] [--docker-socket P] SRC DST "
+		   "PORT[/tcp|/udp]\n\n"
+		   "Label policies are CiliumNetworkPolicy YAML (the subset docs/policy.md lists).\n"
+		   "SRC, DST: a container (name or id, labels from Docker), labels (app=web,tier=x),\n"
+		   "or an address (not a container: judged by CIDR rules).\n");
+}
+
+static int check(int argc, char **argv)
+{
+	struct net_policy_set *s;
+	char err[ERR_MAX];
+	int rc;
+
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	rc = net_policy_load((const char *const *)argv, (size_t)argc, &s, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n%s\n", err,
+			rc == -EINVAL ? "the policies were refused (problems above)" : "not loaded");
+		return 1;
+	}
+	for (size_t i = 0; i < s->n_pols; i++) {
+		const struct net_policy *p = &s->pols[i];
+		size_t allow = 0, deny = 0;
+
+		for (size_t r = 0; r < p->n_rules; r++)
+			*(p->rules[r].deny ? &deny : &allow) += 1;
+		printf("%s (%s:%d:%d): default deny for%s%s; %zu allow, %zu deny rule(s)\n", p->name,
+		       p->file, p->line, p->col, p->sections[NET_INGRESS] ? " ingress" : "",
+		       p->sections[NET_EGRESS] ? " egress" : "", allow, deny);
+	}
+	printf("ok: %zu policies\n", s->n_pols);
+	net_policy_free(s);
+	return 0;
+}
+
+/* "app=web,tier=db" into e's labels. */
+static int parse_labels(struct end *e, const char *spec)
+{
+	size_t used = 0, n = 0;
+	const char *p = spec;
+
+	while (*p) {
+		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		size_t klen, vlen;
+
+		if (!eq || eq == p || n >= LABELS_MAX)
+			return -EINVAL;
+		klen = (size_t)(eq - p);
+		vlen = (size_t)(end - eq - 1);
+		if (used + klen + vlen + 2 > sizeof(e->store))
+			return -E2BIG;
+		e->labels[n].key = memcpy(e->store + used, p, klen);
+		e->store[used + klen] = '\0';
+		used += klen + 1;
+		e->labels[n].value = memcpy(e->store + used, eq + 1, vlen);
+		e->store[used + vlen] = '\0';
+		used += vlen + 1;
+		n++;
+		p = comma ? comma + 1 : end;
+	}
+	e->peer.container = true;
+	e->peer.labels.v = e->labels;
+	e->peer.labels.n = n;
+	return 0;
+}
+
+/* A container's Config.Labels from the Engine API. */
+static int container_labels(struct end *e, const char *name, const char *socket)
+{
+	struct container_engine *eng = NULL;
+	char path[600], err[256], spec[4096];
+	size_t len, used = 0;
+	json_t *root = NULL, *labels;
+	const char *k;
+	json_t *v;
+	char *body = NULL;
+	long status = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", name);
+	rc = container_engine_open(socket, &eng);
+	if (!rc)
+		rc = container_engine_get(eng, path, 5000, &status, &body, &len, err, sizeof(err));
+	container_engine_close(eng);
+	if (rc || status != 200) {
+		fprintf(stderr, "palisade policy: '%s' is not labels, an address or a container "
+				"Docker knows (%s)\n", name, rc ? err : "no such container");
+		free(body);
+		return -ENOENT;
+	}
+	root = json_loadb(body, len, 0, NULL);
+	free(body);
+	labels = json_object_get(json_object_get(root, "Config"), "Labels");
+	spec[0] = '\0';
+	json_object_foreach(labels, k, v)
+	{
+		if (json_is_string(v) && !strchr(k, ',') && !strchr(json_string_value(v), ','))
+			used += (size_t)snprintf(spec + used, used < sizeof(spec) ? sizeof(spec) - used : 0,
+						 "%s%s=%s", used ? "," : "", k, json_string_value(v));
+	}
+	json_decref(root);
+	if (used >= sizeof(spec) || parse_labels(e, spec)) {
+		fprintf(stderr, "palisade policy: %s: too many labels to explain\n", name);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static int parse_end(struct end *e, const char *arg, const char *socket)
+{
+	uint8_t raw[16];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->text, sizeof(e->text), "%s", arg);
+	if (inet_pton(AF_INET, arg, raw) == 1) {
+		net_addr16(raw, 4, e->peer.addr);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, arg, raw) == 1) {
+		net_addr16(raw, 16, e->peer.addr);
+		return 0;
+	}
+	if (strchr(arg, '=')) {
+		if (parse_labels(e, arg)) {
+			fprintf(stderr, "palisade policy: '%s': labels are key=value,key=value\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return container_labels(e, arg, socket);
+}
+
+static int parse_port(const char *arg, uint16_t *port, uint8_t *proto)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || n < 1 || n > 65535)
+		return -EINVAL;
+	*port = (uint16_t)n;
+	if (!*end || !strcasecmp(end, "/tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcasecmp(end, "/udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* One direction: the subject's side of it, printed. False: denied. */
+static bool side(const struct net_policy_set *s, const struct end *subject, const struct end *peer,
+		 enum net_pol_dir dir, uint8_t proto, uint16_t port)
+{
+	struct net_verdict v;
+	char why[512];
+
+	if (!subject->peer.container) {
+		printf("%-7s at %s: not a container, no policy applies\n",
+		       dir == NET_EGRESS ? "egress" : "ingress", subject->text);
+		return true;
+	}
+	net_policy_judge(s, &subject->peer.labels, dir, &peer->peer, proto, port, &v);
+	net_verdict_text(dir, &v, why, sizeof(why));
+	printf("%-7s at %s: %s\n", dir == NET_EGRESS ? "egress" : "ingress", subject->text, why);
+	return v.allowed;
+}
+
+static int explain(int argc, char **argv)
+{
+	static const struct option opts[] = { { "policy", required_argument, NULL, 'p' },
+					       { "docker-socket", required_argument, NULL, 'D' },
+					       { "help", no_argument, NULL, 'h' },
+					       { NULL, 0, NULL, 0 } };
+	const char *files[NET_POL_MAX], *socket = DEFAULT_DOCKER_SOCKET;
+	struct net_policy_set *s = NULL;
+	static struct end src, dst;
+	size_t n_files = 0;
+	char err[ERR_MAX];
+	uint16_t port;
+	uint8_t proto;
+	bool ok;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:D:h", opts, NULL)) != -1) {
+		if (c == 'p' && n_files < NET_POL_MAX)
+			files[n_files++] = optarg;
+		else if (c == 'D')
+			socket = optarg;
+		else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (argc - optind != 3 || !n_files || parse_port(argv[optind + 2], &port, &proto)) {
+		usage(stderr);
+		return 2;
+	}
+	if (net_policy_load(files, n_files, &s, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (parse_end(&src, argv[optind], socket) || parse_end(&dst, argv[optind + 1], socket)) {
+		net_policy_free(s);
+		return 1;
+	}
+	printf("%s -> %s port %u/%s\n", src.text, dst.text, port, proto == IPPROTO_TCP ? "tcp" : "udp");
+	ok = side(s, &src, &dst, NET_EGRESS, proto, port);
+	ok &= side(s, &dst, &src, NET_INGRESS, proto, port);
+	printf("verdict: %s\n", ok ? "allowed" : "denied");
+	net_policy_free(s);
+	return ok ? 0 : 3;
+}
+
+int net_policy_cli_main(int argc, char **argv)
+{
+	bool help = argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return check(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "explain"))
+		return explain(argc - 1, argv + 1);
+	usage(help ? stdout : stderr);
+	return help ? 0 : 2;
+}
