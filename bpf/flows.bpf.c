@@ -168,6 +168,20 @@ static __always_inline bool isolated_drop(struct __sk_buff *skb, __u64 cgroup_id
 	return true;
 }
 
+/* An address as 16 bytes: IPv4 as ::ffff:a.b.c.d. */
+static __always_inline void lp_addr16(const __u8 *a, __u8 family, __u8 out[16])
+{
+	if (family == 4) {
+		__builtin_memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		__builtin_memcpy(out + 12, a, 4);
+	} else {
+		__builtin_memcpy(out, a, 16);
+	}
+}
+
+#include "labelpolicy.bpf.h"
+
 static __always_inline void add(struct fl_value *v, __u8 dir, __u64 len, __u64 segs,
 				__u8 tcp_flags, __u64 now)
 {
@@ -230,7 +244,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 	p.k.cgroup_id = bpf_skb_cgroup_id(skb);
 	if (isolated_drop(skb, p.k.cgroup_id))
 		return 0;
-	if (!accounting || (skb->ifindex == 1 && !loopback))
+	if (!lp_active && (!accounting || (skb->ifindex == 1 && !loopback)))
 		return 1;
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		err = parse_v4(skb, &p);
@@ -251,7 +265,11 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir)
 		__builtin_memcpy(p.k.remote, a, 16);
 		p.k.lport = p.k.rport;
 		p.k.rport = port;
+		if (!lp_ingress(skb, &p))
+			return 0;
 	}
+	if (!accounting || (skb->ifindex == 1 && !loopback))
+		return 1;
 	account(skb, &p, dir);
 	return 1;
 }

@@ -78,4 +78,76 @@ FL_ASSERT(sizeof(struct fl_value) == 64);
 FL_ASSERT(__builtin_offsetof(struct fl_value, tcp_flags) == 48);
 FL_ASSERT(__builtin_offsetof(struct fl_value, initiator) == 56);
 
+/* ---- Label policy (bpf/labelpolicy.bpf.h, src/net/policy_maps.c) ---- */
+#define LP_ENDPOINTS_MAX 4096 /* enforced containers (cgroups) */
+#define LP_RULES_MAX 65536    /* prefixes of every endpoint's rules */
+#define LP_REPLIES_MAX 16384  /* UDP peers that wrote first (LRU) */
+
+#define LP_DIR_INGRESS 0
+#define LP_DIR_EGRESS 1
+#define LP_INGRESS_BIT 1u
+#define LP_EGRESS_BIT 2u
+
+struct lp_endpoint {
+	__u32 id;  /* endpoint id in lp_rules keys (one generation's) */
+	__u8 dirs; /* LP_*_BIT: directions that are default-deny */
+	__u8 pad[3];
+};
+
+/* LPM key: the endpoint, direction, protocol (0: any) and port (0: any)
+ * are matched exactly (the first 64 bits), then the peer's address
+ * (IPv4 as ::ffff:a.b.c.d): prefixlen = 64 + the address prefix length. */
+struct lp_key {
+	__u32 prefixlen;
+	__u32 ep;
+	__u8 dir;
+	__u8 proto;
+	__u16 port; /* host byte order */
+	__u8 addr[16];
+};
+
+#define LP_ALLOW 1u
+#define LP_DENY 2u
+struct lp_value {
+	__u8 bits;      /* LP_ALLOW, LP_DENY: what the rules say for this region */
+	__u8 pad;
+	__u16 allow_ref; /* which policy and rule (user space's index), for the record */
+	__u16 deny_ref;
+	__u16 pad2;
+};
+
+struct lp_reply_key {
+	__u64 cgroup_id;
+	__u8 remote[16];
+	__u16 rport, lport;
+	__u32 pad;
+};
+
+/* One refusal (or, in audit mode, one refusal that was not carried out). */
+struct lp_event {
+	__u64 ts_ns;     /* CLOCK_BOOTTIME */
+	__u64 cgroup_id; /* the enforced endpoint */
+	__u32 ep;
+	__u16 ref;       /* deny_ref when a deny rule refused; 0: default deny */
+	__u8 dir, proto;
+	__u16 port;      /* the endpoint's port (ingress) or the peer's (egress) */
+	__u8 audit, denied_by_rule;
+	__u8 pad[4];
+	__u8 addr[16];   /* the peer */
+};
+
+enum lp_counter {
+	LP_CNT_CHECKED = 0, /* new connections and datagrams judged */
+	LP_CNT_DENIED,      /* refused */
+	LP_CNT_AUDITED,     /* would have been refused (audit mode) */
+	LP_CNT_EVENT_LOST,  /* records lost: the ring was full */
+	LP_CNT_MAX,
+};
+
+FL_ASSERT(sizeof(struct lp_endpoint) == 8);
+FL_ASSERT(sizeof(struct lp_key) == 28);
+FL_ASSERT(sizeof(struct lp_value) == 8);
+FL_ASSERT(sizeof(struct lp_reply_key) == 32);
+FL_ASSERT(sizeof(struct lp_event) == 48);
+
 #endif /* PALISADE_FLOWS_EVENTS_H */

@@ -14,15 +14,7 @@
 /* The most paths one rule may confine to before it is refused. */
 #define FGUARD_RULE_PATHS_MAX 65536
 
-/* Opens and execs are known by their syscall rows (event/syscalls.h).
- * open_by_handle_at, an open in Falco's rules, has no row yet (issue 12 adds
- * it): its name stands here until then. */
-static bool is_open_type(const char *s, size_t len)
-{
-	return syscall_name_is_open(s, len) ||
-	       (len == 17 && !memcmp(s, "open_by_handle_at", 17));
-}
-
+/* Opens and execs are known by their syscall rows (event/syscalls.h). */
 /* The kind every event type of the rule belongs to; -1 when mixed or other. */
 static int kind_of(const char *evttypes)
 {
@@ -34,7 +26,7 @@ static int kind_of(const char *evttypes)
 	while (*p) {
 		size_t len = strcspn(p, ",");
 
-		if (is_open_type(p, len))
+		if (syscall_name_is_open(p, len))
 			open = true;
 		else if (syscall_name_is_exec(p, len))
 			exec = true;

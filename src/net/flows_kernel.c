@@ -24,6 +24,7 @@
 struct net_flows_kernel {
 	struct flows_bpf *skel;
 	struct bpf_link *links[2];
+	struct bpf_link *policy_links[4]; /* the label policy's egress hooks, when asked */
 	int ncpus;
 	bool batch_unsupported; /* then one lookup per key */
 };
@@ -102,6 +103,8 @@ void net_flows_kernel_close(struct net_flows_kernel *k)
 		return;
 	for (int i = 0; i < 2; i++)
 		bpf_link__destroy(k->links[i]);
+	for (int i = 0; i < 4; i++)
+		bpf_link__destroy(k->policy_links[i]);
 	flows_bpf__destroy(k->skel);
 	free(k);
 }
@@ -201,4 +204,64 @@ uint64_t net_flows_kernel_isolated_drops(struct net_flows_kernel *k, uint64_t cg
 
 	bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.fl_isolated), &cgroup_id, &v);
 	return v;
+}
+
+/* ---- label policy (bpf/labelpolicy.bpf.h) ---- */
+
+int net_flows_kernel_policy_attach(struct net_flows_kernel *k, const char *cgroup2_root)
+{
+	struct bpf_program *progs[4] = { k->skel->progs.lp_connect4, k->skel->progs.lp_connect6,
+					 k->skel->progs.lp_sendmsg4, k->skel->progs.lp_sendmsg6 };
+	char mnt[512];
+	int fd, err = 0;
+
+	if (k->policy_links[0])
+		return 0;
+	if (!cgroup2_root) {
+		if (container_cgroup2_mount(mnt, sizeof(mnt)))
+			return -ENOENT;
+		cgroup2_root = mnt;
+	}
+	fd = open(cgroup2_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (int i = 0; i < 4 && !err; i++) {
+		k->policy_links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!k->policy_links[i]) {
+			err = -errno;
+			fprintf(stderr, "palisade: policy: attaching %s to %s failed: %s\n",
+				bpf_program__section_name(progs[i]), cgroup2_root, strerror(-err));
+		}
+	}
+	close(fd);
+	return err;
+}
+
+void net_flows_kernel_policy_mode(struct net_flows_kernel *k, bool active, bool audit)
+{
+	k->skel->bss->lp_audit = audit;
+	k->skel->bss->lp_active = active;
+}
+
+void net_flows_kernel_policy_fds(struct net_flows_kernel *k, int *endpoints, int *rules,
+				 int *events)
+{
+	*endpoints = bpf_map__fd(k->skel->maps.lp_endpoints);
+	*rules = bpf_map__fd(k->skel->maps.lp_rules);
+	*events = bpf_map__fd(k->skel->maps.lp_events);
+}
+
+void net_flows_kernel_policy_counters(struct net_flows_kernel *k, uint64_t out[LP_CNT_MAX])
+{
+	uint64_t *vals = calloc((size_t)k->ncpus, sizeof(*vals));
+	int fd = bpf_map__fd(k->skel->maps.lp_counters);
+
+	memset(out, 0, LP_CNT_MAX * sizeof(out[0]));
+	for (uint32_t key = 0; vals && key < LP_CNT_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < k->ncpus; c++)
+			out[key] += vals[c];
+	}
+	free(vals);
 }

@@ -90,6 +90,13 @@ void net_flows_kernel_counters(struct net_flows_kernel *k, uint64_t out[FL_CNT_M
 /* Cuts a cgroup off every network but loopback (on), or lets it back (off).
  * Returns 0 or a negative errno (-ENOSPC beyond FL_ISOLATED_MAX). */
 int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on);
+/* The label policy: its egress hooks (connect/sendmsg) attached at the
+ * root; its switches; its maps (bpf/labelpolicy.bpf.h); its counters. */
+int net_flows_kernel_policy_attach(struct net_flows_kernel *k, const char *cgroup2_root);
+void net_flows_kernel_policy_mode(struct net_flows_kernel *k, bool active, bool audit);
+void net_flows_kernel_policy_fds(struct net_flows_kernel *k, int *endpoints, int *rules,
+				 int *events);
+void net_flows_kernel_policy_counters(struct net_flows_kernel *k, uint64_t out[LP_CNT_MAX]);
 /* Packets dropped so far for an isolated cgroup. */
 uint64_t net_flows_kernel_isolated_drops(struct net_flows_kernel *k, uint64_t cgroup_id);
 
@@ -346,6 +353,8 @@ struct net_pol_peer {
 	struct net_labels labels; /* when container */
 	uint8_t addr[16];         /* otherwise (world): judged by CIDR */
 };
+/* Does the rule name this peer (ports aside)? */
+bool net_rule_covers_peer(const struct net_pol_rule *r, const struct net_pol_peer *peer);
 struct net_verdict {
 	bool enforced; /* some policy selects the endpoint in this direction */
 	bool allowed;
@@ -360,7 +369,33 @@ void net_policy_judge(const struct net_policy_set *s, const struct net_labels *s
  * (selected by allow-payment-api)", "allowed: no policy selects it for ingress". */
 void net_verdict_text(enum net_pol_dir dir, const struct net_verdict *v, char *buf, size_t size);
 
-/* `palisade policy check|explain` (policy_cli.c). */
+/*
+ * The policy enforced (policy_maps.c): compiled into the flow object's maps
+ * for the containers this host runs, again on every container change
+ * (net_enforcer_container, any thread) at the next tick, and on a new set
+ * (net_enforcer_set_policy: a whole generation, no window; on failure the
+ * old set stays in force and the new one is freed). Verdicts become JSON
+ * records (on_record): every refusal (or would-be one in audit mode) from
+ * the kernel, and each new flow of an enforced endpoint (net_enforcer_flow).
+ */
+struct net_enforcer_cfg {
+	struct net_flows_kernel *k;
+	const char *cgroup2_root; /* NULL: found in /proc/self/mountinfo */
+	bool audit;               /* report, never refuse */
+	void (*on_record)(const char *json, void *ctx);
+	void *ctx;
+};
+struct net_enforcer;
+/* Takes s (freed with the enforcer). */
+int net_enforcer_new(const struct net_enforcer_cfg *cfg, struct net_policy_set *s,
+		     struct net_enforcer **out);
+void net_enforcer_free(struct net_enforcer *e);
+void net_enforcer_container(struct net_enforcer *e, const struct container_info *c);
+void net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s);
+void net_enforcer_tick(struct net_enforcer *e);
+void net_enforcer_flow(struct net_enforcer *e, const struct net_flow *f);
+
+/* `palisade policy check|explain|enforce` (policy_cli.c). */
 int net_policy_cli_main(int argc, char **argv);
 
 /* `palisade flows` (flows_cli.c). */

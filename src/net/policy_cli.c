@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +37,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: palisade policy check FILE...\n"
 		   "       palisade policy explain -p FILE [-p FILE...] [--docker-socket P] SRC DST "
-		   "PORT[/tcp|/udp]\n\n"
+		   "PORT[/tcp|/udp]\n"
+		   "       palisade policy enforce [--audit] [--docker-socket P] FILE...\n"
+		   "           enforce in the kernel until stopped; a verdict record (JSON) per\n"
+		   "           refusal and per new connection of a policed container; SIGHUP reloads\n\n"
 		   "Label policies are CiliumNetworkPolicy YAML (the subset docs/policy.md lists).\n"
 		   "SRC, DST: a container (name or id, labels from Docker), labels (app=web,tier=x),\n"
 		   "or an address (not a container: judged by CIDR rules).\n");
@@ -253,6 +259,149 @@ static int explain(int argc, char **argv)
 	return ok ? 0 : 3;
 }
 
+/* ---- enforce ---- */
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+struct enforce_ctx {
+	struct net_monitor *m;
+	struct net_enforcer *e;
+};
+
+static void on_container(const struct container_info *c, void *ctx)
+{
+	struct enforce_ctx *x = ctx;
+
+	net_monitor_container_update(x->m, c);
+	net_enforcer_container(x->e, c);
+}
+
+static void on_flow(const struct net_flow *f, enum net_flow_event what, void *ctx)
+{
+	struct enforce_ctx *x = ctx;
+
+	if (what == NET_FLOW_START)
+		net_enforcer_flow(x->e, f);
+}
+
+static void on_record(const char *json, void *ctx)
+{
+	(void)ctx;
+	printf("%s\n", json);
+	fflush(stdout);
+}
+
+static int enforce_loop(struct enforce_ctx *x, const char *const *files, size_t n)
+{
+	const struct timespec nap = { 0, 50 * 1000000 };
+	char err[ERR_MAX];
+
+	while (!stop_flag) {
+		if (reload_flag) {
+			struct net_policy_set *s;
+
+			reload_flag = 0;
+			if (net_policy_load(files, n, &s, err, sizeof(err)))
+				fprintf(stderr, "%s\npalisade: policy: reload refused; the policies in "
+						"force stay\n", err);
+			else {
+				net_enforcer_set_policy(x->e, s);
+				fprintf(stderr, "palisade: policy: reloaded (%zu policies)\n", s->n_pols);
+			}
+		}
+		net_monitor_tick(x->m);
+		net_enforcer_tick(x->e);
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+static int enforce(int argc, char **argv)
+{
+	static const struct option opts[] = { { "audit", no_argument, NULL, 'a' },
+					       { "docker-socket", required_argument, NULL, 'D' },
+					       { "help", no_argument, NULL, 'h' },
+					       { NULL, 0, NULL, 0 } };
+	struct enforce_ctx x = { 0 };
+	struct container_store_config ccfg = { .on_update = on_container, .ctx = &x };
+	struct net_enforcer_cfg ecfg = { .on_record = on_record };
+	struct net_monitor_cfg mc = { .on_event = on_flow, .ctx = &x };
+	const char *socket = DEFAULT_DOCKER_SOCKET;
+	struct container_store *cs = NULL;
+	struct net_policy_set *s = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[ERR_MAX];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "aD:h", opts, NULL)) != -1) {
+		if (c == 'a')
+			ecfg.audit = true;
+		else if (c == 'D')
+			socket = optarg;
+		else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "palisade policy enforce: must run as root (loads BPF programs)\n");
+		return 1;
+	}
+	if (net_policy_load((const char *const *)argv + optind, (size_t)(argc - optind), &s, err,
+			    sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	ccfg.docker_socket = strcmp(socket, "none") ? socket : NULL;
+	rc = container_store_new(&ccfg, &cs);
+	mc.containers = cs;
+	if (!rc)
+		rc = net_monitor_new(&mc, &x.m);
+	ecfg.k = x.m ? net_monitor_kernel(x.m) : NULL;
+	if (!rc)
+		rc = net_enforcer_new(&ecfg, s, &x.e);
+	else
+		net_policy_free(s);
+	if (!rc) {
+		/* started once both exist: every container reaches the enforcer */
+		container_store_start(cs);
+		net_enforcer_tick(x.e);
+		fprintf(stderr, "palisade: policy: enforcing %zu policies%s\n", s->n_pols,
+			ecfg.audit ? " (audit: nothing is refused)" : "");
+		rc = enforce_loop(&x, (const char *const *)argv + optind, (size_t)(argc - optind));
+	}
+	if (x.m) {
+		uint64_t cnt[LP_CNT_MAX];
+
+		net_flows_kernel_policy_counters(net_monitor_kernel(x.m), cnt);
+		fprintf(stderr, "palisade: policy: exit: %llu judged, %llu refused, %llu would have been "
+				"(audit), %llu records lost (ring full)\n",
+			(unsigned long long)cnt[LP_CNT_CHECKED], (unsigned long long)cnt[LP_CNT_DENIED],
+			(unsigned long long)cnt[LP_CNT_AUDITED],
+			(unsigned long long)cnt[LP_CNT_EVENT_LOST]);
+	}
+	net_enforcer_free(x.e);
+	net_monitor_free(x.m);
+	container_store_free(cs);
+	return rc ? 1 : 0;
+}
+
 int net_policy_cli_main(int argc, char **argv)
 {
 	bool help = argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
@@ -261,6 +410,8 @@ int net_policy_cli_main(int argc, char **argv)
 		return check(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "explain"))
 		return explain(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "enforce"))
+		return enforce(argc - 1, argv + 1);
 	usage(help ? stdout : stderr);
 	return help ? 0 : 2;
 }

@@ -75,7 +75,7 @@ static bool port_match(const struct net_pol_rule *r, uint8_t proto, uint16_t por
 /* Cilium: a container is matched by its labels only (its address is not a
  * CIDR's "world"); anything else by CIDR only. A rule naming neither kind of
  * peer (only toPorts) covers every peer. */
-static bool peer_match(const struct net_pol_rule *r, const struct net_pol_peer *peer)
+bool net_rule_covers_peer(const struct net_pol_rule *r, const struct net_pol_peer *peer)
 {
 	if (!r->n_peers && !r->n_cidrs)
 		return true;
@@ -108,7 +108,7 @@ void net_policy_judge(const struct net_policy_set *s, const struct net_labels *s
 		for (size_t i = 0; i < pol->n_rules; i++) {
 			const struct net_pol_rule *r = &pol->rules[i];
 
-			if (r->dir != dir || !port_match(r, proto, port) || !peer_match(r, peer))
+			if (r->dir != dir || !port_match(r, proto, port) || !net_rule_covers_peer(r, peer))
 				continue;
 			if (r->deny) {
 				out->enforced = true;

