@@ -166,7 +166,8 @@ int agent_open(struct agent *a)
 	if (err)
 		fprintf(stderr, "palisade run: container attribution unavailable: %s\n",
 			strerror(-err));
-	return err ?: a->handover.pid ? 0 : observe_start(&a->ob, c, &a->p);
+	err = err ?: observe_start(&a->ob, c, &a->p);
+	return err ?: a->handover.pid ? 0 : observe_serve(&a->ob, c);
 }
 
 /* The kernel side: the syscall interest, the fd table, the pre-filter. */
@@ -311,9 +312,7 @@ static int take_over(struct agent *a)
 		return err;
 	a->p.judge_from_ns = h->cut_ns;
 	a->p.quiet_pid = (uint32_t)h->pid;
-	err = open_outputs(a) ?: observe_start(&a->ob, a->cfg, &a->p);
-	if (!err)
-		observe_sensor(&a->ob, a->sensor, a->spec);
+	err = open_outputs(a) ?: observe_serve(&a->ob, a->cfg);
 	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
 	err = err ?: start_outputs(a);
 	if (err) {
