@@ -74,7 +74,9 @@ static int add_open(struct profile_obs *o, const struct event *ev)
 
 	if (d->open == SCO_CREAT)
 		return add(o, ev->path, false, PROFILE_W);
-	if (d->open == SCO_HOW) /* openat2: its flags are in memory the event lacks */
+	/* openat2: its flags are in its struct open_how, read by the sensor when
+	 * it could (EV_ARGS_OPEN_HOW); else unknown, and the file gets both. */
+	if (d->open == SCO_HOW && !(ev->path_flags & EV_ARGS_OPEN_HOW))
 		return add(o, ev->path, false, PROFILE_R | PROFILE_W);
 	i = arg_of_kind(d, SA_OPEN);
 	if (i < 0)
