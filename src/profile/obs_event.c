@@ -32,11 +32,14 @@ void profile_event_spec(uint32_t spec[EV_SYSCALL_NR_MAX])
 	}
 }
 
-/* runc's init and its stages ("runc", "runc:[2:INIT]"): its calls before the
- * workload's exec are the runtime's, made before AppArmor confines it. */
+/* runc's init and its stages ("exe" as it re-executes itself through
+ * /proc/self/exe, "runc", "runc:[2:INIT]"): its calls before the workload's
+ * exec are the runtime's, made before AppArmor confines it. (The learning
+ * program counts "exe"'s few syscalls as the workload's: more permissive.) */
 static bool is_runtime(const char *comm)
 {
-	return !strncmp(comm, "runc", 4) && (comm[4] == '\0' || comm[4] == ':');
+	return !strcmp(comm, "exe") ||
+	       (!strncmp(comm, "runc", 4) && (comm[4] == '\0' || comm[4] == ':'));
 }
 
 static int add(struct profile_obs *o, const char *path, bool dir, uint32_t modes)
