@@ -22,6 +22,7 @@
 #include "sensor/sensor.h"
 
 struct agent;
+struct fim_live;
 
 /*
  * A consumer of the agent's life. Every member is optional.
@@ -63,6 +64,7 @@ struct agent {
 	struct agent_commands *commands;  /* root's commands from the status socket */
 	struct fguard *guard;
 	struct dns_refresh *dns;
+	struct fim_live *fim;             /* file integrity in real time; NULL: off */
 	struct loss_state loss;
 	struct agent_reload reload;
 	struct agent_consumer consumers[AGENT_CONSUMERS_MAX];

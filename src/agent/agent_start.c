@@ -317,7 +317,7 @@ int agent_start(struct agent *a)
 	 * guard and the snapshot below are set up waits for them. */
 	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
 	err = err ?: agent_guard_start(a->cfg, (int64_t)a->p.boot_to_epoch_ns, a->p.rules,
-				       a->p.containers, &a->guard);
+				       a->p.containers, a->p.fim, &a->guard);
 	if (err)
 		return err;
 	seed(a);

@@ -108,6 +108,7 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
 		p->record_errors++;
 	proc_table_apply(p->procs, ev);
+	ev->fim = p->fim;
 	if (p->metrics)
 		agent_metrics_event(p->metrics, ev);
 	if (p->fds) {

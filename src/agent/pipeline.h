@@ -37,6 +37,7 @@ struct pipeline {
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
 	struct action_dispatcher *actions; /* NULL: no enforcement (replay) */
+	const struct event_fim *fim;    /* file integrity's answers; NULL: off */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;

@@ -66,6 +66,7 @@ struct palisade_config {
 	enum rules_priority min_priority;
 	bool first_match;
 	bool protect; /* rules.protect: the embedded protect set too */
+	const char *fim_config; /* fim.config: "" off; else FIM in real time (rules/fim.yaml too) */
 	bool container_fields;
 	double rate_per_sec, rate_burst;
 	uint64_t dedup_window_ms;

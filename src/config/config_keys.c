@@ -287,6 +287,11 @@ const struct config_key config_keys[] = {
 	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
 	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
 	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
+	{ K("fim.config", CFG_STR, "",
+	    "file integrity in real time: the FIM configuration (docs/fim.md) whose baseline "
+	    "(made by `palisade fim init`) the fim.* fields read; also loads the FIM rules "
+	    "(rules/fim.yaml, embedded) and, at start, reports what changed while the agent "
+	    "was not running. Empty: off", G(fim_config)), FLAG("fim", "FILE", RUN) },
 	{ K("audit.watch", CFG_BOOL, "false",
 	    "run the posture audit (`palisade audit`, docs/audit.md) inside the agent: at "
 	    "start, every audit.interval seconds and on each container start; its findings "

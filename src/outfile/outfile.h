@@ -30,6 +30,7 @@
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
  *   key        a PEM cosign key: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"
  *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
+ *   fimdb      starts with "palisade-fim 1\n" (fim/fim_db.c)
  *   profile    a file `palisade profile learn` writes: "# palisade profile" (text),
  *              or JSON starting with "defaultAction" (seccomp) or "palisade_profile"
  *
@@ -50,6 +51,7 @@ enum outfile_kind {
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
 	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
+	OUTFILE_FIMDB,  /* palisade fim: the baseline database */
 	OUTFILE_PROFILE, /* palisade profile learn: the files of a profile directory */
 };
 
