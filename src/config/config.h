@@ -103,6 +103,10 @@ struct palisade_config {
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;
+	const char *run_dir;  /* the agent's run directory: its handover file */
+	/* --handover[=PID|auto]: "" or "auto" (the agent behind status.socket),
+	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
+	const char *handover;
 	struct flows_cfg flows;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
