@@ -83,6 +83,14 @@ void pipeline_emit(struct alert *al, void *ctx)
 	alert_free(al);
 }
 
+/* Whether this agent reports the event, or the other agent of a handover. */
+static bool pipeline_judges(const struct pipeline *p, const struct event *ev)
+{
+	return ev->hdr->ts_ns >= p->judge_from_ns &&
+	       (!p->judge_until_ns || ev->hdr->ts_ns < p->judge_until_ns) &&
+	       (!p->quiet_pid || ev->hdr->pid != p->quiet_pid);
+}
+
 int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 {
 	struct event *ev = &p->ev;
@@ -119,6 +127,14 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	/* A snapshot is the state at start, not something a process did. */
 	if (ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FD_SNAPSHOT) {
 		if (p->actions) /* arms the containers that ran before the agent */
+			action_event_done(p->actions, ev);
+		return 0;
+	}
+	if (!pipeline_judges(p, ev)) {
+		if (ev->kind == EV_EXIT && ev->hdr->pid == p->quiet_pid)
+			p->quiet_pid = 0; /* the pid may be reused from here on */
+		p->not_judged++;
+		if (p->actions) /* a held exec: the other agent judges it */
 			action_event_done(p->actions, ev);
 		return 0;
 	}

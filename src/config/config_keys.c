@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -98,6 +99,21 @@
 	REFUSED("rule-schema", 0, NULL, "refused: docs/rules.md describes the rules language"),     \
 	REFUSED("page-size", 0, NULL, "refused: `getconf PAGESIZE`; the ring buffer is "           \
 		"`sensor.ringbuf_kib`")
+
+/* --handover's value: empty or "auto", or a pid. */
+static int handover_syntax(const char *v, char *why, size_t why_size)
+{
+	char *end;
+	unsigned long pid;
+
+	if (!*v || !strcmp(v, "auto"))
+		return 0;
+	pid = strtoul(v, &end, 10);
+	if (*v >= '1' && *v <= '9' && !*end && pid <= 4194304)
+		return 0;
+	snprintf(why, why_size, "a pid or 'auto' (the agent behind status.socket)");
+	return -1;
+}
 
 const struct config_key config_keys[] = {
 	{ K(NULL, CFG_STR, "", "configuration file (default " CONFIG_DEFAULT_PATH
@@ -246,6 +262,14 @@ const struct config_key config_keys[] = {
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },
+	{ K("run_dir", CFG_STR, "/run/palisade",
+	    "the agent's run directory: a handover's file (docs/upgrade.md)", G(run_dir)),
+	  FLAG("run-dir", "DIR", RUN) },
+	{ K(NULL, CFG_STR, "",
+	    "take over from the running agent PID (default auto: the one behind status.socket): "
+	    "load and attach while it runs, then stop it and take its outputs; nothing goes "
+	    "unwatched and nothing is reported twice (docs/upgrade.md)", G(handover)),
+	  FLAG("handover", "PID|auto", RUN), .optional = true, .check = handover_syntax },
 	{ K("flows.enabled", CFG_BOOL, "false",
 	    "count every container's network flows in the kernel (cgroup_skb at the cgroup "
 	    "root): `palisade flows`, the rules' flow source, palisade_flow_* metrics "
@@ -271,6 +295,28 @@ const struct config_key config_keys[] = {
 	    "named response playbooks, NAME: [step, ...], run in order when a rule with "
 	    "`action: {playbook: NAME}` fires: kill, pause, stop, isolate, capture, notify: "
 	    "{sink: NAME, priority: P} (docs/response.md)", G(playbooks)), .off_n = G(n_playbooks) },
+	{ K("capture.dir", CFG_STR, "/var/lib/palisade/captures",
+	    "where a rule's `capture` step writes its forensic bundles (a directory each; "
+	    "created 0700; root's, writable by no one else) (docs/response.md)",
+	    G(capture.dir)) },
+	{ K("capture.window_s", CFG_UINT, "30",
+	    "seconds of the container's events before the alert a bundle holds",
+	    G(capture.window_s)), .min = 1, .max = 3600 },
+	{ K("capture.ring_bytes", CFG_BYTES, "256K",
+	    "memory kept per container for those events (the oldest give way first)",
+	    G(capture.ring_bytes)), .min = 4096, .max = UINT64_C(64) << 20 },
+	{ K("capture.containers", CFG_UINT, "64",
+	    "containers whose events are kept at once (the least recently active gives way)",
+	    G(capture.containers)), .min = 1, .max = 4096 },
+	{ K("capture.max_bytes", CFG_BYTES, "64M",
+	    "size cap of one bundle; what does not fit is left out and named in its manifest",
+	    G(capture.max_bytes)), .min = 65536, .max = UINT64_C(1) << 40 },
+	{ K("capture.hash_max_bytes", CFG_BYTES, "16M",
+	    "changed files of the container larger than this are listed, not hashed",
+	    G(capture.hash_max_bytes)), .max = UINT64_C(1) << 40 },
+	{ K("capture.per_minute", CFG_UINT, "6",
+	    "bundles written at most in any minute; beyond, the step is recorded failed "
+	    "(rate-limited) and counted", G(capture.per_minute)), .min = 1, .max = 1000 },
 	{ K("deny.timeout_ms", CFG_UINT, "1000",
 	    "time the fanotify guard takes at most to answer a file or exec permission event",
 	    G(deny_timeout_ms)), .min = 1, .max = 60000, FLAG("deny-timeout-ms", "N", RUN) },

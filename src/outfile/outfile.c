@@ -127,6 +127,7 @@ static const struct kind_desc {
 	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
 	[OUTFILE_FIMDB] = { "a palisade FIM database", "palisade-fim 1\n", { NULL }, NULL },
 	[OUTFILE_PROFILE] = { "a palisade profile file", NULL, { NULL }, is_profile_file },
+	[OUTFILE_HANDOVER] = { "a palisade handover file", "palisade handover\n", { NULL }, NULL },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)
