@@ -19,6 +19,7 @@
 #include "agent/net_enforce.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "net/net.h"
 #include "event/syscalls.h"
 
 static uint64_t clock_ns(clockid_t id)
@@ -97,6 +98,7 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	char *json;
 
 	netpolicy_container_update(p->netpolicy, c);
+	net_monitor_container_update(p->flows, c);
 	if (!p->recorder)
 		return;
 	json = container_info_to_json(c);
@@ -285,8 +287,9 @@ int agent_start(struct agent *a)
 	if (err)
 		return err;
 	sink_set_publish(a->p.sinks);
-	/* Before the store starts: it reports every container to the policy. */
-	err = agent_net_enforce_start(&a->p, a->cfg->enforce);
+	/* Before the store starts: it reports every container to the policy
+	 * and to the flow monitor. */
+	err = agent_net_enforce_start(&a->p, a->cfg->enforce) ?: agent_flows_start(a);
 	if (err)
 		return err;
 	/* Attach first, then seed: a process born in between is seen twice

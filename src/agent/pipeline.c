@@ -83,6 +83,12 @@ void pipeline_emit(struct alert *al, void *ctx)
 	alert_free(al);
 }
 
+void pipeline_eval(struct pipeline *p, const struct event *ev)
+{
+	if (p->rules)
+		rules_eval(p->rules, ev, on_alert, p);
+}
+
 int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 {
 	struct event *ev = &p->ev;

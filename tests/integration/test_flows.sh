@@ -91,3 +91,29 @@ docker exec netfl-cli /netprobe tcp "$SRV4" 18080 table >/dev/null 2>&1
 wait "$TPID"
 check "the table view: a header and the client's row" sh -c \
 	"grep -q '^CONTAINER *DIR *PROTO' '$WORK/table.out' && grep -q '^netfl-cli *out *tcp .*netfl-srv' '$WORK/table.out'"
+
+# --- the agent: palisade run --flows, rules of the flow source, palisade flows ---
+cat >"$WORK/flow_rules.yaml" <<'RULES'
+- rule: netfl connection to the echo server
+  desc: a flow of the flow source, judged by the agent's rules
+  condition: evt.type = flow_start and fd.sport = 18080 and container.name = netfl-cli
+  output: "flow from %container.name to %flow.peer port %fd.sport (%flow.direction)"
+  priority: NOTICE
+  source: flow
+RULES
+SOCK="$WORK/status.sock"
+start_agent --flows --syscalls none --status-socket "$SOCK" -r "$WORK/flow_rules.yaml"
+check "palisade run --flows says it accounts flows" grep -q '^palisade: flows: accounting' "$WORK/agent.err"
+i=0
+until [ -S "$SOCK" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+docker exec netfl-cli /netprobe tcp "$SRV4" 18080 agent >/dev/null 2>&1
+check "a flow_start rule fires in the agent" sh -c \
+	"i=0; until grep -q 'netfl connection to the echo server' '$WORK/alerts.json'; do
+		i=\$((i + 1)); [ \$i -lt 100 ] || exit 1; sleep 0.1; done;
+	 grep 'netfl connection to the echo server' '$WORK/alerts.json' | head -1 |
+	 jq -e '.source == \"flow\" and (.output | test(\"to netfl-srv port 18080 \\\\(egress\\\\)\"))' >/dev/null"
+check "palisade flows reads the agent's flows" sh -c \
+	"i=0; until ./palisade flows --socket '$SOCK' --json --once --container 'netfl-*' 2>/dev/null |
+		jq -e '[.edges[] | select(.src == \"netfl-cli\" and .dst == \"netfl-srv\" and .port == 18080)] | length > 0' >/dev/null; do
+		i=\$((i + 1)); [ \$i -lt 30 ] || exit 1; sleep 0.2; done"
+stop_agent
