@@ -182,5 +182,5 @@ int agent_register_builtin(struct agent *a)
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
 		err = agent_register(a, &builtin[i]);
-	return err;
+	return err ?: agent_audit_register(a);
 }

@@ -87,6 +87,9 @@ int agent_flows_start(struct agent *a);
 int agent_apply_rules(struct agent *a, struct rules_engine *rules, bool at_start);
 /* Registers the built-in consumers (agent_consumers.c), in their order. */
 int agent_register_builtin(struct agent *a);
+/* audit.watch: the posture audit as a consumer (audit_consumer.c): its
+ * gauges on /metrics, its violations as alerts. Nothing when it is off. */
+int agent_audit_register(struct agent *a);
 /* Every event, after its rules: the consumers' event hooks. */
 void agent_event_done(struct agent *a, const struct event *ev);
 

@@ -63,6 +63,11 @@ int agent_preflight(const struct palisade_config *c)
 		err = err ? err : one;
 	if ((one = check_metrics(&c->metrics)))
 		err = err ? err : one;
+	if (c->audit_watch && !c->docker_enabled) {
+		fprintf(stderr, "palisade: audit.watch needs the Docker Engine API, and "
+				"docker.enabled is false (--no-docker): drop one of them\n");
+		err = err ? err : -EINVAL;
+	}
 	return err;
 }
 

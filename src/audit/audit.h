@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rules/rules.h"
+
 /* Bounds on untrusted input. */
 #define AUDIT_FILE_MAX (8u << 20)    /* a compose file or manifest */
 #define AUDIT_DOCS_MAX 1024          /* documents in one manifest file */
@@ -432,7 +434,8 @@ int audit_watch_start(const struct audit_watch_config *cfg, struct audit_watch *
 void audit_watch_stop(struct audit_watch *w);
 
 struct audit_watch_stats {
-	bool have; /* an audit succeeded */
+	bool have;      /* an audit succeeded */
+	bool events_up; /* following Docker's /events: a container start is seen */
 	uint64_t runs, errors, violations, queue_dropped;
 	double last_success, last_duration; /* epoch seconds; seconds */
 };
@@ -447,14 +450,22 @@ void audit_watch_stats(struct audit_watch *w, struct audit_watch_stats *out);
 struct metrics_writer;
 void audit_watch_collect(struct metrics_writer *mw, void *watch);
 
-/* A violation as one Falco-schema alert (JSON, malloc'd), rule
- * AUDIT_VIOLATION_RULE, source "docker". */
+/*
+ * A violation as one alert (alert/alert.h; NULL when out of memory): rule
+ * AUDIT_VIOLATION_RULE, source "audit", tags audit, cis, container, the
+ * priority of the most severe finding (audit_severity_priority), output
+ * fields container.id (12 characters), container.name, container.image,
+ * audit.checks ("5.4,5.25": the check ids) and audit.max_severity. The
+ * agent hands it to its outputs, `palisade audit --watch` prints its JSON.
+ */
 #define AUDIT_VIOLATION_RULE "Container started in violation of the audit baseline"
-char *audit_violation_json(const struct audit_violation *v, const char *hostname,
-			   uint64_t time_ns);
-/* The Falco priority name of a severity (Critical, Error, Warning, Notice,
- * Informational). */
-const char *audit_severity_priority(enum audit_severity s);
+#define AUDIT_VIOLATION_SOURCE "audit"
+struct alert;
+struct alert *audit_violation_alert(const struct audit_violation *v, const char *hostname,
+				    uint64_t time_ns);
+/* The Falco priority of a severity: critical Critical, high Error, medium
+ * Warning, low Notice, info Informational. */
+enum rules_priority audit_severity_priority(enum audit_severity s);
 
 /* Tests: a watcher without threads, given its report by audit_watch_publish
  * (which takes in and rep over). */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert/alert.h"
 #include "audit/audit.h"
 #include "outfile/outfile.h"
 
@@ -280,12 +281,15 @@ static void print_violation(const struct audit_violation *v, void *ctx)
 {
 	struct timespec ts;
 	char host[256] = "";
+	struct alert *al;
 	char *line;
 
 	(void)ctx;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gethostname(host, sizeof(host) - 1);
-	line = audit_violation_json(v, host, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	al = audit_violation_alert(v, host, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	line = al ? alert_to_json(al) : NULL;
+	alert_free(al);
 	if (line) {
 		printf("%s\n", line);
 		fflush(stdout);

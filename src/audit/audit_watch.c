@@ -40,6 +40,7 @@ struct audit_watch {
 	pthread_t events_thread, audit_thread;
 	bool threads;
 	struct container_engine *events; /* aborted by stop */
+	atomic_bool events_up;           /* the /events stream is established */
 
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t wake;
@@ -104,10 +105,11 @@ static void *events_main(void *arg)
 {
 	struct audit_watch *w = arg;
 	char err[512];
-	bool up;
 
 	while (!atomic_load(&w->stop)) {
-		container_engine_stream(w->events, EVENTS_PATH, on_event, w, &up, err, sizeof(err));
+		container_engine_stream(w->events, EVENTS_PATH, on_event, w, &w->events_up, err,
+					sizeof(err));
+		atomic_store(&w->events_up, false);
 		if (atomic_load(&w->stop))
 			break;
 		fprintf(stderr, "palisade: audit: the Docker events stream at %s ended (%s); "
@@ -295,6 +297,7 @@ int audit_watch_start(const struct audit_watch_config *cfg, struct audit_watch *
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	atomic_init(&w->stop, false);
+	atomic_init(&w->events_up, false);
 	w->socket = strdup(cfg->socket);
 	w->root = strdup(cfg->root ? cfg->root : "/");
 	w->queue = calloc(QUEUE_MAX, sizeof(*w->queue));
@@ -353,6 +356,8 @@ int audit_watch_new_offline(struct audit_watch **out)
 		return -ENOMEM;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	atomic_init(&w->stop, false);
+	atomic_init(&w->events_up, false);
 	return 0;
 }
 
@@ -384,6 +389,7 @@ void audit_watch_stats(struct audit_watch *w, struct audit_watch_stats *out)
 	out->last_duration = w->last_duration;
 	out->have = w->have;
 	pthread_mutex_unlock(&w->lock);
+	out->events_up = atomic_load(&w->events_up);
 }
 
 

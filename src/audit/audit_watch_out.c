@@ -1,24 +1,24 @@
 /*
  * What the watcher hands to the agent's ordinary outputs: the last audit as
  * Prometheus gauges (a metrics collector) and a started container's
- * violation as one Falco-schema alert.
+ * violation as one alert (struct alert: the sinks render it).
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/alert.h"
 #include "audit/internal.h"
 #include "event/event.h"
 #include "metrics/metrics.h"
-#include "output/json_writer.h"
 
-static const char *const priorities[] = { "Informational", "Notice", "Warning", "Error",
-					  "Critical" };
+static const enum rules_priority priorities[] = { RULES_PRIO_INFORMATIONAL, RULES_PRIO_NOTICE,
+						  RULES_PRIO_WARNING, RULES_PRIO_ERROR,
+						  RULES_PRIO_CRITICAL };
 
-const char *audit_severity_priority(enum audit_severity s)
+enum rules_priority audit_severity_priority(enum audit_severity s)
 {
-	return (unsigned)s < 5 ? priorities[s] : "Warning";
+	return (unsigned)s < 5 ? priorities[s] : RULES_PRIO_WARNING;
 }
 
 struct counts {
@@ -94,6 +94,9 @@ void audit_watch_collect(struct metrics_writer *mw, void *watch)
 			{ "palisade_audit_start_events_dropped_total", "Container starts over the "
 								       "queue bound (audited, not alerted)",
 			  METRICS_COUNTER, (double)st.queue_dropped, false },
+			{ "palisade_audit_events_connected", "1 while Docker's /events stream is "
+							     "followed (container starts re-audited)",
+			  METRICS_GAUGE, st.events_up ? 1.0 : 0.0, false },
 			{ "palisade_audit_last_success_timestamp_seconds", "When the last audit "
 									   "finished",
 			  METRICS_GAUGE, st.last_success, true },
@@ -116,47 +119,53 @@ void audit_watch_collect(struct metrics_writer *mw, void *watch)
 	free(c.by_check);
 }
 
-char *audit_violation_json(const struct audit_violation *v, const char *hostname,
-			   uint64_t time_ns)
+struct alert *audit_violation_alert(const struct audit_violation *v, const char *hostname,
+				    uint64_t time_ns)
 {
-	char time[40], *out = NULL, *checks = NULL, *text = NULL;
-	size_t len = 0, i;
-	json_t *doc, *ids = json_array();
-	FILE *f = open_memstream(&checks, &len);
+	static const char *const tags[] = { "audit", "cis", "container" };
+	struct rules_rule_info rule = { .name = AUDIT_VIOLATION_RULE,
+					.source = AUDIT_VIOLATION_SOURCE,
+					.priority = audit_severity_priority(v->max), .tags = tags,
+					.n_tags = 3, .enabled = true };
+	char *ids = NULL, *found = NULL, *out = NULL, id[13], when[32];
+	size_t ids_len = 0, found_len = 0;
+	FILE *fi = open_memstream(&ids, &ids_len), *ff = open_memstream(&found, &found_len);
+	struct rules_value f[5];
+	struct rules_alert a = { .rule = &rule, .time_ns = time_ns, .hostname = hostname,
+				 .fields = f, .n_fields = 5 };
+	struct alert *al = NULL;
 
-	if (!f || !ids) {
-		if (f)
-			fclose(f);
-		json_decref(ids);
-		return NULL;
-	}
-	for (i = 0; i < v->n; i++) {
+	for (size_t i = 0; fi && ff && i < v->n; i++) {
 		const struct audit_finding *x = v->findings[i];
 
-		fprintf(f, "%s%s (%s): %s", i ? "; " : "", x->check->id,
+		fprintf(fi, "%s%s", i ? "," : "", x->check->id);
+		fprintf(ff, "%s%s (%s): %s", i ? "; " : "", x->check->id,
 			audit_severity_name(x->check->severity), x->evidence);
-		json_array_append_new(ids, json_string(x->check->id));
 	}
-	fclose(f);
-	event_time_format(time_ns, EVENT_TIME_RFC3339_NS, time, sizeof(time));
-	if (asprintf(&text, "%s container %s (id=%.12s image=%s): %s", AUDIT_VIOLATION_RULE,
-		     v->w->name, v->w->id, v->w->image, checks ? checks : "") < 0)
-		text = NULL;
-	/* Falco's alert schema, in its key order */
-	doc = text ? json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:s}, s:s, s:s, s:s, s:[s,s,s]}",
-			       "hostname", hostname, "output", text, "output_fields",
-			       "container.id", v->w->id, "container.name", v->w->name,
-			       "container.image.repository", v->w->image, "audit.checks", ids,
-			       "audit.max_severity", audit_severity_name(v->max), "priority",
-			       audit_severity_priority(v->max), "rule", AUDIT_VIOLATION_RULE,
-			       "source", "docker", "tags", "audit", "cis", "container")
-		   : NULL;
-	if (!text)
-		json_decref(ids);
-	if (doc && json_object_set_new(doc, "time", json_string(time)) == 0)
-		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	free(text);
-	free(checks);
-	return out;
+	if (fi)
+		fclose(fi);
+	if (ff)
+		fclose(ff);
+	snprintf(id, sizeof(id), "%.12s", v->w->id);
+	/* Prefixed as the rules' output lines are: time of day, priority. */
+	event_time_format(time_ns, EVENT_TIME_OF_DAY_NS, when, sizeof(when));
+	if (ids && found &&
+	    asprintf(&out, "%s: %s %s container %s (id=%s image=%s): %s", when,
+		     rules_priority_name(rule.priority), AUDIT_VIOLATION_RULE, v->w->name, id,
+		     v->w->image, found) >= 0) {
+		f[0] = (struct rules_value){ "container.id", RULES_VAL_STRING, .s = id };
+		f[1] = (struct rules_value){ "container.name", RULES_VAL_STRING, .s = v->w->name };
+		f[2] = (struct rules_value){ "container.image", RULES_VAL_STRING, .s = v->w->image };
+		f[3] = (struct rules_value){ "audit.checks", RULES_VAL_STRING, .s = ids };
+		f[4] = (struct rules_value){ "audit.max_severity", RULES_VAL_STRING,
+					     .s = audit_severity_name(v->max) };
+		a.output = out;
+		al = alert_from_rules(&a);
+	} else {
+		out = NULL;
+	}
+	free(out);
+	free(ids);
+	free(found);
+	return al;
 }

@@ -110,6 +110,10 @@ struct palisade_config {
 	const char *deny_timeout_verdict; /* "allow", "deny" */
 	uint64_t hold_timeout_ms;
 	const char *hold_timeout_verdict; /* "release", "kill" */
+	/* the posture audit kept current by the agent (docs/audit.md) */
+	bool audit_watch;
+	uint64_t audit_interval_s;
+	const char *audit_alert_on; /* "info", "low", "medium", "high", "critical" */
 
 	/* Falco's command line: what to do instead of running, or around it
 	 * (docs/falco-migration.md). */

@@ -281,6 +281,19 @@ const struct config_key config_keys[] = {
 	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
 	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
 	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
+	{ K("audit.watch", CFG_BOOL, "false",
+	    "run the posture audit (`palisade audit`, docs/audit.md) inside the agent: at "
+	    "start, every audit.interval seconds and on each container start; its findings "
+	    "as gauges on /metrics, each container started in violation as an alert (source "
+	    "audit) on the outputs; needs docker.enabled", G(audit_watch)),
+	  SWITCH("audit-watch", "true", RUN) },
+	{ K("audit.interval", CFG_UINT, "300",
+	    "seconds between two full audits (audit.watch)", G(audit_interval_s)),
+	  .min = 10, .max = 86400, FLAG("audit-interval", "S", RUN) },
+	{ K("audit.alert_on", CFG_ENUM, "high",
+	    "the least severity of a finding that makes a started container an alert "
+	    "(audit.watch)", G(audit_alert_on)), .choices = "info|low|medium|high|critical",
+	  FLAG("audit-alert-on", "SEV", RUN) },
 	{ K(NULL, CFG_BOOL, "false",
 	    "let --output, -e and --record write over an existing file that is not that kind of "
 	    "palisade output (links and other users' files are always refused)", G(force)),

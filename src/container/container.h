@@ -32,6 +32,7 @@
 #ifndef PALISADE_CONTAINER_H
 #define PALISADE_CONTAINER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -259,12 +260,13 @@ int container_engine_get(struct container_engine *e, const char *path, long time
 			 long *status, char **body, size_t *len, char *err, size_t errlen);
 /*
  * Streams GET path (e.g. /events?filters=...) line by line until the daemon
- * closes it, an error, or container_engine_abort(); *up tells whether the
- * stream was established (HTTP 200) before it ended.
+ * closes it, an error, or container_engine_abort(). *up becomes true as
+ * soon as the stream is established (HTTP 200: from then on no event is
+ * missed) and stays so when it ends: another thread may read it.
  */
 int container_engine_stream(struct container_engine *e, const char *path,
 			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
-			    bool *up, char *err, size_t errlen);
+			    atomic_bool *up, char *err, size_t errlen);
 /* GET path with the body handed to on_data chunk by chunk (no size limit
  * here: the reader bounds it, a non-zero return stops it with -ECANCELED).
  * For large binary answers: GET /images/ID/get (docker save). */

@@ -48,12 +48,12 @@ void container_engine_close(struct container_engine *e)
 struct stream_adapter {
 	void (*on_line)(const char *line, size_t len, void *ctx);
 	void *ctx;
-	long status;
+	atomic_bool *up;
 };
 
 static void adapter_status(long status, void *ctx)
 {
-	((struct stream_adapter *)ctx)->status = status;
+	atomic_store(((struct stream_adapter *)ctx)->up, status == 200);
 }
 
 static void adapter_line(const char *line, size_t len, void *ctx)
@@ -65,15 +65,14 @@ static void adapter_line(const char *line, size_t len, void *ctx)
 
 int container_engine_stream(struct container_engine *e, const char *path,
 			    void (*on_line)(const char *line, size_t len, void *ctx), void *ctx,
-			    bool *up, char *err, size_t errlen)
+			    atomic_bool *up, char *err, size_t errlen)
 {
-	struct stream_adapter a = { .on_line = on_line, .ctx = ctx };
+	struct stream_adapter a = { .on_line = on_line, .ctx = ctx, .up = up };
 	struct container_stream_ops ops = { .on_status = adapter_status, .on_line = adapter_line,
 					    .ctx = &a };
-	int ret = container_http_stream(&e->http, path, &ops, err, errlen);
 
-	*up = a.status == 200;
-	return ret;
+	atomic_store(up, false);
+	return container_http_stream(&e->http, path, &ops, err, errlen);
 }
 
 void container_engine_abort(struct container_engine *e)

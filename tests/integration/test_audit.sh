@@ -221,5 +221,5 @@ sleep 2 # time for a wrong alert on the hardened one to show
 kill -INT "$WATCH"
 wait "$WATCH"
 check "--watch stops on SIGINT" [ $? -eq 0 ]
-check "--watch: the container started in violation raises an alert (5.4, Error)" sh -c "jq -e --arg n '$P-w-bad' 'select(.output_fields[\"container.name\"]==\$n) | .rule==\"Container started in violation of the audit baseline\" and .priority==\"Error\" and .output_fields[\"audit.checks\"]==[\"5.4\"] and .source==\"docker\"' '$WORK/watch.out' >/dev/null"
+check "--watch: the container started in violation raises an alert (5.4, Error)" sh -c "jq -e --arg n '$P-w-bad' 'select(.output_fields[\"container.name\"]==\$n) | .rule==\"Container started in violation of the audit baseline\" and .priority==\"Error\" and .output_fields[\"audit.checks\"]==\"5.4\" and .source==\"audit\"' '$WORK/watch.out' >/dev/null"
 check "--watch: the hardened container raises none" sh -c "! grep -q '\"$P-w-ok\"' '$WORK/watch.out'"

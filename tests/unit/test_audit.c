@@ -31,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "alert/alert.h"
 #include "audit/audit.h"
 #include "audit/internal.h"
 #include "metrics/metrics.h"
@@ -935,13 +936,15 @@ static void test_watch_metrics(void **state)
 	audit_watch_stop(w);
 }
 
-static void test_violation_json(void **state)
+/* A violation is an alert as the rules' are: the sinks render it (Falco's schema). */
+static void test_violation_alert(void **state)
 {
 	struct audit_input in;
 	struct audit_report r;
 	const struct audit_finding *f;
 	struct audit_violation v = { 0 };
-	json_t *doc;
+	struct alert *al;
+	json_t *doc, *fields;
 	char *line;
 
 	(void)state;
@@ -952,21 +955,28 @@ static void test_violation_json(void **state)
 	v.findings = &f;
 	v.n = 1;
 	v.max = AUDIT_SEV_CRITICAL;
-	line = audit_violation_json(&v, "host1", 1796637797000000000ull);
+	al = audit_violation_alert(&v, "host1", 1796637797000000000ull);
+	assert_non_null(al);
+	assert_int_equal(al->priority, RULES_PRIO_CRITICAL);
+	line = alert_to_json(al);
 	doc = json_loads(line, 0, NULL);
 	assert_non_null(doc);
+	fields = json_object_get(doc, "output_fields");
 	assert_string_equal(json_string_value(json_object_get(doc, "rule")), AUDIT_VIOLATION_RULE);
 	assert_string_equal(json_string_value(json_object_get(doc, "priority")), "Critical");
-	assert_string_equal(json_string_value(json_object_get(doc, "source")), "docker");
+	assert_string_equal(json_string_value(json_object_get(doc, "source")), "audit");
 	assert_string_equal(json_string_value(json_object_get(doc, "time")),
 			    "2026-12-07T10:03:17.000000000Z");
-	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(doc, "output_fields"), "audit.checks"),
-				    0)),
-			    "5.5");
+	assert_string_equal(json_string_value(json_object_get(fields, "audit.checks")), "5.5");
+	assert_string_equal(json_string_value(json_object_get(fields, "container.name")),
+			    "privileged");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "tags"), 0)),
+			    "audit");
+	assert_non_null(strstr(json_string_value(json_object_get(doc, "output")), "5.5 (critical): "));
 	assert_non_null(strstr(line, "{\"hostname\":\"host1\",\"output\":"));
 	json_decref(doc);
 	free(line);
+	alert_free(al);
 	audit_report_release(&r);
 	audit_input_release(&in);
 }
@@ -986,7 +996,7 @@ int main(void)
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_sarif),    cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_table),           cmocka_unit_test(test_suggest),
-		cmocka_unit_test(test_watch_metrics),   cmocka_unit_test(test_violation_json),
+		cmocka_unit_test(test_watch_metrics),   cmocka_unit_test(test_violation_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
