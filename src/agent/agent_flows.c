@@ -32,17 +32,11 @@ static bool flows_poll(void *ctx, struct agent *a)
 	return false;
 }
 
-static void flows_release(void *ctx, struct agent *a)
-{
-	(void)ctx;
-	net_monitor_free(a->p.flows);
-	a->p.flows = NULL;
-}
-
 int agent_flows_start(struct agent *a)
 {
-	static const struct agent_consumer consumer = { .name = "flows", .poll = flows_poll,
-							.release = flows_release };
+	/* The monitor itself is freed by agent_close, after the last metrics
+	 * snapshot and the container store, which both use it. */
+	static const struct agent_consumer consumer = { .name = "flows", .poll = flows_poll };
 	const struct flows_cfg *fc = &a->cfg->flows;
 	struct net_monitor_cfg mc = {
 		.max_flows = (uint32_t)fc->max,

@@ -406,6 +406,9 @@ void agent_close(struct agent *a)
 	sensor_close(a->sensor);
 	prefilter_free(a->pf);
 	container_store_free(p->containers);
+	/* after the last snapshot (it reads the flows) and the store (it reports
+	 * containers to the monitor) */
+	net_monitor_free(p->flows);
 	netpolicy_free(p->netpolicy);
 	if (record_writer_close(p->recorder) < 0)
 		a->failed = true;
