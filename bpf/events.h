@@ -422,7 +422,7 @@ struct learn_cgroup {
 };
 
 /*
- * A recording's learn frame (FRAME_LEARN, record format 2; docs/record-format.md):
+ * A recording's learn frame (FRAME_LEARN, type 3; docs/record-format.md):
  * what learning knew of one cgroup when it was written, with the resource
  * peaks user space read from the cgroup's files. `size` lets a later version
  * append fields: a reader takes the fields it knows and ignores the rest.

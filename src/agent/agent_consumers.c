@@ -12,6 +12,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
+#include "agent/learn_record.h"
 #include "agent/net_enforce.h"
 
 int agent_register(struct agent *a, const struct agent_consumer *c)
@@ -182,5 +183,6 @@ int agent_register_builtin(struct agent *a)
 
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
 		err = agent_register(a, &builtin[i]);
+	err = err ?: learn_record_register(a);
 	return err ?: agent_audit_register(a);
 }

@@ -98,6 +98,9 @@ int agent_reload_swap(void *ctx, struct agent_reload_build *b);
 
 /* The Docker Engine API socket, NULL when docker.enabled is false. */
 const char *agent_docker_socket(const struct palisade_config *c);
+/* Whether the rules' pre-filter is wanted: not with --syscalls all (no rule
+ * filters it) nor --learn (every open is recorded); the fd table decides after. */
+bool agent_prefilter_wanted(const struct palisade_config *c);
 /* The syscalls the kernel reports for `rules` (and the fd table's, when it runs). */
 void agent_syscall_interest(const struct agent *a, const struct palisade_config *c,
 			    const struct rules_engine *rules, uint32_t spec[EV_SYSCALL_NR_MAX]);

@@ -21,6 +21,7 @@
 #include "agent/rules_load.h"
 #include "net/net.h"
 #include "event/syscalls.h"
+#include "profile/profile.h"
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -40,6 +41,11 @@ const char *agent_docker_socket(const struct palisade_config *c)
  * (DESIGN.md section 6: filter in the kernel), or all of them on request;
  * plus those a running fd table follows (without them it would go stale).
  */
+bool agent_prefilter_wanted(const struct palisade_config *c)
+{
+	return c->prefilter && strcmp(c->syscalls, "all") && !c->record_learn;
+}
+
 void agent_syscall_interest(const struct agent *a, const struct palisade_config *c,
 			    const struct rules_engine *rules, uint32_t spec[EV_SYSCALL_NR_MAX])
 {
@@ -69,6 +75,14 @@ void agent_syscall_interest(const struct agent *a, const struct palisade_config 
 		if (all && d->nr < EV_SYSCALL_NR_MAX && (d->spec & SC_FD_RET) &&
 		    SC_ARG_FIELD(d->spec, SC_PATH_ARG_SHIFT))
 			spec[d->nr] |= SC_RAW_PATH1;
+	}
+	/* --learn records every file and socket call (profile/obs_event.c reads them). */
+	if (c->record_learn && *c->record_output) {
+		uint32_t learn[EV_SYSCALL_NR_MAX];
+
+		profile_event_spec(learn);
+		for (unsigned nr = 0; nr < EV_SYSCALL_NR_MAX; nr++)
+			spec[nr] |= learn[nr];
 	}
 	/* The fd table's syscalls, and the caller's own string of an open where a
 	 * rule reads it (fd.nameraw): a reload used to drop the latter when the
@@ -170,9 +184,11 @@ static int open_sensor(struct agent *a)
 				       .syscall_raw_hook = strcmp(c->syscall_hook, "raw") == 0 };
 	/* --syscalls all reports everything palisade knows: no rule filters it.
 	 * The fd table must see every open to know every fd: no pre-filter. */
-	if (a->p.fds && a->p.rules && c->prefilter && strcmp(c->syscalls, "all"))
+	if (a->p.fds && a->p.rules && agent_prefilter_wanted(c))
 		fprintf(stderr, "palisade: pre-filter off: the fd table needs every open\n");
-	if (a->p.rules && !a->p.fds && c->prefilter && strcmp(c->syscalls, "all")) {
+	if (a->p.rules && c->record_learn && c->prefilter)
+		fprintf(stderr, "palisade: pre-filter off: --learn records every open\n");
+	if (a->p.rules && !a->p.fds && agent_prefilter_wanted(c)) {
 		err = prefilter_build(a->p.rules, &a->pf);
 		if (err)
 			return err;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agent_run.h"
 #include "agent/reload.h"
 #include "agent/rules_load.h"
 
@@ -18,7 +19,7 @@ void agent_reload_build_default(struct agent_reload *r, struct agent_reload_buil
 	err = err ?: sink_set_new(c->outputs, c->n_outputs, &out->sinks);
 	/* Same conditions as at start (agent_start.c); the fd table, which
 	 * needs every open, is never turned on by a reload. */
-	if (!err && r->prefilter && out->rules && c->prefilter && strcmp(c->syscalls, "all")) {
+	if (!err && r->prefilter && out->rules && agent_prefilter_wanted(c)) {
 		err = prefilter_build(out->rules, &out->pf);
 		if (err)
 			fprintf(stderr, "palisade: reload: building the pre-filter failed: %s\n",

@@ -402,6 +402,23 @@ int audit_collect_live(const struct audit_live_opts *o, struct audit_input *in, 
 
 /* A hardened `docker run` line (compose: a service) for w; malloc'd. */
 char *audit_suggest_docker_run(const struct audit_workload *w, const struct audit_image *img);
+/* What a profile learned by `palisade profile learn` brings to the line
+ * (--suggest NAME --profile DIR): its seccomp file, its AppArmor profile,
+ * the capabilities exercised, the limits from the peaks ("" unknown). */
+#define AUDIT_LEARNED_CAPS 64
+struct audit_learned {
+	char dir[4096];
+	char apparmor[300];
+	const char *caps[AUDIT_LEARNED_CAPS];
+	size_t n_caps;
+	char memory[32], cpus[16], pids[16];
+	char writes[512]; /* files it wrote outside /tmp, /dev, /proc ("" none) */
+};
+/* Reads DIR's profile.json; 0 or -errno (printed). */
+int audit_learned_load(const char *dir, struct audit_learned *out);
+char *audit_suggest_docker_run_learned(const struct audit_workload *w,
+				       const struct audit_image *img,
+				       const struct audit_learned *lp);
 char *audit_suggest_compose(const struct audit_workload *w, const struct audit_image *img);
 
 /* ---- the live audit kept current (audit_watch.c, audit_watch_out.c) ------- */

@@ -26,7 +26,7 @@ struct cli {
 	struct audit_live_opts live;
 	enum audit_format format;
 	int fail_on; /* -1: never */
-	const char *output, *suggest, *sections;
+	const char *output, *suggest, *sections, *profile;
 	bool compose, list, force, watch;
 	int alert_on;
 	unsigned interval;
@@ -55,6 +55,9 @@ static void usage(FILE *f)
 		"      --root DIR                 the host's root for /proc, /sys, /etc (default /)\n"
 		"      --suggest NAME             print a hardened docker run line for a container\n"
 		"      --compose                  with --suggest: a compose service instead\n"
+		"      --profile DIR              with --suggest: use a profile `palisade profile\n"
+		"                                 learn` wrote (seccomp, AppArmor, capabilities,\n"
+		"                                 limits) instead of the generic hardening\n"
 		"      --list                     list every check (id, CIS, severity, fixes)\n"
 		"      --watch                    keep auditing: at start, every --interval seconds\n"
 		"                                 (default 300) and when a container starts; print a\n"
@@ -119,7 +122,7 @@ static const char *default_socket(void)
 static int parse_args(int argc, char **argv, struct cli *c)
 {
 	enum { O_FAIL = 256, O_ONLY, O_CONTAINER, O_NOLAYERS, O_SOCKET, O_WORKERS, O_ROOT,
-	       O_SUGGEST, O_COMPOSE, O_LIST, O_FORCE, O_WATCH, O_ALERT_ON, O_INTERVAL };
+	       O_SUGGEST, O_COMPOSE, O_PROFILE, O_LIST, O_FORCE, O_WATCH, O_ALERT_ON, O_INTERVAL };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -132,6 +135,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "suggest", required_argument, NULL, O_SUGGEST },
 		{ "compose", no_argument, NULL, O_COMPOSE },
+		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "list", no_argument, NULL, O_LIST },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "watch", no_argument, NULL, O_WATCH },
@@ -197,6 +201,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_COMPOSE:
 			c->compose = true;
 			break;
+		case O_PROFILE:
+			c->profile = optarg;
+			break;
 		case O_LIST:
 			c->list = true;
 			break;
@@ -238,24 +245,35 @@ static int suggest(struct cli *c)
 {
 	struct audit_input in;
 	const struct audit_image *img = NULL;
+	struct audit_learned *lp = NULL;
 	char err[512], *text;
 	size_t i;
 
+	if (c->profile && (c->compose || !(lp = malloc(sizeof(*lp))) ||
+			   audit_learned_load(c->profile, lp))) {
+		if (c->compose)
+			fprintf(stderr, "palisade audit: --profile makes a docker run line, not a "
+					"compose service\n");
+		free(lp);
+		return EXIT_ERROR;
+	}
 	c->live.only = c->suggest;
 	c->live.host = c->live.daemon = false;
 	c->live.scan_layers = false;
 	if (audit_collect_live(&c->live, &in, err, sizeof(err))) {
 		fprintf(stderr, "palisade audit: %s\n", err);
+		free(lp);
 		return EXIT_ERROR;
 	}
 	for (i = 0; i < in.n_images; i++)
 		if (strcmp(in.images[i].id, in.workloads[0].image_id) == 0)
 			img = &in.images[i];
 	text = c->compose ? audit_suggest_compose(&in.workloads[0], img)
-			  : audit_suggest_docker_run(&in.workloads[0], img);
+			  : audit_suggest_docker_run_learned(&in.workloads[0], img, lp);
 	if (text)
 		fputs(text, stdout);
 	free(text);
+	free(lp);
 	audit_input_release(&in);
 	return text ? 0 : EXIT_ERROR;
 }
@@ -364,6 +382,10 @@ int audit_cli_main(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	if (c.list)
 		return list_checks(stdout);
+	if (c.profile && !c.suggest) {
+		fprintf(stderr, "palisade audit: --profile DIR goes with --suggest NAME\n");
+		return EXIT_ERROR;
+	}
 	if (c.suggest)
 		return suggest(&c);
 	if (c.watch)

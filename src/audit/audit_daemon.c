@@ -97,18 +97,18 @@ static int info_lists(json_t *root, struct audit_daemon *d, bool *oom)
 	json_array_foreach(json_object_get(root, "SecurityOptions"), i, x)
 		if (json_is_string(x))
 			security_option(d, json_string_value(x), oom);
-	json_array_foreach(audit_jpath(root, "Plugins.Authorization"), i, x)
+	json_array_foreach(container_json_path(root, "Plugins.Authorization"), i, x)
 		if (json_is_string(x) && audit_strv_push(&d->authz_plugins, &d->n_authz_plugins, oom,
 							 json_string_value(x)))
 			return -ENOMEM;
 	/* 127.0.0.0/8 is insecure in every daemon by design: not a choice. */
-	a = audit_jpath(root, "RegistryConfig.InsecureRegistryCIDRs");
+	a = container_json_path(root, "RegistryConfig.InsecureRegistryCIDRs");
 	json_array_foreach(a, i, x)
 		if (json_is_string(x) && strcmp(json_string_value(x), "127.0.0.0/8") != 0 &&
 		    audit_strv_push(&d->insecure_registries, &d->n_insecure_registries, oom,
 				    json_string_value(x)))
 			return -ENOMEM;
-	idx = audit_jpath(root, "RegistryConfig.IndexConfigs");
+	idx = container_json_path(root, "RegistryConfig.IndexConfigs");
 	json_object_foreach(idx, key, x)
 		if (json_is_false(json_object_get(x, "Secure")) &&
 		    audit_strv_push(&d->insecure_registries, &d->n_insecure_registries, oom, key))

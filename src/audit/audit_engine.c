@@ -54,7 +54,7 @@ int audit_read_fields(json_t *root, const struct audit_jfield *f, size_t n, void
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		json_t *v = audit_jpath(root, f[i].path);
+		json_t *v = container_json_path(root, f[i].path);
 		void *dst = (char *)base + f[i].off;
 
 		if (json_is_null(v))
@@ -84,7 +84,7 @@ int audit_read_fields(json_t *root, const struct audit_jfield *f, size_t n, void
 static int read_strv(json_t *root, const char *path, char ***v, size_t *n, bool *oom, char *err,
 		     size_t errlen)
 {
-	json_t *a = audit_jpath(root, path), *x;
+	json_t *a = container_json_path(root, path), *x;
 	size_t i;
 
 	if (!a || json_is_null(a))
@@ -125,7 +125,7 @@ static int read_env(json_t *root, const char *path, struct audit_env **env, size
 
 static enum audit_health read_health(json_t *root, const char *path)
 {
-	json_t *t = audit_jpath(root, path), *first;
+	json_t *t = container_json_path(root, path), *first;
 
 	if (!json_is_object(t))
 		return AUDIT_HEALTH_NONE;
@@ -224,7 +224,7 @@ static int read_mounts(json_t *root, struct audit_workload *w, bool *oom, char *
 static int read_devices(json_t *root, struct audit_workload *w, bool *oom, char *err,
 			size_t errlen)
 {
-	json_t *a = audit_jpath(root, "HostConfig.Devices"), *d;
+	json_t *a = container_json_path(root, "HostConfig.Devices"), *d;
 	const char *host, *cont;
 	size_t i;
 
@@ -290,8 +290,8 @@ static int read_ports(json_t *ports, const char *what, struct audit_workload *w,
 static int read_published(json_t *root, struct audit_workload *w, bool *oom, char *err,
 			  size_t errlen)
 {
-	json_t *live = audit_jpath(root, "NetworkSettings.Ports");
-	json_t *cfg = audit_jpath(root, "HostConfig.PortBindings");
+	json_t *live = container_json_path(root, "NetworkSettings.Ports");
+	json_t *cfg = container_json_path(root, "HostConfig.PortBindings");
 
 	if (live && !json_is_null(live) && !json_is_object(live))
 		return audit_fail(err, errlen, "NetworkSettings.Ports is not an object");
@@ -308,7 +308,7 @@ static int parse_container(json_t *root, struct audit_workload *w, bool *oom, ch
 			   size_t errlen)
 {
 	json_t *id = json_object_get(root, "Id"), *name = json_object_get(root, "Name");
-	json_t *ul = audit_jpath(root, "HostConfig.Ulimits");
+	json_t *ul = container_json_path(root, "HostConfig.Ulimits");
 	int ret;
 
 	if (!json_is_object(root))
@@ -404,10 +404,10 @@ int audit_engine_parse_image(const char *json, size_t len, struct audit_image *o
 	tags = json_array_get(json_object_get(root, "RepoTags"), 0);
 	out->name = audit_dup(&oom, json_is_string(tags) ? json_string_value(tags) : out->id);
 	/* overlay2: UpperDir is the top layer, LowerDir the rest, top first. */
-	dirs = audit_jpath(root, "GraphDriver.Data.UpperDir");
+	dirs = container_json_path(root, "GraphDriver.Data.UpperDir");
 	if (json_is_string(dirs))
 		audit_strv_push(&out->layer_dirs, &out->n_layer_dirs, &oom, json_string_value(dirs));
-	dirs = audit_jpath(root, "GraphDriver.Data.LowerDir");
+	dirs = container_json_path(root, "GraphDriver.Data.LowerDir");
 	if (json_is_string(dirs)) {
 		const char *p = json_string_value(dirs), *colon;
 

@@ -151,24 +151,11 @@ static void run_limits(FILE *f, const struct audit_workload *w)
 		opt(f, "--restart", "on-failure:5");
 }
 
-char *audit_suggest_docker_run(const struct audit_workload *w, const struct audit_image *img)
+/* Capabilities, security options, root file system and limits. */
+static void generic_opts(FILE *f, const struct audit_workload *w)
 {
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	fprintf(f, "# palisade audit --suggest %s: a hardened docker run line\n", w->name);
-	removals(f, w, "#");
-	if (is_root_user(w->user) && (!img || is_root_user(img->user)))
-		fprintf(f, "# --user %s: the image runs as root; check that it works as this user\n",
-			DEFAULT_USER);
-	fprintf(f, "docker run -d");
-	opt(f, "--name", w->name);
-	opt(f, "--user", is_root_user(w->user) ? DEFAULT_USER : w->user);
 	opt(f, "--cap-drop", "ALL");
-	for (i = 0; i < w->n_cap_add; i++)
+	for (size_t i = 0; i < w->n_cap_add; i++)
 		opt(f, "--cap-add", w->cap_add[i]);
 	opt(f, "--security-opt", "no-new-privileges");
 	if (w->seccomp[0] && strcasecmp(w->seccomp, "unconfined") != 0)
@@ -179,6 +166,69 @@ char *audit_suggest_docker_run(const struct audit_workload *w, const struct audi
 	opt(f, "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m");
 	opt(f, "--cgroupns", "private");
 	run_limits(f, w);
+}
+
+/* The learned profile's options instead of the generic ones. */
+static void learned_opts(FILE *f, const struct audit_learned *lp)
+{
+	char buf[4200];
+
+	opt(f, "--cap-drop", "ALL");
+	for (size_t i = 0; i < lp->n_caps; i++)
+		opt(f, "--cap-add", lp->caps[i]);
+	opt(f, "--security-opt", "no-new-privileges");
+	snprintf(buf, sizeof(buf), "seccomp=%s/seccomp.json", lp->dir);
+	opt(f, "--security-opt", buf);
+	snprintf(buf, sizeof(buf), "apparmor=%s", lp->apparmor);
+	opt(f, "--security-opt", buf);
+	opt(f, "--read-only", NULL);
+	opt(f, "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m");
+	opt(f, "--cgroupns", "private");
+	if (lp->memory[0])
+		opt(f, "--memory", lp->memory);
+	if (lp->cpus[0])
+		opt(f, "--cpus", lp->cpus);
+	if (lp->pids[0])
+		opt(f, "--pids-limit", lp->pids);
+}
+
+char *audit_suggest_docker_run(const struct audit_workload *w, const struct audit_image *img)
+{
+	return audit_suggest_docker_run_learned(w, img, NULL);
+}
+
+char *audit_suggest_docker_run_learned(const struct audit_workload *w,
+				       const struct audit_image *img,
+				       const struct audit_learned *lp)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "# palisade audit --suggest %s: a hardened docker run line\n", w->name);
+	removals(f, w, "#");
+	if (!lp && is_root_user(w->user) && (!img || is_root_user(img->user)))
+		fprintf(f, "# --user %s: the image runs as root; check that it works as this user\n",
+			DEFAULT_USER);
+	if (lp)
+		fprintf(f, "# the profile learned in %s: load its AppArmor profile first "
+			   "(apparmor_parser -r -W %s/apparmor.profile; a kernel without the "
+			   "AppArmor LSM cannot, then leave out --security-opt apparmor=...)\n",
+			lp->dir, lp->dir);
+	if (lp && lp->writes[0])
+		fprintf(f, "# --read-only: the workload wrote outside /tmp (%s): give those "
+			   "directories a volume, or leave out --read-only\n", lp->writes);
+	fprintf(f, "docker run -d");
+	opt(f, "--name", w->name);
+	/* A learned profile holds what the workload needed as the user it ran as. */
+	if (!lp || w->user[0])
+		opt(f, "--user", lp ? w->user : is_root_user(w->user) ? DEFAULT_USER : w->user);
+	if (lp)
+		learned_opts(f, lp);
+	else
+		generic_opts(f, w);
 	if (w->net_mode[0] && strcmp(w->net_mode, "default") && strcmp(w->net_mode, "bridge") &&
 	    strcmp(w->net_mode, "host"))
 		opt(f, "--network", w->net_mode);

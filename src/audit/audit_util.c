@@ -150,25 +150,6 @@ out:
 	return ret;
 }
 
-json_t *audit_jpath(json_t *o, const char *path)
-{
-	const char *dot;
-	char key[64];
-	size_t n;
-
-	while (o && *path) {
-		dot = strchrnul(path, '.');
-		n = (size_t)(dot - path);
-		if (n >= sizeof(key) || !json_is_object(o))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		o = json_object_get(o, key);
-		path = *dot ? dot + 1 : dot;
-	}
-	return o;
-}
-
 bool audit_cap_eq(const char *a, const char *b)
 {
 	if (strncasecmp(a, "CAP_", 4) == 0)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "audit/audit.h"
+#include "container/container.h"
 
 /* Writes "fmt" into err and returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int audit_fail(char *err, size_t errlen, const char *fmt,
@@ -34,9 +35,6 @@ void audit_workload_fill(struct audit_workload *w, bool *oom);
 
 /* A file, whole, at most max bytes (-EFBIG beyond), NUL-terminated. */
 int audit_read_file(const char *path, size_t max, char **out, size_t *len);
-
-/* JSON: the value at a dotted path of object keys; NULL when absent. */
-json_t *audit_jpath(json_t *o, const char *path);
 
 /* A scalar field of a JSON answer, as a table row: its dotted path, its
  * type and where it goes. Missing and null read as zero / "". */

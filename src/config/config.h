@@ -82,6 +82,7 @@ struct palisade_config {
 	uint64_t proc_table_size;
 	const char *events_output; /* "": none */
 	const char *record_output; /* "": none */
+	bool record_learn; /* --learn: learning frames and every file event in the recording */
 
 	struct sink_cfg *outputs;
 	size_t n_outputs;

@@ -201,6 +201,12 @@ const struct config_key config_keys[] = {
 	    "also record the raw event stream and container metadata to this file for "
 	    "`palisade replay` (docs/record-format.md); empty: none", G(record_output)),
 	  FLAG("record", "FILE", RUN) },
+	{ K("record_learn", CFG_BOOL, "false",
+	    "with --record: also learn every container (bpf/learn.bpf.c: every syscall, the "
+	    "capabilities exercised) and record every file and socket event (the pre-filter is "
+	    "off), for `palisade profile learn --record` and `profile check` (docs/profiles.md)",
+	    G(record_learn)),
+	  SWITCH("learn", "true", RUN) },
 	{ K("outputs", CFG_OUTPUTS, "[{type: stdout}]",
 	    "where alerts go: a list of sinks (keys below); [] discards alerts", G(outputs)),
 	  .off_n = G(n_outputs), FLAG("output", "FILE", BOTH),

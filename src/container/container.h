@@ -32,6 +32,7 @@
 #ifndef PALISADE_CONTAINER_H
 #define PALISADE_CONTAINER_H
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -256,6 +257,9 @@ int container_engine_post(const char *socket_path, const char *path, long timeou
  */
 struct container_engine;
 int container_engine_open(const char *socket_path, struct container_engine **out);
+/* In an Engine API answer: the value at "A.B.C" through nested objects; NULL
+ * when any step is missing (a key of 64 bytes or more counts as missing). */
+json_t *container_json_path(json_t *o, const char *path);
 int container_engine_get(struct container_engine *e, const char *path, long timeout_ms,
 			 long *status, char **body, size_t *len, char *err, size_t errlen);
 /*

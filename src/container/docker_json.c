@@ -39,8 +39,7 @@ static json_t *load(const char *text, size_t len, char *err, size_t errlen)
 	return root;
 }
 
-/* Walks "A.B.C" through nested objects; NULL when any step is missing. */
-static json_t *path_get(json_t *o, const char *path)
+json_t *container_json_path(json_t *o, const char *path)
 {
 	char key[64];
 	const char *dot;
@@ -62,7 +61,7 @@ static json_t *path_get(json_t *o, const char *path)
 static int need_string(json_t *root, const char *path, const char **out, char *err,
 		       size_t errlen)
 {
-	json_t *v = path_get(root, path);
+	json_t *v = container_json_path(root, path);
 
 	if (!json_is_string(v))
 		return fail(err, errlen, "%s %s", path, v ? "is not a string" : "is missing");
@@ -73,7 +72,7 @@ static int need_string(json_t *root, const char *path, const char **out, char *e
 static int need_id(json_t *root, const char *path, char id[CONTAINER_ID_LEN + 1], char *err,
 		   size_t errlen)
 {
-	json_t *v = path_get(root, path);
+	json_t *v = container_json_path(root, path);
 
 	if (!json_is_string(v))
 		return fail(err, errlen, "%s %s", path, v ? "is not a string" : "is missing");
@@ -87,7 +86,7 @@ static int need_id(json_t *root, const char *path, char id[CONTAINER_ID_LEN + 1]
 static int get_labels(json_t *root, const char *path, struct container_label **out, size_t *n,
 		      char *err, size_t errlen)
 {
-	json_t *lab = path_get(root, path), *val;
+	json_t *lab = container_json_path(root, path), *val;
 	const char *key;
 
 	*out = NULL;
@@ -155,7 +154,7 @@ static int get_mounts(json_t *root, struct container_info *c, char *err, size_t 
  */
 static int get_health(json_t *root, struct container_info *c, char *err, size_t errlen)
 {
-	json_t *t = path_get(root, "Config.Healthcheck.Test");
+	json_t *t = container_json_path(root, "Config.Healthcheck.Test");
 	const char *kind, *shell[3] = { "/bin/sh", "-c", NULL };
 	int ret;
 
@@ -205,12 +204,12 @@ static uint64_t rfc3339_ns(const char *s)
  * else the first network's, as Falco's container plugin picks it. */
 static const char *primary_ip(json_t *root)
 {
-	json_t *ip = path_get(root, "NetworkSettings.IPAddress"), *nets, *net;
+	json_t *ip = container_json_path(root, "NetworkSettings.IPAddress"), *nets, *net;
 	const char *name;
 
 	if (json_is_string(ip) && json_string_length(ip))
 		return json_string_value(ip);
-	nets = path_get(root, "NetworkSettings.Networks");
+	nets = container_json_path(root, "NetworkSettings.Networks");
 	json_object_foreach(json_is_object(nets) ? nets : NULL, name, net) {
 		ip = json_object_get(net, "IPAddress");
 		if (json_is_string(ip) && json_string_length(ip))
@@ -240,12 +239,12 @@ static void add_addr(struct container_info *c, json_t *v)
 /* Every address of every network: flows name their peers by them. */
 static void get_addrs(json_t *root, struct container_info *c)
 {
-	json_t *nets = path_get(root, "NetworkSettings.Networks"), *net;
+	json_t *nets = container_json_path(root, "NetworkSettings.Networks"), *net;
 	const char *name;
 
 	c->n_addrs = 0;
-	add_addr(c, path_get(root, "NetworkSettings.IPAddress"));
-	add_addr(c, path_get(root, "NetworkSettings.GlobalIPv6Address"));
+	add_addr(c, container_json_path(root, "NetworkSettings.IPAddress"));
+	add_addr(c, container_json_path(root, "NetworkSettings.GlobalIPv6Address"));
 	json_object_foreach(json_is_object(nets) ? nets : NULL, name, net) {
 		add_addr(c, json_object_get(net, "IPAddress"));
 		add_addr(c, json_object_get(net, "GlobalIPv6Address"));
@@ -254,7 +253,7 @@ static void get_addrs(json_t *root, struct container_info *c)
 
 static bool mode_is_host(json_t *root, const char *path)
 {
-	json_t *v = path_get(root, path);
+	json_t *v = container_json_path(root, path);
 
 	return json_is_string(v) && !strcmp(json_string_value(v), "host");
 }
@@ -262,7 +261,7 @@ static bool mode_is_host(json_t *root, const char *path)
 /* What Falco's container.* fields read beyond name, image and labels. */
 static int get_engine_facts(json_t *root, struct container_info *c, char *err, size_t errlen)
 {
-	json_t *started = path_get(root, "State.StartedAt");
+	json_t *started = container_json_path(root, "State.StartedAt");
 	int ret;
 
 	c->host_pid = mode_is_host(root, "HostConfig.PidMode");
@@ -306,14 +305,14 @@ int container_json_parse_inspect(const char *text, size_t len, struct container_
 	if (ret)
 		goto cleanup;
 	tmp.image_id = (char *)s;
-	v = path_get(root, "HostConfig.Privileged");
+	v = container_json_path(root, "HostConfig.Privileged");
 	if (!json_is_boolean(v)) {
 		ret = fail(err, errlen, "HostConfig.Privileged %s",
 			   v ? "is not a boolean" : "is missing");
 		goto cleanup;
 	}
 	tmp.privileged = json_is_true(v);
-	v = path_get(root, "State.Pid");
+	v = container_json_path(root, "State.Pid");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
 		ret = fail(err, errlen, "State.Pid %s",
 			   v ? "is not a non-negative integer" : "is missing");
@@ -393,7 +392,7 @@ static const struct {
  * too long (a cut name would name another container). */
 static void copy_attribute(json_t *root, const char *key, char *buf, size_t cap)
 {
-	json_t *v = json_object_get(path_get(root, "Actor.Attributes"), key);
+	json_t *v = json_object_get(container_json_path(root, "Actor.Attributes"), key);
 
 	if (json_is_string(v) && json_string_length(v) < cap)
 		memcpy(buf, json_string_value(v), json_string_length(v) + 1);

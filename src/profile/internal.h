@@ -12,4 +12,9 @@
 int profile_print_summary(FILE *f, const struct profile_obs *o,
 			  const struct profile_seccomp_stats *st, const char *dir, double headroom);
 
+/* What profile p would have denied of observation r, one line per kind
+ * (check.c); the number of items. */
+size_t profile_check(FILE *f, const struct profile_obs *p, const struct profile_obs *r,
+		     double headroom);
+
 #endif

@@ -32,11 +32,14 @@ void profile_event_spec(uint32_t spec[EV_SYSCALL_NR_MAX])
 	}
 }
 
-/* runc's init and its stages ("runc", "runc:[2:INIT]"): its calls before the
- * workload's exec are the runtime's, made before AppArmor confines it. */
+/* runc's init and its stages ("exe" as it re-executes itself through
+ * /proc/self/exe, "runc", "runc:[2:INIT]"): its calls before the workload's
+ * exec are the runtime's, made before AppArmor confines it. (The learning
+ * program counts "exe"'s few syscalls as the workload's: more permissive.) */
 static bool is_runtime(const char *comm)
 {
-	return !strncmp(comm, "runc", 4) && (comm[4] == '\0' || comm[4] == ':');
+	return !strcmp(comm, "exe") ||
+	       (!strncmp(comm, "runc", 4) && (comm[4] == '\0' || comm[4] == ':'));
 }
 
 static int add(struct profile_obs *o, const char *path, bool dir, uint32_t modes)
@@ -74,7 +77,9 @@ static int add_open(struct profile_obs *o, const struct event *ev)
 
 	if (d->open == SCO_CREAT)
 		return add(o, ev->path, false, PROFILE_W);
-	if (d->open == SCO_HOW) /* openat2: its flags are in memory the event lacks */
+	/* openat2: its flags are in its struct open_how, read by the sensor when
+	 * it could (EV_ARGS_OPEN_HOW); else unknown, and the file gets both. */
+	if (d->open == SCO_HOW && !(ev->path_flags & EV_ARGS_OPEN_HOW))
 		return add(o, ev->path, false, PROFILE_R | PROFILE_W);
 	i = arg_of_kind(d, SA_OPEN);
 	if (i < 0)

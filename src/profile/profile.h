@@ -91,6 +91,11 @@ void profile_obs_add_socket(struct profile_obs *o, unsigned family, unsigned typ
  */
 struct event;
 int profile_obs_add_event(struct profile_obs *o, const struct event *ev);
+/* The observation of one container (name, id or a 12+ character id prefix)
+ * from a recording of `palisade run --record FILE --learn` (record_obs.c):
+ * 0, -ENOENT no such container, -ENODATA no learn frame for it, -errno
+ * (each printed). */
+int profile_obs_from_record(const char *path, const char *container, struct profile_obs *o);
 /* The SC_* spec of the syscalls profile_obs_add_event reads (the file and
  * socket calls of palisade's table), for the sensor. */
 void profile_event_spec(uint32_t spec[EV_SYSCALL_NR_MAX]);
@@ -119,6 +124,9 @@ struct profile_seccomp_stats {
 	unsigned runtime;   /* of which only the runtime's set adds */
 	unsigned unnamed;   /* learned numbers libseccomp has no name for (left out) */
 };
+/* Whether the profile made from o lets syscall nr through (its argument
+ * filters aside; clone3 answers ENOSYS and the C library falls back). */
+bool profile_seccomp_allows(const struct profile_obs *o, unsigned nr);
 /* The profile as Docker's JSON, malloc'd text; st filled. NULL: no memory. */
 char *profile_seccomp_render(const struct profile_obs *o, struct profile_seccomp_stats *st);
 
@@ -205,6 +213,8 @@ void profile_modes_text(uint32_t modes, char out[8]);
  * outfile.h's rules: no link followed, a file of another kind kept unless
  * force). Prints what was written. 0 or -errno (printed). */
 int profile_dir_write(const char *dir, const struct profile_obs *o, double headroom, bool force);
+/* DIR/profile.json into o (bounded; errors printed). 0 or -errno. */
+int profile_dir_read(const char *dir, struct profile_obs *o);
 /* Makes the missing directories of path (0700, as outfile_dir does). */
 int profile_mkdirs(const char *path);
 /* "--cap-drop ALL --cap-add CHOWN ..." for a capability set; -ENOSPC. */

@@ -22,13 +22,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: palisade profile learn --container NAME|ID [OPTIONS]\n"
+		"       palisade profile learn --container NAME|ID --record FILE [OPTIONS]\n"
+		"       palisade profile check --profile DIR --record FILE [--container NAME|ID]\n"
+		"       palisade profile check --profile DIR --against DIR2\n"
 		"\n"
 		"Learns what a container does (every syscall, the capabilities it exercises,\n"
 		"its peak memory, CPU and pids) and writes a profile directory: seccomp.json\n"
 		"(Docker's format: docker run --security-opt seccomp=FILE, or Kubernetes'\n"
 		"seccompProfile Localhost), capabilities.txt (--cap-drop ALL --cap-add ...),\n"
 		"limits.txt (--memory --cpus --pids-limit), docker-flags.txt (all of them) and\n"
-		"profile.json (what was seen). docs/profiles.md.\n"
+		"profile.json (what was seen), apparmor.profile. docs/profiles.md.\n"
 		"\n"
 		"  --container NAME|ID   the container (Docker Engine API)\n"
 		"  --duration D          learn for D (90, 30s, 5m, 1h; default: until SIGINT)\n"
@@ -38,8 +41,16 @@ static void usage(FILE *f)
 		"  --headroom F          limits are F times the peaks seen (default 2)\n"
 		"  --socket PATH         Docker socket (default /var/run/docker.sock)\n"
 		"  --force               replace files that are not palisade profile files\n"
+		"  --record FILE         learn from a recording of `palisade run --record FILE\n"
+		"                        --learn` instead of the live container\n"
 		"\n"
-		"Needs root (loads BPF programs); they are attached only while learning.\n");
+		"Live learning needs root (loads BPF programs); they are attached only while\n"
+		"learning.\n"
+		"\n"
+		"check lists what the profile in DIR would have denied of a container's\n"
+		"recorded run (--record; the container named in DIR unless --container), or\n"
+		"of another profile's observation and back (--against: a diff). Exit status\n"
+		"1 when something would have been denied.\n");
 }
 
 /* "90", "30s", "500ms", "5m", "1h" -> ms; -EINVAL. */
@@ -67,6 +78,18 @@ static int parse_duration(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* --headroom F: a factor from 1 to 100; -EINVAL (said). */
+static int parse_headroom(const char *cmd, const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	if (end != s && !*end && *out >= 1.0 && *out <= 100.0)
+		return 0;
+	fprintf(stderr, "palisade profile %s: --headroom %s: a factor from 1 to 100\n", cmd, s);
+	return -EINVAL;
+}
+
 static const char *default_socket(void)
 {
 	const char *h = getenv("DOCKER_HOST");
@@ -74,9 +97,31 @@ static const char *default_socket(void)
 	return h && !strncmp(h, "unix://", 7) ? h + 7 : "/var/run/docker.sock";
 }
 
+/* `learn --record FILE`: the observation comes from the recording. */
+static int learn_record(const struct profile_learn_opts *o, const char *record)
+{
+	struct profile_seccomp_stats st;
+	struct profile_obs obs;
+	char *text;
+	int err = profile_obs_from_record(record, o->container, &obs);
+
+	err = err ?: profile_dir_write(o->output, &obs, o->headroom, o->force);
+	if (!err) {
+		text = profile_seccomp_render(&obs, &st);
+		free(text);
+		err = profile_print_summary(stdout, &obs, &st, o->output, o->headroom);
+	}
+	if (!err && !obs.limits_known)
+		printf("note: the recording has no resource peaks: limits.txt is empty (learn "
+		       "live for them)\n");
+	profile_obs_free(&obs);
+	return err;
+}
+
 static int learn_main(int argc, char **argv)
 {
-	enum { O_CONTAINER = 256, O_DURATION, O_WAIT, O_OUTPUT, O_HEADROOM, O_SOCKET, O_FORCE };
+	enum { O_CONTAINER = 256, O_DURATION, O_WAIT, O_OUTPUT, O_HEADROOM, O_SOCKET, O_FORCE,
+	       O_RECORD };
 	static const struct option opts[] = {
 		{ "container", required_argument, NULL, O_CONTAINER },
 		{ "duration", required_argument, NULL, O_DURATION },
@@ -85,12 +130,14 @@ static int learn_main(int argc, char **argv)
 		{ "headroom", required_argument, NULL, O_HEADROOM },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "record", required_argument, NULL, O_RECORD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *record = NULL;
 	struct profile_learn_opts o = { .docker_socket = default_socket(),
 					.headroom = DEFAULT_HEADROOM };
-	char dir[PATH_MAX], *end;
+	char dir[PATH_MAX];
 	int c;
 
 	optind = 1;
@@ -107,15 +154,12 @@ static int learn_main(int argc, char **argv)
 		case O_WAIT: o.wait = true; break;
 		case O_OUTPUT: o.output = optarg; break;
 		case O_HEADROOM:
-			o.headroom = strtod(optarg, &end);
-			if (*end || !(o.headroom >= 1.0 && o.headroom <= 100.0)) {
-				fprintf(stderr, "palisade profile learn: --headroom %s: a factor from 1 "
-						"to 100\n", optarg);
+			if (parse_headroom("learn", optarg, &o.headroom))
 				return EXIT_ERROR;
-			}
 			break;
 		case O_SOCKET: o.docker_socket = optarg; break;
 		case O_FORCE: o.force = true; break;
+		case O_RECORD: record = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_ERROR;
 		}
@@ -126,7 +170,12 @@ static int learn_main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_ERROR;
 	}
-	if (geteuid() != 0) {
+	if (record && (o.wait || o.duration_ms)) {
+		fprintf(stderr, "palisade profile learn: --record reads a recording: --wait and "
+				"--duration are for live learning\n");
+		return EXIT_ERROR;
+	}
+	if (geteuid() != 0 && !record) {
 		fprintf(stderr, "palisade profile learn: must run as root (loads BPF programs)\n");
 		return EXIT_ERROR;
 	}
@@ -136,7 +185,66 @@ static int learn_main(int argc, char **argv)
 		if (profile_mkdirs(PROFILES_DIR))
 			return EXIT_ERROR;
 	}
-	return profile_learn_live(&o) ? EXIT_ERROR : 0;
+	return (record ? learn_record(&o, record) : profile_learn_live(&o)) ? EXIT_ERROR : 0;
+}
+
+/* The check of a profile against a recording, or two profiles both ways. */
+static int check_main(int argc, char **argv)
+{
+	enum { O_PROFILE = 256, O_RECORD, O_AGAINST, O_CONTAINER, O_HEADROOM };
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, O_PROFILE },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "against", required_argument, NULL, O_AGAINST },
+		{ "container", required_argument, NULL, O_CONTAINER },
+		{ "headroom", required_argument, NULL, O_HEADROOM },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *record = NULL, *against = NULL, *container = NULL;
+	struct profile_obs p, r;
+	double headroom = DEFAULT_HEADROOM;
+	size_t n;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PROFILE: dir = optarg; break;
+		case O_RECORD: record = optarg; break;
+		case O_AGAINST: against = optarg; break;
+		case O_CONTAINER: container = optarg; break;
+		case O_HEADROOM:
+			if (parse_headroom("check", optarg, &headroom))
+				return EXIT_ERROR;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_ERROR;
+		}
+	}
+	if (!dir || optind < argc || !record == !against || (against && container)) {
+		fprintf(stderr, "palisade profile check: --profile DIR and one of --record FILE "
+				"[--container NAME] or --against DIR2\n");
+		return EXIT_ERROR;
+	}
+	if (profile_dir_read(dir, &p))
+		return EXIT_ERROR;
+	if (against ? profile_dir_read(against, &r)
+		    : profile_obs_from_record(record, container ?: p.name, &r)) {
+		profile_obs_free(&p);
+		return EXIT_ERROR;
+	}
+	printf("what the profile in %s (container %s) would deny of %s %s (container %s):\n",
+	       dir, p.name, against ? "the profile in" : "the recording", against ?: record, r.name);
+	n = profile_check(stdout, &p, &r, headroom);
+	if (against) {
+		printf("what the profile in %s would deny of the profile in %s:\n", against, dir);
+		n += profile_check(stdout, &r, &p, headroom);
+	}
+	printf(n ? "%zu denied in all\n" : "nothing would have been denied\n", n);
+	profile_obs_free(&p);
+	profile_obs_free(&r);
+	return n ? EXIT_DENIED : 0;
 }
 
 int profile_cli_main(int argc, char **argv)
@@ -147,6 +255,8 @@ int profile_cli_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "learn"))
 		return learn_main(argc - 1, argv + 1);
-	fprintf(stderr, "palisade profile: unknown subcommand '%s' (learn)\n", argv[1]);
+	if (!strcmp(argv[1], "check"))
+		return check_main(argc - 1, argv + 1);
+	fprintf(stderr, "palisade profile: unknown subcommand '%s' (learn, check)\n", argv[1]);
 	return EXIT_ERROR;
 }

@@ -231,3 +231,15 @@ char *profile_seccomp_render(const struct profile_obs *o, struct profile_seccomp
 	json_decref(doc);
 	return text;
 }
+
+bool profile_seccomp_allows(const struct profile_obs *o, unsigned nr)
+{
+	char name[64];
+
+	if (nr >= EV_SYSCALL_NR_MAX || bit(o->seen.syscalls, nr) || bit(o->seen.runtime, nr))
+		return true;
+	if (profile_syscall_name(nr, name, sizeof(name)))
+		return false; /* unnamed: never in a profile */
+	/* clone3 answers ENOSYS in every profile: the C library falls back. */
+	return profile_runtime_has(name) || !strcmp(name, "clone3");
+}

@@ -9,6 +9,8 @@
  *   frame  := u32 type u32 length payload[length]   (little endian, host order)
  *   type 1 := one raw event record (events.h; EV_PROC_SNAPSHOT seeds first)
  *   type 2 := one container, JSON (container_info_to_json)
+ *   type 3 := what learning knew of one cgroup (struct ev_learn of
+ *             bpf/events.h; `run --learn`); a reader skips types it does not know
  */
 #ifndef PALISADE_RECORD_H
 #define PALISADE_RECORD_H
@@ -25,6 +27,7 @@
 enum record_frame_type {
 	FRAME_EVENT = 1,
 	FRAME_CONTAINER = 2,
+	FRAME_LEARN = 3,
 };
 
 struct record_header {
