@@ -89,7 +89,7 @@ $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPAL
 
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
 $(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml \
-	rules/protect.yaml rules/authz_baseline.yaml
+	rules/protect.yaml rules/authz_baseline.yaml rules/fim.yaml
 
 palisade: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
@@ -115,7 +115,7 @@ $(BUILD)/fuzzobj/%.o: src/%.c
 	$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzzobj/rules/default_rules.o: rules/palisade_rules.yaml rules/protect.yaml \
-	rules/authz_baseline.yaml
+	rules/authz_baseline.yaml rules/fim.yaml
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@ && ar rcs $@ $^

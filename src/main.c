@@ -9,6 +9,7 @@
 #include "output/nats_tail.h"
 #include "profile/profile.h"
 #include "config/config.h"
+#include "fim/fim.h"
 #include "net/net.h"
 #include "rules/rules.h"
 #include "status/status.h"
@@ -34,6 +35,7 @@ static const struct command {
 	{ "audit", audit_cli_main, "CIS / least-privilege audit of the host, compose files, manifests" },
 	{ "authz", authz_main, "the deploy gate: Docker's authorization plugin, judged by the rules" },
 	{ "image", supply_image_main, "cosign-compatible image signatures: keygen, sign, verify" },
+	{ "fim", fim_cli_main, "file integrity: baseline init, check, update (docs/fim.md)" },
 	{ "profile", profile_cli_main, "learn seccomp, capabilities, limits from a container; check" },
 };
 

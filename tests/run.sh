@@ -2,7 +2,8 @@
 # Runs every test: unit tests (cmocka, sanitizers on), then the integration
 # tests (root, real kernel, real dockerd). Ends with "N passed, N failed,
 # N skipped"; a skipped test is listed with its reason (tests/README.md).
-# TESTS=pattern limits the integration scripts run (e.g. TESTS=process).
+# TESTS="pattern ..." limits the integration scripts run to those whose name
+# contains one of the patterns (e.g. TESTS=process, TESTS="fim stop").
 set -u
 cd "$(dirname "$0")/.."
 
@@ -58,13 +59,22 @@ for f in build/fuzz/fuzz_*; do
 	rm -rf "$corpus"
 done
 
+# selected SCRIPT: true when TESTS is empty or one of its words is in the name.
+selected() {
+	[ -z "${TESTS:-}" ] && return 0
+	for p in $TESTS; do
+		case "$1" in *"$p"*) return 0 ;; esac
+	done
+	return 1
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "integration tests skipped: they need root" >&2
 	failed=$((failed + 1))
 else
 	sh scripts/test-env.sh || failed=$((failed + 1))
 	for t in tests/integration/test_*.sh; do
-		case "$t" in *"${TESTS:-}"*) ;; *) continue ;; esac
+		selected "$t" || continue
 		log=$(mktemp)
 		echo "integration $(basename "$t"):"
 		sh "$t" >"$log" 2>&1

@@ -340,6 +340,7 @@ int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, ui
 		return ret;
 	proc_table_apply(g->procs, &g->ev);
 	g->ev.procs = g->procs;
+	g->ev.fim = g->cfg.fim;
 	if (g->cfg.containers && h->cgroup_id)
 		g->ev.container = container_store_lookup(g->cfg.containers, h->cgroup_id);
 	g->ev.container_key = h->cgroup_id;

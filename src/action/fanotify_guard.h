@@ -120,6 +120,7 @@ struct fguard_config {
 	unsigned timeout_ms;        /* 0: FGUARD_TIMEOUT_MS_DEFAULT */
 	bool timeout_deny;          /* verdict of a late decision (default allow) */
 	struct container_store *containers; /* NULL: every process is a host one */
+	const struct event_fim *fim; /* file integrity's answers (fim.* fields); NULL: off */
 	const char *procfs;         /* NULL: "/proc" */
 	FILE *log;                  /* start-up report and errors; NULL: stderr */
 	/* Optional: the rules (by rules_engine_rule index) the guard serves,

@@ -14,6 +14,7 @@
 #include "agent/guard_setup.h"
 #include "agent/learn_record.h"
 #include "agent/net_enforce.h"
+#include "fim/fim.h"
 
 int agent_register(struct agent *a, const struct agent_consumer *c)
 {
@@ -145,6 +146,59 @@ static void prefilter_event(void *ctx, struct agent *a, const struct event *ev)
 		sensor_prefilter_host(a->sensor, ev->hdr->cgroup_id);
 }
 
+/* ---- file integrity: the fim.* fields' data, the comparison at start ---- */
+
+static int fim_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
+{
+	const char *conf = a->cfg->fim_config;
+	int err;
+
+	(void)ctx;
+	(void)rules;
+	if (!at_start || !conf || !conf[0])
+		return 0; /* a reload keeps the configuration and baseline loaded at start */
+	err = fim_live_open(conf, &a->fim);
+	if (err) {
+		fprintf(stderr, "palisade run: fim: cannot use %s (above); nothing was started\n",
+			conf);
+		return err;
+	}
+	a->p.fim = fim_live_fields(a->fim);
+	err = fim_live_offline_start(a->fim);
+	if (err)
+		fprintf(stderr, "palisade: fim: cannot compare with the baseline at start: %s\n",
+			strerror(-err));
+	fprintf(stderr, "palisade: fim: %s: %zu watched paths, the baseline authenticated; "
+			"comparing the watched paths with it\n",
+		conf, fim_live_config(a->fim)->n_watch);
+	return 0;
+}
+
+static bool fim_poll(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	if (a->fim)
+		fim_live_offline_drain(a->fim, pipeline_emit, &a->p);
+	return false;
+}
+
+static void fim_stop(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	if (!a->fim)
+		return;
+	fim_live_offline_stop(a->fim, 2000);
+	fim_live_offline_drain(a->fim, pipeline_emit, &a->p);
+}
+
+static void fim_release(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	a->p.fim = NULL;
+	fim_live_free(a->fim);
+	a->fim = NULL;
+}
+
 /* ---- root's commands from the status socket (palisade isolate) ---- */
 
 static bool commands_poll(void *ctx, struct agent *a)
@@ -168,6 +222,8 @@ static bool loss_poll(void *ctx, struct agent *a)
 int agent_register_builtin(struct agent *a)
 {
 	static const struct agent_consumer builtin[] = {
+		{ .name = "fim", .rules_applied = fim_rules, .poll = fim_poll, .stop = fim_stop,
+		  .release = fim_release },
 		{ .name = "dns", .rules_applied = dns_rules, .release = dns_release },
 		{ .name = "actions", .rules_applied = actions_rules, .poll = actions_poll,
 		  .stop = actions_stop },

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "action/action.h"
+#include "agent/handover.h"
 #include "agent/loss.h"
 #include "agent/observe.h"
 #include "agent/pipeline.h"
@@ -22,6 +23,7 @@
 #include "sensor/sensor.h"
 
 struct agent;
+struct fim_live;
 
 /*
  * A consumer of the agent's life. Every member is optional.
@@ -63,8 +65,10 @@ struct agent {
 	struct agent_commands *commands;  /* root's commands from the status socket */
 	struct fguard *guard;
 	struct dns_refresh *dns;
+	struct fim_live *fim;             /* file integrity in real time; NULL: off */
 	struct loss_state loss;
 	struct agent_reload reload;
+	struct handover handover;         /* --handover: the agent taken over */
 	struct agent_consumer consumers[AGENT_CONSUMERS_MAX];
 	size_t n_consumers;
 	bool env_on;                      /* the exec sensor copies environments */

@@ -16,12 +16,16 @@
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
 #include "agent/guard_setup.h"
+#include "agent/handover.h"
 #include "agent/net_enforce.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
 #include "net/net.h"
 #include "event/syscalls.h"
 #include "profile/profile.h"
+
+/* How long the agent taken over has to exit (systemd's TimeoutStopSec). */
+#define HANDOVER_STOP_MS 30000
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -121,6 +125,28 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	free(json);
 }
 
+/* The outputs: at open, or, in a handover, once the old agent is gone
+ * (they lock and append to the same files, spools and event stream). */
+static int open_outputs(struct agent *a)
+{
+	struct palisade_config *c = a->cfg;
+
+	if (sink_set_new(c->outputs, c->n_outputs, &a->p.sinks) < 0 ||
+	    (*c->events_output && pipeline_open_output(c->events_output, OUTFILE_EVENTS, c->force,
+							&a->p.events_out) < 0))
+		return -EIO;
+	return 0;
+}
+
+static int start_outputs(struct agent *a)
+{
+	int err = sink_set_start(a->p.sinks);
+
+	if (!err)
+		sink_set_publish(a->p.sinks);
+	return err;
+}
+
 /* What needs no kernel: the rules first (a broken rules file stops us before
  * anything is loaded), the outputs, the tables. 1: a dry run, all valid. */
 int agent_open(struct agent *a)
@@ -130,16 +156,17 @@ int agent_open(struct agent *a)
 					       .docker_socket = agent_docker_socket(c) };
 	int err;
 
+	a->handover.pidfd = -1;
 	gethostname(a->host, sizeof(a->host) - 1);
 	a->p.boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	if (agent_rules_load(c, (int64_t)a->p.boot_to_epoch_ns, &a->p.rules) < 0)
 		return -EINVAL;
 	if (agent_preflight(c)) /* what `config check` checks */
 		return -EINVAL;
-	if (sink_set_new(c->outputs, c->n_outputs, &a->p.sinks) < 0 ||
-	    (*c->events_output && pipeline_open_output(c->events_output, OUTFILE_EVENTS, c->force,
-							&a->p.events_out) < 0))
-		return -EIO;
+	err = handover_wanted(c) && !c->dry_run ? handover_begin(c, &a->handover)
+						 : open_outputs(a);
+	if (err)
+		return err;
 	if (c->dry_run) { /* Falco's --dry-run: the configuration, rules and outputs are good */
 		fprintf(stderr, "palisade: dry run: the configuration, the rules and the outputs "
 				"are valid; nothing was loaded into the kernel\n");
@@ -155,7 +182,8 @@ int agent_open(struct agent *a)
 	if (err)
 		fprintf(stderr, "palisade run: container attribution unavailable: %s\n",
 			strerror(-err));
-	return err ?: observe_start(&a->ob, c, &a->p);
+	err = err ?: observe_start(&a->ob, c, &a->p);
+	return err ?: a->handover.pid ? 0 : observe_serve(&a->ob, c);
 }
 
 /* The kernel side: the syscall interest, the fd table, the pre-filter. */
@@ -287,6 +315,35 @@ static void seed(struct agent *a)
 		 seeded, fd_seeded);
 }
 
+/*
+ * A handover: everything above ran beside the old agent, enforcement
+ * included; now it stops (its cut says which events were its own), and
+ * what it held is opened here: the outputs and spools, the metrics
+ * listener, the status socket. The ring is read from the loop on.
+ */
+static int take_over(struct agent *a)
+{
+	struct handover *h = &a->handover;
+	int err = handover_stop_old(a->cfg, h, HANDOVER_STOP_MS);
+
+	if (err)
+		return err;
+	a->p.judge_from_ns = h->cut_ns;
+	a->p.quiet_pid = (uint32_t)h->pid;
+	err = open_outputs(a) ?: observe_serve(&a->ob, a->cfg);
+	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
+	err = err ?: start_outputs(a);
+	if (err) {
+		fprintf(stderr, "palisade run: --handover: agent %d stopped and its outputs cannot "
+				"be opened here (above): stopping\n", (int)h->pid);
+		return err;
+	}
+	fprintf(stderr, "palisade: handover: agent %d exited %llu ms after SIGTERM; its cut "
+			"%llu (boot time); watching\n", (int)h->pid,
+		(unsigned long long)h->stop_ms, (unsigned long long)h->cut_ns);
+	return 0;
+}
+
 int agent_start(struct agent *a)
 {
 	struct action_hold_config hold = {
@@ -299,10 +356,9 @@ int agent_start(struct agent *a)
 	if (err)
 		return err;
 	a->started = true;
-	err = sink_set_start(a->p.sinks);
+	err = a->handover.pid ? 0 : start_outputs(a);
 	if (err)
 		return err;
-	sink_set_publish(a->p.sinks);
 	/* Before the store starts: it reports every container to the policy
 	 * and to the flow monitor. */
 	err = agent_net_enforce_start(&a->p, a->cfg->enforce) ?: agent_flows_start(a);
@@ -314,17 +370,19 @@ int agent_start(struct agent *a)
 	/* Before the snapshot: the processes found in /proc tell the back-ends
 	 * which cgroups the running containers have. */
 	err = open_actions(a) ?: agent_register_builtin(a);
-	err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
+	/* A handover registers them once it holds the status socket. */
+	if (!a->handover.pid)
+		err = err ?: agent_commands_start(a->ob.status, &a->isolate_backend, &a->commands);
 	err = err ?: agent_apply_rules(a, a->p.rules, true);
 	/* Holding new containers from here on: one that starts while the
 	 * guard and the snapshot below are set up waits for them. */
 	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
 	err = err ?: agent_guard_start(a->cfg, (int64_t)a->p.boot_to_epoch_ns, a->p.rules,
-				       a->p.containers, &a->guard);
+				       a->p.containers, a->p.fim, &a->guard);
 	if (err)
 		return err;
 	seed(a);
-	return 0;
+	return a->handover.pid ? take_over(a) : 0;
 }
 
 /* The fd table's line of the counters (empty when it is off). */
@@ -434,5 +492,10 @@ void agent_close(struct agent *a)
 	proc_table_free(p->procs);
 	fd_table_free(p->fds);
 	jw_release(&p->json);
+	if (p->not_judged)
+		fprintf(stderr, "palisade: exit: handover: %llu events left to the other agent "
+				"(before or after the cut, or its own)\n",
+			(unsigned long long)p->not_judged);
+	handover_end(&a->handover);
 	config_free(a->cfg);
 }

@@ -38,12 +38,12 @@ static bool guard_wanted(void *ctx, size_t index)
 
 int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 		      const struct rules_engine *rules, struct container_store *containers,
-		      struct fguard **out)
+		      const struct event_fim *fim, struct fguard **out)
 {
 	struct fguard_config cfg = { .enforce = c->enforce,
 				     .timeout_ms = (unsigned)c->deny_timeout_ms,
 				     .timeout_deny = strcmp(c->deny_timeout_verdict, "deny") == 0,
-				     .containers = containers,
+				     .containers = containers, .fim = fim,
 				     .log = stderr, .wanted = guard_wanted, .wanted_ctx = &guard_be };
 	struct fguard_stats st;
 	int err;

@@ -10,6 +10,8 @@
 #include "config/config.h"
 #include "container/container.h"
 
+struct event_fim;
+
 struct fguard;
 /*
  * Starts the fanotify guard when some enabled rule of `rules` asks for
@@ -19,7 +21,8 @@ struct fguard;
  */
 int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 		      const struct rules_engine *rules,
-		      struct container_store *containers, struct fguard **out);
+		      struct container_store *containers, const struct event_fim *fim,
+		      struct fguard **out);
 /* Hands the guard's queued alerts to emit (which takes them): the alert stream. */
 typedef void (*agent_guard_emit_fn)(struct alert *al, void *ctx);
 void agent_guard_poll(struct fguard *g, agent_guard_emit_fn emit, void *ctx);

@@ -36,11 +36,19 @@ static size_t sinks_for_metrics(void *ctx, struct metrics_sink_stats *out, size_
 	return n;
 }
 
+static const char *metrics_listen(const struct palisade_config *c)
+{
+	return *c->metrics.listen ? c->metrics.listen : NULL;
+}
+
+static const char *status_socket(const struct palisade_config *c)
+{
+	return *c->status.socket && strcmp(c->status.socket, "none") ? c->status.socket : NULL;
+}
+
 int observe_start(struct observe *ob, const struct palisade_config *c, struct pipeline *p)
 {
-	const char *metrics = *c->metrics.listen ? c->metrics.listen : NULL;
-	const char *status = *c->status.socket && strcmp(c->status.socket, "none") ?
-				     c->status.socket : NULL;
+	const char *metrics = metrics_listen(c), *status = status_socket(c);
 	int err;
 
 	memset(ob, 0, sizeof(*ob));
@@ -57,9 +65,16 @@ int observe_start(struct observe *ob, const struct palisade_config *c, struct pi
 	p->metrics = ob->agent;
 	agent_metrics_rules_loaded(ob->agent, p->rules, true);
 	/* Something to serve from the first request on. */
-	err = metrics_publish(ob->reg);
-	if (err)
-		return err;
+	return metrics_publish(ob->reg);
+}
+
+int observe_serve(struct observe *ob, const struct palisade_config *c)
+{
+	const char *metrics = metrics_listen(c), *status = status_socket(c);
+	int err;
+
+	if (!ob->reg)
+		return 0;
 	if (metrics) {
 		const struct metrics_http_cfg hc = { .listen = metrics,
 						     .health_listen = c->metrics.health_listen,

@@ -1,8 +1,9 @@
 /*
  * How a running agent is observed: the metrics registry and its collectors,
  * /metrics over HTTP (metrics.listen) and the status socket (status.socket).
- * run.c calls observe_start() once the pipeline exists, observe_tick() from
- * its loop and observe_stop() at exit; nothing else there knows of metrics.
+ * The agent calls observe_start() once the pipeline exists, observe_serve()
+ * when it may take the endpoints (at once, or after a handover),
+ * observe_tick() from its loop and observe_stop() at exit.
  */
 #ifndef PALISADE_OBSERVE_H
 #define PALISADE_OBSERVE_H
@@ -29,13 +30,19 @@ struct pipeline;
 struct sensor;
 
 /*
- * Makes the registry, points p->metrics at the agent's counters and starts
- * the endpoints (metrics.listen, status.socket). Returns 0, or a negative
- * errno when an endpoint that was asked for cannot serve (the message says
- * why). A status socket not given on the command line that another agent
- * holds is skipped with a warning.
+ * Makes the registry (when metrics.listen or status.socket is on) and points
+ * p->metrics at the agent's counters; collectors may register from here on.
+ * 0 or a negative errno (printed).
  */
 int observe_start(struct observe *ob, const struct palisade_config *c, struct pipeline *p);
+/*
+ * Starts the endpoints (metrics.listen, status.socket): at open, or once a
+ * handover's old agent is gone. Returns 0, or a negative errno when an
+ * endpoint that was asked for cannot serve (the message says why). A status
+ * socket not given on the command line that another agent holds is skipped
+ * with a warning.
+ */
+int observe_serve(struct observe *ob, const struct palisade_config *c);
 /* Once the sensor is loaded: its counters, programs and syscall interest. */
 void observe_sensor(struct observe *ob, struct sensor *s, const uint32_t *syscall_spec);
 /* From the event loop: publishes a snapshot when the last is 1 s old. */

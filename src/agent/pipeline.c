@@ -89,6 +89,14 @@ void pipeline_eval(struct pipeline *p, const struct event *ev)
 		rules_eval(p->rules, ev, on_alert, p);
 }
 
+/* Whether this agent reports the event, or the other agent of a handover. */
+static bool pipeline_judges(const struct pipeline *p, const struct event *ev)
+{
+	return ev->hdr->ts_ns >= p->judge_from_ns &&
+	       (!p->judge_until_ns || ev->hdr->ts_ns < p->judge_until_ns) &&
+	       (!p->quiet_pid || ev->hdr->pid != p->quiet_pid);
+}
+
 int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 {
 	struct event *ev = &p->ev;
@@ -114,6 +122,7 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	if (p->recorder && record_write(p->recorder, FRAME_EVENT, rec, ev->hdr->size) < 0)
 		p->record_errors++;
 	proc_table_apply(p->procs, ev);
+	ev->fim = p->fim;
 	if (p->metrics)
 		agent_metrics_event(p->metrics, ev);
 	if (p->fds) {
@@ -124,6 +133,14 @@ int pipeline_record(struct pipeline *p, const void *rec, size_t len)
 	/* A snapshot is the state at start, not something a process did. */
 	if (ev->kind == EV_PROC_SNAPSHOT || ev->kind == EV_FD_SNAPSHOT) {
 		if (p->actions) /* arms the containers that ran before the agent */
+			action_event_done(p->actions, ev);
+		return 0;
+	}
+	if (!pipeline_judges(p, ev)) {
+		if (ev->kind == EV_EXIT && ev->hdr->pid == p->quiet_pid)
+			p->quiet_pid = 0; /* the pid may be reused from here on */
+		p->not_judged++;
+		if (p->actions) /* a held exec: the other agent judges it */
 			action_event_done(p->actions, ev);
 		return 0;
 	}

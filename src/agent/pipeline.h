@@ -39,11 +39,20 @@ struct pipeline {
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
 	struct action_dispatcher *actions; /* NULL: no enforcement (replay) */
+	const struct event_fim *fim;    /* file integrity's answers; NULL: off */
 	uint64_t boot_to_epoch_ns;
 	struct jw json;
 	struct event ev;
 	uint64_t events, malformed, record_errors, alerts, alert_errors;
 	uint64_t undecided; /* alerts fired undecided (a regex hit a bound) */
+	/* A handover (docs/upgrade.md) splits the events at the old agent's cut
+	 * (CLOCK_BOOTTIME): the old one judges those before it, the new one
+	 * those from it on. The events outside [judge_from_ns, judge_until_ns)
+	 * (0: no bound), and the old agent's own until its exit (quiet_pid),
+	 * update the tables only. */
+	uint64_t judge_from_ns, judge_until_ns;
+	uint32_t quiet_pid;
+	uint64_t not_judged; /* events so left to the other agent */
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else

@@ -51,6 +51,9 @@ static int build(const struct palisade_config *c, int64_t boot_to_epoch_ns, bool
 	 * operator sees all of them at once. */
 	if (c->n_rules_files == 0)
 		err = rules_engine_add_default(e);
+	/* Before the files: they may override its lists and macros. */
+	if (c->fim_config && c->fim_config[0])
+		err = first_error(err, rules_engine_add_fim(e));
 	for (i = 0; i < c->n_rules_files; i++)
 		err = first_error(err, rules_engine_add_path(e, c->rules_files[i]));
 	if (c->protect)
@@ -82,10 +85,12 @@ int agent_rules_load(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 	if (err)
 		return err;
 	rules_engine_stats(*out, &st);
-	fprintf(stderr, "palisade: rules: %zu loaded (%zu enabled) from %s%s; %zu cannot fire "
+	fprintf(stderr, "palisade: rules: %zu loaded (%zu enabled) from %s%s%s; %zu cannot fire "
 			"yet (see `palisade rules list`)\n",
 		st.rules_loaded, st.rules_enabled, c->n_rules_files ? "files" : "the embedded set",
-		c->protect ? " and the protect set" : "", rules_engine_cannot_fire_count(*out));
+		c->protect ? " and the protect set" : "",
+		c->fim_config && c->fim_config[0] ? ", with the FIM rules" : "",
+		rules_engine_cannot_fire_count(*out));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_run.h"
+#include "agent/handover.h"
 #include "agent/net_enforce.h"
 #include "agent/service.h"
 
@@ -171,6 +172,27 @@ static int agent_loop(struct agent *a)
 	return 0;
 }
 
+/*
+ * The sensor's last records. A successor that takes over (--handover) runs
+ * its own programs already: the cut (the boot-time clock) is taken just
+ * before ours detach; we report the events before it (all in our ring, and
+ * drained whole), the successor those from it on (docs/upgrade.md).
+ */
+static void stop_sensor(struct agent *a)
+{
+	struct timespec ts;
+
+	if (!handover_requested(a->cfg)) {
+		sensor_drain(a->sensor, 500); /* what is queued, for half a second at most */
+		return;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	a->p.judge_until_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	sensor_detach(a->sensor);
+	handover_write_cut(a->cfg, a->p.judge_until_ns);
+	sensor_drain(a->sensor, 5000); /* finite now: nothing is added */
+}
+
 int agent_run_main(int argc, char **argv)
 {
 	static struct agent a; /* large (the interest map): not on the stack */
@@ -205,7 +227,7 @@ int agent_run_main(int argc, char **argv)
 		service_ready(a.status);
 		err = agent_loop(&a);
 		service_stopping();
-		sensor_drain(a.sensor, 500); /* what is queued, for half a second at most */
+		stop_sensor(&a);
 	}
 	agent_close(&a);
 	return err || a.failed ? 1 : 0;

@@ -66,6 +66,7 @@ struct palisade_config {
 	enum rules_priority min_priority;
 	bool first_match;
 	bool protect; /* rules.protect: the embedded protect set too */
+	const char *fim_config; /* fim.config: "" off; else FIM in real time (rules/fim.yaml too) */
 	bool container_fields;
 	double rate_per_sec, rate_burst;
 	uint64_t dedup_window_ms;
@@ -102,6 +103,10 @@ struct palisade_config {
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;
+	const char *run_dir;  /* the agent's run directory: its handover file */
+	/* --handover[=PID|auto]: "" or "auto" (the agent behind status.socket),
+	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
+	const char *handover;
 	struct flows_cfg flows;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */

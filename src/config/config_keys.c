@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -98,6 +99,21 @@
 	REFUSED("rule-schema", 0, NULL, "refused: docs/rules.md describes the rules language"),     \
 	REFUSED("page-size", 0, NULL, "refused: `getconf PAGESIZE`; the ring buffer is "           \
 		"`sensor.ringbuf_kib`")
+
+/* --handover's value: empty or "auto", or a pid. */
+static int handover_syntax(const char *v, char *why, size_t why_size)
+{
+	char *end;
+	unsigned long pid;
+
+	if (!*v || !strcmp(v, "auto"))
+		return 0;
+	pid = strtoul(v, &end, 10);
+	if (*v >= '1' && *v <= '9' && !*end && pid <= 4194304)
+		return 0;
+	snprintf(why, why_size, "a pid or 'auto' (the agent behind status.socket)");
+	return -1;
+}
 
 const struct config_key config_keys[] = {
 	{ K(NULL, CFG_STR, "", "configuration file (default " CONFIG_DEFAULT_PATH
@@ -246,6 +262,14 @@ const struct config_key config_keys[] = {
 	{ K("status.socket", CFG_STR, "/run/palisade/status.sock",
 	    "unix socket `palisade status` reads; \"none\" or empty: off", G(status.socket)),
 	  FLAG("status-socket", "PATH", RUN) },
+	{ K("run_dir", CFG_STR, "/run/palisade",
+	    "the agent's run directory: a handover's file (docs/upgrade.md)", G(run_dir)),
+	  FLAG("run-dir", "DIR", RUN) },
+	{ K(NULL, CFG_STR, "",
+	    "take over from the running agent PID (default auto: the one behind status.socket): "
+	    "load and attach while it runs, then stop it and take its outputs; nothing goes "
+	    "unwatched and nothing is reported twice (docs/upgrade.md)", G(handover)),
+	  FLAG("handover", "PID|auto", RUN), .optional = true, .check = handover_syntax },
 	{ K("flows.enabled", CFG_BOOL, "false",
 	    "count every container's network flows in the kernel (cgroup_skb at the cgroup "
 	    "root): `palisade flows`, the rules' flow source, palisade_flow_* metrics "
@@ -287,6 +311,11 @@ const struct config_key config_keys[] = {
 	    "then: \"release\" lets it run before its enforcement is in place, \"kill\" "
 	    "kills it", G(hold_timeout_verdict)), .choices = "release|kill",
 	  FLAG("hold-timeout-verdict", "release|kill", RUN) },
+	{ K("fim.config", CFG_STR, "",
+	    "file integrity in real time: the FIM configuration (docs/fim.md) whose baseline "
+	    "(made by `palisade fim init`) the fim.* fields read; also loads the FIM rules "
+	    "(rules/fim.yaml, embedded) and, at start, reports what changed while the agent "
+	    "was not running. Empty: off", G(fim_config)), FLAG("fim", "FILE", RUN) },
 	{ K("audit.watch", CFG_BOOL, "false",
 	    "run the posture audit (`palisade audit`, docs/audit.md) inside the agent: at "
 	    "start, every audit.interval seconds and on each container start; its findings "

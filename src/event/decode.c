@@ -242,6 +242,7 @@ int event_decode(const void *rec, size_t len, struct event *ev)
 	ev->fd = NULL;
 	ev->fd_from_table = false;
 	ev->docker = NULL;
+	ev->fim = NULL;
 	switch (h->kind) {
 	case EV_EXEC:
 	case EV_PROC_SNAPSHOT:

@@ -85,6 +85,26 @@ struct docker_event {
 	void *ctx; /* the decoder's, for image_signed */
 };
 
+/*
+ * File integrity's answers about a syscall event (src/fim/ implements them;
+ * the fim.* fields ask, only when a rule reads them). NULL when FIM is off.
+ * Called from the event thread and from the fanotify guard's thread alike:
+ * an implementation is thread-safe.
+ */
+struct event_fim {
+	/* The class ("binary", "config", "other") of the watch covering the
+	 * host path `path`, or NULL when it is not watched (or excluded). */
+	const char *(*watch_class)(const struct event_fim *f, const char *path);
+	/* Whether the baseline holds an entry for `path`. */
+	bool (*in_baseline)(const struct event_fim *f, const char *path);
+	/* Whether `exepath` is one of the configured package managers. */
+	bool (*is_pkgmgr)(const struct event_fim *f, const char *exepath);
+	/* Whether the executable process `pid` runs (or, when it is gone, the
+	 * file at `exepath`) has the content the baseline holds for `exepath`:
+	 * 1 yes, 0 no, negative: could not be read. */
+	int (*exe_verified)(const struct event_fim *f, int pid, const char *exepath);
+};
+
 struct event {
 	const struct ev_header *hdr; /* points into the raw record (EV_FLOW: the source's) */
 	enum ev_kind kind;
@@ -136,6 +156,8 @@ struct event {
 
 	/* The docker source (NULL for kernel events): see struct docker_event. */
 	const struct docker_event *docker;
+	/* File integrity (NULL: off): see struct event_fim. */
+	const struct event_fim *fim;
 };
 
 /* Name of an event kind as printed in JSON ("execve", "clone", ...). */
@@ -166,6 +188,9 @@ int event_decode(const void *rec, size_t len, struct event *ev);
  */
 size_t event_join_path(const char *pieces, size_t len, int truncated, char *out,
 		       size_t out_size);
+
+/* The name of capability `bit` ("CAP_NET_RAW"), NULL for a bit without one. */
+const char *event_cap_name(unsigned bit);
 
 /* Writes argv as one space-separated command line; returns its length. */
 size_t event_cmdline(const char *args, size_t len, char *out, size_t out_size);

@@ -103,6 +103,36 @@ static const struct syscall_desc table[] = {
 	  .args = { A_INT("fd"), A_NUM("length") } },
 	{ SC("fchmodat", SYS_fchmodat, P1(1) | DIRFD(0), SCF_FILE),
 	  .args = { A_DIRFD("dirfd"), A_PATH("filename"), A_MODE("mode") } },
+#ifdef SYS_chown
+	{ SC("chown", SYS_chown, P1(0), SCF_FILE),
+	  .args = { A_PATH("path"), A_UID("uid"), A_GID("gid") } },
+#endif
+#ifdef SYS_lchown
+	{ SC("lchown", SYS_lchown, P1(0), SCF_FILE),
+	  .args = { A_PATH("path"), A_UID("uid"), A_GID("gid") } },
+#endif
+	{ SC("fchown", SYS_fchown, FD_ARG0, SCF_FILE),
+	  .args = { A_INT("fd"), A_UID("uid"), A_GID("gid") } },
+	{ SC("fchownat", SYS_fchownat, P1(1) | DIRFD(0), SCF_FILE),
+	  .args = { A_DIRFD("dirfd"), A_PATH("pathname"), A_UID("uid"), A_GID("gid"),
+	    A_FLAGS("flags", at) } },
+	/* Extended attributes (security.capability among them): the name is
+	 * the second string the record carries. */
+	{ SC("setxattr", SYS_setxattr, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("path"), A_TEXT("name"), A_POINTER("value"), A_NUM("size"),
+	    A_HEX("flags") } },
+	{ SC("lsetxattr", SYS_lsetxattr, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("path"), A_TEXT("name"), A_POINTER("value"), A_NUM("size"),
+	    A_HEX("flags") } },
+	{ SC("fsetxattr", SYS_fsetxattr, FD_ARG0 | P2(1), SCF_FILE),
+	  .args = { A_INT("fd"), A_TEXT("name"), A_POINTER("value"), A_NUM("size"),
+	    A_HEX("flags") } },
+	{ SC("removexattr", SYS_removexattr, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("path"), A_TEXT("name") } },
+	{ SC("lremovexattr", SYS_lremovexattr, P1(0) | P2(1), SCF_FILE),
+	  .args = { A_PATH("path"), A_TEXT("name") } },
+	{ SC("fremovexattr", SYS_fremovexattr, FD_ARG0 | P2(1), SCF_FILE),
+	  .args = { A_INT("fd"), A_TEXT("name") } },
 #ifdef SYS_link
 	{ SC("link", SYS_link, P1(0) | P2(1), SCF_FILE),
 	  .args = { A_PATH("oldpath"), A_PATH("newpath") } },

@@ -125,7 +125,9 @@ static const struct kind_desc {
 	[OUTFILE_SPOOL] = { "a palisade spool", "PSP1", { NULL }, NULL },
 	[OUTFILE_REPORT] = { "a palisade audit report", NULL, { NULL }, is_audit_report },
 	[OUTFILE_KEY] = { "a cosign key (PEM)", NULL, { NULL }, is_key_pem },
+	[OUTFILE_FIMDB] = { "a palisade FIM database", "palisade-fim 1\n", { NULL }, NULL },
 	[OUTFILE_PROFILE] = { "a palisade profile file", NULL, { NULL }, is_profile_file },
+	[OUTFILE_HANDOVER] = { "a palisade handover file", "palisade handover\n", { NULL }, NULL },
 };
 
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len)

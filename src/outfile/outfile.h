@@ -30,8 +30,10 @@
  *   report     starts as `palisade audit` writes its text, JSON or SARIF
  *   key        a PEM cosign key: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"
  *              (or COSIGN), or "-----BEGIN PUBLIC KEY-----"
+ *   fimdb      starts with "palisade-fim 1\n" (fim/fim_db.c)
  *   profile    a file `palisade profile learn` writes: "# palisade profile" (text),
  *              or JSON starting with "defaultAction" (seccomp) or "palisade_profile"
+ *   handover   starts with "palisade handover\n" (run --handover's cut)
  *
  * Stateless; any thread. Errors are printed (the path, the reason, what to
  * do) and returned as a negative errno.
@@ -50,7 +52,9 @@ enum outfile_kind {
 	OUTFILE_SPOOL,
 	OUTFILE_REPORT, /* palisade audit -o: text, JSON or SARIF */
 	OUTFILE_KEY,    /* palisade image keygen: PEM keys */
+	OUTFILE_FIMDB,  /* palisade fim: the baseline database */
 	OUTFILE_PROFILE, /* palisade profile learn: the files of a profile directory */
+	OUTFILE_HANDOVER, /* run --handover: RUN_DIR/handover.PID (agent/handover.h) */
 };
 
 struct outfile_spec {

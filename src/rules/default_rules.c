@@ -2,7 +2,8 @@
  * The rule sets embedded into the binary: the default set
  * (rules/palisade_rules.yaml) and the protect set (rules/protect.yaml,
  * `palisade run --protect`) and the deploy gate's baseline
- * (rules/authz_baseline.yaml, `palisade authz`). The assembler includes the files at build time
+ * (rules/authz_baseline.yaml, `palisade authz`) and the FIM rules (rules/fim.yaml,
+ * `palisade run --fim`). The assembler includes the files at build time
  * (paths are relative to the repository root, where make runs); a trailing
  * NUL lets each be read as text. The Makefile must list both files as
  * prerequisites of this object, since the compiler's dependency files do not
@@ -26,3 +27,4 @@
 EMBED(rules_default_yaml, "rules/palisade_rules.yaml");
 EMBED(rules_protect_yaml, "rules/protect.yaml");
 EMBED(rules_authz_yaml, "rules/authz_baseline.yaml");
+EMBED(rules_fim_yaml, "rules/fim.yaml");

@@ -337,6 +337,8 @@ extern const char rules_protect_yaml[] __attribute__((weak));
 extern const size_t rules_protect_yaml_len __attribute__((weak));
 extern const char rules_authz_yaml[] __attribute__((weak));
 extern const size_t rules_authz_yaml_len __attribute__((weak));
+extern const char rules_fim_yaml[] __attribute__((weak));
+extern const size_t rules_fim_yaml_len __attribute__((weak));
 
 static int add_embedded(struct rules_engine *e, const char *name, const char *yaml,
 			const size_t *len, const char *missing)
@@ -367,6 +369,12 @@ int rules_engine_add_authz_baseline(struct rules_engine *e)
 	return add_embedded(e, "<authz baseline>", rules_authz_yaml, &rules_authz_yaml_len,
 			    "no authz baseline is embedded in this binary; pass --rules "
 			    "rules/authz_baseline.yaml");
+}
+
+int rules_engine_add_fim(struct rules_engine *e)
+{
+	return add_embedded(e, "<fim rules>", rules_fim_yaml, &rules_fim_yaml_len,
+			    "no FIM rules are embedded in this binary; pass --rules rules/fim.yaml");
 }
 
 /* ---- compile ---- */

@@ -45,7 +45,7 @@ static const char *const names[] = {
 	"swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm",
 	"init_module", "finit_module", "delete_module", "quotactl", "gettid", "readahead",
 	"setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr",
-	"listxattr", "removexattr", "tkill", "tgkill", "time", "futex", "sched_setaffinity",
+	"listxattr", "removexattr", "lremovexattr", "fremovexattr", "tkill", "tgkill", "time", "futex", "sched_setaffinity",
 	"sched_getaffinity", "io_setup", "io_destroy", "io_getevents", "io_submit",
 	"io_cancel", "io_uring_setup", "io_uring_enter", "io_uring_register",
 	"lookup_dcookie", "epoll_create", "epoll_create1", "epoll_wait", "epoll_pwait",

@@ -49,6 +49,8 @@ enum rl_field_id {
 	D_IMAGE_SIGNED, D_IMAGE_SIGNER, D_IMAGE_UNSIGNED_WHY, D_PRIVILEGED, D_READONLY_ROOTFS,
 	D_CAP_ADD, D_CAP_DROP, D_BINDS, D_DEVICES, D_SECURITY_OPT, D_ENV, D_NETWORK_MODE,
 	D_PID_MODE, D_IPC_MODE, D_UTS_MODE, D_USERNS_MODE, D_CGROUPNS_MODE, D_CFG_USER, D_CMDLINE,
+	/* file integrity (extract_fim.c) */
+	F_PATH, F_CHANGE, F_WATCHED, F_CLASS, F_BASELINE, F_PKGMGR, F_PKGMGR_VERIFIED,
 	/* fields without a data source yet */
 	X_UNAVAILABLE,
 };
@@ -67,6 +69,8 @@ bool rl_x_flow(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 	       struct rl_value *out, struct rl_buf *buf);
 bool rl_x_docker(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		 struct rl_value *out, struct rl_buf *buf);
+bool rl_x_fim(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	      struct rl_value *out, struct rl_buf *buf);
 
 /* Helpers shared by the extractors. */
 bool rl_set_str(struct rl_value *out, const char *s);

@@ -270,6 +270,16 @@ static const struct rl_field_def table[] = {
 	D("docker.user", FT_STR, FARG_NONE, "the user the container or exec runs as (Config.User, an exec's User)", D_CFG_USER),
 	D("docker.cmdline", FT_STR, FARG_NONE, "the command asked for: Entrypoint and Cmd (an exec's Cmd), space-separated", D_CMDLINE),
 
+	/* file integrity (docs/fim.md "Real time"): the change an event makes; watched,
+	 * class, baseline and the package manager need palisade run --fim FILE */
+	F("fim.change", FT_STR, FARG_NONE, rl_x_fim, "the change a syscall makes to a file: write (an open that may write, truncate), rename, unlink, create, link, symlink, chmod, chown, xattr; empty for anything else (an open for reading)", F_CHANGE),
+	F("fim.path", FT_STR, FARG_NONE, rl_x_fim, "the file the change is about: a rename's or link's new name, a symlink's path, else the opened, removed, chmod'ed, chown'ed or xattr'ed path; absolute, in the process's own root (a container's paths are its own)", F_PATH),
+	F("fim.watched", FT_BOOL, FARG_NONE, rl_x_fim, "fim.path is covered by a watched path of the FIM configuration (and not excluded); false for a container's process (its root is not the host's)", F_WATCHED),
+	F("fim.class", FT_STR, FARG_NONE, rl_x_fim, "the class of the watch covering fim.path: binary, config, other; empty when not watched", F_CLASS),
+	F("fim.baseline", FT_BOOL, FARG_NONE, rl_x_fim, "the FIM baseline has an entry for fim.path", F_BASELINE),
+	F("fim.pkgmgr", FT_STR, FARG_NONE, rl_x_fim, "executable path of the nearest of the process and its ancestors that is a package manager of the FIM configuration (package_managers: by path, never by name), or empty", F_PKGMGR),
+	F("fim.pkgmgr_verified", FT_BOOL, FARG_NONE, rl_x_fim, "fim.pkgmgr is not empty and the executable that process runs has the content (hash) the FIM baseline holds for its path: a package manager by path and by integrity", F_PKGMGR_VERIFIED),
+
 	/* Kubernetes */
 	NA("k8s.ns.name", FT_STR, FARG_NONE, NEEDS_K8S, "namespace"),
 	NA("k8s.pod.name", FT_STR, FARG_NONE, NEEDS_K8S, "pod name"),

@@ -157,6 +157,9 @@ int rules_engine_add_protect(struct rules_engine *e);
 /* Adds the deploy gate's baseline policy (rules/authz_baseline.yaml: rules of
  * source docker, docs/authz.md). -ENOENT if absent. */
 int rules_engine_add_authz_baseline(struct rules_engine *e);
+/* Adds the file integrity rules (rules/fim.yaml: the fim.* fields, loaded
+ * with palisade run --fim, docs/fim.md). -ENOENT if absent. */
+int rules_engine_add_fim(struct rules_engine *e);
 
 /*
  * Resolves lists and macros, compiles every rule, indexes rules by event

@@ -372,6 +372,16 @@ void sensor_describe(struct sensor *s, char *buf, size_t size)
 			 count, s->watched, si.ringbuf_bytes / 1024, s->features);
 }
 
+void sensor_detach(struct sensor *s)
+{
+	if (!s)
+		return;
+	bpf_link__destroy(s->entry_link);
+	s->entry_link = NULL;
+	syscall_detach(s);
+	process_bpf__detach(s->skel);
+}
+
 void sensor_close(struct sensor *s)
 {
 	if (!s)

@@ -135,6 +135,12 @@ struct sensor_info {
 void sensor_info(struct sensor *s, struct sensor_info *out);
 /* One line: programs attached and kernel features found or missing. */
 void sensor_describe(struct sensor *s, char *buf, size_t size);
+/*
+ * Detaches every program (no record is produced from here on) and keeps the
+ * maps and the ring, which sensor_drain still reads: a handover's old agent
+ * (docs/upgrade.md). The counters stay readable; sensor_close frees.
+ */
+void sensor_detach(struct sensor *s);
 void sensor_close(struct sensor *s);
 
 /*

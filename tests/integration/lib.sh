@@ -60,7 +60,7 @@ start_agent_with() {
 	i=0
 	until grep -q '^palisade: loaded' "$WORK/agent.err"; do
 		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
+		if [ $i -gt 300 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
 			echo "agent did not start:" >&2
 			cat "$WORK/agent.err" >&2
 			AGENT_PID=
