@@ -155,13 +155,13 @@ static __always_inline int parse_v6(struct __sk_buff *skb, struct pkt *p)
 
 static __always_inline bool isolated_drop(struct __sk_buff *skb, __u64 cgroup_id)
 {
-	__u64 *drops;
+	__u64 *drops = bpf_map_lookup_elem(&fl_isolated, &cgroup_id);
 
-	/* Loopback is ifindex 1 in every network namespace. */
-	if (skb->ifindex == 1)
-		return false;
-	drops = bpf_map_lookup_elem(&fl_isolated, &cgroup_id);
 	if (!drops)
+		return false;
+	/* Loopback is ifindex 1 in every network namespace: kept unless the
+	 * isolation says otherwise. */
+	if (skb->ifindex == 1 && !(*drops & FL_ISOLATE_LOOPBACK))
 		return false;
 	__sync_fetch_and_add(drops, 1);
 	fl_count(FL_CNT_ISOLATED, 1);

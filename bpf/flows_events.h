@@ -24,6 +24,8 @@
 #define FL_FLOWS_MAX (1u << 20)
 /* Containers cut off the network (fl_isolated): issue 22's `isolate`. */
 #define FL_ISOLATED_MAX 4096
+/* In an fl_isolated value: loopback is cut too (the rest counts the drops). */
+#define FL_ISOLATE_LOOPBACK (1ull << 63)
 
 /* Directions: index of the per-direction counters, and the initiator. */
 #define FL_OUT 0 /* sent by the cgroup's socket (cgroup_skb/egress) */

@@ -5,6 +5,7 @@
 #include "agent/agent.h"
 #include "audit/audit.h"
 #include "authz/authz.h"
+#include "capture/capture.h"
 #include "output/audit_log.h"
 #include "output/nats_tail.h"
 #include "profile/profile.h"
@@ -28,6 +29,7 @@ static const struct command {
 	{ "log", audit_log_cli_main, "verify a tamper-evident audit log (docs/audit-log.md)" },
 	{ "status", status_cli_main, "ask the running agent how it is (uptime, losses, sinks)" },
 	{ "isolate", isolate_cli_main, "cut a container off the network, or lift it (--undo)" },
+	{ "incidents", incidents_cli_main, "recent alerts that acted: steps, outcomes, captures (audit log)" },
 	{ "flows", net_flows_cli_main, "network flows of every container, live (top-like) or JSON" },
 	{ "policy", net_policy_cli_main, "label policies (CiliumNetworkPolicy): check a file, explain a verdict" },
 	{ "config", agent_config_main, "check a configuration file, list every key" },

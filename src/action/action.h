@@ -204,6 +204,20 @@ void action_event_done(struct action_dispatcher *d, const struct event *ev);
 void action_complete(struct action_dispatcher *d, uint64_t token,
 		     const struct action_result *res);
 
+/*
+ * A worker thread with a bounded queue (worker.c) for a back-end whose apply
+ * must not block (return 1 from apply after queueing): run() fills the
+ * result on the worker's thread, it goes to action_complete(), then
+ * free_job(). queue: 0, -EAGAIN when `max` wait already, -ECHILD when no
+ * thread could start (the job stays the caller's). free finishes the queue.
+ */
+typedef void (*action_job_fn)(void *ctx, void *job, struct action_result *res);
+struct action_worker;
+int action_worker_new(struct action_dispatcher *d, size_t max, action_job_fn run,
+		      void (*free_job)(void *job), void *ctx, struct action_worker **out);
+int action_worker_queue(struct action_worker *w, void *job, uint64_t token);
+void action_worker_free(struct action_worker *w);
+
 /* One line: rules per back-end and outcomes (nothing when no rule has an action). */
 void action_print_counters(struct action_dispatcher *d, FILE *f);
 

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +24,11 @@
 struct job {
 	char id[CONTAINER_ID_LEN + 1];
 	enum rules_action type;
-	uint64_t token;
 };
 
 struct container_response {
-	struct action_dispatcher *d;
 	char *socket;
-	pthread_t thread;
-	bool started, stopping;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct job q[QUEUE_MAX];
-	size_t head, n;
+	struct action_worker *worker;
 };
 
 /* cgroup v2 freeze, when the Engine is away: the two layouts Docker uses. */
@@ -65,8 +57,10 @@ static int freeze_cgroup(const char *id, char *where, size_t len)
 	return -ENOENT;
 }
 
-static void run_job(struct container_response *c, const struct job *j, struct action_result *res)
+static void run_job(void *ctx, void *job, struct action_result *res)
 {
+	struct container_response *c = ctx;
+	const struct job *j = job;
 	char path[160], err[256], where[768];
 	long status = 0;
 	int ret;
@@ -103,31 +97,6 @@ static void run_job(struct container_response *c, const struct job *j, struct ac
 			 status, err);
 }
 
-static void *worker(void *arg)
-{
-	struct container_response *c = arg;
-	struct action_result res;
-	struct job j;
-
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->n && !c->stopping)
-			pthread_cond_wait(&c->wake, &c->lock);
-		if (!c->n)
-			break;
-		j = c->q[c->head];
-		c->head = (c->head + 1) % QUEUE_MAX;
-		c->n--;
-		pthread_mutex_unlock(&c->lock);
-		memset(&res, 0, sizeof(res));
-		run_job(c, &j, &res);
-		action_complete(c->d, j.token, &res);
-		pthread_mutex_lock(&c->lock);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
 static int cr_prepare(void *ctx, struct rules_engine *e, size_t index,
 		      const struct rules_rule_info *rule, bool enforce, const char **how,
 		      const char **why)
@@ -155,35 +124,30 @@ static int cr_apply(void *ctx, const struct action_target *t, enum rules_action 
 		    struct action_result *res, uint64_t token)
 {
 	struct container_response *c = ctx;
-	int ret = 1;
+	struct job *j;
+	int err;
 
 	if (!t->container) {
 		res->outcome = ACTION_FAILED;
 		snprintf(res->detail, sizeof(res->detail), "the process is not in a container");
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
-	if (!c->started) {
-		if (pthread_create(&c->thread, NULL, worker, c) == 0)
-			c->started = true;
-	}
-	if (!c->started || c->n == QUEUE_MAX) {
-		res->outcome = ACTION_FAILED;
-		snprintf(res->detail, sizeof(res->detail), "%s",
-			 c->started ? "too many container actions pending (64)"
-				    : "cannot start the container-action thread");
-		ret = 0;
-	} else {
-		struct job *j = &c->q[(c->head + c->n) % QUEUE_MAX];
-
+	j = calloc(1, sizeof(*j));
+	if (j) {
 		snprintf(j->id, sizeof(j->id), "%s", t->container->id);
 		j->type = type;
-		j->token = token;
-		c->n++;
-		pthread_cond_signal(&c->wake);
 	}
-	pthread_mutex_unlock(&c->lock);
-	return ret;
+	err = j ? action_worker_queue(c->worker, j, token) : -ENOMEM;
+	if (err) {
+		free(j);
+		res->outcome = ACTION_FAILED;
+		snprintf(res->detail, sizeof(res->detail), "%s",
+			 err == -EAGAIN ? "too many container actions pending (64)"
+			 : err == -ENOMEM ? "out of memory"
+					  : "cannot start the container-action thread");
+		return 0;
+	}
+	return 1;
 }
 
 static void cr_reset(void *ctx)
@@ -196,15 +160,13 @@ int action_container_backend(struct action_dispatcher *d, const char *docker_soc
 {
 	struct container_response *c = calloc(1, sizeof(*c));
 
-	if (!c)
-		return -ENOMEM;
-	c->d = d;
-	if (docker_socket && !(c->socket = strdup(docker_socket))) {
+	if (!c || (docker_socket && !(c->socket = strdup(docker_socket))) ||
+	    action_worker_new(d, QUEUE_MAX, run_job, free, c, &c->worker)) {
+		if (c)
+			free(c->socket);
 		free(c);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
 	*out = (struct action_backend){ .name = "container",
 					.types = (1u << RULES_ACTION_PAUSE) |
 						 (1u << RULES_ACTION_STOP),
@@ -223,14 +185,7 @@ void action_container_backend_free(struct action_backend *b)
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stopping = true;
-	pthread_cond_signal(&c->wake);
-	pthread_mutex_unlock(&c->lock);
-	if (c->started)
-		pthread_join(c->thread, NULL);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->wake);
+	action_worker_free(c->worker);
 	free(c->socket);
 	free(c);
 	b->ctx = NULL;

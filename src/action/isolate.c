@@ -23,8 +23,21 @@ struct isolation {
 };
 
 /* What the hooks cut, for plan lines and records. */
-#define CUT "every connect and addressed send refused in the cgroup hooks (EPERM)"
-#define LIMITS "inbound connections and connections made before are not cut"
+#define CUT "connects and addressed sends refused (EPERM), packets in and out dropped"
+#define LIMITS "inbound and established connections included"
+#define NO_PACKETS "the packet hooks are not loaded (%s): inbound connections and " \
+		   "connections made before are not cut"
+
+/* What this isolation cuts besides the calls, for records and answers. */
+static void limits(struct isolation *iso, char *buf, size_t len)
+{
+	char why[128];
+
+	if (netpolicy_isolate_packets(iso->np, why, sizeof(why)))
+		snprintf(buf, len, NO_PACKETS, why);
+	else
+		snprintf(buf, len, "%s", LIMITS);
+}
 
 static int iso_prepare(void *ctx, struct rules_engine *e, size_t index,
 		       const struct rules_rule_info *rule, bool enforce, const char **how,
@@ -48,7 +61,7 @@ static int iso_prepare(void *ctx, struct rules_engine *e, size_t index,
 		return -EOPNOTSUPP;
 	}
 	*how = "cut the container off the network: " CUT ", loopback kept unless "
-	       "loopback: false; " LIMITS;
+	       "loopback: false";
 	return 0;
 }
 
@@ -57,6 +70,7 @@ static int iso_apply(void *ctx, const struct action_target *t, enum rules_action
 {
 	struct isolation *iso = ctx;
 	bool cut_lo = t->step && t->step->cut_loopback;
+	char lim[256];
 	int err;
 
 	(void)type;
@@ -74,9 +88,12 @@ static int iso_apply(void *ctx, const struct action_target *t, enum rules_action
 		return 0;
 	}
 	res->outcome = ACTION_DONE;
-	snprintf(res->detail, sizeof(res->detail), "isolated: %s%s; it keeps running; %s; "
-		 "lift with `palisade isolate --undo %.12s`", CUT,
-		 cut_lo ? ", loopback too" : " except to loopback", LIMITS, t->container->id);
+	limits(iso, lim, sizeof(lim));
+	/* The lift first: a long limit (the packet hooks' error) may be cut. */
+	if (snprintf(res->detail, sizeof(res->detail), "isolated: %s%s; lift with `palisade "
+		     "isolate --undo %.12s`; it keeps running; %s", CUT,
+		     cut_lo ? ", loopback too" : " except on loopback", t->container->id, lim) < 0)
+		res->detail[0] = '\0';
 	return 0;
 }
 
@@ -192,7 +209,7 @@ static int cmd_undo(struct isolation *iso, const char *query, const char *who, c
 static int cmd_isolate(struct isolation *iso, const char *query, bool cut_lo, const char *who,
 		       char *reply, size_t cap)
 {
-	char why[256], detail[256], by[160];
+	char why[256], detail[256], by[160], lim[256];
 	const struct container_info *c = iso->find ? iso->find(iso->find_ctx, query, why,
 								 sizeof(why))
 						   : NULL;
@@ -209,10 +226,11 @@ static int cmd_isolate(struct isolation *iso, const char *query, bool cut_lo, co
 		return err;
 	}
 	snprintf(detail, sizeof(detail), "isolated by %s with `palisade isolate`: %s%s", who, CUT,
-		 cut_lo ? ", loopback too" : " except to loopback");
+		 cut_lo ? ", loopback too" : " except on loopback");
 	emit_record(iso, c, c->id, "isolate", "Container isolated by an operator", detail);
+	limits(iso, lim, sizeof(lim));
 	snprintf(reply, cap, "ok: container %.12s (%s) isolated: %s%s; %s\n", c->id, c->name, CUT,
-		 cut_lo ? ", loopback too" : " except to loopback", LIMITS);
+		 cut_lo ? ", loopback too" : " except on loopback", lim);
 	return 0;
 }
 
@@ -223,9 +241,11 @@ static int cmd_list(struct isolation *iso, char *reply, size_t cap)
 
 	len = (size_t)snprintf(reply, cap, "ok: %zu isolated\n", n);
 	for (size_t i = 0; i < n && i < NP_ISOLATED_MAX && len < cap; i++)
-		len += (size_t)snprintf(reply + len, cap - len, "%.12s\t%s\t%s\trefused %llu\n",
-					list[i].id, list[i].cut_loopback ? "all" : "loopback kept",
-					list[i].by, (unsigned long long)list[i].refused);
+		len += (size_t)snprintf(reply + len, cap - len,
+					"%.12s\t%s\t%s\trefused %llu\tdropped %llu\n", list[i].id,
+					list[i].cut_loopback ? "all" : "loopback kept", list[i].by,
+					(unsigned long long)list[i].refused,
+					(unsigned long long)list[i].dropped);
 	return 0;
 }
 

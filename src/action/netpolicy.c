@@ -466,6 +466,7 @@ void netpolicy_free(struct netpolicy *np)
 		bpf_link__destroy(np->links[i]);
 	ring_buffer__free(np->rb);
 	netpolicy_bpf__destroy(np->skel);
+	net_flows_kernel_close(np->skb);
 	for (size_t i = 0; i < np->n_rules; i++)
 		netpolicy_rule_release(&np->rules[i]);
 	free(np->rules);

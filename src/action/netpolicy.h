@@ -141,7 +141,8 @@ struct netpolicy_stats {
 void netpolicy_stats(struct netpolicy *np, struct netpolicy_stats *out);
 /*
  * Isolation (docs/response.md): cuts a container off the network, every
- * connect and addressed send of its cgroups refused (EPERM) except to
+ * connect and addressed send of its cgroups refused (EPERM), and every
+ * packet in or out dropped (bpf/flows.bpf.c's isolation list), except on
  * loopback unless cut_loopback; loads and attaches the hooks if no rule did.
  * `by` names who did it in the refusals' records. Kept by container id: a
  * cgroup of it seen later (a restart) is cut too. Event thread. 0, -ENOSPC
@@ -157,12 +158,15 @@ struct netpolicy_isolated_info {
 	char id[CONTAINER_ID_LEN + 1];
 	char by[128];
 	bool cut_loopback;
-	uint64_t refused;
+	uint64_t refused; /* calls refused */
+	uint64_t dropped; /* packets dropped */
 };
 size_t netpolicy_isolated(struct netpolicy *np, struct netpolicy_isolated_info *out, size_t max);
 /* Loads and attaches the hooks now, whether or not a rule needs them (a
  * later isolation must not wait for it). 0 or a negative errno. */
 int netpolicy_load(struct netpolicy *np);
+/* 0 when isolation drops packets too; else the error why not (in why). */
+int netpolicy_isolate_packets(struct netpolicy *np, char *why, size_t len);
 
 /* Denies per enforced rule, "'name' N, 'name' N" (those with N > 0). */
 void netpolicy_describe_denies(struct netpolicy *np, char *buf, size_t size);

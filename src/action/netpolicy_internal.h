@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "action/netpolicy.h"
+#include "net/net.h"
 #include "netpolicy.skel.h"
 
 /* A container cut off the network (netpolicy_isolate): the cgroups written
@@ -47,6 +48,11 @@ struct netpolicy {
 	uint64_t next_prune_ns;
 	struct np_isolated *isolated; /* lock: containers cut off the network */
 	size_t n_isolated;
+	/* The packet half of isolation (bpf/flows.bpf.c's isolation list, at
+	 * cgroup_skb ingress and egress): loaded with the first isolation;
+	 * NULL with skb_err when it could not be. */
+	struct net_flows_kernel *skb;
+	int skb_err;
 };
 
 

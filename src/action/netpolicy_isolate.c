@@ -1,10 +1,13 @@
 /*
- * Isolation in the network policy's hooks: a container's cgroups carry the
+ * Isolation in two halves. The calls: a container's cgroups carry the
  * NP_ISOLATE bit (and NP_ISOLATE_LOOPBACK when loopback is cut too) in their
- * mask, so the connect and sendmsg hooks refuse its calls before looking at
- * any rule (bpf/netpolicy.bpf.c). The isolated containers are kept by id:
- * netpolicy_container_update() adds the bits to any cgroup of one, so a
- * container restarted (a new cgroup) stays cut off.
+ * mask, so the connect and sendmsg hooks refuse its calls with EPERM before
+ * looking at any rule (bpf/netpolicy.bpf.c). The packets: the same cgroups
+ * are in the flow programs' isolation list (bpf/flows.bpf.c, cgroup_skb
+ * ingress and egress), which drops every packet in or out, so inbound
+ * connections and connections made before the isolation are cut too. The
+ * isolated containers are kept by id: netpolicy_container_update() adds any
+ * cgroup of one to both, so a container restarted (a new cgroup) stays cut off.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "action/netpolicy_internal.h"
 
@@ -32,8 +36,16 @@ struct np_isolated *np_isolated_by_cgroup_locked(struct netpolicy *np, uint64_t 
 	return NULL;
 }
 
+/* The packet half for one cgroup; a failure is counted (the calls' half holds). */
+static void skb_isolate(struct netpolicy *np, uint64_t cgroup_id, bool on, bool cut_loopback)
+{
+	if (np->skb && net_flows_kernel_isolate(np->skb, cgroup_id, on, cut_loopback))
+		np->map_errors++;
+}
+
 /* Notes a cgroup of an isolated container with its rule mask (for the undo). */
-static void note_cgroup(struct np_isolated *iso, uint64_t cgroup_id, uint64_t rules)
+static void note_cgroup(struct netpolicy *np, struct np_isolated *iso, uint64_t cgroup_id,
+			uint64_t rules)
 {
 	size_t k = 0;
 
@@ -45,6 +57,7 @@ static void note_cgroup(struct np_isolated *iso, uint64_t cgroup_id, uint64_t ru
 	iso->cg[k].rules = rules;
 	if (k == iso->n_cg)
 		iso->n_cg++;
+	skb_isolate(np, cgroup_id, true, iso->bits & NP_ISOLATE_LOOPBACK);
 }
 
 uint64_t np_isolation_bits_locked(struct netpolicy *np, const char *id, uint64_t cgroup_id,
@@ -54,7 +67,7 @@ uint64_t np_isolation_bits_locked(struct netpolicy *np, const char *id, uint64_t
 
 	if (!iso)
 		return 0;
-	note_cgroup(iso, cgroup_id, rules);
+	note_cgroup(np, iso, cgroup_id, rules);
 	return iso->bits;
 }
 
@@ -69,9 +82,35 @@ static uint64_t rules_mask(const struct netpolicy *np, const struct container_in
 	return mask;
 }
 
+/* The flow programs with accounting off: the isolation list alone. */
+#define SKB_FLOWS 64
+
+static void skb_load(struct netpolicy *np)
+{
+	if (np->skb || np->skb_err)
+		return;
+	np->skb_err = net_flows_kernel_open(NULL, SKB_FLOWS, false, false, &np->skb);
+	if (np->skb_err)
+		fprintf(stderr, "palisade: isolate: the packet hooks could not be loaded (%s): "
+				"isolation refuses new connects and sends only; inbound and "
+				"established connections are not cut\n", strerror(-np->skb_err));
+}
+
 int netpolicy_load(struct netpolicy *np)
 {
-	return np_load(np, NULL);
+	int err = np_load(np, NULL);
+
+	if (!err)
+		skb_load(np);
+	return err;
+}
+
+int netpolicy_isolate_packets(struct netpolicy *np, char *why, size_t len)
+{
+	if (!np->skb_err)
+		return 0;
+	snprintf(why, len, "%s", strerror(-np->skb_err));
+	return np->skb_err;
 }
 
 int netpolicy_isolate(struct netpolicy *np, const struct container_info *c, bool cut_loopback,
@@ -79,7 +118,7 @@ int netpolicy_isolate(struct netpolicy *np, const struct container_info *c, bool
 {
 	uint64_t rules = rules_mask(np, c), mask;
 	struct np_isolated *iso, *grown;
-	int err = np_load(np, NULL);
+	int err = netpolicy_load(np);
 
 	if (err)
 		return err;
@@ -100,8 +139,10 @@ int netpolicy_isolate(struct netpolicy *np, const struct container_info *c, bool
 	if (iso) {
 		iso->bits = NP_ISOLATE | (cut_loopback ? NP_ISOLATE_LOOPBACK : 0);
 		snprintf(iso->by, sizeof(iso->by), "%s", by);
+		for (size_t k = 0; k < iso->n_cg; k++) /* isolated again: loopback anew */
+			skb_isolate(np, iso->cg[k].id, true, cut_loopback);
 		if (c->cgroup_id) {
-			note_cgroup(iso, c->cgroup_id, rules);
+			note_cgroup(np, iso, c->cgroup_id, rules);
 			mask = rules | iso->bits;
 			if (bpf_map_update_elem(bpf_map__fd(np->skel->maps.np_cgroups), &c->cgroup_id,
 						&mask, BPF_ANY))
@@ -127,10 +168,12 @@ int netpolicy_unisolate(struct netpolicy *np, const char *id)
 	}
 	fd = np->skel ? bpf_map__fd(np->skel->maps.np_cgroups) : -1;
 	/* Each cgroup back to its rules (an entry the prune dropped stays gone). */
-	for (size_t k = 0; fd >= 0 && k < iso->n_cg; k++)
+	for (size_t k = 0; fd >= 0 && k < iso->n_cg; k++) {
 		if (bpf_map_update_elem(fd, &iso->cg[k].id, &iso->cg[k].rules, BPF_EXIST) &&
 		    errno != ENOENT)
 			err = -errno;
+		skb_isolate(np, iso->cg[k].id, false, false);
+	}
 	*iso = np->isolated[--np->n_isolated];
 	pthread_mutex_unlock(&np->lock);
 	return err;
@@ -147,6 +190,10 @@ size_t netpolicy_isolated(struct netpolicy *np, struct netpolicy_isolated_info *
 		snprintf(out[i].by, sizeof(out[i].by), "%s", np->isolated[i].by);
 		out[i].cut_loopback = np->isolated[i].bits & NP_ISOLATE_LOOPBACK;
 		out[i].refused = np->isolated[i].refused;
+		out[i].dropped = 0;
+		for (size_t k = 0; np->skb && k < np->isolated[i].n_cg; k++)
+			out[i].dropped += net_flows_kernel_isolated_drops(np->skb,
+									  np->isolated[i].cg[k].id);
 	}
 	pthread_mutex_unlock(&np->lock);
 	return n;

@@ -9,6 +9,7 @@
 
 #include "agent/agent_run.h"
 #include "agent/commands.h"
+#include "capture/capture.h"
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/guard_setup.h"
@@ -146,6 +147,24 @@ static void prefilter_event(void *ctx, struct agent *a, const struct event *ev)
 		sensor_prefilter_host(a->sensor, ev->hdr->cgroup_id);
 }
 
+/* ---- capture: each container's last events, and the bundles at stop ---- */
+
+static void capture_event(void *ctx, struct agent *a, const struct event *ev)
+{
+	(void)ctx;
+	if (ev->container)
+		capture_backend_event(&a->capture_backend, ev->hdr, ev->hdr->size);
+}
+
+/* The bundles being written finish, and their alerts go out. */
+static void capture_stop(void *ctx, struct agent *a)
+{
+	(void)ctx;
+	capture_backend_print(&a->capture_backend, stderr);
+	capture_backend_free(&a->capture_backend);
+	action_poll(a->p.actions);
+}
+
 /* ---- file integrity: the fim.* fields' data, the comparison at start ---- */
 
 static int fim_rules(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start)
@@ -232,6 +251,7 @@ int agent_register_builtin(struct agent *a)
 		{ .name = "fanotify", .poll = guard_poll, .stop = guard_stop },
 		{ .name = "netpolicy", .poll = net_poll, .stop = net_stop },
 		{ .name = "commands", .poll = commands_poll },
+		{ .name = "capture", .event = capture_event, .stop = capture_stop },
 		{ .name = "prefilter", .event = prefilter_event },
 		{ .name = "loss", .poll = loss_poll },
 	};

@@ -62,6 +62,7 @@ struct agent {
 	bool fd_table_running;            /* its syscalls stay watched across reloads */
 	struct action_backend container_backend;
 	struct action_backend isolate_backend;
+	struct action_backend capture_backend;
 	struct agent_commands *commands;  /* root's commands from the status socket */
 	struct fguard *guard;
 	struct dns_refresh *dns;

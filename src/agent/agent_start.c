@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_run.h"
+#include "capture/capture.h"
 #include "agent/commands.h"
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
@@ -245,6 +246,22 @@ static void action_counted(void *ctx, const char *action, const char *outcome)
 	agent_metrics_action(p->metrics, action, outcome);
 }
 
+/* The capture step's bundles (capture/). */
+static int open_capture(struct agent *a, struct action_dispatcher *d)
+{
+	const struct capture_cfg *cc = &a->cfg->capture;
+	struct capture_config cfg = { .dir = cc->dir, .window_s = cc->window_s,
+				      .ring_bytes = cc->ring_bytes, .containers = cc->containers,
+				      .max_bytes = cc->max_bytes,
+				      .hash_max_bytes = cc->hash_max_bytes,
+				      .per_minute = cc->per_minute,
+				      .docker_socket = agent_docker_socket(a->cfg),
+				      .hostname = a->host };
+
+	return capture_backend(d, &cfg, a->p.boot_to_epoch_ns, &a->capture_backend) ?:
+	       action_register(d, &a->capture_backend);
+}
+
 static int open_actions(struct agent *a)
 {
 	struct action_config acfg = { .enforce = a->cfg->enforce, .hostname = a->host,
@@ -268,6 +285,7 @@ static int open_actions(struct agent *a)
 	err = err ?: action_isolate_backend(d, a->p.netpolicy, a->host, agent_find_container,
 					    a->p.containers, &a->isolate_backend);
 	err = err ?: action_register(d, &a->isolate_backend);
+	err = err ?: open_capture(a, d);
 	action_notify_backend(&a->p.sinks, &b);
 	err = err ?: action_register(d, &b);
 	action_proc_kill_backend(&b);
@@ -473,6 +491,7 @@ void agent_close(struct agent *a)
 	for (size_t i = 0; i < a->n_consumers; i++)
 		if (a->consumers[i].release)
 			a->consumers[i].release(a->consumers[i].ctx, a);
+	capture_backend_free(&a->capture_backend); /* it completes through the dispatcher */
 	action_dispatcher_free(p->actions);
 	observe_stop(&a->ob); /* its last snapshot reads the sensor and the tables */
 	agent_commands_free(a->commands); /* no command can come now */

@@ -47,6 +47,12 @@ struct status_cfg {
 	const char *socket; /* unix socket `palisade status` reads; "" or "none": off */
 };
 
+/* The `capture` step's bundles (docs/response.md). */
+struct capture_cfg {
+	const char *dir;
+	uint64_t window_s, ring_bytes, containers, max_bytes, hash_max_bytes, per_minute;
+};
+
 /* Flows (docs/flows.md). */
 struct flows_cfg {
 	bool enabled;
@@ -103,6 +109,7 @@ struct palisade_config {
 
 	struct metrics_cfg metrics;
 	struct status_cfg status;
+	struct capture_cfg capture;
 	const char *run_dir;  /* the agent's run directory: its handover file */
 	/* --handover[=PID|auto]: "" or "auto" (the agent behind status.socket),
 	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */

@@ -295,6 +295,28 @@ const struct config_key config_keys[] = {
 	    "named response playbooks, NAME: [step, ...], run in order when a rule with "
 	    "`action: {playbook: NAME}` fires: kill, pause, stop, isolate, capture, notify: "
 	    "{sink: NAME, priority: P} (docs/response.md)", G(playbooks)), .off_n = G(n_playbooks) },
+	{ K("capture.dir", CFG_STR, "/var/lib/palisade/captures",
+	    "where a rule's `capture` step writes its forensic bundles (a directory each; "
+	    "created 0700; root's, writable by no one else) (docs/response.md)",
+	    G(capture.dir)) },
+	{ K("capture.window_s", CFG_UINT, "30",
+	    "seconds of the container's events before the alert a bundle holds",
+	    G(capture.window_s)), .min = 1, .max = 3600 },
+	{ K("capture.ring_bytes", CFG_BYTES, "256K",
+	    "memory kept per container for those events (the oldest give way first)",
+	    G(capture.ring_bytes)), .min = 4096, .max = UINT64_C(64) << 20 },
+	{ K("capture.containers", CFG_UINT, "64",
+	    "containers whose events are kept at once (the least recently active gives way)",
+	    G(capture.containers)), .min = 1, .max = 4096 },
+	{ K("capture.max_bytes", CFG_BYTES, "64M",
+	    "size cap of one bundle; what does not fit is left out and named in its manifest",
+	    G(capture.max_bytes)), .min = 65536, .max = UINT64_C(1) << 40 },
+	{ K("capture.hash_max_bytes", CFG_BYTES, "16M",
+	    "changed files of the container larger than this are listed, not hashed",
+	    G(capture.hash_max_bytes)), .max = UINT64_C(1) << 40 },
+	{ K("capture.per_minute", CFG_UINT, "6",
+	    "bundles written at most in any minute; beyond, the step is recorded failed "
+	    "(rate-limited) and counted", G(capture.per_minute)), .min = 1, .max = 1000 },
 	{ K("deny.timeout_ms", CFG_UINT, "1000",
 	    "time the fanotify guard takes at most to answer a file or exec permission event",
 	    G(deny_timeout_ms)), .min = 1, .max = 60000, FLAG("deny-timeout-ms", "N", RUN) },

@@ -20,7 +20,7 @@ struct parse {
 };
 
 /* Rows of config_keys at most (the command line's tables are sized by it). */
-#define CONFIG_KEYS_MAX 96
+#define CONFIG_KEYS_MAX 128
 /* Sink types at most (unnamed sinks are numbered per type). */
 #define CONFIG_SINK_TYPES_MAX 32
 

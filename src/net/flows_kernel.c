@@ -185,15 +185,18 @@ void net_flows_kernel_counters(struct net_flows_kernel *k, uint64_t out[FL_CNT_M
 	free(vals);
 }
 
-int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on)
+int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on,
+			     bool cut_loopback)
 {
 	int fd = bpf_map__fd(k->skel->maps.fl_isolated);
-	uint64_t zero = 0;
+	uint64_t v = 0;
 
 	if (!on)
 		return bpf_map_delete_elem(fd, &cgroup_id) && errno != ENOENT ? -errno : 0;
-	/* BPF_NOEXIST keeps the drop count of a cgroup isolated twice. */
-	if (bpf_map_update_elem(fd, &cgroup_id, &zero, BPF_NOEXIST) && errno != EEXIST)
+	/* A cgroup isolated again keeps its drop count; the loopback bit is set anew. */
+	bpf_map_lookup_elem(fd, &cgroup_id, &v);
+	v = (v & ~FL_ISOLATE_LOOPBACK) | (cut_loopback ? FL_ISOLATE_LOOPBACK : 0);
+	if (bpf_map_update_elem(fd, &cgroup_id, &v, BPF_ANY))
 		return errno == E2BIG ? -ENOSPC : -errno;
 	return 0;
 }
@@ -203,7 +206,7 @@ uint64_t net_flows_kernel_isolated_drops(struct net_flows_kernel *k, uint64_t cg
 	uint64_t v = 0;
 
 	bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.fl_isolated), &cgroup_id, &v);
-	return v;
+	return v & ~FL_ISOLATE_LOOPBACK;
 }
 
 /* ---- label policy (bpf/labelpolicy.bpf.h) ---- */

@@ -87,9 +87,11 @@ long net_flows_kernel_read(struct net_flows_kernel *k, struct fl_key *keys,
 void net_flows_kernel_delete(struct net_flows_kernel *k, const struct fl_key *keys, size_t n);
 /* The per-CPU counters, summed (enum fl_counter). */
 void net_flows_kernel_counters(struct net_flows_kernel *k, uint64_t out[FL_CNT_MAX]);
-/* Cuts a cgroup off every network but loopback (on), or lets it back (off).
- * Returns 0 or a negative errno (-ENOSPC beyond FL_ISOLATED_MAX). */
-int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on);
+/* Drops every packet of a cgroup, in and out, but loopback's unless
+ * cut_loopback (on), or lets it back (off). Returns 0 or a negative errno
+ * (-ENOSPC beyond FL_ISOLATED_MAX). */
+int net_flows_kernel_isolate(struct net_flows_kernel *k, uint64_t cgroup_id, bool on,
+			     bool cut_loopback);
 /* The label policy: its egress hooks (connect/sendmsg) attached at the
  * root; its switches; its maps (bpf/labelpolicy.bpf.h); its counters. */
 int net_flows_kernel_policy_attach(struct net_flows_kernel *k, const char *cgroup2_root);

@@ -465,14 +465,75 @@ static void rule_append(struct ld *l, const struct rl_ynode *item, struct rl_rul
 	}
 }
 
+/* A full definition of rule `name` (a new one, or one that replaces the
+ * earlier definition d in its place). */
+static void define_rule(struct ld *l, const struct rl_ynode *item, const char *name,
+			const struct rl_ynode *name_n, struct rl_rule_def *d)
+{
+	const struct rl_ynode *n;
+	bool b;
+
+	if (!d) {
+		d = rl_alloc(l->a, sizeof(*d));
+		if (!d || rl_vec_push(l->a, &l->c->rules, d) ||
+		    rl_names_put(l->a, &l->c->rule_names, rl_strdup(l->a, name), d))
+			return;
+		d->order = l->c->rules.n - 1;
+	} else {
+		size_t order = d->order;
+
+		memset(d, 0, sizeof(*d));
+		d->order = order;
+	}
+	d->pos = name_n->pos;
+	d->info.file = rl_file_name(name_n->pos.file);
+	d->info.line = name_n->pos.line;
+	d->info.name = rl_strdup(l->a, name);
+	d->info.enabled = true;
+	d->info.source = "syscall";
+	d->info.action.enforce = -1;
+	d->warn_evttypes = true;
+	n = rl_ymap_get(item, "condition");
+	if (n->kind == YN_SCALAR)
+		rl_text_append(l->a, &d->cond, n);
+	else
+		err(l, n, "'condition' must be a string");
+	n = rl_ymap_get(item, "output");
+	if (n->kind == YN_SCALAR)
+		rl_text_append(l->a, &d->output, n);
+	else
+		err(l, n, "'output' must be a string");
+	d->info.desc = rl_strdup(l->a, get_str(l, item, "desc", NULL) ?: "");
+	const char *prio = get_str(l, item, "priority", &n);
+	if (prio)
+		load_priority(l, n, prio, &d->info.priority);
+	const char *src = get_str(l, item, "source", NULL);
+	if (src)
+		d->info.source = rl_strdup(l->a, src);
+	get_bool(l, item, "enabled", &d->info.enabled);
+	if (get_bool(l, item, "skip-if-unknown-filter", &b) > 0)
+		d->skip_if_unknown_filter = b;
+	if (get_bool(l, item, "warn_evttypes", &b) > 0)
+		d->warn_evttypes = b;
+	n = rl_ymap_get(item, "tags");
+	if (n)
+		load_tags(l, n, &d->tags);
+	n = rl_ymap_get(item, "exceptions");
+	if (n)
+		load_exceptions(l, n, &d->exceptions, false);
+	n = rl_ymap_get(item, "action");
+	if (n)
+		rl_load_action(l->ds, l->a, n, &d->info.action, &d->action_pos);
+}
+
 static void load_rule(struct ld *l, const struct rl_ynode *item)
 {
 	static const char *const ov_keys[] = { "condition", "output", "desc", "tags", "exceptions",
 					       "priority", "enabled", "action", NULL };
-	const struct rl_ynode *name_n, *ov, *n;
+	const struct rl_ynode *name_n, *ov;
 	const char *name = get_str(l, item, "rule", &name_n);
 	struct rl_rule_def *d;
-	bool append = false, b;
+	bool append = false;
 	size_t errs = l->ds->errors;
 
 	if (!check_keys(l, item, rule_keys, "rule") || !name)
@@ -536,57 +597,7 @@ static void load_rule(struct ld *l, const struct rl_ynode *item)
 			err(l, name_n, "rule '%s' has no '%s'", name, required[i]);
 	if (l->ds->errors != errs)
 		return;
-	if (!d) {
-		d = rl_alloc(l->a, sizeof(*d));
-		if (!d || rl_vec_push(l->a, &l->c->rules, d) ||
-		    rl_names_put(l->a, &l->c->rule_names, rl_strdup(l->a, name), d))
-			return;
-		d->order = l->c->rules.n - 1;
-	} else {
-		size_t order = d->order;
-
-		memset(d, 0, sizeof(*d));
-		d->order = order;
-	}
-	d->pos = name_n->pos;
-	d->info.file = rl_file_name(name_n->pos.file);
-	d->info.line = name_n->pos.line;
-	d->info.name = rl_strdup(l->a, name);
-	d->info.enabled = true;
-	d->info.source = "syscall";
-	d->info.action.enforce = -1;
-	d->warn_evttypes = true;
-	n = rl_ymap_get(item, "condition");
-	if (n->kind == YN_SCALAR)
-		rl_text_append(l->a, &d->cond, n);
-	else
-		err(l, n, "'condition' must be a string");
-	n = rl_ymap_get(item, "output");
-	if (n->kind == YN_SCALAR)
-		rl_text_append(l->a, &d->output, n);
-	else
-		err(l, n, "'output' must be a string");
-	d->info.desc = rl_strdup(l->a, get_str(l, item, "desc", NULL) ?: "");
-	const char *prio = get_str(l, item, "priority", &n);
-	if (prio)
-		load_priority(l, n, prio, &d->info.priority);
-	const char *src = get_str(l, item, "source", NULL);
-	if (src)
-		d->info.source = rl_strdup(l->a, src);
-	get_bool(l, item, "enabled", &d->info.enabled);
-	if (get_bool(l, item, "skip-if-unknown-filter", &b) > 0)
-		d->skip_if_unknown_filter = b;
-	if (get_bool(l, item, "warn_evttypes", &b) > 0)
-		d->warn_evttypes = b;
-	n = rl_ymap_get(item, "tags");
-	if (n)
-		load_tags(l, n, &d->tags);
-	n = rl_ymap_get(item, "exceptions");
-	if (n)
-		load_exceptions(l, n, &d->exceptions, false);
-	n = rl_ymap_get(item, "action");
-	if (n)
-		rl_load_action(l->ds, l->a, n, &d->info.action, &d->action_pos);
+	define_rule(l, item, name, name_n, d);
 }
 
 static int parse_version(const char *s, unsigned v[3])

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		   STATUS_DEFAULT_SOCKET);
 }
 
-/* The list's lines ("ID\tloopback\tby\trefused N") as a JSON array. */
+/* The list's lines ("ID\tloopback\tby\trefused N\tdropped N") as a JSON array. */
 static int print_json(const char *text)
 {
 	json_t *arr = json_array();
@@ -46,14 +46,15 @@ static int print_json(const char *text)
 
 	while (arr && line && line[1]) {
 		char id[80] = "", lo[32] = "", by[200] = "";
-		unsigned long long refused = 0;
+		unsigned long long refused = 0, dropped = 0;
 		const char *next = strchr(line + 1, '\n');
 
-		if (sscanf(line + 1, "%79[^\t]\t%31[^\t]\t%199[^\t]\trefused %llu", id, lo, by,
-			   &refused) == 4)
-			json_array_append_new(arr, json_pack("{s:s, s:b, s:s, s:I}", "container", id,
-							     "loopback_cut", !strcmp(lo, "all"),
-							     "by", by, "refused", (json_int_t)refused));
+		if (sscanf(line + 1, "%79[^\t]\t%31[^\t]\t%199[^\t]\trefused %llu\tdropped %llu",
+			   id, lo, by, &refused, &dropped) >= 4)
+			json_array_append_new(arr, json_pack("{s:s, s:b, s:s, s:I, s:I}", "container",
+							     id, "loopback_cut", !strcmp(lo, "all"),
+							     "by", by, "refused", (json_int_t)refused,
+							     "dropped", (json_int_t)dropped));
 		line = next;
 	}
 	if (!arr)

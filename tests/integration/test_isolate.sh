@@ -59,12 +59,17 @@ CFG
 
 run_container respond-iso-srv --network "$NET" --ip "$SRV" "$IMAGE" sh -c \
 	'nc -ll -p 22201 -e /bin/cat'
-run_container respond-iso-c1 --network "$NET" "$IMAGE" sleep 600
+C1IP=172.31.222.11
+run_container respond-iso-c1 --network "$NET" --ip "$C1IP" "$IMAGE" sh -c \
+	'nc -ll -p 22203 -e /bin/cat & sleep 600'
 run_container respond-iso-c2 --network "$NET" "$IMAGE" sleep 600
 for c in respond-iso-c1 respond-iso-c2; do docker cp "$WORK/udp_send" "$c:/udp_send"; done
 C1=$(container_id respond-iso-c1 | cut -c1-12)
 
 tcp() { docker exec "$1" sh -c "echo hi | nc -w 2 $SRV 22201 2>&1; echo rc=\$?"; }
+# c2 connects in to c1's listener: the echo comes back only when it got through.
+inbound() { docker exec respond-iso-c2 sh -c "echo in | nc -w 2 $C1IP 22203 2>&1; echo rc=\$?"; }
+cut_in() { case "$1" in *in*rc=0*) echo "got through: $1" >&2; return 1 ;; esac; return 0; }
 loopback() {
 	docker exec "$1" sh -c 'nc -l -p 22209 -e /bin/cat & sleep 0.3; echo lo | nc -w 2 127.0.0.1 22209 2>&1; echo rc=$?'
 }
@@ -82,6 +87,17 @@ check "the plan serves isolate" grep -q \
 
 out=$(tcp respond-iso-c1)
 check "before: the connect succeeds" allowed "$out"
+out=$(inbound)
+check "before: another container connects in" allowed "$out"
+# An established connection: c1 keeps one open to the server across the isolation.
+docker exec -d respond-iso-c1 sh -c 'while sleep 0.2; do echo tick; done | nc $0 22201 > /tmp/established' "$SRV"
+est_grows() {
+	a=$(docker exec respond-iso-c1 sh -c 'wc -c < /tmp/established' 2>/dev/null || echo 0)
+	sleep 1.5
+	b=$(docker exec respond-iso-c1 sh -c 'wc -c < /tmp/established' 2>/dev/null || echo 0)
+	[ "${b:-0}" -gt "${a:-0}" ]
+}
+check "before: the established connection flows" est_grows
 marker respond-iso-c1 respond-isolate-me
 rec=$(wait_rule '.rule=="respond isolate marker"')
 check "the rule's isolate is done" expect "$rec" \
@@ -93,11 +109,15 @@ out=$(docker exec respond-iso-c1 /udp_send $SRV 22202)
 check "isolated: its UDP send gets EPERM" denied "$out"
 out=$(loopback respond-iso-c1)
 check "isolated: loopback inside it works" allowed "$out"
+out=$(inbound)
+check "isolated: nothing connects in (its packets are dropped)" cut_in "$out"
+est_cut() { ! est_grows; }
+check "isolated: the connection made before is cut" est_cut
 out=$(tcp respond-iso-c2)
 check "another container is not isolated" allowed "$out"
 out=$(isolate --list --json)
 check "--list shows it" expect "$out" \
-	".[0].container==\"$C1\" and .[0].loopback_cut==false and .[0].by==\"respond isolate marker\" and .[0].refused>0"
+	".[0].container==\"$C1\" and .[0].loopback_cut==false and .[0].by==\"respond isolate marker\" and .[0].refused>0 and .[0].dropped>0"
 rec=$(wait_rule '.palisade_action.type=="isolate" and .output_fields["evt.type"]=="connect"')
 check "a refused connect is recorded" expect "$rec" \
 	".output_fields[\"container.id\"]==\"$C1\" and .palisade_action.outcome==\"served in kernel\" and .rule==\"respond isolate marker\""
@@ -116,6 +136,8 @@ out=$(isolate --undo respond-iso-c1)
 check "--undo answers" expect "\"$out\"" 'test("isolation lifted")'
 out=$(tcp respond-iso-c1)
 check "--undo restores the network" allowed "$out"
+out=$(inbound)
+check "--undo lets connections in again" allowed "$out"
 rec=$(wait_rule '.rule=="Container isolation lifted"')
 check "the lift is recorded with who did it" expect "$rec" \
 	".palisade_action.type==\"unisolate\" and .palisade_action.outcome==\"done\" and .output_fields[\"container.id\"]==\"$C1\" and (.palisade_action.detail|test(\"uid 0, pid [0-9]+\"))"

@@ -288,7 +288,7 @@ static void test_table_rows_are_complete(void **state)
 	size_t i, j;
 
 	(void)state;
-	assert_true(config_key_count < 96); /* CONFIG_KEYS_MAX: the command line's tables */
+	assert_true(config_key_count < 128); /* CONFIG_KEYS_MAX: the command line's tables */
 	assert_true(config_sink_type_count < 32);
 	for (i = 0; i < config_key_count; i++) {
 		const struct config_key *k = &config_keys[i];
