@@ -80,6 +80,9 @@ struct agent {
 };
 
 int agent_register(struct agent *a, const struct agent_consumer *c);
+/* flows.enabled: the flow monitor, registered as the consumer "flows"
+ * (agent_flows.c); before the container store starts. */
+int agent_flows_start(struct agent *a);
 /*
  * The one step after a rules change, at start and on reload: the new engine
  * goes to the pipeline, then to every consumer (DNS names, the action plan,

@@ -21,6 +21,7 @@
 #include "agent/net_enforce.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
+#include "net/net.h"
 #include "event/syscalls.h"
 #include "profile/profile.h"
 
@@ -116,6 +117,7 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	char *json;
 
 	netpolicy_container_update(p->netpolicy, c);
+	net_monitor_container_update(p->flows, c);
 	if (!p->recorder)
 		return;
 	json = container_info_to_json(c);
@@ -375,8 +377,9 @@ int agent_start(struct agent *a)
 	err = a->handover.pid ? 0 : start_outputs(a);
 	if (err)
 		return err;
-	/* Before the store starts: it reports every container to the policy. */
-	err = agent_net_enforce_start(&a->p, a->cfg->enforce);
+	/* Before the store starts: it reports every container to the policy
+	 * and to the flow monitor. */
+	err = agent_net_enforce_start(&a->p, a->cfg->enforce) ?: agent_flows_start(a);
 	if (err)
 		return err;
 	/* Attach first, then seed: a process born in between is seen twice
@@ -496,6 +499,9 @@ void agent_close(struct agent *a)
 	sensor_close(a->sensor);
 	prefilter_free(a->pf);
 	container_store_free(p->containers);
+	/* after the last snapshot (it reads the flows) and the store (it reports
+	 * containers to the monitor) */
+	net_monitor_free(p->flows);
 	netpolicy_free(p->netpolicy);
 	if (record_writer_close(p->recorder) < 0)
 		a->failed = true;

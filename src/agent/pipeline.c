@@ -83,6 +83,12 @@ void pipeline_emit(struct alert *al, void *ctx)
 	alert_free(al);
 }
 
+void pipeline_eval(struct pipeline *p, const struct event *ev)
+{
+	if (p->rules)
+		rules_eval(p->rules, ev, on_alert, p);
+}
+
 /* Whether this agent reports the event, or the other agent of a handover. */
 static bool pipeline_judges(const struct pipeline *p, const struct event *ev)
 {

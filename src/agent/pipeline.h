@@ -21,6 +21,7 @@
 
 struct agent_metrics;
 struct netpolicy;
+struct net_monitor;
 
 struct pipeline {
 	struct proc_table *procs;
@@ -33,6 +34,7 @@ struct pipeline {
 	struct rules_engine *rules;     /* NULL: no rules (--no-rules) */
 	struct sink_set *sinks;         /* where alerts go (run); NULL: alerts_out */
 	struct netpolicy *netpolicy;    /* network denies served in the kernel; NULL: none */
+	struct net_monitor *flows;      /* flows.enabled: the flow monitor; NULL: off */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
@@ -65,6 +67,10 @@ void pipeline_emit(struct alert *al, void *ctx);
 
 /* How long a held first exec waits for its container's description. */
 #define PIPELINE_DESCRIBE_WAIT_MS 1000
+
+/* Judges an event that is not a raw record (a flow's start or end) by the
+ * rules: alerts go where pipeline_record's go. */
+void pipeline_eval(struct pipeline *p, const struct event *ev);
 
 /* Decodes, enriches, records, prints and evaluates one raw record. */
 int pipeline_record(struct pipeline *p, const void *rec, size_t len);

@@ -91,3 +91,80 @@ docker exec netfl-cli /netprobe tcp "$SRV4" 18080 table >/dev/null 2>&1
 wait "$TPID"
 check "the table view: a header and the client's row" sh -c \
 	"grep -q '^CONTAINER *DIR *PROTO' '$WORK/table.out' && grep -q '^netfl-cli *out *tcp .*netfl-srv' '$WORK/table.out'"
+
+# --- the agent: palisade run --flows, rules of the flow source, palisade flows ---
+cat >"$WORK/flow_rules.yaml" <<'RULES'
+- rule: netfl connection to the echo server
+  desc: a flow of the flow source, judged by the agent's rules
+  condition: evt.type = flow_start and fd.sport = 18080 and container.name = netfl-cli
+  output: "flow from %container.name to %flow.peer port %fd.sport (%flow.direction)"
+  priority: NOTICE
+  source: flow
+RULES
+SOCK="$WORK/status.sock"
+AGENT_PORT=$(free_port)
+PROM_PORT=$(free_port)
+start_agent --flows --syscalls none --status-socket "$SOCK" -r "$WORK/flow_rules.yaml" \
+	--metrics "127.0.0.1:$AGENT_PORT"
+check "palisade run --flows says it accounts flows" grep -q '^palisade: flows: accounting' "$WORK/agent.err"
+i=0
+until [ -S "$SOCK" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+docker exec netfl-cli /netprobe tcp "$SRV4" 18080 agent >/dev/null 2>&1
+check "a flow_start rule fires in the agent" sh -c \
+	"i=0; until grep -q 'netfl connection to the echo server' '$WORK/alerts.json'; do
+		i=\$((i + 1)); [ \$i -lt 100 ] || exit 1; sleep 0.1; done;
+	 grep 'netfl connection to the echo server' '$WORK/alerts.json' | head -1 |
+	 jq -e '.source == \"flow\" and (.output | test(\"to netfl-srv port 18080 \\\\(egress\\\\)\"))' >/dev/null"
+check "palisade flows reads the agent's flows" sh -c \
+	"i=0; until ./palisade flows --socket '$SOCK' --json --once --container 'netfl-*' 2>/dev/null |
+		jq -e '[.edges[] | select(.src == \"netfl-cli\" and .dst == \"netfl-srv\" and .port == 18080)] | length > 0' >/dev/null; do
+		i=\$((i + 1)); [ \$i -lt 30 ] || exit 1; sleep 0.2; done"
+
+# --- Prometheus scrapes the agent; the network dashboard's queries over it ---
+if command -v prometheus >/dev/null; then
+	cat >"$WORK/prometheus.yml" <<PROM
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: palisade
+    static_configs:
+      - targets: ['127.0.0.1:$AGENT_PORT']
+PROM
+	prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	trap 'kill $PROM_PID 2>/dev/null; cleanup; for n in $TEST_NETWORKS; do docker network rm "$n" >/dev/null 2>&1; done' EXIT INT TERM
+	promql() {
+		curl -s -G --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"
+	}
+	# wait_promql EXPR JQ: within 60 s, the query's result satisfies JQ
+	wait_promql() {
+		deadline=$(( $(date +%s) + 60 ))
+		until promql "$1" | jq -e ".data.result | $2" >/dev/null 2>&1; do
+			[ "$(date +%s)" -lt "$deadline" ] || return 1
+			docker exec netfl-cli /netprobe tcp "$SRV4" 18080 prom >/dev/null 2>&1
+			sleep 1
+		done
+	}
+	check "PromQL: bytes from netfl-cli to netfl-srv on 18080" wait_promql \
+		'palisade_flow_bytes_total{src="netfl-cli",dst="netfl-srv",port="18080",proto="tcp"}' \
+		'length == 1 and (.[0].value[1] | tonumber) > 0'
+	bad=
+	jq -r '.panels[].targets[]?.expr' docs/grafana-network.json | sed 's/\$instance/.*/g; s/\$__rate_interval/1m/g' >"$WORK/exprs"
+	while IFS= read -r e; do
+		[ "$(promql "$e" | jq -r .status)" = success ] || { bad="$bad|$e"; echo "query failed: $e" >&2; }
+	done <"$WORK/exprs"
+	check "every query of docs/grafana-network.json runs in Prometheus ($(wc -l <"$WORK/exprs") queries)" [ -z "$bad" ]
+	EDGES=$(jq -r '.panels[] | select(.type == "nodeGraph") | .targets[] | select(.refId == "edges") | .expr' \
+		docs/grafana-network.json | sed 's/\$instance/.*/g')
+	NODES=$(jq -r '.panels[] | select(.type == "nodeGraph") | .targets[] | select(.refId == "nodes") | .expr' \
+		docs/grafana-network.json | sed 's/\$instance/.*/g')
+	check "the topology's edges: netfl-cli -> netfl-srv" wait_promql "$EDGES" \
+		'any(.[]; .metric.src == "netfl-cli" and .metric.dst == "netfl-srv")'
+	check "the topology's nodes: both containers, as containers" wait_promql "$NODES" \
+		'any(.[]; .metric.dst == "netfl-cli" and .metric.dst_kind == "container") and any(.[]; .metric.dst == "netfl-srv")'
+	kill $PROM_PID 2>/dev/null
+else
+	skip "the network dashboard against Prometheus: prometheus is not installed (scripts/install-deps.sh)"
+fi
+stop_agent

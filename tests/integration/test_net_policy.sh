@@ -18,7 +18,8 @@ PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
 HOSTPORT=$(free_port)
 ./bench/netprobe serve "$HOSTPORT" >/dev/null 2>&1 &
 HOSTSRV=$!
-trap 'kill $HOSTSRV 2>/dev/null; cleanup; docker network rm $NET >/dev/null 2>&1' EXIT INT TERM
+# netprobe serve forks a child per socket: stop the children too
+trap 'pkill -P $HOSTSRV 2>/dev/null; kill $HOSTSRV 2>/dev/null; cleanup; docker network rm $NET >/dev/null 2>&1' EXIT INT TERM
 
 # shellcheck disable=SC2086
 run_container netpol-pay --network "$NET" --ip "$PAY" --label app=payment-service $PROBE \
