@@ -286,9 +286,13 @@ int fguard_arm_root(struct fguard *g, uint32_t pid)
 		r = &g->roots[g->n_roots++];
 		*r = (struct fguard_root){ .dev = st.st_dev, .ino = st.st_ino, .seen = true };
 	}
+	/* Marked again even when a root of that device and inode is known: a
+	 * removed container's anonymous device number is reused by the next
+	 * overlay mount, and its entry lives until the next scan; a held first
+	 * exec is a new container, whose files carry no marks yet. */
 	if (!r)
 		ret = -ENOSPC;
-	else if (!r->marked_ns)
+	else
 		mark_root_now(g, r, pid, fguard_now_ns());
 	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);
 	publish_marks(g);

@@ -135,7 +135,7 @@ PROM
 	PROM_PID=$!
 	trap 'kill $PROM_PID 2>/dev/null; cleanup; for n in $TEST_NETWORKS; do docker network rm "$n" >/dev/null 2>&1; done' EXIT INT TERM
 	promql() {
-		curl -s -G --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"
+		curl -s -G --max-time 10 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"
 	}
 	# wait_promql EXPR JQ: within 60 s, the query's result satisfies JQ
 	wait_promql() {
@@ -152,7 +152,15 @@ PROM
 	bad=
 	jq -r '.panels[].targets[]?.expr' docs/grafana-network.json | sed 's/\$instance/.*/g; s/\$__rate_interval/1m/g' >"$WORK/exprs"
 	while IFS= read -r e; do
-		[ "$(promql "$e" | jq -r .status)" = success ] || { bad="$bad|$e"; echo "query failed: $e" >&2; }
+		# An empty answer or a 503 was seen now and then (a loaded
+		# Prometheus): ask again a few times; a query Prometheus refuses
+		# fails every time.
+		for _ in 1 2 3 4 5; do
+			r=$(promql "$e")
+			[ "$(echo "$r" | jq -r .status 2>/dev/null)" = success ] && break
+			sleep 1
+		done
+		[ "$(echo "$r" | jq -r .status)" = success ] || { bad="$bad|$e"; echo "query failed: $e: $r" >&2; }
 	done <"$WORK/exprs"
 	check "every query of docs/grafana-network.json runs in Prometheus ($(wc -l <"$WORK/exprs") queries)" [ -z "$bad" ]
 	EDGES=$(jq -r '.panels[] | select(.type == "nodeGraph") | .targets[] | select(.refId == "edges") | .expr' \

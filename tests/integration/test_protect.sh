@@ -64,7 +64,11 @@ docker cp "$WORK/bin/ran" "$P-run:/bin/nmap"
 echo "root:x:0:0:root:/root:/bin/sh" >"$WORK/passwd-handle"
 run_container "$P-handle" --cap-add DAC_READ_SEARCH --security-opt seccomp=unconfined \
 	-v "$WORK/passwd-handle:/etc/passwd" -v "$WORK/bin/evasion:/bin/evasion:ro" "$IMAGE" sleep 300
-start_agent --protect --enforce || exit 1
+# A generous hold timeout: the checks below are about what is refused, not
+# about how fast a new container is armed (test_first_exec tests the
+# timeout); at the default 2 s a busy CI machine once released a container
+# before its root was marked.
+start_agent --protect --enforce --hold-timeout-ms 20000 || exit 1
 check "plan: the denylist is killed in kernel at exec" \
 	grep -q "Protect - denylisted executable killed at exec: kill in kernel at exec" "$WORK/agent.err"
 check "plan: account file writes denied by fanotify, the caller killed" \
@@ -133,6 +137,7 @@ check "shell, interactive first process: the container is paused" wait_paused "$
 check "near miss: a scripted entry point is not paused" running "$P-script"
 check "near miss: a debug container is not paused" running "$P-debug"
 stop_agent
+grep "palisade: hold" "$WORK/agent.err" >&2 # the hold's counts, for a failure's reader
 for c in "$P-run" "$P-shell"; do docker unpause "$c" >/dev/null 2>&1; done
 
 # 5. Audit mode: --protect alone reports and does nothing.
