@@ -154,17 +154,9 @@ static void header_from_snapshot(struct fguard *g, struct ev_header *h, uint32_t
 #define SYSCALL_PAUSE_MIN_NS 20000
 #define SYSCALL_PAUSE_MAX_NS 2000000
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int read_syscall(const char *file, struct fguard_syscall *sc)
 {
-	uint64_t deadline = monotonic_ns() + SYSCALL_WAIT_MS * 1000000ull;
+	uint64_t deadline = fguard_now_ns() + SYSCALL_WAIT_MS * 1000000ull;
 	long pause_ns = SYSCALL_PAUSE_MIN_NS;
 	char text[512];
 	int ret;
@@ -172,7 +164,7 @@ static int read_syscall(const char *file, struct fguard_syscall *sc)
 	for (;;) {
 		ret = read_text(file, text, sizeof(text)) < 0 ? -ESRCH
 							       : fguard_parse_syscall(text, sc);
-		if (ret != -EBUSY || monotonic_ns() >= deadline)
+		if (ret != -EBUSY || fguard_now_ns() >= deadline)
 			return ret;
 		nanosleep(&(struct timespec){ .tv_nsec = pause_ns }, NULL);
 		if (pause_ns < SYSCALL_PAUSE_MAX_NS)
