@@ -138,7 +138,7 @@ run: deps palisade
 
 check: deps
 	PALISADE_TEST_DEPS=1 sh scripts/install-deps.sh
-	$(MAKE) -j2 palisade unit-bins fuzz-bins
+	$(MAKE) -j2 palisade unit-bins fuzz-bins bench-bins
 	sh tests/run.sh
 
 bench-bins:
