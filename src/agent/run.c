@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "action/fanotify_guard.h"
 #include "agent/agent.h"
 #include "agent/agent_run.h"
 #include "agent/handover.h"
@@ -187,7 +186,7 @@ static void stop_sensor(struct agent *a)
 		sensor_drain(a->sensor, 500); /* what is queued, for half a second at most */
 		return;
 	}
-	fguard_keep_pins(a->guard); /* the successor's guard holds them too */
+	action_fanotify_keep_pins(&a->guard_backend); /* the successor's guard holds them too */
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	a->p.judge_until_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	sensor_detach(a->sensor);
