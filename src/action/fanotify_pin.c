@@ -40,7 +40,7 @@
 #include "container/container.h"
 
 #define PIN_XATTR "trusted.palisade.pin"
-#define PIN_OPEN (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+#define PIN_OPEN (O_RDONLY | O_NONBLOCK | O_NOCTTY) /* a reopen of an O_PATH descriptor */
 
 static bool pinned_here(const struct fguard_root *r, ino_t ino)
 {
@@ -96,17 +96,21 @@ static int set_pin(int fd, bool on)
 }
 
 /*
- * The regular file at path in the root, opened to change its flags; its
- * inode in *ino. Only a file of the root's own overlay mount: a file
- * bind-mounted into the container (-v /etc/passwd:/etc/passwd) is the
- * host's, and pinning it would pin the host's. Negative errno for anything
- * else (absent, a symlink, another mount).
+ * The regular file at path in the root, opened to change its flags (flags:
+ * PIN_OPEN) or O_PATH; its inode in *ino. Only a file of the root's own
+ * overlay mount: a file bind-mounted into the container (-v
+ * /etc/passwd:/etc/passwd) is the host's, and pinning it would pin the
+ * host's. The checks are made on an O_PATH descriptor and the file reopened
+ * through it, so the container cannot swap in a device node (whose open, as
+ * root on the host, could act) between the check and the open. Negative
+ * errno for anything else (absent, a symlink, another mount).
  */
 static int open_regular(int root_fd, const char *path, int flags, ino_t *ino)
 {
-	int fd = fguard_open_in_root(root_fd, path, (uint64_t)flags);
+	int fd = fguard_open_in_root(root_fd, path, O_PATH | O_NOFOLLOW), file;
 	struct stat st, root_st;
 	struct statfs fs;
+	char self[64];
 
 	if (fd < 0)
 		return fd;
@@ -117,7 +121,13 @@ static int open_regular(int root_fd, const char *path, int flags, ino_t *ino)
 		return -EINVAL;
 	}
 	*ino = st.st_ino;
-	return fd;
+	if (flags == O_PATH)
+		return fd;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	file = open(self, flags | O_CLOEXEC);
+	file = file < 0 ? -errno : file;
+	close(fd);
+	return file;
 }
 
 static void remember(struct fguard *g, const struct container_info *c, const char *path)
@@ -136,7 +146,7 @@ static void pin_one(struct fguard *g, struct fguard_root *r, int root_fd,
 		    const char *path)
 {
 	ino_t ino;
-	int fd = open_regular(root_fd, path, O_PATH | O_NOFOLLOW, &ino), err;
+	int fd = open_regular(root_fd, path, O_PATH, &ino), err;
 
 	if (fd < 0)
 		return; /* not in this root: nothing to pin */
