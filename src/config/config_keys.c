@@ -287,6 +287,17 @@ const struct config_key config_keys[] = {
 	    "label sets of the palisade_flow_* pair families at most; traffic of further "
 	    "pairs is counted under src=\"other\"", G(flows.metrics_series)),
 	  .min = 1, .max = 100000 },
+	{ K("web.enabled", CFG_BOOL, "false",
+	    "serve the live view in the browser (topology, recent alerts, health) on web.listen, "
+	    "behind the token of web.token_file (docs/web.md)", G(web.enabled)),
+	  SWITCH("web", "true", RUN) },
+	{ K("web.listen", CFG_STR, "127.0.0.1:9465",
+	    "host:port (or unix:/path) of the live view; loopback unless set otherwise",
+	    G(web.listen)), .check = metrics_address_syntax, FLAG("web-listen", "ADDR", RUN) },
+	{ K("web.token_file", CFG_STR, "",
+	    "file holding the token the live view requires (at least 16 printable bytes, e.g. "
+	    "`openssl rand -hex 32`); needed when web.enabled is true", G(web.token_file)),
+	  FLAG("web-token-file", "PATH", RUN) },
 	{ K("enforce", CFG_BOOL, "false",
 	    "carry out rule actions (kill, deny, pause, stop, isolate, notify, playbooks); "
 	    "otherwise they are reported as \"would have\" (docs/enforcement.md)", G(enforce)),
