@@ -49,7 +49,7 @@ def wait_for(driver, what, seconds):
 def browser(profile):
     opts = webdriver.ChromeOptions()
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1400,1100", "--user-data-dir=" + profile):
+              "--window-size=1400,1500", "--user-data-dir=" + profile):
         opts.add_argument(a)
     opts.binary_location = "/usr/bin/chromium"
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
