@@ -435,12 +435,17 @@ static void *keeper_main(void *arg)
 
 		if (poll(&pf, 1, KEEPER_TICK_MS) > 0)
 			break;
-		now = fguard_now_ns();
+		/* now is read under the lock: an entry the decider adds between a
+		 * reading outside it and the lock has t0_ns > now, and the unsigned
+		 * difference wrapped to a timeout (its open was answered with the
+		 * timeout verdict at once, the decision dropped as "late"). */
 		pthread_mutex_lock(&g->pending_lock);
+		now = fguard_now_ns();
 		for (size_t i = 0; i < g->n_pending; i++) {
 			struct fguard_pending *p = &g->pending[i];
 
-			if (p->fd >= 0 && !p->answered && now - p->t0_ns >= timeout_ns)
+			if (p->fd >= 0 && !p->answered && now > p->t0_ns &&
+			    now - p->t0_ns >= timeout_ns)
 				answer_once(g, p, late, true);
 		}
 		pthread_mutex_unlock(&g->pending_lock);
