@@ -86,6 +86,10 @@ int agent_register(struct agent *a, const struct agent_consumer *c);
 /* flows.enabled: the flow monitor, registered as the consumer "flows"
  * (agent_flows.c); before the container store starts. */
 int agent_flows_start(struct agent *a);
+/* network_policy.files: the label policy, registered as the consumer
+ * "network-policy" (policy_consumer.c); after agent_flows_start (it runs on
+ * the flow monitor's kernel object), before the container store starts. */
+int agent_policy_start(struct agent *a);
 /*
  * The one step after a rules change, at start and on reload: the new engine
  * goes to the pipeline, then to every consumer (DNS names, the action plan,

@@ -22,6 +22,7 @@
 struct agent_metrics;
 struct netpolicy;
 struct net_monitor;
+struct net_enforcer;
 
 struct pipeline {
 	struct proc_table *procs;
@@ -35,6 +36,7 @@ struct pipeline {
 	struct sink_set *sinks;         /* where alerts go (run); NULL: alerts_out */
 	struct netpolicy *netpolicy;    /* network denies served in the kernel; NULL: none */
 	struct net_monitor *flows;      /* flows.enabled: the flow monitor; NULL: off */
+	struct net_enforcer *label_policy; /* network_policy.files; NULL: off */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */

@@ -69,6 +69,13 @@ struct web_cfg {
 	const char *token_file; /* the token the page and its endpoints require */
 };
 
+/* Label policy in `run` (docs/policy.md). */
+struct network_policy_cfg {
+	const char **files; /* CiliumNetworkPolicy files; none: off */
+	size_t n_files;
+	const char *mode;   /* "enforce" or "audit" */
+};
+
 struct palisade_config {
 	const char *path; /* the file read ("defaults": none) */
 
@@ -123,6 +130,7 @@ struct palisade_config {
 	const char *handover;
 	struct flows_cfg flows;
 	struct web_cfg web;
+	struct network_policy_cfg network_policy;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
 	const struct rules_playbook *playbooks;
