@@ -49,7 +49,7 @@ struct agent_consumer {
 	void *ctx;
 };
 
-#define AGENT_CONSUMERS_MAX 16
+#define AGENT_CONSUMERS_MAX 32 /* 11 built in, and flows, policy, learning, audit, web... */
 
 struct agent {
 	int argc;
