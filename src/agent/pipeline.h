@@ -55,6 +55,10 @@ struct pipeline {
 	uint64_t judge_from_ns, judge_until_ns;
 	uint32_t quiet_pid;
 	uint64_t not_judged; /* events so left to the other agent */
+	/* Each alert as it leaves for the outputs (run: the consumers' alert
+	 * hooks); NULL: none. */
+	void (*alert_done)(void *ctx, const struct alert *al);
+	void *alert_done_ctx;
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else
