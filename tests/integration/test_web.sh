@@ -24,7 +24,7 @@ check "--web without web.token_file is refused with the way to make one" \
 	sh -c "[ $rc -ne 0 ] && grep -q 'web.enabled needs web.token_file' '$WORK/notoken.out' &&
 	       grep -q 'openssl rand -hex 32' '$WORK/notoken.out'"
 check "web.listen is loopback by default" \
-	sh -c "./palisade config keys | grep -q '^| \`web.listen\` | string | \`127.0.0.1:9465\`'"
+	sh -c "./palisade config keys | grep -q '^| \`web.listen\` | string | \`127.0.0.1:9466\`'"
 
 docker network rm "$NET" >/dev/null 2>&1
 docker network create "$NET" >/dev/null || { not_ok "docker network $NET"; exit 1; }
@@ -83,6 +83,9 @@ check "405 on POST, PUT and DELETE, even with the token" sh -c \
 	"[ $(code -X POST -H "Authorization: Bearer $TOKEN" -d x=1 "$BASE/api/alerts") = 405 ] &&
 	 [ $(code -X PUT -H "Authorization: Bearer $TOKEN" "$BASE/") = 405 ] &&
 	 [ $(code -X DELETE -H "Authorization: Bearer $TOKEN" "$BASE/api/health") = 405 ]"
+check "HEAD answers like GET, without a body (200 with the token, 401 without)" sh -c \
+	"[ $(code -I -H "Authorization: Bearer $TOKEN" "$BASE/api/health") = 200 ] &&
+	 [ $(code -I "$BASE/api/health") = 401 ]"
 curl -s -D - -o /dev/null "$BASE/?token=$TOKEN" | tr -d '\r' >"$WORK/signin.h"
 check "?token= answers 303 to / with an HttpOnly, SameSite=Strict cookie" sh -c \
 	"grep -q '^HTTP/1.1 303' '$WORK/signin.h' && grep -qi '^Location: /$' '$WORK/signin.h' &&
