@@ -58,6 +58,8 @@ check "the agent says where the live view is" grep -q "^palisade: web: the live 
 check "both containers run" sh -c "[ \"\$(docker inspect -f '{{.State.Running}}' $SRV $CLI | sort -u)\" = true ]"
 # The client connects to the server once a second for the rest of the test.
 docker exec -d "$CLI" sh -c "while :; do /netprobe tcp $SRV_IP 18090 hello; sleep 1; done"
+# ... and keeps one connection talking (a few bytes every 0.2 s): a live rate.
+docker exec -d "$CLI" sh -c "while :; do echo live; sleep 0.2; done | nc $SRV_IP 18090 >/dev/null"
 # edge_in FILE: the topology document in FILE has the edge CLI -> SRV tcp/18090.
 edge_in() {
 	jq -e --arg c "$CLI" --arg s "$SRV" \
