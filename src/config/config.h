@@ -65,7 +65,7 @@ struct flows_cfg {
 /* The live view in the browser (docs/web.md). */
 struct web_cfg {
 	bool enabled;
-	const char *listen;     /* "127.0.0.1:9465", "[::1]:9465", "unix:/path" */
+	const char *listen;     /* "127.0.0.1:9466", "[::1]:9466", "unix:/path" */
 	const char *token_file; /* the token the page and its endpoints require */
 };
 

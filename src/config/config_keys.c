@@ -292,7 +292,7 @@ const struct config_key config_keys[] = {
 	    "serve the live view in the browser (topology, recent alerts, health) on web.listen, "
 	    "behind the token of web.token_file (docs/web.md)", G(web.enabled)),
 	  SWITCH("web", "true", RUN) },
-	{ K("web.listen", CFG_STR, "127.0.0.1:9465",
+	{ K("web.listen", CFG_STR, "127.0.0.1:9466",
 	    "host:port (or unix:/path) of the live view; loopback unless set otherwise",
 	    G(web.listen)), .check = metrics_address_syntax, FLAG("web-listen", "ADDR", RUN) },
 	{ K("web.token_file", CFG_STR, "",
