@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rules/field_ids.h"
 #include "rules/rules_internal.h"
 
 #define SCRATCH_SIZE (16 * 1024)
@@ -56,6 +57,10 @@ struct rules_engine {
 	struct rl_limiter *lim;
 	struct rules_stats stats;
 	uint64_t evt_num;
+	/* The per-event memo of shared comparisons (cmp_share.c, rl_evmemo). */
+	uint8_t *cmp_truth;
+	uint32_t *cmp_gen;
+	uint32_t n_shared, memo_gen;
 };
 
 static const char *const prio_names[] = { "Emergency", "Alert", "Critical", "Error",
@@ -216,6 +221,8 @@ void rules_engine_free(struct rules_engine *e)
 	free(e->line);
 	free(e->vbuf);
 	free(e->vals);
+	free(e->cmp_truth);
+	free(e->cmp_gen);
 	free(e->rules);
 	rl_limiter_free(e->lim);
 	rl_dns_free(e->dns);
@@ -579,6 +586,17 @@ static int build_index(struct rules_engine *e)
 	return 0;
 }
 
+static int share_cmps(struct rules_engine *e)
+{
+	e->n_shared = rl_cmp_share((const struct rl_cnode *const *const *)e->cond_by_type,
+				   e->n_by_type, rl_evttype_count());
+	if (!e->n_shared)
+		return 0;
+	e->cmp_truth = calloc(e->n_shared + 1, sizeof(*e->cmp_truth));
+	e->cmp_gen = calloc(e->n_shared + 1, sizeof(*e->cmp_gen));
+	return e->cmp_truth && e->cmp_gen ? 0 : -ENOMEM;
+}
+
 int rules_engine_compile(struct rules_engine *e)
 {
 	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
@@ -614,6 +632,8 @@ int rules_engine_compile(struct rules_engine *e)
 	if (!e->vals)
 		return -ENOMEM;
 	ret = build_index(e);
+	if (!ret)
+		ret = share_cmps(e);
 	if (e->diags.errors) {
 		ret = -EINVAL;
 		for (size_t i = 0; i < e->n_rules; i++)
@@ -727,6 +747,25 @@ bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype, 
 
 /* ---- evaluation ---- */
 
+/* A new generation of the memo: what it held is forgotten. */
+static uint32_t memo_next(struct rules_engine *e)
+{
+	if (++e->memo_gen == 0) {
+		if (e->cmp_gen)
+			memset(e->cmp_gen, 0, (e->n_shared + 1) * sizeof(*e->cmp_gen));
+		e->memo_gen = 1;
+	}
+	return e->memo_gen;
+}
+
+static void memo_start(struct rules_engine *e, struct rl_evmemo *m)
+{
+	m->fd_ready = false;
+	m->truth = e->cmp_truth;
+	m->gen = e->cmp_gen;
+	m->cur = memo_next(e);
+}
+
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,
 		   const char *undecided, rules_alert_fn cb, void *ctx)
 {
@@ -792,6 +831,7 @@ static bool decide(struct rules_engine *e, const struct rl_eval_ctx *c, const st
 int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb, void *ctx)
 {
 	int type = rl_evttype_of_event(ev);
+	struct rl_evmemo memo;
 	struct rl_eval_ctx c;
 	int delivered = 0;
 
@@ -812,6 +852,8 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
 	c.users = &e->users;
 	c.groups = &e->groups;
+	c.memo = &memo;
+	memo_start(e, &memo);
 	for (uint32_t i = 0; i < e->n_by_type[type]; i++) {
 		uint32_t idx = e->by_type[type][i];
 		const char *undecided;
@@ -821,6 +863,9 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 			continue;
 		e->stats.matches++;
 		ret = deliver(e, &c, idx, undecided, cb, ctx);
+		/* The alert's consumers may have acted on the host (a kill):
+		 * the next rules decide afresh. */
+		memo.cur = memo_next(e);
 		if (ret < 0)
 			return delivered + 1;
 		delivered += ret;
@@ -850,6 +895,7 @@ int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, ru
 		    void *ctx)
 {
 	const char *undecided;
+	struct rl_evmemo memo;
 	struct rl_eval_ctx c;
 
 	if (!e->compiled || e->failed || i >= e->n_rules || !e->rules[i].active)
@@ -863,6 +909,8 @@ int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, ru
 	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
 	c.users = &e->users;
 	c.groups = &e->groups;
+	c.memo = &memo;
+	memo_start(e, &memo);
 	e->stats.events++;
 	if (c.evt_type < 0 || !rl_evtset_has(&e->rules[i].evts, c.evt_type) ||
 	    !decide(e, &c, e->rules[i].cond, &undecided))

@@ -284,6 +284,23 @@ static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp 
 	return compare(c, cmp, &v, s);
 }
 
+/* A comparison other rules repeat: decided once per event (cmp_share.c). */
+static enum rl_truth eval_shared(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+				 struct rl_scratch *s)
+{
+	struct rl_evmemo *m = c->memo;
+	enum rl_truth t;
+
+	if (!cmp->shared || !m || !m->truth)
+		return eval_cmp(c, cmp, s);
+	if (m->gen[cmp->shared] == m->cur)
+		return (enum rl_truth)m->truth[cmp->shared];
+	t = eval_cmp(c, cmp, s);
+	m->truth[cmp->shared] = (uint8_t)t;
+	m->gen[cmp->shared] = m->cur;
+	return t;
+}
+
 /* `and` (stop at false) and `or` (stop at true); an unknown side is kept. */
 static enum rl_truth eval_junction(const struct rl_eval_ctx *c, const struct rl_cnode *n,
 				   struct rl_scratch *s, enum rl_truth decisive)
@@ -321,7 +338,7 @@ enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n
 		return c->evt_type >= 0 && rl_evtset_has(&n->evts, c->evt_type) ? RL_TRUE
 										: RL_FALSE;
 	case CN_CMP:
-		return eval_cmp(c, n->cmp, s);
+		return eval_shared(c, n->cmp, s);
 	}
 	return RL_FALSE;
 }

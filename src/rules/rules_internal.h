@@ -255,6 +255,11 @@ struct rl_eval_ctx {
 	int evt_type; /* rl_evttype id */
 	int64_t boot_to_real_ns;
 	const struct rl_idmap *users, *groups;
+	/* Facts of this event that many fields share, computed at most once
+	 * per event by the first extractor that needs them (field_ids.h);
+	 * whoever builds the context clears it (rl_evmemo_reset). NULL: each
+	 * extraction computes them again. */
+	struct rl_evmemo *memo;
 };
 
 /* The name of a uid / gid for this event's process: its container's accounts
@@ -433,6 +438,9 @@ struct rl_ccmp {
 	struct rl_pathset *paths;   /* pmatch */
 	void *regex;                /* pcre2_code * */
 	struct rl_cfexpr *rhs;      /* val(field) or transformed field */
+	/* Its slot in the per-event memo of comparisons (cmp_share.c): the
+	 * same comparison in several rules is decided once per event. 0: none. */
+	uint32_t shared;
 };
 
 struct rl_cnode {
@@ -499,6 +507,15 @@ struct rl_scratch {
 enum rl_truth { RL_FALSE = 0, RL_TRUE = 1, RL_UNKNOWN = 2 };
 enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
 			   struct rl_scratch *s);
+/*
+ * Comparisons the rules of an engine repeat (each use of a macro is compiled
+ * again): rl_cmp_share numbers each distinct one that depends on the event
+ * alone (ccmp->shared, from 1) over the given trees and returns how many it
+ * numbered; equal comparisons get the same number.
+ */
+uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+		      size_t n_lists);
+bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b);
 /* Why a regex match failed, for an alert: "regex match limit exceeded". */
 const char *rl_regex_error_text(int pcre2_error);
 bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, int anc,
