@@ -154,6 +154,7 @@ format:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Isrc -Ibpf -D_GNU_SOURCE $(SRCS) src/main.c
+	sh scripts/long-functions.sh
 
 # What `make install` adds beside the binary, generated from it: the man
 # page from --help, the configuration from the settings table.

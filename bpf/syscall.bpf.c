@@ -193,134 +193,157 @@ static __always_inline __u64 open_how_flags(struct task_struct *task, long ret, 
 	return f ? (flags & ~(__u64)PF_O_ACCMODE) | (f->f_flags & PF_O_ACCMODE) : flags;
 }
 
-/* The record of syscall nr, which returned ret, for the current task. */
-static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
-{
+/* What the steps of on_exit share: the record being built and its context. */
+struct exit_ctx {
+	struct pt_regs *regs;
 	struct task_struct *task;
-	struct scratch *s;
 	struct ev_syscall *e;
+	char *data; /* the record's variable part */
 	struct path root;
-	__u32 *specp, spec, idx, hflags, len1 = 0, len2 = 0, base = 0, top = 0;
-	__u64 off, raw, oflags;
+	long ret;
+	__u32 spec;
+	bool how_ok;
 	struct open_how_abi how;
-	char *data;
-	bool raw1, how_ok;
+};
 
-	specp = bpf_map_lookup_elem(&syscall_spec, &nr);
-	if (!specp || !*specp)
-		return 0;
-	spec = *specp;
-	task = (struct task_struct *)bpf_get_current_task_btf();
-	if (is_agent(task))
-		return 0;
-	e = empty_record(&s);
-	if (!e)
-		return 0;
-	data = (char *)(e + 1);
-	root.dentry = task->fs->root.dentry;
-	root.mnt = task->fs->root.mnt;
-	how_ok = (spec & SC_OPEN_HOW) && read_open_how(regs, &how);
-	if (how_ok)
-		how.flags = open_how_flags(task, ret, how.flags);
+/*
+ * An open the rules' pre-filter covers is judged on its resolved path first:
+ * true when it is dropped, before it pays for the arguments and the header
+ * (filled last, once the record is known to be kept). *len1 is path 1's
+ * length when it was resolved here.
+ */
+static __always_inline bool prefilter_drops_open(struct exit_ctx *c, __u32 *len1, __u32 *top)
+{
+	__u32 spec = c->spec, idx;
+	__u64 raw, oflags;
 
-	/* An open the rules' pre-filter covers is judged on its resolved path
-	 * first: one it drops does not pay for the arguments and the header
-	 * (which is filled last, once the record is known to be kept). */
-	if (SC_PF_ID(spec) && (spec & SC_FD_RET) && ret >= 0) {
-		idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
-		oflags = idx ? syscall_arg(regs, idx - 1) : 0;
-		/* openat2's flags are in its struct open_how; unknown ones are
-		 * not a read-only open's (the rules then know them not either). */
-		if (spec & SC_OPEN_HOW)
-			oflags = how_ok ? how.flags : PF_O_RDWR;
-		len1 = resolve_fd(e, task, ret, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
-		raw = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
-		/* The caller's string, for the raw-path gate: read when a rule
-		 * reads it (SC_RAW_PATH1), else 0 (the gate then keeps). */
-		raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(regs, (raw - 1) & 7) : 0;
-		if (len1 <= EV_PATH_MAX &&
-		    !pf_keep(e, spec, oflags, data, len1, top, raw)) {
-			count(CNT_PREFILTERED);
-			return 0;
-		}
+	if (!SC_PF_ID(spec) || !(spec & SC_FD_RET) || c->ret < 0)
+		return false;
+	idx = SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT);
+	oflags = idx ? syscall_arg(c->regs, idx - 1) : 0;
+	/* openat2's flags are in its struct open_how; unknown ones are not a
+	 * read-only open's (the rules then know them not either). */
+	if (spec & SC_OPEN_HOW)
+		oflags = c->how_ok ? c->how.flags : PF_O_RDWR;
+	*len1 = resolve_fd(c->e, c->task, c->ret, &c->root, c->data, top) & (EV_PATH_MAX * 2 - 1);
+	raw = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
+	/* The caller's string, for the raw-path gate: read when a rule reads
+	 * it (SC_RAW_PATH1), else 0 (the gate then keeps). */
+	raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(c->regs, (raw - 1) & 7) : 0;
+	if (*len1 <= EV_PATH_MAX && !pf_keep(c->e, spec, oflags, c->data, *len1, *top, raw)) {
+		count(CNT_PREFILTERED);
+		return true;
 	}
-	e->res = ret;
+	return false;
+}
+
+/* The result, number and argument registers (openat2's struct open_how
+ * in place of its pointer and size). */
+static __always_inline void fill_args(struct exit_ctx *c, __u32 nr)
+{
+	struct ev_syscall *e = c->e;
+	__u32 idx;
+
+	e->res = c->ret;
 	e->nr = nr;
 	for (idx = 0; idx < 6; idx++)
-		e->args[idx] = syscall_arg(regs, idx);
-	if (how_ok) {
-		e->args[2] = how.flags;
-		e->args[3] = how.mode;
-		e->args[4] = how.resolve;
+		e->args[idx] = syscall_arg(c->regs, idx);
+	if (c->how_ok) {
+		e->args[2] = c->how.flags;
+		e->args[3] = c->how.mode;
+		e->args[4] = c->how.resolve;
 		e->path_flags |= EV_ARGS_OPEN_HOW;
 	}
+}
 
-	/* Path 1: the kernel object when there is one, else the caller's string. */
-	if ((spec & SC_FD_RET) && ret >= 0) {
-		if (!SC_PF_ID(spec)) /* else resolved above, for the pre-filter */
-			len1 = resolve_fd(e, task, ret, &root, data, &top);
+/* Path 1: the kernel object when there is one, else the caller's string.
+ * len1: what prefilter_drops_open resolved already. Above EV_PATH_MAX: none. */
+static __always_inline __u32 read_path1(struct exit_ctx *c, __u32 len1, __u32 *top)
+{
+	struct ev_syscall *e = c->e;
+	__u32 spec = c->spec, idx;
+
+	if ((spec & SC_FD_RET) && c->ret >= 0) {
+		if (!SC_PF_ID(spec)) /* else resolved already, for the pre-filter */
+			len1 = resolve_fd(e, c->task, c->ret, &c->root, c->data, top);
 	} else if (spec & SC_FD_ARG0)
-		len1 = resolve_fd(e, task, e->args[0], &root, data, &top);
+		len1 = resolve_fd(e, c->task, e->args[0], &c->root, c->data, top);
 	idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (!len1 && idx) {
-		len1 = user_string(e->args[(idx - 1) & 7], data);
+		len1 = user_string(e->args[(idx - 1) & 7], c->data);
 		if (len1)
 			e->path_flags |= EV_PATH1_USER;
 	}
-	len1 &= (EV_PATH_MAX * 2 - 1);
-	if (len1 > EV_PATH_MAX)
-		return 0;
+	return len1 & (EV_PATH_MAX * 2 - 1);
+}
 
-	/* Path 2 (rename, link, symlink targets): the caller's string. A call
-	 * without one whose path 1 came from the kernel object sends the
-	 * caller's own path 1 string there, when a rule needs it (fd.nameraw). */
+/* Path 2 (rename, link, symlink targets): the caller's string. A call
+ * without one whose path 1 came from the kernel object sends the caller's
+ * own path 1 string there, when a rule needs it (fd.nameraw). */
+static __always_inline __u32 read_path2(struct exit_ctx *c, __u32 len1)
+{
+	struct ev_syscall *e = c->e;
+	__u32 spec = c->spec, idx, len2 = 0;
+	bool raw1;
+
 	idx = SC_ARG_FIELD(spec, SC_PATH2_ARG_SHIFT);
 	raw1 = !idx && (spec & SC_RAW_PATH1) && (e->path_flags & EV_PATH1_RESOLVED);
 	if (raw1)
 		idx = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	if (idx) {
-		len2 = user_string(e->args[(idx - 1) & 7], data + len1);
+		len2 = user_string(e->args[(idx - 1) & 7], c->data + len1);
 		if (len2)
 			e->path_flags |= raw1 ? EV_PATH2_RAW1 : EV_PATH2_USER;
 	}
-	len2 &= (EV_PATH_MAX * 2 - 1);
-	if (len2 > EV_PATH_MAX)
+	return len2 & (EV_PATH_MAX * 2 - 1);
+}
+
+/* A relative caller path is relative to a dirfd or the cwd: that directory's
+ * path, written at off; its length, 0 when there is none. */
+static __always_inline __u32 read_base(struct exit_ctx *c, __u64 off)
+{
+	struct ev_syscall *e = c->e;
+	struct task_struct *task = c->task; /* not inside BPF_CORE_READ: a local type */
+	__u64 dirfd = (__u64)-100; /* AT_FDCWD */
+	__u32 idx, base = 0;
+	struct path pwd;
+	bool trunc;
+
+	if (!(e->path_flags & EV_PATH1_USER) || c->data[0] == '/')
 		return 0;
+	idx = SC_ARG_FIELD(c->spec, SC_DIRFD_ARG_SHIFT);
+	if (idx)
+		dirfd = e->args[(idx - 1) & 7];
+	barrier_var(off);
+	if (off > 2 * EV_PATH_MAX)
+		return 0;
+	if ((int)dirfd == -100) {
+		pwd = BPF_CORE_READ(task, fs, pwd);
+		base = walk_path(&pwd, &c->root, c->data + off, &trunc);
+	} else {
+		struct file *f = fd_file(task, (__u32)dirfd);
 
-	/* A relative caller path is relative to a dirfd or the cwd: resolve that. */
-	if ((e->path_flags & EV_PATH1_USER) && data[0] != '/') {
-		__u64 dirfd = (__u64)-100; /* AT_FDCWD */
-		struct path pwd;
-		bool trunc;
-
-		idx = SC_ARG_FIELD(spec, SC_DIRFD_ARG_SHIFT);
-		if (idx)
-			dirfd = e->args[(idx - 1) & 7];
-		off = len1 + len2;
-		barrier_var(off);
-		if (off > 2 * EV_PATH_MAX)
-			return 0;
-		if ((int)dirfd == -100) {
-			pwd = BPF_CORE_READ(task, fs, pwd);
-			base = walk_path(&pwd, &root, data + off, &trunc);
-		} else {
-			struct file *f = fd_file(task, (__u32)dirfd);
-
-			if (f) {
-				pwd = BPF_CORE_READ(f, f_path);
-				base = walk_path(&pwd, &root, data + off, &trunc);
-			}
+		if (f) {
+			pwd = BPF_CORE_READ(f, f_path);
+			base = walk_path(&pwd, &c->root, c->data + off, &trunc);
 		}
-		if (base)
-			e->path_flags |= EV_BASE_RESOLVED;
 	}
+	if (base)
+		e->path_flags |= EV_BASE_RESOLVED;
+	return base;
+}
 
-	/* The sockaddr the caller named (connect, bind, sendto). */
-	idx = SC_ARG_FIELD(spec, SC_ADDR_ARG_SHIFT);
+/* The sockaddr the caller named (connect, bind, sendto), or the two new fds
+ * of pipe, pipe2 and socketpair (so user space can follow them). */
+static __always_inline void read_uaddr(struct exit_ctx *c)
+{
+	struct ev_syscall *e = c->e;
+	__u32 idx = SC_ARG_FIELD(c->spec, SC_ADDR_ARG_SHIFT);
+
 	if (idx) {
 		__u64 ptr = e->args[(idx - 1) & 7];
 		__u32 alen = sizeof(e->uaddr);
-		__u32 li = SC_ARG_FIELD(spec, SC_ADDRLEN_ARG_SHIFT);
+		__u32 li = SC_ARG_FIELD(c->spec, SC_ADDRLEN_ARG_SHIFT);
 
 		if (li && e->args[(li - 1) & 7] < alen)
 			alen = e->args[(li - 1) & 7];
@@ -330,21 +353,56 @@ static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
 		if (ptr && alen && !bpf_probe_read_user(e->uaddr, alen, (const void *)ptr))
 			e->uaddr_len = alen;
 	}
-
-	/* pipe, pipe2, socketpair: the two new fds, so user space can follow them. */
-	idx = SC_ARG_FIELD(spec, SC_FDS_ARG_SHIFT);
-	if (idx && ret == 0 &&
+	idx = SC_ARG_FIELD(c->spec, SC_FDS_ARG_SHIFT);
+	if (idx && c->ret == 0 &&
 	    !bpf_probe_read_user(e->uaddr, 8, (const void *)e->args[(idx - 1) & 7]))
 		e->uaddr_len = 8;
+}
 
+/* The record of syscall nr, which returned ret, for the current task. */
+static __always_inline int on_exit(struct pt_regs *regs, long ret, __u32 nr)
+{
+	struct exit_ctx c = { .regs = regs, .ret = ret };
+	struct scratch *s;
+	struct ev_syscall *e;
+	__u32 *specp, hflags, len1 = 0, len2, base, top = 0;
+
+	specp = bpf_map_lookup_elem(&syscall_spec, &nr);
+	if (!specp || !*specp)
+		return 0;
+	c.spec = *specp;
+	c.task = (struct task_struct *)bpf_get_current_task_btf();
+	if (is_agent(c.task))
+		return 0;
+	e = empty_record(&s);
+	if (!e)
+		return 0;
+	c.e = e;
+	c.data = (char *)(e + 1);
+	c.root.dentry = c.task->fs->root.dentry;
+	c.root.mnt = c.task->fs->root.mnt;
+	c.how_ok = (c.spec & SC_OPEN_HOW) && read_open_how(regs, &c.how);
+	if (c.how_ok)
+		c.how.flags = open_how_flags(c.task, ret, c.how.flags);
+	if (prefilter_drops_open(&c, &len1, &top))
+		return 0;
+	fill_args(&c, nr);
+	len1 = read_path1(&c, len1, &top);
+	if (len1 > EV_PATH_MAX)
+		return 0;
+	len2 = read_path2(&c, len1);
+	if (len2 > EV_PATH_MAX)
+		return 0;
+	base = read_base(&c, len1 + len2);
+	read_uaddr(&c);
 	/* connect/accept on IPv4 loopback: judged once the socket and the
 	 * caller's address are known, before the header is paid for. */
-	if (SC_PF_ID(spec) && !pf_keep_sock(e, spec)) {
+	if (SC_PF_ID(c.spec) && !pf_keep_sock(e, c.spec)) {
 		count(CNT_PREFILTERED);
 		return 0;
 	}
 	hflags = e->hdr.flags; /* what the path walk and the filters flagged */
-	fill_header(&e->hdr, task, EV_SYSCALL);
+	fill_header(&e->hdr, c.task, EV_SYSCALL);
 	e->hdr.flags |= hflags;
 	e->path_len = len1;
 	e->path2_len = len2;

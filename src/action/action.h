@@ -5,9 +5,9 @@
  * in order after each of that rule's alerts (or reports what they would have
  * done, in audit mode), and attaches every outcome to the alert (its
  * "palisade_action", or the steps of its "palisade_playbook"); the back-ends
- * (in-kernel exec kill, user-space kill, container pause/stop, network
- * isolation, notify, and those other folders register); and the safety rules
- * (never pid 1, the agent or the container runtime).
+ * (in-kernel exec kill, the fanotify guard, user-space kill, container
+ * pause/stop, network isolation, notify, and those other folders register);
+ * and the safety rules (never pid 1, the agent or the container runtime).
  *
  * Must not touch: the rules engine's internals (rules.h only), the sinks
  * (alerts leave through the caller), the container store
@@ -255,6 +255,38 @@ void action_isolate_backend_free(struct action_backend *b);
  */
 int action_isolate_command(struct action_backend *b, const char *args, const char *who,
 			   char *reply, size_t cap);
+
+/*
+ * The fanotify guard (fanotify_guard.h) as the deny back-end
+ * (fanotify_backend.c): the plan learns which deny rules fanotify serves
+ * (register it after the in-kernel exec back-end, which keeps the execs it
+ * kills), and each of their alerts gets the record of what the guard did.
+ * The guard starts after the first plan (action_fanotify_start).
+ */
+struct event_fim;
+struct action_fanotify_options {
+	bool enforce;        /* global mode; false: audit ("would deny") */
+	unsigned timeout_ms; /* a decision later than this is answered ... */
+	bool timeout_deny;   /* ... with a deny (false: allow) */
+	struct container_store *containers; /* NULL: every process is a host one */
+	const struct event_fim *fim;        /* the fim.* fields' answers; NULL: off */
+};
+int action_fanotify_backend(struct action_backend *out);
+/* Does some enabled rule ask for `action: deny` (only then is the guard
+ * worth an engine of its own)? */
+bool action_fanotify_wanted(const struct rules_engine *rules);
+/* Starts the guard, deciding with `rules` (an engine of its own, which it
+ * takes: an engine is single-threaded); prints its start-up line. 0 also
+ * when no deny rule can be served (nothing runs), or a negative errno
+ * (printed). */
+int action_fanotify_start(struct action_backend *b, const struct action_fanotify_options *o,
+			  struct rules_engine *rules);
+/* Hands the guard's queued alerts to emit, which takes them. */
+void action_fanotify_poll(struct action_backend *b, action_emit_fn emit, void *ctx);
+/* Prints its counters and decision latency, hands the last alerts to emit,
+ * stops the guard. */
+void action_fanotify_stop(struct action_backend *b, action_emit_fn emit, void *ctx);
+void action_fanotify_backend_free(struct action_backend *b);
 
 /* notify (notify.c): the alert routed to a named output of *sinks (the
  * agent's set, read at each plan), whatever its min_priority. */

@@ -12,7 +12,6 @@
 #include "capture/capture.h"
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
-#include "agent/guard_setup.h"
 #include "agent/learn_record.h"
 #include "agent/net_enforce.h"
 #include "fim/fim.h"
@@ -114,15 +113,14 @@ static int env_rules(void *ctx, struct agent *a, struct rules_engine *rules, boo
 static bool guard_poll(void *ctx, struct agent *a)
 {
 	(void)ctx;
-	agent_guard_poll(a->guard, pipeline_emit, &a->p);
+	action_fanotify_poll(&a->guard_backend, pipeline_emit, &a->p);
 	return false;
 }
 
 static void guard_stop(void *ctx, struct agent *a)
 {
 	(void)ctx;
-	agent_guard_stop(a->guard, pipeline_emit, &a->p);
-	a->guard = NULL;
+	action_fanotify_stop(&a->guard_backend, pipeline_emit, &a->p);
 }
 
 static bool net_poll(void *ctx, struct agent *a)

@@ -63,8 +63,8 @@ struct agent {
 	struct action_backend container_backend;
 	struct action_backend isolate_backend;
 	struct action_backend capture_backend;
+	struct action_backend guard_backend; /* fanotify */
 	struct agent_commands *commands;  /* root's commands from the status socket */
-	struct fguard *guard;
 	struct dns_refresh *dns;
 	struct fim_live *fim;             /* file integrity in real time; NULL: off */
 	struct loss_state loss;

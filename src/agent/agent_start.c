@@ -16,7 +16,6 @@
 #include "agent/commands.h"
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
-#include "agent/guard_setup.h"
 #include "agent/handover.h"
 #include "agent/net_enforce.h"
 #include "agent/prefilter_reload.h"
@@ -278,8 +277,8 @@ static int open_actions(struct agent *a)
 	err = action_exec_kernel_backend(a->sensor, &b) ?: action_register(d, &b);
 	err = err ?: action_entry_kill_backend(a->sensor, &b);
 	err = err ?: action_register(d, &b);
-	agent_guard_backend(&b);
-	err = err ?: action_register(d, &b);
+	err = err ?: action_fanotify_backend(&a->guard_backend);
+	err = err ?: action_register(d, &a->guard_backend);
 	agent_net_enforce_backend(&b);
 	err = err ?: action_register(d, &b);
 	err = err ?: action_isolate_backend(d, a->p.netpolicy, a->host, agent_find_container,
@@ -295,6 +294,32 @@ static int open_actions(struct agent *a)
 	if (err)
 		fprintf(stderr, "palisade run: setting up enforcement failed: %s\n", strerror(-err));
 	return err;
+}
+
+/* The fanotify guard, when some rule denies: it decides with an engine of
+ * its own, loaded from the same configuration. */
+static int start_guard(struct agent *a)
+{
+	const struct palisade_config *c = a->cfg;
+	struct action_fanotify_options o = {
+		.enforce = c->enforce,
+		.timeout_ms = (unsigned)c->deny_timeout_ms,
+		.timeout_deny = strcmp(c->deny_timeout_verdict, "deny") == 0,
+		.containers = a->p.containers,
+		.fim = a->p.fim,
+	};
+	struct rules_engine *own;
+	int err;
+
+	if (!action_fanotify_wanted(a->p.rules))
+		return 0;
+	err = agent_rules_load_quiet(c, (int64_t)a->p.boot_to_epoch_ns, &own);
+	if (err) {
+		fprintf(stderr, "palisade: fanotify: cannot load the rules a second time: %s\n",
+			strerror(-err));
+		return err;
+	}
+	return action_fanotify_start(&a->guard_backend, &o, own);
 }
 
 /* The /proc snapshots, after everything that learns from them is in place;
@@ -395,8 +420,7 @@ int agent_start(struct agent *a)
 	/* Holding new containers from here on: one that starts while the
 	 * guard and the snapshot below are set up waits for them. */
 	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
-	err = err ?: agent_guard_start(a->cfg, (int64_t)a->p.boot_to_epoch_ns, a->p.rules,
-				       a->p.containers, a->p.fim, &a->guard);
+	err = err ?: start_guard(a);
 	if (err)
 		return err;
 	seed(a);
@@ -496,6 +520,7 @@ void agent_close(struct agent *a)
 	observe_stop(&a->ob); /* its last snapshot reads the sensor and the tables */
 	agent_commands_free(a->commands); /* no command can come now */
 	action_isolate_backend_free(&a->isolate_backend);
+	action_fanotify_backend_free(&a->guard_backend);
 	sensor_close(a->sensor);
 	prefilter_free(a->pf);
 	container_store_free(p->containers);

@@ -215,8 +215,10 @@ static int perform(struct container_http *h, long *status, char **body, size_t *
 	return 0;
 }
 
-int container_http_get(struct container_http *h, const char *path, long timeout_ms, long *status,
-		       char **body, size_t *len, char *err, size_t errlen)
+/* A GET, or a POST with an empty body (pause, stop and friends take their
+ * arguments in the URL). */
+static int request(struct container_http *h, const char *path, bool post, long timeout_ms,
+		   long *status, char **body, size_t *len, char *err, size_t errlen)
 {
 	int ret;
 
@@ -228,28 +230,23 @@ int container_http_get(struct container_http *h, const char *path, long timeout_
 		snprintf(err, errlen, "cannot set up the request");
 		return ret;
 	}
+	if (post && (curl_easy_setopt(h->curl, CURLOPT_POST, 1L) ||
+		     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "") ||
+		     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, 0L)))
+		return -EINVAL;
 	return perform(h, status, body, len, err, errlen);
+}
+
+int container_http_get(struct container_http *h, const char *path, long timeout_ms, long *status,
+		       char **body, size_t *len, char *err, size_t errlen)
+{
+	return request(h, path, false, timeout_ms, status, body, len, err, errlen);
 }
 
 int container_http_post(struct container_http *h, const char *path, long timeout_ms, long *status,
 			char **body, size_t *len, char *err, size_t errlen)
 {
-	int ret;
-
-	*body = NULL;
-	*len = 0;
-	*status = 0;
-	ret = setup(h, path, timeout_ms);
-	if (ret) {
-		snprintf(err, errlen, "cannot set up the request");
-		return ret;
-	}
-	/* An empty body: pause, stop and friends take their arguments in the URL. */
-	if (curl_easy_setopt(h->curl, CURLOPT_POST, 1L) ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "") ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, 0L))
-		return -EINVAL;
-	return perform(h, status, body, len, err, errlen);
+	return request(h, path, true, timeout_ms, status, body, len, err, errlen);
 }
 
 struct stream {

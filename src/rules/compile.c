@@ -254,149 +254,179 @@ static struct rl_cnode *compile_evttype(struct rl_compiler *cc, const struct rl_
 	return c;
 }
 
-static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast *n)
+/* Is the operator defined on the field's type? */
+static bool check_operator(struct rl_compiler *cc, const struct rl_ast *n,
+			   const struct rl_ccmp *c)
 {
-	struct rl_ccmp *c = rl_alloc(cc->a, sizeof(*c));
-	struct rl_cnode *cn;
-	struct rl_vec vals = { 0 };
-	size_t *val_pos, pos_cap;
+	if (op_ok_for(n->op, c->lhs.type))
+		return true;
+	rl_diag(cc->ds, true, pos_of(n, n->op_pos),
+		"operator '%s' is not supported on field '%s' of type %s", rl_op_name(n->op),
+		n->lhs.field, rl_ftype_name(c->lhs.type));
+	return false;
+}
+
+/* field OP field: both sides are strings, or both are numbers. */
+static bool compile_rhs_field(struct rl_compiler *cc, const struct rl_ast *n, struct rl_ccmp *c)
+{
+	c->rhs = rl_alloc(cc->a, sizeof(*c->rhs));
+	if (!c->rhs || !compile_fexpr(cc, n, &n->rhs_field, c->rhs))
+		return false;
+	bool lnum = c->lhs.type != FT_STR && c->lhs.type != FT_BYTES;
+	bool rnum = c->rhs->type != FT_STR && c->rhs->type != FT_BYTES;
+	if (lnum != rnum) {
+		rl_diag(cc->ds, true, pos_of(n, n->rhs_field.pos),
+			"type mismatch: '%s' is %s but '%s' is %s", n->lhs.field,
+			rl_ftype_name(c->lhs.type), n->rhs_field.field, rl_ftype_name(c->rhs->type));
+		return false;
+	}
+	return true;
+}
+
+/* The values of a comparison, lists expanded; pos[i]: where value i (or
+ * the list it came from) is written, for messages. */
+struct cmp_values {
+	struct rl_vec v;
+	size_t *pos;
+	size_t cap;
+};
+
+/* Says why value i of n could not be expanded (ret from expand_value). */
+static void expand_error(struct rl_compiler *cc, const struct rl_ast *n, size_t i, int ret)
+{
+	if (ret == -ELOOP)
+		rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
+			"list '%s' refers to itself, or nests lists deeper than %d levels",
+			n->vals[i].s, LIST_DEPTH_MAX);
+	else if (ret == -E2BIG)
+		rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
+			"list '%s' expands to more than %d values (%d for all rules and macros)",
+			n->vals[i].s, RL_LIST_VALUES_MAX, RL_TOTAL_LIST_VALUES_MAX);
+}
+
+/* Gathers the values, expanding lists (for list operators only). */
+static bool gather_values(struct rl_compiler *cc, const struct rl_ast *n, struct cmp_values *out)
+{
+	*out = (struct cmp_values){ .cap = n->n_vals + 1 };
+	out->pos = rl_alloc(cc->a, out->cap * sizeof(*out->pos));
+	if (!out->pos)
+		return false;
+	for (size_t i = 0; i < n->n_vals; i++) {
+		size_t before = out->v.n;
+		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, &out->v,
+							0, pos_of(n, n->vals[i].pos)) :
+					   rl_vec_push(cc->a, &out->v, n->vals[i].s);
+
+		if (ret) {
+			expand_error(cc, n, i, ret);
+			return false;
+		}
+		if (out->v.n + 1 > out->cap) { /* a list expanded: grow geometrically */
+			size_t *np = rl_alloc(cc->a, 2 * (out->v.n + 1) * sizeof(*np));
+			if (!np)
+				return false;
+			memcpy(np, out->pos, before * sizeof(*np));
+			out->pos = np;
+			out->cap = 2 * (out->v.n + 1);
+		}
+		for (size_t k = before; k < out->v.n; k++)
+			out->pos[k] = n->vals[i].pos;
+	}
+	return true;
+}
+
+/* An equality or list comparison (what a set of names can answer). */
+static bool op_is_membership(enum rl_op op)
+{
+	return op == OP_EQ || op == OP_NE || op == OP_IN || op == OP_INTERSECTS;
+}
+
+/* fd.sip.name = NAME: the agent must resolve NAME (dns_names.c). */
+static bool note_dns_names(struct rl_compiler *cc, const struct rl_ast *n,
+			   const struct rl_ccmp *c, const struct rl_vec *vals)
+{
+	int id = c->lhs.ref.def->id;
+
+	if (!cc->dns || c->lhs.n_tr || !op_is_membership(n->op) ||
+	    (id != FD_SIP_NAME && id != FD_CIP_NAME && id != FD_LIP_NAME && id != FD_RIP_NAME))
+		return true;
+	for (size_t i = 0; i < vals->n; i++)
+		if (rl_dns_add(cc->a, cc->dns, vals->v[i]))
+			return false;
+	return true;
+}
+
+/* pmatch: a prefix set of paths. */
+static bool compile_pathset(struct rl_compiler *cc, struct rl_ccmp *c, const struct rl_vec *vals)
+{
+	c->paths = rl_pathset_new(cc->a, vals->n);
+	for (size_t i = 0; c->paths && i < vals->n; i++)
+		if (rl_pathset_add(cc->a, c->paths, vals->v[i]))
+			return false;
+	return c->paths != NULL;
+}
+
+/* in, intersects: a hash set of strings, or an array of typed values. */
+static bool compile_value_list(struct rl_compiler *cc, const struct rl_ast *n, struct rl_ccmp *c,
+			       const struct cmp_values *vals)
+{
 	const char *why;
 
-	if (!c || !compile_fexpr(cc, n, &n->lhs, &c->lhs))
-		return NULL;
-	c->op = n->op;
-	if (!op_ok_for(n->op, c->lhs.type)) {
-		rl_diag(cc->ds, true, pos_of(n, n->op_pos),
-			"operator '%s' is not supported on field '%s' of type %s", rl_op_name(n->op),
-			n->lhs.field, rl_ftype_name(c->lhs.type));
-		return NULL;
+	if (c->lhs.type == FT_STR || c->lhs.type == FT_BYTES) {
+		c->set = rl_strset_new(cc->a, vals->v.n);
+		for (size_t i = 0; c->set && i < vals->v.n; i++)
+			if (rl_strset_add(cc->a, c->set, vals->v.v[i], strlen(vals->v.v[i])))
+				return false;
+		return c->set != NULL;
 	}
-	if (n->rhs_is_field) {
-		c->rhs = rl_alloc(cc->a, sizeof(*c->rhs));
-		if (!c->rhs || !compile_fexpr(cc, n, &n->rhs_field, c->rhs))
-			return NULL;
-		bool lnum = c->lhs.type != FT_STR && c->lhs.type != FT_BYTES;
-		bool rnum = c->rhs->type != FT_STR && c->rhs->type != FT_BYTES;
-		if (lnum != rnum) {
-			rl_diag(cc->ds, true, pos_of(n, n->rhs_field.pos),
-				"type mismatch: '%s' is %s but '%s' is %s", n->lhs.field,
-				rl_ftype_name(c->lhs.type), n->rhs_field.field,
-				rl_ftype_name(c->rhs->type));
-			return NULL;
+	c->vals = rl_alloc(cc->a, (vals->v.n + 1) * sizeof(*c->vals));
+	if (!c->vals)
+		return false;
+	for (size_t i = 0; i < vals->v.n; i++) {
+		if (rl_value_parse(cc->a, c->lhs.type, vals->v.v[i], &c->vals[i], &why)) {
+			rl_diag(cc->ds, true, pos_of(n, vals->pos[i]),
+				"type mismatch: '%s' for field '%s' (%s): %s",
+				(const char *)vals->v.v[i], n->lhs.field, rl_ftype_name(c->lhs.type),
+				why);
+			return false;
 		}
-		goto done;
 	}
-	if (n->op == OP_EXISTS)
-		goto done;
-	/* Gather values, expanding lists (for list operators only). */
-	pos_cap = n->n_vals + 1;
-	val_pos = rl_alloc(cc->a, pos_cap * sizeof(*val_pos));
-	if (!val_pos)
-		return NULL;
-	for (size_t i = 0; i < n->n_vals; i++) {
-		size_t before = vals.n;
-		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, &vals, 0,
-							pos_of(n, n->vals[i].pos)) :
-					   rl_vec_push(cc->a, &vals, n->vals[i].s);
+	c->n_vals = vals->v.n;
+	return true;
+}
 
-		if (ret == -ELOOP) {
-			rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
-				"list '%s' refers to itself, or nests lists deeper than %d levels",
-				n->vals[i].s, LIST_DEPTH_MAX);
-			return NULL;
-		}
-		if (ret == -E2BIG) {
-			rl_diag(cc->ds, true, pos_of(n, n->vals[i].pos),
-				"list '%s' expands to more than %d values (%d for all rules and macros)",
-				n->vals[i].s, RL_LIST_VALUES_MAX, RL_TOTAL_LIST_VALUES_MAX);
-			return NULL;
-		}
-		if (ret)
-			return NULL;
-		if (vals.n + 1 > pos_cap) { /* a list expanded: grow geometrically */
-			size_t *np = rl_alloc(cc->a, 2 * (vals.n + 1) * sizeof(*np));
-			if (!np)
-				return NULL;
-			memcpy(np, val_pos, before * sizeof(*np));
-			val_pos = np;
-			pos_cap = 2 * (vals.n + 1);
-		}
-		for (size_t k = before; k < vals.n; k++)
-			val_pos[k] = n->vals[i].pos;
-	}
-	/* fd.sip.name = NAME: the agent must resolve NAME (dns_names.c). */
-	if (cc->dns && !c->lhs.n_tr &&
-	    (c->lhs.ref.def->id == FD_SIP_NAME || c->lhs.ref.def->id == FD_CIP_NAME ||
-	     c->lhs.ref.def->id == FD_LIP_NAME || c->lhs.ref.def->id == FD_RIP_NAME) &&
-	    (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN || n->op == OP_INTERSECTS))
-		for (size_t i = 0; i < vals.n; i++)
-			if (rl_dns_add(cc->a, cc->dns, vals.v[i]))
-				return NULL;
-	if (!strcmp(c->lhs.ref.def->name, "evt.type") && !c->lhs.n_tr &&
-	    (n->op == OP_EQ || n->op == OP_NE || n->op == OP_IN || n->op == OP_INTERSECTS))
-		return compile_evttype(cc, n, &vals, val_pos);
-
-	if (n->op == OP_PMATCH) {
-		c->paths = rl_pathset_new(cc->a, vals.n);
-		for (size_t i = 0; c->paths && i < vals.n; i++)
-			if (rl_pathset_add(cc->a, c->paths, vals.v[i]))
-				return NULL;
-		if (!c->paths)
-			return NULL;
-		goto done;
-	}
-	if (n->rhs_is_list) {
-		if (c->lhs.type == FT_STR || c->lhs.type == FT_BYTES) {
-			c->set = rl_strset_new(cc->a, vals.n);
-			for (size_t i = 0; c->set && i < vals.n; i++)
-				if (rl_strset_add(cc->a, c->set, vals.v[i], strlen(vals.v[i])))
-					return NULL;
-			if (!c->set)
-				return NULL;
-			goto done;
-		}
-		c->vals = rl_alloc(cc->a, (vals.n + 1) * sizeof(*c->vals));
-		if (!c->vals)
-			return NULL;
-		for (size_t i = 0; i < vals.n; i++) {
-			if (rl_value_parse(cc->a, c->lhs.type, vals.v[i], &c->vals[i], &why)) {
-				rl_diag(cc->ds, true, pos_of(n, val_pos[i]),
-					"type mismatch: '%s' for field '%s' (%s): %s",
-					(const char *)vals.v[i], n->lhs.field,
-					rl_ftype_name(c->lhs.type), why);
-				return NULL;
-			}
-		}
-		c->n_vals = vals.n;
-		goto done;
-	}
+/* One value, in the form its operator compares: a compiled regex, bytes,
+ * lower case, or a value of the field's type. */
+static bool compile_single_value(struct rl_compiler *cc, const struct rl_ast *n,
+				 struct rl_ccmp *c)
+{
 	const struct rl_aval *v = &n->vals[0];
+	const char *why;
+
 	switch (n->op) {
 	case OP_REGEX:
-		if (!compile_regex(cc, n, v, c))
-			return NULL;
-		break;
+		return compile_regex(cc, n, v, c);
 	case OP_BCONTAINS:
 	case OP_BSTARTSWITH:
 		if (!hex_decode(cc->a, v->s, &c->val)) {
 			rl_diag(cc->ds, true, pos_of(n, v->pos),
 				"'%s' takes hexadecimal bytes (e.g. CAFEBABE), found '%s'",
 				rl_op_name(n->op), v->s);
-			return NULL;
+			return false;
 		}
-		break;
+		return true;
 	case OP_ICONTAINS:
 	case OP_IGLOB: {
 		char *low = rl_strdup(cc->a, v->s);
 
 		if (!low)
-			return NULL;
+			return false;
 		for (char *p = low; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		c->val.t = FT_STR;
 		c->val.s = low;
 		c->val.len = strlen(low);
-		break;
+		return true;
 	}
 	default:
 		if (rl_value_parse(cc->a, c->lhs.type == FT_BYTES ? FT_STR : c->lhs.type, v->s,
@@ -404,10 +434,54 @@ static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast 
 			rl_diag(cc->ds, true, pos_of(n, v->pos),
 				"type mismatch: '%s' for field '%s' (%s): %s", v->s, n->lhs.field,
 				rl_ftype_name(c->lhs.type), why);
-			return NULL;
+			return false;
 		}
+		return true;
 	}
-done:
+}
+
+/* The right-hand side's values, compiled into what the operator compares
+ * (evt.type comparisons become an event-type set: *evt). */
+static bool compile_values(struct rl_compiler *cc, const struct rl_ast *n, struct rl_ccmp *c,
+			   struct rl_cnode **evt)
+{
+	struct cmp_values vals;
+
+	if (!gather_values(cc, n, &vals) || !note_dns_names(cc, n, c, &vals.v))
+		return false;
+	if (!strcmp(c->lhs.ref.def->name, "evt.type") && !c->lhs.n_tr && op_is_membership(n->op)) {
+		*evt = compile_evttype(cc, n, &vals.v, vals.pos);
+		return *evt != NULL;
+	}
+	if (n->op == OP_PMATCH)
+		return compile_pathset(cc, c, &vals.v);
+	if (n->rhs_is_list)
+		return compile_value_list(cc, n, c, &vals);
+	return compile_single_value(cc, n, c);
+}
+
+/* field OP value(s), field OP field, or field exists. */
+static struct rl_cnode *compile_cmp(struct rl_compiler *cc, const struct rl_ast *n)
+{
+	struct rl_ccmp *c = rl_alloc(cc->a, sizeof(*c));
+	struct rl_cnode *cn = NULL;
+	bool ok;
+
+	if (!c || !compile_fexpr(cc, n, &n->lhs, &c->lhs))
+		return NULL;
+	c->op = n->op;
+	if (!check_operator(cc, n, c))
+		return NULL;
+	if (n->rhs_is_field)
+		ok = compile_rhs_field(cc, n, c);
+	else if (n->op == OP_EXISTS)
+		ok = true;
+	else
+		ok = compile_values(cc, n, c, &cn);
+	if (!ok)
+		return NULL;
+	if (cn)
+		return cn; /* an event-type set */
 	cn = cnode(cc, CN_CMP);
 	if (cn)
 		cn->cmp = c;

@@ -255,23 +255,16 @@ static bool cwd(const struct pview *v, struct rl_value *out, struct rl_buf *buf)
 	return rl_set_buf(out, buf, n);
 }
 
-bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
-	       struct rl_value *out, struct rl_buf *buf)
+/* Which process field id describes: the event's (default), its parent, its
+ * n-th ancestor, or its session's or process group's leader. */
+static bool view_for(const struct rl_eval_ctx *c, int id, unsigned n, struct pview *v)
 {
-	struct pview v;
-	unsigned n = r->index >= 0 ? (unsigned)r->index : (unsigned)anc;
-	int id = r->def->id;
-
 	switch (id) {
 	case P_PNAME: case P_PEXE: case P_PEXEPATH: case P_PCMDLINE: case P_PPID_DURATION:
 	case P_PSTART_TS: case P_PVPID:
-		if (!view_anc(c, 1, &v))
-			return false;
-		break;
+		return view_anc(c, 1, v);
 	case P_ANAME: case P_APID: case P_AEXE: case P_AEXEPATH: case P_ACMDLINE:
-		if (!view_anc(c, n, &v))
-			return false;
-		break;
+		return view_anc(c, n, v);
 	case P_SNAME: case P_SID_EXE: case P_SID_EXEPATH: case P_VPGID_NAME: case P_VPGID_EXE:
 	case P_VPGID_EXEPATH: {
 		const struct proc_entry *leader =
@@ -279,13 +272,107 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 
 		if (!leader)
 			return false;
-		view_entry(leader, &v);
-		break;
+		view_entry(leader, v);
+		return true;
 	}
 	default:
-		if (!view_self(c, &v))
-			return false;
+		return view_self(c, v);
 	}
+}
+
+/* Credentials, namespaces, session and process group, environment. */
+static bool session_value(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
+			  const struct pview *v, struct rl_value *out, struct rl_buf *buf)
+{
+	switch (r->def->id) {
+	case T_CAP_PERMITTED:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_permitted, out, buf);
+	case T_CAP_EFFECTIVE:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_effective, out, buf);
+	case T_CAP_INHERITABLE:
+		return c->ev->hdr && caps_text(c->ev->hdr->cap_inheritable, out, buf);
+	case P_PIDNS:
+		return rl_set_uint(out, v->pid_ns);
+	case P_MNTNS:
+		return rl_set_uint(out, v->mnt_ns);
+	case P_LOGINSHELLID:
+		return rl_set_int(out, v->sessionid);
+	case P_SESSIONID:
+		return rl_set_uint(out, v->sessionid);
+	case P_PGID:
+		return v->pgrp_known && rl_set_int(out, v->pgrp.pgid);
+	case P_VPGID:
+		return v->pgrp_known && rl_set_int(out, v->pgrp.vpgid);
+	case P_SID:
+		return v->pgrp_known && rl_set_int(out, v->pgrp.vsid);
+	/* A host process sees host numbers: vpid and vpgid are pid and pgid. */
+	case P_IS_VPGID_LEADER:
+		return v->pgrp_known && rl_set_bool(out, v->pgrp.vpgid == v->vpid);
+	case P_IS_SID_LEADER:
+		return v->pgrp_known && rl_set_bool(out, v->pgrp.vsid == v->vpid);
+	case P_ENV:
+		return v->env && rl_env_value(v->env, v->env_len, r->arg, out, buf);
+	}
+	return false;
+}
+
+/* What the exec record says of the executable: its standard streams, its
+ * layer, its inode and that inode's times; then session_value. */
+static bool exe_value(const struct rl_eval_ctx *c, const struct rl_field_ref *r,
+		      const struct pview *v, struct rl_value *out, struct rl_buf *buf)
+{
+	int id = r->def->id;
+
+	switch (id) {
+	case P_STDIN_TYPE: case P_STDOUT_TYPE: case P_STDERR_TYPE: {
+		unsigned k = (v->exe_info.flags >> EV_EXE_STDIO_SHIFT(id - P_STDIN_TYPE)) & 0xf;
+
+		/* not open: no value, as Falco has no fd to describe */
+		return (v->exe_info.flags & EV_EXE_STDIO_KNOWN) && k != EV_STDIO_NONE &&
+		       rl_set_str(out, fd_type_name((enum fd_type)k));
+	}
+	case P_IS_EXE_UPPER_LAYER:
+		if (!(v->exe_info.flags & EV_EXE_LAYER_KNOWN))
+			return false;
+		return rl_set_bool(out, v->exe_info.flags & EV_EXE_UPPER_LAYER);
+	case P_EXE_INO:
+		return (v->exe_info.flags & EV_EXE_INFO) && rl_set_uint(out, v->exe_info.ino);
+	case P_EXE_INO_CTIME: case P_EXE_INO_MTIME: {
+		uint64_t t = id == P_EXE_INO_CTIME ? v->exe_info.ctime_ns : v->exe_info.mtime_ns;
+
+		if (!(v->exe_info.flags & EV_EXE_INFO) || !t)
+			return false;
+		out->t = FT_ABSTIME;
+		out->u = t;
+		return true;
+	}
+	case P_EXE_INO_CTIME_DUR_START: {
+		uint64_t start = v->start_ns + (uint64_t)c->boot_to_real_ns;
+
+		if (!(v->exe_info.flags & EV_EXE_INFO) || !v->exe_info.ctime_ns || !v->start_ns ||
+		    v->exe_info.ctime_ns > start)
+			return false;
+		out->t = FT_RELTIME;
+		out->u = start - v->exe_info.ctime_ns;
+		return true;
+	}
+	default:
+		return session_value(c, r, v, out, buf);
+	}
+}
+
+/* The process the field names (view_for), then its value: identity,
+ * names, command line and times here; the executable's facts and the
+ * session's in exe_value. */
+bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
+	       struct rl_value *out, struct rl_buf *buf)
+{
+	struct pview v;
+	unsigned n = r->index >= 0 ? (unsigned)r->index : (unsigned)anc;
+	int id = r->def->id;
+
+	if (!view_for(c, id, n, &v))
+		return false;
 	switch (id) {
 	case P_PID: case P_APID:
 		return rl_set_int(out, v.pid);
@@ -329,67 +416,9 @@ bool rl_x_proc(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int an
 		return rl_set_bool(out, v.trunc);
 	case P_IS_EXE_FROM_MEMFD:
 		return v.exe && v.exe[0] && rl_set_bool(out, exe_from_memfd(v.exe));
-	case P_STDIN_TYPE: case P_STDOUT_TYPE: case P_STDERR_TYPE: {
-		unsigned k = (v.exe_info.flags >> EV_EXE_STDIO_SHIFT(id - P_STDIN_TYPE)) & 0xf;
-
-		/* not open: no value, as Falco has no fd to describe */
-		return (v.exe_info.flags & EV_EXE_STDIO_KNOWN) && k != EV_STDIO_NONE &&
-		       rl_set_str(out, fd_type_name((enum fd_type)k));
+	default:
+		return exe_value(c, r, &v, out, buf);
 	}
-	case P_IS_EXE_UPPER_LAYER:
-		if (!(v.exe_info.flags & EV_EXE_LAYER_KNOWN))
-			return false;
-		return rl_set_bool(out, v.exe_info.flags & EV_EXE_UPPER_LAYER);
-	case P_EXE_INO:
-		return (v.exe_info.flags & EV_EXE_INFO) && rl_set_uint(out, v.exe_info.ino);
-	case P_EXE_INO_CTIME: case P_EXE_INO_MTIME: {
-		uint64_t t = id == P_EXE_INO_CTIME ? v.exe_info.ctime_ns : v.exe_info.mtime_ns;
-
-		if (!(v.exe_info.flags & EV_EXE_INFO) || !t)
-			return false;
-		out->t = FT_ABSTIME;
-		out->u = t;
-		return true;
-	}
-	case P_EXE_INO_CTIME_DUR_START: {
-		uint64_t start = v.start_ns + (uint64_t)c->boot_to_real_ns;
-
-		if (!(v.exe_info.flags & EV_EXE_INFO) || !v.exe_info.ctime_ns || !v.start_ns ||
-		    v.exe_info.ctime_ns > start)
-			return false;
-		out->t = FT_RELTIME;
-		out->u = start - v.exe_info.ctime_ns;
-		return true;
-	}
-	case T_CAP_PERMITTED:
-		return c->ev->hdr && caps_text(c->ev->hdr->cap_permitted, out, buf);
-	case T_CAP_EFFECTIVE:
-		return c->ev->hdr && caps_text(c->ev->hdr->cap_effective, out, buf);
-	case T_CAP_INHERITABLE:
-		return c->ev->hdr && caps_text(c->ev->hdr->cap_inheritable, out, buf);
-	case P_PIDNS:
-		return rl_set_uint(out, v.pid_ns);
-	case P_MNTNS:
-		return rl_set_uint(out, v.mnt_ns);
-	case P_LOGINSHELLID:
-		return rl_set_int(out, v.sessionid);
-	case P_SESSIONID:
-		return rl_set_uint(out, v.sessionid);
-	case P_PGID:
-		return v.pgrp_known && rl_set_int(out, v.pgrp.pgid);
-	case P_VPGID:
-		return v.pgrp_known && rl_set_int(out, v.pgrp.vpgid);
-	case P_SID:
-		return v.pgrp_known && rl_set_int(out, v.pgrp.vsid);
-	/* A host process sees host numbers: vpid and vpgid are pid and pgid. */
-	case P_IS_VPGID_LEADER:
-		return v.pgrp_known && rl_set_bool(out, v.pgrp.vpgid == v.vpid);
-	case P_IS_SID_LEADER:
-		return v.pgrp_known && rl_set_bool(out, v.pgrp.vsid == v.vpid);
-	case P_ENV:
-		return v.env && rl_env_value(v.env, v.env_len, r->arg, out, buf);
-	}
-	return false;
 }
 
 /*

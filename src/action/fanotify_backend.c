@@ -1,23 +1,19 @@
+/*
+ * The fanotify guard (fanotify_guard.h) as one of the dispatcher's
+ * back-ends: it tells the plan which deny rules fanotify serves (so they are
+ * not reported unservable), and turns each of those rules' alerts into a
+ * record of what the guard did with that operation (fguard_action_result).
+ * The guard itself denies; nothing is left to do after the alert. It starts
+ * after the first plan (action_fanotify_start), deciding with an engine of
+ * its own.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/action.h"
 #include "action/fanotify_guard.h"
-#include "agent/guard_setup.h"
-#include "agent/rules_load.h"
 
-static bool has_deny_rule(const struct rules_engine *e)
-{
-	for (size_t i = 0; e && i < rules_engine_rule_count(e); i++) {
-		const struct rules_rule_info *r = rules_engine_rule(e, i);
-
-		if (r->enabled && r->action.type == RULES_ACTION_DENY)
-			return true;
-	}
-	return false;
-}
-
-/* What the dispatcher gave the guard (agent_guard_backend below). */
 #define GUARD_RULES_MAX 4096
 struct guard_backend {
 	struct fguard *guard; /* NULL until started */
@@ -26,7 +22,17 @@ struct guard_backend {
 	bool planned;                 /* the dispatcher has offered its rules */
 	bool served[GUARD_RULES_MAX]; /* by rule index */
 };
-static struct guard_backend guard_be;
+
+bool action_fanotify_wanted(const struct rules_engine *rules)
+{
+	for (size_t i = 0; rules && i < rules_engine_rule_count(rules); i++) {
+		const struct rules_rule_info *r = rules_engine_rule(rules, i);
+
+		if (r->enabled && r->action.type == RULES_ACTION_DENY)
+			return true;
+	}
+	return false;
+}
 
 /* Deny rules another back-end took (the kernel kills at exec) stay out. */
 static bool guard_wanted(void *ctx, size_t index)
@@ -36,44 +42,33 @@ static bool guard_wanted(void *ctx, size_t index)
 	return !g->planned || (index < GUARD_RULES_MAX && g->served[index]);
 }
 
-int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
-		      const struct rules_engine *rules, struct container_store *containers,
-		      const struct event_fim *fim, struct fguard **out)
+int action_fanotify_start(struct action_backend *b, const struct action_fanotify_options *o,
+			  struct rules_engine *rules)
 {
-	struct fguard_config cfg = { .enforce = c->enforce,
-				     .timeout_ms = (unsigned)c->deny_timeout_ms,
-				     .timeout_deny = strcmp(c->deny_timeout_verdict, "deny") == 0,
-				     .containers = containers, .fim = fim,
-				     .log = stderr, .wanted = guard_wanted, .wanted_ctx = &guard_be };
+	struct guard_backend *gb = b->ctx;
+	struct fguard_config cfg = { .rules = rules, .enforce = o->enforce,
+				     .timeout_ms = o->timeout_ms, .timeout_deny = o->timeout_deny,
+				     .containers = o->containers, .fim = o->fim,
+				     .log = stderr, .wanted = guard_wanted, .wanted_ctx = gb };
 	struct fguard_stats st;
+	struct fguard *g;
 	int err;
 
-	*out = NULL;
-	if (!has_deny_rule(rules))
-		return 0;
-	/* The guard's own engine: an engine is single-threaded. */
-	err = agent_rules_load_quiet(c, boot_to_epoch_ns, &cfg.rules);
-	if (err) {
-		fprintf(stderr, "palisade: fanotify: cannot load the rules a second time: %s\n",
-			strerror(-err));
-		return err;
-	}
-	err = fguard_new(&cfg, out);
+	err = fguard_new(&cfg, &g);
 	if (err == -ENODATA) {
 		fprintf(stderr, "palisade: fanotify: no deny rule can be served (reasons above)\n");
 		return 0;
 	}
 	if (err == 0)
-		err = fguard_start(*out);
-	guard_be.guard = err ? NULL : *out;
+		err = fguard_start(g);
 	if (err) {
 		fprintf(stderr, "palisade: fanotify: cannot start the file guard: %s\n",
 			strerror(-err));
-		fguard_free(*out);
-		*out = NULL;
+		fguard_free(g);
 		return err;
 	}
-	fguard_stats(*out, &st);
+	gb->guard = g;
+	fguard_stats(g, &st);
 	fprintf(stderr, "palisade: fanotify: guarding %llu marks on the host and %llu container "
 			"roots, mode %s, decisions within %u ms (late or unreadable: %s)\n",
 		(unsigned long long)st.marks, (unsigned long long)st.roots,
@@ -81,19 +76,23 @@ int agent_guard_start(const struct palisade_config *c, int64_t boot_to_epoch_ns,
 	return 0;
 }
 
-void agent_guard_poll(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
+void action_fanotify_poll(struct action_backend *b, action_emit_fn emit, void *ctx)
 {
-	if (g)
-		fguard_drain(g, emit, ctx);
+	struct guard_backend *gb = b->ctx;
+
+	if (gb && gb->guard)
+		fguard_drain(gb->guard, emit, ctx);
 }
 
-void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
+void action_fanotify_stop(struct action_backend *b, action_emit_fn emit, void *ctx)
 {
+	struct guard_backend *gb = b->ctx;
+	struct fguard *g = gb ? gb->guard : NULL;
 	struct fguard_stats st;
 
 	if (!g)
 		return;
-	guard_be.guard = NULL;
+	gb->guard = NULL;
 	fguard_stats(g, &st);
 	fguard_drain(g, emit, ctx);
 	fprintf(stderr, "palisade: fanotify: events %llu: allowed %llu, denied %llu (callers "
@@ -110,14 +109,6 @@ void agent_guard_stop(struct fguard *g, agent_guard_emit_fn emit, void *ctx)
 		metrics_hist_quantile(&st.latency, 0.99) / 1000.0);
 	fguard_free(g);
 }
-
-/*
- * The guard as one of the dispatcher's back-ends: it tells the plan which
- * deny rules fanotify serves (so they are not reported unservable), and
- * turns each of those rules' alerts into a record of what the guard did
- * with that operation (fguard_action_result). The guard itself denies;
- * nothing is left to do after the alert.
- */
 
 static int guard_prepare(void *ctx, struct rules_engine *e, size_t index,
 			 const struct rules_rule_info *rule, bool enforce, const char **how,
@@ -181,14 +172,32 @@ static void guard_reset(void *ctx)
 	g->planned = true; /* the dispatcher plans: only what it offers us */
 }
 
-void agent_guard_backend(struct action_backend *b)
+int action_fanotify_backend(struct action_backend *out)
 {
-	*b = (struct action_backend){ .name = "fanotify",
-				      .types = 1u << RULES_ACTION_DENY,
-				      .prepare = guard_prepare,
-				      .apply = guard_apply,
-				      .reset = guard_reset,
-				      .arm = guard_arm,
-				      .kills_on_deny = true,
-				      .ctx = &guard_be };
+	struct guard_backend *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	*out = (struct action_backend){ .name = "fanotify",
+					.types = 1u << RULES_ACTION_DENY,
+					.prepare = guard_prepare,
+					.apply = guard_apply,
+					.reset = guard_reset,
+					.arm = guard_arm,
+					.kills_on_deny = true,
+					.ctx = g };
+	return 0;
+}
+
+void action_fanotify_backend_free(struct action_backend *b)
+{
+	struct guard_backend *g = b ? b->ctx : NULL;
+
+	if (!g)
+		return;
+	if (g->built)
+		fguard_plan_release(&g->plan);
+	fguard_free(g->guard); /* when start stopped before the consumers' stop */
+	free(g);
+	b->ctx = NULL;
 }
