@@ -505,8 +505,28 @@ struct rl_scratch {
  * comparison that could not be decided (a regex that hit a bound); `and`
  * with a false side is false, `or` with a true side is true, else unknown. */
 enum rl_truth { RL_FALSE = 0, RL_TRUE = 1, RL_UNKNOWN = 2 };
-enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+/*
+ * A condition laid out flat for evaluation (program.c): its nodes in prefix
+ * order in one array, each with the size of its subtree, so that the
+ * conditions of one event type are read in sequence instead of chased
+ * through pointers. rl_eval_insn (eval.c) gives a condition's truth for
+ * the event of c from its program.
+ */
+struct rl_insn {
+	uint8_t kind;    /* enum rl_cnode_kind */
+	uint32_t shared; /* CN_CMP: its ccmp->shared */
+	uint32_t size;   /* this node and its subtree: the next sibling is this + size */
+	union {
+		const struct rl_ccmp *cmp;    /* CN_CMP */
+		const struct rl_evtset *evts; /* CN_EVTTYPE */
+	};
+};
+size_t rl_insn_count(const struct rl_cnode *n);
+/* Writes n's program at out (rl_insn_count(n) entries). */
+void rl_insn_emit(const struct rl_cnode *n, struct rl_insn *out);
+enum rl_truth rl_eval_insn(const struct rl_eval_ctx *c, const struct rl_insn *n,
 			   struct rl_scratch *s);
+
 /*
  * Comparisons the rules of an engine repeat (each use of a macro is compiled
  * again): rl_cmp_share numbers each distinct one that depends on the event
