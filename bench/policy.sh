@@ -37,24 +37,8 @@ docker run -d --name benchpol-pay --network "$NET" --ip "$PAY" --label app=payme
 # shellcheck disable=SC2086
 docker run -d --name benchpol-ord --network "$NET" --label app=order-processor $P "$IMAGE" \
 	sleep 3600 >/dev/null || exit 1
-cat >"$DIR/policy.yaml" <<EOF
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata:
-  name: allow-payment-api
-spec:
-  endpointSelector:
-    matchLabels:
-      app: payment-service
-  ingress:
-  - fromEndpoints:
-    - matchLabels:
-        app: order-processor
-    toPorts:
-    - ports:
-      - port: "80"
-        protocol: TCP
-EOF
+# the seed's example (docs/policy.md)
+cp tests/fuzz/corpus/net_policy/seed.yaml "$DIR/policy.yaml" || exit 1
 
 # start CMD...: in the background until stop, once it is in force: the
 # enforcer's "enforcing" line, the flow view's first document.

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "event/event.h"
 #include "status/status.h"
 
@@ -183,24 +184,17 @@ int status_cli_main(int argc, char **argv)
 	char *text = NULL, *out;
 	pid_t pid = 0;
 	json_t *summary;
+	struct cli_line cl = { "palisade status", "s:jh", longopts, usage, argc, argv, 0 };
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "s:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
+	while ((c = cli_next(&cl)) > 0) {
+		if (c == 's')
 			path = optarg;
-			break;
-		case 'j':
+		else if (c == 'j')
 			as_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (optind < argc) {
 		fprintf(stderr, "palisade status: unexpected argument '%s'\n", argv[optind]);
 		return 2;

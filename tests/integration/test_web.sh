@@ -26,6 +26,13 @@ check "--web without web.token_file is refused with the way to make one" \
 check "web.listen is loopback by default" \
 	sh -c "./palisade config keys | grep -q '^| \`web.listen\` | string | \`127.0.0.1:9466\`'"
 
+# Markup cannot reach the page through a container's name: Docker refuses it
+# (the attacker-controlled text the browser checks is an alert's command line).
+docker create --name "<b>$T</b>" "$IMAGE" true >"$WORK/name.out" 2>&1
+rc=$?
+check "docker refuses a container name with markup (names reach the page as text anyway)" \
+	sh -c "[ $rc -ne 0 ] && grep -qi 'invalid container name' '$WORK/name.out'"
+
 docker network rm "$NET" >/dev/null 2>&1
 docker network create "$NET" >/dev/null || { not_ok "docker network $NET"; exit 1; }
 trap 'cleanup; docker network rm "$NET" >/dev/null 2>&1' EXIT INT TERM
@@ -51,6 +58,8 @@ check "the agent says where the live view is" grep -q "^palisade: web: the live 
 check "both containers run" sh -c "[ \"\$(docker inspect -f '{{.State.Running}}' $SRV $CLI | sort -u)\" = true ]"
 # The client connects to the server once a second for the rest of the test.
 docker exec -d "$CLI" sh -c "while :; do /netprobe tcp $SRV_IP 18090 hello; sleep 1; done"
+# ... and keeps one connection talking (a few bytes every 0.2 s): a live rate.
+docker exec -d "$CLI" sh -c "while :; do echo live; sleep 0.2; done | nc $SRV_IP 18090 >/dev/null"
 # edge_in FILE: the topology document in FILE has the edge CLI -> SRV tcp/18090.
 edge_in() {
 	jq -e --arg c "$CLI" --arg s "$SRV" \

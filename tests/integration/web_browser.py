@@ -94,6 +94,14 @@ def main():
         ok &= result("the topology shows both containers and the edge %s -> %s" % (client, server),
                      shown, driver.find_element(By.ID, "topology-panel").text[:2000])
 
+        def live_rate(d):
+            cells = d.find_elements(By.CSS_SELECTOR, edge + " td")
+            return len(cells) > 3 and cells[3].text.endswith("B/s") and \
+                not cells[3].text.startswith("0 ")
+        ok &= result("the edge %s -> %s shows a live rate (bytes per second)" % (client, server),
+                     wait_for(driver, live_rate, 60),
+                     " | ".join(c.text for c in driver.find_elements(By.CSS_SELECTOR, edge + " td")))
+
         raised = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 timeout=60) if cmd else None
         row = '#alerts tr.alert[data-container="%s"][data-rule="%s"]' % (css(client), css(RULE))
