@@ -90,6 +90,9 @@ $(BUILD)/obj/metrics/process.o $(BUILD)/san/metrics/process.o: CPPFLAGS += -DPAL
 # The default rule set is embedded with .incbin (src/rules/default_rules.c).
 $(BUILD)/obj/rules/default_rules.o $(BUILD)/san/rules/default_rules.o: rules/palisade_rules.yaml \
 	rules/protect.yaml rules/authz_baseline.yaml rules/fim.yaml
+# The web view's page likewise (src/web/web_assets.c).
+$(BUILD)/obj/web/web_assets.o $(BUILD)/san/web/web_assets.o $(BUILD)/fuzzobj/web/web_assets.o: \
+	src/web/assets/index.html src/web/assets/app.js src/web/assets/app.css
 
 palisade: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)

@@ -11,16 +11,10 @@
 # too: every container's configuration), and the whole audit (host, daemon,
 # images with their layers, containers).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
 N=100 ROUNDS=5
-while getopts n:r:h o; do
-	case $o in
-	n) N=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	*) sed -n '2,13p' "$0"; exit 2 ;;
-	esac
-done
-IMAGE=${PALISADE_TEST_IMAGE:-palisade-test:latest}
+bench_n_rounds "$@"
 P=audit-bench-$$
 cleanup() { docker ps -aq --filter "name=^$P-" | xargs -r docker rm -f >/dev/null; }
 trap cleanup EXIT INT TERM

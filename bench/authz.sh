@@ -10,16 +10,10 @@
 #
 #   sh bench/authz.sh [-n RUNS_PER_ROUND] [-r ROUNDS]
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
 N=20 ROUNDS=3
-while getopts n:r:h o; do
-	case $o in
-	n) N=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	*) sed -n '2,11p' "$0"; exit 2 ;;
-	esac
-done
-IMAGE=${PALISADE_TEST_IMAGE:-palisade-test:latest}
+bench_n_rounds "$@"
 [ -x ./palisade ] || { echo "build ./palisade first (make)" >&2; exit 2; }
 W=$(mktemp -d /tmp/palisade-authz-bench.XXXXXX)
 NAME=palisade-authz-bench-$$

@@ -8,16 +8,10 @@
 #
 # usage: sh bench/exec_deny.sh [-r ROUNDS] [-n ITERATIONS]   (from the repo root)
 set -u
-
-rounds=7
-iterations=1500
-while getopts r:n:h opt; do
-	case $opt in
-	r) rounds=$OPTARG ;;
-	n) iterations=$OPTARG ;;
-	*) echo "usage: sh bench/exec_deny.sh [-r ROUNDS] [-n ITERATIONS]" >&2; exit 2 ;;
-	esac
-done
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
+ROUNDS=7 N=1500
+bench_n_rounds "$@"
 
 dir=$(mktemp -d /tmp/palisade-bench-deny.XXXXXX)
 rules=$dir/deny.yaml
@@ -45,10 +39,10 @@ entries=$(grep -c 'nonexistent-palisade-bench\|pb-name' "$rules")
 echo "exec deny list: $entries entries ($rules)"
 
 echo "== agent with the deny list, enforcing"
-sh bench/run.sh -w exec -p none -r "$rounds" -n "$iterations" -o "$dir/deny" \
+sh bench/run.sh -w exec -p none -r "$ROUNDS" -n "$N" -o "$dir/deny" \
 	-a "--enforce --syscalls none --rules $rules" 2>&1 | grep -v '^bench: logs'
 grep -h 'palisade: enforce: bench' "$dir"/deny/*.err 2>/dev/null | sort -u | head -1
 echo "== agent without rules (same session)"
-sh bench/run.sh -w exec -p none -r "$rounds" -n "$iterations" -o "$dir/plain" \
+sh bench/run.sh -w exec -p none -r "$ROUNDS" -n "$N" -o "$dir/plain" \
 	-a "--syscalls none --no-rules" 2>&1 | grep -v '^bench: logs'
 rm -rf "$dir"

@@ -12,18 +12,10 @@
 # with [min..max]; it reports, it never asserts.
 # Usage: sh bench/learn_cost.sh [-n OPS] [-r ROUNDS]   (root, dockerd, ./palisade)
 set -u
-n=200000
-rounds=5
-while getopts n:r: o; do
-	case $o in
-	n) n=$OPTARG ;;
-	r) rounds=$OPTARG ;;
-	*) echo "usage: sh bench/learn_cost.sh [-n OPS] [-r ROUNDS]" >&2; exit 2 ;;
-	esac
-done
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$(dirname "$here")" || exit 1
-IMAGE=${PALISADE_TEST_IMAGE:-palisade-test:latest}
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
+N=200000 ROUNDS=5
+bench_n_rounds "$@"
 T=learnbench-$$
 log=$(mktemp -d /tmp/palisade-learn-bench.XXXXXX)
 cleanup() {
@@ -60,13 +52,13 @@ unlearn() {
 }
 # run: "wall cpu" of one loop inside container a.
 run() {
-	docker exec "$T-a" /workload -n "$n" -d /tmp open |
+	docker exec "$T-a" /workload -n "$N" -d /tmp open |
 		sed -n 's/.*elapsed_s=\([0-9.]*\).*cpu_s=\([0-9.]*\).*/\1 \2/p'
 }
 
 : >"$log/ratios"
 r=1
-while [ $r -le "$rounds" ]; do
+while [ $r -le "$ROUNDS" ]; do
 	set -- $(run)
 	w0=$1 c0=$2
 	learn "$T-b"
@@ -83,7 +75,7 @@ while [ $r -le "$rounds" ]; do
 done
 # median [min..max] of column $1
 stat() { sort -n -k"$1" "$log/ratios" | awk -v k="$1" '{ v[NR] = $k } END { printf "%.2fx [%.2f..%.2f]", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
-echo "learning cost, open/close x $n in a container, $rounds rounds, ratio to no learning (median [min..max]):"
+echo "learning cost, open/close x $N in a container, $ROUNDS rounds, ratio to no learning (median [min..max]):"
 echo "  learning another container (every other process): wall $(stat 1), CPU $(stat 2)"
 echo "  learning this container:                          wall $(stat 3), CPU $(stat 4)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); logs in $log"

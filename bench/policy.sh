@@ -4,7 +4,9 @@
 # loading the machine: alternate rounds, the median of each):
 #   connect loop: N TCP connects order-processor -> payment-service:80 with
 #                 the seed's label policy enforced (palisade policy enforce,
-#                 which loads the flow accounting too) / without; goal <= 1.05
+#                 which loads the flow accounting too) / without; goal <= 1.05;
+#                 and the same with the policy in the agent (palisade run
+#                 --network-policy, no rules, no syscalls: the policy's own cost)
 #   bulk:         TCP throughput between the two with flow accounting on
 #                 (palisade flows --local) / off; goal >= 0.95
 # bench/netprobe is the workload (no iperf here). Reports only; see
@@ -35,24 +37,8 @@ docker run -d --name benchpol-pay --network "$NET" --ip "$PAY" --label app=payme
 # shellcheck disable=SC2086
 docker run -d --name benchpol-ord --network "$NET" --label app=order-processor $P "$IMAGE" \
 	sleep 3600 >/dev/null || exit 1
-cat >"$DIR/policy.yaml" <<EOF
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata:
-  name: allow-payment-api
-spec:
-  endpointSelector:
-    matchLabels:
-      app: payment-service
-  ingress:
-  - fromEndpoints:
-    - matchLabels:
-        app: order-processor
-    toPorts:
-    - ports:
-      - port: "80"
-        protocol: TCP
-EOF
+# the seed's example (docs/policy.md)
+cp tests/fuzz/corpus/net_policy/seed.yaml "$DIR/policy.yaml" || exit 1
 
 # start CMD...: in the background until stop, once it is in force: the
 # enforcer's "enforcing" line, the flow view's first document.
@@ -78,6 +64,10 @@ for r in $(seq "$ROUNDS"); do
 	start ./palisade policy enforce "$DIR/policy.yaml"
 	connects >>"$DIR/c.on"
 	stop
+	start ./palisade run --no-rules --syscalls none --status-socket none --output /dev/null \
+		--network-policy "$DIR/policy.yaml"
+	connects >>"$DIR/c.run"
+	stop
 	bulk >>"$DIR/b.off"
 	start ./palisade flows --local --json --interval 1
 	bulk >>"$DIR/b.on"
@@ -85,9 +75,14 @@ for r in $(seq "$ROUNDS"); do
 done
 c_off=$(median <"$DIR/c.off")
 c_on=$(median <"$DIR/c.on")
+c_run=$(median <"$DIR/c.run")
 b_off=$(median <"$DIR/b.off")
 b_on=$(median <"$DIR/b.on")
+# every round's figure, in order (the medians below hide the spread)
+for f in c.off c.on c.run b.off b.on; do echo "$f: $(tr '\n' ' ' <"$DIR/$f")"; done
 printf 'connect loop (%d connects, median of %d): %s s without, %s s with the policy: %.3fx (goal <= 1.05)\n' \
 	"$N" "$ROUNDS" "$c_off" "$c_on" "$(echo "$c_on / $c_off" | bc -l)"
+printf 'connect loop, the policy in palisade run (--network-policy): %s s: %.3fx (goal <= 1.05)\n' \
+	"$c_run" "$(echo "$c_run / $c_off" | bc -l)"
 printf 'bulk TCP (%d s, median of %d): %s B/s without, %s B/s with flow accounting: %.3f (goal >= 0.95)\n' \
 	"$SECS" "$ROUNDS" "$b_off" "$b_on" "$(echo "$b_on / $b_off" | bc -l)"

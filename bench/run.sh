@@ -13,7 +13,8 @@
 # summary. Peer tools found on the machine (bpftrace, libbpf-tools' execsnoop
 # and opensnoop, auditd) are measured in the same rounds, against the same
 # unmonitored run. At the end, a table of every workload, then the replay
-# (bench/replay.sh) and latency (bench/latency.sh) benchmarks. It only
+# (bench/replay.sh), latency (bench/latency.sh) and network policy and flow
+# (bench/policy.sh) benchmarks. It only
 # reports: nothing here asserts on time.
 #
 # See `sh bench/run.sh -h` and docs/performance.md.
@@ -43,8 +44,11 @@ usage: sh bench/run.sh [options]
   -C CPUS   run the agent and the peers under 'taskset -c CPUS'
   -o DIR    keep logs (agent stderr, exit summaries) in DIR (default: a new
             directory under \${TMPDIR:-/tmp}, printed at the end)
-  -e LIST   after the workloads: replay (bench/replay.sh -r 3), latency
-            (bench/latency.sh), both (default) or none
+  -e LIST   after the workloads, comma-separated: replay (bench/replay.sh
+            -r 3), latency (bench/latency.sh), policy (bench/policy.sh: the
+            label policy's connect loop and flow accounting's bulk
+            throughput, between two containers), all (default), both
+            (replay,latency) or none
   -h        this help
 environment:
   PALISADE_BENCH_AGENT       agent command, run from the repository root
@@ -107,7 +111,7 @@ peer_settle=1
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
 rules_set=""
-extras="replay latency"
+extras="replay latency policy"
 
 while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	case $opt in
@@ -120,7 +124,7 @@ while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
-	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\bboth\b/replay latency/; s/\bnone\b//') ;;
+	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\ball\b/replay latency policy/; s/\bboth\b/replay latency/; s/\bnone\b//') ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -738,7 +742,12 @@ for x in $extras; do
 		echo "latency (sh bench/latency.sh -o $logdir/latency):"
 		sh "$here/latency.sh" -o "$logdir/latency" 2>&1 | tee "$logdir/latency.txt"
 		;;
-	*) note "unknown -e part '$x' (replay, latency, both, none)" ;;
+	policy)
+		echo
+		echo "network policy and flows (sh bench/policy.sh):"
+		sh "$here/policy.sh" 2>&1 | tee "$logdir/policy.txt"
+		;;
+	*) note "unknown -e part '$x' (replay, latency, policy, all, both, none)" ;;
 	esac
 done
 note "report and logs kept in $logdir"

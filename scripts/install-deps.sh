@@ -11,7 +11,7 @@ TEST_PKGS="libcmocka-dev libclang-rt-14-dev docker.io busybox-static procps ipro
 golang-github-docker-docker-dev apparmor
 openssl rsyslog rsyslog-openssl prometheus python3 libcap2-bin e2fsprogs debhelper nats-server
 docker-registry skopeo golang-go golang-golang-x-crypto-dev golang-github-containers-image-dev
-aide time liburing-dev"
+aide time liburing-dev chromium chromium-driver python3-selenium"
 # The peers bench/run.sh measures beside the agent (make bench).
 BENCH_PKGS="bpftrace libbpf-tools auditd valgrind"
 

@@ -2,10 +2,20 @@
 # Runs every test: unit tests (cmocka, sanitizers on), then the integration
 # tests (root, real kernel, real dockerd). Ends with "N passed, N failed,
 # N skipped"; a skipped test is listed with its reason (tests/README.md).
-# TESTS="pattern ..." limits the integration scripts run to those whose name
-# contains one of the patterns (e.g. TESTS=process, TESTS="fim stop").
+# TESTS="pattern ..." limits the unit tests, fuzzers and integration scripts
+# run to those whose name contains one of the patterns (e.g. TESTS=process,
+# TESTS="fim stop"; TESTS=fuzz_ runs the fuzzers only).
 set -u
 cd "$(dirname "$0")/.."
+
+# selected NAME: true when TESTS is empty or one of its words is in the name.
+selected() {
+	[ -z "${TESTS:-}" ] && return 0
+	for p in $TESTS; do
+		case "$1" in *"$p"*) return 0 ;; esac
+	done
+	return 1
+}
 
 passed=0
 failed=0
@@ -13,7 +23,7 @@ skipped=0
 failures=""
 
 for t in build/tests/test_*; do
-	[ -x "$t" ] || continue
+	[ -x "$t" ] && selected "$t" || continue
 	out=$("$t" 2>&1)
 	rc=$?
 	# A binary may run several groups: add up every group's summary.
@@ -42,7 +52,7 @@ done
 # starts from the seeds in tests/fuzz/corpus/NAME/ when there are any
 # (NAME: the fuzzer's name without fuzz_).
 for f in build/fuzz/fuzz_*; do
-	[ -x "$f" ] || continue
+	[ -x "$f" ] && selected "$f" || continue
 	corpus=$(mktemp -d)
 	name=$(basename "$f")
 	seeds=tests/fuzz/corpus/${name#fuzz_}
@@ -58,15 +68,6 @@ for f in build/fuzz/fuzz_*; do
 	fi
 	rm -rf "$corpus"
 done
-
-# selected SCRIPT: true when TESTS is empty or one of its words is in the name.
-selected() {
-	[ -z "${TESTS:-}" ] && return 0
-	for p in $TESTS; do
-		case "$1" in *"$p"*) return 0 ;; esac
-	done
-	return 1
-}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "integration tests skipped: they need root" >&2

@@ -281,6 +281,9 @@ bool action_fanotify_wanted(const struct rules_engine *rules);
  * (printed). */
 int action_fanotify_start(struct action_backend *b, const struct action_fanotify_options *o,
 			  struct rules_engine *rules);
+/* A successor agent takes over (handover): the stop leaves the pins
+ * (`pin: true`) in place for it. */
+void action_fanotify_keep_pins(struct action_backend *b);
 /* Hands the guard's queued alerts to emit, which takes them. */
 void action_fanotify_poll(struct action_backend *b, action_emit_fn emit, void *ctx);
 /* Prints its counters and decision latency, hands the last alerts to emit,

@@ -76,6 +76,14 @@ int action_fanotify_start(struct action_backend *b, const struct action_fanotify
 	return 0;
 }
 
+void action_fanotify_keep_pins(struct action_backend *b)
+{
+	struct guard_backend *gb = b->ctx;
+
+	if (gb)
+		fguard_keep_pins(gb->guard);
+}
+
 void action_fanotify_poll(struct action_backend *b, action_emit_fn emit, void *ctx)
 {
 	struct guard_backend *gb = b->ctx;

@@ -172,13 +172,13 @@ static int read_syscall(const char *file, struct fguard_syscall *sc)
 	}
 }
 
-static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *judge)
+/* The caller's open as its syscall says, into r; *judge false for an exec's
+ * open of its binary. */
+static int open_as_called(struct fguard *g, uint32_t tid, struct ev_syscall *r, bool *judge)
 {
-	struct ev_syscall *r = g->raw;
 	struct fguard_syscall sc;
 	char file[300];
 	uint64_t flags = O_RDWR;
-	bool trunc;
 	int ret;
 
 	snprintf(file, sizeof(file), "%s/%u/syscall", g->procfs, tid);
@@ -197,12 +197,31 @@ static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *ju
 	if (ret == 0 && sc.nr != SYS_openat2) {
 		r->nr = (uint32_t)sc.nr;
 		memcpy(r->args, sc.args, sizeof(r->args));
-	} else {
-		if (ret)
-			fguard_count(&g->st.unknown_intent, 1);
+		return 0;
+	}
+	if (ret)
+		fguard_count(&g->st.unknown_intent, 1);
+	r->nr = SYS_openat;
+	r->args[0] = (uint64_t)(int64_t)AT_FDCWD;
+	r->args[2] = flags;
+	return 0;
+}
+
+/* probe: an openat(O_WRONLY) of path, not the caller's syscall. */
+static int build_open(struct fguard *g, uint32_t tid, const char *path, bool probe, bool *judge)
+{
+	struct ev_syscall *r = g->raw;
+	bool trunc;
+	int ret;
+
+	*judge = true;
+	if (probe) {
+		memset(r, 0, sizeof(*r));
 		r->nr = SYS_openat;
 		r->args[0] = (uint64_t)(int64_t)AT_FDCWD;
-		r->args[2] = flags;
+		r->args[2] = O_WRONLY;
+	} else if ((ret = open_as_called(g, tid, r, judge)) || !*judge) {
+		return ret;
 	}
 	header_from_snapshot(g, &r->hdr, tid, EV_SYSCALL);
 	r->res = 0;
@@ -211,7 +230,6 @@ static int build_open(struct fguard *g, uint32_t tid, const char *path, bool *ju
 	if (trunc)
 		r->hdr.flags |= EV_F_EXE_TRUNC;
 	r->hdr.size = (uint32_t)(sizeof(*r) + r->path_len);
-	*judge = true;
 	return 0;
 }
 
@@ -310,24 +328,12 @@ static int build_exec(struct fguard *g, uint32_t tid, const char *path, const ch
 	return 0;
 }
 
-int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, uint32_t tgid,
-		       const char *path, const char *name, bool *judge)
+/* The decoded event of g->raw, with its process and container. */
+static int decode_raw(struct fguard *g)
 {
-	const struct ev_header *h;
-	int ret;
+	const struct ev_header *h = g->raw;
+	int ret = event_decode(g->raw, h->size, &g->ev);
 
-	*judge = true;
-	ret = load_process(g, tgid);
-	if (ret)
-		return ret;
-	if (kind == FGUARD_OPEN)
-		ret = build_open(g, tid, path, judge);
-	else
-		ret = build_exec(g, tid, path, name);
-	if (ret || !*judge)
-		return ret;
-	h = g->raw;
-	ret = event_decode(g->raw, h->size, &g->ev);
 	if (ret)
 		return ret;
 	proc_table_apply(g->procs, &g->ev);
@@ -337,4 +343,29 @@ int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, ui
 		g->ev.container = container_store_lookup(g->cfg.containers, h->cgroup_id);
 	g->ev.container_key = h->cgroup_id;
 	return 0;
+}
+
+int fguard_build_write_probe(struct fguard *g, uint32_t pid, const char *path)
+{
+	bool judge;
+
+	return load_process(g, pid) ?: build_open(g, pid, path, true, &judge) ?: decode_raw(g);
+}
+
+int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, uint32_t tgid,
+		       const char *path, const char *name, bool *judge)
+{
+	int ret;
+
+	*judge = true;
+	ret = load_process(g, tgid);
+	if (ret)
+		return ret;
+	if (kind == FGUARD_OPEN)
+		ret = build_open(g, tid, path, false, judge);
+	else
+		ret = build_exec(g, tid, path, name);
+	if (ret || !*judge)
+		return ret;
+	return decode_raw(g);
 }

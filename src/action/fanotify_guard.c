@@ -310,8 +310,13 @@ static void handle_batch(struct fguard *g, const char *buf, ssize_t len)
 		pend = (struct fguard_pending){ .tid = (uint32_t)m->pid, .kind = event_kind(m) };
 		/* Stopping: what is left of the batch is allowed at once, as the
 		 * kernel allows what is pending when the group closes. */
-		v = __atomic_load_n(&g->stopping, __ATOMIC_RELAXED) ? FGUARD_ALLOW
-								    : decide(g, m, &pend, t0);
+		if (__atomic_load_n(&g->stopping, __ATOMIC_RELAXED)) {
+			v = FGUARD_ALLOW;
+		} else {
+			pthread_mutex_lock(&g->judge_lock);
+			v = decide(g, m, &pend, t0);
+			pthread_mutex_unlock(&g->judge_lock);
+		}
 		fguard_count(&g->decided, 1);
 		pthread_mutex_lock(&g->pending_lock);
 		for (size_t i = first; i < g->n_pending; i++) {
@@ -498,6 +503,10 @@ int fguard_new(const struct fguard_config *cfg, struct fguard **out)
 	pthread_mutex_init(&g->queue_lock, NULL);
 	pthread_mutex_init(&g->log_lock, NULL);
 	pthread_mutex_init(&g->roots_lock, NULL);
+	pthread_mutex_init(&g->judge_lock, NULL);
+	pthread_mutex_init(&g->pinlog_lock, NULL);
+	pthread_cond_init(&g->pin_cond, NULL);
+	pthread_cond_init(&g->pin_done, NULL);
 	ret = fguard_plan_build(cfg->rules, &g->plan, g->cfg.log);
 	if (ret < 0)
 		goto cleanup;
@@ -560,6 +569,9 @@ int fguard_start(struct fguard *g)
 	if (ret)
 		return -ret;
 	g->decider_running = true;
+	ret = fguard_pinner_start(g);
+	if (ret)
+		return ret;
 	/* Container roots are marked before the first event can wait on us. */
 	fguard_scan_roots(g);
 	ret = pthread_create(&g->keeper, NULL, keeper_main, g);
@@ -579,13 +591,17 @@ void fguard_free(struct fguard *g)
 	if (g->stop_fd >= 0 && write(g->stop_fd, &one, sizeof(one)) != sizeof(one))
 		fprintf(g->cfg.log, "palisade: fanotify: cannot stop the threads: %s\n",
 			strerror(errno));
+	fguard_pinner_stop(g);
 	if (g->decider_running)
 		pthread_join(g->decider, NULL);
 	if (g->keeper_running)
 		pthread_join(g->keeper, NULL);
-	/* Closing the group allows whatever is still pending. */
+	/* Closing the group allows whatever is still pending; the pins are
+	 * cleared after it, so that opening them waits on no one. */
 	if (g->fan_fd >= 0)
 		close(g->fan_fd);
+	if (g->roots)
+		fguard_unpin_all(g);
 	if (g->stop_fd >= 0)
 		close(g->stop_fd);
 	fguard_drain(g, NULL, NULL);
@@ -602,7 +618,18 @@ void fguard_free(struct fguard *g)
 	pthread_mutex_destroy(&g->queue_lock);
 	pthread_mutex_destroy(&g->log_lock);
 	pthread_mutex_destroy(&g->roots_lock);
+	pthread_mutex_destroy(&g->judge_lock);
+	pthread_mutex_destroy(&g->pinlog_lock);
+	pthread_cond_destroy(&g->pin_cond);
+	pthread_cond_destroy(&g->pin_done);
+	free(g->pin_snap);
 	free(g);
+}
+
+void fguard_keep_pins(struct fguard *g)
+{
+	if (g)
+		__atomic_store_n(&g->keep_pins, true, __ATOMIC_RELAXED);
 }
 
 void fguard_stats(struct fguard *g, struct fguard_stats *out)

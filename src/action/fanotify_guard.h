@@ -140,6 +140,7 @@ struct fguard_stats {
 	uint64_t alerts_dropped; /* deny records lost to a full queue */
 	uint64_t marks;          /* inode marks in place (host and container roots) */
 	uint64_t mark_errors, roots;
+	uint64_t pinned, pin_errors; /* files made immutable (pin: true), failures */
 	struct metrics_hist latency; /* read -> answer, every event */
 };
 
@@ -150,8 +151,14 @@ struct fguard;
 int fguard_new(const struct fguard_config *cfg, struct fguard **out);
 /* Starts the decision and watchdog threads. */
 int fguard_start(struct fguard *g);
-/* Stops the threads (pending events are answered) and closes the group. */
+/* Stops the threads (pending events are answered), closes the group and
+ * clears the pins (pin: true) unless fguard_keep_pins was called. */
 void fguard_free(struct fguard *g);
+/* A successor agent takes over (handover): fguard_free leaves the pins. */
+void fguard_keep_pins(struct fguard *g);
+/* Did the guard pin path in container c (a write of it fails with EPERM
+ * from the kernel, before fanotify sees it)? c may be gone. Any thread. */
+bool fguard_pinned_for(struct fguard *g, const struct container_info *c, const char *path);
 void fguard_stats(struct fguard *g, struct fguard_stats *out);
 /*
  * What the guard did with an operation another thread saw complete (the

@@ -37,7 +37,7 @@ struct walk {
 	uint64_t placed; /* marks placed in this pass */
 };
 
-static int open_in_root(int root_fd, const char *path, uint64_t flags)
+int fguard_open_in_root(int root_fd, const char *path, uint64_t flags)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
 	long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
@@ -64,7 +64,7 @@ static void mark_fd(struct walk *w, int fd, uint64_t mask, unsigned flags, const
 /* A path that does not exist in this root is not an error: nothing to protect. */
 static void mark_path(struct walk *w, const char *path, uint64_t mask, uint64_t open_flags)
 {
-	int fd = open_in_root(w->root_fd, path, open_flags);
+	int fd = fguard_open_in_root(w->root_fd, path, open_flags);
 
 	if (fd < 0)
 		return;
@@ -82,7 +82,7 @@ static void mark_file_or_parent(struct walk *w, const char *path, uint64_t mask)
 {
 	char dir[EV_PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	int fd = open_in_root(w->root_fd, path, O_PATH);
+	int fd = fguard_open_in_root(w->root_fd, path, O_PATH);
 
 	if (fd >= 0) {
 		mark_fd(w, fd, mask, 0, path);
@@ -98,7 +98,7 @@ static void mark_file_or_parent(struct walk *w, const char *path, uint64_t mask)
 /* The directory and every directory below it, each watching its children. */
 static void mark_tree(struct walk *w, const char *dir)
 {
-	int fd = open_in_root(w->root_fd, dir, O_RDONLY | O_DIRECTORY);
+	int fd = fguard_open_in_root(w->root_fd, dir, O_RDONLY | O_DIRECTORY);
 	struct dirent *d;
 	DIR *dp;
 
@@ -149,7 +149,7 @@ static void mark_prefix(struct walk *w, const char *prefix)
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == prefix ? 1 : slash - prefix), prefix);
 	base = slash + 1;
-	fd = open_in_root(w->root_fd, dir, O_RDONLY | O_DIRECTORY);
+	fd = fguard_open_in_root(w->root_fd, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	dp = fdopendir(fd);
@@ -172,13 +172,12 @@ static void mark_prefix(struct walk *w, const char *prefix)
 	closedir(dp);
 }
 
-/* The container a process runs in; NULL for the host or when unknown. */
-static const struct container_info *container_of(struct fguard *g, uint32_t pid)
+const struct container_info *fguard_container_of(struct fguard *g, uint32_t pid, void *snap)
 {
-	const struct ev_header *h = g->keeper_snap;
+	const struct ev_header *h = snap;
 
 	if (!g->cfg.containers || !g->have_cgroup2 ||
-	    proc_snapshot_one(g->procfs, g->cgroup2_root, pid, g->keeper_snap,
+	    proc_snapshot_one(g->procfs, g->cgroup2_root, pid, snap,
 			      PROC_SNAPSHOT_REC_MAX) < 0 || !h->cgroup_id)
 		return NULL;
 	return container_store_lookup(g->cfg.containers, h->cgroup_id);
@@ -195,7 +194,7 @@ static void publish_marks(struct fguard *g)
 
 int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 {
-	const struct container_info *c = pid ? container_of(g, pid) : NULL;
+	const struct container_info *c = pid ? fguard_container_of(g, pid, g->keeper_snap) : NULL;
 	bool undescribed = c && !c->has_metadata;
 	char root[300] = "/";
 	struct walk w = { .g = g };
@@ -249,7 +248,7 @@ int fguard_mark_root(struct fguard *g, uint32_t pid, uint64_t *placed)
 	return undescribed;
 }
 
-static struct fguard_root *find_root(struct fguard *g, dev_t dev, ino_t ino)
+struct fguard_root *fguard_find_root(struct fguard *g, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < g->n_roots; i++)
 		if (g->roots[i].dev == dev && g->roots[i].ino == ino)
@@ -266,6 +265,8 @@ static void mark_root_now(struct fguard *g, struct fguard_root *r, uint32_t pid,
 	r->announced = true;
 	/* Not described yet: marked again at the next scan. */
 	r->marked_ns = fguard_mark_root(g, r->pid, &r->marks) == 1 ? 0 : now;
+	if (r->marked_ns)
+		fguard_pin_request(g, r);
 }
 
 int fguard_arm_root(struct fguard *g, uint32_t pid)
@@ -281,7 +282,7 @@ int fguard_arm_root(struct fguard *g, uint32_t pid)
 	if (st.st_dev == g->host_dev && st.st_ino == g->host_ino)
 		return 0; /* the host's marks are in place */
 	pthread_mutex_lock(&g->roots_lock);
-	r = find_root(g, st.st_dev, st.st_ino);
+	r = fguard_find_root(g, st.st_dev, st.st_ino);
 	if (!r && g->n_roots < FGUARD_ROOTS_MAX) {
 		r = &g->roots[g->n_roots++];
 		*r = (struct fguard_root){ .dev = st.st_dev, .ino = st.st_ino, .seen = true };
@@ -290,10 +291,14 @@ int fguard_arm_root(struct fguard *g, uint32_t pid)
 	 * removed container's anonymous device number is reused by the next
 	 * overlay mount, and its entry lives until the next scan; a held first
 	 * exec is a new container, whose files carry no marks yet. */
-	if (!r)
+	if (!r) {
 		ret = -ENOSPC;
-	else
+	} else {
 		mark_root_now(g, r, pid, fguard_now_ns());
+		/* A held first exec goes on with its pins in place, if the
+		 * pinner is quick enough. */
+		fguard_pin_wait(g, st.st_dev, st.st_ino, FGUARD_PIN_WAIT_MS);
+	}
 	__atomic_store_n(&g->st.roots, g->n_roots, __ATOMIC_RELAXED);
 	publish_marks(g);
 	pthread_mutex_unlock(&g->roots_lock);
@@ -321,7 +326,7 @@ void fguard_scan_roots(struct fguard *g)
 		snprintf(path, sizeof(path), "%s/%s/root/", g->procfs, d->d_name);
 		if (stat(path, &st) || (st.st_dev == g->host_dev && st.st_ino == g->host_ino))
 			continue;
-		r = find_root(g, st.st_dev, st.st_ino);
+		r = fguard_find_root(g, st.st_dev, st.st_ino);
 		if (!r && g->n_roots < FGUARD_ROOTS_MAX) {
 			r = &g->roots[g->n_roots++];
 			*r = (struct fguard_root){ .dev = st.st_dev, .ino = st.st_ino };

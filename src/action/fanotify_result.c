@@ -47,6 +47,25 @@ static void answered(const struct fguard_outcome *o, enum fguard_kind kind,
 			 "happened", what(kind), why[o->why], what(kind));
 }
 
+/* A write of a file the guard pinned: the kernel refused it (immutable)
+ * before fanotify could see it; with kill: true the caller is killed after
+ * it returned, which the detail reports (it may have exited by then). */
+static void pinned(const struct action_target *t, struct action_result *res)
+{
+	char kill[168] = "";
+
+	if (t->rule->action.kill) {
+		action_kill_target(t, res);
+		snprintf(kill, sizeof(kill), "; its caller, after it returned: %s%.100s",
+			 res->outcome == ACTION_DONE ? "killed" : "not killed, ",
+			 res->outcome == ACTION_DONE ? "" : res->detail);
+	}
+	res->outcome = ACTION_DONE;
+	snprintf(res->detail, sizeof(res->detail),
+		 "refused by the kernel (EPERM): palisade pinned the file immutable (pin: true)%.168s",
+		 kill);
+}
+
 void fguard_action_result(struct fguard *g, const struct action_target *t,
 			  struct action_result *res)
 {
@@ -67,6 +86,11 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 		/* A new container's first exec: its root was not marked yet, but
 		 * the hold stopped it before its first instruction. */
 		action_kill_target(t, res);
+		return;
+	}
+	if (ev->kind == EV_SYSCALL && ev->res == -EPERM && t->rule && t->rule->action.pin &&
+	    fguard_pinned_for(g, t->container, ev->path)) {
+		pinned(t, res);
 		return;
 	}
 	if (ev->kind == EV_SYSCALL && ev->res < 0) {

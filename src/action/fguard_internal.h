@@ -15,6 +15,9 @@
 #define FGUARD_REMARK_MS 5000   /* a replaced protected file is re-marked within this */
 #define FGUARD_WALK_DIRS_MAX 4096 /* directories marked for one prefix in one root */
 #define FGUARD_PROC_TABLE 4096  /* the decision thread's private process table */
+#define FGUARD_PINS_MAX 16      /* files pinned in one root (pin: true rules' exact paths) */
+#define FGUARD_PIN_WAIT_MS 1000 /* a held first exec waits this for its pins at most */
+#define FGUARD_PINLOG_MAX 1024  /* pins remembered by container and path (records) */
 
 struct fguard_root {
 	dev_t dev;
@@ -24,6 +27,9 @@ struct fguard_root {
 	bool seen;         /* in the current scan */
 	bool announced;    /* "watching the root of pid N" printed */
 	uint64_t marks;    /* placed by the last marking */
+	ino_t pinned[FGUARD_PINS_MAX]; /* files made immutable here (fanotify_pin.c) */
+	unsigned n_pinned;
+	bool pin_due, pin_busy; /* asked of the pinner thread; being pinned */
 };
 
 struct fguard_pending {
@@ -88,7 +94,24 @@ struct fguard {
 	struct fguard_stats st; /* counters updated with __atomic */
 	uint64_t decided;       /* decisions made: the keeper's sign of progress */
 
-	/* the decider thread only */
+	/* judge_lock: the decider (each decision), and the pin's judgement of
+	 * a root (fanotify_pin.c), which uses the same buffers and engine */
+	pthread_mutex_t judge_lock;
+	bool keep_pins; /* __atomic: a successor takes the pins over (handover) */
+	/* the pinner thread: roots with pin_due, under roots_lock */
+	pthread_t pinner;
+	bool pinner_running, pinner_stop;
+	pthread_cond_t pin_cond, pin_done;
+	void *pin_snap; /* PROC_SNAPSHOT_REC_MAX: the pinner's container lookups */
+	/* the pins made, by container id and rule path, for the records of
+	 * writes the kernel refused (the container may be gone by then): a
+	 * ring under pinlog_lock */
+	pthread_mutex_t pinlog_lock;
+	struct fguard_pinlog {
+		char id[65];
+		const char *path; /* the plan's */
+	} pinlog[FGUARD_PINLOG_MAX];
+	size_t pinlog_next;
 	struct proc_table *procs;
 	void *snap, *anc_snap; /* PROC_SNAPSHOT_REC_MAX: the caller, an ancestor */
 	void *raw;  /* the synthetic record */
@@ -103,6 +126,30 @@ static inline void fguard_count(uint64_t *c, uint64_t n)
 
 uint64_t fguard_now_ns(void); /* CLOCK_MONOTONIC */
 uint64_t fguard_boot_ns(void); /* CLOCK_BOOTTIME, the events' clock */
+
+/* openat2(RESOLVE_IN_ROOT) from a root's directory: an absolute symlink in a
+ * container resolves inside it. The descriptor, or a negative errno. */
+int fguard_open_in_root(int root_fd, const char *path, uint64_t flags);
+
+/* fanotify_pin.c: `pin: true` rules, served by a thread of their own (the
+ * pin opens the file, and the open waits on the decider: neither the keeper
+ * nor the event thread may block on it). fguard_pin_request asks for root
+ * r (roots_lock held); fguard_pin_wait waits, at most wait_ms, for the
+ * root of that device and inode to be done (roots_lock held: released while
+ * waiting). */
+int fguard_pinner_start(struct fguard *g);
+void fguard_pinner_stop(struct fguard *g);
+void fguard_pin_request(struct fguard *g, struct fguard_root *r);
+void fguard_pin_wait(struct fguard *g, dev_t dev, ino_t ino, unsigned wait_ms);
+/* Clears the pins this agent holds (the group closed); kept when
+ * keep_pins is set. */
+void fguard_unpin_all(struct fguard *g);
+
+/* The container process pid runs in (snap: a PROC_SNAPSHOT_REC_MAX buffer
+ * of the calling thread); NULL for the host or when unknown. */
+const struct container_info *fguard_container_of(struct fguard *g, uint32_t pid, void *snap);
+/* The known root of that device and inode, or NULL; roots_lock held. */
+struct fguard_root *fguard_find_root(struct fguard *g, dev_t dev, ino_t ino);
 
 /* fanotify_marks.c: marks every served path under one root (pid 0: the
  * host's, else /proc/PID/root), *placed the marks now in place. Returns 1
@@ -121,6 +168,9 @@ int fguard_build_event(struct fguard *g, enum fguard_kind kind, uint32_t tid, ui
 /* The name the exec tid is in gives the process (the kernel's comm): the
  * basename of the filename it passed, else of the binary's path. */
 void fguard_exec_name(struct fguard *g, uint32_t tid, const char *path, char *name, size_t size);
+/* The synthetic event of an open for writing of path by process pid (the
+ * pin's judgement: would a write be denied?). Returns 0 or a negative errno. */
+int fguard_build_write_probe(struct fguard *g, uint32_t pid, const char *path);
 /* The thread group of a thread, from /proc/TID/status; negative errno. */
 int fguard_tgid_of(const char *procfs, uint32_t tid, uint32_t *tgid);
 

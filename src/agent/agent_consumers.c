@@ -24,6 +24,16 @@ int agent_register(struct agent *a, const struct agent_consumer *c)
 	return 0;
 }
 
+/* pipeline.alert_done: every alert to the consumers' alert hooks. */
+static void alert_done(void *ctx, const struct alert *al)
+{
+	struct agent *a = ctx;
+
+	for (size_t i = 0; i < a->n_consumers; i++)
+		if (a->consumers[i].alert)
+			a->consumers[i].alert(a->consumers[i].ctx, a, al);
+}
+
 void agent_event_done(struct agent *a, const struct event *ev)
 {
 	for (size_t i = 0; i < a->n_consumers; i++)
@@ -258,5 +268,11 @@ int agent_register_builtin(struct agent *a)
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]) && !err; i++)
 		err = agent_register(a, &builtin[i]);
 	err = err ?: learn_record_register(a);
-	return err ?: agent_audit_register(a);
+	err = err ?: agent_audit_register(a) ?: agent_web_register(a);
+	for (size_t i = 0; !err && i < a->n_consumers; i++)
+		if (a->consumers[i].alert) {
+			a->p.alert_done = alert_done;
+			a->p.alert_done_ctx = a;
+		}
+	return err;
 }

@@ -18,6 +18,8 @@ static void on_flow(const struct net_flow *f, enum net_flow_event what, void *ct
 	const struct container_info *c;
 	struct net_event ne;
 
+	if (what == NET_FLOW_START)
+		net_enforcer_flow(p->label_policy, f); /* its verdict on a new flow */
 	if (what == NET_FLOW_UPDATE || !p->rules)
 		return;
 	c = p->containers ? container_store_lookup(p->containers, f->key.cgroup_id) : NULL;
@@ -49,8 +51,8 @@ int agent_flows_start(struct agent *a)
 	};
 	int err;
 
-	if (!fc->enabled)
-		return 0;
+	if (!fc->enabled && !a->cfg->network_policy.n_files)
+		return 0; /* the label policy needs the flow table (UDP replies, verdicts) */
 	err = net_monitor_new(&mc, &a->p.flows);
 	if (err) {
 		fprintf(stderr, "palisade run: flows (flows.enabled) could not start: %s\n",

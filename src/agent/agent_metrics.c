@@ -305,6 +305,18 @@ static void collect_rules(struct agent_metrics *m, struct metrics_writer *w)
 	      m->rules_loaded_at);
 }
 
+void agent_metrics_percpu(struct agent_metrics *m, struct metrics_writer *w, int n,
+			  const char *name, const char *help, enum ev_counter k)
+{
+	char cpu[16];
+
+	metrics_family(w, name, METRICS_COUNTER, help);
+	for (int c = 0; c < n; c++) {
+		snprintf(cpu, sizeof(cpu), "%d", c);
+		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + k], "cpu", cpu);
+	}
+}
+
 static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 {
 	static const struct {
@@ -328,12 +340,8 @@ static void collect_kernel(struct agent_metrics *m, struct metrics_writer *w)
 		return;
 	sensor_info(m->sensor, &si);
 	n = sensor_counters_percpu(m->sensor, m->percpu, CPUS_MAX);
-	metrics_family(w, "palisade_kernel_records_total", METRICS_COUNTER,
-		       "Records the BPF sensors queued on the ring buffer, per CPU.");
-	for (c = 0; c < n; c++) {
-		snprintf(cpu, sizeof(cpu), "%d", c);
-		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + CNT_EVENTS], "cpu", cpu);
-	}
+	agent_metrics_percpu(m, w, n, "palisade_kernel_records_total",
+			     "Records the BPF sensors queued on the ring buffer, per CPU.", CNT_EVENTS);
 	metrics_family(w, "palisade_kernel_losses_total", METRICS_COUNTER,
 		       "What the BPF sensors lost, by cause and CPU: events (ring_buffer_full), "
 		       "parts of events (path_truncated, args_truncated, env_truncated, read_failed), "

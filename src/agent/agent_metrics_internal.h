@@ -60,6 +60,11 @@ struct agent_metrics {
 	uint64_t falco_evts_prev, falco_drops_prev; /* for n_drops_perc between snapshots */
 };
 
+/* One family `name` of the kernel's per-CPU counter `k` (CNT_*), a sample per
+ * CPU of the n that m->percpu holds, labelled cpu="N". */
+void agent_metrics_percpu(struct agent_metrics *m, struct metrics_writer *w, int n,
+			  const char *name, const char *help, enum ev_counter k);
+
 /* Falco's metric names and labels (falcosecurity_*), next to palisade's. */
 void agent_metrics_falco(struct agent_metrics *m, struct metrics_writer *w);
 

@@ -31,6 +31,8 @@ struct fim_live;
  *    alike (the old engine, if any, is freed after every consumer ran). At
  *    start a non-zero return stops the start (the message is printed).
  *  - event: each enriched event, after its rules ran (event thread).
+ *  - alert: each alert (or action record) as it leaves for the outputs,
+ *    with its action's result (loop thread).
  *  - poll: from the loop, between two polls of the ring; true asks to stop.
  *  - stop: at stop, before the sinks drain: hand over what is queued; every
  *    wait bounded.
@@ -40,13 +42,14 @@ struct agent_consumer {
 	const char *name;
 	int (*rules_applied)(void *ctx, struct agent *a, struct rules_engine *rules, bool at_start);
 	void (*event)(void *ctx, struct agent *a, const struct event *ev);
+	void (*alert)(void *ctx, struct agent *a, const struct alert *al);
 	bool (*poll)(void *ctx, struct agent *a);
 	void (*stop)(void *ctx, struct agent *a);
 	void (*release)(void *ctx, struct agent *a);
 	void *ctx;
 };
 
-#define AGENT_CONSUMERS_MAX 16
+#define AGENT_CONSUMERS_MAX 32 /* 11 built in, and flows, policy, learning, audit, web... */
 
 struct agent {
 	int argc;
@@ -83,6 +86,10 @@ int agent_register(struct agent *a, const struct agent_consumer *c);
 /* flows.enabled: the flow monitor, registered as the consumer "flows"
  * (agent_flows.c); before the container store starts. */
 int agent_flows_start(struct agent *a);
+/* network_policy.files: the label policy, registered as the consumer
+ * "network-policy" (policy_consumer.c); after agent_flows_start (it runs on
+ * the flow monitor's kernel object), before the container store starts. */
+int agent_policy_start(struct agent *a);
 /*
  * The one step after a rules change, at start and on reload: the new engine
  * goes to the pipeline, then to every consumer (DNS names, the action plan,
@@ -95,6 +102,9 @@ int agent_register_builtin(struct agent *a);
 /* audit.watch: the posture audit as a consumer (audit_consumer.c): its
  * gauges on /metrics, its violations as alerts. Nothing when it is off. */
 int agent_audit_register(struct agent *a);
+/* web.enabled: the web view's ring of alerts, as the consumer "web"
+ * (web_consumer.c). Nothing when it is off. */
+int agent_web_register(struct agent *a);
 /* Every event, after its rules: the consumers' event hooks. */
 void agent_event_done(struct agent *a, const struct event *ev);
 

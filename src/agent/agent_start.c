@@ -117,6 +117,7 @@ static void on_container_update(const struct container_info *c, void *ctx)
 
 	netpolicy_container_update(p->netpolicy, c);
 	net_monitor_container_update(p->flows, c);
+	net_enforcer_container(p->label_policy, c);
 	if (!p->recorder)
 		return;
 	json = container_info_to_json(c);
@@ -406,6 +407,7 @@ int agent_start(struct agent *a)
 	/* Before the store starts: it reports every container to the policy
 	 * and to the flow monitor. */
 	err = agent_net_enforce_start(&a->p, a->cfg->enforce) ?: agent_flows_start(a);
+	err = err ?: agent_policy_start(a);
 	if (err)
 		return err;
 	/* Attach first, then seed: a process born in between is seen twice
@@ -527,6 +529,7 @@ void agent_close(struct agent *a)
 	container_store_free(p->containers);
 	/* after the last snapshot (it reads the flows) and the store (it reports
 	 * containers to the monitor) */
+	net_enforcer_free(p->label_policy); /* on the monitor's kernel object */
 	net_monitor_free(p->flows);
 	netpolicy_free(p->netpolicy);
 	if (record_writer_close(p->recorder) < 0)

@@ -139,7 +139,6 @@ static void rules(struct agent_metrics *m, struct metrics_writer *w)
 static void kernel(struct agent_metrics *m, struct metrics_writer *w)
 {
 	uint64_t evts = 0, drops = 0, de, dd;
-	char cpu[16];
 	int c, n;
 
 	if (!m->sensor)
@@ -164,19 +163,10 @@ static void kernel(struct agent_metrics *m, struct metrics_writer *w)
 	    de + dd ? 100.0 * (double)dd / (double)(de + dd) : 0);
 	m->falco_evts_prev = evts;
 	m->falco_drops_prev = drops;
-	metrics_family(w, "falcosecurity_scap_n_evts_cpu_total", METRICS_COUNTER,
-		       "Records queued, per CPU.");
-	for (c = 0; c < n; c++) {
-		snprintf(cpu, sizeof(cpu), "%d", c);
-		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + CNT_EVENTS], "cpu", cpu);
-	}
-	metrics_family(w, "falcosecurity_scap_n_drops_cpu_total", METRICS_COUNTER,
-		       "Events lost to a full ring buffer, per CPU.");
-	for (c = 0; c < n; c++) {
-		snprintf(cpu, sizeof(cpu), "%d", c);
-		metrics_sample(w, (double)m->percpu[(size_t)c * CNT_MAX + CNT_RINGBUF_FULL], "cpu",
-			       cpu);
-	}
+	agent_metrics_percpu(m, w, n, "falcosecurity_scap_n_evts_cpu_total",
+			     "Records queued, per CPU.", CNT_EVENTS);
+	agent_metrics_percpu(m, w, n, "falcosecurity_scap_n_drops_cpu_total",
+			     "Events lost to a full ring buffer, per CPU.", CNT_RINGBUF_FULL);
 }
 
 static void state(struct agent_metrics *m, struct metrics_writer *w)

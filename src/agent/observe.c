@@ -5,6 +5,7 @@
 
 #include "agent/observe.h"
 #include "agent/pipeline.h"
+#include "web/web.h"
 
 #define PUBLISH_INTERVAL_NS 1000000000ull
 
@@ -52,12 +53,14 @@ int observe_start(struct observe *ob, const struct palisade_config *c, struct pi
 	int err;
 
 	memset(ob, 0, sizeof(*ob));
-	if (!metrics && !status)
+	if (!metrics && !status && !c->web.enabled)
 		return 0;
 	err = metrics_registry_new(&ob->reg);
 	err = err ?: metrics_register(ob->reg, metrics_collect_process, NULL);
 	err = err ?: agent_metrics_new(ob->reg, p, &ob->agent);
 	err = err ?: metrics_add_sinks(ob->reg, sinks_for_metrics, NULL);
+	if (!err && c->web.enabled)
+		err = web_view_new(ob->reg, c->web.token_file, &ob->web);
 	if (err) {
 		fprintf(stderr, "palisade: cannot set up metrics: %s\n", strerror(-err));
 		return err;
@@ -75,17 +78,26 @@ int observe_serve(struct observe *ob, const struct palisade_config *c)
 
 	if (!ob->reg)
 		return 0;
-	if (metrics) {
-		const struct metrics_http_cfg hc = { .listen = metrics,
-						     .health_listen = c->metrics.health_listen,
-						     .token_file = c->metrics.token_file,
-						     .socket_group = c->metrics.socket_group,
-						     .serve_metrics = c->metrics.serve_metrics,
-						     .healthz_path = c->metrics.healthz_path };
+	if (metrics || ob->web) {
+		const struct metrics_http_cfg hc = {
+			.listen = metrics,
+			.health_listen = metrics ? c->metrics.health_listen : NULL,
+			.token_file = c->metrics.token_file,
+			.socket_group = c->metrics.socket_group,
+			.serve_metrics = c->metrics.serve_metrics,
+			.healthz_path = c->metrics.healthz_path,
+			.web_listen = ob->web ? c->web.listen : NULL,
+			.web = web_view_answer,
+			.web_ctx = ob->web,
+			.web_cookie = WEB_COOKIE,
+		};
 
 		err = metrics_http_start(ob->reg, &hc, &ob->http);
 		if (err)
 			return err;
+		if (ob->web)
+			fprintf(stderr, "palisade: web: the live view on http://%s/ (docs/web.md)\n",
+				c->web.listen);
 	}
 	if (status) {
 		err = status_server_start(ob->reg, status, &ob->status);
@@ -126,6 +138,7 @@ void observe_stop(struct observe *ob)
 		metrics_publish(ob->reg);
 	metrics_http_stop(ob->http);
 	status_server_stop(ob->status);
+	web_view_free(ob->web);
 	agent_metrics_free(ob->agent);
 	metrics_registry_free(ob->reg);
 	memset(ob, 0, sizeof(*ob));

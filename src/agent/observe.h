@@ -23,20 +23,23 @@ struct observe {
 	struct agent_metrics *agent;
 	struct metrics_http *http;
 	struct status_server *status;
+	struct web_view *web; /* web.enabled: the live view; NULL: off */
 	uint64_t last_publish_ns;
 };
 
 struct pipeline;
 struct sensor;
+struct web_view;
 
 /*
- * Makes the registry (when metrics.listen or status.socket is on) and points
+ * Makes the registry (when metrics.listen, status.socket or web.enabled is
+ * on), the web view (web.enabled: its token read, its ring), and points
  * p->metrics at the agent's counters; collectors may register from here on.
  * 0 or a negative errno (printed).
  */
 int observe_start(struct observe *ob, const struct palisade_config *c, struct pipeline *p);
 /*
- * Starts the endpoints (metrics.listen, status.socket): at open, or once a
+ * Starts the endpoints (metrics.listen, web.listen, status.socket): at open, or once a
  * handover's old agent is gone. Returns 0, or a negative errno when an
  * endpoint that was asked for cannot serve (the message says why). A status
  * socket not given on the command line that another agent holds is skipped

@@ -14,7 +14,7 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 {
 	struct pipeline *p = ctx;
 	/* The alert stays a struct until the sink renders it (once). */
-	struct alert *al = p->sinks || p->alerts_out ? alert_from_rules(a) : NULL;
+	struct alert *al = p->sinks || p->alerts_out || p->alert_done ? alert_from_rules(a) : NULL;
 
 	p->alerts++;
 	/* Said where the operator looks; 1st, 2nd, 4th, 8th... time only. */
@@ -25,7 +25,7 @@ static int on_alert(const struct rules_alert *a, void *ctx)
 			a->rule->name, a->undecided, (unsigned long long)p->undecided);
 	if (p->metrics)
 		agent_metrics_alert(p->metrics, a);
-	if ((p->sinks || p->alerts_out) && !al)
+	if ((p->sinks || p->alerts_out || p->alert_done) && !al)
 		p->alert_errors++;
 	/* Its rule's action, whose result the alert carries ("palisade_action");
 	 * a container action the Engine API serves hands it back later. */
@@ -80,6 +80,8 @@ void pipeline_emit(struct alert *al, void *ctx)
 		}
 		free(json);
 	}
+	if (p->alert_done)
+		p->alert_done(p->alert_done_ctx, al);
 	alert_free(al);
 }
 

@@ -22,6 +22,7 @@
 struct agent_metrics;
 struct netpolicy;
 struct net_monitor;
+struct net_enforcer;
 
 struct pipeline {
 	struct proc_table *procs;
@@ -35,6 +36,7 @@ struct pipeline {
 	struct sink_set *sinks;         /* where alerts go (run); NULL: alerts_out */
 	struct netpolicy *netpolicy;    /* network denies served in the kernel; NULL: none */
 	struct net_monitor *flows;      /* flows.enabled: the flow monitor; NULL: off */
+	struct net_enforcer *label_policy; /* network_policy.files; NULL: off */
 	FILE *alerts_out;               /* alert JSON lines; NULL: discarded */
 	FILE *events_out;               /* raw event JSON lines; NULL: none */
 	struct agent_metrics *metrics;  /* NULL: not counted (replay, metrics off) */
@@ -53,6 +55,10 @@ struct pipeline {
 	uint64_t judge_from_ns, judge_until_ns;
 	uint32_t quiet_pid;
 	uint64_t not_judged; /* events so left to the other agent */
+	/* Each alert as it leaves for the outputs (run: the consumers' alert
+	 * hooks); NULL: none. */
+	void (*alert_done)(void *ctx, const struct alert *al);
+	void *alert_done_ctx;
 };
 
 /* Opens an output: "-" is stdout, "none" is no output (*out = NULL), else

@@ -186,6 +186,7 @@ static void stop_sensor(struct agent *a)
 		sensor_drain(a->sensor, 500); /* what is queued, for half a second at most */
 		return;
 	}
+	action_fanotify_keep_pins(&a->guard_backend); /* the successor's guard holds them too */
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	a->p.judge_until_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	sensor_detach(a->sensor);

@@ -17,6 +17,7 @@
 
 #include "alert/alert.h"
 #include "audit/audit.h"
+#include "cli/cli.h"
 #include "outfile/outfile.h"
 
 #define EXIT_FINDINGS 1
@@ -144,10 +145,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct cli_line cl = { "palisade audit", "f:o:h", opts, usage, argc, argv, 0 };
 	enum audit_severity sev;
+	long n;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+	while ((opt = cli_next(&cl)) > 0) {
 		switch (opt) {
 		case 'f':
 			if (audit_format_parse(optarg, &c->format)) {
@@ -186,11 +189,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->live.socket = optarg;
 			break;
 		case O_WORKERS:
-			c->live.workers = (unsigned)strtoul(optarg, NULL, 10);
-			if (c->live.workers < 1 || c->live.workers > 16) {
-				fprintf(stderr, "palisade audit: --workers %s: 1 to 16\n", optarg);
+			if (cli_number(&cl, "--workers", optarg, 1, 16, &n))
 				return EXIT_ERROR;
-			}
+			c->live.workers = (unsigned)n;
 			break;
 		case O_ROOT:
 			c->live.root = optarg;
@@ -223,22 +224,14 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->alert_on = (int)sev;
 			break;
 		case O_INTERVAL:
-			c->interval = (unsigned)strtoul(optarg, NULL, 10);
-			if (c->interval < 1 || c->interval > 86400) {
-				fprintf(stderr, "palisade audit: --interval %s: 1 to 86400 seconds\n",
-					optarg);
+			if (cli_number(&cl, "--interval", optarg, 1, 86400, &n))
 				return EXIT_ERROR;
-			}
+			c->interval = (unsigned)n;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return EXIT_ERROR;
 		}
 	}
-	return 0;
+	/* --help: -1 (exit 0) */
+	return opt == CLI_STOP ? (cl.status ? cl.status : -1) : 0;
 }
 
 static int suggest(struct cli *c)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authz/internal.h"
+#include "cli/cli.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "output/sink.h"
@@ -85,11 +86,11 @@ static int parse_args(int argc, char **argv, struct cli *c, struct az_gate *g)
 		{ "ca-file", required_argument, NULL, 'a' }, { "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	char *end;
+	struct cli_line cl = { "palisade authz", "r:c:h", opts, usage, argc, argv, 0 };
 	long v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "r:c:h", opts, NULL)) != -1) {
+	while ((opt = cli_next(&cl)) > 0) {
 		switch (opt) {
 		case 's': c->socket = optarg; break;
 		case 'r':
@@ -101,9 +102,8 @@ static int parse_args(int argc, char **argv, struct cli *c, struct az_gate *g)
 		case 'k': if (add_key(g, optarg)) return -1; break;
 		case 'd': g->trust.docker_socket = optarg; break;
 		case 't':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 300)
-				return fprintf(stderr, "palisade authz: --registry-timeout: 1 to 300 s\n"), -1;
+			if (cli_number(&cl, "--registry-timeout", optarg, 1, 300, &v))
+				return -1;
 			g->trust.timeout_ms = (unsigned)v * 1000;
 			break;
 		case 'i':
@@ -114,10 +114,12 @@ static int parse_args(int argc, char **argv, struct cli *c, struct az_gate *g)
 		case 'a': g->trust.ca_file = optarg; break;
 		case 'c': c->config = optarg; break;
 		case 'C': c->check = true; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -1;
 		}
 	}
+	if (opt == CLI_STOP && cl.status == 0)
+		exit(0); /* --help */
+	if (opt == CLI_STOP)
+		return -1;
 	return optind == argc ? 0 : (usage(stderr), -1);
 }
 

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "capture/capture_internal.h"
+#include "outfile/outfile.h"
 #include "record/record.h"
 
 void capture_job_free(struct capture_job *j)
@@ -73,23 +74,6 @@ static int open_base(const char *dir, char *why, size_t len)
 		return -1;
 	}
 	return fd;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* The SHA-256 of a file of the bundle, as lowercase hex; its size. */
@@ -148,7 +132,7 @@ int cb_write(struct capture_bundle *b, const char *name, const void *data, size_
 		cb_error(b, name, "cannot create: %s", strerror(errno));
 		return -errno;
 	}
-	err = write_all(fd, data, len);
+	err = outfile_write_all(fd, data, len);
 	if (close(fd) && !err)
 		err = -errno;
 	if (err) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "capture/capture.h"
+#include "cli/cli.h"
 #include "config/config.h"
 #include "output/sink.h"
 
@@ -184,18 +185,18 @@ int incidents_cli_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },	   { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cfg = CONFIG_DEFAULT_PATH;
-	char *log = NULL, *end;
+	struct cli_line cl = { "palisade incidents", "l:c:an:jh", opts, usage, argc, argv, 0 };
+	const char *cfg = CONFIG_DEFAULT_PATH, *log_arg = NULL;
+	char *log;
 	bool all = false, as_json = false;
-	unsigned long limit = LIMIT_DEFAULT;
+	long limit = LIMIT_DEFAULT;
 	json_t *list;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "l:c:an:jh", opts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case 'l':
-			free(log);
-			log = strdup(optarg);
+			log_arg = optarg;
 			break;
 		case 'c':
 			cfg = optarg;
@@ -204,35 +205,25 @@ int incidents_cli_main(int argc, char **argv)
 			all = true;
 			break;
 		case 'n':
-			limit = strtoul(optarg, &end, 10);
-			if (*end || !limit || limit > LIMIT_MAX) {
-				fprintf(stderr, "palisade incidents: --limit %s: give 1 to %d\n",
-					optarg, LIMIT_MAX);
-				free(log);
+			if (cli_number(&cl, "--limit", optarg, 1, LIMIT_MAX, &limit))
 				return 2;
-			}
 			break;
 		case 'j':
 			as_json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			free(log);
-			return 0;
-		default:
-			usage(stderr);
-			free(log);
-			return 2;
 		}
 	}
-	if (optind != argc || (!log && !(log = log_of_config(cfg)))) {
-		if (optind != argc)
-			usage(stderr);
-		free(log);
+	if (c == CLI_STOP)
+		return cl.status;
+	if (optind != argc) {
+		usage(stderr);
 		return 2;
 	}
+	log = log_arg ? strdup(log_arg) : log_of_config(cfg);
+	if (!log)
+		return 2;
 	list = json_array();
-	ret = list && read_log(log, all, limit, list) == 0 ? 0 : 1;
+	ret = list && read_log(log, all, (size_t)limit, list) == 0 ? 0 : 1;
 	if (!ret && as_json) {
 		json_dumpf(list, stdout, JSON_COMPACT);
 		putchar('\n');

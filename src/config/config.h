@@ -62,6 +62,20 @@ struct flows_cfg {
 	uint64_t metrics_series; /* bound of the palisade_flow_* pair families */
 };
 
+/* The live view in the browser (docs/web.md). */
+struct web_cfg {
+	bool enabled;
+	const char *listen;     /* "127.0.0.1:9466", "[::1]:9466", "unix:/path" */
+	const char *token_file; /* the token the page and its endpoints require */
+};
+
+/* Label policy in `run` (docs/policy.md). */
+struct network_policy_cfg {
+	const char **files; /* CiliumNetworkPolicy files; none: off */
+	size_t n_files;
+	const char *mode;   /* "enforce" or "audit" */
+};
+
 struct palisade_config {
 	const char *path; /* the file read ("defaults": none) */
 
@@ -116,6 +130,8 @@ struct palisade_config {
 	 * or a pid; set by the flag only (config_set_by_flag). docs/upgrade.md */
 	const char *handover;
 	struct flows_cfg flows;
+	struct web_cfg web;
+	struct network_policy_cfg network_policy;
 	bool enforce;
 	/* playbooks: named lists of response steps rules name (docs/response.md) */
 	const struct rules_playbook *playbooks;

@@ -13,6 +13,7 @@
 #include "output/syslog_format.h"
 #include "metrics/metrics.h"
 #include "flows_events.h"
+#include "net/net.h"
 
 #define G(m) offsetof(struct palisade_config, m)
 #define O(m) offsetof(struct sink_cfg, m)
@@ -293,6 +294,28 @@ const struct config_key config_keys[] = {
 	    "label sets of the palisade_flow_* pair families at most; traffic of further "
 	    "pairs is counted under src=\"other\"", G(flows.metrics_series)),
 	  .min = 1, .max = 100000 },
+	{ K("web.enabled", CFG_BOOL, "false",
+	    "serve the live view in the browser (topology, recent alerts, health) on web.listen, "
+	    "behind the token of web.token_file (docs/web.md)", G(web.enabled)),
+	  SWITCH("web", "true", RUN) },
+	{ K("web.listen", CFG_STR, "127.0.0.1:9466",
+	    "host:port (or unix:/path) of the live view; loopback unless set otherwise",
+	    G(web.listen)), .check = metrics_address_syntax, FLAG("web-listen", "ADDR", RUN) },
+	{ K("web.token_file", CFG_STR, "",
+	    "file holding the token the live view requires (at least 16 printable bytes, e.g. "
+	    "`openssl rand -hex 32`); needed when web.enabled is true", G(web.token_file)),
+	  FLAG("web-token-file", "PATH", RUN) },
+	{ K("network_policy.files", CFG_STRLIST, "[]",
+	    "CiliumNetworkPolicy files enforced in the kernel by label identity (Docker labels; "
+	    "turns the flow table on; docs/policy.md); each is checked as `palisade policy "
+	    "check` does; read again on SIGHUP", G(network_policy.files)),
+	  .off_n = G(network_policy.n_files), .max = CONFIG_RULES_FILES_MAX,
+	  .check = net_policy_file_check, FLAG("network-policy", "FILE", RUN),
+	  .flag_desc = "CiliumNetworkPolicy file, repeatable, replacing network_policy.files" },
+	{ K("network_policy.mode", CFG_ENUM, "enforce",
+	    "enforce: refuse what the policies do not allow; audit: refuse nothing and report "
+	    "what would have been refused", G(network_policy.mode)), .choices = "enforce|audit",
+	  FLAG("network-policy-mode", "MODE", RUN) },
 	{ K("enforce", CFG_BOOL, "false",
 	    "carry out rule actions (kill, deny, pause, stop, isolate, notify, playbooks); "
 	    "otherwise they are reported as \"would have\" (docs/enforcement.md)", G(enforce)),

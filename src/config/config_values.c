@@ -193,6 +193,25 @@ void config_set_value(struct parse *p, const struct config_key *k, const char *t
 	}
 }
 
+/* One entry of a string list: its row's choices and check. n NULL: the
+ * command line. */
+static bool strlist_item_ok(struct parse *p, const struct config_key *k, const char *text,
+			    const yaml_node_t *n, const char *where)
+{
+	char why[1024];
+
+	if (k->choices && !in_choices(k->choices, text)) {
+		config_problem(p, n, "%s: '%s' is not allowed (expected one of %s)", where, text,
+			       k->choices);
+		return false;
+	}
+	if (k->check && k->check(text, why, sizeof(why))) {
+		config_problem(p, n, "%s: '%s': %s", where, text, why);
+		return false;
+	}
+	return true;
+}
+
 void config_strlist_append(struct parse *p, const struct config_key *k, const char *text,
 			   void *base, const char *where)
 {
@@ -205,11 +224,8 @@ void config_strlist_append(struct parse *p, const struct config_key *k, const ch
 			       (unsigned long long)k->max);
 		return;
 	}
-	if (k->choices && !in_choices(k->choices, text)) {
-		config_problem(p, NULL, "%s: '%s' is not allowed (expected one of %s)", where, text,
-			       k->choices);
+	if (!strlist_item_ok(p, k, text, NULL, where))
 		return;
-	}
 	grown = config_own(p, calloc(*count + 2, sizeof(*grown)));
 	if (!grown) {
 		p->errors++;
@@ -253,10 +269,7 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 		}
 		if (n->type == YAML_SCALAR_NODE) {
 			list = config_own(p, calloc(1, sizeof(*list)));
-			if (k->choices && !in_choices(k->choices, config_scalar(n)))
-				config_problem(p, n, "%s: '%s' is not allowed (expected one of %s)", where,
-					config_scalar(n), k->choices);
-			else if (list)
+			if (strlist_item_ok(p, k, config_scalar(n), n, where) && list)
 				list[i++] = config_scalar(n);
 		} else {
 			list = config_own(p, calloc((size_t)(n->data.sequence.items.top -
@@ -269,10 +282,7 @@ static void set_structured(struct parse *p, const struct config_key *k, const ya
 				if (!config_scalar(e))
 					config_problem(p, e, "%s: %s in the list (expected a string)", where,
 						config_kind_name(e));
-				else if (k->choices && !in_choices(k->choices, config_scalar(e)))
-					config_problem(p, e, "%s: '%s' is not allowed (expected one of %s)",
-						where, config_scalar(e), k->choices);
-				else
+				else if (strlist_item_ok(p, k, config_scalar(e), e, where))
 					list[i++] = config_scalar(e);
 			}
 		}

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "fim/fim_internal.h"
 
 #define EXIT_CHANGES 1
@@ -56,12 +57,12 @@ static int parse_opts(int argc, char **argv, struct fim_opts *o)
 		{ "threads", required_argument, NULL, 'j' }, { "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
-	char *end;
+	struct cli_line cl = { "palisade fim", "c:f:j:h", longs, usage, argc, argv, 0 };
 	long v;
 	int ch;
 
 	o->config = FIM_CONFIG_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "c:f:j:h", longs, NULL)) != -1) {
+	while ((ch = cli_next(&cl)) > 0) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -74,24 +75,17 @@ static int parse_opts(int argc, char **argv, struct fim_opts *o)
 			o->json = !strcmp(optarg, "json");
 			break;
 		case 'j':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 256) {
-				fprintf(stderr, "palisade fim: --threads %s: expected 1 to 256\n", optarg);
+			if (cli_number(&cl, "--threads", optarg, 1, 256, &v))
 				return -EINVAL;
-			}
 			o->threads = (unsigned)v;
 			break;
 		case 'F':
 			o->force = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -EINVAL;
 		}
 	}
+	if (ch == CLI_STOP)
+		return cl.status ? -EINVAL : 1; /* 1: --help */
 	if (optind != argc) {
 		fprintf(stderr, "palisade fim: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;

@@ -452,21 +452,6 @@ cleanup:
 	return ret;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int fim_db_write(const char *path, const struct fim_set *s, const struct fim_key *k, bool force)
 {
 	const struct outfile_spec final = { .kind = OUTFILE_FIMDB, .force = force, .mode = 0600 };
@@ -491,7 +476,7 @@ int fim_db_write(const char *path, const struct fim_set *s, const struct fim_key
 	if (!ret)
 		ret = outfile_open(dfd, tmp, &tmp_spec, "FIM database (temporary)", &fd);
 	if (!ret)
-		ret = write_all(fd, text, len);
+		ret = outfile_write_all(fd, text, len);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (!ret && renameat(dfd, tmp, dfd, base))

@@ -31,10 +31,13 @@
 /* A token shorter than this is guessable. */
 #define TOKEN_MIN 16
 
+/* What a listener serves: everything, the health check only, or the web view. */
+enum listener_role { ROLE_METRICS, ROLE_HEALTH, ROLE_WEB };
+
 struct listener {
 	struct metrics_http *h;
 	struct MHD_Daemon *daemon;
-	bool health_only;
+	enum listener_role role;
 	char *unix_path; /* removed at stop */
 };
 
@@ -47,6 +50,9 @@ struct metrics_http {
 	struct listener l[HTTP_LISTENERS_MAX];
 	bool serve_metrics;
 	char healthz_path[128];
+	metrics_http_handler_fn web;
+	void *web_ctx;
+	char web_cookie[64];
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -115,6 +121,44 @@ static enum MHD_Result unauthorized(struct metrics_http *h, struct MHD_Connectio
 	return ret;
 }
 
+/* The web listener: its handler answers; the server adds the headers it asks for. */
+static enum MHD_Result web_answer(struct metrics_http *h, struct MHD_Connection *c,
+				  const char *url)
+{
+	const struct metrics_http_req rq = {
+		.path = url,
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, h->web_cookie),
+		.query_token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
+	};
+	struct metrics_http_reply out = { 0 };
+	struct MHD_Response *r;
+	enum MHD_Result ret = MHD_NO;
+
+	h->web(h->web_ctx, &rq, &out);
+	r = MHD_create_response_from_buffer(out.len, (void *)(out.body ? out.body : ""),
+					    out.body_owned ? MHD_RESPMEM_MUST_FREE
+							   : MHD_RESPMEM_PERSISTENT);
+	if (!r && out.body_owned)
+		free((void *)out.body);
+	for (size_t i = 0; i < out.n_headers && i < METRICS_HTTP_HEADERS_MAX; i++) {
+		if (r)
+			MHD_add_response_header(r, out.headers[i][0], out.headers[i][1]);
+		if (out.value_owned[i])
+			free((void *)out.headers[i][1]);
+	}
+	if (!r)
+		return MHD_NO;
+	if (out.type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, out.type);
+	if (out.status == MHD_HTTP_UNAUTHORIZED)
+		metrics_vec_add(h->refused, 1, (const char *const[]){ "token" });
+	ret = MHD_queue_response(c, out.status ? out.status : MHD_HTTP_INTERNAL_SERVER_ERROR, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **req_ctx)
@@ -131,7 +175,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)req_ctx;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
-	if (strcmp(url, "/metrics") == 0 && !l->health_only && h->serve_metrics) {
+	if (l->role == ROLE_WEB)
+		return web_answer(h, c, url);
+	if (strcmp(url, "/metrics") == 0 && l->role == ROLE_METRICS && h->serve_metrics) {
 		if (!authorized(h, c))
 			return unauthorized(h, c);
 		snap = metrics_snapshot(h->reg, &len, &at);
@@ -150,7 +196,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  at > 0 ? msg : "starting: no snapshot yet\n");
 	}
 	snprintf(msg, sizeof(msg), "not found: try %s%s\n",
-		 !l->health_only && h->serve_metrics ? "/metrics or " : "", h->healthz_path);
+		 l->role == ROLE_METRICS && h->serve_metrics ? "/metrics or " : "", h->healthz_path);
 	return reply_text(c, MHD_HTTP_NOT_FOUND, msg);
 }
 
@@ -211,13 +257,22 @@ int metrics_http_start(struct metrics_registry *r, const struct metrics_http_cfg
 					 &h->token, &h->token_len);
 	if (!rc)
 		rc = http_guard_new(HTTP_REQUEST_DEADLINE, h->refused, &h->guard);
-	if (!rc)
+	if (!rc && cfg->listen && *cfg->listen)
 		rc = listener_start(h, &h->l[0], cfg->listen, cfg->socket_group,
 				    "metrics.listen/--metrics");
 	if (!rc && cfg->health_listen && *cfg->health_listen) {
-		h->l[1].health_only = true;
+		h->l[1].role = ROLE_HEALTH;
 		rc = listener_start(h, &h->l[1], cfg->health_listen, cfg->socket_group,
 				    "metrics.health_listen");
+	}
+	if (!rc && cfg->web && cfg->web_listen && *cfg->web_listen) {
+		h->web = cfg->web;
+		h->web_ctx = cfg->web_ctx;
+		snprintf(h->web_cookie, sizeof(h->web_cookie), "%s",
+			 cfg->web_cookie ? cfg->web_cookie : "");
+		h->l[2].role = ROLE_WEB;
+		rc = listener_start(h, &h->l[2], cfg->web_listen, cfg->socket_group,
+				    "web.listen/--web-listen");
 	}
 	if (rc) {
 		metrics_http_stop(h);

@@ -13,7 +13,7 @@
 #define HTTP_PER_CLIENT_MAX 8     /* at once, from one address */
 #define HTTP_REQUEST_DEADLINE 5.0 /* s to read and answer a request */
 #define HTTP_IDLE_SEC 5           /* libmicrohttpd's inactivity timeout */
-#define HTTP_LISTENERS_MAX 2      /* metrics.listen, metrics.health_listen */
+#define HTTP_LISTENERS_MAX 3      /* metrics.listen, metrics.health_listen, web.listen */
 
 struct http_guard;
 

@@ -215,19 +215,56 @@ const char *metrics_git_commit(void);
 
 struct metrics_http;
 
+/*
+ * A listener whose GET and HEAD requests a handler answers (the web view,
+ * src/web/): the server keeps its bounds (connections, deadline) and refuses
+ * other methods (405) before the handler runs. Strings are NULL when absent.
+ */
+struct metrics_http_req {
+	const char *path;          /* the URL's path */
+	const char *authorization; /* the Authorization header */
+	const char *cookie;        /* the value of the cookie named by web_cookie */
+	const char *query_token;   /* the value of the query's "token" */
+};
+
+#define METRICS_HTTP_HEADERS_MAX 8
+struct metrics_http_reply {
+	unsigned status;
+	const char *type;        /* Content-Type */
+	const char *body;        /* NULL: none */
+	size_t len;
+	bool body_owned;         /* malloc'd: the server frees it */
+	/* Further headers; the values live as long as the handler's ctx, or
+	 * are malloc'd when value_owned says so (the server frees them). */
+	const char *headers[METRICS_HTTP_HEADERS_MAX][2];
+	bool value_owned[METRICS_HTTP_HEADERS_MAX];
+	size_t n_headers;
+};
+
+/* Runs on libmicrohttpd's threads; fills *out (zeroed by the caller). */
+typedef void (*metrics_http_handler_fn)(void *ctx, const struct metrics_http_req *rq,
+					struct metrics_http_reply *out);
+
 /* Where and to whom the endpoint answers (docs/metrics.md "Exposure"). */
 struct metrics_http_cfg {
-	const char *listen;        /* "127.0.0.1:9464", "[::1]:9464", ":9464", "unix:/run/x.sock" */
+	const char *listen;        /* "127.0.0.1:9464", "[::1]:9464", ":9464", "unix:/run/x.sock";
+				    * NULL or "": no /metrics listener (the web one only) */
 	const char *health_listen; /* NULL or "": none; else a listener for /healthz only */
 	const char *token_file;    /* NULL or "": none; else /metrics needs that bearer token */
 	const char *socket_group;  /* unix sockets: mode 0660 with this group; NULL/"": 0600 */
 	bool serve_metrics;        /* false: the health check only (Falco's webserver default) */
 	const char *healthz_path;  /* NULL or "": "/healthz" (Falco's k8s_healthz_endpoint) */
+	/* NULL or "": none; else a listener every request of which `web` answers */
+	const char *web_listen;
+	metrics_http_handler_fn web;
+	void *web_ctx;
+	const char *web_cookie;    /* the cookie's name handed to `web` */
 };
 
 /*
  * Serves GET /metrics (the last snapshot) and /healthz (200 while snapshots
- * are fresh, 503 when the last one is older than 10 s), from libmicrohttpd's
+ * are fresh, 503 when the last one is older than 10 s), and the web listener's
+ * requests through its handler, from libmicrohttpd's
  * own threads, bounded: 64 connections, 8 per client address, a request read
  * and answered within 5 s. Returns 0, or a negative errno after printing what
  * failed (bad address, port in use, unreadable token file).

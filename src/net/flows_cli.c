@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "net/net.h"
 #include "status/status.h"
 
@@ -291,26 +292,22 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "max-flows", required_argument, NULL, 'M' }, { "container", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },         { 0 }
 	};
+	struct cli_line cl = { "palisade flows", "s:j1n:i:r:c:h", longs, usage, argc, argv, 0 };
 	struct winsize ws;
-	char *end;
 	int c;
 
 	*o = (struct opts){ .socket = STATUS_DEFAULT_SOCKET, .docker = DEFAULT_DOCKER_SOCKET,
 			    .interval_s = 1, .rows = 50 };
 	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
 		o->rows = ws.ws_row - 4u;
-	while ((c = getopt_long(argc, argv, "s:j1n:i:r:c:h", longs, NULL)) != -1) {
-		unsigned long v = 0, hi = c == 'M' ? FL_FLOWS_MAX : 86400;
+	while ((c = cli_next(&cl)) > 0) {
+		const char *flag = c == 'n' ? "--count" : c == 'i' ? "--interval"
+				 : c == 'r' ? "--rows" : "--max-flows";
+		long v = 0;
 
-		if (c == 'n' || c == 'i' || c == 'r' || c == 'M') {
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || v == 0 || v > hi) {
-				fprintf(stderr, "palisade flows: %s: expected a number from 1 to %lu\n",
-					optarg, hi);
-				return 2;
-			}
-		}
+		if ((c == 'n' || c == 'i' || c == 'r' || c == 'M') &&
+		    cli_number(&cl, flag, optarg, 1, c == 'M' ? FL_FLOWS_MAX : 86400, &v))
+			return 2;
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case 'j': o->json = true; break;
@@ -322,10 +319,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'D': o->docker = optarg; break;
 		case 'M': o->max_flows = (unsigned)v; break;
 		case 'c': o->filter = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return 2;
 		}
 	}
+	if (c == CLI_STOP)
+		return cl.status ? cl.status : 1; /* 1: --help */
 	if (optind < argc) {
 		fprintf(stderr, "palisade flows: unexpected argument '%s'\n", argv[optind]);
 		return 2;

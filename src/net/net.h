@@ -30,6 +30,8 @@
 #include "flows_events.h"
 #include "metrics/metrics.h"
 
+struct alert;
+
 /* ---- Naming the ends of a flow (peers.c) ------------------------------- */
 
 enum net_peer_kind {
@@ -372,19 +374,74 @@ void net_policy_judge(const struct net_policy_set *s, const struct net_labels *s
 void net_verdict_text(enum net_pol_dir dir, const struct net_verdict *v, char *buf, size_t size);
 
 /*
+ * One verdict, as the enforcer reports it (policy_maps.c) and its users
+ * render it (policy_record.c): `palisade policy enforce` as a JSON line, `run`
+ * as an alert through its outputs, both counted by the verdict metrics. The
+ * strings belong to the enforcer; valid during the callback only.
+ */
+struct net_pol_record {
+	uint64_t time_ns;        /* wall clock, ns since the epoch */
+	const char *verdict;     /* "denied", "audit" (would have been), "allowed" */
+	enum net_pol_dir dir;
+	const char *container;   /* the enforced endpoint: its name ("?": unknown) */
+	const char *container_id; /* 12 characters ("" unknown) */
+	const char *peer;        /* a container's name, or the address as text */
+	uint8_t proto;           /* IPPROTO_TCP, IPPROTO_UDP */
+	uint16_t port;           /* the server's port */
+	const char *policy;      /* the deny or allow that decided, or the one that put the
+				  * endpoint into default deny; "" none */
+	const char *reason;      /* net_verdict_text() */
+	bool audit;              /* audit mode: nothing is refused */
+};
+typedef void (*net_pol_record_fn)(const struct net_pol_record *r, void *ctx);
+/* {"time":..,"verdict":..,"direction":..,"container":..,"peer":..,"proto":..,
+ * "port":..,"policy":..,"reason":..,"audit":..}, malloc'd (NULL: no memory). */
+char *net_pol_record_json(const struct net_pol_record *r);
+/*
+ * A refusal (or a would-be one) as an alert of the `flow` source, rule
+ * NET_POL_ALERT_RULE, output fields policy.* and the endpoint's container.*,
+ * its palisade_action the label policy's deny (served in kernel, or audit).
+ * NULL when out of memory or for an allowed verdict.
+ */
+#define NET_POL_ALERT_RULE "Network policy denied"
+struct alert *net_pol_record_alert(const struct net_pol_record *r, const char *hostname);
+
+/*
+ * palisade_policy_verdicts_total{policy,direction,verdict}: at most
+ * NET_POL_METRICS_POLICIES policy names (more are counted under
+ * policy="other"; "" is a verdict no policy decided), 2 directions, 3
+ * verdicts: at most (NET_POL_METRICS_POLICIES + 2) * 6 series.
+ */
+#define NET_POL_METRICS_POLICIES NET_POL_MAX
+struct net_pol_metrics;
+int net_pol_metrics_new(struct net_pol_metrics **out);
+void net_pol_metrics_free(struct net_pol_metrics *m);
+/* Counts one verdict. Thread-safe. */
+void net_pol_metrics_count(struct net_pol_metrics *m, const struct net_pol_record *r);
+/* The family (a metrics_collect_fn; ctx: the net_pol_metrics). */
+void net_pol_metrics_collect(struct metrics_writer *w, void *ctx);
+
+/*
+ * One policy file, as the settings check it (network_policy.files, a
+ * config_key check): 0, or -1 with every "file:line:col: what" in why.
+ */
+int net_policy_file_check(const char *path, char *why, size_t why_size);
+
+/*
  * The policy enforced (policy_maps.c): compiled into the flow object's maps
  * for the containers this host runs, again on every container change
  * (net_enforcer_container, any thread) at the next tick, and on a new set
  * (net_enforcer_set_policy: a whole generation, no window; on failure the
- * old set stays in force and the new one is freed). Verdicts become JSON
- * records (on_record): every refusal (or would-be one in audit mode) from
- * the kernel, and each new flow of an enforced endpoint (net_enforcer_flow).
+ * old set stays in force, the new one is freed, and it returns -ENOSPC).
+ * Verdicts go to on_verdict: every refusal (or would-be one in audit mode)
+ * from the kernel, and each new flow of an enforced endpoint
+ * (net_enforcer_flow). Callbacks run on the thread of tick and flow.
  */
 struct net_enforcer_cfg {
 	struct net_flows_kernel *k;
 	const char *cgroup2_root; /* NULL: found in /proc/self/mountinfo */
 	bool audit;               /* report, never refuse */
-	void (*on_record)(const char *json, void *ctx);
+	net_pol_record_fn on_verdict;
 	void *ctx;
 };
 struct net_enforcer;
@@ -392,9 +449,13 @@ struct net_enforcer;
 int net_enforcer_new(const struct net_enforcer_cfg *cfg, struct net_policy_set *s,
 		     struct net_enforcer **out);
 void net_enforcer_free(struct net_enforcer *e);
+/* e NULL: nothing. */
 void net_enforcer_container(struct net_enforcer *e, const struct container_info *c);
-void net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s);
+int net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s);
+/* Audit mode on or off (the kernel's switch and the records). */
+void net_enforcer_set_audit(struct net_enforcer *e, bool audit);
 void net_enforcer_tick(struct net_enforcer *e);
+/* e NULL: nothing. */
 void net_enforcer_flow(struct net_enforcer *e, const struct net_flow *f);
 
 /* `palisade policy check|explain|enforce` (policy_cli.c). */

@@ -292,11 +292,15 @@ static void on_flow(const struct net_flow *f, enum net_flow_event what, void *ct
 		net_enforcer_flow(x->e, f);
 }
 
-static void on_record(const char *json, void *ctx)
+static void on_verdict(const struct net_pol_record *r, void *ctx)
 {
+	char *line = net_pol_record_json(r);
+
 	(void)ctx;
-	printf("%s\n", json);
+	if (line)
+		printf("%s\n", line);
 	fflush(stdout);
+	free(line);
 }
 
 static int enforce_loop(struct enforce_ctx *x, const char *const *files, size_t n)
@@ -313,8 +317,11 @@ static int enforce_loop(struct enforce_ctx *x, const char *const *files, size_t 
 				fprintf(stderr, "%s\npalisade: policy: reload refused; the policies in "
 						"force stay\n", err);
 			else {
-				net_enforcer_set_policy(x->e, s);
-				fprintf(stderr, "palisade: policy: reloaded (%zu policies)\n", s->n_pols);
+				size_t n_pols = s->n_pols;
+
+				if (!net_enforcer_set_policy(x->e, s)) /* s is the enforcer's now */
+					fprintf(stderr, "palisade: policy: reloaded (%zu policies)\n",
+						n_pols);
 			}
 		}
 		net_monitor_tick(x->m);
@@ -332,7 +339,7 @@ static int enforce(int argc, char **argv)
 					       { NULL, 0, NULL, 0 } };
 	struct enforce_ctx x = { 0 };
 	struct container_store_config ccfg = { .on_update = on_container, .ctx = &x };
-	struct net_enforcer_cfg ecfg = { .on_record = on_record };
+	struct net_enforcer_cfg ecfg = { .on_verdict = on_verdict };
 	struct net_monitor_cfg mc = { .on_event = on_flow, .ctx = &x };
 	const char *socket = DEFAULT_DOCKER_SOCKET;
 	struct container_store *cs = NULL;

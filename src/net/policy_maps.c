@@ -22,7 +22,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@
 struct ep {
 	uint64_t cgroup_id;
 	char name[NET_NAME_MAX];
+	char id[13];
 	struct container_label *labels;
 	size_t n_labels;
 	uint8_t addrs[CONTAINER_ADDRS_MAX][16];
@@ -96,6 +96,7 @@ void net_enforcer_container(struct net_enforcer *e, const struct container_info 
 	if (ep) {
 		ep_clear(ep);
 		snprintf(ep->name, sizeof(ep->name), "%s", *c->name ? c->name : c->id);
+		snprintf(ep->id, sizeof(ep->id), "%.12s", c->id);
 		ep->labels = calloc(c->n_labels + 1, sizeof(*ep->labels));
 		for (size_t i = 0; ep->labels && i < c->n_labels; i++) {
 			ep->labels[i].key = strdup(c->labels[i].key);
@@ -417,36 +418,26 @@ static void emit(struct net_enforcer *e, uint64_t ts_ns, const char *verdict, co
 {
 	const struct ep *peer = ep_by_addr(e, addr);
 	bool v4 = addr[10] == 0xff && addr[11] == 0xff && !addr[0];
-	char why[512], text[64];
-	struct timespec ts;
-	json_t *o;
-	char *line;
-	time_t sec;
-	struct tm tm;
+	char why[512], text[INET6_ADDRSTRLEN] = "";
+	struct net_pol_record r = {
+		.time_ns = ts_ns + e->boot_to_epoch_ns,
+		.verdict = verdict,
+		.dir = (enum net_pol_dir)dir,
+		.container = ep ? ep->name : "?",
+		.container_id = ep ? ep->id : "",
+		.peer = peer ? peer->name : text,
+		.proto = proto,
+		.port = port,
+		.policy = v->policy ? v->policy->name : "",
+		.reason = why,
+		.audit = e->cfg.audit,
+	};
 
 	net_verdict_text((enum net_pol_dir)dir, v, why, sizeof(why));
-	sec = (time_t)((ts_ns + e->boot_to_epoch_ns) / 1000000000ull);
-	gmtime_r(&sec, &tm);
-	(void)ts;
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b}", "time", text, "verdict",
-		      verdict, "direction", dir == LP_DIR_INGRESS ? "ingress" : "egress", "container",
-		      ep ? ep->name : "?", "peer", peer ? peer->name : "", "proto",
-		      proto == 6 ? "tcp" : proto == 17 ? "udp" : "other", "port", port, "policy",
-		      v->policy ? v->policy->name : "", "reason", why, "audit", e->cfg.audit);
-	if (!o)
-		return;
-	if (!peer) {
-		char a[INET6_ADDRSTRLEN] = "";
-
-		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? addr + 12 : addr, a, sizeof(a));
-		json_object_set_new(o, "peer", json_string(a));
-	}
-	line = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (line && e->cfg.on_record)
-		e->cfg.on_record(line, e->cfg.ctx);
-	free(line);
+	if (!peer)
+		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? addr + 12 : addr, text, sizeof(text));
+	if (e->cfg.on_verdict)
+		e->cfg.on_verdict(&r, e->cfg.ctx);
 }
 
 static int on_refusal(void *ctx, void *data, size_t size)
@@ -515,9 +506,10 @@ void net_enforcer_tick(struct net_enforcer *e)
 	ring_buffer__consume(e->rb);
 }
 
-void net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s)
+int net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s)
 {
 	struct net_policy_set *old;
+	int ret = 0;
 
 	pthread_mutex_lock(&e->lock);
 	old = e->set;
@@ -525,9 +517,19 @@ void net_enforcer_set_policy(struct net_enforcer *e, struct net_policy_set *s)
 	if (!compile_and_apply(e)) {
 		e->set = old; /* the kernel still has the old one */
 		old = s;
+		ret = -ENOSPC;
 	}
 	pthread_mutex_unlock(&e->lock);
 	net_policy_free(old);
+	return ret;
+}
+
+void net_enforcer_set_audit(struct net_enforcer *e, bool audit)
+{
+	pthread_mutex_lock(&e->lock);
+	e->cfg.audit = audit;
+	net_flows_kernel_policy_mode(e->cfg.k, true, audit);
+	pthread_mutex_unlock(&e->lock);
 }
 
 int net_enforcer_new(const struct net_enforcer_cfg *cfg, struct net_policy_set *s,

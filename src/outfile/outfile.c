@@ -353,3 +353,20 @@ int outfile_dir(const char *path, const char *what, int *dirfd)
 		*dirfd = -1;
 	return ret;
 }
+
+int outfile_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

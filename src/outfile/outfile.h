@@ -89,6 +89,13 @@ int outfile_dir(const char *path, const char *what, int *dirfd);
 int outfile_check(const char *path, const struct outfile_spec *spec, const char *what);
 int outfile_dir_check(const char *path, const char *what);
 
+/*
+ * Writes all `len` bytes of `buf` to `fd` (a short write is continued, EINTR
+ * retried): 0, or the negative errno (-EIO when write() returns 0). Prints
+ * nothing: the caller names the file.
+ */
+int outfile_write_all(int fd, const void *buf, size_t len);
+
 /* Whether the first `len` bytes of a file (its start) are of `kind`. */
 bool outfile_is_kind(enum outfile_kind kind, const char *start, size_t len);
 

@@ -8,6 +8,7 @@
 
 #include <nats/nats.h>
 
+#include "cli/cli.h"
 #include "output/nats_tail.h"
 
 struct tail_options {
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		"  -h, --help                show this help\n");
 }
 
+/* -1: go on; else the status to exit with (--help, a problem reported). */
 static int parse(int argc, char **argv, struct tail_options *o)
 {
 	enum { OPT_NATS = 256, OPT_SUBJECT, OPT_ALL, OPT_JSON, OPT_IDLE };
@@ -48,34 +50,30 @@ static int parse(int argc, char **argv, struct tail_options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	struct cli_line cl = { "palisade tail", "h", longopts, usage, argc, argv, 0 };
 	int c;
 
 	*o = (struct tail_options){ .subject = "palisade.>" };
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case OPT_NATS: o->url = optarg; break;
 		case OPT_SUBJECT: o->subject = optarg; break;
 		case OPT_ALL: o->all = true; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_IDLE:
-			o->idle_exit_ms = strtol(optarg, &end, 10);
-			if (*end || o->idle_exit_ms <= 0 || o->idle_exit_ms > 86400000) {
-				fprintf(stderr, "palisade tail: --idle-exit-ms %s: expected 1 .. "
-						"86400000\n", optarg);
-				return -EINVAL;
-			}
+			if (cli_number(&cl, "--idle-exit-ms", optarg, 1, 86400000, &o->idle_exit_ms))
+				return 2;
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
 		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (!o->url || optind < argc) {
 		fprintf(stderr, "palisade tail: %s\n", o->url ? "unexpected argument" : "--nats URL is needed");
 		usage(stderr);
-		return -EINVAL;
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 /* One line: time host (host id) priority rule: output. */
@@ -108,9 +106,10 @@ int nats_tail_main(int argc, char **argv)
 	jsErrCode jerr = 0;
 	natsStatus s;
 	long idle = 0;
+	int stop = parse(argc, argv, &o);
 
-	if (parse(argc, argv, &o))
-		return 2;
+	if (stop >= 0)
+		return stop;
 	s = natsConnection_ConnectTo(&nc, o.url);
 	if (s == NATS_OK)
 		s = natsConnection_JetStream(&js, nc, NULL);

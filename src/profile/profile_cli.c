@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "profile/internal.h"
 
 #define EXIT_DENIED 1
@@ -137,11 +138,12 @@ static int learn_main(int argc, char **argv)
 	const char *record = NULL;
 	struct profile_learn_opts o = { .docker_socket = default_socket(),
 					.headroom = DEFAULT_HEADROOM };
+	struct cli_line cl = { "palisade profile learn", "h", opts, usage, argc, argv, 0 };
 	char dir[PATH_MAX];
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case O_CONTAINER: o.container = optarg; break;
 		case O_DURATION:
@@ -160,10 +162,10 @@ static int learn_main(int argc, char **argv)
 		case O_SOCKET: o.docker_socket = optarg; break;
 		case O_FORCE: o.force = true; break;
 		case O_RECORD: record = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_ERROR;
 		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (!o.container || optind < argc || !o.container[0] || strchr(o.container, '/')) {
 		fprintf(stderr, "palisade profile learn: --container NAME|ID is required (and "
 				"nothing else)\n");
@@ -204,11 +206,12 @@ static int check_main(int argc, char **argv)
 	const char *dir = NULL, *record = NULL, *against = NULL, *container = NULL;
 	struct profile_obs p, r;
 	double headroom = DEFAULT_HEADROOM;
+	struct cli_line cl = { "palisade profile check", "h", opts, usage, argc, argv, 0 };
 	size_t n;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case O_PROFILE: dir = optarg; break;
 		case O_RECORD: record = optarg; break;
@@ -218,10 +221,10 @@ static int check_main(int argc, char **argv)
 			if (parse_headroom("check", optarg, &headroom))
 				return EXIT_ERROR;
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_ERROR;
 		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (!dir || optind < argc || !record == !against || (against && container)) {
 		fprintf(stderr, "palisade profile check: --profile DIR and one of --record FILE "
 				"[--container NAME] or --against DIR2\n");

@@ -28,25 +28,15 @@ static int write_file(int dirfd, const char *dir, const char *name, const char *
 {
 	const struct outfile_spec spec = { .kind = OUTFILE_PROFILE, .truncate = true,
 					   .force = force, .mode = 0644 };
-	size_t len = strlen(text), off = 0;
 	int fd, err;
 
 	err = outfile_open(dirfd, name, &spec, "profile file", &fd);
 	if (err)
 		return err;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			fprintf(stderr, "palisade profile: writing %s/%s failed: %s\n", dir, name,
-				strerror(-err));
-			break;
-		}
-		off += (size_t)n;
-	}
+	err = outfile_write_all(fd, text, strlen(text));
+	if (err)
+		fprintf(stderr, "palisade profile: writing %s/%s failed: %s\n", dir, name,
+			strerror(-err));
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	return err;

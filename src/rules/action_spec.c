@@ -321,7 +321,7 @@ static bool load_single(struct rl_diags *ds, struct rl_arena *a, const struct rl
 
 /* The map form's own keys (the rest are the step type's options). */
 static const char *const spec_keys[] = { "type", "scope", "enforce", "downgrade", "kill",
-					 "steps", "playbook", NULL };
+					 "steps", "playbook", "pin", NULL };
 
 static int spec_key(const char *name)
 {
@@ -331,7 +331,7 @@ static int spec_key(const char *name)
 	return -1;
 }
 
-/* The keys of the map form other than the step's: scope, enforce, downgrade, kill. */
+/* The keys of the map form other than the step's: scope, enforce, downgrade, kill, pin. */
 static bool load_spec_key(struct rl_diags *ds, struct rl_arena *a, int key,
 			  const struct rl_ynode *val, struct rules_action_spec *spec)
 {
@@ -349,6 +349,8 @@ static bool load_spec_key(struct rl_diags *ds, struct rl_arena *a, int key,
 		return parse_bool(ds, val, spec_keys[key], &spec->downgrade);
 	case 4:
 		return parse_bool(ds, val, spec_keys[key], &spec->kill);
+	case 7:
+		return parse_bool(ds, val, spec_keys[key], &spec->pin);
 	default:
 		return true;
 	}
@@ -379,7 +381,7 @@ static bool load_map(struct rl_diags *ds, struct rl_arena *a, const struct rl_yn
 			opts[n_opts++] = val;
 		} else if (key < 0) {
 			rl_diag(ds, true, k->pos, "unknown action key '%s' (type, scope, enforce, "
-				"downgrade, kill, steps, playbook)", k->kind == YN_SCALAR ? k->text : "");
+				"downgrade, kill, pin, steps, playbook)", k->kind == YN_SCALAR ? k->text : "");
 			return false;
 		} else if (!load_spec_key(ds, a, key, val, spec)) {
 			return false;
@@ -421,6 +423,11 @@ bool rl_load_action(struct rl_diags *ds, struct rl_arena *a, const struct rl_yno
 	if (ok && spec->kill && spec->type != RULES_ACTION_DENY && !spec->playbook) {
 		rl_diag(ds, true, v->pos, "'kill: true' goes with 'type: deny' (deny the operation "
 			"and kill its caller); for a kill alone write 'type: kill'");
+		return false;
+	}
+	if (ok && spec->pin && spec->type != RULES_ACTION_DENY) {
+		rl_diag(ds, true, v->pos, "'pin: true' goes with 'type: deny' (the files the deny "
+			"protects are also made immutable in each container)");
 		return false;
 	}
 	return ok;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rules/field_ids.h"
 #include "rules/rules_internal.h"
 
 #define SCRATCH_SIZE (16 * 1024)
@@ -26,6 +27,7 @@
 struct eng_rule {
 	struct rl_rule_def *def;
 	struct rl_cnode *cond;
+	struct rl_insn *prog; /* cond, flat (rules_eval_rule) */
 	struct rl_format fmt;
 	struct rl_evtset evts;
 	bool active; /* compiled, enabled, priority at or above the minimum */
@@ -47,6 +49,10 @@ struct rules_engine {
 	uint32_t *by_type[RL_EVTTYPE_MAX];
 	const struct rl_cnode **cond_by_type[RL_EVTTYPE_MAX]; /* specialised to the type */
 	uint32_t n_by_type[RL_EVTTYPE_MAX];
+	/* The same conditions flat (program.c), one array per type: rule i of
+	 * type t starts at prog[t] + prog_at[t][i]. */
+	struct rl_insn *prog[RL_EVTTYPE_MAX];
+	uint32_t *prog_at[RL_EVTTYPE_MAX];
 	bool compiled, failed;
 
 	struct rl_scratch scratch;
@@ -56,6 +62,10 @@ struct rules_engine {
 	struct rl_limiter *lim;
 	struct rules_stats stats;
 	uint64_t evt_num;
+	/* The per-event memo of shared comparisons (cmp_share.c, rl_evmemo). */
+	uint8_t *cmp_truth;
+	uint32_t *cmp_gen;
+	uint32_t n_shared, memo_gen;
 };
 
 static const char *const prio_names[] = { "Emergency", "Alert", "Critical", "Error",
@@ -216,6 +226,8 @@ void rules_engine_free(struct rules_engine *e)
 	free(e->line);
 	free(e->vbuf);
 	free(e->vals);
+	free(e->cmp_truth);
+	free(e->cmp_gen);
 	free(e->rules);
 	rl_limiter_free(e->lim);
 	rl_dns_free(e->dns);
@@ -579,6 +591,55 @@ static int build_index(struct rules_engine *e)
 	return 0;
 }
 
+static int share_cmps(struct rules_engine *e)
+{
+	e->n_shared = rl_cmp_share((const struct rl_cnode *const *const *)e->cond_by_type,
+				   e->n_by_type, rl_evttype_count());
+	if (!e->n_shared)
+		return 0;
+	e->cmp_truth = calloc(e->n_shared + 1, sizeof(*e->cmp_truth));
+	e->cmp_gen = calloc(e->n_shared + 1, sizeof(*e->cmp_gen));
+	return e->cmp_truth && e->cmp_gen ? 0 : -ENOMEM;
+}
+
+/* A flat copy of a condition in the arena, NULL when out of memory. */
+static struct rl_insn *flat(struct rules_engine *e, const struct rl_cnode *n)
+{
+	struct rl_insn *p = rl_alloc(&e->arena, rl_insn_count(n) * sizeof(*p));
+
+	if (p)
+		rl_insn_emit(n, p);
+	return p;
+}
+
+static int build_programs(struct rules_engine *e)
+{
+	for (size_t i = 0; i < e->n_rules; i++)
+		if (e->rules[i].active && !(e->rules[i].prog = flat(e, e->rules[i].cond)))
+			return -ENOMEM;
+	for (size_t t = 0; t < rl_evttype_count(); t++) {
+		size_t n = 0;
+
+		if (!e->n_by_type[t])
+			continue;
+		e->prog_at[t] = rl_alloc(&e->arena, e->n_by_type[t] * sizeof(*e->prog_at[t]));
+		if (!e->prog_at[t])
+			return -ENOMEM;
+		for (uint32_t i = 0; i < e->n_by_type[t]; i++) {
+			if (n > UINT32_MAX / 2)
+				return -E2BIG;
+			e->prog_at[t][i] = (uint32_t)n;
+			n += rl_insn_count(e->cond_by_type[t][i]);
+		}
+		e->prog[t] = rl_alloc(&e->arena, n * sizeof(*e->prog[t]));
+		if (!e->prog[t])
+			return -ENOMEM;
+		for (uint32_t i = 0; i < e->n_by_type[t]; i++)
+			rl_insn_emit(e->cond_by_type[t][i], e->prog[t] + e->prog_at[t][i]);
+	}
+	return 0;
+}
+
 int rules_engine_compile(struct rules_engine *e)
 {
 	struct rl_compiler cc = { .a = &e->arena, .ds = &e->diags, .coll = &e->coll,
@@ -614,6 +675,10 @@ int rules_engine_compile(struct rules_engine *e)
 	if (!e->vals)
 		return -ENOMEM;
 	ret = build_index(e);
+	if (!ret)
+		ret = share_cmps(e);
+	if (!ret)
+		ret = build_programs(e);
 	if (e->diags.errors) {
 		ret = -EINVAL;
 		for (size_t i = 0; i < e->n_rules; i++)
@@ -727,6 +792,25 @@ bool rules_engine_uses_field(const struct rules_engine *e, const char *evttype, 
 
 /* ---- evaluation ---- */
 
+/* A new generation of the memo: what it held is forgotten. */
+static uint32_t memo_next(struct rules_engine *e)
+{
+	if (++e->memo_gen == 0) {
+		if (e->cmp_gen)
+			memset(e->cmp_gen, 0, (e->n_shared + 1) * sizeof(*e->cmp_gen));
+		e->memo_gen = 1;
+	}
+	return e->memo_gen;
+}
+
+static void memo_start(struct rules_engine *e, struct rl_evmemo *m)
+{
+	m->fd_ready = false;
+	m->truth = e->cmp_truth;
+	m->gen = e->cmp_gen;
+	m->cur = memo_next(e);
+}
+
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,
 		   const char *undecided, rules_alert_fn cb, void *ctx)
 {
@@ -777,21 +861,24 @@ static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t
  * it, with *undecided saying why: fail closed, so that an attacker cannot
  * pad an argument until PCRE2 gives up and the rule reads "no match".
  */
-static bool decide(struct rules_engine *e, const struct rl_eval_ctx *c, const struct rl_cnode *n,
-		   const char **undecided)
+static bool decided(struct rules_engine *e, enum rl_truth t, const char **undecided)
 {
-	enum rl_truth t;
-
-	e->scratch.regex_error = 0;
-	t = rl_eval_node(c, n, &e->scratch);
 	*undecided = t == RL_UNKNOWN ? rl_regex_error_text(e->scratch.regex_error) : NULL;
 	e->stats.undecided += t == RL_UNKNOWN;
 	return t != RL_FALSE;
 }
 
+static bool decide(struct rules_engine *e, const struct rl_eval_ctx *c, const struct rl_insn *p,
+		   const char **undecided)
+{
+	e->scratch.regex_error = 0;
+	return decided(e, rl_eval_insn(c, p, &e->scratch), undecided);
+}
+
 int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb, void *ctx)
 {
 	int type = rl_evttype_of_event(ev);
+	struct rl_evmemo memo;
 	struct rl_eval_ctx c;
 	int delivered = 0;
 
@@ -812,15 +899,20 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
 	c.users = &e->users;
 	c.groups = &e->groups;
+	c.memo = &memo;
+	memo_start(e, &memo);
 	for (uint32_t i = 0; i < e->n_by_type[type]; i++) {
 		uint32_t idx = e->by_type[type][i];
 		const char *undecided;
 		int ret;
 
-		if (!decide(e, &c, e->cond_by_type[type][i], &undecided))
+		if (!decide(e, &c, e->prog[type] + e->prog_at[type][i], &undecided))
 			continue;
 		e->stats.matches++;
 		ret = deliver(e, &c, idx, undecided, cb, ctx);
+		/* The alert's consumers may have acted on the host (a kill):
+		 * the next rules decide afresh. */
+		memo.cur = memo_next(e);
 		if (ret < 0)
 			return delivered + 1;
 		delivered += ret;
@@ -850,6 +942,7 @@ int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, ru
 		    void *ctx)
 {
 	const char *undecided;
+	struct rl_evmemo memo;
 	struct rl_eval_ctx c;
 
 	if (!e->compiled || e->failed || i >= e->n_rules || !e->rules[i].active)
@@ -863,9 +956,11 @@ int rules_eval_rule(struct rules_engine *e, size_t i, const struct event *ev, ru
 	c.boot_to_real_ns = e->cfg.boot_to_realtime_ns;
 	c.users = &e->users;
 	c.groups = &e->groups;
+	c.memo = &memo;
+	memo_start(e, &memo);
 	e->stats.events++;
 	if (c.evt_type < 0 || !rl_evtset_has(&e->rules[i].evts, c.evt_type) ||
-	    !decide(e, &c, e->rules[i].cond, &undecided))
+	    !decide(e, &c, e->rules[i].prog, &undecided))
 		return 0;
 	e->stats.matches++;
 	/* The match decides; rate limiting only thins the alerts. */

@@ -284,14 +284,34 @@ static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp 
 	return compare(c, cmp, &v, s);
 }
 
-/* `and` (stop at false) and `or` (stop at true); an unknown side is kept. */
-static enum rl_truth eval_junction(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+/* A comparison other rules repeat: decided once per event (cmp_share.c). */
+static enum rl_truth eval_shared(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+				 uint32_t slot, struct rl_scratch *s)
+{
+	struct rl_evmemo *m = c->memo;
+	enum rl_truth t;
+
+	if (!slot || !m || !m->truth)
+		return eval_cmp(c, cmp, s);
+	if (m->gen[slot] == m->cur)
+		return (enum rl_truth)m->truth[slot];
+	t = eval_cmp(c, cmp, s);
+	m->truth[slot] = (uint8_t)t;
+	m->gen[slot] = m->cur;
+	return t;
+}
+
+/* `and` (stop at false) and `or` (stop at true); an unknown side is kept.
+ * The program is flat (program.c): the kids follow their parent, each
+ * sibling size entries after the one before. */
+static enum rl_truth insn_junction(const struct rl_eval_ctx *c, const struct rl_insn *n,
 				   struct rl_scratch *s, enum rl_truth decisive)
 {
 	enum rl_truth t = decisive == RL_FALSE ? RL_TRUE : RL_FALSE, one;
+	const struct rl_insn *end = n + n->size;
 
-	for (size_t i = 0; i < n->n_kids; i++) {
-		one = rl_eval_node(c, n->kids[i], s);
+	for (const struct rl_insn *k = n + 1; k < end; k += k->size) {
+		one = rl_eval_insn(c, k, s);
 		if (one == decisive)
 			return decisive;
 		if (one == RL_UNKNOWN)
@@ -300,28 +320,27 @@ static enum rl_truth eval_junction(const struct rl_eval_ctx *c, const struct rl_
 	return t;
 }
 
-enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+enum rl_truth rl_eval_insn(const struct rl_eval_ctx *c, const struct rl_insn *n,
 			   struct rl_scratch *s)
 {
 	enum rl_truth t;
 
-	switch (n->kind) {
+	switch ((enum rl_cnode_kind)n->kind) {
 	case CN_TRUE:
 		return RL_TRUE;
 	case CN_FALSE:
 		return RL_FALSE;
 	case CN_AND:
-		return eval_junction(c, n, s, RL_FALSE);
+		return insn_junction(c, n, s, RL_FALSE);
 	case CN_OR:
-		return eval_junction(c, n, s, RL_TRUE);
+		return insn_junction(c, n, s, RL_TRUE);
 	case CN_NOT:
-		t = rl_eval_node(c, n->kids[0], s);
+		t = rl_eval_insn(c, n + 1, s);
 		return t == RL_UNKNOWN ? RL_UNKNOWN : t == RL_TRUE ? RL_FALSE : RL_TRUE;
 	case CN_EVTTYPE:
-		return c->evt_type >= 0 && rl_evtset_has(&n->evts, c->evt_type) ? RL_TRUE
-										: RL_FALSE;
+		return c->evt_type >= 0 && rl_evtset_has(n->evts, c->evt_type) ? RL_TRUE : RL_FALSE;
 	case CN_CMP:
-		return eval_cmp(c, n->cmp, s);
+		return eval_shared(c, n->cmp, n->shared, s);
 	}
 	return RL_FALSE;
 }

@@ -54,6 +54,12 @@ static struct sc_cache {
 	struct rl_sc_info info;
 } cache[EV_SYSCALL_NR_MAX];
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+/* The syscall table's bounds, kept by build_cache: the per-field lookups
+ * below are then two compares, with no call into the table's file and no
+ * pthread_once once cache_built reads true. */
+static const struct syscall_desc *table_first;
+static size_t table_n;
+static bool cache_built;
 
 /* What an argument is: its row's kind, with a path told apart as path 1 or
  * 2 of the record by the spec. */
@@ -134,36 +140,34 @@ static void build_cache(void)
 				c->arg[i] = classify(sc, i, p1, p2);
 		derive_info(sc, c, p1, p2, &c->info);
 	}
+	table_first = syscall_at(0);
+	table_n = n;
+	__atomic_store_n(&cache_built, true, __ATOMIC_RELEASE);
 }
 
-size_t rl_sc_index(const struct syscall_desc *sc)
+/* The row's slot in cache[], or SIZE_MAX. */
+static size_t cache_slot(const struct syscall_desc *sc)
 {
-	const struct syscall_desc *first = syscall_at(0);
-	size_t n = syscall_count();
-
-	if (!sc || !first || sc < first || sc >= first + n)
+	if (!__atomic_load_n(&cache_built, __ATOMIC_ACQUIRE))
+		pthread_once(&cache_once, build_cache);
+	if (!sc || !table_first || sc < table_first || sc >= table_first + table_n ||
+	    (size_t)(sc - table_first) >= EV_SYSCALL_NR_MAX)
 		return SIZE_MAX;
-	return (size_t)(sc - first);
+	return (size_t)(sc - table_first);
 }
 
 const struct rl_sc_info *rl_sc_info(const struct syscall_desc *sc)
 {
-	size_t k = rl_sc_index(sc);
+	size_t k = cache_slot(sc);
 
-	if (k >= EV_SYSCALL_NR_MAX)
-		return NULL;
-	pthread_once(&cache_once, build_cache);
-	return &cache[k].info;
+	return k == SIZE_MAX ? NULL : &cache[k].info;
 }
 
 static const struct arg_info *arg_info(const struct syscall_desc *sc, unsigned i)
 {
-	size_t k = rl_sc_index(sc);
+	size_t k = cache_slot(sc);
 
-	if (k >= EV_SYSCALL_NR_MAX || i >= 6)
-		return NULL;
-	pthread_once(&cache_once, build_cache);
-	return &cache[k].arg[i];
+	return k == SIZE_MAX || i >= 6 ? NULL : &cache[k].arg[i];
 }
 
 size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap)

@@ -21,19 +21,7 @@
 #include "fd/fd_table.h"
 #include "rules/field_ids.h"
 
-/* FDK_TABLE: what the fd table says (pipe, eventfd, ...; see fd_type_name). */
-enum fd_kind { FDK_NONE, FDK_FILE, FDK_DIR, FDK_MEMFD, FDK_PATHONLY, FDK_SOCK, FDK_TABLE };
-
-struct fdview {
-	enum fd_kind kind;
-	enum fd_type table_type; /* FDK_TABLE */
-	const struct rl_sc_info *in;
-	bool has_num;
-	int64_t num;
-	struct rl_sockview sv;
-};
-
-static void view(const struct event *ev, struct fdview *f)
+static void view(const struct event *ev, struct rl_fdview *f)
 {
 	static const struct rl_sc_info flow_info = { .path1_arg = -1, .path2_arg = -1 };
 	const struct syscall_desc *sc = ev->sc;
@@ -87,8 +75,25 @@ static void view(const struct event *ev, struct fdview *f)
 	}
 }
 
+/* The event's fd view: built by the first fd.* field an event asks for,
+ * then shared by every other field and rule (c->memo). */
+static const struct rl_fdview *fd_view(const struct rl_eval_ctx *c, struct rl_fdview *local)
+{
+	struct rl_evmemo *m = c->memo;
+
+	if (!m) {
+		view(c->ev, local);
+		return local;
+	}
+	if (!m->fd_ready) {
+		view(c->ev, &m->fd);
+		m->fd_ready = true;
+	}
+	return &m->fd;
+}
+
 /* fd.name of a file or of the path a filesystem syscall acts on. */
-static bool file_name(const struct rl_eval_ctx *c, const struct fdview *f, struct rl_value *out,
+static bool file_name(const struct rl_eval_ctx *c, const struct rl_fdview *f, struct rl_value *out,
 		      struct rl_buf *buf)
 {
 	const struct event *ev = c->ev;
@@ -112,7 +117,7 @@ static bool file_name(const struct rl_eval_ctx *c, const struct fdview *f, struc
 	}
 }
 
-static bool name(const struct rl_eval_ctx *c, const struct fdview *f, struct rl_value *out,
+static bool name(const struct rl_eval_ctx *c, const struct rl_fdview *f, struct rl_value *out,
 		 struct rl_buf *buf)
 {
 	size_t n;
@@ -124,7 +129,7 @@ static bool name(const struct rl_eval_ctx *c, const struct fdview *f, struct rl_
 	return file_name(c, f, out, buf);
 }
 
-static const char *type_name(const struct fdview *f, char *typechar)
+static const char *type_name(const struct rl_fdview *f, char *typechar)
 {
 	static const struct {
 		char c;
@@ -190,7 +195,7 @@ static bool split(const struct rl_value *path, bool dir, struct rl_value *out, s
 	return rl_set_buf(out, buf, n);
 }
 
-static bool fd_directory(const struct rl_eval_ctx *c, const struct fdview *f,
+static bool fd_directory(const struct rl_eval_ctx *c, const struct rl_fdview *f,
 			 struct rl_value *out, struct rl_buf *buf)
 {
 	struct rl_value v;
@@ -204,7 +209,7 @@ static bool fd_directory(const struct rl_eval_ctx *c, const struct fdview *f,
 	return split(&v, true, out, buf);
 }
 
-static bool fd_filename(const struct rl_eval_ctx *c, const struct fdview *f,
+static bool fd_filename(const struct rl_eval_ctx *c, const struct rl_fdview *f,
 			struct rl_value *out, struct rl_buf *buf)
 {
 	struct rl_value v;
@@ -228,7 +233,7 @@ static bool symlink_source(const struct event *ev, struct rl_value *out, struct 
 	return rl_set_buf(out, buf, strlen(buf->p));
 }
 
-static bool is_ip(const struct fdview *f)
+static bool is_ip(const struct rl_fdview *f)
 {
 	return f->kind == FDK_SOCK && (f->sv.kind == RL_SK_IPV4 || f->sv.kind == RL_SK_IPV6);
 }
@@ -242,7 +247,7 @@ static bool dns_name(struct rl_dns *dns, bool known, const struct rl_endpoint *e
 	return n && rl_set_str(out, n);
 }
 
-static bool net_field(struct rl_dns *dns, const struct fdview *f, int id, struct rl_value *out)
+static bool net_field(struct rl_dns *dns, const struct rl_fdview *f, int id, struct rl_value *out)
 {
 	const struct rl_sockview *s = &f->sv;
 	const struct rl_endpoint *srv = s->server_local ? &s->local : &s->remote;
@@ -307,7 +312,8 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 {
 	const struct event *ev = c->ev;
 	const struct container_info *ci = ev->container;
-	struct fdview f;
+	const struct rl_fdview *f;
+	struct rl_fdview local;
 	struct rl_value v;
 	const char *s;
 	char tc = 0;
@@ -316,41 +322,41 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 	(void)anc;
 	if ((ev->kind != EV_SYSCALL || !ev->sc) && ev->kind != EV_FLOW)
 		return false;
-	view(ev, &f);
-	if (!f.in)
+	f = fd_view(c, &local);
+	if (!f->in)
 		return false;
 	switch (id) {
 	case FD_NUM:
-		return f.has_num && rl_set_int(out, f.num);
+		return f->has_num && rl_set_int(out, f->num);
 	case FD_TYPE:
-		s = type_name(&f, &tc);
+		s = type_name(f, &tc);
 		return s && rl_set_str(out, s);
 	case FD_TYPECHAR:
-		if (!type_name(&f, &tc))
+		if (!type_name(f, &tc))
 			return false;
 		buf->p[0] = tc;
 		return rl_set_buf(out, buf, 1);
 	case FD_NAME:
-		return name(c, &f, out, buf);
+		return name(c, f, out, buf);
 	case FD_NAMERAW:
-		if (f.kind == FDK_SOCK)
-			return name(c, &f, out, buf);
-		if (f.kind == FDK_NONE || f.kind == FDK_MEMFD || f.kind == FDK_TABLE ||
-		    f.in->path1_text)
+		if (f->kind == FDK_SOCK)
+			return name(c, f, out, buf);
+		if (f->kind == FDK_NONE || f->kind == FDK_MEMFD || f->kind == FDK_TABLE ||
+		    f->in->path1_text)
 			return false;
 		/* What the caller passed; a path the kernel resolved from the
 		 * opened file does not keep it. */
 		return rl_set_raw_path1(ev, out, buf);
 	case FD_DIRECTORY:
-		return fd_directory(c, &f, out, buf);
+		return fd_directory(c, f, out, buf);
 	case FD_FILENAME:
-		return fd_filename(c, &f, out, buf);
+		return fd_filename(c, f, out, buf);
 	case FD_CONTAINERNAME:
 	case FD_CONTAINERDIR: {
 		char idbuf[16];
 
-		if (id == FD_CONTAINERDIR ? !fd_directory(c, &f, &v, buf)
-		    : f.kind == FDK_SOCK ? !name(c, &f, &v, buf) : !file_name(c, &f, &v, buf))
+		if (id == FD_CONTAINERDIR ? !fd_directory(c, f, &v, buf)
+		    : f->kind == FDK_SOCK ? !name(c, f, &v, buf) : !file_name(c, f, &v, buf))
 			return false;
 		snprintf(idbuf, sizeof(idbuf), "%.12s", ci ? ci->id : "host");
 		/* v may live in buf: build behind it, then move to the front. */
@@ -368,34 +374,34 @@ bool rl_x_fd(const struct rl_eval_ctx *c, const struct rl_field_ref *r, int anc,
 		return rl_set_buf(out, buf, (size_t)w);
 	}
 	case FD_NAME_CHANGED:
-		if (f.kind != FDK_SOCK)
+		if (f->kind != FDK_SOCK)
 			return false;
 		/* No fd table: a connect, or a send to an address the caller
 		 * named, gives the socket its (new) peer. */
-		return rl_set_bool(out, f.in->is_connect || (f.in->sends && f.sv.addr_from_call));
+		return rl_set_bool(out, f->in->is_connect || (f->in->sends && f->sv.addr_from_call));
 	case FD_CONNECTED:
-		return (is_ip(&f) || (f.kind == FDK_SOCK && f.sv.kind == RL_SK_UNIX)) &&
-		       rl_set_bool(out, f.sv.connected);
+		return (is_ip(f) || (f->kind == FDK_SOCK && f->sv.kind == RL_SK_UNIX)) &&
+		       rl_set_bool(out, f->sv.connected);
 	case FD_SOCKFAMILY:
-		if (is_ip(&f))
+		if (is_ip(f))
 			return rl_set_str(out, "ip");
-		return f.kind == FDK_SOCK && f.sv.kind == RL_SK_UNIX && rl_set_str(out, "unix");
+		return f->kind == FDK_SOCK && f->sv.kind == RL_SK_UNIX && rl_set_str(out, "unix");
 	case FS_PATH_NAME:
-		if (f.in->path2_arg >= 0 || ev->sc->family != SCF_FILE || f.kind == FDK_SOCK ||
-		    f.kind == FDK_MEMFD)
+		if (f->in->path2_arg >= 0 || ev->sc->family != SCF_FILE || f->kind == FDK_SOCK ||
+		    f->kind == FDK_MEMFD)
 			return false;
 		return ev->path[0] && rl_set_str(out, ev->path);
 	case FS_PATH_SOURCE:
-		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)
+		if (f->in->path2_arg < 0 || ev->sc->family != SCF_FILE)
 			return false;
-		if (f.in->path1_text)
+		if (f->in->path1_text)
 			return symlink_source(ev, out, buf);
 		return ev->path[0] && rl_set_str(out, ev->path);
 	case FS_PATH_TARGET:
-		if (f.in->path2_arg < 0 || ev->sc->family != SCF_FILE)
+		if (f->in->path2_arg < 0 || ev->sc->family != SCF_FILE)
 			return false;
 		return rl_sc_path2(c, out, buf);
 	default:
-		return net_field(c->dns, &f, id, out);
+		return net_field(c->dns, f, id, out);
 	}
 }

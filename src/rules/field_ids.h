@@ -5,6 +5,7 @@
 #ifndef PALISADE_RULES_FIELD_IDS_H
 #define PALISADE_RULES_FIELD_IDS_H
 
+#include "fd/fd_table.h"
 #include "rules/rules_internal.h"
 
 enum rl_field_id {
@@ -110,7 +111,6 @@ struct rl_sc_info {
 };
 /* NULL when sc is not an entry of the syscall table. */
 const struct rl_sc_info *rl_sc_info(const struct syscall_desc *sc);
-size_t rl_sc_index(const struct syscall_desc *sc); /* SIZE_MAX: not in the table */
 
 /* evt.arg.NAME (index < 0) or evt.arg[index]; raw: evt.rawarg. */
 bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool raw,
@@ -153,6 +153,33 @@ struct rl_sockview {
 };
 /* false when the event has no socket. */
 bool rl_sock_view(const struct event *ev, struct rl_sockview *v);
+
+/* What an event's fd is (extract_fd.c). FDK_TABLE: what the fd table says
+ * (pipe, eventfd, ...; see fd_type_name). */
+enum rl_fd_kind { FDK_NONE, FDK_FILE, FDK_DIR, FDK_MEMFD, FDK_PATHONLY, FDK_SOCK, FDK_TABLE };
+
+struct rl_fdview {
+	enum rl_fd_kind kind;
+	enum fd_type table_type; /* FDK_TABLE */
+	const struct rl_sc_info *in;
+	bool has_num;
+	int64_t num;
+	struct rl_sockview sv;
+};
+
+/* The per-event memo of rl_eval_ctx: the fd view is built once per event
+ * instead of once per fd.* field of every rule, and each shared comparison
+ * (ccmp->shared, cmp_share.c) is decided once: its truth is truth[slot]
+ * when gen[slot] == cur. The engine owns truth and gen (one entry per slot,
+ * slot 0 unused) and gives each event, and each event again after an alert
+ * (whose consumers may act on the host), a new cur. truth NULL: no memo. */
+struct rl_evmemo {
+	bool fd_ready;
+	struct rl_fdview fd;
+	uint8_t *truth;
+	uint32_t *gen;
+	uint32_t cur;
+};
 /* "cip:cport->sip:sport", "ip:port" for a listener, a unix path. */
 size_t rl_sock_name(const struct rl_sockview *v, char *p, size_t cap);
 /* AF_INET/AF_INET6 (into ep), AF_UNIX (into path), or 0. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "rules/rules_internal.h"
 
 static void usage(FILE *f)
@@ -181,11 +182,12 @@ int fields_cli_main(int argc, char **argv)
 	const char *source = NULL;
 	char mode = 't';
 	bool events = false;
+	struct cli_line cl = { "palisade fields", "jmnes:h", longopts, usage, argc, argv, 0 };
 	json_t *all;
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jmnes:h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		if (c == 'j' || c == 'm' || c == 'n') {
 			mode = (char)c;
 			continue;
@@ -201,13 +203,11 @@ int fields_cli_main(int argc, char **argv)
 			source = optarg;
 			continue;
 		}
-		if (c == 'e') {
+		if (c == 'e')
 			events = true;
-			continue;
-		}
-		usage(c == 'h' ? stdout : stderr);
-		return c == 'h' ? 0 : 2;
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (events)
 		return print_events(mode);
 	ret = check_classes(argv + optind, argc - optind);

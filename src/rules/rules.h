@@ -187,6 +187,8 @@ const struct rules_diag *rules_engine_diag(const struct rules_engine *e, size_t 
  *     enforce: true              # per-rule override of the global mode
  *     downgrade: true            # no back-end can serve it: alert instead of
  *                                # refusing to load
+ *     pin: true                  # deny: the exact files it protects are also made
+ *                                # immutable in each container it applies to
  *   action: [capture, isolate, notify: {sink: soc, priority: CRITICAL}]
  *                                # a playbook: steps run in order
  *   action: {steps: [...], scope: ...}   or   {playbook: NAME, scope: ...}
@@ -263,6 +265,10 @@ struct rules_action_spec {
 	bool downgrade; /* may fall back to alert when no back-end serves it */
 	bool kill;      /* deny: the caller is killed too (before it returns, where the
 			 * back-end can: docs/enforcement.md) */
+	bool pin;       /* deny: its exact files are made immutable in each container
+			 * where a write of them would be denied, so that the kernel
+			 * refuses a rename onto them, an unlink, a link, a chmod
+			 * (fanotify sees opens only; docs/protect.md) */
 	/* The steps, in order (engine-owned; n_steps 0 for alert, 1 for a
 	 * single action). A list or a playbook reports each step's outcome
 	 * (the alert's "palisade_playbook") even when it has one step. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "rules/prefilter.h"
 #include "rules/rules.h"
 
@@ -75,14 +76,10 @@ static int plain_options(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
 						  { NULL, 0, NULL, 0 } };
-	int c;
+	struct cli_line cl = { "palisade rules", "h", longopts, usage, argc, argv, 0 };
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		usage(c == 'h' ? stdout : stderr);
-		return c == 'h' ? 0 : 2;
-	}
-	return -1;
+	return cli_next(&cl) == CLI_STOP ? cl.status : -1;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -198,11 +195,12 @@ static int list_options(int argc, char **argv, struct list_filter *f)
 		{ "priority", required_argument, NULL, 'p' }, { "rule", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
 	};
+	struct cli_line cl = { "palisade rules list", "jt:p:r:h", longopts, usage, argc, argv, 0 };
 	int c;
 
 	*f = (struct list_filter){ .priority = RULES_PRIO_DEBUG };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jt:p:r:h", longopts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case 'j':
 			f->json = true;
@@ -226,15 +224,9 @@ static int list_options(int argc, char **argv, struct list_filter *f)
 		case 'r':
 			f->rule = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
 		}
 	}
-	return -1;
+	return c == CLI_STOP ? cl.status : -1;
 }
 
 static int cmd_list(int argc, char **argv)

@@ -255,6 +255,11 @@ struct rl_eval_ctx {
 	int evt_type; /* rl_evttype id */
 	int64_t boot_to_real_ns;
 	const struct rl_idmap *users, *groups;
+	/* Facts of this event that many fields share, computed at most once
+	 * per event by the first extractor that needs them (field_ids.h);
+	 * whoever builds the context clears it (rl_evmemo_reset). NULL: each
+	 * extraction computes them again. */
+	struct rl_evmemo *memo;
 };
 
 /* The name of a uid / gid for this event's process: its container's accounts
@@ -433,6 +438,9 @@ struct rl_ccmp {
 	struct rl_pathset *paths;   /* pmatch */
 	void *regex;                /* pcre2_code * */
 	struct rl_cfexpr *rhs;      /* val(field) or transformed field */
+	/* Its slot in the per-event memo of comparisons (cmp_share.c): the
+	 * same comparison in several rules is decided once per event. 0: none. */
+	uint32_t shared;
 };
 
 struct rl_cnode {
@@ -497,8 +505,37 @@ struct rl_scratch {
  * comparison that could not be decided (a regex that hit a bound); `and`
  * with a false side is false, `or` with a true side is true, else unknown. */
 enum rl_truth { RL_FALSE = 0, RL_TRUE = 1, RL_UNKNOWN = 2 };
-enum rl_truth rl_eval_node(const struct rl_eval_ctx *c, const struct rl_cnode *n,
+/*
+ * A condition laid out flat for evaluation (program.c): its nodes in prefix
+ * order in one array, each with the size of its subtree, so that the
+ * conditions of one event type are read in sequence instead of chased
+ * through pointers. rl_eval_insn (eval.c) gives a condition's truth for
+ * the event of c from its program.
+ */
+struct rl_insn {
+	uint8_t kind;    /* enum rl_cnode_kind */
+	uint32_t shared; /* CN_CMP: its ccmp->shared */
+	uint32_t size;   /* this node and its subtree: the next sibling is this + size */
+	union {
+		const struct rl_ccmp *cmp;    /* CN_CMP */
+		const struct rl_evtset *evts; /* CN_EVTTYPE */
+	};
+};
+size_t rl_insn_count(const struct rl_cnode *n);
+/* Writes n's program at out (rl_insn_count(n) entries). */
+void rl_insn_emit(const struct rl_cnode *n, struct rl_insn *out);
+enum rl_truth rl_eval_insn(const struct rl_eval_ctx *c, const struct rl_insn *n,
 			   struct rl_scratch *s);
+
+/*
+ * Comparisons the rules of an engine repeat (each use of a macro is compiled
+ * again): rl_cmp_share numbers each distinct one that depends on the event
+ * alone (ccmp->shared, from 1) over the given trees and returns how many it
+ * numbered; equal comparisons get the same number.
+ */
+uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+		      size_t n_lists);
+bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b);
 /* Why a regex match failed, for an alert: "regex match limit exceeded". */
 const char *rl_regex_error_text(int pcre2_error);
 bool rl_extract_fexpr(const struct rl_eval_ctx *c, const struct rl_cfexpr *f, int anc,

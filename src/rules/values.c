@@ -71,6 +71,16 @@ bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len)
 	return false;
 }
 
+bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->cap; i++)
+		if (a->e[i].s && !rl_strset_has(b, a->e[i].s, a->e[i].len))
+			return false;
+	return true;
+}
+
 size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max)
 {
 	size_t n = 0;

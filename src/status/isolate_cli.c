@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "status/status.h"
 
 static void usage(FILE *f)
@@ -78,19 +79,20 @@ int isolate_cli_main(int argc, char **argv)
 	char req[512], *text = NULL;
 	size_t len = 0;
 	pid_t pid = 0;
+	struct cli_line cl = { "palisade isolate", "s:ualjh", opts, usage, argc, argv, 0 };
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "s:ualjh", opts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'u': undo = true; break;
 		case 'a': all = true; break;
 		case 'l': list = true; break;
 		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
 		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (list ? optind != argc || undo || all : optind + 1 != argc || (undo && all)) {
 		usage(stderr);
 		return 2;

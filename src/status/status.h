@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "metrics/metrics.h"
 
 #define STATUS_DEFAULT_SOCKET "/run/palisade/status.sock"
@@ -52,6 +54,14 @@ typedef int (*status_command_fn)(void *ctx, const char *args, const char *who, c
 				 size_t cap);
 int status_server_command(struct status_server *s, const char *verb, status_command_fn fn,
 			  void *ctx);
+
+/*
+ * The summary of a parsed snapshot (uptime, rules, sensors, kernel losses,
+ * events, alerts, tables, sinks): the one structure `palisade status` prints
+ * (text or JSON) and the web view serves. pid: the agent's. NULL when out of
+ * memory; json_decref() it.
+ */
+json_t *status_summary(const struct metrics_parsed *p, pid_t pid);
 
 /* palisade isolate [--socket PATH] [--undo|--all] CONTAINER | --list [--json] */
 int isolate_cli_main(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "outfile/outfile.h"
 #include "supply/internal.h"
 
@@ -304,9 +305,8 @@ static int cmd_verify(const struct cli *c, const char *image)
 enum { O_TIMEOUT = 256, O_AUTHFILE, O_CA, O_INSECURE, O_PLATFORM, O_PASS, O_PREFIX, O_IDENTITY,
        O_JSON, O_FORCE };
 
-static int parse_opt(struct cli *c, int opt, const char *arg)
+static int parse_opt(struct cli *c, const struct cli_line *cl, int opt, const char *arg)
 {
-	char *end;
 	long v;
 
 	switch (opt) {
@@ -316,9 +316,8 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 		c->keys[c->n_keys++] = arg;
 		return 0;
 	case O_TIMEOUT:
-		v = strtol(arg, &end, 10);
-		if (*end || v < 1 || v > 3600)
-			return fprintf(stderr, "palisade image: --timeout %s: 1 to 3600 seconds\n", arg), -1;
+		if (cli_number(cl, "--timeout", arg, 1, 3600, &v))
+			return -1;
 		c->o.timeout_ms = (unsigned)v * 1000;
 		return 0;
 	case O_INSECURE:
@@ -362,6 +361,7 @@ int supply_image_main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli c = { 0 };
+	struct cli_line cl = { "palisade image", "k:h", opts, usage, argc, argv, 0 };
 	const char *sub = argc > 1 ? argv[1] : "";
 	int opt;
 
@@ -371,14 +371,11 @@ int supply_image_main(int argc, char **argv)
 		return 0;
 	}
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (opt == '?' || parse_opt(&c, opt, optarg))
+	while ((opt = cli_next(&cl)) > 0)
+		if (parse_opt(&c, &cl, opt, optarg))
 			return EXIT_USAGE;
-	}
+	if (opt == CLI_STOP)
+		return cl.status;
 	if (!strcmp(sub, "keygen") && optind == argc)
 		return cmd_keygen(&c);
 	if (!strcmp(sub, "sign") && optind + 1 == argc)

@@ -97,6 +97,17 @@ wait_json() {
 	return 1
 }
 
+# wait_grep PATTERN FILE [SECONDS] [COUNT]: until at least COUNT lines
+# (default 1) of FILE match PATTERN (grep's basic regex), SECONDS at most
+# (default 10).
+wait_grep() {
+	deadline=$(( $(date +%s) + ${3:-10} ))
+	while _wg_n=$(grep -c -- "$1" "$2" 2>/dev/null); [ "${_wg_n:-0}" -lt "${4:-1}" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || { echo "$2: fewer than ${4:-1} lines match '$1'" >&2; return 1; }
+		sleep 0.2
+	done
+}
+
 # wait_event JQ_FILTER [SECONDS] [FIXED_STRING]: on the raw event stream.
 wait_event() { wait_json "$WORK/events.json" event "$1" "${2:-10}" "${3:-\"type\"}"; }
 

@@ -85,3 +85,24 @@ timeout 60 ./palisade run -r "$WORK/one.yaml" -D "one" -M 2 --output none --stat
 rc=$?
 check "run -M 2 stops after 2 s (exit $rc); -D one disabled the rule" sh -c \
 	"[ $rc -eq 0 ] && grep -q 'duration: 2 seconds passed' '$WORK/e' && grep -q 'rules: 1 loaded (0 enabled)' '$WORK/e'"
+# Every subcommand's options go through src/cli: one wording, exit 2, for an
+# unknown option, a missing value and a bad number; --help is exit 0 on stdout.
+for cmd in "tail" "profile learn" "profile check" "image sign" "audit" "status" "isolate" \
+	"incidents" "rules check" "rules list" "fields" "fim init" "flows" "authz"; do
+	# shellcheck disable=SC2086
+	./palisade $cmd --no-such-option >/dev/null 2>"$WORK/e"
+	rc=$?
+	check "$cmd: an unknown option is named, exit 2 (exit $rc)" sh -c "[ $rc -eq 2 ] &&
+		grep -q -- '^palisade ${cmd%% *}.*: --no-such-option: unknown option (see \`palisade ' '$WORK/e'"
+	# shellcheck disable=SC2086
+	./palisade $cmd --help >"$WORK/o" 2>"$WORK/e"
+	rc=$?
+	check "$cmd --help: usage on stdout, exit 0 (exit $rc)" sh -c "[ $rc -eq 0 ] &&
+		grep -qi 'usage' '$WORK/o' && [ ! -s '$WORK/e' ]"
+done
+./palisade status --socket 2>"$WORK/e"
+check "a missing value is named" sh -c "[ $? -eq 2 ] &&
+	grep -q -- '^palisade status: --socket: needs a value (see \`palisade status --help\`)' '$WORK/e'"
+./palisade incidents --limit 0 2>"$WORK/e"
+check "a bad number is named with its bounds" sh -c "[ $? -eq 2 ] &&
+	grep -q -- '^palisade incidents: --limit 0: expected a whole number from 1 to 10000' '$WORK/e'"

@@ -32,24 +32,9 @@ run_container netpol-oth --network "$NET" --label app=other $PROBE "$IMAGE" slee
 # shellcheck disable=SC2086
 run_container netpol-egr --network "$NET" --label app=egress-client $PROBE "$IMAGE" sleep 300
 
-cat >"$WORK/policy.yaml" <<EOF
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata:
-  name: allow-payment-api
-spec:
-  endpointSelector:
-    matchLabels:
-      app: payment-service
-  ingress:
-  - fromEndpoints:
-    - matchLabels:
-        app: order-processor
-    toPorts:
-    - ports:
-      - port: "80"
-        protocol: TCP
----
+# the seed's example (docs/policy.md), then an egress policy
+{ cat tests/fuzz/corpus/net_policy/seed.yaml; echo ---; } >"$WORK/policy.yaml"
+cat >>"$WORK/policy.yaml" <<EOF
 apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata:

@@ -13,15 +13,6 @@ C=procenv-c
 PRE=procenv-pre
 T=pe$$
 
-# wait_grep PATTERN FILE [SECONDS]
-wait_grep() {
-	deadline=$(( $(date +%s) + ${3:-10} ))
-	until grep -q -- "$1" "$2" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$deadline" ] || { echo "no '$1' in $2" >&2; return 1; }
-		sleep 0.2
-	done
-}
-
 # no_alert JQ_FILTER: after a grace period, no alert line satisfies it.
 no_alert() {
 	sleep 1

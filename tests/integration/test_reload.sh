@@ -7,15 +7,6 @@
 
 C=sinks-reload
 
-# wait_grep PATTERN FILE [SECONDS]
-wait_grep() {
-	deadline=$(( $(date +%s) + ${3:-10} ))
-	until grep -q -- "$1" "$2" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$deadline" ] || { echo "no '$1' in $2" >&2; return 1; }
-		sleep 0.2
-	done
-}
-
 # --- a bad configuration refuses to start, naming file:line ---
 cat >"$WORK/bad.yaml" <<'Y'
 rules:

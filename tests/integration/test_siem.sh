@@ -63,17 +63,9 @@ docker exec $C ln -s /bin/busybox /tmp/siem_mark
 start_agent_with --config "$WORK/palisade.yaml" || exit 1
 for n in 1 2 3; do docker exec $C /tmp/siem_mark true "n$n" >/dev/null 2>&1; done
 
-# wait_grep FILE PATTERN COUNT: until COUNT lines of FILE match PATTERN.
-wait_grep() {
-	deadline=$(( $(date +%s) + 15 ))
-	while [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
-		[ "$(date +%s)" -lt "$deadline" ] || { echo "$1: fewer than $3 lines match $2" >&2; return 1; }
-		sleep 0.2
-	done
-}
-check "three alerts in the file output" wait_grep "$WORK/alerts.json" "SIEM test marker" 3
-check "rsyslog received the RFC 5424 messages over UDP" wait_grep "$WORK/received.log" '^1|palisade|alert|' 3
-check "rsyslog received the RFC 3164 messages over TCP" wait_grep "$WORK/received.log" '^0|palisade|' 3
+check "three alerts in the file output" wait_grep "SIEM test marker" "$WORK/alerts.json" 15 3
+check "rsyslog received the RFC 5424 messages over UDP" wait_grep '^1|palisade|alert|' "$WORK/received.log" 15 3
+check "rsyslog received the RFC 3164 messages over TCP" wait_grep '^0|palisade|' "$WORK/received.log" 15 3
 line=$(grep '^1|palisade|alert|' "$WORK/received.log" | head -1)
 check "RFC 5424: structured data names the rule, priority and container" sh -c \
 	"printf '%s\n' '$line' | grep -q 'rule=\"SIEM test marker\"' &&

@@ -11,10 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "alert/alert.h"
 #include "net/net.h"
 
 #define HEAD "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
@@ -187,6 +189,68 @@ static void test_refusals(void **state)
 			       "p.yaml:"));
 }
 
+/* A verdict as the JSON line of `policy enforce`, as an alert of `run`, and
+ * counted with its series bounded. */
+static void test_records(void **state)
+{
+	struct net_pol_record r = { .time_ns = 1796652602000000000ull, .verdict = "denied",
+				    .dir = NET_INGRESS, .container = "pay", .container_id = "0123456789ab",
+				    .peer = "oth", .proto = IPPROTO_TCP, .port = 80,
+				    .policy = "allow-payment-api", .reason = "denied: default deny" };
+	struct net_pol_metrics *m;
+	struct metrics_writer *w;
+	char *line, *text, name[32];
+	struct alert *al;
+	size_t len;
+
+	(void)state;
+	line = net_pol_record_json(&r);
+	assert_non_null(line);
+	assert_string_equal(line, "{\"time\":\"2026-12-07T14:10:02Z\",\"verdict\":\"denied\","
+			    "\"direction\":\"ingress\",\"container\":\"pay\",\"peer\":\"oth\","
+			    "\"proto\":\"tcp\",\"port\":80,\"policy\":\"allow-payment-api\","
+			    "\"reason\":\"denied: default deny\",\"audit\":false}");
+	free(line);
+	al = net_pol_record_alert(&r, "h");
+	assert_non_null(al);
+	line = alert_to_json(al);
+	assert_non_null(strstr(line, "\"rule\":\"Network policy denied\""));
+	assert_non_null(strstr(line, "\"source\":\"flow\""));
+	assert_non_null(strstr(line, "\"policy.name\":\"allow-payment-api\""));
+	assert_non_null(strstr(line, "\"container.id\":\"0123456789ab\""));
+	assert_non_null(strstr(line, "\"outcome\":\"served in kernel\""));
+	free(line);
+	alert_free(al);
+	r.verdict = "allowed";
+	assert_null(net_pol_record_alert(&r, "h")); /* counted, not an alert */
+
+	assert_int_equal(net_pol_metrics_new(&m), 0);
+	r.verdict = "denied";
+	for (int i = 0; i < NET_POL_METRICS_POLICIES + 10; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		r.policy = name;
+		net_pol_metrics_count(m, &r);
+	}
+	r.policy = "";
+	r.verdict = "audit";
+	r.dir = NET_EGRESS;
+	net_pol_metrics_count(m, &r);
+	assert_int_equal(metrics_writer_new(&w), 0);
+	net_pol_metrics_collect(w, m);
+	text = metrics_writer_render(w, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "palisade_policy_verdicts_total{policy=\"p0\",direction="
+				     "\"ingress\",verdict=\"denied\"} 1\n"));
+	/* 256 names kept; the 10 after them fold into "other" */
+	assert_non_null(strstr(text, "{policy=\"p255\","));
+	assert_null(strstr(text, "{policy=\"p256\","));
+	assert_non_null(strstr(text, "{policy=\"other\",direction=\"ingress\",verdict=\"denied\"} 10\n"));
+	assert_non_null(strstr(text, "{policy=\"\",direction=\"egress\",verdict=\"audit\"} 1\n"));
+	free(text);
+	metrics_writer_free(w);
+	net_pol_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_cidr_except_deny_wins),
 		cmocka_unit_test(test_list_and_sequence),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

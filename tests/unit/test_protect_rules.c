@@ -213,24 +213,48 @@ static void test_denylist(void **state)
 	rules_engine_free(e);
 }
 
-/* kill: true belongs to deny: elsewhere it is a load error that says so. */
-static void test_kill_goes_with_deny(void **state)
+/* kill: true and pin: true belong to deny: elsewhere each is a load error
+ * that says so. */
+static void expect_deny_only(const char *action, const char *said_text)
 {
-	static const char bad[] = "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
-				  "  condition: evt.type = execve\n"
-				  "  action: {type: pause, kill: true}\n";
+	char bad[256];
 	struct rules_config cfg;
 	struct rules_engine *e = NULL;
 	bool said = false;
+	int n = snprintf(bad, sizeof(bad), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
+			 "  condition: evt.type = execve\n  action: %s\n", action);
 
-	(void)state;
 	rules_config_default(&cfg);
 	assert_int_equal(rules_engine_new(&cfg, &e), 0);
-	assert_int_not_equal(rules_engine_add_buffer(e, "bad.yaml", bad, sizeof(bad) - 1) ?:
+	assert_int_not_equal(rules_engine_add_buffer(e, "bad.yaml", bad, (size_t)n) ?:
 			     rules_engine_compile(e), 0);
 	for (size_t i = 0; i < rules_engine_diag_count(e); i++)
-		said |= strstr(rules_engine_diag(e, i)->text, "'kill: true' goes with 'type: deny'") != NULL;
+		said |= strstr(rules_engine_diag(e, i)->text, said_text) != NULL;
 	assert_true(said);
+	rules_engine_free(e);
+}
+
+static void test_kill_goes_with_deny(void **state)
+{
+	(void)state;
+	expect_deny_only("{type: pause, kill: true}", "'kill: true' goes with 'type: deny'");
+	expect_deny_only("{type: kill, pin: true}", "'pin: true' goes with 'type: deny'");
+}
+
+/* The protect set pins the account files: the write rule says pin: true. */
+static void test_account_files_pinned(void **state)
+{
+	struct rules_engine *e = protect_set();
+	bool pinned = false;
+
+	(void)state;
+	for (size_t i = 0; i < rules_engine_rule_count(e); i++) {
+		const struct rules_rule_info *r = rules_engine_rule(e, i);
+
+		if (!strcmp(r->name, "Protect - account file write denied"))
+			pinned = r->action.pin && r->action.kill && r->action.type == RULES_ACTION_DENY;
+	}
+	assert_true(pinned);
 	rules_engine_free(e);
 }
 
@@ -241,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_shell),
 		cmocka_unit_test(test_denylist),
 		cmocka_unit_test(test_kill_goes_with_deny),
+		cmocka_unit_test(test_account_files_pinned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

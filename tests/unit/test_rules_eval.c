@@ -640,6 +640,62 @@ static void test_evttype_index_and_first_match(void **state)
 	rules_engine_free(e);
 }
 
+/*
+ * A comparison several rules repeat is decided once per event and shared
+ * (cmp_share.c): each rule must still see the truth of the event it judges,
+ * under `not`, with an equal list written in another order, and from one
+ * event to the next.
+ */
+static void test_shared_comparisons(void **state)
+{
+	const char *rules =
+		"- rule: a\n  desc: d\n  priority: INFO\n  output: a\n"
+		"  condition: evt.type = execve and proc.name = bash and proc.cmdline contains x\n"
+		"- rule: b\n  desc: d\n  priority: INFO\n  output: b\n"
+		"  condition: evt.type = execve and proc.name = bash\n"
+		"- rule: c\n  desc: d\n  priority: INFO\n  output: c\n"
+		"  condition: evt.type = execve and not proc.name = bash\n"
+		"- rule: d\n  desc: d\n  priority: INFO\n  output: d\n"
+		"  condition: evt.type = execve and proc.name in (bash, sh)\n"
+		"- rule: e\n  desc: d\n  priority: INFO\n  output: e\n"
+		"  condition: evt.type = execve and proc.name in (sh, bash) and not proc.cmdline contains x\n";
+	static const struct {
+		const char *exe, *argv, *fire, *quiet;
+	} cases[] = {
+		{ "/bin/bash", "bash -x", "abd", "ce" },
+		{ "/bin/sh", "sh", "cde", "ab" },
+		{ "/bin/bash", "bash", "bde", "ac" },
+		{ "/bin/ls", "ls -x", "c", "abde" },
+	};
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.rate_per_sec = 0; /* the same event twice: no limiter, no dedup */
+	cfg.dedup_window_ns = 0;
+	e = engine_with(NULL, rules, &cfg);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			exec_event(cases[i].exe, cases[i].argv, 0, 0, NULL, NULL, NULL, false);
+			reset_alerts();
+			assert_int_equal(rules_eval(e, &F.ev, collect, NULL),
+					 (int)strlen(cases[i].fire));
+			for (const char *r = cases[i].fire; *r; r++)
+				assert_true(fired((char[]){ *r, '\0' }));
+			for (const char *r = cases[i].quiet; *r; r++)
+				assert_false(fired((char[]){ *r, '\0' }));
+		}
+	}
+	/* One rule at a time (rules_eval_rule): each event decided afresh. */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		exec_event(cases[i].exe, cases[i].argv, 0, 0, NULL, NULL, NULL, false);
+		assert_int_equal(rules_eval_rule(e, 1, &F.ev, NULL, NULL),
+				 strchr(cases[i].fire, 'b') ? 1 : 0);
+	}
+	rules_engine_free(e);
+}
+
 static void test_rate_limit_and_dedup(void **state)
 {
 	struct rules_config cfg;
@@ -855,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_regex_bound_fails_closed),
 		cmocka_unit_test(test_evttype_index_and_first_match),
+		cmocka_unit_test(test_shared_comparisons),
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
 	};

@@ -471,7 +471,7 @@ static void test_action_key(void **state)
 		     "t.yaml:6:24: action 'kill' takes no option 'when'");
 	expect_error(RULE_HEAD "  condition: evt.type=execve\n  action: {steps: [kill], when: now}\n",
 		     "t.yaml:6:27: unknown action key 'when' (type, scope, enforce, downgrade, kill, "
-		     "steps, playbook)");
+		     "pin, steps, playbook)");
 }
 
 
