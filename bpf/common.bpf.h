@@ -237,6 +237,23 @@ static __always_inline void fill_header(struct ev_header *h, struct task_struct 
 	bpf_core_read(&h->cap_inheritable, sizeof(h->cap_inheritable), &cred->cap_inheritable);
 }
 
+/*
+ * A walk's fingerprint (bpf/prefilter_cache.bpf.h says what it proves): per
+ * name written, the dentry's d_seq and d_name.hash_len; per mount crossed,
+ * the mount's unique id; then the end. ok: the walk ended, was not cut, and
+ * every name was read while its dentry was not being renamed (d_seq even
+ * and the same after the read).
+ */
+struct walk_fp {
+	__u64 h1;
+	__u64 h2;
+	bool ok;
+};
+
+#define FP_NAME 1
+#define FP_MOUNT 2
+#define FP_END 3
+
 struct walk_ctx {
 	__u64 dentry;
 	__u64 vfsmnt;
@@ -247,7 +264,29 @@ struct walk_ctx {
 	__u32 top_len; /* length of the last piece written: the first component */
 	bool trunc;
 	bool done;
+	bool fp_on; /* fingerprint the walk (h1, h2, torn) */
+	bool dry;   /* fingerprint only: write no name */
+	bool torn;  /* a name was read during a rename */
+	__u64 h1;
+	__u64 h2;
 };
+
+/* Two independent 64-bit lanes (multiply and shift, murmur3's constants). */
+static __always_inline void fp_mix(struct walk_ctx *w, __u64 v)
+{
+	w->h1 = (w->h1 ^ v) * 0xff51afd7ed558ccdull;
+	w->h1 ^= w->h1 >> 33;
+	w->h2 = (w->h2 ^ v) * 0xc4ceb9fe1a85ec53ull;
+	w->h2 ^= w->h2 >> 29;
+}
+
+/* A mount's id, never reused (mnt_id_unique, 6.8+), else its id. */
+static __always_inline __u64 mount_uid(struct mount *mnt)
+{
+	if (bpf_core_field_exists(mnt->mnt_id_unique))
+		return mnt->mnt_id_unique;
+	return (__u32)mnt->mnt_id;
+}
 
 /*
  * One step of the walk: one component written, or one mount crossed. The
@@ -261,7 +300,7 @@ static long walk_step(__u64 index, void *ctxp)
 	struct dentry *dentry = KOBJ(struct dentry, w->dentry);
 	struct vfsmount *vfsmnt = KOBJ(struct vfsmount, w->vfsmnt);
 	__u64 parent, mnt_root;
-	__u32 len;
+	__u32 len, seq = 0;
 	long n;
 
 	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt)
@@ -277,7 +316,18 @@ static long walk_step(__u64 index, void *ctxp)
 			goto root; /* the top of the mount tree */
 		w->dentry = (__u64)mnt->mnt_mountpoint;
 		w->vfsmnt = mnt_parent + bpf_core_field_offset(struct mount, mnt);
+		if (w->fp_on) {
+			fp_mix(w, FP_MOUNT);
+			fp_mix(w, mount_uid(KOBJ(struct mount, mnt_parent)));
+		}
 		return 0;
+	}
+	if (w->fp_on) {
+		seq = dentry->d_seq.seqcount.sequence;
+		w->torn |= seq & 1;
+		fp_mix(w, FP_NAME);
+		fp_mix(w, seq);
+		fp_mix(w, dentry->d_name.hash_len);
 	}
 	len = dentry->d_name.len;
 	if (w->off + len + 1 > EV_PATH_MAX || len > 255) {
@@ -288,8 +338,10 @@ static long walk_step(__u64 index, void *ctxp)
 	/* The name and its terminating NUL: len + 1 bytes, len known. The
 	 * barrier keeps the compiler from dropping the mask the verifier needs. */
 	barrier_var(len);
-	n = bpf_probe_read_kernel(w->buf + (w->off & (EV_PATH_MAX - 1)), (len & 0xff) + 1,
-				  (const void *)dentry->d_name.name);
+	n = w->dry ? 0 : bpf_probe_read_kernel(w->buf + (w->off & (EV_PATH_MAX - 1)),
+					       (len & 0xff) + 1, (const void *)dentry->d_name.name);
+	if (w->fp_on)
+		w->torn |= dentry->d_seq.seqcount.sequence != seq;
 	if (n < 0 || !len) {
 		count(CNT_READ_FAIL);
 		w->trunc = true;
@@ -301,6 +353,8 @@ static long walk_step(__u64 index, void *ctxp)
 	w->dentry = parent;
 	return 0;
 root:
+	if (w->fp_on)
+		fp_mix(w, FP_END);
 	/* The root itself is one empty piece: "/" differs from unknown (none). */
 	if (w->off == 0) {
 		w->buf[0] = '\0';
@@ -322,8 +376,9 @@ root:
  * programs, which this kernel refuses (DESIGN.md section 1). bpf_loop keeps
  * the verifier from exploring every iteration of an unrolled walk.
  */
-static __always_inline __u32 walk_path_top(const struct path *path, const struct path *root,
-					   char *buf, bool *trunc, __u32 *top_len)
+static __always_inline __u32 walk_path_fp(const struct path *path, const struct path *root,
+					  char *buf, bool *trunc, __u32 *top_len,
+					  struct walk_fp *fp, bool dry)
 {
 	struct walk_ctx w = {
 		.dentry = (__u64)path->dentry,
@@ -331,15 +386,36 @@ static __always_inline __u32 walk_path_top(const struct path *path, const struct
 		.root_dentry = (__u64)root->dentry,
 		.root_mnt = (__u64)root->mnt,
 		.buf = buf,
+		.fp_on = fp != NULL,
+		.dry = dry,
+		.h1 = 0x6a09e667f3bcc908ull,
+		.h2 = 0xbb67ae8584caa73bull,
 	};
 
 	*trunc = false;
+	if (fp)
+		fp->ok = false;
 	if (!w.dentry)
 		return 0;
+	if (fp)
+		fp_mix(&w, mount_uid(KOBJ(struct mount, w.vfsmnt -
+					 bpf_core_field_offset(struct mount, mnt))));
 	bpf_loop(EV_PATH_DEPTH, walk_step, &w, 0);
 	*trunc = w.trunc || !w.done;
 	*top_len = w.top_len;
+	if (fp) {
+		fp->h1 = w.h1;
+		fp->h2 = w.h2;
+		fp->ok = !*trunc && !w.torn;
+	}
 	return w.off > EV_PATH_MAX ? EV_PATH_MAX : w.off;
+}
+
+/* walk_path_fp without a fingerprint. */
+static __always_inline __u32 walk_path_top(const struct path *path, const struct path *root,
+					   char *buf, bool *trunc, __u32 *top_len)
+{
+	return walk_path_fp(path, root, buf, trunc, top_len, NULL, false);
 }
 
 /* walk_path_top without the first component's length. */

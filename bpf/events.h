@@ -82,6 +82,7 @@ enum ev_counter {
 	CNT_KILL_FAILED,      /* an in-kernel SIGKILL could not be sent (user space kills) */
 	CNT_HELD,             /* first execs of unarmed container cgroups held (bpf/hold.bpf.h) */
 	CNT_HOLD_FAILED,      /* such an exec that could not be held (table full, signal refused) */
+	CNT_PF_CACHE_HIT,     /* of CNT_PREFILTERED: judged by the cache (prefilter_cache.bpf.h) */
 	CNT_MAX,
 };
 

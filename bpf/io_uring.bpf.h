@@ -39,6 +39,7 @@ static __always_inline long io_uring_open(struct ev_syscall *e, struct io_kiocb 
 {
 	struct io_open *o = (struct io_open *)&req->cmd;
 	__u32 slot = BPF_CORE_READ(o, file_slot), len = 0, top = 0;
+	bool path_dropped;
 	struct path root;
 
 	e->args[0] = (__u64)(__s64)BPF_CORE_READ(o, dfd);
@@ -57,7 +58,8 @@ static __always_inline long io_uring_open(struct ev_syscall *e, struct io_kiocb 
 	len = resolve_fd(e, task, e->res, &root, data, &top) & (EV_PATH_MAX * 2 - 1);
 	if (len > EV_PATH_MAX)
 		return -1;
-	if (SC_PF_ID(spec) && !pf_keep(e, spec, e->args[2], data, len, top, 0)) {
+	if (SC_PF_ID(spec) &&
+	    !pf_keep(e, spec, pf_class(spec, e->args[2]), data, len, top, 0, &path_dropped)) {
 		count(CNT_PREFILTERED);
 		return -1;
 	}

@@ -94,48 +94,51 @@ static long pf_rev_step(__u64 index, void *ctxp)
 	return 0;
 }
 
-/*
- * False when no loaded rule can match this open: a filtered syscall whose
- * path 1 was resolved from the opened file (leaf-first pieces in data, len
- * bytes, not truncated) and whose path is in no kept entry. Anything the
- * filter does not cover (unresolved or long paths, unfiltered syscalls) is
- * kept, and so is an open the class's name gate keeps (prefilter_names.bpf.h).
- * open_flags: the flags argument (SC_PF_FLAGS_SHIFT), 0 when none.
- * Called before the header is filled: the cgroup comes from the helper (the
- * same id fill_header stores). The key is the pieces read backwards: no
- * second dentry walk.
- */
-static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open_flags,
-				    const char *data, __u32 len, __u32 top_len, __u64 raw)
+/* The class id byte of an open: filter id, host and read-only bits. The
+ * cgroup comes from the helper (the same id fill_header stores). */
+static __always_inline __u32 pf_class(__u32 spec, __u64 open_flags)
 {
-	__u32 id = SC_PF_ID(spec), zero = 0, idx;
-	__u8 *on;
-	__u64 cg;
-	struct pf_rev_ctx rc;
-	struct pf_key_buf *kb;
-	struct pf_value *v;
-	struct pf_key *k;
+	__u32 id = SC_PF_ID(spec) << 2;
+	__u64 cg = bpf_get_current_cgroup_id();
 
-	if (!id || (e->path_flags & (EV_PATH1_RESOLVED | EV_PATH1_USER)) != EV_PATH1_RESOLVED ||
-	    (e->hdr.flags & EV_F_EXE_TRUNC) || len == 0 || len > PF_PATH_MAX)
-		return true;
-	kb = bpf_map_lookup_elem(&pf_key_scratch, &zero);
-	if (!kb)
-		return true;
-	k = &kb->k;
-	k->id = id << 2;
-	cg = bpf_get_current_cgroup_id();
 	if (bpf_map_lookup_elem(&pf_host_cgroups, &cg))
-		k->id |= PF_CLASS_HOST;
+		id |= PF_CLASS_HOST;
 	if (SC_ARG_FIELD(spec, SC_PF_FLAGS_SHIFT) && !(open_flags & (PF_O_ACCMODE | PF_O_CREAT)) &&
 	    (open_flags & PF_O_TMPFILE) != PF_O_TMPFILE)
-		k->id |= PF_CLASS_RO;
+		id |= PF_CLASS_RO;
+	return id;
+}
+
+/* The gates of class id, for an open no path entry keeps: its process's
+ * names (prefilter_names.bpf.h) and the caller's string (prefilter_raw.bpf.h,
+ * read into the key scratch). */
+static __always_inline bool pf_gates_keep(struct ev_syscall *e, __u32 id, __u64 raw)
+{
+	__u32 zero = 0;
+	struct pf_key_buf *kb = bpf_map_lookup_elem(&pf_key_scratch, &zero);
+
+	if (!kb)
+		return true;
+	return pf_name_keep(e, id) || pf_raw_keep(id, raw, (char *)kb->k.path);
+}
+
+/* Whether an entry of class id keeps the path (leaf-first pieces in data,
+ * len bytes, first component top_len bytes); kb: the key scratch. */
+static __always_inline bool pf_path_kept(struct pf_key_buf *kb, __u32 id, const char *data,
+					 __u32 len, __u32 top_len)
+{
+	struct pf_key *k = &kb->k;
+	struct pf_rev_ctx rc;
+	struct pf_value *v;
+	__u32 idx = id;
+	__u8 *on;
+
+	k->id = id;
 	/* The first component first: a hash lookup, where most opens a
 	 * filter drops go, before the longest-prefix one (the same answer). */
-	idx = k->id;
 	on = bpf_map_lookup_elem(&pf_top_on, &idx);
 	if (on && *on) {
-		struct pf_top_key tk = { .id = k->id };
+		struct pf_top_key tk = { .id = id };
 		/* Through memory: the compiler then cannot swap in an unchecked
 		 * copy of top_len, and the bound the verifier needs stays. */
 		volatile __u32 vn = top_len;
@@ -146,8 +149,7 @@ static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open
 		    !(n && bpf_probe_read_kernel(tk.name, n, data + ((len - 1 - n) & 511)))) {
 			tk.len = n;
 			if (!bpf_map_lookup_elem(&pf_tops, &tk))
-				return pf_name_keep(e, k->id) ||
-				       pf_raw_keep(k->id, raw, (char *)k->path);
+				return false;
 		}
 	}
 	rc.data = data;
@@ -156,9 +158,36 @@ static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u64 open
 	bpf_loop((PF_PATH_MAX + 7) / 8, pf_rev_step, &rc, 0);
 	k->prefixlen = 8 * (1 + len);
 	v = bpf_map_lookup_elem(&pf_paths, k);
-	if (v && ((v->flags & PF_KEEP_PREFIX) || v->len == len))
+	return v && ((v->flags & PF_KEEP_PREFIX) || v->len == len);
+}
+
+/*
+ * False when no loaded rule can match this open: a filtered syscall whose
+ * path 1 was resolved from the opened file (leaf-first pieces in data, len
+ * bytes, not truncated) and whose path is in no kept entry of its class id
+ * (pf_class()). Anything the filter does not cover (unresolved or long
+ * paths, unfiltered syscalls) is kept, and so is an open a gate of the class
+ * keeps (pf_gates_keep()). *path_dropped: the path was judged and no entry
+ * keeps it (what prefilter_cache.bpf.h may remember). The key is the pieces
+ * read backwards: no second dentry walk.
+ */
+static __always_inline bool pf_keep(struct ev_syscall *e, __u32 spec, __u32 id,
+				    const char *data, __u32 len, __u32 top_len, __u64 raw,
+				    bool *path_dropped)
+{
+	__u32 zero = 0;
+	struct pf_key_buf *kb;
+
+	*path_dropped = false;
+	if (!SC_PF_ID(spec) ||
+	    (e->path_flags & (EV_PATH1_RESOLVED | EV_PATH1_USER)) != EV_PATH1_RESOLVED ||
+	    (e->hdr.flags & EV_F_EXE_TRUNC) || len == 0 || len > PF_PATH_MAX)
 		return true;
-	return pf_name_keep(e, k->id) || pf_raw_keep(k->id, raw, (char *)k->path);
+	kb = bpf_map_lookup_elem(&pf_key_scratch, &zero);
+	if (!kb || pf_path_kept(kb, id, data, len, top_len))
+		return true;
+	*path_dropped = true;
+	return pf_gates_keep(e, id, raw);
 }
 
 /* An IPv4 socket whose addresses, and the caller's if any, are all in

@@ -19,6 +19,7 @@
  */
 #include "common.bpf.h"
 #include "prefilter.bpf.h"
+#include "prefilter_cache.bpf.h"
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -99,10 +100,11 @@ static __always_inline void fill_sock(struct ev_sock *out, struct file *f)
 	}
 }
 
-/* Resolves an fd: its path into buf (sockets have none) and its socket. */
-static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct *task,
-					__u64 fd, const struct path *root, char *buf,
-					__u32 *top_len)
+/* Resolves an fd: its path into buf (sockets have none) and its socket;
+ * fp: the walk's fingerprint (NULL: none, prefilter_cache.bpf.h). */
+static __always_inline __u32 resolve_fd_fp(struct ev_syscall *e, struct task_struct *task,
+					   __u64 fd, const struct path *root, char *buf,
+					   __u32 *top_len, struct walk_fp *fp)
 {
 	struct file *f = fd_file(task, fd);
 	struct path path;
@@ -117,13 +119,20 @@ static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct
 	}
 	path.dentry = f->f_path.dentry;
 	path.mnt = f->f_path.mnt;
-	len = walk_path_top(&path, root, buf, &trunc, top_len);
+	len = walk_path_fp(&path, root, buf, &trunc, top_len, fp, false);
 	if (trunc) {
 		e->hdr.flags |= EV_F_EXE_TRUNC; /* path 1 of a syscall */
 		count(CNT_TRUNC_PATH);
 	}
 	e->path_flags |= EV_PATH1_RESOLVED;
 	return len;
+}
+
+static __always_inline __u32 resolve_fd(struct ev_syscall *e, struct task_struct *task,
+					__u64 fd, const struct path *root, char *buf,
+					__u32 *top_len)
+{
+	return resolve_fd_fp(e, task, fd, root, buf, top_len, NULL);
 }
 
 /* A caller's string; the call already read it, so it is paged in. */
@@ -210,12 +219,18 @@ struct exit_ctx {
  * An open the rules' pre-filter covers is judged on its resolved path first:
  * true when it is dropped, before it pays for the arguments and the header
  * (filled last, once the record is known to be kept). *len1 is path 1's
- * length when it was resolved here.
+ * length when it was resolved here. A repeat of a path no entry of its class
+ * keeps is found in the cache (prefilter_cache.bpf.h) before the walk that
+ * writes the names; only the gates are then judged.
  */
 static __always_inline bool prefilter_drops_open(struct exit_ctx *c, __u32 *len1, __u32 *top)
 {
-	__u32 spec = c->spec, idx;
+	__u32 spec = c->spec, idx, id;
 	__u64 raw, oflags;
+	struct pf_cache_key ck;
+	struct walk_fp fp;
+	struct file *f;
+	bool keyed = false, path_dropped, keep;
 
 	if (!SC_PF_ID(spec) || !(spec & SC_FD_RET) || c->ret < 0)
 		return false;
@@ -225,16 +240,36 @@ static __always_inline bool prefilter_drops_open(struct exit_ctx *c, __u32 *len1
 	 * read-only open's (the rules then know them not either). */
 	if (spec & SC_OPEN_HOW)
 		oflags = c->how_ok ? c->how.flags : PF_O_RDWR;
-	*len1 = resolve_fd(c->e, c->task, c->ret, &c->root, c->data, top) & (EV_PATH_MAX * 2 - 1);
 	raw = SC_ARG_FIELD(spec, SC_PATH_ARG_SHIFT);
 	/* The caller's string, for the raw-path gate: read when a rule reads
 	 * it (SC_RAW_PATH1), else 0 (the gate then keeps). */
 	raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(c->regs, (raw - 1) & 7) : 0;
-	if (*len1 <= EV_PATH_MAX && !pf_keep(c->e, spec, oflags, c->data, *len1, *top, raw)) {
-		count(CNT_PREFILTERED);
-		return true;
+	id = pf_class(spec, oflags);
+	f = pf_cache_on ? fd_file(c->task, c->ret) : NULL;
+	if (f && (f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		keyed = pf_cache_key(&ck, &f->f_path, &c->root, c->data, id);
+	if (keyed && bpf_map_lookup_elem(&pf_cache, &ck)) {
+		if (!pf_gates_keep(c->e, id, raw)) {
+			count(CNT_PF_CACHE_HIT);
+			count(CNT_PREFILTERED);
+			return true;
+		}
+		/* Kept by a gate: the record needs the path. */
+		*len1 = resolve_fd(c->e, c->task, c->ret, &c->root, c->data, top) &
+			(EV_PATH_MAX * 2 - 1);
+		return false;
 	}
-	return false;
+	*len1 = resolve_fd_fp(c->e, c->task, c->ret, &c->root, c->data, top, keyed ? &fp : NULL) &
+		(EV_PATH_MAX * 2 - 1);
+	if (*len1 > EV_PATH_MAX)
+		return false;
+	keep = pf_keep(c->e, spec, id, c->data, *len1, *top, raw, &path_dropped);
+	if (path_dropped && keyed)
+		pf_cache_put(&ck, &fp);
+	if (keep)
+		return false;
+	count(CNT_PREFILTERED);
+	return true;
 }
 
 /* The result, number and argument registers (openat2's struct open_how

@@ -210,7 +210,8 @@ static int open_sensor(struct agent *a)
 	scfg = (struct sensor_config){ .ringbuf_bytes = (uint32_t)(c->ringbuf_kib * 1024),
 				       .wakeup_bytes = c->ringbuf_kib * 1024 / 16,
 				       .syscall_spec = a->spec,
-				       .syscall_raw_hook = strcmp(c->syscall_hook, "raw") == 0 };
+				       .syscall_raw_hook = strcmp(c->syscall_hook, "raw") == 0,
+				       .prefilter_cache = c->prefilter_cache };
 	/* --syscalls all reports everything palisade knows: no rule filters it.
 	 * The fd table must see every open to know every fd: no pre-filter. */
 	if (a->p.fds && a->p.rules && agent_prefilter_wanted(c))
@@ -468,7 +469,7 @@ void agent_print_counters(struct agent *a, const char *when)
 		"argv %llu, environments %llu; failed kernel reads %llu; malformed records %llu; "
 		"record write errors %llu; alerts %llu; processes %zu/%zu (evicted %llu, unknown "
 		"parent %llu); containers %zu (engine %s, errors %llu); dropped in kernel: "
-		"pre-filtered %llu (per CPU: %s), own activity %llu; execs killed in kernel %llu; "
+		"pre-filtered %llu (per CPU: %s), of which by the cache %llu, own activity %llu; execs killed in kernel %llu; "
 		"kernel kills failed %llu%s\n",
 		when, (unsigned long long)p->events, (unsigned long long)k[CNT_RINGBUF_FULL],
 		(unsigned long long)k[CNT_TRUNC_PATH], (unsigned long long)k[CNT_TRUNC_ARGS],
@@ -478,7 +479,7 @@ void agent_print_counters(struct agent *a, const char *when)
 		(unsigned long long)ps.evictions, (unsigned long long)ps.misses, cs.containers,
 		!p->containers ? "off" : cs.engine_connected ? "connected" : "unreachable",
 		(unsigned long long)cs.engine_errors, (unsigned long long)k[CNT_PREFILTERED],
-		per_cpu, (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
+		per_cpu, (unsigned long long)k[CNT_PF_CACHE_HIT], (unsigned long long)k[CNT_SELF], (unsigned long long)k[CNT_EXEC_KILLED],
 		(unsigned long long)k[CNT_KILL_FAILED], fdline);
 	if (sensor_prefilter_marks_full(a->sensor))
 		fprintf(stderr, "palisade: %s: pre-filter: the name gate keeps every open it covers "

@@ -99,6 +99,7 @@ struct palisade_config {
 	const char *syscalls; /* "rules", "all", "none" */
 	const char *syscall_hook; /* "auto", "raw" */
 	bool prefilter;
+	bool prefilter_cache;
 	const char *fd_table; /* "auto", "on", "off" */
 	uint64_t proc_table_size;
 	const char *events_output; /* "": none */

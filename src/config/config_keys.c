@@ -203,6 +203,12 @@ const struct config_key config_keys[] = {
 	  SWITCH("no-prefilter", "false", RUN),
 	  .flag_desc = "report every open the syscall sensor sees, not only those some rule "
 		       "could match (docs/prefilter.md)" },
+	{ K("sensor.prefilter_cache", CFG_BOOL, "true",
+	    "remember in the kernel the paths the pre-filter dropped, so a repeat open skips "
+	    "the path walk (docs/prefilter.md, \"The cache\")", G(prefilter_cache)),
+	  SWITCH("no-prefilter-cache", "false", RUN),
+	  .flag_desc = "judge every open's path afresh: no cache of the pre-filter's "
+		       "decisions (docs/prefilter.md)" },
 	{ K("fd_table.mode", CFG_ENUM, "auto",
 	    "per-process fd tables (docs/events.md): \"auto\" (on when a loaded rule needs "
 	    "close, pipe* or socketpair, or sensor.syscalls is all), \"on\" or \"off\"",

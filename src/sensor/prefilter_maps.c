@@ -117,6 +117,25 @@ static int map_clear(int fd, size_t key_size)
 	return err;
 }
 
+/* Deletes every key of a large map: the keys are listed first (one pass),
+ * then deleted; map_clear's restart from the first key is quadratic. */
+static int map_clear_all(const struct bpf_map *map)
+{
+	size_t ksz = bpf_map__key_size(map), n = 0, max = bpf_map__max_entries(map);
+	char *keys = calloc(max + 1, ksz);
+	int fd = bpf_map__fd(map), err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (n < max && !bpf_map_get_next_key(fd, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz))
+		n++;
+	for (size_t i = 0; i < n && !err; i++)
+		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
+			err = -errno;
+	free(keys);
+	return err;
+}
+
 /*
  * Returns once every BPF program that was running has finished: updating a
  * map-in-map makes the kernel wait for an RCU grace period for exactly this
@@ -171,6 +190,8 @@ int sensor_prefilter_replace(struct sensor *s, const uint32_t spec[EV_SYSCALL_NR
 		err = err ?: map_clear(bpf_map__fd(s->sc->maps.pf_names),
 				       sizeof(struct pf_name_key));
 		err = err ?: map_clear(bpf_map__fd(s->sc->maps.pf_tops), sizeof(struct pf_top_key));
+		/* No decision outlives the rules it was made under. */
+		err = err ?: map_clear_all(s->sc->maps.pf_cache);
 		err = err ?: sensor_prefilter_tops_off(s->sc);
 		err = err ?: sensor_prefilter_raws_off(s->sc);
 		err = err ?: gate_set(s->sc, PF_GATE_IDS, 0);

@@ -75,6 +75,7 @@ static int open_syscalls(struct sensor *s, const struct sensor_config *cfg)
 	bpf_program__set_autoattach(sc->progs.on_sys_exit_tp, false);
 	sc->rodata->agent_tgid = (uint32_t)getpid();
 	sc->rodata->wakeup_bytes = cfg->wakeup_bytes;
+	sc->rodata->pf_cache_on = cfg->prefilter_cache;
 	err = bpf_map__reuse_fd(sc->maps.events, bpf_map__fd(s->skel->maps.events));
 	err = err ?: bpf_map__reuse_fd(sc->maps.counters, bpf_map__fd(s->skel->maps.counters));
 	err = err ?: bpf_map__reuse_fd(sc->maps.scratch_map,

@@ -38,6 +38,8 @@ struct sensor_config {
 	/* The raw sys_exit hook (every syscall runs the program) instead of a
 	 * tracepoint per watched syscall (src/sensor/syscall_attach.c). */
 	bool syscall_raw_hook;
+	/* Remember the paths the pre-filter dropped (bpf/prefilter_cache.bpf.h). */
+	bool prefilter_cache;
 };
 
 typedef int (*sensor_record_fn)(void *ctx, void *rec, size_t len);

@@ -1,8 +1,10 @@
 /*
- * libFuzzer target: palisade audit's file source on Kubernetes manifests (multi-document),
- * the parser a CI pipeline runs on files it did not write. Whatever it
- * accepts is then audited and rendered in the three formats: the checks
- * and the renderings must hold on any description the parser produces.
+ * libFuzzer target: palisade audit's file source (audit_file_parse tells a
+ * compose file from Kubernetes manifests, multi-document, by their content),
+ * the parser a CI pipeline runs on files it did not write; the seeds hold
+ * both kinds. Whatever it accepts is then audited and rendered in the three
+ * formats: the checks and the renderings must hold on any description the
+ * parser produces.
  */
 #include <stdint.h>
 #include <stdlib.h>
