@@ -124,14 +124,31 @@ static bool equal(const struct rl_value *a, const struct rl_value *b)
 	}
 }
 
+/* The next byte of [p, end) that can start a match of needle (lowered):
+ * its first byte in either case (memchr, not a tolower per byte: a
+ * `proc.env icontains` reads every exec's environment). */
+static const char *icontains_next(const char *p, const char *end, unsigned char first)
+{
+	unsigned char upper = (unsigned char)toupper(first);
+	const char *a = memchr(p, first, (size_t)(end - p));
+	const char *b = upper == first ? NULL : memchr(p, upper, (size_t)((a ? a : end) - p));
+
+	return b ? b : a;
+}
+
 static bool icontains(const struct rl_value *v, const char *needle, size_t nlen)
 {
+	const char *end, *p;
+
 	if (nlen > v->len)
 		return false;
-	for (size_t i = 0; i + nlen <= v->len; i++) {
+	if (nlen == 0)
+		return true;
+	end = v->s + (v->len - nlen + 1); /* the last possible start, plus one */
+	for (p = v->s; p < end && (p = icontains_next(p, end, (unsigned char)needle[0])); p++) {
 		size_t k = 0;
 
-		while (k < nlen && tolower((unsigned char)v->s[i + k]) == needle[k])
+		while (k < nlen && tolower((unsigned char)p[k]) == needle[k])
 			k++;
 		if (k == nlen)
 			return true;
