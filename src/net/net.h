@@ -434,7 +434,7 @@ int net_policy_file_check(const char *path, char *why, size_t why_size);
  * (net_enforcer_set_policy: a whole generation, no window; on failure the
  * old set stays in force, the new one is freed, and it returns -ENOSPC).
  * Verdicts go to on_verdict: every refusal (or would-be one in audit mode)
- * from the kernel, and each new flow of an enforced endpoint
+ * from the kernel, and each new allowed flow of an enforced endpoint
  * (net_enforcer_flow). Callbacks run on the thread of tick and flow.
  */
 struct net_enforcer_cfg {

@@ -485,8 +485,12 @@ void net_enforcer_flow(struct net_enforcer *e, const struct net_flow *f)
 		net_policy_judge(e->set, &(struct net_labels){ ep->labels, ep->n_labels },
 				 (enum net_pol_dir)dir, &pp, f->key.proto,
 				 dir == LP_DIR_INGRESS ? f->key.lport : f->key.rport, &v);
-		emit(e, f->first_ns, v.allowed ? "allowed" : "audit", ep, dir, f->key.proto,
-		     dir == LP_DIR_INGRESS ? f->key.lport : f->key.rport, pp.addr, &v);
+		/* A flow the policy refuses is the kernel's to report (its ring:
+		 * "denied", or "audit" in audit mode); reported here too, audit
+		 * mode said each would-be refusal twice. */
+		if (v.allowed)
+			emit(e, f->first_ns, "allowed", ep, dir, f->key.proto,
+			     dir == LP_DIR_INGRESS ? f->key.lport : f->key.rport, pp.addr, &v);
 	}
 	pthread_mutex_unlock(&e->lock);
 }
