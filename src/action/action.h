@@ -291,6 +291,32 @@ void action_fanotify_poll(struct action_backend *b, action_emit_fn emit, void *c
 void action_fanotify_stop(struct action_backend *b, action_emit_fn emit, void *ctx);
 void action_fanotify_backend_free(struct action_backend *b);
 
+/*
+ * The cgroup connect/sendmsg hooks (netpolicy.h) as the back-end of the
+ * rules' network denies (netpolicy_backend.c). action_netpolicy_start turns
+ * the rules' network denies into the hooks' policy, printing for each
+ * `action: deny` rule on connect/sendto/sendmsg whether the hooks serve it
+ * (and how) or why not, and loads and attaches them when some rule enforces;
+ * a rule to enforce that they cannot serve refuses the start (-EINVAL)
+ * unless it has action.downgrade. *out: the policy, kept without rules (an
+ * isolation loads the hooks when it needs them). Its denies, read by
+ * netpolicy_poll(), become alerts handed to emit (one agent per process).
+ */
+struct netpolicy;
+struct action_netpolicy_options {
+	bool enforce;             /* --enforce */
+	const char *hostname;     /* of the alerts; lives as long as the policy */
+	uint64_t boot_to_epoch_ns;
+	action_emit_fn emit;      /* takes each deny's alert */
+	void *emit_ctx;
+};
+int action_netpolicy_start(struct rules_engine *rules, const struct action_netpolicy_options *o,
+			   struct netpolicy **out);
+/* The dispatcher's view of the hooks: which deny rules they serve. */
+void action_netpolicy_backend(struct action_backend *out);
+/* The exit/SIGUSR1 counters line, when something is in the kernel. */
+void action_netpolicy_counters(struct netpolicy *np, const char *when);
+
 /* notify (notify.c): the alert routed to a named output of *sinks (the
  * agent's set, read at each plan), whatever its min_priority. */
 struct sink_set;

@@ -13,7 +13,7 @@
 #include "agent/dns_refresh.h"
 #include "agent/env_capture.h"
 #include "agent/learn_record.h"
-#include "agent/net_enforce.h"
+#include "action/netpolicy.h"
 #include "fim/fim.h"
 
 int agent_register(struct agent *a, const struct agent_consumer *c)
@@ -136,14 +136,14 @@ static void guard_stop(void *ctx, struct agent *a)
 static bool net_poll(void *ctx, struct agent *a)
 {
 	(void)ctx;
-	agent_net_enforce_poll(&a->p);
+	netpolicy_poll(a->p.netpolicy, a->p.containers);
 	return false;
 }
 
 static void net_stop(void *ctx, struct agent *a)
 {
 	(void)ctx;
-	agent_net_enforce_poll(&a->p);
+	netpolicy_poll(a->p.netpolicy, a->p.containers);
 }
 
 /* The container store has resolved this cgroup, for good: a host one lets

@@ -17,7 +17,7 @@
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
 #include "agent/handover.h"
-#include "agent/net_enforce.h"
+#include "action/netpolicy.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
 #include "net/net.h"
@@ -124,6 +124,25 @@ static void on_container_update(const struct container_info *c, void *ctx)
 	if (!json || record_write(p->recorder, FRAME_CONTAINER, json, strlen(json)) < 0)
 		p->record_errors++;
 	free(json);
+}
+
+/* A deny the cgroup hooks made on their own is an alert like any other. */
+static void emit_counted(struct alert *al, void *ctx)
+{
+	struct pipeline *p = ctx;
+
+	p->alerts++;
+	pipeline_emit(al, p);
+}
+
+/* The rules' network denies in the cgroup hooks (action/netpolicy_backend.c). */
+static int start_netpolicy(struct agent *a)
+{
+	struct action_netpolicy_options o = { .enforce = a->cfg->enforce, .hostname = a->host,
+					      .boot_to_epoch_ns = a->p.boot_to_epoch_ns,
+					      .emit = emit_counted, .emit_ctx = &a->p };
+
+	return action_netpolicy_start(a->p.rules, &o, &a->p.netpolicy);
 }
 
 /* The outputs: at open, or, in a handover, once the old agent is gone
@@ -281,7 +300,7 @@ static int open_actions(struct agent *a)
 	err = err ?: action_register(d, &b);
 	err = err ?: action_fanotify_backend(&a->guard_backend);
 	err = err ?: action_register(d, &a->guard_backend);
-	agent_net_enforce_backend(&b);
+	action_netpolicy_backend(&b);
 	err = err ?: action_register(d, &b);
 	err = err ?: action_isolate_backend(d, a->p.netpolicy, a->host, agent_find_container,
 					    a->p.containers, &a->isolate_backend);
@@ -406,7 +425,7 @@ int agent_start(struct agent *a)
 		return err;
 	/* Before the store starts: it reports every container to the policy
 	 * and to the flow monitor. */
-	err = agent_net_enforce_start(&a->p, a->cfg->enforce) ?: agent_flows_start(a);
+	err = start_netpolicy(a) ?: agent_flows_start(a);
 	err = err ?: agent_policy_start(a);
 	if (err)
 		return err;
@@ -488,7 +507,7 @@ void agent_print_counters(struct agent *a, const char *when)
 	sink_set_report(p->sinks, stderr, when);
 	if (p->actions)
 		action_print_counters(p->actions, stderr);
-	agent_net_enforce_counters(p, when);
+	action_netpolicy_counters(p->netpolicy, when);
 }
 
 /*

@@ -11,7 +11,7 @@
 #include "agent/agent.h"
 #include "agent/agent_run.h"
 #include "agent/handover.h"
-#include "agent/net_enforce.h"
+#include "action/netpolicy.h"
 #include "agent/service.h"
 
 /* Longest a record waits in the ring before the consumer looks (latency bound). */

@@ -1,50 +1,53 @@
 /*
- * Glue between `palisade run` and action/netpolicy: which rules it serves,
- * its start-up report, its denies on the alert stream, its counters, and
- * its place among the dispatcher's back-ends (agent_net_enforce_backend).
+ * The cgroup connect/sendmsg hooks (netpolicy.h) as the back-end of the
+ * rules' network denies: which rules they serve (the plan and the start-up
+ * report), their denies as alerts handed to the caller's emit, their
+ * counters, and their place among the dispatcher's back-ends.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "agent/net_enforce.h"
+#include "action/action.h"
+#include "action/netpolicy.h"
+
+/* One agent per process: the denies' way out lives as long as the policy. */
+static struct action_netpolicy_options opts;
+static uint64_t lost; /* deny alerts not made (out of memory) */
 
 static void on_deny(const struct netpolicy_deny *d, void *ctx)
 {
-	struct pipeline *p = ctx;
-	char host[256] = "";
-	struct alert *al;
+	struct alert *al = netpolicy_deny_alert(d, opts.hostname, opts.boot_to_epoch_ns);
 
-	p->alerts++;
-	gethostname(host, sizeof(host) - 1);
-	al = netpolicy_deny_alert(d, host, p->boot_to_epoch_ns);
-	if (!al) {
-		p->alert_errors++;
-		return;
-	}
-	pipeline_emit(al, p);
+	(void)ctx;
+	if (al)
+		opts.emit(al, opts.emit_ctx);
+	else
+		lost++;
 }
 
-int agent_net_enforce_start(struct pipeline *p, bool enforce)
+int action_netpolicy_start(struct rules_engine *rules, const struct action_netpolicy_options *o,
+			   struct netpolicy **out)
 {
 	struct netpolicy *np = NULL;
 	struct netpolicy_rule r;
-	size_t n = p->rules ? rules_engine_rule_count(p->rules) : 0, enforcing;
+	size_t n = rules ? rules_engine_rule_count(rules) : 0, enforcing;
+	bool enforce = o->enforce;
 	char desc[1024];
 	int err;
 
-	p->netpolicy = NULL;
-	err = netpolicy_new(on_deny, p, &np);
+	*out = NULL;
+	opts = *o;
+	err = netpolicy_new(on_deny, NULL, &np);
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {
 		const char *why = NULL;
 
-		const struct rules_rule_info *info = rules_engine_rule(p->rules, i);
+		const struct rules_rule_info *info = rules_engine_rule(rules, i);
 
-		err = netpolicy_rule_from_rules(p->rules, i, enforce, &r, &why);
+		err = netpolicy_rule_from_rules(rules, i, enforce, &r, &why);
 		if (err == -ENOTSUP) {
 			/* rules.h: without `downgrade`, a deny no back-end serves
 			 * refuses the load rather than silently alerting. */
@@ -81,7 +84,7 @@ int agent_net_enforce_start(struct pipeline *p, bool enforce)
 	}
 	/* Kept without rules: an isolation (a rule's, or the operator's) loads
 	 * the hooks when it needs them. */
-	p->netpolicy = np;
+	*out = np;
 	if (!netpolicy_rule_count(np, &enforcing))
 		return 0;
 	err = netpolicy_start(np, NULL);
@@ -91,38 +94,33 @@ int agent_net_enforce_start(struct pipeline *p, bool enforce)
 	fprintf(stderr, "palisade: netpolicy: %s\n", desc);
 	return 0;
 fail:
-	p->netpolicy = NULL;
+	*out = NULL;
 	netpolicy_free(np);
 	return err;
 }
 
-void agent_net_enforce_poll(struct pipeline *p)
-{
-	if (p->netpolicy)
-		netpolicy_poll(p->netpolicy, p->containers);
-}
-
-void agent_net_enforce_counters(struct pipeline *p, const char *when)
+void action_netpolicy_counters(struct netpolicy *np, const char *when)
 {
 	struct netpolicy_stats s;
 	char per_rule[1024];
 
 	size_t enforcing = 0;
 
-	if (!p->netpolicy)
+	if (!np)
 		return;
-	netpolicy_rule_count(p->netpolicy, &enforcing);
-	netpolicy_stats(p->netpolicy, &s);
+	netpolicy_rule_count(np, &enforcing);
+	netpolicy_stats(np, &s);
 	if (!enforcing && !s.isolated && !s.isolation_refused)
 		return; /* nothing in the kernel to count */
-	netpolicy_describe_denies(p->netpolicy, per_rule, sizeof(per_rule));
+	netpolicy_describe_denies(np, per_rule, sizeof(per_rule));
 	fprintf(stderr, "palisade: %s: netpolicy: checked %llu, denied %llu%s%s%s, deny records "
 			"lost %llu, cgroups %zu (refused by the kernel %llu); isolated containers "
 			"%zu, their calls refused %llu\n",
 		when, (unsigned long long)s.checked, (unsigned long long)s.denied,
 		per_rule[0] ? " (" : "", per_rule, per_rule[0] ? ")" : "",
-		(unsigned long long)s.events_lost, s.cgroups, (unsigned long long)s.map_errors,
-		s.isolated, (unsigned long long)s.isolation_refused);
+		(unsigned long long)(s.events_lost + lost), s.cgroups,
+		(unsigned long long)s.map_errors, s.isolated,
+		(unsigned long long)s.isolation_refused);
 }
 
 /*
@@ -172,7 +170,7 @@ static int net_apply(void *ctx, const struct action_target *t, enum rules_action
 	return 0;
 }
 
-void agent_net_enforce_backend(struct action_backend *b)
+void action_netpolicy_backend(struct action_backend *b)
 {
 	*b = (struct action_backend){ .name = "cgroup-net",
 				      .types = 1u << RULES_ACTION_DENY,
