@@ -2,6 +2,13 @@
 # Falco's own stable rules, loaded unchanged, fire on the real behaviour in a
 # real container; the benign near-miss stays silent. Alerts are Falco-schema.
 . tests/integration/lib.sh
+# Alerts of this test's containers only (pal-fr*): other tests on a shared
+# host raise the same rules. An alert without container.name is kept.
+wait_alert() {
+	wait_json "$WORK/alerts.json" alert \
+		"($1) and ((.output_fields[\"container.name\"] // \"pal-fr\") | startswith(\"pal-fr\"))" \
+		"${2:-10}" "${3:-\"rule\"}"
+}
 
 need_falco_rules falco_rules.yaml
 RULES=$F/falco_rules.yaml
