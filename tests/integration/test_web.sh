@@ -38,8 +38,7 @@ docker network rm "$NET" >/dev/null 2>&1
 # which other tests' fixed /24s there would then overlap.
 docker network create --subnet 172.31.221.0/24 "$NET" >/dev/null || { not_ok "docker network $NET"; exit 1; }
 trap 'cleanup; docker network rm "$NET" >/dev/null 2>&1' EXIT INT TERM
-make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
-PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+netprobe_build
 # shellcheck disable=SC2086
 run_container "$SRV" --network "$NET" $PROBE "$IMAGE" /netprobe serve 18090 18091
 # shellcheck disable=SC2086
