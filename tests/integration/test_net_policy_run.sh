@@ -97,7 +97,7 @@ kill -HUP "$AGENT_PID"
 check "a broken policy on reload is refused with file:line:col" sh -c \
 	"until_ok() { d=\$((\$(date +%s) + 15)); until \"\$@\"; do [ \$(date +%s) -lt \$d ] || return 1; sleep 0.3; done; };
 	 until_ok grep -q 'policy.yaml:8:5' '$WORK/agent.err' && [ \$(grep -c 'reload failed' '$WORK/agent.err') -gt $n ]"
-check "... the running policy stays: order-processor on 81" allowed tcp netrun-ord "$PAY" 81
+check "... the running policy stays: order-processor on 81" until_ok allowed tcp netrun-ord "$PAY" 81
 check "... the running policy stays: the other container refused" refused tcp netrun-oth "$PAY" 80
 stop_agent
 
@@ -109,11 +109,11 @@ start_agent_with --no-rules --syscalls none --status-socket none --metrics "127.
 	{ not_ok "the agent started in audit mode"; exit 1; }
 until_ok said 0 'policy: compiled: [1-9] enforced' ||
 	{ not_ok "the agent compiled the policy (audit)"; cat "$WORK/agent.err"; exit 1; }
-check "audit: the other container reaches payment-service" allowed tcp netrun-oth "$PAY" 80
+check "audit: the other container reaches payment-service" until_ok allowed tcp netrun-oth "$PAY" 80
 A=$(wait_alert '.rule == "Network policy denied" and .output_fields["flow.peer"] == "netrun-oth" and
 	.output_fields["policy.verdict"] == "audit"' 15 netrun-oth)
 check "audit: the would-be refusal is reported, naming the policy" \
 	expect "$A" '.output_fields["policy.name"] == "netrun-allow-payment" and .palisade_action.mode == "audit"'
 check "audit: it is counted as audit" until_ok counted netrun-allow-payment ingress audit
 stop_agent
-check "without the agent, nothing is refused" allowed tcp netrun-oth "$PAY" 81
+check "without the agent, nothing is refused" until_ok allowed tcp netrun-oth "$PAY" 81
