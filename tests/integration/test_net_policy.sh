@@ -13,8 +13,7 @@ NET=netpol-net
 PAY=172.31.181.10
 ORD=172.31.181.20
 dual_stack_network "$NET" 172.31.181.0/24 fd00:5181::/64
-make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
-PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+netprobe_build
 HOSTPORT=$(free_port)
 ./bench/netprobe serve "$HOSTPORT" >/dev/null 2>&1 &
 HOSTSRV=$!
@@ -50,12 +49,6 @@ spec:
       - 172.31.181.1/32
 EOF
 
-# tcp|udp FROM HOST PORT: the client's answer ("ok ...", "timeout", "error: ...")
-probe() { docker exec "$2" /netprobe "$1" "$3" "$4" x 2>&1; }
-allowed() { probe "$@" | grep -q '^ok'; }
-# refused: a timeout (ingress drops the SYN or datagram) or EPERM (egress at connect/sendmsg),
-# never another failure (a container that is not running proves nothing)
-refused() { probe "$@" | grep -Eq "^timeout|Operation not permitted"; }
 
 start_enforcer() {
 	: >"$WORK/records.json"
@@ -73,16 +66,7 @@ start_enforcer() {
 		{ not_ok "the enforcer compiled the containers"; cat "$WORK/enforce.err"; exit 1; }
 }
 stop_enforcer() { kill "$ENFORCER" 2>/dev/null; wait "$ENFORCER" 2>/dev/null; }
-# until_ok CMD...: CMD succeeds within 10 s (the containers' first descriptions)
-until_ok() {
-	i=0
-	while ! "$@"; do
-		i=$((i + 1))
-		[ $i -lt 20 ] || return 1
-		sleep 0.5
-	done
-}
-# record PATTERN: a verdict record matching it is written within 10 s
+# record PATTERN: a verdict record matching it is written within 15 s
 record() { until_ok grep -q "$1" "$WORK/records.json"; }
 
 check "policy check accepts the seed's policy" sh -c "./palisade policy check '$WORK/policy.yaml' >'$WORK/check.out'"
