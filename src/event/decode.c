@@ -39,8 +39,8 @@ const char *event_type_name(const struct event *ev)
  * none: a read-only scan instead of a rewrite. */
 static bool path_is_normal(const char *path)
 {
-	for (const char *s = path; (s = strchr(s, '/')); s++)
-		if (s[1] == '/' || s[1] == '.' || (s[1] == '\0' && s != path))
+	for (const char *s = path; *s; s++)
+		if (s[0] == '/' && (s[1] == '/' || s[1] == '.' || (s[1] == '\0' && s != path)))
 			return false;
 	return true;
 }
