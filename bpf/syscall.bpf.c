@@ -69,15 +69,18 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 }
 
 /* The file behind fd in the current task, NULL when there is none. Direct
- * loads (KOBJ): this runs for every open the pre-filter judges. */
+ * loads (KOBJ): this runs for every open the pre-filter judges. The slot
+ * fdt->fd[fd] is read as a struct llist_node, a kernel type that is exactly
+ * one pointer (a typed load needs a type; an index into the array is not a
+ * load the verifier allows). */
 static __always_inline struct file *fd_file(struct task_struct *task, __u64 fd)
 {
 	struct fdtable *fdt = KOBJ(struct task_struct, task)->files->fdt;
-	__u64 f = 0;
+	__u64 f;
 
 	if (fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), (void *)((__u64)fdt->fd + fd * sizeof(f)));
+	f = (__u64)KOBJ(struct llist_node, (__u64)fdt->fd + fd * sizeof(f))->next;
 	return f ? KOBJ(struct file, f) : NULL;
 }
 
