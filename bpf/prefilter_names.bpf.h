@@ -85,9 +85,6 @@ static __always_inline __u64 *pf_gate_slot(__u32 slot)
 	return bpf_map_lookup_elem(&pf_gate, &slot);
 }
 
-#define PF_NAME_ONES 0x0101010101010101ull
-#define PF_NAME_HIGHS 0x8080808080808080ull
-
 /*
  * A comm as a name key's: the bytes up to its first NUL, zero after it, and
  * at most 15 bytes (what bpf_probe_read_kernel_str would copy), from two
@@ -100,12 +97,12 @@ static __always_inline void pf_comm_key(char *dst, const char *comm)
 	__u64 w[2], m;
 
 	__builtin_memcpy(w, comm, sizeof(w));
-	m = (w[0] - PF_NAME_ONES) & ~w[0] & PF_NAME_HIGHS;
+	m = (w[0] - WORD_ONES) & ~w[0] & WORD_HIGHS;
 	if (m) {
 		w[0] &= (m & -m) - 1; /* the bits below the first zero byte's top bit */
 		w[1] = 0;
 	} else {
-		m = (w[1] - PF_NAME_ONES) & ~w[1] & PF_NAME_HIGHS;
+		m = (w[1] - WORD_ONES) & ~w[1] & WORD_HIGHS;
 		w[1] &= m ? (m & -m) - 1 : 0x00ffffffffffffffull; /* little-endian */
 	}
 	__builtin_memcpy(dst, w, sizeof(w));

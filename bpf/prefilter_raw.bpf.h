@@ -42,9 +42,6 @@ struct pf_raw_ctx {
 	bool found;
 };
 
-#define PF_ONES 0x0101010101010101ull
-#define PF_HIGHS 0x8080808080808080ull
-
 /*
  * Whether the string (n bytes, NUL included, in aligned words) may hold the
  * two bytes b0 b1 side by side: eight positions per step, one load each (a
@@ -55,7 +52,7 @@ struct pf_raw_ctx {
  */
 static __always_inline bool pf_may_hold(const __u64 *w, __u32 n, __u8 b0, __u8 b1)
 {
-	__u64 b0s = PF_ONES * b0, b1s = PF_ONES * b1, x, y, z;
+	__u64 b0s = WORD_ONES * b0, b1s = WORD_ONES * b1, x, y, z;
 
 	for (__u32 j = 0; j < (PF_PATH_MAX + 7) / 8; j++) {
 		if (8 * j + 1 >= n)
@@ -63,7 +60,7 @@ static __always_inline bool pf_may_hold(const __u64 *w, __u32 n, __u8 b0, __u8 b
 		x = w[j];
 		y = (x >> 8) | (w[j + 1] << 56); /* little-endian: byte i+1 at i */
 		z = (x ^ b0s) | (y ^ b1s);
-		if ((z - PF_ONES) & ~z & PF_HIGHS)
+		if ((z - WORD_ONES) & ~z & WORD_HIGHS)
 			return true;
 	}
 	return false;
