@@ -188,3 +188,28 @@ size_t sc_flags_text(uint64_t v, const struct sc_names *t, char *p, size_t n, si
 		n += (size_t)snprintf(p + n, cap - n, "%s0x%" PRIx64, n ? "|" : "", v);
 	return n;
 }
+
+uint64_t sc_names_containing(const struct sc_names *t, const char *needle)
+{
+	uint64_t which = 0;
+
+	for (size_t i = 0; i < t->n && i < 64; i++)
+		if (strstr(t->v[i].name, needle))
+			which |= (uint64_t)1 << i;
+	return which;
+}
+
+/* Walks t as sc_flags_text does (a name takes its bits from v), without
+ * writing the text: names that share bits (O_SYNC and O_DSYNC) give the
+ * same answer as the text would. */
+bool sc_flags_named(uint64_t v, const struct sc_names *t, uint64_t which)
+{
+	for (size_t i = 0; i < t->n && i < 64; i++) {
+		if (!t->v[i].bit || (v & t->v[i].bit) != t->v[i].bit)
+			continue;
+		if (which & ((uint64_t)1 << i))
+			return true;
+		v &= ~t->v[i].bit;
+	}
+	return false;
+}

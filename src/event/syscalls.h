@@ -42,6 +42,10 @@ extern const struct sc_names sc_clone_names, sc_open_names, sc_mode_names, sc_at
 /* Appends the names of v's bits in t ("A|B") to p[0..n); unnamed bits as a
  * number. Returns the new length (cut at cap). */
 size_t sc_flags_text(uint64_t v, const struct sc_names *t, char *p, size_t n, size_t cap);
+/* The entries of t (the first 64) whose name contains needle, as a bit per
+ * entry; and whether sc_flags_text(v, t) would write a name of such a set. */
+uint64_t sc_names_containing(const struct sc_names *t, const char *needle);
+bool sc_flags_named(uint64_t v, const struct sc_names *t, uint64_t which);
 
 /* What an argument is: how it renders, what it names. */
 enum sc_arg_kind {

@@ -305,7 +305,10 @@ static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp 
 {
 	enum rl_truth t = RL_FALSE, one;
 	struct rl_value v;
+	int has;
 
+	if (cmp->flagtest && (has = rl_sc_flags_contain(c, cmp->flagtest)) >= 0)
+		return has ? RL_TRUE : RL_FALSE;
 	if (cmp->lhs.ref.def->list)
 		return eval_list(c, cmp, s);
 	/* proc.aname (no index) in a condition: any ancestor. */

@@ -178,25 +178,54 @@ size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap)
 	return sc_flags_text(flags, &sc_clone_names, p, 0, cap);
 }
 
+/* The access mode's name, first in an open's flags text. */
+static const char *open_acc_name(uint64_t flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY: return "O_WRONLY";
+	case O_RDWR: return "O_RDWR";
+	case O_RDONLY: return "O_RDONLY";
+	default: return "O_ACCMODE";
+	}
+}
+
 size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
 {
-	const char *acc;
+	const char *acc = open_acc_name(flags);
 	size_t w;
 
 	if (!cap)
 		return 0;
-	switch (flags & O_ACCMODE) {
-	case O_WRONLY: acc = "O_WRONLY"; break;
-	case O_RDWR: acc = "O_RDWR"; break;
-	case O_RDONLY: acc = "O_RDONLY"; break;
-	default: acc = "O_ACCMODE"; break;
-	}
 	w = strlen(acc);
 	if (w >= cap)
 		return 0;
 	memcpy(p, acc, w + 1);
 	flags &= ~(uint64_t)O_ACCMODE;
 	return sc_flags_text(flags, &sc_open_names, p, w, cap);
+}
+
+bool rl_open_flagtest_init(struct rl_flagtest *f, const char *needle, size_t len)
+{
+	/* Within one name only: without '|' the needle cannot span two, and
+	 * with an upper-case letter or '_' it cannot fall in the "0x..." of
+	 * unnamed bits (lower-case hex digits). */
+	if (!len || memchr(needle, '|', len) || strlen(needle) != len ||
+	    !needle[strcspn(needle, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_")])
+		return false;
+	if (sc_open_names.n > 64)
+		return false;
+	f->names = sc_names_containing(&sc_open_names, needle);
+	f->acc = 0;
+	for (unsigned m = 0; m <= O_ACCMODE; m++)
+		if (strstr(open_acc_name(m), needle))
+			f->acc |= (uint8_t)(1u << m);
+	return true;
+}
+
+bool rl_open_flags_contain(uint64_t flags, const struct rl_flagtest *f)
+{
+	return (f->acc & (1u << (flags & O_ACCMODE))) ||
+	       sc_flags_named(flags & ~(uint64_t)O_ACCMODE, &sc_open_names, f->names);
 }
 
 const char *rl_errno_name(int64_t res, char *tmp, size_t cap)
@@ -463,6 +492,23 @@ static bool render(const struct rl_eval_ctx *c, unsigned i, bool raw, struct rl_
 	default:
 		return text(out, buf, snprintf(buf->p, buf->cap, "%" PRIu64, v));
 	}
+}
+
+int rl_sc_flags_contain(const struct rl_eval_ctx *c, const struct rl_flagtest *f)
+{
+	const struct event *ev = c->ev;
+	size_t k = ev->kind == EV_SYSCALL && ev->sc_args ? cache_slot(ev->sc) : SIZE_MAX;
+	const struct rl_sc_info *in;
+	int fa;
+
+	if (k == SIZE_MAX)
+		return -1;
+	in = &cache[k].info;
+	fa = in->flags_arg;
+	if (fa < 0 || fa >= 6 || cache[k].arg[fa].kind != AK_OPEN ||
+	    open_how_unknown(ev, in, (unsigned)fa))
+		return -1;
+	return rl_open_flags_contain(ev->sc_args[fa], f);
 }
 
 bool rl_sc_arg(const struct rl_eval_ctx *c, const char *name, int index, bool raw,

@@ -130,6 +130,21 @@ bool rl_sc_path2(const struct rl_eval_ctx *c, struct rl_value *out, struct rl_bu
 const char *rl_errno_name(int64_t res, char *tmp, size_t cap);
 size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap);
 size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap);
+/* `evt.arg.flags contains NAME` decided on an open's flag bits instead of
+ * its text (compile.c): which names of sc_open_names, and which access
+ * modes (a bit per flags & O_ACCMODE), contain the needle. */
+struct rl_flagtest {
+	uint64_t names;
+	uint8_t acc;
+};
+/* False when the text could match where no single name does (a '|', or a
+ * needle that could fall in the number of unnamed bits): keep the text. */
+bool rl_open_flagtest_init(struct rl_flagtest *f, const char *needle, size_t len);
+/* Whether rl_open_flags_text(flags) contains the needle of f. */
+bool rl_open_flags_contain(uint64_t flags, const struct rl_flagtest *f);
+/* The test on the event's evt.arg.flags: 1/0, or -1 when that argument is
+ * not an open's flags (then the text decides). */
+int rl_sc_flags_contain(const struct rl_eval_ctx *c, const struct rl_flagtest *f);
 
 /* One end of a socket. */
 struct rl_endpoint {

@@ -438,6 +438,9 @@ struct rl_ccmp {
 	struct rl_pathset *paths;   /* pmatch */
 	void *regex;                /* pcre2_code * */
 	struct rl_cfexpr *rhs;      /* val(field) or transformed field */
+	/* evt.arg.flags contains NAME: decided on an open's flag bits
+	 * (struct rl_flagtest, field_ids.h); NULL: by the text. */
+	const struct rl_flagtest *flagtest;
 	/* Its slot in the per-event memo of comparisons (cmp_share.c): the
 	 * same comparison in several rules is decided once per event. 0: none. */
 	uint32_t shared;

@@ -495,6 +495,9 @@ static void test_create_files_below_dev(void **state)
 	/* near-misses: opening an existing device; a terminal */
 	expect(*state, openat_ev("/dev/null", O_WRONLY, 0, 3), r, false);
 	expect(*state, openat_ev("/dev/tty1", O_WRONLY | O_CREAT, 0600, 3), r, false);
+	/* O_RDONLY is 0: the flags test reads the bits (compile_flagtest) */
+	expect(*state, openat_ev("/dev/.x", O_RDONLY | O_CREAT | O_CLOEXEC, 0600, 3), r, true);
+	expect(*state, openat_ev("/dev/.x", O_RDWR | O_EXCL | O_CLOEXEC, 0, 3), r, false);
 }
 
 static void test_bpf_program_not_profiled(void **state)
