@@ -22,8 +22,14 @@ failed=0
 skipped=0
 failures=""
 
+# A binary whose source is gone (a renamed test left in an old build
+# directory) is not run.
+built() {
+	[ -x "$1" ] && [ -f "tests/$2/$(basename "$1").c" ]
+}
+
 for t in build/tests/test_*; do
-	[ -x "$t" ] && selected "$t" || continue
+	built "$t" unit && selected "$t" || continue
 	out=$("$t" 2>&1)
 	rc=$?
 	# A binary may run several groups: add up every group's summary.
@@ -52,7 +58,7 @@ done
 # starts from the seeds in tests/fuzz/corpus/NAME/ when there are any
 # (NAME: the fuzzer's name without fuzz_).
 for f in build/fuzz/fuzz_*; do
-	[ -x "$f" ] && selected "$f" || continue
+	built "$f" fuzz && selected "$f" || continue
 	corpus=$(mktemp -d)
 	name=$(basename "$f")
 	seeds=tests/fuzz/corpus/${name#fuzz_}

@@ -33,11 +33,23 @@ const char *event_type_name(const struct event *ev)
 	return event_kind_name(ev->kind);
 }
 
+/* Whether normalising would change path (absolute): only an empty segment
+ * ("//", a trailing "/"), "." or ".." does, and each of those follows a
+ * '/' with '/', '.' or the end. Most paths (every open of a replay) have
+ * none: a read-only scan instead of a rewrite. */
+static bool path_is_normal(const char *path)
+{
+	for (const char *s = path; *s; s++)
+		if (s[0] == '/' && (s[1] == '/' || s[1] == '.' || (s[1] == '\0' && s != path)))
+			return false;
+	return true;
+}
+
 void event_normalize_path(char *path)
 {
 	char *out = path, *in = path;
 
-	if (*in != '/')
+	if (*in != '/' || path_is_normal(path))
 		return;
 	while (*in) {
 		char *seg;
@@ -175,8 +187,14 @@ static void syscall_path1(const struct ev_syscall *e, const char *data, struct e
 		if (n + 1 < sizeof(ev->path))
 			ev->path[n++] = '/';
 	}
-	snprintf(ev->path + n, sizeof(ev->path) - n, "%.*s", (int)strnlen(data, e->path_len),
-		 data);
+	if (n < sizeof(ev->path)) {
+		size_t k = strnlen(data, e->path_len);
+
+		if (k > sizeof(ev->path) - n - 1)
+			k = sizeof(ev->path) - n - 1;
+		memcpy(ev->path + n, data, k);
+		ev->path[n + k] = '\0';
+	}
 	event_normalize_path(ev->path);
 }
 

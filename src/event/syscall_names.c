@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "event/syscalls.h"
 
@@ -156,17 +157,30 @@ TABLE(af);
 TABLE(bpf_cmd);
 TABLE(resolve);
 
+/* Appends "|" (after the first) and s at p + *n when it fits with its NUL,
+ * as snprintf would have; false when it does not (nothing counted). Built
+ * by hand: evt.arg.flags of every open is rendered for Falco's "Create
+ * files below dev", and snprintf was a third of the rules' cost there. */
+static bool append_name(char *p, size_t *n, size_t cap, const char *s)
+{
+	size_t sep = *n ? 1 : 0, len = strlen(s);
+
+	if (sep + len >= cap - *n)
+		return false;
+	if (sep)
+		p[*n] = '|';
+	memcpy(p + *n + sep, s, len + 1);
+	*n += sep + len;
+	return true;
+}
+
 size_t sc_flags_text(uint64_t v, const struct sc_names *t, char *p, size_t n, size_t cap)
 {
 	for (size_t i = 0; i < t->n && n < cap; i++) {
-		int w;
-
 		if (!t->v[i].bit || (v & t->v[i].bit) != t->v[i].bit)
 			continue;
-		w = snprintf(p + n, cap - n, "%s%s", n ? "|" : "", t->v[i].name);
-		if (w < 0 || (size_t)w >= cap - n)
+		if (!append_name(p, &n, cap, t->v[i].name))
 			break;
-		n += (size_t)w;
 		v &= ~t->v[i].bit;
 	}
 	/* Bits without a name stay visible, as a number. */

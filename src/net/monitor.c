@@ -27,6 +27,7 @@ struct net_monitor {
 	struct fl_key *keys, *del;
 	struct fl_value *vals;
 	uint64_t kernel[FL_CNT_MAX];
+	uint64_t policy[LP_CNT_MAX]; /* the label policy's kernel counters */
 	uint64_t last_sweep_ns, last_host_ns, boot_to_epoch_ns;
 };
 
@@ -155,6 +156,7 @@ void net_monitor_sweep(struct net_monitor *m)
 				 m->del, m->cfg.max_flows);
 	net_flows_kernel_delete(m->k, m->del, n_del);
 	net_flows_kernel_counters(m->k, m->kernel);
+	net_flows_kernel_policy_counters(m->k, m->policy);
 }
 
 void net_monitor_tick(struct net_monitor *m)
@@ -200,6 +202,11 @@ static void collect(struct metrics_writer *w, void *ctx)
 	metrics_family(w, "palisade_flow_packets_seen_total", METRICS_COUNTER,
 		       "Packets the kernel added to flows.");
 	metrics_sample(w, (double)m->kernel[FL_CNT_PACKETS]);
+	metrics_family(w, "palisade_policy_records_lost_total", METRICS_COUNTER,
+		       "Label-policy refusals (or would-be refusals in audit mode) whose record "
+		       "the kernel could not queue (its ring was full): the verdict was applied, "
+		       "no alert was raised for it.");
+	metrics_sample(w, (double)m->policy[LP_CNT_EVENT_LOST]);
 }
 
 int net_monitor_observe(struct net_monitor *m, struct metrics_registry *r)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cli/cli.h"
 #include "net/net.h"
 
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
@@ -228,17 +229,22 @@ static int explain(int argc, char **argv)
 	bool ok;
 	int c;
 
+	struct cli_line cl = { "palisade policy explain", "p:D:h", opts, usage, argc, argv, 0 };
+
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:D:h", opts, NULL)) != -1) {
-		if (c == 'p' && n_files < NET_POL_MAX)
+	while ((c = cli_next(&cl)) > 0) {
+		if (c == 'p' && n_files == NET_POL_MAX) {
+			fprintf(stderr, "palisade policy explain: at most %d policy files\n",
+				NET_POL_MAX);
+			return 2;
+		}
+		if (c == 'p')
 			files[n_files++] = optarg;
 		else if (c == 'D')
 			socket = optarg;
-		else {
-			usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
-		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (argc - optind != 3 || !n_files || parse_port(argv[optind + 2], &port, &proto)) {
 		usage(stderr);
 		return 2;
@@ -348,17 +354,17 @@ static int enforce(int argc, char **argv)
 	char err[ERR_MAX];
 	int c, rc;
 
+	struct cli_line cl = { "palisade policy enforce", "aD:h", opts, usage, argc, argv, 0 };
+
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "aD:h", opts, NULL)) != -1) {
+	while ((c = cli_next(&cl)) > 0) {
 		if (c == 'a')
 			ecfg.audit = true;
 		else if (c == 'D')
 			socket = optarg;
-		else {
-			usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
-		}
 	}
+	if (c == CLI_STOP)
+		return cl.status;
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;

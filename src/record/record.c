@@ -9,6 +9,9 @@
 #include "outfile/outfile.h"
 #include "record/record.h"
 
+/* stdio buffer of a reader: a replay reads the file in 1 MiB reads. */
+#define RECORD_READ_BUFFER (1u << 20)
+
 struct record_writer {
 	FILE *f;
 	pthread_mutex_t lock;
@@ -99,6 +102,10 @@ int record_reader_open(const char *path, struct record_reader **out)
 		free(r);
 		return err;
 	}
+	/* Frames are a few hundred bytes: with stdio's default buffer (one
+	 * block) a replay made a read(2) every few events. Without a buffer
+	 * the default stays (setvbuf's failure changes nothing). */
+	setvbuf(r->f, NULL, _IOFBF, RECORD_READ_BUFFER);
 	if (fread(&r->hdr, sizeof(r->hdr), 1, r->f) != 1 ||
 	    memcmp(r->hdr.magic, RECORD_MAGIC, sizeof(r->hdr.magic)) != 0) {
 		fprintf(stderr, "palisade: %s is not a palisade record file (bad header)\n", path);

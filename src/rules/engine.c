@@ -53,6 +53,9 @@ struct rules_engine {
 	 * type t starts at prog[t] + prog_at[t][i]. */
 	struct rl_insn *prog[RL_EVTTYPE_MAX];
 	uint32_t *prog_at[RL_EVTTYPE_MAX];
+	/* Per rule of a type, the guards of its program (rl_insn_guards),
+	 * 0-terminated when fewer than RL_GUARDS. */
+	uint32_t (*guard[RL_EVTTYPE_MAX])[RL_GUARDS];
 	bool compiled, failed;
 
 	struct rl_scratch scratch;
@@ -634,8 +637,14 @@ static int build_programs(struct rules_engine *e)
 		e->prog[t] = rl_alloc(&e->arena, n * sizeof(*e->prog[t]));
 		if (!e->prog[t])
 			return -ENOMEM;
-		for (uint32_t i = 0; i < e->n_by_type[t]; i++)
+		e->guard[t] = rl_alloc(&e->arena, e->n_by_type[t] * sizeof(*e->guard[t]));
+		if (!e->guard[t])
+			return -ENOMEM;
+		for (uint32_t i = 0; i < e->n_by_type[t]; i++) {
 			rl_insn_emit(e->cond_by_type[t][i], e->prog[t] + e->prog_at[t][i]);
+			memset(e->guard[t][i], 0, sizeof(e->guard[t][i]));
+			rl_insn_guards(e->prog[t] + e->prog_at[t][i], e->guard[t][i], RL_GUARDS);
+		}
 	}
 	return 0;
 }
@@ -875,6 +884,17 @@ static bool decide(struct rules_engine *e, const struct rl_eval_ctx *c, const st
 	return decided(e, rl_eval_insn(c, p, &e->scratch), undecided);
 }
 
+/* A guard of the rule (rl_insn_guards) is already false for this event:
+ * the rule is false without running its program. Falco's macros make
+ * many rules of a type share their first checks (open_write, container). */
+static bool guarded_out(const struct rl_evmemo *m, const uint32_t *g)
+{
+	for (unsigned k = 0; k < RL_GUARDS && g[k]; k++)
+		if (m->gen[g[k]] == m->cur && m->truth[g[k]] == RL_FALSE)
+			return true;
+	return false;
+}
+
 int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb, void *ctx)
 {
 	int type = rl_evttype_of_event(ev);
@@ -906,7 +926,8 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 		const char *undecided;
 		int ret;
 
-		if (!decide(e, &c, e->prog[type] + e->prog_at[type][i], &undecided))
+		if ((memo.truth && guarded_out(&memo, e->guard[type][i])) ||
+		    !decide(e, &c, e->prog[type] + e->prog_at[type][i], &undecided))
 			continue;
 		e->stats.matches++;
 		ret = deliver(e, &c, idx, undecided, cb, ctx);

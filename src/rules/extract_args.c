@@ -181,7 +181,7 @@ size_t rl_clone_flags_text(uint64_t flags, char *p, size_t cap)
 size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
 {
 	const char *acc;
-	int w;
+	size_t w;
 
 	if (!cap)
 		return 0;
@@ -191,11 +191,12 @@ size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
 	case O_RDONLY: acc = "O_RDONLY"; break;
 	default: acc = "O_ACCMODE"; break;
 	}
-	w = snprintf(p, cap, "%s", acc);
-	if (w < 0 || (size_t)w >= cap)
+	w = strlen(acc);
+	if (w >= cap)
 		return 0;
+	memcpy(p, acc, w + 1);
 	flags &= ~(uint64_t)O_ACCMODE;
-	return sc_flags_text(flags, &sc_open_names, p, (size_t)w, cap);
+	return sc_flags_text(flags, &sc_open_names, p, w, cap);
 }
 
 const char *rl_errno_name(int64_t res, char *tmp, size_t cap)

@@ -41,12 +41,25 @@ bool rl_env_value(const char *env, size_t len, const char *name, struct rl_value
 		memcpy(buf->p, v, n);
 		return rl_set_buf(out, buf, n);
 	}
-	/* Entries joined by one space; empty entries (a stray NUL) skipped. */
-	for (i = 0; i < len && n + 1 < buf->cap; i++) {
-		if (env[i])
-			buf->p[n++] = env[i];
-		else if (n && buf->p[n - 1] != ' ')
-			buf->p[n++] = ' ';
+	/* Entries joined by one space; empty entries (a stray NUL) skipped.
+	 * Copied an entry at a time (memchr, memcpy), not a byte at a time:
+	 * Falco's `proc.env icontains` reads the whole environment of every
+	 * exec. */
+	for (i = 0; i < len && n + 1 < buf->cap;) {
+		if (env[i]) {
+			const char *nul = memchr(env + i, '\0', len - i);
+			size_t k = (nul ? (size_t)(nul - env) : len) - i;
+
+			if (k > buf->cap - 1 - n)
+				k = buf->cap - 1 - n;
+			memcpy(buf->p + n, env + i, k);
+			n += k;
+			i += k;
+		} else {
+			if (n && buf->p[n - 1] != ' ')
+				buf->p[n++] = ' ';
+			i++;
+		}
 	}
 	while (n && buf->p[n - 1] == ' ')
 		n--;

@@ -42,3 +42,21 @@ void rl_insn_emit(const struct rl_cnode *n, struct rl_insn *out)
 {
 	emit(n, out);
 }
+
+size_t rl_insn_guards(const struct rl_insn *p, uint32_t *out, size_t max)
+{
+	const struct rl_insn *end = p + p->size;
+	size_t n = 0;
+
+	if (p->kind == CN_CMP) {
+		if (p->shared && max)
+			out[n++] = p->shared;
+		return n;
+	}
+	if (p->kind != CN_AND)
+		return 0;
+	for (const struct rl_insn *k = p + 1; k < end && n < max; k += k->size)
+		if (k->kind == CN_CMP && k->shared)
+			out[n++] = k->shared;
+	return n;
+}

@@ -526,6 +526,15 @@ size_t rl_insn_count(const struct rl_cnode *n);
 void rl_insn_emit(const struct rl_cnode *n, struct rl_insn *out);
 enum rl_truth rl_eval_insn(const struct rl_eval_ctx *c, const struct rl_insn *n,
 			   struct rl_scratch *s);
+/*
+ * The guards of program p: the shared numbers (cmp_share.c) of the
+ * comparisons its truth needs true, p itself or the kids of its top `and`
+ * (at most max, in order; returns how many). When the memo already holds
+ * one of them false for the event, p is false (an `and` with a false side
+ * is false in Kleene's logic too) and need not be run.
+ */
+#define RL_GUARDS 4
+size_t rl_insn_guards(const struct rl_insn *p, uint32_t *out, size_t max);
 
 /*
  * Comparisons the rules of an engine repeat (each use of a macro is compiled

@@ -150,6 +150,31 @@ dual_stack_network() {
 		EXIT INT TERM
 }
 
+# netprobe_build: builds bench/netprobe (the TCP/UDP client and server of the
+# network tests) and sets PROBE, the `docker run` arguments that mount it at
+# /netprobe; exits the test when it cannot be built.
+netprobe_build() {
+	make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
+	PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+}
+
+# probe tcp|udp FROM HOST PORT: the answer of netprobe's client in container
+# FROM ("ok ...", "timeout", "error: ..."; it gives up after 2 s).
+probe() { docker exec "$2" /netprobe "$1" "$3" "$4" x 2>&1; }
+allowed() { probe "$@" | grep -q '^ok'; }
+# refused: a timeout (ingress drops the SYN or datagram) or EPERM (egress at
+# connect/sendmsg), never another failure (a stopped container proves nothing).
+refused() { probe "$@" | grep -Eq "^timeout|Operation not permitted"; }
+
+# until_ok CMD...: CMD succeeds within UNTIL_S seconds (default 15).
+until_ok() {
+	_uo_deadline=$(( $(date +%s) + ${UNTIL_S:-15} ))
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_uo_deadline" ] || return 1
+		sleep 0.3
+	done
+}
+
 # The cgroup v2 id (inode of its directory) of a process.
 cgroup_id_of_pid() {
 	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)

@@ -88,7 +88,8 @@ check "run -M 2 stops after 2 s (exit $rc); -D one disabled the rule" sh -c \
 # Every subcommand's options go through src/cli: one wording, exit 2, for an
 # unknown option, a missing value and a bad number; --help is exit 0 on stdout.
 for cmd in "tail" "profile learn" "profile check" "image sign" "audit" "status" "isolate" \
-	"incidents" "rules check" "rules list" "fields" "fim init" "flows" "authz"; do
+	"incidents" "rules check" "rules list" "fields" "fim init" "flows" "authz" "policy explain" \
+	"policy enforce"; do
 	# shellcheck disable=SC2086
 	./palisade $cmd --no-such-option >/dev/null 2>"$WORK/e"
 	rc=$?

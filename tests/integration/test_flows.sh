@@ -11,8 +11,7 @@ NET=netfl-net
 SRV4=172.31.180.10
 SRV6=fd00:5180::10
 dual_stack_network "$NET" 172.31.180.0/24 fd00:5180::/64
-make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
-PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+netprobe_build
 
 # shellcheck disable=SC2086
 run_container netfl-srv --network "$NET" --ip "$SRV4" --ip6 "$SRV6" $PROBE "$IMAGE" \

@@ -34,7 +34,8 @@ check "the health listener serves nothing else" \
 	[ "$(scrape -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HEALTH/metrics")" = 404 ]
 
 # The attack: nobody, from 127.0.0.1, 64 trickling connections for 14 s.
-as_nobody /usr/bin/python3 tests/tools/slowloris.py 127.0.0.1 "$PORT" 64 14 >"$WORK/loris.json" &
+# (the script on stdin: nobody cannot read a clone under a 0700 directory, e.g. mktemp -d)
+as_nobody /usr/bin/python3 - 127.0.0.1 "$PORT" 64 14 <tests/tools/slowloris.py >"$WORK/loris.json" &
 LORIS=$!
 sleep 3
 ok_scrapes=0
@@ -64,7 +65,7 @@ stop_agent
 # A unix socket: root only; the same attack from nobody cannot even connect.
 start_agent --no-docker --metrics "unix:$SOCK" || exit 1
 check "the unix socket is root's only (0600)" [ "$(stat -c %a "$SOCK")" = 600 ]
-as_nobody /usr/bin/python3 tests/tools/slowloris.py - 0 64 3 "unix:$SOCK" >"$WORK/loris2.json"
+as_nobody /usr/bin/python3 - - 0 64 3 "unix:$SOCK" <tests/tools/slowloris.py >"$WORK/loris2.json"
 check "nobody cannot connect to it" [ "$(jq .opened "$WORK/loris2.json")" -eq 0 ]
 check "root scrapes it" [ "$(scrape --unix-socket "$SOCK" http://localhost/metrics)" = 200 ]
 stop_agent

@@ -13,8 +13,7 @@ NET=netpol-net
 PAY=172.31.181.10
 ORD=172.31.181.20
 dual_stack_network "$NET" 172.31.181.0/24 fd00:5181::/64
-make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
-PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+netprobe_build
 HOSTPORT=$(free_port)
 ./bench/netprobe serve "$HOSTPORT" >/dev/null 2>&1 &
 HOSTSRV=$!
@@ -50,12 +49,6 @@ spec:
       - 172.31.181.1/32
 EOF
 
-# tcp|udp FROM HOST PORT: the client's answer ("ok ...", "timeout", "error: ...")
-probe() { docker exec "$2" /netprobe "$1" "$3" "$4" x 2>&1; }
-allowed() { probe "$@" | grep -q '^ok'; }
-# refused: a timeout (ingress drops the SYN or datagram) or EPERM (egress at connect/sendmsg),
-# never another failure (a container that is not running proves nothing)
-refused() { probe "$@" | grep -Eq "^timeout|Operation not permitted"; }
 
 start_enforcer() {
 	: >"$WORK/records.json"
@@ -73,20 +66,11 @@ start_enforcer() {
 		{ not_ok "the enforcer compiled the containers"; cat "$WORK/enforce.err"; exit 1; }
 }
 stop_enforcer() { kill "$ENFORCER" 2>/dev/null; wait "$ENFORCER" 2>/dev/null; }
-# until_ok CMD...: CMD succeeds within 10 s (the containers' first descriptions)
-until_ok() {
-	i=0
-	while ! "$@"; do
-		i=$((i + 1))
-		[ $i -lt 20 ] || return 1
-		sleep 0.5
-	done
-}
-# record PATTERN: a verdict record matching it is written within 10 s
+# record PATTERN: a verdict record matching it is written within 15 s
 record() { until_ok grep -q "$1" "$WORK/records.json"; }
 
 check "policy check accepts the seed's policy" sh -c "./palisade policy check '$WORK/policy.yaml' >'$WORK/check.out'"
-allowed tcp netpol-oth "$PAY" 80 || { not_ok "before any policy, other reaches payment-service"; exit 1; }
+until_ok allowed tcp netpol-oth "$PAY" 80 || { not_ok "before any policy, other reaches payment-service"; exit 1; }
 
 start_enforcer
 check "order-processor reaches payment-service on TCP 80" until_ok allowed tcp netpol-ord "$PAY" 80
@@ -101,7 +85,7 @@ check "the allowed connection is a record naming its rule" record '"verdict":"al
 # shellcheck disable=SC2086
 run_container netpol-new --network "$NET" $PROBE "$IMAGE" sleep 300
 check "an unlabelled container started later is refused at once" refused tcp netpol-new "$PAY" 80
-check "... while its network works (it reaches the host)" allowed tcp netpol-new 172.17.0.1 "$HOSTPORT"
+check "... while its network works (it reaches the host)" until_ok allowed tcp netpol-new 172.17.0.1 "$HOSTPORT"
 
 docker rm -f netpol-ord >/dev/null
 # shellcheck disable=SC2086
@@ -109,13 +93,13 @@ run_container netpol-reuse --network "$NET" --ip "$ORD" $PROBE "$IMAGE" sleep 30
 # Its identity is known once Docker's start event is processed (docs/policy.md
 # states that window); from then on the old identity is gone for good.
 check "a container on order-processor's old address is refused" until_ok refused tcp netpol-reuse "$PAY" 80
-check "... while its network works (it reaches the host)" allowed tcp netpol-reuse 172.17.0.1 "$HOSTPORT"
+check "... while its network works (it reaches the host)" until_ok allowed tcp netpol-reuse 172.17.0.1 "$HOSTPORT"
 # shellcheck disable=SC2086
 run_container netpol-ord --network "$NET" --ip 172.31.181.21 --label app=order-processor $PROBE \
 	"$IMAGE" sleep 300
 check "order-processor, started again elsewhere, is allowed" until_ok allowed tcp netpol-ord "$PAY" 80
 
-check "egress toCIDRSet: an address inside the cidr is reached" allowed tcp netpol-egr 172.17.0.1 "$HOSTPORT"
+check "egress toCIDRSet: an address inside the cidr is reached" until_ok allowed tcp netpol-egr 172.17.0.1 "$HOSTPORT"
 check "egress toCIDRSet: the except is refused" refused tcp netpol-egr 172.31.181.1 "$HOSTPORT"
 check "egress: outside every cidr is refused" refused udp netpol-egr 192.0.2.1 53
 check "the egress refusal names its policy" record '"verdict":"denied","direction":"egress","container":"netpol-egr","peer":"172.31.181.1".*"policy":"egress-cidr"'
@@ -154,4 +138,4 @@ check "audit: other reaches payment-service, and the would-be refusal is reporte
 	until_ok sh -c "docker exec netpol-oth /netprobe tcp $PAY 80 x | grep -q '^ok' &&
 		grep -q '\"verdict\":\"audit\",\"direction\":\"ingress\",\"container\":\"netpol-pay\",\"peer\":\"netpol-oth\"' '$WORK/records.json'"
 stop_enforcer
-check "without the enforcer, nothing is refused" allowed tcp netpol-oth "$PAY" 81
+check "without the enforcer, nothing is refused" until_ok allowed tcp netpol-oth "$PAY" 81

@@ -34,10 +34,11 @@ check "docker refuses a container name with markup (names reach the page as text
 	sh -c "[ $rc -ne 0 ] && grep -qi 'invalid container name' '$WORK/name.out'"
 
 docker network rm "$NET" >/dev/null 2>&1
-docker network create "$NET" >/dev/null || { not_ok "docker network $NET"; exit 1; }
+# A subnet of its own: one picked by docker from its pool can be 172.31.0.0/16,
+# which other tests' fixed /24s there would then overlap.
+docker network create --subnet 172.31.221.0/24 "$NET" >/dev/null || { not_ok "docker network $NET"; exit 1; }
 trap 'cleanup; docker network rm "$NET" >/dev/null 2>&1' EXIT INT TERM
-make -C bench netprobe >/dev/null || { not_ok "building bench/netprobe"; exit 1; }
-PROBE="-v $PWD/bench/netprobe:/netprobe:ro"
+netprobe_build
 # shellcheck disable=SC2086
 run_container "$SRV" --network "$NET" $PROBE "$IMAGE" /netprobe serve 18090 18091
 # shellcheck disable=SC2086

@@ -131,6 +131,27 @@ static void test_cmdline_joins_with_spaces(void **state)
 	assert_string_equal(out, "abc");
 }
 
+/* Paths already normal are left as they are (the fast path); the others
+ * lose empty, "." and ".." segments and a trailing '/'. */
+static void test_normalize_path(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/usr/lib/libc.so.6", "/usr/lib/libc.so.6" }, { "/", "/" },
+		{ "/a//b", "/a/b" }, { "/a/./b", "/a/b" }, { "/a/../b", "/b" },
+		{ "/a/b/", "/a/b" }, { "//", "/" }, { "/..", "/" }, { "/a/b/..", "/a" },
+		{ "/.ssh/id_rsa", "/.ssh/id_rsa" }, { "/a/...", "/a/..." }, { "/a/.", "/a" },
+		{ "rel/./x", "rel/./x" }, { "", "" },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(buf, cases[i][0]);
+		event_normalize_path(buf);
+		assert_string_equal(buf, cases[i][1]);
+	}
+}
+
 static void test_malformed_records_rejected(void **state)
 {
 	static struct exec_buf b;
@@ -166,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_join_path_bounded),
 		cmocka_unit_test(test_cmdline_joins_with_spaces),
 		cmocka_unit_test(test_malformed_records_rejected),
+		cmocka_unit_test(test_normalize_path),
 		cmocka_unit_test(test_json_of_any_result),
 	};
 

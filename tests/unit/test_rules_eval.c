@@ -514,6 +514,12 @@ static void test_operators(void **state)
 		{ "proc.exepath pmatch (/usr/local, /bin)", true }, { "proc.exepath pmatch (/bi)", false },
 		{ "proc.exepath pmatch (/b*)", true },
 		{ "proc.cmdline contains \"-i /tm\"", true }, { "proc.cmdline icontains \"BASH -I\"", true },
+		/* contains picks a byte other than '/' or '.' to search for */
+		{ "proc.cmdline contains \"bash -i /tmp\"", true }, { "proc.cmdline contains /tmp", true },
+		{ "proc.cmdline contains /tmpx", false }, { "proc.exepath contains /bin/", true },
+		{ "proc.exepath contains //", false }, { "proc.cmdline contains \"sh -i /tmp \"", false },
+		{ "proc.cmdline contains b", true }, { "proc.exepath contains n/b", true },
+		{ "proc.exepath contains /", true }, { "proc.exepath contains ./", false },
 		{ "proc.cmdline icontains \"SH -i\"", true }, { "proc.cmdline icontains \"-I /TM\"", true },
 		{ "proc.name icontains ASH", true }, { "proc.name icontains BASHX", false },
 		{ "proc.cmdline icontains \"h -I /TMPX\"", false },
