@@ -5,13 +5,22 @@
 # Prints ns per program run and per workload operation (open + close: two
 # syscalls, only the open watched). Other processes' syscalls run the same
 # program, so run the measurement on a quiet machine; it reports, it never
-# asserts. Usage: sh bench/bpf_cost.sh [-n N] [AGENT ARGS...]
+# asserts. -k K splits the N operations into K windows and also prints the
+# median and minimum ns/run of the windows (a window that other work on the
+# machine slowed is then visible and left out of the minimum).
+# PALISADE=BINARY measures another build (alternate two to compare them).
+# Usage: sh bench/bpf_cost.sh [-n N] [-k K] [AGENT ARGS...]
 set -u
 n=200000
-if [ "${1:-}" = -n ]; then
-	n=$2
+k=1
+while [ $# -ge 2 ]; do
+	case $1 in
+	-n) n=$2 ;;
+	-k) k=$2 ;;
+	*) break ;;
+	esac
 	shift 2
-fi
+done
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$(dirname "$here")" || exit 1
 # The agent's own program: its prog fds name their ids in fdinfo.
@@ -30,7 +39,7 @@ stat_of() {
 }
 
 err=$(mktemp)
-./palisade run --output /dev/null --status-socket none "$@" 2>"$err" &
+"${PALISADE:-./palisade}" run --output /dev/null --status-socket none "$@" 2>"$err" &
 agent=$!
 i=0
 until grep -q '^palisade: loaded' "$err"; do
@@ -54,15 +63,26 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 set -- $(stat_of "$id")
 c0=$1 t0=$2
 start=$(date +%s%N)
-bench/workload -n "$n" open >/dev/null
+wins=""
+cw=$c0 tw=$t0
+for _ in $(seq "$k"); do
+	bench/workload -n $((n / k)) open >/dev/null
+	set -- $(stat_of "$id")
+	wins="$wins $(( ($2 - tw) / ($1 > cw ? $1 - cw : 1) ))"
+	cw=$1 tw=$2
+done
 end=$(date +%s%N)
-set -- $(stat_of "$id")
-c1=$1 t1=$2
+c1=$cw t1=$tw
 echo "$old" >/proc/sys/kernel/bpf_stats_enabled
 kill -INT $agent
 wait $agent
 runs=$((c1 - c0))
 echo "program $id: $runs runs during $n open+close, $(( (t1 - t0) / (runs > 0 ? runs : 1) )) ns/run," \
 	"$(( (t1 - t0) / n )) ns per workload op; workload $(( (end - start) / n )) ns/op"
+if [ "$k" -gt 1 ]; then
+	echo "$wins" | tr ' ' '\n' | sed '/^$/d' | sort -n |
+		awk '{ v[NR] = $1 } END { printf "  windows (ns/run):"; for (i = 1; i <= NR; i++) printf " %d", v[i];
+			printf "; median %d, min %d\n", v[int((NR + 1) / 2)], v[1] }'
+fi
 grep 'palisade: exit: events' "$err" | sed 's/.*\(events [0-9]*\);.*\(pre-filtered [0-9]*\).*/  agent: \1, \2/'
 rm -f "$err"

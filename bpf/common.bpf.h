@@ -25,6 +25,11 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define KOBJ(type, addr) ((type *)bpf_rdonly_cast((const void *)(addr), \
 						  bpf_core_type_id_kernel(type)))
 
+/* A word's bytes tested at once: (x - ONES) & ~x & HIGHS has the top bit
+ * of x's lowest zero byte set (and maybe bits above it, never below). */
+#define WORD_ONES 0x0101010101010101ull
+#define WORD_HIGHS 0x8080808080808080ull
+
 /* Set by user space before load. */
 const volatile __u32 agent_tgid = 0;
 /* Wake the consumer once this many bytes wait in the ring; below it the

@@ -59,7 +59,7 @@ static __always_inline long io_uring_open(struct ev_syscall *e, struct io_kiocb 
 	if (len > EV_PATH_MAX)
 		return -1;
 	if (SC_PF_ID(spec) &&
-	    !pf_keep(e, spec, pf_class(spec, e->args[2]), data, len, top, 0, &path_dropped)) {
+	    !pf_keep(e, spec, pf_class(spec, e->args[2], task), data, len, top, 0, &path_dropped)) {
 		count(CNT_PREFILTERED);
 		return -1;
 	}

@@ -53,10 +53,13 @@ struct {
 } pf_top_on SEC(".maps");
 
 /* The lookup key is built here (260 bytes are too many for the stack); the
- * slack takes the last 8-byte store past the longest path. */
+ * slack takes the last 8-byte store past the longest path. raw: the caller's
+ * string for the raw-path gate, 8-byte aligned so that its scan loads a word
+ * at a time (the key's path is not), one spare word past the longest. */
 struct pf_key_buf {
 	struct pf_key k;
 	__u8 slack[8];
+	__u64 raw[(PF_PATH_MAX + 1) / 8 + 1];
 };
 
 struct {
@@ -94,12 +97,13 @@ static long pf_rev_step(__u64 index, void *ctxp)
 	return 0;
 }
 
-/* The class id byte of an open: filter id, host and read-only bits. The
- * cgroup comes from the helper (the same id fill_header stores). */
-static __always_inline __u32 pf_class(__u32 spec, __u64 open_flags)
+/* The class id byte of an open by task (the caller): filter id, host and
+ * read-only bits. The cgroup is the id fill_header stores, read with direct
+ * loads (task_cgroup_id) rather than a helper call. */
+static __always_inline __u32 pf_class(__u32 spec, __u64 open_flags, struct task_struct *task)
 {
 	__u32 id = SC_PF_ID(spec) << 2;
-	__u64 cg = bpf_get_current_cgroup_id();
+	__u64 cg = task_cgroup_id(task);
 
 	if (bpf_map_lookup_elem(&pf_host_cgroups, &cg))
 		id |= PF_CLASS_HOST;
@@ -111,7 +115,7 @@ static __always_inline __u32 pf_class(__u32 spec, __u64 open_flags)
 
 /* The gates of class id, for an open no path entry keeps: its process's
  * names (prefilter_names.bpf.h) and the caller's string (prefilter_raw.bpf.h,
- * read into the key scratch). */
+ * read into the key scratch's raw words). */
 static __always_inline bool pf_gates_keep(struct ev_syscall *e, __u32 id, __u64 raw)
 {
 	__u32 zero = 0;
@@ -119,7 +123,7 @@ static __always_inline bool pf_gates_keep(struct ev_syscall *e, __u32 id, __u64 
 
 	if (!kb)
 		return true;
-	return pf_name_keep(e, id) || pf_raw_keep(id, raw, (char *)kb->k.path);
+	return pf_name_keep(e, id) || pf_raw_keep(id, raw, kb->raw);
 }
 
 /* Whether an entry of class id keeps the path (leaf-first pieces in data,

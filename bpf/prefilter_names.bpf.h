@@ -86,6 +86,29 @@ static __always_inline __u64 *pf_gate_slot(__u32 slot)
 }
 
 /*
+ * A comm as a name key's: the bytes up to its first NUL, zero after it, and
+ * at most 15 bytes (what bpf_probe_read_kernel_str would copy), from two
+ * direct loads instead of a helper call. The kernel pads a comm with zeros,
+ * but a rename can race this read: the mask makes the key a string whatever
+ * the bytes past the NUL (the helper saw the same race).
+ */
+static __always_inline void pf_comm_key(char *dst, const char *comm)
+{
+	__u64 w[2], m;
+
+	__builtin_memcpy(w, comm, sizeof(w));
+	m = (w[0] - WORD_ONES) & ~w[0] & WORD_HIGHS;
+	if (m) {
+		w[0] &= (m & -m) - 1; /* the bits below the first zero byte's top bit */
+		w[1] = 0;
+	} else {
+		m = (w[1] - WORD_ONES) & ~w[1] & WORD_HIGHS;
+		w[1] &= m ? (m & -m) - 1 : 0x00ffffffffffffffull; /* little-endian */
+	}
+	__builtin_memcpy(dst, w, sizeof(w));
+}
+
+/*
  * True when the open's process may have a name of class id's name gate (see
  * the argument above). Flags what the record alone cannot show (kept by the
  * leader's name or a mark) with EV_F_PF_NAME, so the twin can tell.
@@ -102,14 +125,13 @@ static __always_inline bool pf_name_keep(struct ev_syscall *e, __u32 id)
 	if (!(*ids & (1ull << (id & 63))))
 		return false;
 	k.id = id;
-	bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), task->comm);
+	pf_comm_key(k.comm, task->comm);
 	if (bpf_map_lookup_elem(&pf_names, &k))
 		return true;
 	e->hdr.flags |= EV_F_PF_NAME; /* from here on, kept for a reason the record lacks */
 	/* The leader's comm, unless the caller is the leader (same comm). */
 	if (task->group_leader != task) {
-		__builtin_memset(k.comm, 0, sizeof(k.comm));
-		bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), task->group_leader->comm);
+		pf_comm_key(k.comm, task->group_leader->comm);
 		if (bpf_map_lookup_elem(&pf_names, &k))
 			return true;
 	}

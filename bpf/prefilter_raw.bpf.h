@@ -31,34 +31,36 @@ struct {
 	__type(value, __u64);
 } pf_raw_ids SEC(".maps");
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pf_may_hold() reads words as little-endian"
+#endif
+
 struct pf_raw_ctx {
-	const char *buf;
+	const __u64 *buf;
 	__u32 id;
 	__u32 n; /* string bytes, NUL included */
 	bool found;
 };
 
-#define PF_ONES 0x0101010101010101ull
-#define PF_HIGHS 0x8080808080808080ull
-
 /*
- * Whether the string may hold the two bytes b0 b1 side by side: eight
- * positions per step (a byte of (x ^ b0s) | (y ^ b1s) is zero where both
- * match). Most strings hold no "..", so bpf_strstr, a guarded read per byte
- * compared, runs only for the few that may. Bytes past the string's end
- * only add candidates: never a miss.
+ * Whether the string (n bytes, NUL included, in aligned words) may hold the
+ * two bytes b0 b1 side by side: eight positions per step, one load each (a
+ * byte of (x ^ b0s) | (y ^ b1s) is zero where both match; y is the string
+ * one byte on, from this word and the next). Most strings hold no "..", so
+ * bpf_strstr, a guarded read per byte compared, runs only for the few that
+ * may. Bytes past the string's end only add candidates: never a miss.
  */
-static __always_inline bool pf_may_hold(const char *buf, __u32 n, __u8 b0, __u8 b1)
+static __always_inline bool pf_may_hold(const __u64 *w, __u32 n, __u8 b0, __u8 b1)
 {
-	__u64 b0s = PF_ONES * b0, b1s = PF_ONES * b1, x, y, z;
+	__u64 b0s = WORD_ONES * b0, b1s = WORD_ONES * b1, x, y, z;
 
 	for (__u32 j = 0; j < (PF_PATH_MAX + 7) / 8; j++) {
 		if (8 * j + 1 >= n)
 			break;
-		__builtin_memcpy(&x, buf + 8 * j, 8);
-		__builtin_memcpy(&y, buf + 8 * j + 1, 8);
+		x = w[j];
+		y = (x >> 8) | (w[j + 1] << 56); /* little-endian: byte i+1 at i */
 		z = (x ^ b0s) | (y ^ b1s);
-		if ((z - PF_ONES) & ~z & PF_HIGHS)
+		if ((z - WORD_ONES) & ~z & WORD_HIGHS)
 			return true;
 	}
 	return false;
@@ -77,16 +79,17 @@ static long pf_raw_step(__u64 index, void *ctxp)
 		return 0;
 	if (k->len >= 2 && !pf_may_hold(c->buf, c->n, (__u8)k->piece[0], (__u8)k->piece[1]))
 		return 0;
-	if (bpf_strstr(c->buf, k->piece) >= 0) {
+	if (bpf_strstr((const char *)c->buf, k->piece) >= 0) {
 		c->found = true;
 		return 1;
 	}
 	return 0;
 }
 
-/* buf: PF_PATH_MAX bytes of scratch; raw: the caller's path pointer, 0 when
- * the sensor does not read it (no rule reads fd.nameraw). */
-static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, char *buf)
+/* buf: PF_PATH_MAX bytes and a word of aligned scratch; raw: the caller's
+ * path pointer, 0 when the sensor does not read it (no rule reads
+ * fd.nameraw). */
+static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, __u64 *buf)
 {
 	__u32 zero = 0;
 	__u64 *ids = bpf_map_lookup_elem(&pf_raw_ids, &zero);

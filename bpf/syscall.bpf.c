@@ -33,17 +33,21 @@ struct {
 	__type(value, __u32);
 } syscall_spec SEC(".maps");
 
-/* Argument registers of the x86-64 and arm64 syscall ABIs. */
+/* Argument registers of the x86-64 and arm64 syscall ABIs. On x86-64 they
+ * are direct loads (KOBJ), not a bpf_probe_read_kernel call each: every
+ * open the pre-filter drops reads two of them. */
 static __always_inline __u64 syscall_arg(struct pt_regs *regs, unsigned i)
 {
 #if defined(__TARGET_ARCH_x86)
+	struct pt_regs *r = KOBJ(struct pt_regs, regs);
+
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return r->di;
+	case 1: return r->si;
+	case 2: return r->dx;
+	case 3: return r->r10;
+	case 4: return r->r8;
+	default: return r->r9;
 	}
 #elif defined(__TARGET_ARCH_arm64)
 	/* x0 is overwritten by the result: the original is kept in orig_x0. */
@@ -58,22 +62,25 @@ static __always_inline __u64 syscall_arg(struct pt_regs *regs, unsigned i)
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
+	return KOBJ(struct pt_regs, regs)->orig_ax;
 #else
 	return BPF_CORE_READ(regs, syscallno);
 #endif
 }
 
 /* The file behind fd in the current task, NULL when there is none. Direct
- * loads (KOBJ): this runs for every open the pre-filter judges. */
+ * loads (KOBJ): this runs for every open the pre-filter judges. The slot
+ * fdt->fd[fd] is read as a struct llist_node, a kernel type that is exactly
+ * one pointer (a typed load needs a type; an index into the array is not a
+ * load the verifier allows). */
 static __always_inline struct file *fd_file(struct task_struct *task, __u64 fd)
 {
 	struct fdtable *fdt = KOBJ(struct task_struct, task)->files->fdt;
-	__u64 f = 0;
+	__u64 f;
 
 	if (fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), (void *)((__u64)fdt->fd + fd * sizeof(f)));
+	f = (__u64)KOBJ(struct llist_node, (__u64)fdt->fd + fd * sizeof(f))->next;
 	return f ? KOBJ(struct file, f) : NULL;
 }
 
@@ -244,7 +251,7 @@ static __always_inline bool prefilter_drops_open(struct exit_ctx *c, __u32 *len1
 	/* The caller's string, for the raw-path gate: read when a rule reads
 	 * it (SC_RAW_PATH1), else 0 (the gate then keeps). */
 	raw = (spec & SC_RAW_PATH1) && raw ? syscall_arg(c->regs, (raw - 1) & 7) : 0;
-	id = pf_class(spec, oflags);
+	id = pf_class(spec, oflags, c->task);
 	f = pf_cache_on ? fd_file(c->task, c->ret) : NULL;
 	if (f && (f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		keyed = pf_cache_key(&ck, &f->f_path, &c->root, c->data, id);

@@ -56,6 +56,9 @@ struct rules_engine {
 	/* Per rule of a type, the guards of its program (rl_insn_guards),
 	 * 0-terminated when fewer than RL_GUARDS. */
 	uint32_t (*guard[RL_EVTTYPE_MAX])[RL_GUARDS];
+	/* A type of at most 64 rules: per shared slot, the rules its falseness
+	 * rules out (rl_evmemo.kill); NULL for the other types. */
+	uint64_t *kill[RL_EVTTYPE_MAX];
 	bool compiled, failed;
 
 	struct rl_scratch scratch;
@@ -615,6 +618,23 @@ static struct rl_insn *flat(struct rules_engine *e, const struct rl_cnode *n)
 	return p;
 }
 
+/* The kill masks of type t from its rules' guards (rl_evmemo.kill). */
+static int build_kill(struct rules_engine *e, size_t t)
+{
+	size_t n = (e->n_shared + 1) * sizeof(*e->kill[t]);
+
+	if (!e->n_shared || e->n_by_type[t] > 64)
+		return 0;
+	e->kill[t] = rl_alloc(&e->arena, n);
+	if (!e->kill[t])
+		return -ENOMEM;
+	memset(e->kill[t], 0, n);
+	for (uint32_t i = 0; i < e->n_by_type[t]; i++)
+		for (unsigned k = 0; k < RL_GUARDS && e->guard[t][i][k]; k++)
+			e->kill[t][e->guard[t][i][k]] |= 1ull << i;
+	return 0;
+}
+
 static int build_programs(struct rules_engine *e)
 {
 	for (size_t i = 0; i < e->n_rules; i++)
@@ -645,6 +665,8 @@ static int build_programs(struct rules_engine *e)
 			memset(e->guard[t][i], 0, sizeof(e->guard[t][i]));
 			rl_insn_guards(e->prog[t] + e->prog_at[t][i], e->guard[t][i], RL_GUARDS);
 		}
+		if (build_kill(e, t))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -818,6 +840,8 @@ static void memo_start(struct rules_engine *e, struct rl_evmemo *m)
 	m->truth = e->cmp_truth;
 	m->gen = e->cmp_gen;
 	m->cur = memo_next(e);
+	m->kill = NULL;
+	m->dead = 0;
 }
 
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,
@@ -895,6 +919,14 @@ static bool guarded_out(const struct rl_evmemo *m, const uint32_t *g)
 	return false;
 }
 
+/* The bits of rules from..n-1 of a type of n <= 64 rules. */
+static uint64_t live_from(uint32_t n, uint32_t from)
+{
+	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1;
+
+	return all & (~0ull << from);
+}
+
 int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb, void *ctx)
 {
 	int type = rl_evttype_of_event(ev);
@@ -921,19 +953,32 @@ int rules_eval(struct rules_engine *e, const struct event *ev, rules_alert_fn cb
 	c.groups = &e->groups;
 	c.memo = &memo;
 	memo_start(e, &memo);
+	memo.kill = memo.truth ? e->kill[type] : NULL;
 	for (uint32_t i = 0; i < e->n_by_type[type]; i++) {
-		uint32_t idx = e->by_type[type][i];
+		uint32_t idx;
 		const char *undecided;
 		int ret;
 
-		if ((memo.truth && guarded_out(&memo, e->guard[type][i])) ||
-		    !decide(e, &c, e->prog[type] + e->prog_at[type][i], &undecided))
+		/* The next rule that no false guard has ruled out: one bit scan
+		 * (kill), else a look at each guard. */
+		if (memo.kill) {
+			uint64_t live = live_from(e->n_by_type[type], i) & ~memo.dead;
+
+			if (!live)
+				break;
+			i = (uint32_t)__builtin_ctzll(live);
+		} else if (memo.truth && guarded_out(&memo, e->guard[type][i])) {
+			continue;
+		}
+		idx = e->by_type[type][i];
+		if (!decide(e, &c, e->prog[type] + e->prog_at[type][i], &undecided))
 			continue;
 		e->stats.matches++;
 		ret = deliver(e, &c, idx, undecided, cb, ctx);
 		/* The alert's consumers may have acted on the host (a kill):
 		 * the next rules decide afresh. */
 		memo.cur = memo_next(e);
+		memo.dead = 0;
 		if (ret < 0)
 			return delivered + 1;
 		delivered += ret;

@@ -340,6 +340,8 @@ static enum rl_truth eval_shared(const struct rl_eval_ctx *c, const struct rl_cc
 	t = eval_cmp(c, cmp, s);
 	m->truth[slot] = (uint8_t)t;
 	m->gen[slot] = m->cur;
+	if (t == RL_FALSE && m->kill)
+		m->dead |= m->kill[slot];
 	return t;
 }
 

@@ -179,6 +179,12 @@ struct rl_evmemo {
 	uint8_t *truth;
 	uint32_t *gen;
 	uint32_t cur;
+	/* For an event type of at most 64 rules: kill[slot] has the bits of
+	 * the rules of the type that a false slot rules out (their guards,
+	 * rl_insn_guards); dead collects them as slots are decided false in
+	 * this generation (cleared with it). kill NULL: none. */
+	const uint64_t *kill;
+	uint64_t dead;
 };
 /* "cip:cport->sip:sport", "ip:port" for a listener, a unix path. */
 size_t rl_sock_name(const struct rl_sockview *v, char *p, size_t cap);
