@@ -47,8 +47,10 @@ usage: sh bench/run.sh [options]
   -e LIST   after the workloads, comma-separated: replay (bench/replay.sh
             -r 3), latency (bench/latency.sh), policy (bench/policy.sh: the
             label policy's connect loop and flow accounting's bulk
-            throughput, between two containers), all (default), both
-            (replay,latency) or none
+            throughput, between two containers), rss (bench/rss.sh: the
+            agent's resident set at idle and its peak under the open and
+            mixed loads, the rules alone and with the subsystems on), all
+            (default), both (replay,latency) or none
   -h        this help
 environment:
   PALISADE_BENCH_AGENT       agent command, run from the repository root
@@ -111,7 +113,7 @@ peer_settle=1
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
 rules_set=""
-extras="replay latency policy"
+extras="replay latency policy rss"
 
 while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	case $opt in
@@ -124,7 +126,7 @@ while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
-	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\ball\b/replay latency policy/; s/\bboth\b/replay latency/; s/\bnone\b//') ;;
+	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\ball\b/replay latency policy rss/; s/\bboth\b/replay latency/; s/\bnone\b//') ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -747,7 +749,12 @@ for x in $extras; do
 		echo "network policy and flows (sh bench/policy.sh):"
 		sh "$here/policy.sh" 2>&1 | tee "$logdir/policy.txt"
 		;;
-	*) note "unknown -e part '$x' (replay, latency, policy, all, both, none)" ;;
+	rss)
+		echo
+		echo "agent memory (sh bench/rss.sh -o $logdir/rss):"
+		sh "$here/rss.sh" -o "$logdir/rss" 2>&1 | tee "$logdir/rss.txt"
+		;;
+	*) note "unknown -e part '$x' (replay, latency, policy, rss, all, both, none)" ;;
 	esac
 done
 note "report and logs kept in $logdir"

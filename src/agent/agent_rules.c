@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/agent_run.h"
+#include "agent/memory.h"
 #include "agent/prefilter_reload.h"
 
 int agent_apply_rules(struct agent *a, struct rules_engine *rules, bool at_start)
@@ -97,5 +98,6 @@ int agent_reload_swap(void *ctx, struct agent_reload_build *b)
 	a->cfg = b->cfg;
 	b->cfg = NULL;
 	report(a, changed);
+	agent_memory_trim(); /* the old rules, sinks and configuration */
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "agent/agent_run.h"
 #include "agent/handover.h"
 #include "action/netpolicy.h"
+#include "agent/memory.h"
 #include "agent/service.h"
 
 /* Longest a record waits in the ring before the consumer looks (latency bound). */
@@ -201,6 +202,7 @@ int agent_run_main(int argc, char **argv)
 	int ret, err;
 
 	/* Before any thread exists: every thread inherits the blocked mask. */
+	agent_memory_init();
 	agent_sigset(&signals);
 	unignore(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
@@ -225,6 +227,7 @@ int agent_run_main(int argc, char **argv)
 	err = err ?: agent_start(&a);
 	a.reload.prefilter = a.pf != NULL;
 	if (!err) {
+		agent_memory_trim();
 		service_ready(a.status);
 		err = agent_loop(&a);
 		service_stopping();

@@ -23,7 +23,7 @@ struct ft_entry {
 	struct net_flow f;
 	uint64_t k_bytes[2], k_packets[2]; /* the kernel entry's totals at the last sweep */
 	uint64_t swept_ns;                 /* when they were read */
-	size_t next;                       /* hash chain: index + 1, 0 ends */
+	size_t next;                       /* hash chain (free: the free chain): index + 1, 0 ends */
 	bool used, seen;
 };
 
@@ -32,7 +32,9 @@ struct flow_table {
 	struct ft_entry *e;
 	size_t *buckets; /* index + 1 of the first entry, 0: empty */
 	size_t n_buckets;
-	size_t *free_list, n_free;
+	size_t free_head; /* index + 1 of the last entry freed (chained through
+			   * next, reused first); 0: none */
+	size_t n_free;    /* the freed ones and those at or above hwm */
 	size_t hwm; /* entries at or above this index were never used: the loops
 		     * stop here, and calloc's untouched pages stay unmapped */
 	struct flow_table_stats st;
@@ -60,11 +62,8 @@ int flow_table_new(const struct flow_table_cfg *cfg, struct flow_table **out)
 		;
 	t->e = calloc(cfg->max, sizeof(*t->e));
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	t->free_list = malloc(cfg->max * sizeof(*t->free_list));
-	if (!t->e || !t->buckets || !t->free_list)
+	if (!t->e || !t->buckets)
 		goto fail;
-	for (size_t i = 0; i < cfg->max; i++)
-		t->free_list[i] = cfg->max - 1 - i;
 	t->n_free = cfg->max;
 	*out = t;
 	return 0;
@@ -79,7 +78,6 @@ void flow_table_free(struct flow_table *t)
 		return;
 	free(t->e);
 	free(t->buckets);
-	free(t->free_list);
 	free(t);
 }
 
@@ -104,7 +102,9 @@ static void unlink_entry(struct flow_table *t, struct ft_entry *x)
 	else
 		t->st.active--;
 	x->used = false;
-	t->free_list[t->n_free++] = idx - 1;
+	x->next = t->free_head;
+	t->free_head = idx;
+	t->n_free++;
 }
 
 static int by_ended(const void *a, const void *b, void *ctx)
@@ -144,9 +144,15 @@ static struct ft_entry *insert(struct flow_table *t, const struct fl_key *k)
 		make_room(t, t->cfg.max / 8 + 1); /* a batch: one sort serves many inserts */
 	if (!t->n_free)
 		return NULL;
-	idx = t->free_list[--t->n_free];
-	if (idx >= t->hwm)
-		t->hwm = idx + 1;
+	/* A freed entry first, else the next never used: no list of every free
+	 * index written at start (max of them, 512 KiB at the default). */
+	if (t->free_head) {
+		idx = t->free_head - 1;
+		t->free_head = t->e[idx].next;
+	} else {
+		idx = t->hwm++;
+	}
+	t->n_free--;
 	x = &t->e[idx];
 	memset(x, 0, sizeof(*x));
 	x->used = true;
