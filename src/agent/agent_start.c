@@ -443,6 +443,9 @@ int agent_start(struct agent *a)
 	 * guard and the snapshot below are set up waits for them. */
 	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
 	err = err ?: start_guard(a);
+	/* Last: the ring's pages and the loads of the BPF objects above (flows,
+	 * policy, learning) would add up in the peak resident set. */
+	err = err ?: sensor_map_ring(a->sensor);
 	if (err)
 		return err;
 	seed(a);

@@ -195,11 +195,6 @@ int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		if (err)
 			goto fail;
 	}
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
-	if (!s->rb) {
-		err = -errno;
-		goto fail_msg;
-	}
 	probe_features(s);
 	*out = s;
 	return 0;
@@ -210,9 +205,26 @@ fail:
 	return err;
 }
 
+int sensor_map_ring(struct sensor *s)
+{
+	int err;
+
+	if (s->rb)
+		return 0;
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
+	if (s->rb)
+		return 0;
+	err = -errno;
+	fprintf(stderr, "palisade: setting up the ring buffer failed: %s\n", strerror(-err));
+	return err;
+}
+
 int sensor_poll(struct sensor *s, int timeout_ms)
 {
-	int n;
+	int n = sensor_map_ring(s);
+
+	if (n)
+		return n;
 
 	/* A batch that ran out left records behind, and no wake-up may come for
 	 * them (only crossing the mark from below sends one): do not sleep. */

@@ -66,6 +66,12 @@ struct sensor;
 /* Returns 0 or a negative errno; the error was printed with what to do. */
 int sensor_open(const struct sensor_config *cfg, sensor_record_fn fn, void *ctx,
 		struct sensor **out);
+/* Maps the ring into the process (sensor_poll does it when not done): the
+ * kernel maps all its pages at once and libbpf maps the data twice, so the
+ * agent does it after its other BPF objects loaded (each load parses the
+ * kernel's BTF, about 12 MiB for a moment: the two never add up). Records
+ * queue in the kernel meanwhile. 0, or -errno (message printed). */
+int sensor_map_ring(struct sensor *s);
 /* Consumes what is queued, waiting up to timeout_ms, and returns within a
  * short batch (50 ms of records) even when the producer never pauses, so the
  * caller gets to check its stop flag. Returns records or -errno. */
