@@ -204,6 +204,28 @@ size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap)
 	return sc_flags_text(flags, &sc_open_names, p, w, cap);
 }
 
+/* The bits of the names in `which` when each is one bit that no other name
+ * of t has (then such a name is in the text exactly when its bit is set,
+ * O_CREAT); 0 when the walk must decide (O_DSYNC is within O_SYNC). */
+static uint64_t names_as_bits(const struct sc_names *t, uint64_t which)
+{
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < t->n && i < 64; i++) {
+		uint64_t b = t->v[i].bit;
+
+		if (!(which & ((uint64_t)1 << i)))
+			continue;
+		if (!b || (b & (b - 1)) || (b & O_ACCMODE))
+			return 0;
+		for (size_t j = 0; j < t->n; j++)
+			if (j != i && (t->v[j].bit & b))
+				return 0;
+		bits |= b;
+	}
+	return bits;
+}
+
 bool rl_open_flagtest_init(struct rl_flagtest *f, const char *needle, size_t len)
 {
 	/* Within one name only: without '|' the needle cannot span two, and
@@ -215,6 +237,7 @@ bool rl_open_flagtest_init(struct rl_flagtest *f, const char *needle, size_t len
 	if (sc_open_names.n > 64)
 		return false;
 	f->names = sc_names_containing(&sc_open_names, needle);
+	f->bits = names_as_bits(&sc_open_names, f->names);
 	f->acc = 0;
 	for (unsigned m = 0; m <= O_ACCMODE; m++)
 		if (strstr(open_acc_name(m), needle))
@@ -224,8 +247,11 @@ bool rl_open_flagtest_init(struct rl_flagtest *f, const char *needle, size_t len
 
 bool rl_open_flags_contain(uint64_t flags, const struct rl_flagtest *f)
 {
-	return (f->acc & (1u << (flags & O_ACCMODE))) ||
-	       sc_flags_named(flags & ~(uint64_t)O_ACCMODE, &sc_open_names, f->names);
+	if (f->acc & (1u << (flags & O_ACCMODE)))
+		return true;
+	if (f->bits)
+		return (flags & f->bits) != 0;
+	return sc_flags_named(flags & ~(uint64_t)O_ACCMODE, &sc_open_names, f->names);
 }
 
 const char *rl_errno_name(int64_t res, char *tmp, size_t cap)

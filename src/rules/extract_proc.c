@@ -169,18 +169,26 @@ static bool args_text(const struct pview *v, bool with_name, struct rl_value *ou
 			n = buf->cap - 1;
 		memcpy(buf->p, v->comm, n);
 	}
+	/* An argument at a time (memchr, memcpy), not a byte at a time:
+	 * proc.cmdline is built for each rule that reads it. */
 	if (v->args) {
-		while (i < v->args_len && v->args[i]) /* skip argv[0] */
-			i++;
-		i++;
+		const char *z = memchr(v->args, 0, v->args_len); /* skip argv[0] */
 		bool first = !with_name;
+
+		i = z ? (size_t)(z - v->args) + 1 : v->args_len + 1;
 		while (i < v->args_len && n + 1 < buf->cap) {
+			size_t k;
+
 			if (!first)
 				buf->p[n++] = ' ';
 			first = false;
-			while (i < v->args_len && v->args[i] && n + 1 < buf->cap)
-				buf->p[n++] = v->args[i++];
-			i++;
+			z = memchr(v->args + i, 0, v->args_len - i);
+			k = z ? (size_t)(z - v->args) - i : v->args_len - i;
+			if (k > buf->cap - 1 - n)
+				k = buf->cap - 1 - n;
+			memcpy(buf->p + n, v->args + i, k);
+			n += k;
+			i += k + 1;
 		}
 	}
 	return rl_set_buf(out, buf, n);

@@ -135,6 +135,7 @@ size_t rl_open_flags_text(uint64_t flags, char *p, size_t cap);
  * modes (a bit per flags & O_ACCMODE), contain the needle. */
 struct rl_flagtest {
 	uint64_t names;
+	uint64_t bits; /* non-zero: names of single bits no other name has */
 	uint8_t acc;
 };
 /* False when the text could match where no single name does (a '|', or a
