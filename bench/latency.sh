@@ -59,15 +59,15 @@ done
 out=${out:-$(mktemp -d "${TMPDIR:-/tmp}/palisade-latency.XXXXXX")}
 mkdir -p "$out" || die "cannot make $out"
 
+. bench/lib.sh
 . tests/falco_rules.sh
 rules="--rules rules/palisade_rules.yaml"
 rules_name="embedded default rules"
-if ! why=$(falco_rules_missing falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml); then
-	falco=$(falco_rules_dir)
-	rules="$rules --rules $falco/falco_rules.yaml --rules $falco/falco-incubating_rules.yaml --rules $falco/falco-sandbox_rules.yaml"
+if bench_falco_three; then
+	rules=$FALCO_ARGS
 	rules_name="default + Falco's three files"
 else
-	echo "bench/latency: $why: the embedded rules alone" >&2
+	echo "bench/latency: $FALCO_WHY: the embedded rules alone" >&2
 fi
 
 # The probe's file lives in a directory of this run; its rule names it.
@@ -89,9 +89,7 @@ cat >"$out/probe.yaml" <<EOF
   priority: NOTICE
 EOF
 
-count_of() {
-	printf '%s\n' "$iters" | tr ',' '\n' | sed -n "s/^$1=//p"
-}
+count_of() { bench_count "$iters" "$1"; }
 
 # start_agent LOG ARGS...: the agent, writing alerts to LOG.alerts; waits for
 # its start-up line.

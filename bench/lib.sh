@@ -19,3 +19,18 @@ bench_n_rounds() {
 		esac
 	done
 }
+
+# bench_count SPEC NAME: N of NAME=N in SPEC, the comma-separated -n option.
+bench_count() { printf '%s\n' "$1" | tr ',' '\n' | sed -n "s/^$2=//p"; }
+
+# bench_falco_three: the agent's --rules for the embedded rules and Falco's
+# three files, in FALCO_ARGS; without those files FALCO_ARGS is empty, FALCO_WHY
+# says why, and it fails. Needs tests/falco_rules.sh sourced.
+bench_falco_three() {
+	FALCO_ARGS=
+	if FALCO_WHY=$(falco_rules_missing falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml); then
+		return 1
+	fi
+	_fd=$(falco_rules_dir)
+	FALCO_ARGS="--rules rules/palisade_rules.yaml --rules $_fd/falco_rules.yaml --rules $_fd/falco-incubating_rules.yaml --rules $_fd/falco-sandbox_rules.yaml"
+}

@@ -61,14 +61,12 @@ done
 out=${out:-$(mktemp -d "${TMPDIR:-/tmp}/palisade-rss.XXXXXX")}
 mkdir -p "$out" || die "cannot make $out"
 
-iter_of() { echo "$iters" | tr ',' '\n' | awk -F= -v w="$1" '$1 == w { print $2 }'; }
-
+. bench/lib.sh
 . tests/falco_rules.sh
 rules_args="" rules_set="the embedded rules (Falco's files not found)"
-if ! falco_rules_missing falco_rules.yaml falco-incubating_rules.yaml falco-sandbox_rules.yaml >/dev/null; then
-	d=$(falco_rules_dir)
-	rules_args="--rules rules/palisade_rules.yaml --rules $d/falco_rules.yaml --rules $d/falco-incubating_rules.yaml --rules $d/falco-sandbox_rules.yaml"
-	rules_set="the embedded rules and Falco's three files ($d)"
+if bench_falco_three; then
+	rules_args=$FALCO_ARGS
+	rules_set="the embedded rules and Falco's three files ($(falco_rules_dir))"
 fi
 
 # The subsystems' inputs: a FIM baseline of /etc, the seed network policy,
@@ -133,9 +131,9 @@ for c in $configs; do
 	sleep 3 # settle: the first container sync, the first audit, the DNS lookups
 	idle_rss=$(kib "$pid" VmRSS) idle_hwm=$(kib "$pid" VmHWM) sp=$(split "$pid")
 	threads=$(kib "$pid" Threads)
-	bench/workload -n "$(iter_of open)" open >/dev/null || die "workload open failed"
+	bench/workload -n "$(bench_count "$iters" open)" open >/dev/null || die "workload open failed"
 	hwm_open=$(kib "$pid" VmHWM)
-	bench/workload -n "$(iter_of mixed)" mixed >/dev/null || die "workload mixed failed"
+	bench/workload -n "$(bench_count "$iters" mixed)" mixed >/dev/null || die "workload mixed failed"
 	hwm_mixed=$(kib "$pid" VmHWM)
 	kill -INT "$pid"
 	wait "$pid" || echo "note: $c: the agent exited $? (see $err)" >&2

@@ -151,6 +151,7 @@ falco-stable) falco_needs="falco_rules.yaml falco-sandbox_rules.yaml" ;;
 esac
 if [ -n "$falco_needs" ]; then
 	cd "$root" || die "cannot cd to $root"
+	. bench/lib.sh
 	. tests/falco_rules.sh
 	# shellcheck disable=SC2086 # a list of file names
 	if why=$(falco_rules_missing $falco_needs); then
@@ -161,7 +162,7 @@ if [ -n "$falco_needs" ]; then
 fi
 case $rules_set in
 default) rules_args="" ;;
-falco) rules_args="--rules rules/palisade_rules.yaml --rules $falco_dir/falco_rules.yaml --rules $falco_dir/falco-incubating_rules.yaml --rules $falco_dir/falco-sandbox_rules.yaml" ;;
+falco) bench_falco_three && rules_args=$FALCO_ARGS ;;
 falco-stable) rules_args="--rules rules/palisade_rules.yaml --rules $falco_dir/falco_rules.yaml --rules $falco_dir/falco-sandbox_rules.yaml" ;;
 every-open) rules_args="--rules bench/rules/every_open.yaml" ;;
 *) die "-R wants default, falco, falco-stable or every-open, got '$rules_set'" ;;
