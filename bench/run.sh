@@ -113,7 +113,8 @@ peer_settle=1
 stop_timeout=${PALISADE_BENCH_STOP_TIMEOUT:-20}
 
 rules_set=""
-extras="replay latency policy rss"
+all_extras="replay latency policy rss" # -e all
+extras=$all_extras
 
 while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	case $opt in
@@ -126,7 +127,7 @@ while getopts w:r:n:p:a:R:c:C:o:e:h opt; do
 	c) workload_cpus=$OPTARG ;;
 	C) agent_cpus=$OPTARG ;;
 	o) logdir=$OPTARG ;;
-	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed 's/\ball\b/replay latency policy rss/; s/\bboth\b/replay latency/; s/\bnone\b//') ;;
+	e) extras=$(echo "$OPTARG" | tr ',' ' ' | sed "s/\\ball\\b/$all_extras/; s/\\bboth\\b/replay latency/; s/\\bnone\\b//") ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
