@@ -174,12 +174,21 @@ run_container "$P-shell" -it "$IMAGE" sh
 run_container "$P-script" "$IMAGE" sh -c 'sleep 300'
 check "shell, interactive first process: the container is paused" wait_paused "$P-shell"
 check "near miss: a scripted entry point is not paused" running "$P-script"
+# The same shells by busybox's own name (comm and argv[0] say busybox).
+run_container "$P-bb" "$IMAGE" sleep 300
+docker exec "$P-bb" busybox true
+docker exec "$P-bb" busybox sh -c true
+check "shell, docker exec busybox sh: the container is paused" wait_paused "$P-bb"
+run_container "$P-bbi" -i "$IMAGE" busybox sh
+run_container "$P-bbs" "$IMAGE" busybox sh -c 'sleep 300'
+check "shell, busybox sh as an interactive first process: the container is paused" wait_paused "$P-bbi"
+check "near miss: busybox sh -c as the entry point is not paused" running "$P-bbs"
 check "near miss: a debug container is not paused" running "$P-debug"
 stop_agent
 grep "palisade: hold" "$WORK/agent.err" >&2 # the hold's counts, for a failure's reader
 not_pinned() { ! pinned "$1"; }
 check "pin: cleared when the agent stops" not_pinned "$P-pin"
-for c in "$P-run" "$P-shell"; do docker unpause "$c" >/dev/null 2>&1; done
+for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi"; do docker unpause "$c" >/dev/null 2>&1; done
 
 # 5. Audit mode: --protect alone reports and does nothing.
 start_agent --protect || exit 1
