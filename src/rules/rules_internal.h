@@ -444,6 +444,9 @@ struct rl_ccmp {
 	/* Its slot in the per-event memo of comparisons (cmp_share.c): the
 	 * same comparison in several rules is decided once per event. 0: none. */
 	uint32_t shared;
+	/* Its field's slot in the per-event memo of values (rl_field_share,
+	 * rl_vmemo): a field several comparisons read is extracted once. */
+	uint32_t value;
 };
 
 struct rl_cnode {
@@ -547,6 +550,10 @@ size_t rl_insn_guards(const struct rl_insn *p, uint32_t *out, size_t max);
  */
 uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
 		      size_t n_lists);
+/* The same for the fields (with their transformers) that comparisons read
+ * once (ccmp->value): equal fields get the same number. */
+uint32_t rl_field_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+			size_t n_lists);
 bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b);
 /* Why a regex match failed, for an alert: "regex match limit exceeded". */
 const char *rl_regex_error_text(int pcre2_error);
