@@ -115,6 +115,7 @@ struct rl_list_def {
 	struct rl_pos pos;
 	struct rl_vec items; /* const struct rl_ynode * (scalars) */
 	bool used;
+	bool hinted; /* its items' names went through rl_list_hint */
 };
 
 struct rl_macro_def {
