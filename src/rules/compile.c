@@ -121,19 +121,14 @@ static bool compile_fexpr(struct rl_compiler *cc, const struct rl_ast *n,
 	return true;
 }
 
-/* Collects the values of a list operand, expanding list names recursively.
- * hint: warn about a literal that looks like a list name (rl_list_hint);
- * false for the items of a list already expanded once, whose names were
- * checked then (the hint depends on the name alone, and warns once per
- * name): a list used by many rules was checked again at each use, the
- * edit distances to every list a tenth of loading Falco's files. */
-static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, bool hint,
-			struct rl_vec *out, unsigned depth, struct rl_pos at)
+/* Collects the values of a list operand, expanding list names recursively. */
+static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, struct rl_vec *out,
+			unsigned depth, struct rl_pos at)
 {
 	struct rl_list_def *l = quoted ? NULL : rl_find_list(cc->coll, v);
 
 	if (!l) {
-		if (!quoted && hint)
+		if (!quoted)
 			rl_list_hint(cc, v, at);
 		/* Nested lists that name the same list several times multiply. */
 		if (out->n >= RL_LIST_VALUES_MAX || cc->total_values >= RL_TOTAL_LIST_VALUES_MAX)
@@ -165,13 +160,12 @@ static int expand_value(struct rl_compiler *cc, const char *v, bool quoted, bool
 			}
 			ret = rl_vec_push(cc->a, out, u);
 		} else {
-			ret = expand_value(cc, t, false, !l->hinted, out, depth + 1, item->pos);
+			ret = expand_value(cc, t, false, out, depth + 1, item->pos);
 		}
 
 		if (ret)
 			return ret;
 	}
-	l->hinted = true;
 	return 0;
 }
 
@@ -319,8 +313,8 @@ static bool gather_values(struct rl_compiler *cc, const struct rl_ast *n, struct
 		return false;
 	for (size_t i = 0; i < n->n_vals; i++) {
 		size_t before = out->v.n;
-		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, true,
-							&out->v, 0, pos_of(n, n->vals[i].pos)) :
+		int ret = n->rhs_is_list ? expand_value(cc, n->vals[i].s, n->vals[i].quoted, &out->v,
+							0, pos_of(n, n->vals[i].pos)) :
 					   rl_vec_push(cc->a, &out->v, n->vals[i].s);
 
 		if (ret) {
