@@ -195,12 +195,18 @@ run_container "$P-bbi" -i "$IMAGE" busybox sh
 run_container "$P-bbs" "$IMAGE" busybox sh -c 'sleep 300'
 check "shell, busybox sh as an interactive first process: the container is paused" wait_paused "$P-bbi"
 check "near miss: busybox sh -c as the entry point is not paused" running "$P-bbs"
+# An interactive shell behind another program (time forks it): its parent
+# is not runc, but it has a terminal and no command.
+run_container "$P-tm" "$IMAGE" sleep 300
+timeout 10 docker exec -t "$P-tm" time sh -c true </dev/null >/dev/null
+timeout 10 docker exec -t "$P-tm" time sh </dev/null >/dev/null
+check "shell, docker exec -t time sh: the container is paused" wait_paused "$P-tm"
 check "near miss: a debug container is not paused" running "$P-debug"
 stop_agent
 grep "palisade: hold" "$WORK/agent.err" >&2 # the hold's counts, for a failure's reader
 not_pinned() { ! pinned "$1"; }
 check "pin: cleared when the agent stops" not_pinned "$P-pin"
-for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi"; do docker unpause "$c" >/dev/null 2>&1; done
+for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi" "$P-tm"; do docker unpause "$c" >/dev/null 2>&1; done
 
 # 5. Audit mode: --protect alone reports and does nothing.
 start_agent --protect || exit 1
