@@ -123,6 +123,19 @@ else
 	skip "passwd by open_by_handle_at: $WORK has no file handles"
 fi
 
+# A file system mounted over /etc (CAP_SYS_ADMIN, mount allowed): its
+# passwd is no file the guard marked (until its next marking), so the write
+# happens; the writer is still killed right after it returns, and the
+# record says both (or, marked in time, the write is refused).
+run_container "$P-mnt" --label palisade.debug=true --cap-add SYS_ADMIN \
+	--security-opt seccomp=unconfined "$IMAGE" sleep 300
+docker exec "$P-mnt" sh -c 'mount -t tmpfs none /etc && echo "root:x:0:0::/:/bin/sh" >/etc/passwd'
+docker exec "$P-mnt" sh -c 'echo "evil::0:0::/:/bin/sh" >>/etc/passwd; sleep 2' 2>/dev/null
+check "passwd under a mount over /etc: the writer is killed after its write (137)" test $? -eq 137
+a=$(wait_alert ".rule==\"Protect - account file write denied\" and .output_fields[\"container.name\"]==\"$P-mnt\" and (.output_fields[\"evt.arg.flags\"]|test(\"APPEND\"))" 10 "account file write denied")
+check "passwd under a mount over /etc: the record says it happened, and the kill" expect "$a" \
+	'.palisade_action.outcome=="done" or (.palisade_action.outcome=="missed" and (.palisade_action.detail|test("it happened; its caller, after it returned: killed")))'
+
 # 2b. Pins: the account files are immutable in a container, so what
 #     fanotify cannot see (a rename onto them, an unlink, a chmod) is refused
 #     by the kernel; not in a build step's container (named by image id).
