@@ -191,9 +191,8 @@ static int fetch_agent(const struct opts *o, char **doc, size_t *len)
 	int err = status_fetch(o->socket, "flows", doc, len, &pid);
 
 	if (err) {
-		fprintf(stderr, "palisade flows: no agent answers on %s (%s): start `palisade run "
-				"--flows`, pass --socket PATH, or measure here with --local\n",
-			o->socket, strerror(-err));
+		status_fetch_explain("palisade flows", o->socket, err, "start `palisade run "
+				     "--flows`, pass --socket PATH, or measure here with --local");
 		return err;
 	}
 	if (**doc != '{') {

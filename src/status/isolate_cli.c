@@ -101,9 +101,8 @@ int isolate_cli_main(int argc, char **argv)
 		 list ? "list" : undo ? "undo " : all ? "add-all " : "add ", list ? "" : argv[optind]);
 	err = status_fetch(path, req, &text, &len, &pid);
 	if (err) {
-		fprintf(stderr, "palisade isolate: no agent answers on %s (%s); is `palisade run` "
-				"running? Pass --socket PATH if it uses another socket\n", path,
-			strerror(-err));
+		status_fetch_explain("palisade isolate", path, err, "is `palisade run` running? "
+				     "Pass --socket PATH if it uses another socket");
 		return 1;
 	}
 	if (strncmp(text, "ok", 2)) {

@@ -41,6 +41,14 @@ void status_server_stop(struct status_server *s);
 int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid);
 
 /*
+ * Prints why status_fetch's err left `cmd` without an agent on `path`, then
+ * `hint` (what to do when no agent runs). A socket that exists but refuses
+ * the caller (EACCES: it is root's, mode 0600) is said as such: the agent
+ * may well be running.
+ */
+void status_fetch_explain(const char *cmd, const char *path, int err, const char *hint);
+
+/*
  * Commands: a request line "VERB ARGS" whose verb was registered here is
  * answered by fn instead of the snapshot, and only for a peer whose uid
  * (SO_PEERCRED, read by the kernel) is 0; others get "error: ... root".

@@ -37,6 +37,16 @@ static void usage(FILE *f)
 		   STATUS_DEFAULT_SOCKET);
 }
 
+void status_fetch_explain(const char *cmd, const char *path, int err, const char *hint)
+{
+	if (err == -EACCES || err == -EPERM)
+		fprintf(stderr, "%s: %s: permission denied (the agent's socket is root's "
+				"alone): run as root (sudo) to reach the agent\n", cmd, path);
+	else
+		fprintf(stderr, "%s: no agent answers on %s (%s): %s\n", cmd, path, strerror(-err),
+			hint);
+}
+
 int status_fetch(const char *path, const char *what, char **text, size_t *len, pid_t *pid)
 {
 	char req[512];
@@ -201,9 +211,8 @@ int status_cli_main(int argc, char **argv)
 	}
 	err = status_fetch(path, "metrics", &text, &len, &pid);
 	if (err) {
-		fprintf(stderr, "palisade status: no agent answers on %s (%s); is `palisade run` "
-				"running? Pass --socket PATH if it uses another socket\n",
-			path, strerror(-err));
+		status_fetch_explain("palisade status", path, err, "is `palisade run` running? "
+				     "Pass --socket PATH if it uses another socket");
 		return 1;
 	}
 	err = metrics_parse(text, len, &parsed, &bad);

@@ -262,6 +262,17 @@ check "status --json: sys_enter in not_attached, not in programs" expect "$(cat 
 check "status --json: fields" expect "$(cat "$WORK/status.json")" \
 	".pid == $AGENT_PID and .version == \"0.1.0\" and .rules.loaded > 0 and .rules.last_load_ok == true and .alerts.total >= 1 and .events.total > 0 and (.sensors.programs | index(\"tp_btf/sched_process_exec\")) != null and (.kernel_counters.losses | has(\"ring_buffer_full\")) and .uptime_seconds >= 0 and .tables.processes > 0 and (.sinks | type) == \"array\""
 check "status socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
+# Another user meets the 0600 socket: told it is root's, not that no agent runs
+# (a copy of the binary in $WORK: nobody cannot reach a clone under a 0700 directory).
+chmod 0711 "$WORK"
+cp palisade "$WORK/palisade-nr"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/palisade-nr" status --socket "$SOCK" \
+	>/dev/null 2>"$WORK/nonroot.err"
+rc=$?
+chmod 0700 "$WORK"
+check "status as another user exits 1" [ "$rc" -eq 1 ]
+check "status as another user: permission denied, run as root" sh -c \
+	"grep -q 'permission denied .*run as root' '$WORK/nonroot.err' && ! grep -q 'no agent answers' '$WORK/nonroot.err'"
 
 # A second agent may not take a live agent's status socket.
 ./palisade run --output none --status-socket "$SOCK" >/dev/null 2>"$WORK/second.err"

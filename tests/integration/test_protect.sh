@@ -8,7 +8,8 @@
 # writer dies before it returns (an existing file stays unchanged, a missing
 # one gets no content; opened by its handle too), the account files are
 # pinned immutable (a rename, an unlink, a chmod refused; not in a build
-# step; cleared at stop), an injection syscall kills its caller. Audit mode
+# step; cleared at stop), an injection syscall kills its caller, so does a
+# write through /proc/PID/mem (after its open). Audit mode
 # (--protect alone) reports and does nothing.
 . tests/integration/lib.sh
 
@@ -156,14 +157,25 @@ docker exec "$P-build" sed -i s/root/toor/ /etc/passwd
 check "near miss: a build step's container is not pinned (sed -i works)" test $? -eq 0
 
 # 3. Injection: the caller dies at syscall entry.
-CONTAINERS="$CONTAINERS $P-inject"
-docker run --rm --name "$P-inject" --cap-add SYS_PTRACE -v "$WORK/bin/tracer:/bin/tracer:ro" \
-	-v "$OUT:/out" "$IMAGE" sh -c 'sleep 30 & exec tracer $! /out/tracer-ran'
-check "ptrace: the tracer is killed (137)" test $? -eq 137
-check "ptrace: it never got past the call" never_ran tracer
-a=$(record "injection syscall killed" "$P-inject")
-check "ptrace: the record says killed in kernel at syscall entry" expect "$a" \
-	'.palisade_action.outcome=="served in kernel"'
+# inject NAME WHAT RULE OUTCOME TRACER-ARGS: runs the tracer on a sleeping
+# process in container P-NAME; it must be killed before it makes
+# /out/NAME-ran, with a Critical record of RULE whose outcome is OUTCOME.
+inject() {
+	n=$1 what=$2 rule=$3 outcome=$4
+	shift 4
+	CONTAINERS="$CONTAINERS $P-$n"
+	docker run --rm --name "$P-$n" --cap-add SYS_PTRACE -v "$WORK/bin/tracer:/bin/tracer:ro" \
+		-v "$OUT:/out" "$IMAGE" sh -c "sleep 30 & exec tracer $* \$! /out/$n-ran"
+	check "$what: the caller is killed (137)" test $? -eq 137
+	check "$what: it never went on" never_ran "$n"
+	a=$(record "$rule" "$P-$n")
+	check "$what: a Critical record, outcome $outcome" expect "$a" \
+		".priority==\"Critical\" and .palisade_action.outcome==\"$outcome\""
+}
+inject tracer ptrace "injection syscall killed" "served in kernel"
+# The same injection without ptrace: a write through /proc/PID/mem. The
+# writer lingers (as the tracer does) so the user-space kill lands.
+inject memw "/proc/PID/mem write" "process memory written through /proc" done mem
 
 # 4. Shells: docker exec and an interactive first process pause the
 #    container; a scripted entry point and a debug container do not.
@@ -174,12 +186,21 @@ run_container "$P-shell" -it "$IMAGE" sh
 run_container "$P-script" "$IMAGE" sh -c 'sleep 300'
 check "shell, interactive first process: the container is paused" wait_paused "$P-shell"
 check "near miss: a scripted entry point is not paused" running "$P-script"
+# The same shells by busybox's own name (comm and argv[0] say busybox).
+run_container "$P-bb" "$IMAGE" sleep 300
+docker exec "$P-bb" busybox true
+docker exec "$P-bb" busybox sh -c true
+check "shell, docker exec busybox sh: the container is paused" wait_paused "$P-bb"
+run_container "$P-bbi" -i "$IMAGE" busybox sh
+run_container "$P-bbs" "$IMAGE" busybox sh -c 'sleep 300'
+check "shell, busybox sh as an interactive first process: the container is paused" wait_paused "$P-bbi"
+check "near miss: busybox sh -c as the entry point is not paused" running "$P-bbs"
 check "near miss: a debug container is not paused" running "$P-debug"
 stop_agent
 grep "palisade: hold" "$WORK/agent.err" >&2 # the hold's counts, for a failure's reader
 not_pinned() { ! pinned "$1"; }
 check "pin: cleared when the agent stops" not_pinned "$P-pin"
-for c in "$P-run" "$P-shell"; do docker unpause "$c" >/dev/null 2>&1; done
+for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi"; do docker unpause "$c" >/dev/null 2>&1; done
 
 # 5. Audit mode: --protect alone reports and does nothing.
 start_agent --protect || exit 1

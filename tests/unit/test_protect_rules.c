@@ -3,9 +3,9 @@
  * it compiles and every rule can fire; the back-ends that must serve each
  * rule accept it (the kernel decides the denylist at exec, fanotify marks
  * the account files); and the exec rules on synthetic execs, each with its
- * near miss: a shell from `docker exec` or an interactive first process is
- * paused, a scripted entry point, a shell an application starts and a debug
- * container are not; a miner under another name is caught by its path or
+ * near miss: a shell from `docker exec` (`busybox sh` too) or an interactive
+ * first process is paused, a scripted entry point, a shell an application
+ * starts and a debug container are not; a miner under another name is caught by its path or
  * its pool URL, an ordinary command line is not. The open, rename and
  * ptrace rules are exercised for real in tests/integration/test_protect.sh.
  */
@@ -174,6 +174,12 @@ static void test_shell(void **state)
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/bash", "bash", "bash", "runc", img, NULL, 9, 34816 });
 	/* a busybox applet from a busybox shell: comm "exe", argv[0] the shell */
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "ash", "exe", "runc", img, NULL, 9, 0 });
+	/* busybox by its own name, a shell applet its first argument */
+	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "busybox sh -c id", "busybox", "runc", img, NULL, 7, 0 });
+	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "/bin/busybox ash", "busybox", "runc", img, NULL, 7, 34816 });
+	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "busybox sh", "busybox", "containerd-shim", img, NULL, 1, 0 });
+	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/busybox", "busybox sha256sum /etc/hostname", "busybox", "runc", img, NULL, 7, 0 });
+	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/busybox", "busybox sh -c sleep 30", "busybox", "containerd-shim", img, NULL, 1, 0 });
 	/* an interactive shell as the container's first process */
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/sh", "sh", "sh", "containerd-shim", img, NULL, 1, 0 });
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/sh", "sh -i", "sh", "containerd-shim", img, NULL, 1, 34816 });
