@@ -283,6 +283,16 @@ struct pf_raw_key {
 	__u8 len;
 	char piece[PF_RAW_MAX + 1]; /* NUL-terminated, zero-padded */
 };
+/*
+ * Where the pieces of one class lie in the raw-path table, by id byte: user
+ * space writes each class's pieces side by side, so the kernel visits its
+ * own and no other class's. count 0: the class has no raw-path gate.
+ */
+#define PF_IDS 64 /* id bytes: (SC_PF_ID << 2) | PF_CLASS_* bits */
+struct pf_raw_span {
+	__u8 start;
+	__u8 count;
+};
 /* One map entry, as user space hands the table to the sensor. */
 struct pf_entry {
 	struct pf_key key;
@@ -470,8 +480,11 @@ EV_ASSERT(sizeof(struct pf_key) == 260);
 EV_ASSERT(sizeof(struct pf_value) == 4);
 EV_ASSERT(sizeof(struct pf_top_key) == 32);
 EV_ASSERT(sizeof(struct pf_raw_key) == 32);
+EV_ASSERT(sizeof(struct pf_raw_span) == 2);
 EV_ASSERT(sizeof(struct pf_name_key) == 20);
 EV_ASSERT((15u << 2 | 3u) < 64); /* every id byte has a bit in PF_GATE_IDS */
+EV_ASSERT((15u << 2 | 3u) < PF_IDS);
+EV_ASSERT(PF_RAWS_MAX <= 255); /* a span's start and count fit a byte */
 EV_ASSERT(__builtin_offsetof(struct ev_syscall, sock) % 8 == 0);
 EV_ASSERT((EV_PATH_MAX & (EV_PATH_MAX - 1)) == 0);
 /* The spec word's fields must not overlap (two branches once collided). */

@@ -23,13 +23,13 @@ struct {
 	__type(value, struct pf_raw_key);
 } pf_raws SEC(".maps");
 
-/* Bit id: the class with that id byte has a raw-path gate. */
+/* By id byte: where the class's pieces lie in pf_raws (struct pf_raw_span). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PF_IDS);
 	__type(key, __u32);
-	__type(value, __u64);
-} pf_raw_ids SEC(".maps");
+	__type(value, struct pf_raw_span);
+} pf_raw_spans SEC(".maps");
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "pf_may_hold() reads words as little-endian"
@@ -38,7 +38,8 @@ struct {
 struct pf_raw_ctx {
 	const __u64 *buf;
 	__u32 id;
-	__u32 n; /* string bytes, NUL included */
+	__u32 start; /* the class's first piece in pf_raws */
+	__u32 n;     /* string bytes, NUL included */
 	bool found;
 };
 
@@ -66,17 +67,18 @@ static __always_inline bool pf_may_hold(const __u64 *w, __u32 n, __u8 b0, __u8 b
 	return false;
 }
 
-/* One piece: stop at the first that the string contains, or the last. */
+/* One piece of the class: stop at the first that the string contains. A
+ * piece of another class (the tables being rewritten) keeps the open. */
 static long pf_raw_step(__u64 index, void *ctxp)
 {
 	struct pf_raw_ctx *c = ctxp;
-	__u32 i = (__u32)index;
+	__u32 i = c->start + (__u32)index;
 	struct pf_raw_key *k = bpf_map_lookup_elem(&pf_raws, &i);
 
-	if (!k || !k->len)
+	if (!k || !k->len || k->id != c->id) {
+		c->found = true;
 		return 1;
-	if (k->id != c->id)
-		return 0;
+	}
 	if (k->len >= 2 && !pf_may_hold(c->buf, c->n, (__u8)k->piece[0], (__u8)k->piece[1]))
 		return 0;
 	if (bpf_strstr((const char *)c->buf, k->piece) >= 0) {
@@ -91,12 +93,12 @@ static long pf_raw_step(__u64 index, void *ctxp)
  * fd.nameraw). */
 static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, __u64 *buf)
 {
-	__u32 zero = 0;
-	__u64 *ids = bpf_map_lookup_elem(&pf_raw_ids, &zero);
+	__u32 idx = id & (PF_IDS - 1);
+	struct pf_raw_span *sp = bpf_map_lookup_elem(&pf_raw_spans, &idx);
 	struct pf_raw_ctx c = { .buf = buf, .id = id };
 	long n;
 
-	if (!ids || !(*ids & (1ull << (id & 63))))
+	if (!sp || !sp->count)
 		return false;
 	if (!raw)
 		return true;
@@ -104,7 +106,8 @@ static __always_inline bool pf_raw_keep(__u32 id, __u64 raw, __u64 *buf)
 	if (n <= 0 || n >= PF_PATH_MAX)
 		return true; /* unread or cut: a piece may lie past the cut */
 	c.n = (__u32)n;
-	bpf_loop(PF_RAWS_MAX, pf_raw_step, &c, 0);
+	c.start = sp->start;
+	bpf_loop(sp->count, pf_raw_step, &c, 0);
 	return c.found;
 }
 

@@ -47,23 +47,47 @@ static void answered(const struct fguard_outcome *o, enum fguard_kind kind,
 			 "happened", what(kind), why[o->why], what(kind));
 }
 
+/* With kill: true, the caller of an operation fanotify did not refuse is
+ * killed after it returned; *kill says how that went (it may have exited
+ * by then), empty without kill: true. */
+static void kill_after(const struct action_target *t, struct action_result *res,
+		       char kill[static 168])
+{
+	kill[0] = '\0';
+	if (!t->rule || !t->rule->action.kill)
+		return;
+	action_kill_target(t, res);
+	snprintf(kill, 168, "; its caller, after it returned: %s%.100s",
+		 res->outcome == ACTION_DONE ? "killed" : "not killed, ",
+		 res->outcome == ACTION_DONE ? "" : res->detail);
+}
+
 /* A write of a file the guard pinned: the kernel refused it (immutable)
- * before fanotify could see it; with kill: true the caller is killed after
- * it returned, which the detail reports (it may have exited by then). */
+ * before fanotify could see it. */
 static void pinned(const struct action_target *t, struct action_result *res)
 {
-	char kill[168] = "";
+	char kill[168];
 
-	if (t->rule->action.kill) {
-		action_kill_target(t, res);
-		snprintf(kill, sizeof(kill), "; its caller, after it returned: %s%.100s",
-			 res->outcome == ACTION_DONE ? "killed" : "not killed, ",
-			 res->outcome == ACTION_DONE ? "" : res->detail);
-	}
+	kill_after(t, res, kill);
 	res->outcome = ACTION_DONE;
 	snprintf(res->detail, sizeof(res->detail),
 		 "refused by the kernel (EPERM): palisade pinned the file immutable (pin: true)%.168s",
 		 kill);
+}
+
+/* An operation that happened although the rule held (fanotify allowed it or
+ * never saw it: a file unmarked yet, a file system mounted over the marked
+ * one): the deny failed, but kill: true still stops the caller from going
+ * on, after the fact. */
+static void happened(const struct action_target *t, enum action_outcome outcome,
+		     const char *why, struct action_result *res)
+{
+	char said[152], kill[168];
+
+	snprintf(said, sizeof(said), "%s", why); /* why may be res->detail */
+	kill_after(t, res, kill);
+	res->outcome = outcome;
+	snprintf(res->detail, sizeof(res->detail), "%.151s%.104s", said, kill);
 }
 
 void fguard_action_result(struct fguard *g, const struct action_target *t,
@@ -72,6 +96,7 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 	const struct event *ev = t->alert->ev;
 	enum fguard_kind kind = ev->kind == EV_EXEC ? FGUARD_EXEC : FGUARD_OPEN;
 	struct fguard_outcome o;
+	char why[200];
 
 	if (!g) {
 		res->outcome = ACTION_FAILED;
@@ -80,6 +105,8 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 	}
 	if (fguard_outcome_take(g, ev->hdr->tid, kind, ev->hdr->ts_ns, ANSWER_MAX_AGE_NS, &o) == 0) {
 		answered(&o, kind, res);
+		if (res->outcome != ACTION_DONE)
+			happened(t, res->outcome, res->detail, res);
 		return;
 	}
 	if (kind == FGUARD_EXEC && (t->ev_flags & EV_F_HELD)) {
@@ -101,9 +128,9 @@ void fguard_action_result(struct fguard *g, const struct action_target *t,
 			 ev->res > -4096 ? (long long)-ev->res : (long long)ev->res);
 		return;
 	}
-	res->outcome = ACTION_MISSED;
-	snprintf(res->detail, sizeof(res->detail),
+	snprintf(why, sizeof(why),
 		 "fanotify never saw this %s: the file was not marked (a root not guarded yet, "
 		 "or a file replaced by a rename since the last marking); it happened",
 		 what(kind));
+	happened(t, ACTION_MISSED, why, res);
 }

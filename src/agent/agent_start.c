@@ -17,6 +17,7 @@
 #include "agent/env_capture.h"
 #include "agent/fd_setup.h"
 #include "agent/handover.h"
+#include "agent/memory.h"
 #include "action/netpolicy.h"
 #include "agent/prefilter_reload.h"
 #include "agent/rules_load.h"
@@ -444,7 +445,10 @@ int agent_start(struct agent *a)
 	err = err ?: action_hold_start(a->p.actions, a->sensor, &hold);
 	err = err ?: start_guard(a);
 	/* Last: the ring's pages and the loads of the BPF objects above (flows,
-	 * policy, learning) would add up in the peak resident set. */
+	 * policy, learning) would add up in the peak resident set; so would the
+	 * start-up's freed heap and file pages: given back before. */
+	if (!err)
+		agent_memory_trim();
 	err = err ?: sensor_map_ring(a->sensor);
 	if (err)
 		return err;

@@ -10,7 +10,8 @@
 
 /* Before any other allocation and before any thread exists. */
 void agent_memory_init(void);
-/* After the start and after each reload: gives the heap's free pages back. */
+/* After the start and after each reload: gives the heap's free pages back
+ * and drops the file pages mapped read-only (they fault in again if read). */
 void agent_memory_trim(void);
 
 #endif

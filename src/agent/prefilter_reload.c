@@ -9,7 +9,7 @@ void agent_prefilter_view(const struct prefilter *pf, struct sensor_prefilter *o
 	*out = (struct sensor_prefilter){ .paths = pf->e, .n_paths = pf->n,
 					  .names = pf->names, .n_names = pf->n_names,
 					  .gated_ids = pf->gated_ids, .raws = pf->raws,
-					  .n_raws = pf->n_raws, .raw_ids = pf->raw_ids };
+					  .n_raws = pf->n_raws, .raw_spans = pf->raw_spans };
 }
 
 int agent_prefilter_prepare(struct sensor *s, const uint32_t cur[EV_SYSCALL_NR_MAX],

@@ -12,15 +12,29 @@
  * right side, no pmatch set (not compared here). Equal means the same field
  * (definition, argument, index, transformers), operator and values, compared
  * in full: two comparisons numbered alike always give the same truth.
+ *
+ * The fields that different comparisons read are numbered the same way
+ * (ccmp->value, rl_field_share): proc.cmdline or fd.name, compared by a
+ * dozen rules in as many ways, is extracted once per event (rl_vmemo).
  * Runs once when the engine's index is built; allocates only temporaries.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/rules_internal.h"
 
+/* What is numbered: comparisons (shared) or their fields (value). */
+struct share_kind {
+	bool (*eligible)(const struct rl_ccmp *c);
+	bool (*eq)(const struct rl_ccmp *a, const struct rl_ccmp *b);
+	uint64_t (*hash)(const struct rl_ccmp *c);
+	size_t slot; /* offsetof the number in struct rl_ccmp */
+};
+
 struct share_table {
+	const struct share_kind *k;
 	const struct rl_ccmp **rep; /* open addressing: one representative each */
 	uint32_t *count;            /* rules' comparisons equal to rep[i] */
 	size_t cap;
@@ -63,13 +77,21 @@ static bool cmp_eq(const struct rl_ccmp *a, const struct rl_ccmp *b)
 	return !a->set || rl_strset_equal(a->set, b->set);
 }
 
-static uint64_t cmp_hash(const struct rl_ccmp *c)
+static uint64_t field_hash(const struct rl_ccmp *c)
 {
 	uint64_t h = (uint64_t)(uintptr_t)c->lhs.ref.def * 0x9e3779b97f4a7c15ull;
 
-	h ^= (uint64_t)c->op * 31 + (uint64_t)(int64_t)c->lhs.ref.index * 131 + c->n_vals;
+	h ^= (uint64_t)(int64_t)c->lhs.ref.index * 131 + c->lhs.n_tr;
 	if (c->lhs.ref.arg)
 		h ^= rl_hash(c->lhs.ref.arg, strlen(c->lhs.ref.arg));
+	return h;
+}
+
+static uint64_t cmp_hash(const struct rl_ccmp *c)
+{
+	uint64_t h = field_hash(c);
+
+	h ^= (uint64_t)c->op * 31 + c->n_vals;
 	if (c->val.s)
 		h ^= rl_hash(c->val.s, c->val.len) * 3;
 	return h ^ c->val.u ^ (uint64_t)c->val.i;
@@ -78,9 +100,9 @@ static uint64_t cmp_hash(const struct rl_ccmp *c)
 /* The slot of c's representative, added when new. */
 static size_t lookup(struct share_table *t, const struct rl_ccmp *c)
 {
-	size_t i = cmp_hash(c) & (t->cap - 1);
+	size_t i = t->k->hash(c) & (t->cap - 1);
 
-	while (t->rep[i] && t->rep[i] != c && !cmp_eq(t->rep[i], c))
+	while (t->rep[i] && t->rep[i] != c && !t->k->eq(t->rep[i], c))
 		i = (i + 1) & (t->cap - 1);
 	if (!t->rep[i])
 		t->rep[i] = c;
@@ -97,30 +119,32 @@ static size_t count_cmps(const struct rl_cnode *n)
 }
 
 /* Pass 1 (number == NULL): counts each distinct ccmp under its
- * representative, marking it visited (shared = UINT32_MAX). Pass 2: numbers
- * the ccmps whose representative was counted at least twice. */
+ * representative, marking it visited (its slot = UINT32_MAX). Pass 2:
+ * numbers the ccmps whose representative was counted at least twice. */
 static void walk(struct share_table *t, const struct rl_cnode *n, const uint32_t *number)
 {
 	struct rl_ccmp *c = n->kind == CN_CMP ? n->cmp : NULL;
+	uint32_t *slot;
 
 	for (size_t i = 0; i < n->n_kids; i++)
 		walk(t, n->kids[i], number);
-	if (!c || !shareable(c))
+	if (!c || !t->k->eligible(c))
 		return;
+	slot = (uint32_t *)((char *)c + t->k->slot);
 	if (!number) {
-		if (c->shared != UINT32_MAX) {
-			c->shared = UINT32_MAX;
+		if (*slot != UINT32_MAX) {
+			*slot = UINT32_MAX;
 			t->count[lookup(t, c)]++;
 		}
-	} else if (c->shared == UINT32_MAX) {
-		c->shared = number[lookup(t, c)];
+	} else if (*slot == UINT32_MAX) {
+		*slot = number[lookup(t, c)];
 	}
 }
 
-uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
-		      size_t n_lists)
+static uint32_t share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+		      size_t n_lists, const struct share_kind *k)
 {
-	struct share_table t = { 0 };
+	struct share_table t = { .k = k };
 	uint32_t *number = NULL, slots = 0;
 	size_t total = 0;
 
@@ -149,4 +173,36 @@ out:
 	free(t.count);
 	free(number);
 	return slots;
+}
+
+uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+		      size_t n_lists)
+{
+	static const struct share_kind k = { shareable, cmp_eq, cmp_hash,
+					     offsetof(struct rl_ccmp, shared) };
+
+	return share(trees, n_trees, n_lists, &k);
+}
+
+/* A field read once per comparison (eval_cmp with anc 1): not a list, not
+ * proc.aname without an index (read for each ancestor). */
+static bool field_once(const struct rl_ccmp *c)
+{
+	const struct rl_field_def *d = c->lhs.ref.def;
+
+	return !d->list && !(d->arg == FARG_INDEX_OPT && c->lhs.ref.index < 0);
+}
+
+static bool field_eq(const struct rl_ccmp *a, const struct rl_ccmp *b)
+{
+	return fexpr_eq(&a->lhs, &b->lhs);
+}
+
+uint32_t rl_field_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+			size_t n_lists)
+{
+	static const struct share_kind k = { field_once, field_eq, field_hash,
+					     offsetof(struct rl_ccmp, value) };
+
+	return share(trees, n_trees, n_lists, &k);
 }

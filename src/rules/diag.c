@@ -2,6 +2,7 @@
  * Load and compile problems, each `file:line:col: message`. Every problem is
  * recorded (loading keeps going) so one `rules check` run shows them all.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,11 @@ void rl_diags_release(struct rl_diags *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
-/* Levenshtein distance on short names; two rows on the stack. */
-unsigned rl_edit_distance(const char *a, const char *b)
+/* Levenshtein distance on short names; two rows on the stack. Stops at the
+ * first row whose every entry has reached bound (the distance cannot be
+ * less) and returns bound: a did-you-mean search only needs distances below
+ * its best so far, and most names differ from most candidates at once. */
+unsigned rl_edit_distance_below(const char *a, const char *b, unsigned bound)
 {
 	unsigned row0[128], row1[128];
 	size_t la = strlen(a), lb = strlen(b);
@@ -82,19 +86,28 @@ unsigned rl_edit_distance(const char *a, const char *b)
 	for (size_t j = 0; j <= lb; j++)
 		prev[j] = (unsigned)j;
 	for (size_t i = 1; i <= la; i++) {
-		cur[0] = (unsigned)i;
+		unsigned low = cur[0] = (unsigned)i;
+
 		for (size_t j = 1; j <= lb; j++) {
 			unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
 			unsigned sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			unsigned m = del < ins ? del : ins;
 
 			cur[j] = m < sub ? m : sub;
+			low = cur[j] < low ? cur[j] : low;
 		}
+		if (low >= bound)
+			return bound;
 		unsigned *t = prev;
 		prev = cur;
 		cur = t;
 	}
 	return prev[lb];
+}
+
+unsigned rl_edit_distance(const char *a, const char *b)
+{
+	return rl_edit_distance_below(a, b, UINT_MAX);
 }
 
 unsigned rules_edit_distance(const char *a, const char *b)

@@ -72,6 +72,9 @@ struct rules_engine {
 	uint8_t *cmp_truth;
 	uint32_t *cmp_gen;
 	uint32_t n_shared, memo_gen;
+	/* ... and of the fields several comparisons read (rl_vmemo). */
+	struct rl_vmemo vmemo;
+	uint32_t n_values;
 };
 
 static const char *const prio_names[] = { "Emergency", "Alert", "Critical", "Error",
@@ -234,6 +237,10 @@ void rules_engine_free(struct rules_engine *e)
 	free(e->vals);
 	free(e->cmp_truth);
 	free(e->cmp_gen);
+	free(e->vmemo.val);
+	free(e->vmemo.ok);
+	free(e->vmemo.gen);
+	free(e->vmemo.bytes);
 	free(e->rules);
 	rl_limiter_free(e->lim);
 	rl_dns_free(e->dns);
@@ -597,15 +604,35 @@ static int build_index(struct rules_engine *e)
 	return 0;
 }
 
+/* Room for the strings of one event's memoized fields: proc.cmdline and
+ * paths, a few times over; what does not fit is extracted again. */
+#define VMEMO_BYTES (64 * 1024)
+
+static int share_values(struct rules_engine *e)
+{
+	struct rl_vmemo *m = &e->vmemo;
+
+	e->n_values = rl_field_share((const struct rl_cnode *const *const *)e->cond_by_type,
+				     e->n_by_type, rl_evttype_count());
+	if (!e->n_values)
+		return 0;
+	m->val = calloc(e->n_values + 1, sizeof(*m->val));
+	m->ok = calloc(e->n_values + 1, sizeof(*m->ok));
+	m->gen = calloc(e->n_values + 1, sizeof(*m->gen));
+	m->bytes = malloc(VMEMO_BYTES);
+	m->cap = VMEMO_BYTES;
+	return m->val && m->ok && m->gen && m->bytes ? 0 : -ENOMEM;
+}
+
 static int share_cmps(struct rules_engine *e)
 {
 	e->n_shared = rl_cmp_share((const struct rl_cnode *const *const *)e->cond_by_type,
 				   e->n_by_type, rl_evttype_count());
 	if (!e->n_shared)
-		return 0;
+		return share_values(e);
 	e->cmp_truth = calloc(e->n_shared + 1, sizeof(*e->cmp_truth));
 	e->cmp_gen = calloc(e->n_shared + 1, sizeof(*e->cmp_gen));
-	return e->cmp_truth && e->cmp_gen ? 0 : -ENOMEM;
+	return e->cmp_truth && e->cmp_gen ? share_values(e) : -ENOMEM;
 }
 
 /* A flat copy of a condition in the arena, NULL when out of memory. */
@@ -829,6 +856,8 @@ static uint32_t memo_next(struct rules_engine *e)
 	if (++e->memo_gen == 0) {
 		if (e->cmp_gen)
 			memset(e->cmp_gen, 0, (e->n_shared + 1) * sizeof(*e->cmp_gen));
+		if (e->vmemo.gen)
+			memset(e->vmemo.gen, 0, (e->n_values + 1) * sizeof(*e->vmemo.gen));
 		e->memo_gen = 1;
 	}
 	return e->memo_gen;
@@ -842,6 +871,8 @@ static void memo_start(struct rules_engine *e, struct rl_evmemo *m)
 	m->cur = memo_next(e);
 	m->kill = NULL;
 	m->dead = 0;
+	m->vals = e->n_values ? &e->vmemo : NULL;
+	e->vmemo.used = 0;
 }
 
 static int deliver(struct rules_engine *e, const struct rl_eval_ctx *c, uint32_t idx,

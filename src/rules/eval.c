@@ -300,6 +300,40 @@ static enum rl_truth eval_list(const struct rl_eval_ctx *c, const struct rl_ccmp
 	return t;
 }
 
+/* The comparison's field (anc 1): from the memo when another comparison
+ * read it in this generation (ccmp->value), else extracted, and kept for
+ * the next one when it has a slot and its string fits. */
+static bool extract_lhs(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
+			struct rl_value *v, struct rl_scratch *s)
+{
+	struct rl_vmemo *m = c->memo ? c->memo->vals : NULL;
+	uint32_t k = cmp->value;
+	bool ok;
+
+	if (!k || !m)
+		return rl_extract_fexpr(c, &cmp->lhs, 1, v, &s->lhs, &s->tmp);
+	if (m->gen[k] == c->memo->cur) {
+		*v = m->val[k];
+		return m->ok[k];
+	}
+	ok = rl_extract_fexpr(c, &cmp->lhs, 1, v, &s->lhs, &s->tmp);
+	if (ok && (v->t == FT_STR || v->t == FT_BYTES)) {
+		char *p = m->bytes + m->used;
+
+		if (v->len >= m->cap - m->used)
+			return true;
+		memcpy(p, v->s, v->len);
+		p[v->len] = '\0';
+		m->used += v->len + 1;
+		v->s = p;
+	}
+	if (ok)
+		m->val[k] = *v;
+	m->ok[k] = ok;
+	m->gen[k] = c->memo->cur;
+	return ok;
+}
+
 static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp *cmp,
 			      struct rl_scratch *s)
 {
@@ -324,7 +358,7 @@ static enum rl_truth eval_cmp(const struct rl_eval_ctx *c, const struct rl_ccmp 
 		}
 		return t;
 	}
-	if (!rl_extract_fexpr(c, &cmp->lhs, 1, &v, &s->lhs, &s->tmp))
+	if (!extract_lhs(c, cmp, &v, s))
 		return RL_FALSE;
 	return compare(c, cmp, &v, s);
 }

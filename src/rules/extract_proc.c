@@ -34,9 +34,9 @@ struct pview {
 	uint32_t env_len;
 };
 
+/* Sets every member: no memset first (it was a tenth of the extractions). */
 static void view_entry(const struct proc_entry *p, struct pview *v)
 {
-	memset(v, 0, sizeof(*v));
 	v->comm = p->comm;
 	v->exe = p->exe;
 	v->args = p->args;

@@ -183,6 +183,18 @@ struct rl_fdview {
 	struct rl_sockview sv;
 };
 
+/* The values of the fields that several comparisons read (ccmp->value,
+ * rl_field_share): val[slot] (ok[slot]: it has one) when gen[slot] is the
+ * memo's cur. A string is copied into bytes, which the engine empties for
+ * each event; one that does not fit is not kept. The engine owns it all. */
+struct rl_vmemo {
+	struct rl_value *val;
+	uint8_t *ok;
+	uint32_t *gen;
+	char *bytes;
+	size_t cap, used;
+};
+
 /* The per-event memo of rl_eval_ctx: the fd view is built once per event
  * instead of once per fd.* field of every rule, and each shared comparison
  * (ccmp->shared, cmp_share.c) is decided once: its truth is truth[slot]
@@ -201,6 +213,7 @@ struct rl_evmemo {
 	 * this generation (cleared with it). kill NULL: none. */
 	const uint64_t *kill;
 	uint64_t dead;
+	struct rl_vmemo *vals; /* NULL: none */
 };
 /* "cip:cport->sip:sport", "ip:port" for a listener, a unix path. */
 size_t rl_sock_name(const struct rl_sockview *v, char *p, size_t cap);

@@ -62,7 +62,7 @@ static const char *closest_list(const struct rl_collection *c, const char *name)
 		 * Falco's three files went to distances that could not win). */
 		if ((len > llen ? len - llen : llen - len) >= best_d)
 			continue;
-		d = rl_edit_distance(name, l->name);
+		d = rl_edit_distance_below(name, l->name, best_d);
 
 		if (d < best_d) {
 			best_d = d;
@@ -72,17 +72,24 @@ static const char *closest_list(const struct rl_collection *c, const char *name)
 	return best;
 }
 
+/*
+ * The hint depends on the name alone and is given once per name, so each
+ * name is checked once: macros are compiled at every use and lists expanded
+ * at each, and the edit distances of every item of a much-used list to
+ * every list name were a tenth of loading Falco's files.
+ */
 void rl_list_hint(struct rl_compiler *cc, const char *name, struct rl_pos at)
 {
-	const char *close = closest_list(cc->coll, name);
+	size_t len = strlen(name);
+	const char *close;
 
+	if (cc->hinted && rl_strset_has(cc->hinted, name, len))
+		return;
+	if (rl_strset_put(cc->a, &cc->hinted, name, len))
+		return; /* out of memory: no hint, it is only a warning */
+	close = closest_list(cc->coll, name);
 	if (!close && !list_shaped(name))
 		return;
-	/* Macros are compiled at every use: one warning per name. */
-	for (size_t i = 0; i < cc->list_hints.n; i++)
-		if (!strcmp(cc->list_hints.v[i], name))
-			return;
-	rl_vec_push(cc->a, &cc->list_hints, (void *)name);
 	if (close)
 		rl_diag(cc->ds, false, at, "'%s' is not a defined list, so it is compared as a "
 			"literal string; did you mean the list '%s'?", name, close);

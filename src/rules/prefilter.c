@@ -656,8 +656,11 @@ static int add_names(struct prefilter *pf, uint8_t id, const struct pathset *nam
 	return 0;
 }
 
+/* The class's pieces side by side, where its span says (pf_raw_span). */
 static int add_raws(struct prefilter *pf, uint8_t id, const struct pathset *raws)
 {
+	size_t start = pf->n_raws;
+
 	for (size_t i = 0; i < raws->n; i++) {
 		struct pf_raw_key *k;
 
@@ -669,8 +672,7 @@ static int add_raws(struct prefilter *pf, uint8_t id, const struct pathset *raws
 		k->len = (uint8_t)strlen(raws->path[i]);
 		memcpy(k->piece, raws->path[i], k->len); /* <= PF_RAW_MAX */
 	}
-	if (raws->n)
-		pf->raw_ids |= 1ull << id;
+	pf->raw_spans[id] = (struct pf_raw_span){ (uint8_t)start, (uint8_t)raws->n };
 	return 0;
 }
 
@@ -748,7 +750,6 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	struct pathset s[PF_CLASSES] = { { 0 } }, nm[PF_CLASSES] = { { 0 } },
 		       rw[PF_CLASSES] = { { 0 } };
 	size_t before = pf->n, names_before = pf->n_names, raws_before = pf->n_raws;
-	uint64_t raw_ids_before = pf->raw_ids;
 	uint64_t gated_before = pf->gated_ids;
 	const struct rl_cnode *const *conds;
 	bool all_kept = true;
@@ -812,7 +813,8 @@ static int build_type(struct prefilter *pf, const struct rules_engine *e,
 	if (ret == -E2BIG || pf->n > PF_ENTRIES_MAX || pf->n_names > PF_NAMES_MAX) {
 		ret = 0;
 		pf->n_raws = raws_before;
-		pf->raw_ids = raw_ids_before;
+		for (unsigned c = 0; c < PF_CLASSES; c++)
+			pf->raw_spans[r->id << 2 | c] = (struct pf_raw_span){ 0, 0 };
 		memset(r->raws, 0, sizeof(r->raws));
 		pf->n = before;
 		pf->n_names = names_before;
@@ -911,15 +913,15 @@ static bool raw_keep(const struct prefilter *pf, uint8_t id, const struct ev_sys
 		     size_t len)
 {
 	const char *raw = (const char *)(e + 1) + e->path_len;
+	const struct pf_raw_span *sp = &pf->raw_spans[id & (PF_IDS - 1)];
 
-	if (!(pf->raw_ids & (1ull << (id & 63))))
+	if (!sp->count)
 		return false;
 	if (!(e->path_flags & EV_PATH2_RAW1) || !e->path2_len ||
 	    sizeof(*e) + e->path_len + e->path2_len > len)
 		return true;
-	for (size_t i = 0; i < pf->n_raws; i++)
-		if (pf->raws[i].id == id &&
-		    memmem(raw, strnlen(raw, e->path2_len), pf->raws[i].piece, pf->raws[i].len))
+	for (size_t i = sp->start; i < (size_t)sp->start + sp->count; i++)
+		if (memmem(raw, strnlen(raw, e->path2_len), pf->raws[i].piece, pf->raws[i].len))
 			return true;
 	return false;
 }
@@ -980,6 +982,15 @@ static void describe_names(const struct prefilter *pf, uint8_t id, FILE *f)
 	}
 }
 
+/* " + any path opened as a string containing 'p'": the raw-path gate. */
+static void describe_raws(const struct prefilter *pf, uint8_t id, FILE *f)
+{
+	const struct pf_raw_span *sp = &pf->raw_spans[id];
+
+	for (size_t j = sp->start; j < (size_t)sp->start + sp->count; j++)
+		fprintf(f, " + any path opened as a string containing '%s'", pf->raws[j].piece);
+}
+
 void prefilter_describe(const struct prefilter *pf, FILE *f)
 {
 	static const char *const cls[PF_CLASSES] = { "opens", "read-only opens",
@@ -1010,10 +1021,7 @@ void prefilter_describe(const struct prefilter *pf, FILE *f)
 				fprintf(f, "; %s: %zu paths/prefixes", name, r->entries[c]);
 			if (r->names[c])
 				describe_names(pf, (uint8_t)(r->id << 2 | c), f);
-			for (size_t j = 0; r->raws[c] && j < pf->n_raws; j++)
-				if (pf->raws[j].id == (uint8_t)(r->id << 2 | c))
-					fprintf(f, " + any path opened as a string containing '%s'",
-						pf->raws[j].piece);
+			describe_raws(pf, (uint8_t)(r->id << 2 | c), f);
 		}
 		fputc('\n', f);
 	}

@@ -48,7 +48,7 @@ struct prefilter {
 	uint64_t gated_ids; /* bit id: the class with that id byte has a name gate */
 	struct pf_raw_key raws[PF_RAWS_MAX]; /* the raw-path gates (prefilter_raw.bpf.h) */
 	size_t n_raws;
-	uint64_t raw_ids; /* bit id: the class with that id byte has a raw-path gate */
+	struct pf_raw_span raw_spans[PF_IDS]; /* by id byte: the class's pieces in raws */
 	struct pf_type_report types[16];
 	size_t n_types;
 };

@@ -64,6 +64,8 @@ void rl_file_count_error(const struct rl_file *f);
 
 /* Edit distance, for "did you mean". */
 unsigned rl_edit_distance(const char *a, const char *b);
+/* The distance when it is below bound, else bound (diag.c). */
+unsigned rl_edit_distance_below(const char *a, const char *b, unsigned bound);
 
 /* ---- YAML document with marks ---- */
 enum rl_ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP };
@@ -405,6 +407,9 @@ struct rl_strset; /* hash set of strings */
 struct rl_strset *rl_strset_new(struct rl_arena *a, size_t n);
 int rl_strset_add(struct rl_arena *a, struct rl_strset *s, const char *str, size_t len);
 bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len);
+/* rl_strset_add to *s, first moved to a set twice its size when full (or
+ * made, when NULL). */
+int rl_strset_put(struct rl_arena *a, struct rl_strset **s, const char *str, size_t len);
 /* Writes up to max of the strings into out; returns how many the set holds. */
 size_t rl_strset_items(const struct rl_strset *s, const char **out, size_t max);
 /* Calls fn on every string until it returns non-zero (returned). */
@@ -444,6 +449,9 @@ struct rl_ccmp {
 	/* Its slot in the per-event memo of comparisons (cmp_share.c): the
 	 * same comparison in several rules is decided once per event. 0: none. */
 	uint32_t shared;
+	/* Its field's slot in the per-event memo of values (rl_field_share,
+	 * rl_vmemo): a field several comparisons read is extracted once. */
+	uint32_t value;
 };
 
 struct rl_cnode {
@@ -468,7 +476,7 @@ struct rl_compiler {
 	size_t total_nodes;      /* and for all trees */
 	size_t total_values;     /* list values expanded, all trees */
 	bool limit_reported;     /* the tree's RL_NEST_MAX/RL_NODES_MAX error is out */
-	struct rl_vec list_hints; /* names rl_list_hint warned about */
+	struct rl_strset *hinted; /* names rl_list_hint checked */
 	int source;               /* enum rl_source of the rule being compiled; -1: any
 				   * (a macro checked on its own, outputs the configuration
 				   * appends to every rule) */
@@ -547,6 +555,10 @@ size_t rl_insn_guards(const struct rl_insn *p, uint32_t *out, size_t max);
  */
 uint32_t rl_cmp_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
 		      size_t n_lists);
+/* The same for the fields (with their transformers) that comparisons read
+ * once (ccmp->value): equal fields get the same number. */
+uint32_t rl_field_share(const struct rl_cnode *const *const *trees, const uint32_t *n_trees,
+			size_t n_lists);
 bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b);
 /* Why a regex match failed, for an alert: "regex match limit exceeded". */
 const char *rl_regex_error_text(int pcre2_error);

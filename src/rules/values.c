@@ -71,6 +71,21 @@ bool rl_strset_has(const struct rl_strset *s, const char *str, size_t len)
 	return false;
 }
 
+int rl_strset_put(struct rl_arena *a, struct rl_strset **s, const char *str, size_t len)
+{
+	if (!*s || 2 * ((*s)->n + 1) > (*s)->cap) {
+		struct rl_strset *n = rl_strset_new(a, *s ? 2 * (*s)->n : 64);
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; *s && i < (*s)->cap; i++)
+			if ((*s)->e[i].s && rl_strset_add(a, n, (*s)->e[i].s, (*s)->e[i].len))
+				return -ENOMEM;
+		*s = n;
+	}
+	return rl_strset_add(a, *s, str, len);
+}
+
 bool rl_strset_equal(const struct rl_strset *a, const struct rl_strset *b)
 {
 	if (a->n != b->n)

@@ -57,10 +57,13 @@ int sensor_prefilter_write(struct syscall_bpf *sc, const struct sensor_prefilter
 					&pf->raws[i], BPF_ANY))
 			err = -errno;
 	}
-	if (!err && bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raw_ids), &(uint32_t){ 0 },
-					&pf->raw_ids, BPF_ANY)) {
-		what = "raw-path";
-		err = -errno;
+	/* The spans after the pieces: no class visits a piece not yet written. */
+	for (i = 0; i < PF_IDS && !err; i++) {
+		what = "raw-path span";
+		n = PF_IDS;
+		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raw_spans),
+					&(uint32_t){ (uint32_t)i }, &pf->raw_spans[i], BPF_ANY))
+			err = -errno;
 	}
 	/* Seeding first: the gate must not drop before the table is right. */
 	if (!err && unseeded) {

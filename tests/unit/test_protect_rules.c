@@ -180,6 +180,13 @@ static void test_shell(void **state)
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "busybox sh", "busybox", "containerd-shim", img, NULL, 1, 0 });
 	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/busybox", "busybox sha256sum /etc/hostname", "busybox", "runc", img, NULL, 7, 0 });
 	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/busybox", "busybox sh -c sleep 30", "busybox", "containerd-shim", img, NULL, 1, 0 });
+	/* an interactive shell on a terminal behind another program:
+	 * `docker exec -it C time sh` */
+	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/sh", "sh", "sh", "time", img, NULL, 9, 34816 });
+	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/busybox", "busybox sh", "busybox", "time", img, NULL, 9, 34816 });
+	/* near misses: a command for it, or no terminal */
+	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/sh", "sh -c id", "sh", "time", img, NULL, 9, 34816 });
+	expect(e, R_SHELL, false, (struct exec_spec){ "/bin/sh", "sh", "sh", "time", img, NULL, 9, 0 });
 	/* an interactive shell as the container's first process */
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/sh", "sh", "sh", "containerd-shim", img, NULL, 1, 0 });
 	expect(e, R_SHELL, true, (struct exec_spec){ "/bin/sh", "sh -i", "sh", "containerd-shim", img, NULL, 1, 34816 });

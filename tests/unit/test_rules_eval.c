@@ -649,6 +649,19 @@ static void test_evttype_index_and_first_match(void **state)
 	rules_engine_free(e);
 }
 
+/* Judges F.ev: the rules named by the letters of fire fire, those of quiet
+ * do not. */
+static void assert_fired_set(struct rules_engine *e, rules_alert_fn cb, const char *fire,
+			     const char *quiet)
+{
+	reset_alerts();
+	assert_int_equal(rules_eval(e, &F.ev, cb, NULL), (int)strlen(fire));
+	for (const char *r = fire; *r; r++)
+		assert_true(fired((char[]){ *r, '\0' }));
+	for (const char *r = quiet; *r; r++)
+		assert_false(fired((char[]){ *r, '\0' }));
+}
+
 /*
  * A comparison several rules repeat is decided once per event and shared
  * (cmp_share.c): each rule must still see the truth of the event it judges,
@@ -687,13 +700,7 @@ static void test_shared_comparisons(void **state)
 	for (int round = 0; round < 2; round++) {
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			exec_event(cases[i].exe, cases[i].argv, 0, 0, NULL, NULL, NULL, false);
-			reset_alerts();
-			assert_int_equal(rules_eval(e, &F.ev, collect, NULL),
-					 (int)strlen(cases[i].fire));
-			for (const char *r = cases[i].fire; *r; r++)
-				assert_true(fired((char[]){ *r, '\0' }));
-			for (const char *r = cases[i].quiet; *r; r++)
-				assert_false(fired((char[]){ *r, '\0' }));
+			assert_fired_set(e, collect, cases[i].fire, cases[i].quiet);
 		}
 	}
 	/* One rule at a time (rules_eval_rule): each event decided afresh. */
@@ -701,6 +708,71 @@ static void test_shared_comparisons(void **state)
 		exec_event(cases[i].exe, cases[i].argv, 0, 0, NULL, NULL, NULL, false);
 		assert_int_equal(rules_eval_rule(e, 1, &F.ev, NULL, NULL),
 				 strchr(cases[i].fire, 'b') ? 1 : 0);
+	}
+	rules_engine_free(e);
+}
+
+/* The alert callback of test_shared_values: a consumer that acts on the
+ * host. When rule a fires, the process's argv changes ("-x" to "-y"). */
+static int rewrite_argv(const struct rules_alert *a, void *ctx)
+{
+	char *x = memchr(F.args, 'x', sizeof(F.args));
+
+	collect(a, ctx);
+	if (!strcmp(a->rule->name, "a") && x)
+		*x = 'y';
+	return 0;
+}
+
+/*
+ * A field several comparisons read is extracted once per event and shared
+ * (rl_field_share, rl_vmemo): each comparison must still see the event it
+ * judges, a transformed field is not its plain field, a field without a
+ * value stays without one, a value does not outlive its event, and after
+ * an alert (whose consumers may have acted) fields are read afresh.
+ */
+static void test_shared_values(void **state)
+{
+	const char *rules =
+		"- rule: a\n  desc: d\n  priority: INFO\n  output: a\n"
+		"  condition: evt.type = execve and proc.cmdline contains x\n"
+		"- rule: b\n  desc: d\n  priority: INFO\n  output: b\n"
+		"  condition: evt.type = execve and proc.cmdline endswith y\n"
+		"- rule: c\n  desc: d\n  priority: INFO\n  output: c\n"
+		"  condition: evt.type = execve and proc.cmdline endswith x\n"
+		"- rule: d\n  desc: d\n  priority: INFO\n  output: d\n"
+		"  condition: evt.type = execve and toupper(proc.cmdline) contains X\n"
+		"- rule: e\n  desc: d\n  priority: INFO\n  output: e\n"
+		"  condition: evt.type = execve and proc.cmdline contains X\n"
+		"- rule: f\n  desc: d\n  priority: INFO\n  output: f\n"
+		"  condition: evt.type = execve and not proc.pname exists\n"
+		"- rule: g\n  desc: d\n  priority: INFO\n  output: g\n"
+		"  condition: evt.type = execve and proc.pname = sh\n";
+	static const struct {
+		const char *argv, *parent, *fire, *quiet;
+	} cases[] = {
+		/* a fires and rewrites the argv: b sees "bash -y", c does not
+		 * see "bash -x" any more, d neither */
+		{ "bash -x", NULL, "abf", "cdeg" },
+		{ "bash -z", "sh", "g", "abcdef" },
+		{ "bash -X", NULL, "def", "abcg" },
+		{ "bash -y", "sh", "bg", "acdef" },
+	};
+	struct rules_config cfg;
+	struct rules_engine *e;
+
+	(void)state;
+	rules_config_default(&cfg);
+	cfg.rate_per_sec = 0;
+	cfg.dedup_window_ns = 0;
+	cfg.ancestor = test_ancestor;
+	e = engine_with(NULL, rules, &cfg);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			exec_event("/bin/bash", cases[i].argv, 0, 0, cases[i].parent, NULL, NULL,
+				   false);
+			assert_fired_set(e, rewrite_argv, cases[i].fire, cases[i].quiet);
+		}
 	}
 	rules_engine_free(e);
 }
@@ -921,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_regex_bound_fails_closed),
 		cmocka_unit_test(test_evttype_index_and_first_match),
 		cmocka_unit_test(test_shared_comparisons),
+		cmocka_unit_test(test_shared_values),
 		cmocka_unit_test(test_rate_limit_and_dedup),
 		cmocka_unit_test(test_default_rules_fire),
 	};
