@@ -131,7 +131,8 @@ const struct config_key config_keys[] = {
 	{ K("rules.protect", CFG_BOOL, "false",
 	    "also load palisade's protect set (rules/protect.yaml, embedded): denylisted "
 	    "executables killed at exec, shells in non-debug containers paused, account file "
-	    "writes denied and their writers killed, injection syscalls killed; with enforce "
+	    "writes denied and their writers killed, injection (syscalls, /proc/PID/mem writes) "
+	    "and shells on network sockets killed; with enforce "
 	    "(--enforce) they act, without it they report \"would have\" (docs/protect.md)",
 	    G(protect)), SWITCH("protect", "true", BOTH) },
 	{ K("rules.min_priority", CFG_PRIO, "DEBUG", "skip rules below this priority",

@@ -188,8 +188,14 @@ fires "scanner by name" "Network scanner run in container" $A "$(cmd_has nmap)"
 # ---- 9. a shell in a running container -----------------------------------------------------
 docker exec $A sh -c "true $T-notty"
 docker exec -t $A sh -c "true $T-tty" >/dev/null
+docker exec $A busybox ash -c "true $T-bbash"
+docker exec $A /bin/busybox sh -c "true $T-bbsh"
+docker exec $A busybox sha256sum /dev/null "$T-bbapplet" >/dev/null 2>&1
 docker exec $D sh -c "true $T-debug"
 fires "docker exec sh without a tty" "Shell started in a running container" $A "$(cmd_has $T-notty)"
 fires "docker exec -t sh" "Shell started in a running container" $A "$(cmd_has $T-tty)"
+fires "docker exec busybox ash (comm and argv[0] say busybox)" "Shell started in a running container" $A "$(cmd_has $T-bbash)"
+fires "docker exec /bin/busybox sh" "Shell started in a running container" $A "$(cmd_has $T-bbsh)"
 sleep 1
+silent "busybox sha256sum is not a shell" ".rule==\"Shell started in a running container\" and $(cmd_has $T-bbapplet)"
 silent "a shell in a container labelled palisade.debug=true" ".output_fields[\"container.name\"]==\"$D\""
