@@ -48,7 +48,10 @@ for t in build/tests/test_*; do
 	[ "$s" -eq 0 ] || printf '%s\n' "$out" | awk -v bin="$(basename "$t")" '
 		/^\[ RUN      \] / { test = $4 }
 		/^skip - / { print "skip - " bin "/" test ": " substr($0, 8) }'
-	[ "$f" -eq 0 ] || { printf '%s\n' "$out" | tail -40; failures="$failures $(basename "$t")"; }
+	# cmocka's own failure lines first: a sanitizer's leak report of the
+	# aborted test would otherwise push them out of the tail.
+	[ "$f" -eq 0 ] || { printf '%s\n' "$out" | grep -E '^\[ +(ERROR|LINE|FAILED) +\]' | head -20
+		printf '%s\n' "$out" | tail -40; failures="$failures $(basename "$t")"; }
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
