@@ -55,11 +55,12 @@ static int find_agent(const struct palisade_config *c, pid_t *pid)
 	}
 	err = status_fetch(sock, "metrics", &text, &len, pid);
 	free(text);
-	if (err || *pid <= 0) {
-		fprintf(stderr, "palisade run: --handover: no agent answers on %s (%s): give its "
-				"pid (--handover=PID), or start without --handover\n",
-			sock, strerror(err ? -err : ESRCH));
-		return err ? err : -ESRCH;
+	if (!err && *pid <= 0)
+		err = -ESRCH;
+	if (err) {
+		status_fetch_explain("palisade run: --handover", sock, err, "give its pid "
+				     "(--handover=PID), or start without --handover");
+		return err;
 	}
 	return 0;
 }
